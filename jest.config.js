@@ -1,0 +1,18 @@
+/** Jest runs the TypeScript sources through SWC (no TypeScript API needed) as CommonJS.
+ * Middy and jose ship ESM only, so they are transformed too. */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
+  testTimeout: 30000,
+};
