@@ -13,6 +13,9 @@ export default {
       },
     ],
   },
+  // Middy's exports map has only an "import" condition.
+  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
+  setupFilesAfterEnv: ['<rootDir>/test/jest.setup.ts'],
   testTimeout: 30000,
 };

@@ -1,0 +1,25 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Config } from './config';
+
+/**
+ * The one Chime SDK Meetings client of a container: the control region, standard retries, a
+ * per-attempt timeout that throws, and kept-alive sockets.
+ */
+export function createChimeClient(chime: Config['chime']): ChimeSDKMeetingsClient {
+  return new ChimeSDKMeetingsClient({
+    region: chime.region,
+    ...(chime.endpoint ? { endpoint: chime.endpoint } : {}),
+    maxAttempts: chime.maxAttempts,
+    retryMode: 'standard',
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: chime.connectionTimeoutMs,
+      requestTimeout: chime.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+    }),
+  });
+}

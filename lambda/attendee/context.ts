@@ -1,0 +1,19 @@
+import type { Context } from 'aws-lambda';
+import type { ErrorOutcome } from './classify-error';
+import type { Claims } from './token-verifier';
+
+/** What the middleware chain learns about one request, for the handler and the log line. */
+export interface RequestState {
+  startedAt: number;
+  claims?: Claims;
+  /** The policy's decision, for the log (`owner`, `moderator`, `none`). */
+  role?: string;
+  chimeRequestId?: string;
+  chimeAttempts?: number;
+  outcome?: ErrorOutcome;
+}
+
+/** The Lambda context, with this request's state. */
+export interface AppContext extends Context {
+  state: RequestState;
+}

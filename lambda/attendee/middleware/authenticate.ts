@@ -1,0 +1,106 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import {
+  CognitoJwtInvalidClientIdError,
+  CognitoJwtInvalidTokenUseError,
+  FetchError,
+  JwkValidationError,
+  JwksNotAvailableInCacheError,
+  JwksValidationError,
+  JwtExpiredError,
+  JwtInvalidAudienceError,
+  JwtInvalidIssuerError,
+  JwtInvalidSignatureAlgorithmError,
+  JwtInvalidSignatureError,
+  JwtNotBeforeError,
+  JwtParseError,
+  JwtWithoutValidKidError,
+  KidNotFoundInJwksError,
+  WaitPeriodNotYetEndedJwkError,
+} from 'aws-jwt-verify/error';
+import type { AppContext } from '../context';
+import { ProblemError } from '../errors';
+import { TokenPolicyError, type TokenVerifier } from '../token-verifier';
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * aws-jwt-verify errors that mean the identity provider, not the token, failed. Matched by
+ * class: the library does not set `name`, and minification renames classes.
+ */
+const DEPENDENCY_FAILURES: readonly [string, ErrorClass][] = [
+  ['FetchError', FetchError],
+  ['JwksNotAvailableInCacheError', JwksNotAvailableInCacheError],
+  ['JwksValidationError', JwksValidationError],
+  ['JwkValidationError', JwkValidationError],
+];
+
+/** Why a token was refused, for the log line. */
+const TOKEN_FAILURES: readonly [string, ErrorClass][] = [
+  ['JwtExpiredError', JwtExpiredError],
+  ['JwtNotBeforeError', JwtNotBeforeError],
+  ['JwtInvalidIssuerError', JwtInvalidIssuerError],
+  ['JwtInvalidAudienceError', JwtInvalidAudienceError],
+  ['JwtInvalidSignatureError', JwtInvalidSignatureError],
+  ['JwtInvalidSignatureAlgorithmError', JwtInvalidSignatureAlgorithmError],
+  ['JwtParseError', JwtParseError],
+  ['KidNotFoundInJwksError', KidNotFoundInJwksError],
+  ['WaitPeriodNotYetEndedJwkError', WaitPeriodNotYetEndedJwkError],
+  ['JwtWithoutValidKidError', JwtWithoutValidKidError],
+  ['CognitoJwtInvalidTokenUseError', CognitoJwtInvalidTokenUseError],
+  ['CognitoJwtInvalidClientIdError', CognitoJwtInvalidClientIdError],
+  ['TokenPolicyError', TokenPolicyError],
+];
+
+const labelOf = (error: unknown, table: readonly [string, ErrorClass][]) =>
+  table.find(([, type]) => error instanceof type)?.[0];
+
+const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
+
+export interface AuthenticateOptions {
+  readonly verifier: TokenVerifier;
+  readonly realm: string;
+  readonly retryAfterSeconds: number;
+}
+
+/**
+ * Verifies `Authorization: Bearer <JWT>` (never a token from the query string) and stores the
+ * claims. Every failure gives the same 401; the reason goes to the log only. A JWKS that cannot
+ * be fetched is a 503: the caller is not at fault.
+ */
+export function authenticate(
+  options: AuthenticateOptions,
+): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, AppContext> {
+  const { verifier, realm, retryAfterSeconds } = options;
+  if (!realm || /["\\]/.test(realm)) throw new TypeError('authenticate: realm must be a plain word');
+  const challenge = `Bearer realm="${realm}"`;
+  const invalid = `${challenge}, error="invalid_token"`;
+  return {
+    before: async (request) => {
+      const header = request.event.headers?.authorization;
+      if (header === undefined || header.trim() === '') {
+        throw new ProblemError('unauthorized', 'no bearer token', {
+          headers: { 'WWW-Authenticate': challenge },
+        });
+      }
+      const token = BEARER.exec(header)?.[1];
+      if (token === undefined) {
+        throw new ProblemError('unauthorized', 'not a bearer token', {
+          headers: { 'WWW-Authenticate': invalid },
+        });
+      }
+      try {
+        request.context.state.claims = await verifier.verify(token);
+      } catch (error) {
+        const dependency = labelOf(error, DEPENDENCY_FAILURES);
+        if (dependency) {
+          throw new ProblemError('identity_provider_unavailable', dependency, {
+            headers: { 'Retry-After': String(retryAfterSeconds) },
+          });
+        }
+        const reason = labelOf(error, TOKEN_FAILURES) ?? 'JwtError';
+        throw new ProblemError('unauthorized', reason, { headers: { 'WWW-Authenticate': invalid } });
+      }
+    },
+  };
+}

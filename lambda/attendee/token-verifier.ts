@@ -1,0 +1,102 @@
+import { request as httpRequest } from 'node:http';
+import { CognitoJwtVerifier } from 'aws-jwt-verify/cognito-verifier';
+import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
+import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
+import type { Config } from './config';
+
+/** Verified claims of the caller's token. */
+export type Claims = Readonly<Record<string, unknown>>;
+
+/** Verifies bearer JWTs; `hydrate` fetches the JWKS ahead of the first request. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Claims>;
+  hydrate(): Promise<void>;
+}
+
+/** The token failed a check that aws-jwt-verify leaves optional; treated like any invalid token. */
+export class TokenPolicyError extends Error {
+  override readonly name = 'TokenPolicyError';
+}
+
+/**
+ * Fetches JWKS over https with aws-jwt-verify's own fetcher; over plain http only when the
+ * configuration allows it (a local identity provider), with the same errors and time-out.
+ */
+class JwksFetcher implements Fetcher {
+  private readonly https: SimpleFetcher;
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly allowHttp: boolean,
+  ) {
+    this.https = new SimpleFetcher({ defaultRequestOptions: { responseTimeout: timeoutMs } });
+  }
+
+  fetch(uri: string): Promise<ArrayBuffer> {
+    if (uri.startsWith('https:')) return this.https.fetch(uri);
+    if (!this.allowHttp) return Promise.reject(new NonRetryableFetchError(uri, 'http not allowed'));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(uri, { method: 'GET', timeout: this.timeoutMs }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new NonRetryableFetchError(uri, `Status code is ${res.statusCode}, expected 200`));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => reject(new FetchError(uri, error.message)));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`Response time-out (after ${this.timeoutMs} ms.)`)));
+      req.on('error', (error) => reject(new FetchError(uri, error.message)));
+      req.end();
+    });
+  }
+}
+
+/**
+ * Creates the verifier for the configured issuer: aws-jwt-verify's Cognito verifier (client id
+ * and `token_use` checked) for a Cognito user pool, its generic verifier otherwise. On top of
+ * the library: `exp` is required and the algorithms are pinned.
+ */
+export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
+  const jwksCache = new SimpleJwksCache({
+    fetcher: new JwksFetcher(auth.jwksTimeoutMs, auth.allowHttpJwks),
+  });
+  const customJwtCheck = ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
+    if (!auth.algorithms.includes(header.alg as (typeof auth.algorithms)[number])) {
+      throw new TokenPolicyError('algorithm not allowed');
+    }
+    if (typeof payload.exp !== 'number') throw new TokenPolicyError('exp is required');
+  };
+  const verifier = auth.cognitoUserPoolId
+    ? CognitoJwtVerifier.create(
+        {
+          userPoolId: auth.cognitoUserPoolId,
+          clientId: [...auth.audience],
+          tokenUse: auth.cognitoTokenUse ?? 'access',
+          graceSeconds: auth.graceSeconds,
+          customJwtCheck,
+        },
+        { jwksCache },
+      )
+    : JwtVerifier.create(
+        {
+          issuer: auth.issuer,
+          audience: [...auth.audience],
+          jwksUri: auth.jwksUri,
+          graceSeconds: auth.graceSeconds,
+          customJwtCheck,
+        },
+        { jwksCache },
+      );
+  return {
+    verify: async (token) => (await verifier.verify(token)) as Claims,
+    hydrate: () => verifier.hydrate(),
+  };
+}

@@ -1,0 +1,124 @@
+import { parseConfig } from '../../../lambda/attendee/config';
+import { ConfigError } from '../../../lambda/attendee/errors';
+
+const base = {
+  CHIME_REGION: 'us-east-1',
+  JWT_ISSUER: 'https://issuer.example.com',
+  JWT_AUDIENCE: 'client-a, client-b',
+  CORS_ALLOWED_ORIGINS: 'https://app.example.com,http://localhost:5173',
+};
+
+describe('parseConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const config = parseConfig(base);
+    expect(config).toEqual({
+      chime: {
+        region: 'us-east-1',
+        endpoint: undefined,
+        maxAttempts: 3,
+        requestTimeoutMs: 2000,
+        connectionTimeoutMs: 1000,
+      },
+      deadlineMs: 6000,
+      auth: {
+        issuer: 'https://issuer.example.com',
+        audience: ['client-a', 'client-b'],
+        jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
+        algorithms: ['RS256'],
+        cognitoUserPoolId: undefined,
+        cognitoTokenUse: undefined,
+        graceSeconds: 0,
+        jwksTimeoutMs: 1500,
+        allowHttpJwks: false,
+      },
+      policy: {
+        joinToken: 'owner',
+        identityClaim: 'sub',
+        ownerSeparator: undefined,
+        moderatorClaim: 'cognito:groups',
+        moderatorGroup: 'moderators',
+      },
+      http: {
+        allowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
+        retryAfterSeconds: 1,
+      },
+      logLevel: 'INFO',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.auth.audience)).toBe(true);
+  });
+
+  it('recognises a Cognito user pool issuer', () => {
+    const config = parseConfig({
+      ...base,
+      JWT_ISSUER: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123/',
+    });
+    expect(config.auth.cognitoUserPoolId).toBe('eu-central-1_AbC123');
+    expect(config.auth.cognitoTokenUse).toBe('access');
+    expect(config.auth.issuer).toBe('https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123');
+  });
+
+  it('reads every override', () => {
+    const config = parseConfig({
+      ...base,
+      CHIME_ENDPOINT: 'http://127.0.0.1:3001',
+      CHIME_MAX_ATTEMPTS: '2',
+      CHIME_REQUEST_TIMEOUT_MS: '500',
+      DEADLINE_MS: '4000',
+      JOIN_TOKEN_POLICY: 'never',
+      IDENTITY_CLAIM: 'email',
+      OWNER_SEPARATOR: '#',
+      MODERATOR_CLAIM: 'roles',
+      MODERATOR_GROUP: 'host',
+      RETRY_AFTER_SECONDS: '5',
+      JWT_ALGORITHMS: 'RS256,ES256',
+      JWT_GRACE_SECONDS: '30',
+      LOG_LEVEL: 'WARN',
+    });
+    expect(config.chime).toMatchObject({ endpoint: 'http://127.0.0.1:3001', maxAttempts: 2, requestTimeoutMs: 500 });
+    expect(config.deadlineMs).toBe(4000);
+    expect(config.policy).toEqual({
+      joinToken: 'never',
+      identityClaim: 'email',
+      ownerSeparator: '#',
+      moderatorClaim: 'roles',
+      moderatorGroup: 'host',
+    });
+    expect(config.http.retryAfterSeconds).toBe(5);
+    expect(config.auth.algorithms).toEqual(['RS256', 'ES256']);
+    expect(config.auth.graceSeconds).toBe(30);
+    expect(config.logLevel).toBe('WARN');
+  });
+
+  it.each([
+    ['CHIME_REGION', { CHIME_REGION: undefined }],
+    ['CHIME_REGION', { CHIME_REGION: 'mars' }],
+    ['CHIME_ENDPOINT', { CHIME_ENDPOINT: 'not a url' }],
+    ['JWT_ISSUER', { JWT_ISSUER: undefined }],
+    ['JWT_ISSUER', { JWT_ISSUER: 'http://issuer.example.com' }],
+    ['JWT_AUDIENCE', { JWT_AUDIENCE: ' , ' }],
+    ['JWT_ALGORITHMS', { JWT_ALGORITHMS: 'HS256' }],
+    ['JWT_ALGORITHMS', { JWT_ALGORITHMS: 'none' }],
+    ['JWT_ALLOW_HTTP_JWKS', { JWT_ALLOW_HTTP_JWKS: 'yes' }],
+    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: '*' }],
+    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: 'null' }],
+    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: 'https://app.example.com/path' }],
+    ['JOIN_TOKEN_POLICY', { JOIN_TOKEN_POLICY: 'always' }],
+    ['DEADLINE_MS', { DEADLINE_MS: '60000' }],
+    ['DEADLINE_MS', { DEADLINE_MS: 'soon' }],
+    ['CHIME_REQUEST_TIMEOUT_MS', { CHIME_REQUEST_TIMEOUT_MS: '7000' }],
+    ['CHIME_MAX_ATTEMPTS', { CHIME_MAX_ATTEMPTS: '0' }],
+    ['OWNER_SEPARATOR', { OWNER_SEPARATOR: '##' }],
+    ['RETRY_AFTER_SECONDS', { RETRY_AFTER_SECONDS: '0' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'LOUD' }],
+  ])('names %s when it is invalid', (variable, patch) => {
+    const attempt = () => parseConfig({ ...base, ...patch });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(expect.objectContaining({ variable }));
+  });
+
+  it('allows a plain-http issuer only when JWT_ALLOW_HTTP_JWKS is true', () => {
+    const config = parseConfig({ ...base, JWT_ISSUER: 'http://127.0.0.1:3002', JWT_ALLOW_HTTP_JWKS: 'true' });
+    expect(config.auth.jwksUri).toBe('http://127.0.0.1:3002/.well-known/jwks.json');
+  });
+});
