@@ -3,17 +3,17 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from './config';
+import { BoundedRetryStrategy } from './retry-strategy';
 
 /**
- * The one Chime SDK Meetings client of a container: the control region, standard retries, a
- * per-attempt timeout that throws, and kept-alive sockets.
+ * The one Chime SDK Meetings client of a container: the control region, standard retries bounded
+ * by the deadline, a per-attempt timeout that throws, and kept-alive sockets.
  */
 export function createChimeClient(chime: Config['chime']): ChimeSDKMeetingsClient {
   return new ChimeSDKMeetingsClient({
     region: chime.region,
     ...(chime.endpoint ? { endpoint: chime.endpoint } : {}),
-    maxAttempts: chime.maxAttempts,
-    retryMode: 'standard',
+    retryStrategy: new BoundedRetryStrategy(chime.maxAttempts, chime.maxRetryAfterMs),
     requestHandler: new NodeHttpHandler({
       connectionTimeout: chime.connectionTimeoutMs,
       requestTimeout: chime.requestTimeoutMs,

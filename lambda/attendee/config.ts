@@ -15,6 +15,8 @@ export interface Config {
     /** Endpoint override, for a local emulator. */
     readonly endpoint: string | undefined;
     readonly maxAttempts: number;
+    /** An upstream Retry-After longer than this is returned to the client, not waited out. */
+    readonly maxRetryAfterMs: number;
     /** Per attempt; a timeout throws (`throwOnRequestTimeout`). */
     readonly requestTimeoutMs: number;
     readonly connectionTimeoutMs: number;
@@ -188,6 +190,7 @@ export function parseConfig(env: Env): Config {
       region,
       endpoint,
       maxAttempts: integer(env, 'CHIME_MAX_ATTEMPTS', 3, 1, 10),
+      maxRetryAfterMs: integer(env, 'CHIME_MAX_RETRY_AFTER_MS', 1000, 0, 29000),
       requestTimeoutMs,
       connectionTimeoutMs: integer(env, 'CHIME_CONNECTION_TIMEOUT_MS', 1000, 50, 29000),
     },

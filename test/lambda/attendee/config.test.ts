@@ -16,6 +16,7 @@ describe('parseConfig', () => {
         region: 'us-east-1',
         endpoint: undefined,
         maxAttempts: 3,
+        maxRetryAfterMs: 1000,
         requestTimeoutMs: 2000,
         connectionTimeoutMs: 1000,
       },

@@ -4,6 +4,7 @@ import {
   ChimeSDKMeetingsClient,
   ForbiddenException,
   GetAttendeeCommand,
+  type GetAttendeeCommandOutput,
   NotFoundException,
   ServiceFailureException,
   ServiceUnavailableException,
@@ -23,7 +24,10 @@ const ATTENDEE = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const JOIN_TOKEN = registerSecret(`${'QmFzZTY0'.repeat(20)}+/Zz`);
 registerSecret('alice#laptop');
 
-function attendee(externalUserId = 'alice', overrides: Record<string, unknown> = {}) {
+function attendee(
+  externalUserId = 'alice',
+  overrides: Record<string, unknown> = {},
+): GetAttendeeCommandOutput {
   return {
     Attendee: {
       AttendeeId: ATTENDEE,
@@ -33,7 +37,7 @@ function attendee(externalUserId = 'alice', overrides: Record<string, unknown> =
       ...overrides,
     },
     $metadata: { httpStatusCode: 200, requestId: 'chime-req-1', attempts: 1 },
-  };
+  } as GetAttendeeCommandOutput;
 }
 
 const meta = { $metadata: { httpStatusCode: 400, requestId: 'chime-req-err' } };

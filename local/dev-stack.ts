@@ -1,0 +1,141 @@
+import { join } from 'node:path';
+import {
+  type ChimeSDKMeetingsClient,
+  CreateAttendeeCommand,
+  CreateMeetingCommand,
+} from '@aws-sdk/client-chime-sdk-meetings';
+import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
+import { type HttpApiHandler, HttpApiGateway } from './http-api-gateway';
+import { IdentityProvider } from './identity-provider';
+
+/** The deployed route (see lib/). */
+export const ATTENDEE_ROUTE = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
+
+/** Where the local identity provider keeps its key pair (gitignored). */
+export const LOCAL_KEY_DIR = join(process.cwd(), '.local', 'idp');
+
+export const DEFAULT_PORTS = Object.freeze({ api: 3000, emulator: 3001, idp: 3002 });
+
+export const DEFAULT_LOCAL_ORIGINS = Object.freeze([
+  'http://localhost:3003',
+  'http://127.0.0.1:3003',
+  'http://localhost:5173',
+]);
+
+export interface DevStackOptions {
+  /** Ports; 0 picks free ones (tests). */
+  readonly ports?: { readonly api?: number; readonly emulator?: number; readonly idp?: number };
+  /** Key pair folder of the identity provider; in memory when absent. */
+  readonly keyDir?: string;
+  readonly allowedOrigins?: readonly string[];
+  /** Extra Lambda environment (e.g. `JOIN_TOKEN_POLICY`). */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Loads the deployed handler module under the given environment. `npm start` imports
+   * `lambda/attendee/index.ts`; tests build the same chain with the same `parseConfig`.
+   */
+  readonly loadHandler: (env: Readonly<Record<string, string>>) => Promise<HttpApiHandler>;
+  readonly log?: (line: string) => void;
+}
+
+export interface DemoSeed {
+  readonly meetingId: string;
+  readonly attendees: Readonly<Record<'alice' | 'bob', string>>;
+}
+
+export interface DevStack {
+  readonly apiUrl: string;
+  readonly emulatorUrl: string;
+  readonly idp: IdentityProvider;
+  readonly emulator: ChimeEmulator;
+  /** A client of the emulator, as a meeting-creating backend would hold. */
+  readonly chime: ChimeSDKMeetingsClient;
+  /** The environment the Lambda runs with. */
+  readonly env: Readonly<Record<string, string>>;
+  seedDemo(): Promise<DemoSeed>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Chime SDK Meetings emulator, the identity provider and the HTTP API stand-in with
+ * the deployed handler, all on 127.0.0.1.
+ */
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const log = options.log;
+  const emulator = createChimeEmulator(log ? { logger: (line) => log(`chime ${line}`) } : {});
+  const idp = new IdentityProvider(options.keyDir ? { keyDir: options.keyDir } : {});
+  const started: { stop(): Promise<void> }[] = [];
+  try {
+    const { url: emulatorUrl } = await emulator.start(ports.emulator);
+    started.push(emulator);
+    await idp.start(ports.idp);
+    started.push(idp);
+    const allowedOrigins = options.allowedOrigins ?? DEFAULT_LOCAL_ORIGINS;
+    const env: Record<string, string> = {
+      CHIME_REGION: 'us-east-1',
+      CHIME_ENDPOINT: emulatorUrl,
+      JWT_ISSUER: idp.issuer,
+      JWT_AUDIENCE: idp.audience,
+      JWT_ALLOW_HTTP_JWKS: 'true',
+      CORS_ALLOWED_ORIGINS: allowedOrigins.join(','),
+      // The emulator does not check signatures; the SDK still wants credentials.
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'us-east-1',
+      ...options.env,
+    };
+    const handler = await options.loadHandler(env);
+    const gateway = new HttpApiGateway({
+      routes: [{ routeKey: ATTENDEE_ROUTE, handler }],
+      cors: {
+        allowOrigins: allowedOrigins,
+        allowMethods: ['GET'],
+        allowHeaders: ['authorization'],
+        exposeHeaders: ['retry-after'],
+        maxAgeSeconds: 600,
+      },
+      ...(log ? { log: (line: string) => log(`api ${line}`) } : {}),
+    });
+    const { url: apiUrl } = await gateway.start(ports.api);
+    started.push(gateway);
+    const chime = chimeClientFor(emulatorUrl, { maxAttempts: 1 });
+    return {
+      apiUrl,
+      emulatorUrl,
+      idp,
+      emulator,
+      chime,
+      env,
+      seedDemo: () => seedDemo(chime),
+      stop: async () => {
+        chime.destroy();
+        for (const part of started.reverse()) await part.stop();
+      },
+    };
+  } catch (error) {
+    for (const part of started.reverse()) await part.stop();
+    throw error;
+  }
+}
+
+/** One meeting with attendees for `alice` and `bob`, created through the real SDK. */
+export async function seedDemo(chime: ChimeSDKMeetingsClient): Promise<DemoSeed> {
+  const { Meeting } = await chime.send(
+    new CreateMeetingCommand({
+      ClientRequestToken: `demo-${Date.now()}`,
+      ExternalMeetingId: 'demo-meeting',
+      MediaRegion: 'us-east-1',
+    }),
+  );
+  const meetingId = Meeting?.MeetingId;
+  if (!meetingId) throw new Error('CreateMeeting returned no MeetingId');
+  const create = async (externalUserId: string) => {
+    const { Attendee } = await chime.send(
+      new CreateAttendeeCommand({ MeetingId: meetingId, ExternalUserId: externalUserId }),
+    );
+    if (!Attendee?.AttendeeId) throw new Error('CreateAttendee returned no AttendeeId');
+    return Attendee.AttendeeId;
+  };
+  return { meetingId, attendees: { alice: await create('alice'), bob: await create('bob') } };
+}

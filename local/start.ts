@@ -1,0 +1,139 @@
+/**
+ * `npm start`: the API on 127.0.0.1 with no AWS account — a Chime SDK Meetings emulator, a dev
+ * identity provider and the deployed handler behind an HTTP API stand-in.
+ * `npm start -- --aws` (or LOCAL_CHIME=aws): the real Chime SDK Meetings in AWS_REGION with your
+ * AWS credentials, and a real issuer from JWT_ISSUER / JWT_AUDIENCE.
+ */
+import type { HttpApiHandler } from './http-api-gateway';
+import { HttpApiGateway } from './http-api-gateway';
+import {
+  ATTENDEE_ROUTE,
+  DEFAULT_LOCAL_ORIGINS,
+  DEFAULT_PORTS,
+  LOCAL_KEY_DIR,
+  startDevStack,
+} from './dev-stack';
+
+const port = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a port number`);
+  return Number(raw);
+};
+
+const allowedOrigins = process.env.CORS_ALLOWED_ORIGINS
+  ? process.env.CORS_ALLOWED_ORIGINS.split(',').map((o) => o.trim())
+  : [...DEFAULT_LOCAL_ORIGINS];
+
+/** Imports the deployed entry (lambda/attendee/index.ts) under `env`. */
+async function loadHandler(env: Readonly<Record<string, string>>): Promise<HttpApiHandler> {
+  Object.assign(process.env, { LOG_LEVEL: process.env.LOG_LEVEL ?? 'INFO', ...env });
+  const entry = await import('../lambda/attendee/index');
+  return entry.handler;
+}
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+
+function onShutdown(stop: () => Promise<void>) {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: stopping`);
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+async function startAgainstAws() {
+  const region = process.env.AWS_REGION;
+  if (!region) throw new Error('--aws needs AWS_REGION (the meetings control region)');
+  for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
+    if (!process.env[name]) throw new Error(`--aws needs ${name}`);
+  }
+  const handler = await loadHandler({
+    CHIME_REGION: process.env.CHIME_REGION ?? region,
+    CORS_ALLOWED_ORIGINS: allowedOrigins.join(','),
+  });
+  const gateway = new HttpApiGateway({
+    routes: [{ routeKey: ATTENDEE_ROUTE, handler }],
+    cors: {
+      allowOrigins: allowedOrigins,
+      allowMethods: ['GET'],
+      allowHeaders: ['authorization'],
+      exposeHeaders: ['retry-after'],
+      maxAgeSeconds: 600,
+    },
+    log: (line) => log(`api ${line}`),
+  });
+  const { url } = await gateway.start(port('PORT', DEFAULT_PORTS.api));
+  log(`API on ${url} against Amazon Chime SDK Meetings in ${region}`);
+  onShutdown(() => gateway.stop());
+}
+
+async function startLocal() {
+  const stack = await startDevStack({
+    ports: {
+      api: port('PORT', DEFAULT_PORTS.api),
+      emulator: port('CHIME_EMULATOR_PORT', DEFAULT_PORTS.emulator),
+      idp: port('IDP_PORT', DEFAULT_PORTS.idp),
+    },
+    keyDir: LOCAL_KEY_DIR,
+    allowedOrigins,
+    loadHandler,
+    log,
+  });
+  onShutdown(() => stack.stop());
+  const seed = await stack.seedDemo();
+  const ttl = 12 * 3600;
+  const tokens = {
+    alice: await stack.idp.mint({ sub: 'alice', ttl }),
+    bob: await stack.idp.mint({ sub: 'bob', ttl }),
+    moderator: await stack.idp.mint({ sub: 'maria', groups: ['moderators'], ttl }),
+    stranger: await stack.idp.mint({ sub: 'mallory', ttl }),
+  };
+  const url = (attendeeId: string, meetingId = seed.meetingId) =>
+    `${stack.apiUrl}/meetings/${meetingId}/attendees/${attendeeId}`;
+  const curl = (token: string | undefined, target: string) =>
+    `curl -i ${token ? `-H "Authorization: Bearer ${token}" ` : ''}${target}`;
+  const faults = `${stack.emulatorUrl}/_emulator/faults`;
+  process.stdout.write(`
+Chime attendee API (local)
+  API                 ${stack.apiUrl}
+  Chime emulator      ${stack.emulatorUrl}   (fault injection: ${faults})
+  Identity provider   ${stack.idp.issuer}   (JWKS: ${stack.idp.jwksUri})
+  Allowed origins     ${allowedOrigins.join(', ')}
+
+Demo meeting ${seed.meetingId}
+  alice's attendee  ${seed.attendees.alice}
+  bob's attendee    ${seed.attendees.bob}
+  maria is a moderator; mallory is a stranger. More tokens: npm run token -- --sub alice
+
+# 200 with JoinToken (alice owns her attendee)
+${curl(tokens.alice, url(seed.attendees.alice))}
+# 200 without JoinToken (moderator)
+${curl(tokens.moderator, url(seed.attendees.alice))}
+# 404 (bob asks for alice's attendee: same answer as a missing one)
+${curl(tokens.bob, url(seed.attendees.alice))}
+# 404 (stranger)
+${curl(tokens.stranger, url(seed.attendees.alice))}
+# 401 (no token)
+${curl(undefined, url(seed.attendees.alice))}
+# 400 (not a GUID)
+${curl(tokens.alice, url('not-a-guid'))}
+# 503 with Retry-After: make the next GetAttendee fail, then repeat the first command
+curl -X POST ${faults} -H 'content-type: application/json' -d '{"operation":"GetAttendee","fault":{"type":"error","name":"ServiceUnavailableException","retryAfterSeconds":5},"count":3}'
+
+Ctrl-C stops everything.
+`);
+}
+
+const useAws = process.argv.includes('--aws') || process.env.LOCAL_CHIME === 'aws';
+(useAws ? startAgainstAws() : startLocal()).catch((error: unknown) => {
+  process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
