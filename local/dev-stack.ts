@@ -4,12 +4,16 @@ import {
   CreateAttendeeCommand,
   CreateMeetingCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
+import { ROUTES } from '../lambda/attendee/attendee-routes';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
-import { type HttpApiHandler, HttpApiGateway } from './http-api-gateway';
+import { HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
 import { IdentityProvider } from './identity-provider';
 
-/** The deployed route (see lib/). */
-export const ATTENDEE_ROUTE = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
+export { ATTENDEE_ROUTE, JOIN_INFO_ROUTE } from '../lambda/attendee/attendee-routes';
+
+/** The gateway routes of the deployed function, all served by the one handler. */
+export const routesFor = (handler: HttpApiHandler) =>
+  Object.keys(ROUTES).map((routeKey) => ({ routeKey, handler }));
 
 /** Where the local identity provider keeps its key pair (gitignored). */
 export const LOCAL_KEY_DIR = join(process.cwd(), '.local', 'idp');
@@ -87,7 +91,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     };
     const handler = await options.loadHandler(env);
     const gateway = new HttpApiGateway({
-      routes: [{ routeKey: ATTENDEE_ROUTE, handler }],
+      routes: routesFor(handler),
       cors: {
         allowOrigins: allowedOrigins,
         allowMethods: ['GET'],

@@ -105,7 +105,8 @@ export function toEvent(
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers = headerMap(req);
   const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  for (const [key, value] of url.searchParams)
+    query[key] = key in query ? `${query[key]},${value}` : value;
   const cookies = req.headers.cookie?.split(/;\s*/).filter((c) => c !== '');
   const now = new Date();
   return {
@@ -135,7 +136,9 @@ export function toEvent(
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length > 0 ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+    ...(body.length > 0
+      ? { body: body.toString('base64'), isBase64Encoded: true }
+      : { isBase64Encoded: false }),
   };
 }
 
@@ -245,7 +248,11 @@ export class HttpApiGateway {
 
     const found = match(this.routes, method, path);
     if (!found) {
-      send(404, { 'content-type': 'application/json', ...this.corsHeaders(origin) }, '{"message":"Not Found"}');
+      send(
+        404,
+        { 'content-type': 'application/json', ...this.corsHeaders(origin) },
+        '{"message":"Not Found"}',
+      );
       return;
     }
     const event = toEvent(req, body, found.route.routeKey, found.pathParameters, requestId);

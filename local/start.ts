@@ -4,15 +4,16 @@
  * `npm start -- --aws` (or LOCAL_CHIME=aws): the real Chime SDK Meetings in AWS_REGION with your
  * AWS credentials, and a real issuer from JWT_ISSUER / JWT_AUDIENCE.
  */
-import type { HttpApiHandler } from './http-api-gateway';
-import { HttpApiGateway } from './http-api-gateway';
+
 import {
-  ATTENDEE_ROUTE,
   DEFAULT_LOCAL_ORIGINS,
   DEFAULT_PORTS,
   LOCAL_KEY_DIR,
+  routesFor,
   startDevStack,
 } from './dev-stack';
+import type { HttpApiHandler } from './http-api-gateway';
+import { HttpApiGateway } from './http-api-gateway';
 
 const port = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -60,7 +61,7 @@ async function startAgainstAws() {
     CORS_ALLOWED_ORIGINS: allowedOrigins.join(','),
   });
   const gateway = new HttpApiGateway({
-    routes: [{ routeKey: ATTENDEE_ROUTE, handler }],
+    routes: routesFor(handler),
     cors: {
       allowOrigins: allowedOrigins,
       allowMethods: ['GET'],
@@ -115,6 +116,8 @@ Demo meeting ${seed.meetingId}
 
 # 200 with JoinToken (alice owns her attendee)
 ${curl(tokens.alice, url(seed.attendees.alice))}
+# 200 join info: GetMeeting + GetAttendee, what MeetingSessionConfiguration takes (owner only)
+${curl(tokens.alice, `${url(seed.attendees.alice)}/join-info`)}
 # 200 without JoinToken (moderator)
 ${curl(tokens.moderator, url(seed.attendees.alice))}
 # 404 (bob asks for alice's attendee: same answer as a missing one)
@@ -134,6 +137,8 @@ Ctrl-C stops everything.
 
 const useAws = process.argv.includes('--aws') || process.env.LOCAL_CHIME === 'aws';
 (useAws ? startAgainstAws() : startLocal()).catch((error: unknown) => {
-  process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `npm start failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

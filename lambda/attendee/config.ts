@@ -53,7 +53,8 @@ export interface Config {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const COGNITO_ISSUER = /^https:\/\/cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9-]+_[A-Za-z0-9]+)$/;
+const COGNITO_ISSUER =
+  /^https:\/\/cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9-]+_[A-Za-z0-9]+)$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 function read(env: Env, name: string): string | undefined {
@@ -99,7 +100,7 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
-function url(env: Env, name: string, value: string, allowHttp: boolean): string {
+function url(name: string, value: string, allowHttp: boolean): string {
   let parsed: URL;
   try {
     parsed = new URL(value);
@@ -125,7 +126,10 @@ function origins(env: Env): string[] {
       throw new ConfigError('CORS_ALLOWED_ORIGINS', `"${origin}" is not an origin`);
     }
     if (parsed.origin !== origin) {
-      throw new ConfigError('CORS_ALLOWED_ORIGINS', `"${origin}" is not an origin (scheme://host[:port])`);
+      throw new ConfigError(
+        'CORS_ALLOWED_ORIGINS',
+        `"${origin}" is not an origin (scheme://host[:port])`,
+      );
     }
   }
   return values;
@@ -151,17 +155,12 @@ export function parseConfig(env: Env): Config {
   const region = required(env, 'CHIME_REGION');
   if (!REGION.test(region)) throw new ConfigError('CHIME_REGION', `"${region}" is not a region`);
   const endpointRaw = read(env, 'CHIME_ENDPOINT');
-  const endpoint =
-    endpointRaw === undefined ? undefined : url(env, 'CHIME_ENDPOINT', endpointRaw, true);
+  const endpoint = endpointRaw === undefined ? undefined : url('CHIME_ENDPOINT', endpointRaw, true);
 
-  const issuer = url(env, 'JWT_ISSUER', required(env, 'JWT_ISSUER'), allowHttpJwks).replace(
-    /\/$/,
-    '',
-  );
+  const issuer = url('JWT_ISSUER', required(env, 'JWT_ISSUER'), allowHttpJwks).replace(/\/$/, '');
   const audience = list(env, 'JWT_AUDIENCE');
   if (audience.length === 0) throw new ConfigError('JWT_AUDIENCE', 'is required');
   const jwksUri = url(
-    env,
     'JWT_JWKS_URI',
     read(env, 'JWT_JWKS_URI') ?? `${issuer}/.well-known/jwks.json`,
     allowHttpJwks,

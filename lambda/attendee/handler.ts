@@ -1,18 +1,13 @@
-import {
-  type ChimeSDKMeetingsClient,
-  GetAttendeeCommand,
-} from '@aws-sdk/client-chime-sdk-meetings';
+import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { parseAttendeeIds } from './attendee-ids';
-import { attendeeView, checkedAttendee } from './attendee-view';
+import { ROUTES } from './attendee-routes';
 import type { Config } from './config';
 import type { AppContext } from './context';
 import { ProblemError } from './errors';
-import { decide } from './join-token-policy';
 import type { RequestLogger } from './logger';
 import { authenticate } from './middleware/authenticate';
 import { problemResponses } from './middleware/problem-responses';
@@ -36,41 +31,23 @@ export type ApiHandler = (
 const EARLY_TIMEOUT_MS = 250;
 
 /**
- * The Middy chain of `GET /meetings/{meetingId}/attendees/{attendeeId}`, outermost first:
- * one log line, security and CORS headers (on errors too), RFC 9457 problems, authentication;
- * then the handler validates the IDs, calls GetAttendee under the deadline and applies the
+ * The Middy chain of the attendee routes, outermost first: one log line, security and CORS
+ * headers (on errors too), RFC 9457 problems, authentication; then the route (see
+ * `attendee-routes.ts`) validates the IDs, calls Chime under the deadline and applies the
  * JoinToken policy.
  */
 export function createHandler(deps: Dependencies): ApiHandler {
   const { config, chime, verifier, logger } = deps;
   const { retryAfterSeconds, allowedOrigins } = config.http;
 
-  const getAttendee = async (
+  const route = async (
     event: APIGatewayProxyEventV2,
     context: AppContext,
     { signal }: { signal: AbortSignal },
   ): Promise<APIGatewayProxyStructuredResultV2> => {
-    const { state } = context;
-    const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-    const budgetMs = Math.max(0, Math.floor(config.deadlineMs - (performance.now() - state.startedAt)));
-    const output = await chime.send(
-      new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }),
-      { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]) },
-    );
-    if (output.$metadata?.requestId) state.chimeRequestId = output.$metadata.requestId;
-    if (output.$metadata?.attempts) state.chimeAttempts = output.$metadata.attempts;
-    const attendee = checkedAttendee(output, attendeeId);
-    const decision = decide(state.claims ?? {}, attendee.ExternalUserId, config.policy);
-    state.role = decision.role;
-    if (decision.role === 'none') {
-      // Exactly the answer to a real NotFoundException: no existence oracle.
-      throw new ProblemError('not_found', 'caller neither owns nor moderates the attendee');
-    }
-    return {
-      statusCode: 200,
-      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
-      body: JSON.stringify(attendeeView(attendee, decision)),
-    };
+    const serve = ROUTES[event.routeKey];
+    if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
+    return serve({ config, chime }, event, context.state, signal);
   };
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AppContext>({
@@ -103,5 +80,5 @@ export function createHandler(deps: Dependencies): ApiHandler {
     .use(httpErrorHandler({ logger: false }))
     .use(problemResponses({ retryAfterSeconds }))
     .use(authenticate({ verifier, realm: 'chime-attendee-api', retryAfterSeconds }))
-    .handler(getAttendee) as unknown as ApiHandler;
+    .handler(route) as unknown as ApiHandler;
 }

@@ -1,5 +1,10 @@
 import { StandardRetryStrategy } from '@smithy/core/retry';
-import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
+import type {
+  RetryErrorInfo,
+  RetryStrategyV2,
+  RetryToken,
+  StandardRetryToken,
+} from '@smithy/types';
 
 /** Thrown to the SDK's retry middleware, which then surfaces the last service error. */
 export class RetryBudgetExceededError extends Error {
@@ -28,7 +33,10 @@ export class BoundedRetryStrategy implements RetryStrategyV2 {
     return this.inner.acquireInitialRetryToken(scope);
   }
 
-  refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
+  refreshRetryTokenForRetry(
+    token: StandardRetryToken,
+    errorInfo: RetryErrorInfo,
+  ): Promise<RetryToken> {
     const hint = errorInfo.retryAfterHint;
     if (hint instanceof Date && hint.getTime() - this.now() > this.maxRetryAfterMs) {
       return Promise.reject(new RetryBudgetExceededError('Retry-After exceeds the retry budget'));
@@ -36,7 +44,7 @@ export class BoundedRetryStrategy implements RetryStrategyV2 {
     return this.inner.refreshRetryTokenForRetry(token, errorInfo);
   }
 
-  recordSuccess(token: RetryToken): void {
+  recordSuccess(token: StandardRetryToken): void {
     this.inner.recordSuccess(token);
   }
 }

@@ -52,7 +52,9 @@ class JwksFetcher implements Fetcher {
           resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
         });
       });
-      req.on('timeout', () => req.destroy(new Error(`Response time-out (after ${this.timeoutMs} ms.)`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`Response time-out (after ${this.timeoutMs} ms.)`)),
+      );
       req.on('error', (error) => reject(new FetchError(uri, error.message)));
       req.end();
     });

@@ -1,7 +1,7 @@
-import { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
+import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createChimeClient } from '../../lambda/attendee/chime-client';
-import { parseConfig, type Config } from '../../lambda/attendee/config';
+import { type Config, parseConfig } from '../../lambda/attendee/config';
 import { type ApiHandler, createHandler } from '../../lambda/attendee/handler';
 import { createLogger } from '../../lambda/attendee/logger';
 import { createTokenVerifier, type TokenVerifier } from '../../lambda/attendee/token-verifier';

@@ -1,4 +1,10 @@
-import { createHmac, createPublicKey, createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPublicKey,
+  createSign,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import type { IdentityProvider } from '../../local/identity-provider';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -12,15 +18,25 @@ export function forge(
   const input = `${b64url(header)}.${b64url(payload)}`;
   const alg = header.alg;
   if (alg === 'none' || key === undefined) return `${input}.`;
-  if (alg === 'HS256') return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+  if (alg === 'HS256')
+    return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
   const hash = alg === 'RS384' ? 'RSA-SHA384' : alg === 'RS512' ? 'RSA-SHA512' : 'RSA-SHA256';
-  return `${input}.${createSign(hash).update(input).sign(key as KeyObject, 'base64url')}`;
+  return `${input}.${createSign(hash)
+    .update(input)
+    .sign(key as KeyObject, 'base64url')}`;
 }
 
 /** Standard valid claims for `idp`, overridable. */
 export function claimsFor(idp: IdentityProvider, overrides: Record<string, unknown> = {}) {
   const now = Math.floor(Date.now() / 1000);
-  return { iss: idp.issuer, aud: idp.audience, sub: 'alice', iat: now, exp: now + 300, ...overrides };
+  return {
+    iss: idp.issuer,
+    aud: idp.audience,
+    sub: 'alice',
+    iat: now,
+    exp: now + 300,
+    ...overrides,
+  };
 }
 
 /**
@@ -51,7 +67,11 @@ export function invalidTokens(idp: IdentityProvider): Record<string, string> {
     'exp equal to now': forge(header, claimsFor(idp, { exp: now }), privateKey),
     'nbf in the future': forge(header, claimsFor(idp, { nbf: now + 120 }), privateKey),
     'wrong issuer': forge(header, claimsFor(idp, { iss: 'https://evil.example.com' }), privateKey),
-    'issuer with a trailing slash': forge(header, claimsFor(idp, { iss: `${idp.issuer}/` }), privateKey),
+    'issuer with a trailing slash': forge(
+      header,
+      claimsFor(idp, { iss: `${idp.issuer}/` }),
+      privateKey,
+    ),
     'wrong audience': forge(header, claimsFor(idp, { aud: 'someone-else' }), privateKey),
     'unknown kid': forge({ ...header, kid: 'unknown-kid' }, claims, privateKey),
     'missing kid': forge({ alg: 'RS256', typ: 'JWT' }, claims, privateKey),

@@ -24,6 +24,7 @@ async function get(path: string, token?: string, init: RequestInit = {}) {
     },
   });
   const text = await response.text();
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read arbitrary JSON bodies.
   const body = text ? (JSON.parse(text) as Record<string, any>) : undefined;
   return { status: response.status, headers: response.headers, body };
 }
@@ -261,5 +262,50 @@ describe('upstream faults injected in the emulator', () => {
     const response = await get(attendeePath(seed.attendees.alice), tokens.alice);
     expect(response.status).toBe(502);
     expect(response.body).toMatchObject({ code: 'upstream_malformed' });
+  });
+});
+
+describe('join info over real HTTP', () => {
+  it('gives alice the meeting and her attendee in one call', async () => {
+    const { status, body } = await get(
+      `${attendeePath(seed.attendees.alice)}/join-info`,
+      tokens.alice,
+    );
+    expect(status).toBe(200);
+    registerSecret(body?.Attendee.JoinToken);
+    expect(body?.Meeting).toMatchObject({
+      MeetingId: seed.meetingId,
+      MediaRegion: 'us-east-1',
+      MediaPlacement: {
+        AudioHostUrl: expect.any(String),
+        SignalingUrl: expect.stringMatching(/^wss:/),
+      },
+    });
+    expect(body?.Attendee).toMatchObject({
+      AttendeeId: seed.attendees.alice,
+      JoinToken: expect.any(String),
+    });
+    const operations = stack.emulator
+      .calls()
+      .map((c) => c.operation)
+      .sort();
+    expect(operations).toEqual(['GetAttendee', 'GetMeeting']);
+  });
+
+  it('answers a moderator 404: join info is for joining', async () => {
+    expect(
+      (await get(`${attendeePath(seed.attendees.alice)}/join-info`, tokens.moderator)).status,
+    ).toBe(404);
+  });
+
+  it('translates a GetMeeting fault for the owner', async () => {
+    stack.emulator.injectFault({
+      operation: 'GetMeeting',
+      count: 'unlimited',
+      fault: { type: 'error', name: 'ForbiddenException' },
+    });
+    const response = await get(`${attendeePath(seed.attendees.alice)}/join-info`, tokens.alice);
+    expect(response.status).toBe(502);
+    expect(response.body).toMatchObject({ code: 'upstream_credentials' });
   });
 });

@@ -1,12 +1,11 @@
 import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
   CognitoJwtInvalidClientIdError,
   CognitoJwtInvalidTokenUseError,
   FetchError,
-  JwkValidationError,
   JwksNotAvailableInCacheError,
   JwksValidationError,
+  JwkValidationError,
   JwtExpiredError,
   JwtInvalidAudienceError,
   JwtInvalidIssuerError,
@@ -18,6 +17,7 @@ import {
   KidNotFoundInJwksError,
   WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { AppContext } from '../context';
 import { ProblemError } from '../errors';
 import { TokenPolicyError, type TokenVerifier } from '../token-verifier';
@@ -72,7 +72,8 @@ export function authenticate(
   options: AuthenticateOptions,
 ): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, AppContext> {
   const { verifier, realm, retryAfterSeconds } = options;
-  if (!realm || /["\\]/.test(realm)) throw new TypeError('authenticate: realm must be a plain word');
+  if (!realm || /["\\]/.test(realm))
+    throw new TypeError('authenticate: realm must be a plain word');
   const challenge = `Bearer realm="${realm}"`;
   const invalid = `${challenge}, error="invalid_token"`;
   return {
@@ -99,7 +100,9 @@ export function authenticate(
           });
         }
         const reason = labelOf(error, TOKEN_FAILURES) ?? 'JwtError';
-        throw new ProblemError('unauthorized', reason, { headers: { 'WWW-Authenticate': invalid } });
+        throw new ProblemError('unauthorized', reason, {
+          headers: { 'WWW-Authenticate': invalid },
+        });
       }
     },
   };

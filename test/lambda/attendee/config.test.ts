@@ -56,7 +56,9 @@ describe('parseConfig', () => {
     });
     expect(config.auth.cognitoUserPoolId).toBe('eu-central-1_AbC123');
     expect(config.auth.cognitoTokenUse).toBe('access');
-    expect(config.auth.issuer).toBe('https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123');
+    expect(config.auth.issuer).toBe(
+      'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123',
+    );
   });
 
   it('reads every override', () => {
@@ -76,7 +78,11 @@ describe('parseConfig', () => {
       JWT_GRACE_SECONDS: '30',
       LOG_LEVEL: 'WARN',
     });
-    expect(config.chime).toMatchObject({ endpoint: 'http://127.0.0.1:3001', maxAttempts: 2, requestTimeoutMs: 500 });
+    expect(config.chime).toMatchObject({
+      endpoint: 'http://127.0.0.1:3001',
+      maxAttempts: 2,
+      requestTimeoutMs: 500,
+    });
     expect(config.deadlineMs).toBe(4000);
     expect(config.policy).toEqual({
       joinToken: 'never',
@@ -119,7 +125,11 @@ describe('parseConfig', () => {
   });
 
   it('allows a plain-http issuer only when JWT_ALLOW_HTTP_JWKS is true', () => {
-    const config = parseConfig({ ...base, JWT_ISSUER: 'http://127.0.0.1:3002', JWT_ALLOW_HTTP_JWKS: 'true' });
+    const config = parseConfig({
+      ...base,
+      JWT_ISSUER: 'http://127.0.0.1:3002',
+      JWT_ALLOW_HTTP_JWKS: 'true',
+    });
     expect(config.auth.jwksUri).toBe('http://127.0.0.1:3002/.well-known/jwks.json');
   });
 });

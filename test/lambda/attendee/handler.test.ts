@@ -14,8 +14,14 @@ import {
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PROBLEMS } from '../../../lambda/attendee/problem';
-import { linesSince, capturedLines, registerSecret } from '../../helpers/log-capture';
-import { ALLOWED_ORIGIN, bodyOf, headersOf, startTestApi, type TestApi } from '../../helpers/test-api';
+import { capturedLines, linesSince, registerSecret } from '../../helpers/log-capture';
+import {
+  ALLOWED_ORIGIN,
+  bodyOf,
+  headersOf,
+  startTestApi,
+  type TestApi,
+} from '../../helpers/test-api';
 import { invalidTokens } from '../../helpers/tokens';
 
 const chime = mockClient(ChimeSDKMeetingsClient);
@@ -137,9 +143,15 @@ describe('the JoinToken policy, through the real Middy chain', () => {
   });
 
   it('calls Chime with lower-cased IDs when given upper-case GUIDs', async () => {
-    const response = await call(owner, { meetingId: MEETING.toUpperCase(), attendeeId: ATTENDEE.toUpperCase() });
+    const response = await call(owner, {
+      meetingId: MEETING.toUpperCase(),
+      attendeeId: ATTENDEE.toUpperCase(),
+    });
     expect(response.statusCode).toBe(200);
-    expect(chime.commandCalls(GetAttendeeCommand)[0]?.args[0].input).toEqual({ MeetingId: MEETING, AttendeeId: ATTENDEE });
+    expect(chime.commandCalls(GetAttendeeCommand)[0]?.args[0].input).toEqual({
+      MeetingId: MEETING,
+      AttendeeId: ATTENDEE,
+    });
   });
 });
 
@@ -190,7 +202,11 @@ describe('authentication', () => {
     } as Record<string, string | undefined>;
     for (const [name, token] of Object.entries(cases)) {
       const authorization =
-        name === 'Basic scheme' ? 'Basic YWxpY2U6cHc=' : name === 'empty bearer' ? 'Bearer ' : `Bearer ${token}`;
+        name === 'Basic scheme'
+          ? 'Basic YWxpY2U6cHc='
+          : name === 'empty bearer'
+            ? 'Bearer '
+            : `Bearer ${token}`;
       const mark = capturedLines().length;
       const response = await call(undefined, { authorization });
       expect({ name, status: response.statusCode }).toEqual({ name, status: 401 });
@@ -229,7 +245,9 @@ describe('authentication', () => {
     const before = api.idp.jwksFetchCount;
     const unknown = Object.entries(invalidTokens(api.idp)).find(([n]) => n === 'unknown kid')?.[1];
     const statuses = await Promise.all(
-      Array.from({ length: 10 }, () => flooded.call({ meetingId: MEETING, attendeeId: ATTENDEE, token: unknown })),
+      Array.from({ length: 10 }, () =>
+        flooded.call({ meetingId: MEETING, attendeeId: ATTENDEE, token: unknown }),
+      ),
     );
     await flooded.stop();
     expect(statuses.map((r) => r.statusCode)).toEqual(Array(10).fill(401));
@@ -243,7 +261,10 @@ describe('authentication', () => {
       const response = await cold.call({ meetingId: MEETING, attendeeId: ATTENDEE, token: owner });
       expect(response.statusCode).toBe(503);
       expect(headersOf(response)['retry-after']).toBe('3');
-      expect(bodyOf(response)).toMatchObject({ code: 'identity_provider_unavailable', status: 503 });
+      expect(bodyOf(response)).toMatchObject({
+        code: 'identity_provider_unavailable',
+        status: 503,
+      });
       expect(headersOf(response)).not.toHaveProperty('www-authenticate');
     } finally {
       api.idp.setAvailable(true);
@@ -273,25 +294,105 @@ describe('path validation', () => {
 });
 
 describe('the error table', () => {
-  const timeout = Object.assign(new Error('socket hang'), { name: 'TimeoutError', $metadata: { attempts: 3 } });
+  const timeout = Object.assign(new Error('socket hang'), {
+    name: 'TimeoutError',
+    $metadata: { attempts: 3 },
+  });
   const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
-  const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', $metadata: { attempts: 3 } });
+  const reset = Object.assign(new Error('read ECONNRESET'), {
+    code: 'ECONNRESET',
+    $metadata: { attempts: 3 },
+  });
   const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-  const conflict = Object.assign(new Error('conflict'), { name: 'ConflictException', $fault: 'client', $metadata: {} });
+  const conflict = Object.assign(new Error('conflict'), {
+    name: 'ConflictException',
+    $fault: 'client',
+    $metadata: {},
+  });
   const unknown = new TypeError('boom');
 
   it.each([
-    ['NotFoundException', new NotFoundException({ message: 'm', ...meta }), 404, 'not_found', undefined],
-    ['BadRequestException', new BadRequestException({ message: 'm', ...meta }), 502, 'upstream_rejected', undefined],
-    ['UnauthorizedException', new UnauthorizedException({ message: 'm', ...meta }), 502, 'upstream_credentials', undefined],
-    ['ForbiddenException', new ForbiddenException({ message: 'm', ...meta }), 502, 'upstream_credentials', undefined],
-    ['ThrottlingException', new ThrottlingException({ message: 'm', ...meta }), 503, 'upstream_throttled', '1'],
-    ['ServiceUnavailableException with Retry-After 7', new ServiceUnavailableException({ message: 'm', RetryAfterSeconds: '7', ...meta }), 503, 'upstream_unavailable', '7'],
-    ['ServiceUnavailableException with Retry-After 86400', new ServiceUnavailableException({ message: 'm', RetryAfterSeconds: '86400', ...meta }), 503, 'upstream_unavailable', '60'],
-    ['ServiceUnavailableException with Retry-After 0', new ServiceUnavailableException({ message: 'm', RetryAfterSeconds: '0', ...meta }), 503, 'upstream_unavailable', '1'],
-    ['ServiceUnavailableException with an HTTP-date', new ServiceUnavailableException({ message: 'm', RetryAfterSeconds: 'Wed, 21 Oct 2026 07:28:00 GMT', ...meta }), 503, 'upstream_unavailable', '1'],
-    ['ServiceUnavailableException without Retry-After', new ServiceUnavailableException({ message: 'm', ...meta }), 503, 'upstream_unavailable', '1'],
-    ['ServiceFailureException', new ServiceFailureException({ message: 'm', ...meta }), 502, 'upstream_failure', undefined],
+    [
+      'NotFoundException',
+      new NotFoundException({ message: 'm', ...meta }),
+      404,
+      'not_found',
+      undefined,
+    ],
+    [
+      'BadRequestException',
+      new BadRequestException({ message: 'm', ...meta }),
+      502,
+      'upstream_rejected',
+      undefined,
+    ],
+    [
+      'UnauthorizedException',
+      new UnauthorizedException({ message: 'm', ...meta }),
+      502,
+      'upstream_credentials',
+      undefined,
+    ],
+    [
+      'ForbiddenException',
+      new ForbiddenException({ message: 'm', ...meta }),
+      502,
+      'upstream_credentials',
+      undefined,
+    ],
+    [
+      'ThrottlingException',
+      new ThrottlingException({ message: 'm', ...meta }),
+      503,
+      'upstream_throttled',
+      '1',
+    ],
+    [
+      'ServiceUnavailableException with Retry-After 7',
+      new ServiceUnavailableException({ message: 'm', RetryAfterSeconds: '7', ...meta }),
+      503,
+      'upstream_unavailable',
+      '7',
+    ],
+    [
+      'ServiceUnavailableException with Retry-After 86400',
+      new ServiceUnavailableException({ message: 'm', RetryAfterSeconds: '86400', ...meta }),
+      503,
+      'upstream_unavailable',
+      '60',
+    ],
+    [
+      'ServiceUnavailableException with Retry-After 0',
+      new ServiceUnavailableException({ message: 'm', RetryAfterSeconds: '0', ...meta }),
+      503,
+      'upstream_unavailable',
+      '1',
+    ],
+    [
+      'ServiceUnavailableException with an HTTP-date',
+      new ServiceUnavailableException({
+        message: 'm',
+        RetryAfterSeconds: 'Wed, 21 Oct 2026 07:28:00 GMT',
+        ...meta,
+      }),
+      503,
+      'upstream_unavailable',
+      '1',
+    ],
+    [
+      'ServiceUnavailableException without Retry-After',
+      new ServiceUnavailableException({ message: 'm', ...meta }),
+      503,
+      'upstream_unavailable',
+      '1',
+    ],
+    [
+      'ServiceFailureException',
+      new ServiceFailureException({ message: 'm', ...meta }),
+      502,
+      'upstream_failure',
+      undefined,
+    ],
     ['another modeled error', conflict, 502, 'upstream_failure', undefined],
     ['a timeout', timeout, 504, 'upstream_timeout', undefined],
     ['an abort', abort, 504, 'upstream_timeout', undefined],
@@ -330,7 +431,10 @@ describe('the error table', () => {
     ['no ExternalUserId', attendee('alice', { ExternalUserId: undefined })],
     ['no JoinToken for the owner', attendee('alice', { JoinToken: undefined })],
     ['a malformed JoinToken', attendee('alice', { JoinToken: 'not a token!' })],
-    ['unknown capabilities', attendee('alice', { Capabilities: { Audio: 'Loud', Video: 'None', Content: 'None' } })],
+    [
+      'unknown capabilities',
+      attendee('alice', { Capabilities: { Audio: 'Loud', Video: 'None', Content: 'None' } }),
+    ],
   ])('answers 502 upstream_malformed when Chime returns 200 with %s', async (_name, output) => {
     chime.on(GetAttendeeCommand).resolves(output as never);
     const response = await call(owner);
@@ -345,19 +449,22 @@ describe('headers on every response', () => {
     ['400', () => call(owner, { meetingId: 'x' })],
     ['401', () => call(undefined)],
     ['404', () => call(stranger)],
-  ])('%s carries no-store, nosniff, frame denial and CORS for an allowed origin', async (_s, send) => {
-    const headers = headersOf(await send());
-    expect(headers).toMatchObject({
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
-      'access-control-allow-origin': ALLOWED_ORIGIN,
-      'access-control-expose-headers': 'Retry-After',
-    });
-    expect(headers['strict-transport-security']).toMatch(/max-age=\d+/);
-    expect(headers['content-security-policy']).toContain("default-src 'none'");
-  });
+  ])(
+    '%s carries no-store, nosniff, frame denial and CORS for an allowed origin',
+    async (_s, send) => {
+      const headers = headersOf(await send());
+      expect(headers).toMatchObject({
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'access-control-allow-origin': ALLOWED_ORIGIN,
+        'access-control-expose-headers': 'Retry-After',
+      });
+      expect(headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(headers['content-security-policy']).toContain("default-src 'none'");
+    },
+  );
 
   it('never allows an origin outside the allowlist', async () => {
     const response = await call(owner, { origin: 'https://evil.example.com' });
@@ -387,11 +494,18 @@ describe('the request log', () => {
   });
 
   it('logs upstream credential failures at error level with their cause, not their message', async () => {
-    chime.on(GetAttendeeCommand).rejects(new ForbiddenException({ message: 'secret-ish detail', ...meta }));
+    chime
+      .on(GetAttendeeCommand)
+      .rejects(new ForbiddenException({ message: 'secret-ish detail', ...meta }));
     const mark = capturedLines().length;
     await call(owner);
     const [line] = linesSince(mark);
-    expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'ERROR', code: 'upstream_credentials', cause: 'ForbiddenException', chimeRequestId: 'chime-req-err' });
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      level: 'ERROR',
+      code: 'upstream_credentials',
+      cause: 'ForbiddenException',
+      chimeRequestId: 'chime-req-err',
+    });
     expect(line).not.toContain('secret-ish');
   });
 
