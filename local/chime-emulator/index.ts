@@ -1,0 +1,13 @@
+export { ADMIN_PREFIX } from './admin';
+export type { CallRecord } from './call-log';
+export { UNKNOWN_OPERATION } from './call-log';
+export { chimeClientFor } from './client';
+export type { ChimeEmulator, ChimeEmulatorOptions } from './emulator';
+export { createChimeEmulator } from './emulator';
+export type { ChimeErrorName } from './errors';
+export { CHIME_ERRORS } from './errors';
+export type { ActiveFault, FaultRule, FaultSpec } from './faults';
+export { InvalidFaultError } from './faults';
+export type { OperationName } from './routes';
+export { OPERATIONS } from './routes';
+export type { EmulatorAddress } from './server';

@@ -1,0 +1,207 @@
+import type {
+  Attendee,
+  CreateAttendeeError,
+  Meeting,
+  MeetingFeaturesConfiguration,
+} from '@aws-sdk/client-chime-sdk-meetings';
+import { badRequest, CHIME_ERRORS, ChimeServiceError, notFound } from './errors';
+import { newId, newJoinToken } from './ids';
+import { mediaPlacementFor, meetingArn } from './media-placement';
+import {
+  type AttendeeRequestItem,
+  type BatchEntry,
+  type CreateMeetingInput,
+  LIMITS,
+  type ListAttendeesQuery,
+  resolveCapabilities,
+} from './validation';
+
+/** The in-memory state of the emulated service: meetings and their attendees. */
+export interface MeetingStore {
+  /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
+  createMeeting(input: CreateMeetingInput): Meeting;
+  getMeeting(meetingId: string): Meeting;
+  /** Ends the meeting: it and all its attendees are gone. */
+  deleteMeeting(meetingId: string): void;
+  /** Creates an attendee, or returns the one that already has this ExternalUserId. */
+  createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee;
+  batchCreateAttendees(
+    meetingId: string,
+    entries: readonly BatchEntry[],
+  ): { attendees: Attendee[]; errors: CreateAttendeeError[] };
+  getAttendee(meetingId: string, attendeeId: string): Attendee;
+  listAttendees(
+    meetingId: string,
+    query: ListAttendeesQuery,
+  ): { attendees: Attendee[]; nextToken?: string };
+  deleteAttendee(meetingId: string, attendeeId: string): void;
+  /** Forgets every meeting, attendee and idempotency token. */
+  clear(): void;
+}
+
+interface AttendeeRecord {
+  readonly seq: number;
+  readonly attendee: Attendee;
+}
+
+interface MeetingRecord {
+  readonly meeting: Meeting;
+  readonly features: MeetingFeaturesConfiguration | undefined;
+  readonly attendees: Map<string, AttendeeRecord>;
+  readonly attendeeIdByExternalUserId: Map<string, string>;
+  nextSeq: number;
+}
+
+const meetingNotFound = (meetingId: string) => notFound(`Meeting <${meetingId}> not found`);
+const attendeeNotFound = (attendeeId: string) => notFound(`Attendee <${attendeeId}> not found`);
+
+// NextToken is opaque to callers; inside it names the meeting and the last attendee returned,
+// so deleting attendees between pages neither skips nor repeats anyone.
+const encodeNextToken = (meetingId: string, seq: number): string =>
+  Buffer.from(`${meetingId}:${seq}`, 'utf8').toString('base64url');
+
+function decodeNextToken(meetingId: string, token: string): number {
+  const [tokenMeetingId, rawSeq] = Buffer.from(token, 'base64url').toString('utf8').split(':');
+  if (tokenMeetingId !== meetingId || rawSeq === undefined || !/^\d+$/.test(rawSeq)) {
+    throw badRequest('Invalid NextToken');
+  }
+  return Number(rawSeq);
+}
+
+/** Creates an empty store for one emulated account and control Region. */
+export function createMeetingStore(options: {
+  readonly controlRegion: string;
+  readonly accountId: string;
+}): MeetingStore {
+  const meetings = new Map<string, MeetingRecord>();
+  const meetingIdByToken = new Map<string, string>();
+
+  const recordOf = (meetingId: string): MeetingRecord => {
+    const record = meetings.get(meetingId);
+    if (!record) throw meetingNotFound(meetingId);
+    return record;
+  };
+
+  const addAttendee = (record: MeetingRecord, item: AttendeeRequestItem): Attendee => {
+    const existingId = record.attendeeIdByExternalUserId.get(item.externalUserId);
+    const existing = existingId === undefined ? undefined : record.attendees.get(existingId);
+    if (existing) return structuredClone(existing.attendee);
+    const capabilities = resolveCapabilities(item.capabilities, record.features);
+    const limit = record.features?.Attendee?.MaxCount ?? LIMITS.attendeesPerMeeting;
+    if (record.attendees.size >= limit) {
+      throw new ChimeServiceError(
+        'LimitExceededException',
+        `Meeting <${record.meeting.MeetingId}> has reached its limit of ${limit} attendees`,
+      );
+    }
+    const attendee: Attendee = {
+      ExternalUserId: item.externalUserId,
+      AttendeeId: newId(),
+      JoinToken: newJoinToken(),
+      Capabilities: capabilities,
+    };
+    const seq = record.nextSeq++;
+    record.attendees.set(attendee.AttendeeId as string, { seq, attendee });
+    record.attendeeIdByExternalUserId.set(item.externalUserId, attendee.AttendeeId as string);
+    return structuredClone(attendee);
+  };
+
+  return {
+    createMeeting(input) {
+      const sameRequest = meetingIdByToken.get(input.clientRequestToken);
+      const previous = sameRequest === undefined ? undefined : meetings.get(sameRequest);
+      if (previous) return structuredClone(previous.meeting);
+      if (input.primaryMeetingId !== undefined && !meetings.has(input.primaryMeetingId)) {
+        throw badRequest(`Primary meeting <${input.primaryMeetingId}> not found`);
+      }
+      const meetingId = newId();
+      const meeting: Meeting = {
+        MeetingId: meetingId,
+        ...(input.meetingHostId === undefined ? {} : { MeetingHostId: input.meetingHostId }),
+        ExternalMeetingId: input.externalMeetingId,
+        MediaRegion: input.mediaRegion,
+        MediaPlacement: mediaPlacementFor(meetingId, input.mediaRegion, options.controlRegion),
+        ...(input.meetingFeatures === undefined ? {} : { MeetingFeatures: input.meetingFeatures }),
+        ...(input.primaryMeetingId === undefined
+          ? {}
+          : { PrimaryMeetingId: input.primaryMeetingId }),
+        TenantIds: [...input.tenantIds],
+        MeetingArn: meetingArn(input.mediaRegion, options.accountId, meetingId),
+      };
+      meetings.set(meetingId, {
+        meeting,
+        features: input.meetingFeatures,
+        attendees: new Map(),
+        attendeeIdByExternalUserId: new Map(),
+        nextSeq: 1,
+      });
+      meetingIdByToken.set(input.clientRequestToken, meetingId);
+      return structuredClone(meeting);
+    },
+
+    getMeeting(meetingId) {
+      return structuredClone(recordOf(meetingId).meeting);
+    },
+
+    deleteMeeting(meetingId) {
+      recordOf(meetingId);
+      meetings.delete(meetingId);
+    },
+
+    createAttendee(meetingId, item) {
+      return addAttendee(recordOf(meetingId), item);
+    },
+
+    batchCreateAttendees(meetingId, entries) {
+      const record = recordOf(meetingId);
+      const attendees: Attendee[] = [];
+      const errors: CreateAttendeeError[] = [];
+      for (const entry of entries) {
+        const externalUserId = entry.ok ? entry.item.externalUserId : entry.externalUserId;
+        try {
+          if (!entry.ok) throw badRequest(entry.message);
+          attendees.push(addAttendee(record, entry.item));
+        } catch (error) {
+          if (!(error instanceof ChimeServiceError)) throw error;
+          errors.push({
+            ...(externalUserId === undefined ? {} : { ExternalUserId: externalUserId }),
+            ErrorCode: CHIME_ERRORS[error.errorName].code,
+            ErrorMessage: error.message,
+          });
+        }
+      }
+      return { attendees, errors };
+    },
+
+    getAttendee(meetingId, attendeeId) {
+      const found = recordOf(meetingId).attendees.get(attendeeId);
+      if (!found) throw attendeeNotFound(attendeeId);
+      return structuredClone(found.attendee);
+    },
+
+    listAttendees(meetingId, query) {
+      const record = recordOf(meetingId);
+      const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
+      const remaining = [...record.attendees.values()].filter(({ seq }) => seq > after);
+      const page = remaining.slice(0, query.maxResults);
+      const last = page.at(-1);
+      const attendees = page.map(({ attendee }) => structuredClone(attendee));
+      return remaining.length > page.length && last
+        ? { attendees, nextToken: encodeNextToken(meetingId, last.seq) }
+        : { attendees };
+    },
+
+    deleteAttendee(meetingId, attendeeId) {
+      const record = recordOf(meetingId);
+      const found = record.attendees.get(attendeeId);
+      if (!found) throw attendeeNotFound(attendeeId);
+      record.attendees.delete(attendeeId);
+      record.attendeeIdByExternalUserId.delete(found.attendee.ExternalUserId as string);
+    },
+
+    clear() {
+      meetings.clear();
+      meetingIdByToken.clear();
+    },
+  };
+}
