@@ -241,6 +241,17 @@ describe('upstream faults injected in the emulator', () => {
     expect(getAttendeeCalls()).toBe(3);
   });
 
+  it('answers 502 when Chime answers a non-JSON 5xx on every attempt', async () => {
+    stack.emulator.injectFault({
+      operation: 'GetAttendee',
+      count: 'unlimited',
+      fault: { type: 'malformed', status: 502, rawBody: '<html>Bad Gateway</html>', headers: { 'content-type': 'text/html' } },
+    });
+    const response = await get(attendeePath(seed.attendees.alice), tokens.alice);
+    expect(response.status).toBe(502);
+    expect(response.body).toMatchObject({ code: 'upstream_failure' });
+  });
+
   it.each([
     ['no Attendee', { $metadata: 'x' }],
     [
