@@ -1,0 +1,61 @@
+import * as path from 'node:path';
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/**
+ * How the attendee function is bundled, in one place, so that the stack and a benchmark build
+ * exactly the same artefact. `ATTENDEE_BUNDLING` feeds `NodejsFunction`; `attendeeEsbuildOptions`
+ * is the same build for esbuild's JavaScript API (what `NodejsFunction` runs on the command line).
+ */
+
+/** Paths are relative to the repository root, where `cdk` and `jest` run. */
+export const ATTENDEE_ENTRY = path.join('lambda', 'attendee', 'index.ts');
+export const ATTENDEE_HANDLER = 'handler';
+/** `NodejsFunction` names the ESM output `index.mjs`. */
+export const ATTENDEE_OUTFILE = 'index.mjs';
+
+const TARGET = 'node22';
+/**
+ * Prefer the packages' ESM builds (the SDK's `dist-es`): the bundle then has no CommonJS `require`
+ * left, so it needs no `createRequire` banner, and it is about a quarter smaller.
+ */
+const MAIN_FIELDS = ['module', 'main'];
+
+export const ATTENDEE_BUNDLING = Object.freeze({
+  format: OutputFormat.ESM,
+  target: TARGET,
+  mainFields: MAIN_FIELDS,
+  minify: true,
+  // Minifying renames classes; error names are classified and logged, so keep them.
+  keepNames: true,
+  // Off: a source map doubles the asset and `--enable-source-maps` slows every cold start; the
+  // logs carry error names and codes, which is what operators read.
+  sourceMap: false,
+  // The SDK is bundled, pinned by package-lock.json, rather than the runtime's changing copy.
+  bundleAwsSDK: true,
+  // Local esbuild only (a devDependency): no Docker.
+  forceDockerBundling: false,
+} satisfies BundlingOptions);
+
+/**
+ * The esbuild options `NodejsFunction` uses for {@link ATTENDEE_BUNDLING}.
+ *
+ * @example
+ * await esbuild.build(attendeeEsbuildOptions(process.cwd(), 'dist/attendee'));
+ */
+export function attendeeEsbuildOptions(projectRoot: string, outdir: string): BuildOptions {
+  return {
+    entryPoints: [path.resolve(projectRoot, ATTENDEE_ENTRY)],
+    outfile: path.resolve(projectRoot, outdir, ATTENDEE_OUTFILE),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: ATTENDEE_BUNDLING.target,
+    mainFields: [...ATTENDEE_BUNDLING.mainFields],
+    minify: ATTENDEE_BUNDLING.minify,
+    keepNames: ATTENDEE_BUNDLING.keepNames,
+    sourcemap: ATTENDEE_BUNDLING.sourceMap,
+    external: [],
+    logLevel: 'warning',
+  };
+}

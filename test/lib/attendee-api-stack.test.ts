@@ -1,0 +1,572 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { ACCESS_LOG_FIELDS, ROUTE_PATH } from '../../lib/attendee-api-stack';
+import { iamActions, logicalId, type Synthesized, synth } from './support';
+
+const ROUTE_KEY = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
+const TOPIC_ARN = 'arn:aws:sns:eu-central-1:123456789012:oncall';
+
+function functionProps(template: Template): Record<string, unknown> {
+  const fns = Object.values(template.findResources('AWS::Lambda::Function'));
+  expect(fns).toHaveLength(1);
+  return (fns[0] as { Properties: Record<string, unknown> }).Properties;
+}
+
+function environment(template: Template): Record<string, unknown> {
+  return (functionProps(template).Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+describe('the default stack (Cognito identity, defaults from context)', () => {
+  let synthesized: Synthesized;
+  let template: Template;
+  let ids: { pool: string; client: string; fn: string; authorizer: string };
+
+  beforeAll(() => {
+    synthesized = synth();
+    template = synthesized.template;
+    ids = {
+      pool: logicalId(template, 'AWS::Cognito::UserPool'),
+      client: logicalId(template, 'AWS::Cognito::UserPoolClient'),
+      fn: logicalId(template, 'AWS::Lambda::Function'),
+      authorizer: logicalId(template, 'AWS::ApiGatewayV2::Authorizer'),
+    };
+  });
+
+  const cognitoIssuer = () => ({
+    'Fn::Join': [
+      '',
+      ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: ids.pool }],
+    ],
+  });
+
+  it('exposes exactly one route, GET /meetings/{meetingId}/attendees/{attendeeId}, behind the JWT authorizer', () => {
+    expect(ROUTE_PATH).toBe('/meetings/{meetingId}/attendees/{attendeeId}');
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: ROUTE_KEY,
+      AuthorizationType: 'JWT',
+      AuthorizerId: { Ref: ids.authorizer },
+    });
+  });
+
+  it('is an HTTP API whose only integration is the function, by Lambda proxy with payload format 2.0', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+    });
+  });
+
+  it('lets API Gateway invoke the function from that route only', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+      SourceArn: {
+        'Fn::Join': ['', Match.arrayWith(['/*/*/meetings/{meetingId}/attendees/{attendeeId}'])],
+      },
+    });
+  });
+
+  it('creates a Cognito user pool and verifies its tokens with the SPA client as audience', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: cognitoIssuer(), Audience: [{ Ref: ids.client }] },
+    });
+    const env = environment(template);
+    expect(env.JWT_ISSUER).toEqual(cognitoIssuer());
+    expect(env.JWT_AUDIENCE).toEqual({ Ref: ids.client });
+  });
+
+  it('makes the user pool invitation-only, with a strong password policy, optional TOTP and threat protection', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+    });
+  });
+
+  it('gives the SPA a secretless SRP client without OAuth flows, and a moderators group', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      UserPoolId: { Ref: ids.pool },
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AllowedOAuthFlows: Match.absent(),
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+    template.resourceCountIs('AWS::Cognito::UserPoolGroup', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', {
+      UserPoolId: { Ref: ids.pool },
+      GroupName: 'moderators',
+    });
+  });
+
+  it('runs the function on nodejs22.x, arm64, 512 MB, 10 s, ESM handler index.handler, 50 reserved', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: 10,
+      Handler: 'index.handler',
+      ReservedConcurrentExecutions: 50,
+      LoggingConfig: {
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        LogGroup: { Ref: functionLogGroup(template) },
+      },
+    });
+    expect(functionLogGroup(template)).not.toBe(accessLogGroup(template));
+  });
+
+  it('passes the Lambda exactly its environment contract, deadline below the timeout', () => {
+    const env = environment(template);
+    expect(env).toEqual({
+      CHIME_REGION: 'us-east-1',
+      JWT_ISSUER: cognitoIssuer(),
+      JWT_AUDIENCE: { Ref: ids.client },
+      CORS_ALLOWED_ORIGINS: 'http://localhost:5173',
+      DEADLINE_MS: '8000',
+      JOIN_TOKEN_POLICY: 'owner',
+      RETRY_AFTER_SECONDS: '1',
+      LOG_LEVEL: 'INFO',
+    });
+    expect(Number(env.DEADLINE_MS)).toBeLessThan(
+      (functionProps(template).Timeout as number) * 1000,
+    );
+    expect(env).not.toHaveProperty('CHIME_ENDPOINT');
+    expect(env).not.toHaveProperty('JWT_ALLOW_HTTP_JWKS');
+  });
+
+  it('grants chime:GetAttendee on the account meetings in the control region, and no other Chime action', () => {
+    const role = logicalId(template, 'AWS::IAM::Role');
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'lambda.amazonaws.com' },
+          },
+        ],
+      },
+      ManagedPolicyArns: Match.absent(),
+      Policies: [
+        {
+          PolicyName: 'GetAttendee',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'GetAttendeeOnly',
+                Effect: 'Allow',
+                Action: 'chime:GetAttendee',
+                Resource: {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':chime:us-east-1:',
+                      { Ref: 'AWS::AccountId' },
+                      ':meeting/*',
+                    ],
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    expect(functionProps(template).Role).toEqual({ 'Fn::GetAtt': [role, 'Arn'] });
+
+    const actions = iamActions(template);
+    expect(actions.filter((action) => action.toLowerCase().startsWith('chime:'))).toEqual([
+      'chime:GetAttendee',
+    ]);
+    expect(actions.some((action) => action.includes('*'))).toBe(false);
+    expect(JSON.stringify(template.toJSON()).match(/"chime:[A-Za-z*]+"/g)).toEqual([
+      '"chime:GetAttendee"',
+    ]);
+  });
+
+  it('lets the function write its own log group and nothing else, without AWSLambdaBasicExecutionRole', () => {
+    const logs = functionLogGroup(template);
+    template.resourceCountIs('AWS::IAM::Policy', 1);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [logs, 'Arn'] },
+          },
+        ],
+      },
+    });
+    expect(JSON.stringify(template.toJSON())).not.toContain('AWSLambdaBasicExecutionRole');
+  });
+
+  it('keeps both log groups (function and access) for 30 days', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('throttles the $default stage (rate 50, burst 100) and writes JSON access logs to its own group', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [accessLogGroup(template), 'Arn'] },
+        Format: Match.serializedJson({ ...ACCESS_LOG_FIELDS }),
+      },
+    });
+  });
+
+  it('logs who called and how it went, never a header or a claim', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: { AccessLogSettings: { Format: string } };
+    };
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      integrationStatus: '$context.integration.status',
+      integrationLatency: '$context.integration.latency',
+      responseLatency: '$context.responseLatency',
+      authorizerError: '$context.authorizer.error',
+      integrationErrorMessage: '$context.integrationErrorMessage',
+      ip: '$context.identity.sourceIp',
+    });
+    for (const variable of Object.values(format)) {
+      expect(variable).not.toMatch(
+        /header|claims|authorizer\.(jwt|principal)|identity\.(user|caller)/i,
+      );
+    }
+  });
+
+  it('answers CORS preflights for the configured origin only: GET, Authorization, Retry-After exposed', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: {
+        AllowOrigins: ['http://localhost:5173'],
+        AllowMethods: ['GET'],
+        AllowHeaders: ['Authorization', 'Content-Type'],
+        ExposeHeaders: Match.arrayWith(['Retry-After']),
+        AllowCredentials: false,
+        MaxAge: 600,
+      },
+    });
+    expect(JSON.stringify(template.toJSON())).not.toContain('"*"');
+  });
+
+  it('counts Chime credential failures from the function log and alarms on the first one', () => {
+    const filter = metricFilter(template, 'UpstreamCredentialFailures');
+    expect(filter).toEqual({
+      LogGroupName: { Ref: functionLogGroup(template) },
+      FilterPattern: '{ $.code = "upstream_credentials" }',
+      MetricTransformations: [
+        {
+          MetricNamespace: 'ChimeAttendeeApi',
+          MetricName: 'UpstreamCredentialFailures',
+          MetricValue: '1',
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ChimeAttendeeApi',
+      MetricName: 'UpstreamCredentialFailures',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms on a 5xx rate above 5 % of requests', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(requests >= 10, 100 * FILL(errors, 0) / requests, 0)' }),
+        Match.objectLike({
+          Id: 'errors',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' }),
+            Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'requests',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ Namespace: 'AWS/ApiGateway', MetricName: 'Count' }),
+          }),
+        }),
+      ]),
+    });
+  });
+
+  it('alarms on Lambda throttles and on 429s counted from the access log', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Throttles',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.fn } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(metricFilter(template, 'TooManyRequests')).toEqual({
+      LogGroupName: { Ref: accessLogGroup(template) },
+      FilterPattern: '{ $.status = "429" }',
+      MetricTransformations: [
+        { MetricNamespace: 'ChimeAttendeeApi', MetricName: 'TooManyRequests', MetricValue: '1' },
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ChimeAttendeeApi',
+      MetricName: 'TooManyRequests',
+      Threshold: 10,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  });
+
+  it('notifies nobody unless an alarm topic is configured', () => {
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: Match.absent(),
+      OKActions: Match.absent(),
+    });
+  });
+
+  it('outputs the API base URL, the issuer, the audience and the user pool', () => {
+    template.hasOutput('ApiUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: logicalId(template, 'AWS::ApiGatewayV2::Api') },
+            '.execute-api.',
+            { Ref: 'AWS::Region' },
+            '.',
+            { Ref: 'AWS::URLSuffix' },
+            '/',
+          ],
+        ],
+      },
+    });
+    template.hasOutput('Issuer', { Value: cognitoIssuer() });
+    template.hasOutput('Audience', { Value: { Ref: ids.client } });
+    template.hasOutput('UserPoolId', { Value: { Ref: ids.pool } });
+  });
+});
+
+describe('the stack with an external OIDC issuer', () => {
+  const ISSUER = 'https://login.example.com';
+
+  it.each([
+    ['context', synthExternalFromContext],
+    ['stack props', synthExternalFromProps],
+  ])(
+    'verifies the given issuer and audiences and creates no user pool (from %s)',
+    (_source, build) => {
+      const { template } = build();
+      template.resourceCountIs('AWS::Cognito::UserPool', 0);
+      template.resourceCountIs('AWS::Cognito::UserPoolClient', 0);
+      template.resourceCountIs('AWS::Cognito::UserPoolGroup', 0);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: ISSUER, Audience: ['spa-client', 'mobile-client'] },
+      });
+      const env = environment(template);
+      expect(env.JWT_ISSUER).toBe(ISSUER);
+      expect(env.JWT_AUDIENCE).toBe('spa-client,mobile-client');
+      template.hasOutput('Issuer', { Value: ISSUER });
+      template.hasOutput('Audience', { Value: 'spa-client,mobile-client' });
+      expect(template.toJSON().Outputs).not.toHaveProperty('UserPoolId');
+    },
+  );
+
+  function synthExternalFromContext(): Synthesized {
+    return synth({
+      context: { identityIssuer: `${ISSUER}/`, identityAudience: 'spa-client, mobile-client' },
+    });
+  }
+
+  function synthExternalFromProps(): Synthesized {
+    return synth({
+      settings: { identity: { issuer: ISSUER, audience: ['spa-client', 'mobile-client'] } },
+    });
+  }
+});
+
+describe('the stack configured through context', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    template = synth({
+      context: {
+        allowedOrigins: ['https://app.example.com', 'https://admin.example.com'],
+        chimeRegion: 'eu-central-1',
+        memorySize: '1024',
+        timeoutSeconds: '20',
+        reservedConcurrency: 'none',
+        joinTokenPolicy: 'never',
+        identityClaim: 'email',
+        ownerSeparator: '#',
+        moderatorClaim: 'roles',
+        moderatorGroup: 'hosts',
+        logLevel: 'debug',
+        logRetentionDays: '90',
+        retryAfterSeconds: '5',
+        throttleRateLimit: '10',
+        throttleBurstLimit: '20',
+        alarmTopicArn: TOPIC_ARN,
+        alarm5xxRatePercent: '2',
+        alarmThrottleCount: '3',
+        alarm429Count: '50',
+      },
+    }).template;
+  });
+
+  it('sizes the function from context and leaves it in the unreserved pool when asked', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 1024,
+      Timeout: 20,
+      ReservedConcurrentExecutions: Match.absent(),
+      LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'DEBUG' }),
+    });
+  });
+
+  it('passes the optional policy variables, and a deadline 2 s under the timeout', () => {
+    expect(environment(template)).toMatchObject({
+      CHIME_REGION: 'eu-central-1',
+      CORS_ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com',
+      DEADLINE_MS: '18000',
+      JOIN_TOKEN_POLICY: 'never',
+      RETRY_AFTER_SECONDS: '5',
+      LOG_LEVEL: 'DEBUG',
+      IDENTITY_CLAIM: 'email',
+      OWNER_SEPARATOR: '#',
+      MODERATOR_CLAIM: 'roles',
+      MODERATOR_GROUP: 'hosts',
+    });
+  });
+
+  it('names the Cognito group after the moderator group', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'hosts' });
+  });
+
+  it('scopes chime:GetAttendee to the configured control region', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      Policies: [
+        Match.objectLike({
+          PolicyDocument: Match.objectLike({
+            Statement: [
+              Match.objectLike({
+                Action: 'chime:GetAttendee',
+                Resource: {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':chime:eu-central-1:',
+                      { Ref: 'AWS::AccountId' },
+                      ':meeting/*',
+                    ],
+                  ],
+                },
+              }),
+            ],
+          }),
+        }),
+      ],
+    });
+  });
+
+  it('applies the origins, retention and throttling from context', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://app.example.com', 'https://admin.example.com'],
+      }),
+    });
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+  });
+
+  it('sends every alarm and its recovery to the topic, with the configured thresholds', () => {
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [TOPIC_ARN],
+      OKActions: [TOPIC_ARN],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.anyValue(),
+      Threshold: 2,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Threshold: 3,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'TooManyRequests',
+      Threshold: 50,
+    });
+  });
+});
+
+describe('a synth with a wildcard origin', () => {
+  it.each(['*', 'https://*.example.com', 'http://localhost:5173,*'])(
+    'fails, naming allowedOrigins (%s)',
+    (origins) => {
+      expect(() => synth({ context: { allowedOrigins: origins } })).toThrow(
+        /allowedOrigins.*wildcard/,
+      );
+    },
+  );
+});
+
+function functionLogGroup(template: Template): string {
+  const props = functionProps(template).LoggingConfig as { LogGroup: { Ref: string } };
+  return props.LogGroup.Ref;
+}
+
+function accessLogGroup(template: Template): string {
+  const groups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+  const other = groups.filter((id) => id !== functionLogGroup(template));
+  expect(other).toHaveLength(1);
+  return other[0] as string;
+}
+
+function metricFilter(template: Template, metricName: string): Record<string, unknown> {
+  const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter(
+    (resource) => JSON.stringify(resource).includes(`"MetricName":"${metricName}"`),
+  );
+  expect(filters).toHaveLength(1);
+  return (filters[0] as { Properties: Record<string, unknown> }).Properties;
+}

@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { ATTENDEE_OUTFILE, attendeeEsbuildOptions } from '../../lib/bundling';
+import { PROJECT_ROOT, synth } from './support';
+
+/**
+ * The one test that bundles for real, with the local esbuild (no Docker): what `cdk deploy` would
+ * upload for the function.
+ */
+describe('the attendee function asset', () => {
+  let bundle: string;
+  let assetDir: string;
+  let rebuilt: { code: string; metafile: Metafile };
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    const { app, template } = synth({ bundle: true });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as {
+      Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } };
+    };
+    env = Object.fromEntries(
+      Object.entries(fn.Properties.Environment.Variables).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    );
+    const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
+    assetDir = path.join(app.outdir, `asset.${hash}`);
+    bundle = fs.readFileSync(path.join(assetDir, ATTENDEE_OUTFILE), 'utf8');
+
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'attendee-bundle-'));
+    try {
+      const result = await build({
+        ...attendeeEsbuildOptions(PROJECT_ROOT, outdir),
+        metafile: true,
+      });
+      rebuilt = {
+        code: fs.readFileSync(path.join(outdir, ATTENDEE_OUTFILE), 'utf8'),
+        metafile: result.metafile,
+      };
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('is a single ES module, index.mjs, with nothing beside it', () => {
+    expect(fs.readdirSync(assetDir)).toEqual([ATTENDEE_OUTFILE]);
+    expect(bundle).toMatch(/\bexport\s*\{[^}]*\bas handler\b[^}]*\}/);
+    expect(bundle).not.toMatch(/\bmodule\.exports\b/);
+  });
+
+  it('includes the Chime SDK Meetings client instead of relying on the runtime copy', () => {
+    expect(bundle).toContain('GetAttendeeCommand');
+    expect(bundle).toContain('ChimeSDKMeetings');
+    expect(bundle).not.toMatch(/from\s*"@aws-sdk\//);
+  });
+
+  it('starts on Node with the environment the stack gives it, exporting the handler', () => {
+    // A JWKS that cannot be reached is tolerated at init (fetched again on the first request).
+    const environment = {
+      ...env,
+      JWT_ISSUER: 'https://127.0.0.1:9/issuer',
+      JWT_AUDIENCE: 'spa-client',
+    };
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(assetDir, ATTENDEE_OUTFILE)).href)});
+      process.stdout.write(typeof m.handler);`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...environment },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    expect(output).toBe('function');
+  });
+
+  it('is byte for byte what attendeeEsbuildOptions builds, so a benchmark measures the deployed code', () => {
+    expect(rebuilt.code).toBe(bundle);
+  });
+
+  it('imports nothing but Node built-ins, and needs no createRequire banner', () => {
+    // The metafile of the identical rebuild lists what the deployed file leaves external.
+    const imports = Object.values(rebuilt.metafile.outputs).flatMap((output) => output.imports);
+    expect(imports.filter((entry) => !isBuiltin(entry.path))).toEqual([]);
+    // esbuild's shim for a CommonJS require left in an ES module, which throws at run time.
+    expect(bundle).not.toContain('Dynamic require of');
+  });
+});

@@ -1,0 +1,89 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AttendeeApiStack } from '../../lib/attendee-api-stack';
+import { addNagChecks } from '../../lib/nag';
+import { type AttendeeApiSettingsInput, readContextSettings } from '../../lib/settings';
+
+export const PROJECT_ROOT = process.cwd();
+
+/** The feature flags cdk.json gives `cdk synth`, so tests see the same template. */
+export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
+  fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'),
+).context;
+
+export interface SynthOptions {
+  /** Context as `-c key=value` would give it. */
+  readonly context?: Readonly<Record<string, unknown>>;
+  /** Stack props, over the context. */
+  readonly settings?: AttendeeApiSettingsInput;
+  /** Run the real esbuild bundling (slow); otherwise `aws:cdk:bundling-stacks` skips it. */
+  readonly bundle?: boolean;
+}
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: AttendeeApiStack;
+  readonly template: Template;
+}
+
+/** Composes the app as `bin/app.ts` does (context, stack, cdk-nag) and synthesizes it. */
+export function synth(options: SynthOptions = {}): Synthesized {
+  const app = new App({
+    context: {
+      ...CDK_JSON_CONTEXT,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
+  });
+  const stack = new AttendeeApiStack(app, 'ChimeAttendeeApi', {
+    projectRoot: PROJECT_ROOT,
+    settings: { ...readContextSettings(app.node), ...options.settings },
+  });
+  addNagChecks(app);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The logical id of the only resource of `type`. */
+export function logicalId(template: Template, type: string): string {
+  const ids = Object.keys(template.findResources(type));
+  if (ids.length !== 1) throw new Error(`expected one ${type}, found ${ids.length}`);
+  return ids[0] as string;
+}
+
+type Json = Record<string, unknown>;
+
+/** Every Action of every IAM policy statement in the template (roles' inline ones included). */
+export function iamActions(template: Template): string[] {
+  const documents: Json[] = [];
+  for (const resource of Object.values(template.toJSON().Resources as Record<string, Json>)) {
+    const props = (resource.Properties ?? {}) as Json;
+    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+      documents.push(props.PolicyDocument as Json);
+    }
+    if (resource.Type === 'AWS::IAM::Role') {
+      for (const policy of (props.Policies ?? []) as Json[])
+        documents.push(policy.PolicyDocument as Json);
+    }
+  }
+  return documents.flatMap((document) =>
+    (document.Statement as Json[]).flatMap(
+      (statement) => [statement.Action ?? []].flat() as string[],
+    ),
+  );
+}
+
+/** The `cdk_nag` acknowledgements written into resource metadata, by logical id. */
+export function nagSuppressions(
+  template: Template,
+): { resource: string; id: string; reason: string }[] {
+  return Object.entries(template.toJSON().Resources as Record<string, Json>).flatMap(
+    ([resource, r]) => {
+      const metadata = (r.Metadata ?? {}) as {
+        cdk_nag?: { rules_to_suppress: { id: string; reason: string }[] };
+      };
+      return (metadata.cdk_nag?.rules_to_suppress ?? []).map((rule) => ({ resource, ...rule }));
+    },
+  );
+}
