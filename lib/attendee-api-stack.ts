@@ -27,8 +27,13 @@ import {
   resolveSettings,
 } from './settings';
 
-/** The API's only route. */
+/** The attendee route. */
 export const ROUTE_PATH = '/meetings/{meetingId}/attendees/{attendeeId}';
+/** The join-info route: GetMeeting and GetAttendee in one call, for the attendee's owner. */
+export const JOIN_INFO_PATH = `${ROUTE_PATH}/join-info`;
+
+/** What the function may call: the two reads its routes need, nothing else. */
+export const CHIME_ACTIONS = Object.freeze(['chime:GetAttendee', 'chime:GetMeeting']);
 
 /**
  * One JSON object per request. Who called and how it went, never a header, token or claim; no
@@ -63,9 +68,9 @@ export interface AttendeeApiStackProps extends StackProps {
 }
 
 /**
- * `GET /meetings/{meetingId}/attendees/{attendeeId}` on an HTTP API: a JWT authorizer turns
- * unauthenticated calls away before they cost an invocation, and a Lambda allowed nothing but
- * `chime:GetAttendee` answers the rest.
+ * `GET /meetings/{meetingId}/attendees/{attendeeId}` and its `/join-info` on an HTTP API: a JWT
+ * authorizer turns unauthenticated calls away before they cost an invocation, and a Lambda
+ * allowed nothing but `chime:GetAttendee` and `chime:GetMeeting` answers the rest.
  */
 export class AttendeeApiStack extends Stack {
   readonly settings: AttendeeApiSettings;
@@ -93,7 +98,7 @@ export class AttendeeApiStack extends Stack {
     const functionLogs = new LogGroup(this, 'FunctionLogs', { retention });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention });
 
-    // GetAttendee supports resource-level permissions on the `meeting` resource type
+    // GetAttendee and GetMeeting support resource-level permissions on the `meeting` resource type
     // (arn:${Partition}:chime:${Region}:${Account}:meeting/${MeetingId}), per the Service
     // Authorization Reference for Amazon Chime. Meetings are created at run time, so their IDs
     // are a wildcard; region and account are not.
@@ -108,13 +113,14 @@ export class AttendeeApiStack extends Stack {
     // Chime grant is inline in the role itself, so the role never exists without it.
     const role = new Role(this, 'FunctionRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Writes its own log group and reads Chime SDK attendees, nothing else.',
+      description:
+        'Writes its own log group and reads Chime SDK attendees and meetings, nothing else.',
       inlinePolicies: {
-        GetAttendee: new PolicyDocument({
+        ChimeRead: new PolicyDocument({
           statements: [
             new PolicyStatement({
-              sid: 'GetAttendeeOnly',
-              actions: ['chime:GetAttendee'],
+              sid: 'GetAttendeeAndMeetingOnly',
+              actions: [...CHIME_ACTIONS],
               resources: [meetings],
             }),
           ],
@@ -124,7 +130,7 @@ export class AttendeeApiStack extends Stack {
     acknowledge(role, {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:${settings.chimeRegion}:<AWS::AccountId>:meeting/*]`,
       reason:
-        'chime:GetAttendee is scoped to meetings of this account in the control region; meeting IDs ' +
+        'chime:GetAttendee and chime:GetMeeting are scoped to meetings of this account in the control region; meeting IDs ' +
         'are created at run time by another service, so the meeting ID alone is a wildcard.',
     });
     functionLogs.grantWrite(role);
@@ -151,7 +157,7 @@ export class AttendeeApiStack extends Stack {
 
     this.fn = new NodejsFunction(this, 'AttendeeFunction', {
       description:
-        'GET /meetings/{meetingId}/attendees/{attendeeId}: Chime GetAttendee for its owner',
+        'GET /meetings/{meetingId}/attendees/{attendeeId}[/join-info]: Chime attendee for its owner',
       entry: path.join(projectRoot, ATTENDEE_ENTRY),
       handler: ATTENDEE_HANDLER,
       projectRoot,
@@ -209,18 +215,17 @@ export class AttendeeApiStack extends Stack {
       },
     });
 
-    this.api.addRoutes({
-      path: ROUTE_PATH,
-      methods: [HttpMethod.GET],
-      integration: new HttpLambdaIntegration('GetAttendeeIntegration', this.fn, {
-        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-      }),
-      // Same issuer and audience as the Lambda verifies: bad tokens never reach it.
-      authorizer: new HttpJwtAuthorizer('JwtAuthorizer', identity.issuer, {
-        authorizerName: 'jwt',
-        jwtAudience: [...identity.audience],
-      }),
+    const integration = new HttpLambdaIntegration('GetAttendeeIntegration', this.fn, {
+      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     });
+    // Same issuer and audience as the Lambda verifies: bad tokens never reach it.
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', identity.issuer, {
+      authorizerName: 'jwt',
+      jwtAudience: [...identity.audience],
+    });
+    for (const routePath of [ROUTE_PATH, JOIN_INFO_PATH]) {
+      this.api.addRoutes({ path: routePath, methods: [HttpMethod.GET], integration, authorizer });
+    }
 
     this.alarms = new Alarms(this, 'Alarms', {
       api: this.api,

@@ -1,8 +1,9 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { ACCESS_LOG_FIELDS, ROUTE_PATH } from '../../lib/attendee-api-stack';
+import { ACCESS_LOG_FIELDS, JOIN_INFO_PATH, ROUTE_PATH } from '../../lib/attendee-api-stack';
 import { iamActions, logicalId, type Synthesized, synth } from './support';
 
 const ROUTE_KEY = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
+const JOIN_INFO_KEY = 'GET /meetings/{meetingId}/attendees/{attendeeId}/join-info';
 const TOPIC_ARN = 'arn:aws:sns:eu-central-1:123456789012:oncall';
 
 function functionProps(template: Template): Record<string, unknown> {
@@ -38,14 +39,21 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     ],
   });
 
-  it('exposes exactly one route, GET /meetings/{meetingId}/attendees/{attendeeId}, behind the JWT authorizer', () => {
+  it('exposes exactly the attendee and join-info routes, both behind the JWT authorizer', () => {
     expect(ROUTE_PATH).toBe('/meetings/{meetingId}/attendees/{attendeeId}');
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: ROUTE_KEY,
-      AuthorizationType: 'JWT',
-      AuthorizerId: { Ref: ids.authorizer },
-    });
+    expect(JOIN_INFO_PATH).toBe('/meetings/{meetingId}/attendees/{attendeeId}/join-info');
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (route) => (route as { Properties: { RouteKey: string } }).Properties.RouteKey,
+    );
+    expect(keys.sort()).toEqual([ROUTE_KEY, JOIN_INFO_KEY]);
+    for (const routeKey of [ROUTE_KEY, JOIN_INFO_KEY]) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: ids.authorizer },
+      });
+    }
   });
 
   it('is an HTTP API whose only integration is the function, by Lambda proxy with payload format 2.0', () => {
@@ -59,8 +67,18 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     });
   });
 
-  it('lets API Gateway invoke the function from that route only', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 1);
+  it('lets API Gateway invoke the function from those routes only', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: {
+        'Fn::Join': [
+          '',
+          Match.arrayWith(['/*/*/meetings/{meetingId}/attendees/{attendeeId}/join-info']),
+        ],
+      },
+    });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'apigateway.amazonaws.com',
@@ -152,7 +170,7 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     expect(env).not.toHaveProperty('JWT_ALLOW_HTTP_JWKS');
   });
 
-  it('grants chime:GetAttendee on the account meetings in the control region, and no other Chime action', () => {
+  it('grants chime:GetAttendee and chime:GetMeeting on the account meetings in the control region, and no other Chime action', () => {
     const role = logicalId(template, 'AWS::IAM::Role');
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -167,14 +185,14 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
       ManagedPolicyArns: Match.absent(),
       Policies: [
         {
-          PolicyName: 'GetAttendee',
+          PolicyName: 'ChimeRead',
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
               {
-                Sid: 'GetAttendeeOnly',
+                Sid: 'GetAttendeeAndMeetingOnly',
                 Effect: 'Allow',
-                Action: 'chime:GetAttendee',
+                Action: ['chime:GetAttendee', 'chime:GetMeeting'],
                 Resource: {
                   'Fn::Join': [
                     '',
@@ -198,10 +216,12 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     const actions = iamActions(template);
     expect(actions.filter((action) => action.toLowerCase().startsWith('chime:'))).toEqual([
       'chime:GetAttendee',
+      'chime:GetMeeting',
     ]);
     expect(actions.some((action) => action.includes('*'))).toBe(false);
     expect(JSON.stringify(template.toJSON()).match(/"chime:[A-Za-z*]+"/g)).toEqual([
       '"chime:GetAttendee"',
+      '"chime:GetMeeting"',
     ]);
   });
 
@@ -480,14 +500,14 @@ describe('the stack configured through context', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'hosts' });
   });
 
-  it('scopes chime:GetAttendee to the configured control region', () => {
+  it('scopes the Chime reads to the configured control region', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       Policies: [
         Match.objectLike({
           PolicyDocument: Match.objectLike({
             Statement: [
               Match.objectLike({
-                Action: 'chime:GetAttendee',
+                Action: ['chime:GetAttendee', 'chime:GetMeeting'],
                 Resource: {
                   'Fn::Join': [
                     '',
