@@ -154,6 +154,11 @@ export class AttendeeApiStack extends Stack {
     for (const [name, value] of Object.entries(optional)) {
       if (value !== undefined) environment[name] = value;
     }
+    if (settings.samLocal) {
+      // Declared only so `sam local --env-vars env.json` may set them; inert as synthesized.
+      environment.CHIME_ENDPOINT = '';
+      environment.JWT_ALLOW_HTTP_JWKS = 'false';
+    }
 
     this.fn = new NodejsFunction(this, 'AttendeeFunction', {
       description:

@@ -49,6 +49,12 @@ export const CONTEXT_KEYS = {
   alarmThrottleCount: 1,
   /** Alarm when this many 429 responses are logged in 5 minutes. */
   alarm429Count: 10,
+  /**
+   * For `sam local` only: declare CHIME_ENDPOINT and JWT_ALLOW_HTTP_JWKS (empty / false) so that
+   * `--env-vars env.json` can point the function at the emulator (SAM only overrides declared
+   * variables). Never deploy a template synthesized with it.
+   */
+  samLocal: false,
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -96,6 +102,7 @@ export interface AttendeeApiSettingsInput {
   readonly alarm5xxRatePercent?: number;
   readonly alarmThrottleCount?: number;
   readonly alarm429Count?: number;
+  readonly samLocal?: boolean;
 }
 
 /** Validated settings, defaults applied. */
@@ -121,6 +128,7 @@ export interface AttendeeApiSettings {
   readonly alarm5xxRatePercent: number;
   readonly alarmThrottleCount: number;
   readonly alarm429Count: number;
+  readonly samLocal: boolean;
 }
 
 /** A setting that cannot be used; the message names it. */
@@ -209,6 +217,7 @@ export function readContextSettings(node: Node): AttendeeApiSettingsInput {
     alarm5xxRatePercent: number('alarm5xxRatePercent', get('alarm5xxRatePercent')),
     alarmThrottleCount: number('alarmThrottleCount', get('alarmThrottleCount')),
     alarm429Count: number('alarm429Count', get('alarm429Count')),
+    samLocal: flag('samLocal', get('samLocal')),
   };
 }
 
@@ -377,6 +386,7 @@ export function resolveSettings(input: AttendeeApiSettingsInput = {}): AttendeeA
       100000,
     ),
     alarm429Count: integer('alarm429Count', input.alarm429Count ?? d.alarm429Count, 1, 100000),
+    samLocal: input.samLocal ?? d.samLocal,
   });
 }
 

@@ -590,3 +590,12 @@ function metricFilter(template: Template, metricName: string): Record<string, un
   expect(filters).toHaveLength(1);
   return (filters[0] as { Properties: Record<string, unknown> }).Properties;
 }
+
+describe('the sam local variant (-c samLocal=true)', () => {
+  it('declares CHIME_ENDPOINT and JWT_ALLOW_HTTP_JWKS, inert, so env.json can set them', () => {
+    const { template } = synth({ context: { samLocal: 'true' } });
+    const env = environment(template);
+    expect(env.CHIME_ENDPOINT).toBe('');
+    expect(env.JWT_ALLOW_HTTP_JWKS).toBe('false');
+  });
+});

@@ -29,6 +29,7 @@ describe('resolveSettings', () => {
       logLevel: 'INFO',
       logRetentionDays: 30,
       retryAfterSeconds: 1,
+      samLocal: false,
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       alarmTopicArn: undefined,
