@@ -18,6 +18,9 @@ export const routesFor = (handler: HttpApiHandler) =>
 /** Where the local identity provider keeps its key pair (gitignored). */
 export const LOCAL_KEY_DIR = join(process.cwd(), '.local', 'idp');
 
+/** Where `npm start` writes the demo meeting's ids, for `npm run sam:events`. */
+export const DEMO_FILE = join(process.cwd(), '.local', 'demo.json');
+
 export const DEFAULT_PORTS = Object.freeze({ api: 3000, emulator: 3001, idp: 3002 });
 
 export const DEFAULT_LOCAL_ORIGINS = Object.freeze([

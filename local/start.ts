@@ -5,9 +5,11 @@
  * AWS credentials, and a real issuer from JWT_ISSUER / JWT_AUDIENCE.
  */
 
+import { writeFileSync } from 'node:fs';
 import {
   DEFAULT_LOCAL_ORIGINS,
   DEFAULT_PORTS,
+  DEMO_FILE,
   LOCAL_KEY_DIR,
   routesFor,
   startDevStack,
@@ -90,6 +92,7 @@ async function startLocal() {
   });
   onShutdown(() => stack.stop());
   const seed = await stack.seedDemo();
+  writeFileSync(DEMO_FILE, `${JSON.stringify(seed, null, 2)}\n`);
   const ttl = 12 * 3600;
   const tokens = {
     alice: await stack.idp.mint({ sub: 'alice', ttl }),

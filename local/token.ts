@@ -22,8 +22,10 @@ if (!/^\d+$/.test(values.ttl)) {
   process.stderr.write('--ttl must be a number of seconds\n');
   process.exit(2);
 }
+// IDP_ISSUER: the issuer as the function sees it, e.g. http://host.docker.internal:3002 for sam local.
 const idpPort = process.env.IDP_PORT || String(DEFAULT_PORTS.idp);
-const idp = new IdentityProvider({ keyDir: LOCAL_KEY_DIR, issuer: `http://127.0.0.1:${idpPort}` });
+const issuer = process.env.IDP_ISSUER || `http://127.0.0.1:${idpPort}`;
+const idp = new IdentityProvider({ keyDir: LOCAL_KEY_DIR, issuer });
 const token = await idp.mint({
   sub: values.sub,
   ttl: Number(values.ttl),
