@@ -103,8 +103,9 @@ async function startLocal() {
   const url = (attendeeId: string, meetingId = seed.meetingId) =>
     `${stack.apiUrl}/meetings/${meetingId}/attendees/${attendeeId}`;
   const curl = (token: string | undefined, target: string) =>
-    `curl -i ${token ? `-H "Authorization: Bearer ${token}" ` : ''}${target}`;
+    `curl -i ${token ? `-H "Authorization: Bearer $${token}" ` : ''}${target}`;
   const faults = `${stack.emulatorUrl}/_emulator/faults`;
+  const alice = url(seed.attendees.alice);
   process.stdout.write(`
 Chime attendee API (local)
   API                 ${stack.apiUrl}
@@ -117,22 +118,31 @@ Demo meeting ${seed.meetingId}
   bob's attendee    ${seed.attendees.bob}
   maria is a moderator; mallory is a stranger. More tokens: npm run token -- --sub alice
 
-# 200 with JoinToken (alice owns her attendee)
-${curl(tokens.alice, url(seed.attendees.alice))}
+# Paste into another shell (tokens valid 12 h):
+export ALICE_TOKEN=${tokens.alice}
+export BOB_TOKEN=${tokens.bob}
+export MODERATOR_TOKEN=${tokens.moderator}
+export STRANGER_TOKEN=${tokens.stranger}
+
+# 200 with the JoinToken (alice owns her attendee)
+${curl('ALICE_TOKEN', alice)}
 # 200 join info: GetMeeting + GetAttendee, what MeetingSessionConfiguration takes (owner only)
-${curl(tokens.alice, `${url(seed.attendees.alice)}/join-info`)}
-# 200 without JoinToken (moderator)
-${curl(tokens.moderator, url(seed.attendees.alice))}
-# 404 (bob asks for alice's attendee: same answer as a missing one)
-${curl(tokens.bob, url(seed.attendees.alice))}
-# 404 (stranger)
-${curl(tokens.stranger, url(seed.attendees.alice))}
-# 401 (no token)
-${curl(undefined, url(seed.attendees.alice))}
-# 400 (not a GUID)
-${curl(tokens.alice, url('not-a-guid'))}
-# 503 with Retry-After: make the next GetAttendee fail, then repeat the first command
-curl -X POST ${faults} -H 'content-type: application/json' -d '{"operation":"GetAttendee","fault":{"type":"error","name":"ServiceUnavailableException","retryAfterSeconds":5},"count":3}'
+${curl('ALICE_TOKEN', `${alice}/join-info`)}
+# 200 without the JoinToken (moderator)
+${curl('MODERATOR_TOKEN', alice)}
+# 404: bob asks for alice's attendee (same answer as a missing one)
+${curl('BOB_TOKEN', alice)}
+# 404: a stranger
+${curl('STRANGER_TOKEN', alice)}
+# 401: no token
+${curl(undefined, alice)}
+# 400: not a GUID
+${curl('ALICE_TOKEN', url('not-a-guid'))}
+# 503 with Retry-After: the next 3 GetAttendee calls fail upstream (then repeat the first curl)
+curl -X POST ${faults} -H 'content-type: application/json' -d '{"operation":"GetAttendee","count":3,"fault":{"type":"error","name":"ServiceUnavailableException","retryAfterSeconds":5}}'
+# 502 / 504: ForbiddenException, or a hang past the deadline
+curl -X POST ${faults} -H 'content-type: application/json' -d '{"operation":"GetAttendee","fault":{"type":"error","name":"ForbiddenException"}}'
+curl -X POST ${faults} -H 'content-type: application/json' -d '{"operation":"GetAttendee","count":3,"fault":{"type":"hang"}}'
 
 Ctrl-C stops everything.
 `);
