@@ -9,15 +9,20 @@ import { createLogger } from './logger';
 import { createTokenVerifier } from './token-verifier';
 
 const config = parseConfig(process.env);
+const logger = createLogger(config);
 const verifier = createTokenVerifier(config.auth);
 
 // A JWKS that cannot be fetched now is fetched again on the first request, which then answers
 // 503 if it still fails: init must not crash on a passing identity-provider fault.
-await verifier.hydrate().catch(() => undefined);
+await verifier.hydrate().catch((error: unknown) => {
+  logger.warn('jwks hydration failed', {
+    cause: error instanceof Error ? error.constructor.name : 'unknown',
+  });
+});
 
 export const handler = createHandler({
   config,
   chime: createChimeClient(config.chime),
   verifier,
-  logger: createLogger(config),
+  logger,
 });

@@ -3,11 +3,11 @@ import type { Config } from './config';
 
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
-/** The one-line-per-request log sink. */
+/** The structured log sink: one line per request (message `request`), plus init events. */
 export interface RequestLogger {
-  info(fields: LogFields): void;
-  warn(fields: LogFields): void;
-  error(fields: LogFields): void;
+  info(message: string, fields: LogFields): void;
+  warn(message: string, fields: LogFields): void;
+  error(message: string, fields: LogFields): void;
 }
 
 /**
@@ -16,8 +16,8 @@ export interface RequestLogger {
 export function createLogger(config: Pick<Config, 'logLevel'>): RequestLogger {
   const logger = new Logger({ serviceName: 'chime-attendee-api', logLevel: config.logLevel });
   return {
-    info: (fields) => logger.info('request', fields),
-    warn: (fields) => logger.warn('request', fields),
-    error: (fields) => logger.error('request', fields),
+    info: (message, fields) => logger.info(message, fields),
+    warn: (message, fields) => logger.warn(message, fields),
+    error: (message, fields) => logger.error(message, fields),
   };
 }

@@ -24,7 +24,7 @@ export function requestLog(options: {
     const status = response?.statusCode ?? 500;
     const outcome = state.outcome;
     const level = outcome?.level ?? 'info';
-    logger[level]({
+    logger[level]('request', {
       requestId: request.event.requestContext?.requestId,
       route: request.event.routeKey,
       status,

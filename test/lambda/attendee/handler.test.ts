@@ -399,6 +399,13 @@ describe('the error table', () => {
     ['a reset connection', reset, 502, 'upstream_failure', undefined],
     ['a refused connection', refused, 502, 'upstream_failure', undefined],
     ['an unknown error', unknown, 500, 'internal_error', undefined],
+    [
+      'a credentials provider failure',
+      Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }),
+      500,
+      'internal_error',
+      undefined,
+    ],
   ])('%s → %i %s', async (_name, error, status, code, retryAfter) => {
     chime.on(GetAttendeeCommand).rejects(error);
     const mark = capturedLines().length;
@@ -440,6 +447,22 @@ describe('the error table', () => {
     const response = await call(owner);
     expect(response.statusCode).toBe(502);
     expect(bodyOf(response)).toMatchObject({ code: 'upstream_malformed' });
+  });
+});
+
+describe('the Lambda deadline', () => {
+  it("answers 504 problem+json through Middy's early timeout when the invocation is about to time out", async () => {
+    chime.on(GetAttendeeCommand).callsFake(() => new Promise(() => undefined));
+    const response = await api.call(
+      { meetingId: MEETING, attendeeId: ATTENDEE, token: owner, origin: ALLOWED_ORIGIN },
+      600,
+    );
+    expect(response.statusCode).toBe(504);
+    expect(bodyOf(response)).toMatchObject({ code: 'upstream_timeout', status: 504 });
+    expect(headersOf(response)).toMatchObject({
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+    });
   });
 });
 
