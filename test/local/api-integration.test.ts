@@ -245,7 +245,12 @@ describe('upstream faults injected in the emulator', () => {
     stack.emulator.injectFault({
       operation: 'GetAttendee',
       count: 'unlimited',
-      fault: { type: 'malformed', status: 502, rawBody: '<html>Bad Gateway</html>', headers: { 'content-type': 'text/html' } },
+      fault: {
+        type: 'malformed',
+        status: 502,
+        rawBody: '<html>Bad Gateway</html>',
+        headers: { 'content-type': 'text/html' },
+      },
     });
     const response = await get(attendeePath(seed.attendees.alice), tokens.alice);
     expect(response.status).toBe(502);
