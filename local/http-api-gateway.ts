@@ -73,6 +73,18 @@ function match(
   return undefined;
 }
 
+/** The problem `code` of an error response, for the one-line request log (never a body). */
+function problemCode(headers: Record<string, string>, payload: string | Buffer): string {
+  const type = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type');
+  if (!type?.[1].startsWith('application/problem+json')) return '';
+  try {
+    const code = (JSON.parse(payload.toString()) as { code?: unknown }).code;
+    return typeof code === 'string' && /^[a-z_]+$/.test(code) ? ` ${code}` : '';
+  } catch {
+    return '';
+  }
+}
+
 function headerMap(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -224,7 +236,7 @@ export class HttpApiGateway {
       res.writeHead(status, { ...headers, 'apigw-requestid': requestId });
       res.end(payload);
       const ms = (performance.now() - started).toFixed(1);
-      this.options.log?.(`${method} ${path} ${status} ${ms}ms`);
+      this.options.log?.(`${method} ${path} ${status}${problemCode(headers, payload)} ${ms}ms`);
     };
 
     if (method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {

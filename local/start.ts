@@ -30,11 +30,16 @@ const allowedOrigins = process.env.CORS_ALLOWED_ORIGINS
 
 /** Imports the deployed entry (lambda/attendee/index.ts) under `env`. */
 async function loadHandler(env: Readonly<Record<string, string>>): Promise<HttpApiHandler> {
-  Object.assign(process.env, { LOG_LEVEL: process.env.LOG_LEVEL ?? 'INFO', ...env });
+  // One line per request by default (the API's); --verbose adds the Lambda's and the emulator's.
+  Object.assign(process.env, {
+    LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? 'INFO' : 'WARN'),
+    ...env,
+  });
   const entry = await import('../lambda/attendee/index');
   return entry.handler;
 }
 
+const verbose = process.argv.includes('--verbose');
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
 function onShutdown(stop: () => Promise<void>) {
@@ -88,7 +93,9 @@ async function startLocal() {
     keyDir: LOCAL_KEY_DIR,
     allowedOrigins,
     loadHandler,
-    log,
+    log: (line) => {
+      if (verbose || line.startsWith('api ')) log(line);
+    },
   });
   onShutdown(() => stack.stop());
   const seed = await stack.seedDemo();
