@@ -99,7 +99,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         allowOrigins: allowedOrigins,
         allowMethods: ['GET'],
         allowHeaders: ['authorization'],
-        exposeHeaders: ['retry-after'],
+        exposeHeaders: ['retry-after', 'apigw-requestid'],
         maxAgeSeconds: 600,
       },
       ...(log ? { log: (line: string) => log(`api ${line}`) } : {}),

@@ -73,7 +73,7 @@ async function startAgainstAws() {
       allowOrigins: allowedOrigins,
       allowMethods: ['GET'],
       allowHeaders: ['authorization'],
-      exposeHeaders: ['retry-after'],
+      exposeHeaders: ['retry-after', 'apigw-requestid'],
       maxAgeSeconds: 600,
     },
     log: (line) => log(`api ${line}`),

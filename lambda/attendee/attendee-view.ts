@@ -35,7 +35,7 @@ export function checkedAttendee(
 ): NonNullable<GetAttendeeCommandOutput['Attendee']> {
   const attendee = output.Attendee;
   if (!attendee) throw new UpstreamResponseError('Attendee is missing');
-  if (attendee.AttendeeId?.toLowerCase() !== attendeeId) {
+  if (typeof attendee.AttendeeId !== 'string' || attendee.AttendeeId.toLowerCase() !== attendeeId) {
     throw new UpstreamResponseError('Attendee.AttendeeId differs from the requested one');
   }
   if (typeof attendee.ExternalUserId !== 'string') {

@@ -40,7 +40,7 @@ export function meetingView(
 ): MeetingView {
   const meeting = output.Meeting;
   if (!meeting) throw new UpstreamResponseError('Meeting is missing');
-  if (meeting.MeetingId?.toLowerCase() !== meetingId) {
+  if (typeof meeting.MeetingId !== 'string' || meeting.MeetingId.toLowerCase() !== meetingId) {
     throw new UpstreamResponseError('Meeting.MeetingId differs from the requested one');
   }
   if (typeof meeting.MediaRegion !== 'string') {

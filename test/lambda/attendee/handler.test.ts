@@ -435,6 +435,7 @@ describe('the error table', () => {
   it.each([
     ['no Attendee', { $metadata: {} }],
     ['a different AttendeeId', attendee('alice', { AttendeeId: randomUUID() })],
+    ['a non-string AttendeeId', attendee('alice', { AttendeeId: 42 })],
     ['no ExternalUserId', attendee('alice', { ExternalUserId: undefined })],
     ['no JoinToken for the owner', attendee('alice', { JoinToken: undefined })],
     ['a malformed JoinToken', attendee('alice', { JoinToken: 'not a token!' })],

@@ -119,6 +119,7 @@ describe('GET …/join-info', () => {
   it.each([
     ['no Meeting', { $metadata: {} }],
     ['another MeetingId', { Meeting: { ...meetingOutput.Meeting, MeetingId: ATTENDEE } }],
+    ['a non-string MeetingId', { Meeting: { ...meetingOutput.Meeting, MeetingId: 7 } }],
     ['no MediaPlacement', { Meeting: { ...meetingOutput.Meeting, MediaPlacement: undefined } }],
   ])('answers 502 when GetMeeting returns %s', async (_name, output) => {
     chime.on(GetMeetingCommand).resolves(output as GetMeetingCommandOutput);

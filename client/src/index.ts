@@ -1,0 +1,32 @@
+export { ApiError, type ApiErrorInit, parseRetryAfter } from './api-error';
+export {
+  type AttendeeApiClient,
+  type AttendeeApiClientOptions,
+  type AttendeeRequest,
+  createAttendeeApiClient,
+  type RetryOptions,
+} from './attendee-api-client';
+export {
+  type ApiErrorCode,
+  type Attendee,
+  type AttendeeFeatures,
+  type AttendeeResponse,
+  type AudioFeatures,
+  CAPABILITIES,
+  type Capabilities,
+  type Capability,
+  type ClientCode,
+  type ContentFeatures,
+  GATEWAY_CODES,
+  type GatewayCode,
+  type GatewayMessage,
+  GUID_PATTERN,
+  type JoinInfo,
+  type MediaPlacement,
+  type Meeting,
+  type MeetingFeatures,
+  PROBLEM_CODES,
+  type Problem,
+  type ProblemCode,
+  type VideoFeatures,
+} from './types';
