@@ -1,0 +1,349 @@
+/**
+ * The example page's dev server: serves `public/` and an esbuild bundle of `src/main.ts`, plus
+ * three JSON endpoints that only make sense on a laptop (`/dev/config`, `/dev/token`,
+ * `/dev/faults`). Local development only: it is never deployed, and nothing in `lib/` or
+ * `lambda/` refers to it.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, join } from 'node:path';
+import { build } from 'esbuild';
+import type { DemoSeed } from '../../local/dev-stack';
+import { IdentityProvider, type MintOptions } from '../../local/identity-provider';
+
+/** A value, or a function giving it when a request needs it (e.g. a port known later). */
+export type Lazy<T> = T | (() => T);
+
+/** What `/dev/token` needs of an identity provider. */
+export interface TokenMinter {
+  mint(options: MintOptions): Promise<string>;
+}
+
+export interface ExampleServerOptions {
+  /** Port on 127.0.0.1; default 3003 (an origin the local API allows). 0 picks a free one. */
+  readonly port?: number;
+  /** The API the page calls, e.g. `http://127.0.0.1:3000`. */
+  readonly apiUrl: Lazy<string>;
+  /** The Chime emulator, for `/dev/faults`, e.g. `http://127.0.0.1:3001`. */
+  readonly emulatorUrl: Lazy<string>;
+  /** The demo meeting; a function that throws makes `/dev/config` answer 503. */
+  readonly demo: Lazy<DemoSeed>;
+  /** The identity provider that signs the dev tokens; or give `keyDir` (and `issuer`). */
+  readonly idp?: Lazy<TokenMinter>;
+  /** Key pair folder of `npm start`'s identity provider (`.local/idp`). */
+  readonly keyDir?: string;
+  /** The issuer the API trusts, with `keyDir`; default `http://127.0.0.1:3002`. */
+  readonly issuer?: string;
+  /** The folder holding `public/` and `src/`; default `<cwd>/examples/web`. */
+  readonly root?: string;
+  /** One line per request: method, path, status, latency (never a query string or a token). */
+  readonly log?: (line: string) => void;
+}
+
+export interface ExampleServer {
+  /** Builds the bundle, then listens on 127.0.0.1. */
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** The seeded dev users the page offers: `/dev/token` mints a token only for these. */
+export const DEV_USERS = Object.freeze([
+  {
+    id: 'alice',
+    name: 'Alice',
+    role: 'owner',
+    groups: [],
+    attendee: 'alice',
+    description: 'Owns her attendee: gets join info and her JoinToken.',
+  },
+  {
+    id: 'bob',
+    name: 'Bob',
+    role: 'owner',
+    groups: [],
+    attendee: 'bob',
+    description: 'Owns his attendee; a stranger to Alice’s.',
+  },
+  {
+    id: 'maria',
+    name: 'Maria',
+    role: 'moderator',
+    groups: ['moderators'],
+    attendee: 'alice',
+    description: 'In the moderators group: may read any attendee, never its JoinToken.',
+  },
+  {
+    id: 'mallory',
+    name: 'Mallory',
+    role: 'stranger',
+    groups: [],
+    attendee: 'alice',
+    description: 'Signed in, but no participant: gets the same 404 as for an ended meeting.',
+  },
+] as const);
+
+export type DevUserId = (typeof DEV_USERS)[number]['id'];
+
+const TOKEN_TTL_SECONDS = 900;
+const MAX_BODY_BYTES = 16 * 1024;
+
+const STATIC_FILES: Readonly<Record<string, { file: string; type: string }>> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
+};
+
+const resolve = <T>(value: Lazy<T>): T =>
+  typeof value === 'function' ? (value as () => T)() : value;
+
+class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        fail(new HttpError(413, 'Body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', fail);
+  });
+}
+
+/** Bundles the page for the browser: amazon-chime-sdk-js and `client/src` included. */
+async function bundle(root: string): Promise<Map<string, Uint8Array>> {
+  const result = await build({
+    entryPoints: [join(root, 'src', 'main.ts')],
+    outdir: join(root, 'dist'),
+    write: false,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    sourcemap: 'linked',
+    // Listed explicitly on purpose: with esbuild's default list, a package reached through
+    // require() (amazon-chime-sdk-js is CommonJS) resolves to `main`, and the AWS SDK's
+    // dist-cjs pulls in Node-only modules; `module` + the `browser` map give the browser build.
+    mainFields: ['browser', 'module', 'main'],
+    logLevel: 'silent',
+  });
+  return new Map(result.outputFiles.map((file) => [`/${basename(file.path)}`, file.contents]));
+}
+
+/**
+ * The example page's server, on 127.0.0.1 (default port 3003, an origin the local API allows,
+ * so the page's requests to the API are cross-origin and CORS applies as deployed).
+ *
+ * @example
+ * const server = createExampleServer({
+ *   apiUrl: 'http://127.0.0.1:3000',
+ *   emulatorUrl: 'http://127.0.0.1:3001',
+ *   keyDir: LOCAL_KEY_DIR,
+ *   demo: () => JSON.parse(readFileSync(DEMO_FILE, 'utf8')),
+ * });
+ * const { url } = await server.start();
+ */
+export function createExampleServer(options: ExampleServerOptions): ExampleServer {
+  if (!options.idp && !options.keyDir) {
+    throw new TypeError('createExampleServer: give idp or keyDir');
+  }
+  const root = options.root ?? join(process.cwd(), 'examples', 'web');
+  const fileIdp = options.keyDir
+    ? new IdentityProvider({
+        keyDir: options.keyDir,
+        issuer: options.issuer ?? 'http://127.0.0.1:3002',
+      })
+    : undefined;
+  const minter = (): TokenMinter => (options.idp ? resolve(options.idp) : (fileIdp as TokenMinter));
+  let assets = new Map<string, Uint8Array>();
+  let server: Server | undefined;
+  let port = 0;
+
+  /** The origins this server answers as (its own; DNS rebinding and other sites are refused). */
+  const ownHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+
+  const securityHeaders = (): Record<string, string> => {
+    let apiOrigin = '';
+    try {
+      apiOrigin = new URL(resolve(options.apiUrl)).origin;
+    } catch {
+      // Not known yet: the page can then only reach its own origin.
+    }
+    return {
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Content-Security-Policy': [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        `connect-src 'self' ${apiOrigin}`.trim(),
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    };
+  };
+
+  const devConfig = () => {
+    let demo: DemoSeed;
+    try {
+      demo = resolve(options.demo);
+    } catch {
+      throw new HttpError(
+        503,
+        'No demo meeting yet: run `npm start` (it writes .local/demo.json).',
+      );
+    }
+    return {
+      apiUrl: resolve(options.apiUrl),
+      meetingId: demo.meetingId,
+      attendees: demo.attendees,
+      users: DEV_USERS.map(({ id, name, role, attendee, description }) => ({
+        id,
+        name,
+        role,
+        attendee,
+        description,
+      })),
+    };
+  };
+
+  const devToken = async (query: URLSearchParams) => {
+    const user = DEV_USERS.find((candidate) => candidate.id === query.get('user'));
+    if (!user) throw new HttpError(400, `user must be one of ${DEV_USERS.map((u) => u.id)}`);
+    // `expired=1` mints a token that expired a minute ago, to show the 401.
+    const ttl = query.get('expired') === '1' ? -60 : TOKEN_TTL_SECONDS;
+    const token = await minter().mint({
+      sub: user.id,
+      ttl,
+      ...(user.groups.length > 0 ? { groups: [...user.groups] } : {}),
+    });
+    return { user: user.id, token, expiresInSeconds: ttl };
+  };
+
+  /** Forwards to the emulator's fault queue, which has no CORS of its own. */
+  const devFaults = async (req: IncomingMessage) => {
+    const method = req.method === 'DELETE' ? 'DELETE' : 'POST';
+    if (method === 'POST' && !req.headers['content-type']?.startsWith('application/json')) {
+      // A JSON content type makes a cross-site POST need a preflight, which is never granted.
+      throw new HttpError(415, 'POST a JSON fault rule (content-type: application/json)');
+    }
+    const body = method === 'POST' ? await readBody(req) : undefined;
+    const upstream = await fetch(`${resolve(options.emulatorUrl)}/_emulator/faults`, {
+      method,
+      ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+    }).catch((error: unknown) => {
+      throw new HttpError(502, `The Chime emulator did not answer: ${String(error)}`);
+    });
+    const text = await upstream.text();
+    return { status: upstream.status, text };
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, {
+        ...securityHeaders(),
+        'Content-Type': 'application/json',
+      });
+      res.end(typeof value === 'string' ? value : JSON.stringify(value));
+      return status;
+    };
+
+    if (!ownHosts().includes(req.headers.host ?? '')) {
+      return json(421, { message: 'Open this page as http://127.0.0.1 or http://localhost' });
+    }
+    if (url.pathname.startsWith('/dev/')) {
+      const site = req.headers['sec-fetch-site'];
+      const origin = req.headers.origin;
+      if (
+        (site && site !== 'same-origin' && site !== 'none') ||
+        (origin && !ownHosts().some((h) => origin === `http://${h}`))
+      ) {
+        return json(403, { message: 'The dev endpoints answer this page only' });
+      }
+      try {
+        if (method === 'GET' && url.pathname === '/dev/config') return json(200, devConfig());
+        if (method === 'GET' && url.pathname === '/dev/token') {
+          return json(200, await devToken(url.searchParams));
+        }
+        if ((method === 'POST' || method === 'DELETE') && url.pathname === '/dev/faults') {
+          const { status, text } = await devFaults(req);
+          return json(status, text === '' ? {} : text);
+        }
+      } catch (error) {
+        if (error instanceof HttpError) return json(error.status, { message: error.message });
+        throw error;
+      }
+      return json(404, { message: `No dev endpoint ${method} ${url.pathname}` });
+    }
+    if (method !== 'GET' && method !== 'HEAD') return json(405, { message: 'Method not allowed' });
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204, securityHeaders()).end();
+      return 204;
+    }
+    const asset = assets.get(url.pathname);
+    const staticFile = STATIC_FILES[url.pathname];
+    if (!asset && !staticFile) return json(404, { message: 'Not found' });
+    const type = url.pathname.endsWith('.js')
+      ? 'text/javascript; charset=utf-8'
+      : (staticFile?.type ?? 'application/json');
+    // Static files are read per request, so an edit to the HTML or CSS shows on reload.
+    const content = asset ?? (await readFile(join(root, 'public', staticFile?.file ?? '')));
+    res.writeHead(200, { ...securityHeaders(), 'Content-Type': type });
+    res.end(method === 'HEAD' ? undefined : content);
+    return 200;
+  };
+
+  return {
+    async start() {
+      assets = await bundle(root);
+      const created = createServer((req, res) => {
+        const started = performance.now();
+        const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+        serve(req, res)
+          .catch(() => {
+            if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+            res.end('{"message":"Internal Server Error"}');
+            return 500;
+          })
+          .then((status) => {
+            const ms = (performance.now() - started).toFixed(1);
+            options.log?.(`${req.method} ${path} ${status} ${ms}ms`);
+          });
+      });
+      await new Promise<void>((done, fail) => {
+        created.once('error', fail);
+        created.listen(options.port ?? 3003, '127.0.0.1', () => done());
+      });
+      server = created;
+      port = (created.address() as AddressInfo).port;
+      return { url: `http://127.0.0.1:${port}`, port };
+    },
+    async stop() {
+      const current = server;
+      server = undefined;
+      if (!current) return;
+      current.closeAllConnections();
+      await new Promise<void>((done) => current.close(() => done()));
+    },
+  };
+}

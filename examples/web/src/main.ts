@@ -1,0 +1,302 @@
+/**
+ * The example page: signs in as a seeded dev user, gets join info from the API (another
+ * origin) through the typed client, and builds a MeetingSessionConfiguration from it.
+ * Tokens and JoinTokens are never written to the page or the console; only their length.
+ */
+import { MeetingSessionConfiguration } from 'amazon-chime-sdk-js';
+import {
+  ApiError,
+  type Attendee,
+  type AttendeeApiClient,
+  createAttendeeApiClient,
+  type JoinInfo,
+} from '../../../client/src';
+import { autoRetryDelay, errorDetails, userMessage } from './error-messages';
+import { FAULTS, type FaultName, faultRule } from './faults';
+
+type AttendeeName = 'alice' | 'bob';
+
+interface DevUser {
+  readonly id: string;
+  readonly name: string;
+  readonly role: 'owner' | 'moderator' | 'stranger';
+  readonly attendee: AttendeeName;
+  readonly description: string;
+}
+
+/** `GET /dev/config` of the example server. */
+interface DevConfig {
+  readonly apiUrl: string;
+  readonly meetingId: string;
+  readonly attendees: Readonly<Record<AttendeeName, string>>;
+  readonly users: readonly DevUser[];
+}
+
+/** A failure of the example server's own dev endpoints (not of the API). */
+class DevServerError extends Error {
+  override readonly name = 'DevServerError';
+}
+
+type ResultState = 'idle' | 'loading' | 'retrying' | 'ok' | 'error';
+
+function byTestId<T extends HTMLElement = HTMLElement>(testId: string): T {
+  const element = document.querySelector<T>(`[data-testid="${testId}"]`);
+  if (!element) throw new Error(`The page has no [data-testid="${testId}"]`);
+  return element;
+}
+
+async function devJson<T>(path: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(path, { cache: 'no-store', ...init });
+  const body = (await response.json().catch(() => ({}))) as T & { message?: string };
+  if (!response.ok) {
+    throw new DevServerError(body.message ?? `${path} answered ${response.status}`);
+  }
+  return body;
+}
+
+/** A fresh token of the local identity provider, minted by the example server. */
+async function devToken(user: string, expired: boolean): Promise<string> {
+  const query = new URLSearchParams({ user, ...(expired ? { expired: '1' } : {}) });
+  const { token } = await devJson<{ token: string }>(`/dev/token?${query}`);
+  return token;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const describeSecret = (value: string | undefined, absent: string) =>
+  value ? `received (${value.length} chars)` : absent;
+
+const ui = {
+  result: byTestId('result'),
+  status: byTestId('status'),
+  error: byTestId('error'),
+  errorMessage: byTestId('error-message'),
+  errorDetails: byTestId('error-details'),
+  moderatorNote: byTestId('moderator-note'),
+  attendee: byTestId('attendee'),
+  configuration: byTestId('configuration'),
+  joinButton: byTestId<HTMLButtonElement>('join-button'),
+  attendeeSelect: byTestId<HTMLSelectElement>('attendee-select'),
+  expired: byTestId<HTMLInputElement>('expired-token'),
+  faultStatus: byTestId('fault-status'),
+};
+
+function setText(testId: string, text: string): void {
+  byTestId(testId).textContent = text;
+}
+
+function setState(state: ResultState, status: string): void {
+  ui.result.dataset.state = state;
+  ui.result.setAttribute('aria-busy', String(state === 'loading' || state === 'retrying'));
+  ui.status.textContent = status;
+}
+
+function clearResult(): void {
+  for (const part of [ui.error, ui.moderatorNote, ui.attendee, ui.configuration]) {
+    part.hidden = true;
+  }
+}
+
+function showError(error: unknown, retryingIn?: number): void {
+  ui.errorMessage.textContent =
+    error instanceof DevServerError
+      ? `Dev sign-in failed: ${error.message}`
+      : userMessage(error, retryingIn);
+  ui.errorDetails.textContent = errorDetails(error);
+  ui.error.hidden = false;
+}
+
+function showAttendee(attendee: Attendee, source: string, joinTokenAbsent: string): void {
+  setText('attendee-source', source);
+  setText('attendee-id', attendee.AttendeeId);
+  setText('external-user-id', attendee.ExternalUserId);
+  const { Audio, Video, Content } = attendee.Capabilities;
+  setText('capabilities', `Audio ${Audio} · Video ${Video} · Content ${Content}`);
+  setText('join-token', describeSecret(attendee.JoinToken, joinTokenAbsent));
+  ui.attendee.hidden = false;
+}
+
+function showConfiguration(joinInfo: JoinInfo): void {
+  const configuration = new MeetingSessionConfiguration(joinInfo.Meeting, joinInfo.Attendee);
+  setText('config-meeting-id', configuration.meetingId ?? '(none)');
+  setText('config-attendee-id', configuration.credentials?.attendeeId ?? '(none)');
+  setText(
+    'config-join-token',
+    describeSecret(configuration.credentials?.joinToken ?? undefined, 'not set'),
+  );
+  setText('config-signaling-url', configuration.urls?.signalingURL ?? '(none)');
+  setText('config-audio-host-url', configuration.urls?.audioHostURL ?? '(none)');
+  ui.configuration.hidden = false;
+}
+
+/**
+ * Runs `request`, retrying once by itself after a short Retry-After, with a visible countdown
+ * (the client's own `retry` option would wait silently).
+ */
+async function withAutoRetry<T>(request: () => Promise<T>): Promise<T> {
+  for (let retries = 0; ; retries += 1) {
+    try {
+      return await request();
+    } catch (error) {
+      const delay = autoRetryDelay(error, retries);
+      if (delay === undefined) throw error;
+      for (let left = delay; left > 0; left -= 1) {
+        setState('retrying', 'Waiting to retry…');
+        showError(error, left);
+        await sleep(1000);
+      }
+      ui.error.hidden = true;
+      setState('loading', 'Retrying…');
+    }
+  }
+}
+
+async function load(config: DevConfig, api: AttendeeApiClient, user: DevUser): Promise<void> {
+  const target = ui.attendeeSelect.value as AttendeeName;
+  const request = { meetingId: config.meetingId, attendeeId: config.attendees[target] };
+  try {
+    const joinInfo = await withAutoRetry(() => api.getJoinInfo(request));
+    showAttendee(joinInfo.Attendee, '(from join info)', 'not received');
+    showConfiguration(joinInfo);
+    setState('ok', `Join info received for ${user.name}. Ready to join.`);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.notFound && user.role === 'moderator')) throw error;
+    // Join info is the owner's only, by design; a moderator may still read the attendee.
+    const { Attendee } = await withAutoRetry(() => api.getAttendee(request));
+    ui.moderatorNote.textContent =
+      'Join info is only for the attendee’s owner (the API answers 404 to anyone else). ' +
+      'As a moderator you can read the attendee, without its JoinToken, so you cannot join as them.';
+    ui.moderatorNote.hidden = false;
+    showAttendee(Attendee, '(from getAttendee, as a moderator)', 'not received (moderator)');
+    setState('ok', `Attendee read by ${user.name} (moderator).`);
+  }
+}
+
+function renderUsers(config: DevConfig): void {
+  const container = byTestId('users');
+  container.replaceChildren(
+    ...config.users.map((user, index) => {
+      const label = document.createElement('label');
+      label.className = 'user';
+      label.dataset.testid = `user-${user.id}`;
+      const input = document.createElement('input');
+      Object.assign(input, { type: 'radio', name: 'user', value: user.id, checked: index === 0 });
+      input.addEventListener('change', () => {
+        ui.attendeeSelect.value = user.attendee;
+      });
+      const name = document.createElement('span');
+      name.className = 'user-name';
+      name.textContent = user.name;
+      const role = document.createElement('span');
+      role.className = `badge badge-${user.role}`;
+      role.textContent = user.role;
+      const description = document.createElement('span');
+      description.className = 'user-description';
+      description.textContent = user.description;
+      label.append(input, name, role, description);
+      return label;
+    }),
+  );
+  ui.attendeeSelect.replaceChildren(
+    ...(Object.keys(config.attendees) as AttendeeName[]).map((name) => {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = `${name}’s attendee (${config.attendees[name].slice(0, 8)}…)`;
+      return option;
+    }),
+  );
+  ui.attendeeSelect.value = config.users[0]?.attendee ?? 'alice';
+}
+
+function renderFaultButtons(): void {
+  const requests = byTestId<HTMLSelectElement>('fault-requests');
+  const inject = async (body: unknown, done: string) => {
+    ui.faultStatus.textContent = 'Sending…';
+    try {
+      await devJson('/dev/faults', {
+        method: body === undefined ? 'DELETE' : 'POST',
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      ui.faultStatus.textContent = done;
+    } catch (error) {
+      ui.faultStatus.textContent = `Could not queue the fault: ${(error as Error).message}`;
+    }
+  };
+  byTestId('fault-buttons').replaceChildren(
+    ...(Object.keys(FAULTS) as FaultName[]).map((name) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'fault';
+      button.dataset.testid = `fault-${name}`;
+      const label = document.createElement('span');
+      label.className = 'fault-label';
+      label.textContent = FAULTS[name].label;
+      const description = document.createElement('span');
+      description.className = 'fault-description';
+      description.textContent = FAULTS[name].description;
+      button.append(label, description);
+      button.addEventListener('click', () => {
+        const count = Number(requests.value);
+        void inject(
+          faultRule(name, count),
+          `${FAULTS[name].label} queued for the next ${count === 1 ? 'request' : `${count} requests`}.`,
+        );
+      });
+      return button;
+    }),
+  );
+  byTestId('fault-clear').addEventListener('click', () => {
+    void inject(undefined, 'No faults queued.');
+  });
+}
+
+async function main(): Promise<void> {
+  setText('page-origin', window.location.origin);
+  let config: DevConfig;
+  try {
+    config = await devJson<DevConfig>('/dev/config');
+  } catch (error) {
+    setState('error', 'The example server has no configuration.');
+    showError(error);
+    return;
+  }
+  const crossOrigin = new URL(config.apiUrl).origin !== window.location.origin;
+  setText('api-url', `${config.apiUrl}${crossOrigin ? ' (another origin: CORS applies)' : ''}`);
+  setText('meeting-id', config.meetingId);
+  renderUsers(config);
+  renderFaultButtons();
+
+  const form = byTestId<HTMLFormElement>('join-form');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const userId = new FormData(form).get('user');
+    const user = config.users.find((candidate) => candidate.id === userId);
+    if (!user) return;
+    const expired = ui.expired.checked;
+    const api = createAttendeeApiClient({
+      baseUrl: config.apiUrl,
+      getToken: () => devToken(user.id, expired),
+    });
+    clearResult();
+    // Counts the runs, so a test can wait for the end of this one rather than the last one.
+    ui.result.dataset.run = String(Number(ui.result.dataset.run ?? '0') + 1);
+    setState('loading', `Getting join info as ${user.name}…`);
+    // On a narrow screen the result is below the controls.
+    ui.result.scrollIntoView({ block: 'nearest' });
+    ui.joinButton.disabled = true;
+    load(config, api, user)
+      .catch((error: unknown) => {
+        setState('error', `No join info for ${user.name}.`);
+        showError(error);
+      })
+      .finally(() => {
+        ui.joinButton.disabled = false;
+      });
+  });
+  ui.joinButton.disabled = false;
+  ui.result.dataset.ready = 'true';
+}
+
+void main();

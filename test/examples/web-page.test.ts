@@ -1,0 +1,223 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { createExampleServer, type ExampleServer } from '../../examples/web/example-server';
+import type { DemoSeed, DevStack } from '../../local/dev-stack';
+import { startLocalStack } from '../helpers/local-stack';
+import { registerSecret } from '../helpers/log-capture';
+
+/** Debian's chromium; CI installs it. Never `npx playwright install`. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = join(process.cwd(), 'test-results', 'example-web.png');
+const JWT = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\./;
+
+let stack: DevStack;
+let seed: DemoSeed;
+let example: ExampleServer;
+let pageUrl: string;
+let browser: Browser;
+let page: Page;
+const joinTokens: string[] = [];
+/** The API's one line per request (method, path, status; never a header or a body). */
+const apiLines: string[] = [];
+/** The page's uncaught errors. Its console is not listened to: nothing of it reaches stdout. */
+const pageErrors: string[] = [];
+const corsAnswers: (string | undefined)[] = [];
+
+const text = async (testId: string) => (await page.getByTestId(testId).textContent())?.trim();
+
+/** Signs in as `user`, presses "Get join info" and waits for this run's outcome. */
+async function joinAs(user: string): Promise<'ok' | 'error'> {
+  await page.getByTestId(`user-${user}`).click();
+  const result = page.getByTestId('result');
+  const run = Number(await result.getAttribute('data-run')) + 1;
+  await page.getByTestId('join-button').click();
+  await page
+    .locator(
+      `[data-testid="result"][data-run="${run}"]:is([data-state="ok"], [data-state="error"])`,
+    )
+    .waitFor();
+  return (await result.getAttribute('data-state')) as 'ok' | 'error';
+}
+
+/** Queues a fault through the page's buttons (and so through `/dev/faults`). */
+async function injectFault(name: 'busy' | 'failing' | 'hang', requests = 1): Promise<void> {
+  await page.getByTestId('fault-requests').selectOption(String(requests));
+  await page.getByTestId(`fault-${name}`).click();
+  await page.getByTestId('fault-status').filter({ hasText: 'queued' }).waitFor();
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The example page test needs Chromium at ${CHROMIUM}: apt-get install chromium ` +
+        '(or set CHROMIUM_PATH). It is not skipped: CI installs it.',
+    );
+  }
+  // The page's origin must be in the API's CORS allowlist, and the API's URL in the page's
+  // config: the example server starts first and reads the stack's values when asked.
+  example = createExampleServer({
+    port: 0,
+    apiUrl: () => stack.apiUrl,
+    emulatorUrl: () => stack.emulatorUrl,
+    idp: () => stack.idp,
+    demo: () => seed,
+  });
+  pageUrl = (await example.start()).url;
+  stack = await startLocalStack({
+    allowedOrigins: [pageUrl],
+    // Short deadlines, so the 504 is quick.
+    env: { DEADLINE_MS: '2500', CHIME_REQUEST_TIMEOUT_MS: '700' },
+    log: (line) => {
+      if (line.startsWith('api ')) apiLines.push(line);
+    },
+  });
+  seed = await stack.seedDemo();
+  for (const attendeeId of Object.values(seed.attendees)) {
+    const { Attendee } = await stack.chime.send(
+      new GetAttendeeCommand({ MeetingId: seed.meetingId, AttendeeId: attendeeId }),
+    );
+    joinTokens.push(registerSecret(Attendee?.JoinToken ?? ''));
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('response', (response) => {
+    if (response.url().startsWith(stack.apiUrl)) {
+      corsAnswers.push(response.headers()['access-control-allow-origin']);
+    }
+  });
+  await page.goto(pageUrl);
+  await page.locator('[data-testid="join-button"]:enabled').waitFor();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await example?.stop();
+  await stack?.stop();
+});
+
+beforeEach(() => {
+  stack.emulator.clearFaults();
+});
+
+describe('the example page, in Chromium against the local stack', () => {
+  it('is served from another origin than the API, so its API calls are cross-origin', async () => {
+    expect(new URL(stack.apiUrl).origin).not.toBe(new URL(pageUrl).origin);
+    expect(await text('page-origin')).toBe(pageUrl);
+    expect(await text('api-url')).toBe(`${stack.apiUrl} (another origin: CORS applies)`);
+    expect(await text('meeting-id')).toBe(seed.meetingId);
+  });
+
+  it('gives the owner join info and builds a MeetingSessionConfiguration from it', async () => {
+    expect(await joinAs('alice')).toBe('ok');
+    expect(await text('attendee-id')).toBe(seed.attendees.alice);
+    expect(await text('external-user-id')).toBe('alice');
+    expect(await text('capabilities')).toBe(
+      'Audio SendReceive · Video SendReceive · Content SendReceive',
+    );
+    expect(await text('join-token')).toBe(`received (${joinTokens[0]?.length} chars)`);
+    expect(await text('config-meeting-id')).toBe(seed.meetingId);
+    expect(await text('config-attendee-id')).toBe(seed.attendees.alice);
+    expect(await text('config-join-token')).toMatch(/^received \(\d+ chars\)$/);
+    expect(await text('config-signaling-url')).toMatch(/^wss:\/\/signal\..+\/control\//);
+    expect(await page.getByTestId('error').isHidden()).toBe(true);
+
+    // The browser preflighted the call and the API allowed this page's origin.
+    expect(apiLines.some((line) => line.startsWith('api OPTIONS /meetings/'))).toBe(true);
+    expect(corsAnswers).toContain(pageUrl);
+
+    mkdirSync(join(process.cwd(), 'test-results'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('never writes a token or a JoinToken into the page', async () => {
+    const html = await page.content();
+    expect(html).not.toMatch(JWT);
+    for (const joinToken of joinTokens) expect(html).not.toContain(joinToken);
+  });
+
+  it('shows a moderator the attendee without its JoinToken, and no join info', async () => {
+    expect(await joinAs('maria')).toBe('ok');
+    expect(await text('moderator-note')).toMatch(/only for the attendee’s owner/);
+    expect(await text('attendee-id')).toBe(seed.attendees.alice);
+    expect(await text('external-user-id')).toBe('alice');
+    expect(await text('join-token')).toBe('not received (moderator)');
+    expect(await page.getByTestId('configuration').isHidden()).toBe(true);
+  });
+
+  it('tells a stranger the meeting has ended or they are not a participant', async () => {
+    expect(await joinAs('mallory')).toBe('error');
+    expect(await text('error-message')).toBe(
+      'This meeting has ended or you are not a participant.',
+    );
+    expect(await text('error-details')).toMatch(/^HTTP 404 · not_found · reference [0-9a-f-]{36}$/);
+    expect(await page.getByTestId('attendee').isHidden()).toBe(true);
+  });
+
+  it('asks to sign in again when the token has expired', async () => {
+    await page.getByTestId('expired-token').check();
+    try {
+      expect(await joinAs('alice')).toBe('error');
+      expect(await text('error-message')).toBe('Your session has expired — sign in again.');
+      expect(await text('error-details')).toMatch(/^HTTP 401 · unauthorized/);
+    } finally {
+      await page.getByTestId('expired-token').uncheck();
+    }
+  });
+
+  it('counts down a busy answer’s Retry-After, retries, and then joins', async () => {
+    await injectFault('busy', 1);
+    const outcome = joinAs('alice');
+    await page
+      .getByTestId('error-message')
+      .filter({ hasText: /^The meeting service is busy — retrying in [1-3] s\.$/ })
+      .waitFor();
+    expect(await text('error-details')).toMatch(
+      /^HTTP 503 · upstream_unavailable · Retry-After 3 s/,
+    );
+    expect(await outcome).toBe('ok');
+    expect(await text('join-token')).toMatch(/^received/);
+  });
+
+  it('says when to try again once the automatic retry is busy too', async () => {
+    await injectFault('busy', 2);
+    expect(await joinAs('alice')).toBe('error');
+    expect(await text('error-message')).toBe('The meeting service is busy — try again in 3 s.');
+  });
+
+  it('reports an upstream failure as the meeting service having problems (502)', async () => {
+    await injectFault('failing');
+    expect(await joinAs('alice')).toBe('error');
+    expect(await text('error-message')).toBe(
+      'The meeting service is having problems — try again later.',
+    );
+    expect(await text('error-details')).toMatch(/^HTTP 502 · upstream_credentials/);
+  });
+
+  it('reports a hang as the meeting service not answering in time (504)', async () => {
+    await injectFault('hang');
+    expect(await joinAs('alice')).toBe('error');
+    expect(await text('error-message')).toBe(
+      'The meeting service did not answer in time — try again.',
+    );
+    expect(await text('error-details')).toMatch(/^HTTP 504 · upstream_timeout/);
+  });
+
+  it('raised no script error', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
