@@ -48,7 +48,7 @@ function compile(route: Route): CompiledRoute {
   return { method, segments: path.split('/').slice(1), route };
 }
 
-/** Matches like the HTTP API: whole segments, `{name}` captures one non-empty segment. */
+/** Matches like the HTTP API: whole segments, `{name}` captures one non-empty (raw) segment. */
 function match(
   routes: readonly CompiledRoute[],
   method: string,
@@ -63,7 +63,7 @@ function match(
       const name = /^\{(\w+)\}$/.exec(pattern)?.[1];
       if (name) {
         if (segment === '') return false;
-        pathParameters[name] = decodeURIComponent(segment);
+        pathParameters[name] = segment;
         return true;
       }
       return pattern === segment;
@@ -267,7 +267,21 @@ export class HttpApiGateway {
       );
       return;
     }
-    const event = toEvent(req, body, found.route.routeKey, found.pathParameters, requestId);
+    let pathParameters: Record<string, string>;
+    try {
+      pathParameters = Object.fromEntries(
+        Object.entries(found.pathParameters).map(([k, v]) => [k, decodeURIComponent(v)]),
+      );
+    } catch {
+      // Malformed percent-encoding (%FF, %zz): the gateway refuses it before any integration.
+      send(
+        400,
+        { 'content-type': 'application/json', ...this.corsHeaders(origin) },
+        '{"message":"Bad Request"}',
+      );
+      return;
+    }
+    const event = toEvent(req, body, found.route.routeKey, pathParameters, requestId);
     const result = await found.route.handler(
       event,
       lambdaContext(requestId, this.options.timeoutMs ?? 10_000),

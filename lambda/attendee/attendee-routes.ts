@@ -12,6 +12,7 @@ import type { RequestState } from './context';
 import { ProblemError } from './errors';
 import { type Decision, decide } from './join-token-policy';
 import { meetingView } from './meeting-view';
+import { withDeadline } from './retry-strategy';
 
 export const ATTENDEE_ROUTE = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
 export const JOIN_INFO_ROUTE = 'GET /meetings/{meetingId}/attendees/{attendeeId}/join-info';
@@ -34,13 +35,19 @@ const json = (body: unknown): APIGatewayProxyStructuredResultV2 => ({
   body: JSON.stringify(body),
 });
 
-/** The deadline of this request, as an abort signal for the SDK (Middy's own signal included). */
-function deadline(config: Config, state: RequestState, signal: AbortSignal): AbortSignal {
+/**
+ * The deadline of this request: an abort signal for the SDK (Middy's own signal included), and
+ * the epoch time the retry strategy must not plan past (see `withDeadline`).
+ */
+function deadline(config: Config, state: RequestState, signal: AbortSignal) {
   const budgetMs = Math.max(
     0,
     Math.floor(config.deadlineMs - (performance.now() - state.startedAt)),
   );
-  return AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]);
+  return {
+    at: Date.now() + budgetMs,
+    abortSignal: AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]),
+  };
 }
 
 function record(state: RequestState, output: GetAttendeeCommandOutput): void {
@@ -57,9 +64,11 @@ function allow<D extends Decision>(state: RequestState, decision: D, allowed: bo
 /** `GET /meetings/{meetingId}/attendees/{attendeeId}`: owner and moderator, token per policy. */
 export const getAttendee: Route = async ({ config, chime }, event, state, signal) => {
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  const output = await chime.send(
-    new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }),
-    { abortSignal: deadline(config, state, signal) },
+  const { at, abortSignal } = deadline(config, state, signal);
+  const output = await withDeadline(at, () =>
+    chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
+      abortSignal,
+    }),
   );
   record(state, output);
   const attendee = checkedAttendee(output, attendeeId);
@@ -75,13 +84,15 @@ export const getAttendee: Route = async ({ config, chime }, event, state, signal
  */
 export const getJoinInfo: Route = async ({ config, chime }, event, state, signal) => {
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  const abortSignal = deadline(config, state, signal);
-  const [attendeeResult, meetingResult] = await Promise.allSettled([
-    chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
-      abortSignal,
-    }),
-    chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal }),
-  ]);
+  const { at, abortSignal } = deadline(config, state, signal);
+  const [attendeeResult, meetingResult] = await withDeadline(at, () =>
+    Promise.allSettled([
+      chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
+        abortSignal,
+      }),
+      chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal }),
+    ]),
+  );
   if (attendeeResult.status === 'rejected') throw attendeeResult.reason;
   record(state, attendeeResult.value);
   const attendee = checkedAttendee(attendeeResult.value, attendeeId);

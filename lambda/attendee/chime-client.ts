@@ -13,7 +13,11 @@ export function createChimeClient(chime: Config['chime']): ChimeSDKMeetingsClien
   return new ChimeSDKMeetingsClient({
     region: chime.region,
     ...(chime.endpoint ? { endpoint: chime.endpoint } : {}),
-    retryStrategy: new BoundedRetryStrategy(chime.maxAttempts, chime.maxRetryAfterMs),
+    retryStrategy: new BoundedRetryStrategy(
+      chime.maxAttempts,
+      chime.maxRetryAfterMs,
+      chime.requestTimeoutMs,
+    ),
     requestHandler: new NodeHttpHandler({
       connectionTimeout: chime.connectionTimeoutMs,
       requestTimeout: chime.requestTimeoutMs,

@@ -92,11 +92,13 @@ export function classifyError(error: unknown, retryAfterSeconds: number): ErrorO
   const name = typeof e.name === 'string' ? e.name : 'UnknownError';
   const rule = CHIME_ERRORS[name];
   if (rule && isServiceError(e)) return fromRule(rule, e, name, retryAfterSeconds);
-  if (TIMEOUT_NAMES.has(name)) {
-    return { code: 'upstream_timeout', headers: {}, cause: name, level: 'warn' };
-  }
+  // Before timeouts: the SDK renames a reset socket (ECONNRESET, EPIPE) `TimeoutError`, keeping
+  // its code.
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
     return { code: 'upstream_failure', headers: {}, cause: `${name}:${e.code}`, level: 'warn' };
+  }
+  if (TIMEOUT_NAMES.has(name)) {
+    return { code: 'upstream_timeout', headers: {}, cause: name, level: 'warn' };
   }
   if (isServiceError(e)) return fromRule(OTHER_SERVICE_ERROR, e, name, retryAfterSeconds);
   return { code: 'internal_error', headers: {}, cause: name, level: 'error' };

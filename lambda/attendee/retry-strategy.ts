@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type {
   RetryErrorInfo,
@@ -11,11 +12,31 @@ export class RetryBudgetExceededError extends Error {
   override readonly name = 'RetryBudgetExceededError';
 }
 
+/** The epoch-ms deadline of the request whose SDK calls run inside {@link withDeadline}. */
+const deadlines = new AsyncLocalStorage<number>();
+
+/** Runs `fn` (SDK calls) under a request deadline that the retry strategy respects. */
+export function withDeadline<T>(deadlineAt: number, fn: () => Promise<T>): Promise<T> {
+  return deadlines.run(deadlineAt, fn);
+}
+
+/** The largest delay the standard strategy may pick before retry `count` (jitter included). */
+function backoffBound(count: number, errorInfo: RetryErrorInfo, now: number): number {
+  // @smithy/core: base 100 ms (throttling 500 ms; 50 ms / 1 s with the 2026 retry settings),
+  // doubled per retry, capped at 20 s; the larger bases are assumed.
+  const base = errorInfo.errorType === 'THROTTLING' ? 1000 : 100;
+  const backoff = Math.min(20_000, base * 2 ** count);
+  const hint = errorInfo.retryAfterHint;
+  return hint instanceof Date ? Math.max(backoff, hint.getTime() - now) : backoff;
+}
+
 /**
  * The SDK's standard retries (the given attempts, exponential backoff with jitter, retry quota),
- * except that an upstream `Retry-After` longer than `maxRetryAfterMs` is not waited out inside
- * the Lambda: the error goes back at once, and the client gets the 503 with that `Retry-After`.
- * Without this, a `Retry-After: 5` turns three attempts into a 504 at the deadline.
+ * with two refusals that hand the last error back to the client instead of a 504:
+ * - an upstream `Retry-After` longer than `maxRetryAfterMs` is not waited out inside the Lambda
+ *   (the client gets the 503 with that `Retry-After`);
+ * - a retry is not started unless its wait plus one whole attempt (`attemptMs`) ends before the
+ *   request's deadline (see {@link withDeadline}).
  */
 export class BoundedRetryStrategy implements RetryStrategyV2 {
   readonly mode = 'standard';
@@ -24,6 +45,7 @@ export class BoundedRetryStrategy implements RetryStrategyV2 {
   constructor(
     maxAttempts: number,
     private readonly maxRetryAfterMs: number,
+    private readonly attemptMs: number,
     private readonly now: () => number = Date.now,
   ) {
     this.inner = new StandardRetryStrategy(maxAttempts);
@@ -37,9 +59,17 @@ export class BoundedRetryStrategy implements RetryStrategyV2 {
     token: StandardRetryToken,
     errorInfo: RetryErrorInfo,
   ): Promise<RetryToken> {
+    const now = this.now();
     const hint = errorInfo.retryAfterHint;
-    if (hint instanceof Date && hint.getTime() - this.now() > this.maxRetryAfterMs) {
+    if (hint instanceof Date && hint.getTime() - now > this.maxRetryAfterMs) {
       return Promise.reject(new RetryBudgetExceededError('Retry-After exceeds the retry budget'));
+    }
+    const deadlineAt = deadlines.getStore();
+    if (deadlineAt !== undefined) {
+      const wait = backoffBound(token.getRetryCount(), errorInfo, now);
+      if (now + wait + this.attemptMs > deadlineAt) {
+        return Promise.reject(new RetryBudgetExceededError('no whole attempt fits the deadline'));
+      }
     }
     return this.inner.refreshRetryTokenForRetry(token, errorInfo);
   }

@@ -16,6 +16,9 @@ export interface TokenVerifier {
   hydrate(): Promise<void>;
 }
 
+/** Clock skew tolerated between the issuer and this function on `iat`. */
+const IAT_SKEW_SECONDS = 60;
+
 /** The token failed a check that aws-jwt-verify leaves optional; treated like any invalid token. */
 export class TokenPolicyError extends Error {
   override readonly name = 'TokenPolicyError';
@@ -70,11 +73,16 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
   const jwksCache = new SimpleJwksCache({
     fetcher: new JwksFetcher(auth.jwksTimeoutMs, auth.allowHttpJwks),
   });
+  const iatSkewSeconds = Math.max(auth.graceSeconds, IAT_SKEW_SECONDS);
   const customJwtCheck = ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
     if (!auth.algorithms.includes(header.alg as (typeof auth.algorithms)[number])) {
       throw new TokenPolicyError('algorithm not allowed');
     }
     if (typeof payload.exp !== 'number') throw new TokenPolicyError('exp is required');
+    // As the HTTP API authorizer does: a token cannot be issued in the future (beyond the skew).
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + iatSkewSeconds) {
+      throw new TokenPolicyError('iat is in the future');
+    }
   };
   const verifier = auth.cognitoUserPoolId
     ? CognitoJwtVerifier.create(
