@@ -6,6 +6,7 @@ import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import type { Config } from './config';
+import { VerifiedTokens } from './verified-tokens';
 
 /** Verified claims of the caller's token. */
 export type Claims = Readonly<Record<string, unknown>>;
@@ -67,7 +68,8 @@ class JwksFetcher implements Fetcher {
 /**
  * Creates the verifier for the configured issuer: aws-jwt-verify's Cognito verifier (client id
  * and `token_use` checked) for a Cognito user pool, its generic verifier otherwise. On top of
- * the library: `exp` is required and the algorithms are pinned.
+ * the library: `exp` is required, `iat` may not be in the future, the algorithms are pinned, and
+ * a verified token is not verified again until it expires ({@link VerifiedTokens}).
  */
 export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
   const jwksCache = new SimpleJwksCache({
@@ -105,8 +107,15 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
         },
         { jwksCache },
       );
+  const verified = new VerifiedTokens();
   return {
-    verify: async (token) => (await verifier.verify(token)) as Claims,
+    verify: async (token) => {
+      const known = verified.get(token);
+      if (known) return known;
+      const claims = (await verifier.verify(token)) as Claims;
+      verified.set(token, claims);
+      return claims;
+    },
     hydrate: () => verifier.hydrate(),
   };
 }

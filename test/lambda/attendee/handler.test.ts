@@ -221,6 +221,14 @@ describe('authentication', () => {
     expect(chime.calls()).toHaveLength(0);
   });
 
+  it('stops accepting a cached, once-verified token as soon as it expires', async () => {
+    const shortLived = await api.idp.mint({ sub: 'alice', ttl: 2 });
+    expect((await call(shortLived)).statusCode).toBe(200);
+    expect((await call(shortLived)).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await call(shortLived)).statusCode).toBe(401);
+  });
+
   it('ignores a token in the query string', async () => {
     const response = await call(undefined, { query: { access_token: owner, token: owner } });
     expect(response.statusCode).toBe(401);
