@@ -17,7 +17,12 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms';
-import { ATTENDEE_BUNDLING, ATTENDEE_ENTRY, ATTENDEE_HANDLER } from './bundling';
+import {
+  ATTENDEE_BUNDLING,
+  ATTENDEE_ENTRY,
+  ATTENDEE_HANDLER,
+  ATTENDEE_NODE_OPTIONS,
+} from './bundling';
 import { Identity } from './identity';
 import { acknowledge } from './nag';
 import {
@@ -144,6 +149,7 @@ export class AttendeeApiStack extends Stack {
       JOIN_TOKEN_POLICY: settings.joinTokenPolicy,
       RETRY_AFTER_SECONDS: String(settings.retryAfterSeconds),
       LOG_LEVEL: settings.logLevel,
+      NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
     };
     const optional = {
       IDENTITY_CLAIM: settings.identityClaim,

@@ -37,17 +37,46 @@ const json = (body: unknown): APIGatewayProxyStructuredResultV2 => ({
 
 /**
  * The deadline of this request: an abort signal for the SDK (Middy's own signal included), and
- * the epoch time the retry strategy must not plan past (see `withDeadline`).
+ * the epoch time the retry strategy must not plan past (see `withDeadline`). One timer, cleared
+ * by `clear()` once the calls are done: `AbortSignal.timeout` keeps a timer and a signal alive
+ * for the whole budget after every request, and `AbortSignal.any` is slow to build.
  */
 function deadline(config: Config, state: RequestState, signal: AbortSignal) {
   const budgetMs = Math.max(
     0,
     Math.floor(config.deadlineMs - (performance.now() - state.startedAt)),
   );
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The request deadline passed', 'TimeoutError')),
+    budgetMs,
+  );
   return {
     at: Date.now() + budgetMs,
-    abortSignal: AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]),
+    abortSignal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    },
   };
+}
+
+/** Runs the Chime calls of a request under its deadline, and releases the timer afterwards. */
+async function underDeadline<T>(
+  config: Config,
+  state: RequestState,
+  signal: AbortSignal,
+  calls: (abortSignal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const { at, abortSignal, clear } = deadline(config, state, signal);
+  try {
+    return await withDeadline(at, () => calls(abortSignal));
+  } finally {
+    clear();
+  }
 }
 
 function record(state: RequestState, output: GetAttendeeCommandOutput): void {
@@ -64,8 +93,7 @@ function allow<D extends Decision>(state: RequestState, decision: D, allowed: bo
 /** `GET /meetings/{meetingId}/attendees/{attendeeId}`: owner and moderator, token per policy. */
 export const getAttendee: Route = async ({ config, chime }, event, state, signal) => {
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  const { at, abortSignal } = deadline(config, state, signal);
-  const output = await withDeadline(at, () =>
+  const output = await underDeadline(config, state, signal, (abortSignal) =>
     chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
       abortSignal,
     }),
@@ -84,14 +112,17 @@ export const getAttendee: Route = async ({ config, chime }, event, state, signal
  */
 export const getJoinInfo: Route = async ({ config, chime }, event, state, signal) => {
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  const { at, abortSignal } = deadline(config, state, signal);
-  const [attendeeResult, meetingResult] = await withDeadline(at, () =>
-    Promise.allSettled([
-      chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
-        abortSignal,
-      }),
-      chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal }),
-    ]),
+  const [attendeeResult, meetingResult] = await underDeadline(
+    config,
+    state,
+    signal,
+    (abortSignal) =>
+      Promise.allSettled([
+        chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
+          abortSignal,
+        }),
+        chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal }),
+      ]),
   );
   if (attendeeResult.status === 'rejected') throw attendeeResult.reason;
   record(state, attendeeResult.value);

@@ -16,7 +16,7 @@ const verifier = createTokenVerifier(config.auth);
 // 503 if it still fails: init must not crash on a passing identity-provider fault.
 await verifier.hydrate().catch((error: unknown) => {
   logger.warn('jwks hydration failed', {
-    cause: error instanceof Error ? error.constructor.name : 'unknown',
+    cause: error instanceof Error ? error.name : 'unknown',
   });
 });
 

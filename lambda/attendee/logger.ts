@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from './config';
 
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -10,14 +9,22 @@ export interface RequestLogger {
   error(message: string, fields: LogFields): void;
 }
 
+const SEVERITY = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 } as const;
+const SERVICE = 'chime-attendee-api';
+
 /**
- * A Powertools JSON logger. Event logging stays off: the event carries the Authorization header.
+ * One JSON line per call on stdout, in the shape Powertools writes (level, message, timestamp,
+ * service, then the fields), without its per-call environment reads and attribute merging.
  */
 export function createLogger(config: Pick<Config, 'logLevel'>): RequestLogger {
-  const logger = new Logger({ serviceName: 'chime-attendee-api', logLevel: config.logLevel });
-  return {
-    info: (message, fields) => logger.info(message, fields),
-    warn: (message, fields) => logger.warn(message, fields),
-    error: (message, fields) => logger.error(message, fields),
-  };
+  const threshold = SEVERITY[config.logLevel];
+  const line = (level: 'INFO' | 'WARN' | 'ERROR') =>
+    SEVERITY[level] < threshold
+      ? () => undefined
+      : (message: string, fields: LogFields) => {
+          process.stdout.write(
+            `${JSON.stringify({ level, message, timestamp: new Date().toISOString(), service: SERVICE, ...fields })}\n`,
+          );
+        };
+  return { info: line('INFO'), warn: line('WARN'), error: line('ERROR') };
 }

@@ -162,6 +162,7 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
       JOIN_TOKEN_POLICY: 'owner',
       RETRY_AFTER_SECONDS: '1',
       LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--experimental-async-context-frame',
     });
     expect(Number(env.DEADLINE_MS)).toBeLessThan(
       (functionProps(template).Timeout as number) * 1000,

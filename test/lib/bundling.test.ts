@@ -54,7 +54,9 @@ describe('the attendee function asset', () => {
   });
 
   it('includes the Chime SDK Meetings client instead of relying on the runtime copy', () => {
-    expect(bundle).toContain('GetAttendeeCommand');
+    // Class names are minified (keepNames off); the operations' wire names stay.
+    expect(bundle).toContain('"GetAttendee"');
+    expect(bundle).toContain('"GetMeeting"');
     expect(bundle).toContain('ChimeSDKMeetings');
     expect(bundle).not.toMatch(/from\s*"@aws-sdk\//);
   });
@@ -73,11 +75,22 @@ describe('the attendee function asset', () => {
       encoding: 'utf8',
       timeout: 20000,
     });
-    expect(output).toBe('function');
+    const [warning, handlerType] = output.split('\n');
+    expect(JSON.parse(warning ?? '{}')).toMatchObject({
+      level: 'WARN',
+      message: 'jwks hydration failed',
+    });
+    expect(handlerType).toBe('function');
   });
 
   it('is byte for byte what attendeeEsbuildOptions builds, so a benchmark measures the deployed code', () => {
     expect(rebuilt.code).toBe(bundle);
+  });
+
+  it('leaves out the default credential chain: Lambda gives credentials in the environment', () => {
+    expect(bundle).not.toContain('AWS_WEB_IDENTITY_TOKEN_FILE');
+    expect(bundle).not.toContain('credential_process');
+    expect(bundle).toContain('AWS_ACCESS_KEY_ID');
   });
 
   it('imports nothing but Node built-ins, and needs no createRequire banner', () => {

@@ -1,0 +1,38 @@
+/**
+ * The local HTTP API (local/http-api-gateway.ts) in front of one bundle, with the routes and
+ * CORS settings of local/dev-stack.ts; the process environment is the function's. Reports its
+ * URL on fd 3 and stops when stdin closes.
+ *
+ * Usage: node api-host.mjs <bundle.mjs>
+ */
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_LOCAL_ORIGINS, routesFor } from '../local/dev-stack';
+import { HttpApiGateway, type HttpApiHandler } from '../local/http-api-gateway';
+import { writeReport } from './event';
+
+const [bundle] = process.argv.slice(2);
+if (!bundle) throw new Error('usage: api-host.mjs <bundle>');
+const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: HttpApiHandler };
+const gateway = new HttpApiGateway({
+  routes: routesFor(handler),
+  cors: {
+    allowOrigins: DEFAULT_LOCAL_ORIGINS,
+    allowMethods: ['GET'],
+    allowHeaders: ['authorization'],
+    exposeHeaders: ['retry-after'],
+    maxAgeSeconds: 600,
+  },
+});
+const { url } = await gateway.start(0);
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  gateway.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.stdin.on('end', stop).on('close', stop).resume();
+process.on('SIGTERM', stop).on('SIGINT', stop);
+writeReport({ url });

@@ -1,0 +1,109 @@
+import { writeSync } from 'node:fs';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+
+/** What one benchmark invocation asks for: the attendee route, its IDs and the bearer token. */
+export interface InvokeTarget {
+  readonly routeKey: string;
+  readonly meetingId: string;
+  readonly attendeeId: string;
+  readonly token: string;
+}
+
+/** Lambda's timeout as the context reports it (the stack's default). */
+const TIMEOUT_MS = 10_000;
+
+/**
+ * The payload 2.0 event API Gateway sends for `GET /meetings/{meetingId}/attendees/{attendeeId}`,
+ * a fresh object per call, as the runtime parses one per invocation.
+ */
+export function apiEvent(target: InvokeTarget, requestId: string): APIGatewayProxyEventV2 {
+  const rawPath = `/meetings/${target.meetingId}/attendees/${target.attendeeId}`;
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: target.routeKey,
+    rawPath,
+    rawQueryString: '',
+    headers: {
+      accept: '*/*',
+      authorization: `Bearer ${target.token}`,
+      host: '127.0.0.1',
+      'user-agent': 'bench',
+    },
+    pathParameters: { meetingId: target.meetingId, attendeeId: target.attendeeId },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: '127.0.0.1',
+      domainPrefix: '127',
+      http: {
+        method: 'GET',
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId,
+      routeKey: target.routeKey,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+    },
+    isBase64Encoded: false,
+  };
+}
+
+/** A Lambda context whose remaining time counts down from the function timeout. */
+export function lambdaContext(requestId: string): Context {
+  const deadline = Date.now() + TIMEOUT_MS;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'attendee-bench',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:attendee-bench',
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: '/aws/lambda/attendee-bench',
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** The handler export both bundles have. */
+export type BundleHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<{ statusCode?: number; body?: string }>;
+
+/** True when the response is a 200 carrying the requested attendee. */
+export function isExpectedAnswer(
+  response: { statusCode?: number; body?: string } | undefined,
+  attendeeId: string,
+): boolean {
+  if (response?.statusCode !== 200 || typeof response.body !== 'string') return false;
+  try {
+    const body = JSON.parse(response.body) as { Attendee?: { AttendeeId?: unknown } };
+    return body.Attendee?.AttendeeId === attendeeId;
+  } catch {
+    return false;
+  }
+}
+
+/** Children report on file descriptor 3, one JSON line, so stdout stays the function's log. */
+export const REPORT_FD = 3;
+
+/** Writes `value` as one JSON line on {@link REPORT_FD}, whole, before the child exits. */
+export function writeReport(value: unknown): void {
+  const data = Buffer.from(`${JSON.stringify(value)}\n`);
+  let offset = 0;
+  while (offset < data.length) {
+    try {
+      offset += writeSync(REPORT_FD, data, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * What the functions call, in a process of its own so it does not share a CPU queue with the
+ * function or the load generator: the local dev stack (Chime SDK Meetings emulator and identity
+ * provider on 127.0.0.1, free ports) with one demo meeting, and alice's token for her attendee.
+ * Reports the Lambda environment `startDevStack` builds; stops when stdin closes.
+ */
+
+import { ATTENDEE_ROUTE, startDevStack } from '../local/dev-stack';
+import type { HttpApiHandler } from '../local/http-api-gateway';
+import { writeReport } from './event';
+
+export interface Services {
+  /** The GetAttendee route key, as the HTTP API sends it. */
+  readonly routeKey: string;
+  /** The Lambda environment of local/dev-stack.ts (emulator endpoint, issuer, dummy creds). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly emulatorUrl: string;
+  readonly jwksUri: string;
+  readonly meetingId: string;
+  readonly attendeeId: string;
+  readonly token: string;
+}
+
+// startDevStack also runs an HTTP API stand-in for a handler; the benchmark runs its own in
+// another process (api-host.ts), so this one only answers 503 and is never called.
+const unused: HttpApiHandler = async () => ({ statusCode: 503 });
+
+const stack = await startDevStack({
+  ports: { api: 0, emulator: 0, idp: 0 },
+  loadHandler: async () => unused,
+});
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  stack.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.stdin.on('end', stop).on('close', stop).resume();
+process.on('SIGTERM', stop).on('SIGINT', stop);
+
+const seed = await stack.seedDemo();
+const services: Services = {
+  routeKey: ATTENDEE_ROUTE,
+  env: stack.env,
+  emulatorUrl: stack.emulatorUrl,
+  jwksUri: stack.idp.jwksUri,
+  meetingId: seed.meetingId,
+  attendeeId: seed.attendees.alice,
+  // Longer than any run: the same token is verified by every invocation, as a client reuses it.
+  token: await stack.idp.mint({ sub: 'alice', ttl: 3600 }),
+};
+writeReport(services);
