@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { ROUTES } from '../lambda/attendee/attendee-routes';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
-import { HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
+import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
 import { IdentityProvider } from './identity-provider';
 
 export { ATTENDEE_ROUTE, JOIN_INFO_ROUTE } from '../lambda/attendee/attendee-routes';
@@ -22,6 +22,17 @@ export const LOCAL_KEY_DIR = join(process.cwd(), '.local', 'idp');
 export const DEMO_FILE = join(process.cwd(), '.local', 'demo.json');
 
 export const DEFAULT_PORTS = Object.freeze({ api: 3000, emulator: 3001, idp: 3002 });
+
+/** The CORS settings of the deployed HTTP API (lib/attendee-api-stack.ts), for given origins. */
+export function localCors(allowOrigins: readonly string[]): CorsSettings {
+  return {
+    allowOrigins,
+    allowMethods: ['GET'],
+    allowHeaders: ['authorization'],
+    exposeHeaders: ['retry-after', 'apigw-requestid'],
+    maxAgeSeconds: 600,
+  };
+}
 
 export const DEFAULT_LOCAL_ORIGINS = Object.freeze([
   'http://localhost:3003',
@@ -95,13 +106,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const handler = await options.loadHandler(env);
     const gateway = new HttpApiGateway({
       routes: routesFor(handler),
-      cors: {
-        allowOrigins: allowedOrigins,
-        allowMethods: ['GET'],
-        allowHeaders: ['authorization'],
-        exposeHeaders: ['retry-after', 'apigw-requestid'],
-        maxAgeSeconds: 600,
-      },
+      cors: localCors(allowedOrigins),
       ...(log ? { log: (line: string) => log(`api ${line}`) } : {}),
     });
     const { url: apiUrl } = await gateway.start(ports.api);

@@ -11,6 +11,7 @@ import {
   DEFAULT_PORTS,
   DEMO_FILE,
   LOCAL_KEY_DIR,
+  localCors,
   routesFor,
   startDevStack,
 } from './dev-stack';
@@ -69,13 +70,7 @@ async function startAgainstAws() {
   });
   const gateway = new HttpApiGateway({
     routes: routesFor(handler),
-    cors: {
-      allowOrigins: allowedOrigins,
-      allowMethods: ['GET'],
-      allowHeaders: ['authorization'],
-      exposeHeaders: ['retry-after', 'apigw-requestid'],
-      maxAgeSeconds: 600,
-    },
+    cors: localCors(allowedOrigins),
     log: (line) => log(`api ${line}`),
   });
   const { url } = await gateway.start(port('PORT', DEFAULT_PORTS.api));

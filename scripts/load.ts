@@ -16,11 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateAttendeeCommand, CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import autocannon from 'autocannon';
-import { createChimeClient } from '../lambda/attendee/chime-client';
-import { parseConfig } from '../lambda/attendee/config';
-import { createHandler } from '../lambda/attendee/handler';
-import { createLogger } from '../lambda/attendee/logger';
-import { createTokenVerifier } from '../lambda/attendee/token-verifier';
+import { createContainer } from '../lambda/attendee/container';
 import { type DevStack, startDevStack } from '../local/dev-stack';
 
 const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
@@ -155,15 +151,9 @@ async function main(): Promise<void> {
         process.env[name] ??= env[name];
       }
       process.env.AWS_EC2_METADATA_DISABLED = 'true';
-      const config = parseConfig(env);
-      const verifier = createTokenVerifier(config.auth);
-      await verifier.hydrate();
-      return createHandler({
-        config,
-        chime: createChimeClient(config.chime),
-        verifier,
-        logger: createLogger(config),
-      });
+      const container = createContainer(env);
+      await container.warmUp();
+      return container.handler;
     },
   });
   const { meetingId, attendees } = await seed(stack);

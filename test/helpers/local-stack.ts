@@ -1,14 +1,10 @@
-import { createChimeClient } from '../../lambda/attendee/chime-client';
-import { parseConfig } from '../../lambda/attendee/config';
-import { createHandler } from '../../lambda/attendee/handler';
-import { createLogger } from '../../lambda/attendee/logger';
-import { createTokenVerifier } from '../../lambda/attendee/token-verifier';
+import { createContainer } from '../../lambda/attendee/container';
 import { type DevStack, type DevStackOptions, startDevStack } from '../../local/dev-stack';
 
 /**
- * The `npm start` stack on free ports, in process. The handler is built exactly as
- * `lambda/attendee/index.ts` builds it (same parseConfig, same chain), minus its top-level await,
- * which Jest's CommonJS transform cannot run; the artifact test runs index.ts itself.
+ * The `npm start` stack on free ports, in process. The handler is built by the same
+ * `createContainer` as `lambda/attendee/index.ts`, minus its top-level await, which Jest's
+ * CommonJS transform cannot run; the artifact test runs the bundled index.ts itself.
  */
 export function startLocalStack(
   options: Partial<Omit<DevStackOptions, 'loadHandler'>> = {},
@@ -17,15 +13,9 @@ export function startLocalStack(
     ports: { api: 0, emulator: 0, idp: 0 },
     ...options,
     loadHandler: async (env) => {
-      const config = parseConfig(env);
-      const verifier = createTokenVerifier(config.auth);
-      await verifier.hydrate();
-      return createHandler({
-        config,
-        chime: createChimeClient(config.chime),
-        verifier,
-        logger: createLogger(config),
-      });
+      const container = createContainer(env);
+      await container.warmUp();
+      return container.handler;
     },
   });
 }
