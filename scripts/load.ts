@@ -9,7 +9,7 @@
  * outside the contract of its class (status, `Cache-Control: no-store`, a JoinToken where none may
  * be), a log line holds a JWT or a JoinToken, or RSS grows by more than 10 %.
  *
- *   LOAD_DURATION=20 LOAD_CONNECTIONS=20 LOAD_WARMUP=30 npm run load
+ *   LOAD_DURATION=20 LOAD_CONNECTIONS=20 LOAD_WARMUP=60 npm run load
  *
  * Run with `--expose-gc` (the npm script does) so RSS is measured after a collection.
  */
@@ -25,7 +25,7 @@ const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
  * high-water mark: in a 60 s run, 226-227 MB for the last 40 s, heap used unchanged), so the
  * warm-up outlasts that climb and the 10 % check then catches real growth.
  */
-const WARMUP_S = Number(process.env.LOAD_WARMUP ?? 30);
+const WARMUP_S = Number(process.env.LOAD_WARMUP ?? 60);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 20);
 /**
  * Idle seconds before each RSS reading: every request leaves its deadline timer
