@@ -3,7 +3,11 @@ import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpSecurityHeaders from '@middy/http-security-headers';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import { ROUTES } from './attendee-routes';
 import type { Config } from './config';
 import type { AppContext } from './context';
@@ -24,7 +28,7 @@ export interface Dependencies {
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
-  context: import('aws-lambda').Context,
+  context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Time Middy keeps before the Lambda timeout to answer 504 itself. */
