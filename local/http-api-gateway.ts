@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { closeServer, listenOnLoopback } from './loopback';
 
 /** A Lambda handler for HTTP API payload 2.0 events. */
 export type HttpApiHandler = (
@@ -196,21 +196,16 @@ export class HttpApiGateway {
         res.end('{"message":"Internal Server Error"}');
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
+    const address = await listenOnLoopback(server, port);
     this.server = server;
-    const address = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${address.port}`, port: address.port };
+    return address;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   private corsHeaders(origin: string | undefined): Record<string, string> {

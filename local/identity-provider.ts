@@ -1,9 +1,9 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { exportJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { closeServer, listenOnLoopback } from './loopback';
 
 /** The audience the locally run Lambda accepts. */
 export const LOCAL_AUDIENCE = 'chime-attendee-api-local';
@@ -122,21 +122,17 @@ export class IdentityProvider {
       }
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
+    const address = await listenOnLoopback(server, port);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
-    return { url: `http://127.0.0.1:${this.port}`, port: this.port };
+    this.port = address.port;
+    return address;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   /** Makes the JWKS answer 503 (`false`) or serve again (`true`). */

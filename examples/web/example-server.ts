@@ -6,11 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 import type { DemoSeed } from '../../local/dev-stack';
 import { IdentityProvider, type MintOptions } from '../../local/identity-provider';
+import { closeServer, listenOnLoopback } from '../../local/loopback';
 
 /** A value, or a function giving it when a request needs it (e.g. a port known later). */
 export type Lazy<T> = T | (() => T);
@@ -330,20 +330,16 @@ export function createExampleServer(options: ExampleServerOptions): ExampleServe
             options.log?.(`${req.method} ${path} ${status} ${ms}ms`);
           });
       });
-      await new Promise<void>((done, fail) => {
-        created.once('error', fail);
-        created.listen(options.port ?? 3003, '127.0.0.1', () => done());
-      });
+      const address = await listenOnLoopback(created, options.port ?? 3003);
       server = created;
-      port = (created.address() as AddressInfo).port;
-      return { url: `http://127.0.0.1:${port}`, port };
+      port = address.port;
+      return address;
     },
     async stop() {
       const current = server;
       server = undefined;
       if (!current) return;
-      current.closeAllConnections();
-      await new Promise<void>((done) => current.close(() => done()));
+      await closeServer(current);
     },
   };
 }

@@ -1,0 +1,28 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Local servers never leave this machine. */
+export const LOOPBACK = '127.0.0.1';
+
+/** Listens on 127.0.0.1:`port` (0 picks a free one) and resolves with the bound address. */
+export async function listenOnLoopback(
+  server: Server,
+  port: number,
+): Promise<{ url: string; port: number }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, LOOPBACK, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return { url: `http://${LOOPBACK}:${bound}`, port: bound };
+}
+
+/** Stops listening and drops every open connection, idle or not, so tests and Ctrl-C end at once. */
+export async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
