@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -16,6 +16,8 @@ import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime } from 'aws-c
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { API_ROUTES } from '../lambda/attendee/api-routes';
+import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
 import { Alarms } from './alarms';
 import {
   ATTENDEE_BUNDLING,
@@ -29,13 +31,20 @@ import {
   type AttendeeApiSettings,
   type AttendeeApiSettingsInput,
   deadlineMs,
+  functionEnvironment,
   resolveSettings,
 } from './settings';
 
-/** The attendee route. */
-export const ROUTE_PATH = '/meetings/{meetingId}/attendees/{attendeeId}';
-/** The join-info route: GetMeeting and GetAttendee in one call, for the attendee's owner. */
-export const JOIN_INFO_PATH = `${ROUTE_PATH}/join-info`;
+/** The function's environment variable names, from the contract (no string literals). */
+const ENV = Object.freeze(
+  Object.fromEntries(Object.entries(FUNCTION_SETTINGS).map(([id, spec]) => [id, spec.env])) as {
+    readonly [K in keyof typeof FUNCTION_SETTINGS]: string;
+  },
+);
+
+/** Shown at synth when no origin is allowed: the API then answers no browser on another origin. */
+export const NO_CORS_WARNING =
+  'allowedOrigins is not set: the HTTP API has no CORS configuration, so browser apps on other origins cannot call it. Set -c allowedOrigins=https://app.example.com';
 
 /** What the function may call: the two reads its routes need, nothing else. */
 export const CHIME_ACTIONS = Object.freeze(['chime:GetAttendee', 'chime:GetMeeting']);
@@ -59,11 +68,11 @@ export const ACCESS_LOG_FIELDS = Object.freeze({
   ip: '$context.identity.sourceIp',
 });
 
-/** Browsers may cache a preflight this long (the Lambda's own CORS uses the same). */
+/** Browsers may cache a preflight this long. */
 const CORS_MAX_AGE = Duration.minutes(10);
 
 export interface AttendeeApiStackProps extends StackProps {
-  /** Anything left out takes its default (see `CONTEXT_KEYS`); `bin/app.ts` reads context. */
+  /** Raw values by context key; anything left out takes its default. `bin/app.ts` reads context. */
   readonly settings?: AttendeeApiSettingsInput;
   /**
    * The repository root: the function's entry and package-lock.json are found from it.
@@ -94,9 +103,13 @@ export class AttendeeApiStack extends Stack {
     this.settings = settings;
 
     const identity = new Identity(this, 'Identity', {
-      external: settings.identity,
+      external:
+        settings.identityIssuer && settings.identityAudience
+          ? { issuer: settings.identityIssuer, audience: settings.identityAudience }
+          : undefined,
       moderatorGroup: settings.moderatorGroup,
       selfSignUp: settings.selfSignUp,
+      featurePlan: settings.cognitoFeaturePlan,
     });
     this.identity = identity;
 
@@ -106,10 +119,13 @@ export class AttendeeApiStack extends Stack {
     // GetAttendee and GetMeeting support resource-level permissions on the `meeting` resource type
     // (arn:${Partition}:chime:${Region}:${Account}:meeting/${MeetingId}), per the Service
     // Authorization Reference for Amazon Chime. Meetings are created at run time, so their IDs
-    // are a wildcard; region and account are not.
+    // are a wildcard. So is the region: whether a meeting's ARN names its control region or its
+    // media region is not documented, and the wrong guess denies every meeting hosted elsewhere
+    // (a 502 that pages the credentials alarm). The account stays fixed, and the calls still go
+    // to the control region only (CHIME_REGION).
     const meetings = this.formatArn({
       service: 'chime',
-      region: settings.chimeRegion,
+      region: '*',
       resource: 'meeting',
       resourceName: '*',
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
@@ -133,37 +149,25 @@ export class AttendeeApiStack extends Stack {
       },
     });
     acknowledge(role, {
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:${settings.chimeRegion}:<AWS::AccountId>:meeting/*]`,
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
       reason:
-        'chime:GetAttendee and chime:GetMeeting are scoped to meetings of this account in the control region; meeting IDs ' +
-        'are created at run time by another service, so the meeting ID alone is a wildcard.',
+        'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by ' +
+        'another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
     });
     functionLogs.grantWrite(role);
 
     const environment: Record<string, string> = {
-      CHIME_REGION: settings.chimeRegion,
-      JWT_ISSUER: identity.issuer,
-      JWT_AUDIENCE: identity.audience.join(','),
-      CORS_ALLOWED_ORIGINS: settings.allowedOrigins.join(','),
-      DEADLINE_MS: String(deadlineMs(settings)),
-      JOIN_TOKEN_POLICY: settings.joinTokenPolicy,
-      RETRY_AFTER_SECONDS: String(settings.retryAfterSeconds),
-      LOG_LEVEL: settings.logLevel,
+      ...functionEnvironment(settings),
+      [ENV.identityIssuer]: identity.issuer,
+      [ENV.identityAudience]: identity.audience.join(','),
+      [ENV.deadlineMs]: String(deadlineMs(settings)),
       NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
     };
-    const optional = {
-      IDENTITY_CLAIM: settings.identityClaim,
-      OWNER_SEPARATOR: settings.ownerSeparator,
-      MODERATOR_CLAIM: settings.moderatorClaim,
-      MODERATOR_GROUP: settings.moderatorGroup,
-    };
-    for (const [name, value] of Object.entries(optional)) {
-      if (value !== undefined) environment[name] = value;
-    }
     if (settings.samLocal) {
       // Declared only so `sam local --env-vars env.json` may set them; inert as synthesized.
-      environment.CHIME_ENDPOINT = '';
-      environment.JWT_ALLOW_HTTP_JWKS = 'false';
+      for (const spec of Object.values(FUNCTION_SETTINGS)) {
+        if (spec.set.by === 'local') environment[spec.env] = spec.default === false ? 'false' : '';
+      }
     }
 
     this.fn = new NodejsFunction(this, 'AttendeeFunction', {
@@ -180,7 +184,8 @@ export class AttendeeApiStack extends Stack {
       // weigh against 256 or 1024.
       memorySize: settings.memorySize,
       timeout: Duration.seconds(settings.timeoutSeconds),
-      // Caps what a flood can take from the account's concurrency (and from the bill).
+      // None unless asked for: Lambda keeps 100 of the account's concurrency unreserved, and new
+      // accounts may have a total quota below that, which fails the deploy.
       reservedConcurrentExecutions: settings.reservedConcurrency,
       role,
       logGroup: functionLogs,
@@ -201,16 +206,25 @@ export class AttendeeApiStack extends Stack {
       description: 'Chime SDK attendee BFF',
       // The $default stage is declared below, with throttling and access logs.
       createDefaultStage: false,
-      corsPreflight: {
-        allowOrigins: [...settings.allowedOrigins],
-        allowMethods: [CorsHttpMethod.GET],
-        allowHeaders: ['Authorization', 'Content-Type'],
-        // Apigw-Requestid is the access log's requestId: what a user can quote to support.
-        exposeHeaders: ['Retry-After', 'Apigw-Requestid'],
-        allowCredentials: false,
-        maxAge: CORS_MAX_AGE,
-      },
+      // CORS lives here only: API Gateway answers preflights itself and overrides any CORS
+      // header the integration sends (see "Configuring CORS for an HTTP API").
+      ...(settings.allowedOrigins
+        ? {
+            corsPreflight: {
+              allowOrigins: [...settings.allowedOrigins],
+              allowMethods: [CorsHttpMethod.GET],
+              allowHeaders: ['Authorization', 'Content-Type'],
+              // Apigw-Requestid is the access log's requestId: what a user can quote to support.
+              exposeHeaders: ['Retry-After', 'Apigw-Requestid'],
+              allowCredentials: false,
+              maxAge: CORS_MAX_AGE,
+            },
+          }
+        : {}),
     });
+
+    if (!settings.allowedOrigins)
+      Annotations.of(this).addWarningV2('@chime-bff/no-cors', NO_CORS_WARNING);
 
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
@@ -229,13 +243,19 @@ export class AttendeeApiStack extends Stack {
     const integration = new HttpLambdaIntegration('GetAttendeeIntegration', this.fn, {
       payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     });
-    // Same issuer and audience as the Lambda verifies: bad tokens never reach it.
+    // Same issuer (exactly as configured, trailing slash and all) and audience as the Lambda
+    // verifies: bad tokens never reach it.
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', identity.issuer, {
       authorizerName: 'jwt',
       jwtAudience: [...identity.audience],
     });
-    for (const routePath of [ROUTE_PATH, JOIN_INFO_PATH]) {
-      this.api.addRoutes({ path: routePath, methods: [HttpMethod.GET], integration, authorizer });
+    for (const route of Object.values(API_ROUTES)) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        authorizer,
+      });
     }
 
     this.alarms = new Alarms(this, 'Alarms', {
@@ -251,7 +271,7 @@ export class AttendeeApiStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', {
-      description: `Base URL of the API: GET <ApiUrl>${ROUTE_PATH.slice(1)}`,
+      description: `Base URL of the API: GET <ApiUrl>${API_ROUTES.attendee.path.slice(1)}`,
       value: this.stage.url,
     });
     new CfnOutput(this, 'Issuer', {

@@ -8,19 +8,36 @@ import {
   type UserPoolClient,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
 import { acknowledge } from './nag';
-import type { ExternalIdentity } from './settings';
+import type { COGNITO_FEATURE_PLANS } from './settings';
 
-/** The group the Lambda treats as moderators when `MODERATOR_GROUP` is not set. */
-export const DEFAULT_MODERATOR_GROUP = 'moderators';
+/** An identity provider that is not created by this stack. */
+export interface ExternalIdentity {
+  /** The `iss` of accepted tokens, exactly (an https URL; a trailing slash is kept). */
+  readonly issuer: string;
+  /** Accepted `aud` (or, without `aud`, `client_id`) values. */
+  readonly audience: readonly string[];
+}
+
+const FEATURE_PLANS = {
+  lite: FeaturePlan.LITE,
+  essentials: FeaturePlan.ESSENTIALS,
+  plus: FeaturePlan.PLUS,
+} as const;
 
 export interface IdentityProps {
   /** An existing OIDC provider: when given, no user pool is created. */
   readonly external?: ExternalIdentity;
-  /** Name of the moderators group created in the pool. @default 'moderators' */
+  /** Name of the moderators group created in the pool. @default the function's MODERATOR_GROUP default */
   readonly moderatorGroup?: string;
   /** Let anyone sign up to the created pool. @default false */
   readonly selfSignUp?: boolean;
+  /**
+   * The pool's tier. `plus` enforces threat protection and is billed per MAU from the first.
+   * @default 'lite'
+   */
+  readonly featurePlan?: (typeof COGNITO_FEATURE_PLANS)[number];
 }
 
 /**
@@ -42,6 +59,7 @@ export class Identity extends Construct {
       return;
     }
 
+    const plan = props.featurePlan ?? 'lite';
     const userPool = new UserPool(this, 'UserPool', {
       selfSignUpEnabled: props.selfSignUp ?? false,
       signInAliases: { email: true },
@@ -57,16 +75,26 @@ export class Identity extends Construct {
       },
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
-      // Plus tier: threat protection blocks compromised credentials and risky sign-ins.
-      featurePlan: FeaturePlan.PLUS,
-      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      featurePlan: FEATURE_PLANS[plan],
+      // Threat protection (compromised credentials, risky sign-ins) exists on the Plus tier only.
+      ...(plan === 'plus'
+        ? { standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION }
+        : {}),
     });
     acknowledge(userPool, {
       id: 'AwsSolutions-COG2',
       reason:
         'MFA is OPTIONAL (TOTP only) so invited users can sign in to the SPA before enrolling an ' +
-        'authenticator; Plus-tier threat protection (ENFORCED) challenges or blocks risky sign-ins.',
+        'authenticator.',
     });
+    if (plan !== 'plus') {
+      acknowledge(userPool, {
+        id: 'AwsSolutions-COG8',
+        reason:
+          'Threat protection needs the Plus tier, billed per monthly active user with no free tier; a first ' +
+          'deploy stays on the free-tier plan. Opt in with -c cognitoFeaturePlan=plus.',
+      });
+    }
 
     // A browser app cannot keep a secret: SRP only, no OAuth flows or hosted UI.
     const client = userPool.addClient('SpaClient', {
@@ -81,7 +109,7 @@ export class Identity extends Construct {
     });
 
     userPool.addGroup('Moderators', {
-      groupName: props.moderatorGroup ?? DEFAULT_MODERATOR_GROUP,
+      groupName: props.moderatorGroup ?? FUNCTION_SETTINGS.moderatorGroup.default,
       description: 'May read attendees they do not own; never receives their JoinToken.',
     });
 

@@ -1,396 +1,286 @@
-import type { Node } from 'constructs';
+import { closest } from 'fastest-levenshtein';
+import {
+  type Algorithm,
+  CONTEXT_SETTING_IDS,
+  FUNCTION_SETTINGS,
+  type FunctionSettingId,
+  type SettingValue,
+} from '../lambda/attendee/function-settings';
+import {
+  boolean,
+  integer,
+  list,
+  oneOf,
+  origin,
+  RuleError,
+  rawText,
+  text,
+  type Validator,
+} from '../lambda/shared/validators';
 
 /**
- * Every CDK context key the app reads, with its default. Pass one with `-c key=value`, or put it
- * under `context` in cdk.json. Lists accept a JSON array or a comma-separated string.
+ * The deploy-time settings: CDK context keys (`-c key=value`, or `context` in cdk.json). Two kinds,
+ * both parsed by the same validators as the function (lambda/shared/validators.ts):
+ * - the function's own settings that a context key sets (`FUNCTION_SETTINGS`, `set.by: context`),
+ *   written into its environment by the stack;
+ * - the stack's own settings, declared here.
+ * Any other context key fails synth, naming the nearest known key.
  */
-export const CONTEXT_KEYS = {
-  /** Browser origins allowed by CORS (exact `scheme://host[:port]`; never `*`). */
-  allowedOrigins: 'http://localhost:5173',
-  /** The meetings' control region: where GetAttendee is called; may differ from the stack's. */
-  chimeRegion: 'us-east-1',
-  /** External OIDC issuer (https). Given with `identityAudience`, no Cognito pool is created. */
-  identityIssuer: undefined,
-  /** Audiences (client ids) the external issuer's tokens must carry. */
-  identityAudience: undefined,
-  /** Whether the created Cognito pool lets anyone sign up. */
-  selfSignUp: false,
-  /** `owner` returns the JoinToken to its owner; `never` always strips it. */
-  joinTokenPolicy: 'owner',
-  /** Claim naming the caller (the Lambda's default: `sub`). */
-  identityClaim: undefined,
-  /** One character splitting ExternalUserId into owner and suffix (the Lambda's default: none). */
-  ownerSeparator: undefined,
-  /** Claim listing the caller's groups (the Lambda's default: `cognito:groups`). */
-  moderatorClaim: undefined,
-  /** Group that may read any attendee; also the Cognito group created (default `moderators`). */
-  moderatorGroup: undefined,
-  /** Lambda memory in MB. */
-  memorySize: 512,
-  /** Lambda timeout in seconds; the request deadline is 2 s less. */
-  timeoutSeconds: 10,
-  /** Reserved concurrency, or `none` to share the account's unreserved pool. */
-  reservedConcurrency: 50,
-  /** The function's log level: DEBUG, INFO, WARN or ERROR. */
-  logLevel: 'INFO',
-  /** Retention of both log groups, in days (a CloudWatch Logs retention value). */
-  logRetentionDays: 30,
-  /** Default `Retry-After` (seconds) when Chime gives none. */
-  retryAfterSeconds: 1,
-  /** Stage steady-state request rate (requests per second). */
-  throttleRateLimit: 50,
-  /** Stage burst capacity (requests). */
-  throttleBurstLimit: 100,
-  /** SNS topic ARN notified when an alarm fires or recovers. */
-  alarmTopicArn: undefined,
-  /** Alarm when more than this percentage of requests end in 5xx. */
-  alarm5xxRatePercent: 5,
-  /** Alarm when the function is throttled this many times in 5 minutes. */
-  alarmThrottleCount: 1,
-  /** Alarm when this many 429 responses are logged in 5 minutes. */
-  alarm429Count: 10,
-  /**
-   * For `sam local` only: declare CHIME_ENDPOINT and JWT_ALLOW_HTTP_JWKS (empty / false) so that
-   * `--env-vars env.json` can point the function at the emulator (SAM only overrides declared
-   * variables). Never deploy a template synthesized with it.
-   */
-  samLocal: false,
-} as const;
 
-export type ContextKey = keyof typeof CONTEXT_KEYS;
+export interface StackSettingSpec<T> {
+  readonly validator: Validator<T>;
+  readonly default: T | undefined;
+  readonly description: string;
+}
 
-export const JOIN_TOKEN_POLICIES = ['owner', 'never'] as const;
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+function stackSetting<T, D extends T | undefined = undefined>(spec: {
+  validator: Validator<T>;
+  default?: D;
+  description: string;
+}): StackSettingSpec<T> & { readonly default: D } {
+  return Object.freeze({ default: undefined as D, ...spec });
+}
+
 /** The values CloudWatch Logs accepts as retention in days. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ] as const;
 
+/** Cognito user pool feature plans, cheapest first (Plus adds threat protection). */
+export const COGNITO_FEATURE_PLANS = ['lite', 'essentials', 'plus'] as const;
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/;
+
+/** The stack's own settings, by context key. */
+export const STACK_SETTINGS = Object.freeze({
+  allowedOrigins: stackSetting({
+    validator: list(origin),
+    description:
+      'Exact browser origins the HTTP API allows by CORS. Unset: no CORS (synth warns), so browsers on other origins cannot call it.',
+  }),
+  selfSignUp: stackSetting({
+    validator: boolean,
+    default: false,
+    description: 'Whether anyone may sign up to the created Cognito user pool.',
+  }),
+  cognitoFeaturePlan: stackSetting({
+    validator: oneOf(COGNITO_FEATURE_PLANS),
+    default: 'lite' as (typeof COGNITO_FEATURE_PLANS)[number],
+    description:
+      'Tier of the created user pool: `lite` (lowest price), `essentials`, or `plus` (threat protection enforced; billed per MAU from the first).',
+  }),
+  memorySize: stackSetting({
+    validator: integer(128, 10240),
+    default: 512,
+    description: 'Function memory in MB; CPU scales with it (JWT crypto, TLS).',
+  }),
+  timeoutSeconds: stackSetting({
+    validator: integer(5, 30),
+    default: 10,
+    description: 'Function timeout; the request deadline (`DEADLINE_MS`) is 2 s less.',
+  }),
+  reservedConcurrency: stackSetting({
+    validator: integer(1, 10000),
+    description:
+      'Reserved concurrency of the function. Unset: none (the account must keep 100 unreserved, which new accounts may not have).',
+  }),
+  logRetentionDays: stackSetting({
+    validator: oneOf(LOG_RETENTION_DAYS),
+    default: 30 as (typeof LOG_RETENTION_DAYS)[number],
+    description: 'Retention of the function and access log groups, in days.',
+  }),
+  throttleRateLimit: stackSetting({
+    validator: integer(1, 10000),
+    default: 50,
+    description: 'Stage steady-state request rate (requests per second).',
+  }),
+  throttleBurstLimit: stackSetting({
+    validator: integer(1, 5000),
+    default: 100,
+    description: 'Stage burst capacity (requests).',
+  }),
+  alarmTopicArn: stackSetting({
+    validator: text(TOPIC_ARN, 'an SNS topic ARN'),
+    description: 'SNS topic notified when an alarm fires or recovers.',
+  }),
+  alarm5xxRatePercent: stackSetting({
+    validator: integer(1, 100),
+    default: 5,
+    description: 'Alarm when more than this share of requests end in 5xx (with ≥ 10 in 5 min).',
+  }),
+  alarmThrottleCount: stackSetting({
+    validator: integer(1, 100000),
+    default: 1,
+    description: 'Alarm when the function is throttled this many times in 5 minutes.',
+  }),
+  alarm429Count: stackSetting({
+    validator: integer(1, 100000),
+    default: 10,
+    description: 'Alarm when this many 429 responses are logged in 5 minutes.',
+  }),
+  samLocal: stackSetting({
+    validator: boolean,
+    default: false,
+    description:
+      'For `sam local` only: declares the local-only variables so `--env-vars env.json` can set them. Never deploy it.',
+  }),
+});
+
+export type StackSettingId = keyof typeof STACK_SETTINGS;
+type ContextFunctionSettingId = (typeof CONTEXT_SETTING_IDS)[number];
+export type ContextKey = StackSettingId | ContextFunctionSettingId;
+
+type StackValue<K extends StackSettingId> = (typeof STACK_SETTINGS)[K] extends {
+  readonly validator: Validator<infer T>;
+  readonly default: infer D;
+}
+  ? D extends undefined
+    ? T | undefined
+    : T
+  : never;
+/** In the stack, the function's required settings are optional: unset means a Cognito pool. */
+type ContextValue<K extends ContextFunctionSettingId> =
+  (typeof FUNCTION_SETTINGS)[K]['required'] extends true
+    ? SettingValue<K> | undefined
+    : SettingValue<K>;
+
+/** Every context key the app reads. */
+export const CONTEXT_KEYS: readonly ContextKey[] = Object.freeze([
+  ...CONTEXT_SETTING_IDS,
+  ...(Object.keys(STACK_SETTINGS) as StackSettingId[]),
+]);
+
+/** Validated settings, defaults applied: the stack's own and the function's context-set ones. */
+export type AttendeeApiSettings = {
+  readonly [K in StackSettingId]: StackValue<K>;
+} & {
+  readonly [K in ContextFunctionSettingId]: ContextValue<K>;
+};
+
+/** Settings as given: raw values by context key, as `-c` (strings) or cdk.json (JSON) gives them. */
+export type AttendeeApiSettingsInput = Readonly<Partial<Record<ContextKey, unknown>>>;
+
+/** A setting that cannot be used: one line naming the key, the value and the rule. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+/** Context keys that belong to the CDK itself (feature flags, lookups, CLI bookkeeping). */
+const isCdkOwnKey = (key: string) =>
+  key.includes(':') || key.startsWith('@') || key.startsWith('aws-cdk') || key.includes('/');
+const CDK_PLAIN_KEYS = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
+
+/**
+ * Fails on a context key the app does not know, naming the nearest known key: a typo
+ * (`allowedOrigin`) would otherwise be ignored and deploy the default.
+ */
+export function checkContextKeys(context: Readonly<Record<string, unknown>>): void {
+  const known = new Set<string>(CONTEXT_KEYS);
+  for (const key of Object.keys(context)) {
+    if (known.has(key) || isCdkOwnKey(key) || CDK_PLAIN_KEYS.has(key)) continue;
+    throw new SettingsError(
+      `Unknown context key "${key}": did you mean "${closest(key, [...CONTEXT_KEYS])}"? (the README's "Deploy settings" table lists every key)`,
+    );
+  }
+}
+
+function parseOne<T>(key: string, raw: unknown, validator: Validator<T>): T | undefined {
+  let value: string | undefined;
+  try {
+    value = rawText(raw);
+    return value === undefined ? undefined : validator.parse(value);
+  } catch (error) {
+    if (error instanceof RuleError) {
+      const shown = value ?? JSON.stringify(raw);
+      throw new SettingsError(`Setting ${key}="${shown}" ${error.message} (${validator.rule})`);
+    }
+    throw error;
+  }
+}
+
+/** RSA only: the HTTP API JWT authorizer in front verifies nothing else. */
+const AUTHORIZER_ALGORITHMS: readonly Algorithm[] = ['RS256', 'RS384', 'RS512'];
+
+/**
+ * Validates the given settings and applies defaults, failing with a {@link SettingsError} that
+ * names the key, the value and the rule.
+ */
+export function resolveSettings(input: AttendeeApiSettingsInput = {}): AttendeeApiSettings {
+  const resolved: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(STACK_SETTINGS) as [
+    StackSettingId,
+    StackSettingSpec<unknown>,
+  ][]) {
+    resolved[key] = parseOne(key, input[key], spec.validator) ?? spec.default;
+  }
+  for (const id of CONTEXT_SETTING_IDS) {
+    const spec = FUNCTION_SETTINGS[id];
+    resolved[id] = parseOne(id, input[id], spec.validator as Validator<unknown>) ?? spec.default;
+  }
+  const settings = resolved as AttendeeApiSettings;
+
+  const { identityIssuer, identityAudience, identityJwksUri } = settings;
+  if ((identityIssuer === undefined) !== (identityAudience === undefined)) {
+    throw new SettingsError(
+      'Settings identityIssuer and identityAudience go together: give both, or neither for a Cognito user pool',
+    );
+  }
+  for (const [key, value] of [
+    ['identityIssuer', identityIssuer],
+    ['identityJwksUri', identityJwksUri],
+  ] as const) {
+    if (value !== undefined && new URL(value).protocol !== 'https:') {
+      throw new SettingsError(`Setting ${key}="${value}" must be https in a deployed stack`);
+    }
+  }
+  const refused = settings.jwtAlgorithms.filter((alg) => !AUTHORIZER_ALGORITHMS.includes(alg));
+  if (refused.length > 0) {
+    throw new SettingsError(
+      `Setting jwtAlgorithms="${refused.join(',')}" cannot be used: the HTTP API JWT authorizer in front verifies RSA signatures only (${AUTHORIZER_ALGORITHMS.join(', ')})`,
+    );
+  }
+  const deadline = deadlineMs(settings);
+  if (settings.chimeRequestTimeoutMs > deadline) {
+    throw new SettingsError(
+      `Setting chimeRequestTimeoutMs="${settings.chimeRequestTimeoutMs}" must not exceed the request deadline (${deadline} ms: timeoutSeconds × 1000 − ${DEADLINE_MARGIN_MS})`,
+    );
+  }
+  if (settings.moderatorScope === 'tenant' && settings.tenantClaim === undefined) {
+    throw new SettingsError('Setting tenantClaim is required when moderatorScope is "tenant"');
+  }
+  return Object.freeze(settings);
+}
+
 /** Budget kept between the request deadline and the Lambda timeout, for the response and logs. */
 export const DEADLINE_MARGIN_MS = 2000;
 
-/** An identity provider that is not created by this stack. */
-export interface ExternalIdentity {
-  /** The `iss` of accepted tokens, an https URL. */
-  readonly issuer: string;
-  /** Accepted `aud` (or Cognito `client_id`) values. */
-  readonly audience: readonly string[];
-}
-
-/** Settings as given (context or stack props): anything left out takes its default. */
-export interface AttendeeApiSettingsInput {
-  readonly allowedOrigins?: readonly string[];
-  readonly chimeRegion?: string;
-  readonly identity?: ExternalIdentity;
-  readonly selfSignUp?: boolean;
-  readonly joinTokenPolicy?: string;
-  readonly identityClaim?: string;
-  readonly ownerSeparator?: string;
-  readonly moderatorClaim?: string;
-  readonly moderatorGroup?: string;
-  readonly memorySize?: number;
-  readonly timeoutSeconds?: number;
-  /** `null` leaves the function without reserved concurrency. */
-  readonly reservedConcurrency?: number | null;
-  readonly logLevel?: string;
-  readonly logRetentionDays?: number;
-  readonly retryAfterSeconds?: number;
-  readonly throttleRateLimit?: number;
-  readonly throttleBurstLimit?: number;
-  readonly alarmTopicArn?: string;
-  readonly alarm5xxRatePercent?: number;
-  readonly alarmThrottleCount?: number;
-  readonly alarm429Count?: number;
-  readonly samLocal?: boolean;
-}
-
-/** Validated settings, defaults applied. */
-export interface AttendeeApiSettings {
-  readonly allowedOrigins: readonly string[];
-  readonly chimeRegion: string;
-  readonly identity: ExternalIdentity | undefined;
-  readonly selfSignUp: boolean;
-  readonly joinTokenPolicy: (typeof JOIN_TOKEN_POLICIES)[number];
-  readonly identityClaim: string | undefined;
-  readonly ownerSeparator: string | undefined;
-  readonly moderatorClaim: string | undefined;
-  readonly moderatorGroup: string | undefined;
-  readonly memorySize: number;
-  readonly timeoutSeconds: number;
-  readonly reservedConcurrency: number | undefined;
-  readonly logLevel: (typeof LOG_LEVELS)[number];
-  readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
-  readonly retryAfterSeconds: number;
-  readonly throttleRateLimit: number;
-  readonly throttleBurstLimit: number;
-  readonly alarmTopicArn: string | undefined;
-  readonly alarm5xxRatePercent: number;
-  readonly alarmThrottleCount: number;
-  readonly alarm429Count: number;
-  readonly samLocal: boolean;
-}
-
-/** A setting that cannot be used; the message names it. */
-export class SettingsError extends Error {
-  constructor(key: string, problem: string) {
-    super(`Setting "${key}" ${problem}`);
-    this.name = 'SettingsError';
-  }
-}
-
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/;
-
-function text(key: string, raw: unknown): string | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
-    throw new SettingsError(key, `must be a string, got ${JSON.stringify(raw)}`);
-  }
-  const value = String(raw).trim();
-  return value === '' ? undefined : value;
-}
-
-function number(key: string, raw: unknown): number | undefined {
-  const value = text(key, raw);
-  if (value === undefined) return undefined;
-  if (!/^-?\d+(\.\d+)?$/.test(value))
-    throw new SettingsError(key, `must be a number, got "${value}"`);
-  return Number(value);
-}
-
-function list(key: string, raw: unknown): string[] | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  const items = Array.isArray(raw)
-    ? raw.map((item) => text(key, item) ?? '')
-    : (text(key, raw) ?? '').split(',');
-  return items.map((item) => item.trim()).filter((item) => item !== '');
-}
-
-function flag(key: string, raw: unknown): boolean | undefined {
-  const value = text(key, raw);
-  if (value === undefined) return undefined;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new SettingsError(key, 'must be true or false');
-}
-
-/**
- * Reads the documented context keys ({@link CONTEXT_KEYS}) into settings input, converting the
- * strings `-c key=value` gives. Validation and defaults are {@link resolveSettings}'s job.
- *
- * @example
- * const app = new App();
- * new AttendeeApiStack(app, 'ChimeAttendeeApi', { settings: readContextSettings(app.node) });
- */
-export function readContextSettings(node: Node): AttendeeApiSettingsInput {
-  const get = (key: ContextKey): unknown => node.tryGetContext(key);
-  const issuer = text('identityIssuer', get('identityIssuer'));
-  const audience = list('identityAudience', get('identityAudience'));
-  const hasAudience = audience !== undefined && audience.length > 0;
-  if (issuer !== undefined && !hasAudience) {
-    throw new SettingsError('identityAudience', 'is required with identityIssuer');
-  }
-  if (issuer === undefined && hasAudience) {
-    throw new SettingsError('identityIssuer', 'is required with identityAudience');
-  }
-  const reserved = text('reservedConcurrency', get('reservedConcurrency'));
-  return {
-    allowedOrigins: list('allowedOrigins', get('allowedOrigins')),
-    chimeRegion: text('chimeRegion', get('chimeRegion')),
-    identity: issuer !== undefined && audience ? { issuer, audience } : undefined,
-    selfSignUp: flag('selfSignUp', get('selfSignUp')),
-    joinTokenPolicy: text('joinTokenPolicy', get('joinTokenPolicy')),
-    identityClaim: text('identityClaim', get('identityClaim')),
-    ownerSeparator: text('ownerSeparator', get('ownerSeparator')),
-    moderatorClaim: text('moderatorClaim', get('moderatorClaim')),
-    moderatorGroup: text('moderatorGroup', get('moderatorGroup')),
-    memorySize: number('memorySize', get('memorySize')),
-    timeoutSeconds: number('timeoutSeconds', get('timeoutSeconds')),
-    reservedConcurrency: reserved === 'none' ? null : number('reservedConcurrency', reserved),
-    logLevel: text('logLevel', get('logLevel')),
-    logRetentionDays: number('logRetentionDays', get('logRetentionDays')),
-    retryAfterSeconds: number('retryAfterSeconds', get('retryAfterSeconds')),
-    throttleRateLimit: number('throttleRateLimit', get('throttleRateLimit')),
-    throttleBurstLimit: number('throttleBurstLimit', get('throttleBurstLimit')),
-    alarmTopicArn: text('alarmTopicArn', get('alarmTopicArn')),
-    alarm5xxRatePercent: number('alarm5xxRatePercent', get('alarm5xxRatePercent')),
-    alarmThrottleCount: number('alarmThrottleCount', get('alarmThrottleCount')),
-    alarm429Count: number('alarm429Count', get('alarm429Count')),
-    samLocal: flag('samLocal', get('samLocal')),
-  };
-}
-
-function integer(key: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new SettingsError(key, `must be an integer between ${min} and ${max}, got ${value}`);
-  }
-  return value;
-}
-
-function oneOf<T extends string | number>(
-  key: string,
-  value: string | number,
-  allowed: readonly T[],
-): T {
-  if (!(allowed as readonly (string | number)[]).includes(value)) {
-    throw new SettingsError(key, `must be one of ${allowed.join(', ')}, got "${value}"`);
-  }
-  return value as T;
-}
-
-function origin(value: string): string {
-  if (value.includes('*')) {
-    throw new SettingsError('allowedOrigins', `must list exact origins; "${value}" has a wildcard`);
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new SettingsError('allowedOrigins', `"${value}" is not an origin`);
-  }
-  if (parsed.origin !== value || !['https:', 'http:'].includes(parsed.protocol)) {
-    throw new SettingsError('allowedOrigins', `"${value}" is not an origin (scheme://host[:port])`);
-  }
-  return value;
-}
-
-function httpsUrl(key: string, value: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new SettingsError(key, `"${value}" is not an absolute URL`);
-  }
-  if (parsed.protocol !== 'https:') throw new SettingsError(key, 'must be an https URL');
-  return value.replace(/\/$/, '');
-}
-
-function claim(key: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !/^[\w:.-]+$/.test(value)) {
-    throw new SettingsError(key, `"${value}" is not a claim name`);
-  }
-  return value;
-}
-
-/**
- * Applies defaults to the input and validates it, failing with the offending key's name.
- * `allowedOrigins` must list exact origins: `*` (or any wildcard) fails.
- */
-export function resolveSettings(input: AttendeeApiSettingsInput = {}): AttendeeApiSettings {
-  const d = CONTEXT_KEYS;
-  const allowedOrigins = (input.allowedOrigins ?? d.allowedOrigins.split(',')).map(origin);
-  if (allowedOrigins.length === 0)
-    throw new SettingsError('allowedOrigins', 'must list at least one origin');
-
-  const chimeRegion = input.chimeRegion ?? d.chimeRegion;
-  if (!REGION.test(chimeRegion))
-    throw new SettingsError('chimeRegion', `"${chimeRegion}" is not a region`);
-
-  let identity: ExternalIdentity | undefined;
-  if (input.identity) {
-    const audience = input.identity.audience
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
-    if (audience.length === 0)
-      throw new SettingsError('identityAudience', 'must list at least one audience');
-    identity = { issuer: httpsUrl('identityIssuer', input.identity.issuer), audience };
-  }
-
-  const separator = input.ownerSeparator;
-  if (separator !== undefined && separator.length !== 1) {
-    throw new SettingsError('ownerSeparator', 'must be a single character');
-  }
-  const moderatorGroup = input.moderatorGroup;
-  if (
-    moderatorGroup !== undefined &&
-    !/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u.test(moderatorGroup)
-  ) {
-    throw new SettingsError('moderatorGroup', `"${moderatorGroup}" is not a group name`);
-  }
-
-  const reserved = input.reservedConcurrency;
-  if (reserved === 0) {
-    throw new SettingsError(
-      'reservedConcurrency',
-      'of 0 would throttle every call; use "none" to disable it',
-    );
-  }
-
-  const alarmTopicArn = input.alarmTopicArn;
-  if (alarmTopicArn !== undefined && !TOPIC_ARN.test(alarmTopicArn)) {
-    throw new SettingsError('alarmTopicArn', `"${alarmTopicArn}" is not an SNS topic ARN`);
-  }
-
-  const throttleRateLimit = input.throttleRateLimit ?? d.throttleRateLimit;
-  if (!(throttleRateLimit > 0 && throttleRateLimit <= 10000)) {
-    throw new SettingsError(
-      'throttleRateLimit',
-      `must be above 0 and at most 10000, got ${throttleRateLimit}`,
-    );
-  }
-
-  return Object.freeze({
-    allowedOrigins: Object.freeze(allowedOrigins),
-    chimeRegion,
-    identity:
-      identity && Object.freeze({ ...identity, audience: Object.freeze(identity.audience) }),
-    selfSignUp: input.selfSignUp ?? d.selfSignUp,
-    joinTokenPolicy: oneOf(
-      'joinTokenPolicy',
-      input.joinTokenPolicy ?? d.joinTokenPolicy,
-      JOIN_TOKEN_POLICIES,
-    ),
-    identityClaim: claim('identityClaim', input.identityClaim),
-    ownerSeparator: separator,
-    moderatorClaim: claim('moderatorClaim', input.moderatorClaim),
-    moderatorGroup,
-    memorySize: integer('memorySize', input.memorySize ?? d.memorySize, 128, 10240),
-    // The deadline (timeout - 2 s) must leave room for one Chime attempt (2 s by default) and stay
-    // under the HTTP API's 30 s integration limit.
-    timeoutSeconds: integer('timeoutSeconds', input.timeoutSeconds ?? d.timeoutSeconds, 5, 30),
-    reservedConcurrency:
-      reserved === null
-        ? undefined
-        : integer('reservedConcurrency', reserved ?? d.reservedConcurrency, 1, 10000),
-    logLevel: oneOf('logLevel', (input.logLevel ?? d.logLevel).toUpperCase(), LOG_LEVELS),
-    logRetentionDays: oneOf(
-      'logRetentionDays',
-      input.logRetentionDays ?? d.logRetentionDays,
-      LOG_RETENTION_DAYS,
-    ),
-    retryAfterSeconds: integer(
-      'retryAfterSeconds',
-      input.retryAfterSeconds ?? d.retryAfterSeconds,
-      1,
-      60,
-    ),
-    throttleRateLimit,
-    throttleBurstLimit: integer(
-      'throttleBurstLimit',
-      input.throttleBurstLimit ?? d.throttleBurstLimit,
-      1,
-      5000,
-    ),
-    alarmTopicArn,
-    alarm5xxRatePercent: integer(
-      'alarm5xxRatePercent',
-      input.alarm5xxRatePercent ?? d.alarm5xxRatePercent,
-      1,
-      100,
-    ),
-    alarmThrottleCount: integer(
-      'alarmThrottleCount',
-      input.alarmThrottleCount ?? d.alarmThrottleCount,
-      1,
-      100000,
-    ),
-    alarm429Count: integer('alarm429Count', input.alarm429Count ?? d.alarm429Count, 1, 100000),
-    samLocal: input.samLocal ?? d.samLocal,
-  });
-}
-
 /** The request budget the Lambda gets: its timeout less {@link DEADLINE_MARGIN_MS}. */
-export function deadlineMs(settings: Pick<AttendeeApiSettings, 'timeoutSeconds'>): number {
+export function deadlineMs(settings: { readonly timeoutSeconds: number }): number {
   return settings.timeoutSeconds * 1000 - DEADLINE_MARGIN_MS;
+}
+
+/** The known context keys' values from a construct tree's context (after {@link checkContextKeys}). */
+export function readContext(get: (key: string) => unknown): AttendeeApiSettingsInput {
+  const input: Partial<Record<ContextKey, unknown>> = {};
+  for (const key of CONTEXT_KEYS) {
+    const value = get(key);
+    if (value !== undefined) input[key] = value;
+  }
+  return input;
+}
+
+/**
+ * The function's environment for these settings: every context-set function setting with a
+ * value, formatted by its own validator, under its own variable name.
+ */
+export function functionEnvironment(settings: AttendeeApiSettings): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const id of CONTEXT_SETTING_IDS) {
+    const value = settings[id];
+    if (value === undefined) continue;
+    const spec = FUNCTION_SETTINGS[id as FunctionSettingId];
+    environment[spec.env] = (spec.validator as Validator<unknown>).format(value);
+  }
+  return environment;
 }

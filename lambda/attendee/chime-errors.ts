@@ -9,13 +9,41 @@ export interface ChimeErrorRule {
   readonly retryAfter?: 'default' | 'upstream';
   /** Error-level logs page someone: our validation or our credentials are wrong. */
   readonly alarm?: boolean;
+  /**
+   * Raised by the SDK itself, before or instead of a service answer (no `$metadata`): matched
+   * by name alone.
+   */
+  readonly sdk?: boolean;
 }
 
+/** Our credentials or signature were refused, or none could be found: an operator must act. */
+const CREDENTIALS: ChimeErrorRule = Object.freeze({ code: 'upstream_credentials', alarm: true });
+const CREDENTIALS_FROM_SDK: ChimeErrorRule = Object.freeze({ ...CREDENTIALS, sdk: true });
+
+/**
+ * Chime's own errors (API reference, "Errors" of GetAttendee), the errors every AWS service
+ * answers a bad signature or identity with (API reference "Common Errors"), and the SDK's
+ * credential-provider failures (`@smithy/property-provider`).
+ */
 export const CHIME_ERRORS: Readonly<Record<string, ChimeErrorRule>> = Object.freeze({
   NotFoundException: { code: 'not_found' },
   BadRequestException: { code: 'upstream_rejected', alarm: true },
-  UnauthorizedException: { code: 'upstream_credentials', alarm: true },
-  ForbiddenException: { code: 'upstream_credentials', alarm: true },
+  UnauthorizedException: CREDENTIALS,
+  ForbiddenException: CREDENTIALS,
+  AccessDeniedException: CREDENTIALS,
+  UnrecognizedClientException: CREDENTIALS,
+  InvalidClientTokenId: CREDENTIALS,
+  InvalidSignatureException: CREDENTIALS,
+  SignatureDoesNotMatch: CREDENTIALS,
+  IncompleteSignature: CREDENTIALS,
+  IncompleteSignatureException: CREDENTIALS,
+  MissingAuthenticationToken: CREDENTIALS,
+  MissingAuthenticationTokenException: CREDENTIALS,
+  ExpiredToken: CREDENTIALS,
+  ExpiredTokenException: CREDENTIALS,
+  RequestExpired: CREDENTIALS,
+  CredentialsProviderError: CREDENTIALS_FROM_SDK,
+  TokenProviderError: CREDENTIALS_FROM_SDK,
   ThrottlingException: { code: 'upstream_throttled', retryAfter: 'default' },
   ServiceUnavailableException: { code: 'upstream_unavailable', retryAfter: 'upstream' },
   ServiceFailureException: { code: 'upstream_failure' },

@@ -90,8 +90,8 @@ export function classifyError(error: unknown, retryAfterSeconds: number): ErrorO
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
   const name = typeof e.name === 'string' ? e.name : 'UnknownError';
-  const rule = CHIME_ERRORS[name];
-  if (rule && isServiceError(e)) return fromRule(rule, e, name, retryAfterSeconds);
+  const rule = Object.hasOwn(CHIME_ERRORS, name) ? CHIME_ERRORS[name] : undefined;
+  if (rule && (rule.sdk || isServiceError(e))) return fromRule(rule, e, name, retryAfterSeconds);
   // Before timeouts: the SDK renames a reset socket (ECONNRESET, EPIPE) `TimeoutError`, keeping
   // its code.
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {

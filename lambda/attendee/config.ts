@@ -1,11 +1,17 @@
-import type { SupportedSignatureAlgorithm } from 'aws-jwt-verify/jwt-verifier';
+import { RuleError } from '../shared/validators';
 import { ConfigError } from './errors';
+import {
+  type Algorithm,
+  FUNCTION_SETTINGS,
+  type FunctionSettingId,
+  type JoinTokenPolicyName,
+  type LogLevel,
+  type ModeratorScope,
+  type SettingValue,
+} from './function-settings';
 
-/** What the caller may receive of the attendee's JoinToken when they own it. */
-export const JOIN_TOKEN_POLICIES = ['owner', 'never'] as const;
-export type JoinTokenPolicyName = (typeof JOIN_TOKEN_POLICIES)[number];
-
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type { JoinTokenPolicyName } from './function-settings';
+export { JOIN_TOKEN_POLICIES } from './function-settings';
 
 /** The typed, frozen configuration of one Lambda container. */
 export interface Config {
@@ -24,16 +30,18 @@ export interface Config {
   /** The overall budget of one request, below the Lambda timeout. */
   readonly deadlineMs: number;
   readonly auth: {
+    /** Exactly as configured: `iss` is compared as a string, trailing slash included. */
     readonly issuer: string;
     readonly audience: readonly string[];
-    readonly jwksUri: string;
-    readonly algorithms: readonly SupportedSignatureAlgorithm[];
-    /** Cognito user pool id when the issuer is a Cognito user pool (then `audience` holds client ids). */
+    /** Explicit JWKS URI; `undefined`: the issuer's discovery document names it. */
+    readonly jwksUri: string | undefined;
+    readonly algorithms: readonly Algorithm[];
+    /** Cognito user pool id when the issuer is a Cognito user pool. */
     readonly cognitoUserPoolId: string | undefined;
     readonly cognitoTokenUse: 'access' | 'id' | undefined;
     readonly graceSeconds: number;
     readonly jwksTimeoutMs: number;
-    /** Plain-HTTP JWKS is for a local identity provider only. */
+    /** Plain-HTTP issuer, discovery and JWKS are for a local identity provider only. */
     readonly allowHttpJwks: boolean;
   };
   readonly policy: {
@@ -42,98 +50,20 @@ export interface Config {
     readonly ownerSeparator: string | undefined;
     readonly moderatorClaim: string;
     readonly moderatorGroup: string;
+    readonly moderatorScope: ModeratorScope;
+    readonly tenantClaim: string | undefined;
   };
   readonly http: {
-    readonly allowedOrigins: readonly string[];
     /** Default `Retry-After` (seconds) when upstream gives none. */
     readonly retryAfterSeconds: number;
   };
-  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  readonly logLevel: LogLevel;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 const COGNITO_ISSUER =
   /^https:\/\/cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9-]+_[A-Za-z0-9]+)$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === '' ? undefined : value;
-}
-
-function required(env: Env, name: string): string {
-  const value = read(env, name);
-  if (value === undefined) throw new ConfigError(name, 'is required');
-  return value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
-  return value;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw new ConfigError(name, 'must be "true" or "false"');
-}
-
-function list(env: Env, name: string): string[] {
-  return (read(env, name) ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = read(env, name) ?? fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `must be one of ${allowed.join(', ')}`);
-  }
-  return raw as T;
-}
-
-function url(name: string, value: string, allowHttp: boolean): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(name, 'must be an absolute URL');
-  }
-  if (parsed.protocol !== 'https:' && !(allowHttp && parsed.protocol === 'http:')) {
-    throw new ConfigError(name, 'must be an https URL');
-  }
-  return value;
-}
-
-function origins(env: Env): string[] {
-  const values = list(env, 'CORS_ALLOWED_ORIGINS');
-  for (const origin of values) {
-    if (origin === '*' || origin === 'null') {
-      throw new ConfigError('CORS_ALLOWED_ORIGINS', `must list exact origins, not "${origin}"`);
-    }
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      throw new ConfigError('CORS_ALLOWED_ORIGINS', `"${origin}" is not an origin`);
-    }
-    if (parsed.origin !== origin) {
-      throw new ConfigError(
-        'CORS_ALLOWED_ORIGINS',
-        `"${origin}" is not an origin (scheme://host[:port])`,
-      );
-    }
-  }
-  return values;
-}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
@@ -143,81 +73,87 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Reads one setting of {@link FUNCTION_SETTINGS} from the environment, by its rule. */
+export function readSetting<K extends FunctionSettingId>(env: Env, id: K): SettingValue<K> {
+  const spec = FUNCTION_SETTINGS[id];
+  const raw = env[spec.env]?.trim();
+  if (raw === undefined || raw === '') {
+    if (spec.required) throw new ConfigError(spec.env, 'is required');
+    return spec.default as SettingValue<K>;
+  }
+  try {
+    return spec.validator.parse(raw) as SettingValue<K>;
+  } catch (error) {
+    if (error instanceof RuleError) throw new ConfigError(spec.env, `"${raw}" ${error.message}`);
+    throw error;
+  }
+}
+
+/** Plain http is for a local identity provider only. */
+function httpsUnlessAllowed(variable: string, value: string | undefined, allowHttp: boolean) {
+  if (value !== undefined && !allowHttp && new URL(value).protocol !== 'https:') {
+    throw new ConfigError(variable, `"${value}" must be https (http needs JWT_ALLOW_HTTP_JWKS)`);
+  }
+  return value;
+}
+
 /**
- * Reads and validates the environment once, at init. Throws a {@link ConfigError} naming the
- * offending variable.
+ * Reads and validates the environment once, at init, by the contract in `function-settings.ts`.
+ * Throws a {@link ConfigError} naming the offending variable, its value and the rule.
  *
  * @example
  * const config = parseConfig(process.env);
  */
 export function parseConfig(env: Env): Config {
-  const allowHttpJwks = boolean(env, 'JWT_ALLOW_HTTP_JWKS', false);
-  const region = required(env, 'CHIME_REGION');
-  if (!REGION.test(region)) throw new ConfigError('CHIME_REGION', `"${region}" is not a region`);
-  const endpointRaw = read(env, 'CHIME_ENDPOINT');
-  const endpoint = endpointRaw === undefined ? undefined : url('CHIME_ENDPOINT', endpointRaw, true);
+  const get = <K extends FunctionSettingId>(id: K) => readSetting(env, id);
+  const S = FUNCTION_SETTINGS;
+  const allowHttpJwks = get('allowHttpJwks');
+  const issuer = httpsUnlessAllowed(S.identityIssuer.env, get('identityIssuer'), allowHttpJwks);
+  const jwksUri = httpsUnlessAllowed(S.identityJwksUri.env, get('identityJwksUri'), allowHttpJwks);
+  const cognito = COGNITO_ISSUER.exec(issuer as string);
 
-  const issuer = url('JWT_ISSUER', required(env, 'JWT_ISSUER'), allowHttpJwks).replace(/\/$/, '');
-  const audience = list(env, 'JWT_AUDIENCE');
-  if (audience.length === 0) throw new ConfigError('JWT_AUDIENCE', 'is required');
-  const jwksUri = url(
-    'JWT_JWKS_URI',
-    read(env, 'JWT_JWKS_URI') ?? `${issuer}/.well-known/jwks.json`,
-    allowHttpJwks,
-  );
-  const algorithms = list(env, 'JWT_ALGORITHMS');
-  for (const alg of algorithms) {
-    if (!(ALGORITHMS as readonly string[]).includes(alg)) {
-      throw new ConfigError('JWT_ALGORITHMS', `"${alg}" is not one of ${ALGORITHMS.join(', ')}`);
-    }
-  }
-  const cognito = COGNITO_ISSUER.exec(issuer);
-
-  const deadlineMs = integer(env, 'DEADLINE_MS', 6000, 100, 29000);
-  const requestTimeoutMs = integer(env, 'CHIME_REQUEST_TIMEOUT_MS', 2000, 50, 29000);
+  const deadlineMs = get('deadlineMs');
+  const requestTimeoutMs = get('chimeRequestTimeoutMs');
   if (requestTimeoutMs > deadlineMs) {
-    throw new ConfigError('CHIME_REQUEST_TIMEOUT_MS', 'must not exceed DEADLINE_MS');
+    throw new ConfigError(S.chimeRequestTimeoutMs.env, `must not exceed ${S.deadlineMs.env}`);
   }
-
-  const separator = read(env, 'OWNER_SEPARATOR');
-  if (separator !== undefined && separator.length !== 1) {
-    throw new ConfigError('OWNER_SEPARATOR', 'must be a single character');
+  const moderatorScope = get('moderatorScope');
+  const tenantClaim = get('tenantClaim');
+  if (moderatorScope === 'tenant' && tenantClaim === undefined) {
+    throw new ConfigError(S.tenantClaim.env, `is required when ${S.moderatorScope.env} is tenant`);
   }
 
   return deepFreeze<Config>({
     chime: {
-      region,
-      endpoint,
-      maxAttempts: integer(env, 'CHIME_MAX_ATTEMPTS', 3, 1, 10),
-      maxRetryAfterMs: integer(env, 'CHIME_MAX_RETRY_AFTER_MS', 1000, 0, 29000),
+      region: get('chimeRegion'),
+      endpoint: get('chimeEndpoint'),
+      maxAttempts: get('chimeMaxAttempts'),
+      maxRetryAfterMs: get('chimeMaxRetryAfterMs'),
       requestTimeoutMs,
-      connectionTimeoutMs: integer(env, 'CHIME_CONNECTION_TIMEOUT_MS', 1000, 50, 29000),
+      connectionTimeoutMs: get('chimeConnectionTimeoutMs'),
     },
     deadlineMs,
     auth: {
-      issuer,
-      audience,
+      issuer: issuer as string,
+      audience: get('identityAudience') as readonly string[],
       jwksUri,
-      algorithms: (algorithms.length > 0 ? algorithms : ['RS256']) as SupportedSignatureAlgorithm[],
+      algorithms: get('jwtAlgorithms') as readonly Algorithm[],
       cognitoUserPoolId: cognito?.[2],
-      cognitoTokenUse: cognito
-        ? oneOf(env, 'JWT_COGNITO_TOKEN_USE', ['access', 'id'] as const, 'access')
-        : undefined,
-      graceSeconds: integer(env, 'JWT_GRACE_SECONDS', 0, 0, 300),
-      jwksTimeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', 1500, 100, 10000),
+      cognitoTokenUse: cognito ? get('cognitoTokenUse') : undefined,
+      graceSeconds: get('jwtGraceSeconds'),
+      jwksTimeoutMs: get('jwksTimeoutMs'),
       allowHttpJwks,
     },
     policy: {
-      joinToken: oneOf(env, 'JOIN_TOKEN_POLICY', JOIN_TOKEN_POLICIES, 'owner'),
-      identityClaim: read(env, 'IDENTITY_CLAIM') ?? 'sub',
-      ownerSeparator: separator,
-      moderatorClaim: read(env, 'MODERATOR_CLAIM') ?? 'cognito:groups',
-      moderatorGroup: read(env, 'MODERATOR_GROUP') ?? 'moderators',
+      joinToken: get('joinTokenPolicy'),
+      identityClaim: get('identityClaim'),
+      ownerSeparator: get('ownerSeparator'),
+      moderatorClaim: get('moderatorClaim'),
+      moderatorGroup: get('moderatorGroup'),
+      moderatorScope,
+      tenantClaim,
     },
-    http: {
-      allowedOrigins: origins(env),
-      retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 1, 1, 60),
-    },
-    logLevel: oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const, 'INFO'),
+    http: { retryAfterSeconds: get('retryAfterSeconds') },
+    logLevel: get('logLevel'),
   });
 }

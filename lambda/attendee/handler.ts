@@ -1,6 +1,5 @@
 import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import middy from '@middy/core';
-import httpCors from '@middy/http-cors';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type {
@@ -35,14 +34,14 @@ export type ApiHandler = (
 const EARLY_TIMEOUT_MS = 250;
 
 /**
- * The Middy chain of the attendee routes, outermost first: one log line, security and CORS
- * headers (on errors too), RFC 9457 problems, authentication; then the route (see
+ * The Middy chain of the attendee routes, outermost first: one log line, security headers (on
+ * errors too; CORS is the HTTP API's, configured in the stack), RFC 9457 problems, authentication; then the route (see
  * `attendee-routes.ts`) validates the IDs, calls Chime under the deadline and applies the
  * JoinToken policy.
  */
 export function createHandler(deps: Dependencies): ApiHandler {
   const { config, chime, verifier, logger } = deps;
-  const { retryAfterSeconds, allowedOrigins } = config.http;
+  const { retryAfterSeconds } = config.http;
 
   const route = async (
     event: APIGatewayProxyEventV2,
@@ -70,15 +69,6 @@ export function createHandler(deps: Dependencies): ApiHandler {
         dnsPrefetchControl: false,
         downloadOptions: false,
         permittedCrossDomainPolicies: false,
-      }),
-    )
-    .use(
-      httpCors({
-        origins: [...allowedOrigins],
-        methods: 'GET',
-        headers: 'Authorization',
-        exposeHeaders: 'Retry-After',
-        maxAge: 600,
       }),
     )
     .use(httpErrorHandler({ logger: false }))

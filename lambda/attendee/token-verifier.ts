@@ -101,7 +101,7 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
         {
           issuer: auth.issuer,
           audience: [...auth.audience],
-          jwksUri: auth.jwksUri,
+          jwksUri: auth.jwksUri ?? `${auth.issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
           graceSeconds: auth.graceSeconds,
           customJwtCheck,
         },
