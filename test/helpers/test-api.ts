@@ -8,6 +8,7 @@ import { createTokenVerifier, type TokenVerifier } from '../../lambda/attendee/t
 import { IdentityProvider } from '../../local/identity-provider';
 import { attendeeEvent, type EventOptions, lambdaContext } from './events';
 
+/** An origin a browser app might send; the function itself answers no CORS (API Gateway does). */
 export const ALLOWED_ORIGIN = 'https://app.example.com';
 
 /** The environment of a Lambda wired to `idp`, with overrides. */
@@ -20,7 +21,6 @@ export function testEnv(
     JWT_ISSUER: idp.issuer,
     JWT_AUDIENCE: idp.audience,
     JWT_ALLOW_HTTP_JWKS: 'true',
-    CORS_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
     LOG_LEVEL: 'INFO',
     ...overrides,
   };

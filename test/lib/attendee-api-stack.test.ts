@@ -1,9 +1,10 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { ACCESS_LOG_FIELDS, JOIN_INFO_PATH, ROUTE_PATH } from '../../lib/attendee-api-stack';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { API_ROUTES, routeKeyOf } from '../../lambda/attendee/api-routes';
+import { ACCESS_LOG_FIELDS, NO_CORS_WARNING } from '../../lib/attendee-api-stack';
 import { iamActions, logicalId, type Synthesized, synth } from './support';
 
-const ROUTE_KEY = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
-const JOIN_INFO_KEY = 'GET /meetings/{meetingId}/attendees/{attendeeId}/join-info';
+const ROUTE_KEY = routeKeyOf('attendee');
+const JOIN_INFO_KEY = routeKeyOf('joinInfo');
 const TOPIC_ARN = 'arn:aws:sns:eu-central-1:123456789012:oncall';
 
 function functionProps(template: Template): Record<string, unknown> {
@@ -40,9 +41,9 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
   });
 
   it('exposes exactly the attendee and join-info routes, both behind the JWT authorizer', () => {
-    expect(ROUTE_PATH).toBe('/meetings/{meetingId}/attendees/{attendeeId}');
-    expect(JOIN_INFO_PATH).toBe('/meetings/{meetingId}/attendees/{attendeeId}/join-info');
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    expect(ROUTE_KEY).toBe('GET /meetings/{meetingId}/attendees/{attendeeId}');
+    expect(JOIN_INFO_KEY).toBe('GET /meetings/{meetingId}/attendees/{attendeeId}/join-info');
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', Object.keys(API_ROUTES).length);
     const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
       (route) => (route as { Properties: { RouteKey: string } }).Properties.RouteKey,
     );
@@ -100,7 +101,7 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     expect(env.JWT_AUDIENCE).toEqual({ Ref: ids.client });
   });
 
-  it('makes the user pool invitation-only, with a strong password policy, optional TOTP and threat protection', () => {
+  it('makes the user pool invitation-only, with a strong password policy and optional TOTP, on the Lite tier', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       Policies: {
@@ -114,8 +115,8 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
       },
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
-      UserPoolTier: 'PLUS',
-      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      UserPoolTier: 'LITE',
+      UserPoolAddOns: Match.absent(),
     });
   });
 
@@ -134,14 +135,14 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     });
   });
 
-  it('runs the function on nodejs22.x, arm64, 512 MB, 10 s, ESM handler index.handler, 50 reserved', () => {
+  it('runs the function on nodejs22.x, arm64, 512 MB, 10 s, ESM handler index.handler, no reserved concurrency', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       MemorySize: 512,
       Timeout: 10,
       Handler: 'index.handler',
-      ReservedConcurrentExecutions: 50,
+      ReservedConcurrentExecutions: Match.absent(),
       LoggingConfig: {
         LogFormat: 'JSON',
         ApplicationLogLevel: 'INFO',
@@ -155,15 +156,27 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     const env = environment(template);
     expect(env).toEqual({
       CHIME_REGION: 'us-east-1',
+      CHIME_MAX_ATTEMPTS: '3',
+      CHIME_MAX_RETRY_AFTER_MS: '1000',
+      CHIME_REQUEST_TIMEOUT_MS: '2000',
+      CHIME_CONNECTION_TIMEOUT_MS: '1000',
       JWT_ISSUER: cognitoIssuer(),
       JWT_AUDIENCE: { Ref: ids.client },
-      CORS_ALLOWED_ORIGINS: 'http://localhost:5173',
+      JWT_ALGORITHMS: 'RS256',
+      JWT_COGNITO_TOKEN_USE: 'access',
+      JWT_GRACE_SECONDS: '0',
+      JWT_JWKS_TIMEOUT_MS: '1500',
       DEADLINE_MS: '8000',
       JOIN_TOKEN_POLICY: 'owner',
+      IDENTITY_CLAIM: 'sub',
+      MODERATOR_CLAIM: 'cognito:groups',
+      MODERATOR_GROUP: 'moderators',
+      MODERATOR_SCOPE: 'global',
       RETRY_AFTER_SECONDS: '1',
       LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--experimental-async-context-frame',
     });
+    expect(env).not.toHaveProperty('CORS_ALLOWED_ORIGINS');
     expect(Number(env.DEADLINE_MS)).toBeLessThan(
       (functionProps(template).Timeout as number) * 1000,
     );
@@ -171,7 +184,7 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     expect(env).not.toHaveProperty('JWT_ALLOW_HTTP_JWKS');
   });
 
-  it('grants chime:GetAttendee and chime:GetMeeting on the account meetings in the control region, and no other Chime action', () => {
+  it('grants chime:GetAttendee and chime:GetMeeting on the account’s meetings in any region, and no other Chime action', () => {
     const role = logicalId(template, 'AWS::IAM::Role');
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -200,7 +213,7 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
                     [
                       'arn:',
                       { Ref: 'AWS::Partition' },
-                      ':chime:us-east-1:',
+                      ':chime:*:',
                       { Ref: 'AWS::AccountId' },
                       ':meeting/*',
                     ],
@@ -284,18 +297,15 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     }
   });
 
-  it('answers CORS preflights for the configured origin only: GET, Authorization, Retry-After exposed', () => {
+  it('has no CORS configuration and warns at synth when no origin is allowed', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: {
-        AllowOrigins: ['http://localhost:5173'],
-        AllowMethods: ['GET'],
-        AllowHeaders: ['Authorization', 'Content-Type'],
-        ExposeHeaders: Match.arrayWith(['Retry-After']),
-        AllowCredentials: false,
-        MaxAge: 600,
-      },
+      CorsConfiguration: Match.absent(),
     });
-    expect(JSON.stringify(template.toJSON())).not.toContain('"*"');
+    expect(JSON.stringify(template.toJSON())).not.toContain('localhost');
+    Annotations.fromStack(synthesized.stack).hasWarning(
+      '/ChimeAttendeeApi',
+      Match.stringLikeRegexp(NO_CORS_WARNING.slice(0, 40)),
+    );
   });
 
   it('counts Chime credential failures from the function log and alarms on the first one', () => {
@@ -405,7 +415,8 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
 });
 
 describe('the stack with an external OIDC issuer', () => {
-  const ISSUER = 'https://login.example.com';
+  // Auth0's form: the trailing slash is part of `iss` and is kept everywhere.
+  const ISSUER = 'https://login.example.com/';
 
   it.each([
     ['context', synthExternalFromContext],
@@ -433,13 +444,13 @@ describe('the stack with an external OIDC issuer', () => {
 
   function synthExternalFromContext(): Synthesized {
     return synth({
-      context: { identityIssuer: `${ISSUER}/`, identityAudience: 'spa-client, mobile-client' },
+      context: { identityIssuer: ISSUER, identityAudience: 'spa-client, mobile-client' },
     });
   }
 
   function synthExternalFromProps(): Synthesized {
     return synth({
-      settings: { identity: { issuer: ISSUER, audience: ['spa-client', 'mobile-client'] } },
+      settings: { identityIssuer: ISSUER, identityAudience: ['spa-client', 'mobile-client'] },
     });
   }
 });
@@ -454,7 +465,7 @@ describe('the stack configured through context', () => {
         chimeRegion: 'eu-central-1',
         memorySize: '1024',
         timeoutSeconds: '20',
-        reservedConcurrency: 'none',
+        reservedConcurrency: '25',
         joinTokenPolicy: 'never',
         identityClaim: 'email',
         ownerSeparator: '#',
@@ -473,11 +484,11 @@ describe('the stack configured through context', () => {
     }).template;
   });
 
-  it('sizes the function from context and leaves it in the unreserved pool when asked', () => {
+  it('sizes the function from context, with the reserved concurrency asked for', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       MemorySize: 1024,
       Timeout: 20,
-      ReservedConcurrentExecutions: Match.absent(),
+      ReservedConcurrentExecutions: 25,
       LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'DEBUG' }),
     });
   });
@@ -485,7 +496,6 @@ describe('the stack configured through context', () => {
   it('passes the optional policy variables, and a deadline 2 s under the timeout', () => {
     expect(environment(template)).toMatchObject({
       CHIME_REGION: 'eu-central-1',
-      CORS_ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com',
       DEADLINE_MS: '18000',
       JOIN_TOKEN_POLICY: 'never',
       RETRY_AFTER_SECONDS: '5',
@@ -501,32 +511,24 @@ describe('the stack configured through context', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'hosts' });
   });
 
-  it('scopes the Chime reads to the configured control region', () => {
-    template.hasResourceProperties('AWS::IAM::Role', {
-      Policies: [
-        Match.objectLike({
-          PolicyDocument: Match.objectLike({
-            Statement: [
-              Match.objectLike({
-                Action: ['chime:GetAttendee', 'chime:GetMeeting'],
-                Resource: {
-                  'Fn::Join': [
-                    '',
-                    [
-                      'arn:',
-                      { Ref: 'AWS::Partition' },
-                      ':chime:eu-central-1:',
-                      { Ref: 'AWS::AccountId' },
-                      ':meeting/*',
-                    ],
-                  ],
-                },
-              }),
-            ],
-          }),
-        }),
-      ],
+  it('calls Chime in the configured control region, with IAM on meetings of any region', () => {
+    expect(environment(template).CHIME_REGION).toBe('eu-central-1');
+    expect(JSON.stringify(template.toJSON())).toContain(':chime:*:');
+    expect(JSON.stringify(template.toJSON())).not.toContain(':chime:eu-central-1:');
+  });
+
+  it('answers CORS preflights for the configured origins only: GET, Authorization, Retry-After exposed', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: {
+        AllowOrigins: ['https://app.example.com', 'https://admin.example.com'],
+        AllowMethods: ['GET'],
+        AllowHeaders: ['Authorization', 'Content-Type'],
+        ExposeHeaders: Match.arrayWith(['Retry-After']),
+        AllowCredentials: false,
+        MaxAge: 600,
+      },
     });
+    expect(JSON.stringify(template.toJSON())).not.toContain('"*"');
   });
 
   it('applies the origins, retention and throttling from context', () => {
@@ -558,6 +560,14 @@ describe('the stack configured through context', () => {
       MetricName: 'TooManyRequests',
       Threshold: 50,
     });
+  });
+});
+
+describe('a synth with a misspelled context key', () => {
+  it('fails, naming the nearest known key', () => {
+    expect(() => synth({ context: { allowedOrigin: 'https://app.example.com' } })).toThrow(
+      'Unknown context key "allowedOrigin": did you mean "allowedOrigins"?',
+    );
   });
 });
 
@@ -593,7 +603,7 @@ function metricFilter(template: Template, metricName: string): Record<string, un
 }
 
 describe('the sam local variant (-c samLocal=true)', () => {
-  it('declares CHIME_ENDPOINT and JWT_ALLOW_HTTP_JWKS, inert, so env.json can set them', () => {
+  it('declares the local-only variables (CHIME_ENDPOINT, JWT_ALLOW_HTTP_JWKS), inert, so env.json can set them', () => {
     const { template } = synth({ context: { samLocal: 'true' } });
     const env = environment(template);
     expect(env.CHIME_ENDPOINT).toBe('');

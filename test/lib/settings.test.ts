@@ -1,49 +1,51 @@
 import { App } from 'aws-cdk-lib';
+import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
 import {
   CONTEXT_KEYS,
+  checkContextKeys,
   deadlineMs,
-  readContextSettings,
+  functionEnvironment,
+  readContext,
   resolveSettings,
   SettingsError,
+  STACK_SETTINGS,
 } from '../../lib/settings';
 
 function fromContext(context: Record<string, unknown>) {
-  return resolveSettings(readContextSettings(new App({ context }).node));
+  const app = new App({ context });
+  return resolveSettings(readContext((key) => app.node.tryGetContext(key)));
 }
 
 describe('resolveSettings', () => {
-  it('applies the documented defaults', () => {
-    expect(resolveSettings()).toEqual({
-      allowedOrigins: ['http://localhost:5173'],
-      chimeRegion: 'us-east-1',
-      identity: undefined,
-      selfSignUp: false,
-      joinTokenPolicy: 'owner',
-      identityClaim: undefined,
-      ownerSeparator: undefined,
-      moderatorClaim: undefined,
-      moderatorGroup: undefined,
-      memorySize: 512,
-      timeoutSeconds: 10,
-      reservedConcurrency: 50,
-      logLevel: 'INFO',
-      logRetentionDays: 30,
-      retryAfterSeconds: 1,
-      samLocal: false,
-      throttleRateLimit: 50,
-      throttleBurstLimit: 100,
-      alarmTopicArn: undefined,
-      alarm5xxRatePercent: 5,
-      alarmThrottleCount: 1,
-      alarm429Count: 10,
-    });
+  it('applies the contract’s defaults and leaves optional settings unset', () => {
+    const settings = resolveSettings();
+    for (const [key, spec] of Object.entries(STACK_SETTINGS)) {
+      expect([key, settings[key as keyof typeof settings]]).toEqual([key, spec.default]);
+    }
+    expect(settings.allowedOrigins).toBeUndefined();
+    expect(settings.reservedConcurrency).toBeUndefined();
+    expect(settings.cognitoFeaturePlan).toBe('lite');
+    expect(settings.chimeMaxAttempts).toBe(FUNCTION_SETTINGS.chimeMaxAttempts.default);
+    expect(settings.identityIssuer).toBeUndefined();
   });
 
-  it('documents every key it reads, with the same default', () => {
-    const resolved = resolveSettings() as unknown as Record<string, unknown>;
-    for (const [key, value] of Object.entries(CONTEXT_KEYS)) {
-      if (key === 'identityIssuer' || key === 'identityAudience') continue;
-      expect([key, resolved[key]]).toEqual([key, key === 'allowedOrigins' ? [value] : value]);
+  it('has a context key for every function setting the contract says a key sets', () => {
+    const contextSet = Object.entries(FUNCTION_SETTINGS)
+      .filter(([, spec]) => spec.set.by === 'context')
+      .map(([id]) => id);
+    expect(CONTEXT_KEYS).toEqual(expect.arrayContaining(contextSet));
+    for (const id of [
+      'chimeMaxAttempts',
+      'chimeMaxRetryAfterMs',
+      'chimeRequestTimeoutMs',
+      'chimeConnectionTimeoutMs',
+      'jwtGraceSeconds',
+      'jwksTimeoutMs',
+      'jwtAlgorithms',
+      'cognitoTokenUse',
+      'identityJwksUri',
+    ]) {
+      expect(CONTEXT_KEYS).toContain(id);
     }
   });
 
@@ -53,7 +55,7 @@ describe('resolveSettings', () => {
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
-    ['a bare wildcard origin', { allowedOrigins: '*' }, /allowedOrigins.*wildcard/],
+    ['a bare wildcard origin', { allowedOrigins: '*' }, /allowedOrigins="\*".*wildcard/],
     [
       'a wildcard subdomain',
       { allowedOrigins: 'https://*.example.com' },
@@ -62,58 +64,129 @@ describe('resolveSettings', () => {
     [
       'an origin with a path',
       { allowedOrigins: 'https://app.example.com/' },
-      /allowedOrigins.*not an origin/,
+      /allowedOrigins.*origin \(scheme/,
     ],
-    ['the null origin', { allowedOrigins: 'null' }, /allowedOrigins.*not an origin/],
-    ['no origin at all', { allowedOrigins: ' , ' }, /allowedOrigins.*at least one/],
-    ['an unknown region', { chimeRegion: 'moon-1' }, /chimeRegion/],
+    ['the null origin', { allowedOrigins: 'null' }, /allowedOrigins="null"/],
+    ['an unknown region', { chimeRegion: 'moon-1' }, /chimeRegion="moon-1" must be an AWS Region/],
     [
       'an issuer without its audience',
       { identityIssuer: 'https://login.example.com' },
-      /identityAudience/,
+      /identityIssuer and identityAudience go together/,
     ],
-    ['an audience without its issuer', { identityAudience: 'spa' }, /identityIssuer/],
+    ['an audience without its issuer', { identityAudience: 'spa' }, /go together/],
     [
       'a plain-http issuer',
       { identityIssuer: 'http://login.example.com', identityAudience: 'spa' },
-      /https/,
+      /identityIssuer="http:\/\/login.example.com" must be https/,
     ],
-    ['an unknown policy', { joinTokenPolicy: 'always' }, /joinTokenPolicy/],
-    ['a two-character separator', { ownerSeparator: '::' }, /ownerSeparator/],
-    ['a non-numeric memory size', { memorySize: 'lots' }, /memorySize.*number/],
-    ['a timeout leaving no deadline', { timeoutSeconds: '3' }, /timeoutSeconds.*between 5 and 30/],
+    [
+      'a plain-http JWKS URI',
+      { identityJwksUri: 'http://login.example.com/keys' },
+      /identityJwksUri.*https/,
+    ],
+    ['an unknown policy', { joinTokenPolicy: 'always' }, /joinTokenPolicy="always" must be one of/],
+    ['a two-character separator', { ownerSeparator: '::' }, /ownerSeparator="::"/],
+    ['a non-numeric memory size', { memorySize: 'lots' }, /memorySize="lots" must be an integer/],
+    ['a timeout leaving no deadline', { timeoutSeconds: '3' }, /timeoutSeconds="3".*5 to 30/],
     ['a timeout past the API limit', { timeoutSeconds: '31' }, /timeoutSeconds/],
-    ['zero reserved concurrency', { reservedConcurrency: '0' }, /reservedConcurrency.*none/],
-    ['an unsupported retention', { logRetentionDays: '31' }, /logRetentionDays/],
-    ['an unknown log level', { logLevel: 'TRACE' }, /logLevel/],
-    ['a topic that is not an ARN', { alarmTopicArn: 'oncall' }, /alarmTopicArn/],
-    ['a self sign-up that is not a boolean', { selfSignUp: 'yes' }, /selfSignUp/],
-  ])('rejects %s, naming the key', (_name, context, message) => {
+    ['zero reserved concurrency', { reservedConcurrency: '0' }, /reservedConcurrency="0"/],
+    ['an unsupported retention', { logRetentionDays: '31' }, /logRetentionDays="31"/],
+    ['an unknown log level', { logLevel: 'TRACE' }, /logLevel="TRACE"/],
+    ['a topic that is not an ARN', { alarmTopicArn: 'oncall' }, /alarmTopicArn="oncall"/],
+    ['a self sign-up that is not a boolean', { selfSignUp: 'yes' }, /selfSignUp="yes"/],
+    ['too many attempts', { chimeMaxAttempts: '11' }, /chimeMaxAttempts="11".*1 to 10/],
+    [
+      'an attempt longer than the deadline',
+      { chimeRequestTimeoutMs: '9000' },
+      /chimeRequestTimeoutMs="9000" must not exceed the request deadline \(8000 ms/,
+    ],
+    [
+      'an algorithm the HTTP API authorizer cannot verify',
+      { jwtAlgorithms: 'RS256,ES256' },
+      /jwtAlgorithms="ES256".*RSA signatures only/,
+    ],
+    [
+      'tenant-scoped moderators without a tenant claim',
+      { moderatorScope: 'tenant' },
+      /tenantClaim is required/,
+    ],
+    ['an unknown Cognito tier', { cognitoFeaturePlan: 'gold' }, /cognitoFeaturePlan="gold"/],
+  ])('rejects %s in one line naming the key, the value and the rule', (_name, context, message) => {
     expect(() => fromContext(context)).toThrow(SettingsError);
     expect(() => fromContext(context)).toThrow(message);
+    try {
+      fromContext(context);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+    }
   });
 
   it('reads lists as arrays or comma-separated strings, and numbers as strings', () => {
     const settings = fromContext({
       allowedOrigins: 'https://a.example.com, https://b.example.com:8443',
-      identityIssuer: 'https://login.example.com/',
+      identityIssuer: 'https://tenant.auth0.com/',
       identityAudience: ['spa', 'mobile'],
       memorySize: '1024',
-      reservedConcurrency: 'none',
+      reservedConcurrency: 25,
       selfSignUp: 'true',
       logLevel: 'warn',
+      jwtAlgorithms: ['RS256', 'RS512'],
     });
     expect(settings.allowedOrigins).toEqual([
       'https://a.example.com',
       'https://b.example.com:8443',
     ]);
-    expect(settings.identity).toEqual({
-      issuer: 'https://login.example.com',
-      audience: ['spa', 'mobile'],
-    });
+    expect(settings.identityIssuer).toBe('https://tenant.auth0.com/');
+    expect(settings.identityAudience).toEqual(['spa', 'mobile']);
     expect(settings.memorySize).toBe(1024);
-    expect(settings.reservedConcurrency).toBeUndefined();
+    expect(settings.reservedConcurrency).toBe(25);
     expect(settings.selfSignUp).toBe(true);
     expect(settings.logLevel).toBe('WARN');
+    expect(settings.jwtAlgorithms).toEqual(['RS256', 'RS512']);
+  });
+});
+
+describe('checkContextKeys', () => {
+  it('fails on a misspelled key, naming the nearest known key', () => {
+    expect(() => checkContextKeys({ allowedOrigin: 'https://app.example.com' })).toThrow(
+      'Unknown context key "allowedOrigin": did you mean "allowedOrigins"?',
+    );
+    expect(() => checkContextKeys({ chimeMaxAtempts: 2 })).toThrow(/"chimeMaxAttempts"/);
+  });
+
+  it('accepts every known key and the CDK’s own keys', () => {
+    const context = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, 'x']));
+    expect(() =>
+      checkContextKeys({
+        ...context,
+        '@aws-cdk/core:enablePartitionLiterals': true,
+        'aws:cdk:bundling-stacks': [],
+        'availability-zones:account=123456789012:region=us-east-1': ['a'],
+        'acknowledged-issue-numbers': [1],
+      }),
+    ).not.toThrow();
+  });
+});
+
+describe('functionEnvironment', () => {
+  it('writes each context-set function setting under its own variable, as the function parses it', () => {
+    const environment = functionEnvironment(
+      fromContext({
+        chimeMaxAttempts: 2,
+        jwtAlgorithms: 'RS256,RS384',
+        identityIssuer: 'https://x.auth0.com/',
+        identityAudience: 'api',
+      }),
+    );
+    expect(environment).toMatchObject({
+      CHIME_MAX_ATTEMPTS: '2',
+      JWT_ALGORITHMS: 'RS256,RS384',
+      JWT_ISSUER: 'https://x.auth0.com/',
+      JWT_AUDIENCE: 'api',
+      CHIME_REGION: 'us-east-1',
+    });
+    expect(environment).not.toHaveProperty('CHIME_ENDPOINT');
+    expect(environment).not.toHaveProperty('JWT_ALLOW_HTTP_JWKS');
+    expect(environment).not.toHaveProperty('OWNER_SEPARATOR');
   });
 });

@@ -261,7 +261,11 @@ const D: Row[] = [
     case: 'ECONNRESET',
     expected: 'Retried; 200 if a later attempt succeeds, else 502',
   },
-  { id: 'D15', case: 'Credentials provider failure', expected: '500; no retry storm' },
+  {
+    id: 'D15',
+    case: 'Credentials provider failure',
+    expected: '502 upstream_credentials (alarm); no retry storm',
+  },
   {
     id: 'D16',
     case: '200 without `Attendee` or `JoinToken`',

@@ -347,7 +347,7 @@ describe('network faults', () => {
     }
   });
 
-  it('[D15] answers a credentials-provider failure with 500, without calling Chime', async () => {
+  it('[D15] answers a credentials-provider failure with 502 upstream_credentials (the alarm), without calling Chime', async () => {
     const saved = {
       id: process.env.AWS_ACCESS_KEY_ID,
       secret: process.env.AWS_SECRET_ACCESS_KEY,
@@ -367,12 +367,12 @@ describe('network faults', () => {
         responses.push(await api.call({ meetingId, attendeeId: aliceAttendee, token: alice }));
       }
       for (const response of responses) {
-        expect(response.statusCode).toBe(500);
+        expect(response.statusCode).toBe(502);
         expect(headersOf(response)).toMatchObject({
           'content-type': 'application/problem+json',
           'cache-control': 'no-store',
         });
-        expect(bodyOf(response)).toMatchObject({ status: 500, code: 'internal_error' });
+        expect(bodyOf(response)).toMatchObject({ status: 502, code: 'upstream_credentials' });
       }
       expect(requestLogLines(mark)[0]).toMatchObject({
         level: 'ERROR',

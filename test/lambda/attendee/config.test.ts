@@ -1,11 +1,11 @@
 import { parseConfig } from '../../../lambda/attendee/config';
 import { ConfigError } from '../../../lambda/attendee/errors';
+import { FUNCTION_SETTINGS } from '../../../lambda/attendee/function-settings';
 
 const base = {
   CHIME_REGION: 'us-east-1',
   JWT_ISSUER: 'https://issuer.example.com',
   JWT_AUDIENCE: 'client-a, client-b',
-  CORS_ALLOWED_ORIGINS: 'https://app.example.com,http://localhost:5173',
 };
 
 describe('parseConfig', () => {
@@ -24,7 +24,7 @@ describe('parseConfig', () => {
       auth: {
         issuer: 'https://issuer.example.com',
         audience: ['client-a', 'client-b'],
-        jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
+        jwksUri: undefined,
         algorithms: ['RS256'],
         cognitoUserPoolId: undefined,
         cognitoTokenUse: undefined,
@@ -38,11 +38,10 @@ describe('parseConfig', () => {
         ownerSeparator: undefined,
         moderatorClaim: 'cognito:groups',
         moderatorGroup: 'moderators',
+        moderatorScope: 'global',
+        tenantClaim: undefined,
       },
-      http: {
-        allowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
-        retryAfterSeconds: 1,
-      },
+      http: { retryAfterSeconds: 1 },
       logLevel: 'INFO',
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -52,12 +51,26 @@ describe('parseConfig', () => {
   it('recognises a Cognito user pool issuer', () => {
     const config = parseConfig({
       ...base,
-      JWT_ISSUER: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123/',
+      JWT_ISSUER: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123',
     });
     expect(config.auth.cognitoUserPoolId).toBe('eu-central-1_AbC123');
     expect(config.auth.cognitoTokenUse).toBe('access');
-    expect(config.auth.issuer).toBe(
-      'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123',
+  });
+
+  it('keeps the issuer exactly as configured, trailing slash included (Auth0)', () => {
+    const config = parseConfig({ ...base, JWT_ISSUER: 'https://tenant.auth0.com/' });
+    expect(config.auth.issuer).toBe('https://tenant.auth0.com/');
+  });
+
+  it('has a default for every setting that is neither required nor optional-off', () => {
+    const config = parseConfig(base);
+    expect(config.chime.maxAttempts).toBe(FUNCTION_SETTINGS.chimeMaxAttempts.default);
+    expect(config.logLevel).toBe(FUNCTION_SETTINGS.logLevel.default);
+  });
+
+  it('names the variable, the value and the rule in one line', () => {
+    expect(() => parseConfig({ ...base, CHIME_MAX_ATTEMPTS: 'many' })).toThrow(
+      'Invalid configuration: CHIME_MAX_ATTEMPTS "many" must be an integer from 1 to 10',
     );
   });
 
@@ -76,7 +89,10 @@ describe('parseConfig', () => {
       RETRY_AFTER_SECONDS: '5',
       JWT_ALGORITHMS: 'RS256,ES256',
       JWT_GRACE_SECONDS: '30',
-      LOG_LEVEL: 'WARN',
+      JWT_JWKS_URI: 'https://issuer.example.com/keys',
+      MODERATOR_SCOPE: 'tenant',
+      TENANT_CLAIM: 'tenant_id',
+      LOG_LEVEL: 'warn',
     });
     expect(config.chime).toMatchObject({
       endpoint: 'http://127.0.0.1:3001',
@@ -90,7 +106,10 @@ describe('parseConfig', () => {
       ownerSeparator: '#',
       moderatorClaim: 'roles',
       moderatorGroup: 'host',
+      moderatorScope: 'tenant',
+      tenantClaim: 'tenant_id',
     });
+    expect(config.auth.jwksUri).toBe('https://issuer.example.com/keys');
     expect(config.http.retryAfterSeconds).toBe(5);
     expect(config.auth.algorithms).toEqual(['RS256', 'ES256']);
     expect(config.auth.graceSeconds).toBe(30);
@@ -98,7 +117,6 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    ['CHIME_REGION', { CHIME_REGION: undefined }],
     ['CHIME_REGION', { CHIME_REGION: 'mars' }],
     ['CHIME_ENDPOINT', { CHIME_ENDPOINT: 'not a url' }],
     ['JWT_ISSUER', { JWT_ISSUER: undefined }],
@@ -107,9 +125,9 @@ describe('parseConfig', () => {
     ['JWT_ALGORITHMS', { JWT_ALGORITHMS: 'HS256' }],
     ['JWT_ALGORITHMS', { JWT_ALGORITHMS: 'none' }],
     ['JWT_ALLOW_HTTP_JWKS', { JWT_ALLOW_HTTP_JWKS: 'yes' }],
-    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: '*' }],
-    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: 'null' }],
-    ['CORS_ALLOWED_ORIGINS', { CORS_ALLOWED_ORIGINS: 'https://app.example.com/path' }],
+    ['JWT_JWKS_URI', { JWT_JWKS_URI: 'http://issuer.example.com/keys' }],
+    ['TENANT_CLAIM', { MODERATOR_SCOPE: 'tenant' }],
+    ['MODERATOR_SCOPE', { MODERATOR_SCOPE: 'everyone' }],
     ['JOIN_TOKEN_POLICY', { JOIN_TOKEN_POLICY: 'always' }],
     ['DEADLINE_MS', { DEADLINE_MS: '60000' }],
     ['DEADLINE_MS', { DEADLINE_MS: 'soon' }],
@@ -130,6 +148,6 @@ describe('parseConfig', () => {
       JWT_ISSUER: 'http://127.0.0.1:3002',
       JWT_ALLOW_HTTP_JWKS: 'true',
     });
-    expect(config.auth.jwksUri).toBe('http://127.0.0.1:3002/.well-known/jwks.json');
+    expect(config.auth.issuer).toBe('http://127.0.0.1:3002');
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * What `npm start -- --aws` checks before it starts: the real Chime SDK Meetings needs a region
+ * and credentials, and the function needs an issuer. Every missing piece is named at once, so a
+ * first run fails with one message instead of a 502 per request.
+ */
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Loads credentials the way the SDK will: the default provider chain. */
+export type CredentialsLoader = () => Promise<unknown>;
+
+export interface AwsPreflight {
+  /** The meetings' control region the calls go to. */
+  readonly region: string;
+}
+
+/** What is missing, one line each; the caller prints them and exits. */
+export class AwsPreflightError extends Error {
+  override readonly name = 'AwsPreflightError';
+  constructor(readonly problems: readonly string[]) {
+    super(`npm start -- --aws cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const empty = (value: string | undefined) => value === undefined || value.trim() === '';
+
+/**
+ * Checks region, issuer and credentials, reporting every problem together.
+ *
+ * @example
+ * const { region } = await checkAwsAccess(process.env);
+ */
+export async function checkAwsAccess(
+  env: Env,
+  loadCredentials: CredentialsLoader = defaultProvider(),
+): Promise<AwsPreflight> {
+  const problems: string[] = [];
+  const region = [env.CHIME_REGION, env.AWS_REGION, env.AWS_DEFAULT_REGION].find((v) => !empty(v));
+  if (region === undefined) {
+    problems.push('AWS_REGION (or CHIME_REGION) is not set: the meetings’ control region');
+  }
+  for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+    if (empty(env[name])) problems.push(`${name} is not set: the issuer of your users’ tokens`);
+  }
+  try {
+    await loadCredentials();
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    problems.push(
+      `no AWS credentials: set AWS_PROFILE (after \`aws sso login\`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${why})`,
+    );
+  }
+  if (problems.length > 0) throw new AwsPreflightError(problems);
+  return { region: region as string };
+}

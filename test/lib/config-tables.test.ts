@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
+import { BEGIN, END, renderConfigTables, replaceConfigTables } from '../../lib/config-tables';
+import { STACK_SETTINGS } from '../../lib/settings';
+
+const README = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+
+describe("the README's configuration tables", () => {
+  it('are the ones the contract generates (run `npm run config:tables` after a change)', () => {
+    expect(replaceConfigTables(README, renderConfigTables())).toBe(README);
+  });
+
+  it('list every function variable and every context key once', () => {
+    const tables = README.slice(README.indexOf(BEGIN), README.indexOf(END));
+    for (const spec of Object.values(FUNCTION_SETTINGS)) {
+      expect(tables.split(`| \`${spec.env}\` |`)).toHaveLength(2);
+    }
+    for (const key of Object.keys(STACK_SETTINGS)) {
+      expect(tables.split(`| \`${key}\` |`)).toHaveLength(2);
+    }
+  });
+
+  it('fail loudly when the markers are gone', () => {
+    expect(() => replaceConfigTables('# no tables', renderConfigTables())).toThrow(/markers/);
+  });
+});
