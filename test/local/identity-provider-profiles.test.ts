@@ -207,7 +207,7 @@ describe('where each provider keeps moderators', () => {
     ['okta', 'groups', 'moderators'],
     ['entra', 'roles', 'Moderator'],
     ['keycloak', 'realm_access.roles', 'moderator'],
-  ] as const)('%s: %s holds %s', (name, claim, group) => {
+  ] as const)('%s keeps moderators in %s as %s', (name, claim, group) => {
     expect(idpOf(name).lambdaSettings()).toMatchObject({
       MODERATOR_CLAIM: claim,
       MODERATOR_GROUP: group,
@@ -226,7 +226,7 @@ describe('where each provider keeps moderators', () => {
 });
 
 describe('the claims each provider issues', () => {
-  it('Okta: cid, uid, scp array, ver 1, api://default', async () => {
+  it('Okta access tokens carry cid, uid, an scp array, ver 1 and the api://default audience', async () => {
     const claims = decodeJwt(await idpOf('okta').mint({ sub: 'alice@example.com' }));
     expect(claims).toMatchObject({ ver: 1, aud: 'api://default', sub: 'alice@example.com' });
     expect(claims.cid).toEqual(expect.any(String));
@@ -235,7 +235,7 @@ describe('the claims each provider issues', () => {
     expect(String(claims.jti)).toMatch(/^AT\./);
   });
 
-  it('Entra: tid, oid, ver 2.0, scp space-separated, roles array, nbf', async () => {
+  it('Entra v2.0 access tokens carry tid, oid, ver 2.0, a space-separated scp, a roles array and nbf', async () => {
     const claims = decodeJwt(await idpOf('entra').mint({ sub: 'alice', moderator: true }));
     expect(claims).toMatchObject({ ver: '2.0', roles: ['Moderator'] });
     expect(claims.tid).toBe(idpOf('entra').issuer.split('/')[3]);
@@ -244,7 +244,7 @@ describe('the claims each provider issues', () => {
     expect(claims.nbf).toBe(claims.iat);
   });
 
-  it('Keycloak: typ Bearer, azp, realm_access and resource_access roles, scope string', async () => {
+  it('Keycloak access tokens carry typ Bearer, azp, realm and client roles, and a scope string', async () => {
     const claims = decodeJwt(await idpOf('keycloak').mint({ sub: 'alice', moderator: true }));
     expect(claims).toMatchObject({
       typ: 'Bearer',
@@ -259,7 +259,7 @@ describe('the claims each provider issues', () => {
     );
   });
 
-  it('Auth0: scope string, permissions array, azp, namespaced roles and tenants', async () => {
+  it('Auth0 access tokens carry a scope string, a permissions array, azp, and namespaced roles and tenants', async () => {
     const claims = decodeJwt(
       await idpOf('auth0').mint({ sub: 'auth0|alice', moderator: true, tenants: ['acme'] }),
     );
@@ -270,7 +270,7 @@ describe('the claims each provider issues', () => {
     expect(claims['https://chime.example.com/tenants']).toEqual(['acme']);
   });
 
-  it('Cognito: cognito:groups only for members, username, scope, no email', async () => {
+  it('Cognito access tokens carry cognito:groups only for members, a username, and never an email', async () => {
     const cognito = idpOf('cognito');
     expect(decodeJwt(await cognito.mint({ sub: 'alice' }))).not.toHaveProperty('cognito:groups');
     const claims = decodeJwt(await cognito.mint({ sub: 'maria', groups: ['moderators'] }));
@@ -280,7 +280,7 @@ describe('the claims each provider issues', () => {
     );
   });
 
-  it('Google: the ID token, aud and azp the client id, hd the tenant', async () => {
+  it('Google ID tokens carry the client id in aud and azp, and the Workspace domain in hd', async () => {
     const google = idpOf('google');
     const claims = decodeJwt(await google.mint({ sub: '1234567890', tenants: ['example.com'] }));
     expect(claims).toMatchObject({ aud: google.audience, azp: google.audience, hd: 'example.com' });
@@ -396,7 +396,7 @@ describe('claim paths', () => {
     [['extn.tenants'], '["extn.tenants"]'],
     [['cognito:groups'], '["cognito:groups"]'],
     [['resource_access', 'chime-web', 'roles'], 'resource_access["chime-web"].roles'],
-  ])('%j is written %s', (segments, written) => {
+  ])('the path %j is written %s', (segments, written) => {
     expect(formatClaimPath(segments)).toBe(written);
   });
 });
