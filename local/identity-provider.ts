@@ -1,26 +1,62 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomUUID,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { exportJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
-import { closeServer, listenOnLoopback } from './loopback';
+import { exportJWK, type JWK, type JWTHeaderParameters, SignJWT } from 'jose';
+import {
+  discoveryUrlOf,
+  formatClaimPath,
+  PROFILES,
+  type Profile,
+  type ProfileName,
+} from './idp-profiles';
+import { closeServer, LOOPBACK, listenOnLoopback } from './loopback';
 
-/** The audience the locally run Lambda accepts. */
-export const LOCAL_AUDIENCE = 'chime-attendee-api-local';
+export type { ProfileName } from './idp-profiles';
+export { LOCAL_AUDIENCE } from './idp-profiles';
 
 export interface IdentityProviderOptions {
   /** Where the key pair is kept between runs (gitignored); in memory when absent. */
   readonly keyDir?: string;
+  /** Which provider to imitate (default `dev`, the generic local issuer). */
+  readonly profile?: ProfileName;
+  /** The audience tokens carry when right (default: the profile's). */
   readonly audience?: string;
-  /** Fixed issuer, for a provider reached under another name (e.g. host.docker.internal). */
+  /**
+   * Scheme, host and port the provider is reached at (default `http://127.0.0.1:<port>`); the
+   * issuer is this plus the profile's path. For `npm run token`, which mints without serving.
+   */
+  readonly origin?: string;
+  /** Fixed issuer of the `dev` profile, e.g. `http://host.docker.internal:3002` for sam local. */
   readonly issuer?: string;
+  /** Milliseconds since the epoch (tests inject one). */
+  readonly clock?: () => number;
 }
 
 export interface MintOptions {
   readonly sub: string;
+  /** Makes the caller a moderator, where this provider keeps roles/groups. */
+  readonly moderator?: boolean;
+  /** Raw memberships, placed where the moderator's is (Cognito groups, Keycloak realm roles…). */
   readonly groups?: readonly string[];
-  /** Lifetime in seconds (default 3600). */
+  /** The caller's tenants, in the profile's tenant claim. */
+  readonly tenants?: readonly string[];
+  readonly email?: string;
+  /** `email_verified` where the provider asserts it (default true). */
+  readonly emailVerified?: boolean;
+  /** `wrong` signs for another API's audience (default `right`). */
+  readonly audience?: 'right' | 'wrong';
+  /** No `aud`: the audience travels in `client_id` (the authorizer's fallback). */
+  readonly clientIdOnly?: boolean;
+  /** Lifetime in seconds (default 3600); negative mints a token that expired that long ago. */
   readonly ttl?: number;
+  /** Top-level claims merged last (override anything). */
   readonly claims?: Readonly<Record<string, unknown>>;
 }
 
@@ -30,55 +66,95 @@ interface SigningKey {
   readonly publicJwk: JWK;
 }
 
-async function toSigningKey(kid: string, privateKey: KeyObject): Promise<SigningKey> {
-  const jwk = await exportJWK(privateKey);
-  const publicJwk: JWK = { kty: jwk.kty, n: jwk.n, e: jwk.e, kid, alg: 'RS256', use: 'sig' };
-  return { kid, privateKey, publicJwk };
+interface StoredKey {
+  /** The kid the key was stored with (kept by the `dev` profile). */
+  readonly storedKid: string;
+  readonly privateKey: KeyObject;
 }
 
-async function generateKey(): Promise<SigningKey> {
+function generateStoredKey(): StoredKey {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return toSigningKey(randomUUID(), privateKey);
+  return { storedKid: randomUUID(), privateKey };
 }
 
 /** Loads the persisted key pair, or generates and stores one on first use. */
-async function loadOrCreateKey(keyDir: string): Promise<SigningKey> {
+function loadOrCreateKey(keyDir: string): StoredKey {
   const file = join(keyDir, 'signing-key.json');
   if (existsSync(file)) {
     const { kid, pkcs8 } = JSON.parse(readFileSync(file, 'utf8')) as { kid: string; pkcs8: string };
-    return toSigningKey(kid, createPrivateKey(pkcs8));
+    return { storedKid: kid, privateKey: createPrivateKey(pkcs8) };
   }
-  const key = await generateKey();
+  const key = generateStoredKey();
   mkdirSync(keyDir, { recursive: true, mode: 0o700 });
   const pkcs8 = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  writeFileSync(file, JSON.stringify({ kid: key.kid, pkcs8 }), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify({ kid: key.storedKid, pkcs8 }), { mode: 0o600 });
   return key;
 }
 
+/** The key's public JWK, with the `kid` in the profile's form (the dev profile keeps its own). */
+async function toSigningKey(profile: Profile, stored: StoredKey): Promise<SigningKey> {
+  const spki = createPublicKey(stored.privateKey).export({ type: 'spki', format: 'der' });
+  const kid = profile.name === 'dev' ? stored.storedKid : profile.kid(spki);
+  const jwk = await exportJWK(stored.privateKey);
+  const publicJwk: JWK = {
+    kty: jwk.kty,
+    use: 'sig',
+    kid,
+    ...(profile.jwkAlg ? { alg: 'RS256' } : {}),
+    n: jwk.n,
+    e: jwk.e,
+  };
+  return { kid, privateKey: stored.privateKey, publicJwk };
+}
+
+const json = (res: ServerResponse, body: unknown) =>
+  res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+
 /**
- * A development OpenID provider on 127.0.0.1: an RS256 key pair, its JWKS over HTTP, and
- * tokens minted for the issuer and audience the local Lambda is configured with.
- * Never deployed. Tests use it to rotate keys and to make the JWKS unreachable.
+ * A development OpenID provider on 127.0.0.1: an RS256 key pair, its discovery document and JWKS
+ * over HTTP at the paths of the imitated provider (idp-profiles.ts), and tokens minted in that
+ * provider's shape for the audience the local Lambda accepts.
+ * Never deployed. Tests use it to rotate keys and to make the provider unreachable.
  */
 export class IdentityProvider {
+  readonly profile: Profile;
   readonly audience: string;
   private keys: SigningKey[] = [];
   private server: Server | undefined;
   private port = 0;
   private available = true;
   private fetches = 0;
+  private discoveryFetches = 0;
+  private readonly clock: () => number;
 
   constructor(private readonly options: IdentityProviderOptions = {}) {
-    this.audience = options.audience ?? LOCAL_AUDIENCE;
+    this.profile = PROFILES[options.profile ?? 'dev'];
+    if (options.issuer !== undefined && this.profile.name !== 'dev') {
+      throw new Error('IdentityProviderOptions.issuer is for the dev profile; use origin');
+    }
+    this.audience = options.audience ?? this.profile.audience.right;
+    this.clock = options.clock ?? Date.now;
   }
 
-  /** The issuer (`iss`) of minted tokens. */
+  /** Scheme, host and port the provider is reached at. */
+  get origin(): string {
+    if (this.options.issuer !== undefined) return new URL(this.options.issuer).origin;
+    return this.options.origin ?? `http://${LOOPBACK}:${this.port}`;
+  }
+
+  /** The issuer (`iss`) of minted tokens, exactly (Auth0's ends with `/`). */
   get issuer(): string {
-    return this.options.issuer ?? `http://127.0.0.1:${this.port}`;
+    return this.options.issuer ?? `${this.origin}${this.profile.issuerPath}`;
   }
 
+  /** Where the discovery document is served. */
+  get discoveryUrl(): string {
+    return discoveryUrlOf(this.issuer);
+  }
+
+  /** Where the JWKS is served (the `jwks_uri` of the discovery document). */
   get jwksUri(): string {
-    return `${this.issuer}/.well-known/jwks.json`;
+    return `${this.origin}${this.profile.jwksPath}`;
   }
 
   /** How many times the JWKS was served. */
@@ -86,38 +162,53 @@ export class IdentityProvider {
     return this.fetches;
   }
 
+  /** How many times the discovery document was served. */
+  get discoveryFetchCount(): number {
+    return this.discoveryFetches;
+  }
+
   /** Loads or creates the signing key without serving anything (for `npm run token`). */
   async load(): Promise<this> {
     if (this.keys.length === 0) {
-      this.keys = [
-        this.options.keyDir ? await loadOrCreateKey(this.options.keyDir) : await generateKey(),
-      ];
+      const stored = this.options.keyDir
+        ? loadOrCreateKey(this.options.keyDir)
+        : generateStoredKey();
+      this.keys = [await toSigningKey(this.profile, stored)];
     }
     return this;
   }
 
-  /** Serves the JWKS on 127.0.0.1:`port` (0 picks a free port). */
+  /** The discovery document, as the imitated provider shapes it (the fields that matter). */
+  discoveryDocument(): Readonly<Record<string, unknown>> {
+    return {
+      issuer: this.issuer,
+      authorization_endpoint: `${this.origin}${this.profile.endpoints.authorization}`,
+      token_endpoint: `${this.origin}${this.profile.endpoints.token}`,
+      jwks_uri: this.jwksUri,
+      response_types_supported: ['code'],
+      subject_types_supported: [this.profile.name === 'entra' ? 'pairwise' : 'public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      scopes_supported: ['openid', 'email', 'profile'],
+    };
+  }
+
+  /** Serves discovery and the JWKS on 127.0.0.1:`port` (0 picks a free port). */
   async start(port = 0): Promise<{ url: string; port: number }> {
     await this.load();
     const server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
       if (!this.available) {
         res.writeHead(503, { 'Content-Type': 'text/plain' }).end('unavailable');
         return;
       }
-      if (req.method === 'GET' && path === '/.well-known/jwks.json') {
+      if (req.method === 'GET' && path === new URL(this.jwksUri).pathname) {
         this.fetches += 1;
-        const body = JSON.stringify({ keys: this.keys.map((key) => key.publicJwk) });
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+        json(res, { keys: this.keys.map((key) => key.publicJwk) });
         return;
       }
-      if (req.method === 'GET' && path === '/.well-known/openid-configuration') {
-        const body = JSON.stringify({
-          issuer: this.issuer,
-          jwks_uri: this.jwksUri,
-          id_token_signing_alg_values_supported: ['RS256'],
-        });
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+      if (req.method === 'GET' && path === new URL(this.discoveryUrl).pathname) {
+        this.discoveryFetches += 1;
+        json(res, this.discoveryDocument());
         return;
       }
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
@@ -135,35 +226,96 @@ export class IdentityProvider {
     await closeServer(server);
   }
 
-  /** Makes the JWKS answer 503 (`false`) or serve again (`true`). */
+  /** Makes discovery and the JWKS answer 503 (`false`) or serve again (`true`). */
   setAvailable(available: boolean): void {
     this.available = available;
   }
 
   /** Publishes a new signing key (kept alongside the old ones) and signs with it from now on. */
   async rotate(): Promise<string> {
-    const key = await generateKey();
+    await this.load();
+    const key = await toSigningKey(this.profile, generateStoredKey());
     this.keys = [key, ...this.keys];
     return key.kid;
   }
 
-  /** Signs a token for `sub` with the current key: `iss`, `aud`, `iat`, `exp`, `jti` set. */
+  /**
+   * Signs a token for `sub` with the current key, shaped as the profile's provider issues it:
+   * `iss`, `aud` (or `client_id`), `iat`, `exp` and the provider's own claims.
+   * Throws for what the provider cannot express (a Google moderator, a Cognito access token's email).
+   */
   async mint(options: MintOptions): Promise<string> {
     const [key] = (await this.load()).keys;
     if (!key) throw new Error('no signing key');
-    const payload: JWTPayload = {
-      ...(options.groups ? { 'cognito:groups': [...options.groups] } : {}),
+    const profile = this.profile;
+    const memberships = [...(options.groups ?? [])];
+    if (options.moderator) {
+      if (!profile.moderator) {
+        throw new Error(`${profile.title} tokens cannot say who is a moderator`);
+      }
+      memberships.push(profile.moderator.group);
+    }
+    if (memberships.length > 0 && !profile.moderator) {
+      throw new Error(`${profile.title} tokens carry no groups or roles`);
+    }
+    const tenants = options.tenants ?? [];
+    if (profile.tenant.shape === 'string' && tenants.length > 1) {
+      throw new Error(
+        `${profile.title} tokens carry one tenant (${formatClaimPath(profile.tenant.claim)})`,
+      );
+    }
+    if (options.email !== undefined && !profile.email) {
+      throw new Error(`${profile.title} access tokens carry no email`);
+    }
+    const now = Math.floor(this.clock() / 1000);
+    const ttl = options.ttl ?? 3600;
+    const exp = now + ttl;
+    // An expired token was issued an hour before it expired, as a real one would have been.
+    const iat = ttl < 0 ? exp - 3600 : now;
+    const payload = {
+      ...profile.claims({
+        issuer: this.issuer,
+        sub: options.sub,
+        audience: options.audience === 'wrong' ? profile.audience.wrong : this.audience,
+        clientIdOnly: options.clientIdOnly ?? false,
+        memberships,
+        tenants,
+        email: options.email,
+        emailVerified: options.emailVerified ?? true,
+        iat,
+        exp,
+      }),
       ...options.claims,
     };
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
-      .setIssuer(this.issuer)
-      .setAudience(this.audience)
-      .setSubject(options.sub)
-      .setIssuedAt()
-      .setJti(randomUUID())
-      .setExpirationTime(`${options.ttl ?? 3600}s`)
-      .sign(key.privateKey);
+    const header: JWTHeaderParameters = {
+      alg: 'RS256',
+      kid: key.kid,
+      ...(profile.typ ? { typ: profile.typ } : {}),
+    };
+    return new SignJWT(payload).setProtectedHeader(header).sign(key.privateKey);
+  }
+
+  /**
+   * The Lambda environment that accepts this provider's tokens and recognises its moderators:
+   * `JWT_ISSUER` (exact), `JWT_AUDIENCE`, `IDENTITY_CLAIM`, `MODERATOR_CLAIM`, `MODERATOR_GROUP`
+   * (absent when the provider cannot express moderators), `TENANT_CLAIM`, and
+   * `JWT_COGNITO_TOKEN_USE` for Cognito. Plain-http JWKS permission is the caller's to add.
+   */
+  lambdaSettings(): Readonly<Record<string, string>> {
+    const profile = this.profile;
+    return Object.freeze({
+      JWT_ISSUER: this.issuer,
+      JWT_AUDIENCE: this.audience,
+      IDENTITY_CLAIM: formatClaimPath(profile.identityClaim),
+      ...(profile.moderator
+        ? {
+            MODERATOR_CLAIM: formatClaimPath(profile.moderator.claim),
+            MODERATOR_GROUP: profile.moderator.group,
+          }
+        : {}),
+      TENANT_CLAIM: formatClaimPath(profile.tenant.claim),
+      ...(profile.cognitoTokenUse ? { JWT_COGNITO_TOKEN_USE: profile.cognitoTokenUse } : {}),
+    });
   }
 
   /** The private key of the current signing key, for tests that forge special tokens. */
