@@ -1,5 +1,7 @@
 import type { SupportedSignatureAlgorithm } from 'aws-jwt-verify/jwt-verifier';
+import { type ClaimPath, ClaimPathError, parseClaimPath } from './claim-path';
 import { ConfigError } from './errors';
+import { MODERATOR_SCOPES, type ModeratorScope } from './join-token-policy';
 
 /** What the caller may receive of the attendee's JoinToken when they own it. */
 export const JOIN_TOKEN_POLICIES = ['owner', 'never'] as const;
@@ -24,12 +26,16 @@ export interface Config {
   /** The overall budget of one request, below the Lambda timeout. */
   readonly deadlineMs: number;
   readonly auth: {
+    /** Exactly as configured: `iss` is compared as a string, and Auth0's ends in `/`. */
     readonly issuer: string;
+    /** Matched against `aud`, or `client_id` when `aud` is absent (the HTTP API authorizer's rule). */
     readonly audience: readonly string[];
-    readonly jwksUri: string;
+    /** An explicit JWKS URI; without one, `jwks_uri` of the issuer's discovery document. */
+    readonly jwksUri: string | undefined;
     readonly algorithms: readonly SupportedSignatureAlgorithm[];
     /** Cognito user pool id when the issuer is a Cognito user pool (then `audience` holds client ids). */
     readonly cognitoUserPoolId: string | undefined;
+    /** The `token_use` required: for a Cognito user pool issuer, or when set explicitly. */
     readonly cognitoTokenUse: 'access' | 'id' | undefined;
     readonly graceSeconds: number;
     readonly jwksTimeoutMs: number;
@@ -38,10 +44,12 @@ export interface Config {
   };
   readonly policy: {
     readonly joinToken: JoinTokenPolicyName;
-    readonly identityClaim: string;
+    readonly identityClaim: ClaimPath;
     readonly ownerSeparator: string | undefined;
-    readonly moderatorClaim: string;
+    readonly moderatorClaim: ClaimPath;
     readonly moderatorGroup: string;
+    readonly moderatorScope: ModeratorScope;
+    readonly tenantClaim: ClaimPath | undefined;
   };
   readonly http: {
     readonly allowedOrigins: readonly string[];
@@ -113,6 +121,26 @@ function url(name: string, value: string, allowHttp: boolean): string {
   return value;
 }
 
+function claimPath(env: Env, name: string, fallback: string): ClaimPath;
+function claimPath(env: Env, name: string): ClaimPath | undefined;
+function claimPath(env: Env, name: string, fallback?: string): ClaimPath | undefined {
+  const raw = read(env, name) ?? fallback;
+  if (raw === undefined) return undefined;
+  try {
+    return parseClaimPath(raw);
+  } catch (error) {
+    if (error instanceof ClaimPathError) throw new ConfigError(name, error.message);
+    throw error;
+  }
+}
+
+/** An issuer is an https URL without query or fragment (OpenID Connect Discovery §3, `issuer`). */
+function issuerUrl(env: Env, allowHttp: boolean): string {
+  const issuer = url('JWT_ISSUER', required(env, 'JWT_ISSUER'), allowHttp);
+  if (/[?#]/.test(issuer)) throw new ConfigError('JWT_ISSUER', 'must have no query or fragment');
+  return issuer;
+}
+
 function origins(env: Env): string[] {
   const values = list(env, 'CORS_ALLOWED_ORIGINS');
   for (const origin of values) {
@@ -157,14 +185,13 @@ export function parseConfig(env: Env): Config {
   const endpointRaw = read(env, 'CHIME_ENDPOINT');
   const endpoint = endpointRaw === undefined ? undefined : url('CHIME_ENDPOINT', endpointRaw, true);
 
-  const issuer = url('JWT_ISSUER', required(env, 'JWT_ISSUER'), allowHttpJwks).replace(/\/$/, '');
+  // Never normalised: tokens carry `iss` exactly, and the discovery document must repeat it.
+  const issuer = issuerUrl(env, allowHttpJwks);
   const audience = list(env, 'JWT_AUDIENCE');
   if (audience.length === 0) throw new ConfigError('JWT_AUDIENCE', 'is required');
-  const jwksUri = url(
-    'JWT_JWKS_URI',
-    read(env, 'JWT_JWKS_URI') ?? `${issuer}/.well-known/jwks.json`,
-    allowHttpJwks,
-  );
+  const jwksUriRaw = read(env, 'JWT_JWKS_URI');
+  const jwksUri =
+    jwksUriRaw === undefined ? undefined : url('JWT_JWKS_URI', jwksUriRaw, allowHttpJwks);
   const algorithms = list(env, 'JWT_ALGORITHMS');
   for (const alg of algorithms) {
     if (!(ALGORITHMS as readonly string[]).includes(alg)) {
@@ -177,6 +204,12 @@ export function parseConfig(env: Env): Config {
   const requestTimeoutMs = integer(env, 'CHIME_REQUEST_TIMEOUT_MS', 2000, 50, 29000);
   if (requestTimeoutMs > deadlineMs) {
     throw new ConfigError('CHIME_REQUEST_TIMEOUT_MS', 'must not exceed DEADLINE_MS');
+  }
+
+  const moderatorScope = oneOf(env, 'MODERATOR_SCOPE', MODERATOR_SCOPES, 'global');
+  const tenantClaim = claimPath(env, 'TENANT_CLAIM');
+  if (moderatorScope === 'tenant' && tenantClaim === undefined) {
+    throw new ConfigError('TENANT_CLAIM', 'is required when MODERATOR_SCOPE is tenant');
   }
 
   const separator = read(env, 'OWNER_SEPARATOR');
@@ -200,19 +233,22 @@ export function parseConfig(env: Env): Config {
       jwksUri,
       algorithms: (algorithms.length > 0 ? algorithms : ['RS256']) as SupportedSignatureAlgorithm[],
       cognitoUserPoolId: cognito?.[2],
-      cognitoTokenUse: cognito
-        ? oneOf(env, 'JWT_COGNITO_TOKEN_USE', ['access', 'id'] as const, 'access')
-        : undefined,
+      cognitoTokenUse:
+        cognito || read(env, 'JWT_COGNITO_TOKEN_USE') !== undefined
+          ? oneOf(env, 'JWT_COGNITO_TOKEN_USE', ['access', 'id'] as const, 'access')
+          : undefined,
       graceSeconds: integer(env, 'JWT_GRACE_SECONDS', 0, 0, 300),
       jwksTimeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', 1500, 100, 10000),
       allowHttpJwks,
     },
     policy: {
       joinToken: oneOf(env, 'JOIN_TOKEN_POLICY', JOIN_TOKEN_POLICIES, 'owner'),
-      identityClaim: read(env, 'IDENTITY_CLAIM') ?? 'sub',
+      identityClaim: claimPath(env, 'IDENTITY_CLAIM', 'sub'),
       ownerSeparator: separator,
-      moderatorClaim: read(env, 'MODERATOR_CLAIM') ?? 'cognito:groups',
+      moderatorClaim: claimPath(env, 'MODERATOR_CLAIM', 'cognito:groups'),
       moderatorGroup: read(env, 'MODERATOR_GROUP') ?? 'moderators',
+      moderatorScope,
+      tenantClaim,
     },
     http: {
       allowedOrigins: origins(env),

@@ -24,7 +24,7 @@ describe('parseConfig', () => {
       auth: {
         issuer: 'https://issuer.example.com',
         audience: ['client-a', 'client-b'],
-        jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
+        jwksUri: undefined,
         algorithms: ['RS256'],
         cognitoUserPoolId: undefined,
         cognitoTokenUse: undefined,
@@ -34,10 +34,12 @@ describe('parseConfig', () => {
       },
       policy: {
         joinToken: 'owner',
-        identityClaim: 'sub',
+        identityClaim: ['sub'],
         ownerSeparator: undefined,
-        moderatorClaim: 'cognito:groups',
+        moderatorClaim: ['cognito:groups'],
         moderatorGroup: 'moderators',
+        moderatorScope: 'global',
+        tenantClaim: undefined,
       },
       http: {
         allowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
@@ -49,16 +51,47 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(config.auth.audience)).toBe(true);
   });
 
-  it('recognises a Cognito user pool issuer', () => {
+  it('recognises a Cognito user pool issuer, and requires token_use access by default', () => {
     const config = parseConfig({
       ...base,
-      JWT_ISSUER: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123/',
+      JWT_ISSUER: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123',
     });
     expect(config.auth.cognitoUserPoolId).toBe('eu-central-1_AbC123');
     expect(config.auth.cognitoTokenUse).toBe('access');
-    expect(config.auth.issuer).toBe(
-      'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123',
-    );
+  });
+
+  it.each([
+    'https://tenant.auth0.com/',
+    'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123/',
+    'https://login.example.com/realms/app',
+  ])('keeps the issuer %s exactly as configured, trailing slash included', (issuer) => {
+    expect(parseConfig({ ...base, JWT_ISSUER: issuer }).auth.issuer).toBe(issuer);
+  });
+
+  it('checks token_use for another issuer only when JWT_COGNITO_TOKEN_USE is set', () => {
+    expect(parseConfig(base).auth.cognitoTokenUse).toBeUndefined();
+    expect(parseConfig({ ...base, JWT_COGNITO_TOKEN_USE: 'id' }).auth.cognitoTokenUse).toBe('id');
+  });
+
+  it('reads claim paths, nested and bracketed', () => {
+    const config = parseConfig({
+      ...base,
+      IDENTITY_CLAIM: '["https://example.com/uid"]',
+      MODERATOR_CLAIM: 'resource_access.my-client.roles',
+      MODERATOR_SCOPE: 'tenant',
+      TENANT_CLAIM: 'org.id',
+    });
+    expect(config.policy).toMatchObject({
+      identityClaim: ['https://example.com/uid'],
+      moderatorClaim: ['resource_access', 'my-client', 'roles'],
+      moderatorScope: 'tenant',
+      tenantClaim: ['org', 'id'],
+    });
+  });
+
+  it('takes an explicit JWT_JWKS_URI over discovery', () => {
+    const config = parseConfig({ ...base, JWT_JWKS_URI: 'https://keys.example.com/v1/keys' });
+    expect(config.auth.jwksUri).toBe('https://keys.example.com/v1/keys');
   });
 
   it('reads every override', () => {
@@ -86,10 +119,12 @@ describe('parseConfig', () => {
     expect(config.deadlineMs).toBe(4000);
     expect(config.policy).toEqual({
       joinToken: 'never',
-      identityClaim: 'email',
+      identityClaim: ['email'],
       ownerSeparator: '#',
-      moderatorClaim: 'roles',
+      moderatorClaim: ['roles'],
       moderatorGroup: 'host',
+      moderatorScope: 'global',
+      tenantClaim: undefined,
     });
     expect(config.http.retryAfterSeconds).toBe(5);
     expect(config.auth.algorithms).toEqual(['RS256', 'ES256']);
@@ -103,6 +138,15 @@ describe('parseConfig', () => {
     ['CHIME_ENDPOINT', { CHIME_ENDPOINT: 'not a url' }],
     ['JWT_ISSUER', { JWT_ISSUER: undefined }],
     ['JWT_ISSUER', { JWT_ISSUER: 'http://issuer.example.com' }],
+    ['JWT_ISSUER', { JWT_ISSUER: 'https://issuer.example.com/?tenant=a' }],
+    ['JWT_ISSUER', { JWT_ISSUER: 'https://issuer.example.com/#a' }],
+    ['JWT_JWKS_URI', { JWT_JWKS_URI: 'http://issuer.example.com/keys' }],
+    ['JWT_COGNITO_TOKEN_USE', { JWT_COGNITO_TOKEN_USE: 'refresh' }],
+    ['IDENTITY_CLAIM', { IDENTITY_CLAIM: 'https://example.com/uid' }],
+    ['MODERATOR_CLAIM', { MODERATOR_CLAIM: 'realm_access..roles' }],
+    ['MODERATOR_SCOPE', { MODERATOR_SCOPE: 'account' }],
+    ['TENANT_CLAIM', { MODERATOR_SCOPE: 'tenant' }],
+    ['TENANT_CLAIM', { MODERATOR_SCOPE: 'tenant', TENANT_CLAIM: '["unclosed' }],
     ['JWT_AUDIENCE', { JWT_AUDIENCE: ' , ' }],
     ['JWT_ALGORITHMS', { JWT_ALGORITHMS: 'HS256' }],
     ['JWT_ALGORITHMS', { JWT_ALGORITHMS: 'none' }],
@@ -130,6 +174,13 @@ describe('parseConfig', () => {
       JWT_ISSUER: 'http://127.0.0.1:3002',
       JWT_ALLOW_HTTP_JWKS: 'true',
     });
-    expect(config.auth.jwksUri).toBe('http://127.0.0.1:3002/.well-known/jwks.json');
+    expect(config.auth.issuer).toBe('http://127.0.0.1:3002');
+    expect(
+      parseConfig({
+        ...base,
+        JWT_JWKS_URI: 'http://127.0.0.1:3002/keys',
+        JWT_ALLOW_HTTP_JWKS: 'true',
+      }).auth.jwksUri,
+    ).toBe('http://127.0.0.1:3002/keys');
   });
 });
