@@ -3,19 +3,23 @@ import {
   GetAttendeeCommand,
   type GetAttendeeCommandOutput,
   GetMeetingCommand,
+  type GetMeetingCommandOutput,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { API_ROUTES, type RouteId, routeKeyOf } from './api-routes';
 import { parseAttendeeIds } from './attendee-ids';
 import { attendeeView, checkedAttendee } from './attendee-view';
 import type { Config } from './config';
 import type { RequestState } from './context';
-import { ProblemError } from './errors';
-import { type Decision, decide } from './join-token-policy';
+import { ProblemError, UpstreamResponseError } from './errors';
+import { admits, decide, needsMeetingTenants, type Verdict } from './join-token-policy';
 import { meetingView } from './meeting-view';
 import { withDeadline } from './retry-strategy';
 
-export const ATTENDEE_ROUTE = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
-export const JOIN_INFO_ROUTE = 'GET /meetings/{meetingId}/attendees/{attendeeId}/join-info';
+/** @deprecated The route key of `attendee`; use `routeKeyOf('attendee')` from `api-routes.ts`. */
+export const ATTENDEE_ROUTE = routeKeyOf('attendee');
+/** @deprecated The route key of `joinInfo`; use `routeKeyOf('joinInfo')` from `api-routes.ts`. */
+export const JOIN_INFO_ROUTE = routeKeyOf('joinInfo');
 
 export interface RouteDependencies {
   readonly config: Config;
@@ -84,13 +88,33 @@ function record(state: RequestState, output: GetAttendeeCommandOutput): void {
   if (output.$metadata?.attempts) state.chimeAttempts = output.$metadata.attempts;
 }
 
-/** Throws the same 404 as a real NotFoundException when `allowed` is false: no existence oracle. */
-function allow<D extends Decision>(state: RequestState, decision: D, allowed: boolean) {
-  state.role = decision.role;
-  if (!allowed) throw new ProblemError('not_found', `role ${decision.role} may not see this`);
+/**
+ * Records the verdict and throws the same 404 as a real NotFoundException unless the route
+ * admits it (`join-token-policy.ts` says which roles each route admits): no existence oracle.
+ */
+function admit(state: RequestState, routeId: RouteId, verdict: Verdict) {
+  state.role = verdict.role;
+  if (!admits(routeId, verdict)) {
+    throw new ProblemError('not_found', `role ${verdict.role} may not see this`);
+  }
+  return verdict;
 }
 
-/** `GET /meetings/{meetingId}/attendees/{attendeeId}`: owner and moderator, token per policy. */
+/** The meeting's `TenantIds`, checked against the requested meeting (OWASP API10). */
+function tenantIdsOf(output: GetMeetingCommandOutput, meetingId: string): readonly string[] {
+  const meeting = output.Meeting;
+  if (typeof meeting?.MeetingId !== 'string' || meeting.MeetingId.toLowerCase() !== meetingId) {
+    throw new UpstreamResponseError('Meeting.MeetingId differs from the requested one');
+  }
+  const tenantIds: unknown = meeting.TenantIds ?? [];
+  if (!Array.isArray(tenantIds)) throw new UpstreamResponseError('Meeting.TenantIds is not a list');
+  return tenantIds.filter((id): id is string => typeof id === 'string');
+}
+
+/**
+ * `GET /meetings/{meetingId}/attendees/{attendeeId}`: owner and moderator, token per policy.
+ * Under tenant scope, a moderator (never the owner) costs a GetMeeting, after GetAttendee.
+ */
 export const getAttendee: Route = async ({ config, chime }, event, state, signal) => {
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
   const output = await underDeadline(config, state, signal, (abortSignal) =>
@@ -100,43 +124,65 @@ export const getAttendee: Route = async ({ config, chime }, event, state, signal
   );
   record(state, output);
   const attendee = checkedAttendee(output, attendeeId);
-  const decision = decide(state.claims ?? {}, attendee.ExternalUserId, config.policy);
-  allow(state, decision, decision.role !== 'none');
-  return json(attendeeView(attendee, decision as Exclude<Decision, { role: 'none' }>));
+  const claims = state.claims ?? {};
+  let verdict = decide(claims, attendee.ExternalUserId, config.policy);
+  if (needsMeetingTenants('attendee', verdict)) {
+    state.role = verdict.role;
+    const meeting = await underDeadline(config, state, signal, (abortSignal) =>
+      chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal }),
+    );
+    verdict = decide(
+      claims,
+      attendee.ExternalUserId,
+      config.policy,
+      tenantIdsOf(meeting, meetingId),
+    );
+  }
+  return json(attendeeView(attendee, admit(state, 'attendee', verdict)));
 };
 
 /**
  * `GET …/join-info`: what `MeetingSessionConfiguration` takes, for the owner only. GetMeeting
- * and GetAttendee run in parallel; the attendee's outcome is judged first, so a caller who may
- * not see the attendee learns nothing from the meeting's.
+ * runs only after GetAttendee and the owner check: a caller who may not see the attendee costs
+ * no GetMeeting and learns nothing from the meeting's outcome.
  */
 export const getJoinInfo: Route = async ({ config, chime }, event, state, signal) => {
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  const [attendeeResult, meetingResult] = await underDeadline(
-    config,
-    state,
-    signal,
-    (abortSignal) =>
-      Promise.allSettled([
-        chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
-          abortSignal,
-        }),
-        chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal }),
-      ]),
+  const attendeeOutput = await underDeadline(config, state, signal, (abortSignal) =>
+    chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
+      abortSignal,
+    }),
   );
-  if (attendeeResult.status === 'rejected') throw attendeeResult.reason;
-  record(state, attendeeResult.value);
-  const attendee = checkedAttendee(attendeeResult.value, attendeeId);
-  const decision = decide(state.claims ?? {}, attendee.ExternalUserId, config.policy);
-  allow(state, decision, decision.role === 'owner');
-  if (meetingResult.status === 'rejected') throw meetingResult.reason;
-  const meeting = meetingView(meetingResult.value, meetingId);
-  const { Attendee } = attendeeView(attendee, decision as Extract<Decision, { role: 'owner' }>);
+  record(state, attendeeOutput);
+  const attendee = checkedAttendee(attendeeOutput, attendeeId);
+  const decision = admit(
+    state,
+    'joinInfo',
+    decide(state.claims ?? {}, attendee.ExternalUserId, config.policy),
+  );
+  const meetingOutput = await underDeadline(config, state, signal, (abortSignal) =>
+    chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal }),
+  );
+  const meeting = meetingView(meetingOutput, meetingId);
+  const { Attendee } = attendeeView(attendee, decision);
   return json({ Meeting: meeting, Attendee });
 };
 
-/** The routes this function serves, by API Gateway route key. */
-export const ROUTES: Readonly<Record<string, Route>> = Object.freeze({
-  [ATTENDEE_ROUTE]: getAttendee,
-  [JOIN_INFO_ROUTE]: getJoinInfo,
+/**
+ * The route handlers, by {@link RouteId} of the one route table (`API_ROUTES`): a route added
+ * there without a handler here does not compile. Dispatch with `routeIdOf(event.routeKey)`.
+ */
+export const ROUTE_HANDLERS: Readonly<Record<RouteId, Route>> = Object.freeze({
+  attendee: getAttendee,
+  joinInfo: getJoinInfo,
 });
+
+/**
+ * @deprecated The handlers by API Gateway route key, for `local/dev-stack.ts` and the
+ * infrastructure test until they read `API_ROUTES`; derived from {@link ROUTE_HANDLERS}.
+ */
+export const ROUTES: Readonly<Record<string, Route>> = Object.freeze(
+  Object.fromEntries(
+    (Object.keys(API_ROUTES) as RouteId[]).map((id) => [routeKeyOf(id), ROUTE_HANDLERS[id]]),
+  ),
+);

@@ -1,4 +1,5 @@
 import { RuleError } from '../shared/validators';
+import type { ClaimPath } from './claim-path';
 import { ConfigError } from './errors';
 import {
   type Algorithm,
@@ -38,6 +39,7 @@ export interface Config {
     readonly algorithms: readonly Algorithm[];
     /** Cognito user pool id when the issuer is a Cognito user pool. */
     readonly cognitoUserPoolId: string | undefined;
+    /** The `token_use` required: for a Cognito user pool issuer, or when set explicitly. */
     readonly cognitoTokenUse: 'access' | 'id' | undefined;
     readonly graceSeconds: number;
     readonly jwksTimeoutMs: number;
@@ -46,12 +48,12 @@ export interface Config {
   };
   readonly policy: {
     readonly joinToken: JoinTokenPolicyName;
-    readonly identityClaim: string;
+    readonly identityClaim: ClaimPath;
     readonly ownerSeparator: string | undefined;
-    readonly moderatorClaim: string;
+    readonly moderatorClaim: ClaimPath;
     readonly moderatorGroup: string;
     readonly moderatorScope: ModeratorScope;
-    readonly tenantClaim: string | undefined;
+    readonly tenantClaim: ClaimPath | undefined;
   };
   readonly http: {
     /** Default `Retry-After` (seconds) when upstream gives none. */
@@ -139,7 +141,7 @@ export function parseConfig(env: Env): Config {
       jwksUri,
       algorithms: get('jwtAlgorithms') as readonly Algorithm[],
       cognitoUserPoolId: cognito?.[2],
-      cognitoTokenUse: cognito ? get('cognitoTokenUse') : undefined,
+      cognitoTokenUse: get('cognitoTokenUse') ?? (cognito ? 'access' : undefined),
       graceSeconds: get('jwtGraceSeconds'),
       jwksTimeoutMs: get('jwksTimeoutMs'),
       allowHttpJwks,

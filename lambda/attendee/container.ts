@@ -2,6 +2,7 @@ import { createChimeClient } from './chime-client';
 import { parseConfig } from './config';
 import { type ApiHandler, createHandler } from './handler';
 import { createLogger } from './logger';
+import { IssuerMismatchError } from './oidc-discovery';
 import { createTokenVerifier } from './token-verifier';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -10,9 +11,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface Container {
   readonly handler: ApiHandler;
   /**
-   * Fetches the JWKS ahead of the first request. A JWKS that cannot be fetched now is fetched
-   * again on the first request (which answers 503 if it still fails): the failure is logged,
-   * not thrown, so a passing identity-provider fault never crashes init.
+   * Discovers the JWKS URI and fetches the JWKS ahead of the first request. What cannot be
+   * fetched now is fetched again on the first request (which answers 503 if it still fails):
+   * the failure is logged with the URL and why, not thrown, so a passing identity-provider fault
+   * never crashes init. An issuer that differs from its discovery document's is a configuration
+   * error: thrown, so init fails naming both.
    */
   warmUp(): Promise<void>;
 }
@@ -30,8 +33,11 @@ export function createContainer(env: Env): Container {
     handler: createHandler({ config, chime: createChimeClient(config.chime), verifier, logger }),
     warmUp: () =>
       verifier.hydrate().catch((error: unknown) => {
+        if (error instanceof IssuerMismatchError) throw error;
         logger.warn('jwks hydration failed', {
           cause: error instanceof Error ? error.name : 'unknown',
+          // aws-jwt-verify's errors and DiscoveryError name the URL and why; never a token.
+          reason: error instanceof Error ? error.message.slice(0, 400) : undefined,
         });
       }),
   };

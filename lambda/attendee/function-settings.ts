@@ -11,17 +11,20 @@
  * - `stack`: the stack derives it (`how` says from what);
  * - `local`: only a laptop sets it (`npm start`, `sam local`); a deployed stack never does.
  */
+
 import {
   boolean,
   character,
   integer,
   list,
   oneOf,
+  RuleError,
   region,
   text,
   url,
   type Validator,
 } from '../shared/validators';
+import { type ClaimPath, ClaimPathError, formatClaimPath, parseClaimPath } from './claim-path';
 
 export type SettingSource =
   | { readonly by: 'context' }
@@ -59,13 +62,30 @@ export const MODERATOR_SCOPES = ['global', 'tenant'] as const;
 export type ModeratorScope = (typeof MODERATOR_SCOPES)[number];
 
 /**
- * A claim path: dot-separated names (`realm_access.roles`), a name with other characters in
- * brackets and double quotes (`["https://example.com/roles"]`). Checked in full by claim-path.ts.
+ * A claim path (claim-path.ts): dot-separated names (`realm_access.roles`), a name with other
+ * characters in brackets and double quotes (`["https://example.com/roles"]`).
  */
-const claimPath = text(
-  /^(?:[A-Za-z0-9_:$-]+|\["[^"\\]+"\])(?:(?:\.[A-Za-z0-9_:$-]+)|(?:\.?\["[^"\\]+"\]))*$/,
-  'a claim path (`a.b`, `["https://x/roles"]`)',
-);
+const claimPath: Validator<ClaimPath> = {
+  rule: 'a claim path (`a.b`, `["https://x/roles"]`)',
+  parse: (raw) => {
+    try {
+      return parseClaimPath(raw);
+    } catch (error) {
+      if (error instanceof ClaimPathError) throw new RuleError(error.message);
+      throw error;
+    }
+  },
+  format: formatClaimPath,
+};
+/** An issuer is an absolute URL without query or fragment (OpenID Connect Discovery §3). */
+const issuer: Validator<string> = {
+  ...url({ allowHttp: true }),
+  parse: (raw) => {
+    const value = url({ allowHttp: true }).parse(raw);
+    if (/[?#]/.test(value)) throw new RuleError('must have no query or fragment');
+    return value;
+  },
+};
 const groupName = text(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, 'a group name (1–128 characters)');
 
 /** Every setting of the attendee function, by id (the id of a `context` setting is its key). */
@@ -122,7 +142,7 @@ export const FUNCTION_SETTINGS = Object.freeze({
   }),
   identityIssuer: setting({
     env: 'JWT_ISSUER',
-    validator: url({ allowHttp: true }),
+    validator: issuer,
     required: true,
     set: CONTEXT,
     description:
@@ -153,9 +173,9 @@ export const FUNCTION_SETTINGS = Object.freeze({
   cognitoTokenUse: setting({
     env: 'JWT_COGNITO_TOKEN_USE',
     validator: oneOf(['access', 'id'] as const),
-    default: 'access' as 'access' | 'id',
     set: CONTEXT,
-    description: 'Cognito issuers only: which token (`token_use`) is accepted.',
+    description:
+      'The `token_use` a token must carry. Unset: `access` for a Cognito user pool issuer, not checked for others.',
   }),
   jwtGraceSeconds: setting({
     env: 'JWT_GRACE_SECONDS',
@@ -188,7 +208,7 @@ export const FUNCTION_SETTINGS = Object.freeze({
   identityClaim: setting({
     env: 'IDENTITY_CLAIM',
     validator: claimPath,
-    default: 'sub',
+    default: ['sub'] as ClaimPath,
     set: CONTEXT,
     description:
       'Claim path compared with the attendee’s ExternalUserId (`email` also needs `email_verified` true).',
@@ -203,7 +223,7 @@ export const FUNCTION_SETTINGS = Object.freeze({
   moderatorClaim: setting({
     env: 'MODERATOR_CLAIM',
     validator: claimPath,
-    default: 'cognito:groups',
+    default: ['cognito:groups'] as ClaimPath,
     set: CONTEXT,
     description:
       'Claim path of the caller’s groups, roles or scopes (array, string or scope string).',

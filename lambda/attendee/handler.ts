@@ -7,7 +7,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { ROUTES } from './attendee-routes';
+import { routeIdOf } from './api-routes';
+import { ROUTE_HANDLERS } from './attendee-routes';
 import type { Config } from './config';
 import type { AppContext } from './context';
 import { ProblemError } from './errors';
@@ -48,7 +49,8 @@ export function createHandler(deps: Dependencies): ApiHandler {
     context: AppContext,
     { signal }: { signal: AbortSignal },
   ): Promise<APIGatewayProxyStructuredResultV2> => {
-    const serve = ROUTES[event.routeKey];
+    const routeId = routeIdOf(event.routeKey);
+    const serve = routeId && ROUTE_HANDLERS[routeId];
     if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
     return serve({ config, chime }, event, context.state, signal);
   };

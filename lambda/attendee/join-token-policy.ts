@@ -1,12 +1,19 @@
-import type { JoinTokenPolicyName } from './config';
+import type { RouteId } from './api-routes';
+import { type ClaimPath, resolveClaim } from './claim-path';
+import type { JoinTokenPolicyName, ModeratorScope } from './function-settings';
+
+export { MODERATOR_SCOPES, type ModeratorScope } from './function-settings';
 
 /** The policy's inputs from configuration. */
 export interface PolicySettings {
   readonly joinToken: JoinTokenPolicyName;
-  readonly identityClaim: string;
+  readonly identityClaim: ClaimPath;
   readonly ownerSeparator: string | undefined;
-  readonly moderatorClaim: string;
+  readonly moderatorClaim: ClaimPath;
   readonly moderatorGroup: string;
+  readonly moderatorScope: ModeratorScope;
+  /** Where the caller's tenant(s) are; required with `moderatorScope: 'tenant'`. */
+  readonly tenantClaim: ClaimPath | undefined;
 }
 
 /** What the caller gets to see of an attendee. */
@@ -14,6 +21,46 @@ export type Decision =
   | { readonly role: 'owner'; readonly includeJoinToken: boolean }
   | { readonly role: 'moderator'; readonly includeJoinToken: false }
   | { readonly role: 'none' };
+
+/**
+ * What {@link decide} answers: a {@link Decision}, or, under tenant scope, a moderator with a
+ * tenant before the meeting's `TenantIds` are known. Never admitted as such: decide again with
+ * the meeting's tenants.
+ */
+export type Verdict = Decision | { readonly role: 'unverified-moderator' };
+
+/** The roles a route can admit. */
+export type Role = Exclude<Decision['role'], 'none'>;
+
+/**
+ * Which roles each route admits: the owner reads her attendee with its JoinToken (per policy)
+ * and her join info; a moderator reads attendees, never join info. Keyed by {@link RouteId}, so
+ * a route added to `API_ROUTES` without a line here does not compile.
+ */
+export const ROUTE_ROLES: Readonly<Record<RouteId, readonly Role[]>> = Object.freeze({
+  attendee: Object.freeze(['owner', 'moderator'] as const),
+  joinInfo: Object.freeze(['owner'] as const),
+});
+
+const MODERATOR: Decision = Object.freeze({ role: 'moderator', includeJoinToken: false });
+const NONE: Decision = Object.freeze({ role: 'none' });
+const UNVERIFIED_MODERATOR: Verdict = Object.freeze({ role: 'unverified-moderator' });
+
+/** Whether the route admits the caller so decided (an unverified moderator never). */
+export function admits(
+  routeId: RouteId,
+  verdict: Verdict,
+): verdict is Extract<Decision, { role: Role }> {
+  return (ROUTE_ROLES[routeId] as readonly string[]).includes(verdict.role);
+}
+
+/**
+ * Whether the route must learn the meeting's `TenantIds` to decide: the caller is a moderator
+ * whose tenant is still to be checked, and the route admits moderators. Owners never need it.
+ */
+export function needsMeetingTenants(routeId: RouteId, verdict: Verdict): boolean {
+  return verdict.role === 'unverified-moderator' && admits(routeId, MODERATOR);
+}
 
 /**
  * Whether `identity` owns an attendee created with `externalUserId`: equal, or, with a separator,
@@ -31,13 +78,17 @@ export function ownsExternalUserId(
 
 /**
  * The groups in a claim: a JSON array of strings, or the `"[a b]"` form the HTTP API JWT
- * authorizer produces when it stringifies an array; a plain string is one group.
+ * authorizer produces when it stringifies an array; a plain string is one group, or, for a
+ * scope claim (`spaceSeparated`: `scope`, `scp`), the space-separated list of RFC 6749 §3.3.
  */
-export function groupsOf(claim: unknown): readonly string[] {
+export function groupsOf(claim: unknown, spaceSeparated = false): readonly string[] {
   if (Array.isArray(claim)) return claim.filter((item): item is string => typeof item === 'string');
   if (typeof claim !== 'string') return [];
   const text = claim.trim();
-  if (!(text.startsWith('[') && text.endsWith(']'))) return text === '' ? [] : [text];
+  if (!(text.startsWith('[') && text.endsWith(']'))) {
+    if (spaceSeparated) return text.split(/\s+/).filter((group) => group !== '');
+    return text === '' ? [] : [text];
+  }
   try {
     const parsed: unknown = JSON.parse(text);
     if (Array.isArray(parsed)) return groupsOf(parsed);
@@ -50,9 +101,40 @@ export function groupsOf(claim: unknown): readonly string[] {
     .filter((group) => group !== '');
 }
 
+/** Scope claims hold a space-separated string (RFC 8693 §4.2 `scope`; Entra's `scp`). */
+const isScopeClaim = (path: ClaimPath) =>
+  path.length === 1 && ['scope', 'scp'].includes(path[0] ?? '');
+
+/** A tenant claim: one string, or an array of strings; empty values are no tenant. */
+function tenantsOf(claim: unknown): readonly string[] {
+  const values = Array.isArray(claim) ? claim : [claim];
+  return values.filter((value): value is string => typeof value === 'string' && value !== '');
+}
+
+/**
+ * The caller's identity, if it may own anything: a non-empty string; for `email`, only a
+ * verified address. `email_verified` must be the boolean `true` (OpenID Connect Core §5.1
+ * defines it as a boolean, and these claims come from the verified token's JSON, not from the
+ * authorizer's stringified context): an unverified or absent flag, or the string "true", owns
+ * nothing, since whoever registers someone else's address would otherwise take their seat.
+ */
+function identityOf(claims: Readonly<Record<string, unknown>>, path: ClaimPath) {
+  const identity = resolveClaim(claims, path);
+  if (typeof identity !== 'string' || identity === '') return undefined;
+  if (
+    path.length === 1 &&
+    path[0] === 'email' &&
+    resolveClaim(claims, ['email_verified']) !== true
+  ) {
+    return undefined;
+  }
+  return identity;
+}
+
 /**
  * Decides what the caller, known by its verified `claims`, may see of the attendee whose
- * `ExternalUserId` is given. Pure: no I/O, no clock.
+ * `ExternalUserId` is given. Pure: no I/O, no clock. Under tenant scope, a moderator is
+ * `unverified-moderator` until called again with the meeting's `meetingTenantIds` (GetMeeting).
  *
  * @example
  * decide({ sub: 'alice' }, 'alice', settings) // { role: 'owner', includeJoinToken: true }
@@ -61,17 +143,25 @@ export function decide(
   claims: Readonly<Record<string, unknown>>,
   externalUserId: string | undefined,
   settings: PolicySettings,
-): Decision {
-  const identity = claims[settings.identityClaim];
+  meetingTenantIds?: readonly string[],
+): Verdict {
+  const identity = identityOf(claims, settings.identityClaim);
   if (
-    typeof identity === 'string' &&
+    identity !== undefined &&
     typeof externalUserId === 'string' &&
     ownsExternalUserId(identity, externalUserId, settings.ownerSeparator)
   ) {
     return { role: 'owner', includeJoinToken: settings.joinToken === 'owner' };
   }
-  if (groupsOf(claims[settings.moderatorClaim]).includes(settings.moderatorGroup)) {
-    return { role: 'moderator', includeJoinToken: false };
-  }
-  return { role: 'none' };
+  const groups = groupsOf(
+    resolveClaim(claims, settings.moderatorClaim),
+    isScopeClaim(settings.moderatorClaim),
+  );
+  if (!groups.includes(settings.moderatorGroup)) return NONE;
+  if (settings.moderatorScope === 'global') return MODERATOR;
+  // Without a tenant claim nothing can match: no GetMeeting is spent on the caller.
+  const tenants = settings.tenantClaim ? tenantsOf(resolveClaim(claims, settings.tenantClaim)) : [];
+  if (tenants.length === 0) return NONE;
+  if (meetingTenantIds === undefined) return UNVERIFIED_MODERATOR;
+  return tenants.some((tenant) => meetingTenantIds.includes(tenant)) ? MODERATOR : NONE;
 }

@@ -1,17 +1,18 @@
-import { request as httpRequest } from 'node:http';
-import { CognitoJwtVerifier } from 'aws-jwt-verify/cognito-verifier';
-import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
-import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
+import { JwtInvalidAudienceError } from 'aws-jwt-verify/error';
+import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import type { Config } from './config';
+import { IdpFetcher } from './idp-fetcher';
+import { createJwksLocator } from './oidc-discovery';
 import { VerifiedTokens } from './verified-tokens';
 
 /** Verified claims of the caller's token. */
 export type Claims = Readonly<Record<string, unknown>>;
 
-/** Verifies bearer JWTs; `hydrate` fetches the JWKS ahead of the first request. */
+/** Verifies bearer JWTs; `hydrate` discovers and fetches the JWKS ahead of the first request. */
 export interface TokenVerifier {
   verify(token: string): Promise<Claims>;
   hydrate(): Promise<void>;
@@ -26,56 +27,47 @@ export class TokenPolicyError extends Error {
 }
 
 /**
- * Fetches JWKS over https with aws-jwt-verify's own fetcher; over plain http only when the
- * configuration allows it (a local identity provider), with the same errors and time-out.
+ * The audience rule of the HTTP API JWT authorizer in front: "the JWT's aud or client_id claim
+ * must match one of the audience entries that's configured for the authorizer. API Gateway
+ * validates client_id only if aud is not present. When both aud and client_id are present, API
+ * Gateway evaluates aud."
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html,
+ * and "Control access to HTTP APIs with JWT authorizers", http-api-jwt-authorizer.html).
+ * So a wrong `aud` is refused even when `client_id` is right.
  */
-class JwksFetcher implements Fetcher {
-  private readonly https: SimpleFetcher;
-  constructor(
-    private readonly timeoutMs: number,
-    private readonly allowHttp: boolean,
-  ) {
-    this.https = new SimpleFetcher({ defaultRequestOptions: { responseTimeout: timeoutMs } });
+export function assertAudience(payload: JwtPayload, audience: readonly string[]): void {
+  if (Object.hasOwn(payload, 'aud')) {
+    const values: unknown[] = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (values.some((value) => typeof value === 'string' && audience.includes(value))) return;
+    throw new JwtInvalidAudienceError('aud not allowed', payload.aud, [...audience]);
   }
-
-  fetch(uri: string): Promise<ArrayBuffer> {
-    if (uri.startsWith('https:')) return this.https.fetch(uri);
-    if (!this.allowHttp) return Promise.reject(new NonRetryableFetchError(uri, 'http not allowed'));
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(uri, { method: 'GET', timeout: this.timeoutMs }, (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          reject(new NonRetryableFetchError(uri, `Status code is ${res.statusCode}, expected 200`));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => reject(new FetchError(uri, error.message)));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
-        });
-      });
-      req.on('timeout', () =>
-        req.destroy(new Error(`Response time-out (after ${this.timeoutMs} ms.)`)),
-      );
-      req.on('error', (error) => reject(new FetchError(uri, error.message)));
-      req.end();
-    });
-  }
+  const clientId = payload.client_id;
+  if (typeof clientId === 'string' && audience.includes(clientId)) return;
+  throw new JwtInvalidAudienceError('no aud, and client_id not allowed', clientId, [...audience]);
 }
 
 /**
- * Creates the verifier for the configured issuer: aws-jwt-verify's Cognito verifier (client id
- * and `token_use` checked) for a Cognito user pool, its generic verifier otherwise. On top of
- * the library: `exp` is required, `iat` may not be in the future, the algorithms are pinned, and
- * a verified token is not verified again until it expires ({@link VerifiedTokens}).
+ * Creates the verifier for the configured issuer, with aws-jwt-verify's generic verifier for
+ * every issuer, Cognito user pools included (the README's "Using the generic JWT verifier for
+ * Cognito JWTs": `audience: null` and the checks in `customJwtCheck`). The issuer is compared
+ * exactly as configured; the JWKS is located by discovery unless `jwksUri` is set. On top of
+ * the library: the authorizer's audience rule ({@link assertAudience}), Cognito's `token_use`
+ * when configured, `exp` required, `iat` not in the future, the algorithms pinned, and a
+ * verified token is not verified again until it expires ({@link VerifiedTokens}).
+ *
+ * @param fetcher Overrides the https/http fetcher (tests); discovery and JWKS share it.
  */
-export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
-  const jwksCache = new SimpleJwksCache({
-    fetcher: new JwksFetcher(auth.jwksTimeoutMs, auth.allowHttpJwks),
+export function createTokenVerifier(auth: Config['auth'], fetcher?: Fetcher): TokenVerifier {
+  const idpFetcher = fetcher ?? new IdpFetcher(auth.jwksTimeoutMs, auth.allowHttpJwks);
+  const jwksCache = new SimpleJwksCache({ fetcher: idpFetcher });
+  const locator = createJwksLocator({
+    issuer: auth.issuer,
+    jwksUri: auth.jwksUri,
+    allowHttp: auth.allowHttpJwks,
+    fetcher: idpFetcher,
   });
   const iatSkewSeconds = Math.max(auth.graceSeconds, IAT_SKEW_SECONDS);
+  const { audience, cognitoTokenUse } = auth;
   const customJwtCheck = ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
     if (!auth.algorithms.includes(header.alg as (typeof auth.algorithms)[number])) {
       throw new TokenPolicyError('algorithm not allowed');
@@ -85,37 +77,42 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + iatSkewSeconds) {
       throw new TokenPolicyError('iat is in the future');
     }
+    assertAudience(payload, audience);
+    if (cognitoTokenUse !== undefined) {
+      // Throws CognitoJwtInvalidTokenUseError; the client id is the audience rule's business.
+      validateCognitoJwtFields(payload, { tokenUse: cognitoTokenUse, clientId: null });
+    }
   };
-  const verifier = auth.cognitoUserPoolId
-    ? CognitoJwtVerifier.create(
-        {
-          userPoolId: auth.cognitoUserPoolId,
-          clientId: [...auth.audience],
-          tokenUse: auth.cognitoTokenUse ?? 'access',
-          graceSeconds: auth.graceSeconds,
-          customJwtCheck,
-        },
-        { jwksCache },
-      )
-    : JwtVerifier.create(
-        {
-          issuer: auth.issuer,
-          audience: [...auth.audience],
-          jwksUri: auth.jwksUri ?? `${auth.issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
-          graceSeconds: auth.graceSeconds,
-          customJwtCheck,
-        },
-        { jwksCache },
-      );
+  const create = (jwksUri: string) =>
+    JwtVerifier.create(
+      {
+        issuer: auth.issuer,
+        audience: null,
+        jwksUri,
+        graceSeconds: auth.graceSeconds,
+        customJwtCheck,
+      },
+      { jwksCache },
+    );
+  let verifier: ReturnType<typeof create> | undefined;
+  /** The library's verifier, once the JWKS URI is known (discovery is retried until then). */
+  const ready = async () => {
+    if (verifier) return verifier;
+    const jwksUri = await locator.jwksUri();
+    verifier ??= create(jwksUri);
+    return verifier;
+  };
   const verified = new VerifiedTokens();
   return {
     verify: async (token) => {
       const known = verified.get(token);
       if (known) return known;
-      const claims = (await verifier.verify(token)) as Claims;
+      const claims = (await (await ready()).verify(token)) as Claims;
       verified.set(token, claims);
       return claims;
     },
-    hydrate: () => verifier.hydrate(),
+    hydrate: async () => {
+      await (await ready()).hydrate();
+    },
   };
 }

@@ -163,7 +163,6 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
       JWT_ISSUER: cognitoIssuer(),
       JWT_AUDIENCE: { Ref: ids.client },
       JWT_ALGORITHMS: 'RS256',
-      JWT_COGNITO_TOKEN_USE: 'access',
       JWT_GRACE_SECONDS: '0',
       JWT_JWKS_TIMEOUT_MS: '1500',
       DEADLINE_MS: '8000',

@@ -461,6 +461,49 @@ describe('the claims', () => {
     const claims = claimsFor(api.idp, { aud: ['other-api', api.idp.audience] });
     expect((await call(api, signed(claims))).statusCode).toBe(200);
   });
+
+  const withoutAud = (overrides: Record<string, unknown>) => {
+    const { aud: _aud, ...claims } = claimsFor(api.idp, overrides);
+    return claims;
+  };
+
+  it('[B18] accepts a token without aud whose client_id is ours, as the HTTP API authorizer does', async () => {
+    const response = await call(api, signed(withoutAud({ client_id: api.idp.audience })));
+    expect(response.statusCode).toBe(200);
+  });
+
+  it.each([
+    [
+      'a wrong aud next to our client_id (aud is evaluated when present)',
+      () => claimsFor(api.idp, { aud: 'someone-else', client_id: api.idp.audience }),
+    ],
+    [
+      'a null aud next to our client_id',
+      () => claimsFor(api.idp, { aud: null, client_id: api.idp.audience }),
+    ],
+    [
+      'an empty aud array next to our client_id',
+      () => claimsFor(api.idp, { aud: [], client_id: api.idp.audience }),
+    ],
+    ['no aud and another client_id', () => withoutAud({ client_id: 'someone-else' })],
+    ['no aud and a client_id array', () => withoutAud({ client_id: [api.idp.audience] })],
+    ['neither aud nor client_id', () => withoutAud({})],
+  ])('[B18] refuses %s with the same 401', async (_name, claims) => {
+    expectRejected(await call(api, signed(claims())));
+  });
+
+  it('[B19] checks token_use for any issuer when JWT_COGNITO_TOKEN_USE is set', async () => {
+    const strict = await startTestApi({ JWT_COGNITO_TOKEN_USE: 'access' }, api.idp);
+    try {
+      const access = signed(claimsFor(api.idp, { token_use: 'access' }));
+      expect((await call(strict, access)).statusCode).toBe(200);
+      chime.resetHistory();
+      expectRejected(await call(strict, signed(claimsFor(api.idp, { token_use: 'id' }))));
+      expectRejected(await call(strict, signed(claimsFor(api.idp))));
+    } finally {
+      await strict.stop();
+    }
+  });
 });
 
 describe('a Cognito user pool issuer', () => {
@@ -471,10 +514,17 @@ describe('a Cognito user pool issuer', () => {
 
   beforeAll(async () => {
     const jwks = new Uint8Array(await (await fetch(api.idp.jwksUri)).arrayBuffer());
-    // The pool's JWKS is served from AWS; aws-jwt-verify's own fetcher is stubbed to answer it.
+    // The pool's discovery document and JWKS are served from AWS; aws-jwt-verify's own fetcher
+    // is stubbed to answer them as Cognito does (its jwks_uri is the pool's jwks.json).
+    const discovery = new TextEncoder().encode(
+      JSON.stringify({ issuer: POOL_ISSUER, jwks_uri: `${POOL_ISSUER}/.well-known/jwks.json` }),
+    );
     jest.spyOn(SimpleFetcher.prototype, 'fetch').mockImplementation(async (uri: string) => {
       fetched.push(uri);
-      return jwks.slice().buffer;
+      if (uri === `${POOL_ISSUER}/.well-known/openid-configuration`)
+        return discovery.slice().buffer;
+      if (uri === `${POOL_ISSUER}/.well-known/jwks.json`) return jwks.slice().buffer;
+      throw new Error(`unexpected fetch of ${uri}`);
     });
     cognito = await startTestApi({ JWT_ISSUER: POOL_ISSUER, JWT_AUDIENCE: CLIENT_ID }, api.idp);
   });
@@ -498,7 +548,10 @@ describe('a Cognito user pool issuer', () => {
       }),
     );
     expect(response.statusCode).toBe(200);
-    expect(fetched).toEqual([`${POOL_ISSUER}/.well-known/jwks.json`]);
+    expect(fetched).toEqual([
+      `${POOL_ISSUER}/.well-known/openid-configuration`,
+      `${POOL_ISSUER}/.well-known/jwks.json`,
+    ]);
   });
 
   it.each([
@@ -509,6 +562,18 @@ describe('a Cognito user pool issuer', () => {
     ],
     ['an access token of another client', { token_use: 'access', client_id: 'other-client' }],
     ['a token without token_use', { client_id: CLIENT_ID }],
+    [
+      'an access token with an aud of another client next to our client_id',
+      { token_use: 'access', aud: 'other-client', client_id: CLIENT_ID },
+    ],
+    [
+      'a token of the pool in the global issuer format',
+      {
+        token_use: 'access',
+        client_id: CLIENT_ID,
+        iss: POOL_ISSUER.replace('cognito-idp.', 'issuer-cognito-idp.'),
+      },
+    ],
   ])('[B19] refuses %s with 401, never 200', async (_name, claims) => {
     const response = await call(cognito, cognitoToken(claims));
     expect(comparable(response)).toEqual(rejected);

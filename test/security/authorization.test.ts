@@ -4,6 +4,7 @@
  * indistinguishable from a missing attendee, and a JoinToken only ever reaches its owner.
  */
 import { randomUUID } from 'node:crypto';
+import { CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import type { DevStack } from '../../local/dev-stack';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
@@ -343,5 +344,103 @@ describe('group claims as the HTTP API JWT authorizer stringifies them', () => {
   ])('[C11] finds no moderator group in %s: 404', async (_name, groups) => {
     const token = await stack.idp.mint({ sub: 'eve', claims: { 'cognito:groups': groups } });
     expectDenied(await get(stack, token, attendeePath(...ids('m1/alice'))));
+  });
+});
+
+describe('with MODERATOR_SCOPE tenant', () => {
+  const TENANT_CLAIM = '["https://example.com/tenants"]';
+  let tenantStack: DevStack;
+  const ids: Record<string, [string, string]> = {};
+
+  /** A meeting of `tenantIds` (none when empty) with alice's attendee. */
+  async function meetingOf(name: string, tenantIds: string[]): Promise<[string, string]> {
+    const { Meeting } = await tenantStack.chime.send(
+      new CreateMeetingCommand({
+        ClientRequestToken: `${name}-${randomUUID()}`.slice(0, 64),
+        ExternalMeetingId: name,
+        MediaRegion: 'us-east-1',
+        ...(tenantIds.length > 0 ? { TenantIds: tenantIds } : {}),
+      }),
+    );
+    const meetingId = Meeting?.MeetingId as string;
+    return [meetingId, await createAttendee(tenantStack, meetingId, 'alice')];
+  }
+
+  const moderatorOf = (tenants: unknown) =>
+    tenantStack.idp.mint({
+      sub: 'maria',
+      groups: ['moderators'],
+      claims: tenants === undefined ? {} : { 'https://example.com/tenants': tenants },
+    });
+
+  const readAs = (token: string, [meetingId, attendeeId]: [string, string], suffix = '') =>
+    get(tenantStack, token, `${attendeePath(meetingId, attendeeId)}${suffix}`);
+
+  const operations = () => tenantStack.emulator.calls().map((call) => call.operation);
+
+  beforeAll(async () => {
+    tenantStack = await startLocalStack({
+      env: { MODERATOR_SCOPE: 'tenant', TENANT_CLAIM },
+    });
+    ids.a = await meetingOf('tenant-a', ['tenant-a']);
+    ids.ab = await meetingOf('tenant-a-and-b', ['tenant-b', 'tenant-a']);
+    ids.none = await meetingOf('no-tenant', []);
+  });
+  afterAll(() => tenantStack.stop());
+  beforeEach(() => tenantStack.emulator.resetCalls());
+
+  it.each([
+    ['its tenant (a list)', ['tenant-a'], 'a'],
+    ['its tenant (a single string)', 'tenant-a', 'a'],
+    ['one of the meeting’s tenants', ['tenant-x', 'tenant-b'], 'ab'],
+  ])(
+    '[C5] gives a moderator of %s the attendee without its JoinToken, after one GetMeeting',
+    async (_name, tenants, meeting) => {
+      const response = await readAs(await moderatorOf(tenants), ids[meeting] as [string, string]);
+      expect(response.status).toBe(200);
+      expect(response.body.Attendee).not.toHaveProperty('JoinToken');
+      expect(operations()).toEqual(['GetAttendee', 'GetMeeting']);
+    },
+  );
+
+  it.each([
+    ['another tenant', ['tenant-b'], 'a'],
+    ['a tenant differing in case', ['Tenant-A'], 'a'],
+    ['a tenant, for a meeting without tenants', ['tenant-a'], 'none'],
+  ])(
+    '[C6] answers a moderator of %s exactly like a missing attendee',
+    async (_name, tenants, meeting) => {
+      const token = await moderatorOf(tenants);
+      const denied = await readAs(token, ids[meeting] as [string, string]);
+      expectDenied(denied);
+      const [meetingId] = ids[meeting] as [string, string];
+      const missing = await readAs(token, [meetingId, randomUUID()]);
+      expect(comparable(denied)).toEqual(comparable(missing));
+    },
+  );
+
+  it.each([
+    ['no tenant claim', undefined],
+    ['an empty tenant list', []],
+  ])('[C6] denies a moderator with %s without a GetMeeting', async (_name, tenants) => {
+    expectDenied(await readAs(await moderatorOf(tenants), ids.a as [string, string]));
+    expect(operations()).toEqual(['GetAttendee']);
+  });
+
+  it('[C1] leaves the owner unaffected: her attendee and JoinToken, without a GetMeeting', async () => {
+    const response = await readAs(
+      await tenantStack.idp.mint({ sub: 'alice' }),
+      ids.a as [string, string],
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.Attendee.JoinToken).toMatch(JOIN_TOKEN);
+    expect(operations()).toEqual(['GetAttendee']);
+  });
+
+  it('[C6] keeps join info from a moderator of the same tenant, without a GetMeeting', async () => {
+    expectDenied(
+      await readAs(await moderatorOf(['tenant-a']), ids.a as [string, string], '/join-info'),
+    );
+    expect(operations()).toEqual(['GetAttendee']);
   });
 });

@@ -20,15 +20,20 @@ import {
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { AppContext } from '../context';
 import { ProblemError } from '../errors';
+import { DiscoveryError, IssuerMismatchError } from '../oidc-discovery';
 import { TokenPolicyError, type TokenVerifier } from '../token-verifier';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 /**
- * aws-jwt-verify errors that mean the identity provider, not the token, failed. Matched by
- * class: the library does not set `name`, and minification renames classes.
+ * Errors that mean the identity provider (its discovery document, its JWKS), not the token,
+ * failed. Matched by class: the library does not set `name`, and minification renames classes.
+ * An issuer mismatch found after init (discovery failed at warm-up) is a configuration error,
+ * but still not the caller's fault.
  */
 const DEPENDENCY_FAILURES: readonly [string, ErrorClass][] = [
+  ['DiscoveryError', DiscoveryError],
+  ['IssuerMismatchError', IssuerMismatchError],
   ['FetchError', FetchError],
   ['JwksNotAvailableInCacheError', JwksNotAvailableInCacheError],
   ['JwksValidationError', JwksValidationError],
@@ -55,6 +60,19 @@ const TOKEN_FAILURES: readonly [string, ErrorClass][] = [
 const labelOf = (error: unknown, table: readonly [string, ErrorClass][]) =>
   table.find(([, type]) => error instanceof type)?.[0];
 
+/** Longest message of an identity-provider failure kept for the log. */
+const MAX_REASON = 400;
+
+/**
+ * The log's reason for an identity-provider failure: its label and message, which name the
+ * URL that failed and why (messages built by aws-jwt-verify and `oidc-discovery.ts`, never a
+ * response body, never the caller's token).
+ */
+const dependencyReason = (label: string, error: unknown) =>
+  error instanceof Error && error.message !== ''
+    ? `${label}: ${error.message}`.slice(0, MAX_REASON)
+    : label;
+
 const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
 
 export interface AuthenticateOptions {
@@ -65,8 +83,9 @@ export interface AuthenticateOptions {
 
 /**
  * Verifies `Authorization: Bearer <JWT>` (never a token from the query string) and stores the
- * claims. Every failure gives the same 401; the reason goes to the log only. A JWKS that cannot
- * be fetched is a 503: the caller is not at fault.
+ * claims. Every failure gives the same 401; the reason goes to the log only. A discovery
+ * document or a JWKS that cannot be fetched is a 503 with `Retry-After`: the caller is not at
+ * fault, and a later request tries again.
  */
 export function authenticate(
   options: AuthenticateOptions,
@@ -95,9 +114,13 @@ export function authenticate(
       } catch (error) {
         const dependency = labelOf(error, DEPENDENCY_FAILURES);
         if (dependency) {
-          throw new ProblemError('identity_provider_unavailable', dependency, {
-            headers: { 'Retry-After': String(retryAfterSeconds) },
-          });
+          throw new ProblemError(
+            'identity_provider_unavailable',
+            dependencyReason(dependency, error),
+            {
+              headers: { 'Retry-After': String(retryAfterSeconds) },
+            },
+          );
         }
         const reason = labelOf(error, TOKEN_FAILURES) ?? 'JwtError';
         throw new ProblemError('unauthorized', reason, {

@@ -34,9 +34,9 @@ describe('parseConfig', () => {
       },
       policy: {
         joinToken: 'owner',
-        identityClaim: 'sub',
+        identityClaim: ['sub'],
         ownerSeparator: undefined,
-        moderatorClaim: 'cognito:groups',
+        moderatorClaim: ['cognito:groups'],
         moderatorGroup: 'moderators',
         moderatorScope: 'global',
         tenantClaim: undefined,
@@ -57,9 +57,33 @@ describe('parseConfig', () => {
     expect(config.auth.cognitoTokenUse).toBe('access');
   });
 
-  it('keeps the issuer exactly as configured, trailing slash included (Auth0)', () => {
-    const config = parseConfig({ ...base, JWT_ISSUER: 'https://tenant.auth0.com/' });
-    expect(config.auth.issuer).toBe('https://tenant.auth0.com/');
+  it.each([
+    'https://tenant.auth0.com/',
+    'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123/',
+    'https://login.example.com/realms/app',
+  ])('keeps the issuer %s exactly as configured, trailing slash included', (issuer) => {
+    expect(parseConfig({ ...base, JWT_ISSUER: issuer }).auth.issuer).toBe(issuer);
+  });
+
+  it('checks token_use for another issuer only when JWT_COGNITO_TOKEN_USE is set', () => {
+    expect(parseConfig(base).auth.cognitoTokenUse).toBeUndefined();
+    expect(parseConfig({ ...base, JWT_COGNITO_TOKEN_USE: 'id' }).auth.cognitoTokenUse).toBe('id');
+  });
+
+  it('reads claim paths, nested and bracketed', () => {
+    const config = parseConfig({
+      ...base,
+      IDENTITY_CLAIM: '["https://example.com/uid"]',
+      MODERATOR_CLAIM: 'resource_access.my-client.roles',
+      MODERATOR_SCOPE: 'tenant',
+      TENANT_CLAIM: 'org.id',
+    });
+    expect(config.policy).toMatchObject({
+      identityClaim: ['https://example.com/uid'],
+      moderatorClaim: ['resource_access', 'my-client', 'roles'],
+      moderatorScope: 'tenant',
+      tenantClaim: ['org', 'id'],
+    });
   });
 
   it('has a default for every setting that is neither required nor optional-off', () => {
@@ -102,12 +126,12 @@ describe('parseConfig', () => {
     expect(config.deadlineMs).toBe(4000);
     expect(config.policy).toEqual({
       joinToken: 'never',
-      identityClaim: 'email',
+      identityClaim: ['email'],
       ownerSeparator: '#',
-      moderatorClaim: 'roles',
+      moderatorClaim: ['roles'],
       moderatorGroup: 'host',
       moderatorScope: 'tenant',
-      tenantClaim: 'tenant_id',
+      tenantClaim: ['tenant_id'],
     });
     expect(config.auth.jwksUri).toBe('https://issuer.example.com/keys');
     expect(config.http.retryAfterSeconds).toBe(5);
@@ -125,8 +149,14 @@ describe('parseConfig', () => {
     ['JWT_ALGORITHMS', { JWT_ALGORITHMS: 'HS256' }],
     ['JWT_ALGORITHMS', { JWT_ALGORITHMS: 'none' }],
     ['JWT_ALLOW_HTTP_JWKS', { JWT_ALLOW_HTTP_JWKS: 'yes' }],
+    ['JWT_ISSUER', { JWT_ISSUER: 'https://issuer.example.com/?tenant=a' }],
+    ['JWT_ISSUER', { JWT_ISSUER: 'https://issuer.example.com/#a' }],
     ['JWT_JWKS_URI', { JWT_JWKS_URI: 'http://issuer.example.com/keys' }],
+    ['JWT_COGNITO_TOKEN_USE', { JWT_COGNITO_TOKEN_USE: 'refresh' }],
+    ['IDENTITY_CLAIM', { IDENTITY_CLAIM: 'https://example.com/uid' }],
+    ['MODERATOR_CLAIM', { MODERATOR_CLAIM: 'realm_access..roles' }],
     ['TENANT_CLAIM', { MODERATOR_SCOPE: 'tenant' }],
+    ['TENANT_CLAIM', { MODERATOR_SCOPE: 'tenant', TENANT_CLAIM: '["unclosed' }],
     ['MODERATOR_SCOPE', { MODERATOR_SCOPE: 'everyone' }],
     ['JOIN_TOKEN_POLICY', { JOIN_TOKEN_POLICY: 'always' }],
     ['DEADLINE_MS', { DEADLINE_MS: '60000' }],

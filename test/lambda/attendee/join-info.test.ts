@@ -8,7 +8,7 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { mockClient } from 'aws-sdk-client-mock';
-import { JOIN_INFO_ROUTE } from '../../../lambda/attendee/attendee-routes';
+import { routeKeyOf } from '../../../lambda/attendee/api-routes';
 import { attendeeEvent, lambdaContext } from '../../helpers/events';
 import { registerSecret } from '../../helpers/log-capture';
 import { bodyOf, headersOf, startTestApi, type TestApi } from '../../helpers/test-api';
@@ -17,6 +17,7 @@ const chime = mockClient(ChimeSDKMeetingsClient);
 const MEETING = '2c8f9d5c-3f6e-4b8a-9f2d-1a2b3c4d5e6f';
 const ATTENDEE = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const JOIN_TOKEN = registerSecret('Sm9pblRva2Vu'.repeat(12));
+const JOIN_INFO_ROUTE = routeKeyOf('joinInfo');
 const meta = { $metadata: { httpStatusCode: 404, requestId: 'r' } };
 
 const attendeeOutput = {
@@ -100,6 +101,28 @@ describe('GET …/join-info', () => {
       expect(denied.body).not.toContain(JOIN_TOKEN);
     },
   );
+
+  it('calls GetMeeting only after GetAttendee and the owner check', async () => {
+    expect((await joinInfo(tokens.alice as string)).statusCode).toBe(200);
+    expect(chime.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      'GetAttendeeCommand',
+      'GetMeetingCommand',
+    ]);
+  });
+
+  it.each(['moderator', 'bob'])(
+    'costs no GetMeeting when %s may not see the attendee',
+    async (who) => {
+      expect((await joinInfo(tokens[who] as string)).statusCode).toBe(404);
+      expect(chime.commandCalls(GetMeetingCommand)).toHaveLength(0);
+    },
+  );
+
+  it('does not call GetMeeting when GetAttendee fails', async () => {
+    chime.on(GetAttendeeCommand).rejects(new NotFoundException({ message: 'x', ...meta }));
+    expect((await joinInfo(tokens.alice as string)).statusCode).toBe(404);
+    expect(chime.commandCalls(GetMeetingCommand)).toHaveLength(0);
+  });
 
   it('does not reveal a GetMeeting failure to someone who may not see the attendee', async () => {
     chime.on(GetMeetingCommand).rejects(new ThrottlingException({ message: 'x', ...meta }));

@@ -1,16 +1,24 @@
+import { API_ROUTES, type RouteId } from '../../../lambda/attendee/api-routes';
+import { parseClaimPath } from '../../../lambda/attendee/claim-path';
 import {
+  admits,
   decide,
   groupsOf,
+  needsMeetingTenants,
   ownsExternalUserId,
   type PolicySettings,
+  ROUTE_ROLES,
+  type Verdict,
 } from '../../../lambda/attendee/join-token-policy';
 
 const settings: PolicySettings = {
   joinToken: 'owner',
-  identityClaim: 'sub',
+  identityClaim: ['sub'],
   ownerSeparator: undefined,
-  moderatorClaim: 'cognito:groups',
+  moderatorClaim: ['cognito:groups'],
   moderatorGroup: 'moderators',
+  moderatorScope: 'global',
+  tenantClaim: undefined,
 };
 const withSeparator: PolicySettings = { ...settings, ownerSeparator: '#' };
 const never: PolicySettings = { ...settings, joinToken: 'never' };
@@ -128,16 +136,16 @@ describe('decide', () => {
     ],
     [
       'a configured identity claim is used instead of sub',
-      { sub: 'x', email: 'alice@example.com' },
+      { sub: 'x', email: 'alice@example.com', email_verified: true },
       'alice@example.com',
-      { ...settings, identityClaim: 'email' },
+      { ...settings, identityClaim: ['email'] },
       { role: 'owner', includeJoinToken: true },
     ],
     [
       'a configured moderator claim and group are used',
       { sub: 'x', roles: ['host'] },
       'alice',
-      { ...settings, moderatorClaim: 'roles', moderatorGroup: 'host' },
+      { ...settings, moderatorClaim: ['roles'], moderatorGroup: 'host' },
       { role: 'moderator', includeJoinToken: false },
     ],
     [
@@ -176,5 +184,156 @@ describe('groupsOf', () => {
     [['a', 1, null], ['a']],
   ])('reads %j as %j', (claim, groups) => {
     expect(groupsOf(claim)).toEqual(groups);
+  });
+});
+
+const OWNER = { role: 'owner', includeJoinToken: true };
+const MODERATOR = { role: 'moderator', includeJoinToken: false };
+const NONE = { role: 'none' };
+
+describe('the email rule', () => {
+  const byEmail: PolicySettings = { ...settings, identityClaim: ['email'] };
+  it.each([
+    ['a verified address owns', { email_verified: true }, OWNER],
+    ['an unverified address owns nothing', { email_verified: false }, NONE],
+    ['an address without email_verified owns nothing', {}, NONE],
+    ['the string "true" is not a verified flag', { email_verified: 'true' }, NONE],
+    ['1 is not a verified flag', { email_verified: 1 }, NONE],
+    ['a nested email_verified does not count', { profile: { email_verified: true } }, NONE],
+  ])('%s', (_name, extra, expected) => {
+    const claims = { sub: 'mallory', email: 'alice@example.com', ...extra };
+    expect(decide(claims, 'alice@example.com', byEmail)).toEqual(expected);
+  });
+
+  it('applies to the email claim only, not to another identity claim', () => {
+    const byUsername: PolicySettings = { ...settings, identityClaim: ['preferred_username'] };
+    expect(decide({ preferred_username: 'alice' }, 'alice', byUsername)).toEqual(OWNER);
+  });
+
+  it.each([
+    ['a number', 42],
+    ['an array', ['alice']],
+    ['an object', { value: 'alice' }],
+    ['an empty string', ''],
+    ['null', null],
+  ])('lets an identity that is %s own nothing', (_name, identity) => {
+    expect(decide({ uid: identity }, 'alice', { ...settings, identityClaim: ['uid'] })).toEqual(
+      NONE,
+    );
+    expect(decide({ uid: identity }, '', { ...settings, identityClaim: ['uid'] })).toEqual(NONE);
+  });
+});
+
+describe('claim paths in the policy', () => {
+  it('reads a nested identity claim', () => {
+    const nested = { ...settings, identityClaim: parseClaimPath('user.id') };
+    expect(decide({ user: { id: 'alice' } }, 'alice', nested)).toEqual(OWNER);
+    expect(decide({ 'user.id': 'alice' }, 'alice', nested)).toEqual(NONE);
+  });
+
+  it.each([
+    ['Keycloak realm roles', 'realm_access.roles', { realm_access: { roles: ['moderators'] } }],
+    [
+      'Keycloak client roles',
+      'resource_access.my-client.roles',
+      { resource_access: { 'my-client': { roles: ['offline', 'moderators'] } } },
+    ],
+    [
+      "Auth0's namespaced claim",
+      '["https://example.com/roles"]',
+      { 'https://example.com/roles': ['moderators'] },
+    ],
+    ['Entra/Okta groups', 'groups', { groups: ['moderators'] }],
+    ['a single string', 'role', { role: 'moderators' }],
+    ['a space-separated scope', 'scope', { scope: 'openid moderators profile' }],
+    ["Entra's scp string", 'scp', { scp: 'read moderators' }],
+    ["Okta's scp array", 'scp', { scp: ['read', 'moderators'] }],
+    ['the authorizer\'s "[a b]" form', 'groups', { groups: '[staff moderators]' }],
+  ])('recognises a moderator in %s (%s)', (_name, path, claims) => {
+    const policy = { ...settings, moderatorClaim: parseClaimPath(path) };
+    expect(decide({ sub: 'maria', ...claims }, 'alice', policy)).toEqual(MODERATOR);
+  });
+
+  it.each([
+    ['a space-separated string outside scope claims', 'groups', { groups: 'staff moderators' }],
+    ['a scope that only contains the group name', 'scope', { scope: 'openid moderators:read' }],
+    ['the prototype', 'constructor', {}],
+    ['an array length', 'groups.length', { groups: ['moderators'] }],
+    ['a nested scope claim (not a scope string)', 'x.scope', { x: { scope: 'a moderators' } }],
+  ])('finds no moderator in %s', (_name, path, claims) => {
+    const policy = { ...settings, moderatorClaim: parseClaimPath(path) };
+    expect(decide({ sub: 'eve', ...claims }, 'alice', policy)).toEqual(NONE);
+  });
+});
+
+describe('tenant-scoped moderators', () => {
+  const scoped: PolicySettings = {
+    ...settings,
+    moderatorScope: 'tenant',
+    tenantClaim: parseClaimPath('org.tenants'),
+  };
+  const moderator = (tenants: unknown) => ({
+    sub: 'maria',
+    'cognito:groups': ['moderators'],
+    org: { tenants },
+  });
+
+  it('leaves a moderator with a tenant unverified until the meeting is known', () => {
+    const verdict = decide(moderator(['tenant-a']), 'alice', scoped);
+    expect(verdict).toEqual({ role: 'unverified-moderator' });
+    expect(needsMeetingTenants('attendee', verdict)).toBe(true);
+    expect(needsMeetingTenants('joinInfo', verdict)).toBe(false);
+    expect(admits('attendee', verdict)).toBe(false);
+  });
+
+  it.each([
+    ['one of its tenants is the meeting’s', ['tenant-b', 'tenant-a'], ['tenant-a'], MODERATOR],
+    ['its single-string tenant is the meeting’s', 'tenant-a', ['tenant-x', 'tenant-a'], MODERATOR],
+    ['none of its tenants is the meeting’s', ['tenant-b'], ['tenant-a'], NONE],
+    ['the meeting has no tenants', ['tenant-a'], [], NONE],
+    ['tenants differ in case', ['Tenant-A'], ['tenant-a'], NONE],
+  ])('admits a moderator when %s', (_name, tenants, meetingTenants, expected) => {
+    expect(decide(moderator(tenants), 'alice', scoped, meetingTenants)).toEqual(expected);
+  });
+
+  it.each([
+    ['no tenant claim', undefined],
+    ['an empty tenant', ''],
+    ['an empty list', []],
+    ['a number', 7],
+    ['a list of non-strings', [1, null]],
+  ])('denies a moderator with %s without needing the meeting', (_name, tenants) => {
+    const verdict = decide(moderator(tenants), 'alice', scoped);
+    expect(verdict).toEqual(NONE);
+    expect(needsMeetingTenants('attendee', verdict)).toBe(false);
+  });
+
+  it('leaves owners unaffected: no meeting needed', () => {
+    const verdict = decide({ sub: 'alice' }, 'alice', scoped);
+    expect(verdict).toEqual(OWNER);
+    expect(needsMeetingTenants('attendee', verdict)).toBe(false);
+  });
+
+  it('leaves global moderators global', () => {
+    expect(decide(moderator(['tenant-b']), 'alice', settings, ['tenant-a'])).toEqual(MODERATOR);
+  });
+});
+
+describe('the roles each route admits', () => {
+  it('has a line for every route of the route table', () => {
+    expect(Object.keys(ROUTE_ROLES).sort()).toEqual(Object.keys(API_ROUTES).sort());
+  });
+
+  it.each([
+    ['attendee', OWNER, true],
+    ['attendee', MODERATOR, true],
+    ['attendee', NONE, false],
+    ['attendee', { role: 'unverified-moderator' }, false],
+    ['joinInfo', OWNER, true],
+    ['joinInfo', { role: 'owner', includeJoinToken: false }, true],
+    ['joinInfo', MODERATOR, false],
+    ['joinInfo', NONE, false],
+  ] as const)('on %s, admits %j: %s', (routeId, verdict, admitted) => {
+    expect(admits(routeId as RouteId, verdict as Verdict)).toBe(admitted);
   });
 });

@@ -1,0 +1,126 @@
+import {
+  ChimeSDKMeetingsClient,
+  GetAttendeeCommand,
+  type GetAttendeeCommandOutput,
+  GetMeetingCommand,
+  type GetMeetingCommandOutput,
+  ThrottlingException,
+} from '@aws-sdk/client-chime-sdk-meetings';
+import { mockClient } from 'aws-sdk-client-mock';
+import { API_ROUTES, type RouteId, routeKeyOf } from '../../../lambda/attendee/api-routes';
+import { ROUTE_HANDLERS, ROUTES } from '../../../lambda/attendee/attendee-routes';
+import { assertAudience } from '../../../lambda/attendee/token-verifier';
+import { attendeeEvent, lambdaContext } from '../../helpers/events';
+import { registerSecret } from '../../helpers/log-capture';
+import { bodyOf, startTestApi, type TestApi } from '../../helpers/test-api';
+
+const chime = mockClient(ChimeSDKMeetingsClient);
+const MEETING = '2c8f9d5c-3f6e-4b8a-9f2d-1a2b3c4d5e6f';
+const ATTENDEE = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const JOIN_TOKEN = registerSecret('Sm9pblRva2Vu'.repeat(12));
+registerSecret('alice');
+
+const attendeeOutput = {
+  Attendee: {
+    AttendeeId: ATTENDEE,
+    ExternalUserId: 'alice',
+    JoinToken: JOIN_TOKEN,
+    Capabilities: { Audio: 'SendReceive', Video: 'SendReceive', Content: 'Receive' },
+  },
+  $metadata: { requestId: 'chime-a' },
+} as GetAttendeeCommandOutput;
+const meetingOf = (meeting: Record<string, unknown>) =>
+  ({
+    Meeting: { MeetingId: MEETING, TenantIds: ['tenant-a'], ...meeting },
+  }) as unknown as GetMeetingCommandOutput;
+
+let api: TestApi;
+let moderator: string;
+beforeAll(async () => {
+  api = await startTestApi({ MODERATOR_SCOPE: 'tenant', TENANT_CLAIM: 'tenant' });
+  moderator = await api.idp.mint({
+    sub: 'maria',
+    groups: ['moderators'],
+    claims: { tenant: 'tenant-a' },
+  });
+});
+afterAll(() => api.stop());
+beforeEach(() => {
+  chime.reset();
+  chime.on(GetAttendeeCommand).resolves(attendeeOutput);
+  chime.on(GetMeetingCommand).resolves(meetingOf({}));
+});
+
+const call = (token: string) => api.call({ meetingId: MEETING, attendeeId: ATTENDEE, token });
+
+describe('the route table', () => {
+  it('has a handler for every route of API_ROUTES, and the route-key view derives from it', () => {
+    expect(Object.keys(ROUTE_HANDLERS).sort()).toEqual(Object.keys(API_ROUTES).sort());
+    for (const id of Object.keys(API_ROUTES) as RouteId[]) {
+      expect(ROUTES[routeKeyOf(id)]).toBe(ROUTE_HANDLERS[id]);
+    }
+  });
+
+  it.each(['constructor', 'toString', '__proto__', 'attendee', 'GET /meetings/{meetingId}'])(
+    'answers route key %j 404 without calling Chime',
+    async (routeKey) => {
+      const event = attendeeEvent({ meetingId: MEETING, attendeeId: ATTENDEE, token: moderator });
+      event.routeKey = routeKey;
+      expect((await api.handler(event, lambdaContext())).statusCode).toBe(404);
+      expect(chime.calls()).toHaveLength(0);
+    },
+  );
+});
+
+describe('the attendee route under tenant scope', () => {
+  it('asks GetMeeting for the requested meeting, after GetAttendee, for a moderator', async () => {
+    const response = await call(moderator);
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response).Attendee).not.toHaveProperty('JoinToken');
+    expect(chime.commandCalls(GetMeetingCommand)[0]?.args[0].input).toEqual({ MeetingId: MEETING });
+  });
+
+  it('asks no GetMeeting for the owner', async () => {
+    const response = await call(await api.idp.mint({ sub: 'alice' }));
+    expect(bodyOf(response).Attendee).toHaveProperty('JoinToken', JOIN_TOKEN);
+    expect(chime.commandCalls(GetMeetingCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['another MeetingId', { MeetingId: ATTENDEE }],
+    ['TenantIds that are not a list', { TenantIds: 'tenant-a' }],
+  ])('answers 502 when GetMeeting returns %s', async (_name, meeting) => {
+    chime.on(GetMeetingCommand).resolves(meetingOf(meeting));
+    const response = await call(moderator);
+    expect(response.statusCode).toBe(502);
+    expect(bodyOf(response)).toMatchObject({ code: 'upstream_malformed' });
+  });
+
+  it('answers a GetMeeting throttle through the same table as GetAttendee’s', async () => {
+    chime
+      .on(GetMeetingCommand)
+      .rejects(new ThrottlingException({ message: 'x', $metadata: { httpStatusCode: 429 } }));
+    expect((await call(moderator)).statusCode).toBe(503);
+  });
+});
+
+describe('assertAudience (the HTTP API authorizer’s rule)', () => {
+  const audience = ['spa', 'mobile'];
+  it.each([
+    ['aud matches', { aud: 'spa' }],
+    ['an aud array contains one', { aud: ['api', 'mobile'] }],
+    ['no aud, client_id matches', { client_id: 'spa' }],
+  ])('accepts a token when %s', (_name, payload) => {
+    expect(() => assertAudience(payload, audience)).not.toThrow();
+  });
+
+  it.each([
+    ['aud is wrong although client_id is right', { aud: 'api', client_id: 'spa' }],
+    ['aud is null', { aud: null, client_id: 'spa' }],
+    ['no aud and client_id is wrong', { client_id: 'api' }],
+    ['neither is present', {}],
+    ['aud only differs in case', { aud: 'SPA' }],
+  ])('refuses a token when %s', (_name, payload) => {
+    expect(() => assertAudience(payload as never, audience)).toThrow(/aud|client_id/);
+  });
+});
