@@ -72,7 +72,7 @@ export function parseEmulatorConfig(
     try {
       rates = parseRateSpec(rawRates);
     } catch (error) {
-      fail(`CHIME_EMULATOR_RATES: ${(error as Error).message}`);
+      fail(`--rates / CHIME_EMULATOR_RATES: ${(error as Error).message}`);
     }
   }
 
@@ -82,7 +82,7 @@ export function parseEmulatorConfig(
     try {
       eventTarget = parseEventTarget(rawTarget);
     } catch (error) {
-      fail(`CHIME_EMULATOR_EVENT_TARGET: ${(error as Error).message}`);
+      fail(`--event-target / CHIME_EMULATOR_EVENT_TARGET: ${(error as Error).message}`);
     }
   }
   return Object.freeze({
