@@ -25,7 +25,7 @@ export interface ServerDeps extends AdminDeps {
   readonly store: MeetingStore;
   readonly faults: FaultQueue;
   readonly calls: CallLog;
-  /** The Region of requests whose signature and host name none. */
+  /** The Region of a request whose signature and host name give none (rate buckets). */
   readonly region: string;
   readonly logger?: (line: string) => void;
 }
