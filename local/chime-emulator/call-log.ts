@@ -15,7 +15,21 @@ export interface CallRecord {
   readonly attendeeId?: string;
   /** The type of the injected fault that disturbed this request, if any. */
   fault?: 'error' | 'hang' | 'reset' | 'malformed';
+  /** Present (true) when the rate limiter answered `ThrottlingException`. */
+  throttled?: true;
   readonly requestId: string;
+}
+
+/** Calls and throttles of one operation. */
+export interface OperationStats {
+  readonly calls: number;
+  readonly throttled: number;
+}
+
+/** A summary of the call log: every operation seen, and the totals. */
+export interface CallStats {
+  readonly total: OperationStats;
+  readonly operations: Readonly<Partial<Record<CallRecord['operation'], OperationStats>>>;
 }
 
 /** The log of calls, in arrival order. */
@@ -23,6 +37,8 @@ export interface CallLog {
   /** Records a call as it arrives and returns the record to complete later. */
   begin(call: Omit<CallRecord, 'status'>): CallRecord;
   list(): CallRecord[];
+  /** Calls and throttles per operation since the last `clear()`. */
+  stats(): CallStats;
   clear(): void;
 }
 
@@ -37,6 +53,23 @@ export function createCallLog(): CallLog {
     },
     list() {
       return calls.map((call) => ({ ...call }));
+    },
+    stats() {
+      const operations = new Map<CallRecord['operation'], { calls: number; throttled: number }>();
+      let throttled = 0;
+      for (const call of calls) {
+        const entry = operations.get(call.operation) ?? { calls: 0, throttled: 0 };
+        entry.calls += 1;
+        if (call.throttled) {
+          entry.throttled += 1;
+          throttled += 1;
+        }
+        operations.set(call.operation, entry);
+      }
+      return {
+        total: { calls: calls.length, throttled },
+        operations: Object.fromEntries(operations),
+      };
     },
     clear() {
       calls = [];

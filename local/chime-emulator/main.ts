@@ -1,20 +1,33 @@
 /**
  * Runs the Chime SDK Meetings emulator on a laptop:
- * `npx tsx local/chime-emulator/main.ts` (port from `CHIME_EMULATOR_PORT`, default 3001).
+ * `npm run emulator -- [--port 3001] [--no-rates | --rates GetMeeting=10:20] [--event-target URL]`.
  */
-import { parseEmulatorConfig } from './config';
+import { parseEmulatorConfig, USAGE } from './config';
 import { createChimeEmulator } from './emulator';
 
 async function main(): Promise<void> {
-  const config = parseEmulatorConfig(process.env);
+  const config = parseEmulatorConfig(process.env, process.argv.slice(2));
+  if (!config) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const emulator = createChimeEmulator({
     region: config.region,
     accountId: config.accountId,
+    rates: config.rates,
+    ...(config.eventTarget === undefined ? {} : { eventTarget: config.eventTarget }),
     logger: (line) => console.log(line),
   });
   const { url } = await emulator.start(config.port);
   console.log(`Chime SDK Meetings emulator listening on ${url}`);
-  console.log(`Admin API: ${url}/_emulator/faults, ${url}/_emulator/calls, ${url}/_emulator/reset`);
+  console.log(
+    `Rates: ${config.rates === false ? 'off' : 'on'} (${url}/_emulator/rates); events: ${
+      config.eventTarget ?? 'no target'
+    }`,
+  );
+  console.log(
+    `Admin API: ${url}/_emulator/faults, ${url}/_emulator/calls/stats, ${url}/_emulator/seed, ${url}/_emulator/reset`,
+  );
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -34,6 +47,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -82,21 +82,23 @@ export function matchRoute(
   for (const route of COMPILED) {
     if (route.method !== method || route.segments.length !== segments.length) continue;
     if (route.staticOperation !== requestedOperation) continue;
-    const labels: Record<string, string> = {};
+    const labels = new Map<string, string>();
     const matches = route.segments.every((expected, index) => {
       const actual = decodeSegment(segments[index] ?? '');
       if (actual === undefined) return false;
       if (expected.startsWith('{') && expected.endsWith('}')) {
-        labels[expected.slice(1, -1)] = actual;
+        labels.set(expected.slice(1, -1), actual);
         return actual.length > 0;
       }
       return expected === actual;
     });
     if (!matches) continue;
+    const meetingId = labels.get('MeetingId');
+    const attendeeId = labels.get('AttendeeId');
     return {
       operation: route.operation,
-      ...(labels.MeetingId === undefined ? {} : { meetingId: labels.MeetingId }),
-      ...(labels.AttendeeId === undefined ? {} : { attendeeId: labels.AttendeeId }),
+      ...(meetingId === undefined ? {} : { meetingId }),
+      ...(attendeeId === undefined ? {} : { attendeeId }),
     };
   }
   return undefined;

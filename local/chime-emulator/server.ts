@@ -11,6 +11,7 @@ import {
 import type { FaultQueue, FaultSpec } from './faults';
 import { runOperation } from './handlers';
 import { newId } from './ids';
+import { regionOfRequest } from './request-region';
 import { type MatchedRoute, matchRoute } from './routes';
 import type { MeetingStore } from './store';
 
@@ -24,8 +25,15 @@ export interface ServerDeps extends AdminDeps {
   readonly store: MeetingStore;
   readonly faults: FaultQueue;
   readonly calls: CallLog;
+  /** The Region of a request whose signature and host name give none (rate buckets). */
+  readonly region: string;
   readonly logger?: (line: string) => void;
 }
+
+// The service's message at its rate limit is not documented; "Rate exceeded" is what AWS
+// front doors commonly say. The model binds no Retry-After header to ThrottlingException (it
+// does for ServiceUnavailableException), so none is sent.
+const THROTTLED_MESSAGE = 'Rate exceeded';
 
 /** The address a started emulator listens on. */
 export interface EmulatorAddress {
@@ -161,10 +169,17 @@ export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
     }
     if (fault?.type === 'hang' && !(await hang(res, fault.ms))) return call;
     if (res.destroyed) return call;
-    const response =
-      fault?.type === 'error' || fault?.type === 'malformed'
-        ? faultResponse(fault, route.operation, requestId)
-        : execute(route, body, url.searchParams, requestId);
+    let response: WireResponse;
+    if (fault?.type === 'error' || fault?.type === 'malformed') {
+      response = faultResponse(fault, route.operation, requestId);
+    } else if (
+      !deps.rates.take(regionOfRequest(req.headers, url.searchParams, deps.region), route.operation)
+    ) {
+      call.throttled = true;
+      response = errorResponse('ThrottlingException', THROTTLED_MESSAGE, requestId);
+    } else {
+      response = execute(route, body, url.searchParams, requestId);
+    }
     send(res, response, requestId);
     call.status = response.status;
     return call;
@@ -191,7 +206,9 @@ export function createEmulatorServer(deps: ServerDeps): EmulatorServer {
       return;
     }
     const call = await serveApi(req, res, url, body, requestId);
-    const fault = call.fault === undefined ? '' : ` fault=${call.fault}`;
+    const fault =
+      (call.fault === undefined ? '' : ` fault=${call.fault}`) +
+      (call.throttled ? ' throttled' : '');
     log(
       `${call.operation} ${call.status ?? 'no-response'} ${elapsed()}${fault} requestId=${requestId}`,
     );

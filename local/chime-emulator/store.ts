@@ -21,7 +21,7 @@ export interface MeetingStore {
   /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
   createMeeting(input: CreateMeetingInput): Meeting;
   getMeeting(meetingId: string): Meeting;
-  /** Ends the meeting: it and all its attendees are gone. */
+  /** Ends the meeting: it and all its attendees are gone. Notifies `MeetingEnded`. */
   deleteMeeting(meetingId: string): void;
   /** Creates an attendee, or returns the one that already has this ExternalUserId. */
   createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee;
@@ -34,10 +34,19 @@ export interface MeetingStore {
     meetingId: string,
     query: ListAttendeesQuery,
   ): { attendees: Attendee[]; nextToken?: string };
+  /** Removes the attendee; its JoinToken is dead. Notifies `AttendeeDeleted`. */
   deleteAttendee(meetingId: string, attendeeId: string): void;
   /** Forgets every meeting, attendee and idempotency token. */
   clear(): void;
 }
+
+/**
+ * A change other parts react to (the emulator turns these into EventBridge events). Copies, so
+ * a listener cannot alter the store.
+ */
+export type StoreChange =
+  | { readonly type: 'MeetingEnded'; readonly meeting: Meeting }
+  | { readonly type: 'AttendeeDeleted'; readonly meeting: Meeting; readonly attendee: Attendee };
 
 interface AttendeeRecord {
   readonly seq: number;
@@ -72,6 +81,8 @@ function decodeNextToken(meetingId: string, token: string): number {
 export function createMeetingStore(options: {
   readonly controlRegion: string;
   readonly accountId: string;
+  /** Called synchronously after a meeting ends or an attendee is deleted; `clear()` is silent. */
+  readonly onChange?: (change: StoreChange) => void;
 }): MeetingStore {
   const meetings = new Map<string, MeetingRecord>();
   const meetingIdByToken = new Map<string, string>();
@@ -144,8 +155,9 @@ export function createMeetingStore(options: {
     },
 
     deleteMeeting(meetingId) {
-      recordOf(meetingId);
+      const record = recordOf(meetingId);
       meetings.delete(meetingId);
+      options.onChange?.({ type: 'MeetingEnded', meeting: structuredClone(record.meeting) });
     },
 
     createAttendee(meetingId, item) {
@@ -197,6 +209,11 @@ export function createMeetingStore(options: {
       if (!found) throw attendeeNotFound(attendeeId);
       record.attendees.delete(attendeeId);
       record.attendeeIdByExternalUserId.delete(found.attendee.ExternalUserId as string);
+      options.onChange?.({
+        type: 'AttendeeDeleted',
+        meeting: structuredClone(record.meeting),
+        attendee: structuredClone(found.attendee),
+      });
     },
 
     clear() {

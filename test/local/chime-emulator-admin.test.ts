@@ -390,6 +390,7 @@ describe('parseEmulatorConfig', () => {
       port: DEFAULT_PORT,
       region: 'us-east-1',
       accountId: '123456789012',
+      rates: {},
     });
     expect(DEFAULT_PORT).toBe(3001);
   });
@@ -401,7 +402,7 @@ describe('parseEmulatorConfig', () => {
         CHIME_EMULATOR_REGION: 'eu-west-1',
         CHIME_EMULATOR_ACCOUNT_ID: '210987654321',
       }),
-    ).toEqual({ port: 4010, region: 'eu-west-1', accountId: '210987654321' });
+    ).toEqual({ port: 4010, region: 'eu-west-1', accountId: '210987654321', rates: {} });
   });
 
   it.each([
