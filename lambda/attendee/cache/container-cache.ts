@@ -53,9 +53,12 @@ interface Entry<V> {
   readonly expiresAt: number;
 }
 
-/** Whether `error` is an abort or a deadline. */
-export const isAbort = (error: unknown): boolean =>
-  error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+/** Whether `error` is an abort or a deadline (by name: DOMException may come from another realm). */
+export const isAbort = (error: unknown): boolean => {
+  const name =
+    typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : '';
+  return name === 'AbortError' || name === 'TimeoutError';
+};
 
 /** Rejects when `signal` aborts, so a waiter keeps its own deadline on a shared promise. */
 export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
