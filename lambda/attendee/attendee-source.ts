@@ -183,6 +183,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       })
     : undefined;
   const snapshots = new Map<string, Promise<SnapshotOutcome>>();
+  const waits = new Map<string, Promise<boolean>>();
 
   const cacheError = (metrics: RequestMetrics | undefined, operation: string, error: unknown) => {
     if (metrics) metrics.cacheErrors += 1;
@@ -407,8 +408,35 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
   };
 
   /**
-   * Reads the table until the wanted record appears, a fresh snapshot proves it absent, or the
-   * lease is gone; at most one lease's worth of polls.
+   * Polls the meeting's snapshot marker and lease until the marker is fresh (true) or the lease
+   * is gone (false), at most one lease's worth of polls. One poller per meeting per container.
+   */
+  const pollSnapshot = async (
+    sharedCache: SharedCache,
+    meetingId: string,
+    signal: AbortSignal | undefined,
+    metrics: RequestMetrics | undefined,
+  ): Promise<boolean> => {
+    const polls = Math.max(1, Math.ceil(leaseMs / pollMs));
+    for (let poll = 0; poll < polls; poll += 1) {
+      await sleep(pollMs, signal);
+      let read: SharedRead;
+      try {
+        read = await sharedCache.read(meetingId, {}, signal);
+      } catch (error) {
+        if (isAbort(error) && signal?.aborted) throw error;
+        cacheError(metrics, 'read', error);
+        return false;
+      }
+      if (fresh(read)) return true;
+      if (!read.lease) return false;
+    }
+    return false;
+  };
+
+  /**
+   * Waits for the lease holder's snapshot, then reads the wanted record once; undefined when
+   * there is no snapshot to wait for, or the record is not in it.
    */
   const awaitSnapshot = async (
     sharedCache: SharedCache,
@@ -417,21 +445,30 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     signal: AbortSignal | undefined,
     metrics: RequestMetrics | undefined,
   ): Promise<SharedRead | undefined> => {
-    const polls = Math.max(1, Math.ceil(leaseMs / pollMs));
-    for (let poll = 0; poll < polls; poll += 1) {
-      await sleep(pollMs, signal);
-      let read: SharedRead;
-      try {
-        read = await sharedCache.read(meetingId, what, signal);
-      } catch (error) {
-        if (isAbort(error) && signal?.aborted) throw error;
-        cacheError(metrics, 'read', error);
-        return undefined;
-      }
-      if (what.attendeeId !== undefined ? read.attendee : read.meeting) return read;
-      if (fresh(read) || !read.lease) return undefined;
+    let flight = waits.get(meetingId);
+    if (!flight) {
+      const started = pollSnapshot(sharedCache, meetingId, signal, metrics).finally(() => {
+        if (waits.get(meetingId) === started) waits.delete(meetingId);
+      });
+      waits.set(meetingId, started);
+      flight = started;
     }
-    return undefined;
+    let ready: boolean;
+    try {
+      ready = await raced(flight, signal);
+    } catch (error) {
+      // The poller's deadline is not ours: fall back to Chime.
+      if (isAbort(error) && !signal?.aborted) return undefined;
+      throw error;
+    }
+    if (!ready) return undefined;
+    try {
+      return await sharedCache.read(meetingId, what, signal);
+    } catch (error) {
+      if (isAbort(error) && signal?.aborted) throw error;
+      cacheError(metrics, 'read', error);
+      return undefined;
+    }
   };
 
   const loadAttendee = async (
