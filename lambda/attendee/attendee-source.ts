@@ -51,6 +51,12 @@ export interface AttendeeSourceOptions {
   readonly snapshotFreshnessMs: number;
   /** How often a container that lost the lease reads the table again (default 50 ms). */
   readonly leasePollMs?: number;
+  /**
+   * How long a container that lost the lease waits for the snapshot before it asks Chime itself
+   * (default `leaseMs`). Keep it well under the request deadline: a wait cut by the deadline
+   * fails the request instead of falling back.
+   */
+  readonly leaseWaitMs?: number;
   /** Whether the snapshot fetches the meeting too (one GetMeeting), for join-info (default true). */
   readonly snapshotMeeting?: boolean;
   /** Epoch milliseconds. */
@@ -166,6 +172,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const pollMs = options.leasePollMs ?? 50;
+  const waitMs = options.leaseWaitMs ?? leaseMs;
   const snapshotMeeting = options.snapshotMeeting ?? true;
   const owner = randomUUID();
   const container = createContainerCache<Meeting | undefined, CachedAttendee | undefined>({
@@ -409,7 +416,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
 
   /**
    * Polls the meeting's snapshot marker and lease until the marker is fresh (true) or the lease
-   * is gone (false), at most one lease's worth of polls. One poller per meeting per container.
+   * is gone (false), for at most `leaseWaitMs` of polls. One poller per meeting per container.
    */
   const pollSnapshot = async (
     sharedCache: SharedCache,
@@ -417,7 +424,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     signal: AbortSignal | undefined,
     metrics: RequestMetrics | undefined,
   ): Promise<boolean> => {
-    const polls = Math.max(1, Math.ceil(leaseMs / pollMs));
+    const polls = Math.max(1, Math.ceil(waitMs / pollMs));
     for (let poll = 0; poll < polls; poll += 1) {
       await sleep(pollMs, signal);
       let read: SharedRead;

@@ -6,6 +6,7 @@ import {
   CreateMeetingCommand,
   DeleteAttendeeCommand,
   DeleteMeetingCommand,
+  GetAttendeeCommand,
   ListAttendeesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { type DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -15,6 +16,7 @@ import {
 } from '../../../lambda/attendee/attendee-source';
 import { createRequestMetrics } from '../../../lambda/attendee/cache/metrics';
 import { createSharedCache } from '../../../lambda/attendee/cache/shared-cache';
+import { createInvalidationHandler } from '../../../lambda/invalidation/handler';
 import { chimeClientFor, createChimeEmulator } from '../../../local/chime-emulator';
 import { type LocalTables, startLocalTables } from '../../helpers/local-dynamodb';
 import { registerSecret } from '../../helpers/log-capture';
@@ -286,6 +288,71 @@ describe('the attendee source', () => {
     emulator.resetCalls();
     expect((await waiting.getAttendee(meetingId, attendeeId)).tier).toBe('none');
     expect(polls).toBe(2);
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('gives up waiting after leaseWaitMs of polls and asks Chime', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const shared = createSharedCache({
+      client: tables.client,
+      tableName,
+      ttlMs: SHARED_TTL_MS,
+      now,
+    });
+    await shared.acquireLease(meetingId, 'a-stuck-container', 10_000);
+    let polls = 0;
+    const waiting = sourceFor({
+      hotThreshold: 1,
+      leasePollMs: 50,
+      leaseWaitMs: 200,
+      sleep: async () => {
+        polls += 1;
+      },
+    });
+    emulator.resetCalls();
+    expect((await waiting.getAttendee(meetingId, attendeeId)).tier).toBe('none');
+    expect(polls).toBe(4);
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('returns a shared record as GetAttendee returned it, so the policy sees the same attendee', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const { Attendee } = await chime.send(
+      new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }),
+    );
+    await sourceFor().getAttendee(meetingId, attendeeId);
+    const cached = await sourceFor().getAttendee(meetingId, attendeeId);
+    expect(cached.tier).toBe('shared');
+    expect(cached.Attendee).toEqual({
+      AttendeeId: Attendee?.AttendeeId,
+      ExternalUserId: Attendee?.ExternalUserId,
+      JoinToken: Attendee?.JoinToken,
+      Capabilities: Attendee?.Capabilities,
+    });
+  });
+
+  it('stops serving an attendee from the shared table once its AttendeeDeleted event is handled', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    await sourceFor().getAttendee(meetingId, attendeeId);
+    await chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }));
+    const shared = createSharedCache({
+      client: tables.client,
+      tableName,
+      ttlMs: SHARED_TTL_MS,
+      now,
+    });
+    await createInvalidationHandler({ shared, log: () => undefined })({
+      source: 'aws.chime',
+      'detail-type': 'Chime Meeting State Change',
+      detail: { eventType: 'chime:AttendeeDeleted', meetingId, attendeeId },
+    });
+    emulator.resetCalls();
+    await expect(sourceFor().getAttendee(meetingId, attendeeId)).rejects.toMatchObject({
+      name: 'NotFoundException',
+    });
     expect(callsOf('GetAttendee')).toBe(1);
   });
 
