@@ -1,0 +1,191 @@
+/** Options of {@link createTtlCache}. */
+export interface TtlCacheOptions {
+  /** Entries kept at most; the least recently used goes first. */
+  readonly maxEntries: number;
+  /** Epoch milliseconds. */
+  readonly now?: () => number;
+}
+
+/** How a {@link TtlCache.get} was answered. */
+export type CacheSource = 'cache' | 'flight' | 'load';
+
+/** The value of a {@link TtlCache.get} and where it came from. */
+export interface CacheAnswer<V> {
+  readonly value: V;
+  /**
+   * `cache`: a stored entry; `flight`: the load another caller had in flight (single flight);
+   * `load`: this caller's own load.
+   */
+  readonly source: CacheSource;
+}
+
+/** What a load returns: the value, and until when (epoch ms) it may be served; none: not stored. */
+export interface Loaded<V> {
+  readonly value: V;
+  readonly expiresAt: number | undefined;
+}
+
+/** A bounded in-memory TTL cache with single flight. */
+export interface TtlCache<V> {
+  /**
+   * The unexpired value of `key`, or the result of `load`. Concurrent misses of one key share
+   * one load; a rejected load is not stored, and each waiter gets its rejection, except that a
+   * waiter whose own signal is still live retries when the leader's load was aborted.
+   */
+  get(
+    key: string,
+    load: (signal: AbortSignal | undefined) => Promise<Loaded<V>>,
+    signal?: AbortSignal,
+  ): Promise<CacheAnswer<V>>;
+  /** Stores `value` until `expiresAt` (epoch ms). */
+  set(key: string, value: V, expiresAt: number): void;
+  /** The unexpired value of `key`, without loading. */
+  peek(key: string): V | undefined;
+  /** Drops `key`, and makes a load in flight for it not store its result. */
+  delete(key: string): void;
+  /** Drops every key for which `matches` is true (and their loads in flight). */
+  deleteWhere(matches: (key: string) => boolean): void;
+  readonly size: number;
+}
+
+interface Entry<V> {
+  readonly value: V;
+  readonly expiresAt: number;
+}
+
+/** Whether `error` is an abort or a deadline (by name: DOMException may come from another realm). */
+export const isAbort = (error: unknown): boolean => {
+  const name =
+    typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : '';
+  return name === 'AbortError' || name === 'TimeoutError';
+};
+
+/** Rejects when `signal` aborts, so a waiter keeps its own deadline on a shared promise. */
+export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Creates a TTL cache bounded to `maxEntries` (LRU: a `Map` kept in use order). Keys are
+ * built from Chime ids only.
+ */
+export function createTtlCache<V>(options: TtlCacheOptions): TtlCache<V> {
+  const { maxEntries } = options;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry<V>>();
+  const flights = new Map<string, Promise<Loaded<V>>>();
+
+  const set = (key: string, value: V, expiresAt: number) => {
+    if (expiresAt <= now()) return;
+    entries.delete(key);
+    entries.set(key, { value, expiresAt });
+    while (entries.size > maxEntries) {
+      const oldest = entries.keys().next();
+      if (oldest.done) break;
+      entries.delete(oldest.value);
+    }
+  };
+
+  const peek = (key: string): V | undefined => {
+    const entry = entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    entries.delete(key);
+    entries.set(key, entry);
+    return entry.value;
+  };
+
+  const get: TtlCache<V>['get'] = async (key, load, signal) => {
+    for (;;) {
+      const cached = peek(key);
+      if (cached !== undefined) return { value: cached, source: 'cache' };
+      const inFlight = flights.get(key);
+      if (inFlight) {
+        try {
+          const loaded = await raced(inFlight, signal);
+          return { value: loaded.value, source: 'flight' };
+        } catch (error) {
+          // The leader's deadline is not ours: load again under our own signal.
+          if (isAbort(error) && !signal?.aborted) continue;
+          throw error;
+        }
+      }
+      const flight = load(signal);
+      flights.set(key, flight);
+      try {
+        const loaded = await flight;
+        // A delete while in flight removed the flight: its result must not be stored.
+        if (flights.get(key) === flight && loaded.expiresAt !== undefined) {
+          set(key, loaded.value, loaded.expiresAt);
+        }
+        return { value: loaded.value, source: 'load' };
+      } finally {
+        if (flights.get(key) === flight) flights.delete(key);
+      }
+    }
+  };
+
+  return {
+    get,
+    set,
+    peek,
+    delete: (key) => {
+      entries.delete(key);
+      flights.delete(key);
+    },
+    deleteWhere: (matches) => {
+      for (const key of [...entries.keys()]) if (matches(key)) entries.delete(key);
+      for (const key of [...flights.keys()]) if (matches(key)) flights.delete(key);
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
+/** The container's two caches: meetings by MeetingId, attendees by (MeetingId, AttendeeId). */
+export interface ContainerCache<M, A> {
+  readonly meetings: TtlCache<M>;
+  readonly attendees: TtlCache<A>;
+  /** The attendees cache key of (meetingId, attendeeId). */
+  attendeeKey(meetingId: string, attendeeId: string): string;
+  /** Drops a meeting and all its attendees. */
+  dropMeeting(meetingId: string): void;
+  dropAttendee(meetingId: string, attendeeId: string): void;
+}
+
+/** Creates the container's meeting and attendee caches, each bounded to `maxEntries`. */
+export function createContainerCache<M, A>(options: TtlCacheOptions): ContainerCache<M, A> {
+  const meetings = createTtlCache<M>(options);
+  const attendees = createTtlCache<A>(options);
+  const attendeeKey = (meetingId: string, attendeeId: string) => `${meetingId}/${attendeeId}`;
+  return {
+    meetings,
+    attendees,
+    attendeeKey,
+    dropMeeting: (meetingId) => {
+      meetings.delete(meetingId);
+      const prefix = `${meetingId}/`;
+      attendees.deleteWhere((key) => key.startsWith(prefix));
+    },
+    dropAttendee: (meetingId, attendeeId) => attendees.delete(attendeeKey(meetingId, attendeeId)),
+  };
+}

@@ -1,0 +1,142 @@
+import { CHIME_ERRORS } from '../chime-errors';
+
+/** The Chime operations the attendee source calls. */
+export const CHIME_OPERATIONS = ['GetAttendee', 'GetMeeting', 'ListAttendees'] as const;
+export type ChimeOperation = (typeof CHIME_OPERATIONS)[number];
+
+/** Where a request's item came from: a cache tier, or none (Chime). */
+export type CacheTier = 'container' | 'shared' | 'none';
+
+/** What one request did, for the metrics on its log line. Counters only: ids never go here. */
+export interface RequestMetrics {
+  readonly chimeCalls: Record<ChimeOperation, number>;
+  throttles: number;
+  hitsContainer: number;
+  hitsShared: number;
+  misses: number;
+  cacheErrors: number;
+}
+
+/** A fresh set of counters, one per request. */
+export function createRequestMetrics(): RequestMetrics {
+  return {
+    chimeCalls: { GetAttendee: 0, GetMeeting: 0, ListAttendees: 0 },
+    throttles: 0,
+    hitsContainer: 0,
+    hitsShared: 0,
+    misses: 0,
+    cacheErrors: 0,
+  };
+}
+
+/** Counts one lookup answered by `tier`. */
+export function recordTier(metrics: RequestMetrics | undefined, tier: CacheTier): void {
+  if (!metrics) return;
+  if (tier === 'container') metrics.hitsContainer += 1;
+  else if (tier === 'shared') metrics.hitsShared += 1;
+  else metrics.misses += 1;
+}
+
+interface SdkOutcome {
+  name?: unknown;
+  $metadata?: { attempts?: unknown; httpStatusCode?: unknown };
+}
+
+/**
+ * Whether an error is Chime throttling: the one error table's throttling rule
+ * (`ThrottlingException`), or any 429.
+ */
+export function isThrottle(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, $metadata } = error as SdkOutcome;
+  if (typeof name === 'string' && Object.hasOwn(CHIME_ERRORS, name)) {
+    if (CHIME_ERRORS[name]?.code === 'upstream_throttled') return true;
+  }
+  return $metadata?.httpStatusCode === 429;
+}
+
+/**
+ * Counts one Chime call of `operation` and what it answered (an output or an error): the SDK's
+ * attempts (each is a request against Chime's rate), and a throttle if the last one was.
+ * Throttled attempts that a retry then overcame are not visible here.
+ */
+export function recordChimeCall(
+  metrics: RequestMetrics | undefined,
+  operation: ChimeOperation,
+  outcome: unknown,
+  failed: boolean,
+): void {
+  if (!metrics) return;
+  const attempts = (outcome as SdkOutcome | undefined)?.$metadata?.attempts;
+  metrics.chimeCalls[operation] +=
+    typeof attempts === 'number' && Number.isInteger(attempts) && attempts > 0 ? attempts : 1;
+  if (failed && isThrottle(outcome)) metrics.throttles += 1;
+}
+
+/** The number of Chime requests a request made, for the caller budget. */
+export function chimeCallsOf(metrics: RequestMetrics): number {
+  return CHIME_OPERATIONS.reduce((sum, operation) => sum + metrics.chimeCalls[operation], 0);
+}
+
+/** The metric names, as CloudWatch shows them. */
+export const METRIC_NAMES = {
+  GetAttendee: 'ChimeCalls_GetAttendee',
+  GetMeeting: 'ChimeCalls_GetMeeting',
+  ListAttendees: 'ChimeCalls_ListAttendees',
+  throttles: 'ChimeThrottles',
+  hitsContainer: 'CacheHitsContainer',
+  hitsShared: 'CacheHitsShared',
+  misses: 'CacheMisses',
+  cacheErrors: 'CacheErrors',
+} as const;
+
+/** Options of {@link emfFields}. */
+export interface EmfOptions {
+  /** The CloudWatch namespace, e.g. `ChimeAttendeeApi`. */
+  readonly namespace: string;
+  /** The value of the one dimension, `Service`. */
+  readonly service: string;
+  /** Epoch milliseconds of the request. */
+  readonly timestamp: number;
+}
+
+/**
+ * The request's counters as CloudWatch Embedded Metric Format members, to merge into the one
+ * JSON log line of the request (no extra call). Per the specification
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
+ * the root holds `_aws` (`Timestamp` in epoch ms, `CloudWatchMetrics`: one MetricDirective with
+ * `Namespace`, `Dimensions` as a list of dimension sets, `Metrics` as `{Name, Unit}`), and every
+ * metric and dimension it names as a top-level member (the target members).
+ *
+ * @example
+ * logger.info('request', { ...fields, ...emfFields(metrics, { namespace, service, timestamp }) });
+ */
+export function emfFields(
+  metrics: RequestMetrics,
+  options: EmfOptions,
+): Record<string, string | number | object> {
+  const values: Record<string, number> = {
+    [METRIC_NAMES.GetAttendee]: metrics.chimeCalls.GetAttendee,
+    [METRIC_NAMES.GetMeeting]: metrics.chimeCalls.GetMeeting,
+    [METRIC_NAMES.ListAttendees]: metrics.chimeCalls.ListAttendees,
+    [METRIC_NAMES.throttles]: metrics.throttles,
+    [METRIC_NAMES.hitsContainer]: metrics.hitsContainer,
+    [METRIC_NAMES.hitsShared]: metrics.hitsShared,
+    [METRIC_NAMES.misses]: metrics.misses,
+    [METRIC_NAMES.cacheErrors]: metrics.cacheErrors,
+  };
+  return {
+    _aws: {
+      Timestamp: options.timestamp,
+      CloudWatchMetrics: [
+        {
+          Namespace: options.namespace,
+          Dimensions: [['Service']],
+          Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })),
+        },
+      ],
+    },
+    Service: options.service,
+    ...values,
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The shared cache table's schema, in one place for the function, the invalidation handler,
+ * the stack and the local table. One partition per meeting, so one Query finds all its items:
+ *
+ * | pk                  | sk                      | holds                                   |
+ * | ------------------- | ----------------------- | --------------------------------------- |
+ * | `MEETING#<id>`      | `META`                  | the Meeting object as GetMeeting gives it |
+ * | `MEETING#<id>`      | `ATTENDEE#<attendeeId>` | one attendee (ExternalUserId, JoinToken, Capabilities) |
+ * | `MEETING#<id>`      | `SNAPSHOT`              | when a complete ListAttendees snapshot was taken |
+ * | `MEETING#<id>`      | `LEASE`                 | which container is taking that snapshot, until when |
+ *
+ * Keys hold Chime ids only: never an ExternalUserId or a JoinToken.
+ */
+export const CACHE_TABLE_SCHEMA = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  /** Epoch seconds; DynamoDB deletes expired items lazily, so reads check `expiresAt` too. */
+  timeToLiveAttribute: 'ttl',
+} as const;
+
+/** The sort keys of a meeting's partition. */
+export const SORT_KEYS = {
+  meeting: 'META',
+  snapshot: 'SNAPSHOT',
+  lease: 'LEASE',
+  attendeePrefix: 'ATTENDEE#',
+} as const;
+
+/** The partition key of a meeting's items. */
+export const meetingPartition = (meetingId: string): string => `MEETING#${meetingId}`;
+
+/** The sort key of an attendee's item. */
+export const attendeeSortKey = (attendeeId: string): string =>
+  `${SORT_KEYS.attendeePrefix}${attendeeId}`;

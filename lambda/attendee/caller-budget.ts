@@ -1,0 +1,80 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** Options of {@link createCallerBudget}. */
+export interface CallerBudgetOptions {
+  /** Chime calls per minute a caller may spend on attendees it turns out not to own or moderate. */
+  readonly callsPerMinute: number;
+  /** Callers tracked at most; the least recently charged is forgotten first. */
+  readonly maxCallers?: number;
+  /** Epoch milliseconds. */
+  readonly now?: () => number;
+  /** The HMAC key; a random per-container key unless a test gives one. */
+  readonly key?: Buffer;
+}
+
+/** Whether a caller may make the function spend Chime calls now. */
+export type BudgetCheck =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/** A per-caller budget of wasted Chime calls (OWASP API4). */
+export interface CallerBudget {
+  /** Before spending: `too_many_requests` with `retryAfterSeconds` when the caller is over. */
+  check(caller: string): BudgetCheck;
+  /** After a denial or a not-found: the Chime calls that request spent for nothing. */
+  charge(caller: string, chimeCalls: number): void;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Creates a token bucket per caller: `callsPerMinute` tokens, refilled continuously, spent by
+ * {@link CallerBudget.charge}. Callers are known by an HMAC-SHA256 of their identity under a
+ * per-container random key, never by the identity (which may equal an ExternalUserId); the
+ * table is a bounded `Map`. A caller charged past zero waits until the bucket holds a token
+ * again (debt is bounded by one minute's budget).
+ */
+export function createCallerBudget(options: CallerBudgetOptions): CallerBudget {
+  const { callsPerMinute, maxCallers = 10_000 } = options;
+  const now = options.now ?? Date.now;
+  const key = options.key ?? randomBytes(32);
+  const perMs = callsPerMinute / MINUTE_MS;
+  const buckets = new Map<string, Bucket>();
+
+  const idOf = (caller: string) => createHmac('sha256', key).update(caller).digest('base64url');
+
+  const refilled = (bucket: Bucket, at: number): number =>
+    Math.min(callsPerMinute, bucket.tokens + (at - bucket.at) * perMs);
+
+  return {
+    check(caller) {
+      const bucket = buckets.get(idOf(caller));
+      if (!bucket) return { allowed: true };
+      const tokens = refilled(bucket, now());
+      if (tokens >= 1) return { allowed: true };
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)),
+      };
+    },
+    charge(caller, chimeCalls) {
+      if (!(chimeCalls > 0)) return;
+      const id = idOf(caller);
+      const at = now();
+      const bucket = buckets.get(id);
+      const tokens = bucket ? refilled(bucket, at) : callsPerMinute;
+      buckets.delete(id);
+      buckets.set(id, { tokens: Math.max(-callsPerMinute, tokens - chimeCalls), at });
+      while (buckets.size > maxCallers) {
+        const oldest = buckets.keys().next();
+        if (oldest.done) break;
+        buckets.delete(oldest.value);
+      }
+    },
+  };
+}

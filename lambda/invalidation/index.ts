@@ -1,0 +1,17 @@
+/** The deployed entry of the invalidation function: configuration and the client, once. */
+import { createDynamoDbClient, createSharedCache } from '../attendee/cache/shared-cache';
+import { parseInvalidationConfig } from './config';
+import { createInvalidationHandler } from './handler';
+
+const config = parseInvalidationConfig(process.env);
+const client = createDynamoDbClient({
+  region: config.region,
+  ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+  requestTimeoutMs: 2000,
+  maxAttempts: 3,
+});
+
+// The TTL only matters to writes; this function deletes.
+export const handler = createInvalidationHandler({
+  shared: createSharedCache({ client, tableName: config.tableName, ttlMs: 0 }),
+});

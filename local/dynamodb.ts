@@ -1,0 +1,96 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { CACHE_TABLE_SCHEMA } from '../lambda/attendee/cache/table-schema';
+import { closeServer, listenOnLoopback } from './loopback';
+
+/** The credentials a local DynamoDB-compatible server accepts (it checks none). */
+export const LOCAL_CREDENTIALS = Object.freeze({ accessKeyId: 'local', secretAccessKey: 'local' });
+
+/** A DynamoDB-compatible server in this process: dynalite, in memory; neither Java nor Docker. */
+export interface LocalDynamoDb {
+  /** Listens on 127.0.0.1 (port 0 picks a free one); the endpoint is what `DYNAMODB_ENDPOINT` takes. */
+  start(port?: number): Promise<{ endpoint: string }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates a local DynamoDB-compatible server. Tables are ACTIVE at once (`createTableMs: 0`).
+ * dynalite does not implement UpdateTimeToLive and never expires items: the cache checks
+ * `expiresAt` on every read, as it must with DynamoDB's lazy TTL deletion anyway.
+ *
+ * @example
+ * const local = createLocalDynamoDb();
+ * const { endpoint } = await local.start();
+ */
+export function createLocalDynamoDb(): LocalDynamoDb {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  return {
+    start: async (port = 0) => ({ endpoint: (await listenOnLoopback(server, port)).url }),
+    stop: () => closeServer(server),
+  };
+}
+
+/** What {@link createCacheTable} made. */
+export interface CreatedTable {
+  /** Whether the server accepted UpdateTimeToLive (dynalite does not; DynamoDB Local does). */
+  readonly timeToLive: boolean;
+}
+
+/**
+ * Creates the cache table from the shared schema (on demand), waits until it is ACTIVE, and
+ * enables TTL on its attribute where the server supports it. An existing table is kept.
+ */
+export async function createCacheTable(
+  client: Pick<DynamoDBClient, 'send'>,
+  tableName: string,
+  options: { readonly pollMs?: number; readonly maxPolls?: number } = {},
+): Promise<CreatedTable> {
+  const { partitionKey, sortKey, timeToLiveAttribute } = CACHE_TABLE_SCHEMA;
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
+          { AttributeName: sortKey.name, AttributeType: sortKey.type },
+        ],
+        KeySchema: [
+          { AttributeName: partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: sortKey.name, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: unknown }).name !== 'ResourceInUseException') throw error;
+  }
+  const pollMs = options.pollMs ?? 20;
+  const maxPolls = options.maxPolls ?? 500;
+  for (let poll = 0; ; poll += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    if (poll >= maxPolls) throw new Error(`table ${tableName} did not become ACTIVE`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
+      }),
+    );
+    return { timeToLive: true };
+  } catch (error) {
+    const name = (error as { name?: unknown }).name;
+    // dynalite: UnknownOperationException. DynamoDB Local on a table with TTL already on:
+    // ValidationException ("TimeToLive is already enabled").
+    if (name === 'UnknownOperationException') return { timeToLive: false };
+    if (name === 'ValidationException') return { timeToLive: true };
+    throw error;
+  }
+}

@@ -1,0 +1,451 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BatchCreateAttendeeCommand,
+  type ChimeSDKMeetingsClient,
+  CreateAttendeeCommand,
+  CreateMeetingCommand,
+  DeleteAttendeeCommand,
+  DeleteMeetingCommand,
+  GetAttendeeCommand,
+  ListAttendeesCommand,
+} from '@aws-sdk/client-chime-sdk-meetings';
+import { type DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttendeeSourceOptions,
+  createAttendeeSource,
+} from '../../../lambda/attendee/attendee-source';
+import { createRequestMetrics } from '../../../lambda/attendee/cache/metrics';
+import { createSharedCache } from '../../../lambda/attendee/cache/shared-cache';
+import { createInvalidationHandler } from '../../../lambda/invalidation/handler';
+import { chimeClientFor, createChimeEmulator } from '../../../local/chime-emulator';
+import { type LocalTables, startLocalTables } from '../../helpers/local-dynamodb';
+import { registerSecret } from '../../helpers/log-capture';
+
+const emulator = createChimeEmulator();
+let chime: ChimeSDKMeetingsClient;
+let tables: LocalTables;
+
+beforeAll(async () => {
+  const { url } = await emulator.start();
+  chime = chimeClientFor(url, { maxAttempts: 1 });
+  tables = await startLocalTables();
+});
+afterEach(() => emulator.reset());
+afterAll(async () => {
+  chime.destroy();
+  await tables.stop();
+  await emulator.stop();
+});
+
+const SHARED_TTL_MS = 600_000;
+let clock: number;
+const now = () => clock;
+let tableName: string;
+
+beforeEach(async () => {
+  clock = 1_700_000_000_000;
+  tableName = await tables.newTable();
+});
+
+/** One container's source; `overrides` win. Polls yield to the event loop: no real sleep. */
+const sourceFor = (overrides: Partial<AttendeeSourceOptions> = {}) =>
+  createAttendeeSource({
+    chime,
+    containerAttendeeTtlMs: 60_000,
+    containerMeetingTtlMs: 60_000,
+    maxEntries: 1000,
+    sharedTable: { client: tables.client, tableName, ttlMs: SHARED_TTL_MS },
+    hotThreshold: 3,
+    hotWindowMs: 10_000,
+    leaseMs: 10_000,
+    leasePollMs: 10,
+    snapshotFreshnessMs: 60_000,
+    now,
+    sleep: () => new Promise((resolve) => setImmediate(resolve)),
+    ...overrides,
+  });
+
+const createMeeting = async () => {
+  const { Meeting } = await chime.send(
+    new CreateMeetingCommand({ MediaRegion: 'us-east-1', ExternalMeetingId: randomUUID() }),
+  );
+  return Meeting?.MeetingId as string;
+};
+
+const createAttendees = async (meetingId: string, count: number) => {
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 100) {
+    const { Attendees } = await chime.send(
+      new BatchCreateAttendeeCommand({
+        MeetingId: meetingId,
+        Attendees: Array.from({ length: Math.min(100, count - start) }, () => ({
+          ExternalUserId: registerSecret(`user-${randomUUID()}`),
+        })),
+      }),
+    );
+    for (const attendee of Attendees ?? []) {
+      registerSecret(attendee.JoinToken as string);
+      ids.push(attendee.AttendeeId as string);
+    }
+  }
+  return ids;
+};
+
+const callsOf = (operation: string) =>
+  emulator.calls().filter((call) => call.operation === operation).length;
+
+const partition = async (meetingId: string) => {
+  const { Items } = await tables.client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: `MEETING#${meetingId}` } },
+    }),
+  );
+  return (Items ?? []).map((item) => item.sk?.S);
+};
+
+describe('the attendee source', () => {
+  it('misses to Chime once, then answers from the container with no Chime call', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    emulator.resetCalls();
+    const source = sourceFor();
+    const first = createRequestMetrics();
+    const miss = await source.getAttendee(meetingId, attendeeId, { metrics: first });
+    expect(miss.tier).toBe('none');
+    expect(miss.Attendee?.AttendeeId).toBe(attendeeId);
+    expect(typeof miss.chimeRequestId).toBe('string');
+    expect(first).toMatchObject({ misses: 1, chimeCalls: { GetAttendee: 1 } });
+
+    const second = createRequestMetrics();
+    const hit = await source.getAttendee(meetingId, attendeeId, { metrics: second });
+    expect(hit).toEqual({ Attendee: miss.Attendee, tier: 'container' });
+    expect(second).toMatchObject({ hitsContainer: 1, chimeCalls: { GetAttendee: 0 } });
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('makes one Chime call for 25 concurrent misses of the same attendee (single flight)', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    emulator.resetCalls();
+    const source = sourceFor({ sharedTable: undefined });
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, () => source.getAttendee(meetingId, attendeeId)),
+    );
+    expect(callsOf('GetAttendee')).toBe(1);
+    expect(new Set(answers.map((answer) => answer.Attendee?.JoinToken)).size).toBe(1);
+    expect(answers.filter((answer) => answer.tier === 'container')).toHaveLength(24);
+  });
+
+  it('lets another container answer from the shared table, and a meeting too', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    await sourceFor().getAttendee(meetingId, attendeeId);
+    await sourceFor().getMeeting(meetingId);
+    emulator.resetCalls();
+    const other = sourceFor();
+    const metrics = createRequestMetrics();
+    const attendee = await other.getAttendee(meetingId, attendeeId, { metrics });
+    const meeting = await other.getMeeting(meetingId, { metrics });
+    expect(attendee.tier).toBe('shared');
+    expect(meeting.tier).toBe('shared');
+    expect(meeting.Meeting?.MeetingId).toBe(meetingId);
+    expect(meeting.Meeting?.MediaPlacement?.AudioHostUrl).toEqual(expect.any(String));
+    expect(metrics).toMatchObject({ hitsShared: 2, misses: 0 });
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('never serves a shared record past its expiry, though it is still in the table', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    await sourceFor().getAttendee(meetingId, attendeeId);
+    clock += SHARED_TTL_MS;
+    emulator.resetCalls();
+    const late = await sourceFor().getAttendee(meetingId, attendeeId);
+    expect(late.tier).toBe('none');
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('serves a container entry no longer than the shared record it came from', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const source = sourceFor({ containerAttendeeTtlMs: 3_600_000 });
+    await source.getAttendee(meetingId, attendeeId);
+    clock += SHARED_TTL_MS;
+    emulator.resetCalls();
+    expect((await source.getAttendee(meetingId, attendeeId)).tier).toBe('none');
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('snapshots a hot meeting once across two racing containers, which both answer without GetAttendee', async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 150);
+    emulator.resetCalls();
+    const [a, b] = [sourceFor({ hotThreshold: 1 }), sourceFor({ hotThreshold: 1 })];
+    const metrics = attendeeIds.map(() => createRequestMetrics());
+    const answers = await Promise.all(
+      attendeeIds.map((attendeeId, index) =>
+        (index % 2 === 0 ? a : b).getAttendee(meetingId, attendeeId, {
+          metrics: metrics[index],
+        }),
+      ),
+    );
+    answers.forEach((answer, index) => {
+      expect(answer.Attendee?.AttendeeId).toBe(attendeeIds[index]);
+    });
+    expect(callsOf('ListAttendees')).toBe(2);
+    expect(callsOf('GetAttendee')).toBe(0);
+    expect(callsOf('GetMeeting')).toBe(1);
+    const tiers = new Set(answers.map((answer) => answer.tier));
+    expect(tiers).toContain('shared');
+    expect(metrics.reduce((sum, m) => sum + m.chimeCalls.ListAttendees, 0)).toBe(2);
+    expect(await partition(meetingId)).toHaveLength(150 + 3);
+
+    // The meeting came with the snapshot: join-info needs no GetMeeting in either container.
+    emulator.resetCalls();
+    await Promise.all([a.getMeeting(meetingId), b.getMeeting(meetingId)]);
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('falls back to GetAttendee for an attendee created after a fresh snapshot', async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 3);
+    const first = sourceFor({ hotThreshold: 1 });
+    await first.getAttendee(meetingId, attendeeIds[0] as string);
+    const { Attendee } = await chime.send(
+      new CreateAttendeeCommand({
+        MeetingId: meetingId,
+        ExternalUserId: registerSecret(`late-${randomUUID()}`),
+      }),
+    );
+    registerSecret(Attendee?.JoinToken as string);
+    const lateId = Attendee?.AttendeeId as string;
+    emulator.resetCalls();
+    const late = await sourceFor({ hotThreshold: 1 }).getAttendee(meetingId, lateId);
+    expect(late.Attendee?.AttendeeId).toBe(lateId);
+    expect(late.tier).toBe('none');
+    expect(callsOf('GetAttendee')).toBe(1);
+    expect(callsOf('ListAttendees')).toBe(0);
+    // Stored for the next container.
+    emulator.resetCalls();
+    expect((await sourceFor().getAttendee(meetingId, lateId)).tier).toBe('shared');
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('waits for the snapshot of the lease holder instead of calling Chime', async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 40);
+    const { Attendees = [] } = await chime.send(
+      new ListAttendeesCommand({ MeetingId: meetingId, MaxResults: 100 }),
+    );
+    const shared = createSharedCache({
+      client: tables.client,
+      tableName,
+      ttlMs: SHARED_TTL_MS,
+      now,
+    });
+    expect(await shared.acquireLease(meetingId, 'the-other-container', 10_000)).toBe(true);
+    let polls = 0;
+    const waiting = sourceFor({
+      hotThreshold: 1,
+      sleep: async () => {
+        polls += 1;
+        // The holder writes its snapshot while this container waits.
+        if (polls === 3)
+          await shared.writeSnapshot(meetingId, { attendees: Attendees, takenAt: clock });
+      },
+    });
+    emulator.resetCalls();
+    const answers = await Promise.all(
+      attendeeIds.map((attendeeId) => waiting.getAttendee(meetingId, attendeeId)),
+    );
+    expect(answers.map((answer) => answer.tier)).toEqual(attendeeIds.map(() => 'shared'));
+    expect(answers.map((answer) => answer.Attendee?.AttendeeId)).toEqual(attendeeIds);
+    // One poller for the meeting, not one per waiting request.
+    expect(polls).toBe(3);
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('stops waiting and asks Chime when the lease holder gives up', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const shared = createSharedCache({
+      client: tables.client,
+      tableName,
+      ttlMs: SHARED_TTL_MS,
+      now,
+    });
+    await shared.acquireLease(meetingId, 'the-other-container', 10_000);
+    let polls = 0;
+    const waiting = sourceFor({
+      hotThreshold: 1,
+      sleep: async () => {
+        polls += 1;
+        if (polls === 2) await shared.releaseLease(meetingId, 'the-other-container');
+      },
+    });
+    emulator.resetCalls();
+    expect((await waiting.getAttendee(meetingId, attendeeId)).tier).toBe('none');
+    expect(polls).toBe(2);
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('gives up waiting after leaseWaitMs of polls and asks Chime', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const shared = createSharedCache({
+      client: tables.client,
+      tableName,
+      ttlMs: SHARED_TTL_MS,
+      now,
+    });
+    await shared.acquireLease(meetingId, 'a-stuck-container', 10_000);
+    let polls = 0;
+    const waiting = sourceFor({
+      hotThreshold: 1,
+      leasePollMs: 50,
+      leaseWaitMs: 200,
+      sleep: async () => {
+        polls += 1;
+      },
+    });
+    emulator.resetCalls();
+    expect((await waiting.getAttendee(meetingId, attendeeId)).tier).toBe('none');
+    expect(polls).toBe(4);
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('returns a shared record as GetAttendee returned it, so the policy sees the same attendee', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const { Attendee } = await chime.send(
+      new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }),
+    );
+    await sourceFor().getAttendee(meetingId, attendeeId);
+    const cached = await sourceFor().getAttendee(meetingId, attendeeId);
+    expect(cached.tier).toBe('shared');
+    expect(cached.Attendee).toEqual({
+      AttendeeId: Attendee?.AttendeeId,
+      ExternalUserId: Attendee?.ExternalUserId,
+      JoinToken: Attendee?.JoinToken,
+      Capabilities: Attendee?.Capabilities,
+    });
+  });
+
+  it('stops serving an attendee from the shared table once its AttendeeDeleted event is handled', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    await sourceFor().getAttendee(meetingId, attendeeId);
+    await chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }));
+    const shared = createSharedCache({
+      client: tables.client,
+      tableName,
+      ttlMs: SHARED_TTL_MS,
+      now,
+    });
+    await createInvalidationHandler({ shared, log: () => undefined })({
+      source: 'aws.chime',
+      'detail-type': 'Chime Meeting State Change',
+      detail: { eventType: 'chime:AttendeeDeleted', meetingId, attendeeId },
+    });
+    emulator.resetCalls();
+    await expect(sourceFor().getAttendee(meetingId, attendeeId)).rejects.toMatchObject({
+      name: 'NotFoundException',
+    });
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('drops the attendee record on NotFound from Chime and rethrows it', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    await sourceFor().getAttendee(meetingId, attendeeId);
+    await chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }));
+    clock += SHARED_TTL_MS; // expired, but still in the table
+    const key = {
+      pk: { S: `MEETING#${meetingId}` },
+      sk: { S: `ATTENDEE#${attendeeId}` },
+    };
+    const before = await tables.client.send(new GetItemCommand({ TableName: tableName, Key: key }));
+    expect(before.Item).toBeDefined();
+    const source = sourceFor();
+    await expect(source.getAttendee(meetingId, attendeeId)).rejects.toMatchObject({
+      name: 'NotFoundException',
+    });
+    const after = await tables.client.send(new GetItemCommand({ TableName: tableName, Key: key }));
+    expect(after.Item).toBeUndefined();
+    // Not cached: the next request asks Chime again.
+    emulator.resetCalls();
+    await expect(source.getAttendee(meetingId, attendeeId)).rejects.toThrow();
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it("drops all the meeting's records on a meeting NotFound", async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 5);
+    const source = sourceFor({ hotThreshold: 1, snapshotMeeting: false });
+    await source.getAttendee(meetingId, attendeeIds[0] as string);
+    expect((await partition(meetingId)).length).toBe(5 + 2);
+    await chime.send(new DeleteMeetingCommand({ MeetingId: meetingId }));
+    await expect(source.getMeeting(meetingId)).rejects.toMatchObject({ name: 'NotFoundException' });
+    expect(await partition(meetingId)).toEqual([]);
+    // The container's attendees of that meeting are gone too: Chime is asked again.
+    emulator.resetCalls();
+    await expect(source.getAttendee(meetingId, attendeeIds[1] as string)).rejects.toMatchObject({
+      name: 'NotFoundException',
+    });
+    expect(emulator.calls().length).toBeGreaterThan(0);
+  });
+
+  it('falls back to Chime and counts a cache error when DynamoDB fails, naming no secret', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const failing: Pick<DynamoDBClient, 'send'> = {
+      send: async () => {
+        throw Object.assign(new Error('service down'), { name: 'InternalServerError' });
+      },
+    };
+    const errors: string[] = [];
+    const source = sourceFor({
+      sharedTable: { client: failing, tableName, ttlMs: SHARED_TTL_MS },
+      onCacheError: (operation, name) => errors.push(`${operation}:${name}`),
+    });
+    const metrics = createRequestMetrics();
+    const answer = await source.getAttendee(meetingId, attendeeId, { metrics });
+    const meeting = await source.getMeeting(meetingId, { metrics });
+    expect(answer.Attendee?.AttendeeId).toBe(attendeeId);
+    expect(meeting.Meeting?.MeetingId).toBe(meetingId);
+    expect(metrics).toMatchObject({ cacheErrors: 2, misses: 2 });
+    expect(errors).toEqual(['read:InternalServerError', 'read:InternalServerError']);
+  });
+
+  it('counts a throttle and does not cache the failure', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    emulator.injectFault({
+      operation: 'GetAttendee',
+      fault: { type: 'error', name: 'ThrottlingException' },
+    });
+    const source = sourceFor();
+    const metrics = createRequestMetrics();
+    await expect(source.getAttendee(meetingId, attendeeId, { metrics })).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+    expect(metrics).toMatchObject({ throttles: 1, chimeCalls: { GetAttendee: 1 } });
+    expect((await source.getAttendee(meetingId, attendeeId)).Attendee?.AttendeeId).toBe(attendeeId);
+  });
+
+  it('does not cache an answer for another attendee than the one asked (API10)', async () => {
+    const meetingId = await createMeeting();
+    const [asked, other] = (await createAttendees(meetingId, 2)) as [string, string];
+    const wrong = {
+      send: async () => ({
+        Attendee: { AttendeeId: other, ExternalUserId: 'x-user', JoinToken: 'abc' },
+        $metadata: {},
+      }),
+    } as unknown as Pick<ChimeSDKMeetingsClient, 'send'>;
+    const source = sourceFor({ chime: wrong });
+    expect((await source.getAttendee(meetingId, asked)).Attendee?.AttendeeId).toBe(other);
+    expect(await partition(meetingId)).toEqual([]);
+  });
+});

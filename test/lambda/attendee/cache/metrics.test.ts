@@ -1,0 +1,87 @@
+import {
+  chimeCallsOf,
+  createRequestMetrics,
+  emfFields,
+  isThrottle,
+  recordChimeCall,
+  recordTier,
+} from '../../../../lambda/attendee/cache/metrics';
+
+describe('request metrics', () => {
+  it('counts Chime calls by operation, with the SDK attempts, and throttles by name or 429', () => {
+    const metrics = createRequestMetrics();
+    recordChimeCall(metrics, 'GetAttendee', { $metadata: { attempts: 2 } }, false);
+    recordChimeCall(
+      metrics,
+      'GetMeeting',
+      Object.assign(new Error('slow down'), {
+        name: 'ThrottlingException',
+        $metadata: { attempts: 3, httpStatusCode: 429 },
+      }),
+      true,
+    );
+    recordChimeCall(metrics, 'ListAttendees', { $metadata: { httpStatusCode: 429 } }, true);
+    recordChimeCall(metrics, 'ListAttendees', new Error('reset'), true);
+    expect(metrics.chimeCalls).toEqual({ GetAttendee: 2, GetMeeting: 3, ListAttendees: 2 });
+    expect(metrics.throttles).toBe(2);
+    expect(chimeCallsOf(metrics)).toBe(7);
+  });
+
+  it('recognises throttling from the one error table, not from other errors', () => {
+    expect(isThrottle(Object.assign(new Error(), { name: 'ThrottlingException' }))).toBe(true);
+    expect(isThrottle(Object.assign(new Error(), { name: 'NotFoundException' }))).toBe(false);
+    expect(isThrottle({ name: 'toString' })).toBe(false);
+    expect(isThrottle(undefined)).toBe(false);
+  });
+
+  it('counts hits by tier and misses', () => {
+    const metrics = createRequestMetrics();
+    recordTier(metrics, 'container');
+    recordTier(metrics, 'shared');
+    recordTier(metrics, 'shared');
+    recordTier(metrics, 'none');
+    expect(metrics).toMatchObject({ hitsContainer: 1, hitsShared: 2, misses: 1 });
+  });
+
+  it('renders the counters as Embedded Metric Format members of the log line', () => {
+    const metrics = createRequestMetrics();
+    recordChimeCall(metrics, 'GetAttendee', {}, false);
+    recordTier(metrics, 'none');
+    metrics.cacheErrors = 1;
+    const fields = emfFields(metrics, {
+      namespace: 'ChimeAttendeeApi',
+      service: 'chime-attendee-api',
+      timestamp: 1_700_000_000_000,
+    });
+    const names = [
+      'ChimeCalls_GetAttendee',
+      'ChimeCalls_GetMeeting',
+      'ChimeCalls_ListAttendees',
+      'ChimeThrottles',
+      'CacheHitsContainer',
+      'CacheHitsShared',
+      'CacheMisses',
+      'CacheErrors',
+    ];
+    expect(fields._aws).toEqual({
+      Timestamp: 1_700_000_000_000,
+      CloudWatchMetrics: [
+        {
+          Namespace: 'ChimeAttendeeApi',
+          Dimensions: [['Service']],
+          Metrics: names.map((Name) => ({ Name, Unit: 'Count' })),
+        },
+      ],
+    });
+    expect(fields.Service).toBe('chime-attendee-api');
+    expect(fields).toMatchObject({
+      ChimeCalls_GetAttendee: 1,
+      ChimeCalls_GetMeeting: 0,
+      CacheMisses: 1,
+      CacheErrors: 1,
+    });
+    // Every metric a directive names is a number member of the root (the EMF target members).
+    for (const name of names) expect(typeof fields[name]).toBe('number');
+    expect(JSON.parse(JSON.stringify(fields))).toEqual(fields);
+  });
+});
