@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { ROUTES } from '../lambda/attendee/attendee-routes';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
+import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
 import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
 import { IdentityProvider } from './identity-provider';
 
@@ -54,6 +55,11 @@ export interface DevStackOptions {
    */
   readonly loadHandler: (env: Readonly<Record<string, string>>) => Promise<HttpApiHandler>;
   readonly log?: (line: string) => void;
+  /**
+   * Chime's API rates in the emulator: on (AWS's defaults) unless `false`, as `npm start` runs
+   * it; the functional tests turn them off, the rate tests and the storm keep them.
+   */
+  readonly chimeRates?: ChimeEmulatorOptions['rates'];
 }
 
 export interface DemoSeed {
@@ -81,7 +87,10 @@ export interface DevStack {
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const log = options.log;
-  const emulator = createChimeEmulator(log ? { logger: (line) => log(`chime ${line}`) } : {});
+  const emulator = createChimeEmulator({
+    ...(log ? { logger: (line: string) => log(`chime ${line}`) } : {}),
+    ...(options.chimeRates !== undefined ? { rates: options.chimeRates } : {}),
+  });
   const idp = new IdentityProvider(options.keyDir ? { keyDir: options.keyDir } : {});
   const started: { stop(): Promise<void> }[] = [];
   try {

@@ -144,6 +144,8 @@ async function memory() {
 async function main(): Promise<void> {
   const stack = await startDevStack({
     ports: { api: 0, emulator: 0, idp: 0 },
+    // Our throughput, not Chime's rates (those are `npm run storm`'s subject).
+    chimeRates: false,
     env: { LOG_LEVEL: 'WARN' },
     loadHandler: async (env) => {
       // The SDK reads its (dummy) credentials from the process, as in a Lambda.

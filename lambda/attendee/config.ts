@@ -59,6 +59,25 @@ export interface Config {
     /** Default `Retry-After` (seconds) when upstream gives none. */
     readonly retryAfterSeconds: number;
   };
+  readonly cache: {
+    readonly containerAttendeeTtlMs: number;
+    readonly containerMeetingTtlMs: number;
+    readonly maxEntries: number;
+    /** The shared table; `undefined`: the container tier only. */
+    readonly tableName: string | undefined;
+    readonly dynamodbEndpoint: string | undefined;
+    readonly dynamodbRequestTimeoutMs: number;
+    readonly sharedTtlMs: number;
+    readonly hotThreshold: number;
+    readonly hotWindowMs: number;
+    readonly leaseMs: number;
+    readonly leaseWaitMs: number;
+    readonly leasePollMs: number;
+    readonly snapshotFreshnessMs: number;
+  };
+  /** Chime calls per minute a caller may spend on attendees it may not see. */
+  readonly callerBudgetPerMinute: number;
+  readonly metricsNamespace: string;
   readonly logLevel: LogLevel;
 }
 
@@ -125,6 +144,26 @@ export function parseConfig(env: Env): Config {
     throw new ConfigError(S.tenantClaim.env, `is required when ${S.moderatorScope.env} is tenant`);
   }
 
+  const leaseMs = get('cacheLeaseMs');
+  const leaseWaitMs = get('cacheLeaseWaitMs');
+  if (leaseWaitMs > leaseMs) {
+    throw new ConfigError(S.cacheLeaseWaitMs.env, `must not exceed ${S.cacheLeaseMs.env}`);
+  }
+  if (leaseWaitMs + requestTimeoutMs > deadlineMs) {
+    throw new ConfigError(
+      S.cacheLeaseWaitMs.env,
+      `plus ${S.chimeRequestTimeoutMs.env} must fit in ${S.deadlineMs.env}: a cut-short wait would leave no Chime attempt`,
+    );
+  }
+  const sharedTtlMs = get('cacheSharedTtlMs');
+  const snapshotFreshnessMs = get('cacheSnapshotFreshnessMs');
+  if (snapshotFreshnessMs > sharedTtlMs) {
+    throw new ConfigError(
+      S.cacheSnapshotFreshnessMs.env,
+      `must not exceed ${S.cacheSharedTtlMs.env}`,
+    );
+  }
+
   return deepFreeze<Config>({
     chime: {
       region: get('chimeRegion'),
@@ -156,6 +195,23 @@ export function parseConfig(env: Env): Config {
       tenantClaim,
     },
     http: { retryAfterSeconds: get('retryAfterSeconds') },
+    cache: {
+      containerAttendeeTtlMs: get('cacheAttendeeTtlMs'),
+      containerMeetingTtlMs: get('cacheMeetingTtlMs'),
+      maxEntries: get('cacheMaxEntries'),
+      tableName: get('cacheTableName'),
+      dynamodbEndpoint: get('dynamodbEndpoint'),
+      dynamodbRequestTimeoutMs: get('dynamodbRequestTimeoutMs'),
+      sharedTtlMs,
+      hotThreshold: get('cacheHotThreshold'),
+      hotWindowMs: get('cacheHotWindowMs'),
+      leaseMs,
+      leaseWaitMs,
+      leasePollMs: get('cacheLeasePollMs'),
+      snapshotFreshnessMs,
+    },
+    callerBudgetPerMinute: get('callerBudgetPerMinute'),
+    metricsNamespace: get('metricsNamespace'),
     logLevel: get('logLevel'),
   });
 }

@@ -251,6 +251,115 @@ export const FUNCTION_SETTINGS = Object.freeze({
     description:
       'Claim path of the caller’s tenant(s); required when `moderatorScope` is `tenant`.',
   }),
+  cacheAttendeeTtlMs: setting({
+    env: 'CACHE_ATTENDEE_TTL_MS',
+    validator: integer(0, 3600000),
+    default: 60000,
+    set: CONTEXT,
+    description:
+      'How long a container keeps an attendee it read; 0 turns the container tier (and its single flight) off.',
+  }),
+  cacheMeetingTtlMs: setting({
+    env: 'CACHE_MEETING_TTL_MS',
+    validator: integer(0, 3600000),
+    default: 300000,
+    set: CONTEXT,
+    description: 'How long a container keeps a meeting it read; 0 turns it off.',
+  }),
+  cacheMaxEntries: setting({
+    env: 'CACHE_MAX_ENTRIES',
+    validator: integer(1, 1000000),
+    default: 10000,
+    set: CONTEXT,
+    description: 'Entries each container cache holds at most (least recently used go first).',
+  }),
+  cacheTableName: setting({
+    env: 'CACHE_TABLE_NAME',
+    validator: text(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name'),
+    set: { by: 'stack', how: 'the cache table it creates (none with `-c sharedCache=false`)' },
+    description: 'The shared cache table; unset: the container cache only.',
+  }),
+  dynamodbEndpoint: setting({
+    env: 'DYNAMODB_ENDPOINT',
+    validator: url({ allowHttp: true }),
+    set: LOCAL,
+    description: 'Endpoint override for the cache table: the local dynalite, DynamoDB Local.',
+  }),
+  dynamodbRequestTimeoutMs: setting({
+    env: 'DYNAMODB_REQUEST_TIMEOUT_MS',
+    validator: integer(50, 5000),
+    default: 500,
+    set: CONTEXT,
+    description: 'Time-out of one DynamoDB attempt (two attempts); past it the request asks Chime.',
+  }),
+  cacheSharedTtlMs: setting({
+    env: 'CACHE_SHARED_TTL_MS',
+    validator: integer(1000, 86400000),
+    default: 600000,
+    set: CONTEXT,
+    description:
+      'How long a shared record is served: the longest a deleted attendee’s record survives if its event is lost.',
+  }),
+  cacheHotThreshold: setting({
+    env: 'CACHE_HOT_THRESHOLD',
+    validator: integer(1, 1000),
+    default: 1,
+    set: CONTEXT,
+    description:
+      'Misses of one meeting within the window (per container) that make it hot: its attendees are listed into the table.',
+  }),
+  cacheHotWindowMs: setting({
+    env: 'CACHE_HOT_WINDOW_MS',
+    validator: integer(1000, 600000),
+    default: 10000,
+    set: CONTEXT,
+    description: 'The window in which those misses are counted.',
+  }),
+  cacheLeaseMs: setting({
+    env: 'CACHE_LEASE_MS',
+    validator: integer(500, 60000),
+    default: 5000,
+    set: CONTEXT,
+    description: 'How long one container holds the lease to snapshot a hot meeting.',
+  }),
+  cacheLeaseWaitMs: setting({
+    env: 'CACHE_LEASE_WAIT_MS',
+    validator: integer(0, 60000),
+    default: 2000,
+    set: CONTEXT,
+    description:
+      'How long a container that lost the lease waits for the snapshot before asking Chime itself.',
+  }),
+  cacheLeasePollMs: setting({
+    env: 'CACHE_LEASE_POLL_MS',
+    validator: integer(10, 1000),
+    default: 50,
+    set: CONTEXT,
+    description: 'How often a waiting container looks for the snapshot.',
+  }),
+  cacheSnapshotFreshnessMs: setting({
+    env: 'CACHE_SNAPSHOT_FRESHNESS_MS',
+    validator: integer(1000, 86400000),
+    default: 60000,
+    set: CONTEXT,
+    description:
+      'How long a snapshot counts as complete: an attendee missing from a fresh one was created after it (GetAttendee).',
+  }),
+  callerBudgetPerMinute: setting({
+    env: 'CALLER_BUDGET_PER_MINUTE',
+    validator: integer(1, 10000),
+    default: 30,
+    set: CONTEXT,
+    description:
+      'Chime calls per minute one caller may spend on attendees it turns out not to own or moderate; past it, 429.',
+  }),
+  metricsNamespace: setting({
+    env: 'METRICS_NAMESPACE',
+    validator: text(/^[A-Za-z0-9._/#:-]{1,255}$/, 'a CloudWatch namespace'),
+    default: 'ChimeAttendeeApi',
+    set: { by: 'stack', how: 'the stack name' },
+    description: 'Namespace of the metrics the request log line carries (Embedded Metric Format).',
+  }),
   retryAfterSeconds: setting({
     env: 'RETRY_AFTER_SECONDS',
     validator: integer(1, 60),

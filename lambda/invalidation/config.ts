@@ -1,4 +1,11 @@
-/** The invalidation handler's configuration (to be folded into the central contract). */
+import { readSetting } from '../attendee/config';
+import { ConfigError } from '../attendee/errors';
+import { FUNCTION_SETTINGS } from '../attendee/function-settings';
+
+/**
+ * The invalidation function's configuration: the cache table and its endpoint, read by the same
+ * rules (and variable names) as the attendee function's, from the one contract.
+ */
 export interface InvalidationConfig {
   /** The shared cache table. */
   readonly tableName: string;
@@ -9,26 +16,13 @@ export interface InvalidationConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
-
-/** Reads and validates the environment once; throws naming the offending variable. */
+/** Reads and validates the environment once; throws a `ConfigError` naming the variable. */
 export function parseInvalidationConfig(env: Env): InvalidationConfig {
-  const tableName = env.TABLE_NAME?.trim() ?? '';
-  if (!TABLE_NAME.test(tableName)) {
-    throw new Error('Invalid configuration: TABLE_NAME must be a DynamoDB table name');
+  const tableName = readSetting(env, 'cacheTableName');
+  if (tableName === undefined) {
+    throw new ConfigError(FUNCTION_SETTINGS.cacheTableName.env, 'is required');
   }
-  const endpoint = env.DYNAMODB_ENDPOINT?.trim() || undefined;
-  if (endpoint !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      throw new Error('Invalid configuration: DYNAMODB_ENDPOINT must be an absolute URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new Error('Invalid configuration: DYNAMODB_ENDPOINT must be an http(s) URL');
-    }
-  }
+  const endpoint = readSetting(env, 'dynamodbEndpoint');
   const region = env.AWS_REGION?.trim() || 'us-east-1';
   return Object.freeze({ tableName, endpoint, region });
 }

@@ -11,6 +11,8 @@ export function startLocalStack(
 ): Promise<DevStack> {
   return startDevStack({
     ports: { api: 0, emulator: 0, idp: 0 },
+    // Functional tests call faster than Chime's rates allow; rate behaviour has its own tests.
+    chimeRates: false,
     ...options,
     loadHandler: async (env) => {
       const container = createContainer(env);

@@ -189,10 +189,10 @@ describe('the invalidation handler', () => {
 });
 
 describe('the invalidation configuration', () => {
-  it('reads TABLE_NAME, DYNAMODB_ENDPOINT and the region', () => {
+  it('reads CACHE_TABLE_NAME, DYNAMODB_ENDPOINT and the region', () => {
     expect(
       parseInvalidationConfig({
-        TABLE_NAME: 'attendee-cache',
+        CACHE_TABLE_NAME: 'attendee-cache',
         DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
         AWS_REGION: 'eu-west-1',
       }),
@@ -201,14 +201,16 @@ describe('the invalidation configuration', () => {
       endpoint: 'http://127.0.0.1:4567',
       region: 'eu-west-1',
     });
-    expect(parseInvalidationConfig({ TABLE_NAME: 'attendee-cache' }).endpoint).toBeUndefined();
+    expect(
+      parseInvalidationConfig({ CACHE_TABLE_NAME: 'attendee-cache' }).endpoint,
+    ).toBeUndefined();
   });
 
   it.each([
-    [{}, 'TABLE_NAME'],
-    [{ TABLE_NAME: 'a b' }, 'TABLE_NAME'],
-    [{ TABLE_NAME: 'ok-table', DYNAMODB_ENDPOINT: 'not a url' }, 'DYNAMODB_ENDPOINT'],
-    [{ TABLE_NAME: 'ok-table', DYNAMODB_ENDPOINT: 'file:///tmp/x' }, 'DYNAMODB_ENDPOINT'],
+    [{}, 'CACHE_TABLE_NAME'],
+    [{ CACHE_TABLE_NAME: 'a b' }, 'CACHE_TABLE_NAME'],
+    [{ CACHE_TABLE_NAME: 'ok-table', DYNAMODB_ENDPOINT: 'not a url' }, 'DYNAMODB_ENDPOINT'],
+    [{ CACHE_TABLE_NAME: 'ok-table', DYNAMODB_ENDPOINT: 'file:///tmp/x' }, 'DYNAMODB_ENDPOINT'],
   ])('refuses %j, naming %s', (env, variable) => {
     expect(() => parseInvalidationConfig(env)).toThrow(variable);
   });
