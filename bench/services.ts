@@ -5,7 +5,8 @@
  * Reports the Lambda environment `startDevStack` builds; stops when stdin closes.
  */
 
-import { ATTENDEE_ROUTE, startDevStack } from '../local/dev-stack';
+import { routeKeyOf } from '../lambda/attendee/api-routes';
+import { startDevStack } from '../local/dev-stack';
 import type { HttpApiHandler } from '../local/http-api-gateway';
 import { writeReport } from './event';
 
@@ -43,7 +44,7 @@ process.on('SIGTERM', stop).on('SIGINT', stop);
 
 const seed = await stack.seedDemo();
 const services: Services = {
-  routeKey: ATTENDEE_ROUTE,
+  routeKey: routeKeyOf('attendee'),
   env: stack.env,
   emulatorUrl: stack.emulatorUrl,
   jwksUri: stack.idp.jwksUri,

@@ -4,17 +4,15 @@ import {
   CreateAttendeeCommand,
   CreateMeetingCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { ROUTES } from '../lambda/attendee/attendee-routes';
+import { API_ROUTES, type RouteId, routeKeyOf } from '../lambda/attendee/api-routes';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
 import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
 import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
 import { IdentityProvider } from './identity-provider';
 
-export { ATTENDEE_ROUTE, JOIN_INFO_ROUTE } from '../lambda/attendee/attendee-routes';
-
 /** The gateway routes of the deployed function, all served by the one handler. */
 export const routesFor = (handler: HttpApiHandler) =>
-  Object.keys(ROUTES).map((routeKey) => ({ routeKey, handler }));
+  (Object.keys(API_ROUTES) as RouteId[]).map((id) => ({ routeKey: routeKeyOf(id), handler }));
 
 /** Where the local identity provider keeps its key pair (gitignored). */
 export const LOCAL_KEY_DIR = join(process.cwd(), '.local', 'idp');

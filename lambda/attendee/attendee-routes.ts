@@ -1,14 +1,12 @@
-import {
-  type ChimeSDKMeetingsClient,
-  GetAttendeeCommand,
-  type GetAttendeeCommandOutput,
-  GetMeetingCommand,
-  type GetMeetingCommandOutput,
-} from '@aws-sdk/client-chime-sdk-meetings';
+import type { GetMeetingCommandOutput } from '@aws-sdk/client-chime-sdk-meetings';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { API_ROUTES, type RouteId, routeKeyOf } from './api-routes';
+import type { RouteId } from './api-routes';
 import { parseAttendeeIds } from './attendee-ids';
+import type { AttendeeSource, Sourced } from './attendee-source';
 import { attendeeView, checkedAttendee } from './attendee-view';
+import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from './cache/metrics';
+import type { CallerBudget } from './caller-budget';
+import { resolveClaim } from './claim-path';
 import type { Config } from './config';
 import type { RequestState } from './context';
 import { ProblemError, UpstreamResponseError } from './errors';
@@ -16,14 +14,12 @@ import { admits, decide, needsMeetingTenants, type Verdict } from './join-token-
 import { meetingView } from './meeting-view';
 import { withDeadline } from './retry-strategy';
 
-/** @deprecated The route key of `attendee`; use `routeKeyOf('attendee')` from `api-routes.ts`. */
-export const ATTENDEE_ROUTE = routeKeyOf('attendee');
-/** @deprecated The route key of `joinInfo`; use `routeKeyOf('joinInfo')` from `api-routes.ts`. */
-export const JOIN_INFO_ROUTE = routeKeyOf('joinInfo');
-
 export interface RouteDependencies {
   readonly config: Config;
-  readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
+  /** Attendees and meetings through the cache tiers (`attendee-source.ts`). */
+  readonly source: AttendeeSource;
+  /** What a caller may spend on attendees it may not see (`caller-budget.ts`). */
+  readonly budget: CallerBudget;
 }
 
 type Route = (
@@ -83,9 +79,50 @@ async function underDeadline<T>(
   }
 }
 
-function record(state: RequestState, output: GetAttendeeCommandOutput): void {
-  if (output.$metadata?.requestId) state.chimeRequestId = output.$metadata.requestId;
-  if (output.$metadata?.attempts) state.chimeAttempts = output.$metadata.attempts;
+function record(state: RequestState, sourced: Sourced): void {
+  if (sourced.chimeRequestId) state.chimeRequestId = sourced.chimeRequestId;
+  if (sourced.chimeAttempts) state.chimeAttempts = sourced.chimeAttempts;
+}
+
+/**
+ * Who is charged for wasted Chime calls: issuer and identity, never logged or stored as such
+ * (the budget keys on an HMAC of it: the identity may equal an ExternalUserId).
+ */
+function callerOf(config: Config, state: RequestState): string {
+  const claims = state.claims ?? {};
+  const identity = resolveClaim(claims, config.policy.identityClaim) ?? claims.sub;
+  return `${String(claims.iss)} ${typeof identity === 'string' ? identity : ''}`;
+}
+
+/**
+ * Runs a lookup for a caller within its budget: refuses a caller that spent it (429 with
+ * Retry-After), and charges the Chime calls of a lookup that ends in a 404 (not found, or not
+ * theirs) to the caller.
+ */
+async function withinBudget<T>(
+  deps: RouteDependencies,
+  state: RequestState,
+  lookup: (metrics: RequestMetrics) => Promise<T>,
+): Promise<T> {
+  const caller = callerOf(deps.config, state);
+  const verdict = deps.budget.check(caller);
+  if (!verdict.allowed) {
+    throw new ProblemError('too_many_requests', 'caller budget spent', {
+      headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
+    });
+  }
+  state.metrics ??= createRequestMetrics();
+  const metrics = state.metrics;
+  const before = chimeCallsOf(metrics);
+  try {
+    return await lookup(metrics);
+  } catch (error) {
+    const denied =
+      (error instanceof ProblemError && error.code === 'not_found') ||
+      (error as { name?: unknown } | null)?.name === 'NotFoundException';
+    if (denied) deps.budget.charge(caller, chimeCallsOf(metrics) - before);
+    throw error;
+  }
 }
 
 /**
@@ -101,7 +138,10 @@ function admit(state: RequestState, routeId: RouteId, verdict: Verdict) {
 }
 
 /** The meeting's `TenantIds`, checked against the requested meeting (OWASP API10). */
-function tenantIdsOf(output: GetMeetingCommandOutput, meetingId: string): readonly string[] {
+function tenantIdsOf(
+  output: Pick<GetMeetingCommandOutput, 'Meeting'>,
+  meetingId: string,
+): readonly string[] {
   const meeting = output.Meeting;
   if (typeof meeting?.MeetingId !== 'string' || meeting.MeetingId.toLowerCase() !== meetingId) {
     throw new UpstreamResponseError('Meeting.MeetingId differs from the requested one');
@@ -113,59 +153,61 @@ function tenantIdsOf(output: GetMeetingCommandOutput, meetingId: string): readon
 
 /**
  * `GET /meetings/{meetingId}/attendees/{attendeeId}`: owner and moderator, token per policy.
- * Under tenant scope, a moderator (never the owner) costs a GetMeeting, after GetAttendee.
+ * Under tenant scope, a moderator (never the owner) needs the meeting, after the attendee.
  */
-export const getAttendee: Route = async ({ config, chime }, event, state, signal) => {
+export const getAttendee: Route = async (deps, event, state, signal) => {
+  const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  const output = await underDeadline(config, state, signal, (abortSignal) =>
-    chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
-      abortSignal,
-    }),
-  );
-  record(state, output);
-  const attendee = checkedAttendee(output, attendeeId);
-  const claims = state.claims ?? {};
-  let verdict = decide(claims, attendee.ExternalUserId, config.policy);
-  if (needsMeetingTenants('attendee', verdict)) {
-    state.role = verdict.role;
-    const meeting = await underDeadline(config, state, signal, (abortSignal) =>
-      chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal }),
+  return withinBudget(deps, state, async (metrics) => {
+    const sourced = await underDeadline(config, state, signal, (abortSignal) =>
+      source.getAttendee(meetingId, attendeeId, { abortSignal, metrics }),
     );
-    verdict = decide(
-      claims,
-      attendee.ExternalUserId,
-      config.policy,
-      tenantIdsOf(meeting, meetingId),
-    );
-  }
-  return json(attendeeView(attendee, admit(state, 'attendee', verdict)));
+    record(state, sourced);
+    const attendee = checkedAttendee(sourced, attendeeId);
+    const claims = state.claims ?? {};
+    let verdict = decide(claims, attendee.ExternalUserId, config.policy);
+    if (needsMeetingTenants('attendee', verdict)) {
+      state.role = verdict.role;
+      const meeting = await underDeadline(config, state, signal, (abortSignal) =>
+        source.getMeeting(meetingId, { abortSignal, metrics }),
+      );
+      verdict = decide(
+        claims,
+        attendee.ExternalUserId,
+        config.policy,
+        tenantIdsOf(meeting, meetingId),
+      );
+    }
+    return json(attendeeView(attendee, admit(state, 'attendee', verdict)));
+  });
 };
 
 /**
- * `GET …/join-info`: what `MeetingSessionConfiguration` takes, for the owner only. GetMeeting
- * runs only after GetAttendee and the owner check: a caller who may not see the attendee costs
- * no GetMeeting and learns nothing from the meeting's outcome.
+ * `GET …/join-info`: what `MeetingSessionConfiguration` takes, for the owner only. The meeting
+ * is read only after the attendee and the owner check: a caller who may not see the attendee
+ * costs no GetMeeting and learns nothing from the meeting's outcome.
  */
-export const getJoinInfo: Route = async ({ config, chime }, event, state, signal) => {
+export const getJoinInfo: Route = async (deps, event, state, signal) => {
+  const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  const attendeeOutput = await underDeadline(config, state, signal, (abortSignal) =>
-    chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
-      abortSignal,
-    }),
-  );
-  record(state, attendeeOutput);
-  const attendee = checkedAttendee(attendeeOutput, attendeeId);
-  const decision = admit(
-    state,
-    'joinInfo',
-    decide(state.claims ?? {}, attendee.ExternalUserId, config.policy),
-  );
-  const meetingOutput = await underDeadline(config, state, signal, (abortSignal) =>
-    chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal }),
-  );
-  const meeting = meetingView(meetingOutput, meetingId);
-  const { Attendee } = attendeeView(attendee, decision);
-  return json({ Meeting: meeting, Attendee });
+  return withinBudget(deps, state, async (metrics) => {
+    const sourced = await underDeadline(config, state, signal, (abortSignal) =>
+      source.getAttendee(meetingId, attendeeId, { abortSignal, metrics }),
+    );
+    record(state, sourced);
+    const attendee = checkedAttendee(sourced, attendeeId);
+    const decision = admit(
+      state,
+      'joinInfo',
+      decide(state.claims ?? {}, attendee.ExternalUserId, config.policy),
+    );
+    const meetingOutput = await underDeadline(config, state, signal, (abortSignal) =>
+      source.getMeeting(meetingId, { abortSignal, metrics }),
+    );
+    const meeting = meetingView(meetingOutput, meetingId);
+    const { Attendee } = attendeeView(attendee, decision);
+    return json({ Meeting: meeting, Attendee });
+  });
 };
 
 /**
@@ -176,13 +218,3 @@ export const ROUTE_HANDLERS: Readonly<Record<RouteId, Route>> = Object.freeze({
   attendee: getAttendee,
   joinInfo: getJoinInfo,
 });
-
-/**
- * @deprecated The handlers by API Gateway route key, for `local/dev-stack.ts` and the
- * infrastructure test until they read `API_ROUTES`; derived from {@link ROUTE_HANDLERS}.
- */
-export const ROUTES: Readonly<Record<string, Route>> = Object.freeze(
-  Object.fromEntries(
-    (Object.keys(API_ROUTES) as RouteId[]).map((id) => [routeKeyOf(id), ROUTE_HANDLERS[id]]),
-  ),
-);

@@ -149,12 +149,6 @@ export function parseConfig(env: Env): Config {
   if (leaseWaitMs > leaseMs) {
     throw new ConfigError(S.cacheLeaseWaitMs.env, `must not exceed ${S.cacheLeaseMs.env}`);
   }
-  if (leaseWaitMs + requestTimeoutMs > deadlineMs) {
-    throw new ConfigError(
-      S.cacheLeaseWaitMs.env,
-      `plus ${S.chimeRequestTimeoutMs.env} must fit in ${S.deadlineMs.env}: a cut-short wait would leave no Chime attempt`,
-    );
-  }
   const sharedTtlMs = get('cacheSharedTtlMs');
   const snapshotFreshnessMs = get('cacheSnapshotFreshnessMs');
   if (snapshotFreshnessMs > sharedTtlMs) {
@@ -206,7 +200,9 @@ export function parseConfig(env: Env): Config {
       hotThreshold: get('cacheHotThreshold'),
       hotWindowMs: get('cacheHotWindowMs'),
       leaseMs,
-      leaseWaitMs,
+      // A container that waits for another's snapshot must still have time for its own Chime
+      // attempt: the wait never takes more than the deadline leaves after one attempt.
+      leaseWaitMs: Math.max(0, Math.min(leaseWaitMs, deadlineMs - requestTimeoutMs)),
       leasePollMs: get('cacheLeasePollMs'),
       snapshotFreshnessMs,
     },

@@ -1,3 +1,4 @@
+import { createDynamoDbClient } from './cache/shared-cache';
 import { createChimeClient } from './chime-client';
 import { parseConfig } from './config';
 import { type ApiHandler, createHandler } from './handler';
@@ -22,7 +23,8 @@ export interface Container {
 
 /**
  * Builds everything a container needs from its environment, once: configuration (validated,
- * naming a bad variable), the Chime client, the token verifier, the logger and the Middy chain.
+ * naming a bad variable), the Chime client, the cache table's client, the token verifier, the
+ * logger and the Middy chain.
  * The deployed entry (`index.ts`), `npm start`, the tests and the load script all use it.
  */
 export function createContainer(env: Env): Container {
@@ -30,7 +32,22 @@ export function createContainer(env: Env): Container {
   const logger = createLogger(config);
   const verifier = createTokenVerifier(config.auth);
   return {
-    handler: createHandler({ config, chime: createChimeClient(config.chime), verifier, logger }),
+    handler: createHandler({
+      config,
+      chime: createChimeClient(config.chime),
+      ...(config.cache.tableName
+        ? {
+            dynamodb: createDynamoDbClient({
+              // The table is in the stack's region (AWS_REGION), not the meetings' control region.
+              region: env.AWS_REGION ?? config.chime.region,
+              ...(config.cache.dynamodbEndpoint ? { endpoint: config.cache.dynamodbEndpoint } : {}),
+              requestTimeoutMs: config.cache.dynamodbRequestTimeoutMs,
+            }),
+          }
+        : {}),
+      verifier,
+      logger,
+    }),
     warmUp: () =>
       verifier.hydrate().catch((error: unknown) => {
         if (error instanceof IssuerMismatchError) throw error;

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import type { RequestMetrics } from './cache/metrics';
 import type { ErrorOutcome } from './classify-error';
 import type { Claims } from './token-verifier';
 
@@ -11,6 +12,8 @@ export interface RequestState {
   chimeRequestId?: string;
   chimeAttempts?: number;
   outcome?: ErrorOutcome;
+  /** Chime calls, throttles and cache hits of this request, for the log line's metrics. */
+  metrics?: RequestMetrics;
 }
 
 /** The Lambda context, with this request's state. */

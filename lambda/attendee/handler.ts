@@ -1,4 +1,5 @@
 import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpSecurityHeaders from '@middy/http-security-headers';
@@ -9,6 +10,8 @@ import type {
 } from 'aws-lambda';
 import { routeIdOf } from './api-routes';
 import { ROUTE_HANDLERS } from './attendee-routes';
+import { createAttendeeSource } from './attendee-source';
+import { createCallerBudget } from './caller-budget';
 import type { Config } from './config';
 import type { AppContext } from './context';
 import { ProblemError } from './errors';
@@ -22,6 +25,8 @@ import type { TokenVerifier } from './token-verifier';
 export interface Dependencies {
   readonly config: Config;
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
+  /** The shared cache table's client, when `CACHE_TABLE_NAME` is set. */
+  readonly dynamodb?: Pick<DynamoDBClient, 'send'>;
   readonly verifier: TokenVerifier;
   readonly logger: RequestLogger;
 }
@@ -41,7 +46,28 @@ const EARLY_TIMEOUT_MS = 250;
  * JoinToken policy.
  */
 export function createHandler(deps: Dependencies): ApiHandler {
-  const { config, chime, verifier, logger } = deps;
+  const { config, chime, dynamodb, verifier, logger } = deps;
+  const { cache } = config;
+  const source = createAttendeeSource({
+    chime,
+    containerAttendeeTtlMs: cache.containerAttendeeTtlMs,
+    containerMeetingTtlMs: cache.containerMeetingTtlMs,
+    maxEntries: cache.maxEntries,
+    ...(dynamodb && cache.tableName
+      ? {
+          sharedTable: { client: dynamodb, tableName: cache.tableName, ttlMs: cache.sharedTtlMs },
+        }
+      : {}),
+    hotThreshold: cache.hotThreshold,
+    hotWindowMs: cache.hotWindowMs,
+    leaseMs: cache.leaseMs,
+    leaseWaitMs: cache.leaseWaitMs,
+    leasePollMs: cache.leasePollMs,
+    snapshotFreshnessMs: cache.snapshotFreshnessMs,
+    onCacheError: (operation, errorName) =>
+      logger.warn('cache error', { operation, cause: errorName }),
+  });
+  const budget = createCallerBudget({ callsPerMinute: config.callerBudgetPerMinute });
   const { retryAfterSeconds } = config.http;
 
   const route = async (
@@ -52,7 +78,7 @@ export function createHandler(deps: Dependencies): ApiHandler {
     const routeId = routeIdOf(event.routeKey);
     const serve = routeId && ROUTE_HANDLERS[routeId];
     if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
-    return serve({ config, chime }, event, context.state, signal);
+    return serve({ config, source, budget }, event, context.state, signal);
   };
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AppContext>({

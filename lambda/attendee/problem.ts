@@ -18,6 +18,11 @@ export const PROBLEMS = Object.freeze({
     title: 'Not Found',
     detail: 'The meeting has ended or the attendee does not exist.',
   },
+  too_many_requests: {
+    status: 429,
+    title: 'Too Many Requests',
+    detail: 'Too many requests for attendees this caller may not see; retry after Retry-After.',
+  },
   upstream_rejected: {
     status: 502,
     title: 'Bad Gateway',

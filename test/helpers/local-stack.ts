@@ -1,5 +1,6 @@
 import { createContainer } from '../../lambda/attendee/container';
 import { type DevStack, type DevStackOptions, startDevStack } from '../../local/dev-stack';
+import { NO_CACHE_ENV } from './test-api';
 
 /**
  * The `npm start` stack on free ports, in process. The handler is built by the same
@@ -14,6 +15,7 @@ export function startLocalStack(
     // Functional tests call faster than Chime's rates allow; rate behaviour has its own tests.
     chimeRates: false,
     ...options,
+    env: { ...NO_CACHE_ENV, ...options.env },
     loadHandler: async (env) => {
       const container = createContainer(env);
       await container.warmUp();

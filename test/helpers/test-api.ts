@@ -11,6 +11,13 @@ import { attendeeEvent, type EventOptions, lambdaContext } from './events';
 /** An origin a browser app might send; the function itself answers no CORS (API Gateway does). */
 export const ALLOWED_ORIGIN = 'https://app.example.com';
 
+/** Caches off and an unreachable caller budget: every request asks Chime, as before caching. */
+export const NO_CACHE_ENV = Object.freeze({
+  CACHE_ATTENDEE_TTL_MS: '0',
+  CACHE_MEETING_TTL_MS: '0',
+  CALLER_BUDGET_PER_MINUTE: '10000',
+});
+
 /** The environment of a Lambda wired to `idp`, with overrides. */
 export function testEnv(
   idp: IdentityProvider,
@@ -22,6 +29,9 @@ export function testEnv(
     JWT_AUDIENCE: idp.audience,
     JWT_ALLOW_HTTP_JWKS: 'true',
     LOG_LEVEL: 'INFO',
+    // Each test sets up its own Chime answers: nothing is remembered between requests unless a
+    // test turns the caches on (the cache tests do), and no caller runs out of budget.
+    ...NO_CACHE_ENV,
     ...overrides,
   };
 }

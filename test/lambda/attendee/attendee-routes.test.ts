@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { mockClient } from 'aws-sdk-client-mock';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../../../lambda/attendee/api-routes';
-import { ROUTE_HANDLERS, ROUTES } from '../../../lambda/attendee/attendee-routes';
+import { ROUTE_HANDLERS } from '../../../lambda/attendee/attendee-routes';
 import { assertAudience } from '../../../lambda/attendee/token-verifier';
 import { attendeeEvent, lambdaContext } from '../../helpers/events';
 import { registerSecret } from '../../helpers/log-capture';
@@ -54,11 +54,8 @@ beforeEach(() => {
 const call = (token: string) => api.call({ meetingId: MEETING, attendeeId: ATTENDEE, token });
 
 describe('the route table', () => {
-  it('has a handler for every route of API_ROUTES, and the route-key view derives from it', () => {
+  it('has a handler for every route of API_ROUTES', () => {
     expect(Object.keys(ROUTE_HANDLERS).sort()).toEqual(Object.keys(API_ROUTES).sort());
-    for (const id of Object.keys(API_ROUTES) as RouteId[]) {
-      expect(ROUTES[routeKeyOf(id)]).toBe(ROUTE_HANDLERS[id]);
-    }
   });
 
   it.each(['constructor', 'toString', '__proto__', 'attendee', 'GET /meetings/{meetingId}'])(
