@@ -25,7 +25,7 @@ import {
 import { invalidTokens } from '../../helpers/tokens';
 
 /** Every API jest's fake timers replace except `Date`. */
-const REAL_TIMER_APIS: NonNullable<Parameters<typeof jest.useFakeTimers>[0]>['doNotFake'] = [
+const REAL_TIMER_APIS: NonNullable<jest.FakeTimersConfig['doNotFake']> = [
   'hrtime',
   'nextTick',
   'performance',
