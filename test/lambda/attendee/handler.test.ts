@@ -24,23 +24,29 @@ import {
 } from '../../helpers/test-api';
 import { invalidTokens } from '../../helpers/tokens';
 
-/** Every API jest's fake timers replace except `Date`. */
-const REAL_TIMER_APIS: NonNullable<jest.FakeTimersConfig['doNotFake']> = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'requestAnimationFrame',
-  'cancelAnimationFrame',
-  'requestIdleCallback',
-  'cancelIdleCallback',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-];
+/** Fakes only `Date` (timers and I/O stay real); `jest.useRealTimers()` undoes it. */
+function fakeOnlyTheClock(): void {
+  jest.useFakeTimers({
+    now: Date.now(),
+    doNotFake: [
+      'doNotFake',
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'requestAnimationFrame',
+      'cancelAnimationFrame',
+      'requestIdleCallback',
+      'cancelIdleCallback',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+}
 
 const chime = mockClient(ChimeSDKMeetingsClient);
 const MEETING = '2c8f9d5c-3f6e-4b8a-9f2d-1a2b3c4d5e6f';
@@ -245,7 +251,7 @@ describe('authentication', () => {
     expect((await call(shortLived)).statusCode).toBe(200);
     // Only the clock is faked (timers and I/O stay real): both the verified-token cache and
     // aws-jwt-verify read Date.now(), so 2.1 s pass for them without a wait.
-    jest.useFakeTimers({ doNotFake: REAL_TIMER_APIS, now: Date.now() });
+    fakeOnlyTheClock();
     try {
       jest.setSystemTime(Date.now() + 2100);
       expect((await call(shortLived)).statusCode).toBe(401);
