@@ -29,7 +29,6 @@ function fakeOnlyTheClock(): void {
   jest.useFakeTimers({
     now: Date.now(),
     doNotFake: [
-      'doNotFake',
       'hrtime',
       'nextTick',
       'performance',
