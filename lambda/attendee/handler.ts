@@ -8,6 +8,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { routeIdOf } from './api-routes';
 import { ROUTES } from './attendee-routes';
 import type { Config } from './config';
 import type { AppContext } from './context';
@@ -49,7 +50,13 @@ export function createHandler(deps: Dependencies): ApiHandler {
     context: AppContext,
     { signal }: { signal: AbortSignal },
   ): Promise<APIGatewayProxyStructuredResultV2> => {
-    const serve = ROUTES[event.routeKey];
+    // The route key comes from the event: only the route table's own keys count, never an
+    // inherited `Object.prototype` member such as `constructor`.
+    const { routeKey } = event;
+    const serve =
+      routeIdOf(routeKey) !== undefined && Object.hasOwn(ROUTES, routeKey)
+        ? ROUTES[routeKey]
+        : undefined;
     if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
     return serve({ config, chime }, event, context.state, signal);
   };
