@@ -17,5 +17,7 @@ export default {
   moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
   setupFilesAfterEnv: ['<rootDir>/test/jest.setup.ts'],
+  // The default reporter, then the ten slowest files (a single-file run prints no list).
+  reporters: ['default', ['<rootDir>/test/helpers/slow-files-reporter.mjs', { count: 10 }]],
   testTimeout: 30000,
 };

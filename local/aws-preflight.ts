@@ -40,8 +40,10 @@ export async function checkAwsAccess(
   if (region === undefined) {
     problems.push('AWS_REGION (or CHIME_REGION) is not set: the meetings’ control region');
   }
-  for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
-    if (empty(env[name])) problems.push(`${name} is not set: the issuer of your users’ tokens`);
+  if (empty(env.JWT_ISSUER))
+    problems.push('JWT_ISSUER is not set: the issuer of your users’ tokens');
+  if (empty(env.JWT_AUDIENCE)) {
+    problems.push('JWT_AUDIENCE is not set: the audience (or client id) of those tokens');
   }
   try {
     await loadCredentials();

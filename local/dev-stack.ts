@@ -103,7 +103,6 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       JWT_ISSUER: idp.issuer,
       JWT_AUDIENCE: idp.audience,
       JWT_ALLOW_HTTP_JWKS: 'true',
-      CORS_ALLOWED_ORIGINS: allowedOrigins.join(','),
       // The emulator does not check signatures; the SDK still wants credentials.
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',

@@ -27,11 +27,19 @@ export interface CorsSettings {
   readonly maxAgeSeconds: number;
 }
 
+/**
+ * HTTP API's payload quota: "Maximum payload size: 10 MB" (API Gateway quotas, HTTP APIs). Whether
+ * "MB" means 10^6 or 2^20 bytes is not documented; 2^20 is assumed.
+ */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
 export interface HttpApiGatewayOptions {
   readonly routes: readonly Route[];
   readonly cors: CorsSettings;
   /** The function timeout the context reports (`getRemainingTimeInMillis`). */
   readonly timeoutMs?: number;
+  /** Request bodies larger than this are refused with 413 (default {@link MAX_PAYLOAD_BYTES}). */
+  readonly maxPayloadBytes?: number;
   /** One line per request: method, path, status, latency. Never headers or bodies. */
   readonly log?: (line: string) => void;
 }
@@ -41,6 +49,25 @@ interface CompiledRoute {
   readonly segments: readonly string[];
   readonly route: Route;
 }
+
+/** A gateway answer that ends the request before (or instead of) the integration. */
+class GatewayAnswer extends Error {
+  override readonly name = 'GatewayAnswer';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// The gateway's own bodies. API Gateway documents `{"message":"Not Found"}` and
+// `{"message":"Internal Server Error"}` for HTTP APIs; the 400 and 413 bodies are not documented
+// and are assumed to follow the same shape.
+const BAD_REQUEST = new GatewayAnswer(400, 'Bad Request');
+const TOO_LARGE = new GatewayAnswer(413, 'Request Entity Too Large');
+const NOT_FOUND = new GatewayAnswer(404, 'Not Found');
+const INTERNAL = new GatewayAnswer(500, 'Internal Server Error');
 
 function compile(route: Route): CompiledRoute {
   const [method, path] = route.routeKey.split(' ');
@@ -85,22 +112,60 @@ function problemCode(headers: Record<string, string>, payload: string | Buffer):
   }
 }
 
+/**
+ * The request's headers as payload 2.0 has them: lower-case names, "duplicate headers are
+ * combined with commas" (the developer guide's example: `"header2": "value1,value2"`). Node's
+ * `req.headers` keeps only the first of some duplicates (Authorization, Content-Type, ...) and
+ * joins others with ", ", so the distinct values are joined here. Built through a Map, since
+ * the names come from the client (`__proto__` is a valid header name).
+ */
 function headerMap(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name === 'cookie' || value === undefined) continue;
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  const headers = new Map<string, string>();
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (name === 'cookie' || values === undefined) continue;
+    headers.set(name, values.join(','));
   }
-  return headers;
+  return Object.fromEntries(headers);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * Reads the body, refusing more than `limit` bytes as API Gateway does: by Content-Length before
+ * reading anything, and by counting streamed (chunked) bytes, stopping at the first one over.
+ * What API Gateway does with the bytes already sent is not documented; here the connection is
+ * closed after the 413.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(TOO_LARGE);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        req.off('data', onData);
+        req.pause();
+        reject(TOO_LARGE);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * The path and query of the request target. A target the gateway could not parse (`http://[`,
+ * `http://%zz/`) is a 400: its exact answer to such a target is not documented.
+ */
+function parseTarget(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    throw BAD_REQUEST;
+  }
 }
 
 /**
@@ -113,13 +178,19 @@ export function toEvent(
   routeKey: string,
   pathParameters: Record<string, string>,
   requestId: string,
+  url: URL = parseTarget(req.url),
 ): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const headers = headerMap(req);
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams)
-    query[key] = key in query ? `${query[key]},${value}` : value;
-  const cookies = req.headers.cookie?.split(/;\s*/).filter((c) => c !== '');
+  // Keys from the client: a Map, so `__proto__` or `constructor` is an ordinary parameter.
+  const params = new Map<string, string>();
+  for (const [key, value] of url.searchParams) {
+    const previous = params.get(key);
+    params.set(key, previous === undefined ? value : `${previous},${value}`);
+  }
+  const query = Object.fromEntries(params);
+  const cookies = (req.headersDistinct.cookie ?? [])
+    .flatMap((header) => header.split(/;\s*/))
+    .filter((c) => c !== '');
   const now = new Date();
   return {
     version: '2.0',
@@ -128,7 +199,7 @@ export function toEvent(
     rawQueryString: url.search.slice(1),
     ...(cookies && cookies.length > 0 ? { cookies } : {}),
     headers,
-    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(params.size > 0 ? { queryStringParameters: query } : {}),
     ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
@@ -190,12 +261,7 @@ export class HttpApiGateway {
   }
 
   async start(port = 0): Promise<{ url: string; port: number }> {
-    const server = createServer((req, res) => {
-      this.serve(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
-        res.end('{"message":"Internal Server Error"}');
-      });
-    });
+    const server = createServer((req, res) => this.serve(req, res));
     const address = await listenOnLoopback(server, port);
     this.server = server;
     return address;
@@ -220,19 +286,57 @@ export class HttpApiGateway {
     };
   }
 
+  /**
+   * Answers one request and writes its access-log line, whatever the outcome: the gateway's own
+   * answers (400, 404, 413) and a failing integration (500) are logged like any other.
+   */
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const requestId = randomUUID();
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const origin = req.headers.origin;
-    const body = await readBody(req);
+    // Never the raw target in the log: its query may hold a token.
+    let path = '-';
     const send = (status: number, headers: Record<string, string>, payload: string | Buffer) => {
-      res.writeHead(status, { ...headers, 'apigw-requestid': requestId });
-      res.end(payload);
+      if (res.headersSent) {
+        res.destroy();
+      } else {
+        res.writeHead(status, {
+          ...headers,
+          'content-length': String(Buffer.byteLength(payload)),
+          'apigw-requestid': requestId,
+        });
+        res.end(payload);
+      }
       const ms = (performance.now() - started).toFixed(1);
       this.options.log?.(`${method} ${path} ${status}${problemCode(headers, payload)} ${ms}ms`);
     };
+    try {
+      const url = parseTarget(req.url);
+      path = url.pathname;
+      await this.answer(req, res, url, requestId, send);
+    } catch (error) {
+      const answer = error instanceof GatewayAnswer ? error : INTERNAL;
+      // A refused body is not read on: close the connection once the answer is out.
+      if (answer === TOO_LARGE) res.setHeader('connection', 'close');
+      send(
+        answer.status,
+        { 'content-type': 'application/json', ...this.corsHeaders(origin) },
+        JSON.stringify({ message: answer.message }),
+      );
+    }
+  }
+
+  private async answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+    send: (status: number, headers: Record<string, string>, payload: string | Buffer) => void,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    const origin = req.headers.origin;
+    const body = await readBody(req, this.options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES);
 
     if (method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {
       const { cors } = this.options;
@@ -253,15 +357,8 @@ export class HttpApiGateway {
       return;
     }
 
-    const found = match(this.routes, method, path);
-    if (!found) {
-      send(
-        404,
-        { 'content-type': 'application/json', ...this.corsHeaders(origin) },
-        '{"message":"Not Found"}',
-      );
-      return;
-    }
+    const found = match(this.routes, method, url.pathname);
+    if (!found) throw NOT_FOUND;
     let pathParameters: Record<string, string>;
     try {
       pathParameters = Object.fromEntries(
@@ -269,14 +366,9 @@ export class HttpApiGateway {
       );
     } catch {
       // Malformed percent-encoding (%FF, %zz): the gateway refuses it before any integration.
-      send(
-        400,
-        { 'content-type': 'application/json', ...this.corsHeaders(origin) },
-        '{"message":"Bad Request"}',
-      );
-      return;
+      throw BAD_REQUEST;
     }
-    const event = toEvent(req, body, found.route.routeKey, pathParameters, requestId);
+    const event = toEvent(req, body, found.route.routeKey, pathParameters, requestId, url);
     const result = await found.route.handler(
       event,
       lambdaContext(requestId, this.options.timeoutMs ?? 10_000),

@@ -6,6 +6,8 @@
  */
 
 import { writeFileSync } from 'node:fs';
+import { parseConfig } from '../lambda/attendee/config';
+import { checkAwsAccess } from './aws-preflight';
 import {
   DEFAULT_LOCAL_ORIGINS,
   DEFAULT_PORTS,
@@ -15,8 +17,10 @@ import {
   routesFor,
   startDevStack,
 } from './dev-stack';
+import { faultRecipes } from './fault-recipes';
 import type { HttpApiHandler } from './http-api-gateway';
 import { HttpApiGateway } from './http-api-gateway';
+import { removeStackFile, STACK_FILE, writeStackFile } from './stack-file';
 
 const port = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -59,15 +63,9 @@ function onShutdown(stop: () => Promise<void>) {
 }
 
 async function startAgainstAws() {
-  const region = process.env.AWS_REGION;
-  if (!region) throw new Error('--aws needs AWS_REGION (the meetings control region)');
-  for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
-    if (!process.env[name]) throw new Error(`--aws needs ${name}`);
-  }
-  const handler = await loadHandler({
-    CHIME_REGION: process.env.CHIME_REGION ?? region,
-    CORS_ALLOWED_ORIGINS: allowedOrigins.join(','),
-  });
+  // Region, issuer and credentials, every missing one named at once, before anything starts.
+  const { region } = await checkAwsAccess(process.env);
+  const handler = await loadHandler({ CHIME_REGION: region });
   const gateway = new HttpApiGateway({
     routes: routesFor(handler),
     cors: localCors(allowedOrigins),
@@ -92,9 +90,39 @@ async function startLocal() {
       if (verbose || line.startsWith('api ')) log(line);
     },
   });
-  onShutdown(() => stack.stop());
+  onShutdown(async () => {
+    removeStackFile();
+    await stack.stop();
+  });
   const seed = await stack.seedDemo();
   writeFileSync(DEMO_FILE, `${JSON.stringify(seed, null, 2)}\n`);
+  const portOf = (url: string) => Number(new URL(url).port);
+  writeStackFile({
+    apiUrl: stack.apiUrl,
+    emulatorUrl: stack.emulatorUrl,
+    issuer: stack.idp.issuer,
+    jwksUri: stack.idp.jwksUri,
+    audience: stack.idp.audience,
+    ports: {
+      api: portOf(stack.apiUrl),
+      emulator: portOf(stack.emulatorUrl),
+      idp: portOf(stack.idp.issuer),
+    },
+    keyDir: LOCAL_KEY_DIR,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+  });
+  // Any other exit (an uncaught error) also withdraws the file; a SIGKILL leaves it stale,
+  // which readers detect by its pid.
+  process.on('exit', () => removeStackFile());
+  // The function's own settings decide how many Chime calls a faulted request makes.
+  const config = parseConfig(process.env);
+  const recipes = faultRecipes({
+    deadlineMs: config.deadlineMs,
+    requestTimeoutMs: config.chime.requestTimeoutMs,
+    maxAttempts: config.chime.maxAttempts,
+    maxRetryAfterMs: config.chime.maxRetryAfterMs,
+  });
   const ttl = 12 * 3600;
   const tokens = {
     alice: await stack.idp.mint({ sub: 'alice', ttl }),
@@ -118,7 +146,8 @@ Chime attendee API (local)
 Demo meeting ${seed.meetingId}
   alice's attendee  ${seed.attendees.alice}
   bob's attendee    ${seed.attendees.bob}
-  maria is a moderator; mallory is a stranger. More tokens: npm run token -- --sub alice
+  maria is a moderator; mallory is a stranger. More tokens: npm run -s token -- --sub alice
+  (addresses and issuer for other tools: ${STACK_FILE})
 
 # Paste into another shell (tokens valid 12 h):
 export ALICE_TOKEN=${tokens.alice}
@@ -140,11 +169,15 @@ ${curl('STRANGER_TOKEN', alice)}
 ${curl(undefined, alice)}
 # 400: not a GUID
 ${curl('ALICE_TOKEN', url('not-a-guid'))}
-# 503 with Retry-After: the next 3 GetAttendee calls fail upstream (then repeat the first curl)
-curl -X POST ${faults} -H 'content-type: application/json' -d '{"operation":"GetAttendee","count":3,"fault":{"type":"error","name":"ServiceUnavailableException","retryAfterSeconds":5}}'
-# 502 / 504: ForbiddenException, or a hang past the deadline
-curl -X POST ${faults} -H 'content-type: application/json' -d '{"operation":"GetAttendee","fault":{"type":"error","name":"ForbiddenException"}}'
-curl -X POST ${faults} -H 'content-type: application/json' -d '{"operation":"GetAttendee","count":3,"fault":{"type":"hang"}}'
+# 503 / 502 / 504: each queues what exactly one request uses up; then run the first curl
+${recipes
+  .map(
+    (recipe) =>
+      `# ${recipe.description}\ncurl -X POST ${faults} -H 'content-type: application/json' -d '${JSON.stringify(recipe.rule)}'`,
+  )
+  .join('\n')}
+# DELETE clears whatever is still queued
+curl -X DELETE ${faults}
 
 Ctrl-C stops everything.
 `);

@@ -301,7 +301,9 @@ export function createExampleServer(options: ExampleServerOptions): ExampleServe
       return 204;
     }
     const asset = assets.get(url.pathname);
-    const staticFile = STATIC_FILES[url.pathname];
+    const staticFile = Object.hasOwn(STATIC_FILES, url.pathname)
+      ? STATIC_FILES[url.pathname]
+      : undefined;
     if (!asset && !staticFile) return json(404, { message: 'Not found' });
     const type = url.pathname.endsWith('.js')
       ? 'text/javascript; charset=utf-8'

@@ -49,5 +49,13 @@ export const CHIME_ERRORS: Readonly<Record<string, ChimeErrorRule>> = Object.fre
   ServiceFailureException: { code: 'upstream_failure' },
 });
 
+/**
+ * The rule for an error `name`, or `undefined`. The name comes from upstream (any string, such
+ * as `constructor` or `__proto__`), so only the table's own entries count.
+ */
+export function chimeErrorRule(name: string): ChimeErrorRule | undefined {
+  return Object.hasOwn(CHIME_ERRORS, name) ? CHIME_ERRORS[name] : undefined;
+}
+
 /** Modeled or unmodeled service errors not in the table. */
 export const OTHER_SERVICE_ERROR: ChimeErrorRule = Object.freeze({ code: 'upstream_failure' });

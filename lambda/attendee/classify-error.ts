@@ -1,4 +1,4 @@
-import { CHIME_ERRORS, type ChimeErrorRule, OTHER_SERVICE_ERROR } from './chime-errors';
+import { type ChimeErrorRule, chimeErrorRule, OTHER_SERVICE_ERROR } from './chime-errors';
 import { ProblemError, UpstreamResponseError } from './errors';
 import { PROBLEMS, type ProblemCode } from './problem';
 
@@ -72,7 +72,7 @@ function fromRule(
 
 /**
  * Translates anything a request can throw into its outcome. Chime errors go through the one
- * table, {@link CHIME_ERRORS}, matched by `name` (bundling can duplicate classes, so never by
+ * table, `CHIME_ERRORS` (through {@link chimeErrorRule}), matched by `name` (bundling can duplicate classes, so never by
  * `instanceof` alone, and SDK v3 errors have no `.code`).
  */
 export function classifyError(error: unknown, retryAfterSeconds: number): ErrorOutcome {
@@ -90,7 +90,7 @@ export function classifyError(error: unknown, retryAfterSeconds: number): ErrorO
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
   const name = typeof e.name === 'string' ? e.name : 'UnknownError';
-  const rule = Object.hasOwn(CHIME_ERRORS, name) ? CHIME_ERRORS[name] : undefined;
+  const rule = chimeErrorRule(name);
   if (rule && (rule.sdk || isServiceError(e))) return fromRule(rule, e, name, retryAfterSeconds);
   // Before timeouts: the SDK renames a reset socket (ECONNRESET, EPIPE) `TimeoutError`, keeping
   // its code.

@@ -75,8 +75,10 @@ export function createHandler(deps: Dependencies): ApiHandler {
     context: AppContext,
     { signal }: { signal: AbortSignal },
   ): Promise<APIGatewayProxyStructuredResultV2> => {
+    // The route key comes from the event: only the route table's own keys count, never an
+    // inherited `Object.prototype` member such as `constructor` (routeIdOf reads a Map).
     const routeId = routeIdOf(event.routeKey);
-    const serve = routeId && ROUTE_HANDLERS[routeId];
+    const serve = routeId === undefined ? undefined : ROUTE_HANDLERS[routeId];
     if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
     return serve({ config, source, budget }, event, context.state, signal);
   };

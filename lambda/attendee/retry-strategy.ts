@@ -31,6 +31,28 @@ function backoffBound(count: number, errorInfo: RetryErrorInfo, now: number): nu
 }
 
 /**
+ * How many attempts one request makes when every attempt lasts its whole `attemptMs` (Chime
+ * hangs): the strategy's own rule, a retry only if its largest backoff plus one whole attempt
+ * still ends by `deadlineMs`, with timeouts being transient errors. Tells `npm start` how many
+ * hangs a 504 takes, so its recipe leaves none queued.
+ */
+export function attemptsWithinDeadline(
+  maxAttempts: number,
+  attemptMs: number,
+  deadlineMs: number,
+): number {
+  let attempts = 1;
+  let elapsed = attemptMs;
+  while (attempts < maxAttempts) {
+    const wait = backoffBound(attempts - 1, { errorType: 'TRANSIENT' }, 0);
+    if (elapsed + wait + attemptMs > deadlineMs) break;
+    elapsed += wait + attemptMs;
+    attempts += 1;
+  }
+  return attempts;
+}
+
+/**
  * The SDK's standard retries (the given attempts, exponential backoff with jitter, retry quota),
  * with two refusals that hand the last error back to the client instead of a 504:
  * - an upstream `Retry-After` longer than `maxRetryAfterMs` is not waited out inside the Lambda

@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createExampleServer, type ExampleServer } from '../../examples/web/example-server';
 import type { DemoSeed, DevStack } from '../../local/dev-stack';
+import { findChromium, launchChromium } from '../helpers/chromium';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
 
-/** Debian's chromium; CI installs it. Never `npx playwright install`. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(process.cwd(), 'test-results', 'example-web.png');
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\./;
 
@@ -49,12 +48,8 @@ async function injectFault(name: 'busy' | 'failing' | 'hang', requests = 1): Pro
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The example page test needs Chromium at ${CHROMIUM}: apt-get install chromium ` +
-        '(or set CHROMIUM_PATH). It is not skipped: CI installs it.',
-    );
-  }
+  // Found first, so a machine without a browser fails at once with one line (never skipped).
+  const binary = await findChromium();
   // The page's origin must be in the API's CORS allowlist, and the API's URL in the page's
   // config: the example server starts first and reads the stack's values when asked.
   example = createExampleServer({
@@ -80,19 +75,7 @@ beforeAll(async () => {
     );
     joinTokens.push(registerSecret(Attendee?.JoinToken ?? ''));
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium(binary);
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('response', (response) => {

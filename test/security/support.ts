@@ -191,6 +191,3 @@ export function attendeeOutput(
     $metadata: { httpStatusCode: 200, requestId: 'chime-request', attempts: 1 },
   };
 }
-
-/** Milliseconds since `started` (a `performance.now()` value). */
-export const elapsedSince = (started: number) => performance.now() - started;

@@ -7,7 +7,7 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { mockClient } from 'aws-sdk-client-mock';
-import { API_ROUTES, type RouteId, routeKeyOf } from '../../../lambda/attendee/api-routes';
+import { API_ROUTES } from '../../../lambda/attendee/api-routes';
 import { ROUTE_HANDLERS } from '../../../lambda/attendee/attendee-routes';
 import { assertAudience } from '../../../lambda/attendee/token-verifier';
 import { attendeeEvent, lambdaContext } from '../../helpers/events';

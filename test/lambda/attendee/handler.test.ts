@@ -24,6 +24,29 @@ import {
 } from '../../helpers/test-api';
 import { invalidTokens } from '../../helpers/tokens';
 
+/** Fakes only `Date` (timers and I/O stay real); `jest.useRealTimers()` undoes it. */
+function fakeOnlyTheClock(): void {
+  jest.useFakeTimers({
+    now: Date.now(),
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'requestAnimationFrame',
+      'cancelAnimationFrame',
+      'requestIdleCallback',
+      'cancelIdleCallback',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+}
+
 const chime = mockClient(ChimeSDKMeetingsClient);
 const MEETING = '2c8f9d5c-3f6e-4b8a-9f2d-1a2b3c4d5e6f';
 const ATTENDEE = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -225,8 +248,15 @@ describe('authentication', () => {
     const shortLived = await api.idp.mint({ sub: 'alice', ttl: 2 });
     expect((await call(shortLived)).statusCode).toBe(200);
     expect((await call(shortLived)).statusCode).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    expect((await call(shortLived)).statusCode).toBe(401);
+    // Only the clock is faked (timers and I/O stay real): both the verified-token cache and
+    // aws-jwt-verify read Date.now(), so 2.1 s pass for them without a wait.
+    fakeOnlyTheClock();
+    try {
+      jest.setSystemTime(Date.now() + 2100);
+      expect((await call(shortLived)).statusCode).toBe(401);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('ignores a token in the query string', async () => {

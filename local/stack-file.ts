@@ -1,0 +1,86 @@
+/**
+ * `.local/stack.json`: what a running `npm start` serves (addresses, issuer, audience, ports,
+ * pid), so `npm run token` and other tools target that stack instead of assuming default ports.
+ * Written once the stack is up; removed on a clean stop; ignored when its process is gone.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const STACK_FILE = join(process.cwd(), '.local', 'stack.json');
+
+export interface StackInfo {
+  readonly apiUrl: string;
+  readonly emulatorUrl: string;
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly audience: string;
+  readonly ports: { readonly api: number; readonly emulator: number; readonly idp: number };
+  /** The identity provider's key pair folder. */
+  readonly keyDir: string;
+  readonly pid: number;
+  readonly startedAt: string;
+}
+
+/** Writes `info` for the running process (the folder exists: the key pair lives next to it). */
+export function writeStackFile(info: StackInfo, file = STACK_FILE): void {
+  writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Removes the file if it still describes process `pid` (another `npm start` may own it now). */
+export function removeStackFile(pid = process.pid, file = STACK_FILE): void {
+  const found = readStackFile(file);
+  if (found.state !== 'missing' && found.info?.pid === pid) rmSync(file, { force: true });
+}
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const isStackInfo = (value: unknown): value is StackInfo => {
+  const v = value as Partial<StackInfo> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.apiUrl === 'string' &&
+    typeof v.issuer === 'string' &&
+    typeof v.audience === 'string' &&
+    typeof v.keyDir === 'string' &&
+    typeof v.pid === 'number'
+  );
+};
+
+export type StackFileState =
+  | { readonly state: 'running'; readonly info: StackInfo }
+  | { readonly state: 'stale'; readonly info?: StackInfo; readonly reason: string }
+  | { readonly state: 'missing'; readonly info?: undefined };
+
+/** Reads the file: the running stack, a stale or unreadable file (with why), or none. */
+export function readStackFile(file = STACK_FILE): StackFileState {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { state: 'missing' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { state: 'stale', reason: `${file} is not JSON` };
+  }
+  if (!isStackInfo(parsed)) return { state: 'stale', reason: `${file} lacks the stack's fields` };
+  if (!isRunning(parsed.pid)) {
+    return {
+      state: 'stale',
+      info: parsed,
+      reason: `the npm start of ${file} (pid ${parsed.pid}) is gone`,
+    };
+  }
+  return { state: 'running', info: parsed };
+}
