@@ -5,10 +5,15 @@ import {
   CreateMeetingCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../lambda/attendee/api-routes';
+import { createDynamoDbClient, createSharedCache } from '../lambda/attendee/cache/shared-cache';
+import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
+import { createInvalidationHandler } from '../lambda/invalidation/handler';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
 import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
+import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from './dynamodb';
 import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
 import { IdentityProvider } from './identity-provider';
+import type { ProfileName } from './idp-profiles';
 
 /** The gateway routes of the deployed function, all served by the one handler. */
 export const routesFor = (handler: HttpApiHandler) =>
@@ -58,7 +63,20 @@ export interface DevStackOptions {
    * it; the functional tests turn them off, the rate tests and the storm keep them.
    */
   readonly chimeRates?: ChimeEmulatorOptions['rates'];
+  /** Which identity provider the dev issuer imitates (`local/idp-profiles.ts`; default `dev`). */
+  readonly idpProfile?: ProfileName;
+  /**
+   * The shared cache tier, as deployed: a DynamoDB table on a local dynalite (or on
+   * `dynamodbEndpoint`), kept current by the emulator's meeting events through the deployed
+   * invalidation handler. On unless `false`.
+   */
+  readonly sharedCache?: boolean;
+  /** A DynamoDB-compatible endpoint to use instead of starting dynalite (DYNAMODB_ENDPOINT). */
+  readonly dynamodbEndpoint?: string;
 }
+
+/** The table `npm start` creates on its local DynamoDB. */
+export const LOCAL_CACHE_TABLE = 'chime-attendee-cache-local';
 
 export interface DemoSeed {
   readonly meetingId: string;
@@ -70,6 +88,8 @@ export interface DevStack {
   readonly emulatorUrl: string;
   readonly idp: IdentityProvider;
   readonly emulator: ChimeEmulator;
+  /** The DynamoDB endpoint of the shared cache, if it is on. */
+  readonly dynamodbEndpoint: string | undefined;
   /** A client of the emulator, as a meeting-creating backend would hold. */
   readonly chime: ChimeSDKMeetingsClient;
   /** The environment the Lambda runs with. */
@@ -85,24 +105,35 @@ export interface DevStack {
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const log = options.log;
-  const emulator = createChimeEmulator({
-    ...(log ? { logger: (line: string) => log(`chime ${line}`) } : {}),
-    ...(options.chimeRates !== undefined ? { rates: options.chimeRates } : {}),
-  });
-  const idp = new IdentityProvider(options.keyDir ? { keyDir: options.keyDir } : {});
   const started: { stop(): Promise<void> }[] = [];
   try {
+    const cache = options.sharedCache === false ? undefined : await startSharedCache(options);
+    if (cache) started.push(cache);
+    const emulator = createChimeEmulator({
+      ...(log ? { logger: (line: string) => log(`chime ${line}`) } : {}),
+      ...(options.chimeRates !== undefined ? { rates: options.chimeRates } : {}),
+      // As EventBridge delivers Chime's meeting events to the deployed invalidation function.
+      ...(cache ? { onEvent: cache.invalidate } : {}),
+    });
+    const idp = new IdentityProvider({
+      ...(options.keyDir ? { keyDir: options.keyDir } : {}),
+      ...(options.idpProfile ? { profile: options.idpProfile } : {}),
+    });
     const { url: emulatorUrl } = await emulator.start(ports.emulator);
     started.push(emulator);
     await idp.start(ports.idp);
     started.push(idp);
     const allowedOrigins = options.allowedOrigins ?? DEFAULT_LOCAL_ORIGINS;
+    const S = FUNCTION_SETTINGS;
     const env: Record<string, string> = {
-      CHIME_REGION: 'us-east-1',
-      CHIME_ENDPOINT: emulatorUrl,
-      JWT_ISSUER: idp.issuer,
-      JWT_AUDIENCE: idp.audience,
-      JWT_ALLOW_HTTP_JWKS: 'true',
+      [S.chimeRegion.env]: 'us-east-1',
+      [S.chimeEndpoint.env]: emulatorUrl,
+      // The issuer, audience and claim settings of the imitated provider.
+      ...idp.lambdaSettings(),
+      [S.allowHttpJwks.env]: 'true',
+      ...(cache
+        ? { [S.cacheTableName.env]: LOCAL_CACHE_TABLE, [S.dynamodbEndpoint.env]: cache.endpoint }
+        : {}),
       // The emulator does not check signatures; the SDK still wants credentials.
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
@@ -123,6 +154,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       emulatorUrl,
       idp,
       emulator,
+      dynamodbEndpoint: cache?.endpoint,
       chime,
       env,
       seedDemo: () => seedDemo(chime),
@@ -135,6 +167,45 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     for (const part of started.reverse()) await part.stop();
     throw error;
   }
+}
+
+/**
+ * The shared cache's table on a DynamoDB-compatible server (dynalite started here unless an
+ * endpoint is given), and the deployed invalidation handler, fed by the emulator's events.
+ */
+async function startSharedCache(options: DevStackOptions) {
+  const local = options.dynamodbEndpoint ? undefined : createLocalDynamoDb();
+  const endpoint =
+    options.dynamodbEndpoint ?? (await (local as NonNullable<typeof local>).start()).endpoint;
+  const client = createDynamoDbClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    requestTimeoutMs: 2000,
+  });
+  try {
+    await createCacheTable(client, LOCAL_CACHE_TABLE);
+  } catch (error) {
+    client.destroy();
+    await local?.stop();
+    throw error;
+  }
+  const handle = createInvalidationHandler({
+    shared: createSharedCache({ client, tableName: LOCAL_CACHE_TABLE, ttlMs: 0 }),
+    log: options.log
+      ? (fields) => options.log?.(`invalidation ${JSON.stringify(fields)}`)
+      : () => undefined,
+  });
+  return {
+    endpoint,
+    invalidate: async (event: Parameters<typeof handle>[0]) => {
+      await handle(event);
+    },
+    stop: async () => {
+      client.destroy();
+      await local?.stop();
+    },
+  };
 }
 
 /** One meeting with attendees for `alice` and `bob`, created through the real SDK. */

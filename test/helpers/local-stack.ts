@@ -14,6 +14,7 @@ export function startLocalStack(
     ports: { api: 0, emulator: 0, idp: 0 },
     // Functional tests call faster than Chime's rates allow; rate behaviour has its own tests.
     chimeRates: false,
+    sharedCache: false,
     ...options,
     env: { ...NO_CACHE_ENV, ...options.env },
     loadHandler: async (env) => {
