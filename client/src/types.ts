@@ -90,6 +90,7 @@ export const PROBLEM_CODES = [
   'invalid_id',
   'unauthorized',
   'not_found',
+  'too_many_requests',
   'upstream_rejected',
   'upstream_credentials',
   'upstream_failure',

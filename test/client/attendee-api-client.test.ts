@@ -17,6 +17,7 @@ const STATUS_OF: Record<ProblemCode, number> = {
   invalid_id: 400,
   unauthorized: 401,
   not_found: 404,
+  too_many_requests: 429,
   upstream_rejected: 502,
   upstream_credentials: 502,
   upstream_failure: 502,
@@ -151,7 +152,9 @@ describe('errors', () => {
   it.each(PROBLEM_CODES.map((code) => [code, STATUS_OF[code]] as const))(
     'turns the %s problem (%i) into an ApiError with its code, status, detail and requestId',
     async (code, status) => {
-      const { fetch } = fakeFetch(problem(code, status === 503 ? { 'retry-after': '7' } : {}));
+      // 429 (this caller's budget) is busy like 503: Retry-After, retryable.
+      const busy = status === 503 || status === 429;
+      const { fetch } = fakeFetch(problem(code, busy ? { 'retry-after': '7' } : {}));
       const error = await apiError(client(fetch).getAttendee(IDS));
       expect(error).toBeInstanceOf(Error);
       expect(error).toMatchObject({
@@ -160,11 +163,11 @@ describe('errors', () => {
         code,
         message: `Detail of ${code}.`,
         requestId: 'problem-id',
-        retryAfter: status === 503 ? 7 : undefined,
+        retryAfter: busy ? 7 : undefined,
         problem: expect.objectContaining({ code, status }),
         needsSignIn: status === 401,
         notFound: code === 'not_found',
-        isRetryable: status === 503 || status === 504,
+        isRetryable: busy || status === 504,
       });
     },
   );

@@ -391,6 +391,45 @@ describe('under JOIN_TOKEN_POLICY=never', () => {
 });
 
 // Runs last and relies on the tests above having run: under a `-t` filter, filter it out too.
+describe.each(ROUTES)('%s, for a caller over its budget', (route) => {
+  let budgeted: DevStack;
+
+  beforeAll(async () => {
+    budgeted = await startLocalStack({ env: { CALLER_BUDGET_PER_MINUTE: '1' } });
+  });
+  afterAll(() => budgeted.stop());
+
+  it('answers 429 too_many_requests with Retry-After once a stranger spent its Chime calls', async () => {
+    const demo = await budgeted.seedDemo();
+    const mallory = await budgeted.idp.mint({ sub: 'mallory' });
+    const ask = async () => {
+      const response = await fetch(
+        `${budgeted.apiUrl}${pathOf(route, demo.meetingId, demo.attendees.alice)}`,
+        { headers: { authorization: `Bearer ${mallory}` } },
+      );
+      const answer = {
+        status: response.status,
+        headers: response.headers,
+        body: await response.text(),
+      };
+      contract.assertConforms('GET', route, answer);
+      return answer;
+    };
+    expect((await ask()).status).toBe(404);
+    const refused = await ask();
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 'too_many_requests', status: 429 });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // The owner is a different caller, with a budget of its own.
+    const alice = await budgeted.idp.mint({ sub: 'alice' });
+    const own = await fetch(
+      `${budgeted.apiUrl}${pathOf(route, demo.meetingId, demo.attendees.alice)}`,
+      { headers: { authorization: `Bearer ${alice}` } },
+    );
+    expect(own.status).toBe(200);
+  });
+});
+
 describe('coverage of the document', () => {
   /**
    * Not provoked here: the gateway's own `{"message"}` answers of the operations (only a

@@ -162,8 +162,9 @@ describe('the synthesized artifact, invoked as sam local would', () => {
     });
   });
 
-  it('never called Chime for the malformed id or the missing token', () => {
+  it('called Chime once for the three events of one attendee (the container cache serves the rest), never for the malformed id or the missing token', () => {
     const getAttendee = emulator.calls().filter((c) => c.operation === 'GetAttendee');
-    expect(getAttendee).toHaveLength(3);
+    expect(getAttendee).toHaveLength(1);
+    expect(emulator.calls().map((c) => c.operation)).not.toContain('ListAttendees');
   });
 });
