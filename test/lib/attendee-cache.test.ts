@@ -44,7 +44,8 @@ function roleStatements(template: Template, role: string): Json[] {
     .map(([, resource]) => resource.Properties as Json)
     .filter((props) => JSON.stringify(props.Roles) === JSON.stringify([{ Ref: role }]));
   expect(policies).toHaveLength(1);
-  return (policies[0]?.PolicyDocument as { Statement: Json[] }).Statement;
+  const [policy] = policies as [Json];
+  return (policy.PolicyDocument as { Statement: Json[] }).Statement;
 }
 
 function invalidationFunctionId(template: Template): string {
