@@ -19,6 +19,7 @@ import type { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/attendee/api-routes';
 import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
 import { Alarms } from './alarms';
+import { AttendeeCache } from './attendee-cache';
 import {
   ATTENDEE_BUNDLING,
   ATTENDEE_ENTRY,
@@ -46,8 +47,12 @@ const ENV = Object.freeze(
 export const NO_CORS_WARNING =
   'allowedOrigins is not set: the HTTP API has no CORS configuration, so browser apps on other origins cannot call it. Set -c allowedOrigins=https://app.example.com';
 
-/** What the function may call: the two reads its routes need, nothing else. */
+/**
+ * What the function may call on Chime: the two reads its routes need and, with the shared cache,
+ * the ListAttendees pages of a hot meeting's snapshot (it is taken only to fill the table).
+ */
 export const CHIME_ACTIONS = Object.freeze(['chime:GetAttendee', 'chime:GetMeeting']);
+export const CHIME_SNAPSHOT_ACTIONS = Object.freeze(['chime:ListAttendees']);
 
 /**
  * One JSON object per request. Who called and how it went, never a header, token or claim; no
@@ -84,7 +89,8 @@ export interface AttendeeApiStackProps extends StackProps {
 /**
  * `GET /meetings/{meetingId}/attendees/{attendeeId}` and its `/join-info` on an HTTP API: a JWT
  * authorizer turns unauthenticated calls away before they cost an invocation, and a Lambda
- * allowed nothing but `chime:GetAttendee` and `chime:GetMeeting` answers the rest.
+ * allowed nothing but the Chime reads it makes answers the rest, from a container cache and a
+ * shared DynamoDB table when it can (lib/attendee-cache.ts).
  */
 export class AttendeeApiStack extends Stack {
   readonly settings: AttendeeApiSettings;
@@ -93,6 +99,8 @@ export class AttendeeApiStack extends Stack {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly alarms: Alarms;
+  /** The shared cache tier; none with `-c sharedCache=false`. */
+  readonly cache: AttendeeCache | undefined;
 
   constructor(scope: Construct, id: string, props: AttendeeApiStackProps = {}) {
     super(scope, id, props);
@@ -116,9 +124,11 @@ export class AttendeeApiStack extends Stack {
     const functionLogs = new LogGroup(this, 'FunctionLogs', { retention });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention });
 
-    // GetAttendee and GetMeeting support resource-level permissions on the `meeting` resource type
-    // (arn:${Partition}:chime:${Region}:${Account}:meeting/${MeetingId}), per the Service
-    // Authorization Reference for Amazon Chime. Meetings are created at run time, so their IDs
+    // GetAttendee, GetMeeting and ListAttendees support resource-level permissions on the
+    // `meeting` resource type (arn:${Partition}:chime:${Region}:${Account}:meeting/${MeetingId}),
+    // per the Service Authorization Reference, "Actions, resources, and condition keys for Amazon
+    // Chime" (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonchime.html).
+    // Meetings are created at run time, so their IDs
     // are a wildcard. So is the region: whether a meeting's ARN names its control region or its
     // media region is not documented, and the wrong guess denies every meeting hosted elsewhere
     // (a 502 that pages the credentials alarm). The account stays fixed, and the calls still go
@@ -135,13 +145,13 @@ export class AttendeeApiStack extends Stack {
     const role = new Role(this, 'FunctionRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description:
-        'Writes its own log group and reads Chime SDK attendees and meetings, nothing else.',
+        'Writes its own log group, reads Chime SDK attendees and meetings and the attendee cache table, nothing else.',
       inlinePolicies: {
         ChimeRead: new PolicyDocument({
           statements: [
             new PolicyStatement({
-              sid: 'GetAttendeeAndMeetingOnly',
-              actions: [...CHIME_ACTIONS],
+              sid: 'ChimeMeetingReadsOnly',
+              actions: [...CHIME_ACTIONS, ...(settings.sharedCache ? CHIME_SNAPSHOT_ACTIONS : [])],
               resources: [meetings],
             }),
           ],
@@ -161,6 +171,7 @@ export class AttendeeApiStack extends Stack {
       [ENV.identityIssuer]: identity.issuer,
       [ENV.identityAudience]: identity.audience.join(','),
       [ENV.deadlineMs]: String(deadlineMs(settings)),
+      [ENV.metricsNamespace]: this.stackName,
       NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
     };
     if (settings.samLocal) {
@@ -200,6 +211,16 @@ export class AttendeeApiStack extends Stack {
         'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests ' +
         'the code; runtime, target and toolchain move to Node 24 together.',
     });
+
+    this.cache = settings.sharedCache
+      ? new AttendeeCache(this, 'Cache', {
+          attendeeRole: role,
+          chimeRegion: settings.chimeRegion,
+          logRetention: retention,
+          projectRoot,
+        })
+      : undefined;
+    if (this.cache) this.fn.addEnvironment(ENV.cacheTableName, this.cache.table.tableName);
 
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: this.stackName,
@@ -267,7 +288,17 @@ export class AttendeeApiStack extends Stack {
       serverErrorRatePercent: settings.alarm5xxRatePercent,
       throttleCount: settings.alarmThrottleCount,
       tooManyRequestsCount: settings.alarm429Count,
+      chimeThrottleCount: settings.alarmChimeThrottleCount,
       topicArn: settings.alarmTopicArn,
+      ...(this.cache
+        ? {
+            cache: {
+              invalidationFunction: this.cache.invalidationFunction,
+              deadLetterQueue: this.cache.deadLetterQueue,
+              cacheErrorCount: settings.alarmCacheErrorCount,
+            },
+          }
+        : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', {
@@ -282,6 +313,13 @@ export class AttendeeApiStack extends Stack {
       description: 'Audience (aud, or Cognito client_id) of the tokens the API accepts',
       value: identity.audience.join(','),
     });
+    if (this.cache) {
+      new CfnOutput(this, 'CacheTableName', {
+        description:
+          'The shared cache table (attendee and meeting records, encrypted with its own KMS key)',
+        value: this.cache.table.tableName,
+      });
+    }
     if (identity.userPool) {
       new CfnOutput(this, 'UserPoolId', {
         description: 'Cognito user pool the SPA signs in to (with the Audience as client id)',

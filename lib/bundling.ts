@@ -55,6 +55,15 @@ export const ATTENDEE_BUNDLING = Object.freeze({
 } satisfies BundlingOptions);
 
 /**
+ * The invalidation function (the `aws.chime` meeting-event rule's target) is built the same way:
+ * ESM, node22, the SDK bundled, credentials from the environment only. It needs no
+ * `NODE_OPTIONS`: it handles one event per invocation and reads no request deadline.
+ */
+export const INVALIDATION_ENTRY = path.join('lambda', 'invalidation', 'index.ts');
+export const INVALIDATION_HANDLER = 'handler';
+export const INVALIDATION_BUNDLING = ATTENDEE_BUNDLING;
+
+/**
  * The esbuild options `NodejsFunction` uses for {@link ATTENDEE_BUNDLING}.
  *
  * @example

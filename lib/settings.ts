@@ -119,6 +119,24 @@ export const STACK_SETTINGS = Object.freeze({
     default: 10,
     description: 'Alarm when this many 429 responses are logged in 5 minutes.',
   }),
+  alarmChimeThrottleCount: stackSetting({
+    validator: integer(1, 100000),
+    default: 20,
+    description:
+      'Alarm when Chime throttles the function at least this many times in 5 minutes, in 3 of 5 periods (`ChimeThrottles`).',
+  }),
+  alarmCacheErrorCount: stackSetting({
+    validator: integer(1, 100000),
+    default: 5,
+    description:
+      'Alarm when the shared cache fails at least this many times in 5 minutes (`CacheErrors`; requests fell back to Chime).',
+  }),
+  sharedCache: stackSetting({
+    validator: boolean,
+    default: true,
+    description:
+      'The shared cache: a DynamoDB table (customer-managed KMS key), the `aws.chime` invalidation rule and function, and its alarms. `false`: the container cache only.',
+  }),
   samLocal: stackSetting({
     validator: boolean,
     default: false,

@@ -1,17 +1,21 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { API_ROUTES, routeKeyOf } from '../../lambda/attendee/api-routes';
 import { ACCESS_LOG_FIELDS, NO_CORS_WARNING } from '../../lib/attendee-api-stack';
-import { iamActions, logicalId, type Synthesized, synth } from './support';
+import { CHIME_MEETING_EVENTS } from '../../lib/attendee-cache';
+import {
+  attendeeFunctionId,
+  attendeeFunctionProps,
+  iamActions,
+  logicalId,
+  type Synthesized,
+  synth,
+} from './support';
 
 const ROUTE_KEY = routeKeyOf('attendee');
 const JOIN_INFO_KEY = routeKeyOf('joinInfo');
 const TOPIC_ARN = 'arn:aws:sns:eu-central-1:123456789012:oncall';
 
-function functionProps(template: Template): Record<string, unknown> {
-  const fns = Object.values(template.findResources('AWS::Lambda::Function'));
-  expect(fns).toHaveLength(1);
-  return (fns[0] as { Properties: Record<string, unknown> }).Properties;
-}
+const functionProps = attendeeFunctionProps;
 
 function environment(template: Template): Record<string, unknown> {
   return (functionProps(template).Environment as { Variables: Record<string, unknown> }).Variables;
@@ -28,7 +32,7 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     ids = {
       pool: logicalId(template, 'AWS::Cognito::UserPool'),
       client: logicalId(template, 'AWS::Cognito::UserPoolClient'),
-      fn: logicalId(template, 'AWS::Lambda::Function'),
+      fn: attendeeFunctionId(template),
       authorizer: logicalId(template, 'AWS::ApiGatewayV2::Authorizer'),
     };
   });
@@ -69,7 +73,18 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
   });
 
   it('lets API Gateway invoke the function from those routes only', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    const principals = Object.values(template.findResources('AWS::Lambda::Permission')).map(
+      (permission) =>
+        (permission as { Properties: { FunctionName: unknown; Principal: string } }).Properties,
+    );
+    expect(
+      principals.filter(
+        (p) => JSON.stringify(p.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [ids.fn, 'Arn'] }),
+      ),
+    ).toEqual([
+      expect.objectContaining({ Principal: 'apigateway.amazonaws.com' }),
+      expect.objectContaining({ Principal: 'apigateway.amazonaws.com' }),
+    ]);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'apigateway.amazonaws.com',
@@ -173,8 +188,23 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
       MODERATOR_SCOPE: 'global',
       RETRY_AFTER_SECONDS: '1',
       LOG_LEVEL: 'INFO',
+      CACHE_ATTENDEE_TTL_MS: '60000',
+      CACHE_MEETING_TTL_MS: '300000',
+      CACHE_MAX_ENTRIES: '10000',
+      CACHE_TABLE_NAME: { Ref: logicalId(template, 'AWS::DynamoDB::Table') },
+      DYNAMODB_REQUEST_TIMEOUT_MS: '500',
+      CACHE_SHARED_TTL_MS: '600000',
+      CACHE_HOT_THRESHOLD: '1',
+      CACHE_HOT_WINDOW_MS: '10000',
+      CACHE_LEASE_MS: '5000',
+      CACHE_LEASE_WAIT_MS: '2000',
+      CACHE_LEASE_POLL_MS: '50',
+      CACHE_SNAPSHOT_FRESHNESS_MS: '60000',
+      CALLER_BUDGET_PER_MINUTE: '30',
+      METRICS_NAMESPACE: 'ChimeAttendeeApi',
       NODE_OPTIONS: '--experimental-async-context-frame',
     });
+    expect(env).not.toHaveProperty('DYNAMODB_ENDPOINT');
     expect(env).not.toHaveProperty('CORS_ALLOWED_ORIGINS');
     expect(Number(env.DEADLINE_MS)).toBeLessThan(
       (functionProps(template).Timeout as number) * 1000,
@@ -183,8 +213,10 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     expect(env).not.toHaveProperty('JWT_ALLOW_HTTP_JWKS');
   });
 
-  it('grants chime:GetAttendee and chime:GetMeeting on the account’s meetings in any region, and no other Chime action', () => {
-    const role = logicalId(template, 'AWS::IAM::Role');
+  it('grants chime:GetAttendee, chime:GetMeeting and chime:ListAttendees on the account’s meetings in any region, and no other Chime action', () => {
+    const role = (functionProps(template).Role as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ][0];
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -203,9 +235,9 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
             Version: '2012-10-17',
             Statement: [
               {
-                Sid: 'GetAttendeeAndMeetingOnly',
+                Sid: 'ChimeMeetingReadsOnly',
                 Effect: 'Allow',
-                Action: ['chime:GetAttendee', 'chime:GetMeeting'],
+                Action: ['chime:GetAttendee', 'chime:GetMeeting', 'chime:ListAttendees'],
                 Resource: {
                   'Fn::Join': [
                     '',
@@ -224,24 +256,38 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
         },
       ],
     });
-    expect(functionProps(template).Role).toEqual({ 'Fn::GetAtt': [role, 'Arn'] });
+    expect(template.toJSON().Resources[role].Type).toBe('AWS::IAM::Role');
 
     const actions = iamActions(template);
     expect(actions.filter((action) => action.toLowerCase().startsWith('chime:'))).toEqual([
       'chime:GetAttendee',
       'chime:GetMeeting',
+      'chime:ListAttendees',
     ]);
     expect(actions.some((action) => action.includes('*'))).toBe(false);
-    expect(JSON.stringify(template.toJSON()).match(/"chime:[A-Za-z*]+"/g)).toEqual([
-      '"chime:GetAttendee"',
-      '"chime:GetMeeting"',
-    ]);
+    // Elsewhere `chime:` only names the meeting events the invalidation rule matches.
+    expect(
+      JSON.stringify(template.toJSON())
+        .match(/"chime:[A-Za-z*]+"/g)
+        ?.sort(),
+    ).toEqual(
+      [
+        '"chime:GetAttendee"',
+        '"chime:GetMeeting"',
+        '"chime:ListAttendees"',
+        ...CHIME_MEETING_EVENTS.eventTypes.map((type) => `"${type}"`),
+      ].sort(),
+    );
   });
 
-  it('lets the function write its own log group and nothing else, without AWSLambdaBasicExecutionRole', () => {
+  it('lets the function write its own log group and use the cache table, nothing else, without AWSLambdaBasicExecutionRole', () => {
     const logs = functionLogGroup(template);
-    template.resourceCountIs('AWS::IAM::Policy', 1);
+    const role = (functionProps(template).Role as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ][0];
+    template.resourceCountIs('AWS::IAM::Policy', 2);
     template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
       PolicyDocument: {
         Statement: [
           {
@@ -249,14 +295,22 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
             Resource: { 'Fn::GetAtt': [logs, 'Arn'] },
           },
+          Match.objectLike({
+            Sid: 'AttendeeTable',
+            Resource: { 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table'), 'Arn'] },
+          }),
+          Match.objectLike({
+            Sid: 'AttendeeTableKey',
+            Resource: { 'Fn::GetAtt': [logicalId(template, 'AWS::KMS::Key'), 'Arn'] },
+          }),
         ],
       },
     });
     expect(JSON.stringify(template.toJSON())).not.toContain('AWSLambdaBasicExecutionRole');
   });
 
-  it('keeps both log groups (function and access) for 30 days', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+  it('keeps every log group (function, access, invalidation) for 30 days', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -380,7 +434,7 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
       Threshold: 10,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
   });
 
   it('notifies nobody unless an alarm topic is configured', () => {
@@ -479,6 +533,8 @@ describe('the stack configured through context', () => {
         alarm5xxRatePercent: '2',
         alarmThrottleCount: '3',
         alarm429Count: '50',
+        alarmChimeThrottleCount: '40',
+        alarmCacheErrorCount: '7',
       },
     }).template;
   });
@@ -527,7 +583,10 @@ describe('the stack configured through context', () => {
         MaxAge: 600,
       },
     });
-    expect(JSON.stringify(template.toJSON())).not.toContain('"*"');
+    const api = Object.values(template.findResources('AWS::ApiGatewayV2::Api'))[0] as {
+      Properties: { CorsConfiguration: unknown };
+    };
+    expect(JSON.stringify(api.Properties.CorsConfiguration)).not.toContain('*');
   });
 
   it('applies the origins, retention and throttling from context', () => {
@@ -559,6 +618,14 @@ describe('the stack configured through context', () => {
       MetricName: 'TooManyRequests',
       Threshold: 50,
     });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ChimeThrottles',
+      Threshold: 40,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'CacheErrors',
+      Threshold: 7,
+    });
   });
 });
 
@@ -587,7 +654,10 @@ function functionLogGroup(template: Template): string {
 }
 
 function accessLogGroup(template: Template): string {
-  const groups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+  const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+    Properties: { AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [string, string] } } };
+  };
+  const groups = [stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0]];
   const other = groups.filter((id) => id !== functionLogGroup(template));
   expect(other).toHaveLength(1);
   return other[0] as string;

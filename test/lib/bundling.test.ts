@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { ATTENDEE_OUTFILE, attendeeEsbuildOptions } from '../../lib/bundling';
-import { PROJECT_ROOT, synth } from './support';
+import { attendeeFunctionProps, PROJECT_ROOT, synth } from './support';
 
 /**
  * The one test that bundles for real, with the local esbuild (no Docker): what `cdk deploy` would
@@ -17,10 +17,11 @@ describe('the attendee function asset', () => {
   let assetDir: string;
   let rebuilt: { code: string; metafile: Metafile };
   let env: Record<string, string>;
+  let invalidationDir: string;
 
   beforeAll(async () => {
     const { app, template } = synth({ bundle: true });
-    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as {
+    const fn = { Properties: attendeeFunctionProps(template) } as unknown as {
       Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } };
     };
     env = Object.fromEntries(
@@ -31,6 +32,13 @@ describe('the attendee function asset', () => {
     const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
     assetDir = path.join(app.outdir, `asset.${hash}`);
     bundle = fs.readFileSync(path.join(assetDir, ATTENDEE_OUTFILE), 'utf8');
+    const [invalidation] = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => id.startsWith('CacheInvalidationFunction'))
+      .map(([, resource]) => resource as { Properties: { Code: { S3Key: string } } });
+    invalidationDir = path.join(
+      app.outdir,
+      `asset.${invalidation?.Properties.Code.S3Key.replace(/\.zip$/, '')}`,
+    );
 
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'attendee-bundle-'));
     try {
@@ -81,6 +89,25 @@ describe('the attendee function asset', () => {
       message: 'jwks hydration failed',
     });
     expect(handlerType).toBe('function');
+  });
+
+  it('bundles the invalidation function the same way: one ES module that starts with its table name', () => {
+    expect(fs.readdirSync(invalidationDir)).toEqual([ATTENDEE_OUTFILE]);
+    const entry = pathToFileURL(path.join(invalidationDir, ATTENDEE_OUTFILE)).href;
+    const output = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(entry)}); process.stdout.write(typeof m.handler);`,
+      ],
+      {
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', CACHE_TABLE_NAME: 'cache-table' },
+        encoding: 'utf8',
+        timeout: 20000,
+      },
+    );
+    expect(output).toBe('function');
   });
 
   it('is byte for byte what attendeeEsbuildOptions builds, so a benchmark measures the deployed code', () => {

@@ -23,25 +23,23 @@ const CONFIGURATIONS: [string, SynthOptions][] = [
       },
     },
   ],
+  ['the stack without the shared cache', { context: { sharedCache: 'false' } }],
 ];
+
+const CHIME_IAM5 =
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]';
+/**
+ * The shared cache's: no point-in-time recovery for a cache (DDB3), the dead-letter queue has
+ * none of its own (SQS3), and the invalidation function's pinned runtime (L1).
+ */
+const CACHE = ['AwsSolutions-DDB3', 'AwsSolutions-SQS3', 'AwsSolutions-L1'];
 
 /** Every acknowledgement, and why: adding one means saying so here too. */
 const EXPECTED_ACKNOWLEDGEMENTS = {
-  cognito: [
-    'AwsSolutions-COG2',
-    'AwsSolutions-COG8',
-    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
-    'AwsSolutions-L1',
-  ],
-  cognitoPlus: [
-    'AwsSolutions-COG2',
-    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
-    'AwsSolutions-L1',
-  ],
-  external: [
-    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
-    'AwsSolutions-L1',
-  ],
+  cognito: ['AwsSolutions-COG2', 'AwsSolutions-COG8', CHIME_IAM5, 'AwsSolutions-L1', ...CACHE],
+  cognitoPlus: ['AwsSolutions-COG2', CHIME_IAM5, 'AwsSolutions-L1', ...CACHE],
+  external: [CHIME_IAM5, 'AwsSolutions-L1', ...CACHE],
+  noSharedCache: ['AwsSolutions-COG2', 'AwsSolutions-COG8', CHIME_IAM5, 'AwsSolutions-L1'],
 };
 
 function findings(scope: IConstruct) {
@@ -102,6 +100,11 @@ describe('acknowledgements', () => {
       'with an external issuer',
       { context: { identityIssuer: 'https://login.example.com', identityAudience: 'spa-client' } },
       EXPECTED_ACKNOWLEDGEMENTS.external,
+    ],
+    [
+      'without the shared cache',
+      { context: { sharedCache: 'false' } },
+      EXPECTED_ACKNOWLEDGEMENTS.noSharedCache,
     ],
   ])(
     'are exactly the reviewed ones, %s, each on one resource',

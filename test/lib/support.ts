@@ -55,6 +55,23 @@ export function logicalId(template: Template, type: string): string {
 
 type Json = Record<string, unknown>;
 
+/** The logical id of the attendee function (the stack also has the invalidation function). */
+export function attendeeFunctionId(template: Template): string {
+  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+    id.startsWith('AttendeeFunction'),
+  );
+  if (ids.length !== 1) throw new Error(`expected one attendee function, found ${ids.length}`);
+  return ids[0] as string;
+}
+
+/** The attendee function's properties. */
+export function attendeeFunctionProps(template: Template): Json {
+  const resource = template.toJSON().Resources[attendeeFunctionId(template)] as {
+    Properties: Json;
+  };
+  return resource.Properties;
+}
+
 /** Every Action of every IAM policy statement in the template (roles' inline ones included). */
 export function iamActions(template: Template): string[] {
   const documents: Json[] = [];

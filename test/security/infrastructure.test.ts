@@ -14,7 +14,14 @@ import {
   RetryBudgetExceededError,
   withDeadline,
 } from '../../lambda/attendee/retry-strategy';
-import { nagSuppressions, type Synthesized, synth } from '../lib/support';
+import { CHIME_MEETING_EVENTS } from '../../lib/attendee-cache';
+import {
+  attendeeFunctionId,
+  attendeeFunctionProps,
+  nagSuppressions,
+  type Synthesized,
+  synth,
+} from '../lib/support';
 
 type Json = Record<string, unknown>;
 
@@ -28,11 +35,8 @@ beforeAll(() => {
 
 const resources = (type: string) => Object.values(template.findResources(type)) as Json[];
 const props = (resource: Json) => resource.Properties as Json;
-const onlyFunction = () => {
-  const functions = resources('AWS::Lambda::Function');
-  expect(functions).toHaveLength(1);
-  return props(functions[0] as Json);
-};
+/** The attendee function (the other one is the cache's invalidation function). */
+const onlyFunction = () => attendeeFunctionProps(template);
 const stageProps = () => {
   const stages = resources('AWS::ApiGatewayV2::Stage');
   expect(stages).toHaveLength(1);
@@ -152,11 +156,16 @@ describe('the function and its role', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('AWSLambdaBasicExecutionRole');
   });
 
-  it('[I6] grants only the Chime reads the routes make, on meeting ARNs of this account (any region), and no wildcard action or resource', () => {
+  it('[I6] grants only the Chime reads the function makes, on meeting ARNs of this account (any region), and no wildcard action or resource', () => {
     const all = statements();
     const chime = all.filter((s) => JSON.stringify(s.Action).includes('chime:'));
     expect(chime).toHaveLength(1);
-    expect([chime[0]?.Action].flat().sort()).toEqual(['chime:GetAttendee', 'chime:GetMeeting']);
+    // GetAttendee and GetMeeting for the routes, ListAttendees for a hot meeting's snapshot.
+    expect([chime[0]?.Action].flat().sort()).toEqual([
+      'chime:GetAttendee',
+      'chime:GetMeeting',
+      'chime:ListAttendees',
+    ]);
     expect(JSON.stringify(chime[0]?.Resource)).toMatch(/:chime:\*:.*AWS::AccountId.*:meeting\/\*/);
     for (const statement of all) {
       expect([statement.Action].flat().some((a) => String(a).includes('*'))).toBe(false);
@@ -188,17 +197,64 @@ describe('the function and its role', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('[I9] is invoked synchronously by API Gateway only: no async invoke, event source or other principal', () => {
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+  it('[I9] is invoked synchronously by API Gateway only; the invalidation function by the aws.chime rule only', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     template.resourceCountIs('AWS::Lambda::Url', 0);
+    const fn = { 'Fn::GetAtt': [attendeeFunctionId(template), 'Arn'] };
     const permissions = resources('AWS::Lambda::Permission').map(props);
-    expect(permissions.length).toBeGreaterThan(0);
-    for (const permission of permissions) {
+    const own = permissions.filter((p) => JSON.stringify(p.FunctionName) === JSON.stringify(fn));
+    expect(own.length).toBeGreaterThan(0);
+    for (const permission of own) {
       expect(permission).toMatchObject({
         Action: 'lambda:InvokeFunction',
         Principal: 'apigateway.amazonaws.com',
         SourceArn: expect.anything(),
+      });
+    }
+    // The one asynchronous invoke configuration is the invalidation function's.
+    const asyncConfigs = resources('AWS::Lambda::EventInvokeConfig').map(props);
+    expect(asyncConfigs.map((c) => c.FunctionName)).toEqual([
+      { Ref: expect.not.stringMatching(/^AttendeeFunction/) },
+    ]);
+    const others = permissions.filter((p) => !own.includes(p));
+    const rules = resources('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    expect(others).toEqual([
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
+      }),
+    ]);
+    expect(props(rules[0] as Json).EventPattern).toEqual({
+      source: [CHIME_MEETING_EVENTS.source],
+      'detail-type': [CHIME_MEETING_EVENTS.detailType],
+      detail: { eventType: [...CHIME_MEETING_EVENTS.eventTypes] },
+    });
+  });
+
+  it('[I6] keeps the cached JoinTokens in a table encrypted with a rotated customer-managed key, read only by the two functions', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const table = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] as string;
+    const onTable = statements().filter((s) => JSON.stringify(s.Resource).includes(table));
+    expect(onTable.map((s) => s.Sid).sort()).toEqual(['AttendeeTable', 'InvalidationTable']);
+    for (const statement of onTable) {
+      expect(statement.Resource).toEqual({ 'Fn::GetAtt': [table, 'Arn'] });
+      for (const action of [statement.Action].flat()) {
+        expect(String(action)).toMatch(
+          /^dynamodb:(BatchGetItem|BatchWriteItem|DeleteItem|PutItem|Query)$/,
+        );
+      }
+    }
+    const kms = statements().filter((s) => JSON.stringify(s.Action).includes('kms:'));
+    expect(kms).toHaveLength(2);
+    for (const statement of kms) {
+      expect(statement.Action).toBe('kms:Decrypt');
+      expect(statement.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': expect.anything() },
       });
     }
   });
