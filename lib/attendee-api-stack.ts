@@ -105,6 +105,9 @@ export class AttendeeApiStack extends Stack {
   constructor(scope: Construct, id: string, props: AttendeeApiStackProps = {}) {
     super(scope, id, props);
     const settings = resolveSettings(props.settings);
+    // sam local has no table to reach: its template keeps the container cache only, and declares
+    // CACHE_TABLE_NAME (inert) so env.json may point it at a local one.
+    const sharedCache = settings.sharedCache && !settings.samLocal;
     const projectRoot = props.projectRoot ?? process.cwd();
     // RetentionDays' values are the days themselves; settings only admits valid ones.
     const retention = settings.logRetentionDays as RetentionDays;
@@ -151,7 +154,7 @@ export class AttendeeApiStack extends Stack {
           statements: [
             new PolicyStatement({
               sid: 'ChimeMeetingReadsOnly',
-              actions: [...CHIME_ACTIONS, ...(settings.sharedCache ? CHIME_SNAPSHOT_ACTIONS : [])],
+              actions: [...CHIME_ACTIONS, ...(sharedCache ? CHIME_SNAPSHOT_ACTIONS : [])],
               resources: [meetings],
             }),
           ],
@@ -179,6 +182,7 @@ export class AttendeeApiStack extends Stack {
       for (const spec of Object.values(FUNCTION_SETTINGS)) {
         if (spec.set.by === 'local') environment[spec.env] = spec.default === false ? 'false' : '';
       }
+      environment[ENV.cacheTableName] = '';
     }
 
     this.fn = new NodejsFunction(this, 'AttendeeFunction', {
@@ -212,7 +216,7 @@ export class AttendeeApiStack extends Stack {
         'the code; runtime, target and toolchain move to Node 24 together.',
     });
 
-    this.cache = settings.sharedCache
+    this.cache = sharedCache
       ? new AttendeeCache(this, 'Cache', {
           attendeeRole: role,
           chimeRegion: settings.chimeRegion,

@@ -94,8 +94,6 @@ export const METRIC_NAMES = {
 export interface EmfOptions {
   /** The CloudWatch namespace, e.g. `ChimeAttendeeApi`. */
   readonly namespace: string;
-  /** The value of the one dimension, `Service`. */
-  readonly service: string;
   /** Epoch milliseconds of the request. */
   readonly timestamp: number;
 }
@@ -109,7 +107,7 @@ export interface EmfOptions {
  * metric and dimension it names as a top-level member (the target members).
  *
  * @example
- * logger.info('request', { ...fields, ...emfFields(metrics, { namespace, service, timestamp }) });
+ * logger.info('request', { ...fields, ...emfFields(metrics, { namespace, timestamp }) });
  */
 export function emfFields(
   metrics: RequestMetrics,
@@ -131,12 +129,13 @@ export function emfFields(
       CloudWatchMetrics: [
         {
           Namespace: options.namespace,
-          Dimensions: [['Service']],
+          // One empty dimension set: the metrics of the namespace (one per stack) itself, which
+          // the stack's alarms watch (lib/alarms.ts).
+          Dimensions: [[]],
           Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })),
         },
       ],
     },
-    Service: options.service,
     ...values,
   };
 }

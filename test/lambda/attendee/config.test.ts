@@ -42,6 +42,23 @@ describe('parseConfig', () => {
         tenantClaim: undefined,
       },
       http: { retryAfterSeconds: 1 },
+      cache: {
+        containerAttendeeTtlMs: 60000,
+        containerMeetingTtlMs: 300000,
+        maxEntries: 10000,
+        tableName: undefined,
+        dynamodbEndpoint: undefined,
+        dynamodbRequestTimeoutMs: 500,
+        sharedTtlMs: 600000,
+        hotThreshold: 1,
+        hotWindowMs: 10000,
+        leaseMs: 5000,
+        leaseWaitMs: 2000,
+        leasePollMs: 50,
+        snapshotFreshnessMs: 60000,
+      },
+      callerBudgetPerMinute: 30,
+      metricsNamespace: 'ChimeAttendeeApi',
       logLevel: 'INFO',
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -90,6 +107,16 @@ describe('parseConfig', () => {
     const config = parseConfig(base);
     expect(config.chime.maxAttempts).toBe(FUNCTION_SETTINGS.chimeMaxAttempts.default);
     expect(config.logLevel).toBe(FUNCTION_SETTINGS.logLevel.default);
+  });
+
+  it('never lets a lease wait leave no time for a Chime attempt within the deadline', () => {
+    const config = parseConfig({
+      ...base,
+      DEADLINE_MS: '2500',
+      CHIME_REQUEST_TIMEOUT_MS: '1000',
+      CACHE_LEASE_WAIT_MS: '3000',
+    });
+    expect(config.cache.leaseWaitMs).toBe(1500);
   });
 
   it('names the variable, the value and the rule in one line', () => {
@@ -158,6 +185,13 @@ describe('parseConfig', () => {
     ['TENANT_CLAIM', { MODERATOR_SCOPE: 'tenant' }],
     ['TENANT_CLAIM', { MODERATOR_SCOPE: 'tenant', TENANT_CLAIM: '["unclosed' }],
     ['MODERATOR_SCOPE', { MODERATOR_SCOPE: 'everyone' }],
+    ['CACHE_LEASE_WAIT_MS', { CACHE_LEASE_MS: '1000', CACHE_LEASE_WAIT_MS: '2000' }],
+    [
+      'CACHE_SNAPSHOT_FRESHNESS_MS',
+      { CACHE_SHARED_TTL_MS: '5000', CACHE_SNAPSHOT_FRESHNESS_MS: '9000' },
+    ],
+    ['CALLER_BUDGET_PER_MINUTE', { CALLER_BUDGET_PER_MINUTE: '0' }],
+    ['CACHE_TABLE_NAME', { CACHE_TABLE_NAME: 'a b' }],
     ['JOIN_TOKEN_POLICY', { JOIN_TOKEN_POLICY: 'always' }],
     ['DEADLINE_MS', { DEADLINE_MS: '60000' }],
     ['DEADLINE_MS', { DEADLINE_MS: 'soon' }],

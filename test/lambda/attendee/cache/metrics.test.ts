@@ -50,7 +50,6 @@ describe('request metrics', () => {
     metrics.cacheErrors = 1;
     const fields = emfFields(metrics, {
       namespace: 'ChimeAttendeeApi',
-      service: 'chime-attendee-api',
       timestamp: 1_700_000_000_000,
     });
     const names = [
@@ -68,12 +67,12 @@ describe('request metrics', () => {
       CloudWatchMetrics: [
         {
           Namespace: 'ChimeAttendeeApi',
-          Dimensions: [['Service']],
+          Dimensions: [[]],
           Metrics: names.map((Name) => ({ Name, Unit: 'Count' })),
         },
       ],
     });
-    expect(fields.Service).toBe('chime-attendee-api');
+    expect(fields).not.toHaveProperty('Service');
     expect(fields).toMatchObject({
       ChimeCalls_GetAttendee: 1,
       ChimeCalls_GetMeeting: 0,
