@@ -8,6 +8,7 @@ import {
   iamActions,
   logicalId,
   type Synthesized,
+  sharedAssembly,
   synth,
 } from './support';
 
@@ -677,5 +678,23 @@ describe('the sam local variant (-c samLocal=true)', () => {
     const env = environment(template);
     expect(env.CHIME_ENDPOINT).toBe('');
     expect(env.JWT_ALLOW_HTTP_JWKS).toBe('false');
+  });
+});
+
+describe('`npx cdk synth` with no context and no credentials (the suite’s one CLI synth)', () => {
+  const assembly = sharedAssembly();
+
+  it('succeeds, printing the missing-CORS warning', () => {
+    expect(assembly.output).toContain(NO_CORS_WARNING);
+  });
+
+  it('deploys no reserved concurrency and no paid Cognito tier', () => {
+    expect(attendeeFunctionProps(assembly.template)).not.toHaveProperty(
+      'ReservedConcurrentExecutions',
+    );
+    assembly.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolTier: 'LITE',
+      UserPoolAddOns: Match.absent(),
+    });
   });
 });

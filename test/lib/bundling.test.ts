@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { ATTENDEE_OUTFILE, attendeeEsbuildOptions } from '../../lib/bundling';
-import { attendeeFunctionProps, PROJECT_ROOT, synth } from './support';
+import { attendeeFunctionProps, PROJECT_ROOT, sharedAssembly } from './support';
 
 /**
- * The one test that bundles for real, with the local esbuild (no Docker): what `cdk deploy` would
- * upload for the function.
+ * What `cdk deploy` would upload for the functions: the suite's one real bundle (local esbuild,
+ * no Docker), made by `cdk synth` in test/global-setup.ts.
  */
 describe('the attendee function asset', () => {
   let bundle: string;
@@ -20,7 +20,8 @@ describe('the attendee function asset', () => {
   let invalidationDir: string;
 
   beforeAll(async () => {
-    const { app, template } = synth({ bundle: true });
+    const assembly = sharedAssembly();
+    const { template } = assembly;
     const fn = { Properties: attendeeFunctionProps(template) } as unknown as {
       Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } };
     };
@@ -29,16 +30,9 @@ describe('the attendee function asset', () => {
         (entry): entry is [string, string] => typeof entry[1] === 'string',
       ),
     );
-    const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
-    assetDir = path.join(app.outdir, `asset.${hash}`);
+    assetDir = assembly.assetDirOf('AttendeeFunction');
     bundle = fs.readFileSync(path.join(assetDir, ATTENDEE_OUTFILE), 'utf8');
-    const [invalidation] = Object.entries(template.findResources('AWS::Lambda::Function'))
-      .filter(([id]) => id.startsWith('CacheInvalidationFunction'))
-      .map(([, resource]) => resource as { Properties: { Code: { S3Key: string } } });
-    invalidationDir = path.join(
-      app.outdir,
-      `asset.${invalidation?.Properties.Code.S3Key.replace(/\.zip$/, '')}`,
-    );
+    invalidationDir = assembly.assetDirOf('CacheInvalidationFunction');
 
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'attendee-bundle-'));
     try {

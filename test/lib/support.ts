@@ -105,3 +105,37 @@ export function nagSuppressions(
     },
   );
 }
+
+/** The suite's one `cdk synth` (test/global-setup.ts): the default app as a user deploys it. */
+export interface SharedAssembly {
+  /** The cloud assembly directory (`cdk.out`), assets included. */
+  readonly dir: string;
+  readonly template: Template;
+  /** What the CLI printed (warnings). */
+  readonly output: string;
+  /** The asset directory of a function's code, by the function's logical id prefix. */
+  assetDirOf(logicalIdPrefix: string): string;
+}
+
+/** Reads the assembly the global setup synthesized (once per suite). */
+export function sharedAssembly(): SharedAssembly {
+  const dir = process.env.CHIME_BFF_SYNTH_DIR;
+  if (!dir) throw new Error('CHIME_BFF_SYNTH_DIR is unset: run the tests through jest.config.js');
+  const json = JSON.parse(
+    fs.readFileSync(path.join(dir, 'ChimeAttendeeApi.template.json'), 'utf8'),
+  );
+  const template = Template.fromJSON(json);
+  return {
+    dir,
+    template,
+    output: fs.readFileSync(path.join(dir, 'synth-output.txt'), 'utf8'),
+    assetDirOf: (prefix) => {
+      const entry = Object.entries(json.Resources as Record<string, Json>).find(
+        ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix),
+      );
+      const code = (entry?.[1].Properties as { Code?: { S3Key?: string } } | undefined)?.Code;
+      if (!code?.S3Key) throw new Error(`no function ${prefix}* with an asset in the template`);
+      return path.join(dir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+    },
+  };
+}

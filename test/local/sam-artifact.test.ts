@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +12,15 @@ import { seedDemo } from '../../local/dev-stack';
 import { IdentityProvider } from '../../local/identity-provider';
 import { loadEvent, SAM_EVENTS, type SamEventValues } from '../../local/sam-events';
 import { registerSecret } from '../helpers/log-capture';
+import { sharedAssembly, synth } from '../lib/support';
 
 /**
  * What `sam local invoke -t cdk.out/ChimeAttendeeApi.template.json --env-vars env.json` does,
- * without Docker: synthesize with the CLI, find the function's bundled asset and handler in the
- * template, apply env.json the way SAM does (only variables the template declares), map
- * host.docker.internal to this machine, and run the artifact in a fresh Node process.
+ * without Docker: take the `-c samLocal=true` template's function (handler, declared variables),
+ * its bundled code (the suite's one real bundle, from the `cdk synth` of test/global-setup.ts: the
+ * variant changes the environment, not the code), apply env.json the way SAM does (only
+ * variables the template declares), map host.docker.internal to this machine, and run the
+ * artifact in a fresh Node process.
  */
 const ROOT = process.cwd();
 let out: string;
@@ -33,32 +36,14 @@ interface LambdaResource {
 
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'sam-artifact-'));
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
-  execFileSync(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules/aws-cdk/bin/cdk'),
-      'synth',
-      '--quiet',
-      '-c',
-      'samLocal=true',
-      '-o',
-      out,
-    ],
-    { cwd: ROOT, env, stdio: 'pipe' },
-  );
-
-  const template = JSON.parse(
-    readFileSync(join(out, 'ChimeAttendeeApi.template.json'), 'utf8'),
-  ) as {
+  const template = synth({ context: { samLocal: 'true' } }).template.toJSON() as {
     Resources: Record<string, LambdaResource>;
   };
   const [logicalId, fn] = Object.entries(template.Resources).find(
     ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('AttendeeFunction'),
   ) as [string, LambdaResource];
   const [file, exportName] = fn.Properties.Handler.split('.') as [string, string];
-  const assetDir = join(out, fn.Metadata?.['aws:asset:path'] as string);
+  const assetDir = sharedAssembly().assetDirOf('AttendeeFunction');
 
   emulator = createChimeEmulator();
   const { url: emulatorUrl } = await emulator.start();
