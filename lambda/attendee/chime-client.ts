@@ -13,6 +13,9 @@ export function createChimeClient(chime: Config['chime']): ChimeSDKMeetingsClien
   return new ChimeSDKMeetingsClient({
     region: chime.region,
     ...(chime.endpoint ? { endpoint: chime.endpoint } : {}),
+    // The strategy makes the attempts; the client's own setting says the same number, so
+    // `client.config.maxAttempts()` (and any middleware that reads it) agrees.
+    maxAttempts: chime.maxAttempts,
     retryStrategy: new BoundedRetryStrategy(
       chime.maxAttempts,
       chime.maxRetryAfterMs,
