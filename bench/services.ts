@@ -5,13 +5,15 @@
  * Reports the Lambda environment `startDevStack` builds; stops when stdin closes.
  */
 
-import { ATTENDEE_ROUTE, startDevStack } from '../local/dev-stack';
+import { ATTENDEE_ROUTE, JOIN_INFO_ROUTE, startDevStack } from '../local/dev-stack';
 import type { HttpApiHandler } from '../local/http-api-gateway';
 import { writeReport } from './event';
 
 export interface Services {
   /** The GetAttendee route key, as the HTTP API sends it. */
   readonly routeKey: string;
+  /** The join-info route key (the cache-hit row). */
+  readonly joinInfoRouteKey: string;
   /** The Lambda environment of local/dev-stack.ts (emulator endpoint, issuer, dummy creds). */
   readonly env: Readonly<Record<string, string>>;
   readonly emulatorUrl: string;
@@ -44,6 +46,7 @@ process.on('SIGTERM', stop).on('SIGINT', stop);
 const seed = await stack.seedDemo();
 const services: Services = {
   routeKey: ATTENDEE_ROUTE,
+  joinInfoRouteKey: JOIN_INFO_ROUTE,
   env: stack.env,
   emulatorUrl: stack.emulatorUrl,
   jwksUri: stack.idp.jwksUri,
