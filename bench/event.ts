@@ -9,6 +9,14 @@ export interface InvokeTarget {
   readonly token: string;
 }
 
+/** The request path of `target`: its route key's template with the IDs filled in. */
+export function pathOf(target: InvokeTarget): string {
+  const template = target.routeKey.slice(target.routeKey.indexOf(' ') + 1);
+  return template
+    .replace('{meetingId}', target.meetingId)
+    .replace('{attendeeId}', target.attendeeId);
+}
+
 /** Lambda's timeout as the context reports it (the stack's default). */
 const TIMEOUT_MS = 10_000;
 
@@ -17,7 +25,7 @@ const TIMEOUT_MS = 10_000;
  * a fresh object per call, as the runtime parses one per invocation.
  */
 export function apiEvent(target: InvokeTarget, requestId: string): APIGatewayProxyEventV2 {
-  const rawPath = `/meetings/${target.meetingId}/attendees/${target.attendeeId}`;
+  const rawPath = pathOf(target);
   const now = Date.now();
   return {
     version: '2.0',

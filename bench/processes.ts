@@ -36,10 +36,15 @@ interface Spawned<T> {
 }
 
 /**
- * Where a child's stdout (the function's log) goes: a pipe the parent drains, or a file, which
- * never blocks the child while the parent is busy generating load.
+ * Where a child's stdout (the function's log) goes: a pipe the parent drains; a file, which
+ * never blocks the child while the parent is busy generating load; or `drain`: a pipe that a
+ * `cat` process of its own empties into the file, as the Lambda runtime reads a function's
+ * stdout from a pipe (a write to a pipe and a write to an ext4 file do not cost the same).
  */
-export type StdoutSink = { readonly pipe: true } | { readonly file: string };
+export type StdoutSink =
+  | { readonly pipe: true }
+  | { readonly file: string }
+  | { readonly drain: string };
 
 const countLines = (data: Buffer) => {
   let lines = 0;
@@ -55,19 +60,25 @@ function start<T>(
   sink: StdoutSink,
 ): Spawned<T> {
   const spawnedAt = performance.now();
-  const stdoutFd = 'file' in sink ? openSync(sink.file, 'w') : undefined;
+  const logFile = 'file' in sink ? sink.file : 'drain' in sink ? sink.drain : undefined;
+  const logFd = logFile === undefined ? undefined : openSync(logFile, 'w');
+  const drainer =
+    'drain' in sink ? spawn('cat', [], { stdio: ['pipe', logFd, 'ignore'] }) : undefined;
+  if (drainer) live.add(drainer.once('close', () => live.delete(drainer)));
   const child = spawn(process.execPath, [script, ...args], {
     env,
-    stdio: [keepStdin ? 'pipe' : 'ignore', stdoutFd ?? 'pipe', 'pipe', 'pipe'],
+    stdio: [keepStdin ? 'pipe' : 'ignore', drainer?.stdin ?? logFd ?? 'pipe', 'pipe', 'pipe'],
   });
-  if (stdoutFd !== undefined) closeSync(stdoutFd);
+  // The child holds its own copies: `cat` ends when the child's stdout closes.
+  drainer?.stdin?.destroy();
+  if (logFd !== undefined) closeSync(logFd);
   live.add(child);
   let piped = 0;
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     piped += countLines(chunk);
   });
-  const lines = () => ('file' in sink ? countLines(readFileSync(sink.file)) : piped);
+  const lines = () => (logFile === undefined ? piped : countLines(readFileSync(logFile)));
   (child.stderr as Readable).on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
@@ -149,4 +160,25 @@ export async function startService<T>(
       );
     },
   };
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` (`getconf CLK_TCK`, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time (user + system, ms) a child has used so far, from `/proc/<pid>/stat` (fields 14 and
+ * 15, after the parenthesised command name); NaN where there is no procfs. The resolution is a
+ * clock tick (10 ms): measure over seconds of load.
+ * @see https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html
+ */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state): utime is field 14, stime field 15.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
 }

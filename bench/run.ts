@@ -6,7 +6,8 @@
  *
  * Options: --app-root <dir> (build lambda/ and lib/bundling.ts from a patched copy), --out <file>,
  * --cold <n>, --warm <n>, --warmup <n>, --warm-rounds <n>, --http-seconds <s>, --http-rounds <n>,
- * --connections <n>, --log-level <INFO|WARN>.
+ * --http-warmup <s>, --connections <n>, --log-level <INFO|WARN>, --cache-env NAME=VALUE
+ * (repeatable: turns the function's cache on for the cache-hit row, see bench/cache-hit.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +18,9 @@ import autocannon from 'autocannon';
 import { ATTENDEE_NODE_OPTIONS } from '../lib/bundling';
 import { BUDGETS, type BudgetKey, describeLimit, judge, type Verdict } from './budgets';
 import { type BundleReport, buildApp, buildBaseline, buildScripts } from './build';
+import { cacheEnv } from './cache-hit';
 import type { InvokeTarget } from './event';
-import { killAll, runToEnd, startService } from './processes';
+import { cpuMs, killAll, runToEnd, startService } from './processes';
 import type { Services } from './services';
 import { median, round, summarize } from './stats';
 import type { CannedAnswer } from './stub-chime';
@@ -38,8 +40,10 @@ const { values: opts } = parseArgs({
     'warm-rounds': { type: 'string', default: '2' },
     'http-seconds': { type: 'string', default: '5' },
     'http-rounds': { type: 'string', default: '5' },
+    'http-warmup': { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
     'log-level': { type: 'string', default: 'INFO' },
+    'cache-env': { type: 'string', multiple: true, default: [] },
   },
 });
 const count = (name: keyof typeof opts, min: number): number => {
@@ -55,10 +59,13 @@ const settings = {
   warmRounds: count('warm-rounds', 1),
   httpSeconds: count('http-seconds', 1),
   httpRounds: count('http-rounds', 1),
+  httpWarmup: count('http-warmup', 0),
   connections: count('connections', 1),
   // INFO is the stack's default: the app writes its one line per request, the baseline none.
   logLevel: opts['log-level'] as string,
+  cacheEnv: cacheEnv(opts['cache-env'] as string[]),
 };
+const cacheOn = Object.keys(settings.cacheEnv).length > 0;
 
 if (!process.version.startsWith('v22.')) {
   process.stderr.write(`Node 22 is required (this is ${process.version})\n`);
@@ -119,7 +126,15 @@ const services = await startService<Services>(
   { PATH: process.env.PATH },
   60_000,
 );
-const { env: stackEnv, emulatorUrl, routeKey, meetingId, attendeeId, token } = services.report;
+const {
+  env: stackEnv,
+  emulatorUrl,
+  routeKey,
+  joinInfoRouteKey,
+  meetingId,
+  attendeeId,
+  token,
+} = services.report;
 /**
  * The function's environment: exactly what local/dev-stack.ts builds, plus the log level and the
  * Node flags the stack deploys the function with (both sides get them; the baseline has no use).
@@ -239,6 +254,39 @@ for (const variant of ['emulator', 'stub'] as const) {
   }
 }
 
+// 4b. Cache hit: warm join-info with the function's cache on, no Chime call in the timed loop ----
+const cacheHit: WarmReport[] = [];
+if (cacheOn) {
+  progress(
+    `warm join-info, cache hit: ${settings.warmRounds} × ${settings.warmIterations} invocations (${Object.keys(settings.cacheEnv).join(', ')})`,
+  );
+  for (let r = 0; r < settings.warmRounds; r += 1) {
+    const options: WarmOptions = {
+      warmup: settings.warmup,
+      iterations: settings.warmIterations,
+      countOrigin: emulatorUrl,
+    };
+    const run = await runToEnd<WarmReport>(
+      script('warm-runner'),
+      [
+        bundles.app.file,
+        JSON.stringify({ ...target, routeKey: joinInfoRouteKey }),
+        JSON.stringify(options),
+      ],
+      { ...fnEnv, ...settings.cacheEnv },
+      180_000,
+      { file: logFile(`warm-cache-hit-${r}`) },
+    );
+    const timed = run.report.chimeRequests?.timed;
+    if (run.report.failures > 0 || timed !== 0) {
+      throw new Error(
+        `cache hit: ${run.report.failures} failures, ${timed} Chime requests in the timed loop (a hit makes none); first failure ${JSON.stringify(run.report.firstFailure)}`,
+      );
+    }
+    cacheHit.push(run.report);
+  }
+}
+
 // 5. HTTP: the local API in front of each bundle, under autocannon ------------------------------
 progress(
   `HTTP: ${settings.httpRounds} rounds × ${settings.httpSeconds}s each, ${settings.connections} connections`,
@@ -256,15 +304,26 @@ const load = (kind: Kind, seconds: number) =>
     headers: { authorization: `Bearer ${token}` },
   });
 const http = { app: [] as autocannon.Result[], baseline: [] as autocannon.Result[] };
+// CPU time (user + system) of each host process per request served, per round: what each side
+// costs, which other work on the machine disturbs far less than requests/s.
+const httpCpu = { app: [] as number[], baseline: [] as number[] };
+// Both hosts start with a cold JIT: warm each up before the first round, so that round 0 does
+// not hold whichever side goes first to its unoptimised code.
+if (settings.httpWarmup > 0) {
+  for (const kind of order(0)) await load(kind, settings.httpWarmup);
+}
 for (let r = 0; r < settings.httpRounds; r += 1) {
   for (const kind of order(r)) {
     await clearEmulatorCalls();
     await load(kind, 1); // warm-up, discarded
+    const cpuBefore = cpuMs(hosts[kind].child.pid);
     const result = await load(kind, settings.httpSeconds);
+    const cpuUsed = cpuMs(hosts[kind].child.pid) - cpuBefore;
     if (result.non2xx > 0 || result.errors > 0) {
       throw new Error(`${kind} HTTP: ${result.non2xx} non-2xx, ${result.errors} errors`);
     }
     http[kind].push(result);
+    httpCpu[kind].push((cpuUsed * 1000) / result.requests.total);
   }
 }
 const httpLogLines = {
@@ -287,6 +346,13 @@ const warmSummary = {
   baseline: pooled(warm.emulator.baseline),
 };
 const stubSummary = { app: pooled(warm.stub.app), baseline: pooled(warm.stub.baseline) };
+const cpuPerInvocation = (reports: WarmReport[]) =>
+  median(reports.map((r) => r.cpuUsPerInvocation));
+const stubCpu = {
+  app: cpuPerInvocation(warm.stub.app),
+  baseline: cpuPerInvocation(warm.stub.baseline),
+};
+const cacheHitSummary = cacheOn ? pooled(cacheHit) : undefined;
 const rps = {
   app: median(http.app.map((r) => r.requests.average)),
   baseline: median(http.baseline.map((r) => r.requests.average)),
@@ -296,6 +362,8 @@ const rps = {
 const httpRoundRatios = http.app.map(
   (r, i) => r.requests.average / (http.baseline[i]?.requests.average ?? Number.NaN),
 );
+const httpCpuPerRequest = { app: median(httpCpu.app), baseline: median(httpCpu.baseline) };
+const httpCpuRatio = median(httpCpu.app.map((app, i) => app / (httpCpu.baseline[i] ?? Number.NaN)));
 const httpP99 = {
   app: median(http.app.map((r) => r.latency.p99)),
   baseline: median(http.baseline.map((r) => r.latency.p99)),
@@ -303,14 +371,16 @@ const httpP99 = {
 const rss = (kind: Kind, field: 'rssInitMb' | 'rssAfterMb') =>
   median(warm.emulator[kind].map((r) => r[field]));
 
-const ratios: Record<BudgetKey, number> = {
+const ratios: Partial<Record<BudgetKey, number>> = {
   bundle_bytes: bundles.app.bytes / bundles.baseline.bytes,
   cold_p50: coldSummary.app.p50 / coldSummary.baseline.p50,
   warm_p50: warmSummary.app.p50 / warmSummary.baseline.p50,
   warm_p99: warmSummary.app.p99 / warmSummary.baseline.p99,
   http_rps: median(httpRoundRatios),
+  // Against the baseline's warm GetAttendee over the emulator: the call the hit saves.
+  ...(cacheHitSummary ? { cache_hit_p50: cacheHitSummary.p50 / warmSummary.baseline.p50 } : {}),
 };
-const verdicts = judge(ratios);
+const verdicts = judge(ratios, { cacheOn });
 
 const git = (...args: string[]) => {
   try {
@@ -355,6 +425,8 @@ const results = {
     http_rounds: settings.httpRounds,
     connections: settings.connections,
     baseline_banner: bundles.baseline.banner,
+    http_warmup_s: settings.httpWarmup,
+    cache_env: Object.keys(settings.cacheEnv),
   },
   bundle_bytes: {
     app: bundles.app.bytes,
@@ -385,9 +457,27 @@ const results = {
     baseline_p50: round(stubSummary.baseline.p50, 1),
     baseline_p99: round(stubSummary.baseline.p99, 1),
     samples: stubSummary.app.n,
+    app_cpu_per_invocation: round(stubCpu.app, 1),
+    baseline_cpu_per_invocation: round(stubCpu.baseline, 1),
   },
+  cache_hit_us: cacheHitSummary
+    ? {
+        app_join_info_p50: round(cacheHitSummary.p50, 1),
+        app_join_info_p99: round(cacheHitSummary.p99, 1),
+        baseline_get_attendee_p50: round(warmSummary.baseline.p50, 1),
+        samples: cacheHitSummary.n,
+        chime_requests_in_warmup: cacheHit.map((r) => r.chimeRequests?.warmup ?? 0),
+      }
+    : 'pending: the function cache is off (bench/cache-hit.ts)',
   http_rps: { app: round(rps.app, 0), baseline: round(rps.baseline, 0) },
   http_p99_ms: { app: httpP99.app, baseline: httpP99.baseline },
+  http_cpu_us_per_request: {
+    app: round(httpCpuPerRequest.app, 0),
+    baseline: round(httpCpuPerRequest.baseline, 0),
+    ratio: round(httpCpuRatio, 3),
+    rounds_app: httpCpu.app.map((v) => round(v, 0)),
+    rounds_baseline: httpCpu.baseline.map((v) => round(v, 0)),
+  },
   http_rounds_rps: {
     app: http.app.map((r) => round(r.requests.average, 0)),
     baseline: http.baseline.map((r) => round(r.requests.average, 0)),
@@ -417,11 +507,12 @@ writeFileSync(opts.out as string, `${JSON.stringify(results, null, 2)}\n`);
 // The table ------------------------------------------------------------------------------------
 const fmt = (value: number, digits = 1) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const verdictOf = (key: BudgetKey): Verdict => verdicts.find((v) => v.key === key) as Verdict;
+const verdictOf = (key: BudgetKey): Verdict | undefined => verdicts.find((v) => v.key === key);
 const budgetCells = (key: BudgetKey | undefined, ratio: number) => {
   if (!key) return `${fmt(ratio, 2)} | | `;
   const verdict = verdictOf(key);
   const budget = BUDGETS.find((b) => b.key === key) as (typeof BUDGETS)[number];
+  if (!verdict) return `— | ${describeLimit(budget, budget.limit)} | pending (cache off)`;
   const mark = verdict.pass ? (verdict.stretchPass ? 'pass (stretch too)' : 'pass') : '**FAIL**';
   return `**${fmt(ratio, 2)}** | ${describeLimit(budget, budget.limit)} (stretch ${describeLimit(budget, budget.stretch)}) | ${mark}`;
 };
@@ -481,6 +572,16 @@ const lines = [
   ),
   row('Warm p50, µs (stubbed http.request)', stubSummary.app.p50, stubSummary.baseline.p50, 0),
   row('Warm p99, µs (stubbed http.request)', stubSummary.app.p99, stubSummary.baseline.p99, 0),
+  row('Warm CPU per invocation, µs (stubbed)', stubCpu.app, stubCpu.baseline, 0),
+  cacheHitSummary
+    ? row(
+        'Warm join-info p50, µs, cache hit (baseline: its GetAttendee)',
+        cacheHitSummary.p50,
+        warmSummary.baseline.p50,
+        0,
+        'cache_hit_p50',
+      )
+    : `| Warm join-info p50, µs, cache hit (baseline: its GetAttendee) | | ${fmt(warmSummary.baseline.p50, 0)} | ${budgetCells('cache_hit_p50', Number.NaN)} |`,
   row(
     'HTTP requests/s (ratio: median of rounds)',
     rps.app,
@@ -490,6 +591,14 @@ const lines = [
     ratios.http_rps,
   ),
   row('HTTP p99, ms', httpP99.app, httpP99.baseline, 0),
+  row(
+    'HTTP CPU per request, µs (host process; ratio: median of rounds)',
+    httpCpuPerRequest.app,
+    httpCpuPerRequest.baseline,
+    0,
+    undefined,
+    httpCpuRatio,
+  ),
   row('RSS after init, MB', rss('app', 'rssInitMb'), rss('baseline', 'rssInitMb'), 1),
   row('RSS after warm loop, MB', rss('app', 'rssAfterMb'), rss('baseline', 'rssAfterMb'), 1),
   '',

@@ -6,6 +6,7 @@
  */
 
 import { routeKeyOf } from '../lambda/attendee/api-routes';
+import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
 import { startDevStack } from '../local/dev-stack';
 import type { HttpApiHandler } from '../local/http-api-gateway';
 import { writeReport } from './event';
@@ -13,6 +14,8 @@ import { writeReport } from './event';
 export interface Services {
   /** The GetAttendee route key, as the HTTP API sends it. */
   readonly routeKey: string;
+  /** The join-info route key (the cache-hit row). */
+  readonly joinInfoRouteKey: string;
   /** The Lambda environment of local/dev-stack.ts (emulator endpoint, issuer, dummy creds). */
   readonly env: Readonly<Record<string, string>>;
   readonly emulatorUrl: string;
@@ -28,6 +31,15 @@ const unused: HttpApiHandler = async () => ({ statusCode: 503 });
 
 const stack = await startDevStack({
   ports: { api: 0, emulator: 0, idp: 0 },
+  // The benchmark weighs the function against the SDK alone, call for call: Chime's rates and
+  // the caches are `npm run storm`'s subject (the cache-hit row turns the container cache on).
+  chimeRates: false,
+  sharedCache: false,
+  env: {
+    [FUNCTION_SETTINGS.cacheAttendeeTtlMs.env]: '0',
+    [FUNCTION_SETTINGS.cacheMeetingTtlMs.env]: '0',
+    [FUNCTION_SETTINGS.callerBudgetPerMinute.env]: '10000',
+  },
   loadHandler: async () => unused,
 });
 let stopping = false;
@@ -45,6 +57,7 @@ process.on('SIGTERM', stop).on('SIGINT', stop);
 const seed = await stack.seedDemo();
 const services: Services = {
   routeKey: routeKeyOf('attendee'),
+  joinInfoRouteKey: routeKeyOf('joinInfo'),
   env: stack.env,
   emulatorUrl: stack.emulatorUrl,
   jwksUri: stack.idp.jwksUri,

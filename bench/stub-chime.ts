@@ -96,24 +96,46 @@ class CannedRequest extends EventEmitter {
  * bundle sends anything. Returns how many requests it answered.
  */
 export function installChimeStub(answer: CannedAnswer): () => number {
-  const target = new URL(answer.origin);
   const original = http.request;
+  const toChime = isRequestTo(answer.origin);
   let answered = 0;
   const stub = (...args: unknown[]) => {
-    const [first, second, third] = args;
-    const options = first as { host?: string; hostname?: string; port?: number | string } | null;
-    const isChime =
-      typeof first === 'object' &&
-      first !== null &&
-      !(first instanceof URL) &&
-      (options?.hostname ?? options?.host) === target.hostname &&
-      String(options?.port) === target.port;
-    if (!isChime) return (original as (...a: unknown[]) => unknown).apply(http, args);
+    if (!toChime(args[0])) return (original as (...a: unknown[]) => unknown).apply(http, args);
     answered += 1;
-    const callback = typeof second === 'function' ? second : third;
+    const callback = typeof args[1] === 'function' ? args[1] : args[2];
     return new CannedRequest(answer, callback as (res: http.IncomingMessage) => void);
   };
   (http as unknown as { request: unknown }).request = stub;
   syncBuiltinESMExports();
   return () => answered;
+}
+
+/** Whether the first argument of `http.request` (the SDK passes options) targets `origin`. */
+function isRequestTo(origin: string): (first: unknown) => boolean {
+  const target = new URL(origin);
+  return (first) => {
+    if (typeof first !== 'object' || first === null || first instanceof URL) return false;
+    const options = first as { host?: string; hostname?: string; port?: number | string };
+    return (
+      (options.hostname ?? options.host) === target.hostname && String(options.port) === target.port
+    );
+  };
+}
+
+/**
+ * Counts the requests sent to `origin` (the Chime endpoint) and lets every request through, as
+ * {@link installChimeStub} sees them: a cache-hit measurement proves with it that no Chime call
+ * was made. Install it before the bundle sends anything. Returns the count so far.
+ */
+export function countRequestsTo(origin: string): () => number {
+  const original = http.request;
+  const toChime = isRequestTo(origin);
+  let sent = 0;
+  const counting = (...args: unknown[]) => {
+    if (toChime(args[0])) sent += 1;
+    return (original as (...a: unknown[]) => unknown).apply(http, args);
+  };
+  (http as unknown as { request: unknown }).request = counting;
+  syncBuiltinESMExports();
+  return () => sent;
 }

@@ -12,6 +12,30 @@ export interface RequestLogger {
 const SEVERITY = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 } as const;
 const SERVICE = 'chime-attendee-api';
 
+/** Keys of the line itself; a field with one of these names takes the generic path. */
+const RESERVED = new Set(['level', 'message', 'timestamp', 'service']);
+
+/**
+ * The line `JSON.stringify({ level, message, timestamp, service, ...fields })` gives, without
+ * building the merged object: the fields are serialised on their own and spliced after the
+ * fixed head (the same keys in the same order, `undefined` values dropped alike).
+ */
+export function formatLine(
+  level: 'INFO' | 'WARN' | 'ERROR',
+  message: string,
+  fields: LogFields,
+  timestamp: string,
+): string {
+  for (const key in fields) {
+    if (RESERVED.has(key)) {
+      return `${JSON.stringify({ level, message, timestamp, service: SERVICE, ...fields })}\n`;
+    }
+  }
+  const rest = JSON.stringify(fields);
+  const tail = rest.length > 2 ? `,${rest.slice(1)}` : '}';
+  return `{"level":"${level}","message":${JSON.stringify(message)},"timestamp":"${timestamp}","service":"${SERVICE}"${tail}\n`;
+}
+
 /**
  * One JSON line per call on stdout, in the shape Powertools writes (level, message, timestamp,
  * service, then the fields), without its per-call environment reads and attribute merging.
@@ -22,9 +46,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): RequestLogger {
     SEVERITY[level] < threshold
       ? () => undefined
       : (message: string, fields: LogFields) => {
-          process.stdout.write(
-            `${JSON.stringify({ level, message, timestamp: new Date().toISOString(), service: SERVICE, ...fields })}\n`,
-          );
+          process.stdout.write(formatLine(level, message, fields, new Date().toISOString()));
         };
   return { info: line('INFO'), warn: line('WARN'), error: line('ERROR') };
 }
