@@ -3,14 +3,18 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from './config';
+import type { RequestLogger } from './logger';
 import { BoundedRetryStrategy } from './retry-strategy';
 
 /**
  * The one Chime SDK Meetings client of a container: the control region, standard retries bounded
  * by the deadline, a per-attempt timeout that throws, and kept-alive sockets.
  */
-export function createChimeClient(chime: Config['chime']): ChimeSDKMeetingsClient {
-  return new ChimeSDKMeetingsClient({
+export function createChimeClient(
+  chime: Config['chime'],
+  logger?: RequestLogger,
+): ChimeSDKMeetingsClient {
+  const client = new ChimeSDKMeetingsClient({
     region: chime.region,
     ...(chime.endpoint ? { endpoint: chime.endpoint } : {}),
     // The strategy makes the attempts; the client's own setting says the same number, so
@@ -29,4 +33,42 @@ export function createChimeClient(chime: Config['chime']): ChimeSDKMeetingsClien
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
     }),
   });
+  if (logger?.debugEnabled) traceCalls(client, logger);
+  return client;
+}
+
+/**
+ * `LOG_LEVEL=DEBUG`: one line per Chime call (operation, attempts, status or error name,
+ * milliseconds, retries included). Ids, ExternalUserIds and JoinTokens stay out of it.
+ */
+function traceCalls(client: ChimeSDKMeetingsClient, logger: RequestLogger): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const started = performance.now();
+      const operation = context.commandName;
+      try {
+        const result = await next(args);
+        const { attempts, httpStatusCode } =
+          (result.output as { $metadata?: { attempts?: number; httpStatusCode?: number } })
+            .$metadata ?? {};
+        logger.debug('chime call', {
+          operation,
+          status: httpStatusCode,
+          attempts,
+          ms: Math.round(performance.now() - started),
+        });
+        return result;
+      } catch (error) {
+        const e = error as { name?: unknown; $metadata?: { attempts?: number } };
+        logger.debug('chime call', {
+          operation,
+          error: typeof e.name === 'string' ? e.name : 'unknown',
+          attempts: e.$metadata?.attempts,
+          ms: Math.round(performance.now() - started),
+        });
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'debugChimeCalls' },
+  );
 }

@@ -1,6 +1,7 @@
 import { createDynamoDbClient } from './cache/shared-cache';
 import { createChimeClient } from './chime-client';
-import { parseConfig } from './config';
+import { formatClaimPath } from './claim-path';
+import { type Config, parseConfig } from './config';
 import { type ApiHandler, createHandler } from './handler';
 import { createLogger } from './logger';
 import { IssuerMismatchError } from './oidc-discovery';
@@ -31,10 +32,11 @@ export function createContainer(env: Env): Container {
   const config = parseConfig(env);
   const logger = createLogger(config);
   const verifier = createTokenVerifier(config.auth);
+  if (logger.debugEnabled) logger.debug('configuration', configurationSummary(config));
   return {
     handler: createHandler({
       config,
-      chime: createChimeClient(config.chime),
+      chime: createChimeClient(config.chime, logger),
       ...(config.cache.tableName
         ? {
             dynamodb: createDynamoDbClient({
@@ -57,5 +59,31 @@ export function createContainer(env: Env): Container {
           reason: error instanceof Error ? error.message.slice(0, 400) : undefined,
         });
       }),
+  };
+}
+
+/** What `LOG_LEVEL=DEBUG` shows of the configuration at init: settings, never secrets. */
+export function configurationSummary(
+  config: Config,
+): Readonly<Record<string, string | number | boolean>> {
+  const { chime, auth, policy, cache } = config;
+  return {
+    chimeRegion: chime.region,
+    chimeEndpoint: chime.endpoint !== undefined,
+    chimeMaxAttempts: chime.maxAttempts,
+    deadlineMs: config.deadlineMs,
+    issuer: auth.issuer,
+    audiences: auth.audience.length,
+    jwks: auth.jwksUri === undefined ? 'discovery' : 'explicit',
+    algorithms: auth.algorithms.join(','),
+    joinTokenPolicy: policy.joinToken,
+    identityClaim: formatClaimPath(policy.identityClaim),
+    moderatorClaim: formatClaimPath(policy.moderatorClaim),
+    moderatorScope: policy.moderatorScope,
+    sharedCache: cache.tableName !== undefined,
+    attendeeTtlMs: cache.containerAttendeeTtlMs,
+    meetingTtlMs: cache.containerMeetingTtlMs,
+    hotThreshold: cache.hotThreshold,
+    callerBudgetPerMinute: config.callerBudgetPerMinute,
   };
 }

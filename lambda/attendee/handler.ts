@@ -86,7 +86,7 @@ export function createHandler(deps: Dependencies): ApiHandler {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AppContext>({
     timeoutEarlyInMillis: EARLY_TIMEOUT_MS,
   })
-    .use(requestLog({ logger }))
+    .use(requestLog({ logger, metricsNamespace: config.metricsNamespace }))
     .use(
       httpSecurityHeaders({
         contentSecurityPolicy: { 'default-src': "'none'", 'report-to': '' },

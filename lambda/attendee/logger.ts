@@ -1,9 +1,13 @@
 import type { Config } from './config';
 
-export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+/** A line's fields: plain values, and objects only for Embedded Metric Format's `_aws`. */
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined | object>>;
 
 /** The structured log sink: one line per request (message `request`), plus init events. */
 export interface RequestLogger {
+  /** Whether `debug` writes anything (`LOG_LEVEL=DEBUG`): callers skip building its fields. */
+  readonly debugEnabled: boolean;
+  debug(message: string, fields: LogFields): void;
   info(message: string, fields: LogFields): void;
   warn(message: string, fields: LogFields): void;
   error(message: string, fields: LogFields): void;
@@ -21,7 +25,7 @@ const RESERVED = new Set(['level', 'message', 'timestamp', 'service']);
  * fixed head (the same keys in the same order, `undefined` values dropped alike).
  */
 export function formatLine(
-  level: 'INFO' | 'WARN' | 'ERROR',
+  level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR',
   message: string,
   fields: LogFields,
   timestamp: string,
@@ -42,11 +46,17 @@ export function formatLine(
  */
 export function createLogger(config: Pick<Config, 'logLevel'>): RequestLogger {
   const threshold = SEVERITY[config.logLevel];
-  const line = (level: 'INFO' | 'WARN' | 'ERROR') =>
+  const line = (level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR') =>
     SEVERITY[level] < threshold
       ? () => undefined
       : (message: string, fields: LogFields) => {
           process.stdout.write(formatLine(level, message, fields, new Date().toISOString()));
         };
-  return { info: line('INFO'), warn: line('WARN'), error: line('ERROR') };
+  return {
+    debugEnabled: threshold === SEVERITY.DEBUG,
+    debug: line('DEBUG'),
+    info: line('INFO'),
+    warn: line('WARN'),
+    error: line('ERROR'),
+  };
 }

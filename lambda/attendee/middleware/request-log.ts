@@ -1,5 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { emfFields } from '../cache/metrics';
 import type { AppContext } from '../context';
 import type { RequestLogger } from '../logger';
 
@@ -7,25 +8,30 @@ type AppRequest = Request<APIGatewayProxyEventV2, unknown, Error, AppContext>;
 
 /**
  * Starts each request's state and writes exactly one structured line when it ends: status,
- * code, latency, cold start, Chime's request id. Only fields chosen here are logged: never a
- * header, a token, a claim or an ExternalUserId.
+ * code, latency, cold start, Chime's request id, and, for a request that looked an attendee up,
+ * its Chime calls, throttles and cache hits as CloudWatch Embedded Metric Format (metrics from
+ * the log line, no extra call). Only fields chosen here are logged: never a header, a token, a
+ * claim or an ExternalUserId.
  */
 export function requestLog(options: {
   readonly logger: RequestLogger;
+  /** The CloudWatch namespace of the line's metrics (the stack name). */
+  readonly metricsNamespace: string;
   readonly now?: () => number;
 }): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, AppContext> {
-  const { logger } = options;
+  const { logger, metricsNamespace } = options;
   const now = options.now ?? performance.now.bind(performance);
   let coldStart = true;
 
   const write = (request: AppRequest) => {
     const { state } = request.context;
+    type Field = string | number | boolean | undefined | object;
     const response = request.response as APIGatewayProxyStructuredResultV2 | undefined;
     const status = response?.statusCode ?? 500;
     const outcome = state.outcome;
     const level = outcome?.level ?? 'info';
     // Assigned in the order the line shows them; no spread, no intermediate objects.
-    const fields: Record<string, string | number | boolean | undefined> = {
+    const fields: Record<string, Field> = {
       requestId: request.event.requestContext?.requestId,
       route: request.event.routeKey,
       status,
@@ -37,6 +43,13 @@ export function requestLog(options: {
     fields.coldStart = coldStart;
     if (state.chimeRequestId) fields.chimeRequestId = state.chimeRequestId;
     if (state.chimeAttempts) fields.chimeAttempts = state.chimeAttempts;
+    if (state.metrics) {
+      const metrics = emfFields(state.metrics, {
+        namespace: metricsNamespace,
+        timestamp: Date.now(),
+      });
+      for (const key in metrics) fields[key] = metrics[key];
+    }
     logger[level]('request', fields);
     coldStart = false;
   };
