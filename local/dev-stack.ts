@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   type ChimeSDKMeetingsClient,
   CreateAttendeeCommand,
@@ -15,18 +14,13 @@ import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from './http-a
 import { IdentityProvider } from './identity-provider';
 import { type IdentitySummary, summarizeIdentity } from './identity-summary';
 import type { ProfileName } from './idp-profiles';
+import { DEFAULT_PORTS } from './local-defaults';
 
 /** The gateway routes of the deployed function, all served by the one handler. */
 export const routesFor = (handler: HttpApiHandler) =>
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => ({ routeKey: routeKeyOf(id), handler }));
 
-/** Where the local identity provider keeps its key pair (gitignored). */
-export const LOCAL_KEY_DIR = join(process.cwd(), '.local', 'idp');
-
-/** Where `npm start` writes the demo meeting's ids, for `npm run sam:events`. */
-export const DEMO_FILE = join(process.cwd(), '.local', 'demo.json');
-
-export const DEFAULT_PORTS = Object.freeze({ api: 3000, emulator: 3001, idp: 3002 });
+export { DEFAULT_PORTS, DEMO_FILE, LOCAL_KEY_DIR } from './local-defaults';
 
 /** The CORS settings of the deployed HTTP API (lib/attendee-api-stack.ts), for given origins. */
 export function localCors(allowOrigins: readonly string[]): CorsSettings {

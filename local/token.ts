@@ -6,9 +6,9 @@
  * it, the dev profile on the default port is assumed (a hint says so on stderr).
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_PORTS, LOCAL_KEY_DIR } from './dev-stack';
 import { IdentityProvider, type MintOptions } from './identity-provider';
 import { PROFILE_NAMES, PROFILES, type Profile, profileNamed } from './idp-profiles';
+import { DEFAULT_PORTS, LOCAL_KEY_DIR } from './local-defaults';
 import { readStackFile } from './stack-file';
 
 const USAGE =
@@ -120,13 +120,6 @@ const same =
   running !== undefined &&
   !running.externalIssuer &&
   (running.idpProfile ?? 'dev') === profile.name;
-if (!explicitIssuer && !same) {
-  process.stderr.write(
-    running
-      ? `token: the running npm start is not of profile ${profile.name}; issuing for the default port\n`
-      : `token: no running npm start found (.local/stack.json); issuing for the default port\n`,
-  );
-}
 const defaultOrigin = `http://127.0.0.1:${DEFAULT_PORTS.idp}`;
 const audience = str('audience') ?? (same ? running.audience : undefined);
 // The dev profile's issuer is set as is; the others are the origin plus the provider's path,
@@ -169,5 +162,12 @@ try {
 } catch (error) {
   // What the profile's provider cannot express (a Google moderator, a Cognito access token's email).
   usageError((error as Error).message);
+}
+if (!explicitIssuer && !same) {
+  process.stderr.write(
+    running
+      ? `token: the running npm start is not of profile ${profile.name}; issued for the default port\n`
+      : 'token: no running npm start found (.local/stack.json); issued for the default port\n',
+  );
 }
 process.stdout.write(`${token}\n`);
