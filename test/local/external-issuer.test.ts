@@ -149,7 +149,7 @@ describe('the external issuer settings', () => {
     }
   });
 
-  it('refuse a plain-http issuer unless JWT_ALLOW_HTTP_JWKS is true, before serving anything', async () => {
+  it('refuse a plain-http issuer unless JWT_ALLOW_HTTP_JWKS is true, at start', async () => {
     await expect(start({ JWT_ISSUER: provider.issuer, JWT_AUDIENCE: AUDIENCE })).rejects.toThrow(
       /JWT_ISSUER.*must be https/,
     );
