@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   type ChimeSDKMeetingsClient,
   CreateAttendeeCommand,
@@ -13,19 +12,15 @@ import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
 import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from './dynamodb';
 import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
 import { IdentityProvider } from './identity-provider';
+import { type IdentitySummary, summarizeIdentity } from './identity-summary';
 import type { ProfileName } from './idp-profiles';
+import { DEFAULT_PORTS } from './local-defaults';
 
 /** The gateway routes of the deployed function, all served by the one handler. */
 export const routesFor = (handler: HttpApiHandler) =>
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => ({ routeKey: routeKeyOf(id), handler }));
 
-/** Where the local identity provider keeps its key pair (gitignored). */
-export const LOCAL_KEY_DIR = join(process.cwd(), '.local', 'idp');
-
-/** Where `npm start` writes the demo meeting's ids, for `npm run sam:events`. */
-export const DEMO_FILE = join(process.cwd(), '.local', 'demo.json');
-
-export const DEFAULT_PORTS = Object.freeze({ api: 3000, emulator: 3001, idp: 3002 });
+export { DEFAULT_PORTS, DEMO_FILE, LOCAL_KEY_DIR } from './local-defaults';
 
 /** The CORS settings of the deployed HTTP API (lib/attendee-api-stack.ts), for given origins. */
 export function localCors(allowOrigins: readonly string[]): CorsSettings {
@@ -87,6 +82,8 @@ export interface DevStack {
   readonly apiUrl: string;
   readonly emulatorUrl: string;
   readonly idp: IdentityProvider;
+  /** What the Lambda trusts: issuer, discovery, JWKS and claim settings in effect. */
+  readonly identity: IdentitySummary;
   readonly emulator: ChimeEmulator;
   /** The DynamoDB endpoint of the shared cache, if it is on. */
   readonly dynamodbEndpoint: string | undefined;
@@ -99,10 +96,98 @@ export interface DevStack {
 }
 
 /**
+ * The Lambda variables an external issuer's settings are read from (`npm start` with
+ * JWT_ISSUER and JWT_AUDIENCE set): which issuer, where its keys are, how its claims are read.
+ */
+export const EXTERNAL_ISSUER_SETTINGS = Object.freeze(
+  (
+    [
+      'identityIssuer',
+      'identityAudience',
+      'identityJwksUri',
+      'allowHttpJwks',
+      'jwtAlgorithms',
+      'cognitoTokenUse',
+      'identityClaim',
+      'moderatorClaim',
+      'moderatorGroup',
+      'moderatorScope',
+      'tenantClaim',
+    ] as const
+  ).map((id) => FUNCTION_SETTINGS[id].env),
+);
+
+export interface ExternalIssuerStackOptions
+  extends Omit<DevStackOptions, 'idpProfile' | 'keyDir' | 'ports'> {
+  readonly ports?: { readonly api?: number; readonly emulator?: number };
+  /**
+   * A real OpenID provider instead of the dev one: `env` holds its JWT_ISSUER and JWT_AUDIENCE
+   * and any of {@link EXTERNAL_ISSUER_SETTINGS} (others are ignored). Plain http only with
+   * JWT_ALLOW_HTTP_JWKS=true, as deployed: the stack does not allow it on the issuer's behalf.
+   */
+  readonly externalIssuer: { readonly env: Readonly<Record<string, string | undefined>> };
+}
+
+/** A stack trusting an external issuer: no dev identity provider, so nothing can be minted. */
+export type ExternalIssuerStack = Omit<DevStack, 'idp'> & { readonly idp: undefined };
+
+/**
  * Starts the Chime SDK Meetings emulator, the identity provider and the HTTP API stand-in with
  * the deployed handler, all on 127.0.0.1.
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const idp = new IdentityProvider({
+    ...(options.keyDir ? { keyDir: options.keyDir } : {}),
+    ...(options.idpProfile ? { profile: options.idpProfile } : {}),
+  });
+  const stack = await startStack(options, {
+    start: async () => {
+      await idp.start(options.ports?.idp ?? DEFAULT_PORTS.idp);
+      // The issuer, audience and claim settings of the imitated provider; plain http allowed.
+      return {
+        settings: { ...idp.lambdaSettings(), JWT_ALLOW_HTTP_JWKS: 'true' },
+        stop: () => idp.stop(),
+      };
+    },
+  });
+  return { ...stack, idp };
+}
+
+/**
+ * Starts the emulator and the HTTP API stand-in with the deployed handler trusting an external
+ * OpenID provider (`options.externalIssuer`), discovered as the Lambda discovers it. Fails
+ * before serving anything when JWT_ISSUER or JWT_AUDIENCE is missing, a setting is invalid, or
+ * discovery fails (the Lambda's message, naming the URL).
+ */
+export async function startExternalIssuerStack(
+  options: ExternalIssuerStackOptions,
+): Promise<ExternalIssuerStack> {
+  const source = options.externalIssuer.env;
+  const S = FUNCTION_SETTINGS;
+  const missing = [S.identityIssuer.env, S.identityAudience.env].filter((name) => !source[name]);
+  if (missing.length > 0) {
+    throw new Error(`an external issuer needs ${missing.join(' and ')}`);
+  }
+  const settings: Record<string, string> = {};
+  for (const name of EXTERNAL_ISSUER_SETTINGS) {
+    const value = source[name];
+    if (value !== undefined && value !== '') settings[name] = value;
+  }
+  const stack = await startStack(options, {
+    start: async () => ({ settings, stop: async () => undefined }),
+  });
+  return { ...stack, idp: undefined };
+}
+
+interface IdentitySource {
+  /** Starts what serves the identity (if anything) and answers the Lambda's identity settings. */
+  start(): Promise<{ settings: Readonly<Record<string, string>>; stop(): Promise<void> }>;
+}
+
+async function startStack(
+  options: Omit<DevStackOptions, 'ports'> & { readonly ports?: DevStackOptions['ports'] },
+  identitySource: IdentitySource,
+): Promise<Omit<DevStack, 'idp'>> {
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const log = options.log;
   const started: { stop(): Promise<void> }[] = [];
@@ -115,22 +200,16 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       // As EventBridge delivers Chime's meeting events to the deployed invalidation function.
       ...(cache ? { onEvent: cache.invalidate } : {}),
     });
-    const idp = new IdentityProvider({
-      ...(options.keyDir ? { keyDir: options.keyDir } : {}),
-      ...(options.idpProfile ? { profile: options.idpProfile } : {}),
-    });
     const { url: emulatorUrl } = await emulator.start(ports.emulator);
     started.push(emulator);
-    await idp.start(ports.idp);
-    started.push(idp);
+    const identitySettings = await identitySource.start();
+    started.push(identitySettings);
     const allowedOrigins = options.allowedOrigins ?? DEFAULT_LOCAL_ORIGINS;
     const S = FUNCTION_SETTINGS;
     const env: Record<string, string> = {
       [S.chimeRegion.env]: 'us-east-1',
       [S.chimeEndpoint.env]: emulatorUrl,
-      // The issuer, audience and claim settings of the imitated provider.
-      ...idp.lambdaSettings(),
-      [S.allowHttpJwks.env]: 'true',
+      ...identitySettings.settings,
       ...(cache
         ? { [S.cacheTableName.env]: LOCAL_CACHE_TABLE, [S.dynamodbEndpoint.env]: cache.endpoint }
         : {}),
@@ -140,6 +219,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       AWS_REGION: 'us-east-1',
       ...options.env,
     };
+    // Discovered as the Lambda discovers it, so a wrong issuer fails here, naming the URL.
+    const identity = await summarizeIdentity(env);
     const handler = await options.loadHandler(env);
     const gateway = new HttpApiGateway({
       routes: routesFor(handler),
@@ -152,7 +233,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     return {
       apiUrl,
       emulatorUrl,
-      idp,
+      identity,
       emulator,
       dynamodbEndpoint: cache?.endpoint,
       chime,

@@ -1,10 +1,11 @@
 /**
  * `.local/stack.json`: what a running `npm start` serves (addresses, issuer, audience, ports,
- * pid), so `npm run token` and other tools target that stack instead of assuming default ports.
+ * the identity provider's profile, pid), so `npm run token` and other tools target that stack instead of assuming default ports.
  * Written once the stack is up; removed on a clean stop; ignored when its process is gone.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProfileName, type ProfileName } from './idp-profiles';
 
 export const STACK_FILE = join(process.cwd(), '.local', 'stack.json');
 
@@ -14,9 +15,17 @@ export interface StackInfo {
   readonly issuer: string;
   readonly jwksUri: string;
   readonly audience: string;
-  readonly ports: { readonly api: number; readonly emulator: number; readonly idp: number };
-  /** The identity provider's key pair folder. */
-  readonly keyDir: string;
+  /** `idp` is absent when an external issuer is trusted. */
+  readonly ports: { readonly api: number; readonly emulator: number; readonly idp?: number };
+  /** The dev identity provider's key pair folder; absent for an external issuer. */
+  readonly keyDir?: string;
+  /**
+   * The profile the dev identity provider imitates, so `npm run token` signs tokens of the same
+   * shape; absent for an external issuer (and in files of older versions, which mean `dev`).
+   */
+  readonly idpProfile?: ProfileName;
+  /** True when the stack trusts an external issuer (JWT_ISSUER): nothing here can sign for it. */
+  readonly externalIssuer?: boolean;
   readonly pid: number;
   readonly startedAt: string;
 }
@@ -50,7 +59,9 @@ const isStackInfo = (value: unknown): value is StackInfo => {
     typeof v.apiUrl === 'string' &&
     typeof v.issuer === 'string' &&
     typeof v.audience === 'string' &&
-    typeof v.keyDir === 'string' &&
+    (v.keyDir === undefined || typeof v.keyDir === 'string') &&
+    (v.idpProfile === undefined || isProfileName(String(v.idpProfile))) &&
+    (v.externalIssuer === undefined || typeof v.externalIssuer === 'boolean') &&
     typeof v.pid === 'number'
   );
 };

@@ -1,6 +1,9 @@
 /**
  * `npm start`: the API on 127.0.0.1 with no AWS account — a Chime SDK Meetings emulator, a dev
  * identity provider and the deployed handler behind an HTTP API stand-in.
+ * `npm start -- --idp <profile>`: the dev identity provider imitates Cognito, Auth0, Okta, Entra
+ * ID, Keycloak or Google (local/idp-profiles.ts).
+ * With JWT_ISSUER and JWT_AUDIENCE set: the local stack trusts that issuer instead of a dev one.
  * `npm start -- --aws` (or LOCAL_CHIME=aws): the real Chime SDK Meetings in AWS_REGION with your
  * AWS credentials, and a real issuer from JWT_ISSUER / JWT_AUDIENCE.
  */
@@ -12,15 +15,27 @@ import {
   DEFAULT_LOCAL_ORIGINS,
   DEFAULT_PORTS,
   DEMO_FILE,
+  type DevStack,
+  type ExternalIssuerStack,
   LOCAL_KEY_DIR,
   localCors,
   routesFor,
   startDevStack,
+  startExternalIssuerStack,
 } from './dev-stack';
 import { faultRecipes } from './fault-recipes';
 import type { HttpApiHandler } from './http-api-gateway';
 import { HttpApiGateway } from './http-api-gateway';
+import { formatIdentitySummary } from './identity-summary';
+import { PROFILES, type ProfileName } from './idp-profiles';
 import { removeStackFile, STACK_FILE, writeStackFile } from './stack-file';
+import {
+  parseStartArgs,
+  START_HELP,
+  START_USAGE,
+  type StartPlan,
+  StartUsageError,
+} from './start-args';
 
 const port = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -44,7 +59,15 @@ async function loadHandler(env: Readonly<Record<string, string>>): Promise<HttpA
   return entry.handler;
 }
 
-const verbose = process.argv.includes('--verbose');
+let plan: StartPlan;
+try {
+  plan = parseStartArgs(process.argv.slice(2), process.env);
+} catch (error) {
+  if (!(error instanceof StartUsageError)) throw error;
+  process.stderr.write(`${START_USAGE}  (${error.message})\n`);
+  process.exit(2);
+}
+const verbose = plan.kind !== 'help' && plan.verbose;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
 function onShutdown(stop: () => Promise<void>) {
@@ -76,20 +99,33 @@ async function startAgainstAws() {
   onShutdown(() => gateway.stop());
 }
 
-async function startLocal() {
-  const stack = await startDevStack({
-    ports: {
-      api: port('PORT', DEFAULT_PORTS.api),
-      emulator: port('CHIME_EMULATOR_PORT', DEFAULT_PORTS.emulator),
-      idp: port('IDP_PORT', DEFAULT_PORTS.idp),
-    },
-    keyDir: LOCAL_KEY_DIR,
+type Plan<K extends StartPlan['kind']> = Extract<StartPlan, { kind: K }>;
+
+async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
+  const common = {
     allowedOrigins,
     loadHandler,
-    log: (line) => {
+    log: (line: string) => {
       if (verbose || line.startsWith('api ')) log(line);
     },
-  });
+  };
+  const ports = {
+    api: port('PORT', DEFAULT_PORTS.api),
+    emulator: port('CHIME_EMULATOR_PORT', DEFAULT_PORTS.emulator),
+  };
+  const stack: DevStack | ExternalIssuerStack =
+    plan.kind === 'dev'
+      ? await startDevStack({
+          ...common,
+          ports: { ...ports, idp: port('IDP_PORT', DEFAULT_PORTS.idp) },
+          keyDir: LOCAL_KEY_DIR,
+          idpProfile: plan.profile,
+        })
+      : await startExternalIssuerStack({
+          ...common,
+          ports,
+          externalIssuer: { env: process.env },
+        });
   onShutdown(async () => {
     removeStackFile();
     await stack.stop();
@@ -100,15 +136,17 @@ async function startLocal() {
   writeStackFile({
     apiUrl: stack.apiUrl,
     emulatorUrl: stack.emulatorUrl,
-    issuer: stack.idp.issuer,
-    jwksUri: stack.idp.jwksUri,
-    audience: stack.idp.audience,
+    issuer: stack.identity.issuer,
+    jwksUri: stack.identity.jwksUri,
+    audience: stack.identity.audience.join(','),
     ports: {
       api: portOf(stack.apiUrl),
       emulator: portOf(stack.emulatorUrl),
-      idp: portOf(stack.idp.issuer),
+      ...(stack.idp ? { idp: portOf(stack.idp.origin) } : {}),
     },
-    keyDir: LOCAL_KEY_DIR,
+    ...(stack.idp
+      ? { keyDir: LOCAL_KEY_DIR, idpProfile: stack.idp.profile.name }
+      : { externalIssuer: true }),
     pid: process.pid,
     startedAt: new Date().toISOString(),
   });
@@ -116,60 +154,26 @@ async function startLocal() {
   // which readers detect by its pid.
   process.on('exit', () => removeStackFile());
   // The function's own settings decide how many Chime calls a faulted request makes.
-  const config = parseConfig(process.env);
+  const config = parseConfig(stack.env);
   const recipes = faultRecipes({
     deadlineMs: config.deadlineMs,
     requestTimeoutMs: config.chime.requestTimeoutMs,
     maxAttempts: config.chime.maxAttempts,
     maxRetryAfterMs: config.chime.maxRetryAfterMs,
   });
-  const ttl = 12 * 3600;
-  const tokens = {
-    alice: await stack.idp.mint({ sub: 'alice', ttl }),
-    bob: await stack.idp.mint({ sub: 'bob', ttl }),
-    moderator: await stack.idp.mint({ sub: 'maria', groups: ['moderators'], ttl }),
-    stranger: await stack.idp.mint({ sub: 'mallory', ttl }),
-  };
   const url = (attendeeId: string, meetingId = seed.meetingId) =>
     `${stack.apiUrl}/meetings/${meetingId}/attendees/${attendeeId}`;
   const curl = (token: string | undefined, target: string) =>
     `curl -i ${token ? `-H "Authorization: Bearer $${token}" ` : ''}${target}`;
   const faults = `${stack.emulatorUrl}/_emulator/faults`;
   const alice = url(seed.attendees.alice);
-  process.stdout.write(`
-Chime attendee API (local)
-  API                 ${stack.apiUrl}
-  Chime emulator      ${stack.emulatorUrl}   (fault injection: ${faults})
-  Identity provider   ${stack.idp.issuer}   (JWKS: ${stack.idp.jwksUri})
-  Allowed origins     ${allowedOrigins.join(', ')}
-
-Demo meeting ${seed.meetingId}
-  alice's attendee  ${seed.attendees.alice}
-  bob's attendee    ${seed.attendees.bob}
-  maria is a moderator; mallory is a stranger. More tokens: npm run -s token -- --sub alice
-  (addresses and issuer for other tools: ${STACK_FILE})
-
-# Paste into another shell (tokens valid 12 h):
-export ALICE_TOKEN=${tokens.alice}
-export BOB_TOKEN=${tokens.bob}
-export MODERATOR_TOKEN=${tokens.moderator}
-export STRANGER_TOKEN=${tokens.stranger}
-
-# 200 with the JoinToken (alice owns her attendee)
-${curl('ALICE_TOKEN', alice)}
-# 200 join info: GetMeeting + GetAttendee, what MeetingSessionConfiguration takes (owner only)
-${curl('ALICE_TOKEN', `${alice}/join-info`)}
-# 200 without the JoinToken (moderator)
-${curl('MODERATOR_TOKEN', alice)}
-# 404: bob asks for alice's attendee (same answer as a missing one)
-${curl('BOB_TOKEN', alice)}
-# 404: a stranger
-${curl('STRANGER_TOKEN', alice)}
-# 401: no token
-${curl(undefined, alice)}
-# 400: not a GUID
-${curl('ALICE_TOKEN', url('not-a-guid'))}
-# 503 / 502 / 504: each queues what exactly one request uses up; then run the first curl
+  const identityTitle = stack.idp
+    ? `Identity provider   ${stack.idp.profile.title} (profile ${stack.idp.profile.name}, dev issuer on this machine)`
+    : 'Identity provider   external issuer (JWT_ISSUER): tokens come from it, none are printed';
+  const notes = stack.idp
+    ? stack.idp.profile.notes.map((note) => `  note: ${note}`).join('\n')
+    : '';
+  const faultLines = `# 503 / 502 / 504: each queues what exactly one request uses up; then run the first curl
 ${recipes
   .map(
     (recipe) =>
@@ -177,16 +181,103 @@ ${recipes
   )
   .join('\n')}
 # DELETE clears whatever is still queued
-curl -X DELETE ${faults}
+curl -X DELETE ${faults}`;
+  process.stdout.write(`
+Chime attendee API (local)
+  API                 ${stack.apiUrl}
+  Chime emulator      ${stack.emulatorUrl}   (fault injection: ${faults})
+  ${identityTitle}
+${formatIdentitySummary(stack.identity, '    ')}${notes ? `\n${notes}` : ''}
+  Allowed origins     ${allowedOrigins.join(', ')}
+
+Demo meeting ${seed.meetingId}
+  alice's attendee  ${seed.attendees.alice}
+  bob's attendee    ${seed.attendees.bob}
+  (addresses and issuer for other tools: ${STACK_FILE})
+${stack.idp ? await devTokens(stack.idp.profile.name, stack, alice, url, curl) : externalHelp(stack, seed.meetingId, alice, curl)}
+${faultLines}
 
 Ctrl-C stops everything.
 `);
 }
 
-const useAws = process.argv.includes('--aws') || process.env.LOCAL_CHIME === 'aws';
-(useAws ? startAgainstAws() : startLocal()).catch((error: unknown) => {
+/** The dev tokens and a curl for each status, minted in the running profile's shape. */
+async function devTokens(
+  profile: ProfileName,
+  stack: DevStack,
+  alice: string,
+  url: (attendeeId: string) => string,
+  curl: (token: string | undefined, target: string) => string,
+): Promise<string> {
+  const ttl = 12 * 3600;
+  const idp = stack.idp;
+  const hasModerators = PROFILES[profile].moderator !== null;
+  const moderator = hasModerators ? await idp.mint({ sub: 'maria', moderator: true, ttl }) : '';
+  const exports = [
+    `export ALICE_TOKEN=${await idp.mint({ sub: 'alice', ttl })}`,
+    `export BOB_TOKEN=${await idp.mint({ sub: 'bob', ttl })}`,
+    ...(hasModerators ? [`export MODERATOR_TOKEN=${moderator}`] : []),
+    `export STRANGER_TOKEN=${await idp.mint({ sub: 'mallory', ttl })}`,
+  ].join('\n');
+  const moderatorLines = hasModerators
+    ? `# 200 without the JoinToken (moderator)\n${curl('MODERATOR_TOKEN', alice)}`
+    : `# (no moderator demo: ${PROFILES[profile].title} tokens carry no groups or roles, so no token of it can say who moderates)`;
+  return `  ${hasModerators ? 'maria is a moderator; ' : ''}mallory is a stranger. More tokens of this profile: npm run -s token -- --sub alice
+  (--moderator, --tenants a,b, --email x --unverified, --client-id-only, --wrong-audience, --ttl N; --help)
+
+# Paste into another shell (tokens valid 12 h):
+${exports}
+
+# 200 with the JoinToken (alice owns her attendee)
+${curl('ALICE_TOKEN', alice)}
+# 200 join info: GetMeeting + GetAttendee, what MeetingSessionConfiguration takes (owner only)
+${curl('ALICE_TOKEN', `${alice}/join-info`)}
+${moderatorLines}
+# 404: bob asks for alice's attendee (same answer as a missing one)
+${curl('BOB_TOKEN', alice)}
+# 404: a stranger
+${curl('STRANGER_TOKEN', alice)}
+# 401: no token
+${curl(undefined, alice)}
+# 400: not a GUID
+${curl('ALICE_TOKEN', url('not-a-guid'))}`;
+}
+
+/** How to get a token of an external issuer, and an attendee it owns: nothing can be minted here. */
+function externalHelp(
+  stack: ExternalIssuerStack,
+  meetingId: string,
+  alice: string,
+  curl: (token: string | undefined, target: string) => string,
+): string {
+  const claim = stack.identity.claims.IDENTITY_CLAIM ?? 'sub';
+  return `
+# Tokens come from ${stack.identity.issuer} itself: sign in through your app (or use the
+# provider's token endpoint, named in ${stack.identity.discoveryUrl ?? 'its discovery document'}) for
+# audience ${stack.identity.audience.join(' or ')}, then:
+export MY_TOKEN=<the access token>
+# alice's attendee is owned by a token whose ${claim} is "alice". An attendee of your own
+# (ExternalUserId = your token's ${claim}), created on the emulator as your backend would:
+curl -X POST ${stack.emulatorUrl}/meetings/${meetingId}/attendees -H 'content-type: application/json' -d '{"ExternalUserId":"<your ${claim}>"}'
+# then, with the AttendeeId it answers (owner: 200 with the JoinToken):
+${curl('MY_TOKEN', `${stack.apiUrl}/meetings/${meetingId}/attendees/<AttendeeId>/join-info`)}
+# 404 unless you moderate: alice's attendee
+${curl('MY_TOKEN', alice)}
+# 401: no token
+${curl(undefined, alice)}`;
+}
+
+const fail = (error: unknown) => {
   process.stderr.write(
     `npm start failed: ${error instanceof Error ? error.message : String(error)}\n`,
   );
   process.exit(1);
-});
+};
+
+if (plan.kind === 'help') {
+  process.stdout.write(START_HELP);
+} else if (plan.kind === 'aws') {
+  startAgainstAws().catch(fail);
+} else {
+  startLocal(plan).catch(fail);
+}

@@ -1,30 +1,42 @@
 /**
- * `npm run -s token -- --sub alice [--groups moderators] [--ttl 3600]`: prints a JWT from the
- * local identity provider (only the JWT, on stdout), valid for the running `npm start`, whose
- * issuer and audience it reads from `.local/stack.json`. Flags, then IDP_ISSUER / IDP_PORT,
- * override that file; without it, the default port is assumed (a hint says so on stderr).
+ * `npm run -s token -- --sub alice [--moderator] [--tenants a,b] [--ttl 3600] …`: prints a JWT
+ * from the local identity provider (only the JWT, on stdout), valid for the running `npm start`,
+ * in the shape of its identity provider profile (`--idp`), whose issuer, audience and profile it
+ * reads from `.local/stack.json`. Flags, then IDP_ISSUER / IDP_PORT, override that file; without
+ * it, the dev profile on the default port is assumed (a hint says so on stderr).
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_PORTS, LOCAL_KEY_DIR } from './dev-stack';
-import { IdentityProvider, LOCAL_AUDIENCE } from './identity-provider';
+import { IdentityProvider, type MintOptions } from './identity-provider';
+import { PROFILE_NAMES, PROFILES, type Profile, profileNamed } from './idp-profiles';
+import { DEFAULT_PORTS, LOCAL_KEY_DIR } from './local-defaults';
 import { readStackFile } from './stack-file';
 
 const USAGE =
-  'usage: npm run -s token -- --sub <user> [--groups a,b] [--ttl seconds] [--issuer url] ' +
-  '[--audience aud] [--idp-port port]';
+  'usage: npm run -s token -- --sub <user> [--moderator] [--groups a,b] [--tenants a,b] ' +
+  '[--email x [--unverified]] [--client-id-only] [--wrong-audience] [--ttl seconds] ' +
+  `[--profile ${PROFILE_NAMES.join('|')}] [--issuer url] [--audience aud] [--idp-port port]`;
 
 const HELP = `${USAGE}
 
 Prints a JWT signed with the local identity provider's key (.local/idp/), and only the JWT,
-on stdout: export ALICE_TOKEN=$(npm run -s token -- --sub alice)
+on stdout, shaped as the running npm start's profile (npm start -- --idp <profile>) issues it:
+export ALICE_TOKEN=$(npm run -s token -- --sub alice)
 
-  --sub <user>       the subject (required), e.g. alice
-  --groups <a,b>     cognito:groups, e.g. moderators
-  --ttl <seconds>    lifetime (default 3600)
-  --issuer <url>     iss; default: the running npm start's (.local/stack.json), else IDP_ISSUER,
-                     else http://127.0.0.1:<IDP_PORT or ${DEFAULT_PORTS.idp}>
-  --audience <aud>   aud; default: the running npm start's, else ${LOCAL_AUDIENCE}
-  --idp-port <port>  the identity provider's port, when --issuer is not given
+  --sub <user>        the subject (required), e.g. alice
+  --moderator         a moderator: the profile's moderator group, where it keeps groups or
+                      roles (not with google: its tokens carry none)
+  --groups <a,b>      raw groups/roles, in the same claim
+  --tenants <a,b>     the caller's tenants, in the profile's tenant claim (google: one, in hd)
+  --email <address>   email, with email_verified true where the provider asserts it
+  --unverified        with --email: email_verified false
+  --client-id-only    no aud: the audience travels in client_id (the authorizer's fallback)
+  --wrong-audience    signed for another API's audience (the API answers 401)
+  --ttl <seconds>     lifetime (default 3600); negative, as --ttl=-60, for an expired token
+  --profile <name>    the profile to sign as; default: the running npm start's, else dev
+  --issuer <url>      iss; default: the running npm start's (.local/stack.json), else IDP_ISSUER,
+                      else http://127.0.0.1:<IDP_PORT or ${DEFAULT_PORTS.idp}> plus the profile's path
+  --audience <aud>    aud; default: the running npm start's, else the profile's
+  --idp-port <port>   the identity provider's port, when --issuer is not given
 `;
 
 /** Ends with one line on stderr, the usage and what was wrong, and exit status 2. */
@@ -38,8 +50,15 @@ try {
   ({ values } = parseArgs({
     options: {
       sub: { type: 'string' },
+      moderator: { type: 'boolean' },
       groups: { type: 'string' },
+      tenants: { type: 'string' },
+      email: { type: 'string' },
+      unverified: { type: 'boolean' },
+      'client-id-only': { type: 'boolean' },
+      'wrong-audience': { type: 'boolean' },
       ttl: { type: 'string', default: '3600' },
+      profile: { type: 'string' },
       issuer: { type: 'string' },
       audience: { type: 'string' },
       'idp-port': { type: 'string' },
@@ -49,7 +68,7 @@ try {
     allowPositionals: false,
   }));
 } catch (error) {
-  usageError(error instanceof Error ? error.message : String(error));
+  usageError(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
 }
 
 if (values.help) {
@@ -58,13 +77,26 @@ if (values.help) {
 }
 const str = (name: string): string | undefined =>
   typeof values[name] === 'string' ? (values[name] as string) : undefined;
+const flag = (name: string): boolean => values[name] === true;
+const list = (name: string): string[] | undefined =>
+  str(name)
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 const sub = str('sub');
 const ttl = str('ttl') ?? '3600';
 if (!sub) usageError('--sub is required');
-if (!/^\d+$/.test(ttl)) usageError('--ttl must be a whole number of seconds');
+if (!/^-?\d+$/.test(ttl)) usageError('--ttl must be a whole number of seconds');
+if (flag('unverified') && str('email') === undefined) usageError('--unverified needs --email');
 const idpPort = str('idp-port') ?? process.env.IDP_PORT;
 if (idpPort !== undefined && idpPort !== '' && !/^\d+$/.test(idpPort)) {
   usageError('--idp-port (or IDP_PORT) must be a port number');
+}
+let forced: Profile | undefined;
+try {
+  forced = str('profile') === undefined ? undefined : profileNamed(str('profile') as string);
+} catch (error) {
+  usageError((error as Error).message);
 }
 
 const stack = readStackFile();
@@ -76,19 +108,66 @@ const explicitIssuer =
   str('issuer') ??
   (process.env.IDP_ISSUER || undefined) ??
   (idpPort ? `http://127.0.0.1:${idpPort}` : undefined);
-const issuer = explicitIssuer ?? running?.issuer ?? `http://127.0.0.1:${DEFAULT_PORTS.idp}`;
-if (!explicitIssuer && !running) {
+if (running?.externalIssuer && !forced && !explicitIssuer) {
   process.stderr.write(
-    `token: no running npm start found (.local/stack.json); issuing for ${issuer}\n`,
+    `token: the running npm start trusts an external issuer, ${running.issuer}: get a token from it (this signs for the dev identity provider only; --profile forces one)\n`,
   );
+  process.exit(1);
 }
-const audience = str('audience') ?? running?.audience ?? LOCAL_AUDIENCE;
+const profile = forced ?? PROFILES[running?.idpProfile ?? 'dev'];
+// What the running stack says applies only to tokens of its own profile.
+const same =
+  running !== undefined &&
+  !running.externalIssuer &&
+  (running.idpProfile ?? 'dev') === profile.name;
+const defaultOrigin = `http://127.0.0.1:${DEFAULT_PORTS.idp}`;
+const audience = str('audience') ?? (same ? running.audience : undefined);
+// The dev profile's issuer is set as is; the others are the origin plus the provider's path,
+// and an explicit issuer replaces `iss` outright.
+const idp =
+  profile.name === 'dev'
+    ? new IdentityProvider({
+        keyDir: running?.keyDir ?? LOCAL_KEY_DIR,
+        issuer: explicitIssuer ?? (same ? running.issuer : defaultOrigin),
+        ...(audience ? { audience } : {}),
+      })
+    : new IdentityProvider({
+        keyDir: running?.keyDir ?? LOCAL_KEY_DIR,
+        profile: profile.name,
+        origin: explicitIssuer
+          ? new URL(explicitIssuer).origin
+          : same
+            ? new URL(running.issuer).origin
+            : defaultOrigin,
+        ...(audience ? { audience } : {}),
+      });
 
-const idp = new IdentityProvider({ keyDir: running?.keyDir ?? LOCAL_KEY_DIR, issuer, audience });
-const groups = str('groups');
-const token = await idp.mint({
+const groups = list('groups');
+const tenants = list('tenants');
+const email = str('email');
+const options: MintOptions = {
   sub,
   ttl: Number(ttl),
-  ...(groups ? { groups: groups.split(',').map((g) => g.trim()) } : {}),
-});
+  ...(flag('moderator') ? { moderator: true } : {}),
+  ...(groups ? { groups } : {}),
+  ...(tenants ? { tenants } : {}),
+  ...(email !== undefined ? { email, emailVerified: !flag('unverified') } : {}),
+  ...(flag('client-id-only') ? { clientIdOnly: true } : {}),
+  ...(flag('wrong-audience') ? { audience: 'wrong' as const } : {}),
+  ...(explicitIssuer && profile.name !== 'dev' ? { claims: { iss: explicitIssuer } } : {}),
+};
+let token: string;
+try {
+  token = await idp.mint(options);
+} catch (error) {
+  // What the profile's provider cannot express (a Google moderator, a Cognito access token's email).
+  usageError((error as Error).message);
+}
+if (!explicitIssuer && !same) {
+  process.stderr.write(
+    running
+      ? `token: the running npm start is not of profile ${profile.name}; issued for the default port\n`
+      : 'token: no running npm start found (.local/stack.json); issued for the default port\n',
+  );
+}
 process.stdout.write(`${token}\n`);

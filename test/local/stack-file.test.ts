@@ -49,6 +49,16 @@ describe('.local/stack.json', () => {
     expect(readStackFile(file)).toMatchObject({ state: 'stale' });
   });
 
+  it('carries the identity provider profile, or that an external issuer is trusted', () => {
+    writeStackFile({ ...info(process.pid), idpProfile: 'okta' }, file);
+    expect(readStackFile(file)).toMatchObject({ state: 'running', info: { idpProfile: 'okta' } });
+    const { keyDir: _keyDir, ...external } = info(process.pid);
+    writeStackFile({ ...external, ports: { api: 1, emulator: 2 }, externalIssuer: true }, file);
+    expect(readStackFile(file)).toMatchObject({ state: 'running', info: { externalIssuer: true } });
+    writeFileSync(file, JSON.stringify({ ...info(process.pid), idpProfile: 'ping' }));
+    expect(readStackFile(file)).toMatchObject({ state: 'stale' });
+  });
+
   it('is removed on a clean stop only by the process it describes', () => {
     writeStackFile(info(process.pid), file);
     removeStackFile(process.pid + 1, file);
