@@ -9,15 +9,24 @@ import { PROFILE_NAMES, type ProfileName, profileNamed } from './idp-profiles';
 export type StartPlan =
   | { readonly kind: 'help' }
   | { readonly kind: 'aws'; readonly verbose: boolean }
-  | { readonly kind: 'dev'; readonly profile: ProfileName; readonly verbose: boolean }
-  | { readonly kind: 'external'; readonly verbose: boolean };
+  | ({ readonly kind: 'dev'; readonly profile: ProfileName } & LocalOptions)
+  | ({ readonly kind: 'external' } & LocalOptions);
+
+/** What the local stack runs besides the API (both on unless turned off). */
+interface LocalOptions {
+  readonly verbose: boolean;
+  /** Chime's API rates in the emulator (`--no-chime-rates` turns them off). */
+  readonly chimeRates: boolean;
+  /** The shared cache table on a local DynamoDB (`--no-shared-cache`: container cache only). */
+  readonly sharedCache: boolean;
+}
 
 /** A bad flag or combination; the message is one line. */
 export class StartUsageError extends Error {
   override readonly name = 'StartUsageError';
 }
 
-export const START_USAGE = `usage: npm start -- [--idp <${PROFILE_NAMES.join('|')}>] [--aws] [--verbose]`;
+export const START_USAGE = `usage: npm start -- [--idp <${PROFILE_NAMES.join('|')}>] [--aws] [--no-chime-rates] [--no-shared-cache] [--verbose]`;
 
 export const START_HELP = `${START_USAGE}
 
@@ -28,6 +37,10 @@ Runs the API on 127.0.0.1 with the deployed handler and a Chime SDK Meetings emu
                    then issues tokens of that profile
   --aws            real Chime SDK Meetings in AWS_REGION with your credentials, and a real
                    issuer from JWT_ISSUER / JWT_AUDIENCE (also LOCAL_CHIME=aws)
+  --no-chime-rates the emulator answers without Chime's API rates (on by default: GetMeeting
+                   and ListAttendees 10/s, GetAttendee in the aggregate 10/s, burst 20)
+  --no-shared-cache no cache table (on by default, on a local dynalite or DYNAMODB_ENDPOINT):
+                   the container cache only, as -c sharedCache=false deploys
   --verbose        the Lambda's and the emulator's log lines too
   -h, --help       this text
 
@@ -44,7 +57,14 @@ export function parseStartArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): StartPlan {
-  let values: { idp?: string; aws?: boolean; verbose?: boolean; help?: boolean };
+  let values: {
+    idp?: string;
+    aws?: boolean;
+    verbose?: boolean;
+    help?: boolean;
+    'no-chime-rates'?: boolean;
+    'no-shared-cache'?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -52,6 +72,8 @@ export function parseStartArgs(
         idp: { type: 'string' },
         aws: { type: 'boolean' },
         verbose: { type: 'boolean' },
+        'no-chime-rates': { type: 'boolean' },
+        'no-shared-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -64,6 +86,11 @@ export function parseStartArgs(
   }
   if (values.help) return { kind: 'help' };
   const verbose = values.verbose === true;
+  const local = {
+    verbose,
+    chimeRates: values['no-chime-rates'] !== true,
+    sharedCache: values['no-shared-cache'] !== true,
+  };
   const aws = values.aws === true || env.LOCAL_CHIME === 'aws';
   const named = values.idp ?? (set(env.IDP_PROFILE) ? env.IDP_PROFILE : undefined);
   if (named !== undefined) {
@@ -92,7 +119,7 @@ export function parseStartArgs(
         '--idp runs the dev identity provider, JWT_ISSUER names an external one: unset JWT_ISSUER and JWT_AUDIENCE, or drop --idp',
       );
     }
-    return { kind: 'external', verbose };
+    return { kind: 'external', ...local };
   }
-  return { kind: 'dev', profile: (named ?? 'dev') as ProfileName, verbose };
+  return { kind: 'dev', profile: (named ?? 'dev') as ProfileName, ...local };
 }

@@ -105,6 +105,9 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
   const common = {
     allowedOrigins,
     loadHandler,
+    ...(plan.chimeRates ? {} : { chimeRates: false as const }),
+    sharedCache: plan.sharedCache,
+    ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
     log: (line: string) => {
       if (verbose || line.startsWith('api ')) log(line);
     },

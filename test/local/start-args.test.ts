@@ -4,11 +4,19 @@ const ISSUER = { JWT_ISSUER: 'https://login.example.com/', JWT_AUDIENCE: 'my-api
 
 describe("npm start's flags and environment", () => {
   it('run the dev issuer by default, and the named profile with --idp or IDP_PROFILE', () => {
-    expect(parseStartArgs([], {})).toEqual({ kind: 'dev', profile: 'dev', verbose: false });
+    expect(parseStartArgs([], {})).toEqual({
+      kind: 'dev',
+      profile: 'dev',
+      verbose: false,
+      chimeRates: true,
+      sharedCache: true,
+    });
     expect(parseStartArgs(['--idp', 'auth0', '--verbose'], {})).toEqual({
       kind: 'dev',
       profile: 'auth0',
       verbose: true,
+      chimeRates: true,
+      sharedCache: true,
     });
     expect(parseStartArgs(['--idp=okta'], { IDP_PROFILE: 'entra' })).toMatchObject({
       profile: 'okta',
@@ -25,7 +33,20 @@ describe("npm start's flags and environment", () => {
   });
 
   it('trust an external issuer when JWT_ISSUER and JWT_AUDIENCE are set', () => {
-    expect(parseStartArgs([], ISSUER)).toEqual({ kind: 'external', verbose: false });
+    expect(parseStartArgs([], ISSUER)).toEqual({
+      kind: 'external',
+      verbose: false,
+      chimeRates: true,
+      sharedCache: true,
+    });
+  });
+
+  it('turn Chime’s rates and the shared cache off on request (both on by default)', () => {
+    expect(parseStartArgs(['--no-chime-rates', '--no-shared-cache'], {})).toMatchObject({
+      kind: 'dev',
+      chimeRates: false,
+      sharedCache: false,
+    });
   });
 
   it('refuse half an external issuer, and --idp together with one', () => {

@@ -36,6 +36,10 @@ const HANDLER_TEST = 'test/lambda/attendee/handler.test.ts';
 const INTEGRATION_TEST = 'test/local/api-integration.test.ts';
 const STACK_TEST = 'test/lib/attendee-api-stack.test.ts';
 const NAG_TEST = 'test/lib/nag.test.ts';
+const GATEWAY_TEST = 'test/local/http-api-gateway.test.ts';
+const DISCOVERY_TEST = 'test/lambda/attendee/oidc-discovery.test.ts';
+const CONFORMANCE_TEST = 'test/contract/api-conformance.test.ts';
+const CACHE_STACK_TEST = 'test/lib/attendee-cache.test.ts';
 
 const A: Row[] = [
   {
@@ -80,8 +84,22 @@ const A: Row[] = [
     case: '`/`, `/meetings`, arbitrary path',
     expected: '404; no `$default` / `{proxy+}` route',
   },
-  { id: 'A11', case: 'Body / odd `Content-Type` on GET', expected: 'Ignored; same result' },
-  { id: 'A12', case: 'NUL / non-UTF-8 bytes in the path', expected: '400 (never 5xx)' },
+  {
+    id: 'A11',
+    case: 'Body / odd `Content-Type` on GET',
+    expected: 'Ignored; same result (a payload over 10 MB: gateway 413, before it is read)',
+    seeAlso: [
+      `${GATEWAY_TEST} › the local HTTP API, where it must match API Gateway › refuses a body whose Content-Length is over 10 MB with 413, before reading it`,
+    ],
+  },
+  {
+    id: 'A12',
+    case: 'NUL / non-UTF-8 bytes in the path; an unparseable request target',
+    expected: '400 (never 5xx)',
+    seeAlso: [
+      `${GATEWAY_TEST} › the local HTTP API, where it must match API Gateway › answers an unparseable request target (http://[) with 400 and logs it without the target`,
+    ],
+  },
 ];
 
 const B: Row[] = [
@@ -128,11 +146,16 @@ const B: Row[] = [
     case: '`iat` in the future',
     expected: '401 (the gateway authorizer checks it; mirror it in λ)',
   },
-  { id: 'B17', case: 'Wrong `iss` (another issuer, trailing-slash variant)', expected: '401' },
+  {
+    id: 'B17',
+    case: 'Wrong `iss` (another issuer, trailing-slash variant)',
+    expected: '401 (the issuer is compared exactly as configured, never normalised)',
+  },
   {
     id: 'B18',
-    case: 'Wrong `aud`; an `aud` array containing ours',
-    expected: '401; accepted',
+    case: 'Wrong `aud`; an `aud` array containing ours; no `aud` but our `client_id`',
+    expected:
+      '401; accepted; accepted (the HTTP API authorizer’s rule: `aud` when present, else `client_id`)',
   },
   {
     id: 'B19',
@@ -155,8 +178,11 @@ const B: Row[] = [
   },
   {
     id: 'B22',
-    case: 'JWKS unreachable / slower than the fetch timeout on a cold start',
+    case: 'JWKS (or the OIDC discovery document) unreachable / slower than the fetch timeout on a cold start',
     expected: 'λ: 503 + `Retry-After` (not 401)',
+    seeAlso: [
+      `${DISCOVERY_TEST} › discovery in the container, through the real handler › answers 503 with Retry-After when the discovery document %s, logs the URL and why, and recovers`,
+    ],
   },
 ];
 
@@ -176,11 +202,12 @@ const C: Row[] = [
   {
     id: 'C5',
     case: 'Moderator reads another attendee',
-    expected: '200 **without** `JoinToken`',
+    expected:
+      '200 **without** `JoinToken` (under `MODERATOR_SCOPE=tenant`, in meetings of its tenants only)',
   },
   {
     id: 'C6',
-    case: 'A non-moderator attempts a moderator-only capability (BFLA)',
+    case: 'A non-moderator attempts a moderator-only capability (BFLA); a moderator of another tenant under tenant scope',
     expected: '404',
   },
   {
@@ -196,7 +223,8 @@ const C: Row[] = [
   {
     id: 'C9',
     case: 'Denied request: Chime calls',
-    expected: 'One GetAttendee, compared before any field is emitted',
+    expected:
+      'One GetAttendee (none on a cache hit; the suite runs with the caches off), compared before any field is emitted',
   },
   {
     id: 'C10',
@@ -217,8 +245,16 @@ const D: Row[] = [
     case: 'Injected `BadRequestException` (after our validation passed)',
     expected: '502, error-level log',
   },
-  { id: 'D3', case: 'Injected `UnauthorizedException`', expected: '502; no `WWW-Authenticate`' },
-  { id: 'D4', case: 'Injected `ForbiddenException`', expected: '502, error-level log' },
+  {
+    id: 'D3',
+    case: 'Injected `UnauthorizedException`',
+    expected: '502 upstream_credentials; no `WWW-Authenticate`',
+  },
+  {
+    id: 'D4',
+    case: 'Injected `ForbiddenException`',
+    expected: '502 upstream_credentials, error-level log (the credentials alarm)',
+  },
   {
     id: 'D5',
     case: 'Injected `ThrottlingException`, persistent',
@@ -263,8 +299,12 @@ const D: Row[] = [
   },
   {
     id: 'D15',
-    case: 'Credentials provider failure',
+    case: 'Credentials provider failure (and expired or refused credentials, a bad signature)',
     expected: '502 upstream_credentials (alarm); no retry storm',
+    seeAlso: [
+      `${HANDLER_TEST} › the error table › an expired session token → 502 upstream_credentials`,
+      `${HANDLER_TEST} › the error table › a bad signature → 502 upstream_credentials`,
+    ],
   },
   {
     id: 'D16',
@@ -302,7 +342,7 @@ const E: Row[] = [
     case: 'Retry-After hint from Chime; backoff near the deadline',
     expected: 'Waits within the budget; total < deadline; the upstream error (503) survives',
     seeAlso: [
-      `${INTEGRATION_TEST} › upstream faults injected in the emulator › ThrottlingException → 503 upstream_throttled (flaky: ~6 % 504, same cause)`,
+      `${INTEGRATION_TEST} › upstream faults injected in the emulator › ThrottlingException → 503 upstream_throttled`,
     ],
   },
   {
@@ -348,14 +388,22 @@ const F: Row[] = [
   {
     id: 'F5',
     case: '`Retry-After` visibility',
-    expected: 'Present on 503 and in `Access-Control-Expose-Headers`',
+    expected:
+      'Present on 503 and in `Access-Control-Expose-Headers` (the gateway’s CORS, when configured)',
   },
   {
     id: 'F6',
     case: 'Preflight from an allowed origin',
-    expected: '204, exact origin, GET, authorization, Max-Age; λ not invoked',
+    expected: '204 from the gateway: exact origin, GET, authorization, Max-Age; λ not invoked',
   },
-  { id: 'F7', case: 'Disallowed / `null` origin', expected: 'No ACAO; never `*`' },
+  {
+    id: 'F7',
+    case: 'Disallowed / `null` origin',
+    expected: 'No ACAO; never `*`; the function itself sends no CORS header',
+    seeAlso: [
+      `${HANDLER_TEST} › headers on every response › allows no origin itself, whatever the request says`,
+    ],
+  },
   {
     id: 'F8',
     case: 'JoinToken placement',
@@ -420,7 +468,11 @@ const H: Row[] = [
   {
     id: 'H3',
     case: 'One principal enumerating IDs',
-    expected: 'Zero data exposure (per-principal 429 + alert where a limiter exists)',
+    expected:
+      'Zero data exposure; past the caller budget, 429 + Retry-After (the budget is lifted in this test, and proven in the contract test below)',
+    seeAlso: [
+      `${CONFORMANCE_TEST} › %s, for a caller over its budget › answers 429 too_many_requests with Retry-After once a stranger spent its Chime calls`,
+    ],
   },
   {
     id: 'H4',
@@ -442,10 +494,12 @@ const H: Row[] = [
     case: 'Reserved concurrency exhausted',
     expected: 'Gateway status observed and documented; Chime not overloaded',
     notApplicable:
-      'Needs a deployed stage (Lambda throttling is not emulated locally). Reserved concurrency and ' +
-      'the throttles alarm are asserted on the template by [I8] and by the test/lib tests below.',
+      'Needs a deployed stage (Lambda throttling is not emulated locally), and no reserved concurrency ' +
+      'is set by default (a new account may not have it to give; `-c reservedConcurrency=N` sets one). ' +
+      'Its absence ([I8]), the context setting and the throttles alarm are asserted by the test/lib tests below.',
     seeAlso: [
-      `${STACK_TEST} › the default stack (Cognito identity, defaults from context) › runs the function on nodejs22.x, arm64, 512 MB, 10 s, ESM handler index.handler, 50 reserved`,
+      `${STACK_TEST} › the default stack (Cognito identity, defaults from context) › runs the function on nodejs22.x, arm64, 512 MB, 10 s, ESM handler index.handler, no reserved concurrency`,
+      `${STACK_TEST} › the stack configured through context › sizes the function from context, with the reserved concurrency asked for`,
       `${STACK_TEST} › the default stack (Cognito identity, defaults from context) › alarms on Lambda throttles and on 429s counted from the access log`,
     ],
   },
@@ -483,7 +537,11 @@ const I: Row[] = [
   {
     id: 'I6',
     case: 'IAM5 / star permissions',
-    expected: '`chime:GetAttendee` scoped to meeting ARNs; remaining wildcards acknowledged',
+    expected:
+      'The Chime reads scoped to this account’s meeting ARNs (any region); the cache table and its key granted to the two functions only; remaining wildcards acknowledged',
+    seeAlso: [
+      `${CACHE_STACK_TEST} › the shared cache (default: -c sharedCache=true) › grants the table and its key to those two roles only`,
+    ],
   },
   {
     id: 'I7',
@@ -493,12 +551,17 @@ const I: Row[] = [
   {
     id: 'I8',
     case: 'Memory / timeout explicit; log retention; reserved concurrency; tracing',
-    expected: 'Set (X-Ray tracing is not enabled: a recommendation in the threat model)',
+    expected:
+      'Memory, timeout, retention set; no reserved concurrency by default (`-c reservedConcurrency=N`); X-Ray tracing not enabled (a recommendation in the threat model)',
   },
   {
     id: 'I9',
     case: 'LambdaDLQ / async failure destination',
-    expected: 'Not needed: synchronous invoke only',
+    expected:
+      'Attendee function: not needed, invoked synchronously by API Gateway only. Invalidation function: invoked by the aws.chime rule only; failed events retried, then kept in an encrypted dead-letter queue',
+    seeAlso: [
+      `${CACHE_STACK_TEST} › the shared cache (default: -c sharedCache=true) › targets the invalidation function with retries and the encrypted, TLS-only dead-letter queue`,
+    ],
   },
   {
     id: 'I10',
