@@ -104,7 +104,8 @@ async function withinBudget<T>(
   state: RequestState,
   lookup: (metrics: RequestMetrics) => Promise<T>,
 ): Promise<T> {
-  const caller = callerOf(deps.config, state);
+  // Built (and hashed by the budget) only when the budget needs it: never while nobody wasted.
+  const caller = () => callerOf(deps.config, state);
   const verdict = deps.budget.check(caller);
   if (!verdict.allowed) {
     throw new ProblemError('too_many_requests', 'caller budget spent', {

@@ -17,12 +17,15 @@ export type BudgetCheck =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly retryAfterSeconds: number };
 
+/** A caller's identity text, or a function that builds it (called only when it is needed). */
+export type CallerRef = string | (() => string);
+
 /** A per-caller budget of wasted Chime calls (OWASP API4). */
 export interface CallerBudget {
   /** Before spending: `too_many_requests` with `retryAfterSeconds` when the caller is over. */
-  check(caller: string): BudgetCheck;
+  check(caller: CallerRef): BudgetCheck;
   /** After a denial or a not-found: the Chime calls that request spent for nothing. */
-  charge(caller: string, chimeCalls: number): void;
+  charge(caller: CallerRef, chimeCalls: number): void;
 }
 
 interface Bucket {
@@ -39,6 +42,11 @@ const MINUTE_MS = 60_000;
  * table is a bounded `Map`. A caller charged past zero waits until the bucket holds a token
  * again (debt is bounded by one minute's budget).
  */
+const ALLOWED: BudgetCheck = Object.freeze({ allowed: true });
+
+/** The caller's identity text, built only when it is needed (see {@link CallerRef}). */
+const callerText = (caller: CallerRef): string => (typeof caller === 'string' ? caller : caller());
+
 export function createCallerBudget(options: CallerBudgetOptions): CallerBudget {
   const { callsPerMinute, maxCallers = 10_000 } = options;
   const now = options.now ?? Date.now;
@@ -53,10 +61,15 @@ export function createCallerBudget(options: CallerBudgetOptions): CallerBudget {
 
   return {
     check(caller) {
-      const bucket = buckets.get(idOf(caller));
-      if (!bucket) return { allowed: true };
+      // Nobody has wasted a call yet: no identity to hash (the common case, every request).
+      if (buckets.size === 0) return ALLOWED;
+      const id = idOf(callerText(caller));
+      const bucket = buckets.get(id);
+      if (!bucket) return ALLOWED;
       const tokens = refilled(bucket, now());
-      if (tokens >= 1) return { allowed: true };
+      // A caller whose budget is whole again is forgotten: the table holds recent wasters only.
+      if (tokens >= callsPerMinute) buckets.delete(id);
+      if (tokens >= 1) return ALLOWED;
       return {
         allowed: false,
         retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)),
@@ -64,7 +77,7 @@ export function createCallerBudget(options: CallerBudgetOptions): CallerBudget {
     },
     charge(caller, chimeCalls) {
       if (!(chimeCalls > 0)) return;
-      const id = idOf(caller);
+      const id = idOf(callerText(caller));
       const at = now();
       const bucket = buckets.get(id);
       const tokens = bucket ? refilled(bucket, at) : callsPerMinute;

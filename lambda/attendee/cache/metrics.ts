@@ -113,16 +113,24 @@ export function emfFields(
   metrics: RequestMetrics,
   options: EmfOptions,
 ): Record<string, string | number | object> {
-  const values: Record<string, number> = {
-    [METRIC_NAMES.GetAttendee]: metrics.chimeCalls.GetAttendee,
-    [METRIC_NAMES.GetMeeting]: metrics.chimeCalls.GetMeeting,
-    [METRIC_NAMES.ListAttendees]: metrics.chimeCalls.ListAttendees,
-    [METRIC_NAMES.throttles]: metrics.throttles,
-    [METRIC_NAMES.hitsContainer]: metrics.hitsContainer,
-    [METRIC_NAMES.hitsShared]: metrics.hitsShared,
-    [METRIC_NAMES.misses]: metrics.misses,
-    [METRIC_NAMES.cacheErrors]: metrics.cacheErrors,
+  const values: Record<string, number> = {};
+  const names: { Name: string; Unit: 'Count' }[] = [];
+  const add = (name: string, value: number) => {
+    // Only what happened: a metric a request did not move is absent, not 0 (the alarms sum, and
+    // treat missing data as not breaching), which keeps the line short.
+    if (value === 0) return;
+    values[name] = value;
+    names.push({ Name: name, Unit: 'Count' });
   };
+  add(METRIC_NAMES.GetAttendee, metrics.chimeCalls.GetAttendee);
+  add(METRIC_NAMES.GetMeeting, metrics.chimeCalls.GetMeeting);
+  add(METRIC_NAMES.ListAttendees, metrics.chimeCalls.ListAttendees);
+  add(METRIC_NAMES.throttles, metrics.throttles);
+  add(METRIC_NAMES.hitsContainer, metrics.hitsContainer);
+  add(METRIC_NAMES.hitsShared, metrics.hitsShared);
+  add(METRIC_NAMES.misses, metrics.misses);
+  add(METRIC_NAMES.cacheErrors, metrics.cacheErrors);
+  if (names.length === 0) return {};
   return {
     _aws: {
       Timestamp: options.timestamp,
@@ -132,7 +140,7 @@ export function emfFields(
           // One empty dimension set: the metrics of the namespace (one per stack) itself, which
           // the stack's alarms watch (lib/alarms.ts).
           Dimensions: [[]],
-          Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })),
+          Metrics: names,
         },
       ],
     },

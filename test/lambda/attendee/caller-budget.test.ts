@@ -65,4 +65,25 @@ describe('the caller budget', () => {
     expect(first.check(caller).allowed).toBe(false);
     expect(second.check(caller).allowed).toBe(true);
   });
+
+  it('builds no caller identity while nobody has wasted a call, and forgets a caller whose budget is whole again', () => {
+    let t = 0;
+    const budget = createCallerBudget({ callsPerMinute: 2, now: () => t });
+    let built = 0;
+    const alice = () => {
+      built += 1;
+      return 'alice';
+    };
+    expect(budget.check(alice).allowed).toBe(true);
+    expect(built).toBe(0);
+    budget.charge('mallory', 2);
+    expect(budget.check('mallory').allowed).toBe(false);
+    expect(budget.check(alice).allowed).toBe(true);
+    expect(built).toBe(1);
+    t = 60_000; // a whole minute: mallory's two tokens are back
+    expect(budget.check('mallory').allowed).toBe(true);
+    built = 0;
+    expect(budget.check(alice).allowed).toBe(true);
+    expect(built).toBe(0);
+  });
 });
