@@ -7,7 +7,8 @@
  * cache off, as before the caches). Prints a table, writes `storm-results.json`, and exits 1
  * when "app" misses a target of issue 11.
  *
- *   npm run storm -- [--scenario meeting|event|all] [--containers K]
+ *   npm run storm -- [--scenario meeting|event|all] [--containers K] [--mode app|baseline|both]
+ *     [--set CACHE_LEASE_MS=15000]…  (a setting for the app's containers)
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -18,7 +19,8 @@ import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './storm/scenarios'
 import { MODES, type Mode, type RunReport, runScenario, startBench } from './storm/storm-run';
 import { type ModeResult, missedTargets } from './storm/summary';
 
-const USAGE = 'usage: npm run storm -- [--scenario meeting|event|all] [--containers 1-32]';
+const USAGE =
+  'usage: npm run storm -- [--scenario meeting|event|all] [--containers 1-32] [--mode app|baseline|both] [--set NAME=value]…';
 const RESULTS_FILE = 'storm-results.json';
 
 function options() {
@@ -26,6 +28,8 @@ function options() {
     options: {
       scenario: { type: 'string', default: 'all' },
       containers: { type: 'string', default: '8' },
+      mode: { type: 'string', default: 'both' },
+      set: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -46,7 +50,17 @@ function options() {
         ? [scenario as ScenarioName]
         : [];
   if (names.length === 0) throw new Error(`--scenario must be meeting, event or all\n${USAGE}`);
-  return { names, containers };
+  // One mode alone is for looking into it; the judged run has both, side by side.
+  const modes = MODES.filter((mode) => values.mode === 'both' || values.mode === mode);
+  if (modes.length === 0) throw new Error(`--mode must be app, baseline or both\n${USAGE}`);
+  // `--set NAME=value`: a function setting for the app's containers (trying a value out).
+  const settings = new Map<string, string>();
+  for (const pair of values.set) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) throw new Error(`--set takes NAME=value\n${USAGE}`);
+    settings.set(match[1] as string, match[2] as string);
+  }
+  return { names, containers, modes, settings: Object.fromEntries(settings) };
 }
 
 const load = () =>
@@ -123,13 +137,17 @@ function detail(report: RunReport): string {
   return [
     `  ${report.seconds.toFixed(1)} s; HTTP attempts ${report.load.attempts} (${statuses}); failures ${failures}`,
     `  generator: worst start lag ${report.load.maxStartLagMs.toFixed(1)} ms; pool: ${pool.invocations} invocations, ${pool.queued} queued (max ${pool.maxQueue}, longest wait ${pool.maxQueueWaitMs.toFixed(0)} ms), per container ${pool.perContainer.join('/')}`,
+    `  storm ${report.stormSeconds.toFixed(1)} s; CPU s used meanwhile: ${Object.entries(report.cpu)
+      .map(([role, seconds]) => `${role} ${seconds === undefined ? '?' : seconds.toFixed(1)}`)
+      .join(', ')}`,
     `  containers' log lines: ${JSON.stringify(report.containerMetrics)}`,
   ].join('\n');
 }
 
 async function main(): Promise<number> {
-  const { names, containers } = options();
+  const { names, containers, modes: runModes, settings } = options();
   const log = (line: string) => console.error(`[storm] ${line}`);
+  if (Object.keys(settings).length > 0) log(`app settings: ${JSON.stringify(settings)}`);
   log(`load average before: ${load()}`);
   const bench = await startBench();
   const results = new Map<ScenarioName, Map<Mode, ModeResult>>();
@@ -138,9 +156,10 @@ async function main(): Promise<number> {
     for (const name of names) {
       const modes = new Map<Mode, ModeResult>();
       results.set(name, modes);
-      for (const mode of MODES) {
+      for (const mode of runModes) {
         const report = await runScenario(bench, SCENARIOS[name], mode, {
           containers,
+          settings,
           logRoot: join(process.cwd(), '.local', 'storm'),
           log,
         });

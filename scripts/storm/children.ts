@@ -1,4 +1,5 @@
 import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** Every child this run forked and has not seen exit, for the exit and signal paths. */
 const live = new Set<ChildProcess>();
@@ -61,4 +62,23 @@ export function firstMessage<T>(child: ChildProcess, what: string, timeoutMs: nu
       reject(new Error(`${what} exited (${code ?? signal}):\n${stderr}`));
     });
   });
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every common kernel). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (fields 14 and
+ * 15, proc(5)); undefined where there is no /proc.
+ */
+export function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
 }

@@ -24,6 +24,8 @@ export interface ContainerPool {
   /** The gateway's integration: the event goes to an idle container, or waits for one. */
   readonly handler: HttpApiHandler;
   stats(): PoolStats;
+  /** The containers' process ids. */
+  pids(): (number | undefined)[];
   stop(): Promise<void>;
 }
 
@@ -174,6 +176,7 @@ export async function startContainerPool(options: {
       maxQueueWaitMs,
       perContainer: slots.map((slot) => slot.invocations),
     }),
+    pids: () => slots.map(({ child }) => child.pid),
     stop,
   };
 }

@@ -15,7 +15,7 @@ import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/dev-sta
 import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/dynamodb';
 import { HttpApiGateway } from '../../local/http-api-gateway';
 import { IdentityProvider } from '../../local/identity-provider';
-import { endChild, firstMessage, forkScript } from './children';
+import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
 import { runArrivals, type StormLoad } from './clients';
 import { type PoolStats, startContainerPool } from './container-pool';
 import { arrivalsOf, type StormAttendee } from './plan';
@@ -116,6 +116,23 @@ export interface RunReport {
   readonly containerMetrics: Readonly<Record<string, number>>;
   readonly events: unknown;
   readonly seconds: number;
+  /** CPU seconds used during the storm itself, by role (undefined without /proc). */
+  readonly cpu: Readonly<Record<'parent' | 'dynamodb' | 'containers', number | undefined>>;
+  /** The storm's wall time, arrivals to the last answer (s). */
+  readonly stormSeconds: number;
+}
+
+/** CPU seconds of the parent, the DynamoDB process and the containers, now. */
+function cpuNow(dynamodbPid: number | undefined, containerPids: (number | undefined)[]) {
+  const containers = containerPids.map(cpuSecondsOf);
+  const { user, system } = process.cpuUsage();
+  return {
+    parent: (user + system) / 1e6,
+    dynamodb: dynamodbPid === undefined ? 0 : cpuSecondsOf(dynamodbPid),
+    containers: containers.every((value) => value !== undefined)
+      ? containers.reduce((sum, value) => sum + value, 0)
+      : undefined,
+  };
 }
 
 /**
@@ -160,6 +177,8 @@ export async function runScenario(
   mode: Mode,
   options: {
     readonly containers: number;
+    /** Function settings for the app's containers, over the contract's defaults. */
+    readonly settings?: Readonly<Record<string, string>>;
     readonly logRoot: string;
     readonly log: (line: string) => void;
   },
@@ -213,7 +232,11 @@ export async function runScenario(
       AWS_REGION: 'us-east-1',
       [S.logLevel.env]: 'INFO',
       ...(table
-        ? { [S.cacheTableName.env]: TABLE, [S.dynamodbEndpoint.env]: table.endpoint }
+        ? {
+            [S.cacheTableName.env]: TABLE,
+            [S.dynamodbEndpoint.env]: table.endpoint,
+            ...options.settings,
+          }
         : { [S.cacheAttendeeTtlMs.env]: '0', [S.cacheMeetingTtlMs.env]: '0' }),
     };
     const pool = await startContainerPool({ count: options.containers, env, logDir });
@@ -231,12 +254,20 @@ export async function runScenario(
     options.log(
       `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers`,
     );
+    const cpuBefore = cpuNow(table?.child.pid, pool.pids());
+    const stormStart = performance.now();
     const load = await runArrivals({
       baseUrl: url,
       arrivals: arrivalsOf(attendees, scenario.windowMs),
       tokens: bench.tokens,
       deadlineMs: scenario.windowMs + GRACE_MS,
     });
+    const stormSeconds = (performance.now() - stormStart) / 1000;
+    const cpuAfter = cpuNow(table?.child.pid, pool.pids());
+    const delta = (key: keyof typeof cpuAfter) => {
+      const [after, before] = [cpuAfter[key], cpuBefore[key]];
+      return after === undefined || before === undefined ? undefined : after - before;
+    };
     await bench.emulator.drainEvents();
     const chime = await admin<CallStats>(bench, 'GET', '/calls/stats');
     const events = await admin<unknown>(bench, 'GET', '/events');
@@ -250,6 +281,12 @@ export async function runScenario(
       containerMetrics: containerMetricsOf(logDir),
       events,
       seconds: (performance.now() - began) / 1000,
+      cpu: {
+        parent: delta('parent'),
+        dynamodb: delta('dynamodb'),
+        containers: delta('containers'),
+      },
+      stormSeconds,
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
