@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDynamoDbClient, createSharedCache } from '../../lambda/attendee/cache/shared-cache';
 import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
@@ -184,6 +184,7 @@ export async function runScenario(
   },
 ): Promise<RunReport> {
   const logDir = join(options.logRoot, `${scenario.name}-${mode}`);
+  rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const began = performance.now();
@@ -271,6 +272,9 @@ export async function runScenario(
     await bench.emulator.drainEvents();
     const chime = await admin<CallStats>(bench, 'GET', '/calls/stats');
     const events = await admin<unknown>(bench, 'GET', '/events');
+    // The call log (ids, operations, statuses; never a JoinToken or an ExternalUserId), to look into.
+    const { calls } = await admin<{ calls: unknown[] }>(bench, 'GET', '/calls');
+    writeFileSync(join(logDir, 'chime-calls.json'), `${JSON.stringify(calls)}\n`);
     const poolStats = pool.stats();
     for (const stop of stops.splice(0).reverse()) await stop();
     return {
