@@ -9,6 +9,7 @@
  *
  *   npm run storm -- [--scenario meeting|event|all] [--containers K] [--mode app|baseline|both]
  *     [--set CACHE_LEASE_MS=15000]…  (a setting for the app's containers)
+ *     [--prewarm]  (diagnostic: every meeting's snapshot taken before the storm)
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -20,7 +21,7 @@ import { MODES, type Mode, type RunReport, runScenario, startBench } from './sto
 import { type ModeResult, missedTargets } from './storm/summary';
 
 const USAGE =
-  'usage: npm run storm -- [--scenario meeting|event|all] [--containers 1-32] [--mode app|baseline|both] [--set NAME=value]…';
+  'usage: npm run storm -- [--scenario meeting|event|all] [--containers 1-32] [--mode app|baseline|both] [--set NAME=value]… [--prewarm]';
 const RESULTS_FILE = 'storm-results.json';
 
 function options() {
@@ -30,6 +31,7 @@ function options() {
       containers: { type: 'string', default: '8' },
       mode: { type: 'string', default: 'both' },
       set: { type: 'string', multiple: true, default: [] },
+      prewarm: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -60,7 +62,13 @@ function options() {
     if (!match) throw new Error(`--set takes NAME=value\n${USAGE}`);
     settings.set(match[1] as string, match[2] as string);
   }
-  return { names, containers, modes, settings: Object.fromEntries(settings) };
+  return {
+    names,
+    containers,
+    modes,
+    settings: Object.fromEntries(settings),
+    prewarm: values.prewarm,
+  };
 }
 
 const load = () =>
@@ -145,7 +153,7 @@ function detail(report: RunReport): string {
 }
 
 async function main(): Promise<number> {
-  const { names, containers, modes: runModes, settings } = options();
+  const { names, containers, modes: runModes, settings, prewarm } = options();
   const log = (line: string) => console.error(`[storm] ${line}`);
   if (Object.keys(settings).length > 0) log(`app settings: ${JSON.stringify(settings)}`);
   log(`load average before: ${load()}`);
@@ -160,6 +168,7 @@ async function main(): Promise<number> {
         const report = await runScenario(bench, SCENARIOS[name], mode, {
           containers,
           settings,
+          prewarm,
           logRoot: join(process.cwd(), '.local', 'storm'),
           log,
         });

@@ -179,6 +179,12 @@ export async function runScenario(
     readonly containers: number;
     /** Function settings for the app's containers, over the contract's defaults. */
     readonly settings?: Readonly<Record<string, string>>;
+    /**
+     * Diagnostic, off in the judged run: before the storm, one join-info per meeting, one after
+     * another, so that every meeting's snapshot is in the table when the doors open (its Chime
+     * calls are then cleared from the count).
+     */
+    readonly prewarm?: boolean;
     readonly logRoot: string;
     readonly log: (line: string) => void;
   },
@@ -249,6 +255,21 @@ export async function runScenario(
     const { url } = await gateway.start(0);
     stops.push(() => gateway.stop());
 
+    if (options.prewarm) {
+      let warmed = 0;
+      for (const meeting of meetings) {
+        const attendee = attendees.find((a) => a.meetingId === meeting.MeetingId);
+        if (!attendee) continue;
+        const warm = await runArrivals({
+          baseUrl: url,
+          arrivals: [{ attendee, atMs: 0, reloadAfterMs: undefined }],
+          tokens: bench.tokens,
+          deadlineMs: 30_000,
+        });
+        if (warm.outcomes[0]?.ok) warmed += 1;
+      }
+      options.log(`prewarmed ${warmed} of ${meetings.length} meetings`);
+    }
     // Warm-up calls (JWKS) went to the identity provider, never Chime; start from zero anyway.
     await admin(bench, 'DELETE', '/calls');
     await admin(bench, 'POST', '/rates/refill');
