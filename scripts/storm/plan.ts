@@ -1,0 +1,61 @@
+import { RELOAD_DELAY_MS, RELOAD_SHARE } from './scenarios';
+
+/** One attendee of the storm: where it joins and who it is (its token's `sub`). */
+export interface StormAttendee {
+  readonly meetingId: string;
+  readonly attendeeId: string;
+  readonly externalUserId: string;
+}
+
+/** One attendee's part of the schedule. */
+export interface Arrival {
+  readonly attendee: StormAttendee;
+  /** When its first fetch starts, ms after the storm starts. */
+  readonly atMs: number;
+  /** How long after its first fetch ends it fetches again; undefined: no reload. */
+  readonly reloadAfterMs: number | undefined;
+}
+
+/** A small seeded PRNG (mulberry32), so that every run sends the same schedule. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+/**
+ * The arrival schedule: the attendees in a seeded random order (meetings interleaved), arriving
+ * evenly over `windowMs`; a seeded {@link RELOAD_SHARE} of them reload a little later.
+ */
+export function arrivalsOf(
+  attendees: readonly StormAttendee[],
+  windowMs: number,
+  seed = 11,
+): Arrival[] {
+  const random = seededRandom(seed);
+  const order = shuffled(attendees, random);
+  const reloads = Math.round(order.length * RELOAD_SHARE);
+  const reloading = new Set(shuffled(order, random).slice(0, reloads));
+  const step = order.length > 0 ? windowMs / order.length : 0;
+  return order.map((attendee, i) => ({
+    attendee,
+    atMs: i * step,
+    reloadAfterMs: reloading.has(attendee)
+      ? RELOAD_DELAY_MS.min + random() * (RELOAD_DELAY_MS.max - RELOAD_DELAY_MS.min)
+      : undefined,
+  }));
+}
