@@ -29,10 +29,13 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** Resolves once the API has logged an answer with `status` (polls; the test timeout bounds it). */
+/**
+ * Resolves once the API has logged an answer with `status`: yields to the event loop between
+ * looks (no timer; the test timeout bounds it).
+ */
 async function answered(status: number): Promise<void> {
   while (!requestLines.some((line) => line.startsWith('api ') && line.includes(` ${status} `))) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
