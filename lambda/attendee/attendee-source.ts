@@ -288,10 +288,12 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     meetingId: string,
     signal: AbortSignal | undefined,
     metrics: RequestMetrics | undefined,
+    onPage?: (page: readonly CachedAttendee[]) => Promise<void>,
   ): Promise<CachedAttendee[]> => {
     const attendees: CachedAttendee[] = [];
     let NextToken: string | undefined;
     do {
+      const before = attendees.length;
       const page = await send(
         'ListAttendees',
         () =>
@@ -315,6 +317,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
         });
       }
       NextToken = page.NextToken;
+      if (onPage) await onPage(attendees.slice(before));
     } while (NextToken);
     return attendees;
   };
@@ -325,11 +328,18 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
   const containerExpiry = (ttlMs: number, sharedExpiresAt?: number) =>
     Math.min(now() + ttlMs, sharedExpiresAt ?? Number.POSITIVE_INFINITY);
 
-  /** Takes the lease and the snapshot of a hot meeting; one per meeting per container. */
+  /**
+   * Takes the lease and the snapshot of a hot meeting; one per meeting per container. The
+   * snapshot runs on its own budget (the lease), not on the deadline of the request that
+   * started it: that request, like every other, waits for it with its own deadline. Each page
+   * is written to the table as it arrives, so waiters in other containers find their attendee
+   * before the last page; the marker (complete snapshot) is written last. After a failure the
+   * lease is kept until it expires: a cool-down, instead of every container re-listing the
+   * meeting into the same throttle.
+   */
   const takeSnapshot = async (
     sharedCache: SharedCache,
     meetingId: string,
-    signal: AbortSignal | undefined,
     metrics: RequestMetrics | undefined,
   ): Promise<SnapshotOutcome> => {
     let won: boolean;
@@ -340,62 +350,85 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       return { kind: 'failed' };
     }
     if (!won) return { kind: 'lost' };
-    const release = () =>
-      quietly(metrics, 'releaseLease', () => sharedCache.releaseLease(meetingId, owner));
+    const budget = new AbortController();
+    const timer = setTimeout(
+      () => budget.abort(new DOMException('The snapshot lease ran out', 'TimeoutError')),
+      leaseMs,
+    );
+    const signal = budget.signal;
     const takenAt = now();
-    const [listed, fetched] = await Promise.allSettled([
-      listAttendees(meetingId, signal, metrics),
-      snapshotMeeting
-        ? chimeMeeting(meetingId, signal, metrics, undefined)
-        : Promise.resolve(undefined),
-    ]);
-    if (listed.status === 'rejected') {
-      await release();
-      if (isNotFound(listed.reason)) {
-        await dropMeeting(meetingId, metrics);
-        throw listed.reason;
-      }
-      return { kind: 'failed' };
-    }
-    if (fetched.status === 'rejected' && isNotFound(fetched.reason)) {
-      await release();
-      throw fetched.reason;
-    }
-    const meeting =
-      fetched.status === 'fulfilled' && cacheableMeeting(fetched.value, meetingId)
-        ? fetched.value
-        : undefined;
-    const attendees = new Map<string, CachedAttendee>();
-    for (const attendee of listed.value) {
-      if (typeof attendee.AttendeeId === 'string' && typeof attendee.ExternalUserId === 'string') {
-        attendees.set(attendee.AttendeeId.toLowerCase(), attendee);
-      }
-    }
-    try {
-      await sharedCache.writeSnapshot(meetingId, {
-        attendees: [...attendees.values()],
-        ...(meeting ? { meeting } : {}),
-        takenAt,
-      });
-    } catch (error) {
-      cacheError(metrics, 'writeSnapshot', error);
-      await release();
-    }
     const expiresAt = takenAt + sharedTtlMs;
-    if (options.containerAttendeeTtlMs > 0) {
+    const remember = (page: readonly CachedAttendee[]) => {
+      if (options.containerAttendeeTtlMs <= 0) return;
       const until = containerExpiry(options.containerAttendeeTtlMs, expiresAt);
-      for (const [attendeeId, attendee] of attendees) {
-        container.attendees.set(container.attendeeKey(meetingId, attendeeId), attendee, until);
+      for (const attendee of page) {
+        if (
+          typeof attendee.AttendeeId === 'string' &&
+          typeof attendee.ExternalUserId === 'string'
+        ) {
+          container.attendees.set(
+            container.attendeeKey(meetingId, attendee.AttendeeId.toLowerCase()),
+            attendee,
+            until,
+          );
+        }
       }
-    }
-    if (meeting && options.containerMeetingTtlMs > 0) {
-      container.meetings.set(
-        meetingId,
-        meeting,
-        containerExpiry(options.containerMeetingTtlMs, expiresAt),
+    };
+    const onPage = async (page: readonly CachedAttendee[]) => {
+      remember(page);
+      await quietly(metrics, 'putAttendees', () =>
+        sharedCache.putAttendees(meetingId, page, takenAt),
       );
+    };
+    try {
+      const [listed, fetched] = await Promise.allSettled([
+        listAttendees(meetingId, signal, metrics, onPage),
+        snapshotMeeting
+          ? chimeMeeting(meetingId, signal, metrics, undefined)
+          : Promise.resolve(undefined),
+      ]);
+      if (listed.status === 'rejected') {
+        if (isNotFound(listed.reason)) {
+          await dropMeeting(meetingId, metrics);
+          throw listed.reason;
+        }
+        return { kind: 'failed' };
+      }
+      if (fetched.status === 'rejected' && isNotFound(fetched.reason)) throw fetched.reason;
+      const meeting =
+        fetched.status === 'fulfilled' && cacheableMeeting(fetched.value, meetingId)
+          ? fetched.value
+          : undefined;
+      const attendees = new Map<string, CachedAttendee>();
+      for (const attendee of listed.value) {
+        if (
+          typeof attendee.AttendeeId === 'string' &&
+          typeof attendee.ExternalUserId === 'string'
+        ) {
+          attendees.set(attendee.AttendeeId.toLowerCase(), attendee);
+        }
+      }
+      try {
+        // The records are in already (page by page); this adds the meeting and the marker.
+        await sharedCache.writeSnapshot(meetingId, {
+          attendees: [],
+          ...(meeting ? { meeting } : {}),
+          takenAt,
+        });
+      } catch (error) {
+        cacheError(metrics, 'writeSnapshot', error);
+      }
+      if (meeting && options.containerMeetingTtlMs > 0) {
+        container.meetings.set(
+          meetingId,
+          meeting,
+          containerExpiry(options.containerMeetingTtlMs, expiresAt),
+        );
+      }
+      return { kind: 'taken', attendees, meeting, expiresAt };
+    } finally {
+      clearTimeout(timer);
     }
-    return { kind: 'taken', attendees, meeting, expiresAt };
   };
 
   /** The meeting's snapshot, single flight per container; waiters keep their own deadline. */
@@ -407,11 +440,13 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
   ): Promise<SnapshotOutcome> => {
     const inFlight = snapshots.get(meetingId);
     if (inFlight) return raced(inFlight, signal);
-    const flight = takeSnapshot(sharedCache, meetingId, signal, metrics).finally(() => {
+    const flight = takeSnapshot(sharedCache, meetingId, metrics).finally(() => {
       if (snapshots.get(meetingId) === flight) snapshots.delete(meetingId);
     });
+    // Handled here too: the requests that wait for it may all have given up by its end.
+    flight.catch(() => undefined);
     snapshots.set(meetingId, flight);
-    return flight;
+    return raced(flight, signal);
   };
 
   /**

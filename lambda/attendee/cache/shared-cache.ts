@@ -74,6 +74,12 @@ export interface SharedCache {
     signal?: AbortSignal,
   ): Promise<SharedRead>;
   putAttendee(meetingId: string, attendee: CachedAttendee, fetchedAt: number): Promise<void>;
+  /** Writes one page of a snapshot's records (no marker: the snapshot is not complete yet). */
+  putAttendees(
+    meetingId: string,
+    attendees: readonly CachedAttendee[],
+    fetchedAt: number,
+  ): Promise<void>;
   putMeeting(meetingId: string, meeting: Meeting, fetchedAt: number): Promise<void>;
   deleteAttendee(meetingId: string, attendeeId: string): Promise<void>;
   /** Deletes every item of the meeting (records, snapshot marker, lease); returns how many. */
@@ -294,6 +300,13 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       await client.send(
         new PutItemCommand({ TableName, Item: attendeeItem(meetingId, attendee, fetchedAt) }),
       );
+    },
+
+    async putAttendees(meetingId, attendees, fetchedAt) {
+      const items = attendees
+        .filter((attendee) => typeof attendee.AttendeeId === 'string')
+        .map((attendee) => attendeeItem(meetingId, attendee, fetchedAt));
+      await batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
     },
 
     async putMeeting(meetingId, meeting, fetchedAt) {

@@ -267,6 +267,71 @@ describe('the attendee source', () => {
     expect(emulator.calls()).toEqual([]);
   });
 
+  it('writes each page as it arrives, and keeps the pages and the lease when a later page fails', async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 150);
+    let lists = 0;
+    const flaky = {
+      send: (command: unknown, options?: { abortSignal?: AbortSignal }) => {
+        if (command instanceof ListAttendeesCommand && ++lists === 2) {
+          return Promise.reject(
+            Object.assign(new Error('Rate exceeded'), {
+              name: 'ThrottlingException',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 429 },
+            }),
+          );
+        }
+        return chime.send(command as never, options);
+      },
+    } as unknown as typeof chime;
+    emulator.resetCalls();
+    const first = await sourceFor({ chime: flaky, hotThreshold: 1 }).getAttendee(
+      meetingId,
+      attendeeIds[0] as string,
+    );
+    expect(first.Attendee?.AttendeeId).toBe(attendeeIds[0]);
+    const items = await partition(meetingId);
+    // Page 1's hundred records are in the table; no marker (incomplete); the lease is kept as
+    // a cool-down, so the next container does not list the meeting into the same throttle.
+    expect(items.filter((sk) => sk?.startsWith('ATTENDEE#')).length).toBeGreaterThanOrEqual(100);
+    expect(items).not.toContain('SNAPSHOT');
+    expect(items).toContain('LEASE');
+    // Another container finds a page-1 attendee in the table, without a Chime call.
+    const onPageOne = (await partition(meetingId))
+      .filter((sk): sk is string => sk?.startsWith('ATTENDEE#') ?? false)
+      .map((sk) => sk.slice('ATTENDEE#'.length));
+    emulator.resetCalls();
+    const next = await sourceFor().getAttendee(meetingId, onPageOne[0] as string);
+    expect(next.tier).toBe('shared');
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('finishes the snapshot after the request that started it gave up', async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 120);
+    emulator.resetCalls();
+    const source = sourceFor({ hotThreshold: 1 });
+    const impatient = new AbortController();
+    const asked = source.getAttendee(meetingId, attendeeIds[0] as string, {
+      abortSignal: impatient.signal,
+    });
+    // Gives up once the snapshot it started is under way.
+    while (callsOf('ListAttendees') < 1) await new Promise((resolve) => setImmediate(resolve));
+    impatient.abort(new DOMException('deadline', 'AbortError'));
+    await expect(asked).rejects.toMatchObject({ name: 'AbortError' });
+    // The snapshot goes on, on its own budget: the marker and both pages arrive.
+    for (let tries = 0; !(await partition(meetingId)).includes('SNAPSHOT'); tries += 1) {
+      if (tries > 10_000) throw new Error('the snapshot never completed');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(callsOf('ListAttendees')).toBe(2);
+    emulator.resetCalls();
+    const later = await sourceFor().getAttendee(meetingId, attendeeIds[119] as string);
+    expect(later.tier).toBe('shared');
+    expect(emulator.calls()).toEqual([]);
+  });
+
   it('stops waiting and asks Chime when the lease holder gives up', async () => {
     const meetingId = await createMeeting();
     const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
