@@ -113,6 +113,14 @@ interface Found<V> {
   readonly expiresAt: number | undefined;
 }
 
+/** The key under which a waiter for the meeting record (not an attendee) is registered. */
+const MEETING = '#meeting';
+
+/** The waiters of one meeting's snapshot in this container, by wanted record. */
+interface MeetingWait {
+  readonly wanted: Map<string, ((read: SharedRead | undefined) => void)[]>;
+}
+
 type SnapshotOutcome =
   | {
       readonly kind: 'taken';
@@ -190,7 +198,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       })
     : undefined;
   const snapshots = new Map<string, Promise<SnapshotOutcome>>();
-  const waits = new Map<string, Promise<boolean>>();
+  const waiting = new Map<string, MeetingWait>();
 
   const cacheError = (metrics: RequestMetrics | undefined, operation: string, error: unknown) => {
     if (metrics) metrics.cacheErrors += 1;
@@ -450,66 +458,79 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
   };
 
   /**
-   * Polls the meeting's snapshot marker and lease until the marker is fresh (true) or the lease
-   * is gone (false), for at most `leaseWaitMs` of polls. One poller per meeting per container.
+   * Waits for what another container's snapshot writes, page by page. One poller per meeting
+   * per container reads, every `leasePollMs`, the records its waiters want (one BatchGetItem)
+   * and answers each waiter as soon as its record is there; when the snapshot marker says the
+   * snapshot is complete, the rest are answered without a record (Chime decides); when the lease
+   * is gone or `leaseWaitMs` have passed, every waiter is answered undefined.
    */
-  const pollSnapshot = async (
-    sharedCache: SharedCache,
-    meetingId: string,
-    signal: AbortSignal | undefined,
-    metrics: RequestMetrics | undefined,
-  ): Promise<boolean> => {
-    const polls = Math.max(1, Math.ceil(waitMs / pollMs));
-    for (let poll = 0; poll < polls; poll += 1) {
-      await sleep(pollMs, signal);
-      let read: SharedRead;
-      try {
-        read = await sharedCache.read(meetingId, {}, signal);
-      } catch (error) {
-        if (isAbort(error) && signal?.aborted) throw error;
-        cacheError(metrics, 'read', error);
-        return false;
+  const pollMeeting = async (sharedCache: SharedCache, meetingId: string, wait: MeetingWait) => {
+    const settle = (want: string, read: SharedRead | undefined) => {
+      for (const resolve of wait.wanted.get(want) ?? []) resolve(read);
+      wait.wanted.delete(want);
+    };
+    const settleAll = (read: SharedRead | undefined) => {
+      for (const want of [...wait.wanted.keys()]) settle(want, read);
+    };
+    try {
+      const polls = Math.max(1, Math.ceil(waitMs / pollMs));
+      for (let poll = 0; poll < polls && wait.wanted.size > 0; poll += 1) {
+        await sleep(pollMs);
+        const attendeeIds = [...wait.wanted.keys()].filter((want) => want !== MEETING).slice(0, 97);
+        let read: SharedRead;
+        try {
+          read = await sharedCache.read(meetingId, {
+            attendeeIds,
+            meeting: wait.wanted.has(MEETING),
+          });
+        } catch (error) {
+          cacheError(undefined, 'read', error);
+          settleAll(undefined);
+          return;
+        }
+        for (const attendeeId of attendeeIds) {
+          const record = read.attendees?.get(attendeeId);
+          if (record) settle(attendeeId, { ...read, attendee: record });
+        }
+        if (read.meeting) settle(MEETING, read);
+        // Complete: whoever is still waiting is not in it.
+        if (fresh(read)) settleAll({ ...read, attendee: undefined, meeting: undefined });
+        if (!read.lease) settleAll(undefined);
       }
-      if (fresh(read)) return true;
-      if (!read.lease) return false;
+      settleAll(undefined);
+    } finally {
+      if (waiting.get(meetingId) === wait) waiting.delete(meetingId);
     }
-    return false;
   };
 
   /**
-   * Waits for the lease holder's snapshot, then reads the wanted record once; undefined when
-   * there is no snapshot to wait for, or the record is not in it.
+   * Waits for the lease holder's snapshot to bring the wanted record; undefined when there is
+   * no snapshot to wait for, or the record is not in it (then Chime decides).
    */
   const awaitSnapshot = async (
     sharedCache: SharedCache,
     meetingId: string,
     what: { readonly attendeeId?: string; readonly meeting?: boolean },
     signal: AbortSignal | undefined,
-    metrics: RequestMetrics | undefined,
   ): Promise<SharedRead | undefined> => {
-    let flight = waits.get(meetingId);
-    if (!flight) {
-      const started = pollSnapshot(sharedCache, meetingId, signal, metrics).finally(() => {
-        if (waits.get(meetingId) === started) waits.delete(meetingId);
-      });
-      waits.set(meetingId, started);
-      flight = started;
-    }
-    let ready: boolean;
+    const want = what.attendeeId ?? MEETING;
+    const answer = new Promise<SharedRead | undefined>((resolve) => {
+      let wait = waiting.get(meetingId);
+      const starting = wait === undefined;
+      wait ??= { wanted: new Map() };
+      const list = wait.wanted.get(want) ?? [];
+      list.push(resolve);
+      wait.wanted.set(want, list);
+      if (starting) {
+        waiting.set(meetingId, wait);
+        void pollMeeting(sharedCache, meetingId, wait);
+      }
+    });
     try {
-      ready = await raced(flight, signal);
+      return await raced(answer, signal);
     } catch (error) {
-      // The poller's deadline is not ours: fall back to Chime.
       if (isAbort(error) && !signal?.aborted) return undefined;
       throw error;
-    }
-    if (!ready) return undefined;
-    try {
-      return await sharedCache.read(meetingId, what, signal);
-    } catch (error) {
-      if (isAbort(error) && signal?.aborted) throw error;
-      cacheError(metrics, 'read', error);
-      return undefined;
     }
   };
 
@@ -564,7 +585,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
         return { value: attendee, expiresAt: outcome.expiresAt };
       }
       if (outcome.kind === 'lost') {
-        const waited = await awaitSnapshot(shared, meetingId, { attendeeId }, signal, metrics);
+        const waited = await awaitSnapshot(shared, meetingId, { attendeeId }, signal);
         if (waited?.attendee) return hit(waited.attendee);
       }
     }
@@ -617,7 +638,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
         return { value: outcome.meeting, expiresAt: outcome.expiresAt };
       }
       if (outcome.kind === 'lost') {
-        const waited = await awaitSnapshot(shared, meetingId, { meeting: true }, signal, metrics);
+        const waited = await awaitSnapshot(shared, meetingId, { meeting: true }, signal);
         if (waited?.meeting) return hit(waited.meeting);
       }
     }

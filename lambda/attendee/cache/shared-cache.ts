@@ -51,6 +51,8 @@ export interface Lease {
 /** What one read of a meeting's partition found, expired records left out. */
 export interface SharedRead {
   readonly attendee?: CachedRecord<CachedAttendee>;
+  /** Every attendee record read, by lower-case AttendeeId (with `attendeeIds`). */
+  readonly attendees?: ReadonlyMap<string, CachedRecord<CachedAttendee>>;
   readonly meeting?: CachedRecord<Meeting>;
   readonly snapshot?: SnapshotMarker;
   readonly lease?: Lease;
@@ -70,7 +72,12 @@ export interface SharedCache {
   /** Reads the given records of a meeting, its snapshot marker and lease in one BatchGetItem. */
   read(
     meetingId: string,
-    what: { readonly attendeeId?: string; readonly meeting?: boolean },
+    what: {
+      readonly attendeeId?: string;
+      /** More attendees at once (at most 97: one BatchGetItem). */
+      readonly attendeeIds?: readonly string[];
+      readonly meeting?: boolean;
+    },
     signal?: AbortSignal,
   ): Promise<SharedRead>;
   putAttendee(meetingId: string, attendee: CachedAttendee, fetchedAt: number): Promise<void>;
@@ -221,6 +228,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   const parse = (items: readonly Item[], at: number): SharedRead => {
     const read: {
       attendee?: CachedRecord<CachedAttendee>;
+      attendees?: Map<string, CachedRecord<CachedAttendee>>;
       meeting?: CachedRecord<Meeting>;
       snapshot?: SnapshotMarker;
       lease?: Lease;
@@ -249,7 +257,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
           // An unreadable record is a miss.
         }
       } else if (sort.startsWith(SORT_KEYS.attendeePrefix)) {
-        read.attendee = {
+        const record = {
           value: {
             AttendeeId: str(item, 'AttendeeId'),
             ExternalUserId: str(item, 'ExternalUserId'),
@@ -258,6 +266,9 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
           },
           ...times,
         };
+        read.attendee = record;
+        read.attendees ??= new Map();
+        read.attendees.set(sort.slice(SORT_KEYS.attendeePrefix.length), record);
       }
     }
     return read;
@@ -285,6 +296,9 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       const keys: Key[] = [key(meetingId, SORT_KEYS.snapshot), key(meetingId, SORT_KEYS.lease)];
       if (what.attendeeId !== undefined)
         keys.push(key(meetingId, attendeeSortKey(what.attendeeId)));
+      for (const attendeeId of what.attendeeIds ?? []) {
+        keys.push(key(meetingId, attendeeSortKey(attendeeId)));
+      }
       if (what.meeting) keys.push(key(meetingId, SORT_KEYS.meeting));
       const output = await client.send(
         new BatchGetItemCommand({ RequestItems: { [TableName]: { Keys: keys } } }),

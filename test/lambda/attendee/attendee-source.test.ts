@@ -332,6 +332,49 @@ describe('the attendee source', () => {
     expect(emulator.calls()).toEqual([]);
   });
 
+  it('answers a waiting container page by page, before the lease holder has finished', async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 150);
+    const { Attendees = [] } = await chime.send(
+      new ListAttendeesCommand({ MeetingId: meetingId, MaxResults: 100 }),
+    );
+    const pageOne = Attendees.map((a) => a.AttendeeId?.toLowerCase() as string);
+    const later = attendeeIds.find((id) => !pageOne.includes(id)) as string;
+    const shared = createSharedCache({
+      client: tables.client,
+      tableName,
+      ttlMs: SHARED_TTL_MS,
+      now,
+    });
+    expect(await shared.acquireLease(meetingId, 'the-other-container', 10_000)).toBe(true);
+    let polls = 0;
+    const answeredAt: Record<string, number> = {};
+    const waiting = sourceFor({
+      hotThreshold: 1,
+      sleep: async () => {
+        polls += 1;
+        // The holder writes its first page at the second poll, the rest and its marker at the fifth.
+        if (polls === 2) await shared.putAttendees(meetingId, Attendees, clock);
+        if (polls === 5) await shared.writeSnapshot(meetingId, { attendees: [], takenAt: clock });
+      },
+    });
+    emulator.resetCalls();
+    const ask = async (attendeeId: string) => {
+      const answer = await waiting.getAttendee(meetingId, attendeeId);
+      answeredAt[attendeeId] = polls;
+      return answer;
+    };
+    const [early, late] = await Promise.all([ask(pageOne[0] as string), ask(later)]);
+    expect(early.tier).toBe('shared');
+    // Answered right after the poll that found page 1, long before the marker.
+    expect(answeredAt[pageOne[0] as string]).toBeLessThan(5);
+    // Not in the (now complete) snapshot's first page: Chime decides, once the marker says so.
+    expect(late.Attendee?.AttendeeId).toBe(later);
+    expect(answeredAt[later]).toBeGreaterThanOrEqual(5);
+    expect(callsOf('GetAttendee')).toBe(1);
+    expect(callsOf('ListAttendees')).toBe(0);
+  });
+
   it('stops waiting and asks Chime when the lease holder gives up', async () => {
     const meetingId = await createMeeting();
     const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
