@@ -9,6 +9,7 @@
  */
 
 import { writeFileSync } from 'node:fs';
+import { CreateAttendeeCommand, CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import { parseConfig } from '../lambda/attendee/config';
 import { checkAwsAccess } from './aws-preflight';
 import {
@@ -158,12 +159,27 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
   process.on('exit', () => removeStackFile());
   // The function's own settings decide how many Chime calls a faulted request makes.
   const config = parseConfig(stack.env);
-  const recipes = faultRecipes({
-    deadlineMs: config.deadlineMs,
-    requestTimeoutMs: config.chime.requestTimeoutMs,
-    maxAttempts: config.chime.maxAttempts,
-    maxRetryAfterMs: config.chime.maxRetryAfterMs,
-  });
+  // Each recipe faults a meeting of its own that nothing has read yet (the caches would serve
+  // the demo meeting without asking Chime).
+  const faultMeetings = {
+    503: await faultMeeting(stack, 503),
+    502: await faultMeeting(stack, 502),
+    504: await faultMeeting(stack, 504),
+  };
+  const recipes = faultRecipes(
+    {
+      deadlineMs: config.deadlineMs,
+      requestTimeoutMs: config.chime.requestTimeoutMs,
+      maxAttempts: config.chime.maxAttempts,
+      maxRetryAfterMs: config.chime.maxRetryAfterMs,
+      sharedCache: config.cache.tableName !== undefined,
+    },
+    {
+      503: faultMeetings[503].meetingId,
+      502: faultMeetings[502].meetingId,
+      504: faultMeetings[504].meetingId,
+    },
+  );
   const url = (attendeeId: string, meetingId = seed.meetingId) =>
     `${stack.apiUrl}/meetings/${meetingId}/attendees/${attendeeId}`;
   const curl = (token: string | undefined, target: string) =>
@@ -176,11 +192,12 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
   const notes = stack.idp
     ? stack.idp.profile.notes.map((note) => `  note: ${note}`).join('\n')
     : '';
-  const faultLines = `# 503 / 502 / 504: each queues what exactly one request uses up; then run the first curl
+  const faultLines = `# 503 / 502 / 504: each queues what exactly one request for alice's attendee of its own
+# (never-read) meeting uses up; the curl after it answers that status, the next one 200
 ${recipes
   .map(
     (recipe) =>
-      `# ${recipe.description}\ncurl -X POST ${faults} -H 'content-type: application/json' -d '${JSON.stringify(recipe.rule)}'`,
+      `# ${recipe.description}\ncurl -X POST ${faults} -H 'content-type: application/json' -d '${JSON.stringify(recipe.rule)}'\n${curl('ALICE_TOKEN', url(faultMeetings[recipe.status].attendeeId, faultMeetings[recipe.status].meetingId))}`,
   )
   .join('\n')}
 # DELETE clears whatever is still queued
@@ -202,6 +219,22 @@ ${faultLines}
 
 Ctrl-C stops everything.
 `);
+}
+
+/** A meeting with an attendee for alice that nothing has read: a fault recipe's own. */
+async function faultMeeting(stack: DevStack | ExternalIssuerStack, status: number) {
+  const { Meeting } = await stack.chime.send(
+    new CreateMeetingCommand({
+      ClientRequestToken: `fault-${status}-${Date.now()}`,
+      ExternalMeetingId: `fault-demo-${status}`,
+      MediaRegion: 'us-east-1',
+    }),
+  );
+  const meetingId = Meeting?.MeetingId as string;
+  const { Attendee } = await stack.chime.send(
+    new CreateAttendeeCommand({ MeetingId: meetingId, ExternalUserId: 'alice' }),
+  );
+  return { meetingId, attendeeId: Attendee?.AttendeeId as string };
 }
 
 /** The dev tokens and a curl for each status, minted in the running profile's shape. */

@@ -1,53 +1,77 @@
 import { parseConfig } from '../../lambda/attendee/config';
+import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
 import type { DevStack } from '../../local/dev-stack';
-import { faultRecipes } from '../../local/fault-recipes';
+import { type FaultRecipe, faultRecipes } from '../../local/fault-recipes';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
 import { attendeePath, bearer, createAttendee, createMeeting, http } from '../security/support';
 
-let stack: DevStack;
-let meetingId: string;
-let attendeeId: string;
-let alice: string;
+const S = FUNCTION_SETTINGS;
+/** npm start's caches (the contract's defaults), on a short deadline with room for two attempts. */
+const NPM_START_CACHES = {
+  [S.cacheAttendeeTtlMs.env]: String(S.cacheAttendeeTtlMs.default),
+  [S.cacheMeetingTtlMs.env]: String(S.cacheMeetingTtlMs.default),
+  DEADLINE_MS: '1500',
+  CHIME_REQUEST_TIMEOUT_MS: '600',
+};
 
-beforeAll(async () => {
-  // A short deadline that leaves room for two of the three attempts, as npm start's defaults do
-  // (6 s, 2 s per attempt), in a fraction of the time.
-  stack = await startLocalStack({ env: { DEADLINE_MS: '1500', CHIME_REQUEST_TIMEOUT_MS: '600' } });
-  meetingId = await createMeeting(stack, 'fault-recipes');
-  attendeeId = await createAttendee(stack, meetingId, 'alice');
-  alice = registerSecret(await stack.idp.mint({ sub: 'alice' }));
-});
-afterAll(() => stack.stop());
-
-const getAlice = () =>
-  http(stack.apiUrl, attendeePath(meetingId, attendeeId), { headers: bearer(alice) });
-
-function recipesFor(env: Readonly<Record<string, string>>) {
-  const config = parseConfig(env);
-  return faultRecipes({
-    deadlineMs: config.deadlineMs,
-    requestTimeoutMs: config.chime.requestTimeoutMs,
-    maxAttempts: config.chime.maxAttempts,
-    maxRetryAfterMs: config.chime.maxRetryAfterMs,
-  });
+function recipesFor(stack: DevStack, meetings: Record<FaultRecipe['status'], string>) {
+  const config = parseConfig(stack.env);
+  return faultRecipes(
+    {
+      deadlineMs: config.deadlineMs,
+      requestTimeoutMs: config.chime.requestTimeoutMs,
+      maxAttempts: config.chime.maxAttempts,
+      maxRetryAfterMs: config.chime.maxRetryAfterMs,
+      sharedCache: config.cache.tableName !== undefined,
+    },
+    meetings,
+  );
 }
 
-describe('the fault recipes npm start prints', () => {
+describe.each([
+  ['with the shared table, as npm start runs', true],
+  ['with the container cache only (--no-shared-cache)', false],
+])('the fault recipes npm start prints, %s', (_name, sharedCache) => {
+  let stack: DevStack;
+  let alice: string;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ sharedCache, env: NPM_START_CACHES });
+    alice = registerSecret(await stack.idp.mint({ sub: 'alice' }));
+  });
+  afterAll(() => stack.stop());
+
   it('queue as many hangs as attempts fit the deadline: 2 with npm start’s defaults', () => {
-    const hang = recipesFor({
+    const config = parseConfig({
       ...stack.env,
       DEADLINE_MS: '6000',
       CHIME_REQUEST_TIMEOUT_MS: '2000',
     });
-    expect(hang.find((r) => r.status === 504)?.rule.count).toBe(2);
+    const [hang] = faultRecipes(
+      {
+        deadlineMs: config.deadlineMs,
+        requestTimeoutMs: config.chime.requestTimeoutMs,
+        maxAttempts: config.chime.maxAttempts,
+        maxRetryAfterMs: config.chime.maxRetryAfterMs,
+        sharedCache,
+      },
+      { 503: 'm', 502: 'm', 504: 'm' },
+    ).filter((r) => r.status === 504);
+    expect(hang?.rule.count).toBe(sharedCache ? 5 : 2);
   });
 
   it.each([503, 502, 504] as const)(
-    'make the next request answer %i and leave nothing queued for the one after',
+    'make the next request for its own meeting answer %i and leave nothing queued for the one after',
     async (status) => {
-      const recipe = recipesFor(stack.env).find((r) => r.status === status);
+      const meetingId = await createMeeting(stack, `fault-recipe-${status}`);
+      const attendeeId = await createAttendee(stack, meetingId, 'alice');
+      const recipe = recipesFor(stack, { 503: meetingId, 502: meetingId, 504: meetingId }).find(
+        (r) => r.status === status,
+      );
       if (!recipe) throw new Error(`no ${status} recipe`);
+      const getAlice = () =>
+        http(stack.apiUrl, attendeePath(meetingId, attendeeId), { headers: bearer(alice) });
       stack.emulator.injectFault(recipe.rule);
       expect((await getAlice()).status).toBe(status);
       expect(stack.emulator.faults()).toEqual([]);
