@@ -1,5 +1,5 @@
 import { FUNCTION_SETTINGS, type SettingSpec } from '../lambda/attendee/function-settings';
-import type { Validator } from '../lambda/shared/validators';
+import type { Validator } from '../lambda/common/validators';
 import { STACK_SETTINGS, type StackSettingSpec } from './settings';
 
 /** The markers around the generated part of the README. */

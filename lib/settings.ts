@@ -16,11 +16,11 @@ import {
   rawText,
   text,
   type Validator,
-} from '../lambda/shared/validators';
+} from '../lambda/common/validators';
 
 /**
  * The deploy-time settings: CDK context keys (`-c key=value`, or `context` in cdk.json). Two kinds,
- * both parsed by the same validators as the function (lambda/shared/validators.ts):
+ * both parsed by the same validators as the function (lambda/common/validators.ts):
  * - the function's own settings that a context key sets (`FUNCTION_SETTINGS`, `set.by: context`),
  *   written into its environment by the stack;
  * - the stack's own settings, declared here.

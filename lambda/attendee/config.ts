@@ -1,4 +1,4 @@
-import { RuleError } from '../shared/validators';
+import { RuleError } from '../common/validators';
 import type { ClaimPath } from './claim-path';
 import { ConfigError } from './errors';
 import {

@@ -23,7 +23,7 @@ import {
   text,
   url,
   type Validator,
-} from '../shared/validators';
+} from '../common/validators';
 import { type ClaimPath, ClaimPathError, formatClaimPath, parseClaimPath } from './claim-path';
 
 export type SettingSource =
