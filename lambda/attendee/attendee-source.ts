@@ -3,12 +3,16 @@ import {
   type ChimeSDKMeetingsClient,
   GetAttendeeCommand,
   GetMeetingCommand,
-  ListAttendeesCommand,
   type Meeting,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createContainerCache, isAbort, raced } from './cache/container-cache';
 import { createHotMeetings } from './cache/hot-meetings';
+import {
+  isNotFound,
+  type MeetingSnapshotOutcome,
+  takeMeetingSnapshot,
+} from './cache/meeting-snapshot';
 import {
   type CacheTier,
   type ChimeOperation,
@@ -23,8 +27,7 @@ import {
   type SharedRead,
 } from './cache/shared-cache';
 
-/** ListAttendees' largest page (Chime SDK Meetings API Reference, ListAttendees MaxResults). */
-export const LIST_ATTENDEES_PAGE = 100;
+export { LIST_ATTENDEES_PAGE } from './cache/meeting-snapshot';
 
 /** Plain, typed options; the lead maps configuration onto them. */
 export interface AttendeeSourceOptions {
@@ -121,20 +124,7 @@ interface MeetingWait {
   readonly wanted: Map<string, ((read: SharedRead | undefined) => void)[]>;
 }
 
-type SnapshotOutcome =
-  | {
-      readonly kind: 'taken';
-      readonly attendees: ReadonlyMap<string, CachedAttendee>;
-      readonly meeting: Meeting | undefined;
-      readonly expiresAt: number;
-    }
-  | { readonly kind: 'lost' }
-  | { readonly kind: 'failed' };
-
-const isNotFound = (error: unknown) =>
-  typeof error === 'object' &&
-  error !== null &&
-  (error as { name?: unknown }).name === 'NotFoundException';
+type SnapshotOutcome = MeetingSnapshotOutcome;
 
 const errorName = (error: unknown) =>
   error instanceof Error ? error.name : typeof error === 'object' ? 'UnknownError' : typeof error;
@@ -292,44 +282,6 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     }
   };
 
-  const listAttendees = async (
-    meetingId: string,
-    signal: AbortSignal | undefined,
-    metrics: RequestMetrics | undefined,
-    onPage?: (page: readonly CachedAttendee[]) => Promise<void>,
-  ): Promise<CachedAttendee[]> => {
-    const attendees: CachedAttendee[] = [];
-    let NextToken: string | undefined;
-    do {
-      const before = attendees.length;
-      const page = await send(
-        'ListAttendees',
-        () =>
-          chime.send(
-            new ListAttendeesCommand({
-              MeetingId: meetingId,
-              MaxResults: LIST_ATTENDEES_PAGE,
-              NextToken,
-            }),
-            { abortSignal: signal },
-          ),
-        metrics,
-        undefined,
-      );
-      for (const attendee of page.Attendees ?? []) {
-        attendees.push({
-          AttendeeId: attendee.AttendeeId,
-          ExternalUserId: attendee.ExternalUserId,
-          JoinToken: attendee.JoinToken,
-          Capabilities: attendee.Capabilities,
-        });
-      }
-      NextToken = page.NextToken;
-      if (onPage) await onPage(attendees.slice(before));
-    } while (NextToken);
-    return attendees;
-  };
-
   const fresh = (read: SharedRead) =>
     read.snapshot !== undefined && now() - read.snapshot.takenAt < snapshotFreshnessMs;
 
@@ -337,36 +289,15 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     Math.min(now() + ttlMs, sharedExpiresAt ?? Number.POSITIVE_INFINITY);
 
   /**
-   * Takes the lease and the snapshot of a hot meeting; one per meeting per container. The
-   * snapshot runs on its own budget (the lease), not on the deadline of the request that
-   * started it: that request, like every other, waits for it with its own deadline. Each page
-   * is written to the table as it arrives, so waiters in other containers find their attendee
-   * before the last page; the marker (complete snapshot) is written last. After a failure the
-   * lease is kept until it expires: a cool-down, instead of every container re-listing the
-   * meeting into the same throttle.
+   * Takes the lease and the snapshot of a hot meeting (cache/meeting-snapshot.ts); one per
+   * meeting per container. Its pages also go into this container's cache as they arrive.
    */
   const takeSnapshot = async (
     sharedCache: SharedCache,
     meetingId: string,
     metrics: RequestMetrics | undefined,
   ): Promise<SnapshotOutcome> => {
-    let won: boolean;
-    try {
-      won = await sharedCache.acquireLease(meetingId, owner, leaseMs);
-    } catch (error) {
-      cacheError(metrics, 'acquireLease', error);
-      return { kind: 'failed' };
-    }
-    if (!won) return { kind: 'lost' };
-    const budget = new AbortController();
-    const timer = setTimeout(
-      () => budget.abort(new DOMException('The snapshot lease ran out', 'TimeoutError')),
-      leaseMs,
-    );
-    const signal = budget.signal;
-    const takenAt = now();
-    const expiresAt = takenAt + sharedTtlMs;
-    const remember = (page: readonly CachedAttendee[]) => {
+    const remember = (page: readonly CachedAttendee[], expiresAt: number) => {
       if (options.containerAttendeeTtlMs <= 0) return;
       const until = containerExpiry(options.containerAttendeeTtlMs, expiresAt);
       for (const attendee of page) {
@@ -382,61 +313,35 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
         }
       }
     };
-    const onPage = async (page: readonly CachedAttendee[]) => {
-      remember(page);
-      await quietly(metrics, 'putAttendees', () =>
-        sharedCache.putAttendees(meetingId, page, takenAt),
-      );
-    };
+    let outcome: SnapshotOutcome;
     try {
-      const [listed, fetched] = await Promise.allSettled([
-        listAttendees(meetingId, signal, metrics, onPage),
-        snapshotMeeting
-          ? chimeMeeting(meetingId, signal, metrics, undefined)
-          : Promise.resolve(undefined),
-      ]);
-      if (listed.status === 'rejected') {
-        if (isNotFound(listed.reason)) {
-          await dropMeeting(meetingId, metrics);
-          throw listed.reason;
-        }
-        return { kind: 'failed' };
-      }
-      if (fetched.status === 'rejected' && isNotFound(fetched.reason)) throw fetched.reason;
-      const meeting =
-        fetched.status === 'fulfilled' && cacheableMeeting(fetched.value, meetingId)
-          ? fetched.value
-          : undefined;
-      const attendees = new Map<string, CachedAttendee>();
-      for (const attendee of listed.value) {
-        if (
-          typeof attendee.AttendeeId === 'string' &&
-          typeof attendee.ExternalUserId === 'string'
-        ) {
-          attendees.set(attendee.AttendeeId.toLowerCase(), attendee);
-        }
-      }
-      try {
-        // The records are in already (page by page); this adds the meeting and the marker.
-        await sharedCache.writeSnapshot(meetingId, {
-          attendees: [],
-          ...(meeting ? { meeting } : {}),
-          takenAt,
-        });
-      } catch (error) {
-        cacheError(metrics, 'writeSnapshot', error);
-      }
-      if (meeting && options.containerMeetingTtlMs > 0) {
-        container.meetings.set(
-          meetingId,
-          meeting,
-          containerExpiry(options.containerMeetingTtlMs, expiresAt),
-        );
-      }
-      return { kind: 'taken', attendees, meeting, expiresAt };
-    } finally {
-      clearTimeout(timer);
+      outcome = await takeMeetingSnapshot(
+        {
+          chime,
+          shared: sharedCache,
+          owner,
+          leaseMs,
+          ttlMs: sharedTtlMs,
+          withMeeting: snapshotMeeting,
+          now,
+          call: (operation, run) => send(operation, run, metrics, undefined),
+          onCacheError: (operation, error) => cacheError(metrics, operation, error),
+          onPage: remember,
+        },
+        meetingId,
+      );
+    } catch (error) {
+      if (isNotFound(error)) container.dropMeeting(meetingId);
+      throw error;
     }
+    if (outcome.kind === 'taken' && outcome.meeting && options.containerMeetingTtlMs > 0) {
+      container.meetings.set(
+        meetingId,
+        outcome.meeting,
+        containerExpiry(options.containerMeetingTtlMs, outcome.expiresAt),
+      );
+    }
+    return outcome;
   };
 
   /** The meeting's snapshot, single flight per container; waiters keep their own deadline. */

@@ -1,0 +1,179 @@
+import {
+  type ChimeSDKMeetingsClient,
+  GetMeetingCommand,
+  ListAttendeesCommand,
+  type Meeting,
+} from '@aws-sdk/client-chime-sdk-meetings';
+import type { ChimeOperation } from './metrics';
+import type { CachedAttendee, SharedCache } from './shared-cache';
+
+/** ListAttendees' largest page (Chime SDK Meetings API Reference, ListAttendees MaxResults). */
+export const LIST_ATTENDEES_PAGE = 100;
+
+/** What every Chime SDK output carries: the request id and the SDK's attempts. */
+export interface ChimeOutput {
+  readonly $metadata?: { readonly requestId?: string; readonly attempts?: number };
+}
+
+/** What a snapshot needs; the attendee function and the warm-up function each bring theirs. */
+export interface MeetingSnapshotDeps {
+  readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
+  readonly shared: Pick<
+    SharedCache,
+    'acquireLease' | 'putAttendees' | 'writeSnapshot' | 'deleteMeeting'
+  >;
+  /** Who takes the lease: one id per container (or warm-up instance). */
+  readonly owner: string;
+  /** How long the lease holds; the snapshot's own budget (its calls are aborted past it). */
+  readonly leaseMs: number;
+  /** How long the records written may be served. */
+  readonly ttlMs: number;
+  /** Whether the snapshot fetches the meeting too (one GetMeeting), for join-info. */
+  readonly withMeeting: boolean;
+  /** Epoch milliseconds. */
+  readonly now: () => number;
+  /** Sends one Chime call: the caller counts it (request metrics) or paces it (warm-up). */
+  readonly call: <T extends ChimeOutput>(
+    operation: ChimeOperation,
+    send: () => Promise<T>,
+  ) => Promise<T>;
+  /** Told of a table operation that failed; the snapshot goes on (or ends `failed`). */
+  readonly onCacheError: (operation: string, error: unknown) => void;
+  /** Each page after it is written to the table, with the records' expiry. */
+  readonly onPage?: (page: readonly CachedAttendee[], expiresAt: number) => void;
+}
+
+/** How a snapshot ended; a Chime NotFound (the meeting is gone) is thrown instead. */
+export type MeetingSnapshotOutcome =
+  | {
+      readonly kind: 'taken';
+      /** Listed attendees by lower-case AttendeeId. */
+      readonly attendees: ReadonlyMap<string, CachedAttendee>;
+      readonly meeting: Meeting | undefined;
+      readonly takenAt: number;
+      readonly expiresAt: number;
+    }
+  /** Somebody else holds the lease: its snapshot is under way (or cooling down after a failure). */
+  | { readonly kind: 'lost' }
+  /** The lease could not be taken, or Chime failed mid-way; the lease is kept until it expires. */
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+export const isNotFound = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  (error as { name?: unknown }).name === 'NotFoundException';
+
+const listable = (attendee: CachedAttendee) =>
+  typeof attendee.AttendeeId === 'string' && typeof attendee.ExternalUserId === 'string';
+
+/**
+ * Takes the lease of one meeting and its snapshot: pages ListAttendees (100 a page) into the
+ * shared table, each page written as it arrives so that waiters elsewhere find their attendee
+ * before the last page, fetches the meeting alongside, and writes the marker (complete snapshot)
+ * last. The snapshot runs on its own budget (the lease), not on any request's deadline. After a
+ * failure the lease is kept until it expires: a cool-down, instead of every container re-listing
+ * the meeting into the same throttle. A NotFound deletes the meeting's records and is thrown.
+ */
+export async function takeMeetingSnapshot(
+  deps: MeetingSnapshotDeps,
+  meetingId: string,
+): Promise<MeetingSnapshotOutcome> {
+  const { chime, shared } = deps;
+  let won: boolean;
+  try {
+    won = await shared.acquireLease(meetingId, deps.owner, deps.leaseMs);
+  } catch (error) {
+    deps.onCacheError('acquireLease', error);
+    return { kind: 'failed', error };
+  }
+  if (!won) return { kind: 'lost' };
+  const budget = new AbortController();
+  const timer = setTimeout(
+    () => budget.abort(new DOMException('The snapshot lease ran out', 'TimeoutError')),
+    deps.leaseMs,
+  );
+  const { signal } = budget;
+  const takenAt = deps.now();
+  const expiresAt = takenAt + deps.ttlMs;
+
+  const list = async (): Promise<CachedAttendee[]> => {
+    const attendees: CachedAttendee[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await deps.call('ListAttendees', () =>
+        chime.send(
+          new ListAttendeesCommand({
+            MeetingId: meetingId,
+            MaxResults: LIST_ATTENDEES_PAGE,
+            NextToken,
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      const records: CachedAttendee[] = (page.Attendees ?? []).map((attendee) => ({
+        AttendeeId: attendee.AttendeeId,
+        ExternalUserId: attendee.ExternalUserId,
+        JoinToken: attendee.JoinToken,
+        Capabilities: attendee.Capabilities,
+      }));
+      attendees.push(...records);
+      NextToken = page.NextToken;
+      try {
+        await shared.putAttendees(meetingId, records, takenAt);
+      } catch (error) {
+        deps.onCacheError('putAttendees', error);
+      }
+      deps.onPage?.(records, expiresAt);
+    } while (NextToken);
+    return attendees;
+  };
+
+  const gone = async (error: unknown): Promise<never> => {
+    try {
+      await shared.deleteMeeting(meetingId);
+    } catch (cause) {
+      deps.onCacheError('deleteMeeting', cause);
+    }
+    throw error;
+  };
+
+  try {
+    const [listed, fetched] = await Promise.allSettled([
+      list(),
+      deps.withMeeting
+        ? deps.call('GetMeeting', () =>
+            chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal: signal }),
+          )
+        : Promise.resolve(undefined),
+    ]);
+    if (listed.status === 'rejected') {
+      if (isNotFound(listed.reason)) return await gone(listed.reason);
+      return { kind: 'failed', error: listed.reason };
+    }
+    if (fetched.status === 'rejected' && isNotFound(fetched.reason)) {
+      return await gone(fetched.reason);
+    }
+    const candidate = fetched.status === 'fulfilled' ? fetched.value?.Meeting : undefined;
+    const meeting =
+      typeof candidate?.MeetingId === 'string' && candidate.MeetingId.toLowerCase() === meetingId
+        ? candidate
+        : undefined;
+    const attendees = new Map<string, CachedAttendee>();
+    for (const attendee of listed.value) {
+      if (listable(attendee)) attendees.set((attendee.AttendeeId as string).toLowerCase(), attendee);
+    }
+    try {
+      // The records are in already (page by page); this adds the meeting and the marker.
+      await shared.writeSnapshot(meetingId, {
+        attendees: [],
+        ...(meeting ? { meeting } : {}),
+        takenAt,
+      });
+    } catch (error) {
+      deps.onCacheError('writeSnapshot', error);
+    }
+    return { kind: 'taken', attendees, meeting, takenAt, expiresAt };
+  } finally {
+    clearTimeout(timer);
+  }
+}
