@@ -9,7 +9,8 @@
  *
  *   npm run storm -- [--scenario meeting|event|all] [--containers K] [--mode app|baseline|both]
  *     [--set CACHE_LEASE_MS=15000]…  (a setting for the app's containers)
- *     [--prewarm]  (diagnostic: every meeting's snapshot taken before the storm)
+ *     [--lead SECONDS]  (how long before the doors open the attendees are created; default 30,
+ *                        0: as they open, a cold table)
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,8 +22,13 @@ import { MODES, type Mode, type RunReport, runScenario, startBench } from './sto
 import { type ModeResult, missedTargets } from './storm/summary';
 
 const USAGE =
-  'usage: npm run storm -- [--scenario meeting|event|all] [--containers 1-32] [--mode app|baseline|both] [--set NAME=value]… [--prewarm]';
+  'usage: npm run storm -- [--scenario meeting|event|all] [--containers 1-32] [--mode app|baseline|both] [--set NAME=value]… [--lead 0-600]';
 const RESULTS_FILE = 'storm-results.json';
+/**
+ * The attendees are created half a minute before the doors open: an event's backend creates them
+ * ahead (BatchCreateAttendee), and the prefetch's batching window and paced listings fit in it.
+ */
+const DEFAULT_LEAD_SECONDS = 30;
 
 function options() {
   const { values } = parseArgs({
@@ -31,7 +37,7 @@ function options() {
       containers: { type: 'string', default: '8' },
       mode: { type: 'string', default: 'both' },
       set: { type: 'string', multiple: true, default: [] },
-      prewarm: { type: 'boolean', default: false },
+      lead: { type: 'string', default: String(DEFAULT_LEAD_SECONDS) },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -39,6 +45,10 @@ function options() {
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
+  }
+  const lead = Number(values.lead);
+  if (!Number.isInteger(lead) || lead < 0 || lead > 600) {
+    throw new Error(`--lead must be an integer 0-600 (seconds)\n${USAGE}`);
   }
   const containers = Number(values.containers);
   if (!Number.isInteger(containers) || containers < 1 || containers > 32) {
@@ -67,7 +77,7 @@ function options() {
     containers,
     modes,
     settings: Object.fromEntries(settings),
-    prewarm: values.prewarm,
+    leadMs: lead * 1000,
   };
 }
 
@@ -149,11 +159,16 @@ function detail(report: RunReport): string {
       .map(([role, seconds]) => `${role} ${seconds === undefined ? '?' : seconds.toFixed(1)}`)
       .join(', ')}`,
     `  containers' log lines: ${JSON.stringify(report.containerMetrics)}`,
+    ...(report.prefetch
+      ? [
+          `  prefetch: queue ${JSON.stringify(report.prefetch.queue)}, meetings ${JSON.stringify(report.prefetch.meetings)}`,
+        ]
+      : []),
   ].join('\n');
 }
 
 async function main(): Promise<number> {
-  const { names, containers, modes: runModes, settings, prewarm } = options();
+  const { names, containers, modes: runModes, settings, leadMs } = options();
   const log = (line: string) => console.error(`[storm] ${line}`);
   if (Object.keys(settings).length > 0) log(`app settings: ${JSON.stringify(settings)}`);
   log(`load average before: ${load()}`);
@@ -168,7 +183,7 @@ async function main(): Promise<number> {
         const report = await runScenario(bench, SCENARIOS[name], mode, {
           containers,
           settings,
-          prewarm,
+          leadMs,
           logRoot: join(process.cwd(), '.local', 'storm'),
           log,
         });

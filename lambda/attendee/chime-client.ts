@@ -13,9 +13,13 @@ import { BoundedRetryStrategy } from './retry-strategy';
 export function createChimeClient(
   chime: Config['chime'],
   logger?: RequestLogger,
+  /** Fixed credentials, for a local process without them in its environment; default: the SDK's. */
+  credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string },
 ): ChimeSDKMeetingsClient {
   const client = new ChimeSDKMeetingsClient({
     region: chime.region,
+    // A copy: the SDK marks the credentials object it is given (`$source`).
+    ...(credentials ? { credentials: { ...credentials } } : {}),
     ...(chime.endpoint ? { endpoint: chime.endpoint } : {}),
     // The strategy makes the attempts; the client's own setting says the same number, so
     // `client.config.maxAttempts()` (and any middleware that reads it) agrees.

@@ -118,6 +118,19 @@ function httpsUnlessAllowed(variable: string, value: string | undefined, allowHt
   return value;
 }
 
+/** The Chime client's settings, as every function that calls Chime reads them. */
+export function readChimeConfig(env: Env): Config['chime'] {
+  const get = <K extends FunctionSettingId>(id: K) => readSetting(env, id);
+  return {
+    region: get('chimeRegion'),
+    endpoint: get('chimeEndpoint'),
+    maxAttempts: get('chimeMaxAttempts'),
+    maxRetryAfterMs: get('chimeMaxRetryAfterMs'),
+    requestTimeoutMs: get('chimeRequestTimeoutMs'),
+    connectionTimeoutMs: get('chimeConnectionTimeoutMs'),
+  };
+}
+
 /**
  * Reads and validates the environment once, at init, by the contract in `function-settings.ts`.
  * Throws a {@link ConfigError} naming the offending variable, its value and the rule.
@@ -159,14 +172,7 @@ export function parseConfig(env: Env): Config {
   }
 
   return deepFreeze<Config>({
-    chime: {
-      region: get('chimeRegion'),
-      endpoint: get('chimeEndpoint'),
-      maxAttempts: get('chimeMaxAttempts'),
-      maxRetryAfterMs: get('chimeMaxRetryAfterMs'),
-      requestTimeoutMs,
-      connectionTimeoutMs: get('chimeConnectionTimeoutMs'),
-    },
+    chime: readChimeConfig(env),
     deadlineMs,
     auth: {
       issuer: issuer as string,

@@ -345,6 +345,22 @@ export const FUNCTION_SETTINGS = Object.freeze({
     description:
       'How long a snapshot counts as complete: an attendee missing from a fresh one was created after it (GetAttendee).',
   }),
+  cachePrefetchMinAdded: setting({
+    env: 'CACHE_PREFETCH_MIN_ADDED',
+    validator: integer(1, 1000),
+    default: 10,
+    set: CONTEXT,
+    description:
+      'Prefetch function: `chime:AttendeeAdded` events of one meeting in one batch that make it list the meeting into the table before its attendees ask.',
+  }),
+  cachePrefetchCallsPerSecond: setting({
+    env: 'CACHE_PREFETCH_CALLS_PER_SECOND',
+    validator: integer(1, 100),
+    default: 4,
+    set: CONTEXT,
+    description:
+      'Prefetch function: Chime calls per second and operation of each of its (at most 2) instances, so that prefetching leaves the quota to requests.',
+  }),
   callerBudgetPerMinute: setting({
     env: 'CALLER_BUDGET_PER_MINUTE',
     validator: integer(1, 10000),

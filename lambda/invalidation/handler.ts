@@ -1,22 +1,12 @@
 import { GUID } from '../attendee/attendee-ids';
 import type { SharedCache } from '../attendee/cache/shared-cache';
+import {
+  type ChimeMeetingEvent,
+  chimeEventTypeOf,
+  INVALIDATING_EVENT_TYPES,
+} from '../common/chime-events';
 
-/**
- * The EventBridge event of a Chime SDK meeting state change, the fields this handler reads.
- * Shape per the Amazon Chime SDK Developer Guide, "Meeting events" (using-events):
- * `source` `aws.chime`, `detail-type` `Chime Meeting State Change`, and `detail` with
- * `eventType` (`chime:AttendeeDeleted`, `chime:MeetingEnded`, …), `meetingId` and, for attendee
- * events, `attendeeId` (and `externalUserId`, which is never read or logged here).
- */
-export interface ChimeMeetingEvent {
-  readonly source?: unknown;
-  readonly 'detail-type'?: unknown;
-  readonly detail?: {
-    readonly eventType?: unknown;
-    readonly meetingId?: unknown;
-    readonly attendeeId?: unknown;
-  };
-}
+export type { ChimeMeetingEvent } from '../common/chime-events';
 
 /** What the handler did with one event. */
 export type InvalidationOutcome =
@@ -43,11 +33,9 @@ export function invalidationOf(
   | { readonly kind: 'attendee'; readonly meetingId: string; readonly attendeeId: string }
   | { readonly kind: 'meeting'; readonly meetingId: string }
   | { readonly kind: 'none'; readonly reason: string } {
-  if (event.source !== 'aws.chime' || event['detail-type'] !== 'Chime Meeting State Change') {
-    return { kind: 'none', reason: 'not a Chime meeting state change' };
-  }
-  const eventType = event.detail?.eventType;
-  if (eventType !== 'chime:AttendeeDeleted' && eventType !== 'chime:MeetingEnded') {
+  const eventType = chimeEventTypeOf(event);
+  if (eventType === undefined) return { kind: 'none', reason: 'not a Chime meeting state change' };
+  if (!(INVALIDATING_EVENT_TYPES as readonly string[]).includes(eventType)) {
     return { kind: 'none', reason: 'event type not handled' };
   }
   const meetingId = guid(event.detail?.meetingId);

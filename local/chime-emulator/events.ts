@@ -2,9 +2,11 @@ import { newId } from './ids';
 import type { StoreChange } from './store';
 
 /**
- * Amazon EventBridge events as Chime SDK Meetings sends them when a meeting ends or an
- * attendee is deleted. Shape from the Chime SDK developer guide, "Understanding Amazon Chime SDK
- * meeting lifecycle events" (https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html:
+ * Amazon EventBridge events as Chime SDK Meetings sends them when an attendee is added or
+ * deleted or a meeting ends. Shape from the Chime SDK developer guide, "Understanding Amazon
+ * Chime SDK meeting lifecycle events" (https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html:
+ * `chime:AttendeeAdded`, "when a new attendee is added to an active meeting" (CreateAttendee,
+ * BatchCreateAttendee; the emulator's seeding too, which stands for them);
  * `chime:MeetingEnded`, also sent on DeleteMeeting; `chime:AttendeeDeleted`, sent on
  * DeleteAttendee), in the EventBridge envelope (version, id, detail-type, source, account, time,
  * region, resources, detail; "AWS service event metadata", EventBridge user guide). The guide does
@@ -23,10 +25,10 @@ export interface MeetingEndedDetail {
   readonly mediaRegion: string;
 }
 
-/** The `detail` of a `chime:AttendeeDeleted` event. */
-export interface AttendeeDeletedDetail {
+/** The `detail` of a `chime:AttendeeAdded` or `chime:AttendeeDeleted` event. */
+export interface AttendeeEventDetail {
   readonly version: '0';
-  readonly eventType: 'chime:AttendeeDeleted';
+  readonly eventType: 'chime:AttendeeAdded' | 'chime:AttendeeDeleted';
   /** Milliseconds since the epoch. */
   readonly timestamp: number;
   readonly meetingId: string;
@@ -49,7 +51,7 @@ export interface ChimeMeetingEvent {
   /** The control Region, where the meeting API was called. */
   readonly region: string;
   readonly resources: readonly string[];
-  readonly detail: MeetingEndedDetail | AttendeeDeletedDetail;
+  readonly detail: MeetingEndedDetail | AttendeeEventDetail;
 }
 
 /** Deliveries so far: published, delivered (handler resolved or target answered 2xx), failed. */
@@ -79,7 +81,8 @@ export function eventForChange(
       ? { ...common, eventType: 'chime:MeetingEnded', ...tail }
       : {
           ...common,
-          eventType: 'chime:AttendeeDeleted',
+          eventType:
+            change.type === 'AttendeeAdded' ? 'chime:AttendeeAdded' : 'chime:AttendeeDeleted',
           attendeeId: change.attendee.AttendeeId ?? '',
           externalUserId: change.attendee.ExternalUserId ?? '',
           ...tail,

@@ -7,7 +7,7 @@ export { createChimeEmulator } from './emulator';
 export type { ChimeErrorName } from './errors';
 export { CHIME_ERRORS } from './errors';
 export type {
-  AttendeeDeletedDetail,
+  AttendeeEventDetail,
   ChimeMeetingEvent,
   EventStats,
   MeetingEndedDetail,

@@ -23,7 +23,7 @@ export interface MeetingStore {
   getMeeting(meetingId: string): Meeting;
   /** Ends the meeting: it and all its attendees are gone. Notifies `MeetingEnded`. */
   deleteMeeting(meetingId: string): void;
-  /** Creates an attendee, or returns the one that already has this ExternalUserId. */
+  /** Creates an attendee (notifies `AttendeeAdded`), or returns the one that already has this ExternalUserId. */
   createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee;
   batchCreateAttendees(
     meetingId: string,
@@ -46,6 +46,7 @@ export interface MeetingStore {
  */
 export type StoreChange =
   | { readonly type: 'MeetingEnded'; readonly meeting: Meeting }
+  | { readonly type: 'AttendeeAdded'; readonly meeting: Meeting; readonly attendee: Attendee }
   | { readonly type: 'AttendeeDeleted'; readonly meeting: Meeting; readonly attendee: Attendee };
 
 interface AttendeeRecord {
@@ -81,7 +82,10 @@ function decodeNextToken(meetingId: string, token: string): number {
 export function createMeetingStore(options: {
   readonly controlRegion: string;
   readonly accountId: string;
-  /** Called synchronously after a meeting ends or an attendee is deleted; `clear()` is silent. */
+  /**
+   * Called synchronously after an attendee is created (not when an existing one is returned),
+   * an attendee is deleted or a meeting ends; `clear()` is silent.
+   */
   readonly onChange?: (change: StoreChange) => void;
 }): MeetingStore {
   const meetings = new Map<string, MeetingRecord>();
@@ -114,6 +118,11 @@ export function createMeetingStore(options: {
     const seq = record.nextSeq++;
     record.attendees.set(attendee.AttendeeId as string, { seq, attendee });
     record.attendeeIdByExternalUserId.set(item.externalUserId, attendee.AttendeeId as string);
+    options.onChange?.({
+      type: 'AttendeeAdded',
+      meeting: structuredClone(record.meeting),
+      attendee: structuredClone(attendee),
+    });
     return structuredClone(attendee);
   };
 

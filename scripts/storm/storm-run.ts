@@ -1,9 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createDynamoDbClient, createSharedCache } from '../../lambda/attendee/cache/shared-cache';
+import { createChimeClient } from '../../lambda/attendee/chime-client';
 import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
+import { parsePrefetchConfig } from '../../lambda/prefetch/config';
+import { createPrefetchHandler } from '../../lambda/prefetch/handler';
+import { createPacer } from '../../lambda/prefetch/pacer';
+import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import {
   type ChimeEmulator,
   type ChimeMeetingEvent,
@@ -13,8 +19,15 @@ import type { CallStats } from '../../local/chime-emulator/call-log';
 import type { SeededMeeting } from '../../local/chime-emulator/seed';
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/dev-stack';
 import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/dynamodb';
+import {
+  createLocalEventQueue,
+  type LocalEventQueue,
+  type LocalEventQueueOptions,
+  type LocalEventQueueStats,
+} from '../../local/event-queue';
 import { HttpApiGateway } from '../../local/http-api-gateway';
 import { IdentityProvider } from '../../local/identity-provider';
+import { routeMeetingEvents } from '../../local/meeting-events';
 import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
 import { runArrivals, type StormLoad } from './clients';
 import { type PoolStats, startContainerPool } from './container-pool';
@@ -34,7 +47,7 @@ export interface StormBench {
   readonly emulatorUrl: string;
   readonly idp: IdentityProvider;
   readonly emulator: ChimeEmulator;
-  /** Where the emulator's meeting events go now (the invalidation handler of the current run). */
+  /** Where the emulator's meeting events go now (the current run's two rules). */
   onEvent: ((event: ChimeMeetingEvent) => Promise<void>) | undefined;
   /** Minted tokens by ExternalUserId (the same ids are seeded in every run). */
   readonly tokens: Map<string, string>;
@@ -115,11 +128,38 @@ export interface RunReport {
   /** Sums of the numeric metric fields of the containers' request log lines. */
   readonly containerMetrics: Readonly<Record<string, number>>;
   readonly events: unknown;
+  /** The prefetch queue's deliveries and what the prefetch did per meeting (app only). */
+  readonly prefetch:
+    | { readonly queue: LocalEventQueueStats; readonly meetings: Readonly<Record<string, number>> }
+    | undefined;
   readonly seconds: number;
   /** CPU seconds used during the storm itself, by role (undefined without /proc). */
   readonly cpu: Readonly<Record<'parent' | 'dynamodb' | 'containers', number | undefined>>;
   /** The storm's wall time, arrivals to the last answer (s). */
   readonly stormSeconds: number;
+}
+
+/** Counts the prefetch's per-meeting lines by action. */
+function tally(lines: readonly Record<string, string | number>[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { action } of lines) counts[String(action)] = (counts[String(action)] ?? 0) + 1;
+  return counts;
+}
+
+/** The local prefetch queue with the deployed event source's settings. */
+function startPrefetchQueue(
+  deliver: LocalEventQueueOptions['deliver'],
+  log: (line: string) => void,
+): LocalEventQueue {
+  return createLocalEventQueue({
+    batchSize: PREFETCH_QUEUE.batchSize,
+    windowMs: PREFETCH_QUEUE.maxBatchingWindowSeconds * 1000,
+    maxConcurrency: PREFETCH_QUEUE.maxConcurrency,
+    visibilityTimeoutMs: PREFETCH_QUEUE.visibilityTimeoutSeconds * 1000,
+    maxReceiveCount: PREFETCH_QUEUE.maxReceiveCount,
+    deliver,
+    log,
+  });
 }
 
 /** CPU seconds of the parent, the DynamoDB process and the containers, now. */
@@ -180,11 +220,10 @@ export async function runScenario(
     /** Function settings for the app's containers, over the contract's defaults. */
     readonly settings?: Readonly<Record<string, string>>;
     /**
-     * Diagnostic, off in the judged run: before the storm, one join-info per meeting, one after
-     * another, so that every meeting's snapshot is in the table when the doors open (its Chime
-     * calls are then cleared from the count).
+     * How long before the doors open the attendees are created (ms): the prefetch queue's
+     * batching window and its paced listings happen in it. 0: created as the doors open.
      */
-    readonly prewarm?: boolean;
+    readonly leadMs: number;
     readonly logRoot: string;
     readonly log: (line: string) => void;
   },
@@ -196,38 +235,12 @@ export async function runScenario(
   const began = performance.now();
   try {
     await admin(bench, 'POST', '/reset');
-    const { meetings } = await admin<{ meetings: SeededMeeting[] }>(bench, 'POST', '/seed', {
-      meetings: scenario.meetings,
-      attendeesPerMeeting: scenario.attendeesPerMeeting,
-    });
-    const attendees = meetings.flatMap((meeting) =>
-      meeting.Attendees.map((attendee) => ({
-        meetingId: meeting.MeetingId,
-        attendeeId: attendee.AttendeeId,
-        externalUserId: attendee.ExternalUserId,
-      })),
-    );
-    await mintTokens(bench, attendees);
+    // Every Chime call from here on counts: the prefetch's as much as the requests'.
+    await admin(bench, 'DELETE', '/calls');
+    await admin(bench, 'POST', '/rates/refill');
 
     let table: Awaited<ReturnType<typeof startTable>> | undefined;
-    if (mode === 'app') {
-      table = await startTable(logDir);
-      const { child, client } = table;
-      stops.push(async () => {
-        client.destroy();
-        await endChild(child as ChildProcess);
-      });
-      const invalidate = createInvalidationHandler({
-        shared: createSharedCache({ client, tableName: TABLE, ttlMs: 0 }),
-        log: () => undefined,
-      });
-      bench.onEvent = async (event) => {
-        await invalidate(event);
-      };
-      stops.push(async () => {
-        bench.onEvent = undefined;
-      });
-    }
+    if (mode === 'app') table = await startTable(logDir);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       [S.chimeRegion.env]: 'us-east-1',
@@ -246,6 +259,73 @@ export async function runScenario(
           }
         : { [S.cacheAttendeeTtlMs.env]: '0', [S.cacheMeetingTtlMs.env]: '0' }),
     };
+    let prefetchQueue: LocalEventQueue | undefined;
+    const prefetchLines: Record<string, string | number>[] = [];
+    if (table) {
+      const { child, client } = table;
+      stops.push(async () => {
+        client.destroy();
+        await endChild(child as ChildProcess);
+      });
+      // The two rules' targets, as deployed: the invalidation function, and the prefetch
+      // function behind its queue, configured from the containers' own environment.
+      const invalidate = createInvalidationHandler({
+        shared: createSharedCache({ client, tableName: TABLE, ttlMs: 0 }),
+        log: () => undefined,
+      });
+      const config = parsePrefetchConfig(env);
+      const chime = createChimeClient(config.chime, undefined, LOCAL_CREDENTIALS);
+      stops.push(async () => chime.destroy());
+      // One handler per concurrent invocation, like Lambda's instances: each its own pacer.
+      const instances = Array.from({ length: PREFETCH_QUEUE.maxConcurrency }, (_, i) => ({
+        busy: false,
+        handle: createPrefetchHandler({
+          chime,
+          shared: createSharedCache({ client, tableName: TABLE, ttlMs: config.ttlMs }),
+          owner: `storm-prefetch-${i + 1}`,
+          leaseMs: config.leaseMs,
+          ttlMs: config.ttlMs,
+          minAdded: config.minAdded,
+          pacer: createPacer({ perSecond: config.callsPerSecond, now: Date.now, sleep }),
+          log: (fields) => {
+            prefetchLines.push({ ...fields });
+            if (fields.action === 'retry') options.log(`prefetch ${JSON.stringify(fields)}`);
+          },
+        }),
+      }));
+      const queue = startPrefetchQueue(async (event) => {
+        // The queue never has more batches in flight than instances.
+        const instance = instances.find((candidate) => !candidate.busy) as (typeof instances)[0];
+        instance.busy = true;
+        try {
+          return await instance.handle(event);
+        } finally {
+          instance.busy = false;
+        }
+      }, options.log);
+      prefetchQueue = queue;
+      stops.push(() => queue.stop());
+      bench.onEvent = routeMeetingEvents({ invalidate, prefetch: queue });
+      stops.push(async () => {
+        bench.onEvent = undefined;
+      });
+    }
+
+    // The backend creating the event's attendees (each a chime:AttendeeAdded event).
+    const { meetings } = await admin<{ meetings: SeededMeeting[] }>(bench, 'POST', '/seed', {
+      meetings: scenario.meetings,
+      attendeesPerMeeting: scenario.attendeesPerMeeting,
+    });
+    const seededAt = performance.now();
+    const attendees = meetings.flatMap((meeting) =>
+      meeting.Attendees.map((attendee) => ({
+        meetingId: meeting.MeetingId,
+        attendeeId: attendee.AttendeeId,
+        externalUserId: attendee.ExternalUserId,
+      })),
+    );
+    await mintTokens(bench, attendees);
+
     const pool = await startContainerPool({ count: options.containers, env, logDir });
     stops.push(() => pool.stop());
     const gateway = new HttpApiGateway({
@@ -255,24 +335,15 @@ export async function runScenario(
     const { url } = await gateway.start(0);
     stops.push(() => gateway.stop());
 
-    if (options.prewarm) {
-      let warmed = 0;
-      for (const meeting of meetings) {
-        const attendee = attendees.find((a) => a.meetingId === meeting.MeetingId);
-        if (!attendee) continue;
-        const warm = await runArrivals({
-          baseUrl: url,
-          arrivals: [{ attendee, atMs: 0, reloadAfterMs: undefined }],
-          tokens: bench.tokens,
-          deadlineMs: 30_000,
-        });
-        if (warm.outcomes[0]?.ok) warmed += 1;
-      }
-      options.log(`prewarmed ${warmed} of ${meetings.length} meetings`);
-    }
-    // Warm-up calls (JWKS) went to the identity provider, never Chime; start from zero anyway.
-    await admin(bench, 'DELETE', '/calls');
-    await admin(bench, 'POST', '/rates/refill');
+    // The baseline has nothing that reads the events, and its buckets are full either way.
+    const leadMs = prefetchQueue ? options.leadMs : 0;
+    const doorsOpenIn = leadMs - (performance.now() - seededAt);
+    if (doorsOpenIn > 0) await sleep(doorsOpenIn);
+    const listed = prefetchLines.filter((line) => line.action === 'listed').length;
+    options.log(
+      `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers; doors open ${(Math.max(leadMs, performance.now() - seededAt) / 1000).toFixed(1)} s after the attendees were created` +
+        (prefetchQueue ? `; prefetch listed ${listed} of ${meetings.length} meetings by then` : ''),
+    );
     options.log(
       `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers`,
     );
@@ -291,6 +362,7 @@ export async function runScenario(
       return after === undefined || before === undefined ? undefined : after - before;
     };
     await bench.emulator.drainEvents();
+    await prefetchQueue?.drain();
     const chime = await admin<CallStats>(bench, 'GET', '/calls/stats');
     const events = await admin<unknown>(bench, 'GET', '/events');
     // The call log (ids, operations, statuses; never a JoinToken or an ExternalUserId), to look into.
@@ -305,6 +377,9 @@ export async function runScenario(
       pool: poolStats,
       containerMetrics: containerMetricsOf(logDir),
       events,
+      prefetch: prefetchQueue
+        ? { queue: prefetchQueue.stats(), meetings: tally(prefetchLines) }
+        : undefined,
       seconds: (performance.now() - began) / 1000,
       cpu: {
         parent: delta('parent'),

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import {
+  BatchCreateAttendeeCommand,
   type ChimeSDKMeetingsClient,
+  CreateAttendeeCommand,
   DeleteAttendeeCommand,
   DeleteMeetingCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
@@ -54,7 +56,8 @@ afterEach(async () => {
   }
 });
 
-const seedOne = (emulator: ChimeEmulator, attendees = 1) => {
+/** Seeds one meeting, waits for its `chime:AttendeeAdded` events, then forgets them and their lines. */
+const seedOne = async (emulator: ChimeEmulator, attendees = 1) => {
   const [meeting] = emulator.seed({
     meetings: 1,
     attendeesPerMeeting: attendees,
@@ -63,6 +66,12 @@ const seedOne = (emulator: ChimeEmulator, attendees = 1) => {
     mediaRegion: 'eu-central-1',
   });
   if (!meeting) throw new Error('seed returned nothing');
+  await emulator.drainEvents();
+  for (const started of running) {
+    if (started.emulator !== emulator) continue;
+    started.events.length = 0;
+    started.lines.length = 0;
+  }
   return meeting;
 };
 
@@ -93,10 +102,57 @@ async function startTarget(status = 200) {
   };
 }
 
+describe('an attendee added', () => {
+  it('publishes chime:AttendeeAdded for CreateAttendee, BatchCreateAttendee and seeding, in the shape of AttendeeDeleted', async () => {
+    const { emulator, chime, events } = await start();
+    const [meeting] = emulator.seed({
+      meetings: 1,
+      attendeesPerMeeting: 2,
+      externalUserIdPrefix: 'alice',
+      externalMeetingIdPrefix: 'standup',
+      mediaRegion: 'eu-central-1',
+    });
+    const MeetingId = meeting?.MeetingId;
+
+    const { Attendee } = await chime.send(
+      new CreateAttendeeCommand({ MeetingId, ExternalUserId: 'carol' }),
+    );
+    const batch = await chime.send(
+      new BatchCreateAttendeeCommand({
+        MeetingId,
+        Attendees: [{ ExternalUserId: 'dave' }, { ExternalUserId: 'x' }],
+      }),
+    );
+    // An ExternalUserId already there returns that attendee: nothing was added.
+    await chime.send(new CreateAttendeeCommand({ MeetingId, ExternalUserId: 'carol' }));
+    await emulator.drainEvents();
+
+    expect(batch.Errors).toHaveLength(1);
+    const added = [
+      ...(meeting?.Attendees ?? []).map((a) => a.AttendeeId),
+      Attendee?.AttendeeId,
+      batch.Attendees?.[0]?.AttendeeId,
+    ];
+    expect(events.map((event) => event.detail)).toEqual(
+      added.map((attendeeId, i) => ({
+        version: '0',
+        eventType: 'chime:AttendeeAdded',
+        timestamp: NOW,
+        meetingId: MeetingId,
+        attendeeId,
+        externalUserId: ['alice-1-1', 'alice-1-2', 'carol', 'dave'][i],
+        externalMeetingId: 'standup-1',
+        mediaRegion: 'eu-central-1',
+      })),
+    );
+    expect(new Set(events.map((event) => event.id)).size).toBe(4);
+  });
+});
+
 describe('an attendee deleted through DeleteAttendee', () => {
   it('publishes chime:AttendeeDeleted in the shape Chime sends to EventBridge', async () => {
     const { emulator, chime, events } = await start();
-    const meeting = seedOne(emulator);
+    const meeting = await seedOne(emulator);
     const attendee = meeting.Attendees[0];
 
     await chime.send(
@@ -126,12 +182,13 @@ describe('an attendee deleted through DeleteAttendee', () => {
         },
       },
     ]);
-    expect(emulator.eventStats()).toEqual({ published: 1, delivered: 1, failed: 0 });
+    // The seeded attendee's chime:AttendeeAdded, then this one.
+    expect(emulator.eventStats()).toEqual({ published: 2, delivered: 2, failed: 0 });
   });
 
   it('publishes nothing when the call fails: not found, or throttled', async () => {
     const { emulator, chime, events } = await start({ rates: { DeleteAttendee: { burst: 1 } } });
-    const meeting = seedOne(emulator, 2);
+    const meeting = await seedOne(emulator, 2);
     const [first, second] = meeting.Attendees;
 
     await chime.send(
@@ -157,7 +214,7 @@ describe('an attendee deleted through DeleteAttendee', () => {
 describe('a meeting that ends', () => {
   it('publishes one chime:MeetingEnded on DeleteMeeting, with no event per attendee', async () => {
     const { emulator, chime, events } = await start();
-    const meeting = seedOne(emulator, 3);
+    const meeting = await seedOne(emulator, 3);
 
     await chime.send(new DeleteMeetingCommand({ MeetingId: meeting.MeetingId }));
     await emulator.drainEvents();
@@ -182,6 +239,8 @@ describe('a meeting that ends', () => {
   it('publishes chime:MeetingEnded when ended through the admin API or endMeeting()', async () => {
     const { emulator, url, events } = await start();
     const [one, two] = emulator.seed({ meetings: 2, attendeesPerMeeting: 1 });
+    await emulator.drainEvents();
+    events.length = 0;
 
     const response = await fetch(`${url}/_emulator/meetings/${one?.MeetingId}`, {
       method: 'DELETE',
@@ -199,7 +258,7 @@ describe('a meeting that ends', () => {
 
   it('deletes an attendee through the admin API, with its event', async () => {
     const { emulator, url, events } = await start();
-    const meeting = seedOne(emulator);
+    const meeting = await seedOne(emulator);
     const path = `${url}/_emulator/meetings/${meeting.MeetingId}/attendees/${meeting.Attendees[0]?.AttendeeId}`;
 
     expect((await fetch(path, { method: 'DELETE' })).status).toBe(204);
@@ -227,7 +286,7 @@ describe('a meeting that ends', () => {
 
   it('publishes nothing on reset', async () => {
     const { emulator, events } = await start();
-    seedOne(emulator, 2);
+    await seedOne(emulator, 2);
 
     emulator.reset();
     await emulator.drainEvents();
@@ -244,13 +303,14 @@ describe('delivery', () => {
     });
     const order: string[] = [];
     const { emulator, chime } = await start({
-      onEvent: async () => {
+      onEvent: async (event) => {
+        if (event.detail.eventType !== 'chime:MeetingEnded') return;
         order.push('handler started');
         await gate;
         order.push('handler finished');
       },
     });
-    const meeting = seedOne(emulator);
+    const meeting = await seedOne(emulator);
 
     const output = await chime.send(new DeleteMeetingCommand({ MeetingId: meeting.MeetingId }));
     const pendingWhenAnswered = !order.includes('handler finished');
@@ -274,7 +334,7 @@ describe('delivery', () => {
     'never fails the API call when the handler %s, and logs and counts it without the user id',
     async (_, onEvent) => {
       const { emulator, chime, lines } = await start({ onEvent });
-      const meeting = seedOne(emulator);
+      const meeting = await seedOne(emulator);
 
       const output = await chime.send(
         new DeleteAttendeeCommand({
@@ -285,7 +345,8 @@ describe('delivery', () => {
       await emulator.drainEvents();
 
       expect(output.$metadata.httpStatusCode).toBe(204);
-      expect(emulator.eventStats()).toEqual({ published: 1, delivered: 0, failed: 1 });
+      // The seeded attendee's chime:AttendeeAdded failed too.
+      expect(emulator.eventStats()).toEqual({ published: 2, delivered: 0, failed: 2 });
       const failures = lines.filter((line) => line.includes('event delivery'));
       expect(failures).toEqual([
         expect.stringContaining(
@@ -301,15 +362,17 @@ describe('delivery', () => {
     const target = await startTarget();
     try {
       const { emulator, chime, events } = await start({ eventTarget: target.url });
-      const meeting = seedOne(emulator);
+      const meeting = await seedOne(emulator);
 
       await chime.send(new DeleteMeetingCommand({ MeetingId: meeting.MeetingId }));
       await emulator.drainEvents();
 
-      expect(target.bodies).toEqual([
+      // After the seeded attendee's chime:AttendeeAdded.
+      expect(target.bodies.slice(1)).toEqual([
         { method: 'POST', contentType: 'application/json', body: events[0] },
       ]);
-      expect(emulator.eventStats()).toEqual({ published: 1, delivered: 2, failed: 0 });
+      // The seeded attendee's chime:AttendeeAdded went to both too.
+      expect(emulator.eventStats()).toEqual({ published: 2, delivered: 4, failed: 0 });
     } finally {
       await target.close();
     }

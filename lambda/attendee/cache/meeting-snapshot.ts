@@ -160,7 +160,8 @@ export async function takeMeetingSnapshot(
         : undefined;
     const attendees = new Map<string, CachedAttendee>();
     for (const attendee of listed.value) {
-      if (listable(attendee)) attendees.set((attendee.AttendeeId as string).toLowerCase(), attendee);
+      if (listable(attendee))
+        attendees.set((attendee.AttendeeId as string).toLowerCase(), attendee);
     }
     try {
       // The records are in already (page by page); this adds the meeting and the marker.

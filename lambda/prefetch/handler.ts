@@ -1,0 +1,178 @@
+import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { GUID } from '../attendee/attendee-ids';
+import { isNotFound, takeMeetingSnapshot } from '../attendee/cache/meeting-snapshot';
+import type { SharedCache } from '../attendee/cache/shared-cache';
+import {
+  type ChimeMeetingEvent,
+  chimeEventTypeOf,
+  PREFETCH_EVENT_TYPES,
+} from '../common/chime-events';
+import type { Pacer } from './pacer';
+
+/** What the handler did with one meeting of a batch. */
+export type PrefetchAction =
+  /** Listed into the table. */
+  | 'listed'
+  /** Fewer additions than `minAdded`: its attendees are left to the request path. */
+  | 'few'
+  /** A snapshot newer than the newest addition is in the table already. */
+  | 'fresh'
+  /** Another container or instance holds the lease: its snapshot is under way. */
+  | 'leased'
+  /** The meeting is gone (NotFound): nothing to list. */
+  | 'gone'
+  /** Chime or the table failed, or time ran out: its messages go back to the queue. */
+  | 'retry';
+
+/** One structured line per meeting: ids, counts and the outcome, never a user id. */
+export type PrefetchLog = (fields: Readonly<Record<string, string | number>>) => void;
+
+const writeLine: PrefetchLog = (fields) => {
+  process.stdout.write(
+    `${JSON.stringify({ level: 'INFO', message: 'prefetch', timestamp: new Date().toISOString(), ...fields })}\n`,
+  );
+};
+
+/** What the prefetch handler needs; index.ts builds it once per container. */
+export interface PrefetchDeps {
+  readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
+  readonly shared: Pick<
+    SharedCache,
+    'read' | 'acquireLease' | 'putAttendees' | 'writeSnapshot' | 'deleteMeeting'
+  >;
+  /** This instance's lease owner id. */
+  readonly owner: string;
+  readonly leaseMs: number;
+  /** How long the records written may be served (CACHE_SHARED_TTL_MS). */
+  readonly ttlMs: number;
+  /** Additions of one meeting in one batch that make it worth listing. */
+  readonly minAdded: number;
+  readonly pacer: Pacer;
+  readonly now?: () => number;
+  readonly log?: PrefetchLog;
+}
+
+/** The invocation's remaining time, as Lambda's context gives it. */
+export interface PrefetchContext {
+  getRemainingTimeInMillis(): number;
+}
+
+interface MeetingAdditions {
+  readonly messageIds: string[];
+  /** Newest `detail.timestamp` of its additions (epoch ms); 0 when none had one. */
+  newest: number;
+}
+
+const guid = (value: unknown): string | undefined =>
+  typeof value === 'string' && GUID.test(value) ? value.toLowerCase() : undefined;
+
+/** The meeting an SQS message's body announces an attendee for, or undefined. */
+export function addedMeetingOf(body: string): { meetingId: string; timestamp: number } | undefined {
+  let event: ChimeMeetingEvent;
+  try {
+    event = JSON.parse(body) as ChimeMeetingEvent;
+  } catch {
+    return undefined;
+  }
+  if (typeof event !== 'object' || event === null) return undefined;
+  const type = chimeEventTypeOf(event);
+  if (type === undefined || !(PREFETCH_EVENT_TYPES as readonly string[]).includes(type)) {
+    return undefined;
+  }
+  const meetingId = guid(event.detail?.meetingId);
+  if (!meetingId) return undefined;
+  const timestamp = event.detail?.timestamp;
+  return {
+    meetingId,
+    timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : 0,
+  };
+}
+
+/** Time kept in hand: a meeting is only started when this much of the invocation is left. */
+export const PREFETCH_TIME_MARGIN_MS = 10_000;
+
+/**
+ * The handler of the prefetch queue: `chime:AttendeeAdded` events, batched by the queue (Lambda's
+ * SQS event source, with a batching window), grouped by meeting. A meeting with at least
+ * `minAdded` additions in the batch is listed into the shared table with the same lease and
+ * snapshot as a hot meeting (cache/meeting-snapshot.ts), its Chime calls paced, unless a snapshot
+ * newer than its newest addition is there already; so when its attendees arrive, they are
+ * answered from the table without a Chime call. Meetings that failed, or that time did not
+ * allow, are reported as batch item failures: the queue delivers their messages again.
+ */
+export function createPrefetchHandler(
+  deps: PrefetchDeps,
+): (event: SQSEvent, context?: PrefetchContext) => Promise<SQSBatchResponse> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? writeLine;
+
+  const prefetch = async (meetingId: string, additions: MeetingAdditions) => {
+    const read = await deps.shared.read(meetingId, {});
+    if (read.snapshot && read.snapshot.takenAt > additions.newest) return 'fresh' as const;
+    const outcome = await takeMeetingSnapshot(
+      {
+        chime: deps.chime,
+        shared: deps.shared,
+        owner: deps.owner,
+        leaseMs: deps.leaseMs,
+        ttlMs: deps.ttlMs,
+        withMeeting: true,
+        now,
+        call: (operation, send) => deps.pacer.pace(operation, send),
+        onCacheError: (operation, error) => {
+          throw Object.assign(new Error(`table ${operation} failed`), { cause: error });
+        },
+      },
+      meetingId,
+    );
+    if (outcome.kind === 'taken') return 'listed' as const;
+    if (outcome.kind === 'lost') return 'leased' as const;
+    throw outcome.error;
+  };
+
+  return async (event, context) => {
+    const meetings = new Map<string, MeetingAdditions>();
+    for (const record of event.Records ?? []) {
+      const added = addedMeetingOf(record.body);
+      if (!added) {
+        log({ action: 'ignored', reason: 'not a chime:AttendeeAdded event' });
+        continue;
+      }
+      const additions = meetings.get(added.meetingId) ?? { messageIds: [], newest: 0 };
+      additions.messageIds.push(record.messageId);
+      additions.newest = Math.max(additions.newest, added.timestamp);
+      meetings.set(added.meetingId, additions);
+    }
+    const failures: string[] = [];
+    for (const [meetingId, additions] of meetings) {
+      const added = additions.messageIds.length;
+      if (added < deps.minAdded) {
+        log({ meetingId, added, action: 'few' });
+        continue;
+      }
+      if (context && context.getRemainingTimeInMillis() < PREFETCH_TIME_MARGIN_MS) {
+        failures.push(...additions.messageIds);
+        log({ meetingId, added, action: 'retry', reason: 'time' });
+        continue;
+      }
+      let action: PrefetchAction;
+      let reason: string | undefined;
+      try {
+        action = await prefetch(meetingId, additions);
+      } catch (error) {
+        if (isNotFound(error)) {
+          action = 'gone';
+        } else {
+          action = 'retry';
+          const cause =
+            error instanceof Error && error.cause instanceof Error ? error.cause : error;
+          reason = cause instanceof Error ? cause.name : 'UnknownError';
+          failures.push(...additions.messageIds);
+        }
+      }
+      log({ meetingId, added, action, ...(reason ? { reason } : {}) });
+    }
+    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}

@@ -1,0 +1,30 @@
+/** The deployed entry of the prefetch function: configuration and clients, once per container. */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDynamoDbClient, createSharedCache } from '../attendee/cache/shared-cache';
+import { createChimeClient } from '../attendee/chime-client';
+import { parsePrefetchConfig } from './config';
+import { createPrefetchHandler } from './handler';
+import { createPacer } from './pacer';
+
+const config = parsePrefetchConfig(process.env);
+const dynamodb = createDynamoDbClient({
+  region: config.region,
+  ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+  requestTimeoutMs: config.dynamodbRequestTimeoutMs,
+  maxAttempts: 3,
+});
+
+export const handler = createPrefetchHandler({
+  chime: createChimeClient(config.chime),
+  shared: createSharedCache({ client: dynamodb, tableName: config.tableName, ttlMs: config.ttlMs }),
+  owner: randomUUID(),
+  leaseMs: config.leaseMs,
+  ttlMs: config.ttlMs,
+  minAdded: config.minAdded,
+  pacer: createPacer({
+    perSecond: config.callsPerSecond,
+    now: Date.now,
+    sleep: (ms) => sleep(ms),
+  }),
+});

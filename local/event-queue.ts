@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+/**
+ * A local stand-in for an SQS queue with a Lambda event source mapping in front of a function:
+ * messages are gathered for `windowMs` (or until `batchSize` are waiting), handed over as an
+ * `SQSEvent`, at most `maxConcurrency` batches at a time; the messages a batch reports as
+ * `batchItemFailures` (all of them when it throws) come back after `visibilityTimeoutMs`, until
+ * they were received `maxReceiveCount` times, then they go to the dead letters.
+ */
+export interface LocalEventQueue {
+  /** Enqueues one message (a JSON body, as EventBridge writes an event to SQS). */
+  send(body: string): void;
+  /** Resolves once no message is waiting, in flight or due back. */
+  drain(): Promise<void>;
+  stats(): LocalEventQueueStats;
+  /** Stops delivering; messages still waiting are dropped. */
+  stop(): Promise<void>;
+}
+
+export interface LocalEventQueueStats {
+  readonly sent: number;
+  /** Batches handed to the function. */
+  readonly batches: number;
+  /** Deliveries the function reported as failed. */
+  readonly failed: number;
+  readonly deadLettered: number;
+}
+
+export interface LocalEventQueueOptions {
+  readonly batchSize: number;
+  readonly windowMs: number;
+  readonly maxConcurrency: number;
+  readonly visibilityTimeoutMs: number;
+  readonly maxReceiveCount: number;
+  readonly deliver: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+  /** The queue's ARN in the records (default a local one). */
+  readonly queueArn?: string;
+  /** Told why a batch failed as a whole (its error's name and message). */
+  readonly log?: (line: string) => void;
+}
+
+interface Message {
+  readonly messageId: string;
+  readonly body: string;
+  receiveCount: number;
+}
+
+export function createLocalEventQueue(options: LocalEventQueueOptions): LocalEventQueue {
+  const queueArn = options.queueArn ?? 'arn:aws:sqs:us-east-1:000000000000:local-prefetch';
+  const ready: Message[] = [];
+  const dueBack = new Set<NodeJS.Timeout>();
+  const idle: (() => void)[] = [];
+  let window: NodeJS.Timeout | undefined;
+  let inFlight = 0;
+  let stopped = false;
+  const stats = { sent: 0, batches: 0, failed: 0, deadLettered: 0 };
+
+  const settled = () => ready.length === 0 && inFlight === 0 && dueBack.size === 0;
+  const wakeIdle = () => {
+    if (!settled()) return;
+    for (const resolve of idle.splice(0)) resolve();
+  };
+
+  const record = (message: Message): SQSRecord => ({
+    messageId: message.messageId,
+    receiptHandle: message.messageId,
+    body: message.body,
+    attributes: {
+      ApproximateReceiveCount: String(message.receiveCount),
+      SentTimestamp: String(Date.now()),
+      SenderId: 'events.amazonaws.com',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+  });
+
+  const retry = (messages: readonly Message[]) => {
+    for (const message of messages) {
+      stats.failed += 1;
+      if (message.receiveCount >= options.maxReceiveCount) {
+        stats.deadLettered += 1;
+        continue;
+      }
+      const timer = setTimeout(() => {
+        dueBack.delete(timer);
+        if (stopped) return wakeIdle();
+        ready.push(message);
+        schedule();
+      }, options.visibilityTimeoutMs);
+      dueBack.add(timer);
+    }
+  };
+
+  const deliver = async (batch: Message[]) => {
+    inFlight += 1;
+    stats.batches += 1;
+    for (const message of batch) message.receiveCount += 1;
+    try {
+      const response = await options.deliver({ Records: batch.map(record) });
+      const failed = new Set(
+        (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier),
+      );
+      retry(batch.filter((message) => failed.has(message.messageId)));
+    } catch (error) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      options.log?.(`prefetch batch of ${batch.length} failed: ${reason}`);
+      retry(batch);
+    } finally {
+      inFlight -= 1;
+      schedule();
+      wakeIdle();
+    }
+  };
+
+  const flush = () => {
+    if (window) clearTimeout(window);
+    window = undefined;
+    while (!stopped && inFlight < options.maxConcurrency && ready.length > 0) {
+      void deliver(ready.splice(0, options.batchSize));
+    }
+  };
+
+  /** Delivers at once when a batch is full; else opens the batching window (if not open). */
+  function schedule() {
+    if (stopped || ready.length === 0 || inFlight >= options.maxConcurrency) return;
+    if (ready.length >= options.batchSize) return flush();
+    window ??= setTimeout(flush, options.windowMs);
+  }
+
+  return {
+    send(body) {
+      if (stopped) return;
+      stats.sent += 1;
+      ready.push({ messageId: randomUUID(), body, receiveCount: 0 });
+      schedule();
+    },
+    drain() {
+      if (settled()) return Promise.resolve();
+      return new Promise((resolve) => idle.push(resolve));
+    },
+    stats: () => ({ ...stats }),
+    async stop() {
+      stopped = true;
+      if (window) clearTimeout(window);
+      window = undefined;
+      for (const timer of dueBack) clearTimeout(timer);
+      dueBack.clear();
+      ready.length = 0;
+      while (inFlight > 0) await new Promise<void>((resolve) => idle.push(resolve));
+      wakeIdle();
+    },
+  };
+}
