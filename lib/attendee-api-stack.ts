@@ -17,7 +17,8 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/attendee/api-routes';
-import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
+import { CONTEXT_SETTING_IDS, FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
+import { PREFETCH_ONLY_SETTING_IDS, PREFETCH_SETTING_IDS } from '../lambda/prefetch/config';
 import { Alarms } from './alarms';
 import { AttendeeCache } from './attendee-cache';
 import {
@@ -170,7 +171,12 @@ export class AttendeeApiStack extends Stack {
     functionLogs.grantWrite(role);
 
     const environment: Record<string, string> = {
-      ...functionEnvironment(settings),
+      ...functionEnvironment(
+        settings,
+        CONTEXT_SETTING_IDS.filter(
+          (id) => !(PREFETCH_ONLY_SETTING_IDS as readonly string[]).includes(id),
+        ),
+      ),
       [ENV.identityIssuer]: identity.issuer,
       [ENV.identityAudience]: identity.audience.join(','),
       [ENV.deadlineMs]: String(deadlineMs(settings)),
@@ -222,6 +228,14 @@ export class AttendeeApiStack extends Stack {
           chimeRegion: settings.chimeRegion,
           logRetention: retention,
           projectRoot,
+          ...(settings.prefetch
+            ? {
+                prefetch: {
+                  environment: functionEnvironment(settings, PREFETCH_SETTING_IDS),
+                  meetingsArn: meetings,
+                },
+              }
+            : {}),
         })
       : undefined;
     if (this.cache) this.fn.addEnvironment(ENV.cacheTableName, this.cache.table.tableName);

@@ -2,17 +2,38 @@ import * as path from 'node:path';
 import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import {
+  type IRole,
+  PolicyDocument,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CACHE_TABLE_SCHEMA } from '../lambda/attendee/cache/table-schema';
 import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
-import { INVALIDATION_BUNDLING, INVALIDATION_ENTRY, INVALIDATION_HANDLER } from './bundling';
+import {
+  CHIME_EVENT_DETAIL_TYPE,
+  CHIME_EVENT_SOURCE,
+  INVALIDATING_EVENT_TYPES,
+  PREFETCH_EVENT_TYPES,
+} from '../lambda/common/chime-events';
+import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
+import {
+  INVALIDATION_BUNDLING,
+  INVALIDATION_ENTRY,
+  INVALIDATION_HANDLER,
+  PREFETCH_BUNDLING,
+  PREFETCH_ENTRY,
+  PREFETCH_HANDLER,
+} from './bundling';
 import { acknowledge } from './nag';
 
 /**
@@ -30,6 +51,19 @@ export const ATTENDEE_TABLE_ACTIONS = Object.freeze([
   'dynamodb:PutItem',
   'dynamodb:Query',
 ]);
+/**
+ * - prefetch function: the snapshot's `read` of the marker (BatchGetItem), `acquireLease`
+ *   (PutItem), `putAttendees`/`writeSnapshot` (BatchWriteItem) and, on a NotFound,
+ *   `deleteMeeting` (Query + BatchWriteItem).
+ */
+export const PREFETCH_TABLE_ACTIONS = Object.freeze([
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+]);
+/** What the prefetch function calls on Chime: the snapshot's reads. */
+export const PREFETCH_CHIME_ACTIONS = Object.freeze(['chime:GetMeeting', 'chime:ListAttendees']);
 export const INVALIDATION_TABLE_ACTIONS = Object.freeze([
   'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
@@ -50,9 +84,16 @@ export const TABLE_KEY_ACTIONS = Object.freeze(['kms:Decrypt']);
  * event in `detail.eventType`). lambda/invalidation/handler.ts handles exactly these.
  */
 export const CHIME_MEETING_EVENTS = Object.freeze({
-  source: 'aws.chime',
-  detailType: 'Chime Meeting State Change',
-  eventTypes: Object.freeze(['chime:AttendeeDeleted', 'chime:MeetingEnded']),
+  source: CHIME_EVENT_SOURCE,
+  detailType: CHIME_EVENT_DETAIL_TYPE,
+  eventTypes: INVALIDATING_EVENT_TYPES,
+});
+
+/** The meeting events that announce attendees: the prefetch rule sends these to its queue. */
+export const CHIME_PREFETCH_EVENTS = Object.freeze({
+  source: CHIME_EVENT_SOURCE,
+  detailType: CHIME_EVENT_DETAIL_TYPE,
+  eventTypes: PREFETCH_EVENT_TYPES,
 });
 
 /** Shown at synth when the stack's region is known and differs from the meetings' control region. */
@@ -74,6 +115,14 @@ export interface AttendeeCacheProps {
   readonly logRetention: RetentionDays;
   /** The repository root, where the invalidation function's entry and package-lock.json are. */
   readonly projectRoot: string;
+  /**
+   * The prefetch function's environment (its settings from the contract) and the ARN pattern of
+   * the meetings it may read; none: no prefetch (`-c prefetch=false`).
+   */
+  readonly prefetch?: {
+    readonly environment: Readonly<Record<string, string>>;
+    readonly meetingsArn: string;
+  };
 }
 
 /**
@@ -88,6 +137,16 @@ export class AttendeeCache extends Construct {
   readonly invalidationFunction: NodejsFunction;
   readonly invalidationLogs: LogGroup;
   readonly rule: Rule;
+  /** The prefetch path (rule → queue → function); undefined with `-c prefetch=false`. */
+  readonly prefetch:
+    | {
+        readonly queue: Queue;
+        readonly deadLetterQueue: Queue;
+        readonly function: NodejsFunction;
+        readonly logs: LogGroup;
+        readonly rule: Rule;
+      }
+    | undefined;
 
   constructor(scope: Construct, id: string, props: AttendeeCacheProps) {
     super(scope, id);
@@ -210,6 +269,8 @@ export class AttendeeCache extends Construct {
       ],
     });
 
+    this.prefetch = props.prefetch ? this.addPrefetch(props, props.prefetch) : undefined;
+
     const stackRegion = Stack.of(this).region;
     if (!Token.isUnresolved(stackRegion) && stackRegion !== props.chimeRegion) {
       Annotations.of(this).addWarningV2(
@@ -217,6 +278,115 @@ export class AttendeeCache extends Construct {
         invalidationRegionWarning(stackRegion, props.chimeRegion),
       );
     }
+  }
+
+  /**
+   * The prefetch path: a rule on `chime:AttendeeAdded` → an encrypted queue (its batching window
+   * gathers a meeting's additions) → the prefetch function, at most two at a time, which lists
+   * each meeting into the table before its attendees ask (lambda/prefetch/handler.ts).
+   */
+  private addPrefetch(
+    props: AttendeeCacheProps,
+    prefetch: NonNullable<AttendeeCacheProps['prefetch']>,
+  ): NonNullable<AttendeeCache['prefetch']> {
+    const deadLetterQueue = new Queue(this, 'PrefetchDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+    });
+    acknowledge(deadLetterQueue, {
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the prefetch queue and rule. A message here only means a ' +
+        'meeting was not listed ahead of its attendees: they are answered by the request path (GetAttendee or a hot-meeting snapshot).',
+    });
+    const queue = new Queue(this, 'PrefetchQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(PREFETCH_QUEUE.visibilityTimeoutSeconds),
+      // An addition older than this is not worth listing ahead any more.
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: PREFETCH_QUEUE.maxReceiveCount },
+    });
+
+    const logs = new LogGroup(this, 'PrefetchLogs', { retention: props.logRetention });
+    // The Chime grant is inline in the role itself, as the attendee function's is.
+    const role = new Role(this, 'PrefetchRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'Writes its own log group, lists Chime SDK meetings into the attendee cache table, consumes its queue, nothing else.',
+      inlinePolicies: {
+        ChimeLists: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              sid: 'ChimeMeetingListsOnly',
+              actions: [...PREFETCH_CHIME_ACTIONS],
+              resources: [prefetch.meetingsArn],
+            }),
+          ],
+        }),
+      },
+    });
+    logs.grantWrite(role);
+    this.grantTable(role, PREFETCH_TABLE_ACTIONS, 'PrefetchTable');
+    acknowledge(role, {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
+      reason:
+        'Only the two Chime reads of a snapshot, on meetings of this account; meeting IDs are created at run time, ' +
+        'and a meeting ARN may name its media region rather than the control region.',
+    });
+
+    const fn = new NodejsFunction(this, 'PrefetchFunction', {
+      description:
+        'Lists a meeting into the attendee cache table when Chime adds attendees to it (chime:AttendeeAdded)',
+      entry: path.join(props.projectRoot, PREFETCH_ENTRY),
+      handler: PREFETCH_HANDLER,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(PREFETCH_QUEUE.timeoutSeconds),
+      role,
+      logGroup: logs,
+      loggingFormat: LoggingFormat.JSON,
+      environment: {
+        ...prefetch.environment,
+        [FUNCTION_SETTINGS.cacheTableName.env]: this.table.tableName,
+      },
+      bundling: PREFETCH_BUNDLING,
+    });
+    acknowledge(fn, {
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests ' +
+        'the code; runtime, target and toolchain move to Node 24 together.',
+    });
+    fn.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: PREFETCH_QUEUE.batchSize,
+        maxBatchingWindow: Duration.seconds(PREFETCH_QUEUE.maxBatchingWindowSeconds),
+        maxConcurrency: PREFETCH_QUEUE.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    const rule = new Rule(this, 'PrefetchRule', {
+      description: 'Chime AttendeeAdded: list the meeting into the cache before its attendees ask',
+      eventPattern: {
+        source: [CHIME_PREFETCH_EVENTS.source],
+        detailType: [CHIME_PREFETCH_EVENTS.detailType],
+        detail: { eventType: [...CHIME_PREFETCH_EVENTS.eventTypes] },
+      },
+      targets: [
+        new SqsQueue(queue, {
+          retryAttempts: 20,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue,
+        }),
+      ],
+    });
+    return { queue, deadLetterQueue, function: fn, logs, rule };
   }
 
   /** `actions` on the table (it has no index) and kms:Decrypt on its key, through DynamoDB only. */

@@ -63,6 +63,11 @@ export const INVALIDATION_ENTRY = path.join('lambda', 'invalidation', 'index.ts'
 export const INVALIDATION_HANDLER = 'handler';
 export const INVALIDATION_BUNDLING = ATTENDEE_BUNDLING;
 
+/** The prefetch function (the prefetch queue's consumer) is built the same way too. */
+export const PREFETCH_ENTRY = path.join('lambda', 'prefetch', 'index.ts');
+export const PREFETCH_HANDLER = 'handler';
+export const PREFETCH_BUNDLING = ATTENDEE_BUNDLING;
+
 /**
  * The esbuild options `NodejsFunction` uses for {@link ATTENDEE_BUNDLING}.
  *

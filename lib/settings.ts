@@ -137,6 +137,12 @@ export const STACK_SETTINGS = Object.freeze({
     description:
       'The shared cache: a DynamoDB table (customer-managed KMS key), the `aws.chime` invalidation rule and function, and its alarms. `false`: the container cache only.',
   }),
+  prefetch: stackSetting({
+    validator: boolean,
+    default: true,
+    description:
+      'With the shared cache: a rule on `chime:AttendeeAdded`, a queue and the prefetch function, which list a meeting into the table before its attendees ask. `false`: none.',
+  }),
   samLocal: stackSetting({
     validator: boolean,
     default: false,
@@ -292,9 +298,13 @@ export function readContext(get: (key: string) => unknown): AttendeeApiSettingsI
  * The function's environment for these settings: every context-set function setting with a
  * value, formatted by its own validator, under its own variable name.
  */
-export function functionEnvironment(settings: AttendeeApiSettings): Record<string, string> {
+export function functionEnvironment(
+  settings: AttendeeApiSettings,
+  ids: readonly string[] = CONTEXT_SETTING_IDS,
+): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const id of CONTEXT_SETTING_IDS) {
+    if (!ids.includes(id)) continue;
     const value = settings[id];
     if (value === undefined) continue;
     const spec = FUNCTION_SETTINGS[id as FunctionSettingId];

@@ -1,7 +1,7 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { API_ROUTES, routeKeyOf } from '../../lambda/attendee/api-routes';
 import { ACCESS_LOG_FIELDS, NO_CORS_WARNING } from '../../lib/attendee-api-stack';
-import { CHIME_MEETING_EVENTS } from '../../lib/attendee-cache';
+import { CHIME_MEETING_EVENTS, CHIME_PREFETCH_EVENTS } from '../../lib/attendee-cache';
 import {
   attendeeFunctionId,
   attendeeFunctionProps,
@@ -260,13 +260,16 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     expect(template.toJSON().Resources[role].Type).toBe('AWS::IAM::Role');
 
     const actions = iamActions(template);
+    // The attendee role's, then the prefetch role's (lib/attendee-cache.ts).
     expect(actions.filter((action) => action.toLowerCase().startsWith('chime:'))).toEqual([
       'chime:GetAttendee',
       'chime:GetMeeting',
       'chime:ListAttendees',
+      'chime:GetMeeting',
+      'chime:ListAttendees',
     ]);
     expect(actions.some((action) => action.includes('*'))).toBe(false);
-    // Elsewhere `chime:` only names the meeting events the invalidation rule matches.
+    // Elsewhere `chime:` only names the meeting events the two rules match.
     expect(
       JSON.stringify(template.toJSON())
         .match(/"chime:[A-Za-z*]+"/g)
@@ -276,7 +279,10 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
         '"chime:GetAttendee"',
         '"chime:GetMeeting"',
         '"chime:ListAttendees"',
+        '"chime:GetMeeting"',
+        '"chime:ListAttendees"',
         ...CHIME_MEETING_EVENTS.eventTypes.map((type) => `"${type}"`),
+        ...CHIME_PREFETCH_EVENTS.eventTypes.map((type) => `"${type}"`),
       ].sort(),
     );
   });
@@ -286,7 +292,8 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     const role = (functionProps(template).Role as { 'Fn::GetAtt': [string, string] })[
       'Fn::GetAtt'
     ][0];
-    template.resourceCountIs('AWS::IAM::Policy', 2);
+    // Its own, the invalidation function's and the prefetch function's.
+    template.resourceCountIs('AWS::IAM::Policy', 3);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: role }],
       PolicyDocument: {
@@ -310,8 +317,8 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('AWSLambdaBasicExecutionRole');
   });
 
-  it('keeps every log group (function, access, invalidation) for 30 days', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+  it('keeps every log group (function, access, invalidation, prefetch) for 30 days', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 

@@ -4,12 +4,18 @@ import { METRIC_NAMES } from '../../lambda/attendee/cache/metrics';
 import { CACHE_TABLE_SCHEMA } from '../../lambda/attendee/cache/table-schema';
 import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
 import { invalidationOf } from '../../lambda/invalidation/handler';
+import { PREFETCH_ONLY_SETTING_IDS, PREFETCH_SETTING_IDS } from '../../lambda/prefetch/config';
+import { addedMeetingOf } from '../../lambda/prefetch/handler';
+import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import { AttendeeApiStack } from '../../lib/attendee-api-stack';
 import {
   ATTENDEE_TABLE_ACTIONS,
   CHIME_MEETING_EVENTS,
+  CHIME_PREFETCH_EVENTS,
   INVALIDATION_TABLE_ACTIONS,
   invalidationRegionWarning,
+  PREFETCH_CHIME_ACTIONS,
+  PREFETCH_TABLE_ACTIONS,
 } from '../../lib/attendee-cache';
 import {
   attendeeFunctionId,
@@ -48,13 +54,17 @@ function roleStatements(template: Template, role: string): Json[] {
   return (policy.PolicyDocument as { Statement: Json[] }).Statement;
 }
 
-function invalidationFunctionId(template: Template): string {
-  const ids = resourcesOf(template, 'AWS::Lambda::Function')
+/** The logical id of the one resource of `type` whose id starts with `prefix`. */
+function idLike(template: Template, type: string, prefix: string): string {
+  const ids = resourcesOf(template, type)
     .map(([id]) => id)
-    .filter((id) => id !== attendeeFunctionId(template));
+    .filter((id) => id.startsWith(prefix));
   expect(ids).toHaveLength(1);
   return ids[0] as string;
 }
+
+const invalidationFunctionId = (template: Template) =>
+  idLike(template, 'AWS::Lambda::Function', 'CacheInvalidationFunction');
 
 const roleOf = (props: Json) => (props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 
@@ -76,8 +86,8 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
     ids = {
       table: logicalId(template, 'AWS::DynamoDB::Table'),
       key: logicalId(template, 'AWS::KMS::Key'),
-      queue: logicalId(template, 'AWS::SQS::Queue'),
-      rule: logicalId(template, 'AWS::Events::Rule'),
+      queue: idLike(template, 'AWS::SQS::Queue', 'CacheInvalidationDeadLetters'),
+      rule: idLike(template, 'AWS::Events::Rule', 'CacheMeetingEventsRule'),
       attendeeRole: roleOf(attendeeFunctionProps(template)),
       invalidation,
       invalidationRole: roleOf(
@@ -212,15 +222,21 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
     });
   });
 
-  it('grants the table and its key to those two roles only', () => {
+  it('grants the table and its key to the three roles only', () => {
     const grantees = resourcesOf(template, 'AWS::IAM::Policy')
       .filter(([, resource]) => JSON.stringify(resource).includes(ids.table))
       .map(([, resource]) => (resource.Properties as { Roles: unknown }).Roles);
+    const prefetchRole = idLike(template, 'AWS::IAM::Role', 'CachePrefetchRole');
     expect(grantees).toEqual(
-      expect.arrayContaining([[{ Ref: ids.attendeeRole }], [{ Ref: ids.invalidationRole }]]),
+      expect.arrayContaining([
+        [{ Ref: ids.attendeeRole }],
+        [{ Ref: ids.invalidationRole }],
+        [{ Ref: prefetchRole }],
+      ]),
     );
-    expect(grantees).toHaveLength(2);
+    expect(grantees).toHaveLength(3);
     expect(iamActions(template).filter((action) => action.startsWith('kms:'))).toEqual([
+      'kms:Decrypt',
       'kms:Decrypt',
       'kms:Decrypt',
     ]);
@@ -364,6 +380,197 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
   });
 });
 
+describe('the prefetch path (default with the shared cache: -c prefetch=true)', () => {
+  let template: Template;
+  let ids: {
+    table: string;
+    key: string;
+    queue: string;
+    deadLetters: string;
+    rule: string;
+    fn: string;
+    role: string;
+  };
+  const resource = (id: string) =>
+    (template.toJSON().Resources[id] as { Properties: Json }).Properties;
+
+  beforeAll(() => {
+    template = synth().template;
+    ids = {
+      table: logicalId(template, 'AWS::DynamoDB::Table'),
+      key: logicalId(template, 'AWS::KMS::Key'),
+      queue: idLike(template, 'AWS::SQS::Queue', 'CachePrefetchQueue'),
+      deadLetters: idLike(template, 'AWS::SQS::Queue', 'CachePrefetchDeadLetters'),
+      rule: idLike(template, 'AWS::Events::Rule', 'CachePrefetchRule'),
+      fn: idLike(template, 'AWS::Lambda::Function', 'CachePrefetchFunction'),
+      role: idLike(template, 'AWS::IAM::Role', 'CachePrefetchRole'),
+    };
+  });
+
+  it('sends aws.chime AttendeeAdded events on the default bus to its queue, the events the handler reads', () => {
+    expect(resource(ids.rule)).toMatchObject({
+      EventPattern: {
+        source: ['aws.chime'],
+        'detail-type': ['Chime Meeting State Change'],
+        detail: { eventType: ['chime:AttendeeAdded'] },
+      },
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: getAtt(ids.queue),
+          RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: getAtt(ids.deadLetters) },
+        },
+      ],
+    });
+    expect(resource(ids.rule).EventBusName).toBeUndefined();
+    const body = JSON.stringify({
+      source: CHIME_PREFETCH_EVENTS.source,
+      'detail-type': CHIME_PREFETCH_EVENTS.detailType,
+      detail: { eventType: CHIME_PREFETCH_EVENTS.eventTypes[0], meetingId: MEETING_ID },
+    });
+    expect(addedMeetingOf(body)?.meetingId).toBe(MEETING_ID);
+  });
+
+  it('queues them encrypted, TLS only, for an hour, dead-lettered after the contract’s receives; only the rule may send', () => {
+    expect(resource(ids.queue)).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 3600,
+      VisibilityTimeout: PREFETCH_QUEUE.visibilityTimeoutSeconds,
+      RedrivePolicy: {
+        deadLetterTargetArn: getAtt(ids.deadLetters),
+        maxReceiveCount: PREFETCH_QUEUE.maxReceiveCount,
+      },
+    });
+    expect(resource(ids.deadLetters)).toMatchObject({ SqsManagedSseEnabled: true });
+    const policy = resourcesOf(template, 'AWS::SQS::QueuePolicy')
+      .map(([, r]) => r.Properties as Json)
+      .find((props) => JSON.stringify(props.Queues) === JSON.stringify([{ Ref: ids.queue }]));
+    expect((policy?.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+      {
+        Effect: 'Deny',
+        Action: 'sqs:*',
+        Principal: { AWS: '*' },
+        Resource: getAtt(ids.queue),
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        Principal: { Service: 'events.amazonaws.com' },
+        Resource: getAtt(ids.queue),
+        Condition: { ArnEquals: { 'aws:SourceArn': getAtt(ids.rule) } },
+      }),
+    ]);
+  });
+
+  it('hands them to the prefetch function in batches, two at a time at most, reporting failures per message', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: ids.fn },
+      EventSourceArn: getAtt(ids.queue),
+      BatchSize: PREFETCH_QUEUE.batchSize,
+      MaximumBatchingWindowInSeconds: PREFETCH_QUEUE.maxBatchingWindowSeconds,
+      ScalingConfig: { MaximumConcurrency: PREFETCH_QUEUE.maxConcurrency },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(resource(ids.fn)).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: PREFETCH_QUEUE.timeoutSeconds,
+      Role: getAtt(ids.role),
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+    });
+    // AWS: the queue's visibility timeout at least six times the function's timeout.
+    expect(PREFETCH_QUEUE.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      6 * PREFETCH_QUEUE.timeoutSeconds,
+    );
+  });
+
+  it('gives the prefetch function exactly the settings it reads, and the attendee function none of its own', () => {
+    const env = (resource(ids.fn).Environment as { Variables: Json }).Variables;
+    expect(env[TABLE_ENV]).toEqual({ Ref: ids.table });
+    const readable = new Set(
+      PREFETCH_SETTING_IDS.map((id) => FUNCTION_SETTINGS[id as keyof typeof FUNCTION_SETTINGS].env),
+    );
+    for (const name of Object.keys(env)) expect(readable).toContain(name);
+    expect(env[FUNCTION_SETTINGS.chimeRegion.env]).toBe('us-east-1');
+    const attendeeEnv = (attendeeFunctionProps(template).Environment as { Variables: Json })
+      .Variables;
+    for (const id of PREFETCH_ONLY_SETTING_IDS) {
+      expect(attendeeEnv).not.toHaveProperty(FUNCTION_SETTINGS[id].env);
+    }
+    const tuned = synth({ context: { cachePrefetchMinAdded: '50' } }).template;
+    const tunedFn = idLike(tuned, 'AWS::Lambda::Function', 'CachePrefetchFunction');
+    expect(
+      (
+        (tuned.toJSON().Resources[tunedFn] as { Properties: Json }).Properties.Environment as {
+          Variables: Json;
+        }
+      ).Variables[FUNCTION_SETTINGS.cachePrefetchMinAdded.env],
+    ).toBe('50');
+  });
+
+  it('lets the prefetch role list meetings, write the table through DynamoDB’s key, consume its queue and log, nothing else', () => {
+    const role = resource(ids.role);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(role.Policies).toEqual([
+      {
+        PolicyName: 'ChimeLists',
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'ChimeMeetingListsOnly',
+              Effect: 'Allow',
+              Action: [...PREFETCH_CHIME_ACTIONS],
+              Resource: expect.anything(),
+            },
+          ],
+        },
+      },
+    ]);
+    const statements = roleStatements(template, ids.role);
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+      {
+        Sid: 'PrefetchTable',
+        Effect: 'Allow',
+        Action: [...PREFETCH_TABLE_ACTIONS],
+        Resource: getAtt(ids.table),
+      },
+      {
+        Sid: 'PrefetchTableKey',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: getAtt(ids.key),
+        Condition: viaDynamoDb,
+      },
+      {
+        Effect: 'Allow',
+        Action: [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:ReceiveMessage',
+        ],
+        Resource: getAtt(ids.queue),
+      },
+    ]);
+  });
+
+  it('is left out with -c prefetch=false: no queue, mapping or function, and the invalidation path stays', () => {
+    const without = synth({ context: { prefetch: 'false' } }).template;
+    without.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    without.resourceCountIs('AWS::Lambda::Function', 2);
+    without.resourceCountIs('AWS::Events::Rule', 1);
+    without.resourceCountIs('AWS::SQS::Queue', 1);
+    expect(iamActions(without).filter((action) => action.startsWith('sqs:Receive'))).toEqual([]);
+  });
+});
+
 describe('the stack without the shared cache (-c sharedCache=false)', () => {
   let template: Template;
 
@@ -378,6 +585,7 @@ describe('the stack without the shared cache (-c sharedCache=false)', () => {
       'AWS::Events::Rule',
       'AWS::SQS::Queue',
       'AWS::Lambda::EventInvokeConfig',
+      'AWS::Lambda::EventSourceMapping',
     ]) {
       template.resourceCountIs(type, 0);
     }

@@ -33,12 +33,24 @@ const CHIME_IAM5 =
  * none of its own (SQS3), and the invalidation function's pinned runtime (L1).
  */
 const CACHE = ['AwsSolutions-DDB3', 'AwsSolutions-SQS3', 'AwsSolutions-L1'];
+/**
+ * The prefetch path's: its dead-letter queue has none of its own (SQS3), its role's Chime grant
+ * on the account's meetings (IAM5, as the attendee role's), its function's pinned runtime (L1).
+ */
+const PREFETCH = ['AwsSolutions-SQS3', CHIME_IAM5, 'AwsSolutions-L1'];
 
 /** Every acknowledgement, and why: adding one means saying so here too. */
 const EXPECTED_ACKNOWLEDGEMENTS = {
-  cognito: ['AwsSolutions-COG2', 'AwsSolutions-COG8', CHIME_IAM5, 'AwsSolutions-L1', ...CACHE],
-  cognitoPlus: ['AwsSolutions-COG2', CHIME_IAM5, 'AwsSolutions-L1', ...CACHE],
-  external: [CHIME_IAM5, 'AwsSolutions-L1', ...CACHE],
+  cognito: [
+    'AwsSolutions-COG2',
+    'AwsSolutions-COG8',
+    CHIME_IAM5,
+    'AwsSolutions-L1',
+    ...CACHE,
+    ...PREFETCH,
+  ],
+  cognitoPlus: ['AwsSolutions-COG2', CHIME_IAM5, 'AwsSolutions-L1', ...CACHE, ...PREFETCH],
+  external: [CHIME_IAM5, 'AwsSolutions-L1', ...CACHE, ...PREFETCH],
   noSharedCache: ['AwsSolutions-COG2', 'AwsSolutions-COG8', CHIME_IAM5, 'AwsSolutions-L1'],
 };
 

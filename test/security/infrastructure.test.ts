@@ -158,21 +158,29 @@ describe('the function and its role', () => {
   it('[I6] grants only the Chime reads the function makes, on meeting ARNs of this account (any region), and no wildcard action or resource', () => {
     const all = statements();
     const chime = all.filter((s) => JSON.stringify(s.Action).includes('chime:'));
-    expect(chime).toHaveLength(1);
+    expect(chime.map((s) => s.Sid)).toEqual(['ChimeMeetingReadsOnly', 'ChimeMeetingListsOnly']);
     // GetAttendee and GetMeeting for the routes, ListAttendees for a hot meeting's snapshot.
     expect([chime[0]?.Action].flat().sort()).toEqual([
       'chime:GetAttendee',
       'chime:GetMeeting',
       'chime:ListAttendees',
     ]);
-    expect(JSON.stringify(chime[0]?.Resource)).toMatch(/:chime:\*:.*AWS::AccountId.*:meeting\/\*/);
+    // The prefetch function's snapshot: no GetAttendee.
+    expect([chime[1]?.Action].flat().sort()).toEqual(['chime:GetMeeting', 'chime:ListAttendees']);
+    for (const statement of chime) {
+      expect(JSON.stringify(statement.Resource)).toMatch(
+        /:chime:\*:.*AWS::AccountId.*:meeting\/\*/,
+      );
+    }
     for (const statement of all) {
       expect([statement.Action].flat().some((a) => String(a).includes('*'))).toBe(false);
       expect(statement.Resource).not.toBe('*');
       expect(statement.Effect).toBe('Allow');
     }
     const iam5 = nagSuppressions(template).filter((s) => s.id.startsWith('AwsSolutions-IAM5'));
+    // The attendee role's and the prefetch role's Chime grants, the same pattern.
     expect(iam5.map((s) => s.id)).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
     ]);
   });
@@ -196,8 +204,15 @@ describe('the function and its role', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('[I9] is invoked synchronously by API Gateway only; the invalidation function by the aws.chime rule only', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+  it('[I9] is invoked synchronously by API Gateway only; the invalidation function by the aws.chime rule only; the prefetch function by its queue only', () => {
+    // The one event source is the prefetch queue's, for the prefetch function.
+    const mappings = resources('AWS::Lambda::EventSourceMapping').map(props);
+    expect(mappings).toEqual([
+      expect.objectContaining({
+        FunctionName: { Ref: expect.stringMatching(/^CachePrefetchFunction/) },
+        EventSourceArn: { 'Fn::GetAtt': [expect.stringMatching(/^CachePrefetchQueue/), 'Arn'] },
+      }),
+    ]);
     template.resourceCountIs('AWS::Lambda::Url', 0);
     const fn = { 'Fn::GetAtt': [attendeeFunctionId(template), 'Arn'] };
     const permissions = resources('AWS::Lambda::Permission').map(props);
@@ -216,7 +231,9 @@ describe('the function and its role', () => {
       { Ref: expect.not.stringMatching(/^AttendeeFunction/) },
     ]);
     const others = permissions.filter((p) => !own.includes(p));
-    const rules = resources('AWS::Events::Rule');
+    const rules = Object.entries(template.findResources('AWS::Events::Rule'))
+      .filter(([id]) => id.startsWith('CacheMeetingEventsRule'))
+      .map(([, rule]) => rule as Json);
     expect(rules).toHaveLength(1);
     expect(others).toEqual([
       expect.objectContaining({
@@ -232,14 +249,18 @@ describe('the function and its role', () => {
     });
   });
 
-  it('[I6] keeps the cached JoinTokens in a table encrypted with a rotated customer-managed key, read only by the two functions', () => {
+  it('[I6] keeps the cached JoinTokens in a table encrypted with a rotated customer-managed key, read only by the three functions', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
     });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const table = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] as string;
     const onTable = statements().filter((s) => JSON.stringify(s.Resource).includes(table));
-    expect(onTable.map((s) => s.Sid).sort()).toEqual(['AttendeeTable', 'InvalidationTable']);
+    expect(onTable.map((s) => s.Sid).sort()).toEqual([
+      'AttendeeTable',
+      'InvalidationTable',
+      'PrefetchTable',
+    ]);
     for (const statement of onTable) {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [table, 'Arn'] });
       for (const action of [statement.Action].flat()) {
@@ -249,7 +270,7 @@ describe('the function and its role', () => {
       }
     }
     const kms = statements().filter((s) => JSON.stringify(s.Action).includes('kms:'));
-    expect(kms).toHaveLength(2);
+    expect(kms).toHaveLength(3);
     for (const statement of kms) {
       expect(statement.Action).toBe('kms:Decrypt');
       expect(statement.Condition).toEqual({
