@@ -6,6 +6,7 @@ import {
 import { API_ROUTES, type RouteId, routeKeyOf } from '../lambda/attendee/api-routes';
 import { createDynamoDbClient, createSharedCache } from '../lambda/attendee/cache/shared-cache';
 import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
+import type { ChimeMeetingEvent } from '../lambda/common/chime-events';
 import { createInvalidationHandler } from '../lambda/invalidation/handler';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
 import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
@@ -15,6 +16,8 @@ import { IdentityProvider } from './identity-provider';
 import { type IdentitySummary, summarizeIdentity } from './identity-summary';
 import type { ProfileName } from './idp-profiles';
 import { DEFAULT_PORTS } from './local-defaults';
+import { routeMeetingEvents } from './meeting-events';
+import { startLocalPrefetch } from './prefetch';
 
 /** The gateway routes of the deployed function, all served by the one handler. */
 export const routesFor = (handler: HttpApiHandler) =>
@@ -194,11 +197,13 @@ async function startStack(
   try {
     const cache = options.sharedCache === false ? undefined : await startSharedCache(options);
     if (cache) started.push(cache);
+    // As EventBridge delivers Chime's meeting events: to the invalidation function, and to the
+    // prefetch queue (started below, once the function's environment is known).
+    let route: ((event: ChimeMeetingEvent) => Promise<void>) | undefined;
     const emulator = createChimeEmulator({
       ...(log ? { logger: (line: string) => log(`chime ${line}`) } : {}),
       ...(options.chimeRates !== undefined ? { rates: options.chimeRates } : {}),
-      // As EventBridge delivers Chime's meeting events to the deployed invalidation function.
-      ...(cache ? { onEvent: cache.invalidate } : {}),
+      ...(cache ? { onEvent: (event: ChimeMeetingEvent) => route?.(event) } : {}),
     });
     const { url: emulatorUrl } = await emulator.start(ports.emulator);
     started.push(emulator);
@@ -219,6 +224,16 @@ async function startStack(
       AWS_REGION: 'us-east-1',
       ...options.env,
     };
+    if (cache) {
+      const prefetch = startLocalPrefetch({
+        env,
+        dynamodb: cache.client,
+        log: log ? (fields) => log(`prefetch ${JSON.stringify(fields)}`) : () => undefined,
+        ...(log ? { logFailure: (line: string) => log(line) } : {}),
+      });
+      started.push(prefetch);
+      route = routeMeetingEvents({ invalidate: cache.invalidate, prefetch: prefetch.queue });
+    }
     // Discovered as the Lambda discovers it, so a wrong issuer fails here, naming the URL.
     const identity = await summarizeIdentity(env);
     const handler = await options.loadHandler(env);
@@ -279,6 +294,7 @@ async function startSharedCache(options: DevStackOptions) {
   });
   return {
     endpoint,
+    client,
     invalidate: async (event: Parameters<typeof handle>[0]) => {
       await handle(event);
     },

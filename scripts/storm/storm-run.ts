@@ -3,13 +3,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDynamoDbClient, createSharedCache } from '../../lambda/attendee/cache/shared-cache';
-import { createChimeClient } from '../../lambda/attendee/chime-client';
 import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
-import { parsePrefetchConfig } from '../../lambda/prefetch/config';
-import { createPrefetchHandler } from '../../lambda/prefetch/handler';
-import { createPacer } from '../../lambda/prefetch/pacer';
-import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import {
   type ChimeEmulator,
   type ChimeMeetingEvent,
@@ -19,15 +14,11 @@ import type { CallStats } from '../../local/chime-emulator/call-log';
 import type { SeededMeeting } from '../../local/chime-emulator/seed';
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/dev-stack';
 import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/dynamodb';
-import {
-  createLocalEventQueue,
-  type LocalEventQueue,
-  type LocalEventQueueOptions,
-  type LocalEventQueueStats,
-} from '../../local/event-queue';
+import type { LocalEventQueue, LocalEventQueueStats } from '../../local/event-queue';
 import { HttpApiGateway } from '../../local/http-api-gateway';
 import { IdentityProvider } from '../../local/identity-provider';
 import { routeMeetingEvents } from '../../local/meeting-events';
+import { startLocalPrefetch } from '../../local/prefetch';
 import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
 import { runArrivals, type StormLoad } from './clients';
 import { type PoolStats, startContainerPool } from './container-pool';
@@ -146,22 +137,6 @@ function tally(lines: readonly Record<string, string | number>[]): Record<string
   return counts;
 }
 
-/** The local prefetch queue with the deployed event source's settings. */
-function startPrefetchQueue(
-  deliver: LocalEventQueueOptions['deliver'],
-  log: (line: string) => void,
-): LocalEventQueue {
-  return createLocalEventQueue({
-    batchSize: PREFETCH_QUEUE.batchSize,
-    windowMs: PREFETCH_QUEUE.maxBatchingWindowSeconds * 1000,
-    maxConcurrency: PREFETCH_QUEUE.maxConcurrency,
-    visibilityTimeoutMs: PREFETCH_QUEUE.visibilityTimeoutSeconds * 1000,
-    maxReceiveCount: PREFETCH_QUEUE.maxReceiveCount,
-    deliver,
-    log,
-  });
-}
-
 /** CPU seconds of the parent, the DynamoDB process and the containers, now. */
 function cpuNow(dynamodbPid: number | undefined, containerPids: (number | undefined)[]) {
   const containers = containerPids.map(cpuSecondsOf);
@@ -273,39 +248,18 @@ export async function runScenario(
         shared: createSharedCache({ client, tableName: TABLE, ttlMs: 0 }),
         log: () => undefined,
       });
-      const config = parsePrefetchConfig(env);
-      const chime = createChimeClient(config.chime, undefined, LOCAL_CREDENTIALS);
-      stops.push(async () => chime.destroy());
-      // One handler per concurrent invocation, like Lambda's instances: each its own pacer.
-      const instances = Array.from({ length: PREFETCH_QUEUE.maxConcurrency }, (_, i) => ({
-        busy: false,
-        handle: createPrefetchHandler({
-          chime,
-          shared: createSharedCache({ client, tableName: TABLE, ttlMs: config.ttlMs }),
-          owner: `storm-prefetch-${i + 1}`,
-          leaseMs: config.leaseMs,
-          ttlMs: config.ttlMs,
-          minAdded: config.minAdded,
-          pacer: createPacer({ perSecond: config.callsPerSecond, now: Date.now, sleep }),
-          log: (fields) => {
-            prefetchLines.push({ ...fields });
-            if (fields.action === 'retry') options.log(`prefetch ${JSON.stringify(fields)}`);
-          },
-        }),
-      }));
-      const queue = startPrefetchQueue(async (event) => {
-        // The queue never has more batches in flight than instances.
-        const instance = instances.find((candidate) => !candidate.busy) as (typeof instances)[0];
-        instance.busy = true;
-        try {
-          return await instance.handle(event);
-        } finally {
-          instance.busy = false;
-        }
-      }, options.log);
-      prefetchQueue = queue;
-      stops.push(() => queue.stop());
-      bench.onEvent = routeMeetingEvents({ invalidate, prefetch: queue });
+      const prefetch = startLocalPrefetch({
+        env,
+        dynamodb: client,
+        log: (fields) => {
+          prefetchLines.push({ ...fields });
+          if (fields.action === 'retry') options.log(`prefetch ${JSON.stringify(fields)}`);
+        },
+        logFailure: options.log,
+      });
+      prefetchQueue = prefetch.queue;
+      stops.push(() => prefetch.stop());
+      bench.onEvent = routeMeetingEvents({ invalidate, prefetch: prefetch.queue });
       stops.push(async () => {
         bench.onEvent = undefined;
       });
