@@ -28,7 +28,7 @@ import {
   ATTENDEE_NODE_OPTIONS,
 } from './bundling';
 import { Identity } from './identity';
-import { acknowledge } from './nag';
+import { acknowledge, PINNED_RUNTIME } from './nag';
 import {
   type AttendeeApiSettings,
   type AttendeeApiSettingsInput,
@@ -215,12 +215,7 @@ export class AttendeeApiStack extends Stack {
       environment,
       bundling: ATTENDEE_BUNDLING,
     });
-    acknowledge(this.fn, {
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests ' +
-        'the code; runtime, target and toolchain move to Node 24 together.',
-    });
+    acknowledge(this.fn, PINNED_RUNTIME);
 
     this.cache = sharedCache
       ? new AttendeeCache(this, 'Cache', {

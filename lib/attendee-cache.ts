@@ -34,7 +34,7 @@ import {
   PREFETCH_ENTRY,
   PREFETCH_HANDLER,
 } from './bundling';
-import { acknowledge } from './nag';
+import { acknowledge, PINNED_RUNTIME } from './nag';
 
 /**
  * The DynamoDB calls each function makes on the table (lambda/attendee/cache/shared-cache.ts),
@@ -242,12 +242,7 @@ export class AttendeeCache extends Construct {
       maxEventAge: Duration.hours(6),
       deadLetterQueue: this.deadLetterQueue,
     });
-    acknowledge(this.invalidationFunction, {
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests ' +
-        'the code; runtime, target and toolchain move to Node 24 together.',
-    });
+    acknowledge(this.invalidationFunction, PINNED_RUNTIME);
 
     // Chime publishes meeting events to the default bus of the control region only: this rule
     // sees them only when the stack is deployed there (see invalidationRegionWarning).
@@ -356,12 +351,7 @@ export class AttendeeCache extends Construct {
       },
       bundling: PREFETCH_BUNDLING,
     });
-    acknowledge(fn, {
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests ' +
-        'the code; runtime, target and toolchain move to Node 24 together.',
-    });
+    acknowledge(fn, PINNED_RUNTIME);
     fn.addEventSource(
       new SqsEventSource(queue, {
         batchSize: PREFETCH_QUEUE.batchSize,

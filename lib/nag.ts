@@ -16,6 +16,14 @@ export function addNagChecks(app: Stage): AwsSolutionsChecks {
   return checks;
 }
 
+/** Every function's runtime acknowledgement: the runtime is pinned with the toolchain. */
+export const PINNED_RUNTIME = Object.freeze({
+  id: 'AwsSolutions-L1',
+  reason:
+    'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests ' +
+    'the code; runtime, target and toolchain move to Node 24 together.',
+});
+
 /**
  * Acknowledges a cdk-nag finding on the CloudFormation resource behind `construct` (its default
  * child), not on the whole subtree, so the acknowledgement covers exactly the flagged resource.
