@@ -538,7 +538,7 @@ const I: Row[] = [
     id: 'I6',
     case: 'IAM5 / star permissions',
     expected:
-      'The Chime reads scoped to this account’s meeting ARNs (any region); the cache table and its key granted to the two functions only; remaining wildcards acknowledged',
+      'The Chime reads scoped to this account’s meeting ARNs (any region); the cache table and its key granted to the three functions only (attendee, invalidation, prefetch); remaining wildcards acknowledged',
     seeAlso: [
       `${CACHE_STACK_TEST} › the shared cache (default: -c sharedCache=true) › grants the table and its key to those two roles only`,
     ],
@@ -558,7 +558,7 @@ const I: Row[] = [
     id: 'I9',
     case: 'LambdaDLQ / async failure destination',
     expected:
-      'Attendee function: not needed, invoked synchronously by API Gateway only. Invalidation function: invoked by the aws.chime rule only; failed events retried, then kept in an encrypted dead-letter queue',
+      'Attendee function: not needed, invoked synchronously by API Gateway only. Invalidation function: invoked by the aws.chime rule only; failed events retried, then kept in an encrypted dead-letter queue. Prefetch function: invoked by its queue’s event source only; failed messages redelivered, then kept in its own dead-letter queue',
     seeAlso: [
       `${CACHE_STACK_TEST} › the shared cache (default: -c sharedCache=true) › targets the invalidation function with retries and the encrypted, TLS-only dead-letter queue`,
     ],
