@@ -128,7 +128,7 @@ function tenantIdsOf(
 export const getAttendee: Route = async (deps, event, state, deadline) => {
   const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  return withinBudget(deps, state, async (metrics) => {
+  return await withinBudget(deps, state, async (metrics) => {
     const sourced = await underDeadline(deadline, (abortSignal) =>
       source.getAttendee(meetingId, attendeeId, { abortSignal, metrics }),
     );
@@ -160,7 +160,7 @@ export const getAttendee: Route = async (deps, event, state, deadline) => {
 export const getJoinInfo: Route = async (deps, event, state, deadline) => {
   const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  return withinBudget(deps, state, async (metrics) => {
+  return await withinBudget(deps, state, async (metrics) => {
     const sourced = await underDeadline(deadline, (abortSignal) =>
       source.getAttendee(meetingId, attendeeId, { abortSignal, metrics }),
     );

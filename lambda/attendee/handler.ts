@@ -85,7 +85,8 @@ export function createHandler(deps: Dependencies): ApiHandler {
     const serve = routeId === undefined ? undefined : ROUTE_HANDLERS[routeId];
     if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
     const deadline = requestDeadline(context, signal, EARLY_TIMEOUT_MS);
-    return serve({ config, source, budget }, event, context.state, deadline);
+    // `return await`: an async function that returns a promise as such takes two more ticks.
+    return await serve({ config, source, budget }, event, context.state, deadline);
   };
 
   const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AppContext>(
@@ -116,6 +117,5 @@ export function createHandler(deps: Dependencies): ApiHandler {
     .use(authenticate({ verifier, realm: 'chime-attendee-api', retryAfterSeconds }))
     .handler(route) as unknown as ApiHandler;
   const { deadlineMs } = config;
-  return (event, context) =>
-    chain(event, deadlineContext(context, deadlineMs, EARLY_TIMEOUT_MS));
+  return (event, context) => chain(event, deadlineContext(context, deadlineMs, EARLY_TIMEOUT_MS));
 }
