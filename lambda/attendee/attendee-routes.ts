@@ -12,6 +12,7 @@ import type { RequestState } from './context';
 import { ProblemError, UpstreamResponseError } from './errors';
 import { admits, decide, needsMeetingTenants, type Verdict } from './join-token-policy';
 import { meetingView } from './meeting-view';
+import type { RequestDeadline } from './request-deadline';
 import { withDeadline } from './retry-strategy';
 
 export interface RouteDependencies {
@@ -26,7 +27,7 @@ type Route = (
   deps: RouteDependencies,
   event: APIGatewayProxyEventV2,
   state: RequestState,
-  signal: AbortSignal,
+  deadline: RequestDeadline,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const json = (body: unknown): APIGatewayProxyStructuredResultV2 => ({
@@ -36,47 +37,15 @@ const json = (body: unknown): APIGatewayProxyStructuredResultV2 => ({
 });
 
 /**
- * The deadline of this request: an abort signal for the SDK (Middy's own signal included), and
- * the epoch time the retry strategy must not plan past (see `withDeadline`). One timer, cleared
- * by `clear()` once the calls are done: `AbortSignal.timeout` keeps a timer and a signal alive
- * for the whole budget after every request, and `AbortSignal.any` is slow to build.
+ * Runs the Chime calls of a request under its deadline: the abort signal for the SDK, and the
+ * epoch time the retry strategy must not plan past (see `withDeadline`). The timer behind the
+ * signal is Middy's own (`request-deadline.ts`).
  */
-function deadline(config: Config, state: RequestState, signal: AbortSignal) {
-  const budgetMs = Math.max(
-    0,
-    Math.floor(config.deadlineMs - (performance.now() - state.startedAt)),
-  );
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(
-    () => controller.abort(new DOMException('The request deadline passed', 'TimeoutError')),
-    budgetMs,
-  );
-  return {
-    at: Date.now() + budgetMs,
-    abortSignal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-/** Runs the Chime calls of a request under its deadline, and releases the timer afterwards. */
-async function underDeadline<T>(
-  config: Config,
-  state: RequestState,
-  signal: AbortSignal,
+function underDeadline<T>(
+  deadline: RequestDeadline,
   calls: (abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const { at, abortSignal, clear } = deadline(config, state, signal);
-  try {
-    return await withDeadline(at, () => calls(abortSignal));
-  } finally {
-    clear();
-  }
+  return withDeadline(deadline.at, () => calls(deadline.signal));
 }
 
 function record(state: RequestState, sourced: Sourced): void {
@@ -156,11 +125,11 @@ function tenantIdsOf(
  * `GET /meetings/{meetingId}/attendees/{attendeeId}`: owner and moderator, token per policy.
  * Under tenant scope, a moderator (never the owner) needs the meeting, after the attendee.
  */
-export const getAttendee: Route = async (deps, event, state, signal) => {
+export const getAttendee: Route = async (deps, event, state, deadline) => {
   const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  return withinBudget(deps, state, async (metrics) => {
-    const sourced = await underDeadline(config, state, signal, (abortSignal) =>
+  return await withinBudget(deps, state, async (metrics) => {
+    const sourced = await underDeadline(deadline, (abortSignal) =>
       source.getAttendee(meetingId, attendeeId, { abortSignal, metrics }),
     );
     record(state, sourced);
@@ -169,7 +138,7 @@ export const getAttendee: Route = async (deps, event, state, signal) => {
     let verdict = decide(claims, attendee.ExternalUserId, config.policy);
     if (needsMeetingTenants('attendee', verdict)) {
       state.role = verdict.role;
-      const meeting = await underDeadline(config, state, signal, (abortSignal) =>
+      const meeting = await underDeadline(deadline, (abortSignal) =>
         source.getMeeting(meetingId, { abortSignal, metrics }),
       );
       verdict = decide(
@@ -188,11 +157,11 @@ export const getAttendee: Route = async (deps, event, state, signal) => {
  * is read only after the attendee and the owner check: a caller who may not see the attendee
  * costs no GetMeeting and learns nothing from the meeting's outcome.
  */
-export const getJoinInfo: Route = async (deps, event, state, signal) => {
+export const getJoinInfo: Route = async (deps, event, state, deadline) => {
   const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  return withinBudget(deps, state, async (metrics) => {
-    const sourced = await underDeadline(config, state, signal, (abortSignal) =>
+  return await withinBudget(deps, state, async (metrics) => {
+    const sourced = await underDeadline(deadline, (abortSignal) =>
       source.getAttendee(meetingId, attendeeId, { abortSignal, metrics }),
     );
     record(state, sourced);
@@ -202,7 +171,7 @@ export const getJoinInfo: Route = async (deps, event, state, signal) => {
       'joinInfo',
       decide(state.claims ?? {}, attendee.ExternalUserId, config.policy),
     );
-    const meetingOutput = await underDeadline(config, state, signal, (abortSignal) =>
+    const meetingOutput = await underDeadline(deadline, (abortSignal) =>
       source.getMeeting(meetingId, { abortSignal, metrics }),
     );
     const meeting = meetingView(meetingOutput, meetingId);

@@ -19,6 +19,7 @@ import type { RequestLogger } from './logger';
 import { authenticate } from './middleware/authenticate';
 import { problemResponses } from './middleware/problem-responses';
 import { requestLog } from './middleware/request-log';
+import { deadlineContext, deadlinePassed, requestDeadline } from './request-deadline';
 import type { TokenVerifier } from './token-verifier';
 
 /** What the chain needs, created once per container (see `index.ts`). */
@@ -36,7 +37,10 @@ export type ApiHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** Time Middy keeps before the Lambda timeout to answer 504 itself. */
+/**
+ * Time Middy keeps before the Lambda timeout to answer 504 itself; its timer is also the request
+ * deadline's (`request-deadline.ts`).
+ */
 const EARLY_TIMEOUT_MS = 250;
 
 /**
@@ -80,12 +84,19 @@ export function createHandler(deps: Dependencies): ApiHandler {
     const routeId = routeIdOf(event.routeKey);
     const serve = routeId === undefined ? undefined : ROUTE_HANDLERS[routeId];
     if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
-    return serve({ config, source, budget }, event, context.state, signal);
+    const deadline = requestDeadline(context, signal, EARLY_TIMEOUT_MS);
+    // `return await`: an async function that returns a promise as such takes two more ticks.
+    return await serve({ config, source, budget }, event, context.state, deadline);
   };
 
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AppContext>({
-    timeoutEarlyInMillis: EARLY_TIMEOUT_MS,
-  })
+  const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AppContext>(
+    {
+      // At the request deadline (or this margin before the Lambda timeout, if sooner): Middy
+      // aborts the route's signal and answers 504 (`deadlinePassed` is an AbortError).
+      timeoutEarlyInMillis: EARLY_TIMEOUT_MS,
+      timeoutEarlyResponse: deadlinePassed,
+    },
+  )
     .use(requestLog({ logger, metricsNamespace: config.metricsNamespace }))
     .use(
       httpSecurityHeaders({
@@ -105,4 +116,6 @@ export function createHandler(deps: Dependencies): ApiHandler {
     .use(problemResponses({ retryAfterSeconds }))
     .use(authenticate({ verifier, realm: 'chime-attendee-api', retryAfterSeconds }))
     .handler(route) as unknown as ApiHandler;
+  const { deadlineMs } = config;
+  return (event, context) => chain(event, deadlineContext(context, deadlineMs, EARLY_TIMEOUT_MS));
 }

@@ -16,8 +16,9 @@ export interface RequestLogger {
 const SEVERITY = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 } as const;
 const SERVICE = 'chime-attendee-api';
 
-/** Keys of the line itself; a field with one of these names takes the generic path. */
-const RESERVED = new Set(['level', 'message', 'timestamp', 'service']);
+/** Whether `fields` has a key of the line itself (such a field takes the generic path). */
+const reservedIn = (fields: LogFields) =>
+  'level' in fields || 'message' in fields || 'timestamp' in fields || 'service' in fields;
 
 /**
  * The line `JSON.stringify({ level, message, timestamp, service, ...fields })` gives, without
@@ -30,10 +31,8 @@ export function formatLine(
   fields: LogFields,
   timestamp: string,
 ): string {
-  for (const key in fields) {
-    if (RESERVED.has(key)) {
-      return `${JSON.stringify({ level, message, timestamp, service: SERVICE, ...fields })}\n`;
-    }
+  if (reservedIn(fields)) {
+    return `${JSON.stringify({ level, message, timestamp, service: SERVICE, ...fields })}\n`;
   }
   const rest = JSON.stringify(fields);
   const tail = rest.length > 2 ? `,${rest.slice(1)}` : '}';

@@ -15,6 +15,11 @@ export type Claims = Readonly<Record<string, unknown>>;
 /** Verifies bearer JWTs; `hydrate` discovers and fetches the JWKS ahead of the first request. */
 export interface TokenVerifier {
   verify(token: string): Promise<Claims>;
+  /**
+   * The claims of `token` if this verifier verified it before and it has not expired since,
+   * without waiting: a request with such a token needs no promise for its authentication.
+   */
+  known(token: string): Claims | undefined;
   hydrate(): Promise<void>;
 }
 
@@ -104,6 +109,7 @@ export function createTokenVerifier(auth: Config['auth'], fetcher?: Fetcher): To
   };
   const verified = new VerifiedTokens();
   return {
+    known: (token) => verified.get(token),
     verify: async (token) => {
       const known = verified.get(token);
       if (known) return known;
