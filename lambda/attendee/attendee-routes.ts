@@ -6,6 +6,7 @@ import type { AttendeeSource, Sourced } from './attendee-source';
 import { attendeeView, checkedAttendee } from './attendee-view';
 import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from './cache/metrics';
 import type { CallerBudget } from './caller-budget';
+import { isNotFound } from './chime-errors';
 import { resolveClaim } from './claim-path';
 import type { Config } from './config';
 import type { RequestState } from './context';
@@ -88,8 +89,7 @@ async function withinBudget<T>(
     return await lookup(metrics);
   } catch (error) {
     const denied =
-      (error instanceof ProblemError && error.code === 'not_found') ||
-      (error as { name?: unknown } | null)?.name === 'NotFoundException';
+      (error instanceof ProblemError && error.code === 'not_found') || isNotFound(error);
     if (denied) deps.budget.charge(caller, chimeCallsOf(metrics) - before);
     throw error;
   }

@@ -8,11 +8,7 @@ import {
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createContainerCache, isAbort, raced } from './cache/container-cache';
 import { createHotMeetings } from './cache/hot-meetings';
-import {
-  isNotFound,
-  type MeetingSnapshotOutcome,
-  takeMeetingSnapshot,
-} from './cache/meeting-snapshot';
+import { type MeetingSnapshotOutcome, takeMeetingSnapshot } from './cache/meeting-snapshot';
 import {
   type CacheTier,
   type ChimeOperation,
@@ -26,6 +22,7 @@ import {
   type SharedCache,
   type SharedRead,
 } from './cache/shared-cache';
+import { isNotFound } from './chime-errors';
 
 export { LIST_ATTENDEES_PAGE } from './cache/meeting-snapshot';
 

@@ -58,4 +58,10 @@ export function chimeErrorRule(name: string): ChimeErrorRule | undefined {
 }
 
 /** Modeled or unmodeled service errors not in the table. */
+/** Whether Chime answered NotFound (the meeting or attendee is gone, or never was). */
+export const isNotFound = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  (error as { name?: unknown }).name === 'NotFoundException';
+
 export const OTHER_SERVICE_ERROR: ChimeErrorRule = Object.freeze({ code: 'upstream_failure' });

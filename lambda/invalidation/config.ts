@@ -16,7 +16,10 @@ export interface InvalidationConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads and validates the environment once; throws a `ConfigError` naming the variable. */
+/**
+ * Reads and validates the environment once; throws a `ConfigError` naming the variable. The
+ * table settings of every function that only works on the table (this one, the prefetch).
+ */
 export function parseInvalidationConfig(env: Env): InvalidationConfig {
   const tableName = readSetting(env, 'cacheTableName');
   if (tableName === undefined) {

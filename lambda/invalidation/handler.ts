@@ -1,4 +1,4 @@
-import { GUID } from '../attendee/attendee-ids';
+import { guidOf as guid } from '../attendee/attendee-ids';
 import type { SharedCache } from '../attendee/cache/shared-cache';
 import {
   type ChimeMeetingEvent,
@@ -22,9 +22,6 @@ const writeLine: InvalidationLog = (fields) => {
     `${JSON.stringify({ level: 'INFO', message: 'invalidation', timestamp: new Date().toISOString(), ...fields })}\n`,
   );
 };
-
-const guid = (value: unknown): string | undefined =>
-  typeof value === 'string' && GUID.test(value) ? value.toLowerCase() : undefined;
 
 /** Decides what an event asks for, without I/O. */
 export function invalidationOf(

@@ -1,6 +1,6 @@
 import { type Config, readChimeConfig, readSetting } from '../attendee/config';
-import { ConfigError } from '../attendee/errors';
-import { FUNCTION_SETTINGS, type FunctionSettingId } from '../attendee/function-settings';
+import type { FunctionSettingId } from '../attendee/function-settings';
+import { parseInvalidationConfig } from '../invalidation/config';
 
 /**
  * The settings the prefetch function reads, from the one contract (function-settings.ts) and by
@@ -46,16 +46,13 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads and validates the environment once; throws a `ConfigError` naming the variable. */
 export function parsePrefetchConfig(env: Env): PrefetchConfig {
-  const tableName = readSetting(env, 'cacheTableName');
-  if (tableName === undefined) {
-    throw new ConfigError(FUNCTION_SETTINGS.cacheTableName.env, 'is required');
-  }
+  const table = parseInvalidationConfig(env);
   return Object.freeze({
     chime: Object.freeze(readChimeConfig(env)),
-    tableName,
-    dynamodbEndpoint: readSetting(env, 'dynamodbEndpoint'),
+    tableName: table.tableName,
+    dynamodbEndpoint: table.endpoint,
     dynamodbRequestTimeoutMs: readSetting(env, 'dynamodbRequestTimeoutMs'),
-    region: env.AWS_REGION?.trim() || 'us-east-1',
+    region: table.region,
     ttlMs: readSetting(env, 'cacheSharedTtlMs'),
     leaseMs: readSetting(env, 'cacheLeaseMs'),
     minAdded: readSetting(env, 'cachePrefetchMinAdded'),

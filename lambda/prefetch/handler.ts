@@ -1,8 +1,9 @@
 import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { GUID } from '../attendee/attendee-ids';
-import { isNotFound, takeMeetingSnapshot } from '../attendee/cache/meeting-snapshot';
+import { guidOf as guid } from '../attendee/attendee-ids';
+import { takeMeetingSnapshot } from '../attendee/cache/meeting-snapshot';
 import type { SharedCache } from '../attendee/cache/shared-cache';
+import { isNotFound } from '../attendee/chime-errors';
 import {
   type ChimeMeetingEvent,
   chimeEventTypeOf,
@@ -63,9 +64,6 @@ interface MeetingAdditions {
   /** Newest `detail.timestamp` of its additions (epoch ms); 0 when none had one. */
   newest: number;
 }
-
-const guid = (value: unknown): string | undefined =>
-  typeof value === 'string' && GUID.test(value) ? value.toLowerCase() : undefined;
 
 /** The meeting an SQS message's body announces an attendee for, or undefined. */
 export function addedMeetingOf(body: string): { meetingId: string; timestamp: number } | undefined {

@@ -4,6 +4,7 @@ import {
   ListAttendeesCommand,
   type Meeting,
 } from '@aws-sdk/client-chime-sdk-meetings';
+import { isNotFound } from '../chime-errors';
 import type { ChimeOperation } from './metrics';
 import type { CachedAttendee, SharedCache } from './shared-cache';
 
@@ -57,11 +58,6 @@ export type MeetingSnapshotOutcome =
   | { readonly kind: 'lost' }
   /** The lease could not be taken, or Chime failed mid-way; the lease is kept until it expires. */
   | { readonly kind: 'failed'; readonly error: unknown };
-
-export const isNotFound = (error: unknown): boolean =>
-  typeof error === 'object' &&
-  error !== null &&
-  (error as { name?: unknown }).name === 'NotFoundException';
 
 const listable = (attendee: CachedAttendee) =>
   typeof attendee.AttendeeId === 'string' && typeof attendee.ExternalUserId === 'string';

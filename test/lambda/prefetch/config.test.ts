@@ -1,0 +1,38 @@
+import { ConfigError } from '../../../lambda/attendee/errors';
+import { FUNCTION_SETTINGS as S } from '../../../lambda/attendee/function-settings';
+import { parsePrefetchConfig } from '../../../lambda/prefetch/config';
+
+describe('parsePrefetchConfig', () => {
+  it('reads the table, the Chime client and its own settings by the contract, with its defaults', () => {
+    const config = parsePrefetchConfig({
+      [S.cacheTableName.env]: 'cache',
+      AWS_REGION: 'eu-west-1',
+    });
+
+    expect(config).toMatchObject({
+      tableName: 'cache',
+      dynamodbEndpoint: undefined,
+      region: 'eu-west-1',
+      ttlMs: S.cacheSharedTtlMs.default,
+      leaseMs: S.cacheLeaseMs.default,
+      minAdded: 10,
+      callsPerSecond: 4,
+      chime: { region: S.chimeRegion.default, maxAttempts: S.chimeMaxAttempts.default },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('fails without a table, naming its variable', () => {
+    expect(() => parsePrefetchConfig({})).toThrow(ConfigError);
+    expect(() => parsePrefetchConfig({})).toThrow(S.cacheTableName.env);
+  });
+
+  it('fails on a bad value, naming the variable and the rule', () => {
+    expect(() =>
+      parsePrefetchConfig({
+        [S.cacheTableName.env]: 'cache',
+        [S.cachePrefetchCallsPerSecond.env]: '0',
+      }),
+    ).toThrow(S.cachePrefetchCallsPerSecond.env);
+  });
+});
