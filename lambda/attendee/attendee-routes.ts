@@ -5,6 +5,7 @@ import { parseAttendeeIds } from './attendee-ids';
 import type { AttendeeSource, Sourced } from './attendee-source';
 import { attendeeView, checkedAttendee } from './attendee-view';
 import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from './cache/metrics';
+import { withDeadline } from './call-scope';
 import type { CallerBudget } from './caller-budget';
 import { isNotFound } from './chime-errors';
 import { resolveClaim } from './claim-path';
@@ -14,7 +15,6 @@ import { ProblemError, UpstreamResponseError } from './errors';
 import { admits, decide, needsMeetingTenants, type Verdict } from './join-token-policy';
 import { meetingView } from './meeting-view';
 import type { RequestDeadline } from './request-deadline';
-import { withDeadline } from './retry-strategy';
 
 export interface RouteDependencies {
   readonly config: Config;

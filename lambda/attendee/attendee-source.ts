@@ -22,6 +22,7 @@ import {
   type SharedCache,
   type SharedRead,
 } from './cache/shared-cache';
+import { withSignal } from './call-scope';
 import { isNotFound } from './chime-errors';
 
 export { LIST_ATTENDEES_PAGE } from './cache/meeting-snapshot';
@@ -246,9 +247,9 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       const output = await send(
         'GetAttendee',
         () =>
-          chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }), {
-            abortSignal: signal,
-          }),
+          withSignal(signal, () =>
+            chime.send(new GetAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId })),
+          ),
         metrics,
         trace,
       );
@@ -268,7 +269,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     try {
       const output = await send(
         'GetMeeting',
-        () => chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal: signal }),
+        () => withSignal(signal, () => chime.send(new GetMeetingCommand({ MeetingId: meetingId }))),
         metrics,
         trace,
       );

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type {
   RetryErrorInfo,
@@ -6,18 +5,11 @@ import type {
   RetryToken,
   StandardRetryToken,
 } from '@smithy/types';
+import { callScope } from './call-scope';
 
 /** Thrown to the SDK's retry middleware, which then surfaces the last service error. */
 export class RetryBudgetExceededError extends Error {
   override readonly name = 'RetryBudgetExceededError';
-}
-
-/** The epoch-ms deadline of the request whose SDK calls run inside {@link withDeadline}. */
-const deadlines = new AsyncLocalStorage<number>();
-
-/** Runs `fn` (SDK calls) under a request deadline that the retry strategy respects. */
-export function withDeadline<T>(deadlineAt: number, fn: () => Promise<T>): Promise<T> {
-  return deadlines.run(deadlineAt, fn);
 }
 
 /** The largest delay the standard strategy may pick before retry `count` (jitter included). */
@@ -54,11 +46,12 @@ export function attemptsWithinDeadline(
 
 /**
  * The SDK's standard retries (the given attempts, exponential backoff with jitter, retry quota),
- * with two refusals that hand the last error back to the client instead of a 504:
+ * with refusals that hand the last error back to the client instead of a 504:
  * - an upstream `Retry-After` longer than `maxRetryAfterMs` is not waited out inside the Lambda
  *   (the client gets the 503 with that `Retry-After`);
  * - a retry is not started unless its wait plus one whole attempt (`attemptMs`) ends before the
- *   request's deadline (see {@link withDeadline}).
+ *   request's deadline (`withDeadline` in `call-scope.ts`);
+ * - nor after the call's signal aborted (the error, an `AbortError`, goes back as it is).
  */
 export class BoundedRetryStrategy implements RetryStrategyV2 {
   readonly mode = 'standard';
@@ -86,7 +79,14 @@ export class BoundedRetryStrategy implements RetryStrategyV2 {
     if (hint instanceof Date && hint.getTime() - now > this.maxRetryAfterMs) {
       return Promise.reject(new RetryBudgetExceededError('Retry-After exceeds the retry budget'));
     }
-    const deadlineAt = deadlines.getStore();
+    const scope = callScope();
+    // The call was aborted (its request's deadline, or a snapshot's lease): no retry. The SDK's
+    // middleware checks its own `abortSignal` option the same way; the signal travels in the
+    // call scope instead (`call-scope.ts`).
+    if (scope?.signal?.aborted) {
+      return Promise.reject(new RetryBudgetExceededError('the call was aborted'));
+    }
+    const deadlineAt = scope?.deadlineAt;
     if (deadlineAt !== undefined) {
       const wait = backoffBound(token.getRetryCount(), errorInfo, now);
       if (now + wait + this.attemptMs > deadlineAt) {

@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/api-routes';
+import { withDeadline } from '../../lambda/attendee/call-scope';
 import { parseConfig } from '../../lambda/attendee/config';
 import {
   BoundedRetryStrategy,
   RetryBudgetExceededError,
-  withDeadline,
 } from '../../lambda/attendee/retry-strategy';
 import { CHIME_MEETING_EVENTS } from '../../lib/attendee-cache';
 import {

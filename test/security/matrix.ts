@@ -357,7 +357,7 @@ const E: Row[] = [
   },
   {
     id: 'E6',
-    case: 'Middy `signal` passed as `abortSignal`',
+    case: 'Middy `signal` reaches the call in flight (call scope → request handler)',
     expected: 'In-flight call aborted at the deadline → 504',
   },
   {

@@ -4,6 +4,7 @@ import {
   ListAttendeesCommand,
   type Meeting,
 } from '@aws-sdk/client-chime-sdk-meetings';
+import { withSignal } from '../call-scope';
 import { isNotFound } from '../chime-errors';
 import type { ChimeOperation } from './metrics';
 import type { CachedAttendee, SharedCache } from './shared-cache';
@@ -97,13 +98,14 @@ export async function takeMeetingSnapshot(
     let NextToken: string | undefined;
     do {
       const page = await deps.call('ListAttendees', () =>
-        chime.send(
-          new ListAttendeesCommand({
-            MeetingId: meetingId,
-            MaxResults: LIST_ATTENDEES_PAGE,
-            NextToken,
-          }),
-          { abortSignal: signal },
+        withSignal(signal, () =>
+          chime.send(
+            new ListAttendeesCommand({
+              MeetingId: meetingId,
+              MaxResults: LIST_ATTENDEES_PAGE,
+              NextToken,
+            }),
+          ),
         ),
       );
       const records: CachedAttendee[] = (page.Attendees ?? []).map((attendee) => ({
@@ -138,7 +140,7 @@ export async function takeMeetingSnapshot(
       list(),
       deps.withMeeting
         ? deps.call('GetMeeting', () =>
-            chime.send(new GetMeetingCommand({ MeetingId: meetingId }), { abortSignal: signal }),
+            withSignal(signal, () => chime.send(new GetMeetingCommand({ MeetingId: meetingId }))),
           )
         : Promise.resolve(undefined),
     ]);

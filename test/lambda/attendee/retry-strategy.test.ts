@@ -1,8 +1,8 @@
 import type { RetryErrorInfo } from '@smithy/types';
+import { withDeadline, withSignal } from '../../../lambda/attendee/call-scope';
 import {
   BoundedRetryStrategy,
   RetryBudgetExceededError,
-  withDeadline,
 } from '../../../lambda/attendee/retry-strategy';
 
 const transient: RetryErrorInfo = { errorType: 'TRANSIENT' };
@@ -45,5 +45,18 @@ describe('BoundedRetryStrategy', () => {
       strategy.refreshRetryTokenForRetry(token, transient),
     );
     expect(next.getRetryCount()).toBe(1);
+  });
+
+  it('refuses any retry once the signal of the call scope aborted, with the deadline still ahead', async () => {
+    const strategy = new BoundedRetryStrategy(3, 1000, 2000);
+    const token = await freshToken(strategy);
+    const request = new AbortController();
+    const retry = () =>
+      withDeadline(Date.now() + 60_000, () =>
+        withSignal(request.signal, () => strategy.refreshRetryTokenForRetry(token, transient)),
+      );
+    expect((await retry()).getRetryCount()).toBe(1);
+    request.abort();
+    await expect(retry()).rejects.toThrow('the call was aborted');
   });
 });
