@@ -85,6 +85,30 @@ describe('the attendee function asset', () => {
     expect(handlerType).toBe('function');
   });
 
+  it('loads node:http with require, so starting it never compiles undici (nodejs/node#57649)', () => {
+    // The ESM facade of node:http reads its lazy WebSocket getters, which load undici.
+    const imports = Object.values(rebuilt.metafile.outputs).flatMap((output) => output.imports);
+    expect(imports.map((entry) => entry.path)).not.toContain('node:http');
+    expect(imports.map((entry) => entry.path)).not.toContain('http');
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(assetDir, ATTENDEE_OUTFILE)).href)});
+      process.stdout.write(JSON.stringify({ handler: typeof m.handler, undici: process.moduleLoadList.filter((name) => name.includes('undici')) }));`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        ...env,
+        JWT_ISSUER: 'https://127.0.0.1:9/issuer',
+        JWT_AUDIENCE: 'spa-client',
+      },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    expect(JSON.parse(output.split('\n').at(-1) ?? '{}')).toEqual({
+      handler: 'function',
+      undici: [],
+    });
+  });
+
   it('bundles the invalidation function the same way: one ES module that starts with its table name', () => {
     expect(fs.readdirSync(invalidationDir)).toEqual([ATTENDEE_OUTFILE]);
     const entry = pathToFileURL(path.join(invalidationDir, ATTENDEE_OUTFILE)).href;
