@@ -166,19 +166,31 @@ export async function startService<T>(
 const CLOCK_TICKS = 100;
 
 /**
- * CPU time (user + system, ms) a child has used so far, from `/proc/<pid>/stat` (fields 14 and
- * 15, after the parenthesised command name); NaN where there is no procfs. The resolution is a
- * clock tick (10 ms): measure over seconds of load.
+ * CPU time (ms) a child has used so far, user and system apart, from `/proc/<pid>/stat` (fields
+ * 14 and 15, after the parenthesised command name); NaN where there is no procfs. The resolution
+ * is a clock tick (10 ms): measure over seconds of load.
  * @see https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html
  */
-export function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
+export function cpuSplitMs(pid: number | undefined): {
+  readonly user: number;
+  readonly system: number;
+} {
+  if (pid === undefined) return { user: Number.NaN, system: Number.NaN };
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[0] is field 3 (state): utime is field 14, stime field 15.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    return {
+      user: (Number(fields[11]) * 1000) / CLOCK_TICKS,
+      system: (Number(fields[12]) * 1000) / CLOCK_TICKS,
+    };
   } catch {
-    return Number.NaN;
+    return { user: Number.NaN, system: Number.NaN };
   }
+}
+
+/** CPU time (user + system, ms) a child has used so far ({@link cpuSplitMs}). */
+export function cpuMs(pid: number | undefined): number {
+  const { user, system } = cpuSplitMs(pid);
+  return user + system;
 }

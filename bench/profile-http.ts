@@ -30,7 +30,7 @@ import {
   plainNodejsFunctionOptions,
 } from './build';
 import { type CpuProfile, moduleMapOf, type SelfTime, summarizeProfile } from './cpu-profile';
-import { cpuMs, killAll, startService } from './processes';
+import { cpuMs, cpuSplitMs, killAll, startService } from './processes';
 import type { Services } from './services';
 import { median } from './stats';
 
@@ -134,6 +134,8 @@ const loader =
 if (opts.cpu) {
   const hosts = await Promise.all(sides.map((side, i) => startHost(side, i)));
   const cpu = sides.map(() => [] as number[]);
+  // The same CPU, user and system apart (the log line's write, the sockets' syscalls).
+  const split = sides.map(() => [] as [number, number][]);
   const rps = sides.map(() => [] as number[]);
   // CPU per request of the load generator (this process) and of the emulator.
   const others = sides.map(() => [] as [number, number][]);
@@ -146,10 +148,16 @@ if (opts.cpu) {
       const load = loader(host.report.url);
       await load(1);
       const before = cpuMs(host.child.pid);
+      const splitBefore = cpuSplitMs(host.child.pid);
       const servicesBefore = cpuMs(services.child.pid);
       const loaderBefore = process.cpuUsage();
       const result = await load(seconds);
       const used = cpuMs(host.child.pid) - before;
+      const splitAfter = cpuSplitMs(host.child.pid);
+      split[i]?.push([
+        ((splitAfter.user - splitBefore.user) * 1000) / result.requests.total,
+        ((splitAfter.system - splitBefore.system) * 1000) / result.requests.total,
+      ]);
       const loaderUsed = process.cpuUsage(loaderBefore);
       others[i]?.push([
         (loaderUsed.user + loaderUsed.system) / result.requests.total,
@@ -165,7 +173,7 @@ if (opts.cpu) {
     const ratio = (table: number[][]) =>
       median((table[i] as number[]).map((v, r) => v / (table[base]?.[r] ?? Number.NaN)));
     process.stdout.write(
-      `${side.name}: CPU µs/request ${cpu[i]?.map((v) => v.toFixed(0)).join(' ')} (median ${median(cpu[i] as number[]).toFixed(0)}); requests/s ${rps[i]?.map((v) => v.toFixed(0)).join(' ')}; load generator ${median((others[i] ?? []).map(([a]) => a)).toFixed(0)} µs, emulator ${median((others[i] ?? []).map(([, e]) => e)).toFixed(0)} µs per request${base >= 0 && i !== base ? `; ÷ baseline (medians of rounds): CPU ${ratio(cpu).toFixed(3)}, requests/s ${ratio(rps).toFixed(3)}` : ''}\n`,
+      `${side.name}: CPU µs/request ${cpu[i]?.map((v) => v.toFixed(0)).join(' ')} (median ${median(cpu[i] as number[]).toFixed(0)}: user ${median((split[i] ?? []).map(([u]) => u)).toFixed(0)}, system ${median((split[i] ?? []).map(([, y]) => y)).toFixed(0)}); requests/s ${rps[i]?.map((v) => v.toFixed(0)).join(' ')}; load generator ${median((others[i] ?? []).map(([a]) => a)).toFixed(0)} µs, emulator ${median((others[i] ?? []).map(([, e]) => e)).toFixed(0)} µs per request${base >= 0 && i !== base ? `; ÷ baseline (medians of rounds): CPU ${ratio(cpu).toFixed(3)}, requests/s ${ratio(rps).toFixed(3)}` : ''}\n`,
     );
   }
   await Promise.all(hosts.map((host) => host.stop()));

@@ -1,0 +1,137 @@
+/**
+ * `npx tsx bench/instructions.ts`: instructions per HTTP request of the app and the baseline,
+ * counted by valgrind's callgrind (a developer's tool: `apt install valgrind`; nothing in
+ * `npm test` or `npm run bench` needs it). Each side's host (`api-host.ts` + its bundle, as the
+ * benchmark's HTTP round serves it) runs under callgrind twice, for `--warmup` requests and then
+ * `--small` or `--large` more (autocannon, 10 connections); the difference of the two totals
+ * over the difference of the counts is the steady-state count per request, warm-up and start-up
+ * cancelled. Instructions do not depend on what else the machine is doing, so the figure is
+ * repeatable where requests/s and CPU time are not; what it leaves out is the cost of each
+ * instruction (cache misses, syscalls), which CPU time has (`profile-http.ts --cpu`).
+ *
+ * Options: --warmup <n> (1500), --small <n> (500), --large <n> (1500), --app-root <dir>.
+ * Under callgrind a request takes ~30 ms: about four minutes on two cores.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { ATTENDEE_NODE_OPTIONS } from '../lib/bundling';
+import { buildApp, buildBaseline, buildScripts } from './build';
+import { killAll, startService } from './processes';
+import type { Services } from './services';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const OUT = path.join(REPO, 'bench', 'dist', 'instructions');
+const { values: opts } = parseArgs({
+  options: {
+    'app-root': { type: 'string', default: REPO },
+    warmup: { type: 'string', default: '1500' },
+    small: { type: 'string', default: '500' },
+    large: { type: 'string', default: '1500' },
+  },
+});
+const warmup = Number(opts.warmup);
+const small = Number(opts.small);
+const large = Number(opts.large);
+if (!(large > small && small > 0 && warmup >= 0)) throw new Error('need --large > --small > 0');
+process.on('exit', () => killAll());
+
+rmSync(OUT, { recursive: true, force: true });
+const app = path.join(OUT, 'app', 'index.mjs');
+const baseline = path.join(OUT, 'baseline', 'index.mjs');
+await buildApp(path.resolve(opts['app-root'] as string), path.dirname(app));
+await buildBaseline(path.join(REPO, 'bench', 'baseline', 'index.ts'), path.dirname(baseline));
+const scripts = path.join(OUT, 'scripts');
+await buildScripts(
+  ['services', 'api-host'].map((name) => path.join(REPO, 'bench', `${name}.ts`)),
+  scripts,
+);
+const services = await startService<Services>(
+  path.join(scripts, 'services.mjs'),
+  [],
+  { PATH: process.env.PATH },
+  60_000,
+);
+const { env, meetingId, attendeeId, token } = services.report;
+
+/** Callgrind's total for one host process that served `warmup` + `requests` requests. */
+async function instructions(bundle: string, requests: number): Promise<number> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'callgrind-'));
+  const host = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      // V8 writes machine code at run time: callgrind must see it change.
+      '--smc-check=all-non-file',
+      `--callgrind-out-file=${path.join(dir, 'out.%p')}`,
+      process.execPath,
+      path.join(scripts, 'api-host.mjs'),
+      bundle,
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        ...env,
+        LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
+      },
+      stdio: ['pipe', openSync('/dev/null', 'w'), 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  host.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => host.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let report = '';
+    host.stdio[3]?.on('data', (chunk: Buffer) => {
+      report += chunk.toString();
+      try {
+        resolve((JSON.parse(report) as { url: string }).url);
+      } catch {
+        // the report is not complete yet
+      }
+    });
+    host.once('exit', () => reject(new Error(`host exited before its report:\n${stderr}`)));
+  });
+  const load = (amount: number) =>
+    autocannon({
+      url: `${url}/meetings/${meetingId}/attendees/${attendeeId}`,
+      connections: 10,
+      amount,
+      timeout: 60,
+      headers: { authorization: `Bearer ${token}` },
+    });
+  for (const amount of [warmup, requests].filter((n) => n > 0)) {
+    const result = await load(amount);
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${bundle}: errors under load`);
+  }
+  host.stdin?.end();
+  await exited;
+  rmSync(dir, { recursive: true, force: true });
+  const total = /Collected\s*:\s*(\d+)/.exec(stderr)?.[1];
+  if (!total) throw new Error(`no callgrind total:\n${stderr.slice(-2000)}`);
+  return Number(total);
+}
+
+const perRequest: Record<string, number> = {};
+for (const [name, bundle] of [
+  ['app', app],
+  ['baseline', baseline],
+] as const) {
+  // Two cores: the two runs of a side at once (instruction counts do not mind).
+  const [few, many] = await Promise.all([instructions(bundle, small), instructions(bundle, large)]);
+  perRequest[name] = (many - few) / (large - small);
+  process.stdout.write(
+    `${name}: ${Math.round(perRequest[name] ?? 0).toLocaleString('en-US')} instructions per request (host process, steady state)\n`,
+  );
+}
+process.stdout.write(
+  `app ÷ baseline: ${((perRequest.app ?? Number.NaN) / (perRequest.baseline ?? Number.NaN)).toFixed(3)}\n`,
+);
+await services.stop();
+process.exit(0);
