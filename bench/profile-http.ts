@@ -7,8 +7,8 @@
  * waiting for a core (other processes on the machine) counts against the frame it waited in.
  *
  * `--cpu`: no profiler; the benchmark's own (minified) bundles behind two hosts, alternating
- * rounds, and each host's CPU time per request (`/proc/<pid>/stat`), which other work on the
- * machine disturbs far less than requests/s.
+ * rounds, and each host's CPU time per request (`/proc/<pid>/stat`; user and system apart too),
+ * which other work on the machine disturbs far less than requests/s.
  *
  * Options: --app-root <dir>, --variant <dir> (--cpu, repeatable: another app root served beside
  * the app), --seconds <s> (default 10; 3 with --cpu), --rounds <n> (--cpu, 6),
