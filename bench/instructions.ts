@@ -9,11 +9,14 @@
  * repeatable where requests/s and CPU time are not; what it leaves out is the cost of each
  * instruction (cache misses, syscalls), which CPU time has (`profile-http.ts --cpu`).
  *
- * Options: --warmup <n> (1500), --small <n> (500), --large <n> (1500), --app-root <dir>.
- * Under callgrind a request takes ~30 ms: about four minutes on two cores.
+ * `--syscalls`: instead, each host runs under `strace -c -f` (also a developer's tool), and the
+ * system calls per request are printed by name, start-up and warm-up cancelled the same way.
+ *
+ * Options: --warmup <n> (1500), --small <n> (500), --large <n> (1500), --app-root <dir>,
+ * --syscalls. Under callgrind a request takes ~30 ms: about four minutes on two cores.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +34,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '1500' },
     small: { type: 'string', default: '500' },
     large: { type: 'string', default: '1500' },
+    syscalls: { type: 'boolean', default: false },
   },
 });
 const warmup = Number(opts.warmup);
@@ -57,30 +61,42 @@ const services = await startService<Services>(
 );
 const { env, meetingId, attendeeId, token } = services.report;
 
-/** Callgrind's total for one host process that served `warmup` + `requests` requests. */
-async function instructions(bundle: string, requests: number): Promise<number> {
+/** The tool's command line around `node api-host.mjs <bundle>`, writing into `dir`. */
+const wrapped = (dir: string, bundle: string): [string, string[]] => {
+  const host = [process.execPath, path.join(scripts, 'api-host.mjs'), bundle];
+  return opts.syscalls
+    ? ['strace', ['-c', '-f', '-o', path.join(dir, 'strace.txt'), ...host]]
+    : [
+        'valgrind',
+        [
+          '--tool=callgrind',
+          // V8 writes machine code at run time: callgrind must see it change.
+          '--smc-check=all-non-file',
+          `--callgrind-out-file=${path.join(dir, 'out.%p')}`,
+          ...host,
+        ],
+      ];
+};
+
+/**
+ * One host process that served `warmup` + `requests` requests: callgrind's total instructions,
+ * or (`--syscalls`) strace's calls by name (the warm-up's included).
+ */
+async function measure(
+  bundle: string,
+  requests: number,
+): Promise<{ ir: number; calls: Map<string, number> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'callgrind-'));
-  const host = spawn(
-    'valgrind',
-    [
-      '--tool=callgrind',
-      // V8 writes machine code at run time: callgrind must see it change.
-      '--smc-check=all-non-file',
-      `--callgrind-out-file=${path.join(dir, 'out.%p')}`,
-      process.execPath,
-      path.join(scripts, 'api-host.mjs'),
-      bundle,
-    ],
-    {
-      env: {
-        PATH: process.env.PATH,
-        ...env,
-        LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
-      },
-      stdio: ['pipe', openSync('/dev/null', 'w'), 'pipe', 'pipe'],
+  const [command, args] = wrapped(dir, bundle);
+  const host = spawn(command, args, {
+    env: {
+      PATH: process.env.PATH,
+      ...env,
+      LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
     },
-  );
+    stdio: ['pipe', openSync('/dev/null', 'w'), 'pipe', 'pipe'],
+  });
   let stderr = '';
   host.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -112,10 +128,22 @@ async function instructions(bundle: string, requests: number): Promise<number> {
   }
   host.stdin?.end();
   await exited;
+  const calls = new Map<string, number>();
+  if (opts.syscalls) {
+    // strace -c: "% time  seconds  usecs/call  calls  [errors]  syscall", then a total line.
+    for (const line of readFileSync(path.join(dir, 'strace.txt'), 'utf8').split('\n')) {
+      const fields = line.trim().split(/\s+/);
+      const name = fields.at(-1) ?? '';
+      if (/^\d/.test(fields[0] ?? '') && /^[a-z_0-9]+$/.test(name) && name !== 'total') {
+        calls.set(name, Number(fields[3]));
+      }
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
+  if (opts.syscalls) return { ir: Number.NaN, calls };
   const total = /Collected\s*:\s*(\d+)/.exec(stderr)?.[1];
   if (!total) throw new Error(`no callgrind total:\n${stderr.slice(-2000)}`);
-  return Number(total);
+  return { ir: Number(total), calls };
 }
 
 const perRequest: Record<string, number> = {};
@@ -123,15 +151,27 @@ for (const [name, bundle] of [
   ['app', app],
   ['baseline', baseline],
 ] as const) {
+  if (opts.syscalls) {
+    const [few, many] = await Promise.all([measure(bundle, small), measure(bundle, large)]);
+    const rows = [...many.calls]
+      .map(([call, n]) => [call, (n - (few.calls.get(call) ?? 0)) / (large - small)] as const)
+      .sort((a, b) => b[1] - a[1]);
+    perRequest[name] = rows.reduce((sum, [, n]) => sum + n, 0);
+    const shown = rows.filter(([, n]) => n >= 0.01);
+    process.stdout.write(
+      `${name}: ${(perRequest[name] ?? 0).toFixed(2)} system calls per request, steady state (${shown.map(([call, n]) => `${call} ${n.toFixed(2)}`).join(', ')})\n`,
+    );
+    continue;
+  }
   // Two cores: the two runs of a side at once (instruction counts do not mind).
-  const [few, many] = await Promise.all([instructions(bundle, small), instructions(bundle, large)]);
-  perRequest[name] = (many - few) / (large - small);
+  const [few, many] = await Promise.all([measure(bundle, small), measure(bundle, large)]);
+  perRequest[name] = (many.ir - few.ir) / (large - small);
   process.stdout.write(
     `${name}: ${Math.round(perRequest[name] ?? 0).toLocaleString('en-US')} instructions per request (host process, steady state)\n`,
   );
 }
 process.stdout.write(
-  `app ÷ baseline: ${((perRequest.app ?? Number.NaN) / (perRequest.baseline ?? Number.NaN)).toFixed(3)}\n`,
+  `${opts.syscalls ? 'system calls' : 'instructions'}, app ÷ baseline: ${((perRequest.app ?? Number.NaN) / (perRequest.baseline ?? Number.NaN)).toFixed(3)}\n`,
 );
 await services.stop();
 process.exit(0);
