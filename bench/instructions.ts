@@ -23,8 +23,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { ATTENDEE_NODE_OPTIONS } from '../lib/bundling';
 import { buildApp, buildBaseline, buildScripts } from './build';
-import { killAll, startService } from './processes';
-import type { Services } from './services';
+import { killAll, startServices } from './processes';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const OUT = path.join(REPO, 'bench', 'dist', 'instructions');
@@ -53,12 +52,7 @@ await buildScripts(
   ['services', 'api-host'].map((name) => path.join(REPO, 'bench', `${name}.ts`)),
   scripts,
 );
-const services = await startService<Services>(
-  path.join(scripts, 'services.mjs'),
-  [],
-  { PATH: process.env.PATH },
-  60_000,
-);
+const services = await startServices(scripts);
 const { env, meetingId, attendeeId, token } = services.report;
 
 /** The tool's command line around `node api-host.mjs <bundle>`, writing into `dir`. */

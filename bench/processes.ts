@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import type { Services } from './services';
 
 /** What a child that ran to the end left behind. */
 export interface Finished<T> {
@@ -193,4 +195,14 @@ export function cpuSplitMs(pid: number | undefined): {
 export function cpuMs(pid: number | undefined): number {
   const { user, system } = cpuSplitMs(pid);
   return user + system;
+}
+
+/** Starts the benchmark's services (`services.ts`, built into `scripts`): emulator and issuer. */
+export function startServices(scripts: string): Promise<Running<Services>> {
+  return startService<Services>(
+    path.join(scripts, 'services.mjs'),
+    [],
+    { PATH: process.env.PATH },
+    60_000,
+  );
 }

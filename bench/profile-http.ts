@@ -30,8 +30,7 @@ import {
   plainNodejsFunctionOptions,
 } from './build';
 import { type CpuProfile, moduleMapOf, type SelfTime, summarizeProfile } from './cpu-profile';
-import { cpuMs, cpuSplitMs, killAll, startService } from './processes';
-import type { Services } from './services';
+import { cpuMs, cpuSplitMs, killAll, startService, startServices } from './processes';
 import { median } from './stats';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -98,12 +97,7 @@ await buildScripts(
   scripts,
 );
 
-const services = await startService<Services>(
-  path.join(scripts, 'services.mjs'),
-  [],
-  { PATH: process.env.PATH },
-  60_000,
-);
+const services = await startServices(scripts);
 const { env, meetingId, attendeeId, token } = services.report;
 
 const startHost = (side: Side, index: number, extra = '') => {

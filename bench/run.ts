@@ -20,8 +20,7 @@ import { BUDGETS, type BudgetKey, describeLimit, judge, type Verdict } from './b
 import { type BundleReport, buildApp, buildBaseline, buildScripts } from './build';
 import { cacheEnv } from './cache-hit';
 import type { InvokeTarget } from './event';
-import { cpuMs, killAll, runToEnd, startService } from './processes';
-import type { Services } from './services';
+import { cpuMs, killAll, runToEnd, startService, startServices } from './processes';
 import { median, round, summarize } from './stats';
 import type { CannedAnswer } from './stub-chime';
 import type { WarmOptions, WarmReport } from './warm-runner';
@@ -120,12 +119,7 @@ mkdirSync(path.join(OUT, 'logs'));
 const logFile = (name: string) => path.join(OUT, 'logs', `${name}.log`);
 
 // 2. Services: emulator and identity provider --------------------------------------------------
-const services = await startService<Services>(
-  script('services'),
-  [],
-  { PATH: process.env.PATH },
-  60_000,
-);
+const services = await startServices(scriptsDir);
 const {
   env: stackEnv,
   emulatorUrl,
