@@ -17,24 +17,17 @@ import {
 import { createRequestMetrics } from '../../../lambda/attendee/cache/metrics';
 import { createSharedCache } from '../../../lambda/attendee/cache/shared-cache';
 import { createInvalidationHandler } from '../../../lambda/invalidation/handler';
-import { chimeClientFor, createChimeEmulator } from '../../../local/chime-emulator';
-import { type LocalTables, startLocalTables } from '../../helpers/local-dynamodb';
+import { createChimeEmulator } from '../../../local/chime-emulator';
+import { useChimeAndTables } from '../../helpers/chime-and-tables';
+import type { LocalTables } from '../../helpers/local-dynamodb';
 import { registerSecret } from '../../helpers/log-capture';
 
 const emulator = createChimeEmulator();
 let chime: ChimeSDKMeetingsClient;
 let tables: LocalTables;
-
-beforeAll(async () => {
-  const { url } = await emulator.start();
-  chime = chimeClientFor(url, { maxAttempts: 1 });
-  tables = await startLocalTables();
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-  chime.destroy();
-  await tables.stop();
-  await emulator.stop();
+useChimeAndTables(emulator, (client, local) => {
+  chime = client;
+  tables = local;
 });
 
 const SHARED_TTL_MS = 600_000;

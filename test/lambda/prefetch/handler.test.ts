@@ -15,12 +15,9 @@ import {
   PREFETCH_TIME_MARGIN_MS,
 } from '../../../lambda/prefetch/handler';
 import { createPacer } from '../../../lambda/prefetch/pacer';
-import {
-  type ChimeMeetingEvent,
-  chimeClientFor,
-  createChimeEmulator,
-} from '../../../local/chime-emulator';
-import { type LocalTables, startLocalTables } from '../../helpers/local-dynamodb';
+import { type ChimeMeetingEvent, createChimeEmulator } from '../../../local/chime-emulator';
+import { useChimeAndTables } from '../../helpers/chime-and-tables';
+import type { LocalTables } from '../../helpers/local-dynamodb';
 import { registerSecret } from '../../helpers/log-capture';
 
 const published: ChimeMeetingEvent[] = [];
@@ -34,17 +31,9 @@ const emulator = createChimeEmulator({
 });
 let chime: ChimeSDKMeetingsClient;
 let tables: LocalTables;
-
-beforeAll(async () => {
-  const { url } = await emulator.start();
-  chime = chimeClientFor(url, { maxAttempts: 1 });
-  tables = await startLocalTables();
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-  chime.destroy();
-  await tables.stop();
-  await emulator.stop();
+useChimeAndTables(emulator, (client, local) => {
+  chime = client;
+  tables = local;
 });
 
 const TTL_MS = 600_000;
