@@ -6,6 +6,7 @@ import { callScope } from './call-scope';
 import type { Config } from './config';
 import type { RequestLogger } from './logger';
 import { BoundedRetryStrategy } from './retry-strategy';
+import { reuseSigners } from './sdk-signer';
 
 type HandlerOptions = NonNullable<Parameters<NodeHttpHandler['handle']>[1]>;
 
@@ -24,8 +25,8 @@ export class ScopedHttpHandler extends NodeHttpHandler {
 
 /**
  * The one Chime SDK Meetings client of a container: the control region, standard retries bounded
- * by the deadline, a per-attempt timeout that throws, kept-alive sockets, and each command's
- * middleware stack resolved once (`cacheMiddleware`). Calls on it pass no options (that would
+ * by the deadline, a per-attempt timeout that throws, kept-alive sockets, each command's
+ * middleware stack resolved once (`cacheMiddleware`) and one SigV4 signer (`sdk-signer.ts`). Calls on it pass no options (that would
  * drop the cached stacks): they run inside `withSignal`/`withDeadline` (`call-scope.ts`).
  */
 export function createChimeClient(
@@ -59,6 +60,7 @@ export function createChimeClient(
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
     }),
   });
+  reuseSigners(client.config);
   if (logger?.debugEnabled) traceCalls(client, logger);
   return client;
 }

@@ -12,6 +12,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { reuseSigners } from '../sdk-signer';
 import { attendeeSortKey, CACHE_TABLE_SCHEMA, meetingPartition, SORT_KEYS } from './table-schema';
 
 type Item = Record<string, AttributeValue>;
@@ -437,10 +438,10 @@ export interface DynamoDbClientOptions {
   readonly maxAttempts?: number;
 }
 
-/** The one DynamoDB client of a container: short timeouts, kept-alive sockets. */
+/** The one DynamoDB client of a container: short timeouts, kept-alive sockets, one signer. */
 export function createDynamoDbClient(options: DynamoDbClientOptions): DynamoDBClient {
   const requestTimeout = options.requestTimeoutMs ?? 500;
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
@@ -453,4 +454,6 @@ export function createDynamoDbClient(options: DynamoDbClientOptions): DynamoDBCl
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
     }),
   });
+  reuseSigners(client.config);
+  return client;
 }
