@@ -5,15 +5,24 @@
  * benchmark's HTTP round serves it) runs under callgrind twice, for `--warmup` requests and then
  * `--small` or `--large` more (autocannon, 10 connections); the difference of the two totals
  * over the difference of the counts is the steady-state count per request, warm-up and start-up
- * cancelled. Instructions do not depend on what else the machine is doing, so the figure is
- * repeatable where requests/s and CPU time are not; what it leaves out is the cost of each
- * instruction (cache misses, syscalls), which CPU time has (`profile-http.ts --cpu`).
+ * cancelled. Instructions do not depend on what else the machine is doing, but the host's work
+ * per request does depend a little on its own speed (how many requests one event-loop turn
+ * takes under 10 connections): runs of the same code differed by up to 15 % here. What it
+ * leaves out is the cost of each instruction (cache misses, syscalls), which CPU time has
+ * (`profile-http.ts --cpu`).
+ *
+ * `--cache-sim`: callgrind also simulates the caches and branch predictors (`--cache-sim=yes
+ * --branch-sim=yes`: first-level and last-level instruction and data misses, mispredicted
+ * conditional and indirect branches), each printed per request the same way: where two sides
+ * run the same number of instructions at different speeds, this is where the cycles can go. The
+ * simulation is a model of a generic cache hierarchy, not of this CPU: compare sides, not figures.
  *
  * `--syscalls`: instead, each host runs under `strace -c -f` (also a developer's tool), and the
  * system calls per request are printed by name, start-up and warm-up cancelled the same way.
  *
  * Options: --warmup <n> (1500), --small <n> (500), --large <n> (1500), --app-root <dir>,
- * --syscalls. Under callgrind a request takes ~30 ms: about four minutes on two cores.
+ * --cache-sim, --syscalls. Under callgrind a request takes ~30 ms: about four minutes on two
+ * cores (about twice that with --cache-sim).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -33,6 +42,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '1500' },
     small: { type: 'string', default: '500' },
     large: { type: 'string', default: '1500' },
+    'cache-sim': { type: 'boolean', default: false },
     syscalls: { type: 'boolean', default: false },
   },
 });
@@ -66,6 +76,7 @@ const wrapped = (dir: string, bundle: string): [string, string[]] => {
           '--tool=callgrind',
           // V8 writes machine code at run time: callgrind must see it change.
           '--smc-check=all-non-file',
+          ...(opts['cache-sim'] ? ['--cache-sim=yes', '--branch-sim=yes'] : []),
           `--callgrind-out-file=${path.join(dir, 'out.%p')}`,
           ...host,
         ],
@@ -73,13 +84,11 @@ const wrapped = (dir: string, bundle: string): [string, string[]] => {
 };
 
 /**
- * One host process that served `warmup` + `requests` requests: callgrind's total instructions,
- * or (`--syscalls`) strace's calls by name (the warm-up's included).
+ * One host process that served `warmup` + `requests` requests: callgrind's totals by event (`Ir`,
+ * instructions, and with `--cache-sim` the misses), or (`--syscalls`) strace's calls by name
+ * (the warm-up's included).
  */
-async function measure(
-  bundle: string,
-  requests: number,
-): Promise<{ ir: number; calls: Map<string, number> }> {
+async function measure(bundle: string, requests: number): Promise<Map<string, number>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'callgrind-'));
   const [command, args] = wrapped(dir, bundle);
   const host = spawn(command, args, {
@@ -134,38 +143,52 @@ async function measure(
     }
   }
   rmSync(dir, { recursive: true, force: true });
-  if (opts.syscalls) return { ir: Number.NaN, calls };
-  const total = /Collected\s*:\s*(\d+)/.exec(stderr)?.[1];
-  if (!total) throw new Error(`no callgrind total:\n${stderr.slice(-2000)}`);
-  return { ir: Number(total), calls };
+  if (opts.syscalls) return calls;
+  // callgrind's summary on stderr: `Events : Ir Dr …` then `Collected : <n> <n> …`, in order.
+  const events = /Events\s*:\s*([A-Za-z0-9 ]+)\n/.exec(stderr)?.[1]?.trim().split(/\s+/);
+  const totals = /Collected\s*:\s*([\d ]+)\n/.exec(stderr)?.[1]?.trim().split(/\s+/);
+  if (!events || !totals || events[0] !== 'Ir') {
+    throw new Error(`no callgrind totals:\n${stderr.slice(-2000)}`);
+  }
+  return new Map(events.map((event, i) => [event, Number(totals[i])]));
 }
 
-const perRequest: Record<string, number> = {};
+/** Each count of `many` less that of `few`, per request of the difference. */
+const steadyState = (few: Map<string, number>, many: Map<string, number>) =>
+  new Map([...many].map(([key, n]) => [key, (n - (few.get(key) ?? 0)) / (large - small)]));
+
+const perRequest: Record<string, Map<string, number>> = {};
 for (const [name, bundle] of [
   ['app', app],
   ['baseline', baseline],
 ] as const) {
+  // Two cores: the two runs of a side at once (instruction and call counts do not mind).
+  const [few, many] = await Promise.all([measure(bundle, small), measure(bundle, large)]);
+  const counts = steadyState(few, many);
+  perRequest[name] = counts;
   if (opts.syscalls) {
-    const [few, many] = await Promise.all([measure(bundle, small), measure(bundle, large)]);
-    const rows = [...many.calls]
-      .map(([call, n]) => [call, (n - (few.calls.get(call) ?? 0)) / (large - small)] as const)
-      .sort((a, b) => b[1] - a[1]);
-    perRequest[name] = rows.reduce((sum, [, n]) => sum + n, 0);
+    const rows = [...counts].sort((a, b) => b[1] - a[1]);
+    const total = rows.reduce((sum, [, n]) => sum + n, 0);
     const shown = rows.filter(([, n]) => n >= 0.01);
     process.stdout.write(
-      `${name}: ${(perRequest[name] ?? 0).toFixed(2)} system calls per request, steady state (${shown.map(([call, n]) => `${call} ${n.toFixed(2)}`).join(', ')})\n`,
+      `${name}: ${total.toFixed(2)} system calls per request, steady state (${shown.map(([call, n]) => `${call} ${n.toFixed(2)}`).join(', ')})\n`,
     );
     continue;
   }
-  // Two cores: the two runs of a side at once (instruction counts do not mind).
-  const [few, many] = await Promise.all([measure(bundle, small), measure(bundle, large)]);
-  perRequest[name] = (many.ir - few.ir) / (large - small);
+  const others = [...counts].filter(([event]) => event !== 'Ir');
   process.stdout.write(
-    `${name}: ${Math.round(perRequest[name] ?? 0).toLocaleString('en-US')} instructions per request (host process, steady state)\n`,
+    `${name}: ${Math.round(counts.get('Ir') ?? 0).toLocaleString('en-US')} instructions per request (host process, steady state)${others.length ? `; ${others.map(([event, n]) => `${event} ${Math.round(n).toLocaleString('en-US')}`).join(', ')}` : ''}\n`,
   );
 }
+const { app: appCounts, baseline: baselineCounts } = perRequest;
+const sum = (counts: Map<string, number> | undefined) =>
+  [...(counts ?? [])].reduce((total, [, n]) => total + n, 0);
+const ratio = (event: string) =>
+  ((appCounts?.get(event) ?? Number.NaN) / (baselineCounts?.get(event) ?? Number.NaN)).toFixed(3);
 process.stdout.write(
-  `${opts.syscalls ? 'system calls' : 'instructions'}, app ÷ baseline: ${((perRequest.app ?? Number.NaN) / (perRequest.baseline ?? Number.NaN)).toFixed(3)}\n`,
+  opts.syscalls
+    ? `system calls, app ÷ baseline: ${(sum(appCounts) / sum(baselineCounts)).toFixed(3)}\n`
+    : `app ÷ baseline: ${[...(appCounts?.keys() ?? [])].map((event) => `${event} ${ratio(event)}`).join(', ')}\n`,
 );
 await services.stop();
 process.exit(0);
