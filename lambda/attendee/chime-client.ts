@@ -26,8 +26,9 @@ export class ScopedHttpHandler extends NodeHttpHandler {
 /**
  * The one Chime SDK Meetings client of a container: the control region, standard retries bounded
  * by the deadline, a per-attempt timeout that throws, kept-alive sockets, each command's
- * middleware stack resolved once (`cacheMiddleware`) and one SigV4 signer (`sdk-signer.ts`). Calls on it pass no options (that would
- * drop the cached stacks): they run inside `withSignal`/`withDeadline` (`call-scope.ts`).
+ * middleware stack resolved once (`cacheMiddleware`) and one SigV4 signer (`sdk-signer.ts`).
+ * Calls on it pass no options (that would drop the cached stacks): they run inside
+ * `withSignal`/`withDeadline` (`call-scope.ts`).
  */
 export function createChimeClient(
   chime: Config['chime'],
