@@ -32,3 +32,17 @@ export const meetingPartition = (meetingId: string): string => `MEETING#${meetin
 /** The sort key of an attendee's item. */
 export const attendeeSortKey = (attendeeId: string): string =>
   `${SORT_KEYS.attendeePrefix}${attendeeId}`;
+
+/**
+ * The attributes of the markers the invalidation function writes (a tombstone or a stale
+ * marker), and all it may name: its role is limited to them (lib/attendee-cache.ts), so it can
+ * neither read a JoinToken nor write a record that the API would serve.
+ */
+export const MARKER_ATTRIBUTES = Object.freeze([
+  CACHE_TABLE_SCHEMA.partitionKey.name,
+  CACHE_TABLE_SCHEMA.sortKey.name,
+  'version',
+  'state',
+  'expiresAt',
+  CACHE_TABLE_SCHEMA.timeToLiveAttribute,
+] as const);
