@@ -45,7 +45,6 @@ export function startLocalPrefetch(options: {
       shared,
       owner: `local-prefetch-${i + 1}`,
       leaseMs: config.leaseMs,
-      ttlMs: config.ttlMs,
       minAdded: config.minAdded,
       pacer: createPacer({ perSecond: config.callsPerSecond, now: Date.now, sleep }),
       log: options.log,

@@ -8,7 +8,6 @@ import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from './cache
 import { withDeadline } from './call-scope';
 import type { CallerBudget } from './caller-budget';
 import { isNotFound } from './chime-errors';
-import { resolveClaim } from './claim-path';
 import type { Config } from './config';
 import type { RequestState } from './context';
 import { ProblemError, UpstreamResponseError } from './errors';
@@ -55,19 +54,21 @@ function record(state: RequestState, sourced: Sourced): void {
 }
 
 /**
- * Who is charged for wasted Chime calls: issuer and identity, never logged or stored as such
- * (the budget keys on an HMAC of it: the identity may equal an ExternalUserId).
+ * Who is charged: the token's issuer and `sub`, never the configurable identity claim (an
+ * unverified `email` could name someone else's bucket). Never logged or stored as such (the
+ * budget keys on an HMAC of it).
  */
-function callerOf(config: Config, state: RequestState): string {
+function callerOf(state: RequestState): string {
   const claims = state.claims ?? {};
-  const identity = resolveClaim(claims, config.policy.identityClaim) ?? claims.sub;
-  return `${String(claims.iss)} ${typeof identity === 'string' ? identity : ''}`;
+  return `${String(claims.iss)} ${typeof claims.sub === 'string' ? claims.sub : ''}`;
 }
 
 /**
  * Runs a lookup for a caller within its budget: refuses a caller that spent it (429 with
- * Retry-After), and charges the Chime calls of a lookup that ends in a 404 (not found, or not
- * theirs) to the caller.
+ * Retry-After). A lookup that ends in a 404 (not found, or not theirs) costs one, whichever tier
+ * answered it, so the budget tells a cached attendee from a missing one no better than the
+ * answer does; a lookup that fails otherwise (throttled, timed out, malformed) costs every Chime
+ * attempt it spent.
  */
 async function withinBudget<T>(
   deps: RouteDependencies,
@@ -75,7 +76,7 @@ async function withinBudget<T>(
   lookup: (metrics: RequestMetrics) => Promise<T>,
 ): Promise<T> {
   // Built (and hashed by the budget) only when the budget needs it: never while nobody wasted.
-  const caller = () => callerOf(deps.config, state);
+  const caller = () => callerOf(state);
   const verdict = deps.budget.check(caller);
   if (!verdict.allowed) {
     throw new ProblemError('too_many_requests', 'caller budget spent', {
@@ -90,7 +91,7 @@ async function withinBudget<T>(
   } catch (error) {
     const denied =
       (error instanceof ProblemError && error.code === 'not_found') || isNotFound(error);
-    if (denied) deps.budget.charge(caller, chimeCallsOf(metrics) - before);
+    deps.budget.charge(caller, denied ? 1 : chimeCallsOf(metrics) - before);
     throw error;
   }
 }

@@ -254,17 +254,18 @@ export const FUNCTION_SETTINGS = Object.freeze({
   cacheAttendeeTtlMs: setting({
     env: 'CACHE_ATTENDEE_TTL_MS',
     validator: integer(0, 3600000),
-    default: 60000,
+    default: 10000,
     set: CONTEXT,
     description:
-      'How long a container keeps an attendee it read; 0 turns the container tier (and its single flight) off.',
+      'How long a container serves an attendee it read. Without the table this is the freshness bound (nothing tells a container of Chime’s changes); with it, at most 1 s, then the table is read again. 0 turns the container tier (and its single flight) off.',
   }),
   cacheMeetingTtlMs: setting({
     env: 'CACHE_MEETING_TTL_MS',
     validator: integer(0, 3600000),
-    default: 300000,
+    default: 10000,
     set: CONTEXT,
-    description: 'How long a container keeps a meeting it read; 0 turns it off.',
+    description:
+      'How long a container serves a meeting it read: the same bound as for attendees; 0 turns it off.',
   }),
   cacheMaxEntries: setting({
     env: 'CACHE_MAX_ENTRIES',
@@ -367,7 +368,7 @@ export const FUNCTION_SETTINGS = Object.freeze({
     default: 30,
     set: CONTEXT,
     description:
-      'Chime calls per minute one caller may spend on attendees it turns out not to own or moderate; past it, 429.',
+      'Lookups per minute one caller (issuer and `sub`) may make of attendees it turns out not to own or moderate, each costing the same whichever tier answered it (plus any Chime attempt beyond the first); past it, 429.',
   }),
   metricsNamespace: setting({
     env: 'METRICS_NAMESPACE',

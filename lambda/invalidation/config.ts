@@ -12,6 +12,8 @@ export interface InvalidationConfig {
   /** A local DynamoDB-compatible server (or DynamoDB Local); none: the regional endpoint. */
   readonly endpoint: string | undefined;
   readonly region: string;
+  /** How long its tombstones and markers stay (CACHE_SHARED_TTL_MS, as the records they replace). */
+  readonly ttlMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -27,5 +29,6 @@ export function parseInvalidationConfig(env: Env): InvalidationConfig {
   }
   const endpoint = readSetting(env, 'dynamodbEndpoint');
   const region = env.AWS_REGION?.trim() || 'us-east-1';
-  return Object.freeze({ tableName, endpoint, region });
+  const ttlMs = readSetting(env, 'cacheSharedTtlMs');
+  return Object.freeze({ tableName, endpoint, region, ttlMs });
 }

@@ -1,17 +1,12 @@
 import { guidOf as guid } from '../attendee/attendee-ids';
 import type { SharedCache } from '../attendee/cache/shared-cache';
-import {
-  type ChimeMeetingEvent,
-  chimeEventTypeOf,
-  INVALIDATING_EVENT_TYPES,
-} from '../common/chime-events';
-
-export type { ChimeMeetingEvent } from '../common/chime-events';
+import { INVALIDATING_EVENT_TYPES, type MeetingEventInput } from '../common/chime-events';
 
 /** What the handler did with one event. */
 export type InvalidationOutcome =
   | { readonly action: 'deleted-attendee'; readonly meetingId: string; readonly attendeeId: string }
-  | { readonly action: 'deleted-meeting'; readonly meetingId: string; readonly items: number }
+  | { readonly action: 'stale-attendee'; readonly meetingId: string; readonly attendeeId: string }
+  | { readonly action: 'ended-meeting'; readonly meetingId: string; readonly items: number }
   | { readonly action: 'ignored'; readonly reason: string };
 
 /** One structured line per event: ids and outcome only. */
@@ -23,60 +18,78 @@ const writeLine: InvalidationLog = (fields) => {
   );
 };
 
+type Wanted =
+  | { readonly kind: 'deleted' | 'stale'; readonly meetingId: string; readonly attendeeId: string }
+  | { readonly kind: 'ended'; readonly meetingId: string }
+  | { readonly kind: 'none'; readonly reason: string };
+
 /** Decides what an event asks for, without I/O. */
-export function invalidationOf(
-  event: ChimeMeetingEvent,
-):
-  | { readonly kind: 'attendee'; readonly meetingId: string; readonly attendeeId: string }
-  | { readonly kind: 'meeting'; readonly meetingId: string }
-  | { readonly kind: 'none'; readonly reason: string } {
-  const eventType = chimeEventTypeOf(event);
-  if (eventType === undefined) return { kind: 'none', reason: 'not a Chime meeting state change' };
-  if (!(INVALIDATING_EVENT_TYPES as readonly string[]).includes(eventType)) {
+export function invalidationOf(input: MeetingEventInput): Wanted {
+  const { eventType } = input;
+  if (
+    typeof eventType !== 'string' ||
+    !(INVALIDATING_EVENT_TYPES as readonly string[]).includes(eventType)
+  ) {
     return { kind: 'none', reason: 'event type not handled' };
   }
-  const meetingId = guid(event.detail?.meetingId);
+  const meetingId = guid(input.meetingId);
   if (!meetingId) return { kind: 'none', reason: 'meetingId is not a GUID' };
-  if (eventType === 'chime:MeetingEnded') return { kind: 'meeting', meetingId };
-  const attendeeId = guid(event.detail?.attendeeId);
+  if (eventType === 'chime:MeetingEnded') return { kind: 'ended', meetingId };
+  const attendeeId = guid(input.attendeeId);
   if (!attendeeId) return { kind: 'none', reason: 'attendeeId is not a GUID' };
-  return { kind: 'attendee', meetingId, attendeeId };
+  if (eventType === 'chime:AttendeeDeleted') return { kind: 'deleted', meetingId, attendeeId };
+  // A failed update changed nothing (the event says so with `success` 0).
+  if (input.success !== 1 && input.success !== '1') {
+    return { kind: 'none', reason: 'capabilities update did not succeed' };
+  }
+  return { kind: 'stale', meetingId, attendeeId };
 }
 
 /**
- * The handler of the EventBridge rule on `aws.chime` meeting state changes: deletes an attendee's
- * record on `chime:AttendeeDeleted`, all of a meeting's on `chime:MeetingEnded`; ignores the rest.
- * A DynamoDB failure throws, so EventBridge's retry policy tries again.
+ * The handler of the EventBridge rule on `aws.chime` meeting state changes (the rule hands it
+ * the fields of `MeetingEventInput` only): a tombstone for `chime:AttendeeDeleted` and for
+ * `chime:MeetingEnded` (whose other items go too), a stale marker for a successful
+ * `chime:AttendeeCapabilitiesUpdated`; each with the later of the event's time and now as its
+ * version, so no snapshot or read that started before it can write its older copy over it. A
+ * DynamoDB failure throws, so EventBridge's retry policy tries again.
  */
 export function createInvalidationHandler(deps: {
-  readonly shared: Pick<SharedCache, 'deleteAttendee' | 'deleteMeeting'>;
+  readonly shared: Pick<SharedCache, 'tombstoneAttendee' | 'markStale' | 'endMeeting'>;
+  readonly now?: () => number;
   readonly log?: InvalidationLog;
-}): (event: ChimeMeetingEvent) => Promise<InvalidationOutcome> {
+}): (input: MeetingEventInput) => Promise<InvalidationOutcome> {
   const log = deps.log ?? writeLine;
-  return async (event) => {
-    const wanted = invalidationOf(event);
-    const eventType =
-      typeof event.detail?.eventType === 'string' ? event.detail.eventType.slice(0, 64) : 'none';
+  const now = deps.now ?? Date.now;
+  return async (input) => {
+    const wanted = invalidationOf(input);
+    const eventType = typeof input.eventType === 'string' ? input.eventType.slice(0, 64) : 'none';
     if (wanted.kind === 'none') {
       log({ eventType, action: 'ignored', reason: wanted.reason });
       return { action: 'ignored', reason: wanted.reason };
     }
-    if (wanted.kind === 'attendee') {
-      await deps.shared.deleteAttendee(wanted.meetingId, wanted.attendeeId);
-      log({
-        eventType,
-        action: 'deleted-attendee',
-        meetingId: wanted.meetingId,
-        attendeeId: wanted.attendeeId,
-      });
-      return {
+    const at =
+      typeof input.timestamp === 'number' && Number.isFinite(input.timestamp) ? input.timestamp : 0;
+    const version = Math.max(now(), at);
+    let outcome: InvalidationOutcome;
+    if (wanted.kind === 'ended') {
+      const items = await deps.shared.endMeeting(wanted.meetingId, version);
+      outcome = { action: 'ended-meeting', meetingId: wanted.meetingId, items };
+    } else if (wanted.kind === 'deleted') {
+      await deps.shared.tombstoneAttendee(wanted.meetingId, wanted.attendeeId, version);
+      outcome = {
         action: 'deleted-attendee',
         meetingId: wanted.meetingId,
         attendeeId: wanted.attendeeId,
       };
+    } else {
+      await deps.shared.markStale(wanted.meetingId, wanted.attendeeId, version);
+      outcome = {
+        action: 'stale-attendee',
+        meetingId: wanted.meetingId,
+        attendeeId: wanted.attendeeId,
+      };
     }
-    const items = await deps.shared.deleteMeeting(wanted.meetingId);
-    log({ eventType, action: 'deleted-meeting', meetingId: wanted.meetingId, items });
-    return { action: 'deleted-meeting', meetingId: wanted.meetingId, items };
+    log({ eventType, ...outcome });
+    return outcome;
   };
 }

@@ -11,7 +11,6 @@ const client = createDynamoDbClient({
   maxAttempts: 3,
 });
 
-// The TTL only matters to writes; this function deletes.
 export const handler = createInvalidationHandler({
-  shared: createSharedCache({ client, tableName: config.tableName, ttlMs: 0 }),
+  shared: createSharedCache({ client, tableName: config.tableName, ttlMs: config.ttlMs }),
 });

@@ -4,11 +4,7 @@ import { guidOf as guid } from '../attendee/attendee-ids';
 import { takeMeetingSnapshot } from '../attendee/cache/meeting-snapshot';
 import type { SharedCache } from '../attendee/cache/shared-cache';
 import { isNotFound } from '../attendee/chime-errors';
-import {
-  type ChimeMeetingEvent,
-  chimeEventTypeOf,
-  PREFETCH_EVENT_TYPES,
-} from '../common/chime-events';
+import { type MeetingEventInput, PREFETCH_EVENT_TYPES } from '../common/chime-events';
 import type { Pacer } from './pacer';
 
 /** What the handler did with one meeting of a batch. */
@@ -40,13 +36,17 @@ export interface PrefetchDeps {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
   readonly shared: Pick<
     SharedCache,
-    'read' | 'acquireLease' | 'putAttendees' | 'writeSnapshot' | 'deleteMeeting'
+    | 'read'
+    | 'acquireLease'
+    | 'failLease'
+    | 'putAttendees'
+    | 'putMeeting'
+    | 'markSnapshot'
+    | 'endMeeting'
   >;
   /** This instance's lease owner id. */
   readonly owner: string;
   readonly leaseMs: number;
-  /** How long the records written may be served (CACHE_SHARED_TTL_MS). */
-  readonly ttlMs: number;
   /** Additions of one meeting in one batch that make it worth listing. */
   readonly minAdded: number;
   readonly pacer: Pacer;
@@ -65,22 +65,25 @@ interface MeetingAdditions {
   newest: number;
 }
 
-/** The meeting an SQS message's body announces an attendee for, or undefined. */
+/**
+ * The meeting an SQS message's body announces an attendee for, or undefined. The body is the
+ * rule's input (`MeetingEventInput`), not the whole event.
+ */
 export function addedMeetingOf(body: string): { meetingId: string; timestamp: number } | undefined {
-  let event: ChimeMeetingEvent;
+  let input: MeetingEventInput;
   try {
-    event = JSON.parse(body) as ChimeMeetingEvent;
+    input = JSON.parse(body) as MeetingEventInput;
   } catch {
     return undefined;
   }
-  if (typeof event !== 'object' || event === null) return undefined;
-  const type = chimeEventTypeOf(event);
-  if (type === undefined || !(PREFETCH_EVENT_TYPES as readonly string[]).includes(type)) {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const type = input.eventType;
+  if (typeof type !== 'string' || !(PREFETCH_EVENT_TYPES as readonly string[]).includes(type)) {
     return undefined;
   }
-  const meetingId = guid(event.detail?.meetingId);
+  const meetingId = guid(input.meetingId);
   if (!meetingId) return undefined;
-  const timestamp = event.detail?.timestamp;
+  const timestamp = input.timestamp;
   return {
     meetingId,
     timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : 0,
@@ -114,7 +117,6 @@ export function createPrefetchHandler(
         shared: deps.shared,
         owner: deps.owner,
         leaseMs: deps.leaseMs,
-        ttlMs: deps.ttlMs,
         withMeeting: true,
         now,
         call: (operation, send) => deps.pacer.pace(operation, send),

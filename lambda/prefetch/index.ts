@@ -20,7 +20,6 @@ export const handler = createPrefetchHandler({
   shared: createSharedCache({ client: dynamodb, tableName: config.tableName, ttlMs: config.ttlMs }),
   owner: randomUUID(),
   leaseMs: config.leaseMs,
-  ttlMs: config.ttlMs,
   minAdded: config.minAdded,
   pacer: createPacer({
     perSecond: config.callsPerSecond,

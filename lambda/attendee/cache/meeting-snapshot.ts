@@ -22,14 +22,12 @@ export interface MeetingSnapshotDeps {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
   readonly shared: Pick<
     SharedCache,
-    'acquireLease' | 'putAttendees' | 'writeSnapshot' | 'deleteMeeting'
+    'acquireLease' | 'failLease' | 'putAttendees' | 'putMeeting' | 'markSnapshot' | 'endMeeting'
   >;
   /** Who takes the lease: one id per container (or warm-up instance). */
   readonly owner: string;
   /** How long the lease holds; the snapshot's own budget (its calls are aborted past it). */
   readonly leaseMs: number;
-  /** How long the records written may be served. */
-  readonly ttlMs: number;
   /** Whether the snapshot fetches the meeting too (one GetMeeting), for join-info. */
   readonly withMeeting: boolean;
   /** Epoch milliseconds. */
@@ -41,8 +39,8 @@ export interface MeetingSnapshotDeps {
   ) => Promise<T>;
   /** Told of a table operation that failed; the snapshot goes on (or ends `failed`). */
   readonly onCacheError: (operation: string, error: unknown) => void;
-  /** Each page after it is written to the table, with the records' expiry. */
-  readonly onPage?: (page: readonly CachedAttendee[], expiresAt: number) => void;
+  /** Each page after it is written to the table, with the time its listing started. */
+  readonly onPage?: (page: readonly CachedAttendee[], takenAt: number) => void;
 }
 
 /** How a snapshot ended; a Chime NotFound (the meeting is gone) is thrown instead. */
@@ -52,12 +50,15 @@ export type MeetingSnapshotOutcome =
       /** Listed attendees by lower-case AttendeeId. */
       readonly attendees: ReadonlyMap<string, CachedAttendee>;
       readonly meeting: Meeting | undefined;
+      /** When the listing started: what it shows is Chime's state at this time or later. */
       readonly takenAt: number;
-      readonly expiresAt: number;
     }
   /** Somebody else holds the lease: its snapshot is under way (or cooling down after a failure). */
   | { readonly kind: 'lost' }
-  /** The lease could not be taken, or Chime failed mid-way; the lease is kept until it expires. */
+  /**
+   * The lease could not be taken, or Chime failed mid-way; the lease is marked failed and kept
+   * until it expires: nobody waits for it, and nobody lists the meeting into the same fault.
+   */
   | { readonly kind: 'failed'; readonly error: unknown };
 
 const listable = (attendee: CachedAttendee) =>
@@ -66,16 +67,20 @@ const listable = (attendee: CachedAttendee) =>
 /**
  * Takes the lease of one meeting and its snapshot: pages ListAttendees (100 a page) into the
  * shared table, each page written as it arrives so that waiters elsewhere find their attendee
- * before the last page, fetches the meeting alongside, and writes the marker (complete snapshot)
- * last. The snapshot runs on its own budget (the lease), not on any request's deadline. After a
- * failure the lease is kept until it expires: a cool-down, instead of every container re-listing
- * the meeting into the same throttle. A NotFound deletes the meeting's records and is thrown.
+ * before the last page, fetches the meeting alongside, and marks the snapshot complete last, only
+ * when every record was stored. Each record carries the time the listing started as its version,
+ * so a page never replaces what an event or a later read wrote meanwhile. The snapshot runs on
+ * its own budget (the lease), not on any request's deadline. After a failure the lease is marked
+ * failed and kept until it expires: a cool-down that nobody waits for. A NotFound leaves the
+ * meeting's tombstone and is thrown.
  */
 export async function takeMeetingSnapshot(
   deps: MeetingSnapshotDeps,
   meetingId: string,
 ): Promise<MeetingSnapshotOutcome> {
   const { chime, shared } = deps;
+  const takenAt = deps.now();
+  const until = takenAt + deps.leaseMs;
   let won: boolean;
   try {
     won = await shared.acquireLease(meetingId, deps.owner, deps.leaseMs);
@@ -90,8 +95,15 @@ export async function takeMeetingSnapshot(
     deps.leaseMs,
   );
   const { signal } = budget;
-  const takenAt = deps.now();
-  const expiresAt = takenAt + deps.ttlMs;
+  let complete = true;
+  const stored = async (operation: string, write: () => Promise<void>) => {
+    try {
+      await write();
+    } catch (error) {
+      complete = false;
+      deps.onCacheError(operation, error);
+    }
+  };
 
   const list = async (): Promise<CachedAttendee[]> => {
     const attendees: CachedAttendee[] = [];
@@ -116,23 +128,22 @@ export async function takeMeetingSnapshot(
       }));
       attendees.push(...records);
       NextToken = page.NextToken;
-      try {
-        await shared.putAttendees(meetingId, records, takenAt);
-      } catch (error) {
-        deps.onCacheError('putAttendees', error);
-      }
-      deps.onPage?.(records, expiresAt);
+      await stored('putAttendees', () => shared.putAttendees(meetingId, records, takenAt));
+      deps.onPage?.(records, takenAt);
     } while (NextToken);
     return attendees;
   };
 
   const gone = async (error: unknown): Promise<never> => {
-    try {
-      await shared.deleteMeeting(meetingId);
-    } catch (cause) {
-      deps.onCacheError('deleteMeeting', cause);
-    }
+    await stored('endMeeting', async () => {
+      await shared.endMeeting(meetingId, deps.now());
+    });
     throw error;
+  };
+
+  const failed = async (error: unknown): Promise<MeetingSnapshotOutcome> => {
+    await stored('failLease', () => shared.failLease(meetingId, deps.owner, until));
+    return { kind: 'failed', error };
   };
 
   try {
@@ -146,7 +157,7 @@ export async function takeMeetingSnapshot(
     ]);
     if (listed.status === 'rejected') {
       if (isNotFound(listed.reason)) return await gone(listed.reason);
-      return { kind: 'failed', error: listed.reason };
+      return await failed(listed.reason);
     }
     if (fetched.status === 'rejected' && isNotFound(fetched.reason)) {
       return await gone(fetched.reason);
@@ -161,17 +172,10 @@ export async function takeMeetingSnapshot(
       if (listable(attendee))
         attendees.set((attendee.AttendeeId as string).toLowerCase(), attendee);
     }
-    try {
-      // The records are in already (page by page); this adds the meeting and the marker.
-      await shared.writeSnapshot(meetingId, {
-        attendees: [],
-        ...(meeting ? { meeting } : {}),
-        takenAt,
-      });
-    } catch (error) {
-      deps.onCacheError('writeSnapshot', error);
-    }
-    return { kind: 'taken', attendees, meeting, takenAt, expiresAt };
+    // The records are in already (page by page); then the meeting, then the marker.
+    if (meeting) await stored('putMeeting', () => shared.putMeeting(meetingId, meeting, takenAt));
+    if (complete) await stored('markSnapshot', () => shared.markSnapshot(meetingId, takenAt));
+    return { kind: 'taken', attendees, meeting, takenAt };
   } finally {
     clearTimeout(timer);
   }

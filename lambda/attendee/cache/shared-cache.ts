@@ -5,7 +5,6 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   BatchWriteItemCommand,
-  DeleteItemCommand,
   DynamoDBClient,
   PutItemCommand,
   QueryCommand,
@@ -23,6 +22,8 @@ const SK = CACHE_TABLE_SCHEMA.sortKey.name;
 const TTL = CACHE_TABLE_SCHEMA.timeToLiveAttribute;
 /** BatchWriteItem takes at most 25 requests (DynamoDB API Reference, BatchWriteItem). */
 export const BATCH_WRITE_LIMIT = 25;
+/** Conditional puts of one page in flight at once (each is its own PutItem). */
+const PUTS_IN_FLIGHT = 25;
 
 /** An attendee as cached: the fields GetAttendee and ListAttendees return, nothing else. */
 export type CachedAttendee = Pick<
@@ -30,87 +31,102 @@ export type CachedAttendee = Pick<
   'AttendeeId' | 'ExternalUserId' | 'JoinToken' | 'Capabilities'
 >;
 
-/** A cached record and its times (epoch ms). */
+/**
+ * A cached record and its times (epoch ms). `version` is when the Chime call that brought it
+ * started: a write only ever replaces an item of a lower version, and never a tombstone.
+ */
 export interface CachedRecord<T> {
   readonly value: T;
-  readonly fetchedAt: number;
+  readonly version: number;
   readonly expiresAt: number;
 }
 
-/** A complete ListAttendees snapshot of a meeting was written at `takenAt`. */
+/** A complete ListAttendees snapshot of a meeting was taken at `takenAt`. */
 export interface SnapshotMarker {
   readonly takenAt: number;
   readonly expiresAt: number;
 }
 
-/** Which container is taking a snapshot, until when (epoch ms). */
+/**
+ * Which container is taking a snapshot, until when (epoch ms). `failed`: its snapshot failed,
+ * nobody waits for it, and nobody lists the meeting again until the lease runs out (a cool-down,
+ * so that every container does not list the meeting into the same fault).
+ */
 export interface Lease {
   readonly owner: string;
   readonly until: number;
+  readonly failed: boolean;
 }
 
-/** What one read of a meeting's partition found, expired records left out. */
+/** What one read of a meeting's partition found, expired items left out. */
 export interface SharedRead {
   readonly attendee?: CachedRecord<CachedAttendee>;
   /** Every attendee record read, by lower-case AttendeeId (with `attendeeIds`). */
   readonly attendees?: ReadonlyMap<string, CachedRecord<CachedAttendee>>;
+  /** The attendees read that Chime deleted (tombstones), by lower-case AttendeeId. */
+  readonly deleted?: ReadonlySet<string>;
+  /** Chime ended the meeting: none of its attendees exists any more. */
+  readonly ended?: boolean;
   readonly meeting?: CachedRecord<Meeting>;
   readonly snapshot?: SnapshotMarker;
   readonly lease?: Lease;
 }
 
-/** What a snapshot writes. */
-export interface Snapshot {
-  readonly attendees: readonly CachedAttendee[];
-  /** The meeting, when it was fetched along. */
-  readonly meeting?: Meeting;
-  /** When the snapshot started (epoch ms): attendees created later may be missing from it. */
-  readonly takenAt: number;
-}
+/** The item states a marker leaves in place of a record. */
+export const MARKER_STATES = { deleted: 'deleted', stale: 'stale' } as const;
 
-/** The shared tier: one DynamoDB table (see `table-schema.ts`). */
+/**
+ * The shared tier: one DynamoDB table (see `table-schema.ts`), or the container's memory when
+ * there is no table (`memory-cache.ts`). Every record write is conditional on its version.
+ */
 export interface SharedCache {
-  /** Reads the given records of a meeting, its snapshot marker and lease in one BatchGetItem. */
+  /** Reads the given records of a meeting, its tombstone, snapshot marker and lease at once. */
   read(
     meetingId: string,
     what: {
       readonly attendeeId?: string;
-      /** More attendees at once (at most 97: one BatchGetItem). */
+      /** More attendees at once (at most 96: one BatchGetItem). */
       readonly attendeeIds?: readonly string[];
-      readonly meeting?: boolean;
     },
     signal?: AbortSignal,
   ): Promise<SharedRead>;
-  putAttendee(meetingId: string, attendee: CachedAttendee, fetchedAt: number): Promise<void>;
-  /** Writes one page of a snapshot's records (no marker: the snapshot is not complete yet). */
+  /**
+   * Writes attendee records of `version`, each only over an older one and never over a
+   * tombstone; throws a {@link SnapshotWriteError} when any write failed otherwise.
+   */
   putAttendees(
     meetingId: string,
     attendees: readonly CachedAttendee[],
-    fetchedAt: number,
+    version: number,
   ): Promise<void>;
-  putMeeting(meetingId: string, meeting: Meeting, fetchedAt: number): Promise<void>;
-  deleteAttendee(meetingId: string, attendeeId: string): Promise<void>;
-  /** Deletes every item of the meeting (records, snapshot marker, lease); returns how many. */
-  deleteMeeting(meetingId: string): Promise<number>;
+  putMeeting(meetingId: string, meeting: Meeting, version: number): Promise<void>;
+  /** Marks a complete snapshot taken at `takenAt` (only over an older marker). */
+  markSnapshot(meetingId: string, takenAt: number): Promise<void>;
   /**
    * Takes the meeting's snapshot lease for `durationMs` with a conditional write: succeeds when
    * there is no lease or it has expired. True when `owner` holds it now.
    */
   acquireLease(meetingId: string, owner: string, durationMs: number): Promise<boolean>;
-  /** Gives the lease back early (after a failed snapshot), only if `owner` still holds it. */
-  releaseLease(meetingId: string, owner: string): Promise<void>;
-  /**
-   * Writes the snapshot's records in batches of 25 (UnprocessedItems retried with a bounded
-   * backoff), then the marker: a marker is only ever written over a complete snapshot.
-   */
-  writeSnapshot(meetingId: string, snapshot: Snapshot): Promise<void>;
+  /** Marks `owner`'s lease (held until `until`) failed until it runs out (see {@link Lease}). */
+  failLease(meetingId: string, owner: string, until: number): Promise<void>;
+  /** Chime deleted the attendee: a tombstone that no record write replaces. */
+  tombstoneAttendee(meetingId: string, attendeeId: string, version: number): Promise<void>;
+  /** The attendee changed (capabilities): its record goes, and older writes cannot bring it back. */
+  markStale(meetingId: string, attendeeId: string, version: number): Promise<void>;
+  /** Chime ended the meeting: a tombstone, then its other items deleted; returns how many. */
+  endMeeting(meetingId: string, version: number): Promise<number>;
+}
+
+/** A write of a snapshot or record failed (other than being older than what is there). */
+export class SnapshotWriteError extends Error {
+  override readonly name = 'SnapshotWriteError';
 }
 
 /** Options of {@link createSharedCache}. */
 export interface SharedCacheOptions {
   readonly client: Pick<DynamoDBClient, 'send'>;
   readonly tableName: string;
-  /** How long a record may be served after it was fetched from Chime. */
+  /** How long a record (or a tombstone) may be served after it was written. */
   readonly ttlMs: number;
   /** Epoch milliseconds. */
   readonly now?: () => number;
@@ -120,11 +136,6 @@ export interface SharedCacheOptions {
   readonly batchBackoffMs?: number;
   /** Waits `ms`; injected by tests. */
   readonly sleep?: (ms: number) => Promise<void>;
-}
-
-/** The snapshot could not be written completely. */
-export class SnapshotWriteError extends Error {
-  override readonly name = 'SnapshotWriteError';
 }
 
 const s = (value: string): AttributeValue => ({ S: value });
@@ -145,6 +156,9 @@ function num(item: Item, name: string): number | undefined {
 const ttlOf = (expiresAt: number) => Math.ceil(expiresAt / 1000);
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const isConditionFailed = (error: unknown) =>
+  (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
 
 function capabilitiesItem(capabilities: Attendee['Capabilities']): AttributeValue | undefined {
   if (!capabilities) return undefined;
@@ -172,6 +186,17 @@ function capabilitiesOf(item: Item): Attendee['Capabilities'] {
 }
 
 /**
+ * A record write: only over nothing, or over an item of a lower version that is not a
+ * tombstone (an item of an older schema, without a version, counts as older).
+ */
+const NEWER_RECORD = {
+  ConditionExpression:
+    'attribute_not_exists(#pk) OR ((attribute_not_exists(#version) OR #version < :version) AND (attribute_not_exists(#state) OR #state <> :deleted))',
+  names: { '#pk': PK, '#version': 'version', '#state': 'state' },
+  values: (version: number) => ({ ':version': n(version), ':deleted': s(MARKER_STATES.deleted) }),
+};
+
+/**
  * Creates the shared cache over `tableName`. Every read checks `expiresAt` against the clock:
  * DynamoDB's TTL deletion is lazy, so an expired item may still be returned by the table.
  */
@@ -187,16 +212,22 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
     [SK]: s(sort),
   });
 
-  const attendeeItem = (meetingId: string, attendee: CachedAttendee, fetchedAt: number): Item => {
-    const attendeeId = (attendee.AttendeeId ?? '').toLowerCase();
-    const expiresAt = fetchedAt + ttlMs;
-    const item: Item = {
-      ...key(meetingId, attendeeSortKey(attendeeId)),
-      MeetingId: s(meetingId),
-      AttendeeId: s(attendeeId),
-      fetchedAt: n(fetchedAt),
+  /** The attributes every item carries: its key, version and expiry. */
+  const base = (meetingId: string, sort: string, version: number): Item => {
+    const expiresAt = Math.max(version, now()) + ttlMs;
+    return {
+      ...key(meetingId, sort),
+      version: n(version),
       expiresAt: n(expiresAt),
       [TTL]: n(ttlOf(expiresAt)),
+    };
+  };
+
+  const attendeeItem = (meetingId: string, attendee: CachedAttendee, version: number): Item => {
+    const attendeeId = (attendee.AttendeeId ?? '').toLowerCase();
+    const item: Item = {
+      ...base(meetingId, attendeeSortKey(attendeeId), version),
+      AttendeeId: s(attendeeId),
     };
     if (typeof attendee.ExternalUserId === 'string')
       item.ExternalUserId = s(attendee.ExternalUserId);
@@ -206,58 +237,71 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
     return item;
   };
 
-  const meetingItem = (meetingId: string, meeting: Meeting, fetchedAt: number): Item => {
-    const expiresAt = fetchedAt + ttlMs;
-    return {
-      ...key(meetingId, SORT_KEYS.meeting),
-      MeetingId: s(meetingId),
-      Meeting: s(JSON.stringify(meeting)),
-      fetchedAt: n(fetchedAt),
-      expiresAt: n(expiresAt),
-      [TTL]: n(ttlOf(expiresAt)),
-    };
-  };
-
-  const fresh = (item: Item, at: number) => {
-    const expiresAt = num(item, 'expiresAt');
-    const fetchedAt = num(item, 'fetchedAt');
-    return expiresAt !== undefined && fetchedAt !== undefined && expiresAt > at
-      ? { expiresAt, fetchedAt }
-      : undefined;
+  /** A conditional put of a newer record; false when what is there is newer (or a tombstone). */
+  const putNewer = async (Item: Item, version: number): Promise<boolean> => {
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName,
+          Item,
+          ConditionExpression: NEWER_RECORD.ConditionExpression,
+          ExpressionAttributeNames: NEWER_RECORD.names,
+          ExpressionAttributeValues: NEWER_RECORD.values(version),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   };
 
   const parse = (items: readonly Item[], at: number): SharedRead => {
     const read: {
-      attendee?: CachedRecord<CachedAttendee>;
+      -readonly [K in keyof SharedRead]: SharedRead[K];
+    } & {
       attendees?: Map<string, CachedRecord<CachedAttendee>>;
-      meeting?: CachedRecord<Meeting>;
-      snapshot?: SnapshotMarker;
-      lease?: Lease;
+      deleted?: Set<string>;
     } = {};
     for (const item of items) {
       const sort = str(item, SK) ?? '';
       if (sort === SORT_KEYS.lease) {
         const owner = str(item, 'owner');
         const until = num(item, 'leaseUntil');
-        if (owner !== undefined && until !== undefined && until > at) read.lease = { owner, until };
+        if (owner !== undefined && until !== undefined && until > at) {
+          read.lease = { owner, until, failed: str(item, 'state') === 'failed' };
+        }
         continue;
       }
-      const times = fresh(item, at);
-      if (!times) continue;
+      const expiresAt = num(item, 'expiresAt');
+      const version = num(item, 'version') ?? num(item, 'fetchedAt');
+      if (expiresAt === undefined || version === undefined || expiresAt <= at) continue;
+      const state = str(item, 'state');
       if (sort === SORT_KEYS.snapshot) {
-        read.snapshot = { takenAt: times.fetchedAt, expiresAt: times.expiresAt };
+        read.snapshot = { takenAt: version, expiresAt };
       } else if (sort === SORT_KEYS.meeting) {
+        if (state === MARKER_STATES.deleted) {
+          read.ended = true;
+          continue;
+        }
         const text = str(item, 'Meeting');
-        if (text === undefined) continue;
+        if (state !== undefined || text === undefined) continue;
         try {
           const meeting: unknown = JSON.parse(text);
           if (typeof meeting === 'object' && meeting !== null) {
-            read.meeting = { value: meeting as Meeting, ...times };
+            read.meeting = { value: meeting as Meeting, version, expiresAt };
           }
         } catch {
           // An unreadable record is a miss.
         }
       } else if (sort.startsWith(SORT_KEYS.attendeePrefix)) {
+        const attendeeId = sort.slice(SORT_KEYS.attendeePrefix.length);
+        if (state === MARKER_STATES.deleted) {
+          read.deleted ??= new Set();
+          read.deleted.add(attendeeId);
+          continue;
+        }
+        if (state !== undefined) continue;
         const record = {
           value: {
             AttendeeId: str(item, 'AttendeeId'),
@@ -265,11 +309,12 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
             JoinToken: str(item, 'JoinToken'),
             Capabilities: capabilitiesOf(item),
           },
-          ...times,
+          version,
+          expiresAt,
         };
         read.attendee = record;
         read.attendees ??= new Map();
-        read.attendees.set(sort.slice(SORT_KEYS.attendeePrefix.length), record);
+        read.attendees.set(attendeeId, record);
       }
     }
     return read;
@@ -292,15 +337,43 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
     }
   };
 
+  /** A marker (tombstone or stale) in place of whatever is there; markers name nothing else. */
+  const putMarker = async (
+    meetingId: string,
+    sort: string,
+    state: string,
+    version: number,
+    condition?: typeof NEWER_RECORD,
+  ) => {
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName,
+          Item: { ...base(meetingId, sort, version), state: s(state) },
+          ...(condition
+            ? {
+                ConditionExpression: condition.ConditionExpression,
+                ExpressionAttributeNames: condition.names,
+                ExpressionAttributeValues: condition.values(version),
+              }
+            : {}),
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  };
+
   return {
     async read(meetingId, what, signal) {
-      const keys: Key[] = [key(meetingId, SORT_KEYS.snapshot), key(meetingId, SORT_KEYS.lease)];
-      if (what.attendeeId !== undefined)
-        keys.push(key(meetingId, attendeeSortKey(what.attendeeId)));
-      for (const attendeeId of what.attendeeIds ?? []) {
-        keys.push(key(meetingId, attendeeSortKey(attendeeId)));
-      }
-      if (what.meeting) keys.push(key(meetingId, SORT_KEYS.meeting));
+      const keys: Key[] = [
+        key(meetingId, SORT_KEYS.meeting),
+        key(meetingId, SORT_KEYS.snapshot),
+        key(meetingId, SORT_KEYS.lease),
+      ];
+      const ids = new Set(what.attendeeIds ?? []);
+      if (what.attendeeId !== undefined) ids.add(what.attendeeId);
+      for (const attendeeId of ids) keys.push(key(meetingId, attendeeSortKey(attendeeId)));
       const output = await client.send(
         new BatchGetItemCommand({ RequestItems: { [TableName]: { Keys: keys } } }),
         { abortSignal: signal },
@@ -308,56 +381,39 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       if ((output.UnprocessedKeys?.[TableName]?.Keys?.length ?? 0) > 0) {
         throw new Error('BatchGetItem left keys unprocessed');
       }
-      return parse(output.Responses?.[TableName] ?? [], now());
+      const read = parse(output.Responses?.[TableName] ?? [], now());
+      // `attendee` is the one asked for, not whichever record came last.
+      return what.attendeeId === undefined
+        ? { ...read, attendee: undefined }
+        : { ...read, attendee: read.attendees?.get(what.attendeeId) };
     },
 
-    async putAttendee(meetingId, attendee, fetchedAt) {
-      await client.send(
-        new PutItemCommand({ TableName, Item: attendeeItem(meetingId, attendee, fetchedAt) }),
-      );
-    },
-
-    async putAttendees(meetingId, attendees, fetchedAt) {
+    async putAttendees(meetingId, attendees, version) {
       const items = attendees
         .filter((attendee) => typeof attendee.AttendeeId === 'string')
-        .map((attendee) => attendeeItem(meetingId, attendee, fetchedAt));
-      await batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
-    },
-
-    async putMeeting(meetingId, meeting, fetchedAt) {
-      await client.send(
-        new PutItemCommand({ TableName, Item: meetingItem(meetingId, meeting, fetchedAt) }),
-      );
-    },
-
-    async deleteAttendee(meetingId, attendeeId) {
-      await client.send(
-        new DeleteItemCommand({ TableName, Key: key(meetingId, attendeeSortKey(attendeeId)) }),
-      );
-    },
-
-    async deleteMeeting(meetingId) {
-      const keys: Key[] = [];
-      let ExclusiveStartKey: Key | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            ExpressionAttributeValues: { ':pk': s(meetingPartition(meetingId)) },
-            ProjectionExpression: '#pk, #sk',
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
+        .map((attendee) => attendeeItem(meetingId, attendee, version));
+      let failed = 0;
+      for (let start = 0; start < items.length; start += PUTS_IN_FLIGHT) {
+        const outcomes = await Promise.allSettled(
+          items.slice(start, start + PUTS_IN_FLIGHT).map((item) => putNewer(item, version)),
         );
-        for (const item of page.Items ?? []) {
-          keys.push({ [PK]: item[PK] as AttributeValue, [SK]: item[SK] as AttributeValue });
-        }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-      await batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })));
-      return keys.length;
+        failed += outcomes.filter((outcome) => outcome.status === 'rejected').length;
+      }
+      if (failed > 0) throw new SnapshotWriteError(`${failed} of ${items.length} writes failed`);
+    },
+
+    async putMeeting(meetingId, meeting, version) {
+      await putNewer(
+        {
+          ...base(meetingId, SORT_KEYS.meeting, version),
+          Meeting: s(JSON.stringify(meeting)),
+        },
+        version,
+      );
+    },
+
+    async markSnapshot(meetingId, takenAt) {
+      await putNewer(base(meetingId, SORT_KEYS.snapshot, takenAt), takenAt);
     },
 
     async acquireLease(meetingId, owner, durationMs) {
@@ -380,48 +436,72 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
         );
         return true;
       } catch (error) {
-        if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') return false;
+        if (isConditionFailed(error)) return false;
         throw error;
       }
     },
 
-    async releaseLease(meetingId, owner) {
+    async failLease(meetingId, owner, until) {
       try {
         await client.send(
-          new DeleteItemCommand({
+          new PutItemCommand({
             TableName,
-            Key: key(meetingId, SORT_KEYS.lease),
+            Item: {
+              ...key(meetingId, SORT_KEYS.lease),
+              owner: s(owner),
+              leaseUntil: n(until),
+              state: s('failed'),
+              [TTL]: n(ttlOf(until)),
+            },
             ConditionExpression: '#owner = :owner',
             ExpressionAttributeNames: { '#owner': 'owner' },
             ExpressionAttributeValues: { ':owner': s(owner) },
           }),
         );
       } catch (error) {
-        if ((error as { name?: unknown }).name !== 'ConditionalCheckFailedException') throw error;
+        if (!isConditionFailed(error)) throw error;
       }
     },
 
-    async writeSnapshot(meetingId, snapshot) {
-      const { takenAt } = snapshot;
-      const items = snapshot.attendees
-        .filter((attendee) => typeof attendee.AttendeeId === 'string')
-        .map((attendee) => attendeeItem(meetingId, attendee, takenAt));
-      if (snapshot.meeting) items.push(meetingItem(meetingId, snapshot.meeting, takenAt));
-      await batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
-      const expiresAt = takenAt + ttlMs;
-      await client.send(
-        new PutItemCommand({
-          TableName,
-          Item: {
-            ...key(meetingId, SORT_KEYS.snapshot),
-            MeetingId: s(meetingId),
-            attendeeCount: n(items.length),
-            fetchedAt: n(takenAt),
-            expiresAt: n(expiresAt),
-            [TTL]: n(ttlOf(expiresAt)),
-          },
-        }),
+    async tombstoneAttendee(meetingId, attendeeId, version) {
+      await putMarker(meetingId, attendeeSortKey(attendeeId), MARKER_STATES.deleted, version);
+    },
+
+    async markStale(meetingId, attendeeId, version) {
+      await putMarker(
+        meetingId,
+        attendeeSortKey(attendeeId),
+        MARKER_STATES.stale,
+        version,
+        NEWER_RECORD,
       );
+    },
+
+    async endMeeting(meetingId, version) {
+      await putMarker(meetingId, SORT_KEYS.meeting, MARKER_STATES.deleted, version);
+      const keys: Key[] = [];
+      let ExclusiveStartKey: Key | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+            ExpressionAttributeValues: { ':pk': s(meetingPartition(meetingId)) },
+            ProjectionExpression: '#pk, #sk',
+            Select: 'SPECIFIC_ATTRIBUTES',
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          if (str(item, SK) === SORT_KEYS.meeting) continue;
+          keys.push({ [PK]: item[PK] as AttributeValue, [SK]: item[SK] as AttributeValue });
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      await batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })));
+      return keys.length;
     },
   };
 }

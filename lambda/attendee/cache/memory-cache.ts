@@ -1,0 +1,188 @@
+import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
+import type {
+  CachedAttendee,
+  CachedRecord,
+  Lease,
+  SharedCache,
+  SharedRead,
+  SnapshotMarker,
+} from './shared-cache';
+
+/** Options of {@link createMemoryCache}. */
+export interface MemoryCacheOptions {
+  /** How long a record is served: with no table and no events, the freshness bound itself. */
+  readonly ttlMs: number;
+  /** Items kept at most; the least recently written goes first. */
+  readonly maxEntries: number;
+  /** Epoch milliseconds. */
+  readonly now?: () => number;
+}
+
+type Item =
+  | { readonly kind: 'attendee'; readonly record: CachedRecord<CachedAttendee> }
+  | { readonly kind: 'meeting'; readonly record: CachedRecord<Meeting> }
+  | { readonly kind: 'snapshot'; readonly marker: SnapshotMarker }
+  | { readonly kind: 'lease'; readonly lease: Lease }
+  | {
+      readonly kind: 'deleted' | 'stale';
+      readonly version: number;
+      readonly expiresAt: number;
+    };
+
+const versionOf = (item: Item): number | undefined => {
+  if (item.kind === 'attendee' || item.kind === 'meeting') return item.record.version;
+  if (item.kind === 'snapshot') return item.marker.takenAt;
+  if (item.kind === 'lease') return undefined;
+  return item.version;
+};
+
+const expiryOf = (item: Item): number => {
+  if (item.kind === 'attendee' || item.kind === 'meeting') return item.record.expiresAt;
+  if (item.kind === 'snapshot') return item.marker.expiresAt;
+  if (item.kind === 'lease') return item.lease.until;
+  return item.expiresAt;
+};
+
+/**
+ * The shared tier of a container without the table: the same records, markers, snapshot and
+ * lease as the table holds (`shared-cache.ts`), in this container's memory, so that a hot meeting
+ * is listed once per container instead of costing a GetAttendee per attendee. Nothing tells it
+ * of Chime's changes (there is no table for the events to reach): `ttlMs` is its freshness bound.
+ */
+export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
+  const { ttlMs, maxEntries } = options;
+  const now = options.now ?? Date.now;
+  const items = new Map<string, Item>();
+  const keyOf = (meetingId: string, sort: string) => `${meetingId}/${sort}`;
+
+  const get = (meetingId: string, sort: string, at: number): Item | undefined => {
+    const key = keyOf(meetingId, sort);
+    const item = items.get(key);
+    if (item && expiryOf(item) <= at) {
+      items.delete(key);
+      return undefined;
+    }
+    return item;
+  };
+
+  const set = (meetingId: string, sort: string, item: Item) => {
+    const key = keyOf(meetingId, sort);
+    items.delete(key);
+    items.set(key, item);
+    while (items.size > maxEntries) {
+      const oldest = items.keys().next();
+      if (oldest.done) break;
+      items.delete(oldest.value);
+    }
+  };
+
+  /** The conditional write of the table: only over nothing or an older, non-tombstone item. */
+  const putNewer = (meetingId: string, sort: string, item: Item) => {
+    const there = get(meetingId, sort, now());
+    const version = versionOf(item) ?? 0;
+    if (there && (there.kind === 'deleted' || (versionOf(there) ?? 0) >= version)) return;
+    set(meetingId, sort, item);
+  };
+
+  const expiresAt = (version: number) => Math.max(version, now()) + ttlMs;
+
+  return {
+    async read(meetingId, what) {
+      const at = now();
+      const meeting = get(meetingId, 'meeting', at);
+      const snapshot = get(meetingId, 'snapshot', at);
+      const lease = get(meetingId, 'lease', at);
+      const attendees = new Map<string, CachedRecord<CachedAttendee>>();
+      const deleted = new Set<string>();
+      const ids = new Set(what.attendeeIds ?? []);
+      if (what.attendeeId !== undefined) ids.add(what.attendeeId);
+      for (const attendeeId of ids) {
+        const item = get(meetingId, `attendee/${attendeeId}`, at);
+        if (item?.kind === 'attendee') attendees.set(attendeeId, item.record);
+        if (item?.kind === 'deleted') deleted.add(attendeeId);
+      }
+      const read: SharedRead = {
+        ...(meeting?.kind === 'meeting' ? { meeting: meeting.record } : {}),
+        ...(meeting?.kind === 'deleted' ? { ended: true } : {}),
+        ...(snapshot?.kind === 'snapshot' ? { snapshot: snapshot.marker } : {}),
+        ...(lease?.kind === 'lease' ? { lease: lease.lease } : {}),
+        ...(attendees.size > 0 ? { attendees } : {}),
+        ...(deleted.size > 0 ? { deleted } : {}),
+        ...(what.attendeeId !== undefined && attendees.has(what.attendeeId)
+          ? { attendee: attendees.get(what.attendeeId) }
+          : {}),
+      };
+      return read;
+    },
+
+    async putAttendees(meetingId, attendees, version) {
+      for (const attendee of attendees) {
+        if (typeof attendee.AttendeeId !== 'string') continue;
+        const attendeeId = attendee.AttendeeId.toLowerCase();
+        putNewer(meetingId, `attendee/${attendeeId}`, {
+          kind: 'attendee',
+          record: { value: attendee, version, expiresAt: expiresAt(version) },
+        });
+      }
+    },
+
+    async putMeeting(meetingId, meeting, version) {
+      putNewer(meetingId, 'meeting', {
+        kind: 'meeting',
+        record: { value: meeting, version, expiresAt: expiresAt(version) },
+      });
+    },
+
+    async markSnapshot(meetingId, takenAt) {
+      putNewer(meetingId, 'snapshot', {
+        kind: 'snapshot',
+        marker: { takenAt, expiresAt: expiresAt(takenAt) },
+      });
+    },
+
+    async acquireLease(meetingId, owner, durationMs) {
+      if (get(meetingId, 'lease', now())) return false;
+      set(meetingId, 'lease', {
+        kind: 'lease',
+        lease: { owner, until: now() + durationMs, failed: false },
+      });
+      return true;
+    },
+
+    async failLease(meetingId, owner, until) {
+      const there = get(meetingId, 'lease', now());
+      if (there?.kind === 'lease' && there.lease.owner === owner) {
+        set(meetingId, 'lease', { kind: 'lease', lease: { owner, until, failed: true } });
+      }
+    },
+
+    async tombstoneAttendee(meetingId, attendeeId, version) {
+      set(meetingId, `attendee/${attendeeId}`, {
+        kind: 'deleted',
+        version,
+        expiresAt: expiresAt(version),
+      });
+    },
+
+    async markStale(meetingId, attendeeId, version) {
+      putNewer(meetingId, `attendee/${attendeeId}`, {
+        kind: 'stale',
+        version,
+        expiresAt: expiresAt(version),
+      });
+    },
+
+    async endMeeting(meetingId, version) {
+      const prefix = keyOf(meetingId, '');
+      let removed = 0;
+      for (const key of [...items.keys()]) {
+        if (key.startsWith(prefix)) {
+          items.delete(key);
+          removed += 1;
+        }
+      }
+      set(meetingId, 'meeting', { kind: 'deleted', version, expiresAt: expiresAt(version) });
+      return removed;
+    },
+  };
+}
