@@ -1,6 +1,7 @@
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { isJsonObject, safeJsonParse } from 'aws-jwt-verify/safe-json-parse';
 import { ConfigError } from './errors';
+import { FAILURE_MEMORY_MS } from './idp-fetcher';
 
 /**
  * Where the issuer's JWKS is: `jwks_uri` of its OpenID Connect discovery document, as the HTTP
@@ -30,7 +31,8 @@ export function discoveryUrlOf(issuer: string): string {
 
 /**
  * The discovery document could not be fetched or read: the identity provider's fault (503,
- * retried on a later request), never the caller's. `url` and `why` are for the log.
+ * retried by a request after {@link FAILURE_MEMORY_MS}), never the caller's. `url` and `why` are
+ * for the log.
  */
 export class DiscoveryError extends Error {
   override readonly name = 'DiscoveryError';
@@ -103,8 +105,9 @@ export interface JwksLocator {
   /** The discovery document's URL, or `undefined` when an explicit JWKS URI is configured. */
   readonly discoveryUrl: string | undefined;
   /**
-   * The JWKS URI. One fetch per container, shared by concurrent callers; a failure is not
-   * kept, so a later request tries again.
+   * The JWKS URI. One discovery at a time, shared by concurrent callers; its result is kept for
+   * the container's life, a failure for {@link FAILURE_MEMORY_MS} (callers within that interval
+   * get the same error without a fetch; the first caller after it discovers again).
    */
   jwksUri(): Promise<string>;
 }
@@ -118,21 +121,25 @@ function whyFetchFailed(error: unknown, url: string): string {
 
 /**
  * Locates the JWKS of `issuer`: `jwksUri` when given, else from the discovery document fetched
- * with `fetcher` (aws-jwt-verify's, with the JWKS time-out and the same http rule).
+ * with `fetcher` (aws-jwt-verify's, with the JWKS time-out and the same http rule). `now` is the
+ * clock that times a remembered failure.
  */
 export function createJwksLocator(options: {
   readonly issuer: string;
   readonly jwksUri: string | undefined;
   readonly allowHttp: boolean;
   readonly fetcher: Fetcher;
+  readonly now?: () => number;
 }): JwksLocator {
-  const { issuer, allowHttp, fetcher } = options;
+  const { issuer, allowHttp, fetcher, now = () => Date.now() } = options;
   if (options.jwksUri !== undefined) {
     const fixed = Promise.resolve(options.jwksUri);
     return { discoveryUrl: undefined, jwksUri: () => fixed };
   }
   const url = discoveryUrlOf(issuer);
   let found: Promise<string> | undefined;
+  /** Set while `found` is a failure: when a caller may discover again. */
+  let retryAt: number | undefined;
   const discover = () =>
     fetcher
       .fetch(url)
@@ -143,13 +150,16 @@ export function createJwksLocator(options: {
         },
       )
       .catch((error: unknown) => {
-        found = undefined;
+        retryAt = now() + FAILURE_MEMORY_MS;
         throw error;
       });
   return {
     discoveryUrl: url,
     jwksUri: () => {
-      found ??= discover();
+      if (found === undefined || (retryAt !== undefined && now() >= retryAt)) {
+        retryAt = undefined;
+        found = discover();
+      }
       return found;
     },
   };

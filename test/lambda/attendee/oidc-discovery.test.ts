@@ -1,7 +1,8 @@
+import { createServer } from 'node:http';
 import { ChimeSDKMeetingsClient, GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Container, createContainer } from '../../../lambda/attendee/container';
-import { IdpFetcher } from '../../../lambda/attendee/idp-fetcher';
+import { FAILURE_MEMORY_MS, IdpFetcher } from '../../../lambda/attendee/idp-fetcher';
 import {
   createJwksLocator,
   DiscoveryError,
@@ -9,9 +10,10 @@ import {
   IssuerMismatchError,
   jwksUriFromDocument,
 } from '../../../lambda/attendee/oidc-discovery';
+import { closeServer, listenOnLoopback } from '../../../local/loopback';
 import { attendeeEvent, lambdaContext } from '../../helpers/events';
 import { capturedLines, linesSince, registerSecret } from '../../helpers/log-capture';
-import { OidcServer } from '../../helpers/oidc-server';
+import { type DiscoveryBehaviour, OidcServer } from '../../helpers/oidc-server';
 import { bodyOf, headersOf } from '../../helpers/test-api';
 
 const chime = mockClient(ChimeSDKMeetingsClient);
@@ -22,6 +24,24 @@ registerSecret('alice');
 
 const bytes = (value: unknown) =>
   new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value)).buffer;
+
+/**
+ * A fake clock for containers, which time remembered failures with the default clock
+ * (`Date.now`): each test starts at the real time, and the clock stands still until
+ * `advance(ms)` moves it on. Install it before creating the container.
+ */
+function useFakeClock(): (ms: number) => void {
+  let at = 0;
+  let clock: jest.SpyInstance<number, []> | undefined;
+  beforeEach(() => {
+    at = Date.now();
+    clock = jest.spyOn(Date, 'now').mockImplementation(() => at);
+  });
+  afterEach(() => clock?.mockRestore());
+  return (ms) => {
+    at += ms;
+  };
+}
 
 beforeEach(() => {
   chime.reset();
@@ -114,7 +134,10 @@ describe('jwksUriFromDocument', () => {
 
 describe('createJwksLocator, over a real loopback provider', () => {
   let idp: OidcServer;
+  let clock: number;
+  const now = () => clock;
   beforeEach(async () => {
+    clock = 1_000_000;
     idp = new OidcServer({ issuerPath: '/tenant/', jwksPath: '/oauth2/v3/certs' });
     await idp.start();
   });
@@ -125,25 +148,81 @@ describe('createJwksLocator, over a real loopback provider', () => {
       issuer: idp.issuer,
       jwksUri,
       allowHttp: true,
-      fetcher: new IdpFetcher(1000, true),
+      fetcher: new IdpFetcher(1000, true, now),
+      now,
     });
+  const settled = (promises: Promise<string>[]) =>
+    Promise.allSettled(promises).then((results) =>
+      results.map((result) =>
+        result.status === 'fulfilled' ? result.value : (result.reason as Error).name,
+      ),
+    );
 
   it('fetches the document once for concurrent and later callers', async () => {
     const located = locator();
     const uris = await Promise.all([located.jwksUri(), located.jwksUri(), located.jwksUri()]);
+    clock += 100 * FAILURE_MEMORY_MS;
     expect(await located.jwksUri()).toBe(idp.jwksUri);
     expect(uris).toEqual([idp.jwksUri, idp.jwksUri, idp.jwksUri]);
     expect(idp.discoveryFetches).toBe(1);
     expect(idp.requested).toEqual(['/tenant/.well-known/openid-configuration']);
   });
 
-  it('keeps no failure: a later call fetches again', async () => {
+  it.each<[string, DiscoveryBehaviour]>([
+    ['answers 404', 'not-found'],
+    ['answers something that is not JSON', 'not-json'],
+    ['answers a document without jwks_uri', 'no-jwks-uri'],
+  ])(
+    'remembers a discovery that %s for FAILURE_MEMORY_MS: callers within it get its error without a fetch',
+    async (_name, behaviour) => {
+      idp.discovery = behaviour;
+      const located = locator();
+      const first = await settled([located.jwksUri(), located.jwksUri(), located.jwksUri()]);
+      clock += FAILURE_MEMORY_MS - 1;
+      const later = await settled([located.jwksUri(), located.jwksUri()]);
+      expect([...first, ...later]).toEqual(Array(5).fill('DiscoveryError'));
+      expect(idp.discoveryFetches).toBe(1);
+    },
+  );
+
+  it('remembers the error itself: the log of a remembered failure still names the URL and why', async () => {
     idp.discovery = 'not-found';
     const located = locator();
-    await expect(located.jwksUri()).rejects.toThrow(
-      new DiscoveryError(idp.discoveryUrl, 'Status code is 404, expected 200'),
+    const error = new DiscoveryError(idp.discoveryUrl, 'Status code is 404, expected 200');
+    await expect(located.jwksUri()).rejects.toThrow(error);
+    await expect(located.jwksUri()).rejects.toThrow(error);
+    expect(idp.discoveryFetches).toBe(1);
+  });
+
+  it('discovers again once FAILURE_MEMORY_MS has passed, once for concurrent callers, and keeps a recovery', async () => {
+    idp.discovery = 'not-found';
+    const located = locator();
+    await expect(located.jwksUri()).rejects.toThrow(DiscoveryError);
+    clock += FAILURE_MEMORY_MS;
+    expect(await settled([located.jwksUri(), located.jwksUri(), located.jwksUri()])).toEqual(
+      Array(3).fill('DiscoveryError'),
     );
+    expect(idp.discoveryFetches).toBe(2);
+
     idp.discovery = 'serve';
+    await expect(located.jwksUri()).rejects.toThrow(DiscoveryError);
+    expect(idp.discoveryFetches).toBe(2);
+    clock += FAILURE_MEMORY_MS;
+    const uris = await Promise.all([located.jwksUri(), located.jwksUri(), located.jwksUri()]);
+    expect(uris).toEqual([idp.jwksUri, idp.jwksUri, idp.jwksUri]);
+    clock += 100 * FAILURE_MEMORY_MS;
+    expect(await located.jwksUri()).toBe(idp.jwksUri);
+    expect(idp.discoveryFetches).toBe(3);
+  });
+
+  it('remembers a document naming another issuer as a failed discovery', async () => {
+    idp.document = { issuer: 'https://elsewhere.example.com/' };
+    const located = locator();
+    await expect(located.jwksUri()).rejects.toThrow(IssuerMismatchError);
+    await expect(located.jwksUri()).rejects.toThrow(IssuerMismatchError);
+    expect(idp.discoveryFetches).toBe(1);
+    idp.document = {};
+    clock += FAILURE_MEMORY_MS;
     expect(await located.jwksUri()).toBe(idp.jwksUri);
     expect(idp.discoveryFetches).toBe(2);
   });
@@ -192,6 +271,7 @@ describe('discovery in the container, through the real handler', () => {
     await idp.start();
   });
   afterEach(() => idp.stop());
+  const advance = useFakeClock();
 
   it('verifies a token whose iss ends in "/" with the keys at the discovered jwks_uri', async () => {
     container = createContainer(env());
@@ -249,6 +329,8 @@ describe('discovery in the container, through the real handler', () => {
       const mark = capturedLines().length;
       const token = idp.token({ aud: 'spa' });
       const response = await call(token);
+      // The warm-up's failure, remembered: no second fetch.
+      expect(idp.discoveryFetches).toBe(1);
       expect(response.statusCode).toBe(503);
       expect(headersOf(response)).toMatchObject({ 'retry-after': '2' });
       expect(headersOf(response)).not.toHaveProperty('www-authenticate');
@@ -262,9 +344,34 @@ describe('discovery in the container, through the real handler', () => {
       expect(chime.calls()).toHaveLength(0);
 
       idp.discovery = 'serve';
+      advance(FAILURE_MEMORY_MS);
       expect((await call(token)).statusCode).toBe(200);
     },
   );
+
+  it('during an outage answers 503 without a fetch for FAILURE_MEMORY_MS, then tries once for all concurrent requests', async () => {
+    idp.discovery = 'not-found';
+    container = createContainer(env());
+    const token = idp.token({ aud: 'spa' });
+    const statuses = async (count: number) =>
+      (await Promise.all(Array.from({ length: count }, () => call(token)))).map(
+        (response) => response.statusCode,
+      );
+    expect(await statuses(5)).toEqual(Array(5).fill(503));
+    advance(FAILURE_MEMORY_MS - 1);
+    expect(await statuses(5)).toEqual(Array(5).fill(503));
+    expect(idp.discoveryFetches).toBe(1);
+
+    advance(1);
+    expect(await statuses(5)).toEqual(Array(5).fill(503));
+    expect(idp.discoveryFetches).toBe(2);
+
+    idp.discovery = 'serve';
+    advance(FAILURE_MEMORY_MS);
+    expect(await statuses(5)).toEqual(Array(5).fill(200));
+    expect([idp.discoveryFetches, idp.jwksFetches]).toEqual([3, 1]);
+    expect(chime.calls().length).toBeGreaterThan(0);
+  });
 
   it('answers 503, not 401, when the document names another issuer after a failed warm-up', async () => {
     idp.discovery = 'not-found';
@@ -272,9 +379,85 @@ describe('discovery in the container, through the real handler', () => {
     await container.warmUp();
     idp.discovery = 'serve';
     idp.document = { issuer: 'https://elsewhere.example.com/' };
+    advance(FAILURE_MEMORY_MS);
     const mark = capturedLines().length;
     const response = await call(idp.token({ aud: 'spa' }));
     expect(response.statusCode).toBe(503);
     expect(linesSince(mark).join('\n')).toContain('IssuerMismatchError');
+  });
+});
+
+describe('the JWKS in the container, through the real handler', () => {
+  let idp: OidcServer;
+  let jwks: { url: string; down: boolean; requests: number; stop(): Promise<void> };
+
+  /** A JWKS endpoint serving the provider's keys, or 503 while `down`; counts every request. */
+  async function startJwks(keys: ArrayBuffer) {
+    const server = createServer((_req, res) => {
+      endpoint.requests += 1;
+      if (endpoint.down) res.writeHead(503).end('unavailable');
+      else res.writeHead(200, { 'Content-Type': 'application/json' }).end(Buffer.from(keys));
+    });
+    const endpoint = {
+      url: `${(await listenOnLoopback(server, 0)).url}/keys`,
+      down: false,
+      requests: 0,
+      stop: () => closeServer(server),
+    };
+    return endpoint;
+  }
+
+  beforeEach(async () => {
+    idp = new OidcServer();
+    await idp.start();
+    jwks = await startJwks(await new IdpFetcher(1000, true).fetch(idp.jwksUri));
+  });
+  afterEach(async () => {
+    await jwks.stop();
+    await idp.stop();
+  });
+  const advance = useFakeClock();
+
+  it('during an outage answers 503 without a fetch for FAILURE_MEMORY_MS, then tries once for all concurrent requests', async () => {
+    jwks.down = true;
+    const container = createContainer({
+      CHIME_REGION: 'us-east-1',
+      JWT_ISSUER: idp.issuer,
+      JWT_AUDIENCE: 'spa',
+      JWT_JWKS_URI: jwks.url,
+      JWT_ALLOW_HTTP_JWKS: 'true',
+      RETRY_AFTER_SECONDS: '2',
+    });
+    await container.warmUp();
+    const token = idp.token({ aud: 'spa' });
+    const responses = (count: number) =>
+      Promise.all(
+        Array.from({ length: count }, () =>
+          container.handler(
+            attendeeEvent({ meetingId: MEETING, attendeeId: ATTENDEE, token }),
+            lambdaContext(),
+          ),
+        ),
+      );
+    const during = [...(await responses(5)), ...(await responses(5))];
+    expect(
+      during.map((response) => [
+        response.statusCode,
+        headersOf(response)['retry-after'],
+        bodyOf(response).code,
+      ]),
+    ).toEqual(Array(10).fill([503, '2', 'identity_provider_unavailable']));
+    advance(FAILURE_MEMORY_MS - 1);
+    expect((await responses(3)).map((response) => response.statusCode)).toEqual([503, 503, 503]);
+    expect(jwks.requests).toBe(1);
+
+    advance(1);
+    expect((await responses(3)).map((response) => response.statusCode)).toEqual([503, 503, 503]);
+    expect(jwks.requests).toBe(2);
+
+    jwks.down = false;
+    advance(FAILURE_MEMORY_MS);
+    expect((await responses(3)).map((response) => response.statusCode)).toEqual([200, 200, 200]);
+    expect(jwks.requests).toBe(3);
   });
 });
