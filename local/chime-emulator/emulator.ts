@@ -34,7 +34,10 @@ export interface ChimeEmulatorOptions {
   readonly rates?: false | RateOverrides;
   /** Milliseconds since the epoch (default `Date.now`): refills buckets and stamps events. */
   readonly clock?: () => number;
-  /** Receives every `chime:AttendeeAdded` / `chime:AttendeeDeleted` / `chime:MeetingEnded` event, after the API answered. */
+  /**
+   * Receives every `chime:AttendeeAdded` / `chime:AttendeeDeleted` /
+   * `chime:AttendeeCapabilitiesUpdated` / `chime:MeetingEnded` event, after the API answered.
+   */
   readonly onEvent?: (event: ChimeMeetingEvent) => void | Promise<void>;
   /** A loopback URL each event is POSTed to as JSON, like an EventBridge API destination. */
   readonly eventTarget?: string;

@@ -2,20 +2,25 @@ import { newId } from './ids';
 import type { StoreChange } from './store';
 
 /**
- * Amazon EventBridge events as Chime SDK Meetings sends them when an attendee is added or
- * deleted or a meeting ends. Shape from the Chime SDK developer guide, "Understanding Amazon
- * Chime SDK meeting lifecycle events" (https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html:
+ * Amazon EventBridge events as Chime SDK Meetings sends them when an attendee is added, deleted
+ * or has its capabilities updated, or a meeting ends. Shape from the Chime SDK developer guide,
+ * "Understanding Amazon Chime SDK meeting lifecycle events" (https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html:
  * `chime:AttendeeAdded`, "when a new attendee is added to an active meeting" (CreateAttendee,
  * BatchCreateAttendee; the emulator's seeding too, which stands for them);
  * `chime:MeetingEnded`, also sent on DeleteMeeting; `chime:AttendeeDeleted`, sent on
- * DeleteAttendee), in the EventBridge envelope (version, id, detail-type, source, account, time,
- * region, resources, detail; "AWS service event metadata", EventBridge user guide). The guide does
- * not say that ending a meeting also sends one `chime:AttendeeDeleted` per attendee, so the
- * emulator sends only `chime:MeetingEnded` then.
+ * DeleteAttendee; `chime:AttendeeCapabilitiesUpdated`, "when an existing attendee's capabilities
+ * are updated", with `success` and `attendeeCapabilities`), in the EventBridge envelope (version,
+ * id, detail-type, source, account, time, region, resources, detail; "AWS service event
+ * metadata", EventBridge user guide). The guide does not say that ending a meeting also sends one
+ * `chime:AttendeeDeleted` per attendee, so the emulator sends only `chime:MeetingEnded` then.
  */
 
+// The details are type aliases, not interfaces, so they are assignable to the
+// `Readonly<Record<string, unknown>>` detail of lambda/common/chime-events.ts (an interface has no
+// implicit index signature): the dev stack hands these events to the deployed handlers.
+
 /** The `detail` of a `chime:MeetingEnded` event. */
-export interface MeetingEndedDetail {
+export type MeetingEndedDetail = {
   readonly version: '0';
   readonly eventType: 'chime:MeetingEnded';
   /** Milliseconds since the epoch. */
@@ -23,10 +28,10 @@ export interface MeetingEndedDetail {
   readonly meetingId: string;
   readonly externalMeetingId: string;
   readonly mediaRegion: string;
-}
+};
 
 /** The `detail` of a `chime:AttendeeAdded` or `chime:AttendeeDeleted` event. */
-export interface AttendeeEventDetail {
+export type AttendeeEventDetail = {
   readonly version: '0';
   readonly eventType: 'chime:AttendeeAdded' | 'chime:AttendeeDeleted';
   /** Milliseconds since the epoch. */
@@ -37,7 +42,35 @@ export interface AttendeeEventDetail {
   readonly externalUserId: string;
   readonly externalMeetingId: string;
   readonly mediaRegion: string;
-}
+};
+
+/**
+ * The `detail` of a `chime:AttendeeCapabilitiesUpdated` event: one per attendee that
+ * UpdateAttendeeCapabilities or BatchUpdateAttendeeCapabilitiesExcept changed.
+ */
+export type AttendeeCapabilitiesUpdatedDetail = {
+  readonly version: '0';
+  readonly eventType: 'chime:AttendeeCapabilitiesUpdated';
+  /**
+   * `'1'` when the update took effect, `'0'` when it failed: a string, as the guide's example
+   * quotes it. The emulator only publishes updates that took effect.
+   */
+  readonly success: '1' | '0';
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+  readonly meetingId: string;
+  readonly externalMeetingId: string;
+  readonly attendeeId: string;
+  /** The attendee's ExternalUserId: a user id, never to be logged. */
+  readonly externalUserId: string;
+  readonly mediaRegion: string;
+  /** The attendee's capabilities after the update, in the guide's lower-case keys. */
+  readonly attendeeCapabilities: {
+    readonly audio: string;
+    readonly video: string;
+    readonly content: string;
+  };
+};
 
 /** A "Chime Meeting State Change" event as EventBridge delivers it to a rule's target. */
 export interface ChimeMeetingEvent {
@@ -51,7 +84,7 @@ export interface ChimeMeetingEvent {
   /** The control Region, where the meeting API was called. */
   readonly region: string;
   readonly resources: readonly string[];
-  readonly detail: MeetingEndedDetail | AttendeeEventDetail;
+  readonly detail: MeetingEndedDetail | AttendeeEventDetail | AttendeeCapabilitiesUpdatedDetail;
 }
 
 /** Deliveries so far: published, delivered (handler resolved or target answered 2xx), failed. */
@@ -76,17 +109,36 @@ export function eventForChange(
     externalMeetingId: meeting.ExternalMeetingId ?? '',
     mediaRegion: meeting.MediaRegion ?? '',
   };
-  const detail: ChimeMeetingEvent['detail'] =
-    change.type === 'MeetingEnded'
-      ? { ...common, eventType: 'chime:MeetingEnded', ...tail }
-      : {
-          ...common,
-          eventType:
-            change.type === 'AttendeeAdded' ? 'chime:AttendeeAdded' : 'chime:AttendeeDeleted',
-          attendeeId: change.attendee.AttendeeId ?? '',
-          externalUserId: change.attendee.ExternalUserId ?? '',
-          ...tail,
-        };
+  let detail: ChimeMeetingEvent['detail'];
+  if (change.type === 'MeetingEnded') {
+    detail = { ...common, eventType: 'chime:MeetingEnded', ...tail };
+  } else if (change.type === 'AttendeeCapabilitiesUpdated') {
+    const capabilities = change.attendee.Capabilities;
+    detail = {
+      version: '0',
+      eventType: 'chime:AttendeeCapabilitiesUpdated',
+      success: '1',
+      timestamp: context.now,
+      meetingId: common.meetingId,
+      externalMeetingId: tail.externalMeetingId,
+      attendeeId: change.attendee.AttendeeId ?? '',
+      externalUserId: change.attendee.ExternalUserId ?? '',
+      mediaRegion: tail.mediaRegion,
+      attendeeCapabilities: {
+        audio: capabilities?.Audio ?? '',
+        video: capabilities?.Video ?? '',
+        content: capabilities?.Content ?? '',
+      },
+    };
+  } else {
+    detail = {
+      ...common,
+      eventType: change.type === 'AttendeeAdded' ? 'chime:AttendeeAdded' : 'chime:AttendeeDeleted',
+      attendeeId: change.attendee.AttendeeId ?? '',
+      externalUserId: change.attendee.ExternalUserId ?? '',
+      ...tail,
+    };
+  }
   return {
     version: '0',
     id: newId(),

@@ -4,6 +4,8 @@ import type { MeetingStore } from './store';
 import {
   checkAttendeeItem,
   checkAttendeeList,
+  checkBatchCapabilitiesUpdate,
+  checkCapabilitiesUpdate,
   checkCreateMeeting,
   checkGuid,
   checkListAttendeesQuery,
@@ -98,6 +100,22 @@ export function runOperation(
     case 'DeleteAttendee': {
       const meetingId = meetingIdOf(route);
       store.deleteAttendee(meetingId, attendeeIdOf(route));
+      return ok();
+    }
+    case 'UpdateAttendeeCapabilities': {
+      const meetingId = meetingIdOf(route);
+      const attendeeId = attendeeIdOf(route);
+      const capabilities = checkCapabilitiesUpdate(parseJsonObject(request.body));
+      return ok({
+        Attendee: store.updateAttendeeCapabilities(meetingId, attendeeId, capabilities),
+      });
+    }
+    case 'BatchUpdateAttendeeCapabilitiesExcept': {
+      const meetingId = meetingIdOf(route);
+      const { excludedAttendeeIds, capabilities } = checkBatchCapabilitiesUpdate(
+        parseJsonObject(request.body),
+      );
+      store.updateAttendeeCapabilitiesExcept(meetingId, excludedAttendeeIds, capabilities);
       return ok();
     }
   }

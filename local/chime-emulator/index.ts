@@ -7,6 +7,7 @@ export { createChimeEmulator } from './emulator';
 export type { ChimeErrorName } from './errors';
 export { CHIME_ERRORS } from './errors';
 export type {
+  AttendeeCapabilitiesUpdatedDetail,
   AttendeeEventDetail,
   ChimeMeetingEvent,
   EventStats,

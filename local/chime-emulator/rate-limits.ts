@@ -12,7 +12,9 @@ import type { OperationName } from './routes';
  * GetMeeting, L-C875D9AA for ListAttendees, …) and the 2023 developer guide gave 20, so every
  * bucket holds 20. GetAttendee has no quota of its own: it counts against "All meeting
  * management API rate in requests per second" (L-F147F728, burst L-63907FE3), whose default is
- * not published; we assume 10/s, burst 20. Every value is a setting.
+ * not published; we assume 10/s, burst 20. UpdateAttendeeCapabilities and
+ * BatchUpdateAttendeeCapabilitiesExcept have no published quota of their own either, so they
+ * draw from the same aggregate (our assumption). Every value is a setting.
  */
 export const DEFAULT_RATES = {
   BatchCreateAttendee: { ratePerSecond: 10, burst: 20 },
@@ -53,6 +55,7 @@ export interface RateUpdate {
 /** The bucket each operation draws from; operations without a published quota share the aggregate. */
 export const BUCKET_OF_OPERATION: Readonly<Record<OperationName, RateBucket>> = {
   BatchCreateAttendee: 'BatchCreateAttendee',
+  BatchUpdateAttendeeCapabilitiesExcept: 'MeetingManagement',
   CreateAttendee: 'CreateAttendee',
   CreateMeeting: 'CreateMeeting',
   CreateMeetingWithAttendees: 'CreateMeetingWithAttendees',
@@ -61,6 +64,7 @@ export const BUCKET_OF_OPERATION: Readonly<Record<OperationName, RateBucket>> = 
   GetAttendee: 'MeetingManagement',
   GetMeeting: 'GetMeeting',
   ListAttendees: 'ListAttendees',
+  UpdateAttendeeCapabilities: 'MeetingManagement',
 };
 
 /** Rate settings that cannot be used, with the reason. */

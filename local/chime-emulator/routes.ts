@@ -9,6 +9,11 @@ export const OPERATIONS = {
     uri: '/meetings/{MeetingId}/attendees?operation=batch-create',
     code: 200,
   },
+  BatchUpdateAttendeeCapabilitiesExcept: {
+    method: 'PUT',
+    uri: '/meetings/{MeetingId}/attendees/capabilities?operation=batch-update-except',
+    code: 200,
+  },
   CreateAttendee: { method: 'POST', uri: '/meetings/{MeetingId}/attendees', code: 200 },
   CreateMeeting: { method: 'POST', uri: '/meetings', code: 200 },
   CreateMeetingWithAttendees: {
@@ -25,6 +30,11 @@ export const OPERATIONS = {
   GetAttendee: { method: 'GET', uri: '/meetings/{MeetingId}/attendees/{AttendeeId}', code: 200 },
   GetMeeting: { method: 'GET', uri: '/meetings/{MeetingId}', code: 200 },
   ListAttendees: { method: 'GET', uri: '/meetings/{MeetingId}/attendees', code: 200 },
+  UpdateAttendeeCapabilities: {
+    method: 'PUT',
+    uri: '/meetings/{MeetingId}/attendees/{AttendeeId}/capabilities',
+    code: 200,
+  },
 } as const;
 
 /** An emulated operation. */

@@ -1,5 +1,6 @@
 import type {
   Attendee,
+  AttendeeCapabilities,
   CreateAttendeeError,
   Meeting,
   MeetingFeaturesConfiguration,
@@ -36,6 +37,24 @@ export interface MeetingStore {
   ): { attendees: Attendee[]; nextToken?: string };
   /** Removes the attendee; its JoinToken is dead. Notifies `AttendeeDeleted`. */
   deleteAttendee(meetingId: string, attendeeId: string): void;
+  /**
+   * Sets one attendee's capabilities (the meeting's features permitting) and returns the
+   * attendee. Notifies `AttendeeCapabilitiesUpdated`.
+   */
+  updateAttendeeCapabilities(
+    meetingId: string,
+    attendeeId: string,
+    capabilities: AttendeeCapabilities,
+  ): Attendee;
+  /**
+   * Sets the capabilities of every attendee of the meeting but the excluded ones, all or none.
+   * Notifies `AttendeeCapabilitiesUpdated` once per attendee updated.
+   */
+  updateAttendeeCapabilitiesExcept(
+    meetingId: string,
+    excludedAttendeeIds: ReadonlySet<string>,
+    capabilities: AttendeeCapabilities,
+  ): void;
   /** Forgets every meeting, attendee and idempotency token. */
   clear(): void;
 }
@@ -47,7 +66,13 @@ export interface MeetingStore {
 export type StoreChange =
   | { readonly type: 'MeetingEnded'; readonly meeting: Meeting }
   | { readonly type: 'AttendeeAdded'; readonly meeting: Meeting; readonly attendee: Attendee }
-  | { readonly type: 'AttendeeDeleted'; readonly meeting: Meeting; readonly attendee: Attendee };
+  | { readonly type: 'AttendeeDeleted'; readonly meeting: Meeting; readonly attendee: Attendee }
+  | {
+      readonly type: 'AttendeeCapabilitiesUpdated';
+      readonly meeting: Meeting;
+      /** The attendee with its new capabilities. */
+      readonly attendee: Attendee;
+    };
 
 interface AttendeeRecord {
   readonly seq: number;
@@ -84,7 +109,8 @@ export function createMeetingStore(options: {
   readonly accountId: string;
   /**
    * Called synchronously after an attendee is created (not when an existing one is returned),
-   * an attendee is deleted or a meeting ends; `clear()` is silent.
+   * an attendee's capabilities are set, an attendee is deleted or a meeting ends; `clear()` is
+   * silent.
    */
   readonly onChange?: (change: StoreChange) => void;
 }): MeetingStore {
@@ -120,6 +146,29 @@ export function createMeetingStore(options: {
     record.attendeeIdByExternalUserId.set(item.externalUserId, attendee.AttendeeId as string);
     options.onChange?.({
       type: 'AttendeeAdded',
+      meeting: structuredClone(record.meeting),
+      attendee: structuredClone(attendee),
+    });
+    return structuredClone(attendee);
+  };
+
+  const attendeeRecordOf = (record: MeetingRecord, attendeeId: string): AttendeeRecord => {
+    const found = record.attendees.get(attendeeId);
+    if (!found) throw attendeeNotFound(attendeeId);
+    return found;
+  };
+
+  // Replacing the value of an existing key keeps the Map's order, so ListAttendees pages are
+  // unchanged by an update.
+  const setCapabilities = (
+    record: MeetingRecord,
+    found: AttendeeRecord,
+    capabilities: AttendeeCapabilities,
+  ): Attendee => {
+    const attendee: Attendee = { ...found.attendee, Capabilities: { ...capabilities } };
+    record.attendees.set(attendee.AttendeeId as string, { seq: found.seq, attendee });
+    options.onChange?.({
+      type: 'AttendeeCapabilitiesUpdated',
       meeting: structuredClone(record.meeting),
       attendee: structuredClone(attendee),
     });
@@ -195,9 +244,7 @@ export function createMeetingStore(options: {
     },
 
     getAttendee(meetingId, attendeeId) {
-      const found = recordOf(meetingId).attendees.get(attendeeId);
-      if (!found) throw attendeeNotFound(attendeeId);
-      return structuredClone(found.attendee);
+      return structuredClone(attendeeRecordOf(recordOf(meetingId), attendeeId).attendee);
     },
 
     listAttendees(meetingId, query) {
@@ -214,8 +261,7 @@ export function createMeetingStore(options: {
 
     deleteAttendee(meetingId, attendeeId) {
       const record = recordOf(meetingId);
-      const found = record.attendees.get(attendeeId);
-      if (!found) throw attendeeNotFound(attendeeId);
+      const found = attendeeRecordOf(record, attendeeId);
       record.attendees.delete(attendeeId);
       record.attendeeIdByExternalUserId.delete(found.attendee.ExternalUserId as string);
       options.onChange?.({
@@ -223,6 +269,22 @@ export function createMeetingStore(options: {
         meeting: structuredClone(record.meeting),
         attendee: structuredClone(found.attendee),
       });
+    },
+
+    updateAttendeeCapabilities(meetingId, attendeeId, capabilities) {
+      const record = recordOf(meetingId);
+      const found = attendeeRecordOf(record, attendeeId);
+      return setCapabilities(record, found, resolveCapabilities(capabilities, record.features));
+    },
+
+    updateAttendeeCapabilitiesExcept(meetingId, excludedAttendeeIds, capabilities) {
+      const record = recordOf(meetingId);
+      const allowed = resolveCapabilities(capabilities, record.features);
+      for (const found of [...record.attendees.values()]) {
+        if (!excludedAttendeeIds.has(found.attendee.AttendeeId as string)) {
+          setCapabilities(record, found, allowed);
+        }
+      }
     },
 
     clear() {

@@ -53,6 +53,7 @@ export const LIMITS = {
   attendeesPerMeeting: 250,
   tenantIds: 5,
   tags: 50,
+  excludedAttendeeIds: 250,
 } as const;
 
 // The documented ExternalUserId / ExternalMeetingId character set.
@@ -327,6 +328,50 @@ export function checkAttendeeList(value: unknown, max: number): BatchEntry[] {
   });
 }
 
+/** Validates an UpdateAttendeeCapabilities body: `Capabilities` is required. */
+export function checkCapabilitiesUpdate(body: JsonObject): AttendeeCapabilities {
+  if (body.Capabilities === undefined || body.Capabilities === null) {
+    throw badRequest('Capabilities is required');
+  }
+  return checkCapabilities(body.Capabilities);
+}
+
+/** Validated BatchUpdateAttendeeCapabilitiesExcept input. */
+export interface BatchCapabilitiesUpdate {
+  readonly excludedAttendeeIds: ReadonlySet<string>;
+  readonly capabilities: AttendeeCapabilities;
+}
+
+/**
+ * Validates a BatchUpdateAttendeeCapabilitiesExcept body: `ExcludedAttendeeIds` holds 1–250
+ * `{ AttendeeId }` items, each a GUID, and `Capabilities` is required (API Reference,
+ * https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_meeting-chime_BatchUpdateAttendeeCapabilitiesExcept.html).
+ * An excluded id that names no attendee is not an error: it excludes nobody (our assumption).
+ */
+export function checkBatchCapabilitiesUpdate(body: JsonObject): BatchCapabilitiesUpdate {
+  if (body.ExcludedAttendeeIds === undefined || body.ExcludedAttendeeIds === null) {
+    throw badRequest('ExcludedAttendeeIds is required');
+  }
+  const items = checkList(
+    'ExcludedAttendeeIds',
+    body.ExcludedAttendeeIds,
+    1,
+    LIMITS.excludedAttendeeIds,
+  );
+  const excludedAttendeeIds = new Set(
+    items.map((item) => {
+      if (!isObject(item)) throw badRequest('Each of ExcludedAttendeeIds must be an object');
+      if (item.AttendeeId === undefined || item.AttendeeId === null) {
+        throw badRequest('ExcludedAttendeeIds.AttendeeId is required');
+      }
+      return checkString('ExcludedAttendeeIds.AttendeeId', item.AttendeeId, {
+        pattern: GUID_PATTERN,
+      });
+    }),
+  );
+  return { excludedAttendeeIds, capabilities: checkCapabilitiesUpdate(body) };
+}
+
 /** Validates ListAttendees' `max-results` and `next-token` query parameters. */
 export function checkListAttendeesQuery(query: URLSearchParams): ListAttendeesQuery {
   const rawMax = query.get('max-results');
@@ -345,7 +390,13 @@ const RECEIVES = new Set<string>([MediaCapabilities.SEND_RECEIVE, MediaCapabilit
 
 /**
  * The capabilities an attendee gets: SendReceive on everything unless the meeting turned video
- * or content off, and the documented corner cases enforced on explicit requests.
+ * or content off, and the documented corner cases enforced on explicit requests (CreateAttendee,
+ * the batches, UpdateAttendeeCapabilities, BatchUpdateAttendeeCapabilitiesExcept). The corner
+ * cases are the API Reference's, "UpdateAttendeeCapabilities"
+ * (https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_meeting-chime_UpdateAttendeeCapabilities.html):
+ * Video (Content) other than `None` is rejected with a 400 when the meeting's
+ * `MeetingFeatures` Video (Content) `MaxResolution` is `None`, and Content `SendReceive` or
+ * `Receive` needs Video `SendReceive` or `Receive`.
  */
 export function resolveCapabilities(
   requested: AttendeeCapabilities | undefined,

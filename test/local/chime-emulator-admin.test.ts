@@ -280,7 +280,8 @@ describe('routing and headers', () => {
     ['GET', '/meetings'],
     ['PUT', `/meetings/${UNKNOWN_ID}`],
     ['POST', `/meetings/${UNKNOWN_ID}/attendees?operation=explode`],
-    ['PUT', `/meetings/${UNKNOWN_ID}/attendees/${UNKNOWN_ID}/capabilities`],
+    ['PUT', `/meetings/${UNKNOWN_ID}/attendees/capabilities`],
+    ['POST', '/tags?operation=tag-resource'],
   ])('answers %s %s with a 404 UnknownOperationException', async (method, path) => {
     const response = await fetch(`${url}${path}`, { method });
 

@@ -91,9 +91,16 @@ describe('the default rates', () => {
     expect(emulator.rates().enabled).toBe(true);
   });
 
-  it('put GetAttendee in the aggregate meeting-management bucket and every other operation in its own', () => {
-    expect(BUCKET_OF_OPERATION.GetAttendee).toBe('MeetingManagement');
-    for (const operation of Object.keys(OPERATIONS).filter((name) => name !== 'GetAttendee')) {
+  it('put the operations without a published quota in the aggregate meeting-management bucket and every other operation in its own', () => {
+    const aggregate = [
+      'GetAttendee',
+      'UpdateAttendeeCapabilities',
+      'BatchUpdateAttendeeCapabilitiesExcept',
+    ];
+    for (const operation of aggregate) {
+      expect(BUCKET_OF_OPERATION[operation as keyof typeof OPERATIONS]).toBe('MeetingManagement');
+    }
+    for (const operation of Object.keys(OPERATIONS).filter((name) => !aggregate.includes(name))) {
       expect(BUCKET_OF_OPERATION[operation as keyof typeof OPERATIONS]).toBe(operation);
     }
   });
