@@ -76,11 +76,16 @@ export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
     }
   };
 
-  /** The conditional write of the table: only over nothing or an older, non-tombstone item. */
+  /**
+   * The conditional write of the table: only over nothing or an older, non-tombstone item (a
+   * stale marker also over one of its own millisecond).
+   */
   const putNewer = (meetingId: string, sort: string, item: Item) => {
     const there = get(meetingId, sort, now());
     const version = versionOf(item) ?? 0;
-    if (there && (there.kind === 'deleted' || (versionOf(there) ?? 0) >= version)) return;
+    const older = (there && versionOf(there)) ?? 0;
+    if (there?.kind === 'deleted') return;
+    if (there && (item.kind === 'stale' ? older > version : older >= version)) return;
     set(meetingId, sort, item);
   };
 

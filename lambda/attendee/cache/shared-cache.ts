@@ -187,14 +187,16 @@ function capabilitiesOf(item: Item): Attendee['Capabilities'] {
 
 /**
  * A record write: only over nothing, or over an item of a lower version that is not a
- * tombstone (an item of an older schema, without a version, counts as older).
+ * tombstone (an item of an older schema, without a version, counts as older). A stale marker
+ * also wins over a record of its own millisecond: the change it marks may have come after it.
  */
-const NEWER_RECORD = {
-  ConditionExpression:
-    'attribute_not_exists(#pk) OR ((attribute_not_exists(#version) OR #version < :version) AND (attribute_not_exists(#state) OR #state <> :deleted))',
+const newerThan = (operator: '<' | '<=') => ({
+  ConditionExpression: `attribute_not_exists(#pk) OR ((attribute_not_exists(#version) OR #version ${operator} :version) AND (attribute_not_exists(#state) OR #state <> :deleted))`,
   names: { '#pk': PK, '#version': 'version', '#state': 'state' },
   values: (version: number) => ({ ':version': n(version), ':deleted': s(MARKER_STATES.deleted) }),
-};
+});
+const NEWER_RECORD = newerThan('<');
+const NEWER_MARKER = newerThan('<=');
 
 /**
  * Creates the shared cache over `tableName`. Every read checks `expiresAt` against the clock:
@@ -473,7 +475,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
         attendeeSortKey(attendeeId),
         MARKER_STATES.stale,
         version,
-        NEWER_RECORD,
+        NEWER_MARKER,
       );
     },
 

@@ -8,11 +8,13 @@ import {
   DeleteMeetingCommand,
   GetAttendeeCommand,
   ListAttendeesCommand,
+  UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { type DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   type AttendeeSourceOptions,
   createAttendeeSource,
+  TABLE_RECHECK_MS,
 } from '../../../lambda/attendee/attendee-source';
 import { createRequestMetrics } from '../../../lambda/attendee/cache/metrics';
 import { createSharedCache } from '../../../lambda/attendee/cache/shared-cache';
@@ -245,8 +247,10 @@ describe('the attendee source', () => {
       sleep: async () => {
         polls += 1;
         // The holder writes its snapshot while this container waits.
-        if (polls === 3)
-          await shared.writeSnapshot(meetingId, { attendees: Attendees, takenAt: clock });
+        if (polls === 3) {
+          await shared.putAttendees(meetingId, Attendees, clock);
+          await shared.markSnapshot(meetingId, clock);
+        }
       },
     });
     emulator.resetCalls();
@@ -348,7 +352,7 @@ describe('the attendee source', () => {
         polls += 1;
         // The holder writes its first page at the second poll, the rest and its marker at the fifth.
         if (polls === 2) await shared.putAttendees(meetingId, Attendees, clock);
-        if (polls === 5) await shared.writeSnapshot(meetingId, { attendees: [], takenAt: clock });
+        if (polls === 5) await shared.markSnapshot(meetingId, clock);
       },
     });
     emulator.resetCalls();
@@ -368,7 +372,7 @@ describe('the attendee source', () => {
     expect(callsOf('ListAttendees')).toBe(0);
   });
 
-  it('stops waiting and asks Chime when the lease holder gives up', async () => {
+  it('stops waiting and asks Chime when the lease holder’s snapshot fails', async () => {
     const meetingId = await createMeeting();
     const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
     const shared = createSharedCache({
@@ -383,7 +387,7 @@ describe('the attendee source', () => {
       hotThreshold: 1,
       sleep: async () => {
         polls += 1;
-        if (polls === 2) await shared.releaseLease(meetingId, 'the-other-container');
+        if (polls === 2) await shared.failLease(meetingId, 'the-other-container', clock + 10_000);
       },
     });
     emulator.resetCalls();
@@ -445,19 +449,20 @@ describe('the attendee source', () => {
       ttlMs: SHARED_TTL_MS,
       now,
     });
-    await createInvalidationHandler({ shared, log: () => undefined })({
-      source: 'aws.chime',
-      'detail-type': 'Chime Meeting State Change',
-      detail: { eventType: 'chime:AttendeeDeleted', meetingId, attendeeId },
+    await createInvalidationHandler({ shared, now, log: () => undefined })({
+      eventType: 'chime:AttendeeDeleted',
+      meetingId,
+      attendeeId,
     });
     emulator.resetCalls();
+    // The tombstone answers what Chime would, without asking it.
     await expect(sourceFor().getAttendee(meetingId, attendeeId)).rejects.toMatchObject({
       name: 'NotFoundException',
     });
-    expect(callsOf('GetAttendee')).toBe(1);
+    expect(emulator.calls()).toEqual([]);
   });
 
-  it('drops the attendee record on NotFound from Chime and rethrows it', async () => {
+  it('leaves a tombstone in place of the record on NotFound from Chime, and rethrows it', async () => {
     const meetingId = await createMeeting();
     const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
     await sourceFor().getAttendee(meetingId, attendeeId);
@@ -474,28 +479,34 @@ describe('the attendee source', () => {
       name: 'NotFoundException',
     });
     const after = await tables.client.send(new GetItemCommand({ TableName: tableName, Key: key }));
-    expect(after.Item).toBeUndefined();
-    // Not cached: the next request asks Chime again.
+    expect(after.Item?.state?.S).toBe('deleted');
+    expect(after.Item?.JoinToken).toBeUndefined();
+    expect(after.Item?.ExternalUserId).toBeUndefined();
+    // The next request is answered by the tombstone, as Chime would answer it.
     emulator.resetCalls();
-    await expect(source.getAttendee(meetingId, attendeeId)).rejects.toThrow();
-    expect(callsOf('GetAttendee')).toBe(1);
+    await expect(source.getAttendee(meetingId, attendeeId)).rejects.toMatchObject({
+      name: 'NotFoundException',
+    });
+    expect(emulator.calls()).toEqual([]);
   });
 
-  it("drops all the meeting's records on a meeting NotFound", async () => {
+  it("ends the meeting's records on a meeting NotFound: a tombstone answers for every attendee", async () => {
     const meetingId = await createMeeting();
     const attendeeIds = await createAttendees(meetingId, 5);
-    const source = sourceFor({ hotThreshold: 1, snapshotMeeting: false });
+    const source = sourceFor({ hotThreshold: 1 });
     await source.getAttendee(meetingId, attendeeIds[0] as string);
-    expect((await partition(meetingId)).length).toBe(5 + 2);
+    // Five attendees, the meeting, the snapshot marker and the lease.
+    expect((await partition(meetingId)).length).toBe(5 + 3);
     await chime.send(new DeleteMeetingCommand({ MeetingId: meetingId }));
+    clock += SHARED_TTL_MS; // the meeting record expired: GetMeeting answers NotFound
     await expect(source.getMeeting(meetingId)).rejects.toMatchObject({ name: 'NotFoundException' });
-    expect(await partition(meetingId)).toEqual([]);
-    // The container's attendees of that meeting are gone too: Chime is asked again.
+    expect(await partition(meetingId)).toEqual(['META']);
+    // The container dropped the meeting's attendees; the tombstone answers them, without Chime.
     emulator.resetCalls();
     await expect(source.getAttendee(meetingId, attendeeIds[1] as string)).rejects.toMatchObject({
       name: 'NotFoundException',
     });
-    expect(emulator.calls().length).toBeGreaterThan(0);
+    expect(emulator.calls()).toEqual([]);
   });
 
   it('falls back to Chime and counts a cache error when DynamoDB fails, naming no secret', async () => {
@@ -548,5 +559,193 @@ describe('the attendee source', () => {
     const source = sourceFor({ chime: wrong });
     expect((await source.getAttendee(meetingId, asked)).Attendee?.AttendeeId).toBe(other);
     expect(await partition(meetingId)).toEqual([]);
+  });
+});
+
+describe('the freshness contract', () => {
+  const invalidate = (input: Parameters<ReturnType<typeof createInvalidationHandler>>[0]) =>
+    createInvalidationHandler({
+      shared: createSharedCache({ client: tables.client, tableName, ttlMs: SHARED_TTL_MS, now }),
+      now,
+      log: () => undefined,
+    })(input);
+
+  /** Two containers that have both served the attendee (one from Chime, one from the table). */
+  const twoContainersServing = async (meetingId: string, attendeeId: string) => {
+    const containers = [sourceFor(), sourceFor()] as const;
+    for (const container of containers) {
+      expect((await container.getAttendee(meetingId, attendeeId)).Attendee?.AttendeeId).toBe(
+        attendeeId,
+      );
+      await container.getMeeting(meetingId);
+    }
+    return containers;
+  };
+
+  it('answers 404 in every container within TABLE_RECHECK_MS of an AttendeeDeleted event', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const containers = await twoContainersServing(meetingId, attendeeId);
+    await chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }));
+    await invalidate({ eventType: 'chime:AttendeeDeleted', meetingId, attendeeId });
+    clock += TABLE_RECHECK_MS;
+    emulator.resetCalls();
+    for (const container of containers) {
+      await expect(container.getAttendee(meetingId, attendeeId)).rejects.toMatchObject({
+        name: 'NotFoundException',
+      });
+    }
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('answers 404 for every attendee and the meeting within TABLE_RECHECK_MS of a MeetingEnded event', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId, other] = (await createAttendees(meetingId, 2)) as [string, string];
+    const containers = await twoContainersServing(meetingId, attendeeId);
+    await chime.send(new DeleteMeetingCommand({ MeetingId: meetingId }));
+    await invalidate({ eventType: 'chime:MeetingEnded', meetingId });
+    clock += TABLE_RECHECK_MS;
+    emulator.resetCalls();
+    for (const container of containers) {
+      for (const lookup of [
+        container.getAttendee(meetingId, attendeeId),
+        container.getAttendee(meetingId, other),
+        container.getMeeting(meetingId),
+      ]) {
+        await expect(lookup).rejects.toMatchObject({ name: 'NotFoundException' });
+      }
+    }
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('serves the new capabilities in every container within TABLE_RECHECK_MS of an AttendeeCapabilitiesUpdated event', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const containers = await twoContainersServing(meetingId, attendeeId);
+    const muted = { Audio: 'Receive', Video: 'SendReceive', Content: 'SendReceive' } as const;
+    await chime.send(
+      new UpdateAttendeeCapabilitiesCommand({
+        MeetingId: meetingId,
+        AttendeeId: attendeeId,
+        Capabilities: muted,
+      }),
+    );
+    await invalidate({
+      eventType: 'chime:AttendeeCapabilitiesUpdated',
+      meetingId,
+      attendeeId,
+      success: '1',
+    });
+    clock += TABLE_RECHECK_MS;
+    emulator.resetCalls();
+    const answers = await Promise.all(
+      containers.map((container) => container.getAttendee(meetingId, attendeeId)),
+    );
+    for (const answer of answers) expect(answer.Attendee?.Capabilities).toEqual(muted);
+    // The first container's GetAttendee stored the new record; the second read it.
+    expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('never lets a snapshot in flight bring back an attendee deleted meanwhile', async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 3);
+    const deleted = attendeeIds[0] as string;
+    let release: () => void = () => undefined;
+    const listed = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let listing: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      listing = resolve;
+    });
+    // ListAttendees answers with the attendee, but its page is written only after the event.
+    const paused = {
+      send: async (command: unknown, options?: object) => {
+        const output = await chime.send(command as never, options);
+        if (command instanceof ListAttendeesCommand) {
+          listing();
+          await listed;
+        }
+        return output;
+      },
+    } as unknown as typeof chime;
+    const snapshot = sourceFor({ chime: paused, hotThreshold: 1 }).getAttendee(
+      meetingId,
+      attendeeIds[1] as string,
+    );
+    await started;
+    await chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: deleted }));
+    clock += 1;
+    await invalidate({ eventType: 'chime:AttendeeDeleted', meetingId, attendeeId: deleted });
+    release();
+    await snapshot;
+    emulator.resetCalls();
+    await expect(sourceFor().getAttendee(meetingId, deleted)).rejects.toMatchObject({
+      name: 'NotFoundException',
+    });
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('never makes a later request wait for a failed snapshot', async () => {
+    const meetingId = await createMeeting();
+    const [first, second] = (await createAttendees(meetingId, 2)) as [string, string];
+    emulator.injectFault({
+      operation: 'ListAttendees',
+      match: { meetingId },
+      fault: { type: 'error', name: 'ServiceUnavailableException' },
+    });
+    // The container that took the lease falls back to GetAttendee at once.
+    expect((await sourceFor({ hotThreshold: 1 }).getAttendee(meetingId, first)).tier).toBe('none');
+    let polls = 0;
+    const next = sourceFor({
+      hotThreshold: 1,
+      sleep: async () => {
+        polls += 1;
+      },
+    });
+    emulator.resetCalls();
+    expect((await next.getAttendee(meetingId, second)).tier).toBe('none');
+    expect(polls).toBe(0);
+    expect(emulator.calls().map((call) => call.operation)).toEqual(['GetAttendee']);
+  });
+});
+
+describe('without the table', () => {
+  const containerOnly = (overrides: Partial<AttendeeSourceOptions> = {}) =>
+    sourceFor({
+      sharedTable: undefined,
+      containerAttendeeTtlMs: 10_000,
+      containerMeetingTtlMs: 10_000,
+      hotThreshold: 1,
+      ...overrides,
+    });
+
+  it('snapshots a hot meeting into the container: one listing answers every attendee', async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 150);
+    emulator.resetCalls();
+    const container = containerOnly();
+    const answers = await Promise.all(
+      attendeeIds.map((attendeeId) => container.getAttendee(meetingId, attendeeId)),
+    );
+    expect(answers.map((answer) => answer.Attendee?.AttendeeId)).toEqual(attendeeIds);
+    await container.getMeeting(meetingId);
+    expect(callsOf('ListAttendees')).toBe(2);
+    expect(callsOf('GetMeeting')).toBe(1);
+    expect(callsOf('GetAttendee')).toBe(0);
+  });
+
+  it('serves what it read for the container lifetime at most: that is its freshness bound', async () => {
+    const meetingId = await createMeeting();
+    const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
+    const container = containerOnly({ hotThreshold: 1000 });
+    await container.getAttendee(meetingId, attendeeId);
+    await chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }));
+    clock += 9_999;
+    expect((await container.getAttendee(meetingId, attendeeId)).tier).toBe('container');
+    clock += 1;
+    await expect(container.getAttendee(meetingId, attendeeId)).rejects.toMatchObject({
+      name: 'NotFoundException',
+    });
   });
 });
