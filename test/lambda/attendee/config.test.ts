@@ -43,8 +43,8 @@ describe('parseConfig', () => {
       },
       http: { retryAfterSeconds: 1 },
       cache: {
-        containerAttendeeTtlMs: 60000,
-        containerMeetingTtlMs: 300000,
+        containerAttendeeTtlMs: 10000,
+        containerMeetingTtlMs: 10000,
         maxEntries: 10000,
         tableName: undefined,
         dynamodbEndpoint: undefined,
