@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateAttendeeCommand, CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import type { FaultRule } from '../../local/chime-emulator';
 import type { DemoSeed, DevStack } from '../../local/dev-stack';
+import { afterFailureMemory } from '../helpers/clock';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
 import {
@@ -288,7 +289,8 @@ describe.each(ROUTES)('%s, when Chime GetAttendee fails', (route) => {
     } finally {
       stack.idp.setAvailable(true);
     }
-    expect((await call(route, rotated)).status).toBe(200);
+    // A failed fetch is remembered for FAILURE_MEMORY_MS: the first request after it recovers.
+    expect((await afterFailureMemory(() => call(route, rotated))).status).toBe(200);
   });
 });
 

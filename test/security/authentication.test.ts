@@ -11,6 +11,7 @@ import { SimpleFetcher } from 'aws-jwt-verify/https';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { IdentityProvider } from '../../local/identity-provider';
+import { afterFailureMemory } from '../helpers/clock';
 import { registerSecret } from '../helpers/log-capture';
 import { bodyOf, headersOf, startTestApi, type TestApi } from '../helpers/test-api';
 import { claimsFor, forge, invalidTokens } from '../helpers/tokens';
@@ -350,7 +351,8 @@ describe('the JWKS', () => {
       expect(bodyOf(response)).toMatchObject({ code: 'identity_provider_unavailable' });
       expect(chime.calls()).toHaveLength(0);
       idp.setAvailable(true);
-      expect((await call(cold, `Bearer ${token}`)).statusCode).toBe(200);
+      // A failed fetch is remembered for FAILURE_MEMORY_MS: the first request after it recovers.
+      expect((await afterFailureMemory(() => call(cold, `Bearer ${token}`))).statusCode).toBe(200);
     } finally {
       idp.setAvailable(true);
       await cold.stop();
