@@ -5,10 +5,12 @@ import {
   CreateMeetingCommand,
   DeleteMeetingCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { createAttendeeSource } from '../../../lambda/attendee/attendee-source';
 import { createRequestMetrics } from '../../../lambda/attendee/cache/metrics';
 import { createSharedCache } from '../../../lambda/attendee/cache/shared-cache';
+import { type MeetingEventInput, meetingEventInputOf } from '../../../lambda/common/chime-events';
 import {
   addedMeetingOf,
   createPrefetchHandler,
@@ -60,7 +62,6 @@ const handlerFor = (overrides: { minAdded?: number; owner?: string } = {}) =>
     shared: shared(),
     owner: overrides.owner ?? 'prefetch-1',
     leaseMs: 10_000,
-    ttlMs: TTL_MS,
     minAdded: overrides.minAdded ?? 10,
     pacer: createPacer({
       perSecond: 4,
@@ -74,7 +75,10 @@ const handlerFor = (overrides: { minAdded?: number; owner?: string } = {}) =>
     log: (fields) => lines.push({ ...fields }),
   });
 
-/** A meeting with `count` attendees made through the API; their AttendeeAdded events, as SQS records. */
+/**
+ * A meeting with `count` attendees made through the API; what the prefetch rule hands the queue
+ * for each of their AttendeeAdded events (its input transformer's fields, no ExternalUserId).
+ */
 async function meetingWithAttendees(count: number) {
   const { Meeting } = await chime.send(
     new CreateMeetingCommand({ MediaRegion: 'us-east-1', ExternalMeetingId: randomUUID() }),
@@ -99,14 +103,20 @@ async function meetingWithAttendees(count: number) {
   await emulator.drainEvents();
   clock += 1;
   emulator.resetCalls();
-  const events = published.splice(0);
-  return { meetingId, attendeeIds, events, externalUserIds: events.map(externalUserIdOf) };
+  const sent = published.splice(0);
+  return {
+    meetingId,
+    attendeeIds,
+    events: sent.map(meetingEventInputOf),
+    published: sent,
+    externalUserIds: sent.map(externalUserIdOf),
+  };
 }
 
 const externalUserIdOf = (event: ChimeMeetingEvent) =>
   'externalUserId' in event.detail ? event.detail.externalUserId : '';
 
-/** The SQS event Lambda hands the function: one record per message, the EventBridge event as body. */
+/** The SQS event Lambda hands the function: one record per message, the rule's input as body. */
 const sqsEvent = (bodies: readonly unknown[]): SQSEvent =>
   ({
     Records: bodies.map((body) => ({
@@ -186,10 +196,7 @@ describe('the prefetch handler', () => {
   it('lists a meeting again when attendees were added after its snapshot', async () => {
     const first = await meetingWithAttendees(20);
     await handlerFor()(sqsEvent(first.events));
-    const later = {
-      ...first.events[0],
-      detail: { ...(first.events[0]?.detail ?? {}), timestamp: clock + 5000 },
-    };
+    const later: MeetingEventInput = { ...first.events[0], timestamp: clock + 5000 };
 
     clock += 10_001;
     await handlerFor({ minAdded: 1, owner: 'prefetch-2' })(sqsEvent([later]));
@@ -216,6 +223,50 @@ describe('the prefetch handler', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(emulator.calls()).toEqual([]);
     expect(lines).toEqual([{ meetingId, added: 20, action: 'leased' }]);
+  });
+
+  it('leaves a meeting whose last snapshot failed to its cool-down, without a Chime call', async () => {
+    const { meetingId, events } = await meetingWithAttendees(20);
+    await shared().acquireLease(meetingId, 'a-container', 10_000);
+    await shared().failLease(meetingId, 'a-container', clock + 10_000);
+
+    const response = await handlerFor()(sqsEvent(events));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(emulator.calls()).toEqual([]);
+    expect(lines).toEqual([{ meetingId, added: 20, action: 'leased' }]);
+  });
+
+  it('hands the messages back when a page could not be stored, and marks no snapshot', async () => {
+    const { meetingId, attendeeIds, events } = await meetingWithAttendees(20);
+    const failing = `ATTENDEE#${attendeeIds[7]?.toLowerCase()}`;
+    const flaky: Pick<DynamoDBClient, 'send'> = {
+      send: ((command: unknown, options?: unknown) =>
+        command instanceof PutItemCommand && command.input.Item?.sk?.S === failing
+          ? Promise.reject(Object.assign(new Error('Internal'), { name: 'InternalServerError' }))
+          : tables.client.send(command as never, options as never)) as DynamoDBClient['send'],
+    };
+    const handle = createPrefetchHandler({
+      chime,
+      shared: createSharedCache({ client: flaky, tableName, ttlMs: TTL_MS, now: () => clock }),
+      owner: 'prefetch-1',
+      leaseMs: 10_000,
+      minAdded: 1,
+      pacer: createPacer({ perSecond: 100, now: () => clock, sleep: async () => undefined }),
+      now: () => clock,
+      log: (fields) => lines.push({ ...fields }),
+    });
+    const batch = sqsEvent(events);
+
+    const response = await handle(batch);
+
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      batch.Records.map((record) => record.messageId),
+    );
+    expect(lines).toEqual([
+      { meetingId, added: 20, action: 'retry', reason: 'SnapshotWriteError' },
+    ]);
+    expect((await shared().read(meetingId, {})).snapshot).toBeUndefined();
   });
 
   it('hands the messages of a meeting Chime failed on back to the queue, naming the error only', async () => {
@@ -250,7 +301,6 @@ describe('the prefetch handler', () => {
       shared: createSharedCache({ client: tables.client, tableName: 'no-such-table', ttlMs: 1 }),
       owner: 'prefetch-1',
       leaseMs: 10_000,
-      ttlMs: TTL_MS,
       minAdded: 1,
       pacer: createPacer({ perSecond: 100, now: () => clock, sleep: async () => undefined }),
       log: (fields) => lines.push({ ...fields }),
@@ -274,6 +324,8 @@ describe('the prefetch handler', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect(lines).toEqual([{ meetingId, added: 20, action: 'gone' }]);
+    // The snapshot left the meeting's end in the table for every container.
+    expect((await shared().read(meetingId, {})).ended).toBe(true);
   });
 
   it('hands back the meetings it has no time left for, before calling anyone', async () => {
@@ -287,22 +339,31 @@ describe('the prefetch handler', () => {
     expect(emulator.calls()).toEqual([]);
   });
 
-  it('ignores what is not a chime:AttendeeAdded event, and never fails on it', async () => {
-    const { events } = await meetingWithAttendees(1);
-    const deleted = {
-      ...events[0],
-      detail: { ...events[0]?.detail, eventType: 'chime:AttendeeDeleted' },
-    };
-    const otherSource = { ...events[0], source: 'aws.other' };
-    const badId = { ...events[0], detail: { ...events[0]?.detail, meetingId: '../x' } };
+  it('ignores what is not the input of a chime:AttendeeAdded event, and never fails on it', async () => {
+    const {
+      events,
+      published: [whole],
+    } = await meetingWithAttendees(1);
+    const [added] = events;
+    const bodies = [
+      'not json',
+      'null',
+      '42',
+      { ...added, eventType: 'chime:AttendeeDeleted' },
+      { ...added, eventType: undefined },
+      { ...added, meetingId: '../x' },
+      // What the rule's input transformer delivers for a path the event lacks.
+      { ...added, meetingId: '' },
+      // The whole EventBridge event instead of the rule's input.
+      whole,
+    ];
 
-    const response = await handlerFor({ minAdded: 1 })(
-      sqsEvent(['not json', 'null', '42', deleted, otherSource, badId]),
-    );
+    const response = await handlerFor({ minAdded: 1 })(sqsEvent(bodies));
 
     expect(response.batchItemFailures).toEqual([]);
-    expect(lines).toHaveLength(6);
-    expect(lines.every((line) => line.action === 'ignored')).toBe(true);
+    expect(lines).toEqual(
+      bodies.map(() => ({ action: 'ignored', reason: 'not a chime:AttendeeAdded event' })),
+    );
     expect(emulator.calls()).toEqual([]);
   });
 
@@ -317,20 +378,29 @@ describe('the prefetch handler', () => {
 });
 
 describe('addedMeetingOf', () => {
-  it('reads the meeting (lower-cased) and the timestamp of an AttendeeAdded body', () => {
+  it('reads the meeting (lower-cased) and the timestamp of the input of an AttendeeAdded event', () => {
     const body = JSON.stringify({
-      source: 'aws.chime',
-      'detail-type': 'Chime Meeting State Change',
-      detail: {
-        eventType: 'chime:AttendeeAdded',
-        meetingId: 'ABCDEF01-2345-4678-9ABC-DEF012345678',
-        timestamp: 12,
-      },
+      eventType: 'chime:AttendeeAdded',
+      meetingId: 'ABCDEF01-2345-4678-9ABC-DEF012345678',
+      attendeeId: '',
+      timestamp: 12,
+      success: '',
     });
 
     expect(addedMeetingOf(body)).toEqual({
       meetingId: 'abcdef01-2345-4678-9abc-def012345678',
       timestamp: 12,
     });
+  });
+
+  it.each([
+    ['no timestamp', {}],
+    ['a timestamp that is not a number', { timestamp: '12' }],
+  ])('takes an addition with %s as older than any snapshot', (_case, fields) => {
+    const meetingId = randomUUID();
+
+    expect(
+      addedMeetingOf(JSON.stringify({ eventType: 'chime:AttendeeAdded', meetingId, ...fields })),
+    ).toEqual({ meetingId, timestamp: 0 });
   });
 });
