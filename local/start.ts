@@ -9,7 +9,6 @@
  */
 
 import { writeFileSync } from 'node:fs';
-import { CreateAttendeeCommand, CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import { parseConfig } from '../lambda/attendee/config';
 import { checkAwsAccess } from './aws-preflight';
 import {
@@ -24,7 +23,13 @@ import {
   startDevStack,
   startExternalIssuerStack,
 } from './dev-stack';
-import { faultRecipes } from './fault-recipes';
+import {
+  faultCommand,
+  faultRecipes,
+  faultShell,
+  MEETING_ID_PLACEHOLDER,
+  recipeSettingsOf,
+} from './fault-recipes';
 import type { HttpApiHandler } from './http-api-gateway';
 import { HttpApiGateway } from './http-api-gateway';
 import { formatIdentitySummary } from './identity-summary';
@@ -135,7 +140,10 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
     await stack.stop();
   });
   const seed = await stack.seedDemo();
-  writeFileSync(DEMO_FILE, `${JSON.stringify(seed, null, 2)}\n`);
+  // The function's own settings decide how many Chime calls a faulted request makes; the
+  // example page's fault buttons read them from this file too.
+  const faultSettings = recipeSettingsOf(parseConfig(stack.env));
+  writeFileSync(DEMO_FILE, `${JSON.stringify({ ...seed, faultSettings }, null, 2)}\n`);
   const portOf = (url: string) => Number(new URL(url).port);
   writeStackFile({
     apiUrl: stack.apiUrl,
@@ -157,31 +165,9 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
   // Any other exit (an uncaught error) also withdraws the file; a SIGKILL leaves it stale,
   // which readers detect by its pid.
   process.on('exit', () => removeStackFile());
-  // The function's own settings decide how many Chime calls a faulted request makes.
-  const config = parseConfig(stack.env);
-  // Each recipe faults a meeting of its own that nothing has read yet (the caches would serve
-  // the demo meeting without asking Chime).
-  const faultMeetings = {
-    503: await faultMeeting(stack, 503),
-    502: await faultMeeting(stack, 502),
-    504: await faultMeeting(stack, 504),
-  };
-  const recipes = faultRecipes(
-    {
-      deadlineMs: config.deadlineMs,
-      requestTimeoutMs: config.chime.requestTimeoutMs,
-      maxAttempts: config.chime.maxAttempts,
-      maxRetryAfterMs: config.chime.maxRetryAfterMs,
-      sharedCache: config.cache.tableName !== undefined,
-    },
-    {
-      503: faultMeetings[503].meetingId,
-      502: faultMeetings[502].meetingId,
-      504: faultMeetings[504].meetingId,
-    },
-  );
-  const url = (attendeeId: string, meetingId = seed.meetingId) =>
-    `${stack.apiUrl}/meetings/${meetingId}/attendees/${attendeeId}`;
+  const recipes = faultRecipes(faultSettings, MEETING_ID_PLACEHOLDER);
+  const url = (attendeeId: string) =>
+    `${stack.apiUrl}/meetings/${seed.meetingId}/attendees/${attendeeId}`;
   const curl = (token: string | undefined, target: string) =>
     `curl -i ${token ? `-H "Authorization: Bearer $${token}" ` : ''}${target}`;
   const faults = `${stack.emulatorUrl}/_emulator/faults`;
@@ -192,14 +178,11 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
   const notes = stack.idp
     ? stack.idp.profile.notes.map((note) => `  note: ${note}`).join('\n')
     : '';
-  const faultLines = `# 503 / 502 / 504: each queues what exactly one request for alice's attendee of its own
-# (never-read) meeting uses up; the curl after it answers that status, the next one 200
-${recipes
-  .map(
-    (recipe) =>
-      `# ${recipe.description}\ncurl -X POST ${faults} -H 'content-type: application/json' -d '${JSON.stringify(recipe.rule)}'\n${curl('ALICE_TOKEN', url(faultMeetings[recipe.status].attendeeId, faultMeetings[recipe.status].meetingId))}`,
-  )
-  .join('\n')}
+  const faultLines = `# 503 / 502 / 504: the caches answer an attendee read before without asking Chime, so
+# \`fault RULE\` makes a fresh meeting with an attendee for alice, queues RULE for it and asks for
+# it once; that request uses RULE up. Paste the function once, then run a recipe as often as you like.
+${faultShell({ apiUrl: stack.apiUrl, emulatorUrl: stack.emulatorUrl, tokenVariable: stack.idp ? 'ALICE_TOKEN' : 'MY_TOKEN' })}
+${recipes.map((recipe) => `# ${recipe.description}\n${faultCommand(recipe)}`).join('\n')}
 # DELETE clears whatever is still queued
 curl -X DELETE ${faults}`;
   process.stdout.write(`
@@ -219,22 +202,6 @@ ${faultLines}
 
 Ctrl-C stops everything.
 `);
-}
-
-/** A meeting with an attendee for alice that nothing has read: a fault recipe's own. */
-async function faultMeeting(stack: DevStack | ExternalIssuerStack, status: number) {
-  const { Meeting } = await stack.chime.send(
-    new CreateMeetingCommand({
-      ClientRequestToken: `fault-${status}-${Date.now()}`,
-      ExternalMeetingId: `fault-demo-${status}`,
-      MediaRegion: 'us-east-1',
-    }),
-  );
-  const meetingId = Meeting?.MeetingId as string;
-  const { Attendee } = await stack.chime.send(
-    new CreateAttendeeCommand({ MeetingId: meetingId, ExternalUserId: 'alice' }),
-  );
-  return { meetingId, attendeeId: Attendee?.AttendeeId as string };
 }
 
 /** The dev tokens and a curl for each status, minted in the running profile's shape. */

@@ -1,16 +1,18 @@
 /**
  * The example page's dev server: serves `public/` and an esbuild bundle of `src/main.ts`, plus
- * three JSON endpoints that only make sense on a laptop (`/dev/config`, `/dev/token`,
- * `/dev/faults`). Local development only: it is never deployed, and nothing in `lib/` or
- * `lambda/` refers to it.
+ * JSON endpoints that only make sense on a laptop (`/dev/config`, `/dev/token`, `/dev/faults`).
+ * Local development only: it is never deployed, and nothing in `lib/` or `lambda/` refers to it.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
-import type { DemoSeed } from '../../local/dev-stack';
+import { chimeClientFor } from '../../local/chime-emulator';
+import { type DemoSeed, seedDemo } from '../../local/dev-stack';
+import { faultRecipes, type RecipeSettings } from '../../local/fault-recipes';
 import { IdentityProvider, type MintOptions } from '../../local/identity-provider';
 import { closeServer, listenOnLoopback } from '../../local/loopback';
+import { FAULTS, isFaultName } from './src/faults';
 
 /** A value, or a function giving it when a request needs it (e.g. a port known later). */
 export type Lazy<T> = T | (() => T);
@@ -29,6 +31,12 @@ export interface ExampleServerOptions {
   readonly emulatorUrl: Lazy<string>;
   /** The demo meeting; a function that throws makes `/dev/config` answer 503. */
   readonly demo: Lazy<DemoSeed>;
+  /**
+   * The API function's settings that decide how many Chime calls a faulted request makes
+   * (`npm start` writes them to `.local/demo.json`); a function that throws makes
+   * `POST /dev/faults` answer 503.
+   */
+  readonly faultSettings: Lazy<RecipeSettings>;
   /** The identity provider that signs the dev tokens; or give `keyDir` (and `issuer`). */
   readonly idp?: Lazy<TokenMinter>;
   /** Key pair folder of `npm start`'s identity provider (`.local/idp`). */
@@ -155,6 +163,7 @@ async function bundle(root: string): Promise<Map<string, Uint8Array>> {
  *   emulatorUrl: 'http://127.0.0.1:3001',
  *   keyDir: LOCAL_KEY_DIR,
  *   demo: () => JSON.parse(readFileSync(DEMO_FILE, 'utf8')),
+ *   faultSettings: () => JSON.parse(readFileSync(DEMO_FILE, 'utf8')).faultSettings,
  * });
  * const { url } = await server.start();
  */
@@ -238,22 +247,73 @@ export function createExampleServer(options: ExampleServerOptions): ExampleServe
     return { user: user.id, token, expiresInSeconds: ttl };
   };
 
-  /** Forwards to the emulator's fault queue, which has no CORS of its own. */
-  const devFaults = async (req: IncomingMessage) => {
-    const method = req.method === 'DELETE' ? 'DELETE' : 'POST';
-    if (method === 'POST' && !req.headers['content-type']?.startsWith('application/json')) {
-      // A JSON content type makes a cross-site POST need a preflight, which is never granted.
-      throw new HttpError(415, 'POST a JSON fault rule (content-type: application/json)');
-    }
-    const body = method === 'POST' ? await readBody(req) : undefined;
-    const upstream = await fetch(`${resolve(options.emulatorUrl)}/_emulator/faults`, {
-      method,
-      ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
-    }).catch((error: unknown) => {
+  const emulator = (path: string, init?: RequestInit) =>
+    fetch(`${resolve(options.emulatorUrl)}${path}`, init).catch((error: unknown) => {
       throw new HttpError(502, `The Chime emulator did not answer: ${String(error)}`);
     });
-    const text = await upstream.text();
-    return { status: upstream.status, text };
+
+  /**
+   * Sets up one fault demo: a fresh meeting with attendees for alice and bob (nothing has read
+   * it, so the caches cannot answer it), and the recipe's rule for it, which the page's one
+   * request uses up. The emulator's admin API has no CORS of its own, hence this endpoint.
+   */
+  const queueFault = async (req: IncomingMessage) => {
+    if (!req.headers['content-type']?.startsWith('application/json')) {
+      // A JSON content type makes a cross-site POST need a preflight, which is never granted.
+      throw new HttpError(415, 'POST {"fault": name} as JSON (content-type: application/json)');
+    }
+    let name: unknown;
+    try {
+      name = (JSON.parse(await readBody(req)) as { fault?: unknown } | null)?.fault;
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      throw new HttpError(400, 'The body must be JSON');
+    }
+    if (!isFaultName(name)) {
+      throw new HttpError(400, `fault must be one of ${Object.keys(FAULTS).join(', ')}`);
+    }
+    let settings: RecipeSettings;
+    try {
+      settings = resolve(options.faultSettings);
+    } catch {
+      throw new HttpError(503, 'No fault settings: restart `npm start` (it writes them).');
+    }
+    const chime = chimeClientFor(resolve(options.emulatorUrl), { maxAttempts: 1 });
+    const meeting = await seedDemo(chime)
+      .catch((error: unknown) => {
+        throw new HttpError(502, `The Chime emulator did not create a meeting: ${String(error)}`);
+      })
+      .finally(() => chime.destroy());
+    const recipe = faultRecipes(settings, meeting.meetingId).find(
+      (candidate) => candidate.status === FAULTS[name].status,
+    );
+    if (!recipe) throw new Error(`No fault recipe for ${FAULTS[name].status}`);
+    const queued = await emulator('/_emulator/faults', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(recipe.rule),
+    });
+    const body = (await queued.json().catch(() => ({}))) as { faults?: { id: string }[] };
+    const faultId = body.faults?.[0]?.id;
+    if (!queued.ok || !faultId) {
+      throw new HttpError(502, `The Chime emulator refused the fault (${queued.status})`);
+    }
+    return { fault: name, description: recipe.description, faultId, ...meeting };
+  };
+
+  /** The rules still queued in the emulator (each with its remaining count). */
+  const listFaults = async () => {
+    const listed = await emulator('/_emulator/faults');
+    if (!listed.ok) throw new HttpError(502, `The Chime emulator answered ${listed.status}`);
+    return (await listed.json()) as { faults: unknown[] };
+  };
+
+  /** Withdraws a rule a request never reached Chime to use (e.g. stopped by a 401). */
+  const withdrawFault = async (id: string) => {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw new HttpError(400, 'Not a fault id');
+    const removed = await emulator(`/_emulator/faults/${id}`, { method: 'DELETE' });
+    if (removed.status === 404) throw new HttpError(404, 'No such fault');
+    if (!removed.ok) throw new HttpError(502, `The Chime emulator answered ${removed.status}`);
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
@@ -285,9 +345,15 @@ export function createExampleServer(options: ExampleServerOptions): ExampleServe
         if (method === 'GET' && url.pathname === '/dev/token') {
           return json(200, await devToken(url.searchParams));
         }
-        if ((method === 'POST' || method === 'DELETE') && url.pathname === '/dev/faults') {
-          const { status, text } = await devFaults(req);
-          return json(status, text === '' ? {} : text);
+        if (method === 'POST' && url.pathname === '/dev/faults') {
+          return json(201, await queueFault(req));
+        }
+        if (method === 'GET' && url.pathname === '/dev/faults') {
+          return json(200, await listFaults());
+        }
+        if (method === 'DELETE' && url.pathname.startsWith('/dev/faults/')) {
+          await withdrawFault(url.pathname.slice('/dev/faults/'.length));
+          return json(200, {});
         }
       } catch (error) {
         if (error instanceof HttpError) return json(error.status, { message: error.message });

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_PORTS, DEMO_FILE, type DemoSeed, LOCAL_KEY_DIR } from '../../local/dev-stack';
+import type { RecipeSettings } from '../../local/fault-recipes';
 import { createExampleServer } from './example-server';
 
 const port = (name: string, fallback: number) => {
@@ -20,6 +21,9 @@ const apiUrl = process.env.API_URL || `http://127.0.0.1:${port('PORT', DEFAULT_P
 const emulatorUrl = `http://127.0.0.1:${port('CHIME_EMULATOR_PORT', DEFAULT_PORTS.emulator)}`;
 const issuer = process.env.IDP_ISSUER || `http://127.0.0.1:${port('IDP_PORT', DEFAULT_PORTS.idp)}`;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+// Read per request: a restarted `npm start` seeds a new meeting and rewrites the file.
+const demoFile = () =>
+  JSON.parse(readFileSync(DEMO_FILE, 'utf8')) as DemoSeed & { faultSettings?: RecipeSettings };
 
 const server = createExampleServer({
   port: port('EXAMPLE_PORT', 3003),
@@ -27,8 +31,12 @@ const server = createExampleServer({
   emulatorUrl,
   keyDir: LOCAL_KEY_DIR,
   issuer,
-  // Read per request: a restarted `npm start` seeds a new meeting and rewrites the file.
-  demo: () => JSON.parse(readFileSync(DEMO_FILE, 'utf8')) as DemoSeed,
+  demo: demoFile,
+  faultSettings: () => {
+    const { faultSettings } = demoFile();
+    if (!faultSettings) throw new Error(`${DEMO_FILE} has no faultSettings`);
+    return faultSettings;
+  },
   log: (line) => log(`example ${line}`),
 });
 

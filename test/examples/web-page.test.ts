@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import { GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import type { Browser, Page } from 'playwright-core';
 import { createExampleServer, type ExampleServer } from '../../examples/web/example-server';
+import type { FaultName } from '../../examples/web/src/faults';
+import { parseConfig } from '../../lambda/attendee/config';
+import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
 import type { DemoSeed, DevStack } from '../../local/dev-stack';
+import { faultRecipes, recipeSettingsOf } from '../../local/fault-recipes';
 import { findChromium, launchChromium } from '../helpers/chromium';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
 
+const S = FUNCTION_SETTINGS;
 const SCREENSHOT = join(process.cwd(), 'test-results', 'example-web.png');
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\./;
 
@@ -40,12 +45,32 @@ async function joinAs(user: string): Promise<'ok' | 'error'> {
   return (await result.getAttribute('data-state')) as 'ok' | 'error';
 }
 
-/** Queues a fault through the page's buttons (and so through `/dev/faults`). */
-async function injectFault(name: 'busy' | 'failing' | 'hang', requests = 1): Promise<void> {
-  await page.getByTestId('fault-requests').selectOption(String(requests));
+/**
+ * Signs in as `user`, presses a fault button (a fresh meeting, the fault queued for it through
+ * `/dev/faults`, then join info from it) and waits for this run's outcome and the queue's state.
+ */
+async function faultAs(user: string, name: FaultName): Promise<'ok' | 'error'> {
+  await page.getByTestId(`user-${user}`).click();
+  const result = page.getByTestId('result');
+  const run = Number(await result.getAttribute('data-run')) + 1;
   await page.getByTestId(`fault-${name}`).click();
-  await page.getByTestId('fault-status').filter({ hasText: 'queued' }).waitFor();
+  await page
+    .locator(
+      `[data-testid="result"][data-run="${run}"]:is([data-state="ok"], [data-state="error"])`,
+    )
+    .waitFor();
+  await page
+    .getByTestId('fault-status')
+    .filter({ hasText: /nothing left queued|withdrawn|could not be read/ })
+    .waitFor();
+  return (await result.getAttribute('data-state')) as 'ok' | 'error';
 }
+
+/** The meeting ids the API was asked about, in order (from its one line per request). */
+const askedMeetings = () =>
+  apiLines
+    .map((line) => /^api GET \/meetings\/([0-9a-f-]{36})\//.exec(line)?.[1])
+    .filter((id): id is string => id !== undefined);
 
 beforeAll(async () => {
   // Found first, so a machine without a browser fails at once with one line (never skipped).
@@ -58,12 +83,19 @@ beforeAll(async () => {
     emulatorUrl: () => stack.emulatorUrl,
     idp: () => stack.idp,
     demo: () => seed,
+    faultSettings: () => recipeSettingsOf(parseConfig(stack.env)),
   });
   pageUrl = (await example.start()).url;
   stack = await startLocalStack({
     allowedOrigins: [pageUrl],
-    // Short deadlines, so the 504 is quick.
-    env: { DEADLINE_MS: '2500', CHIME_REQUEST_TIMEOUT_MS: '700' },
+    // Both cache tiers, as npm start runs them; short deadlines, so the 504 is quick.
+    sharedCache: true,
+    env: {
+      [S.cacheAttendeeTtlMs.env]: String(S.cacheAttendeeTtlMs.default),
+      [S.cacheMeetingTtlMs.env]: String(S.cacheMeetingTtlMs.default),
+      DEADLINE_MS: '3000',
+      CHIME_REQUEST_TIMEOUT_MS: '1000',
+    },
     log: (line) => {
       if (line.startsWith('api ')) apiLines.push(line);
     },
@@ -91,10 +123,6 @@ afterAll(async () => {
   await browser?.close();
   await example?.stop();
   await stack?.stop();
-});
-
-beforeEach(() => {
-  stack.emulator.clearFaults();
 });
 
 describe('the example page, in Chromium against the local stack', () => {
@@ -163,41 +191,70 @@ describe('the example page, in Chromium against the local stack', () => {
   });
 
   it('counts down a busy answer’s Retry-After, retries, and then joins', async () => {
-    await injectFault('busy', 1);
-    const outcome = joinAs('alice');
+    const busy = faultRecipes(recipeSettingsOf(parseConfig(stack.env)), 'm').find(
+      (recipe) => recipe.status === 503,
+    );
+    const retryAfter = busy?.rule.fault.type === 'error' ? busy.rule.fault.retryAfterSeconds : 0;
+    const outcome = faultAs('alice', 'busy');
     await page
       .getByTestId('error-message')
-      .filter({ hasText: /^The meeting service is busy — retrying in [1-3] s\.$/ })
+      .filter({ hasText: /^The meeting service is busy — retrying in \d+ s\.$/ })
       .waitFor();
     expect(await text('error-details')).toMatch(
-      /^HTTP 503 · upstream_unavailable · Retry-After 3 s/,
+      new RegExp(`^HTTP 503 · upstream_unavailable · Retry-After ${retryAfter} s`),
     );
     expect(await outcome).toBe('ok');
     expect(await text('join-token')).toMatch(/^received/);
+    expect(await text('fault-status')).toMatch(/used up by this request: nothing left queued\.$/);
+    expect(stack.emulator.faults()).toEqual([]);
   });
 
-  it('says when to try again once the automatic retry is busy too', async () => {
-    await injectFault('busy', 2);
-    expect(await joinAs('alice')).toBe('error');
-    expect(await text('error-message')).toBe('The meeting service is busy — try again in 3 s.');
-  });
-
-  it('reports an upstream failure as the meeting service having problems (502)', async () => {
-    await injectFault('failing');
-    expect(await joinAs('alice')).toBe('error');
-    expect(await text('error-message')).toBe(
-      'The meeting service is having problems — try again later.',
-    );
-    expect(await text('error-details')).toMatch(/^HTTP 502 · upstream_credentials/);
+  it('reports an upstream failure in words each time the button is pressed (502)', async () => {
+    const pressFailing = async () => {
+      const before = askedMeetings();
+      expect(await faultAs('alice', 'failing')).toBe('error');
+      expect(await text('error-message')).toBe(
+        'The meeting service is having problems — try again later.',
+      );
+      expect(await text('error-details')).toMatch(/^HTTP 502 · upstream_credentials/);
+      expect(await text('fault-status')).toMatch(/nothing left queued\.$/);
+      expect(stack.emulator.faults()).toEqual([]);
+      // A fresh meeting each time: never the demo meeting, nor one asked for before.
+      const asked = askedMeetings().slice(before.length);
+      expect(asked).toHaveLength(1);
+      expect([seed.meetingId, ...before]).not.toContain(asked[0]);
+    };
+    await pressFailing();
+    await pressFailing();
+    // The demo meeting is untouched: still served.
+    expect(await joinAs('alice')).toBe('ok');
   });
 
   it('reports a hang as the meeting service not answering in time (504)', async () => {
-    await injectFault('hang');
-    expect(await joinAs('alice')).toBe('error');
+    expect(await faultAs('alice', 'hang')).toBe('error');
     expect(await text('error-message')).toBe(
       'The meeting service did not answer in time — try again.',
     );
     expect(await text('error-details')).toMatch(/^HTTP 504 · upstream_timeout/);
+    expect(stack.emulator.faults()).toEqual([]);
+  });
+
+  it('withdraws a fault that a request stopped before Chime (an expired token) never used', async () => {
+    await page.getByTestId('expired-token').check();
+    try {
+      expect(await faultAs('alice', 'failing')).toBe('error');
+      expect(await text('error-message')).toBe('Your session has expired — sign in again.');
+      expect(await text('fault-status')).toMatch(/the fault was withdrawn\.$/);
+      expect(stack.emulator.faults()).toEqual([]);
+    } finally {
+      await page.getByTestId('expired-token').uncheck();
+    }
+  });
+
+  it('shows the fault to a moderator too: the lookup fails before anyone’s role is known', async () => {
+    expect(await faultAs('maria', 'failing')).toBe('error');
+    expect(await text('error-details')).toMatch(/^HTTP 502 · upstream_credentials/);
+    expect(stack.emulator.faults()).toEqual([]);
   });
 
   it('raised no script error', () => {

@@ -1,46 +1,68 @@
+import { execFile } from 'node:child_process';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import { parseConfig } from '../../lambda/attendee/config';
 import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
 import type { DevStack } from '../../local/dev-stack';
-import { type FaultRecipe, faultRecipes } from '../../local/fault-recipes';
+import {
+  type FaultRecipe,
+  faultCommand,
+  faultRecipes,
+  faultShell,
+  MEETING_ID_PLACEHOLDER,
+  recipeSettingsOf,
+} from '../../local/fault-recipes';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
-import { attendeePath, bearer, createAttendee, createMeeting, http } from '../security/support';
 
 const S = FUNCTION_SETTINGS;
-/** npm start's caches (the contract's defaults), on a short deadline with room for two attempts. */
+/**
+ * A short deadline with room for two attempts and for GetAttendee after the snapshot's:
+ * 1000 + 100 + 1000 ms of snapshot, then GetAttendee until the deadline.
+ */
+const SHORT_DEADLINE = { DEADLINE_MS: '3000', CHIME_REQUEST_TIMEOUT_MS: '1000' };
+/** npm start's container tier (the contract's defaults). */
 const NPM_START_CACHES = {
   [S.cacheAttendeeTtlMs.env]: String(S.cacheAttendeeTtlMs.default),
   [S.cacheMeetingTtlMs.env]: String(S.cacheMeetingTtlMs.default),
-  DEADLINE_MS: '1500',
-  CHIME_REQUEST_TIMEOUT_MS: '600',
+  ...SHORT_DEADLINE,
 };
 
-function recipesFor(stack: DevStack, meetings: Record<FaultRecipe['status'], string>) {
-  const config = parseConfig(stack.env);
-  return faultRecipes(
-    {
-      deadlineMs: config.deadlineMs,
-      requestTimeoutMs: config.chime.requestTimeoutMs,
-      maxAttempts: config.chime.maxAttempts,
-      maxRetryAfterMs: config.chime.maxRetryAfterMs,
-      sharedCache: config.cache.tableName !== undefined,
+/** Runs a shell script as a user pasting it would, with `node` and the token at hand. */
+async function paste(script: string, token: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+    env: {
+      ...process.env,
+      ALICE_TOKEN: token,
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
     },
-    meetings,
-  );
+  });
+  return stdout;
 }
 
+const statusesIn = (curlOutput: string) =>
+  [...curlOutput.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((match) => Number(match[1]));
+
 describe.each([
-  ['with the shared table, as npm start runs', true],
-  ['with the container cache only (--no-shared-cache)', false],
-])('the fault recipes npm start prints, %s', (_name, sharedCache) => {
+  ['with the shared table, as npm start runs', true, NPM_START_CACHES, true],
+  ['with the container cache only (--no-shared-cache)', false, NPM_START_CACHES, true],
+  ['with no cache at all (container TTLs 0, --no-shared-cache)', false, SHORT_DEADLINE, false],
+])('the fault recipes npm start prints, %s', (_name, sharedCache, env, snapshots) => {
   let stack: DevStack;
   let alice: string;
+  let recipes: readonly FaultRecipe[];
 
   beforeAll(async () => {
-    stack = await startLocalStack({ sharedCache, env: NPM_START_CACHES });
+    // startLocalStack's own default is no cache at all; `env` overrides it.
+    stack = await startLocalStack({ sharedCache, env });
     alice = registerSecret(await stack.idp.mint({ sub: 'alice' }));
+    recipes = faultRecipes(recipeSettingsOf(parseConfig(stack.env)), MEETING_ID_PLACEHOLDER);
   });
   afterAll(() => stack.stop());
+
+  it(`count ${snapshots ? 'the snapshot’s two calls, then GetAttendee' : 'GetAttendee only'}`, () => {
+    expect(recipeSettingsOf(parseConfig(stack.env)).snapshotOnFirstMiss).toBe(snapshots);
+  });
 
   it('queue as many hangs as attempts fit the deadline: 2 with npm start’s defaults', () => {
     const config = parseConfig({
@@ -48,34 +70,28 @@ describe.each([
       DEADLINE_MS: '6000',
       CHIME_REQUEST_TIMEOUT_MS: '2000',
     });
-    const [hang] = faultRecipes(
-      {
-        deadlineMs: config.deadlineMs,
-        requestTimeoutMs: config.chime.requestTimeoutMs,
-        maxAttempts: config.chime.maxAttempts,
-        maxRetryAfterMs: config.chime.maxRetryAfterMs,
-        sharedCache,
-      },
-      { 503: 'm', 502: 'm', 504: 'm' },
-    ).filter((r) => r.status === 504);
-    expect(hang?.rule.count).toBe(sharedCache ? 5 : 2);
+    const [hang] = faultRecipes(recipeSettingsOf(config), 'm').filter((r) => r.status === 504);
+    expect(hang?.rule.count).toBe(snapshots ? 5 : 2);
   });
 
   it.each([503, 502, 504] as const)(
-    'make the next request for its own meeting answer %i and leave nothing queued for the one after',
+    'answer %i each time one is pasted, on a fresh meeting, and leave nothing queued',
     async (status) => {
-      const meetingId = await createMeeting(stack, `fault-recipe-${status}`);
-      const attendeeId = await createAttendee(stack, meetingId, 'alice');
-      const recipe = recipesFor(stack, { 503: meetingId, 502: meetingId, 504: meetingId }).find(
-        (r) => r.status === status,
-      );
+      const recipe = recipes.find((candidate) => candidate.status === status);
       if (!recipe) throw new Error(`no ${status} recipe`);
-      const getAlice = () =>
-        http(stack.apiUrl, attendeePath(meetingId, attendeeId), { headers: bearer(alice) });
-      stack.emulator.injectFault(recipe.rule);
-      expect((await getAlice()).status).toBe(status);
+      const shell = faultShell({
+        apiUrl: stack.apiUrl,
+        emulatorUrl: stack.emulatorUrl,
+        tokenVariable: 'ALICE_TOKEN',
+      });
+
+      const output = await paste(
+        `${shell}\n${faultCommand(recipe)}\n${faultCommand(recipe)}`,
+        alice,
+      );
+
+      expect(statusesIn(output)).toEqual([status, status]);
       expect(stack.emulator.faults()).toEqual([]);
-      expect((await getAlice()).status).toBe(200);
     },
   );
 });

@@ -12,7 +12,7 @@ import {
   type JoinInfo,
 } from '../../../client/src';
 import { autoRetryDelay, errorDetails, userMessage } from './error-messages';
-import { FAULTS, type FaultName, faultRule } from './faults';
+import { FAULTS, type FaultName } from './faults';
 
 type AttendeeName = 'alice' | 'bob';
 
@@ -24,12 +24,22 @@ interface DevUser {
   readonly description: string;
 }
 
-/** `GET /dev/config` of the example server. */
-interface DevConfig {
-  readonly apiUrl: string;
+/** A meeting with attendees for alice and bob. */
+interface Meeting {
   readonly meetingId: string;
   readonly attendees: Readonly<Record<AttendeeName, string>>;
+}
+
+/** `GET /dev/config` of the example server: the demo meeting, the API and the dev users. */
+interface DevConfig extends Meeting {
+  readonly apiUrl: string;
   readonly users: readonly DevUser[];
+}
+
+/** `POST /dev/faults`: a fresh meeting, and the id of the rule queued for it. */
+interface QueuedFault extends Meeting {
+  readonly description: string;
+  readonly faultId: string;
 }
 
 /** A failure of the example server's own dev endpoints (not of the API). */
@@ -76,6 +86,7 @@ const ui = {
   attendee: byTestId('attendee'),
   configuration: byTestId('configuration'),
   joinButton: byTestId<HTMLButtonElement>('join-button'),
+  faultButtons: byTestId('fault-buttons'),
   attendeeSelect: byTestId<HTMLSelectElement>('attendee-select'),
   expired: byTestId<HTMLInputElement>('expired-token'),
   faultStatus: byTestId('fault-status'),
@@ -151,9 +162,9 @@ async function withAutoRetry<T>(request: () => Promise<T>): Promise<T> {
   }
 }
 
-async function load(config: DevConfig, api: AttendeeApiClient, user: DevUser): Promise<void> {
+async function load(meeting: Meeting, api: AttendeeApiClient, user: DevUser): Promise<void> {
   const target = ui.attendeeSelect.value as AttendeeName;
-  const request = { meetingId: config.meetingId, attendeeId: config.attendees[target] };
+  const request = { meetingId: meeting.meetingId, attendeeId: meeting.attendees[target] };
   try {
     const joinInfo = await withAutoRetry(() => api.getJoinInfo(request));
     showAttendee(joinInfo.Attendee, '(from join info)', 'not received');
@@ -208,23 +219,56 @@ function renderUsers(config: DevConfig): void {
   ui.attendeeSelect.value = config.users[0]?.attendee ?? 'alice';
 }
 
-function renderFaultButtons(): void {
-  const requests = byTestId<HTMLSelectElement>('fault-requests');
-  const inject = async (body: unknown, done: string) => {
-    ui.faultStatus.textContent = 'Sending…';
-    try {
-      await devJson('/dev/faults', {
-        method: body === undefined ? 'DELETE' : 'POST',
-        ...(body === undefined
-          ? {}
-          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-      });
-      ui.faultStatus.textContent = done;
-    } catch (error) {
-      ui.faultStatus.textContent = `Could not queue the fault: ${(error as Error).message}`;
-    }
-  };
-  byTestId('fault-buttons').replaceChildren(
+/** Whether a fault rule is still queued in the emulator (`GET /dev/faults`). */
+async function stillQueued(faultId: string): Promise<boolean> {
+  const { faults } = await devJson<{ faults: { id: string }[] }>('/dev/faults');
+  return faults.some((fault) => fault.id === faultId);
+}
+
+/**
+ * A fault button: the example server makes a fresh meeting (the caches answer a meeting read
+ * before without asking Chime, so a fault would not show) and queues the fault for it; then the
+ * selected user gets join info there, as with the demo meeting, and that request uses it up.
+ */
+async function demonstrateFault(
+  name: FaultName,
+  api: AttendeeApiClient,
+  user: DevUser,
+): Promise<void> {
+  const { label } = FAULTS[name];
+  ui.faultStatus.textContent = `${label}: making a fresh meeting…`;
+  const queued = await devJson<QueuedFault>('/dev/faults', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ fault: name }),
+  }).catch((error: unknown) => {
+    ui.faultStatus.textContent = `Could not queue the fault: ${(error as Error).message}`;
+    throw error;
+  });
+  const fresh = `meeting ${queued.meetingId.slice(0, 8)}…`;
+  ui.faultStatus.textContent = `${queued.description}, queued for the fresh ${fresh}.`;
+  try {
+    await load(queued, api, user);
+  } finally {
+    // A request stopped before Chime (a 401) leaves its rule: withdrawn, so none lingers.
+    const left = await stillQueued(queued.faultId)
+      .then(async (queuedStill) => {
+        if (queuedStill) await devJson(`/dev/faults/${queued.faultId}`, { method: 'DELETE' });
+        return queuedStill;
+      })
+      .catch(() => undefined);
+    ui.faultStatus.textContent = `${queued.description}, on the fresh ${fresh} ${
+      left === undefined
+        ? '(the emulator’s fault queue could not be read).'
+        : left
+          ? '— not used: the request stopped before Chime, so the fault was withdrawn.'
+          : '— used up by this request: nothing left queued.'
+    }`;
+  }
+}
+
+function renderFaultButtons(onClick: (name: FaultName) => void): void {
+  ui.faultButtons.replaceChildren(
     ...(Object.keys(FAULTS) as FaultName[]).map((name) => {
       const button = document.createElement('button');
       button.type = 'button';
@@ -237,19 +281,10 @@ function renderFaultButtons(): void {
       description.className = 'fault-description';
       description.textContent = FAULTS[name].description;
       button.append(label, description);
-      button.addEventListener('click', () => {
-        const count = Number(requests.value);
-        void inject(
-          faultRule(name, count),
-          `${FAULTS[name].label} queued for the next ${count === 1 ? 'request' : `${count} requests`}.`,
-        );
-      });
+      button.addEventListener('click', () => onClick(name));
       return button;
     }),
   );
-  byTestId('fault-clear').addEventListener('click', () => {
-    void inject(undefined, 'No faults queued.');
-  });
 }
 
 async function main(): Promise<void> {
@@ -266,11 +301,14 @@ async function main(): Promise<void> {
   setText('api-url', `${config.apiUrl}${crossOrigin ? ' (another origin: CORS applies)' : ''}`);
   setText('meeting-id', config.meetingId);
   renderUsers(config);
-  renderFaultButtons();
 
   const form = byTestId<HTMLFormElement>('join-form');
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
+  const buttons = () => [ui.joinButton, ...ui.faultButtons.querySelectorAll('button')];
+  /** Runs one attempt as the selected user, showing its outcome in the result. */
+  const run = (
+    status: (user: DevUser) => string,
+    work: (api: AttendeeApiClient, user: DevUser) => Promise<void>,
+  ) => {
     const userId = new FormData(form).get('user');
     const user = config.users.find((candidate) => candidate.id === userId);
     if (!user) return;
@@ -282,19 +320,33 @@ async function main(): Promise<void> {
     clearResult();
     // Counts the runs, so a test can wait for the end of this one rather than the last one.
     ui.result.dataset.run = String(Number(ui.result.dataset.run ?? '0') + 1);
-    setState('loading', `Getting join info as ${user.name}…`);
+    setState('loading', status(user));
     // On a narrow screen the result is below the controls.
     ui.result.scrollIntoView({ block: 'nearest' });
-    ui.joinButton.disabled = true;
-    load(config, api, user)
+    for (const button of buttons()) button.disabled = true;
+    work(api, user)
       .catch((error: unknown) => {
         setState('error', `No join info for ${user.name}.`);
         showError(error);
       })
       .finally(() => {
-        ui.joinButton.disabled = false;
+        for (const button of buttons()) button.disabled = false;
       });
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(
+      (user) => `Getting join info as ${user.name}…`,
+      (api, user) => load(config, api, user),
+    );
   });
+  renderFaultButtons((name) =>
+    run(
+      (user) =>
+        `Getting join info as ${user.name} from a fresh meeting with ${FAULTS[name].label}…`,
+      (api, user) => demonstrateFault(name, api, user),
+    ),
+  );
   ui.joinButton.disabled = false;
   ui.result.dataset.ready = 'true';
 }
