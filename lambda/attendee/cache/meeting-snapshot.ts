@@ -175,6 +175,8 @@ export async function takeMeetingSnapshot(
     // The records are in already (page by page); then the meeting, then the marker.
     if (meeting) await stored('putMeeting', () => shared.putMeeting(meetingId, meeting, takenAt));
     if (complete) await stored('markSnapshot', () => shared.markSnapshot(meetingId, takenAt));
+    // Incomplete: nobody waits for a marker that will not come.
+    else await stored('failLease', () => shared.failLease(meetingId, deps.owner, until));
     return { kind: 'taken', attendees, meeting, takenAt };
   } finally {
     clearTimeout(timer);

@@ -179,9 +179,10 @@ export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
 
     async endMeeting(meetingId, version) {
       const prefix = keyOf(meetingId, '');
+      const own = keyOf(meetingId, 'meeting');
       let removed = 0;
       for (const key of [...items.keys()]) {
-        if (key.startsWith(prefix)) {
+        if (key.startsWith(prefix) && key !== own) {
           items.delete(key);
           removed += 1;
         }

@@ -431,7 +431,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
               leaseUntil: n(until),
               [TTL]: n(ttlOf(until)),
             },
-            ConditionExpression: 'attribute_not_exists(#pk) OR #until < :now',
+            ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now',
             ExpressionAttributeNames: { '#pk': PK, '#until': 'leaseUntil' },
             ExpressionAttributeValues: { ':now': n(at) },
           }),

@@ -1,4 +1,4 @@
-import { isAbort, raced } from './container-cache';
+import { raced } from './container-cache';
 import type { SharedCache, SharedRead } from './shared-cache';
 
 /** What a waiter wants of the meeting: an attendee by lower-case id, or the meeting record. */
@@ -48,6 +48,7 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
       const polls = Math.max(1, Math.ceil(waitMs / pollMs));
       for (let round = 0; round < polls && waiters.size > 0; round += 1) {
         await sleep(pollMs);
+        if (waiters.size === 0) break;
         const attendeeIds = [...waiters.keys()].filter((want) => want !== MEETING).slice(0, 96);
         let read: SharedRead;
         try {
@@ -79,7 +80,7 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
     /**
      * What the lease holder's snapshot brings for `wanted`: a read holding its record or its
      * tombstone, a read without it (complete snapshot: not in it), or undefined (nothing to wait
-     * for: Chime decides). Rejects only when `signal` aborts.
+     * for: Chime decides). Rejects only when `signal` aborts, and then stops waiting for it.
      */
     async wait(
       shared: SharedCache,
@@ -88,22 +89,27 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
       signal: AbortSignal | undefined,
     ): Promise<SharedRead | undefined> {
       const want = wantKey(wanted);
-      const answer = new Promise<SharedRead | undefined>((resolve) => {
-        let waiters = meetings.get(meetingId);
-        const starting = waiters === undefined;
-        waiters ??= new Map();
-        const list = waiters.get(want) ?? [];
-        list.push(resolve);
-        waiters.set(want, list);
-        if (starting) {
-          meetings.set(meetingId, waiters);
-          void poll(shared, meetingId, waiters);
-        }
+      if (signal?.aborted) throw signal.reason;
+      let waiters = meetings.get(meetingId);
+      let resolve: (read: SharedRead | undefined) => void = () => undefined;
+      const answer = new Promise<SharedRead | undefined>((settle) => {
+        resolve = settle;
       });
+      const starting = waiters === undefined;
+      waiters ??= new Map();
+      waiters.set(want, [...(waiters.get(want) ?? []), resolve]);
+      if (starting) {
+        meetings.set(meetingId, waiters);
+        void poll(shared, meetingId, waiters);
+      }
+      const current = waiters;
       try {
         return await raced(answer, signal);
       } catch (error) {
-        if (isAbort(error) && !signal?.aborted) return undefined;
+        // Given up: the poller no longer reads for this waiter.
+        const rest = (current.get(want) ?? []).filter((other) => other !== resolve);
+        if (rest.length > 0) current.set(want, rest);
+        else current.delete(want);
         throw error;
       }
     },
