@@ -1,7 +1,12 @@
 import * as path from 'node:path';
 import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import {
+  type EventPattern,
+  Rule,
+  RuleTargetInput,
+  type RuleTargetInputProperties,
+} from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import {
   type IRole,
@@ -17,12 +22,13 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CACHE_TABLE_SCHEMA } from '../lambda/attendee/cache/table-schema';
+import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../lambda/attendee/cache/table-schema';
 import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
 import {
   CHIME_EVENT_DETAIL_TYPE,
   CHIME_EVENT_SOURCE,
   INVALIDATING_EVENT_TYPES,
+  MEETING_EVENT_INPUT_PATHS,
   PREFETCH_EVENT_TYPES,
 } from '../lambda/common/chime-events';
 import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
@@ -42,7 +48,8 @@ import { acknowledge, PINNED_RUNTIME } from './nag';
  * - attendee function: `read` (BatchGetItem), `putAttendee`/`putMeeting`/`acquireLease`
  *   (PutItem), `deleteAttendee`/`releaseLease` (DeleteItem, on a Chime NotFound), `deleteMeeting`
  *   (Query + BatchWriteItem deletes, on a Chime NotFound) and `writeSnapshot` (BatchWriteItem).
- * - invalidation function: `deleteAttendee` (DeleteItem) and `deleteMeeting` (Query + BatchWriteItem).
+ * - invalidation function: PutItem, Query and BatchWriteItem, each under conditions
+ *   (INVALIDATION_TABLE_GRANTS below).
  */
 export const ATTENDEE_TABLE_ACTIONS = Object.freeze([
   'dynamodb:BatchGetItem',
@@ -64,11 +71,68 @@ export const PREFETCH_TABLE_ACTIONS = Object.freeze([
 ]);
 /** What the prefetch function calls on Chime: the snapshot's reads. */
 export const PREFETCH_CHIME_ACTIONS = Object.freeze(['chime:GetMeeting', 'chime:ListAttendees']);
-export const INVALIDATION_TABLE_ACTIONS = Object.freeze([
-  'dynamodb:BatchWriteItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:Query',
+
+/** A statement of a role's table grant: its actions, and the conditions they are allowed under. */
+export interface TableGrant {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+/**
+ * Every attribute a request names, writes, evaluates in a condition or returns is a marker's
+ * (table-schema.ts MARKER_ATTRIBUTES: the key, version, state, expiry): the DynamoDB Developer
+ * Guide, "Using IAM policy conditions for fine-grained access control", defines
+ * `dynamodb:Attributes` as the attribute names in a request or returned from it, read, written
+ * or evaluated in a conditional write; the key attributes must be among them.
+ */
+const MARKER_ATTRIBUTES_ONLY = {
+  'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...MARKER_ATTRIBUTES] },
+} as const;
+
+/**
+ * The invalidation function's calls on the table (lambda/invalidation/handler.ts through
+ * shared-cache.ts `tombstoneAttendee`, `markStale`, `endMeeting`), each allowed only as it makes
+ * them, so its role can neither read an item's data (a JoinToken) nor write a record the API
+ * would serve:
+ * - PutItem: a tombstone (deleted attendee, ended meeting's META) or a stale marker (capabilities
+ *   updated), marker attributes only, returning nothing (`ALL_OLD` would return the JoinToken the
+ *   marker replaces). The guide: `ReturnValues` "always has a value (NONE unless otherwise
+ *   specified)", so StringEquals holds for a request that leaves it out. (No key names
+ *   `ReturnValuesOnConditionCheckFailure`; the handler never sets it.)
+ * - Query: the ended meeting's partition, keys only. `Select` always has a value too
+ *   (ALL_ATTRIBUTES unless specified), so the request must ask for SPECIFIC_ATTRIBUTES itself.
+ * - BatchWriteItem: DeleteRequests of the partition's other items (by key).
+ * Condition keys per action (Service Authorization Reference, "Actions, resources, and condition
+ * keys for Amazon DynamoDB"): PutItem (like DeleteItem) takes `dynamodb:Attributes` and
+ * `dynamodb:ReturnValues`; Query `dynamodb:Attributes` and `dynamodb:Select`; BatchWriteItem
+ * `dynamodb:Attributes` only, so its requests are bounded by the attributes they name (keys, for
+ * deletes). No GetItem, BatchGetItem, UpdateItem, DeleteItem or Scan.
+ */
+export const INVALIDATION_TABLE_GRANTS: readonly TableGrant[] = Object.freeze([
+  {
+    sid: 'InvalidationMarkers',
+    actions: ['dynamodb:PutItem'],
+    conditions: { ...MARKER_ATTRIBUTES_ONLY, StringEquals: { 'dynamodb:ReturnValues': 'NONE' } },
+  },
+  {
+    sid: 'InvalidationPartitionKeys',
+    actions: ['dynamodb:Query'],
+    conditions: {
+      ...MARKER_ATTRIBUTES_ONLY,
+      StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+    },
+  },
+  {
+    sid: 'InvalidationDeletes',
+    actions: ['dynamodb:BatchWriteItem'],
+    conditions: MARKER_ATTRIBUTES_ONLY,
+  },
 ]);
+/** The actions of {@link INVALIDATION_TABLE_GRANTS}. */
+export const INVALIDATION_TABLE_ACTIONS = Object.freeze(
+  INVALIDATION_TABLE_GRANTS.flatMap((grant) => grant.actions),
+);
 /**
  * What a table user needs on the customer-managed key: DynamoDB decrypts the table key with it
  * on the caller's behalf when a connection first uses the table (and every 5 minutes after), and
@@ -95,6 +159,69 @@ export const CHIME_PREFETCH_EVENTS = Object.freeze({
   detailType: CHIME_EVENT_DETAIL_TYPE,
   eventTypes: PREFETCH_EVENT_TYPES,
 });
+
+/**
+ * What a producer of a queue encrypted with a customer-managed key needs on the key: SQS asks KMS
+ * for a data key, and checks it, on the producer's behalf (Amazon SQS Developer Guide, "Key
+ * management": a producer needs kms:GenerateDataKey and kms:Decrypt; an AWS service that sends to
+ * the queue needs them in the key policy).
+ */
+export const DEAD_LETTER_KEY_ACTIONS = Object.freeze(['kms:Decrypt', 'kms:GenerateDataKey']);
+
+/**
+ * The detail fields both rules' patterns require: `eventType` by value, `timestamp` by `exists`
+ * (every meeting event carries one: Amazon Chime SDK Developer Guide, "Understanding Amazon Chime
+ * SDK meeting lifecycle events"). Only their placeholders are bare in the input template.
+ */
+const REQUIRED_INPUT_FIELDS: ReadonlySet<string> = new Set(['eventType', 'timestamp']);
+
+/**
+ * Both rules' input transformer, built from MEETING_EVENT_INPUT_PATHS: a target gets these fields
+ * of the event and nothing else (no ExternalUserId, no capabilities).
+ *
+ * EventBridge User Guide, "Amazon EventBridge input transformation", common issues: "If you
+ * specify a variable to match a JSON path that doesn't exist in the event, that variable isn't
+ * created and won't appear in the output." The placeholder is left empty, so a bare `<attendeeId>`
+ * on a MeetingEnded, or `<success>` on anything but a capabilities update, would deliver
+ * `"attendeeId":,` (invalid JSON). So only the fields the patterns require have bare placeholders
+ * (the timestamp stays a number); the others are quoted: an absent one arrives as `""`, a present
+ * `success` as `"1"` or `"0"` (the form of Chime's own example), and the handlers take neither
+ * `""` for an id nor anything but 1/"1" for success. Values are inserted unescaped (same page):
+ * they are Chime ids, event types and numbers, from `aws.chime` in this account only.
+ */
+export const MEETING_EVENT_INPUT_TRANSFORMER = Object.freeze({
+  inputPathsMap: Object.freeze({ ...MEETING_EVENT_INPUT_PATHS }),
+  inputTemplate: `{${Object.keys(MEETING_EVENT_INPUT_PATHS)
+    .map((field) =>
+      REQUIRED_INPUT_FIELDS.has(field) ? `"${field}":<${field}>` : `"${field}":"<${field}>"`,
+    )
+    .join(',')}}`,
+});
+
+/** {@link MEETING_EVENT_INPUT_TRANSFORMER} as a rule target's input. */
+class MeetingEventTargetInput extends RuleTargetInput {
+  /** The one instance: binding reads nothing of the rule. */
+  static readonly instance: RuleTargetInput = new MeetingEventTargetInput();
+
+  bind(): RuleTargetInputProperties {
+    const { inputPathsMap, inputTemplate } = MEETING_EVENT_INPUT_TRANSFORMER;
+    return { inputPathsMap: { ...inputPathsMap }, inputTemplate };
+  }
+}
+
+/**
+ * Both rules' pattern: Chime meeting state changes of `eventTypes` with a timestamp, from this
+ * account only. The default bus takes other accounts' events only through a bus policy; pinned
+ * here, such a policy still reaches neither function nor queue.
+ */
+function meetingEventPattern(scope: Construct, eventTypes: readonly string[]): EventPattern {
+  return {
+    source: [CHIME_EVENT_SOURCE],
+    detailType: [CHIME_EVENT_DETAIL_TYPE],
+    account: [Stack.of(scope).account],
+    detail: { eventType: [...eventTypes], timestamp: [{ exists: true }] },
+  };
+}
 
 /** Shown at synth when the stack's region is known and differs from the meetings' control region. */
 export const invalidationRegionWarning = (stackRegion: string, chimeRegion: string): string =>
@@ -151,11 +278,12 @@ export class AttendeeCache extends Construct {
   constructor(scope: Construct, id: string, props: AttendeeCacheProps) {
     super(scope, id);
 
-    // CDK's default key policy only: the account root may administer and use the key, which is
-    // what lets IAM policies grant it at all (without it the key becomes unmanageable). Uses are
-    // granted below, to the two roles only.
+    // CDK's default key policy (the account root may administer and use the key, which is what
+    // lets IAM policies grant it at all; without it the key becomes unmanageable), and EventBridge
+    // for the dead-letter queues below. Uses are granted below, to the roles only.
     this.key = new Key(this, 'TableKey', {
-      description: 'Encrypts the attendee cache table (JoinTokens of live attendees).',
+      description:
+        'Encrypts the attendee cache table (JoinTokens of live attendees) and the dead-letter queues of its events (ExternalUserIds).',
       enableKeyRotation: true,
       // The key protects nothing but the table, which goes with the stack; KMS still waits the
       // pending window before it deletes the key.
@@ -190,10 +318,29 @@ export class AttendeeCache extends Construct {
         'cacheSharedTtlMs. Point-in-time recovery would only restore records of attendees deleted since, and cost.',
     });
 
-    this.grantTable(props.attendeeRole, ATTENDEE_TABLE_ACTIONS, 'AttendeeTable');
+    this.grantTable(
+      props.attendeeRole,
+      [{ sid: 'AttendeeTable', actions: ATTENDEE_TABLE_ACTIONS }],
+      'AttendeeTableKey',
+    );
+
+    // A rule target's dead-letter queue receives the event as it matched, not the target's
+    // transformed input, so ExternalUserIds can rest there: both dead-letter queues are encrypted
+    // with this key, which EventBridge may use on this account's behalf only (as CDK's SqsQueue
+    // target grants it a queue's key: `aws:SourceAccount`, where the queue policy has the rule's ARN).
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'EventBridgeDeadLetters',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: [...DEAD_LETTER_KEY_ACTIONS],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
 
     this.deadLetterQueue = new Queue(this, 'InvalidationDeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -210,14 +357,25 @@ export class AttendeeCache extends Construct {
     const role = new Role(this, 'InvalidationRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description:
-        'Writes its own log group and deletes records from the attendee cache table, nothing else.',
+        'Writes its own log group, puts markers in and deletes records from the attendee cache table without reading them, dead-letters, nothing else.',
     });
     this.invalidationLogs.grantWrite(role);
-    this.grantTable(role, INVALIDATION_TABLE_ACTIONS, 'InvalidationTable');
+    this.grantTable(role, INVALIDATION_TABLE_GRANTS, 'InvalidationTableKey');
+    // Lambda sends the failed asynchronous invocations to the queue as the function's role.
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'InvalidationDeadLettersKey',
+        actions: [...DEAD_LETTER_KEY_ACTIONS],
+        resources: [this.key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+    );
 
     this.invalidationFunction = new NodejsFunction(this, 'InvalidationFunction', {
       description:
-        'Deletes attendee cache records on Chime AttendeeDeleted and MeetingEnded events',
+        'Marks attendee cache records deleted or stale on Chime AttendeeDeleted, MeetingEnded and AttendeeCapabilitiesUpdated events',
       entry: path.join(props.projectRoot, INVALIDATION_ENTRY),
       handler: INVALIDATION_HANDLER,
       projectRoot: props.projectRoot,
@@ -247,14 +405,12 @@ export class AttendeeCache extends Construct {
     // Chime publishes meeting events to the default bus of the control region only: this rule
     // sees them only when the stack is deployed there (see invalidationRegionWarning).
     this.rule = new Rule(this, 'MeetingEventsRule', {
-      description: 'Chime AttendeeDeleted and MeetingEnded: drop the cached records',
-      eventPattern: {
-        source: [CHIME_MEETING_EVENTS.source],
-        detailType: [CHIME_MEETING_EVENTS.detailType],
-        detail: { eventType: [...CHIME_MEETING_EVENTS.eventTypes] },
-      },
+      description:
+        'Chime AttendeeDeleted, MeetingEnded, AttendeeCapabilitiesUpdated: mark the cached records',
+      eventPattern: meetingEventPattern(this, CHIME_MEETING_EVENTS.eventTypes),
       targets: [
         new LambdaFunction(this.invalidationFunction, {
+          event: MeetingEventTargetInput.instance,
           // Delivery failures (throttled or failed invokes) are retried for up to 2 hours, then
           // kept in the queue: a lost event would leave a deleted attendee's record until its TTL.
           retryAttempts: 20,
@@ -285,7 +441,8 @@ export class AttendeeCache extends Construct {
     prefetch: NonNullable<AttendeeCacheProps['prefetch']>,
   ): NonNullable<AttendeeCache['prefetch']> {
     const deadLetterQueue = new Queue(this, 'PrefetchDeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(4),
     });
@@ -323,7 +480,11 @@ export class AttendeeCache extends Construct {
       },
     });
     logs.grantWrite(role);
-    this.grantTable(role, PREFETCH_TABLE_ACTIONS, 'PrefetchTable');
+    this.grantTable(
+      role,
+      [{ sid: 'PrefetchTable', actions: PREFETCH_TABLE_ACTIONS }],
+      'PrefetchTableKey',
+    );
     acknowledge(role, {
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
       reason:
@@ -363,13 +524,10 @@ export class AttendeeCache extends Construct {
 
     const rule = new Rule(this, 'PrefetchRule', {
       description: 'Chime AttendeeAdded: list the meeting into the cache before its attendees ask',
-      eventPattern: {
-        source: [CHIME_PREFETCH_EVENTS.source],
-        detailType: [CHIME_PREFETCH_EVENTS.detailType],
-        detail: { eventType: [...CHIME_PREFETCH_EVENTS.eventTypes] },
-      },
+      eventPattern: meetingEventPattern(this, CHIME_PREFETCH_EVENTS.eventTypes),
       targets: [
         new SqsQueue(queue, {
+          message: MeetingEventTargetInput.instance,
           retryAttempts: 20,
           maxEventAge: Duration.hours(1),
           deadLetterQueue,
@@ -379,18 +537,21 @@ export class AttendeeCache extends Construct {
     return { queue, deadLetterQueue, function: fn, logs, rule };
   }
 
-  /** `actions` on the table (it has no index) and kms:Decrypt on its key, through DynamoDB only. */
-  private grantTable(role: IRole, actions: readonly string[], sid: string): void {
+  /** `grants` on the table (it has no index) and kms:Decrypt on its key, through DynamoDB only. */
+  private grantTable(role: IRole, grants: readonly TableGrant[], keySid: string): void {
+    for (const { sid, actions, conditions } of grants) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid,
+          actions: [...actions],
+          resources: [this.table.tableArn],
+          ...(conditions ? { conditions: { ...conditions } } : {}),
+        }),
+      );
+    }
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        sid,
-        actions: [...actions],
-        resources: [this.table.tableArn],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: `${sid}Key`,
+        sid: keySid,
         actions: [...TABLE_KEY_ACTIONS],
         resources: [this.key.keyArn],
         conditions: {

@@ -1,26 +1,42 @@
 import {
   type ChimeMeetingEvent,
-  chimeEventTypeOf,
   INVALIDATING_EVENT_TYPES,
+  isChimeMeetingEvent,
+  type MeetingEventInput,
+  meetingEventInputOf,
   PREFETCH_EVENT_TYPES,
 } from '../lambda/common/chime-events';
 
 /**
- * The local stand-in for the stack's two EventBridge rules on Chime meeting events: the
- * invalidating ones go to the invalidation handler at once (the rule targets the function), the
- * prefetch ones to the prefetch queue (the rule targets the queue; the queue batches them).
- * Anything else matches no rule and goes nowhere.
+ * The local stand-in for the stack's two EventBridge rules on Chime meeting events. Each rule
+ * matches as the deployed pattern does (lib/attendee-cache.ts: a Chime meeting state change of its
+ * event types, with a timestamp, from the stack's account when there is one) and hands its target
+ * the rule's input, `meetingEventInputOf(event)`, never the event: the invalidating ones go to the
+ * invalidation handler at once (the rule targets the function), the prefetch ones to the prefetch
+ * queue as JSON (the rule targets the queue; the queue batches them). Anything else matches no
+ * rule and goes nowhere.
+ *
+ * @example
+ * const route = routeMeetingEvents({ invalidate, prefetch: queue, account: '123456789012' });
+ * createChimeEmulator({ accountId: '123456789012', onEvent: route });
  */
 export function routeMeetingEvents(targets: {
-  readonly invalidate: (event: ChimeMeetingEvent) => Promise<unknown>;
+  readonly invalidate: (input: MeetingEventInput) => Promise<unknown>;
   readonly prefetch?: { send(body: string): void };
+  /** The account the rules match (the emulator's); none: any account's events. */
+  readonly account?: string;
 }): (event: ChimeMeetingEvent) => Promise<void> {
-  const invalidating = new Set<string>(INVALIDATING_EVENT_TYPES);
-  const prefetching = new Set<string>(PREFETCH_EVENT_TYPES);
+  const invalidating = new Set<unknown>(INVALIDATING_EVENT_TYPES);
+  const prefetching = new Set<unknown>(PREFETCH_EVENT_TYPES);
+  const matches = (event: ChimeMeetingEvent, eventTypes: ReadonlySet<unknown>): boolean =>
+    isChimeMeetingEvent(event) &&
+    (targets.account === undefined || event.account === targets.account) &&
+    eventTypes.has(event.detail?.eventType) &&
+    event.detail?.timestamp !== undefined;
   return async (event) => {
-    const type = chimeEventTypeOf(event);
-    if (type === undefined) return;
-    if (invalidating.has(type)) await targets.invalidate(event);
-    if (prefetching.has(type)) targets.prefetch?.send(JSON.stringify(event));
+    if (matches(event, invalidating)) await targets.invalidate(meetingEventInputOf(event));
+    if (matches(event, prefetching)) {
+      targets.prefetch?.send(JSON.stringify(meetingEventInputOf(event)));
+    }
   };
 }

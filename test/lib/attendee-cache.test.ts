@@ -1,8 +1,9 @@
 import { App } from 'aws-cdk-lib';
-import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { METRIC_NAMES } from '../../lambda/attendee/cache/metrics';
-import { CACHE_TABLE_SCHEMA } from '../../lambda/attendee/cache/table-schema';
+import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../../lambda/attendee/cache/table-schema';
 import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
+import { type ChimeMeetingEvent, meetingEventInputOf } from '../../lambda/common/chime-events';
 import { invalidationOf } from '../../lambda/invalidation/handler';
 import { PREFETCH_ONLY_SETTING_IDS, PREFETCH_SETTING_IDS } from '../../lambda/prefetch/config';
 import { addedMeetingOf } from '../../lambda/prefetch/handler';
@@ -12,8 +13,11 @@ import {
   ATTENDEE_TABLE_ACTIONS,
   CHIME_MEETING_EVENTS,
   CHIME_PREFETCH_EVENTS,
+  DEAD_LETTER_KEY_ACTIONS,
   INVALIDATION_TABLE_ACTIONS,
+  INVALIDATION_TABLE_GRANTS,
   invalidationRegionWarning,
+  MEETING_EVENT_INPUT_TRANSFORMER,
   PREFETCH_CHIME_ACTIONS,
   PREFETCH_TABLE_ACTIONS,
 } from '../../lib/attendee-cache';
@@ -33,11 +37,93 @@ const MEETING_ID = '0b8a3e3c-6a1f-4f36-9d3e-1c2b3a4d5e6f';
 const ATTENDEE_ID = '9f1e2d3c-4b5a-4c6d-8e7f-0a1b2c3d4e5f';
 
 const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-const viaDynamoDb = {
+const via = (service: string) => ({
   StringEquals: {
-    'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+    'kms:ViaService': {
+      'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']],
+    },
+  },
+});
+const viaDynamoDb = via('dynamodb');
+const THIS_ACCOUNT = { Ref: 'AWS::AccountId' };
+
+/** The only fields a rule may hand its target, spelled out: no ExternalUserId, no capabilities. */
+const ALLOWED_INPUT_PATHS = {
+  eventType: '$.detail.eventType',
+  meetingId: '$.detail.meetingId',
+  attendeeId: '$.detail.attendeeId',
+  timestamp: '$.detail.timestamp',
+  success: '$.detail.success',
+};
+
+/** The attributes the invalidation role may name, spelled out: no JoinToken, no ExternalUserId. */
+const MARKER_ONLY = {
+  'ForAllValues:StringEquals': {
+    'dynamodb:Attributes': ['pk', 'sk', 'version', 'state', 'expiresAt', 'ttl'],
   },
 };
+
+/** A Chime meeting event as EventBridge matches it, with an ExternalUserId to keep out. */
+const chimeEvent = (eventType: string, detail: Json = {}): ChimeMeetingEvent & Json => ({
+  version: '0',
+  id: '7bf73129-1428-4cd3-a780-95db273d1602',
+  source: 'aws.chime',
+  'detail-type': 'Chime Meeting State Change',
+  account: '123456789012',
+  region: 'us-east-1',
+  detail: {
+    version: '0',
+    eventType,
+    timestamp: 1_767_261_600_000,
+    meetingId: MEETING_ID,
+    externalMeetingId: 'standup',
+    mediaRegion: 'us-east-1',
+    ...(eventType === 'chime:MeetingEnded'
+      ? {}
+      : { attendeeId: ATTENDEE_ID, externalUserId: 'alice@example.com' }),
+    ...detail,
+  },
+});
+
+type InputTransformer = { InputPathsMap: Record<string, string>; InputTemplate: string };
+
+/**
+ * What EventBridge hands a target for `event` through `transformer`, as its user guide describes
+ * it: a variable whose path is absent "isn't created and won't appear in the output" (its
+ * placeholder is left empty), a bare placeholder takes the value's JSON, a quoted one its text.
+ */
+function delivered(transformer: InputTransformer, event: ChimeMeetingEvent): string {
+  return transformer.InputTemplate.replace(/("?)<([^>]+)>("?)/g, (_, open, name, close) => {
+    const path = (transformer.InputPathsMap[name] as string).slice(2).split('.');
+    const value = path.reduce<unknown>((at, key) => (at as Json | undefined)?.[key], event);
+    if (open && close) return `"${value === undefined ? '' : String(value)}"`;
+    return `${open}${value === undefined ? '' : JSON.stringify(value)}${close}`;
+  });
+}
+
+/** The one target of a rule, with its input transformer. */
+function targetOf(template: Template, rule: string): Json & { InputTransformer: InputTransformer } {
+  const targets = (template.toJSON().Resources[rule] as { Properties: { Targets: Json[] } })
+    .Properties.Targets;
+  expect(targets).toHaveLength(1);
+  return targets[0] as Json & { InputTransformer: InputTransformer };
+}
+
+/** Checks a rule target hands over the allowed fields only, whatever the event. */
+function expectOnlyAllowedFields(target: Json & { InputTransformer: InputTransformer }): void {
+  expect(target.Input).toBeUndefined();
+  expect(target.InputPath).toBeUndefined();
+  expect(target.InputTransformer).toEqual({
+    InputPathsMap: ALLOWED_INPUT_PATHS,
+    InputTemplate: MEETING_EVENT_INPUT_TRANSFORMER.inputTemplate,
+  });
+  const placeholders = [...target.InputTransformer.InputTemplate.matchAll(/<([^>]+)>/g)].map(
+    (match) => match[1],
+  );
+  expect(placeholders.sort()).toEqual(Object.keys(ALLOWED_INPUT_PATHS).sort());
+  expect(JSON.stringify(target).toLowerCase()).not.toContain('externaluserid');
+  expect(JSON.stringify(target).toLowerCase()).not.toContain('capabilities');
+}
 
 function resourcesOf(template: Template, type: string): [string, Json][] {
   return Object.entries(template.findResources(type)) as [string, Json][];
@@ -125,7 +211,7 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
   });
 
-  it('rotates the key, whose policy is CDK’s default: the account root, which lets IAM grant it, and nobody else', () => {
+  it('rotates the key, whose policy is CDK’s default (the account root, which lets IAM grant it) and EventBridge for this account’s dead letters', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
@@ -146,9 +232,18 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
               },
             },
           },
+          {
+            Sid: 'EventBridgeDeadLetters',
+            Effect: 'Allow',
+            Action: [...DEAD_LETTER_KEY_ACTIONS],
+            Resource: '*',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': THIS_ACCOUNT } },
+          },
         ],
       },
     });
+    expect([...DEAD_LETTER_KEY_ACTIONS]).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
   });
 
   it('lets the attendee role make exactly its table calls on the table, and decrypt through DynamoDB only', () => {
@@ -177,7 +272,7 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
     ]);
   });
 
-  it('lets the invalidation role write its log group, delete from the table and dead-letter, nothing else', () => {
+  it('lets the invalidation role put markers, query keys and batch-delete, naming marker attributes only, and dead-letter; nothing else', () => {
     const logs = (
       (template.toJSON().Resources[ids.invalidation] as { Properties: Json }).Properties
         .LoggingConfig as { LogGroup: { Ref: string } }
@@ -189,10 +284,25 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
         Resource: getAtt(logs),
       },
       {
-        Sid: 'InvalidationTable',
+        Sid: 'InvalidationMarkers',
         Effect: 'Allow',
-        Action: [...INVALIDATION_TABLE_ACTIONS],
+        Action: 'dynamodb:PutItem',
         Resource: getAtt(ids.table),
+        Condition: { ...MARKER_ONLY, StringEquals: { 'dynamodb:ReturnValues': 'NONE' } },
+      },
+      {
+        Sid: 'InvalidationPartitionKeys',
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Resource: getAtt(ids.table),
+        Condition: { ...MARKER_ONLY, StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' } },
+      },
+      {
+        Sid: 'InvalidationDeletes',
+        Effect: 'Allow',
+        Action: 'dynamodb:BatchWriteItem',
+        Resource: getAtt(ids.table),
+        Condition: MARKER_ONLY,
       },
       {
         Sid: 'InvalidationTableKey',
@@ -201,7 +311,27 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
         Resource: getAtt(ids.key),
         Condition: viaDynamoDb,
       },
+      {
+        Sid: 'InvalidationDeadLettersKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: getAtt(ids.key),
+        Condition: via('sqs'),
+      },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(ids.queue) },
+    ]);
+    expect([...MARKER_ATTRIBUTES]).toEqual(
+      MARKER_ONLY['ForAllValues:StringEquals']['dynamodb:Attributes'],
+    );
+    expect([...INVALIDATION_TABLE_ACTIONS].sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    expect(INVALIDATION_TABLE_GRANTS.map((grant) => grant.sid)).toEqual([
+      'InvalidationMarkers',
+      'InvalidationPartitionKeys',
+      'InvalidationDeletes',
     ]);
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: Match.absent(),
@@ -217,8 +347,46 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
         ],
         Version: '2012-10-17',
       },
-      Description: Match.stringLikeRegexp('deletes records'),
+      Description: Match.stringLikeRegexp('without reading them'),
     });
+  });
+
+  it('never lets the invalidation role read an item or write a record: every table action is conditioned, none reads', () => {
+    const onTable = roleStatements(template, ids.invalidationRole).filter(
+      (statement) => JSON.stringify(statement.Resource) === JSON.stringify(getAtt(ids.table)),
+    );
+    const actions = onTable.flatMap((statement) => [statement.Action].flat());
+    for (const reading of [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PartiQLSelect',
+      'dynamodb:*',
+    ]) {
+      expect(actions).not.toContain(reading);
+    }
+    for (const statement of onTable) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Condition).toMatchObject(MARKER_ONLY);
+      const action = statement.Action as string;
+      if (action === 'dynamodb:PutItem') {
+        expect(statement.Condition).toHaveProperty('StringEquals', {
+          'dynamodb:ReturnValues': 'NONE',
+        });
+      }
+      if (action === 'dynamodb:Query') {
+        expect(statement.Condition).toHaveProperty('StringEquals', {
+          'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+        });
+      }
+    }
+    expect(actions.sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
   });
 
   it('grants the table and its key to the three roles only', () => {
@@ -234,11 +402,12 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
       ]),
     );
     expect(grantees).toHaveLength(3);
-    expect(iamActions(template).filter((action) => action.startsWith('kms:'))).toEqual([
-      'kms:Decrypt',
-      'kms:Decrypt',
-      'kms:Decrypt',
-    ]);
+    // Decrypt through DynamoDB for each role; the invalidation role's dead letters through SQS.
+    expect(
+      iamActions(template)
+        .filter((action) => action.startsWith('kms:'))
+        .sort(),
+    ).toEqual(['kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey']);
   });
 
   it('tells the attendee function the table name and the metrics namespace by their contract names', () => {
@@ -248,25 +417,57 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
     template.hasOutput('CacheTableName', { Value: { Ref: ids.table } });
   });
 
-  it('matches aws.chime AttendeeDeleted and MeetingEnded on the default bus, the events the handler acts on', () => {
+  it('matches this account’s aws.chime AttendeeDeleted, MeetingEnded and AttendeeCapabilitiesUpdated on the default bus, the events the handler acts on', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: Match.absent(),
       State: 'ENABLED',
-      EventPattern: {
+      EventPattern: Match.exact({
         source: ['aws.chime'],
         'detail-type': ['Chime Meeting State Change'],
-        detail: { eventType: ['chime:AttendeeDeleted', 'chime:MeetingEnded'] },
-      },
+        account: [THIS_ACCOUNT],
+        detail: {
+          eventType: [
+            'chime:AttendeeDeleted',
+            'chime:MeetingEnded',
+            'chime:AttendeeCapabilitiesUpdated',
+          ],
+          timestamp: [{ exists: true }],
+        },
+      }),
     });
+    expect(CHIME_MEETING_EVENTS.eventTypes).toContain('chime:AttendeeCapabilitiesUpdated');
     for (const eventType of CHIME_MEETING_EVENTS.eventTypes) {
-      const event = {
-        source: CHIME_MEETING_EVENTS.source,
-        'detail-type': CHIME_MEETING_EVENTS.detailType,
-        detail: { eventType, meetingId: MEETING_ID, attendeeId: ATTENDEE_ID },
-      };
-      expect(invalidationOf(event).kind).not.toBe('none');
+      const event = chimeEvent(eventType, { success: 1 });
+      expect(invalidationOf(meetingEventInputOf(event)).kind).not.toBe('none');
     }
   });
+
+  it('hands the invalidation function the allowed fields only, never the ExternalUserId or capabilities', () => {
+    expectOnlyAllowedFields(targetOf(template, ids.rule));
+  });
+
+  it.each([
+    ['chime:AttendeeDeleted', {}],
+    ['chime:MeetingEnded', {}],
+    ['chime:AttendeeCapabilitiesUpdated', { success: 1 }],
+    ['chime:AttendeeCapabilitiesUpdated', { success: '1' }],
+    ['chime:AttendeeCapabilitiesUpdated', { success: 0 }],
+  ])(
+    'delivers valid JSON for %s %j even where a path is absent, which the handler reads as the local stand-in’s',
+    (eventType, detail) => {
+      const event = chimeEvent(eventType, {
+        ...detail,
+        attendeeCapabilities: { audio: 'None', video: 'None', content: 'None' },
+      });
+      const body = delivered(targetOf(template, ids.rule).InputTransformer, event);
+      const input = JSON.parse(body) as Json;
+      expect(Object.keys(input).sort()).toEqual(Object.keys(ALLOWED_INPUT_PATHS).sort());
+      expect(body).not.toContain('alice@example.com');
+      expect(body).not.toContain('None');
+      expect(input.timestamp).toBe(1_767_261_600_000);
+      expect(invalidationOf(input)).toEqual(invalidationOf(meetingEventInputOf(event)));
+    },
+  );
 
   it('targets the invalidation function with retries and the encrypted, TLS-only dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -276,6 +477,7 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
           Arn: getAtt(ids.invalidation),
           RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 7200 },
           DeadLetterConfig: { Arn: getAtt(ids.queue) },
+          InputTransformer: Match.anyValue(),
         },
       ],
     });
@@ -285,8 +487,10 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
       Principal: 'events.amazonaws.com',
       SourceArn: getAtt(ids.rule),
     });
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
+    // A target's dead-letter queue gets the event as it matched, ExternalUserId included: the
+    // queue is encrypted with the stack's key, not SQS's.
+    expect((template.toJSON().Resources[ids.queue] as { Properties: Json }).Properties).toEqual({
+      KmsMasterKeyId: getAtt(ids.key),
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -406,13 +610,8 @@ describe('the prefetch path (default with the shared cache: -c prefetch=true)', 
     };
   });
 
-  it('sends aws.chime AttendeeAdded events on the default bus to its queue, the events the handler reads', () => {
+  it('sends this account’s aws.chime AttendeeAdded events on the default bus to its queue, the events the handler reads', () => {
     expect(resource(ids.rule)).toMatchObject({
-      EventPattern: {
-        source: ['aws.chime'],
-        'detail-type': ['Chime Meeting State Change'],
-        detail: { eventType: ['chime:AttendeeAdded'] },
-      },
       State: 'ENABLED',
       Targets: [
         {
@@ -422,16 +621,29 @@ describe('the prefetch path (default with the shared cache: -c prefetch=true)', 
         },
       ],
     });
-    expect(resource(ids.rule).EventBusName).toBeUndefined();
-    const body = JSON.stringify({
-      source: CHIME_PREFETCH_EVENTS.source,
-      'detail-type': CHIME_PREFETCH_EVENTS.detailType,
-      detail: { eventType: CHIME_PREFETCH_EVENTS.eventTypes[0], meetingId: MEETING_ID },
+    expect(resource(ids.rule).EventPattern).toEqual({
+      source: ['aws.chime'],
+      'detail-type': ['Chime Meeting State Change'],
+      account: [THIS_ACCOUNT],
+      detail: { eventType: ['chime:AttendeeAdded'], timestamp: [{ exists: true }] },
     });
-    expect(addedMeetingOf(body)?.meetingId).toBe(MEETING_ID);
+    expect(resource(ids.rule).EventBusName).toBeUndefined();
+    expect(CHIME_PREFETCH_EVENTS.eventTypes).toEqual(['chime:AttendeeAdded']);
   });
 
-  it('queues them encrypted, TLS only, for an hour, dead-lettered after the contract’s receives; only the rule may send', () => {
+  it('queues the allowed fields only, never the ExternalUserId, as the JSON the prefetch handler reads', () => {
+    const target = targetOf(template, ids.rule);
+    expectOnlyAllowedFields(target);
+    const event = chimeEvent('chime:AttendeeAdded');
+    const body = delivered(target.InputTransformer, event);
+    expect(body).not.toContain('alice@example.com');
+    expect(addedMeetingOf(body)).toEqual({ meetingId: MEETING_ID, timestamp: 1_767_261_600_000 });
+    expect(addedMeetingOf(body)).toEqual(
+      addedMeetingOf(JSON.stringify(meetingEventInputOf(event))),
+    );
+  });
+
+  it('queues them encrypted, TLS only, for an hour, dead-lettered (under the stack’s key) after the contract’s receives; only the rule may send', () => {
     expect(resource(ids.queue)).toMatchObject({
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 3600,
@@ -441,7 +653,11 @@ describe('the prefetch path (default with the shared cache: -c prefetch=true)', 
         maxReceiveCount: PREFETCH_QUEUE.maxReceiveCount,
       },
     });
-    expect(resource(ids.deadLetters)).toMatchObject({ SqsManagedSseEnabled: true });
+    // The rule's dead letters are whole events: encrypted with the stack's key.
+    expect(resource(ids.deadLetters)).toEqual({
+      KmsMasterKeyId: getAtt(ids.key),
+      MessageRetentionPeriod: 4 * 24 * 3600,
+    });
     const policy = resourcesOf(template, 'AWS::SQS::QueuePolicy')
       .map(([, r]) => r.Properties as Json)
       .find((props) => JSON.stringify(props.Queues) === JSON.stringify([{ Ref: ids.queue }]));
@@ -633,6 +849,15 @@ describe('the region the invalidation rule listens in', () => {
         invalidationRegionWarning('eu-west-1', 'us-east-1').slice(0, 60).replace(/[.()]/g, '.'),
       ),
     );
+  });
+
+  it('pins both rules to the account of an environment-bound stack', () => {
+    const template = Template.fromStack(stackIn('us-east-1', 'us-east-1'));
+    const patterns = Object.values(template.findResources('AWS::Events::Rule')).map(
+      (rule) => (rule as { Properties: { EventPattern: Json } }).Properties.EventPattern,
+    );
+    expect(patterns).toHaveLength(2);
+    for (const pattern of patterns) expect(pattern.account).toEqual(['123456789012']);
   });
 
   it('does not warn in the control region, nor for an env-agnostic stack whose region is unknown', () => {
