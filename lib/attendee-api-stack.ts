@@ -223,6 +223,7 @@ export class AttendeeApiStack extends Stack {
           chimeRegion: settings.chimeRegion,
           logRetention: retention,
           projectRoot,
+          invalidationEnvironment: functionEnvironment(settings, ['cacheSharedTtlMs']),
           ...(settings.prefetch
             ? {
                 prefetch: {

@@ -242,6 +242,8 @@ export interface AttendeeCacheProps {
   readonly logRetention: RetentionDays;
   /** The repository root, where the invalidation function's entry and package-lock.json are. */
   readonly projectRoot: string;
+  /** The invalidation function's settings from the contract (how long its markers stay). */
+  readonly invalidationEnvironment: Readonly<Record<string, string>>;
   /**
    * The prefetch function's environment (its settings from the contract) and the ARN pattern of
    * the meetings it may read; none: no prefetch (`-c prefetch=false`).
@@ -391,6 +393,7 @@ export class AttendeeCache extends Construct {
       logGroup: this.invalidationLogs,
       loggingFormat: LoggingFormat.JSON,
       environment: {
+        ...props.invalidationEnvironment,
         [FUNCTION_SETTINGS.cacheTableName.env]: this.table.tableName,
       },
       bundling: INVALIDATION_BUNDLING,

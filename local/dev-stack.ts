@@ -19,6 +19,9 @@ import { DEFAULT_PORTS } from './local-defaults';
 import { routeMeetingEvents } from './meeting-events';
 import { startLocalPrefetch } from './prefetch';
 
+/** The account of the local stack: the emulator's meetings and events, the rules' pattern. */
+const LOCAL_ACCOUNT = '123456789012';
+
 /** The gateway routes of the deployed function, all served by the one handler. */
 export const routesFor = (handler: HttpApiHandler) =>
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => ({ routeKey: routeKeyOf(id), handler }));
@@ -201,6 +204,7 @@ async function startStack(
     // prefetch queue (started below, once the function's environment is known).
     let route: ((event: ChimeMeetingEvent) => Promise<void>) | undefined;
     const emulator = createChimeEmulator({
+      accountId: LOCAL_ACCOUNT,
       ...(log ? { logger: (line: string) => log(`chime ${line}`) } : {}),
       ...(options.chimeRates !== undefined ? { rates: options.chimeRates } : {}),
       ...(cache ? { onEvent: (event: ChimeMeetingEvent) => route?.(event) } : {}),
@@ -232,7 +236,11 @@ async function startStack(
         ...(log ? { logFailure: (line: string) => log(line) } : {}),
       });
       started.push(prefetch);
-      route = routeMeetingEvents({ invalidate: cache.invalidate, prefetch: prefetch.queue });
+      route = routeMeetingEvents({
+        invalidate: cache.invalidate,
+        prefetch: prefetch.queue,
+        account: LOCAL_ACCOUNT,
+      });
     }
     // Discovered as the Lambda discovers it, so a wrong issuer fails here, naming the URL.
     const identity = await summarizeIdentity(env);

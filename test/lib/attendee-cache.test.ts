@@ -524,7 +524,10 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
       Timeout: 15,
       Role: getAtt(ids.invalidationRole),
       DeadLetterConfig: { TargetArn: getAtt(ids.queue) },
-      Environment: { Variables: { [TABLE_ENV]: { Ref: ids.table } } },
+      // The table, and how long its markers stay: as long as the records they replace.
+      Environment: {
+        Variables: { [TABLE_ENV]: { Ref: ids.table }, CACHE_SHARED_TTL_MS: '600000' },
+      },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
     });
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);

@@ -242,10 +242,15 @@ describe('the function and its role', () => {
         SourceArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
       }),
     ]);
+    // This account's Chime events only, and only those that say when they happened.
     expect(props(rules[0] as Json).EventPattern).toEqual({
       source: [CHIME_MEETING_EVENTS.source],
       'detail-type': [CHIME_MEETING_EVENTS.detailType],
-      detail: { eventType: [...CHIME_MEETING_EVENTS.eventTypes] },
+      account: [{ Ref: 'AWS::AccountId' }],
+      detail: {
+        eventType: [...CHIME_MEETING_EVENTS.eventTypes],
+        timestamp: [{ exists: true }],
+      },
     });
   });
 
@@ -258,7 +263,9 @@ describe('the function and its role', () => {
     const onTable = statements().filter((s) => JSON.stringify(s.Resource).includes(table));
     expect(onTable.map((s) => s.Sid).sort()).toEqual([
       'AttendeeTable',
-      'InvalidationTable',
+      'InvalidationDeletes',
+      'InvalidationMarkers',
+      'InvalidationPartitionKeys',
       'PrefetchTable',
     ]);
     for (const statement of onTable) {
@@ -269,13 +276,22 @@ describe('the function and its role', () => {
         );
       }
     }
+    // Decrypt through DynamoDB for the three roles; the invalidation role also writes its
+    // failed invocations to the key-encrypted dead-letter queue, through SQS only.
     const kms = statements().filter((s) => JSON.stringify(s.Action).includes('kms:'));
-    expect(kms).toHaveLength(3);
+    expect(kms.map((s) => s.Sid).sort()).toEqual([
+      'AttendeeTableKey',
+      'InvalidationDeadLettersKey',
+      'InvalidationTableKey',
+      'PrefetchTableKey',
+    ]);
     for (const statement of kms) {
-      expect(statement.Action).toBe('kms:Decrypt');
-      expect(statement.Condition).toEqual({
-        StringEquals: { 'kms:ViaService': expect.anything() },
-      });
+      const viaSqs = statement.Sid === 'InvalidationDeadLettersKey';
+      expect(statement.Action).toEqual(
+        viaSqs ? ['kms:Decrypt', 'kms:GenerateDataKey'] : 'kms:Decrypt',
+      );
+      expect(JSON.stringify(statement.Condition)).toContain(viaSqs ? '"sqs."' : '"dynamodb."');
+      expect(Object.keys(statement.Condition as object)).toEqual(['StringEquals']);
     }
   });
 
