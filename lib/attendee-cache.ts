@@ -44,24 +44,22 @@ import { acknowledge, PINNED_RUNTIME } from './nag';
 
 /**
  * The DynamoDB calls each function makes on the table (lambda/attendee/cache/shared-cache.ts),
- * nothing else: no GetItem, UpdateItem, Scan or DescribeTable.
- * - attendee function: `read` (BatchGetItem), `putAttendee`/`putMeeting`/`acquireLease`
- *   (PutItem), `deleteAttendee`/`releaseLease` (DeleteItem, on a Chime NotFound), `deleteMeeting`
- *   (Query + BatchWriteItem deletes, on a Chime NotFound) and `writeSnapshot` (BatchWriteItem).
+ * nothing else: no GetItem, UpdateItem, DeleteItem, Scan or DescribeTable.
+ * - attendee function: `read` (BatchGetItem); the conditional record writes, `markSnapshot`,
+ *   the lease and the tombstones (PutItem); `endMeeting` on a Chime NotFound (Query keys, then
+ *   BatchWriteItem deletes).
  * - invalidation function: PutItem, Query and BatchWriteItem, each under conditions
  *   (INVALIDATION_TABLE_GRANTS below).
  */
 export const ATTENDEE_TABLE_ACTIONS = Object.freeze([
   'dynamodb:BatchGetItem',
   'dynamodb:BatchWriteItem',
-  'dynamodb:DeleteItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
 ]);
 /**
- * - prefetch function: the snapshot's `read` of the marker (BatchGetItem), `acquireLease`
- *   (PutItem), `putAttendees`/`writeSnapshot` (BatchWriteItem) and, on a NotFound,
- *   `deleteMeeting` (Query + BatchWriteItem).
+ * - prefetch function: the snapshot's `read` of the marker (BatchGetItem), its lease, records and
+ *   marker (PutItem) and, on a NotFound, `endMeeting` (Query + BatchWriteItem).
  */
 export const PREFETCH_TABLE_ACTIONS = Object.freeze([
   'dynamodb:BatchGetItem',

@@ -266,7 +266,6 @@ describe('the shared cache (default: -c sharedCache=true)', () => {
     expect([...ATTENDEE_TABLE_ACTIONS]).toEqual([
       'dynamodb:BatchGetItem',
       'dynamodb:BatchWriteItem',
-      'dynamodb:DeleteItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
     ]);

@@ -272,7 +272,7 @@ describe('the function and its role', () => {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [table, 'Arn'] });
       for (const action of [statement.Action].flat()) {
         expect(String(action)).toMatch(
-          /^dynamodb:(BatchGetItem|BatchWriteItem|DeleteItem|PutItem|Query)$/,
+          /^dynamodb:(BatchGetItem|BatchWriteItem|PutItem|Query)$/,
         );
       }
     }
