@@ -10,8 +10,8 @@ import {
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createContainerCache, type Loaded, raced } from './cache/container-cache';
 import { createHotMeetings } from './cache/hot-meetings';
-import { createMemoryCache } from './cache/memory-cache';
 import { type MeetingSnapshotOutcome, takeMeetingSnapshot } from './cache/meeting-snapshot';
+import { createMemoryCache } from './cache/memory-cache';
 import {
   type CacheTier,
   type ChimeOperation,

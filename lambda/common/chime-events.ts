@@ -52,7 +52,9 @@ export const MEETING_EVENT_INPUT_PATHS = Object.freeze({
 } as const);
 
 /** A rule target's input: the fields of {@link MEETING_EVENT_INPUT_PATHS}, unchecked. */
-export type MeetingEventInput = { readonly [K in keyof typeof MEETING_EVENT_INPUT_PATHS]?: unknown };
+export type MeetingEventInput = {
+  readonly [K in keyof typeof MEETING_EVENT_INPUT_PATHS]?: unknown;
+};
 
 /** Whether `event` is a Chime meeting state change (what every rule's pattern requires). */
 export function isChimeMeetingEvent(event: ChimeMeetingEvent): boolean {

@@ -271,9 +271,7 @@ describe('the function and its role', () => {
     for (const statement of onTable) {
       expect(statement.Resource).toEqual({ 'Fn::GetAtt': [table, 'Arn'] });
       for (const action of [statement.Action].flat()) {
-        expect(String(action)).toMatch(
-          /^dynamodb:(BatchGetItem|BatchWriteItem|PutItem|Query)$/,
-        );
+        expect(String(action)).toMatch(/^dynamodb:(BatchGetItem|BatchWriteItem|PutItem|Query)$/);
       }
     }
     // Decrypt through DynamoDB for the three roles; the invalidation role also writes its
