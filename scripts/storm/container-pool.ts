@@ -16,6 +16,16 @@ export interface PoolStats {
   readonly maxQueue: number;
   /** The longest wait in the queue, ms. */
   readonly maxQueueWaitMs: number;
+  /**
+   * The most containers busy at once: what Lambda would have run (it starts a container for a
+   * request that finds none idle), unless it equals the count and requests queued.
+   */
+  readonly maxBusy: number;
+  /**
+   * The most requests in flight at once, busy containers and queued requests together: how many
+   * containers Lambda would have run, which starts one for every request that finds none idle.
+   */
+  readonly maxInFlight: number;
   /** Invocations per container, in container order. */
   readonly perContainer: readonly number[];
 }
@@ -69,11 +79,17 @@ export async function startContainerPool(options: {
   let queued = 0;
   let maxQueue = 0;
   let maxQueueWaitMs = 0;
+  let busy = 0;
+  let maxBusy = 0;
+  let maxInFlight = 0;
   let stopping = false;
   let cursor = 0;
 
   const dispatch = (slot: Slot, work: Waiting) => {
     const id = nextId++;
+    if (!slot.busy) busy += 1;
+    maxBusy = Math.max(maxBusy, busy);
+    maxInFlight = Math.max(maxInFlight, busy + queue.length);
     slot.busy = true;
     slot.invocations += 1;
     invocations += 1;
@@ -86,6 +102,7 @@ export async function startContainerPool(options: {
   const finish = (slot: Slot, outcome: APIGatewayProxyStructuredResultV2 | Error) => {
     const pending = slot.pending;
     slot.pending = undefined;
+    if (slot.busy) busy -= 1;
     slot.busy = false;
     if (pending) {
       if (outcome instanceof Error) pending.reject(outcome);
@@ -168,12 +185,15 @@ export async function startContainerPool(options: {
         queued += 1;
         queue.push(work);
         maxQueue = Math.max(maxQueue, queue.length);
+        maxInFlight = Math.max(maxInFlight, busy + queue.length);
       }),
     stats: () => ({
       invocations,
       queued,
       maxQueue,
       maxQueueWaitMs,
+      maxBusy,
+      maxInFlight,
       perContainer: slots.map((slot) => slot.invocations),
     }),
     pids: () => slots.map(({ child }) => child.pid),

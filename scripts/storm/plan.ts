@@ -1,4 +1,10 @@
-import { RELOAD_DELAY_MS, RELOAD_SHARE } from './scenarios';
+import {
+  CHURN_BEFORE_SHARE,
+  CHURN_DELAY_MS,
+  type Churn,
+  RELOAD_DELAY_MS,
+  RELOAD_SHARE,
+} from './scenarios';
 
 /** One attendee of the storm: where it joins and who it is (its token's `sub`). */
 export interface StormAttendee {
@@ -58,4 +64,44 @@ export function arrivalsOf(
       ? RELOAD_DELAY_MS.min + random() * (RELOAD_DELAY_MS.max - RELOAD_DELAY_MS.min)
       : undefined,
   }));
+}
+
+/** What the backend does to a churned attendee: DeleteAttendee, or UpdateAttendeeCapabilities. */
+export type ChangeKind = 'delete' | 'update';
+
+/** One change of the churn, as planned. */
+export interface PlannedChange {
+  readonly attendee: StormAttendee;
+  readonly kind: ChangeKind;
+  /** When the backend makes the call, ms after the storm starts. */
+  readonly atMs: number;
+  /** Whether it comes before the attendee's first fetch is scheduled. */
+  readonly beforeFirstFetch: boolean;
+}
+
+/**
+ * The churn: a seeded `deleteShare` of the attendees deleted and a disjoint `updateShare` given
+ * new capabilities, each {@link CHURN_DELAY_MS} after its first fetch is scheduled (its join info
+ * already served), or for {@link CHURN_BEFORE_SHARE} of them that long before it (not before the
+ * storm starts). Ordered by time.
+ */
+export function churnOf(arrivals: readonly Arrival[], churn: Churn, seed = 29): PlannedChange[] {
+  const random = seededRandom(seed);
+  const chosen = shuffled(arrivals, random);
+  const deletes = Math.round(arrivals.length * churn.deleteShare);
+  const updates = Math.round(arrivals.length * churn.updateShare);
+  const changes = chosen.slice(0, deletes + updates).map((arrival, i): PlannedChange => {
+    const kind = i < deletes ? 'delete' : 'update';
+    const count = kind === 'delete' ? deletes : updates;
+    const rank = kind === 'delete' ? i : i - deletes;
+    const beforeFirstFetch = rank < Math.round(count * CHURN_BEFORE_SHARE);
+    const delay = CHURN_DELAY_MS.min + random() * (CHURN_DELAY_MS.max - CHURN_DELAY_MS.min);
+    return {
+      attendee: arrival.attendee,
+      kind,
+      atMs: beforeFirstFetch ? Math.max(0, arrival.atMs - delay) : arrival.atMs + delay,
+      beforeFirstFetch,
+    };
+  });
+  return changes.sort((a, b) => a.atMs - b.atMs);
 }

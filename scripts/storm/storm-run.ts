@@ -2,15 +2,21 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ChimeSDKMeetingsClient,
+  DeleteAttendeeCommand,
+  UpdateAttendeeCapabilitiesCommand,
+} from '@aws-sdk/client-chime-sdk-meetings';
 import { createDynamoDbClient, createSharedCache } from '../../lambda/attendee/cache/shared-cache';
 import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
 import {
   type ChimeEmulator,
   type ChimeMeetingEvent,
+  chimeClientFor,
   createChimeEmulator,
 } from '../../local/chime-emulator';
-import type { CallStats } from '../../local/chime-emulator/call-log';
+import type { CallRecord, CallStats } from '../../local/chime-emulator/call-log';
 import type { SeededMeeting } from '../../local/chime-emulator/seed';
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/dev-stack';
 import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/dynamodb';
@@ -20,10 +26,11 @@ import { IdentityProvider } from '../../local/identity-provider';
 import { routeMeetingEvents } from '../../local/meeting-events';
 import { startLocalPrefetch } from '../../local/prefetch';
 import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
-import { runArrivals, type StormLoad } from './clients';
+import { type ChurnLoad, runArrivals, runChurn, type StormLoad } from './clients';
 import { type PoolStats, startContainerPool } from './container-pool';
-import { arrivalsOf, type StormAttendee } from './plan';
-import { GRACE_MS, type Scenario } from './scenarios';
+import { arrivalsOf, churnOf, type PlannedChange, type StormAttendee } from './plan';
+import { GRACE_MS, type Scenario, UPDATED_CAPABILITIES } from './scenarios';
+import { callsAfterChanges } from './staleness';
 import { type ModeResult, summarize } from './summary';
 
 /** `app`: the caches with the contract's defaults; `baseline`: every cache off (today). */
@@ -114,6 +121,8 @@ async function startTable(logDir: string) {
 export interface RunReport {
   readonly result: ModeResult;
   readonly load: StormLoad;
+  /** What the churn did and saw (scenarios with churn, unless it was turned off). */
+  readonly churn: ChurnLoad | undefined;
   readonly chime: CallStats;
   readonly pool: PoolStats;
   /** Sums of the numeric metric fields of the containers' request log lines. */
@@ -128,6 +137,31 @@ export interface RunReport {
   readonly cpu: Readonly<Record<'parent' | 'dynamodb' | 'containers', number | undefined>>;
   /** The storm's wall time, arrivals to the last answer (s). */
   readonly stormSeconds: number;
+}
+
+/**
+ * The backend's change, through the SDK as a backend makes it (standard retries, 3 attempts):
+ * DeleteAttendee, or UpdateAttendeeCapabilities to {@link UPDATED_CAPABILITIES}; resolves with an
+ * update's new capabilities as Chime answered them.
+ */
+async function applyChange(chime: ChimeSDKMeetingsClient, change: PlannedChange) {
+  const ids = { MeetingId: change.attendee.meetingId, AttendeeId: change.attendee.attendeeId };
+  if (change.kind === 'delete') {
+    await chime.send(new DeleteAttendeeCommand(ids));
+    return undefined;
+  }
+  const { Attendee } = await chime.send(
+    new UpdateAttendeeCapabilitiesCommand({ ...ids, Capabilities: { ...UPDATED_CAPABILITIES } }),
+  );
+  const capabilities = Attendee?.Capabilities;
+  if (!capabilities?.Audio || !capabilities.Video || !capabilities.Content) {
+    throw new Error('UpdateAttendeeCapabilities answered no capabilities');
+  }
+  return {
+    Audio: capabilities.Audio,
+    Video: capabilities.Video,
+    Content: capabilities.Content,
+  };
 }
 
 /** Counts the prefetch's per-meeting lines by action. */
@@ -199,6 +233,13 @@ export async function runScenario(
      * batching window and its paced listings happen in it. 0: created as the doors open.
      */
     readonly leadMs: number;
+    /**
+     * false: the app's containers run without the table (and so without the prefetch and the
+     * invalidation function), the container tier only. Default true.
+     */
+    readonly sharedCache?: boolean;
+    /** false: no churn even where the scenario has one. Default true. */
+    readonly churn?: boolean;
     readonly logRoot: string;
     readonly log: (line: string) => void;
   },
@@ -215,7 +256,7 @@ export async function runScenario(
     await admin(bench, 'POST', '/rates/refill');
 
     let table: Awaited<ReturnType<typeof startTable>> | undefined;
-    if (mode === 'app') table = await startTable(logDir);
+    if (mode === 'app' && options.sharedCache !== false) table = await startTable(logDir);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       [S.chimeRegion.env]: 'us-east-1',
@@ -226,10 +267,11 @@ export async function runScenario(
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_REGION: 'us-east-1',
       [S.logLevel.env]: 'INFO',
-      ...(table
+      ...(mode === 'app'
         ? {
-            [S.cacheTableName.env]: TABLE,
-            [S.dynamodbEndpoint.env]: table.endpoint,
+            ...(table
+              ? { [S.cacheTableName.env]: TABLE, [S.dynamodbEndpoint.env]: table.endpoint }
+              : {}),
             ...options.settings,
           }
         : { [S.cacheAttendeeTtlMs.env]: '0', [S.cacheMeetingTtlMs.env]: '0' }),
@@ -298,17 +340,38 @@ export async function runScenario(
       `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers; doors open ${(Math.max(leadMs, performance.now() - seededAt) / 1000).toFixed(1)} s after the attendees were created` +
         (prefetchQueue ? `; prefetch listed ${listed} of ${meetings.length} meetings by then` : ''),
     );
+    const arrivals = arrivalsOf(attendees, scenario.windowMs);
+    const changes =
+      scenario.churn && options.churn !== false ? churnOf(arrivals, scenario.churn) : [];
+    const chime = chimeClientFor(bench.emulatorUrl);
+    stops.push(async () => chime.destroy());
     options.log(
-      `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers`,
+      `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers` +
+        (table ? '' : mode === 'app' ? ', no shared table' : '') +
+        (changes.length > 0
+          ? `; churn: ${changes.filter((c) => c.kind === 'delete').length} deleted, ${changes.filter((c) => c.kind === 'update').length} updated`
+          : ''),
     );
     const cpuBefore = cpuNow(table?.child.pid, pool.pids());
     const stormStart = performance.now();
-    const load = await runArrivals({
-      baseUrl: url,
-      arrivals: arrivalsOf(attendees, scenario.windowMs),
-      tokens: bench.tokens,
-      deadlineMs: scenario.windowMs + GRACE_MS,
-    });
+    const [load, churn] = await Promise.all([
+      runArrivals({
+        baseUrl: url,
+        arrivals,
+        tokens: bench.tokens,
+        deadlineMs: scenario.windowMs + GRACE_MS,
+        start: stormStart,
+      }),
+      changes.length > 0
+        ? runChurn({
+            baseUrl: url,
+            changes,
+            tokens: bench.tokens,
+            apply: (change) => applyChange(chime, change),
+            start: stormStart,
+          })
+        : undefined,
+    ]);
     const stormSeconds = (performance.now() - stormStart) / 1000;
     const cpuAfter = cpuNow(table?.child.pid, pool.pids());
     const delta = (key: keyof typeof cpuAfter) => {
@@ -318,17 +381,22 @@ export async function runScenario(
     // Not the prefetch queue's drain: a failed batch would come back only after the queue's
     // visibility timeout (12 min); what it did is in its stats and lines, and stop() ends it.
     await bench.emulator.drainEvents();
-    const chime = await admin<CallStats>(bench, 'GET', '/calls/stats');
+    const chimeStats = await admin<CallStats>(bench, 'GET', '/calls/stats');
     const events = await admin<unknown>(bench, 'GET', '/events');
     // The call log (ids, operations, statuses; never a JoinToken or an ExternalUserId), to look into.
-    const { calls } = await admin<{ calls: unknown[] }>(bench, 'GET', '/calls');
+    const { calls } = await admin<{ calls: CallRecord[] }>(bench, 'GET', '/calls');
     writeFileSync(join(logDir, 'chime-calls.json'), `${JSON.stringify(calls)}\n`);
     const poolStats = pool.stats();
     for (const stop of stops.splice(0).reverse()) await stop();
     return {
-      result: summarize(load, chime),
+      result: summarize(
+        load,
+        chimeStats,
+        churn && { load: churn, callsAfterChange: callsAfterChanges(calls) },
+      ),
       load,
-      chime,
+      churn,
+      chime: chimeStats,
       pool: poolStats,
       containerMetrics: containerMetricsOf(logDir),
       events,
