@@ -303,6 +303,16 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     return read.attendees?.get(lookup.attendeeId);
   };
 
+  /** Keeps a meeting record read along with something else, as its own lookup would. */
+  const remember = (meetingId: string, record: CachedRecord<Meeting>, readAt: number) => {
+    if (meetingTtlMs <= 0) return;
+    container.meetings.set(
+      meetingId,
+      record.value,
+      Math.min(readAt + meetingTtlMs, record.expiresAt),
+    );
+  };
+
   const hit = (lookup: Lookup, record: CachedRecord<Value>, readAt: number): Loaded<Value> => {
     answered(lookup, sharedTier);
     return { value: record.value, expiresAt: Math.min(readAt + ttlOf(lookup), record.expiresAt) };
@@ -317,7 +327,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     meetingId: string,
     metrics: RequestMetrics | undefined,
   ) => {
-    const remember = (page: readonly CachedAttendee[], takenAt: number) => {
+    const onPage = (page: readonly CachedAttendee[], takenAt: number) => {
       for (const attendee of page) {
         const attendeeId = attendee.AttendeeId?.toLowerCase();
         if (attendeeId && typeof attendee.ExternalUserId === 'string') {
@@ -330,7 +340,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       }
     };
     try {
-      return await takeMeetingSnapshot(
+      const outcome = await takeMeetingSnapshot(
         {
           chime,
           shared: sharedCache,
@@ -340,10 +350,19 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
           now,
           call: (operation, send) => call(operation, send, { metrics }),
           onCacheError: (operation, error) => cacheError(metrics, operation, error),
-          onPage: remember,
+          onPage,
         },
         meetingId,
       );
+      if (outcome.kind === 'taken' && outcome.meeting) {
+        const { takenAt } = outcome;
+        remember(
+          meetingId,
+          { value: outcome.meeting, version: takenAt, expiresAt: Infinity },
+          takenAt,
+        );
+      }
+      return outcome;
     } catch (error) {
       if (isNotFound(error)) container.dropMeeting(meetingId);
       throw error;
@@ -380,9 +399,13 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       return fromChime(lookup, false);
     }
     const record = recordIn(lookup, read);
+    // The meeting came with the attendee (one BatchGetItem): join-info's next lookup is served.
+    if (attendeeId !== undefined && read.meeting) remember(meetingId, read.meeting, readAt);
     if (record) return hit(lookup, record, readAt);
-    // Missing from a complete snapshot (created after it, or never), or its snapshot failed.
-    if (complete(read) || read.lease?.failed || !hot.recordMiss(meetingId)) {
+    // Missing from a complete snapshot (created after it, or never), changed since (a stale
+    // marker: only this attendee is asked again), or its snapshot failed.
+    const changed = attendeeId !== undefined && read.stale?.has(attendeeId);
+    if (changed || complete(read) || read.lease?.failed || !hot.recordMiss(meetingId)) {
       return fromChime(lookup, true);
     }
     const outcome = await snapshotOf(shared, lookup);

@@ -99,12 +99,14 @@ export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
       const lease = get(meetingId, 'lease', at);
       const attendees = new Map<string, CachedRecord<CachedAttendee>>();
       const deleted = new Set<string>();
+      const stale = new Set<string>();
       const ids = new Set(what.attendeeIds ?? []);
       if (what.attendeeId !== undefined) ids.add(what.attendeeId);
       for (const attendeeId of ids) {
         const item = get(meetingId, `attendee/${attendeeId}`, at);
         if (item?.kind === 'attendee') attendees.set(attendeeId, item.record);
         if (item?.kind === 'deleted') deleted.add(attendeeId);
+        if (item?.kind === 'stale') stale.add(attendeeId);
       }
       const read: SharedRead = {
         ...(meeting?.kind === 'meeting' ? { meeting: meeting.record } : {}),
@@ -113,6 +115,7 @@ export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
         ...(lease?.kind === 'lease' ? { lease: lease.lease } : {}),
         ...(attendees.size > 0 ? { attendees } : {}),
         ...(deleted.size > 0 ? { deleted } : {}),
+        ...(stale.size > 0 ? { stale } : {}),
         ...(what.attendeeId !== undefined && attendees.has(what.attendeeId)
           ? { attendee: attendees.get(what.attendeeId) }
           : {}),

@@ -65,6 +65,8 @@ export interface SharedRead {
   readonly attendees?: ReadonlyMap<string, CachedRecord<CachedAttendee>>;
   /** The attendees read that Chime deleted (tombstones), by lower-case AttendeeId. */
   readonly deleted?: ReadonlySet<string>;
+  /** The attendees read that changed since their record (stale markers). */
+  readonly stale?: ReadonlySet<string>;
   /** Chime ended the meeting: none of its attendees exists any more. */
   readonly ended?: boolean;
   readonly meeting?: CachedRecord<Meeting>;
@@ -264,6 +266,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
     } & {
       attendees?: Map<string, CachedRecord<CachedAttendee>>;
       deleted?: Set<string>;
+      stale?: Set<string>;
     } = {};
     for (const item of items) {
       const sort = str(item, SK) ?? '';
@@ -303,7 +306,11 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
           read.deleted.add(attendeeId);
           continue;
         }
-        if (state !== undefined) continue;
+        if (state !== undefined) {
+          read.stale ??= new Set();
+          read.stale.add(attendeeId);
+          continue;
+        }
         const record = {
           value: {
             AttendeeId: str(item, 'AttendeeId'),

@@ -144,10 +144,11 @@ describe('the attendee source', () => {
     const attendee = await other.getAttendee(meetingId, attendeeId, { metrics });
     const meeting = await other.getMeeting(meetingId, { metrics });
     expect(attendee.tier).toBe('shared');
-    expect(meeting.tier).toBe('shared');
+    // The meeting came with the attendee's read (one BatchGetItem), into the container.
+    expect(meeting.tier).toBe('container');
     expect(meeting.Meeting?.MeetingId).toBe(meetingId);
     expect(meeting.Meeting?.MediaPlacement?.AudioHostUrl).toEqual(expect.any(String));
-    expect(metrics).toMatchObject({ hitsShared: 2, misses: 0 });
+    expect(metrics).toMatchObject({ hitsShared: 1, hitsContainer: 1, misses: 0 });
     expect(emulator.calls()).toEqual([]);
   });
 
@@ -638,12 +639,28 @@ describe('the freshness contract', () => {
     });
     clock += TABLE_RECHECK_MS;
     emulator.resetCalls();
-    const answers = await Promise.all(
-      containers.map((container) => container.getAttendee(meetingId, attendeeId)),
-    );
-    for (const answer of answers) expect(answer.Attendee?.Capabilities).toEqual(muted);
+    for (const container of containers) {
+      const answer = await container.getAttendee(meetingId, attendeeId);
+      expect(answer.Attendee?.Capabilities).toEqual(muted);
+    }
     // The first container's GetAttendee stored the new record; the second read it.
     expect(callsOf('GetAttendee')).toBe(1);
+  });
+
+  it('asks GetAttendee for a changed attendee only, never lists its meeting again', async () => {
+    const meetingId = await createMeeting();
+    const [changed] = (await createAttendees(meetingId, 3)) as [string];
+    await sourceFor({ hotThreshold: 1 }).getAttendee(meetingId, changed);
+    clock += 60_000; // the snapshot no longer proves absences, but its records are served
+    await invalidate({
+      eventType: 'chime:AttendeeCapabilitiesUpdated',
+      meetingId,
+      attendeeId: changed,
+      success: '1',
+    });
+    emulator.resetCalls();
+    await sourceFor({ hotThreshold: 1 }).getAttendee(meetingId, changed);
+    expect(emulator.calls().map((call) => call.operation)).toEqual(['GetAttendee']);
   });
 
   it('never lets a snapshot in flight bring back an attendee deleted meanwhile', async () => {
