@@ -7,6 +7,7 @@ import { API_ROUTES, type RouteId, routeKeyOf } from '../lambda/attendee/api-rou
 import { createDynamoDbClient, createSharedCache } from '../lambda/attendee/cache/shared-cache';
 import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
 import type { ChimeMeetingEvent } from '../lambda/common/chime-events';
+import { parseInvalidationConfig } from '../lambda/invalidation/config';
 import { createInvalidationHandler } from '../lambda/invalidation/handler';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
 import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
@@ -295,7 +296,15 @@ async function startSharedCache(options: DevStackOptions) {
     throw error;
   }
   const handle = createInvalidationHandler({
-    shared: createSharedCache({ client, tableName: LOCAL_CACHE_TABLE, ttlMs: 0 }),
+    // Its markers live as long as the records they replace, as the stack configures it.
+    shared: createSharedCache({
+      client,
+      tableName: LOCAL_CACHE_TABLE,
+      ttlMs: parseInvalidationConfig({
+        [FUNCTION_SETTINGS.cacheTableName.env]: LOCAL_CACHE_TABLE,
+        ...options.env,
+      }).ttlMs,
+    }),
     log: options.log
       ? (fields) => options.log?.(`invalidation ${JSON.stringify(fields)}`)
       : () => undefined,

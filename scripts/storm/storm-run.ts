@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { createDynamoDbClient, createSharedCache } from '../../lambda/attendee/cache/shared-cache';
 import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
+import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
 import {
   type ChimeEmulator,
@@ -287,7 +288,12 @@ export async function runScenario(
       // The two rules' targets, as deployed: the invalidation function, and the prefetch
       // function behind its queue, configured from the containers' own environment.
       const invalidate = createInvalidationHandler({
-        shared: createSharedCache({ client, tableName: TABLE, ttlMs: 0 }),
+        shared: createSharedCache({
+          client,
+          tableName: TABLE,
+          ttlMs: parseInvalidationConfig({ ...env, [FUNCTION_SETTINGS.cacheTableName.env]: TABLE })
+            .ttlMs,
+        }),
         log: () => undefined,
       });
       const prefetch = startLocalPrefetch({

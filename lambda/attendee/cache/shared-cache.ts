@@ -206,6 +206,8 @@ const NEWER_MARKER = newerThan('<=');
  */
 export function createSharedCache(options: SharedCacheOptions): SharedCache {
   const { client, tableName: TableName, ttlMs } = options;
+  // A marker that expired at once would let the record it replaced be read as missing.
+  if (!(ttlMs > 0)) throw new RangeError('ttlMs must be positive');
   const now = options.now ?? Date.now;
   const batchAttempts = options.batchAttempts ?? 5;
   const batchBackoffMs = options.batchBackoffMs ?? 25;
