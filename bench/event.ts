@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { createLambdaContext } from '../local/lambda-context';
 
 /** What one benchmark invocation asks for: the attendee route, its IDs and the bearer token. */
 export interface InvokeTarget {
@@ -16,9 +17,6 @@ export function pathOf(target: InvokeTarget): string {
     .replace('{meetingId}', target.meetingId)
     .replace('{attendeeId}', target.attendeeId);
 }
-
-/** Lambda's timeout as the context reports it (the stack's default). */
-const TIMEOUT_MS = 10_000;
 
 /**
  * The payload 2.0 event API Gateway sends for `GET /meetings/{meetingId}/attendees/{attendeeId}`,
@@ -61,24 +59,9 @@ export function apiEvent(target: InvokeTarget, requestId: string): APIGatewayPro
   };
 }
 
-/** A Lambda context whose remaining time counts down from the function timeout. */
-export function lambdaContext(requestId: string): Context {
-  const deadline = Date.now() + TIMEOUT_MS;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'attendee-bench',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:attendee-bench',
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/attendee-bench',
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+/** The context the runtime passes with the invocation `requestId`. */
+export const lambdaContext = (requestId: string): Context =>
+  createLambdaContext({ functionName: 'attendee-bench', awsRequestId: requestId });
 
 /** The handler export both bundles have. */
 export type BundleHandler = (

@@ -5,6 +5,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { createLambdaContext } from './lambda-context';
 import { closeServer, listenOnLoopback } from './loopback';
 
 /** A Lambda handler for HTTP API payload 2.0 events. */
@@ -36,8 +37,6 @@ export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 export interface HttpApiGatewayOptions {
   readonly routes: readonly Route[];
   readonly cors: CorsSettings;
-  /** The function timeout the context reports (`getRemainingTimeInMillis`). */
-  readonly timeoutMs?: number;
   /** Request bodies larger than this are refused with 413 (default {@link MAX_PAYLOAD_BYTES}). */
   readonly maxPayloadBytes?: number;
   /** One line per request: method, path, status, latency. Never headers or bodies. */
@@ -225,24 +224,6 @@ export function toEvent(
   };
 }
 
-function lambdaContext(requestId: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'attendee-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:attendee-local',
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/attendee-local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 /**
  * A local stand-in for an API Gateway HTTP API: route matching, the CORS handling the gateway
  * does when CORS is configured (preflight answered without invoking the function, the
@@ -371,7 +352,7 @@ export class HttpApiGateway {
     const event = toEvent(req, body, found.route.routeKey, pathParameters, requestId, url);
     const result = await found.route.handler(
       event,
-      lambdaContext(requestId, this.options.timeoutMs ?? 10_000),
+      createLambdaContext({ functionName: 'attendee-local', awsRequestId: requestId }),
     );
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {})) {

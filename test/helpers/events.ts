@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { createLambdaContext } from '../../local/lambda-context';
 
 export const ROUTE_KEY = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
 
@@ -55,20 +56,5 @@ export function attendeeEvent(options: EventOptions = {}): APIGatewayProxyEventV
 }
 
 /** A Lambda context whose remaining time starts at `timeoutMs`. */
-export function lambdaContext(timeoutMs = 10_000): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'attendee',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:attendee',
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/attendee',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+export const lambdaContext = (timeoutMs = 10_000): Context =>
+  createLambdaContext({ functionName: 'attendee', awsRequestId: randomUUID(), timeoutMs });
