@@ -1,6 +1,7 @@
 /**
  * `.local/stack.json`: what a running `npm start` serves (addresses, issuer, audience, ports,
- * the identity provider's profile, pid), so `npm run token` and other tools target that stack instead of assuming default ports.
+ * the identity provider's profile, pid), so `npm run token` and `npm run example` target that
+ * stack instead of assuming default ports, and a second `npm start` names the pid holding a port.
  * Written once the stack is up; removed on a clean stop; ignored when its process is gone.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PROFILE_NAMES, type ProfileName, profileNamed } from './idp-profiles';
+import { DEFAULT_PORTS } from './local-defaults';
 
 export type StartPlan =
   | { readonly kind: 'help' }
@@ -41,13 +42,15 @@ Runs the API on 127.0.0.1 with the deployed handler and a Chime SDK Meetings emu
                    and ListAttendees 10/s, GetAttendee in the aggregate 10/s, burst 20)
   --no-shared-cache no cache table (on by default, on a local dynalite or DYNAMODB_ENDPOINT):
                    the container cache only, as -c sharedCache=false deploys
-  --verbose        the Lambda's and the emulator's log lines too
+  --verbose        the Lambda's JSON log lines (a 5xx's too) and the emulator's; without it,
+                   one line per request: method, path, status, problem code, latency
   -h, --help       this text
 
 With JWT_ISSUER and JWT_AUDIENCE set (and no --aws), the local stack trusts that issuer instead
 of the dev one (https; plain http only with JWT_ALLOW_HTTP_JWKS=true), with IDENTITY_CLAIM,
 MODERATOR_CLAIM, MODERATOR_GROUP, MODERATOR_SCOPE, TENANT_CLAIM and JWT_JWKS_URI from the
-environment. Ports: PORT (3000), CHIME_EMULATOR_PORT (3001), IDP_PORT (3002).
+environment. Ports: PORT (3000), CHIME_EMULATOR_PORT (3001), IDP_PORT (3002); 0 picks a free
+one. npm run token and npm run example find them in .local/stack.json.
 `;
 
 const set = (value: string | undefined): value is string => value !== undefined && value !== '';
@@ -122,4 +125,72 @@ export function parseStartArgs(
     return { kind: 'external', ...local };
   }
   return { kind: 'dev', profile: (named ?? 'dev') as ProfileName, ...local };
+}
+
+/** The variable that moves each port of the local stack. */
+export const PORT_VARIABLES = Object.freeze({
+  api: 'PORT',
+  emulator: 'CHIME_EMULATOR_PORT',
+  idp: 'IDP_PORT',
+} as const);
+
+export type StackPorts = Readonly<Record<keyof typeof PORT_VARIABLES, number>>;
+
+/** The port `env[name]` sets, or undefined when unset; 0 picks a free one. */
+export function portIn(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): number | undefined {
+  const raw = env[name];
+  if (!set(raw)) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65_535) {
+    throw new StartUsageError(`${name} must be a port number (0 picks a free one)`);
+  }
+  return Number(raw);
+}
+
+/**
+ * The stack's ports from PORT, CHIME_EMULATOR_PORT and IDP_PORT (3000, 3001, 3002 by default).
+ * Two alike are refused here: the second server would only fail with EADDRINUSE.
+ */
+export function parsePorts(env: Readonly<Record<string, string | undefined>>): StackPorts {
+  const ports = {
+    api: portIn(env, PORT_VARIABLES.api) ?? DEFAULT_PORTS.api,
+    emulator: portIn(env, PORT_VARIABLES.emulator) ?? DEFAULT_PORTS.emulator,
+    idp: portIn(env, PORT_VARIABLES.idp) ?? DEFAULT_PORTS.idp,
+  };
+  const names = Object.keys(PORT_VARIABLES) as (keyof StackPorts)[];
+  for (const [i, a] of names.entries()) {
+    const b = names.slice(i + 1).find((other) => ports[other] === ports[a] && ports[a] !== 0);
+    if (b) {
+      throw new StartUsageError(
+        `${PORT_VARIABLES[a]} and ${PORT_VARIABLES[b]} are both ${ports[a]}: give each its own port`,
+      );
+    }
+  }
+  return ports;
+}
+
+/**
+ * What to do about a port in use (EADDRINUSE): stop the `npm start` that `.local/stack.json`
+ * names, when it is alive and serves that port (`holder`), or set the port's variable to another.
+ *
+ * @example
+ * portTakenMessage(3000, parsePorts(process.env), readStackFile().info)
+ */
+export function portTakenMessage(
+  port: number,
+  ports: Partial<StackPorts>,
+  holder?: { readonly pid: number; readonly ports: Readonly<Record<string, number | undefined>> },
+): string {
+  const variable = (Object.keys(PORT_VARIABLES) as (keyof StackPorts)[])
+    .filter((name) => ports[name] === port)
+    .map((name) => PORT_VARIABLES[name])
+    .join(' and ');
+  const taken = `port ${port}${variable ? ` (${variable})` : ''} is taken`;
+  const move = variable ? `, or set ${variable} to a free port (0 picks one)` : '';
+  if (holder && Object.values(holder.ports).includes(port)) {
+    return `${taken} by an npm start still running as pid ${holder.pid} (.local/stack.json): stop it with kill ${holder.pid}${move}`;
+  }
+  return `${taken} by another program: stop it${move}`;
 }

@@ -34,29 +34,50 @@ import type { HttpApiHandler } from './http-api-gateway';
 import { HttpApiGateway } from './http-api-gateway';
 import { formatIdentitySummary } from './identity-summary';
 import { PROFILES, type ProfileName } from './idp-profiles';
-import { removeStackFile, STACK_FILE, writeStackFile } from './stack-file';
+import { npmAncestry, whenNpmGone } from './npm-launcher';
+import { readStackFile, removeStackFile, STACK_FILE, writeStackFile } from './stack-file';
 import {
+  PORT_VARIABLES,
+  parsePorts,
   parseStartArgs,
+  portIn,
+  portTakenMessage,
   START_HELP,
   START_USAGE,
+  type StackPorts,
   type StartPlan,
   StartUsageError,
 } from './start-args';
 
-const port = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a port number`);
-  return Number(raw);
-};
+// Read before anything starts: a signalled npm may be gone by the time the stack is up.
+const npm = npmAncestry(process.env);
 
 const allowedOrigins = process.env.CORS_ALLOWED_ORIGINS
   ? process.env.CORS_ALLOWED_ORIGINS.split(',').map((o) => o.trim())
   : [...DEFAULT_LOCAL_ORIGINS];
 
+/** The Lambda's JSON line for one request (`message` "request"), whatever its level. */
+const LAMBDA_REQUEST_LINE = /^\{"level":"[A-Z]+","message":"request",/;
+
+/**
+ * Without --verbose (or LOG_LEVEL), the gateway's line is the one line per request: the
+ * Lambda's own request line, which it writes at WARN for a 5xx, is kept off stdout. Its other
+ * lines (an init failure, a cache error) still show.
+ */
+function dropLambdaRequestLines(): void {
+  const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string' || !LAMBDA_REQUEST_LINE.test(chunk)) return write(chunk, ...rest);
+    const done = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  }) as typeof process.stdout.write;
+}
+
 /** Imports the deployed entry (lambda/attendee/index.ts) under `env`. */
 async function loadHandler(env: Readonly<Record<string, string>>): Promise<HttpApiHandler> {
   // One line per request by default (the API's); --verbose adds the Lambda's and the emulator's.
+  if (!verbose && process.env.LOG_LEVEL === undefined) dropLambdaRequestLines();
   Object.assign(process.env, {
     LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? 'INFO' : 'WARN'),
     ...env,
@@ -66,8 +87,15 @@ async function loadHandler(env: Readonly<Record<string, string>>): Promise<HttpA
 }
 
 let plan: StartPlan;
+let ports: Partial<StackPorts>;
 try {
   plan = parseStartArgs(process.argv.slice(2), process.env);
+  ports =
+    plan.kind === 'help'
+      ? {}
+      : plan.kind === 'aws'
+        ? { api: portIn(process.env, PORT_VARIABLES.api) ?? DEFAULT_PORTS.api }
+        : parsePorts(process.env);
 } catch (error) {
   if (!(error instanceof StartUsageError)) throw error;
   process.stderr.write(`${START_USAGE}  (${error.message})\n`);
@@ -76,19 +104,20 @@ try {
 const verbose = plan.kind !== 'help' && plan.verbose;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
+/** Stops on Ctrl-C, on SIGTERM, and once the npm running this is gone (local/npm-launcher.ts). */
 function onShutdown(stop: () => Promise<void>) {
   let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      log(`${signal}: stopping`);
-      stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+  const shutdown = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${reason}: stopping`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => shutdown(signal));
+  whenNpmGone(npm, (pid) => shutdown(`npm (pid ${pid}) is gone`));
 }
 
 async function startAgainstAws() {
@@ -100,7 +129,7 @@ async function startAgainstAws() {
     cors: localCors(allowedOrigins),
     log: (line) => log(`api ${line}`),
   });
-  const { url } = await gateway.start(port('PORT', DEFAULT_PORTS.api));
+  const { url } = await gateway.start(ports.api ?? DEFAULT_PORTS.api);
   log(`API on ${url} against Amazon Chime SDK Meetings in ${region}`);
   onShutdown(() => gateway.stop());
 }
@@ -118,21 +147,17 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
       if (verbose || line.startsWith('api ')) log(line);
     },
   };
-  const ports = {
-    api: port('PORT', DEFAULT_PORTS.api),
-    emulator: port('CHIME_EMULATOR_PORT', DEFAULT_PORTS.emulator),
-  };
   const stack: DevStack | ExternalIssuerStack =
     plan.kind === 'dev'
       ? await startDevStack({
           ...common,
-          ports: { ...ports, idp: port('IDP_PORT', DEFAULT_PORTS.idp) },
+          ports,
           keyDir: LOCAL_KEY_DIR,
           idpProfile: plan.profile,
         })
       : await startExternalIssuerStack({
           ...common,
-          ports,
+          ports: { api: ports.api, emulator: ports.emulator },
           externalIssuer: { env: process.env },
         });
   onShutdown(async () => {
@@ -271,9 +296,15 @@ ${curl(undefined, alice)}`;
 }
 
 const fail = (error: unknown) => {
-  process.stderr.write(
-    `npm start failed: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  const { code, port } = (error ?? {}) as { code?: unknown; port?: unknown };
+  const stale = readStackFile();
+  const message =
+    code === 'EADDRINUSE' && typeof port === 'number'
+      ? portTakenMessage(port, ports, stale.state === 'running' ? stale.info : undefined)
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  process.stderr.write(`npm start failed: ${message}\n`);
   process.exit(1);
 };
 

@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { chimeClientFor } from '../../local/chime-emulator';
 import { type DemoSeed, seedDemo } from '../../local/dev-stack';
 import { faultRecipes, type RecipeSettings } from '../../local/fault-recipes';
-import { IdentityProvider, type MintOptions } from '../../local/identity-provider';
+import type { MintOptions } from '../../local/identity-provider';
 import { closeServer, listenOnLoopback } from '../../local/loopback';
 import { FAULTS, isFaultName } from './src/faults';
 
@@ -37,12 +37,8 @@ export interface ExampleServerOptions {
    * `POST /dev/faults` answer 503.
    */
   readonly faultSettings: Lazy<RecipeSettings>;
-  /** The identity provider that signs the dev tokens; or give `keyDir` (and `issuer`). */
-  readonly idp?: Lazy<TokenMinter>;
-  /** Key pair folder of `npm start`'s identity provider (`.local/idp`). */
-  readonly keyDir?: string;
-  /** The issuer the API trusts, with `keyDir`; default `http://127.0.0.1:3002`. */
-  readonly issuer?: string;
+  /** The identity provider that signs the dev tokens (`npm start`'s key pair, its issuer). */
+  readonly idp: Lazy<TokenMinter>;
   /** The folder holding `public/` and `src/`; default `<cwd>/examples/web`. */
   readonly root?: string;
   /** One line per request: method, path, status, latency (never a query string or a token). */
@@ -161,24 +157,14 @@ async function bundle(root: string): Promise<Map<string, Uint8Array>> {
  * const server = createExampleServer({
  *   apiUrl: 'http://127.0.0.1:3000',
  *   emulatorUrl: 'http://127.0.0.1:3001',
- *   keyDir: LOCAL_KEY_DIR,
+ *   idp: new IdentityProvider({ keyDir: LOCAL_KEY_DIR, issuer: 'http://127.0.0.1:3002' }),
  *   demo: () => JSON.parse(readFileSync(DEMO_FILE, 'utf8')),
  *   faultSettings: () => JSON.parse(readFileSync(DEMO_FILE, 'utf8')).faultSettings,
  * });
  * const { url } = await server.start();
  */
 export function createExampleServer(options: ExampleServerOptions): ExampleServer {
-  if (!options.idp && !options.keyDir) {
-    throw new TypeError('createExampleServer: give idp or keyDir');
-  }
   const root = options.root ?? join(process.cwd(), 'examples', 'web');
-  const fileIdp = options.keyDir
-    ? new IdentityProvider({
-        keyDir: options.keyDir,
-        issuer: options.issuer ?? 'http://127.0.0.1:3002',
-      })
-    : undefined;
-  const minter = (): TokenMinter => (options.idp ? resolve(options.idp) : (fileIdp as TokenMinter));
   let assets = new Map<string, Uint8Array>();
   let server: Server | undefined;
   let port = 0;
@@ -239,7 +225,7 @@ export function createExampleServer(options: ExampleServerOptions): ExampleServe
     if (!user) throw new HttpError(400, `user must be one of ${DEV_USERS.map((u) => u.id)}`);
     // `expired=1` mints a token that expired a minute ago, to show the 401.
     const ttl = query.get('expired') === '1' ? -60 : TOKEN_TTL_SECONDS;
-    const token = await minter().mint({
+    const token = await resolve(options.idp).mint({
       sub: user.id,
       ttl,
       ...(user.groups.length > 0 ? { groups: [...user.groups] } : {}),

@@ -1,4 +1,10 @@
-import { parseStartArgs, START_HELP, StartUsageError } from '../../local/start-args';
+import {
+  parsePorts,
+  parseStartArgs,
+  portTakenMessage,
+  START_HELP,
+  StartUsageError,
+} from '../../local/start-args';
 
 const ISSUER = { JWT_ISSUER: 'https://login.example.com/', JWT_AUDIENCE: 'my-api' };
 
@@ -68,5 +74,36 @@ describe("npm start's flags and environment", () => {
     for (const flag of ['--idp', '--aws', '--verbose', '--help', 'JWT_ISSUER', 'JWT_JWKS_URI']) {
       expect(START_HELP).toContain(flag);
     }
+  });
+});
+
+describe("npm start's ports", () => {
+  it('take PORT, CHIME_EMULATOR_PORT and IDP_PORT over 3000, 3001 and 3002, 0 for a free one', () => {
+    expect(parsePorts({})).toEqual({ api: 3000, emulator: 3001, idp: 3002 });
+    expect(parsePorts({ PORT: '4000', CHIME_EMULATOR_PORT: '0', IDP_PORT: '0' })).toEqual({
+      api: 4000,
+      emulator: 0,
+      idp: 0,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'x' }, 'PORT must be a port number (0 picks a free one)'],
+    [{ IDP_PORT: '70000' }, 'IDP_PORT must be a port number (0 picks a free one)'],
+    [{ PORT: '3001' }, 'PORT and CHIME_EMULATOR_PORT are both 3001: give each its own port'],
+  ])('refuse %j in one line', (env, message) => {
+    expect(() => parsePorts(env)).toThrow(new StartUsageError(message));
+  });
+
+  it('name the npm start holding a taken port, or the variable that moves it', () => {
+    const ports = { api: 4000, emulator: 3001, idp: 3002 };
+    const stale = { pid: 4242, ports: { api: 4000, emulator: 3001, idp: 3002 } };
+    expect(portTakenMessage(4000, ports, stale)).toBe(
+      'port 4000 (PORT) is taken by an npm start still running as pid 4242 (.local/stack.json): stop it with kill 4242, or set PORT to a free port (0 picks one)',
+    );
+    expect(portTakenMessage(3001, ports, { pid: 4242, ports: { api: 5000 } })).toBe(
+      'port 3001 (CHIME_EMULATOR_PORT) is taken by another program: stop it, or set CHIME_EMULATOR_PORT to a free port (0 picks one)',
+    );
+    expect(portTakenMessage(3002, ports)).toMatch(/^port 3002 \(IDP_PORT\) is taken by another/);
   });
 });
