@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** Options of {@link createCallerBudget}. */
 export interface CallerBudgetOptions {
@@ -35,24 +36,24 @@ interface Bucket {
 
 const MINUTE_MS = 60_000;
 
-/**
- * Creates a token bucket per caller: `callsPerMinute` tokens, refilled continuously, spent by
- * {@link CallerBudget.charge}. Callers are known by an HMAC-SHA256 of their identity under a
- * per-container random key, never by the identity (which may equal an ExternalUserId); the
- * table is a bounded `Map`. A caller charged past zero waits until the bucket holds a token
- * again (debt is bounded by one minute's budget).
- */
 const ALLOWED: BudgetCheck = Object.freeze({ allowed: true });
 
 /** The caller's identity text, built only when it is needed (see {@link CallerRef}). */
 const callerText = (caller: CallerRef): string => (typeof caller === 'string' ? caller : caller());
 
+/**
+ * Creates a token bucket per caller: `callsPerMinute` tokens, refilled continuously, spent by
+ * {@link CallerBudget.charge}. Callers are known by an HMAC-SHA256 of their identity under a
+ * per-container random key, never by the identity (which may equal an ExternalUserId); the
+ * table is bounded, the least recently charged out first. A caller charged past zero waits
+ * until the bucket holds a token again (debt is bounded by one minute's budget).
+ */
 export function createCallerBudget(options: CallerBudgetOptions): CallerBudget {
   const { callsPerMinute, maxCallers = 10_000 } = options;
   const now = options.now ?? Date.now;
   const key = options.key ?? randomBytes(32);
   const perMs = callsPerMinute / MINUTE_MS;
-  const buckets = new Map<string, Bucket>();
+  const buckets = new LRUCache<string, Bucket>({ max: maxCallers });
 
   const idOf = (caller: string) => createHmac('sha256', key).update(caller).digest('base64url');
 
@@ -64,7 +65,8 @@ export function createCallerBudget(options: CallerBudgetOptions): CallerBudget {
       // Nobody has wasted a call yet: no identity to hash (the common case, every request).
       if (buckets.size === 0) return ALLOWED;
       const id = idOf(callerText(caller));
-      const bucket = buckets.get(id);
+      // A check is not a charge: it leaves the caller's place in the eviction order as it is.
+      const bucket = buckets.peek(id);
       if (!bucket) return ALLOWED;
       const tokens = refilled(bucket, now());
       // A caller whose budget is whole again is forgotten: the table holds recent wasters only.
@@ -79,15 +81,9 @@ export function createCallerBudget(options: CallerBudgetOptions): CallerBudget {
       if (!(chimeCalls > 0)) return;
       const id = idOf(callerText(caller));
       const at = now();
-      const bucket = buckets.get(id);
+      const bucket = buckets.peek(id);
       const tokens = bucket ? refilled(bucket, at) : callsPerMinute;
-      buckets.delete(id);
       buckets.set(id, { tokens: Math.max(-callsPerMinute, tokens - chimeCalls), at });
-      while (buckets.size > maxCallers) {
-        const oldest = buckets.keys().next();
-        if (oldest.done) break;
-        buckets.delete(oldest.value);
-      }
     },
   };
 }

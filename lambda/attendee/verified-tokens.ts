@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Claims } from './token-verifier';
 
 /**
@@ -8,35 +9,32 @@ import type { Claims } from './token-verifier';
  * tokens already verified with it stay accepted until they expire, as in any JWT cache.
  */
 export class VerifiedTokens {
-  private readonly entries = new Map<string, { claims: Claims; exp: number }>();
+  private readonly entries: LRUCache<string, { claims: Claims; exp: number }>;
 
   constructor(
-    private readonly capacity = 1000,
+    capacity = 1000,
     private readonly nowSeconds: () => number = () => Date.now() / 1000,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be ≥ 1');
+    this.entries = new LRUCache({ max: capacity });
   }
 
   /** The claims of `token` if it was verified and has not expired since. */
   get(token: string): Claims | undefined {
     const entry = this.entries.get(token);
     if (!entry) return undefined;
-    this.entries.delete(token);
-    if (entry.exp <= this.nowSeconds()) return undefined;
-    this.entries.set(token, entry);
+    // Checked here, not by lru-cache's TTL: a token is refused from the second of its `exp` on.
+    if (entry.exp <= this.nowSeconds()) {
+      this.entries.delete(token);
+      return undefined;
+    }
     return entry.claims;
   }
 
   /** Remembers verified `claims` until their `exp` (without one, nothing is kept). */
   set(token: string, claims: Claims): void {
     const exp = claims.exp;
-    if (typeof exp !== 'number') return;
-    this.entries.delete(token);
-    this.entries.set(token, { claims, exp });
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    if (typeof exp === 'number') this.entries.set(token, { claims, exp });
   }
 
   get size(): number {

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** Options of {@link createTtlCache}. */
 export interface TtlCacheOptions {
   /** Entries kept at most; the least recently used goes first. */
@@ -81,24 +83,18 @@ export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 }
 
 /**
- * Creates a TTL cache bounded to `maxEntries` (LRU: a `Map` kept in use order). Keys are
- * built from Chime ids only.
+ * Creates a TTL cache bounded to `maxEntries` (least recently used out first). Keys are built
+ * from Chime ids only. Each entry keeps its own `expiresAt`, checked against `now`: lru-cache's
+ * own TTL counts an entry fresh at its expiry instant and reads a clock it caches, while a
+ * record must never be served at or past its freshness bound.
  */
 export function createTtlCache<V>(options: TtlCacheOptions): TtlCache<V> {
-  const { maxEntries } = options;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, Entry<V>>();
+  const entries = new LRUCache<string, Entry<V>>({ max: options.maxEntries });
   const flights = new Map<string, Promise<Loaded<V>>>();
 
   const set = (key: string, value: V, expiresAt: number) => {
-    if (expiresAt <= now()) return;
-    entries.delete(key);
-    entries.set(key, { value, expiresAt });
-    while (entries.size > maxEntries) {
-      const oldest = entries.keys().next();
-      if (oldest.done) break;
-      entries.delete(oldest.value);
-    }
+    if (expiresAt > now()) entries.set(key, { value, expiresAt });
   };
 
   const peek = (key: string): V | undefined => {
@@ -108,8 +104,6 @@ export function createTtlCache<V>(options: TtlCacheOptions): TtlCache<V> {
       entries.delete(key);
       return undefined;
     }
-    entries.delete(key);
-    entries.set(key, entry);
     return entry.value;
   };
 

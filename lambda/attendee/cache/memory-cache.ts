@@ -1,4 +1,5 @@
 import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
+import { LRUCache } from 'lru-cache';
 import type {
   CachedAttendee,
   CachedRecord,
@@ -52,12 +53,13 @@ const expiryOf = (item: Item): number => {
 export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
   const { ttlMs, maxEntries } = options;
   const now = options.now ?? Date.now;
-  const items = new Map<string, Item>();
+  // Reads use `peek`: only a write moves an item up the eviction order.
+  const items = new LRUCache<string, Item>({ max: maxEntries });
   const keyOf = (meetingId: string, sort: string) => `${meetingId}/${sort}`;
 
   const get = (meetingId: string, sort: string, at: number): Item | undefined => {
     const key = keyOf(meetingId, sort);
-    const item = items.get(key);
+    const item = items.peek(key);
     if (item && expiryOf(item) <= at) {
       items.delete(key);
       return undefined;
@@ -66,14 +68,7 @@ export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
   };
 
   const set = (meetingId: string, sort: string, item: Item) => {
-    const key = keyOf(meetingId, sort);
-    items.delete(key);
-    items.set(key, item);
-    while (items.size > maxEntries) {
-      const oldest = items.keys().next();
-      if (oldest.done) break;
-      items.delete(oldest.value);
-    }
+    items.set(keyOf(meetingId, sort), item);
   };
 
   /**
