@@ -10,12 +10,15 @@ import {
   QueryCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { marshall, type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { reuseSigners } from '../sdk-signer';
 import { attendeeSortKey, CACHE_TABLE_SCHEMA, meetingPartition, SORT_KEYS } from './table-schema';
 
 type Item = Record<string, AttributeValue>;
 type Key = Record<string, AttributeValue>;
+/** An item's attributes as plain values; `marshall` makes strings S, numbers N, objects M. */
+type Attributes = Record<string, NativeAttributeValue>;
 
 const PK = CACHE_TABLE_SCHEMA.partitionKey.name;
 const SK = CACHE_TABLE_SCHEMA.sortKey.name;
@@ -140,20 +143,17 @@ export interface SharedCacheOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const s = (value: string): AttributeValue => ({ S: value });
-const n = (value: number): AttributeValue => ({ N: String(value) });
+/** Undefined attributes are left out of the item (an attendee without a JoinToken has none). */
+const toItem = (attributes: Attributes): Item =>
+  marshall(attributes, { removeUndefinedValues: true });
 
-function str(item: Item, name: string): string | undefined {
-  const value = item[name];
-  return value && 'S' in value && typeof value.S === 'string' ? value.S : undefined;
-}
+/** A string attribute as read, or undefined (absent, or of another type). */
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined;
 
-function num(item: Item, name: string): number | undefined {
-  const value = item[name];
-  if (!(value && 'N' in value && typeof value.N === 'string')) return undefined;
-  const parsed = Number(value.N);
-  return Number.isFinite(parsed) ? parsed : undefined;
-}
+/** A number attribute as read, or undefined (absent, or not a finite number). */
+const finite = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
 const ttlOf = (expiresAt: number) => Math.ceil(expiresAt / 1000);
 
@@ -162,29 +162,12 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 const isConditionFailed = (error: unknown) =>
   (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
 
-function capabilitiesItem(capabilities: Attendee['Capabilities']): AttributeValue | undefined {
-  if (!capabilities) return undefined;
-  const map: Record<string, AttributeValue> = {};
-  for (const field of ['Audio', 'Video', 'Content'] as const) {
-    const value = capabilities[field];
-    if (typeof value === 'string') map[field] = s(value);
-  }
-  return { M: map };
-}
-
-function capabilitiesOf(item: Item): Attendee['Capabilities'] {
-  const value = item.Capabilities;
-  if (!(value && 'M' in value && value.M)) return undefined;
-  const map = value.M;
-  const field = (name: string) => {
-    const entry = map[name];
-    return entry && 'S' in entry ? entry.S : undefined;
-  };
-  return {
-    Audio: field('Audio'),
-    Video: field('Video'),
-    Content: field('Content'),
-  } as Attendee['Capabilities'];
+/** The three capabilities, strings only: stored as a map of strings, read back the same way. */
+function capabilitiesOf(value: unknown): Attendee['Capabilities'] {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { Audio, Video, Content } = value as Record<string, unknown>;
+  const capabilities = { Audio: text(Audio), Video: text(Video), Content: text(Content) };
+  return capabilities as Attendee['Capabilities'];
 }
 
 /**
@@ -195,7 +178,7 @@ function capabilitiesOf(item: Item): Attendee['Capabilities'] {
 const newerThan = (operator: '<' | '<=') => ({
   ConditionExpression: `attribute_not_exists(#pk) OR ((attribute_not_exists(#version) OR #version ${operator} :version) AND (attribute_not_exists(#state) OR #state <> :deleted))`,
   names: { '#pk': PK, '#version': 'version', '#state': 'state' },
-  values: (version: number) => ({ ':version': n(version), ':deleted': s(MARKER_STATES.deleted) }),
+  values: (version: number) => marshall({ ':version': version, ':deleted': MARKER_STATES.deleted }),
 });
 const NEWER_RECORD = newerThan('<');
 const NEWER_MARKER = newerThan('<=');
@@ -213,43 +196,36 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   const batchBackoffMs = options.batchBackoffMs ?? 25;
   const sleep = options.sleep ?? defaultSleep;
 
-  const key = (meetingId: string, sort: string): Key => ({
-    [PK]: s(meetingPartition(meetingId)),
-    [SK]: s(sort),
+  const keyOf = (meetingId: string, sort: string): Attributes => ({
+    [PK]: meetingPartition(meetingId),
+    [SK]: sort,
   });
+  const key = (meetingId: string, sort: string): Key => marshall(keyOf(meetingId, sort));
 
   /** The attributes every item carries: its key, version and expiry. */
-  const base = (meetingId: string, sort: string, version: number): Item => {
+  const base = (meetingId: string, sort: string, version: number): Attributes => {
     const expiresAt = Math.max(version, now()) + ttlMs;
-    return {
-      ...key(meetingId, sort),
-      version: n(version),
-      expiresAt: n(expiresAt),
-      [TTL]: n(ttlOf(expiresAt)),
-    };
+    return { ...keyOf(meetingId, sort), version, expiresAt, [TTL]: ttlOf(expiresAt) };
   };
 
-  const attendeeItem = (meetingId: string, attendee: CachedAttendee, version: number): Item => {
+  const attendeeItem = (meetingId: string, attendee: CachedAttendee, version: number) => {
     const attendeeId = (attendee.AttendeeId ?? '').toLowerCase();
-    const item: Item = {
+    return {
       ...base(meetingId, attendeeSortKey(attendeeId), version),
-      AttendeeId: s(attendeeId),
+      AttendeeId: attendeeId,
+      ExternalUserId: text(attendee.ExternalUserId),
+      JoinToken: text(attendee.JoinToken),
+      Capabilities: capabilitiesOf(attendee.Capabilities),
     };
-    if (typeof attendee.ExternalUserId === 'string')
-      item.ExternalUserId = s(attendee.ExternalUserId);
-    if (typeof attendee.JoinToken === 'string') item.JoinToken = s(attendee.JoinToken);
-    const capabilities = capabilitiesItem(attendee.Capabilities);
-    if (capabilities) item.Capabilities = capabilities;
-    return item;
   };
 
   /** A conditional put of a newer record; false when what is there is newer (or a tombstone). */
-  const putNewer = async (Item: Item, version: number): Promise<boolean> => {
+  const putNewer = async (attributes: Attributes, version: number): Promise<boolean> => {
     try {
       await client.send(
         new PutItemCommand({
           TableName,
-          Item,
+          Item: toItem(attributes),
           ConditionExpression: NEWER_RECORD.ConditionExpression,
           ExpressionAttributeNames: NEWER_RECORD.names,
           ExpressionAttributeValues: NEWER_RECORD.values(version),
@@ -270,20 +246,21 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       deleted?: Set<string>;
       stale?: Set<string>;
     } = {};
-    for (const item of items) {
-      const sort = str(item, SK) ?? '';
+    for (const raw of items) {
+      const item: Record<string, unknown> = unmarshall(raw);
+      const sort = text(item[SK]) ?? '';
       if (sort === SORT_KEYS.lease) {
-        const owner = str(item, 'owner');
-        const until = num(item, 'leaseUntil');
+        const owner = text(item.owner);
+        const until = finite(item.leaseUntil);
         if (owner !== undefined && until !== undefined && until > at) {
-          read.lease = { owner, until, failed: str(item, 'state') === 'failed' };
+          read.lease = { owner, until, failed: text(item.state) === 'failed' };
         }
         continue;
       }
-      const expiresAt = num(item, 'expiresAt');
-      const version = num(item, 'version') ?? num(item, 'fetchedAt');
+      const expiresAt = finite(item.expiresAt);
+      const version = finite(item.version) ?? finite(item.fetchedAt);
       if (expiresAt === undefined || version === undefined || expiresAt <= at) continue;
-      const state = str(item, 'state');
+      const state = text(item.state);
       if (sort === SORT_KEYS.snapshot) {
         read.snapshot = { takenAt: version, expiresAt };
       } else if (sort === SORT_KEYS.meeting) {
@@ -291,10 +268,10 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
           read.ended = true;
           continue;
         }
-        const text = str(item, 'Meeting');
-        if (state !== undefined || text === undefined) continue;
+        const json = text(item.Meeting);
+        if (state !== undefined || json === undefined) continue;
         try {
-          const meeting: unknown = JSON.parse(text);
+          const meeting: unknown = JSON.parse(json);
           if (typeof meeting === 'object' && meeting !== null) {
             read.meeting = { value: meeting as Meeting, version, expiresAt };
           }
@@ -315,10 +292,10 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
         }
         const record = {
           value: {
-            AttendeeId: str(item, 'AttendeeId'),
-            ExternalUserId: str(item, 'ExternalUserId'),
-            JoinToken: str(item, 'JoinToken'),
-            Capabilities: capabilitiesOf(item),
+            AttendeeId: text(item.AttendeeId),
+            ExternalUserId: text(item.ExternalUserId),
+            JoinToken: text(item.JoinToken),
+            Capabilities: capabilitiesOf(item.Capabilities),
           },
           version,
           expiresAt,
@@ -360,7 +337,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       await client.send(
         new PutItemCommand({
           TableName,
-          Item: { ...base(meetingId, sort, version), state: s(state) },
+          Item: toItem({ ...base(meetingId, sort, version), state }),
           ...(condition
             ? {
                 ConditionExpression: condition.ConditionExpression,
@@ -417,7 +394,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       await putNewer(
         {
           ...base(meetingId, SORT_KEYS.meeting, version),
-          Meeting: s(JSON.stringify(meeting)),
+          Meeting: JSON.stringify(meeting),
         },
         version,
       );
@@ -434,15 +411,15 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
         await client.send(
           new PutItemCommand({
             TableName,
-            Item: {
-              ...key(meetingId, SORT_KEYS.lease),
-              owner: s(owner),
-              leaseUntil: n(until),
-              [TTL]: n(ttlOf(until)),
-            },
+            Item: toItem({
+              ...keyOf(meetingId, SORT_KEYS.lease),
+              owner,
+              leaseUntil: until,
+              [TTL]: ttlOf(until),
+            }),
             ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now',
             ExpressionAttributeNames: { '#pk': PK, '#until': 'leaseUntil' },
-            ExpressionAttributeValues: { ':now': n(at) },
+            ExpressionAttributeValues: marshall({ ':now': at }),
           }),
         );
         return true;
@@ -457,16 +434,16 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
         await client.send(
           new PutItemCommand({
             TableName,
-            Item: {
-              ...key(meetingId, SORT_KEYS.lease),
-              owner: s(owner),
-              leaseUntil: n(until),
-              state: s('failed'),
-              [TTL]: n(ttlOf(until)),
-            },
+            Item: toItem({
+              ...keyOf(meetingId, SORT_KEYS.lease),
+              owner,
+              leaseUntil: until,
+              state: 'failed',
+              [TTL]: ttlOf(until),
+            }),
             ConditionExpression: '#owner = :owner',
             ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':owner': s(owner) },
+            ExpressionAttributeValues: marshall({ ':owner': owner }),
           }),
         );
       } catch (error) {
@@ -498,7 +475,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
             TableName,
             KeyConditionExpression: '#pk = :pk',
             ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-            ExpressionAttributeValues: { ':pk': s(meetingPartition(meetingId)) },
+            ExpressionAttributeValues: marshall({ ':pk': meetingPartition(meetingId) }),
             ProjectionExpression: '#pk, #sk',
             Select: 'SPECIFIC_ATTRIBUTES',
             ConsistentRead: true,
@@ -506,7 +483,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
           }),
         );
         for (const item of page.Items ?? []) {
-          if (str(item, SK) === SORT_KEYS.meeting) continue;
+          if (item[SK]?.S === SORT_KEYS.meeting) continue;
           keys.push({ [PK]: item[PK] as AttributeValue, [SK]: item[SK] as AttributeValue });
         }
         ExclusiveStartKey = page.LastEvaluatedKey;
