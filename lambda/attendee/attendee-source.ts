@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type Attendee,
   type ChimeSDKMeetingsClient,
@@ -124,8 +125,6 @@ type Value = CachedAttendee | Meeting | undefined;
 const errorName = (error: unknown) =>
   error instanceof Error ? error.name : typeof error === 'object' ? 'UnknownError' : typeof error;
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Chime's answer for a record that a tombstone says is gone. */
 const gone = (what: string) =>
   new NotFoundException({ message: `The ${what} does not exist.`, $metadata: {} });
@@ -160,7 +159,7 @@ function cacheable(lookup: Lookup, value: Value): boolean {
 export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSource {
   const { chime, hotThreshold, hotWindowMs, leaseMs, snapshotFreshnessMs } = options;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const owner = randomUUID();
   const table = options.sharedTable;
   const frontTtl = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);

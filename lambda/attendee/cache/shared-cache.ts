@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Attendee, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import {
   type AttributeValue,
@@ -157,8 +158,6 @@ const finite = (value: unknown): number | undefined =>
 
 const ttlOf = (expiresAt: number) => Math.ceil(expiresAt / 1000);
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 const isConditionFailed = (error: unknown) =>
   (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
 
@@ -194,7 +193,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   const now = options.now ?? Date.now;
   const batchAttempts = options.batchAttempts ?? 5;
   const batchBackoffMs = options.batchBackoffMs ?? 25;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
 
   const keyOf = (meetingId: string, sort: string): Attributes => ({
     [PK]: meetingPartition(meetingId),
