@@ -1,6 +1,7 @@
 import { guidOf as guid } from '../attendee/attendee-ids';
 import type { SharedCache } from '../attendee/cache/shared-cache';
 import { INVALIDATING_EVENT_TYPES, type MeetingEventInput } from '../common/chime-events';
+import { writeLine } from '../common/log-line';
 
 /** What the handler did with one event. */
 export type InvalidationOutcome =
@@ -12,11 +13,7 @@ export type InvalidationOutcome =
 /** One structured line per event: ids and outcome only. */
 export type InvalidationLog = (fields: Readonly<Record<string, string | number>>) => void;
 
-const writeLine: InvalidationLog = (fields) => {
-  process.stdout.write(
-    `${JSON.stringify({ level: 'INFO', message: 'invalidation', timestamp: new Date().toISOString(), ...fields })}\n`,
-  );
-};
+const logLine: InvalidationLog = (fields) => writeLine('INFO', 'invalidation', fields);
 
 type Wanted =
   | { readonly kind: 'deleted' | 'stale'; readonly meetingId: string; readonly attendeeId: string }
@@ -58,7 +55,7 @@ export function createInvalidationHandler(deps: {
   readonly now?: () => number;
   readonly log?: InvalidationLog;
 }): (input: MeetingEventInput) => Promise<InvalidationOutcome> {
-  const log = deps.log ?? writeLine;
+  const log = deps.log ?? logLine;
   const now = deps.now ?? Date.now;
   return async (input) => {
     const wanted = invalidationOf(input);

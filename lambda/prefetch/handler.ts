@@ -5,6 +5,7 @@ import { takeMeetingSnapshot } from '../attendee/cache/meeting-snapshot';
 import type { SharedCache } from '../attendee/cache/shared-cache';
 import { isNotFound } from '../attendee/chime-errors';
 import { type MeetingEventInput, PREFETCH_EVENT_TYPES } from '../common/chime-events';
+import { writeLine } from '../common/log-line';
 import type { Pacer } from './pacer';
 
 /** What the handler did with one meeting of a batch. */
@@ -25,11 +26,7 @@ export type PrefetchAction =
 /** One structured line per meeting: ids, counts and the outcome, never a user id. */
 export type PrefetchLog = (fields: Readonly<Record<string, string | number>>) => void;
 
-const writeLine: PrefetchLog = (fields) => {
-  process.stdout.write(
-    `${JSON.stringify({ level: 'INFO', message: 'prefetch', timestamp: new Date().toISOString(), ...fields })}\n`,
-  );
-};
+const logLine: PrefetchLog = (fields) => writeLine('INFO', 'prefetch', fields);
 
 /** What the prefetch handler needs; index.ts builds it once per container. */
 export interface PrefetchDeps {
@@ -106,7 +103,7 @@ export function createPrefetchHandler(
   deps: PrefetchDeps,
 ): (event: SQSEvent, context?: PrefetchContext) => Promise<SQSBatchResponse> {
   const now = deps.now ?? Date.now;
-  const log = deps.log ?? writeLine;
+  const log = deps.log ?? logLine;
 
   const prefetch = async (meetingId: string, additions: MeetingAdditions) => {
     const read = await deps.shared.read(meetingId, {});

@@ -1,4 +1,4 @@
-import { createLogger, formatLine, type LogFields } from '../../../lambda/attendee/logger';
+import { createLogger } from '../../../lambda/attendee/logger';
 import { capturedLines, linesSince } from '../../helpers/log-capture';
 
 describe('createLogger', () => {
@@ -24,39 +24,5 @@ describe('createLogger', () => {
     logger.warn('request', { status: 503 });
     logger.error('request', { status: 502 });
     expect(linesSince(mark).map((line) => JSON.parse(line).level)).toEqual(['WARN', 'ERROR']);
-  });
-});
-
-describe('formatLine', () => {
-  const stamp = '2026-12-01T20:00:00.000Z';
-  const merged = (level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: LogFields) =>
-    `${JSON.stringify({ level, message, timestamp: stamp, service: 'chime-attendee-api', ...fields })}\n`;
-
-  it.each<[string, LogFields]>([
-    ['no fields', {}],
-    [
-      'the request line',
-      { requestId: 'r-1', status: 200, code: 'ok', latencyMs: 0.42, coldStart: false },
-    ],
-    [
-      'undefined fields, which are dropped',
-      { requestId: undefined, status: 502, cause: undefined },
-    ],
-    ['a value that needs escaping', { cause: 'quote " backslash \\ newline \n' }],
-    ['a non-finite number', { latencyMs: Number.NaN }],
-    ['only undefined fields', { cause: undefined }],
-  ])('writes what JSON.stringify of the merged object writes, with %s', (_, fields) => {
-    expect(formatLine('WARN', 'request', fields, stamp)).toBe(merged('WARN', 'request', fields));
-  });
-
-  it('lets a field named like a key of the line replace its value, as the spread did', () => {
-    const fields = { service: 'other', status: 200 };
-    expect(formatLine('INFO', 'request', fields, stamp)).toBe(merged('INFO', 'request', fields));
-    expect(JSON.parse(formatLine('INFO', 'request', fields, stamp)).service).toBe('other');
-  });
-
-  it('escapes the message', () => {
-    const line = formatLine('ERROR', 'jwks "hydration" failed', {}, stamp);
-    expect(JSON.parse(line).message).toBe('jwks "hydration" failed');
   });
 });

@@ -20,7 +20,7 @@ import { createPacer } from '../../../lambda/prefetch/pacer';
 import { type ChimeMeetingEvent, createChimeEmulator } from '../../../local/chime-emulator';
 import { useChimeAndTables } from '../../helpers/chime-and-tables';
 import type { LocalTables } from '../../helpers/local-dynamodb';
-import { registerSecret } from '../../helpers/log-capture';
+import { capturedLines, linesSince, registerSecret } from '../../helpers/log-capture';
 
 const published: ChimeMeetingEvent[] = [];
 // Events are stamped by the test's clock, as Chime stamps them by its own.
@@ -56,7 +56,7 @@ const shared = () =>
   createSharedCache({ client: tables.client, tableName, ttlMs: TTL_MS, now: () => clock });
 
 /** One prefetch instance; its pacer's sleeps advance the test clock. */
-const handlerFor = (overrides: { minAdded?: number; owner?: string } = {}) =>
+const handlerFor = (overrides: { minAdded?: number; owner?: string; stdout?: boolean } = {}) =>
   createPrefetchHandler({
     chime,
     shared: shared(),
@@ -72,7 +72,7 @@ const handlerFor = (overrides: { minAdded?: number; owner?: string } = {}) =>
       },
     }),
     now: () => clock,
-    log: (fields) => lines.push({ ...fields }),
+    log: overrides.stdout ? undefined : (fields) => lines.push({ ...fields }),
   });
 
 /**
@@ -366,6 +366,21 @@ describe('the prefetch handler', () => {
       bodies.map(() => ({ action: 'ignored', reason: 'not a chime:AttendeeAdded event' })),
     );
     expect(emulator.calls()).toEqual([]);
+  });
+
+  it('writes one JSON line per outcome to stdout by default, with ids and counts only', async () => {
+    const meetingId = randomUUID();
+    const mark = capturedLines().length;
+
+    await handlerFor({ stdout: true, minAdded: 2 })(
+      sqsEvent(['not json', { eventType: 'chime:AttendeeAdded', meetingId, timestamp: clock }]),
+    );
+
+    const head = { level: 'INFO', message: 'prefetch', timestamp: expect.any(String) };
+    expect(linesSince(mark).map((line) => JSON.parse(line) as unknown)).toEqual([
+      { ...head, action: 'ignored', reason: 'not a chime:AttendeeAdded event' },
+      { ...head, meetingId, added: 1, action: 'few' },
+    ]);
   });
 
   it('never logs an ExternalUserId', async () => {
