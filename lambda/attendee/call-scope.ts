@@ -8,9 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * makes the SDK build the command's whole middleware stack again, every call (and drops the
  * cached one). The client is created with `cacheMiddleware: true` (`chime-client.ts`), so each
  * command class's stack is resolved once per container, and the signal reaches the request
- * handler through this scope instead (`ScopedHttpHandler`). Measured: ~28 µs of CPU less per
- * warm invocation, HTTP CPU per request 1.33 → 1.18 of the benchmark's baseline (README
- * "Performance").
+ * handler through this scope instead (`ScopedHttpHandler`).
  */
 export interface CallScope {
   readonly deadlineAt?: number;

@@ -25,7 +25,7 @@ const CREDENTIALS_FROM_SDK: ChimeErrorRule = Object.freeze({ ...CREDENTIALS, sdk
  * answers a bad signature or identity with (API reference "Common Errors"), and the SDK's
  * credential-provider failures (`@smithy/property-provider`).
  */
-export const CHIME_ERRORS: Readonly<Record<string, ChimeErrorRule>> = Object.freeze({
+export const CHIME_ERROR_RULES: Readonly<Record<string, ChimeErrorRule>> = Object.freeze({
   NotFoundException: { code: 'not_found' },
   BadRequestException: { code: 'upstream_rejected', alarm: true },
   UnauthorizedException: CREDENTIALS,
@@ -54,14 +54,14 @@ export const CHIME_ERRORS: Readonly<Record<string, ChimeErrorRule>> = Object.fre
  * as `constructor` or `__proto__`), so only the table's own entries count.
  */
 export function chimeErrorRule(name: string): ChimeErrorRule | undefined {
-  return Object.hasOwn(CHIME_ERRORS, name) ? CHIME_ERRORS[name] : undefined;
+  return Object.hasOwn(CHIME_ERROR_RULES, name) ? CHIME_ERROR_RULES[name] : undefined;
 }
 
 /** Modeled or unmodeled service errors not in the table. */
+export const OTHER_SERVICE_ERROR: ChimeErrorRule = Object.freeze({ code: 'upstream_failure' });
+
 /** Whether Chime answered NotFound (the meeting or attendee is gone, or never was). */
 export const isNotFound = (error: unknown): boolean =>
   typeof error === 'object' &&
   error !== null &&
   (error as { name?: unknown }).name === 'NotFoundException';
-
-export const OTHER_SERVICE_ERROR: ChimeErrorRule = Object.freeze({ code: 'upstream_failure' });

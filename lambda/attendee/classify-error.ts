@@ -72,8 +72,8 @@ function fromRule(
 
 /**
  * Translates anything a request can throw into its outcome. Chime errors go through the one
- * table, `CHIME_ERRORS` (through {@link chimeErrorRule}), matched by `name` (bundling can duplicate classes, so never by
- * `instanceof` alone, and SDK v3 errors have no `.code`).
+ * table, `CHIME_ERROR_RULES` (through {@link chimeErrorRule}), matched by `name` (bundling can
+ * duplicate classes, so never by `instanceof` alone, and SDK v3 errors have no `.code`).
  */
 export function classifyError(error: unknown, retryAfterSeconds: number): ErrorOutcome {
   if (error instanceof ProblemError) {

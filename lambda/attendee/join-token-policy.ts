@@ -2,8 +2,6 @@ import type { RouteId } from './api-routes';
 import { type ClaimPath, resolveClaim } from './claim-path';
 import type { JoinTokenPolicyName, ModeratorScope } from './function-settings';
 
-export { MODERATOR_SCOPES, type ModeratorScope } from './function-settings';
-
 /** The policy's inputs from configuration. */
 export interface PolicySettings {
   readonly joinToken: JoinTokenPolicyName;

@@ -10,15 +10,13 @@ interface SignerConfig {
  *
  * Without a `signer` of its own, a client's resolved `config.signer` (`@aws-sdk/core`,
  * `resolveAwsSdkSigV4Config`) copies the whole client config (`{ ...config }`) and constructs a
- * new `SignatureV4` on every call it signs: about a tenth of the CPU of a warm GetAttendee
- * through the local API on the 2-core dev machine (`npx tsx bench/profile-http.ts --cpu
- * --variant`, one run, 2026-12-02: 283 → 258 µs per request; the SDK-only baseline 220).
- * The signer it builds holds nothing that changes between requests: the region and service of
- * the scheme, the client's credentials provider (which refreshes expiring credentials itself,
- * on each `sign`) and its hash; the signing date comes with each call (clock-skew corrected by
- * the caller), and the derived signing key is cached by `@smithy/signature-v4` already. So
- * the SDK's own builder runs once per scheme (name, signing name, signing region: all of a
- * scheme the builder reads) and its signer is kept; a build that fails is not kept.
+ * new `SignatureV4` on every call it signs, on the warm path of every request. Yet the signer it
+ * builds holds nothing that changes between requests: the region and service of the scheme, the
+ * client's credentials provider (which refreshes expiring credentials itself, on each `sign`)
+ * and its hash; the signing date comes with each call (clock-skew corrected by the caller), and
+ * the derived signing key is cached by `@smithy/signature-v4` already. So the SDK's own builder
+ * runs once per scheme (name, signing name, signing region: all of a scheme the builder reads)
+ * and its signer is kept; a build that fails is not kept.
  *
  * Call it once, right after constructing the client, and never replace
  * `client.config.credentials` afterwards: a kept signer holds the provider it was built with.

@@ -56,7 +56,7 @@ interface Entry<V> {
 }
 
 /** Whether `error` is an abort or a deadline (by name: DOMException may come from another realm). */
-export const isAbort = (error: unknown): boolean => {
+const isAbort = (error: unknown): boolean => {
   const name =
     typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : '';
   return name === 'AbortError' || name === 'TimeoutError';

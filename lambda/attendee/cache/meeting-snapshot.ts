@@ -17,14 +17,14 @@ export interface ChimeOutput {
   readonly $metadata?: { readonly requestId?: string; readonly attempts?: number };
 }
 
-/** What a snapshot needs; the attendee function and the warm-up function each bring theirs. */
+/** What a snapshot needs; the attendee function and the prefetch function each bring theirs. */
 export interface MeetingSnapshotDeps {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
   readonly shared: Pick<
     SharedCache,
     'acquireLease' | 'failLease' | 'putAttendees' | 'putMeeting' | 'markSnapshot' | 'endMeeting'
   >;
-  /** Who takes the lease: one id per container (or warm-up instance). */
+  /** Who takes the lease: one id per container (or prefetch instance). */
   readonly owner: string;
   /** How long the lease holds; the snapshot's own budget (its calls are aborted past it). */
   readonly leaseMs: number;
@@ -32,7 +32,7 @@ export interface MeetingSnapshotDeps {
   readonly withMeeting: boolean;
   /** Epoch milliseconds. */
   readonly now: () => number;
-  /** Sends one Chime call: the caller counts it (request metrics) or paces it (warm-up). */
+  /** Sends one Chime call: the caller counts it (request metrics) or paces it (prefetch). */
   readonly call: <T extends ChimeOutput>(
     operation: ChimeOperation,
     send: () => Promise<T>,

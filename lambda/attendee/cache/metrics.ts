@@ -1,4 +1,4 @@
-import { CHIME_ERRORS } from '../chime-errors';
+import { chimeErrorRule } from '../chime-errors';
 
 /** The Chime operations the attendee source calls. */
 export const CHIME_OPERATIONS = ['GetAttendee', 'GetMeeting', 'ListAttendees'] as const;
@@ -49,9 +49,7 @@ interface SdkOutcome {
 export function isThrottle(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, $metadata } = error as SdkOutcome;
-  if (typeof name === 'string' && Object.hasOwn(CHIME_ERRORS, name)) {
-    if (CHIME_ERRORS[name]?.code === 'upstream_throttled') return true;
-  }
+  if (typeof name === 'string' && chimeErrorRule(name)?.code === 'upstream_throttled') return true;
   return $metadata?.httpStatusCode === 429;
 }
 

@@ -25,7 +25,7 @@ const PK = CACHE_TABLE_SCHEMA.partitionKey.name;
 const SK = CACHE_TABLE_SCHEMA.sortKey.name;
 const TTL = CACHE_TABLE_SCHEMA.timeToLiveAttribute;
 /** BatchWriteItem takes at most 25 requests (DynamoDB API Reference, BatchWriteItem). */
-export const BATCH_WRITE_LIMIT = 25;
+const BATCH_WRITE_LIMIT = 25;
 /** Conditional puts of one page in flight at once (each is its own PutItem). */
 const PUTS_IN_FLIGHT = 25;
 
@@ -79,7 +79,7 @@ export interface SharedRead {
 }
 
 /** The item states a marker leaves in place of a record. */
-export const MARKER_STATES = { deleted: 'deleted', stale: 'stale' } as const;
+const MARKER_STATES = { deleted: 'deleted', stale: 'stale' } as const;
 
 /**
  * The shared tier: one DynamoDB table (see `table-schema.ts`), or the container's memory when
