@@ -31,7 +31,7 @@ export const BUDGETS = Object.freeze([
 ] as const);
 
 export type BudgetKey = (typeof BUDGETS)[number]['key'];
-export type Budget = (typeof BUDGETS)[number];
+type Budget = (typeof BUDGETS)[number];
 
 export interface Verdict {
   readonly key: BudgetKey;

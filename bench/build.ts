@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 /** One input of a bundle and the bytes it contributes to the minified output. */
-export interface InputSize {
+interface InputSize {
   readonly input: string;
   readonly bytes: number;
 }

@@ -12,7 +12,7 @@ import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
  * The function's environment that turns its container cache on (added to the dev stack's
  * environment for this row only): the contract's default TTLs, the other rows run with 0.
  */
-export const CACHE_ON_ENV: Readonly<Record<string, string>> = Object.freeze({
+const CACHE_ON_ENV: Readonly<Record<string, string>> = Object.freeze({
   [FUNCTION_SETTINGS.cacheAttendeeTtlMs.env]: String(FUNCTION_SETTINGS.cacheAttendeeTtlMs.default),
   [FUNCTION_SETTINGS.cacheMeetingTtlMs.env]: String(FUNCTION_SETTINGS.cacheMeetingTtlMs.default),
 });

@@ -11,7 +11,7 @@ export interface InvokeTarget {
 }
 
 /** The request path of `target`: its route key's template with the IDs filled in. */
-export function pathOf(target: InvokeTarget): string {
+function pathOf(target: InvokeTarget): string {
   const template = target.routeKey.slice(target.routeKey.indexOf(' ') + 1);
   return template
     .replace('{meetingId}', target.meetingId)
@@ -84,7 +84,7 @@ export function isExpectedAnswer(
 }
 
 /** Children report on file descriptor 3, one JSON line, so stdout stays the function's log. */
-export const REPORT_FD = 3;
+const REPORT_FD = 3;
 
 /** Writes `value` as one JSON line on {@link REPORT_FD}, whole, before the child exits. */
 export function writeReport(value: unknown): void {

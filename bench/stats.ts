@@ -10,7 +10,7 @@ export interface Summary {
 }
 
 /** The nearest-rank `p`-th percentile (0 < p ≤ 100) of values sorted ascending. */
-export function percentile(sorted: readonly number[], p: number): number {
+function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;

@@ -18,9 +18,6 @@ import {
 } from './idp-profiles';
 import { closeServer, LOOPBACK, listenOnLoopback } from './loopback';
 
-export type { ProfileName } from './idp-profiles';
-export { LOCAL_AUDIENCE } from './idp-profiles';
-
 export interface IdentityProviderOptions {
   /** Where the key pair is kept between runs (gitignored); in memory when absent. */
   readonly keyDir?: string;

@@ -70,7 +70,7 @@ export function claimAt(
 }
 
 /** Everything a profile needs to build one token's claims. */
-export interface ClaimInput {
+interface ClaimInput {
   readonly issuer: string;
   readonly sub: string;
   /** `aud` (or `client_id`) value: the accepted audience, or a wrong one. */
@@ -153,10 +153,10 @@ function emailClaims(input: ClaimInput, verifiedClaim: boolean): JWTPayload {
 }
 
 /** The audience the dev provider's tokens carry (and the local Lambda accepts). */
-export const LOCAL_AUDIENCE = 'chime-attendee-api-local';
+const LOCAL_AUDIENCE = 'chime-attendee-api-local';
 
 /** Made-up identifiers of the local tenants (not real ones). */
-export const LOCAL_TENANCY = Object.freeze({
+const LOCAL_TENANCY = Object.freeze({
   cognitoPool: 'us-east-1_L0ca1P00l',
   entraTenant: '3f6c0e2a-9b1d-4c7e-8a5f-2d4b6c8e0a13',
   keycloakRealm: 'chime',

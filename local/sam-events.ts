@@ -16,7 +16,7 @@ export interface SamEventValues {
 }
 
 /** Fills an event template; every placeholder must be known. */
-export function renderEvent(template: string, values: SamEventValues): APIGatewayProxyEventV2 {
+function renderEvent(template: string, values: SamEventValues): APIGatewayProxyEventV2 {
   const text = template.replace(/\{\{([A-Z_]+)\}\}/g, (_match, name: string) => {
     const value = (values as unknown as Record<string, string | undefined>)[name];
     if (value === undefined) throw new Error(`unknown placeholder {{${name}}}`);

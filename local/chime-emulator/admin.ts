@@ -8,7 +8,7 @@ import type { MeetingStore } from './store';
 import { checkGuid } from './validation';
 
 /** The reserved path prefix of the admin API; no Chime SDK Meetings route starts with it. */
-export const ADMIN_PREFIX = '/_emulator';
+const ADMIN_PREFIX = '/_emulator';
 
 /** What the admin API can touch. None of it is rate limited. */
 export interface AdminDeps {

@@ -59,7 +59,7 @@ export const notFound = (message: string): ChimeServiceError =>
   new ChimeServiceError('NotFoundException', message);
 
 /** The default seconds in `Retry-After` on a 503 when the caller did not choose any. */
-export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /**
  * Serializes a modeled error as the service does.

@@ -20,7 +20,7 @@ import type { StoreChange } from './store';
 // implicit index signature): the dev stack hands these events to the deployed handlers.
 
 /** The `detail` of a `chime:MeetingEnded` event. */
-export type MeetingEndedDetail = {
+type MeetingEndedDetail = {
   readonly version: '0';
   readonly eventType: 'chime:MeetingEnded';
   /** Milliseconds since the epoch. */
@@ -31,7 +31,7 @@ export type MeetingEndedDetail = {
 };
 
 /** The `detail` of a `chime:AttendeeAdded` or `chime:AttendeeDeleted` event. */
-export type AttendeeEventDetail = {
+type AttendeeEventDetail = {
   readonly version: '0';
   readonly eventType: 'chime:AttendeeAdded' | 'chime:AttendeeDeleted';
   /** Milliseconds since the epoch. */
@@ -48,7 +48,7 @@ export type AttendeeEventDetail = {
  * The `detail` of a `chime:AttendeeCapabilitiesUpdated` event: one per attendee that
  * UpdateAttendeeCapabilities or BatchUpdateAttendeeCapabilitiesExcept changed.
  */
-export type AttendeeCapabilitiesUpdatedDetail = {
+type AttendeeCapabilitiesUpdatedDetail = {
   readonly version: '0';
   readonly eventType: 'chime:AttendeeCapabilitiesUpdated';
   /**
@@ -95,7 +95,7 @@ export interface EventStats {
 }
 
 /** Builds the event for a store change. */
-export function eventForChange(
+function eventForChange(
   change: StoreChange,
   context: { readonly account: string; readonly region: string; readonly now: number },
 ): ChimeMeetingEvent {

@@ -4,7 +4,7 @@ import type { MediaPlacement } from '@aws-sdk/client-chime-sdk-meetings';
  * The media Regions CreateMeeting accepts (the model's documented `MediaRegion` values) and the
  * short code the service uses in its media host names (`*.m3.ue1.app.chime.aws`).
  */
-export const MEDIA_REGION_CODES = {
+const MEDIA_REGION_CODES = {
   'af-south-1': 'fs1',
   'ap-northeast-1': 'an1',
   'ap-northeast-2': 'an2',

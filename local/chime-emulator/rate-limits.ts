@@ -76,7 +76,7 @@ export class InvalidRatesError extends Error {
 }
 
 /** Narrows an unknown value to a bucket name (own keys only, never `constructor` or `__proto__`). */
-export const isRateBucket = (value: unknown): value is RateBucket =>
+const isRateBucket = (value: unknown): value is RateBucket =>
   typeof value === 'string' && Object.hasOwn(DEFAULT_RATES, value);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

@@ -27,7 +27,7 @@ export interface SeedRequest {
 }
 
 /** One seeded attendee. */
-export interface SeededAttendee {
+interface SeededAttendee {
   readonly AttendeeId: string;
   readonly ExternalUserId: string;
   readonly JoinToken?: string;
@@ -50,7 +50,7 @@ export class InvalidSeedError extends Error {
 }
 
 /** The most meetings one request may seed; a guard against typos eating the laptop's memory. */
-export const MAX_SEED_MEETINGS = 1000;
+const MAX_SEED_MEETINGS = 1000;
 
 const KNOWN_KEYS = new Set([
   'meetings',

@@ -16,7 +16,7 @@ import { type MatchedRoute, matchRoute } from './routes';
 import type { MeetingStore } from './store';
 
 /** The loopback address the emulator binds; it never listens on other interfaces. */
-export const HOST = '127.0.0.1';
+const HOST = '127.0.0.1';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -154,7 +154,7 @@ export function parseJsonObject(raw: string): JsonObject {
 }
 
 /** Validates `Capabilities`: the structure requires Audio, Video and Content. */
-export function checkCapabilities(value: unknown): AttendeeCapabilities {
+function checkCapabilities(value: unknown): AttendeeCapabilities {
   if (!isObject(value)) throw badRequest('Capabilities must be an object');
   const member = (name: 'Audio' | 'Video' | 'Content') => {
     if (value[name] === undefined || value[name] === null) {

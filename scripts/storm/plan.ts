@@ -23,7 +23,7 @@ export interface Arrival {
 }
 
 /** A small seeded PRNG (mulberry32), so that every run sends the same schedule. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

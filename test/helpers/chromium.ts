@@ -5,12 +5,12 @@ import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
 
 /** Where the browser came from, for the test's failure message and the log. */
-export const CHROMIUM_SOURCES = {
+const CHROMIUM_SOURCES = {
   env: 'CHROMIUM_PATH',
   npm: '@sparticuz/chromium',
   path: 'PATH',
 } as const;
-export type ChromiumSource = (typeof CHROMIUM_SOURCES)[keyof typeof CHROMIUM_SOURCES];
+type ChromiumSource = (typeof CHROMIUM_SOURCES)[keyof typeof CHROMIUM_SOURCES];
 
 export interface ChromiumBinary {
   readonly executablePath: string;
@@ -20,7 +20,7 @@ export interface ChromiumBinary {
 }
 
 /** The one line a machine without any browser gets. */
-export const NO_CHROMIUM =
+const NO_CHROMIUM =
   'No Chromium for the browser tests: set CHROMIUM_PATH to a Chrome or Chromium binary, ' +
   'run `npm ci` on Linux x64 (the devDependency @sparticuz/chromium ships one), ' +
   'or put chromium/google-chrome on PATH.';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { createLambdaContext } from '../../local/lambda-context';
 
-export const ROUTE_KEY = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
+const ROUTE_KEY = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
 
 export interface EventOptions {
   readonly meetingId?: string;

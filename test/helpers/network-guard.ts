@@ -130,7 +130,7 @@ function install(state: GuardState): void {
  * Blocks non-loopback connections and lookups in this process (once) and reports each attempt to
  * `sink` (the latest caller's).
  */
-export function installNetworkGuard(sink: Sink): void {
+function installNetworkGuard(sink: Sink): void {
   const holder = net as unknown as Guarded;
   const existing = holder[STATE];
   if (existing) {
