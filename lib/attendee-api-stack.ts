@@ -17,8 +17,12 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/attendee/api-routes';
-import { CONTEXT_SETTING_IDS, FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
-import { PREFETCH_ONLY_SETTING_IDS, PREFETCH_SETTING_IDS } from '../lambda/prefetch/config';
+import {
+  ATTENDEE_SETTINGS,
+  FUNCTION_SETTINGS,
+  INVALIDATION_SETTINGS,
+  PREFETCH_SETTINGS,
+} from '../lambda/shared/config/settings';
 import { Alarms } from './alarms';
 import { AttendeeCache } from './attendee-cache';
 import {
@@ -171,12 +175,7 @@ export class AttendeeApiStack extends Stack {
     functionLogs.grantWrite(role);
 
     const environment: Record<string, string> = {
-      ...functionEnvironment(
-        settings,
-        CONTEXT_SETTING_IDS.filter(
-          (id) => !(PREFETCH_ONLY_SETTING_IDS as readonly string[]).includes(id),
-        ),
-      ),
+      ...functionEnvironment(settings, ATTENDEE_SETTINGS),
       [ENV.identityIssuer]: identity.issuer,
       [ENV.identityAudience]: identity.audience.join(','),
       [ENV.deadlineMs]: String(deadlineMs(settings)),
@@ -223,11 +222,11 @@ export class AttendeeApiStack extends Stack {
           chimeRegion: settings.chimeRegion,
           logRetention: retention,
           projectRoot,
-          invalidationEnvironment: functionEnvironment(settings, ['cacheSharedTtlMs']),
+          invalidationEnvironment: functionEnvironment(settings, INVALIDATION_SETTINGS),
           ...(settings.prefetch
             ? {
                 prefetch: {
-                  environment: functionEnvironment(settings, PREFETCH_SETTING_IDS),
+                  environment: functionEnvironment(settings, PREFETCH_SETTINGS),
                   meetingsArn: meetings,
                 },
               }

@@ -23,7 +23,6 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../lambda/attendee/cache/table-schema';
-import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
 import {
   CHIME_EVENT_DETAIL_TYPE,
   CHIME_EVENT_SOURCE,
@@ -32,6 +31,7 @@ import {
   PREFETCH_EVENT_TYPES,
 } from '../lambda/common/chime-events';
 import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
+import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
 import {
   INVALIDATION_BUNDLING,
   INVALIDATION_ENTRY,

@@ -1,18 +1,13 @@
 /**
  * `npm run config:tables`: writes the README's two configuration tables from the contract
- * (lambda/attendee/function-settings.ts and lib/settings.ts), between the markers
- * `<!-- config-tables:begin -->` and `<!-- config-tables:end -->`. A test fails when they drift.
+ * (lambda/shared/config/settings.ts and lib/settings.ts), between the config-tables markers.
+ * A test fails when they drift.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { renderConfigTables, replaceConfigTables } from '../lib/config-tables';
 
-const readme = join(process.cwd(), 'README.md');
-const before = readFileSync(readme, 'utf8');
+const before = readFileSync('README.md', 'utf8');
 const after = replaceConfigTables(before, renderConfigTables());
-if (after === before) {
-  process.stdout.write('README.md: configuration tables are up to date\n');
-} else {
-  writeFileSync(readme, after);
-  process.stdout.write('README.md: configuration tables rewritten\n');
-}
+if (after !== before) writeFileSync('README.md', after);
+const done = after === before ? 'are up to date' : 'rewritten';
+process.stdout.write(`README.md: configuration tables ${done}\n`);

@@ -1,6 +1,6 @@
+import type { JoinTokenPolicyName, ModeratorScope } from '../shared/config/settings';
 import type { RouteId } from './api-routes';
 import { type ClaimPath, resolveClaim } from './claim-path';
-import type { JoinTokenPolicyName, ModeratorScope } from './function-settings';
 
 /** The policy's inputs from configuration. */
 export interface PolicySettings {

@@ -2,12 +2,15 @@ import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { METRIC_NAMES } from '../../lambda/attendee/cache/metrics';
 import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../../lambda/attendee/cache/table-schema';
-import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
 import { type ChimeMeetingEvent, meetingEventInputOf } from '../../lambda/common/chime-events';
 import { invalidationOf } from '../../lambda/invalidation/handler';
-import { PREFETCH_ONLY_SETTING_IDS, PREFETCH_SETTING_IDS } from '../../lambda/prefetch/config';
 import { addedMeetingOf } from '../../lambda/prefetch/handler';
 import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
+import {
+  ATTENDEE_SETTINGS,
+  FUNCTION_SETTINGS,
+  PREFETCH_SETTINGS,
+} from '../../lambda/shared/config/settings';
 import { AttendeeApiStack } from '../../lib/attendee-api-stack';
 import {
   ATTENDEE_TABLE_ACTIONS,
@@ -709,15 +712,13 @@ describe('the prefetch path (default with the shared cache: -c prefetch=true)', 
   it('gives the prefetch function exactly the settings it reads, and the attendee function none of its own', () => {
     const env = (resource(ids.fn).Environment as { Variables: Json }).Variables;
     expect(env[TABLE_ENV]).toEqual({ Ref: ids.table });
-    const readable = new Set(
-      PREFETCH_SETTING_IDS.map((id) => FUNCTION_SETTINGS[id as keyof typeof FUNCTION_SETTINGS].env),
-    );
+    const readable = new Set(Object.values(PREFETCH_SETTINGS).map((spec) => spec.env));
     for (const name of Object.keys(env)) expect(readable).toContain(name);
     expect(env[FUNCTION_SETTINGS.chimeRegion.env]).toBe('us-east-1');
     const attendeeEnv = (attendeeFunctionProps(template).Environment as { Variables: Json })
       .Variables;
-    for (const id of PREFETCH_ONLY_SETTING_IDS) {
-      expect(attendeeEnv).not.toHaveProperty(FUNCTION_SETTINGS[id].env);
+    for (const [id, spec] of Object.entries(PREFETCH_SETTINGS)) {
+      if (!(id in ATTENDEE_SETTINGS)) expect(attendeeEnv).not.toHaveProperty(spec.env);
     }
     const tuned = synth({ context: { cachePrefetchMinAdded: '50' } }).template;
     const tunedFn = idLike(tuned, 'AWS::Lambda::Function', 'CachePrefetchFunction');

@@ -138,6 +138,11 @@ describe('the attendee function asset', () => {
     expect(bundle).toContain('AWS_ACCESS_KEY_ID');
   });
 
+  it('carries the settings’ variables and rules, not their descriptions (doc comments)', () => {
+    expect(bundle).toContain('CHIME_REQUEST_TIMEOUT_MS');
+    expect(bundle).not.toContain('Clock skew tolerated');
+  });
+
   it('imports nothing but Node built-ins, and needs no createRequire banner', () => {
     // The metafile of the identical rebuild lists what the deployed file leaves external.
     const imports = Object.values(rebuilt.metafile.outputs).flatMap((output) => output.imports);

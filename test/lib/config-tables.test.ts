@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
+import { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
 import { BEGIN, END, renderConfigTables, replaceConfigTables } from '../../lib/config-tables';
 import { STACK_SETTINGS } from '../../lib/settings';
 
@@ -19,6 +19,11 @@ describe("the README's configuration tables", () => {
     for (const key of Object.keys(STACK_SETTINGS)) {
       expect(tables.split(`| \`${key}\` |`)).toHaveLength(2);
     }
+  });
+
+  it('take each setting’s meaning from its doc comment, which the contract’s values leave out', () => {
+    expect(renderConfigTables()).toContain('| Clock skew tolerated on `exp` and `nbf`. |');
+    expect(JSON.stringify(FUNCTION_SETTINGS)).not.toContain('Clock skew');
   });
 
   it('fail loudly when the markers are gone', () => {

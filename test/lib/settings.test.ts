@@ -1,5 +1,10 @@
 import { App } from 'aws-cdk-lib';
-import { FUNCTION_SETTINGS } from '../../lambda/attendee/function-settings';
+import {
+  ATTENDEE_SETTINGS,
+  FUNCTION_SETTINGS,
+  INVALIDATION_SETTINGS,
+  PREFETCH_SETTINGS,
+} from '../../lambda/shared/config/settings';
 import {
   CONTEXT_KEYS,
   checkContextKeys,
@@ -106,6 +111,16 @@ describe('resolveSettings', () => {
       /jwtAlgorithms="ES256".*RSA signatures only/,
     ],
     [
+      'a lease wait longer than the lease (a rule the function checks too)',
+      { cacheLeaseWaitMs: '6000' },
+      /cacheLeaseWaitMs="6000" must not exceed cacheLeaseMs/,
+    ],
+    [
+      'a snapshot fresh for longer than the shared records live',
+      { cacheSharedTtlMs: '5000', cacheSnapshotFreshnessMs: '9000' },
+      /cacheSnapshotFreshnessMs="9000" must not exceed cacheSharedTtlMs/,
+    ],
+    [
       'tenant-scoped moderators without a tenant claim',
       { moderatorScope: 'tenant' },
       /tenantClaim is required/,
@@ -188,5 +203,21 @@ describe('functionEnvironment', () => {
     expect(environment).not.toHaveProperty('CHIME_ENDPOINT');
     expect(environment).not.toHaveProperty('JWT_ALLOW_HTTP_JWKS');
     expect(environment).not.toHaveProperty('OWNER_SEPARATOR');
+  });
+
+  it('gives each function the context-set settings of its own set, and only those', () => {
+    const settings = fromContext({ cachePrefetchMinAdded: 20, cacheSharedTtlMs: 120000 });
+    const attendee = functionEnvironment(settings, ATTENDEE_SETTINGS);
+    expect(attendee).toMatchObject({ CHIME_REGION: 'us-east-1', CACHE_SHARED_TTL_MS: '120000' });
+    expect(attendee).not.toHaveProperty('CACHE_PREFETCH_MIN_ADDED');
+    expect(functionEnvironment(settings, INVALIDATION_SETTINGS)).toEqual({
+      CACHE_SHARED_TTL_MS: '120000',
+    });
+    expect(functionEnvironment(settings, PREFETCH_SETTINGS)).toMatchObject({
+      CACHE_PREFETCH_MIN_ADDED: '20',
+      CACHE_LEASE_MS: '5000',
+      DYNAMODB_REQUEST_TIMEOUT_MS: '500',
+    });
+    expect(functionEnvironment(settings, PREFETCH_SETTINGS)).not.toHaveProperty('LOG_LEVEL');
   });
 });

@@ -1,6 +1,6 @@
 import { parseConfig } from '../../../lambda/attendee/config';
 import { ConfigError } from '../../../lambda/attendee/errors';
-import { FUNCTION_SETTINGS } from '../../../lambda/attendee/function-settings';
+import { FUNCTION_SETTINGS } from '../../../lambda/shared/config/settings';
 
 const base = {
   CHIME_REGION: 'us-east-1',
@@ -122,6 +122,18 @@ describe('parseConfig', () => {
   it('names the variable, the value and the rule in one line', () => {
     expect(() => parseConfig({ ...base, CHIME_MAX_ATTEMPTS: 'many' })).toThrow(
       'Invalid configuration: CHIME_MAX_ATTEMPTS "many" must be an integer from 1 to 10',
+    );
+  });
+
+  it('names both variables, and the value, when a rule between settings is broken', () => {
+    expect(() => parseConfig({ ...base, CHIME_REQUEST_TIMEOUT_MS: '7000' })).toThrow(
+      'Invalid configuration: CHIME_REQUEST_TIMEOUT_MS "7000" must not exceed DEADLINE_MS',
+    );
+    expect(() => parseConfig({ ...base, JWT_ISSUER: 'http://issuer.example.com' })).toThrow(
+      'Invalid configuration: JWT_ISSUER "http://issuer.example.com" must be https (http needs JWT_ALLOW_HTTP_JWKS)',
+    );
+    expect(() => parseConfig({ ...base, MODERATOR_SCOPE: 'tenant' })).toThrow(
+      'Invalid configuration: TENANT_CLAIM is required when MODERATOR_SCOPE is tenant',
     );
   });
 
