@@ -63,13 +63,13 @@ export interface AttendeeSourceOptions {
   readonly leaseMs: number;
   /** How long after it was taken a snapshot proves that a missing attendee was created later. */
   readonly snapshotFreshnessMs: number;
-  /** How often a container that lost the lease reads the table again (default 50 ms). */
-  readonly leasePollMs?: number;
+  /** How often a container that lost the lease reads the table again. */
+  readonly leasePollMs: number;
   /**
-   * How long a container that lost the lease waits for the snapshot before it asks Chime itself
-   * (default `leaseMs`). Keep it well under the request deadline.
+   * How long a container that lost the lease waits for the snapshot before it asks Chime itself.
+   * Keep it well under the request deadline.
    */
-  readonly leaseWaitMs?: number;
+  readonly leaseWaitMs: number;
   /** Epoch milliseconds. */
   readonly now?: () => number;
   /** Waits `ms`; injected by tests. */
@@ -79,7 +79,7 @@ export interface AttendeeSourceOptions {
 }
 
 /** Per-request options of the source's lookups. */
-export interface LookupOptions {
+interface LookupOptions {
   readonly abortSignal?: AbortSignal;
   /** This request's counters (see `cache/metrics.ts`). */
   readonly metrics?: RequestMetrics;
@@ -93,9 +93,9 @@ export interface Sourced {
 }
 
 /** `Attendee` as Chime gave it: the routes check it (`checkedAttendee`) as before. */
-export type SourcedAttendee = Sourced & { readonly Attendee: CachedAttendee | undefined };
+type SourcedAttendee = Sourced & { readonly Attendee: CachedAttendee | undefined };
 /** `Meeting` as Chime gave it: the routes check it (`meetingView`) as before. */
-export type SourcedMeeting = Sourced & { readonly Meeting: Meeting | undefined };
+type SourcedMeeting = Sourced & { readonly Meeting: Meeting | undefined };
 
 /** The attendees and meetings the routes read, through the cache tiers. */
 export interface AttendeeSource {
@@ -194,8 +194,8 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     read.snapshot !== undefined && now() - read.snapshot.takenAt < snapshotFreshnessMs;
 
   const waiters = createSnapshotWaiters({
-    pollMs: options.leasePollMs ?? 50,
-    waitMs: options.leaseWaitMs ?? leaseMs,
+    pollMs: options.leasePollMs,
+    waitMs: options.leaseWaitMs,
     sleep,
     complete,
     onReadError: (error) => cacheError(undefined, 'read', error),

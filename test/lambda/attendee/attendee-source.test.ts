@@ -54,6 +54,7 @@ const sourceFor = (overrides: Partial<AttendeeSourceOptions> = {}) =>
     hotWindowMs: 10_000,
     leaseMs: 10_000,
     leasePollMs: 10,
+    leaseWaitMs: 10_000,
     snapshotFreshnessMs: 60_000,
     now,
     sleep: () => new Promise((resolve) => setImmediate(resolve)),

@@ -160,6 +160,8 @@ describe('the prefetch handler', () => {
       hotThreshold: 1,
       hotWindowMs: 10_000,
       leaseMs: 10_000,
+      leasePollMs: 50,
+      leaseWaitMs: 2_000,
       snapshotFreshnessMs: 60_000,
       now: () => clock,
     });
