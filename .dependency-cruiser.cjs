@@ -35,18 +35,6 @@ const TODAY_CROSS_FUNCTION_IMPORTS = {
     'lambda/attendee/chime-errors.ts',
   ],
   'lambda/prefetch/pacer.ts': ['lambda/attendee/cache/metrics.ts'],
-  // Owned elsewhere, pending: the settings redesign (in progress) replaces these two with
-  // `lambda/shared/config/`; delete both entries when it lands.
-  'lambda/invalidation/config.ts': [
-    'lambda/attendee/config.ts',
-    'lambda/attendee/errors.ts',
-    'lambda/attendee/function-settings.ts',
-  ],
-  'lambda/prefetch/config.ts': [
-    'lambda/attendee/config.ts',
-    'lambda/attendee/function-settings.ts',
-    'lambda/invalidation/config.ts',
-  ],
 };
 
 /**

@@ -17,13 +17,13 @@ import { Construct } from 'constructs';
 import { METRIC_NAMES } from '../lambda/attendee/cache/metrics';
 
 /** The Lambda's per-request log line carries this `code` when Chime answered 401 or 403. */
-export const UPSTREAM_CREDENTIALS_PATTERN = FilterPattern.stringValue(
+const UPSTREAM_CREDENTIALS_PATTERN = FilterPattern.stringValue(
   '$.code',
   '=',
   'upstream_credentials',
 );
 /** Access-log lines of requests answered 429 (stage throttling, or Chime's throttling passed on). */
-export const TOO_MANY_REQUESTS_PATTERN = FilterPattern.stringValue('$.status', '=', '429');
+const TOO_MANY_REQUESTS_PATTERN = FilterPattern.stringValue('$.status', '=', '429');
 
 const PERIOD = Duration.minutes(5);
 /** Below this many requests in a period, the 5xx rate is not judged: one failure is not 100 %. */

@@ -26,10 +26,10 @@ import {
 import { Alarms } from './alarms';
 import { AttendeeCache } from './attendee-cache';
 import {
-  ATTENDEE_BUNDLING,
   ATTENDEE_ENTRY,
   ATTENDEE_HANDLER,
   ATTENDEE_NODE_OPTIONS,
+  FUNCTION_BUNDLING,
 } from './bundling';
 import { Identity } from './identity';
 import { acknowledge, PINNED_RUNTIME } from './nag';
@@ -56,8 +56,8 @@ export const NO_CORS_WARNING =
  * What the function may call on Chime: the two reads its routes need and, with the shared cache,
  * the ListAttendees pages of a hot meeting's snapshot (it is taken only to fill the table).
  */
-export const CHIME_ACTIONS = Object.freeze(['chime:GetAttendee', 'chime:GetMeeting']);
-export const CHIME_SNAPSHOT_ACTIONS = Object.freeze(['chime:ListAttendees']);
+const CHIME_ACTIONS = Object.freeze(['chime:GetAttendee', 'chime:GetMeeting']);
+const CHIME_SNAPSHOT_ACTIONS = Object.freeze(['chime:ListAttendees']);
 
 /**
  * One JSON object per request. Who called and how it went, never a header, token or claim; no
@@ -212,7 +212,7 @@ export class AttendeeApiStack extends Stack {
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel[settings.logLevel],
       environment,
-      bundling: ATTENDEE_BUNDLING,
+      bundling: FUNCTION_BUNDLING,
     });
     acknowledge(this.fn, PINNED_RUNTIME);
 

@@ -33,10 +33,9 @@ import {
 import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
 import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
 import {
-  INVALIDATION_BUNDLING,
+  FUNCTION_BUNDLING,
   INVALIDATION_ENTRY,
   INVALIDATION_HANDLER,
-  PREFETCH_BUNDLING,
   PREFETCH_ENTRY,
   PREFETCH_HANDLER,
 } from './bundling';
@@ -138,7 +137,7 @@ export const INVALIDATION_TABLE_ACTIONS = Object.freeze(
  * CreateTable (AWS KMS Developer Guide, "How Amazon DynamoDB uses AWS KMS": table keys, table key
  * caching), so no user needs kms:GenerateDataKey or kms:Encrypt.
  */
-export const TABLE_KEY_ACTIONS = Object.freeze(['kms:Decrypt']);
+const TABLE_KEY_ACTIONS = Object.freeze(['kms:Decrypt']);
 
 /**
  * The meeting events that make records stale (Amazon Chime SDK Developer Guide, "Using
@@ -394,7 +393,7 @@ export class AttendeeCache extends Construct {
         ...props.invalidationEnvironment,
         [FUNCTION_SETTINGS.cacheTableName.env]: this.table.tableName,
       },
-      bundling: INVALIDATION_BUNDLING,
+      bundling: FUNCTION_BUNDLING,
       // EventBridge invokes asynchronously: a handler error (DynamoDB down) is retried twice by
       // Lambda, then the event lands in the queue rather than being dropped.
       retryAttempts: 2,
@@ -511,7 +510,7 @@ export class AttendeeCache extends Construct {
         ...prefetch.environment,
         [FUNCTION_SETTINGS.cacheTableName.env]: this.table.tableName,
       },
-      bundling: PREFETCH_BUNDLING,
+      bundling: FUNCTION_BUNDLING,
     });
     acknowledge(fn, PINNED_RUNTIME);
     fn.addEventSource(

@@ -3,9 +3,10 @@ import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodej
 import type { BuildOptions } from 'esbuild';
 
 /**
- * How the attendee function is bundled, in one place, so that the stack and a benchmark build
- * exactly the same artefact. `ATTENDEE_BUNDLING` feeds `NodejsFunction`; `attendeeEsbuildOptions`
- * is the same build for esbuild's JavaScript API (what `NodejsFunction` runs on the command line).
+ * How the functions are bundled, in one place, so that the stack and a benchmark build exactly
+ * the same artefact. `FUNCTION_BUNDLING` feeds `NodejsFunction`; `attendeeEsbuildOptions` is the
+ * attendee function's build for esbuild's JavaScript API (what `NodejsFunction` runs on the
+ * command line).
  */
 
 /** Paths are relative to the repository root, where `cdk` and `jest` run. */
@@ -43,7 +44,8 @@ const MAIN_FIELDS = ['module', 'main'];
  */
 export const ATTENDEE_NODE_OPTIONS = '--experimental-async-context-frame';
 
-export const ATTENDEE_BUNDLING = Object.freeze({
+/** Every function's `NodejsFunction` bundling: the attendee, invalidation and prefetch ones. */
+export const FUNCTION_BUNDLING = Object.freeze({
   format: OutputFormat.ESM,
   target: TARGET,
   mainFields: MAIN_FIELDS,
@@ -71,15 +73,13 @@ export const ATTENDEE_BUNDLING = Object.freeze({
  */
 export const INVALIDATION_ENTRY = path.join('lambda', 'invalidation', 'index.ts');
 export const INVALIDATION_HANDLER = 'handler';
-export const INVALIDATION_BUNDLING = ATTENDEE_BUNDLING;
 
 /** The prefetch function (the prefetch queue's consumer) is built the same way too. */
 export const PREFETCH_ENTRY = path.join('lambda', 'prefetch', 'index.ts');
 export const PREFETCH_HANDLER = 'handler';
-export const PREFETCH_BUNDLING = ATTENDEE_BUNDLING;
 
 /**
- * The esbuild options `NodejsFunction` uses for {@link ATTENDEE_BUNDLING}.
+ * The esbuild options `NodejsFunction` uses for the attendee function ({@link FUNCTION_BUNDLING}).
  *
  * @example
  * await esbuild.build(attendeeEsbuildOptions(process.cwd(), 'dist/attendee'));
@@ -91,11 +91,11 @@ export function attendeeEsbuildOptions(projectRoot: string, outdir: string): Bui
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: ATTENDEE_BUNDLING.target,
-    mainFields: [...ATTENDEE_BUNDLING.mainFields],
-    minify: ATTENDEE_BUNDLING.minify,
-    keepNames: ATTENDEE_BUNDLING.keepNames,
-    sourcemap: ATTENDEE_BUNDLING.sourceMap,
+    target: FUNCTION_BUNDLING.target,
+    mainFields: [...FUNCTION_BUNDLING.mainFields],
+    minify: FUNCTION_BUNDLING.minify,
+    keepNames: FUNCTION_BUNDLING.keepNames,
+    sourcemap: FUNCTION_BUNDLING.sourceMap,
     external: [],
     alias: Object.fromEntries(
       Object.entries(ALIASES).map(([from, file]) => [from, path.resolve(projectRoot, file)]),

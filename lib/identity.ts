@@ -13,7 +13,7 @@ import { acknowledge } from './nag';
 import type { COGNITO_FEATURE_PLANS } from './settings';
 
 /** An identity provider that is not created by this stack. */
-export interface ExternalIdentity {
+interface ExternalIdentity {
   /** The `iss` of accepted tokens, exactly (an https URL; a trailing slash is kept). */
   readonly issuer: string;
   /** Accepted `aud` (or, without `aud`, `client_id`) values. */

@@ -5,10 +5,10 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../lambda/attendee/api-routes';
 import { createDynamoDbClient, createSharedCache } from '../lambda/attendee/cache/shared-cache';
-import { FUNCTION_SETTINGS } from '../lambda/attendee/function-settings';
 import type { ChimeMeetingEvent } from '../lambda/common/chime-events';
 import { parseInvalidationConfig } from '../lambda/invalidation/config';
 import { createInvalidationHandler } from '../lambda/invalidation/handler';
+import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
 import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
 import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from './dynamodb';
@@ -78,7 +78,7 @@ export interface DevStackOptions {
 }
 
 /** The table `npm start` creates on its local DynamoDB. */
-export const LOCAL_CACHE_TABLE = 'chime-attendee-cache-local';
+const LOCAL_CACHE_TABLE = 'chime-attendee-cache-local';
 
 export interface DemoSeed {
   readonly meetingId: string;
@@ -106,7 +106,7 @@ export interface DevStack {
  * The Lambda variables an external issuer's settings are read from (`npm start` with
  * JWT_ISSUER and JWT_AUDIENCE set): which issuer, where its keys are, how its claims are read.
  */
-export const EXTERNAL_ISSUER_SETTINGS = Object.freeze(
+const EXTERNAL_ISSUER_SETTINGS = Object.freeze(
   (
     [
       'identityIssuer',

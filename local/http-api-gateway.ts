@@ -15,7 +15,7 @@ export type HttpApiHandler = (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** A route such as `GET /meetings/{meetingId}/attendees/{attendeeId}`. */
-export interface Route {
+interface Route {
   readonly routeKey: string;
   readonly handler: HttpApiHandler;
 }
@@ -171,7 +171,7 @@ function parseTarget(target: string | undefined): URL {
  * Builds the payload 2.0 event API Gateway would send for this request.
  * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
-export function toEvent(
+function toEvent(
   req: IncomingMessage,
   body: Buffer,
   routeKey: string,

@@ -15,10 +15,10 @@ import { closeServer, listenOnLoopback } from '../../local/loopback';
 import { FAULTS, isFaultName } from './src/faults';
 
 /** A value, or a function giving it when a request needs it (e.g. a port known later). */
-export type Lazy<T> = T | (() => T);
+type Lazy<T> = T | (() => T);
 
 /** What `/dev/token` needs of an identity provider. */
-export interface TokenMinter {
+interface TokenMinter {
   mint(options: MintOptions): Promise<string>;
 }
 
@@ -52,7 +52,7 @@ export interface ExampleServer {
 }
 
 /** The seeded dev users the page offers: `/dev/token` mints a token only for these. */
-export const DEV_USERS = Object.freeze([
+const DEV_USERS = Object.freeze([
   {
     id: 'alice',
     name: 'Alice',
@@ -86,8 +86,6 @@ export const DEV_USERS = Object.freeze([
     description: 'Signed in, but no participant: gets the same 404 as for an ended meeting.',
   },
 ] as const);
-
-export type DevUserId = (typeof DEV_USERS)[number]['id'];
 
 const TOKEN_TTL_SECONDS = 900;
 const MAX_BODY_BYTES = 16 * 1024;

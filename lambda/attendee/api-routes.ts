@@ -24,7 +24,7 @@ export const routeKeyOf = (id: RouteId): string =>
   `${API_ROUTES[id].method} ${API_ROUTES[id].path}`;
 
 /** Route ids by route key; a `Map`, since the key comes from the request. */
-export const ROUTE_IDS_BY_KEY: ReadonlyMap<string, RouteId> = new Map(
+const ROUTE_IDS_BY_KEY: ReadonlyMap<string, RouteId> = new Map(
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => [routeKeyOf(id), id]),
 );
 

@@ -15,7 +15,7 @@ import { admits, decide, needsMeetingTenants, type Verdict } from './join-token-
 import { meetingView } from './meeting-view';
 import type { RequestDeadline } from './request-deadline';
 
-export interface RouteDependencies {
+interface RouteDependencies {
   readonly config: Config;
   /** Attendees and meetings through the cache tiers (`attendee-source.ts`). */
   readonly source: AttendeeSource;
@@ -126,7 +126,7 @@ function tenantIdsOf(
  * `GET /meetings/{meetingId}/attendees/{attendeeId}`: owner and moderator, token per policy.
  * Under tenant scope, a moderator (never the owner) needs the meeting, after the attendee.
  */
-export const getAttendee: Route = async (deps, event, state, deadline) => {
+const getAttendee: Route = async (deps, event, state, deadline) => {
   const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
   return await withinBudget(deps, state, async (metrics) => {
@@ -158,7 +158,7 @@ export const getAttendee: Route = async (deps, event, state, deadline) => {
  * is read only after the attendee and the owner check: a caller who may not see the attendee
  * costs no GetMeeting and learns nothing from the meeting's outcome.
  */
-export const getJoinInfo: Route = async (deps, event, state, deadline) => {
+const getJoinInfo: Route = async (deps, event, state, deadline) => {
   const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
   return await withinBudget(deps, state, async (metrics) => {

@@ -8,7 +8,7 @@ const CAPABILITIES = new Set(['SendReceive', 'Send', 'Receive', 'None']);
 const JOIN_TOKEN = /^[a-zA-Z0-9+/]+$/;
 const JOIN_TOKEN_LENGTH = { min: 2, max: 2048 } as const;
 
-export type Capability = 'SendReceive' | 'Send' | 'Receive' | 'None';
+type Capability = 'SendReceive' | 'Send' | 'Receive' | 'None';
 
 /** The documented fields of a GetAttendee answer, and nothing else. */
 export interface AttendeeView {

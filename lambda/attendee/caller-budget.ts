@@ -14,12 +14,12 @@ export interface CallerBudgetOptions {
 }
 
 /** Whether a caller may make the function spend Chime calls now. */
-export type BudgetCheck =
+type BudgetCheck =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly retryAfterSeconds: number };
 
 /** A caller's identity text, or a function that builds it (called only when it is needed). */
-export type CallerRef = string | (() => string);
+type CallerRef = string | (() => string);
 
 /** A per-caller budget of wasted Chime calls (OWASP API4). */
 export interface CallerBudget {

@@ -15,7 +15,7 @@ type HandlerOptions = NonNullable<Parameters<NodeHttpHandler['handle']>[1]>;
  * (`withSignal`, `call-scope.ts`) when the call brought none: with `cacheMiddleware`, calls are
  * made without per-call options, so the signal cannot travel in them.
  */
-export class ScopedHttpHandler extends NodeHttpHandler {
+class ScopedHttpHandler extends NodeHttpHandler {
   override handle(request: Parameters<NodeHttpHandler['handle']>[0], options: HandlerOptions = {}) {
     if (options.abortSignal) return super.handle(request, options);
     const signal = callScope()?.signal;

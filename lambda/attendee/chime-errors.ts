@@ -25,7 +25,7 @@ const CREDENTIALS_FROM_SDK: ChimeErrorRule = Object.freeze({ ...CREDENTIALS, sdk
  * answers a bad signature or identity with (API reference "Common Errors"), and the SDK's
  * credential-provider failures (`@smithy/property-provider`).
  */
-export const CHIME_ERROR_RULES: Readonly<Record<string, ChimeErrorRule>> = Object.freeze({
+const CHIME_ERROR_RULES: Readonly<Record<string, ChimeErrorRule>> = Object.freeze({
   NotFoundException: { code: 'not_found' },
   BadRequestException: { code: 'upstream_rejected', alarm: true },
   UnauthorizedException: CREDENTIALS,

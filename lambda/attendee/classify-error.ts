@@ -38,7 +38,7 @@ interface ErrorLike {
 }
 
 /** Clamps an upstream `Retry-After` (delta-seconds) to 1–60, else the default. */
-export function clampRetryAfter(raw: unknown, fallback: number): number {
+function clampRetryAfter(raw: unknown, fallback: number): number {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
   if (!/^\d+$/.test(text)) return fallback;
   return Math.min(60, Math.max(1, Number(text)));

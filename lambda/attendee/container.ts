@@ -63,9 +63,7 @@ export function createContainer(env: Env): Container {
 }
 
 /** What `LOG_LEVEL=DEBUG` shows of the configuration at init: settings, never secrets. */
-export function configurationSummary(
-  config: Config,
-): Readonly<Record<string, string | number | boolean>> {
+function configurationSummary(config: Config): Readonly<Record<string, string | number | boolean>> {
   const { chime, auth, policy, cache } = config;
   return {
     chimeRegion: chime.region,

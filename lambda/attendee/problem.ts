@@ -85,7 +85,7 @@ export interface ProblemBody {
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** A stable URI per problem code (RFC 9457 `type`). */
-export function problemType(code: ProblemCode): string {
+function problemType(code: ProblemCode): string {
   return `urn:chime-attendee-bff:problem:${code.replaceAll('_', '-')}`;
 }
 

@@ -9,7 +9,7 @@ import { writeLine } from '../common/log-line';
 import type { Pacer } from './pacer';
 
 /** What the handler did with one meeting of a batch. */
-export type PrefetchAction =
+type PrefetchAction =
   /** Listed into the table. */
   | 'listed'
   /** Fewer additions than `minAdded`: its attendees are left to the request path. */

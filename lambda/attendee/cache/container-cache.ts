@@ -9,10 +9,10 @@ export interface TtlCacheOptions {
 }
 
 /** How a {@link TtlCache.get} was answered. */
-export type CacheSource = 'cache' | 'flight' | 'load';
+type CacheSource = 'cache' | 'flight' | 'load';
 
 /** The value of a {@link TtlCache.get} and where it came from. */
-export interface CacheAnswer<V> {
+interface CacheAnswer<V> {
   readonly value: V;
   /**
    * `cache`: a stored entry; `flight`: the load another caller had in flight (single flight);

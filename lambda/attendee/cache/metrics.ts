@@ -1,7 +1,7 @@
 import { chimeErrorRule } from '../chime-errors';
 
 /** The Chime operations the attendee source calls. */
-export const CHIME_OPERATIONS = ['GetAttendee', 'GetMeeting', 'ListAttendees'] as const;
+const CHIME_OPERATIONS = ['GetAttendee', 'GetMeeting', 'ListAttendees'] as const;
 export type ChimeOperation = (typeof CHIME_OPERATIONS)[number];
 
 /** Where a request's item came from: a cache tier, or none (Chime). */
