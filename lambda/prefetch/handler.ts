@@ -87,9 +87,6 @@ export function addedMeetingOf(body: string): { meetingId: string; timestamp: nu
   };
 }
 
-/** Meetings of one batch listed at once by one instance. */
-const MEETINGS_AT_ONCE = 4;
-
 /** Time kept in hand: a meeting is only started when this much of the invocation is left. */
 export const PREFETCH_TIME_MARGIN_MS = 10_000;
 
@@ -145,16 +142,16 @@ export function createPrefetchHandler(
       meetings.set(added.meetingId, additions);
     }
     const failures: string[] = [];
-    const handle = async (meetingId: string, additions: MeetingAdditions) => {
+    for (const [meetingId, additions] of meetings) {
       const added = additions.messageIds.length;
       if (added < deps.minAdded) {
         log({ meetingId, added, action: 'few' });
-        return;
+        continue;
       }
       if (context && context.getRemainingTimeInMillis() < PREFETCH_TIME_MARGIN_MS) {
         failures.push(...additions.messageIds);
         log({ meetingId, added, action: 'retry', reason: 'time' });
-        return;
+        continue;
       }
       let action: PrefetchAction;
       let reason: string | undefined;
@@ -172,16 +169,7 @@ export function createPrefetchHandler(
         }
       }
       log({ meetingId, added, action, ...(reason ? { reason } : {}) });
-    };
-    // A few meetings at once: the pacer keeps the Chime calls at its rate whatever runs, and one
-    // meeting's table writes overlap another's listing instead of adding to it.
-    const pending = [...meetings];
-    const worker = async () => {
-      for (let next = pending.shift(); next; next = pending.shift()) await handle(...next);
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(MEETINGS_AT_ONCE, pending.length) }, () => worker()),
-    );
+    }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
