@@ -107,41 +107,30 @@ export async function takeMeetingSnapshot(
 
   const list = async (): Promise<CachedAttendee[]> => {
     const attendees: CachedAttendee[] = [];
-    // Each page is written while the next is asked for: the listing's pace (Chime's rate) and
-    // the page's conditional writes overlap instead of adding up.
-    const writes: Promise<void>[] = [];
     let NextToken: string | undefined;
-    try {
-      do {
-        const page = await deps.call('ListAttendees', () =>
-          withSignal(signal, () =>
-            chime.send(
-              new ListAttendeesCommand({
-                MeetingId: meetingId,
-                MaxResults: LIST_ATTENDEES_PAGE,
-                NextToken,
-              }),
-            ),
+    do {
+      const page = await deps.call('ListAttendees', () =>
+        withSignal(signal, () =>
+          chime.send(
+            new ListAttendeesCommand({
+              MeetingId: meetingId,
+              MaxResults: LIST_ATTENDEES_PAGE,
+              NextToken,
+            }),
           ),
-        );
-        const records: CachedAttendee[] = (page.Attendees ?? []).map((attendee) => ({
-          AttendeeId: attendee.AttendeeId,
-          ExternalUserId: attendee.ExternalUserId,
-          JoinToken: attendee.JoinToken,
-          Capabilities: attendee.Capabilities,
-        }));
-        attendees.push(...records);
-        NextToken = page.NextToken;
-        writes.push(
-          stored('putAttendees', () => shared.putAttendees(meetingId, records, takenAt)).then(() =>
-            deps.onPage?.(records, takenAt),
-          ),
-        );
-      } while (NextToken);
-    } finally {
-      // Even when a later page fails: what was listed is stored before the outcome is told.
-      await Promise.all(writes);
-    }
+        ),
+      );
+      const records: CachedAttendee[] = (page.Attendees ?? []).map((attendee) => ({
+        AttendeeId: attendee.AttendeeId,
+        ExternalUserId: attendee.ExternalUserId,
+        JoinToken: attendee.JoinToken,
+        Capabilities: attendee.Capabilities,
+      }));
+      attendees.push(...records);
+      NextToken = page.NextToken;
+      await stored('putAttendees', () => shared.putAttendees(meetingId, records, takenAt));
+      deps.onPage?.(records, takenAt);
+    } while (NextToken);
     return attendees;
   };
 
