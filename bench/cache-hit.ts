@@ -6,7 +6,7 @@
  * "pending".
  */
 
-import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 
 /**
  * The function's environment that turns its container cache on (added to the dev stack's

@@ -6,7 +6,7 @@
  */
 
 import { routeKeyOf } from '../lambda/attendee/api-routes';
-import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { startDevStack } from '../local/dev-stack';
 import type { HttpApiHandler } from '../local/http-api-gateway';
 import { writeReport } from './event';

@@ -22,7 +22,7 @@ import {
   FUNCTION_SETTINGS,
   INVALIDATION_SETTINGS,
   PREFETCH_SETTINGS,
-} from '../lambda/shared/config/settings';
+} from '../lambda/common/config/settings';
 import { Alarms } from './alarms';
 import { AttendeeCache } from './attendee-cache';
 import {

@@ -31,7 +31,7 @@ import {
   PREFETCH_EVENT_TYPES,
 } from '../lambda/common/chime-events';
 import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
-import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import {
   FUNCTION_BUNDLING,
   INVALIDATION_ENTRY,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { FUNCTION_SETTINGS, type Setting } from '../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS, type Setting } from '../lambda/common/config/settings';
 import { STACK_SETTINGS } from './settings';
 
 /** The markers around the generated part of the README. */
@@ -10,7 +10,7 @@ export const BEGIN =
 export const END = '<!-- config-tables:end -->';
 
 /** Where the settings are declared; a setting's doc comment is its meaning. */
-const SOURCES = ['lambda/shared/config/settings.ts', 'lib/settings.ts'];
+const SOURCES = ['lambda/common/config/settings.ts', 'lib/settings.ts'];
 
 /** The doc comment of each `name: setting(…)` in the files, by name. */
 function docComments(files: readonly string[]): Map<string, string> {

@@ -1,6 +1,6 @@
 /**
  * The deploy-time settings: CDK context keys (`-c key=value`, or `context` in cdk.json). The
- * function settings a key sets (the contract, lambda/shared/config/settings.ts), which the stack
+ * function settings a key sets (the contract, lambda/common/config/settings.ts), which the stack
  * writes into the functions' environments, and the stack's own, declared here (each one's doc
  * comment is its description). Both are parsed by the same validators as the functions, and synth
  * runs the contract's rules between settings. Any other key fails synth.
@@ -12,8 +12,8 @@ import {
   FUNCTION_SETTINGS,
   type Settings,
   type ValueOf,
-} from '../lambda/shared/config/settings';
-import * as rules from '../lambda/shared/config/validators';
+} from '../lambda/common/config/settings';
+import * as rules from '../lambda/common/config/validators';
 
 /** An exact browser origin (`scheme://host[:port]`): never `*`, `null` or a path. */
 const origin = rules.plain('exact origin (scheme://host[:port])', (raw) => {

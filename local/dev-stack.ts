@@ -8,7 +8,7 @@ import { createDynamoDbClient, createSharedCache } from '../lambda/attendee/cach
 import type { ChimeMeetingEvent } from '../lambda/common/chime-events';
 import { parseInvalidationConfig } from '../lambda/invalidation/config';
 import { createInvalidationHandler } from '../lambda/invalidation/handler';
-import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
 import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
 import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from './dynamodb';

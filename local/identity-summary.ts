@@ -7,7 +7,7 @@ import { formatClaimPath } from '../lambda/attendee/claim-path';
 import { parseConfig } from '../lambda/attendee/config';
 import { IdpFetcher } from '../lambda/attendee/idp-fetcher';
 import { createJwksLocator } from '../lambda/attendee/oidc-discovery';
-import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 
 export interface IdentitySummary {
   /** Exactly as the Lambda compares `iss`. */

@@ -1,4 +1,4 @@
-import type { JoinTokenPolicyName, ModeratorScope } from '../shared/config/settings';
+import type { JoinTokenPolicyName, ModeratorScope } from '../common/config/settings';
 import type { RouteId } from './api-routes';
 import { type ClaimPath, resolveClaim } from './claim-path';
 

@@ -10,7 +10,7 @@ import {
 import { createDynamoDbClient, createSharedCache } from '../../lambda/attendee/cache/shared-cache';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
-import { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import {
   type ChimeEmulator,
   type ChimeMeetingEvent,

@@ -10,7 +10,7 @@ import {
   ATTENDEE_SETTINGS,
   FUNCTION_SETTINGS,
   PREFETCH_SETTINGS,
-} from '../../lambda/shared/config/settings';
+} from '../../lambda/common/config/settings';
 import { AttendeeApiStack } from '../../lib/attendee-api-stack';
 import {
   ATTENDEE_TABLE_ACTIONS,

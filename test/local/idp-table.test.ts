@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseClaimPath } from '../../lambda/attendee/claim-path';
-import { CONTEXT_SETTING_IDS, FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
+import { CONTEXT_SETTING_IDS, FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import {
   contextArgument,
   deployableProfiles,
