@@ -122,8 +122,7 @@ module.exports = {
     ...withExceptions(
       {
         name: 'shared-not-on-functions',
-        comment:
-          'Shared deployed code (lambda/common/) imports no function folder.',
+        comment: 'Shared deployed code (lambda/common/) imports no function folder.',
         severity: 'error',
         from: { path: '^lambda/common/' },
         to: { path: FUNCTION_FOLDER },

@@ -30,8 +30,8 @@ import {
   MEETING_EVENT_INPUT_PATHS,
   PREFETCH_EVENT_TYPES,
 } from '../lambda/common/chime-events';
-import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
 import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
+import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
 import {
   FUNCTION_BUNDLING,
   INVALIDATION_ENTRY,

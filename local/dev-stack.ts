@@ -6,9 +6,9 @@ import {
 import { API_ROUTES, type RouteId, routeKeyOf } from '../lambda/attendee/api-routes';
 import { createDynamoDbClient, createSharedCache } from '../lambda/attendee/cache/shared-cache';
 import type { ChimeMeetingEvent } from '../lambda/common/chime-events';
+import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { parseInvalidationConfig } from '../lambda/invalidation/config';
 import { createInvalidationHandler } from '../lambda/invalidation/handler';
-import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
 import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
 import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from './dynamodb';

@@ -8,9 +8,9 @@ import {
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { createDynamoDbClient, createSharedCache } from '../../lambda/attendee/cache/shared-cache';
+import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
-import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import {
   type ChimeEmulator,
   type ChimeMeetingEvent,

@@ -3,14 +3,14 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { METRIC_NAMES } from '../../lambda/attendee/cache/metrics';
 import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../../lambda/attendee/cache/table-schema';
 import { type ChimeMeetingEvent, meetingEventInputOf } from '../../lambda/common/chime-events';
-import { invalidationOf } from '../../lambda/invalidation/handler';
-import { addedMeetingOf } from '../../lambda/prefetch/handler';
-import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import {
   ATTENDEE_SETTINGS,
   FUNCTION_SETTINGS,
   PREFETCH_SETTINGS,
 } from '../../lambda/common/config/settings';
+import { invalidationOf } from '../../lambda/invalidation/handler';
+import { addedMeetingOf } from '../../lambda/prefetch/handler';
+import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import { AttendeeApiStack } from '../../lib/attendee-api-stack';
 import {
   ATTENDEE_TABLE_ACTIONS,

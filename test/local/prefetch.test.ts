@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
+import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import { createChimeEmulator } from '../../local/chime-emulator';
 import { routeMeetingEvents } from '../../local/meeting-events';
 import { startLocalPrefetch } from '../../local/prefetch';
