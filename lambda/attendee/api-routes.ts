@@ -15,6 +15,10 @@ export const API_ROUTES = Object.freeze({
     method: 'GET',
     path: '/meetings/{meetingId}/attendees/{attendeeId}/join-info',
   }),
+  roster: Object.freeze({
+    method: 'GET',
+    path: '/meetings/{meetingId}/roster',
+  }),
 } as const);
 
 export type RouteId = keyof typeof API_ROUTES;

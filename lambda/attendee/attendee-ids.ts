@@ -12,20 +12,33 @@ export interface AttendeeIds {
   readonly attendeeId: string;
 }
 
+type Parameters = Readonly<Record<string, string | undefined>> | undefined;
+
+/** A GUID parameter lower-cased (Chime issues lower-case IDs), or the `invalid_id` problem. */
+function guidParameter(parameters: Parameters, name: string): string {
+  const value = parameters?.[name];
+  if (value === undefined || !GUID.test(value)) {
+    throw new ProblemError('invalid_id', `${name} is not a GUID`);
+  }
+  return value.toLowerCase();
+}
+
+/** The roster route's meeting id, validated before anything calls Chime. */
+export const parseMeetingId = (pathParameters: Parameters): string =>
+  guidParameter(pathParameters, 'meetingId');
+
 /**
- * Validates the route's path parameters and returns them lower-cased (Chime issues lower-case
- * IDs). Throws the `invalid_id` problem otherwise, before anything calls Chime.
+ * Validates the route's path parameters and returns them lower-cased. Throws the `invalid_id`
+ * problem otherwise, before anything calls Chime.
  */
-export function parseAttendeeIds(
-  pathParameters: Readonly<Record<string, string | undefined>> | undefined,
-): AttendeeIds {
-  const meetingId = pathParameters?.meetingId;
-  const attendeeId = pathParameters?.attendeeId;
-  if (meetingId === undefined || !GUID.test(meetingId)) {
-    throw new ProblemError('invalid_id', 'meetingId is not a GUID');
-  }
-  if (attendeeId === undefined || !GUID.test(attendeeId)) {
-    throw new ProblemError('invalid_id', 'attendeeId is not a GUID');
-  }
-  return { meetingId: meetingId.toLowerCase(), attendeeId: attendeeId.toLowerCase() };
+export function parseAttendeeIds(pathParameters: Parameters): AttendeeIds {
+  return {
+    meetingId: guidParameter(pathParameters, 'meetingId'),
+    attendeeId: guidParameter(pathParameters, 'attendeeId'),
+  };
+}
+
+/** The caller's own attendee (`?as=`), if named: the attendee that makes it a participant. */
+export function parseCallerAttendeeId(query: Parameters): string | undefined {
+  return query?.as === undefined ? undefined : guidParameter(query, 'as');
 }

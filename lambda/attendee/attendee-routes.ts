@@ -1,9 +1,9 @@
 import type { GetMeetingCommandOutput } from '@aws-sdk/client-chime-sdk-meetings';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { RouteId } from './api-routes';
-import { parseAttendeeIds } from './attendee-ids';
-import type { AttendeeSource, Sourced } from './attendee-source';
-import { attendeeView, checkedAttendee } from './attendee-view';
+import { parseAttendeeIds, parseCallerAttendeeId, parseMeetingId } from './attendee-ids';
+import type { AttendeeSource, NamedAttendee, Sourced } from './attendee-source';
+import { attendeeView, checkedAttendee, rosterView } from './attendee-view';
 import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from './cache/metrics';
 import { withDeadline } from './call-scope';
 import type { CallerBudget } from './caller-budget';
@@ -11,7 +11,14 @@ import { isNotFound } from './chime-errors';
 import type { Config } from './config';
 import type { RequestState } from './context';
 import { ProblemError, UpstreamResponseError } from './errors';
-import { admits, decide, needsMeetingTenants, type Verdict } from './join-token-policy';
+import {
+  admits,
+  decide,
+  displayNameOf,
+  needsMeetingTenants,
+  owns,
+  type Verdict,
+} from './join-token-policy';
 import { meetingView } from './meeting-view';
 import type { RequestDeadline } from './request-deadline';
 
@@ -123,33 +130,109 @@ function tenantIdsOf(
 }
 
 /**
- * `GET /meetings/{meetingId}/attendees/{attendeeId}`: owner and moderator, token per policy.
- * Under tenant scope, a moderator (never the owner) needs the meeting, after the attendee.
+ * The owner's attendees with the display name its verified token carries, recorded for the
+ * other participants where the cache does not hold it yet (a write only when it changed).
+ */
+async function checkIn<A extends NamedAttendee>(
+  deps: RouteDependencies,
+  state: RequestState,
+  meetingId: string,
+  owned: readonly A[],
+  metrics: RequestMetrics,
+): Promise<readonly A[]> {
+  const name = displayNameOf(state.claims ?? {}, deps.config.policy);
+  if (name === undefined) return owned;
+  await Promise.all(
+    owned
+      .filter((attendee) => attendee.Name !== name)
+      .map((attendee) =>
+        deps.source.recordName(meetingId, String(attendee.AttendeeId).toLowerCase(), name, {
+          metrics,
+        }),
+      ),
+  );
+  return owned.map((attendee) => ({ ...attendee, Name: name }));
+}
+
+/** The meeting's `TenantIds` (GetMeeting), for a moderator under tenant scope. */
+async function meetingTenantIds(
+  deps: RouteDependencies,
+  state: RequestState,
+  deadline: RequestDeadline,
+  meetingId: string,
+  metrics: RequestMetrics,
+  verdict: Verdict,
+) {
+  state.role = verdict.role;
+  const meeting = await underDeadline(deadline, (abortSignal) =>
+    deps.source.getMeeting(meetingId, { abortSignal, metrics }),
+  );
+  return tenantIdsOf(meeting, meetingId);
+}
+
+/**
+ * `GET /meetings/{meetingId}/attendees/{attendeeId}`: the owner (token per policy), a
+ * moderator, or a participant who names its own attendee (`?as=`), read along in the same table
+ * read. Under tenant scope, a moderator (never the owner) needs the meeting, after the attendee.
  */
 const getAttendee: Route = async (deps, event, state, deadline) => {
   const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
+  const callerAttendeeId = parseCallerAttendeeId(event.queryStringParameters);
+  const asked = callerAttendeeId === attendeeId ? undefined : callerAttendeeId;
   return await withinBudget(deps, state, async (metrics) => {
-    const sourced = await underDeadline(deadline, (abortSignal) =>
-      source.getAttendee(meetingId, attendeeId, { abortSignal, metrics }),
-    );
+    const lookup = (id: string, alongWith?: string) =>
+      underDeadline(deadline, (abortSignal) =>
+        source.getAttendee(meetingId, id, { abortSignal, metrics, alongWith }),
+      );
+    const sourced = await lookup(attendeeId, asked);
     record(state, sourced);
     const attendee = checkedAttendee(sourced, attendeeId);
     const claims = state.claims ?? {};
     let verdict = decide(claims, attendee.ExternalUserId, config.policy);
+    if (verdict.role === 'owner') {
+      await checkIn(deps, state, meetingId, [attendee], metrics);
+    } else if (asked !== undefined && config.policy.participants) {
+      const own = checkedAttendee(await lookup(asked), asked);
+      const member = owns(claims, own.ExternalUserId, config.policy);
+      verdict = decide(claims, attendee.ExternalUserId, config.policy, undefined, member);
+    }
     if (needsMeetingTenants('attendee', verdict)) {
-      state.role = verdict.role;
-      const meeting = await underDeadline(deadline, (abortSignal) =>
-        source.getMeeting(meetingId, { abortSignal, metrics }),
-      );
-      verdict = decide(
-        claims,
-        attendee.ExternalUserId,
-        config.policy,
-        tenantIdsOf(meeting, meetingId),
-      );
+      const tenantIds = await meetingTenantIds(deps, state, deadline, meetingId, metrics, verdict);
+      verdict = decide(claims, attendee.ExternalUserId, config.policy, tenantIds);
     }
     return json(attendeeView(attendee, admit(state, 'attendee', verdict)));
+  });
+};
+
+/**
+ * `GET /meetings/{meetingId}/roster`: every attendee, never a JoinToken, for a participant (who
+ * owns one of them: found in the roster itself, no other read) or a moderator. The caller's own
+ * attendees are checked in with its name.
+ */
+const getRoster: Route = async (deps, event, state, deadline) => {
+  const { config, source } = deps;
+  const meetingId = parseMeetingId(event.pathParameters);
+  return await withinBudget(deps, state, async (metrics) => {
+    const sourced = await underDeadline(deadline, (abortSignal) =>
+      source.getRoster(meetingId, { abortSignal, metrics }),
+    );
+    record(state, sourced);
+    const claims = state.claims ?? {};
+    const owned = sourced.Attendees.filter((attendee) =>
+      owns(claims, attendee.ExternalUserId, config.policy),
+    );
+    const member = owned.length > 0;
+    let verdict = decide(claims, undefined, config.policy, undefined, member);
+    if (needsMeetingTenants('roster', verdict)) {
+      const tenantIds = await meetingTenantIds(deps, state, deadline, meetingId, metrics, verdict);
+      verdict = decide(claims, undefined, config.policy, tenantIds, member);
+    }
+    admit(state, 'roster', verdict);
+    const checkedIn = new Map(
+      (await checkIn(deps, state, meetingId, owned, metrics)).map((a) => [a.AttendeeId, a]),
+    );
+    return json(rosterView(sourced.Attendees.map((a) => checkedIn.get(a.AttendeeId) ?? a)));
   });
 };
 
@@ -172,6 +255,7 @@ const getJoinInfo: Route = async (deps, event, state, deadline) => {
       'joinInfo',
       decide(state.claims ?? {}, attendee.ExternalUserId, config.policy),
     );
+    await checkIn(deps, state, meetingId, [attendee], metrics);
     const meetingOutput = await underDeadline(deadline, (abortSignal) =>
       source.getMeeting(meetingId, { abortSignal, metrics }),
     );
@@ -188,4 +272,5 @@ const getJoinInfo: Route = async (deps, event, state, deadline) => {
 export const ROUTE_HANDLERS: Readonly<Record<RouteId, Route>> = Object.freeze({
   attendee: getAttendee,
   joinInfo: getJoinInfo,
+  roster: getRoster,
 });

@@ -9,9 +9,13 @@ import {
   NotFoundException,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createContainerCache, type Loaded, raced } from './cache/container-cache';
+import { createContainerCache, type Loaded, raced, type TtlCache } from './cache/container-cache';
 import { createHotMeetings } from './cache/hot-meetings';
-import { type MeetingSnapshotOutcome, takeMeetingSnapshot } from './cache/meeting-snapshot';
+import {
+  listAttendees,
+  type MeetingSnapshotOutcome,
+  takeMeetingSnapshot,
+} from './cache/meeting-snapshot';
 import { createMemoryCache } from './cache/memory-cache';
 import {
   type CacheTier,
@@ -85,6 +89,18 @@ interface LookupOptions {
   readonly metrics?: RequestMetrics;
 }
 
+/** An attendee lookup's options. */
+interface AttendeeLookupOptions extends LookupOptions {
+  /**
+   * Another attendee of the meeting the request asks for next (the caller's own): read in the
+   * same table read and kept in the container, so that its lookup costs no read of its own.
+   */
+  readonly alongWith?: string;
+}
+
+/** An attendee as cached, and the display name its owner's token carried, if recorded. */
+export type NamedAttendee = CachedAttendee & { readonly Name?: string };
+
 /** Where a lookup's answer came from, and Chime's request id when this request called it. */
 export interface Sourced {
   readonly tier: CacheTier;
@@ -93,7 +109,7 @@ export interface Sourced {
 }
 
 /** `Attendee` as Chime gave it: the routes check it (`checkedAttendee`) as before. */
-type SourcedAttendee = Sourced & { readonly Attendee: CachedAttendee | undefined };
+type SourcedAttendee = Sourced & { readonly Attendee: NamedAttendee | undefined };
 /** `Meeting` as Chime gave it: the routes check it (`meetingView`) as before. */
 type SourcedMeeting = Sourced & { readonly Meeting: Meeting | undefined };
 
@@ -103,24 +119,41 @@ export interface AttendeeSource {
   getAttendee(
     meetingId: string,
     attendeeId: string,
-    options?: LookupOptions,
+    options?: AttendeeLookupOptions,
   ): Promise<SourcedAttendee>;
   /** The meeting, as GetMeeting returns it; throws Chime's errors. */
   getMeeting(meetingId: string, options?: LookupOptions): Promise<SourcedMeeting>;
+  /**
+   * Every attendee of the meeting, as ListAttendees returns them, with their names: from a
+   * complete snapshot (taken, or waited for, if there is none). Throws Chime's errors.
+   */
+  getRoster(
+    meetingId: string,
+    options?: LookupOptions,
+  ): Promise<Sourced & { readonly Attendees: readonly NamedAttendee[] }>;
+  /** Records the display name of an attendee's owner, for the others to see. */
+  recordName(
+    meetingId: string,
+    attendeeId: string,
+    name: string,
+    options?: LookupOptions,
+  ): Promise<void>;
 }
 
 /** One lookup: which record, and the request's signal, counters and trace. */
 interface Lookup {
   readonly meetingId: string;
-  /** Set for an attendee; unset for the meeting itself. */
+  /** Set for an attendee; unset for the meeting itself (or its roster). */
   readonly attendeeId: string | undefined;
+  readonly alongWith?: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly metrics: RequestMetrics | undefined;
   /** Where the answer came from (mutable: set by whichever step answers). */
   readonly trace: { tier: CacheTier; chimeRequestId?: string; chimeAttempts?: number };
 }
 
-type Value = CachedAttendee | Meeting | undefined;
+type Value = NamedAttendee | Meeting | undefined;
+type Roster = readonly NamedAttendee[];
 
 const errorName = (error: unknown) =>
   error instanceof Error ? error.name : typeof error === 'object' ? 'UnknownError' : typeof error;
@@ -165,7 +198,10 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
   const frontTtl = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
   const attendeeTtlMs = frontTtl(options.containerAttendeeTtlMs);
   const meetingTtlMs = frontTtl(options.containerMeetingTtlMs);
-  const container = createContainerCache<Value, Value>({ maxEntries: options.maxEntries, now });
+  const container = createContainerCache<Value, Value, Roster>({
+    maxEntries: options.maxEntries,
+    now,
+  });
   const hot = createHotMeetings({ threshold: hotThreshold, windowMs: hotWindowMs, now });
   const shared: SharedCache | undefined = table
     ? createSharedCache({
@@ -312,6 +348,21 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     );
   };
 
+  /** Keeps an attendee read along with another one, as its own lookup would. */
+  const rememberAttendee = (
+    meetingId: string,
+    attendeeId: string,
+    read: SharedRead,
+    at: number,
+  ) => {
+    const key = container.attendeeKey(meetingId, attendeeId);
+    const record = read.attendees?.get(attendeeId);
+    if (read.deleted?.has(attendeeId)) container.attendees.delete(key);
+    else if (record && attendeeTtlMs > 0) {
+      container.attendees.set(key, record.value, Math.min(at + attendeeTtlMs, record.expiresAt));
+    }
+  };
+
   const hit = (lookup: Lookup, record: CachedRecord<Value>, readAt: number): Loaded<Value> => {
     answered(lookup, sharedTier);
     return { value: record.value, expiresAt: Math.min(readAt + ttlOf(lookup), record.expiresAt) };
@@ -387,19 +438,38 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
   /** The one lookup path of both record kinds, below the container cache. */
   const load = async (lookup: Lookup): Promise<Loaded<Value>> => {
     if (!shared) return fromChime(lookup, false);
-    const { meetingId, attendeeId, signal } = lookup;
+    const { meetingId, attendeeId, alongWith, signal } = lookup;
     const readAt = now();
     let read: SharedRead;
     try {
-      read = await shared.read(meetingId, attendeeId === undefined ? {} : { attendeeId }, signal);
+      read = await shared.read(
+        meetingId,
+        attendeeId === undefined ? {} : { attendeeId, attendeeIds: alongWith ? [alongWith] : [] },
+        signal,
+      );
     } catch (error) {
       if (signal?.aborted) throw error;
       cacheError(lookup.metrics, 'read', error);
       return fromChime(lookup, false);
     }
-    const record = recordIn(lookup, read);
     // The meeting came with the attendee (one BatchGetItem): join-info's next lookup is served.
     if (attendeeId !== undefined && read.meeting) remember(meetingId, read.meeting, readAt);
+    if (alongWith) rememberAttendee(meetingId, alongWith, read, readAt);
+    const loaded = await fromRead(shared, lookup, read, readAt);
+    const name = attendeeId === undefined ? undefined : read.names?.get(attendeeId);
+    if (name === undefined || loaded.value === undefined) return loaded;
+    return { ...loaded, value: { ...(loaded.value as CachedAttendee), Name: name } };
+  };
+
+  /** The answer to a lookup, from what the table read found, or else from Chime. */
+  const fromRead = async (
+    tier: SharedCache,
+    lookup: Lookup,
+    read: SharedRead,
+    readAt: number,
+  ): Promise<Loaded<Value>> => {
+    const { meetingId, attendeeId, signal } = lookup;
+    const record = recordIn(lookup, read);
     if (record) return hit(lookup, record, readAt);
     // Missing from a complete snapshot (created after it, or never), changed since (a stale
     // marker: only this attendee is asked again), or its snapshot failed.
@@ -407,7 +477,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     if (changed || complete(read) || read.lease?.failed || !hot.recordMiss(meetingId)) {
       return fromChime(lookup, true);
     }
-    const outcome = await snapshotOf(shared, lookup);
+    const outcome = await snapshotOf(tier, lookup);
     if (outcome.kind === 'taken') {
       const value = attendeeId === undefined ? outcome.meeting : outcome.attendees.get(attendeeId);
       if (!value) return fromChime(lookup, true);
@@ -417,7 +487,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     if (outcome.kind === 'lost') {
       const waitedAt = now();
       const waited = await waiters.wait(
-        shared,
+        tier,
         meetingId,
         attendeeId === undefined ? { meeting: true } : { attendeeId },
         signal,
@@ -428,19 +498,99 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     return fromChime(lookup, true);
   };
 
-  /** Through the container cache (single flight), unless it is off. */
-  const lookUp = async (
-    meetingId: string,
-    attendeeId: string | undefined,
+  /** The attendees with the names recorded for them. */
+  const named = (attendees: Iterable<CachedAttendee>, names: SharedRead['names']): Roster =>
+    Array.from(attendees, (attendee) => {
+      const name = names?.get((attendee.AttendeeId ?? '').toLowerCase());
+      return name === undefined ? attendee : { ...attendee, Name: name };
+    });
+
+  /** A complete snapshot's roster; the attendees changed since (stale markers) asked again. */
+  const rosterIn = async (lookup: Lookup, read: SharedRead): Promise<Roster> => {
+    const changed = await Promise.all(
+      [...(read.stale ?? [])].map((attendeeId) =>
+        fromChime({ ...lookup, attendeeId }, true).then(
+          ({ value }) => value as CachedAttendee | undefined,
+          (error: unknown) => {
+            if (isNotFound(error)) return undefined;
+            throw error;
+          },
+        ),
+      ),
+    );
+    const records = Array.from(read.attendees?.values() ?? [], (record) => record.value);
+    return named([...records, ...changed.filter((value) => value !== undefined)], read.names);
+  };
+
+  /** Reads the table until another container's snapshot is complete, or its lease is gone. */
+  const snapshotWaitedFor = async (tier: SharedCache, lookup: Lookup) => {
+    const until = now() + options.leaseWaitMs;
+    while (now() < until) {
+      await raced(sleep(options.leasePollMs), lookup.signal);
+      const read = await tier.readAll(lookup.meetingId, lookup.signal);
+      if (read.ended) throw gone('meeting');
+      if (complete(read)) return read;
+      if (!read.lease || read.lease.failed) return undefined;
+    }
+    return undefined;
+  };
+
+  /**
+   * The roster below the container cache: a complete snapshot in the table (or the container's
+   * memory), else this container's own snapshot, else the one another container is taking; a
+   * failed or unreadable one is listed again here, and not kept.
+   */
+  const loadRoster = async (lookup: Lookup): Promise<Loaded<Roster>> => {
+    const { meetingId, signal } = lookup;
+    const listed = async (names?: SharedRead['names']): Promise<Loaded<Roster>> => {
+      const attendees = await listAttendees(
+        { chime, call: (operation, send) => call(operation, send, lookup) },
+        meetingId,
+        signal,
+      );
+      answered(lookup, 'none');
+      const listable = attendees.filter(
+        (attendee) =>
+          typeof attendee.AttendeeId === 'string' && typeof attendee.ExternalUserId === 'string',
+      );
+      return { value: named(listable, names), expiresAt: undefined };
+    };
+    if (!shared) return listed();
+    const readAt = now();
+    let read: SharedRead;
+    try {
+      read = await shared.readAll(meetingId, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      cacheError(lookup.metrics, 'readAll', error);
+      return listed();
+    }
+    if (read.ended) throw gone('meeting');
+    let found = complete(read) ? read : undefined;
+    if (!found && !read.lease?.failed) {
+      const outcome = await snapshotOf(shared, lookup);
+      if (outcome.kind === 'taken') {
+        answered(lookup, 'none');
+        const value = named(outcome.attendees.values(), read.names);
+        return { value, expiresAt: outcome.takenAt + attendeeTtlMs };
+      }
+      if (outcome.kind === 'lost') found = await snapshotWaitedFor(shared, lookup);
+    }
+    if (!found) return listed(read.names);
+    answered(lookup, sharedTier);
+    return { value: await rosterIn(lookup, found), expiresAt: readAt + attendeeTtlMs };
+  };
+
+  /** Through a container cache (single flight), unless it is off. */
+  const through = async <V>(
+    cache: TtlCache<V> | undefined,
+    key: string,
+    load: (signal: AbortSignal | undefined, trace: Lookup['trace']) => Promise<Loaded<V>>,
     { abortSignal, metrics }: LookupOptions,
-  ): Promise<{ value: Value } & Sourced> => {
+  ): Promise<{ value: V } & Sourced> => {
     const trace: Lookup['trace'] = { tier: 'none' };
-    const loadUnder = (signal: AbortSignal | undefined) =>
-      load({ meetingId, attendeeId, signal, metrics, trace });
-    const ttlMs = attendeeId === undefined ? meetingTtlMs : attendeeTtlMs;
-    if (ttlMs <= 0) return { value: (await loadUnder(abortSignal)).value, ...trace };
-    const cache = attendeeId === undefined ? container.meetings : container.attendees;
-    const key = attendeeId === undefined ? meetingId : container.attendeeKey(meetingId, attendeeId);
+    const loadUnder = (signal: AbortSignal | undefined) => load(signal, trace);
+    if (!cache) return { value: (await loadUnder(abortSignal)).value, ...trace };
     const got = await cache.get(key, loadUnder, abortSignal);
     if (got.source === 'load') return { value: got.value, ...trace };
     recordTier(metrics, 'container');
@@ -449,12 +599,40 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
 
   return {
     async getAttendee(meetingId, attendeeId, lookup = {}) {
-      const { value, ...sourced } = await lookUp(meetingId, attendeeId, lookup);
-      return { Attendee: value as CachedAttendee | undefined, ...sourced };
+      const { value, ...sourced } = await through(
+        attendeeTtlMs > 0 ? container.attendees : undefined,
+        container.attendeeKey(meetingId, attendeeId),
+        (signal, trace) =>
+          load({ ...lookup, meetingId, attendeeId, signal, trace, metrics: lookup.metrics }),
+        lookup,
+      );
+      return { Attendee: value as NamedAttendee | undefined, ...sourced };
     },
     async getMeeting(meetingId, lookup = {}) {
-      const { value, ...sourced } = await lookUp(meetingId, undefined, lookup);
+      const { value, ...sourced } = await through(
+        meetingTtlMs > 0 ? container.meetings : undefined,
+        meetingId,
+        (signal, trace) =>
+          load({ meetingId, attendeeId: undefined, signal, trace, metrics: lookup.metrics }),
+        lookup,
+      );
       return { Meeting: value as Meeting | undefined, ...sourced };
+    },
+    async getRoster(meetingId, lookup = {}) {
+      const { value, ...sourced } = await through(
+        attendeeTtlMs > 0 ? container.rosters : undefined,
+        meetingId,
+        (signal, trace) =>
+          loadRoster({ meetingId, attendeeId: undefined, signal, trace, metrics: lookup.metrics }),
+        lookup,
+      );
+      return { Attendees: value, ...sourced };
+    },
+    async recordName(meetingId, attendeeId, name, { metrics } = {}) {
+      if (!shared) return;
+      await quietly(metrics, 'putName', () => shared.putName(meetingId, attendeeId, name, now()));
+      // Read again (with the name) by the owner's next request.
+      container.attendees.delete(container.attendeeKey(meetingId, attendeeId));
     },
   };
 }

@@ -10,19 +10,35 @@ const JOIN_TOKEN_LENGTH = { min: 2, max: 2048 } as const;
 
 type Capability = 'SendReceive' | 'Send' | 'Receive' | 'None';
 
-/** The documented fields of a GetAttendee answer, and nothing else. */
-export interface AttendeeView {
-  readonly Attendee: {
-    readonly AttendeeId: string;
-    readonly ExternalUserId: string;
-    readonly JoinToken?: string;
-    readonly Capabilities: {
-      readonly Audio: Capability;
-      readonly Video: Capability;
-      readonly Content: Capability;
-    };
+/** ExternalUserIds with this prefix are AWS services (media pipelines join as attendees). */
+const SERVICE_PREFIX = 'aws:';
+
+/** The documented fields of an attendee, and the name its owner's token carried. */
+interface PublicAttendee {
+  readonly AttendeeId: string;
+  readonly ExternalUserId: string;
+  readonly Capabilities: {
+    readonly Audio: Capability;
+    readonly Video: Capability;
+    readonly Content: Capability;
   };
+  readonly Name?: string;
 }
+
+/** The documented fields of a GetAttendee answer (and the name), nothing else. */
+export interface AttendeeView {
+  readonly Attendee: PublicAttendee & { readonly JoinToken?: string };
+}
+
+/** The roster: every attendee's public fields; `Service` marks AWS services. */
+export interface RosterView {
+  readonly Attendees: readonly (PublicAttendee & { readonly Service?: true })[];
+}
+
+/** An attendee as the source gives it: Chime's fields, and a recorded name. */
+type SourcedAttendee = NonNullable<GetAttendeeCommandOutput['Attendee']> & {
+  readonly Name?: string;
+};
 
 function capability(value: unknown, field: string): Capability {
   if (typeof value !== 'string' || !CAPABILITIES.has(value)) {
@@ -32,10 +48,10 @@ function capability(value: unknown, field: string): Capability {
 }
 
 /** The attendee of a GetAttendee answer, checked against what was asked (OWASP API10). */
-export function checkedAttendee(
-  output: Pick<GetAttendeeCommandOutput, 'Attendee'>,
+export function checkedAttendee<A extends SourcedAttendee>(
+  output: { readonly Attendee?: A | undefined },
   attendeeId: string,
-): NonNullable<GetAttendeeCommandOutput['Attendee']> {
+): A {
   const attendee = output.Attendee;
   if (!attendee) throw new UpstreamResponseError('Attendee is missing');
   if (typeof attendee.AttendeeId !== 'string' || attendee.AttendeeId.toLowerCase() !== attendeeId) {
@@ -47,16 +63,10 @@ export function checkedAttendee(
   return attendee;
 }
 
-/**
- * Builds the response body for an allowed caller: the documented fields only, the JoinToken
- * only when the decision includes it (and then it must be there and well-formed).
- */
-export function attendeeView(
-  attendee: NonNullable<GetAttendeeCommandOutput['Attendee']>,
-  decision: Exclude<Decision, { role: 'none' }>,
-): AttendeeView {
+/** The public fields of a checked attendee (never its JoinToken). */
+function publicView(attendee: SourcedAttendee): PublicAttendee {
   const capabilities = attendee.Capabilities;
-  const view: AttendeeView['Attendee'] = {
+  return {
     AttendeeId: attendee.AttendeeId as string,
     ExternalUserId: attendee.ExternalUserId as string,
     Capabilities: {
@@ -64,7 +74,37 @@ export function attendeeView(
       Video: capability(capabilities?.Video, 'Video'),
       Content: capability(capabilities?.Content, 'Content'),
     },
+    ...(typeof attendee.Name === 'string' ? { Name: attendee.Name } : {}),
   };
+}
+
+/**
+ * The roster's body: each attendee's public fields, never a JoinToken; AWS services marked.
+ * Attendees without an id or ExternalUserId (never listed so) are left out.
+ */
+export function rosterView(attendees: readonly SourcedAttendee[]): RosterView {
+  return {
+    Attendees: attendees
+      .filter((attendee) => typeof attendee.AttendeeId === 'string')
+      .filter((attendee) => typeof attendee.ExternalUserId === 'string')
+      .map((attendee) => {
+        const view = publicView(attendee);
+        return view.ExternalUserId.startsWith(SERVICE_PREFIX) ? { ...view, Service: true } : view;
+      }),
+  };
+}
+
+/**
+ * Builds the response body for an allowed caller: the documented fields only, the JoinToken
+ * only when the decision includes it (and then it must be there and well-formed).
+ */
+export function attendeeView(
+  attendee: SourcedAttendee,
+  decision: Exclude<Decision, { role: 'none' }>,
+): AttendeeView {
+  // The owner knows its own name: its answer is Chime's fields alone.
+  const { Name, ...fields } = publicView(attendee);
+  const view = decision.role === 'owner' || Name === undefined ? fields : { ...fields, Name };
   if (!decision.includeJoinToken) return { Attendee: view };
   const joinToken = attendee.JoinToken;
   if (

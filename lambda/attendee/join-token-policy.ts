@@ -12,12 +12,17 @@ export interface PolicySettings {
   readonly moderatorScope: ModeratorScope;
   /** Where the caller's tenant(s) are; required with `moderatorScope: 'tenant'`. */
   readonly tenantClaim: ClaimPath | undefined;
+  /** Whether owning an attendee of a meeting makes the caller a participant of it. */
+  readonly participants: boolean;
+  /** Where the caller's display name is (recorded for the owner's attendees). */
+  readonly nameClaim: ClaimPath;
 }
 
 /** What the caller gets to see of an attendee. */
 export type Decision =
   | { readonly role: 'owner'; readonly includeJoinToken: boolean }
   | { readonly role: 'moderator'; readonly includeJoinToken: false }
+  | { readonly role: 'participant'; readonly includeJoinToken: false }
   | { readonly role: 'none' };
 
 /**
@@ -32,15 +37,18 @@ export type Role = Exclude<Decision['role'], 'none'>;
 
 /**
  * Which roles each route admits: the owner reads her attendee with its JoinToken (per policy)
- * and her join info; a moderator reads attendees, never join info. Keyed by {@link RouteId}, so
- * a route added to `API_ROUTES` without a line here does not compile.
+ * and her join info; a moderator, and a participant (who owns another attendee of the meeting),
+ * read attendees and the roster, never a JoinToken or join info. Keyed by {@link RouteId}, so a
+ * route added to `API_ROUTES` without a line here does not compile.
  */
 export const ROUTE_ROLES: Readonly<Record<RouteId, readonly Role[]>> = Object.freeze({
-  attendee: Object.freeze(['owner', 'moderator'] as const),
+  attendee: Object.freeze(['owner', 'moderator', 'participant'] as const),
   joinInfo: Object.freeze(['owner'] as const),
+  roster: Object.freeze(['moderator', 'participant'] as const),
 });
 
 const MODERATOR: Decision = Object.freeze({ role: 'moderator', includeJoinToken: false });
+const PARTICIPANT: Decision = Object.freeze({ role: 'participant', includeJoinToken: false });
 const NONE: Decision = Object.freeze({ role: 'none' });
 const UNVERIFIED_MODERATOR: Verdict = Object.freeze({ role: 'unverified-moderator' });
 
@@ -129,9 +137,41 @@ function identityOf(claims: Readonly<Record<string, unknown>>, path: ClaimPath) 
   return identity;
 }
 
+/** Whether the caller, known by its verified `claims`, owns the attendee of `externalUserId`. */
+export function owns(
+  claims: Readonly<Record<string, unknown>>,
+  externalUserId: string | undefined,
+  settings: Pick<PolicySettings, 'identityClaim' | 'ownerSeparator'>,
+): boolean {
+  const identity = identityOf(claims, settings.identityClaim);
+  return (
+    identity !== undefined &&
+    typeof externalUserId === 'string' &&
+    ownsExternalUserId(identity, externalUserId, settings.ownerSeparator)
+  );
+}
+
+/** The longest display name recorded, in code points. */
+export const NAME_MAX_LENGTH = 128;
+
+/**
+ * The caller's display name from its verified token: the name claim's string, control
+ * characters removed, trimmed, at most {@link NAME_MAX_LENGTH} code points; undefined if none.
+ */
+export function displayNameOf(
+  claims: Readonly<Record<string, unknown>>,
+  settings: Pick<PolicySettings, 'nameClaim'>,
+): string | undefined {
+  const claim = resolveClaim(claims, settings.nameClaim);
+  if (typeof claim !== 'string') return undefined;
+  const name = [...claim.replace(/\p{Cc}/gu, '').trim()].slice(0, NAME_MAX_LENGTH).join('').trim();
+  return name === '' ? undefined : name;
+}
+
 /**
  * Decides what the caller, known by its verified `claims`, may see of the attendee whose
- * `ExternalUserId` is given. Pure: no I/O, no clock. Under tenant scope, a moderator is
+ * `ExternalUserId` is given. Pure: no I/O, no clock. `member`: the caller owns an attendee of
+ * the same meeting (a participant, when the setting allows). Under tenant scope, a moderator is
  * `unverified-moderator` until called again with the meeting's `meetingTenantIds` (GetMeeting).
  *
  * @example
@@ -142,15 +182,13 @@ export function decide(
   externalUserId: string | undefined,
   settings: PolicySettings,
   meetingTenantIds?: readonly string[],
+  member = false,
 ): Verdict {
-  const identity = identityOf(claims, settings.identityClaim);
-  if (
-    identity !== undefined &&
-    typeof externalUserId === 'string' &&
-    ownsExternalUserId(identity, externalUserId, settings.ownerSeparator)
-  ) {
+  if (owns(claims, externalUserId, settings)) {
     return { role: 'owner', includeJoinToken: settings.joinToken === 'owner' };
   }
+  // A participant sees what a moderator sees: no tenant check is needed for it.
+  if (member && settings.participants) return PARTICIPANT;
   const groups = groupsOf(
     resolveClaim(claims, settings.moderatorClaim),
     isScopeClaim(settings.moderatorClaim),

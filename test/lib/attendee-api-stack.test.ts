@@ -45,15 +45,16 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
     ],
   });
 
-  it('exposes exactly the attendee and join-info routes, both behind the JWT authorizer', () => {
+  it('exposes exactly the attendee, join-info and roster routes, all behind the JWT authorizer', () => {
     expect(ROUTE_KEY).toBe('GET /meetings/{meetingId}/attendees/{attendeeId}');
     expect(JOIN_INFO_KEY).toBe('GET /meetings/{meetingId}/attendees/{attendeeId}/join-info');
     template.resourceCountIs('AWS::ApiGatewayV2::Route', Object.keys(API_ROUTES).length);
     const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
       (route) => (route as { Properties: { RouteKey: string } }).Properties.RouteKey,
     );
-    expect(keys.sort()).toEqual([ROUTE_KEY, JOIN_INFO_KEY]);
-    for (const routeKey of [ROUTE_KEY, JOIN_INFO_KEY]) {
+    const rosterKey = 'GET /meetings/{meetingId}/roster';
+    expect(keys.sort()).toEqual([ROUTE_KEY, JOIN_INFO_KEY, rosterKey]);
+    for (const routeKey of [ROUTE_KEY, JOIN_INFO_KEY, rosterKey]) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: routeKey,
         AuthorizationType: 'JWT',
@@ -82,10 +83,11 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
       principals.filter(
         (p) => JSON.stringify(p.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [ids.fn, 'Arn'] }),
       ),
-    ).toEqual([
-      expect.objectContaining({ Principal: 'apigateway.amazonaws.com' }),
-      expect.objectContaining({ Principal: 'apigateway.amazonaws.com' }),
-    ]);
+    ).toEqual(
+      Object.keys(API_ROUTES).map(() =>
+        expect.objectContaining({ Principal: 'apigateway.amazonaws.com' }),
+      ),
+    );
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'apigateway.amazonaws.com',
@@ -103,6 +105,11 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
       SourceArn: {
         'Fn::Join': ['', Match.arrayWith(['/*/*/meetings/{meetingId}/attendees/{attendeeId}'])],
       },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+      SourceArn: { 'Fn::Join': ['', Match.arrayWith(['/*/*/meetings/{meetingId}/roster'])] },
     });
   });
 
@@ -187,6 +194,8 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
       MODERATOR_CLAIM: 'cognito:groups',
       MODERATOR_GROUP: 'moderators',
       MODERATOR_SCOPE: 'global',
+      NAME_CLAIM: 'name',
+      PARTICIPANT_ROLE: 'on',
       RETRY_AFTER_SECONDS: '1',
       LOG_LEVEL: 'INFO',
       CACHE_ATTENDEE_TTL_MS: '10000',

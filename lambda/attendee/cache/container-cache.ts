@@ -155,28 +155,35 @@ export function createTtlCache<V>(options: TtlCacheOptions): TtlCache<V> {
   };
 }
 
-/** The container's two caches: meetings by MeetingId, attendees by (MeetingId, AttendeeId). */
-export interface ContainerCache<M, A> {
+/**
+ * The container's caches: meetings and rosters by MeetingId, attendees by (MeetingId,
+ * AttendeeId).
+ */
+export interface ContainerCache<M, A, R> {
   readonly meetings: TtlCache<M>;
   readonly attendees: TtlCache<A>;
+  readonly rosters: TtlCache<R>;
   /** The attendees cache key of (meetingId, attendeeId). */
   attendeeKey(meetingId: string, attendeeId: string): string;
-  /** Drops a meeting and all its attendees. */
+  /** Drops a meeting, its roster and all its attendees. */
   dropMeeting(meetingId: string): void;
   dropAttendee(meetingId: string, attendeeId: string): void;
 }
 
-/** Creates the container's meeting and attendee caches, each bounded to `maxEntries`. */
-export function createContainerCache<M, A>(options: TtlCacheOptions): ContainerCache<M, A> {
+/** Creates the container's caches, each bounded to `maxEntries`. */
+export function createContainerCache<M, A, R>(options: TtlCacheOptions): ContainerCache<M, A, R> {
   const meetings = createTtlCache<M>(options);
   const attendees = createTtlCache<A>(options);
+  const rosters = createTtlCache<R>(options);
   const attendeeKey = (meetingId: string, attendeeId: string) => `${meetingId}/${attendeeId}`;
   return {
     meetings,
     attendees,
+    rosters,
     attendeeKey,
     dropMeeting: (meetingId) => {
       meetings.delete(meetingId);
+      rosters.delete(meetingId);
       const prefix = `${meetingId}/`;
       attendees.deleteWhere((key) => key.startsWith(prefix));
     },

@@ -61,6 +61,43 @@ export type MeetingSnapshotOutcome =
    */
   | { readonly kind: 'failed'; readonly error: unknown };
 
+/**
+ * Pages ListAttendees (100 a page) and returns every attendee listed, the fields cached and
+ * nothing else; `onPage` sees each page before the next is asked for.
+ */
+export async function listAttendees(
+  deps: Pick<MeetingSnapshotDeps, 'chime' | 'call'>,
+  meetingId: string,
+  signal: AbortSignal | undefined,
+  onPage?: (page: readonly CachedAttendee[]) => Promise<void>,
+): Promise<CachedAttendee[]> {
+  const attendees: CachedAttendee[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await deps.call('ListAttendees', () =>
+      withSignal(signal, () =>
+        deps.chime.send(
+          new ListAttendeesCommand({
+            MeetingId: meetingId,
+            MaxResults: LIST_ATTENDEES_PAGE,
+            NextToken,
+          }),
+        ),
+      ),
+    );
+    const records: CachedAttendee[] = (page.Attendees ?? []).map((attendee) => ({
+      AttendeeId: attendee.AttendeeId,
+      ExternalUserId: attendee.ExternalUserId,
+      JoinToken: attendee.JoinToken,
+      Capabilities: attendee.Capabilities,
+    }));
+    attendees.push(...records);
+    NextToken = page.NextToken;
+    await onPage?.(records);
+  } while (NextToken);
+  return attendees;
+}
+
 const listable = (attendee: CachedAttendee) =>
   typeof attendee.AttendeeId === 'string' && typeof attendee.ExternalUserId === 'string';
 
@@ -105,34 +142,11 @@ export async function takeMeetingSnapshot(
     }
   };
 
-  const list = async (): Promise<CachedAttendee[]> => {
-    const attendees: CachedAttendee[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await deps.call('ListAttendees', () =>
-        withSignal(signal, () =>
-          chime.send(
-            new ListAttendeesCommand({
-              MeetingId: meetingId,
-              MaxResults: LIST_ATTENDEES_PAGE,
-              NextToken,
-            }),
-          ),
-        ),
-      );
-      const records: CachedAttendee[] = (page.Attendees ?? []).map((attendee) => ({
-        AttendeeId: attendee.AttendeeId,
-        ExternalUserId: attendee.ExternalUserId,
-        JoinToken: attendee.JoinToken,
-        Capabilities: attendee.Capabilities,
-      }));
-      attendees.push(...records);
-      NextToken = page.NextToken;
+  const list = () =>
+    listAttendees(deps, meetingId, signal, async (records) => {
       await stored('putAttendees', () => shared.putAttendees(meetingId, records, takenAt));
       deps.onPage?.(records, takenAt);
-    } while (NextToken);
-    return attendees;
-  };
+    });
 
   const gone = async (error: unknown): Promise<never> => {
     await stored('endMeeting', async () => {

@@ -24,6 +24,7 @@ type Item =
   | { readonly kind: 'meeting'; readonly record: CachedRecord<Meeting> }
   | { readonly kind: 'snapshot'; readonly marker: SnapshotMarker }
   | { readonly kind: 'lease'; readonly lease: Lease }
+  | { readonly kind: 'name'; readonly record: CachedRecord<string> }
   | {
       readonly kind: 'deleted' | 'stale';
       readonly version: number;
@@ -31,14 +32,18 @@ type Item =
     };
 
 const versionOf = (item: Item): number | undefined => {
-  if (item.kind === 'attendee' || item.kind === 'meeting') return item.record.version;
+  if (item.kind === 'attendee' || item.kind === 'meeting' || item.kind === 'name') {
+    return item.record.version;
+  }
   if (item.kind === 'snapshot') return item.marker.takenAt;
   if (item.kind === 'lease') return undefined;
   return item.version;
 };
 
 const expiryOf = (item: Item): number => {
-  if (item.kind === 'attendee' || item.kind === 'meeting') return item.record.expiresAt;
+  if (item.kind === 'attendee' || item.kind === 'meeting' || item.kind === 'name') {
+    return item.record.expiresAt;
+  }
   if (item.kind === 'snapshot') return item.marker.expiresAt;
   if (item.kind === 'lease') return item.lease.until;
   return item.expiresAt;
@@ -86,36 +91,63 @@ export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
 
   const expiresAt = (version: number) => Math.max(version, now()) + ttlMs;
 
+  /** What a read finds of the meeting, of `attendeeIds` and of the names of `nameIds`. */
+  const readOf = (
+    meetingId: string,
+    attendeeIds: Iterable<string>,
+    nameIds: Iterable<string>,
+  ): SharedRead => {
+    const at = now();
+    const meeting = get(meetingId, 'meeting', at);
+    const snapshot = get(meetingId, 'snapshot', at);
+    const lease = get(meetingId, 'lease', at);
+    const attendees = new Map<string, CachedRecord<CachedAttendee>>();
+    const deleted = new Set<string>();
+    const stale = new Set<string>();
+    const names = new Map<string, string>();
+    for (const attendeeId of attendeeIds) {
+      const item = get(meetingId, `attendee/${attendeeId}`, at);
+      if (item?.kind === 'attendee') attendees.set(attendeeId, item.record);
+      if (item?.kind === 'deleted') deleted.add(attendeeId);
+      if (item?.kind === 'stale') stale.add(attendeeId);
+    }
+    for (const attendeeId of nameIds) {
+      const item = get(meetingId, `name/${attendeeId}`, at);
+      if (item?.kind === 'name') names.set(attendeeId, item.record.value);
+    }
+    return {
+      ...(meeting?.kind === 'meeting' ? { meeting: meeting.record } : {}),
+      ...(meeting?.kind === 'deleted' ? { ended: true } : {}),
+      ...(snapshot?.kind === 'snapshot' ? { snapshot: snapshot.marker } : {}),
+      ...(lease?.kind === 'lease' ? { lease: lease.lease } : {}),
+      ...(attendees.size > 0 ? { attendees } : {}),
+      ...(deleted.size > 0 ? { deleted } : {}),
+      ...(stale.size > 0 ? { stale } : {}),
+      ...(names.size > 0 ? { names } : {}),
+    };
+  };
+
+  /** The ids of the meeting's items of one kind (`attendee/`, `name/`). */
+  const idsOf = (meetingId: string, kind: string) => {
+    const prefix = keyOf(meetingId, kind);
+    return [...items.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => key.slice(prefix.length));
+  };
+
   return {
+    async readAll(meetingId) {
+      return readOf(meetingId, idsOf(meetingId, 'attendee/'), idsOf(meetingId, 'name/'));
+    },
+
     async read(meetingId, what) {
-      const at = now();
-      const meeting = get(meetingId, 'meeting', at);
-      const snapshot = get(meetingId, 'snapshot', at);
-      const lease = get(meetingId, 'lease', at);
-      const attendees = new Map<string, CachedRecord<CachedAttendee>>();
-      const deleted = new Set<string>();
-      const stale = new Set<string>();
       const ids = new Set(what.attendeeIds ?? []);
       if (what.attendeeId !== undefined) ids.add(what.attendeeId);
-      for (const attendeeId of ids) {
-        const item = get(meetingId, `attendee/${attendeeId}`, at);
-        if (item?.kind === 'attendee') attendees.set(attendeeId, item.record);
-        if (item?.kind === 'deleted') deleted.add(attendeeId);
-        if (item?.kind === 'stale') stale.add(attendeeId);
-      }
-      const read: SharedRead = {
-        ...(meeting?.kind === 'meeting' ? { meeting: meeting.record } : {}),
-        ...(meeting?.kind === 'deleted' ? { ended: true } : {}),
-        ...(snapshot?.kind === 'snapshot' ? { snapshot: snapshot.marker } : {}),
-        ...(lease?.kind === 'lease' ? { lease: lease.lease } : {}),
-        ...(attendees.size > 0 ? { attendees } : {}),
-        ...(deleted.size > 0 ? { deleted } : {}),
-        ...(stale.size > 0 ? { stale } : {}),
-        ...(what.attendeeId !== undefined && attendees.has(what.attendeeId)
-          ? { attendee: attendees.get(what.attendeeId) }
-          : {}),
-      };
-      return read;
+      const named = what.attendeeId === undefined ? [] : [what.attendeeId];
+      const read = readOf(meetingId, ids, named);
+      const attendee =
+        what.attendeeId === undefined ? undefined : read.attendees?.get(what.attendeeId);
+      return attendee ? { ...read, attendee } : read;
     },
 
     async putAttendees(meetingId, attendees, version) {
@@ -133,6 +165,13 @@ export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
       putNewer(meetingId, 'meeting', {
         kind: 'meeting',
         record: { value: meeting, version, expiresAt: expiresAt(version) },
+      });
+    },
+
+    async putName(meetingId, attendeeId, name, version) {
+      putNewer(meetingId, `name/${attendeeId}`, {
+        kind: 'name',
+        record: { value: name, version, expiresAt: expiresAt(version) },
       });
     },
 

@@ -14,7 +14,13 @@ import {
 import { marshall, type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { reuseSigners } from '../sdk-signer';
-import { attendeeSortKey, CACHE_TABLE_SCHEMA, meetingPartition, SORT_KEYS } from './table-schema';
+import {
+  attendeeSortKey,
+  CACHE_TABLE_SCHEMA,
+  meetingPartition,
+  nameSortKey,
+  SORT_KEYS,
+} from './table-schema';
 
 type Item = Record<string, AttributeValue>;
 type Key = Record<string, AttributeValue>;
@@ -73,6 +79,8 @@ export interface SharedRead {
   readonly stale?: ReadonlySet<string>;
   /** Chime ended the meeting: none of its attendees exists any more. */
   readonly ended?: boolean;
+  /** Display names recorded by the attendees' owners, by lower-case AttendeeId. */
+  readonly names?: ReadonlyMap<string, string>;
   readonly meeting?: CachedRecord<Meeting>;
   readonly snapshot?: SnapshotMarker;
   readonly lease?: Lease;
@@ -86,7 +94,12 @@ const MARKER_STATES = { deleted: 'deleted', stale: 'stale' } as const;
  * there is no table (`memory-cache.ts`). Every record write is conditional on its version.
  */
 export interface SharedCache {
-  /** Reads the given records of a meeting, its tombstone, snapshot marker and lease at once. */
+  /** Reads everything the table holds of a meeting (one Query): the roster's read. */
+  readAll(meetingId: string, signal?: AbortSignal): Promise<SharedRead>;
+  /**
+   * Reads the given records of a meeting, its tombstone, snapshot marker and lease at once, and
+   * the name of `attendeeId`.
+   */
   read(
     meetingId: string,
     what: {
@@ -106,6 +119,8 @@ export interface SharedCache {
     version: number,
   ): Promise<void>;
   putMeeting(meetingId: string, meeting: Meeting, version: number): Promise<void>;
+  /** Records the display name of an attendee's owner (only over an older one). */
+  putName(meetingId: string, attendeeId: string, name: string, version: number): Promise<void>;
   /** Marks a complete snapshot taken at `takenAt` (only over an older marker). */
   markSnapshot(meetingId: string, takenAt: number): Promise<void>;
   /**
@@ -244,6 +259,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       attendees?: Map<string, CachedRecord<CachedAttendee>>;
       deleted?: Set<string>;
       stale?: Set<string>;
+      names?: Map<string, string>;
     } = {};
     for (const raw of items) {
       const item: Record<string, unknown> = unmarshall(raw);
@@ -277,6 +293,11 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
         } catch {
           // An unreadable record is a miss.
         }
+      } else if (sort.startsWith(SORT_KEYS.namePrefix)) {
+        const name = text(item.Name);
+        if (name === undefined) continue;
+        read.names ??= new Map();
+        read.names.set(sort.slice(SORT_KEYS.namePrefix.length), name);
       } else if (sort.startsWith(SORT_KEYS.attendeePrefix)) {
         const attendeeId = sort.slice(SORT_KEYS.attendeePrefix.length);
         if (state === MARKER_STATES.deleted) {
@@ -352,6 +373,26 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   };
 
   return {
+    async readAll(meetingId, signal) {
+      const items: Item[] = [];
+      let ExclusiveStartKey: Key | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: marshall({ ':pk': meetingPartition(meetingId) }),
+            ExclusiveStartKey,
+          }),
+          { abortSignal: signal },
+        );
+        items.push(...(page.Items ?? []));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return parse(items, now());
+    },
+
     async read(meetingId, what, signal) {
       const keys: Key[] = [
         key(meetingId, SORT_KEYS.meeting),
@@ -361,6 +402,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       const ids = new Set(what.attendeeIds ?? []);
       if (what.attendeeId !== undefined) ids.add(what.attendeeId);
       for (const attendeeId of ids) keys.push(key(meetingId, attendeeSortKey(attendeeId)));
+      if (what.attendeeId !== undefined) keys.push(key(meetingId, nameSortKey(what.attendeeId)));
       const output = await client.send(
         new BatchGetItemCommand({ RequestItems: { [TableName]: { Keys: keys } } }),
         { abortSignal: signal },
@@ -397,6 +439,10 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
         },
         version,
       );
+    },
+
+    async putName(meetingId, attendeeId, name, version) {
+      await putNewer({ ...base(meetingId, nameSortKey(attendeeId), version), Name: name }, version);
     },
 
     async markSnapshot(meetingId, takenAt) {

@@ -8,8 +8,9 @@
  * | `MEETING#<id>`      | `ATTENDEE#<attendeeId>` | one attendee (ExternalUserId, JoinToken, Capabilities) |
  * | `MEETING#<id>`      | `SNAPSHOT`              | when a complete ListAttendees snapshot was taken |
  * | `MEETING#<id>`      | `LEASE`                 | which container is taking that snapshot, until when |
+ * | `MEETING#<id>`      | `NAME#<attendeeId>`     | the display name the attendee's owner's token carried |
  *
- * Keys hold Chime ids only: never an ExternalUserId or a JoinToken.
+ * Keys hold Chime ids only: never an ExternalUserId, a name or a JoinToken.
  */
 export const CACHE_TABLE_SCHEMA = {
   partitionKey: { name: 'pk', type: 'S' },
@@ -24,6 +25,7 @@ export const SORT_KEYS = {
   snapshot: 'SNAPSHOT',
   lease: 'LEASE',
   attendeePrefix: 'ATTENDEE#',
+  namePrefix: 'NAME#',
 } as const;
 
 /** The partition key of a meeting's items. */
@@ -32,6 +34,9 @@ export const meetingPartition = (meetingId: string): string => `MEETING#${meetin
 /** The sort key of an attendee's item. */
 export const attendeeSortKey = (attendeeId: string): string =>
   `${SORT_KEYS.attendeePrefix}${attendeeId}`;
+
+/** The sort key of an attendee's display name. */
+export const nameSortKey = (attendeeId: string): string => `${SORT_KEYS.namePrefix}${attendeeId}`;
 
 /**
  * The attributes of the markers the invalidation function writes (a tombstone or a stale

@@ -141,6 +141,10 @@ const POLICY = {
   moderatorScope: setting('MODERATOR_SCOPE', oneOf(['global', 'tenant']), 'global'),
   /** Claim path of the caller’s tenant(s); required when `moderatorScope` is `tenant`. */
   tenantClaim: setting('TENANT_CLAIM', claimPath),
+  /** `on`: whoever owns an attendee of a meeting reads its other attendees and its roster (never a JoinToken); `off`: only owners and moderators. */
+  participantRole: setting('PARTICIPANT_ROLE', oneOf(['on', 'off']), 'on'),
+  /** Claim path of the display name other participants see; recorded when the owner fetches its own attendee, join info or the roster. */
+  nameClaim: setting('NAME_CLAIM', claimPath, ['name']),
 };
 
 /** The container's own cache: the attendee function. */
@@ -361,6 +365,8 @@ export function attendeeConfig(env: Env) {
       moderatorGroup: s.moderatorGroup,
       moderatorScope: s.moderatorScope,
       tenantClaim: s.tenantClaim,
+      participants: s.participantRole === 'on',
+      nameClaim: s.nameClaim,
     },
     http: { retryAfterSeconds: s.retryAfterSeconds },
     cache: {

@@ -767,3 +767,173 @@ describe('without the table', () => {
     });
   });
 });
+
+describe('the roster and the names', () => {
+  const invalidate = (input: Parameters<ReturnType<typeof createInvalidationHandler>>[0]) =>
+    createInvalidationHandler({
+      shared: createSharedCache({ client: tables.client, tableName, ttlMs: SHARED_TTL_MS, now }),
+      now,
+      log: () => undefined,
+    })(input);
+  const idsOf = (roster: { Attendees: readonly { AttendeeId?: string }[] }) =>
+    roster.Attendees.map((attendee) => attendee.AttendeeId).sort();
+
+  /** The table's client, counting the requests a source sends it. */
+  const countingTable = () => {
+    const sent: string[] = [];
+    const client = {
+      send: ((command: { constructor: { name: string } }, options?: unknown) => {
+        sent.push(command.constructor.name);
+        return tables.client.send(command as never, options as never);
+      }) as DynamoDBClient['send'],
+    };
+    return { sent, sharedTable: { client, tableName, ttlMs: SHARED_TTL_MS } };
+  };
+
+  it('lists a meeting once for every container: one ListAttendees paging, then the table', async () => {
+    const meetingId = await createMeeting();
+    const attendeeIds = await createAttendees(meetingId, 250);
+    emulator.resetCalls();
+    const [first, second] = await Promise.all([
+      sourceFor().getRoster(meetingId),
+      sourceFor().getRoster(meetingId),
+    ]);
+    expect(idsOf(first)).toEqual([...attendeeIds].sort());
+    expect(idsOf(second)).toEqual([...attendeeIds].sort());
+    expect(callsOf('ListAttendees')).toBe(3);
+    emulator.resetCalls();
+    const third = await sourceFor().getRoster(meetingId);
+    expect(third.tier).toBe('shared');
+    expect(idsOf(third)).toEqual([...attendeeIds].sort());
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('answers from the container within TABLE_RECHECK_MS, then reads the table again', async () => {
+    const meetingId = await createMeeting();
+    await createAttendees(meetingId, 2);
+    const { sent, sharedTable } = countingTable();
+    const container = sourceFor({ sharedTable });
+    await container.getRoster(meetingId);
+    sent.length = 0;
+    expect((await container.getRoster(meetingId)).tier).toBe('container');
+    expect(sent).toEqual([]);
+    clock += TABLE_RECHECK_MS;
+    expect((await container.getRoster(meetingId)).tier).toBe('shared');
+    expect(sent).toEqual(['QueryCommand']);
+  });
+
+  it('drops a deleted attendee and shows changed capabilities in every container within TABLE_RECHECK_MS, asking only the changed attendee', async () => {
+    const meetingId = await createMeeting();
+    const [deleted, muted, kept] = (await createAttendees(meetingId, 3)) as [
+      string,
+      string,
+      string,
+    ];
+    const containers = [sourceFor(), sourceFor()] as const;
+    for (const container of containers) await container.getRoster(meetingId);
+    await chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: deleted }));
+    await invalidate({ eventType: 'chime:AttendeeDeleted', meetingId, attendeeId: deleted });
+    const receive = { Audio: 'Receive', Video: 'SendReceive', Content: 'SendReceive' } as const;
+    await chime.send(
+      new UpdateAttendeeCapabilitiesCommand({
+        MeetingId: meetingId,
+        AttendeeId: muted,
+        Capabilities: receive,
+      }),
+    );
+    await invalidate({
+      eventType: 'chime:AttendeeCapabilitiesUpdated',
+      meetingId,
+      attendeeId: muted,
+      success: '1',
+    });
+    clock += TABLE_RECHECK_MS;
+    emulator.resetCalls();
+    for (const container of containers) {
+      const roster = await container.getRoster(meetingId);
+      expect(idsOf(roster)).toEqual([muted, kept].sort());
+      const changed = roster.Attendees.find((attendee) => attendee.AttendeeId === muted);
+      expect(changed?.Capabilities).toEqual(receive);
+    }
+    // The first container asked for the changed attendee and stored it; nobody listed again.
+    expect(emulator.calls().map((call) => call.operation)).toEqual(['GetAttendee']);
+  });
+
+  it('answers NotFound for an ended meeting in every container within TABLE_RECHECK_MS', async () => {
+    const meetingId = await createMeeting();
+    await createAttendees(meetingId, 2);
+    const containers = [sourceFor(), sourceFor()] as const;
+    for (const container of containers) await container.getRoster(meetingId);
+    await chime.send(new DeleteMeetingCommand({ MeetingId: meetingId }));
+    await invalidate({ eventType: 'chime:MeetingEnded', meetingId });
+    clock += TABLE_RECHECK_MS;
+    emulator.resetCalls();
+    for (const container of containers) {
+      await expect(container.getRoster(meetingId)).rejects.toMatchObject({
+        name: 'NotFoundException',
+      });
+    }
+    expect(emulator.calls()).toEqual([]);
+  });
+
+  it('lists the meeting itself, without keeping it, while a failed snapshot cools down', async () => {
+    const meetingId = await createMeeting();
+    await createAttendees(meetingId, 2);
+    emulator.resetCalls();
+    emulator.injectFault({
+      operation: 'ListAttendees',
+      fault: { type: 'error', name: 'ServiceUnavailableException' },
+    });
+    const container = sourceFor({ containerAttendeeTtlMs: 0 });
+    // Its own snapshot failed: the roster is listed again for this request.
+    expect((await container.getRoster(meetingId)).Attendees).toHaveLength(2);
+    // The failed lease cools down: nobody waits for it, and nothing was kept.
+    const again = await container.getRoster(meetingId);
+    expect(again.tier).toBe('none');
+    expect(again.Attendees).toHaveLength(2);
+    expect(callsOf('ListAttendees')).toBe(3);
+  });
+
+  it('shows a recorded name to every container, with the attendee and in the roster, until it expires', async () => {
+    const meetingId = await createMeeting();
+    const [named, unnamed] = (await createAttendees(meetingId, 2)) as [string, string];
+    await sourceFor().recordName(meetingId, named, 'Ada Lovelace');
+    const other = sourceFor();
+    expect((await other.getAttendee(meetingId, named)).Attendee?.Name).toBe('Ada Lovelace');
+    expect((await other.getAttendee(meetingId, unnamed)).Attendee?.Name).toBeUndefined();
+    const roster = await sourceFor().getRoster(meetingId);
+    expect(roster.Attendees.find((a) => a.AttendeeId === named)?.Name).toBe('Ada Lovelace');
+    expect(roster.Attendees.find((a) => a.AttendeeId === unnamed)?.Name).toBeUndefined();
+    const items = await partition(meetingId);
+    expect(items).toContain(`NAME#${named}`);
+    clock += SHARED_TTL_MS;
+    expect((await sourceFor().getAttendee(meetingId, named)).Attendee?.Name).toBeUndefined();
+  });
+
+  it('reads the attendee asked along with another in the same table read, and serves it next from the container', async () => {
+    const meetingId = await createMeeting();
+    const [target, own] = (await createAttendees(meetingId, 2)) as [string, string];
+    await sourceFor().getRoster(meetingId);
+    const { sent, sharedTable } = countingTable();
+    const container = sourceFor({ sharedTable });
+    await container.getAttendee(meetingId, target, { alongWith: own });
+    expect((await container.getAttendee(meetingId, own)).tier).toBe('container');
+    expect(sent).toEqual(['BatchGetItemCommand']);
+  });
+});
+
+describe('the roster without the table', () => {
+  it('snapshots the meeting into the container and keeps the names there', async () => {
+    const meetingId = await createMeeting();
+    const [named] = (await createAttendees(meetingId, 150)) as [string];
+    emulator.resetCalls();
+    const container = sourceFor({ sharedTable: undefined, containerAttendeeTtlMs: 10_000 });
+    await container.recordName(meetingId, named, 'Ada');
+    const roster = await container.getRoster(meetingId);
+    expect(roster.Attendees).toHaveLength(150);
+    expect(roster.Attendees.find((a) => a.AttendeeId === named)?.Name).toBe('Ada');
+    clock += 10_000;
+    await container.getRoster(meetingId);
+    expect(callsOf('ListAttendees')).toBe(4);
+  });
+});

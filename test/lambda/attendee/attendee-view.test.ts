@@ -1,4 +1,4 @@
-import { attendeeView } from '../../../lambda/attendee/attendee-view';
+import { attendeeView, rosterView } from '../../../lambda/attendee/attendee-view';
 import { UpstreamResponseError } from '../../../lambda/attendee/errors';
 
 const attendee = (JoinToken: unknown) => ({
@@ -32,5 +32,48 @@ describe('attendeeView and the JoinToken', () => {
   it('does not look at the JoinToken when the decision leaves it out', () => {
     const view = attendeeView(attendee('a'), { role: 'moderator', includeJoinToken: false });
     expect(view.Attendee).not.toHaveProperty('JoinToken');
+  });
+});
+
+describe('rosterView', () => {
+  const capabilities = { Audio: 'SendReceive', Video: 'Receive', Content: 'None' } as const;
+  const entry = (id: string, externalUserId: string, extra: Record<string, unknown> = {}) => ({
+    AttendeeId: id,
+    ExternalUserId: externalUserId,
+    JoinToken: 'U2VjcmV0VG9rZW4=',
+    Capabilities: capabilities,
+    ...extra,
+  });
+
+  it('gives each attendee its public fields and name, never its JoinToken, and marks AWS services', () => {
+    const view = rosterView([
+      entry('a', 'ada', { Name: 'Ada Lovelace' }),
+      entry('p', 'aws:MediaPipeline-123'),
+      entry('b', 'awsome-bob'),
+    ]);
+    expect(view).toEqual({
+      Attendees: [
+        {
+          AttendeeId: 'a',
+          ExternalUserId: 'ada',
+          Capabilities: capabilities,
+          Name: 'Ada Lovelace',
+        },
+        {
+          AttendeeId: 'p',
+          ExternalUserId: 'aws:MediaPipeline-123',
+          Capabilities: capabilities,
+          Service: true,
+        },
+        { AttendeeId: 'b', ExternalUserId: 'awsome-bob', Capabilities: capabilities },
+      ],
+    });
+  });
+
+  it('leaves out an entry without an id or ExternalUserId, and refuses unknown capabilities', () => {
+    expect(rosterView([{ ExternalUserId: 'x', Capabilities: capabilities }]).Attendees).toEqual([]);
+    expect(() =>
+      rosterView([entry('a', 'ada', { Capabilities: { ...capabilities, Audio: 'Loud' } })]),
+    ).toThrow(/Capabilities.Audio/);
   });
 });

@@ -40,6 +40,8 @@ describe('parseConfig', () => {
         moderatorGroup: 'moderators',
         moderatorScope: 'global',
         tenantClaim: undefined,
+        participants: true,
+        nameClaim: ['name'],
       },
       http: { retryAfterSeconds: 1 },
       cache: {
@@ -155,6 +157,8 @@ describe('parseConfig', () => {
       JWT_JWKS_URI: 'https://issuer.example.com/keys',
       MODERATOR_SCOPE: 'tenant',
       TENANT_CLAIM: 'tenant_id',
+      PARTICIPANT_ROLE: 'off',
+      NAME_CLAIM: '["https://chime.example.com/name"]',
       LOG_LEVEL: 'warn',
     });
     expect(config.chime).toMatchObject({
@@ -171,6 +175,8 @@ describe('parseConfig', () => {
       moderatorGroup: 'host',
       moderatorScope: 'tenant',
       tenantClaim: ['tenant_id'],
+      participants: false,
+      nameClaim: ['https://chime.example.com/name'],
     });
     expect(config.auth.jwksUri).toBe('https://issuer.example.com/keys');
     expect(config.http.retryAfterSeconds).toBe(5);

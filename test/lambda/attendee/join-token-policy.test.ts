@@ -3,8 +3,10 @@ import { parseClaimPath } from '../../../lambda/attendee/claim-path';
 import {
   admits,
   decide,
+  displayNameOf,
   groupsOf,
   needsMeetingTenants,
+  owns,
   ownsExternalUserId,
   type PolicySettings,
   ROUTE_ROLES,
@@ -19,6 +21,8 @@ const settings: PolicySettings = {
   moderatorGroup: 'moderators',
   moderatorScope: 'global',
   tenantClaim: undefined,
+  participants: true,
+  nameClaim: ['name'],
 };
 const withSeparator: PolicySettings = { ...settings, ownerSeparator: '#' };
 const never: PolicySettings = { ...settings, joinToken: 'never' };
@@ -190,6 +194,7 @@ describe('groupsOf', () => {
 const OWNER = { role: 'owner', includeJoinToken: true };
 const MODERATOR = { role: 'moderator', includeJoinToken: false };
 const NONE = { role: 'none' };
+const PARTICIPANT = { role: 'participant', includeJoinToken: false };
 
 describe('the email rule', () => {
   const byEmail: PolicySettings = { ...settings, identityClaim: ['email'] };
@@ -333,7 +338,99 @@ describe('the roles each route admits', () => {
     ['joinInfo', { role: 'owner', includeJoinToken: false }, true],
     ['joinInfo', MODERATOR, false],
     ['joinInfo', NONE, false],
+    ['attendee', PARTICIPANT, true],
+    ['joinInfo', PARTICIPANT, false],
+    ['roster', PARTICIPANT, true],
+    ['roster', MODERATOR, true],
+    ['roster', OWNER, false],
+    ['roster', NONE, false],
+    ['roster', { role: 'unverified-moderator' }, false],
   ] as const)('on %s, admits %j: %s', (routeId, verdict, admitted) => {
     expect(admits(routeId as RouteId, verdict as Verdict)).toBe(admitted);
+  });
+});
+
+describe('participants', () => {
+  const tenantScoped: PolicySettings = {
+    ...settings,
+    moderatorScope: 'tenant',
+    tenantClaim: ['tenants'],
+  };
+
+  it.each([
+    [
+      'a member who does not own the attendee is a participant',
+      { sub: 'bob' },
+      settings,
+      true,
+      PARTICIPANT,
+    ],
+    ['a stranger (no attendee of the meeting) is nobody', { sub: 'bob' }, settings, false, NONE],
+    [
+      'with the role off, a member is nobody',
+      { sub: 'bob' },
+      { ...settings, participants: false },
+      true,
+      NONE,
+    ],
+    [
+      'with the role off, a member who moderates is a moderator',
+      { sub: 'bob', 'cognito:groups': ['moderators'] },
+      { ...settings, participants: false },
+      true,
+      MODERATOR,
+    ],
+    ['the owner stays the owner, token included', { sub: 'alice' }, settings, true, OWNER],
+    [
+      'a member needs no tenant check',
+      { sub: 'bob', 'cognito:groups': ['moderators'], tenants: ['t1'] },
+      tenantScoped,
+      true,
+      PARTICIPANT,
+    ],
+    [
+      'a non-member moderator under tenant scope is still to be checked',
+      { sub: 'bob', 'cognito:groups': ['moderators'], tenants: ['t1'] },
+      tenantScoped,
+      false,
+      { role: 'unverified-moderator' },
+    ],
+  ] as const)('%s', (_name, claims, policy, member, expected) => {
+    expect(decide(claims, 'alice', policy as PolicySettings, undefined, member)).toEqual(expected);
+  });
+
+  it('a tenant-scoped moderator of another tenant who is a member still reads as a participant', () => {
+    const claims = { sub: 'bob', 'cognito:groups': ['moderators'], tenants: ['t2'] };
+    expect(decide(claims, 'alice', tenantScoped, ['t1'], true)).toEqual(PARTICIPANT);
+    expect(decide(claims, 'alice', tenantScoped, ['t1'], false)).toEqual(NONE);
+  });
+
+  it('owns follows the identity rules (email needs email_verified true)', () => {
+    const byEmail = { ...settings, identityClaim: ['email'] };
+    expect(owns({ email: 'a@example.com', email_verified: true }, 'a@example.com', byEmail)).toBe(
+      true,
+    );
+    expect(owns({ email: 'a@example.com' }, 'a@example.com', byEmail)).toBe(false);
+    expect(owns({ sub: 'alice' }, 'alice#tab', withSeparator)).toBe(true);
+    expect(owns({ sub: 'alice' }, undefined, settings)).toBe(false);
+  });
+});
+
+describe('displayNameOf', () => {
+  it.each([
+    ['the name claim, trimmed', { name: '  Ada Lovelace ' }, ['name'], 'Ada Lovelace'],
+    ['a configured (namespaced) claim', { 'https://x/name': 'Ada' }, ['https://x/name'], 'Ada'],
+    ['control characters removed', { name: 'Ada\u0000\n Lovelace' }, ['name'], 'Ada Lovelace'],
+    ['no name claim', { sub: 'ada' }, ['name'], undefined],
+    ['a name that is not a string', { name: ['Ada'] }, ['name'], undefined],
+    ['an empty name', { name: ' \t ' }, ['name'], undefined],
+  ] as const)('%s', (_name, claims, nameClaim, expected) => {
+    expect(displayNameOf(claims, { nameClaim: [...nameClaim] })).toBe(expected);
+  });
+
+  it('cuts a long name to 128 code points, never inside a surrogate pair', () => {
+    const name = displayNameOf({ name: '😀'.repeat(200) }, { nameClaim: ['name'] });
+    expect([...(name ?? '')]).toHaveLength(128);
+    expect(name).toBe('😀'.repeat(128));
   });
 });

@@ -130,7 +130,7 @@ describe('the container TTL cache', () => {
   });
 
   it('drops a meeting together with all its attendees, and nothing of other meetings', () => {
-    const cache = createContainerCache<string, string>({ maxEntries: 10, now });
+    const cache = createContainerCache<string, string, string>({ maxEntries: 10, now });
     cache.meetings.set('m1', 'meeting', clock + 1000);
     cache.attendees.set(cache.attendeeKey('m1', 'a1'), 'x', clock + 1000);
     cache.attendees.set(cache.attendeeKey('m1', 'a2'), 'y', clock + 1000);
