@@ -120,6 +120,7 @@ const EXTERNAL_ISSUER_SETTINGS = Object.freeze(
       'moderatorGroup',
       'moderatorScope',
       'tenantClaim',
+      'nameClaim',
     ] as const
   ).map((id) => FUNCTION_SETTINGS[id].env),
 );

@@ -47,6 +47,8 @@ export interface MintOptions {
   readonly email?: string;
   /** `email_verified` where the provider asserts it (default true). */
   readonly emailVerified?: boolean;
+  /** The display name, where the provider puts one (default: from `sub`, `alice` → `Alice`). */
+  readonly name?: string;
   /** `wrong` signs for another API's audience (default `right`). */
   readonly audience?: 'right' | 'wrong';
   /** No `aud`: the audience travels in `client_id` (the authorizer's fallback). */
@@ -103,6 +105,15 @@ async function toSigningKey(profile: Profile, stored: StoredKey): Promise<Signin
   };
   return { kid, privateKey: stored.privateKey, publicJwk };
 }
+
+/** A readable name for a subject, so that local rosters show names: `maria-2@x.org` → `Maria 2`. */
+const displayNameOf = (sub: string) =>
+  sub
+    .replace(/@.*/, '')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== '')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ') || sub;
 
 const json = (res: ServerResponse, body: unknown) =>
   res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
@@ -279,6 +290,7 @@ export class IdentityProvider {
         tenants,
         email: options.email,
         emailVerified: options.emailVerified ?? true,
+        name: options.name ?? displayNameOf(options.sub),
         iat,
         exp,
       }),
@@ -295,7 +307,7 @@ export class IdentityProvider {
   /**
    * The Lambda environment that accepts this provider's tokens and recognises its moderators:
    * `JWT_ISSUER` (exact), `JWT_AUDIENCE`, `IDENTITY_CLAIM`, `MODERATOR_CLAIM`, `MODERATOR_GROUP`
-   * (absent when the provider cannot express moderators), `TENANT_CLAIM`, and
+   * (absent when the provider cannot express moderators), `TENANT_CLAIM`, `NAME_CLAIM`, and
    * `JWT_COGNITO_TOKEN_USE` for Cognito. Plain-http JWKS permission is the caller's to add.
    */
   lambdaSettings(): Readonly<Record<string, string>> {
@@ -311,6 +323,7 @@ export class IdentityProvider {
           }
         : {}),
       TENANT_CLAIM: formatClaimPath(profile.tenant.claim),
+      NAME_CLAIM: formatClaimPath(profile.nameClaim),
       ...(profile.cognitoTokenUse ? { JWT_COGNITO_TOKEN_USE: profile.cognitoTokenUse } : {}),
     });
   }

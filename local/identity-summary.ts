@@ -48,6 +48,7 @@ export async function summarizeIdentity(
       [S.moderatorGroup.env]: policy.moderatorGroup,
       [S.moderatorScope.env]: policy.moderatorScope,
       ...(policy.tenantClaim ? { [S.tenantClaim.env]: formatClaimPath(policy.tenantClaim) } : {}),
+      [S.nameClaim.env]: formatClaimPath(policy.nameClaim),
       ...(auth.cognitoTokenUse ? { [S.cognitoTokenUse.env]: auth.cognitoTokenUse } : {}),
     }),
   };

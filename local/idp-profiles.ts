@@ -82,6 +82,8 @@ interface ClaimInput {
   readonly tenants: readonly string[];
   readonly email: string | undefined;
   readonly emailVerified: boolean;
+  /** The display name, where the provider puts one (absent: none). */
+  readonly name?: string;
   /** Seconds since the epoch. */
   readonly iat: number;
   readonly exp: number;
@@ -111,6 +113,8 @@ export interface Profile {
     readonly shape: 'array';
   } | null;
   readonly tenant: { readonly claim: ClaimSegments; readonly shape: 'array' | 'string' };
+  /** Where the verified display name is (the Lambda's `NAME_CLAIM`). */
+  readonly nameClaim: ClaimSegments;
   /** Where `email` goes; `verifiedClaim` false: the provider asserts no `email_verified`. */
   readonly email: { readonly verifiedClaim: boolean } | null;
   /** `JWT_COGNITO_TOKEN_USE` for Cognito. */
@@ -137,6 +141,8 @@ const stableGuid = (value: string) => {
 };
 const nonEmpty = <T>(key: string, values: readonly T[]) =>
   values.length > 0 ? { [key]: [...values] } : {};
+const present = (key: string, value: string | undefined) =>
+  value === undefined ? {} : { [key]: value };
 
 /** `aud` or, for a client_id-only token, `client_id` with the same value. */
 function audienceClaims(input: ClaimInput, aud: string | readonly string[]): JWTPayload {
@@ -177,6 +183,7 @@ const dev: Profile = {
   identityClaim: ['sub'],
   moderator: { claim: ['cognito:groups'], group: 'moderators', shape: 'array' },
   tenant: { claim: ['tenants'], shape: 'array' },
+  nameClaim: ['name'],
   email: { verifiedClaim: true },
   deployContext: null,
   notes: ['Never deployed; its groups claim has the Cognito name so the Lambda defaults apply.'],
@@ -189,6 +196,7 @@ const dev: Profile = {
     jti: randomUUID(),
     ...nonEmpty('cognito:groups', input.memberships),
     ...nonEmpty('tenants', input.tenants),
+    ...present('name', input.name),
     ...emailClaims(input, true),
   }),
 };
@@ -202,7 +210,10 @@ const dev: Profile = {
  *   `username`, `cognito:groups` (array, only when the user is in a group), `origin_jti`,
  *   `event_id`, `auth_time`, `jti`; no email; header `kid` like `"1234example="` (base64):
  *   https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
- * - Custom access-token claims (our `tenants`) need a pre token generation trigger (event version 2):
+ * - Custom access-token claims (our `tenants`, and `name`: the access token carries none) need a
+ *   pre token generation trigger of event version 2, which user pools on the Essentials or Plus
+ *   feature plan can send (its response's
+ *   `claimsAndScopeOverrideDetails.accessTokenGeneration.claimsToAddOrOverride`):
  *   https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
  */
 const cognito: Profile = {
@@ -218,6 +229,7 @@ const cognito: Profile = {
   identityClaim: ['sub'],
   moderator: { claim: ['cognito:groups'], group: 'moderators', shape: 'array' },
   tenant: { claim: ['tenants'], shape: 'array' },
+  nameClaim: ['name'],
   email: null,
   cognitoTokenUse: 'access',
   deployContext: {
@@ -227,11 +239,12 @@ const cognito: Profile = {
     moderatorClaim: formatClaimPath(['cognito:groups']),
     moderatorGroup: 'moderators',
     tenantClaim: 'tenants',
+    nameClaim: 'name',
   },
   notes: [
     'Access tokens have no aud: the authorizer and the Lambda match client_id against the audience.',
-    'Access tokens carry no email; use the sub (or username) as identity.',
-    'The tenants claim is added by a pre token generation trigger (event version 2).',
+    'Access tokens carry no email and no name; use the sub (or username) as identity.',
+    'The tenants and name claims are added by a pre token generation trigger (event version 2: Essentials or Plus feature plan).',
   ],
   claims: (input) => ({
     sub: input.sub,
@@ -249,10 +262,12 @@ const cognito: Profile = {
     jti: randomUUID(),
     username: input.sub,
     ...nonEmpty('tenants', input.tenants),
+    ...present('name', input.name),
   }),
 };
 
 const auth0Namespace = LOCAL_TENANCY.claimNamespace;
+const auth0Name = `${auth0Namespace}name`;
 /*
  * Auth0, access token for a custom API.
  * - Issuer `https://TENANT.auth0.com/` (trailing slash), JWKS at `/.well-known/jwks.json`:
@@ -265,6 +280,9 @@ const auth0Namespace = LOCAL_TENANCY.claimNamespace;
  * - Roles and tenants are namespaced custom claims set by a post-login Action
  *   (`api.accessToken.setCustomClaim`); OIDC profile claims (`email`, `email_verified`) may be
  *   added to access tokens: https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims
+ *   The same page: OpenID standard claims (`name`) "cannot be customized or modified", and only
+ *   specified profile claims reach access tokens; so the Action sets the display name namespaced
+ *   too (`api.accessToken.setCustomClaim('https://chime.example.com/name', event.user.name)`).
  * - `kid`: an opaque string; older tenants' are base64url of a hex thumbprint (reproduced here).
  */
 const auth0: Profile = {
@@ -280,6 +298,7 @@ const auth0: Profile = {
   identityClaim: ['sub'],
   moderator: { claim: [`${auth0Namespace}roles`], group: 'moderator', shape: 'array' },
   tenant: { claim: [`${auth0Namespace}tenants`], shape: 'array' },
+  nameClaim: [auth0Name],
   email: { verifiedClaim: true },
   deployContext: {
     identityIssuer: 'https://TENANT.auth0.com/',
@@ -288,10 +307,11 @@ const auth0: Profile = {
     moderatorClaim: formatClaimPath([`${auth0Namespace}roles`]),
     moderatorGroup: 'moderator',
     tenantClaim: formatClaimPath([`${auth0Namespace}tenants`]),
+    nameClaim: formatClaimPath([auth0Name]),
   },
   notes: [
     'The issuer ends with "/": configure it with the slash.',
-    'Roles and tenants come from a post-login Action setting namespaced claims.',
+    'Roles, tenants and the display name (event.user.name) come from a post-login Action setting namespaced claims.',
   ],
   claims: (input) => ({
     iss: input.issuer,
@@ -304,6 +324,7 @@ const auth0: Profile = {
     permissions: ['read:attendees'],
     ...nonEmpty(`${auth0Namespace}roles`, input.memberships),
     ...nonEmpty(`${auth0Namespace}tenants`, input.tenants),
+    ...present(auth0Name, input.name),
     ...emailClaims(input, true),
   }),
 };
@@ -320,8 +341,10 @@ const auth0: Profile = {
  *   in https://groups.google.com/g/rabbitmq-users/c/O3GdCKf8soM).
  * - `groups` (array) is a claim you add to the authorization server:
  *   https://developer.okta.com/docs/guides/customize-tokens-groups-claim/main/
- *   `tenants` and `email` are custom claims with expressions (`user.email`); Okta asserts no
- *   `email_verified` in access tokens.
+ *   `tenants`, `email` and `name` are custom claims with expressions (`user.email`,
+ *   `user.displayName`); Okta asserts no `email_verified` in access tokens. `name` is not among
+ *   the access token's reserved claims (auth_time, cid, exp, iat, iss, jti, scp, uid, ver):
+ *   https://developer.okta.com/docs/reference/api/oidc/#reserved-claims-in-the-payload-section
  */
 const okta: Profile = {
   name: 'okta',
@@ -336,6 +359,7 @@ const okta: Profile = {
   identityClaim: ['sub'],
   moderator: { claim: ['groups'], group: 'moderators', shape: 'array' },
   tenant: { claim: ['tenants'], shape: 'array' },
+  nameClaim: ['name'],
   email: { verifiedClaim: false },
   deployContext: {
     identityIssuer: 'https://ORG.okta.com/oauth2/default',
@@ -344,9 +368,11 @@ const okta: Profile = {
     moderatorClaim: 'groups',
     moderatorGroup: 'moderators',
     tenantClaim: 'tenants',
+    nameClaim: 'name',
   },
   notes: [
     'Add a "groups" claim (and a "tenants" claim) to the authorization server for access tokens.',
+    'Add a "name" claim too (expression user.displayName): Okta access tokens carry no name.',
     'The keys are at /oauth2/default/v1/keys, not /.well-known/jwks.json: discovery finds them.',
   ],
   claims: (input) => ({
@@ -363,6 +389,7 @@ const okta: Profile = {
     sub: input.sub,
     ...nonEmpty('groups', input.memberships),
     ...nonEmpty('tenants', input.tenants),
+    ...present('name', input.name),
     ...emailClaims(input, false),
   }),
 };
@@ -378,7 +405,8 @@ const entraTenant = LOCAL_TENANCY.entraTenant;
  *   is the key's thumbprint (x5t-like, 27 base64url characters):
  *   https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
  *   The API's manifest needs `requestedAccessTokenVersion: 2`, or Entra issues v1.0 tokens whose
- *   issuer is `https://sts.windows.net/<tenantId>/`.
+ *   issuer is `https://sts.windows.net/<tenantId>/`. The same page: `name`, "a human-readable value
+ *   that identifies the subject of the token", for display only; the `profile` scope is required.
  * - `email` is an optional claim, and Entra asserts no `email_verified`:
  *   https://learn.microsoft.com/entra/identity-platform/optional-claims-reference
  * - Tenants: a directory extension attribute emitted as an optional claim, `extn.tenants`:
@@ -404,6 +432,7 @@ const entra: Profile = {
   identityClaim: ['sub'],
   moderator: { claim: ['roles'], group: 'Moderator', shape: 'array' },
   tenant: { claim: ['extn.tenants'], shape: 'array' },
+  nameClaim: ['name'],
   email: { verifiedClaim: false },
   deployContext: {
     identityIssuer: 'https://login.microsoftonline.com/<tenant id>/v2.0',
@@ -412,11 +441,13 @@ const entra: Profile = {
     moderatorClaim: 'roles',
     moderatorGroup: 'Moderator',
     tenantClaim: formatClaimPath(['extn.tenants']),
+    nameClaim: 'name',
   },
   notes: [
     'Set requestedAccessTokenVersion to 2 in the API app manifest, or the issuer is sts.windows.net.',
     'Moderators are an app role (value "Moderator") assigned to users; it arrives in "roles".',
     'Entra asserts no email_verified: an identity claim of email owns nothing.',
+    'The name claim is there only when the client also requests the profile scope.',
   ],
   claims: (input) => ({
     ...audienceClaims(input, input.audience),
@@ -427,6 +458,7 @@ const entra: Profile = {
     aio: randomToken(48),
     azp: 'c4a8e2f0-6b1d-4e3a-9f5c-0d2e4b6a8c17',
     azpacr: '0',
+    ...present('name', input.name),
     oid: stableGuid(input.sub),
     rh: `1.${randomToken(40)}.`,
     ...nonEmpty('roles', input.memberships),
@@ -449,7 +481,8 @@ const realm = LOCAL_TENANCY.keycloakRealm;
  * - Claims: `aud` is `account` unless an audience mapper adds your API's client
  *   (https://www.keycloak.org/docs/latest/server_admin/#audience-support); `azp` the client;
  *   `typ: "Bearer"`; `realm_access.roles`; `resource_access.<client>.roles`; `scope`
- *   (space-separated); `email`, `email_verified`, `preferred_username` from the default scopes
+ *   (space-separated); `email`, `email_verified`, `preferred_username` and `name` (the `profile`
+ *   scope's "full name" mapper, added to access tokens by default) from the default scopes
  *   (example payload: https://gist.github.com/phacman/bd288c7abac1d3fc1694b7e191e27e4c).
  *   `kid`: 43 base64url characters.
  * - Tenants: Keycloak 26 Organizations, the `organization` claim (array of aliases by default):
@@ -471,6 +504,7 @@ const keycloak: Profile = {
   identityClaim: ['sub'],
   moderator: { claim: ['realm_access', 'roles'], group: 'moderator', shape: 'array' },
   tenant: { claim: ['organization'], shape: 'array' },
+  nameClaim: ['name'],
   email: { verifiedClaim: true },
   deployContext: {
     identityIssuer: 'https://HOST/realms/REALM',
@@ -479,10 +513,12 @@ const keycloak: Profile = {
     moderatorClaim: 'realm_access.roles',
     moderatorGroup: 'moderator',
     tenantClaim: 'organization',
+    nameClaim: 'name',
   },
   notes: [
     'Add an audience mapper so aud names your API client; without one aud is only "account".',
     'Moderators hold the realm role "moderator"; tenants are Organizations (organization scope).',
+    'The name comes from the profile scope ("full name" mapper): keep it a default scope of the client.',
   ],
   claims: (input) => ({
     exp: input.exp,
@@ -510,6 +546,7 @@ const keycloak: Profile = {
     },
     scope: 'openid email profile',
     preferred_username: input.sub,
+    ...present('name', input.name),
     ...nonEmpty('organization', input.tenants),
     ...emailClaims(input, true),
   }),
@@ -522,8 +559,9 @@ const keycloak: Profile = {
  *   `https://www.googleapis.com/oauth2/v3/certs` (another host; locally the same server):
  *   https://developers.google.com/identity/openid-connect/openid-connect#discovery
  * - Claims: `aud` = your OAuth client id, `azp`, `sub` (numeric string), `email`,
- *   `email_verified`, `hd` (the Google Workspace domain, a single string), `at_hash`, `iat`, `exp`;
- *   `kid` 40 hex characters:
+ *   `email_verified`, `hd` (the Google Workspace domain, a single string), `at_hash`, `iat`, `exp`,
+ *   and `name` ("the user's full name, in a displayable form") when the request's scope included
+ *   `profile`; `kid` 40 hex characters:
  *   https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
  * - No roles, groups or custom claims: moderators are not expressible in a Google token.
  */
@@ -543,17 +581,20 @@ const google: Profile = {
   identityClaim: ['sub'],
   moderator: null,
   tenant: { claim: ['hd'], shape: 'string' },
+  nameClaim: ['name'],
   email: { verifiedClaim: true },
   deployContext: {
     identityIssuer: 'https://accounts.google.com',
     identityAudience: '<OAuth client id>.apps.googleusercontent.com',
     identityClaim: 'sub',
     tenantClaim: 'hd',
+    nameClaim: 'name',
   },
   notes: [
     'The token is the ID token; its aud is the OAuth client id.',
     'Google tokens carry no roles or groups: there are no moderators with Google alone.',
     'hd (the Workspace domain) is the only tenant-like claim, a single string.',
+    'The name claim is there only when sign-in requests the profile scope.',
   ],
   claims: (input) => ({
     iss: input.issuer,
@@ -562,6 +603,7 @@ const google: Profile = {
     sub: input.sub,
     ...(input.tenants[0] !== undefined ? { hd: input.tenants[0] } : {}),
     ...emailClaims(input, true),
+    ...present('name', input.name),
     at_hash: randomToken(16),
     iat: input.iat,
     exp: input.exp,

@@ -1,9 +1,9 @@
 /**
- * `npm run -s token -- --sub alice [--moderator] [--tenants a,b] [--ttl 3600] …`: prints a JWT
- * from the local identity provider (only the JWT, on stdout), valid for the running `npm start`,
- * in the shape of its identity provider profile (`--idp`), whose issuer, audience and profile it
- * reads from `.local/stack.json`. Flags, then IDP_ISSUER / IDP_PORT, override that file; without
- * it, the dev profile on the default port is assumed (a hint says so on stderr).
+ * `npm run -s token -- --sub alice [--name "Ada Lovelace"] [--moderator] [--ttl 3600] …`: prints
+ * a JWT from the local identity provider (only the JWT, on stdout), valid for the running
+ * `npm start`, in the shape of its identity provider profile (`--idp`), whose issuer, audience
+ * and profile it reads from `.local/stack.json`. Flags, then IDP_ISSUER / IDP_PORT, override that
+ * file; without it, the dev profile on the default port is assumed (a hint says so on stderr).
  */
 import { parseArgs } from 'node:util';
 import { IdentityProvider, type MintOptions } from './identity-provider';
@@ -12,8 +12,9 @@ import { DEFAULT_PORTS, LOCAL_KEY_DIR } from './local-defaults';
 import { readStackFile } from './stack-file';
 
 const USAGE =
-  'usage: npm run -s token -- --sub <user> [--moderator] [--groups a,b] [--tenants a,b] ' +
-  '[--email x [--unverified]] [--client-id-only] [--wrong-audience] [--ttl seconds] ' +
+  'usage: npm run -s token -- --sub <user> [--name <display name>] [--moderator] ' +
+  '[--groups a,b] [--tenants a,b] [--email x [--unverified]] [--client-id-only] ' +
+  '[--wrong-audience] [--ttl seconds] ' +
   `[--profile ${PROFILE_NAMES.join('|')}] [--issuer url] [--audience aud] [--idp-port port]`;
 
 const HELP = `${USAGE}
@@ -23,6 +24,8 @@ on stdout, shaped as the running npm start's profile (npm start -- --idp <profil
 export ALICE_TOKEN=$(npm run -s token -- --sub alice)
 
   --sub <user>        the subject (required), e.g. alice
+  --name <name>       the display name, where the profile's provider puts one (its NAME_CLAIM);
+                      default: from the subject, alice → Alice
   --moderator         a moderator: the profile's moderator group, where it keeps groups or
                       roles (not with google: its tokens carry none)
   --groups <a,b>      raw groups/roles, in the same claim
@@ -50,6 +53,7 @@ try {
   ({ values } = parseArgs({
     options: {
       sub: { type: 'string' },
+      name: { type: 'string' },
       moderator: { type: 'boolean' },
       groups: { type: 'string' },
       tenants: { type: 'string' },
@@ -145,9 +149,11 @@ const idp =
 const groups = list('groups');
 const tenants = list('tenants');
 const email = str('email');
+const name = str('name');
 const options: MintOptions = {
   sub,
   ttl: Number(ttl),
+  ...(name !== undefined ? { name } : {}),
   ...(flag('moderator') ? { moderator: true } : {}),
   ...(groups ? { groups } : {}),
   ...(tenants ? { tenants } : {}),

@@ -15,6 +15,7 @@ import { OidcServer } from '../helpers/oidc-server';
 import { NO_CACHE_ENV } from '../helpers/test-api';
 
 const AUDIENCE = 'https://chime-api.example.com';
+const NAME_CLAIM = 'https://chime.example.com/name';
 
 /** As test/helpers/local-stack.ts builds the handler, on free ports, caches and rates off. */
 const start = (env: Record<string, string>, options: Partial<ExternalIssuerStackOptions> = {}) =>
@@ -38,6 +39,7 @@ async function get(stack: ExternalIssuerStack, token: string, path: string) {
   });
   const body = (await response.json()) as {
     Attendee?: Record<string, unknown>;
+    Attendees?: Record<string, unknown>[];
     Meeting?: Record<string, unknown>;
   };
   if (typeof body.Attendee?.JoinToken === 'string') registerSecret(body.Attendee.JoinToken);
@@ -61,6 +63,7 @@ describe('a local stack trusting an external issuer', () => {
       JWT_ALLOW_HTTP_JWKS: 'true',
       MODERATOR_CLAIM: 'realm_access.roles',
       MODERATOR_GROUP: 'moderator',
+      NAME_CLAIM: `["${NAME_CLAIM}"]`,
       // Not an identity setting: ignored, the stack's own CHIME_ENDPOINT stays.
       CHIME_ENDPOINT: 'http://127.0.0.1:9',
     });
@@ -81,6 +84,7 @@ describe('a local stack trusting an external issuer', () => {
         MODERATOR_CLAIM: 'realm_access.roles',
         MODERATOR_GROUP: 'moderator',
         MODERATOR_SCOPE: 'global',
+        NAME_CLAIM: `["${NAME_CLAIM}"]`,
       },
     });
     expect(stack.env.JWT_ISSUER).toBe(provider.issuer);
@@ -105,6 +109,23 @@ describe('a local stack trusting an external issuer', () => {
     expect(body.Meeting?.MeetingId).toBe(seed.meetingId);
     expect(body.Attendee?.AttendeeId).toBe(seed.attendees.alice);
     expect(body.Attendee?.JoinToken).toEqual(expect.any(String));
+  });
+
+  it('reads the display name through the configured NAME_CLAIM, and shows it in the roster', async () => {
+    const token = provider.token({
+      sub: 'alice',
+      aud: AUDIENCE,
+      name: 'Not This',
+      [NAME_CLAIM]: 'Ada Lovelace',
+    });
+    const meeting = `/meetings/${seed.meetingId}`;
+    const own = await get(stack, token, `${meeting}/attendees/${seed.attendees.alice}`);
+    expect(own.status).toBe(200);
+    const { status, body } = await get(stack, token, `${meeting}/roster`);
+    expect(status).toBe(200);
+    expect(body.Attendees).toContainEqual(
+      expect.objectContaining({ AttendeeId: seed.attendees.alice, Name: 'Ada Lovelace' }),
+    );
   });
 
   it('reads its moderators through the configured nested claim, and refuses a token of another audience', async () => {

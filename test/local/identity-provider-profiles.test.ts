@@ -162,11 +162,23 @@ describe.each(PROFILE_NAMES)('the %s profile', (name) => {
     expect(settings.JWT_AUDIENCE).toBe(idp.audience);
     expect(settings.IDENTITY_CLAIM).toBe('sub');
     expect(settings.TENANT_CLAIM).toBe(formatClaimPath(profile.tenant.claim));
+    expect(settings.NAME_CLAIM).toBe(formatClaimPath(profile.nameClaim));
     expect(settings.JWT_COGNITO_TOKEN_USE).toBe(name === 'cognito' ? 'access' : undefined);
-    const claims = decodeJwt(await idp.mint({ sub: 'alice', tenants: ['acme'] }));
+    const claims = decodeJwt(
+      await idp.mint({ sub: 'alice', tenants: ['acme'], name: 'Ada Lovelace' }),
+    );
     expect(claimAt(claims, profile.identityClaim)).toBe('alice');
     const tenants = claimAt(claims, profile.tenant.claim);
     expect(tenants).toEqual(profile.tenant.shape === 'string' ? 'acme' : ['acme']);
+    expect(claimAt(claims, profile.nameClaim)).toBe('Ada Lovelace');
+  });
+
+  it('names the subject readably when no name is given', async () => {
+    const idp = idpOf(name);
+    const alice = decodeJwt(await idp.mint({ sub: 'alice' }));
+    expect(claimAt(alice, profile.nameClaim)).toBe('Alice');
+    const maria = decodeJwt(await idp.mint({ sub: 'maria-2@example.com' }));
+    expect(claimAt(maria, profile.nameClaim)).toBe('Maria 2');
   });
 
   it('serves nothing at the paths of the other providers', async () => {
@@ -222,6 +234,20 @@ describe('where each provider keeps moderators', () => {
     await expect(
       google.mint({ sub: 'maria', tenants: ['a.example', 'b.example'] }),
     ).rejects.toThrow(/one tenant/);
+  });
+});
+
+describe('where each provider puts the display name', () => {
+  it.each([
+    ['dev', 'name'],
+    ['cognito', 'name'],
+    ['auth0', '["https://chime.example.com/name"]'],
+    ['okta', 'name'],
+    ['entra', 'name'],
+    ['keycloak', 'name'],
+    ['google', 'name'],
+  ] as const)('%s puts it in %s', (name, claim) => {
+    expect(idpOf(name).lambdaSettings().NAME_CLAIM).toBe(claim);
   });
 });
 
@@ -408,6 +434,7 @@ describe('deploy context for the README', () => {
     expect(context?.identityAudience).toBeTruthy();
     expect(context?.identityClaim).toBe('sub');
     expect(context?.tenantClaim).toBe(formatClaimPath(PROFILES[name].tenant.claim));
+    expect(context?.nameClaim).toBe(formatClaimPath(PROFILES[name].nameClaim));
     const moderator = PROFILES[name].moderator;
     expect(context?.moderatorClaim).toBe(moderator ? formatClaimPath(moderator.claim) : undefined);
     expect(context?.moderatorGroup).toBe(moderator?.group);

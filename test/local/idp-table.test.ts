@@ -55,7 +55,7 @@ describe.each(deployableProfiles())('the $name context', (profile) => {
   });
 
   it('names, in the function’s claim path syntax, the claims the profile’s tokens carry', () => {
-    const claims = ['identityClaim', 'moderatorClaim', 'tenantClaim'] as const;
+    const claims = ['identityClaim', 'moderatorClaim', 'tenantClaim', 'nameClaim'] as const;
     for (const id of claims) {
       const value = context[id];
       if (value === undefined) continue;
@@ -63,6 +63,7 @@ describe.each(deployableProfiles())('the $name context', (profile) => {
     }
     expect(parseClaimPath(context.identityClaim ?? '')).toEqual(profile.identityClaim);
     expect(parseClaimPath(context.tenantClaim ?? '')).toEqual(profile.tenant.claim);
+    expect(parseClaimPath(context.nameClaim ?? '')).toEqual(profile.nameClaim);
     if (profile.moderator) {
       expect(parseClaimPath(context.moderatorClaim ?? '')).toEqual(profile.moderator.claim);
       expect(context.moderatorGroup).toBe(profile.moderator.group);
