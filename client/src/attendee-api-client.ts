@@ -1,5 +1,5 @@
 import { ApiError, errorFromResponse, isObject, jsonBody } from './api-error';
-import { type AttendeeResponse, GUID_PATTERN, type JoinInfo } from './types';
+import { type AttendeeResponse, GUID_PATTERN, type JoinInfo, type RosterResponse } from './types';
 
 /** Opt-in retries of 503 and 429, bounded. */
 export interface RetryOptions {
@@ -20,18 +20,34 @@ export interface AttendeeApiClientOptions {
   readonly retry?: RetryOptions;
 }
 
-export interface AttendeeRequest {
+export interface MeetingRequest {
   readonly meetingId: string;
-  readonly attendeeId: string;
   /** Aborts the request and any wait between retries; the promise rejects with `signal.reason`. */
   readonly signal?: AbortSignal;
 }
 
+export interface AttendeeRequest extends MeetingRequest {
+  readonly attendeeId: string;
+}
+
+export interface GetAttendeeRequest extends AttendeeRequest {
+  /**
+   * The caller's own attendee ID in the same meeting: reads `attendeeId` as a participant of
+   * that meeting (never a JoinToken). Sent as the `as` query parameter.
+   */
+  readonly as?: string;
+}
+
 export interface AttendeeApiClient {
-  /** The attendee; `Attendee.JoinToken` only when the caller owns it (policy `owner`). */
-  getAttendee(request: AttendeeRequest): Promise<AttendeeResponse>;
+  /**
+   * The attendee; `Attendee.JoinToken` only when the caller owns it (policy `owner`). A moderator,
+   * or a participant naming their own attendee in `as`, gets it without.
+   */
+  getAttendee(request: GetAttendeeRequest): Promise<AttendeeResponse>;
   /** The meeting and the caller's own attendee, for `MeetingSessionConfiguration`. */
   getJoinInfo(request: AttendeeRequest): Promise<JoinInfo>;
+  /** Every attendee of the meeting, for its participants and moderators; never a JoinToken. */
+  getRoster(request: MeetingRequest): Promise<RosterResponse>;
 }
 
 const ACCEPT = 'application/json, application/problem+json';
@@ -65,6 +81,12 @@ function checkId(name: string, value: unknown): string {
   }
   return value;
 }
+
+const meetingPath = (request: MeetingRequest) =>
+  `/meetings/${checkId('meetingId', request.meetingId)}`;
+
+const attendeePath = (request: AttendeeRequest) =>
+  `${meetingPath(request)}/attendees/${checkId('attendeeId', request.attendeeId)}`;
 
 function checkOptions(options: AttendeeApiClientOptions): typeof fetch {
   if (typeof options.getToken !== 'function') {
@@ -135,15 +157,13 @@ export function createAttendeeApiClient(options: AttendeeApiClientOptions): Atte
     }
   };
 
+  /** GETs `path` (IDs already checked), retrying as configured, until `isExpected` or an error. */
   const get = async <T>(
-    request: AttendeeRequest,
-    suffix: string,
+    path: string,
+    signal: AbortSignal | undefined,
     isExpected: (body: unknown) => body is T,
   ): Promise<T> => {
-    const meetingId = checkId('meetingId', request.meetingId);
-    const attendeeId = checkId('attendeeId', request.attendeeId);
-    const { signal } = request;
-    const url = `${baseUrl}/meetings/${meetingId}/attendees/${attendeeId}${suffix}`;
+    const url = `${baseUrl}${path}`;
     for (let retries = 0; ; retries += 1) {
       signal?.throwIfAborted();
       const { response, text } = await attempt(url, signal);
@@ -164,19 +184,30 @@ export function createAttendeeApiClient(options: AttendeeApiClientOptions): Atte
     }
   };
 
+  // Async, so that an ID refused by checkId rejects the promise rather than throwing.
   return {
-    getAttendee: (request) =>
-      get(
-        request,
-        '',
+    getAttendee: async (request) => {
+      const path = attendeePath(request);
+      const query = request.as === undefined ? '' : `?as=${checkId('as', request.as)}`;
+      return get(
+        `${path}${query}`,
+        request.signal,
         (body): body is AttendeeResponse => isObject(body) && isObject(body.Attendee),
-      ),
-    getJoinInfo: (request) =>
+      );
+    },
+    getJoinInfo: async (request) =>
       get(
-        request,
-        '/join-info',
+        `${attendeePath(request)}/join-info`,
+        request.signal,
         (body): body is JoinInfo =>
           isObject(body) && isObject(body.Meeting) && isObject(body.Attendee),
+      ),
+    getRoster: async (request) =>
+      get(
+        `${meetingPath(request)}/roster`,
+        request.signal,
+        (body): body is RosterResponse =>
+          isObject(body) && Array.isArray(body.Attendees) && body.Attendees.every(isObject),
       ),
   };
 }

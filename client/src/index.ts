@@ -4,8 +4,16 @@ export {
   type AttendeeApiClientOptions,
   type AttendeeRequest,
   createAttendeeApiClient,
+  type GetAttendeeRequest,
+  type MeetingRequest,
   type RetryOptions,
 } from './attendee-api-client';
+export {
+  createRosterResolver,
+  type ResolvedAttendee,
+  type RosterResolver,
+  type RosterResolverOptions,
+} from './roster-resolver';
 export {
   type ApiErrorCode,
   type Attendee,
@@ -28,5 +36,7 @@ export {
   PROBLEM_CODES,
   type Problem,
   type ProblemCode,
+  type RosterAttendee,
+  type RosterResponse,
   type VideoFeatures,
 } from './types';

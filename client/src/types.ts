@@ -24,11 +24,29 @@ export interface Attendee {
   /** Only for the attendee's owner, under the deployment's policy `owner`. A secret. */
   readonly JoinToken?: string;
   readonly Capabilities: Capabilities;
+  /** The display name from its owner's token, once recorded (given on the attendee route). */
+  readonly Name?: string;
 }
 
 /** `GET /meetings/{meetingId}/attendees/{attendeeId}`. */
 export interface AttendeeResponse {
   readonly Attendee: Attendee;
+}
+
+/** An attendee as the roster lists it: never a JoinToken. */
+export interface RosterAttendee {
+  readonly AttendeeId: string;
+  readonly ExternalUserId: string;
+  readonly Capabilities: Capabilities;
+  /** The display name from its owner's token, once recorded. */
+  readonly Name?: string;
+  /** `true` for a media pipeline (an `ExternalUserId` starting with `aws:`); absent otherwise. */
+  readonly Service?: true;
+}
+
+/** `GET /meetings/{meetingId}/roster`. */
+export interface RosterResponse {
+  readonly Attendees: readonly RosterAttendee[];
 }
 
 export interface MediaPlacement {

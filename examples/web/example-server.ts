@@ -225,6 +225,7 @@ export function createExampleServer(options: ExampleServerOptions): ExampleServe
     const ttl = query.get('expired') === '1' ? -60 : TOKEN_TTL_SECONDS;
     const token = await resolve(options.idp).mint({
       sub: user.id,
+      name: user.name,
       ttl,
       ...(user.groups.length > 0 ? { groups: [...user.groups] } : {}),
     });

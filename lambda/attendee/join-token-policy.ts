@@ -152,7 +152,7 @@ export function owns(
 }
 
 /** The longest display name recorded, in code points. */
-export const NAME_MAX_LENGTH = 128;
+const NAME_MAX_LENGTH = 128;
 
 /**
  * The caller's display name from its verified token: the name claim's string, control

@@ -6,12 +6,14 @@ import {
   type ProblemCode,
   parseRetryAfter,
 } from '../../client/src';
+import { ADA, BOB, PIPELINE, ROSTER_MEETING } from '../helpers/roster-fixtures';
 
 const BASE = 'https://api.example.com';
 const MEETING = '5b0c6e7a-2d0f-4e0a-9f1c-3a4b5c6d7e8f';
 const ATTENDEE = '0f1e2d3c-4b5a-4968-8776-655443322110';
 const IDS = { meetingId: MEETING, attendeeId: ATTENDEE };
 const ATTENDEE_PATH = `${BASE}/meetings/${MEETING}/attendees/${ATTENDEE}`;
+const ROSTER = { Attendees: [ADA, BOB, PIPELINE] };
 
 const STATUS_OF: Record<ProblemCode, number> = {
   invalid_id: 400,
@@ -116,6 +118,30 @@ describe('requests', () => {
     expect(calls[0]?.init.headers).toMatchObject({ Authorization: 'Bearer token-2' });
   });
 
+  it('GETs the roster of the meeting', async () => {
+    const { fetch, calls } = fakeFetch(json(200, ROSTER));
+    expect(await client(fetch).getRoster({ meetingId: ROSTER_MEETING })).toEqual(ROSTER);
+    expect(calls).toEqual([
+      {
+        url: `${BASE}/meetings/${ROSTER_MEETING}/roster`,
+        init: {
+          method: 'GET',
+          headers: {
+            Authorization: 'Bearer token-1',
+            Accept: 'application/json, application/problem+json',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('sends `as` of getAttendee as the query parameter', async () => {
+    const { fetch, calls } = fakeFetch(json(200, { Attendee: { ...attendee, Name: 'Alice' } }));
+    const body = await client(fetch).getAttendee({ ...IDS, as: BOB.AttendeeId });
+    expect(body.Attendee.Name).toBe('Alice');
+    expect(calls.map((call) => call.url)).toEqual([`${ATTENDEE_PATH}?as=${BOB.AttendeeId}`]);
+  });
+
   it('passes the signal to fetch', async () => {
     const { fetch, calls } = fakeFetch(json(200, { Attendee: attendee }));
     const controller = new AbortController();
@@ -128,11 +154,24 @@ describe('requests', () => {
     ['a non-hex attendeeId', { attendeeId: 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz' }, 'attendeeId'],
     ['an attendeeId with a path', { attendeeId: `${ATTENDEE}/join-info` }, 'attendeeId'],
     ['a missing meetingId', { meetingId: undefined as unknown as string }, 'meetingId'],
+    ['an `as` that is not a GUID', { as: 'me' }, 'as'],
+    ['an `as` with a query of its own', { as: `${ATTENDEE}&as=${ATTENDEE}` }, 'as'],
   ])('refuses %s before sending anything', async (_name, ids, field) => {
     const { fetch, calls } = fakeFetch(json(200, { Attendee: attendee }));
     const error = await apiError(client(fetch).getAttendee({ ...IDS, ...ids }));
     expect(error).toMatchObject({ status: 0, code: 'invalid_id' });
     expect(error.message).toContain(field);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('refuses a roster request for a malformed meetingId before sending anything', async () => {
+    const { fetch, calls } = fakeFetch(json(200, ROSTER));
+    const error = await apiError(client(fetch).getRoster({ meetingId: `${MEETING}/roster` }));
+    expect(error).toMatchObject({
+      status: 0,
+      code: 'invalid_id',
+      message: expect.stringMatching(/^meetingId/),
+    });
     expect(calls).toHaveLength(0);
   });
 
@@ -230,6 +269,18 @@ describe('errors', () => {
     });
   });
 
+  it.each([
+    ['without Attendees', {}],
+    ['whose Attendees is not a list', { Attendees: { [ADA.AttendeeId]: ADA } }],
+    ['with an entry that is not an object', { Attendees: [ADA, 'bob'] }],
+  ])('refuses a 200 roster %s as unexpected_response', async (_name, body) => {
+    const { fetch } = fakeFetch(json(200, body));
+    expect(await apiError(client(fetch).getRoster({ meetingId: MEETING }))).toMatchObject({
+      status: 200,
+      code: 'unexpected_response',
+    });
+  });
+
   it('turns a failed fetch into network_error, keeping the cause', async () => {
     const cause = new TypeError('fetch failed');
     const { fetch } = fakeFetch(cause);
@@ -281,6 +332,17 @@ describe('retries', () => {
       'Bearer first',
       'Bearer second',
     ]);
+  });
+
+  it('retries the roster as it retries an attendee', async () => {
+    const { fetch, calls } = fakeFetch(
+      problem('upstream_throttled', { 'retry-after': '1' }),
+      json(200, ROSTER),
+    );
+    const result = client(fetch, { retry }).getRoster({ meetingId: MEETING });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(await result).toEqual(ROSTER);
+    expect(calls).toHaveLength(2);
   });
 
   it('backs off 1 s then 2 s on a 429 without Retry-After, and gives up after maxRetries', async () => {

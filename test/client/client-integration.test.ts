@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { CreateAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import { MeetingSessionConfiguration } from 'amazon-chime-sdk-js';
-import { ApiError, type AttendeeApiClientOptions, createAttendeeApiClient } from '../../client/src';
+import {
+  ApiError,
+  type AttendeeApiClientOptions,
+  createAttendeeApiClient,
+  createRosterResolver,
+} from '../../client/src';
 import type { DemoSeed, DevStack } from '../../local/dev-stack';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
@@ -16,6 +22,18 @@ const api = (token: string, options: Partial<AttendeeApiClientOptions> = {}) =>
   createAttendeeApiClient({ baseUrl: stack.apiUrl, getToken: () => token, ...options });
 
 const alice = () => ({ meetingId: seed.meetingId, attendeeId: seed.attendees.alice });
+
+/** The global fetch, counting its calls. */
+function countingFetch() {
+  const counter = {
+    calls: 0,
+    fetch: ((...args: Parameters<typeof fetch>) => {
+      counter.calls += 1;
+      return fetch(...args);
+    }) as typeof fetch,
+  };
+  return counter;
+}
 
 const getAttendeeCalls = () =>
   stack.emulator.calls().filter((call) => call.operation === 'GetAttendee').length;
@@ -168,5 +186,93 @@ describe('the client against the local API, over the real fetch', () => {
     const client = api(tokens.alice, { baseUrl: `http://127.0.0.1:${await closedPort()}` });
     const error = await rejection(client.getAttendee(alice()));
     expect(error).toMatchObject({ status: 0, code: 'network_error', isRetryable: true });
+  });
+});
+
+describe('the roster, for a participant', () => {
+  it('lists every attendee of the meeting, without JoinTokens', async () => {
+    const { Attendees } = await api(tokens.bob).getRoster({ meetingId: seed.meetingId });
+    expect(Attendees.map((attendee) => attendee.AttendeeId).sort()).toEqual(
+      [seed.attendees.alice, seed.attendees.bob].sort(),
+    );
+    for (const attendee of Attendees) expect(attendee).not.toHaveProperty('JoinToken');
+  });
+
+  it('gives a participant who names their own attendee in `as` another attendee, without its JoinToken', async () => {
+    const { Attendee } = await api(tokens.bob).getAttendee({ ...alice(), as: seed.attendees.bob });
+    expect(Attendee).toMatchObject({ AttendeeId: seed.attendees.alice, ExternalUserId: 'alice' });
+    expect(Attendee).not.toHaveProperty('JoinToken');
+  });
+
+  it('resolves a burst of meetingManager.getAttendee lookups with one roster request, and a newcomer with one more', async () => {
+    const counter = countingFetch();
+    const resolver = createRosterResolver({
+      client: api(tokens.bob, { fetch: counter.fetch }),
+      meetingId: seed.meetingId,
+      minIntervalMs: 0,
+    });
+    const { alice: aliceId, bob: bobId } = seed.attendees;
+    const burst = await Promise.all(
+      [aliceId, bobId, aliceId].map((id) => resolver.getAttendee(id)),
+    );
+    expect(burst).toEqual([
+      expect.objectContaining({ externalUserId: 'alice', service: false }),
+      expect.objectContaining({ externalUserId: 'bob', service: false }),
+      expect.objectContaining({ externalUserId: 'alice', service: false }),
+    ]);
+    expect(counter.calls).toBe(1);
+
+    const { Attendee } = await stack.chime.send(
+      new CreateAttendeeCommand({ MeetingId: seed.meetingId, ExternalUserId: 'carol' }),
+    );
+    registerSecret('carol');
+    const newcomer = await resolver.getAttendee(Attendee?.AttendeeId as string);
+    expect(newcomer).toMatchObject({ externalUserId: 'carol', service: false });
+    expect(await resolver.getAttendee(randomUUID())).toEqual({});
+    expect(counter.calls).toBe(3);
+  });
+
+  it('rejects lookups with the ApiError of the roster request, here for a meeting that has ended', async () => {
+    const resolver = createRosterResolver({ client: api(tokens.alice), meetingId: randomUUID() });
+    const error = await rejection(resolver.getAttendee(seed.attendees.alice));
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 404, code: 'not_found' });
+  });
+});
+
+describe('names, with the caches on as deployed', () => {
+  let cached: DevStack;
+  beforeAll(async () => {
+    cached = await startLocalStack({
+      sharedCache: true,
+      env: { CACHE_ATTENDEE_TTL_MS: '10000', CACHE_MEETING_TTL_MS: '10000' },
+    });
+  });
+  afterAll(() => cached?.stop());
+
+  it('shows participants the name an attendee’s owner signed in with, once the owner has fetched join info', async () => {
+    const demo = await cached.seedDemo();
+    const client = (token: string) =>
+      createAttendeeApiClient({ baseUrl: cached.apiUrl, getToken: () => token });
+    const ada = await cached.idp.mint({ sub: 'alice', name: 'Ada Lovelace' });
+    const bob = await cached.idp.mint({ sub: 'bob' });
+    const { Attendee } = await client(ada).getJoinInfo({
+      meetingId: demo.meetingId,
+      attendeeId: demo.attendees.alice,
+    });
+    registerSecret(Attendee.JoinToken ?? '');
+
+    const resolver = createRosterResolver({ client: client(bob), meetingId: demo.meetingId });
+    expect(await resolver.getAttendee(demo.attendees.alice)).toEqual({
+      name: 'Ada Lovelace',
+      externalUserId: 'alice',
+      service: false,
+    });
+    const seen = await client(bob).getAttendee({
+      meetingId: demo.meetingId,
+      attendeeId: demo.attendees.alice,
+      as: demo.attendees.bob,
+    });
+    expect(seen.Attendee.Name).toBe('Ada Lovelace');
   });
 });

@@ -83,6 +83,25 @@ describe('the @chime-attendee-bff/client package', () => {
     expect(typecheck(misuse)).toEqual([expect.stringMatching(/not assignable to type 'number'/)]);
   });
 
+  it("types the roster resolver's getAttendee as meetingManager.getAttendee takes it", () => {
+    // MeetingManager.getAttendee of amazon-chime-sdk-component-library-react
+    // (src/providers/MeetingProvider/MeetingManager.ts, docs/MeetingManager.mdx), whose index
+    // signature is `any`: `unknown` is the stricter test.
+    const use = `
+      import { createAttendeeApiClient, createRosterResolver } from '@chime-attendee-bff/client';
+      interface AttendeeResponse { name?: string; [attribute: string]: unknown }
+      declare const meetingManager: {
+        getAttendee?: (chimeAttendeeId: string, externalUserId?: string) => Promise<AttendeeResponse>;
+      };
+      const client = createAttendeeApiClient({ baseUrl: 'https://api.example.com', getToken: () => 't' });
+      const resolver = createRosterResolver({ client, meetingId: 'm', minIntervalMs: 500 });
+      meetingManager.getAttendee = resolver.getAttendee;
+      const named: string | undefined = (await resolver.getAttendee('a')).name;
+      export { named };
+    `;
+    expect(typecheck(use)).toEqual([]);
+  });
+
   it('runs on Node from the built ESM', () => {
     const script = `
       import { createAttendeeApiClient, ApiError } from '@chime-attendee-bff/client';

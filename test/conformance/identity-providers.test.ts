@@ -165,6 +165,18 @@ async function get(
   return { status: response.status, body };
 }
 
+/** The meeting's roster, as the token's holder sees it. */
+async function roster(deployment: Deployment, token: string) {
+  const response = await fetch(
+    `${deployment.stack.apiUrl}/meetings/${deployment.meetingId}/roster`,
+    { headers: { authorization: `Bearer ${token}` } },
+  );
+  const text = await response.text();
+  expect(text).not.toContain('JoinToken');
+  const body = JSON.parse(text) as { Attendees?: { AttendeeId: string }[] };
+  return { status: response.status, attendees: body.Attendees ?? [] };
+}
+
 const expectOwner = (answer: Answer, attendeeId: string) => {
   expect(answer.status).toBe(200);
   expect(answer.body.Attendee?.AttendeeId).toBe(attendeeId);
@@ -244,6 +256,19 @@ describe.each(TABLE)('with $profile tokens', (row) => {
       expectNotFound(await get(scoped, token('claimedTenantModerator'), scoped.alice));
     });
   }
+
+  it('records the name the token carries where the provider puts it, and shows it in the roster', async () => {
+    const { global } = fixture;
+    // Minted without a name: the local provider names alice "Alice", in the profile's claim.
+    expectOwner(await get(global, token('alice'), global.alice), global.alice);
+    const { status, attendees } = await roster(global, token('alice'));
+    expect(status).toBe(200);
+    expect(attendees.find((attendee) => attendee.AttendeeId === global.alice)).toMatchObject({
+      ExternalUserId: 'alice',
+      Name: 'Alice',
+    });
+    expect((await roster(global, token('stranger'))).status).toBe(404);
+  });
 
   it('answers another participant and a stranger exactly like a missing attendee', async () => {
     const { global } = fixture;

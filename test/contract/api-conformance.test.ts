@@ -21,8 +21,11 @@ import { invalidTokens } from '../helpers/tokens';
  */
 const ATTENDEE_ROUTE = '/meetings/{meetingId}/attendees/{attendeeId}';
 const JOIN_INFO_ROUTE = '/meetings/{meetingId}/attendees/{attendeeId}/join-info';
+const ROSTER_ROUTE = '/meetings/{meetingId}/roster';
+/** The routes of one attendee. */
 const ROUTES = [ATTENDEE_ROUTE, JOIN_INFO_ROUTE] as const;
-type Route = (typeof ROUTES)[number];
+const ALL_ROUTES = [...ROUTES, ROSTER_ROUTE] as const;
+type Route = (typeof ALL_ROUTES)[number];
 
 const contract = loadContract();
 let stack: DevStack;
@@ -58,21 +61,28 @@ async function get(path: string, authorization?: string, method = 'GET'): Promis
   if (typeof json?.Attendee?.ExternalUserId === 'string') {
     registerSecret(json.Attendee.ExternalUserId);
   }
+  for (const entry of Array.isArray(json?.Attendees) ? json.Attendees : []) {
+    if (typeof entry?.ExternalUserId === 'string') registerSecret(entry.ExternalUserId);
+  }
   return { status: response.status, headers: response.headers, body, json };
 }
 
-/** GETs `route` for the given IDs (alice's attendee by default) and checks the answer. */
+/**
+ * GETs `route` for the given IDs (alice's attendee by default), with `?as=` when given, and
+ * checks the answer.
+ */
 async function call(
   route: Route,
   token: string | undefined,
-  ids: { meetingId?: string; attendeeId?: string } = {},
+  ids: { meetingId?: string; attendeeId?: string; as?: string } = {},
 ): Promise<Answer> {
   const path = pathOf(
     route,
     ids.meetingId ?? seed.meetingId,
     ids.attendeeId ?? seed.attendees.alice,
   );
-  const answer = await get(path, token === undefined ? undefined : `Bearer ${token}`);
+  const query = ids.as === undefined ? '' : `?as=${ids.as}`;
+  const answer = await get(`${path}${query}`, token === undefined ? undefined : `Bearer ${token}`);
   contract.assertConforms('GET', route, answer);
   return answer;
 }
@@ -275,7 +285,9 @@ describe.each(ROUTES)('%s, when Chime GetAttendee fails', (route) => {
     });
     expect([500, 502]).toContain((await call(route, tokens.alice)).status);
   });
+});
 
+describe.each(ALL_ROUTES)('%s, when the identity provider is down', (route) => {
   it('answers 503 identity_provider_unavailable when a new signing key cannot be fetched', async () => {
     await stack.idp.rotate();
     const rotated = await stack.idp.mint({ sub: 'alice' });
@@ -291,6 +303,99 @@ describe.each(ROUTES)('%s, when Chime GetAttendee fails', (route) => {
     }
     // A failed fetch is remembered for FAILURE_MEMORY_MS: the first request after it recovers.
     expect((await afterFailureMemory(() => call(route, rotated))).status).toBe(200);
+  });
+});
+
+describe(`${ATTENDEE_ROUTE}?as=, for a participant`, () => {
+  it('answers a participant who names their own attendee 200 without the JoinToken', async () => {
+    const { status, json } = await call(ATTENDEE_ROUTE, tokens.bob, { as: seed.attendees.bob });
+    expect(status).toBe(200);
+    expect(json?.Attendee.AttendeeId).toBe(seed.attendees.alice);
+    expect(json?.Attendee).not.toHaveProperty('JoinToken');
+  });
+
+  it('answers as without `as` when the named attendee is not the caller’s', async () => {
+    const bob = await call(ATTENDEE_ROUTE, tokens.bob, { as: seed.attendees.alice });
+    const mallory = await call(ATTENDEE_ROUTE, tokens.mallory, { as: seed.attendees.bob });
+    const owner = await call(ATTENDEE_ROUTE, tokens.alice, { as: seed.attendees.bob });
+    expect([bob.json?.code, mallory.json?.code]).toEqual(['not_found', 'not_found']);
+    expect(owner.json?.Attendee.JoinToken).toEqual(expect.any(String));
+  });
+
+  it('answers 400 invalid_id for an `as` that is not a GUID', async () => {
+    const { json } = await call(ATTENDEE_ROUTE, tokens.bob, { as: `${seed.attendees.bob}x` });
+    expect(json?.code).toBe('invalid_id');
+  });
+});
+
+describe(`${ROSTER_ROUTE}, for who the caller is`, () => {
+  const listed = (answer: Answer) =>
+    ((answer.json?.Attendees ?? []) as { AttendeeId: string }[])
+      .map((entry) => entry.AttendeeId)
+      .sort();
+
+  it('answers a participant and a moderator 200 with every attendee of the meeting', async () => {
+    const everyone = [seed.attendees.alice, seed.attendees.bob].sort();
+    for (const token of [tokens.bob, tokens.moderator]) {
+      const answer = await call(ROSTER_ROUTE, token);
+      expect(answer.status).toBe(200);
+      expect(listed(answer)).toEqual(everyone);
+    }
+  });
+
+  it('answers a stranger the 404 of a meeting that does not exist', async () => {
+    const denied = await call(ROSTER_ROUTE, tokens.mallory);
+    const missing = await call(ROSTER_ROUTE, tokens.alice, { meetingId: randomUUID() });
+    expect([denied.json?.code, missing.json?.code]).toEqual(['not_found', 'not_found']);
+  });
+
+  it('answers 401 with a Bearer challenge without a token', async () => {
+    const { json, headers } = await call(ROSTER_ROUTE, undefined);
+    expect(json?.code).toBe('unauthorized');
+    expect(headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+  });
+
+  it('answers 400 invalid_id for a malformed meetingId', async () => {
+    const { json } = await call(ROSTER_ROUTE, tokens.bob, { meetingId: 'not-a-guid' });
+    expect(json?.code).toBe('invalid_id');
+  });
+});
+
+describe(`${ROSTER_ROUTE}, when Chime ListAttendees fails`, () => {
+  it.each([
+    ['NotFoundException', 404, 'not_found'],
+    ['BadRequestException', 502, 'upstream_rejected'],
+    ['ForbiddenException', 502, 'upstream_credentials'],
+    ['ServiceFailureException', 502, 'upstream_failure'],
+    ['ThrottlingException', 503, 'upstream_throttled'],
+    ['ServiceUnavailableException', 503, 'upstream_unavailable'],
+  ] as const)('answers %s with %i %s', async (name, status, code) => {
+    inject({ operation: 'ListAttendees', count: 'unlimited', fault: { type: 'error', name } });
+    const { status: actual, json, headers } = await call(ROSTER_ROUTE, tokens.bob);
+    expect([actual, json?.code]).toEqual([status, code]);
+    if (status === 503) expect(headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('answers 504 upstream_timeout when Chime hangs', async () => {
+    inject({ operation: 'ListAttendees', count: 'unlimited', fault: { type: 'hang' } });
+    expect((await call(ROSTER_ROUTE, tokens.bob)).json?.code).toBe('upstream_timeout');
+  });
+
+  it('answers 502 upstream_malformed when Chime lists an attendee with an unknown capability', async () => {
+    const capabilities = { Audio: 'SendReceive', Video: 'SendReceive', Content: 'SendReceive' };
+    const Attendees = [
+      { AttendeeId: seed.attendees.alice, ExternalUserId: 'alice', Capabilities: capabilities },
+      {
+        AttendeeId: seed.attendees.bob,
+        ExternalUserId: 'bob',
+        Capabilities: { ...capabilities, Video: 'Maybe' },
+      },
+    ];
+    inject({
+      operation: 'ListAttendees',
+      fault: { type: 'malformed', status: 200, body: { Attendees } },
+    });
+    expect((await call(ROSTER_ROUTE, tokens.bob)).json?.code).toBe('upstream_malformed');
   });
 });
 
@@ -393,7 +498,7 @@ describe('under JOIN_TOKEN_POLICY=never', () => {
 });
 
 // Runs last and relies on the tests above having run: under a `-t` filter, filter it out too.
-describe.each(ROUTES)('%s, for a caller over its budget', (route) => {
+describe.each(ALL_ROUTES)('%s, for a caller over its budget', (route) => {
   let budgeted: DevStack;
 
   beforeAll(async () => {
@@ -422,7 +527,7 @@ describe.each(ROUTES)('%s, for a caller over its budget', (route) => {
     expect(refused.status).toBe(429);
     expect(JSON.parse(refused.body)).toMatchObject({ code: 'too_many_requests', status: 429 });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    // The owner is a different caller, with a budget of its own.
+    // The owner (on the roster, a participant) is a different caller, with a budget of its own.
     const alice = await budgeted.idp.mint({ sub: 'alice' });
     const own = await fetch(
       `${budgeted.apiUrl}${pathOf(route, demo.meetingId, demo.attendees.alice)}`,

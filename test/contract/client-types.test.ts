@@ -11,7 +11,7 @@ import { loadContract, resolve } from '../helpers/openapi-conformance';
  * compiler and compared with the object schemas of openapi.yaml: same names, same properties,
  * same optionality, same types and enums. A change on either side fails here.
  */
-type Shape = string | { enum: string[] } | { ref: string } | { array: Shape };
+type Shape = string | { enum: (string | boolean)[] } | { ref: string } | { array: Shape };
 type ObjectShape = Record<string, { optional: boolean; shape: Shape }>;
 
 const TYPES_FILE = join(process.cwd(), 'client', 'src', 'types.ts');
@@ -24,6 +24,9 @@ function shapeOfType(checker: ts.TypeChecker, type: ts.Type): Shape {
   const members = type.isUnion() ? type.types : [type];
   if (members.every((member) => member.isStringLiteral())) {
     return { enum: members.map((member) => (member as ts.StringLiteralType).value).sort() };
+  }
+  if (members.every((member) => member.flags & ts.TypeFlags.BooleanLiteral)) {
+    return { enum: members.map((member) => checker.typeToString(member) === 'true').sort() };
   }
   if (checker.isArrayType(type)) {
     const [item] = checker.getTypeArguments(type as ts.TypeReference);
@@ -121,9 +124,9 @@ describe('client/src/types.ts against openapi.yaml', () => {
     }
   });
 
-  it('validates IDs with the Guid pattern the path parameters use', () => {
+  it('validates IDs with the Guid pattern the path and query parameters use', () => {
     expect(GUID_PATTERN.source).toBe(schemas.Guid?.pattern);
-    for (const parameter of ['MeetingId', 'AttendeeId']) {
+    for (const parameter of ['MeetingId', 'AttendeeId', 'As']) {
       expect(contract.document.components.parameters[parameter].schema).toEqual({
         $ref: '#/components/schemas/Guid',
       });

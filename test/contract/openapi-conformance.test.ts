@@ -4,6 +4,7 @@ const contract = loadContract();
 const { document } = contract;
 const ATTENDEE = '/meetings/{meetingId}/attendees/{attendeeId}';
 const JOIN_INFO = '/meetings/{meetingId}/attendees/{attendeeId}/join-info';
+const ROSTER = '/meetings/{meetingId}/roster';
 const JOIN_TOKEN = 'c2VjcmV0LWpvaW4tdG9rZW4tZm9yLWFsaWNl';
 
 const capabilities = { Audio: 'SendReceive', Video: 'Receive', Content: 'None' };
@@ -79,6 +80,37 @@ describe('the conformance checker', () => {
     const moderator = answer(200, { Attendee: attendee });
     expect(contract.violations('GET', ATTENDEE, owner)).toEqual([]);
     expect(contract.violations('GET', ATTENDEE, moderator)).toEqual([]);
+  });
+
+  it('accepts a roster with names and a service, and fails an entry with a JoinToken, a long Name or Service false', () => {
+    const pipeline = {
+      ...attendee,
+      AttendeeId: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f',
+      ExternalUserId: 'aws:MediaPipeline-4ae1f2c3',
+      Service: true,
+    };
+    const roster = (...Attendees: object[]) => answer(200, { Attendees });
+    expect(
+      contract.violations('GET', ROSTER, roster({ ...attendee, Name: 'Ada' }, pipeline)),
+    ).toEqual([]);
+    expect(contract.violations('GET', ROSTER, roster())).toEqual([]);
+    for (const entry of [
+      { ...attendee, JoinToken: JOIN_TOKEN },
+      { ...attendee, Name: 'x'.repeat(129) },
+      { ...attendee, Service: false },
+    ]) {
+      expect(contract.violations('GET', ROSTER, roster(entry))).toEqual([
+        expect.stringMatching(/^body: \/Attendees\/0/),
+      ]);
+    }
+  });
+
+  it('accepts a Name of up to 128 characters on the attendee route', () => {
+    const named = (Name: string) => answer(200, { Attendee: { ...attendee, Name } });
+    expect(contract.violations('GET', ATTENDEE, named('🦊'.repeat(128)))).toEqual([]);
+    expect(contract.violations('GET', ATTENDEE, named('x'.repeat(129)))).toEqual([
+      expect.stringMatching(/\/Attendee\/Name must NOT have more than 128 characters/),
+    ]);
   });
 
   it('fails a status the operation does not document', () => {

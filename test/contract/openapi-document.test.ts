@@ -54,10 +54,14 @@ describe('openapi.yaml', () => {
     }
   });
 
-  it('explains the JoinToken policy and the 404 for strangers in info.description', () => {
+  it('explains the JoinToken policy, the roles and the 404 for strangers in info.description', () => {
     const { description } = parse(text).info;
     expect(description).toMatch(/JoinToken policy/);
     expect(description).toMatch(/JOIN_TOKEN_POLICY/);
+    for (const role of ['Owner', 'Participant', 'Moderator']) {
+      expect(description).toContain(`**${role}**`);
+    }
+    expect(description).toMatch(/PARTICIPANT_ROLE/);
     expect(description).toMatch(/404 for strangers/);
   });
 });

@@ -26,7 +26,7 @@ describe('problem codes: lambda/attendee/problem.ts and openapi.yaml', () => {
     'documents %s under the status problem.ts gives it, on every operation',
     (code) => {
       const { status } = PROBLEMS[code];
-      for (const operation of ['getAttendee', 'getJoinInfo']) {
+      for (const operation of ['getAttendee', 'getJoinInfo', 'getRoster']) {
         const listed = contract
           .documentedOutcomes()
           .filter((o) => o.operation === operation && o.code === code);

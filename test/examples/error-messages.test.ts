@@ -3,6 +3,7 @@ import {
   AUTO_RETRY,
   autoRetryDelay,
   errorDetails,
+  rosterMessage,
   userMessage,
 } from '../../examples/web/src/error-messages';
 
@@ -93,6 +94,14 @@ describe('the example page’s error messages', () => {
     ],
   ])('words %s in a sentence the user can act on', (_case, error, message) => {
     expect(userMessage(error)).toBe(message);
+  });
+
+  it('tells whoever may not see the roster who may, and words its other errors as any other', () => {
+    expect(rosterMessage(apiError({ status: 404, code: 'not_found' }))).toBe(
+      'Only participants and moderators see the roster — you are neither, or the meeting has ended.',
+    );
+    const expired = apiError({ status: 401, code: 'unauthorized' });
+    expect(rosterMessage(expired)).toBe(userMessage(expired));
   });
 
   it('counts down while an automatic retry is pending', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
@@ -66,10 +67,39 @@ async function faultAs(user: string, name: FaultName): Promise<'ok' | 'error'> {
   return (await result.getAttribute('data-state')) as 'ok' | 'error';
 }
 
-/** The meeting ids the API was asked about, in order (from its one line per request). */
+/**
+ * Waits for the roster the page reads after its last run (as that run's user) and gives its
+ * state: `ok`, or `error` with the reason shown.
+ */
+async function rosterAfterLastRun(): Promise<'ok' | 'error'> {
+  const run = await page.getByTestId('result').getAttribute('data-run');
+  const roster = page.getByTestId('roster');
+  await page
+    .locator(
+      `[data-testid="roster"][data-run="${run}"]:is([data-state="ok"], [data-state="error"])`,
+    )
+    .waitFor();
+  return (await roster.getAttribute('data-state')) as 'ok' | 'error';
+}
+
+/** The name the roster shows for an attendee. */
+const rosterName = (attendeeId: string) =>
+  page.getByTestId(`roster-${attendeeId}`).locator('.roster-name').textContent();
+
+/**
+ * Waits until the roster names an attendee `name`: a name recorded a moment ago may reach the
+ * roster only at the page's next read, a few seconds later, when a cache tier answered first.
+ */
+const rosterShowsName = (attendeeId: string, name: string) =>
+  page
+    .getByTestId(`roster-${attendeeId}`)
+    .locator('.roster-name', { hasText: new RegExp(`^${name}$`) })
+    .waitFor({ timeout: 20_000 });
+
+/** The meeting ids the API was asked about for attendees, in order (its one line per request). */
 const askedMeetings = () =>
   apiLines
-    .map((line) => /^api GET \/meetings\/([0-9a-f-]{36})\//.exec(line)?.[1])
+    .map((line) => /^api GET \/meetings\/([0-9a-f-]{36})\/attendees\//.exec(line)?.[1])
     .filter((id): id is string => id !== undefined);
 
 beforeAll(async () => {
@@ -150,9 +180,53 @@ describe('the example page, in Chromium against the local stack', () => {
     // The browser preflighted the call and the API allowed this page's origin.
     expect(apiLines.some((line) => line.startsWith('api OPTIONS /meetings/'))).toBe(true);
     expect(corsAnswers).toContain(pageUrl);
+  });
+
+  it('shows the owner the roster with her name, and no name yet for an owner who has not called', async () => {
+    expect(await joinAs('alice')).toBe('ok');
+    expect(await rosterAfterLastRun()).toBe('ok');
+    await rosterShowsName(seed.attendees.alice, 'Alice');
+    expect(await rosterName(seed.attendees.bob)).toBe('no name yet');
+    expect(await text('roster-status')).toBe('2 in the meeting, as Alice sees it.');
+    expect(await page.getByTestId('roster-error').isHidden()).toBe(true);
 
     mkdirSync(join(process.cwd(), 'test-results'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('names each participant once they have called, for the other participants', async () => {
+    expect(await joinAs('bob')).toBe('ok');
+    expect(await rosterAfterLastRun()).toBe('ok');
+    await rosterShowsName(seed.attendees.bob, 'Bob');
+    await rosterShowsName(seed.attendees.alice, 'Alice');
+  });
+
+  it('marks a media pipeline’s attendee as a service', async () => {
+    // Only Chime's media pipelines create `aws:` attendees (CreateAttendee, and so the emulator,
+    // refuses the prefix): one is added to the API's real answer, on its way to the page.
+    const pipeline = {
+      AttendeeId: randomUUID(),
+      ExternalUserId: `aws:MediaPipeline-${randomUUID()}`,
+      Capabilities: { Audio: 'SendReceive', Video: 'SendReceive', Content: 'SendReceive' },
+      Service: true,
+    };
+    const isRoster = (url: URL) => url.pathname === `/meetings/${seed.meetingId}/roster`;
+    await page.route(isRoster, async (route) => {
+      const response = await route.fetch();
+      const { Attendees } = (await response.json()) as { Attendees: unknown[] };
+      await route.fulfill({ response, json: { Attendees: [...Attendees, pipeline] } });
+    });
+    try {
+      expect(await joinAs('alice')).toBe('ok');
+      expect(await rosterAfterLastRun()).toBe('ok');
+      const entry = page.getByTestId(`roster-${pipeline.AttendeeId}`);
+      expect(await entry.locator('.badge-service').textContent()).toBe('service');
+      expect(await rosterName(pipeline.AttendeeId)).toBe('no name yet');
+      const alice = page.getByTestId(`roster-${seed.attendees.alice}`);
+      expect(await alice.locator('.badge-service').count()).toBe(0);
+    } finally {
+      await page.unroute(isRoster);
+    }
   });
 
   it('never writes a token or a JoinToken into the page', async () => {
@@ -168,6 +242,10 @@ describe('the example page, in Chromium against the local stack', () => {
     expect(await text('external-user-id')).toBe('alice');
     expect(await text('join-token')).toBe('not received (moderator)');
     expect(await page.getByTestId('configuration').isHidden()).toBe(true);
+    // A moderator sees the roster too, with the participants' names.
+    expect(await rosterAfterLastRun()).toBe('ok');
+    expect(await text('roster-status')).toBe('2 in the meeting, as Maria sees it.');
+    await rosterShowsName(seed.attendees.alice, 'Alice');
   });
 
   it('tells a stranger the meeting has ended or they are not a participant', async () => {
@@ -177,6 +255,12 @@ describe('the example page, in Chromium against the local stack', () => {
     );
     expect(await text('error-details')).toMatch(/^HTTP 404 · not_found · reference [0-9a-f-]{36}$/);
     expect(await page.getByTestId('attendee').isHidden()).toBe(true);
+    expect(await rosterAfterLastRun()).toBe('error');
+    expect(await text('roster-error-message')).toBe(
+      'Only participants and moderators see the roster — you are neither, or the meeting has ended.',
+    );
+    expect(await text('roster-error-details')).toMatch(/^HTTP 404 · not_found/);
+    expect(await page.getByTestId('roster-list').locator('li').count()).toBe(0);
   });
 
   it('asks to sign in again when the token has expired', async () => {

@@ -46,6 +46,13 @@ export function userMessage(error: unknown, retryingIn?: number): string {
   return 'Something went wrong on our side — try again later.';
 }
 
+/** The sentence shown when the roster cannot be read: its 404 says who may see it. */
+export function rosterMessage(error: unknown): string {
+  return error instanceof ApiError && error.notFound
+    ? 'Only participants and moderators see the roster — you are neither, or the meeting has ended.'
+    : userMessage(error);
+}
+
 function retryLater(retryAfter: number | undefined, retryingIn: number | undefined): string {
   if (retryingIn !== undefined) return `retrying in ${retryingIn} s`;
   return retryAfter === undefined ? 'try again in a moment' : `try again in ${retryAfter} s`;

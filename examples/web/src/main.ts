@@ -1,7 +1,8 @@
 /**
  * The example page: signs in as a seeded dev user, gets join info from the API (another
- * origin) through the typed client, and builds a MeetingSessionConfiguration from it.
- * Tokens and JoinTokens are never written to the page or the console; only their length.
+ * origin) through the typed client, and builds a MeetingSessionConfiguration from it; shows the
+ * demo meeting's roster as that user sees it. Tokens and JoinTokens are never written to the
+ * page or the console; only their length.
  */
 import { MeetingSessionConfiguration } from 'amazon-chime-sdk-js';
 import {
@@ -10,8 +11,9 @@ import {
   type AttendeeApiClient,
   createAttendeeApiClient,
   type JoinInfo,
+  type RosterAttendee,
 } from '../../../client/src';
-import { autoRetryDelay, errorDetails, userMessage } from './error-messages';
+import { autoRetryDelay, errorDetails, rosterMessage, userMessage } from './error-messages';
 import { FAULTS, type FaultName } from './faults';
 
 type AttendeeName = 'alice' | 'bob';
@@ -71,6 +73,9 @@ async function devToken(user: string, expired: boolean): Promise<string> {
   return token;
 }
 
+/** How often the roster is read again after an attempt, as its user. */
+const ROSTER_REFRESH_MS = 5000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const describeSecret = (value: string | undefined, absent: string) =>
@@ -90,6 +95,10 @@ const ui = {
   attendeeSelect: byTestId<HTMLSelectElement>('attendee-select'),
   expired: byTestId<HTMLInputElement>('expired-token'),
   faultStatus: byTestId('fault-status'),
+  roster: byTestId('roster'),
+  rosterStatus: byTestId('roster-status'),
+  rosterError: byTestId('roster-error'),
+  rosterList: byTestId('roster-list'),
 };
 
 function setText(testId: string, text: string): void {
@@ -138,6 +147,62 @@ function showConfiguration(joinInfo: JoinInfo): void {
   setText('config-signaling-url', configuration.urls?.signalingURL ?? '(none)');
   setText('config-audio-host-url', configuration.urls?.audioHostURL ?? '(none)');
   ui.configuration.hidden = false;
+}
+
+function rosterEntry(attendee: RosterAttendee): HTMLLIElement {
+  const entry = document.createElement('li');
+  entry.className = 'roster-entry';
+  entry.dataset.testid = `roster-${attendee.AttendeeId}`;
+  const name = document.createElement('span');
+  name.className = attendee.Name ? 'roster-name' : 'roster-name roster-name-missing';
+  name.textContent = attendee.Name || 'no name yet';
+  const externalUserId = document.createElement('code');
+  externalUserId.textContent = attendee.ExternalUserId;
+  entry.append(name, externalUserId);
+  if (attendee.Service) {
+    const badge = document.createElement('span');
+    badge.className = 'badge badge-service';
+    badge.title = 'A media pipeline of the meeting, not a person';
+    badge.textContent = 'service';
+    entry.append(badge);
+  }
+  return entry;
+}
+
+let rosterReads = 0;
+
+/**
+ * Reads the demo meeting's roster as `user` and shows it, or why it cannot be read, marked with
+ * the attempt `run` it follows. A read that a later one overtook shows nothing.
+ */
+async function showRoster(
+  meetingId: string,
+  api: AttendeeApiClient,
+  user: DevUser,
+  run: string,
+): Promise<void> {
+  rosterReads += 1;
+  const read = rosterReads;
+  const outcome = await api.getRoster({ meetingId }).then(
+    (roster) => ({ roster }),
+    (error: unknown) => ({ error }),
+  );
+  if (read !== rosterReads) return;
+  ui.roster.dataset.run = run;
+  if ('roster' in outcome) {
+    const { Attendees } = outcome.roster;
+    ui.rosterList.replaceChildren(...Attendees.map(rosterEntry));
+    ui.rosterError.hidden = true;
+    ui.rosterStatus.textContent = `${Attendees.length} in the meeting, as ${user.name} sees it.`;
+    ui.roster.dataset.state = 'ok';
+  } else {
+    ui.rosterList.replaceChildren();
+    setText('roster-error-message', rosterMessage(outcome.error));
+    setText('roster-error-details', errorDetails(outcome.error));
+    ui.rosterError.hidden = false;
+    ui.rosterStatus.textContent = `No roster for ${user.name}.`;
+    ui.roster.dataset.state = 'error';
+  }
 }
 
 /**
@@ -304,7 +369,10 @@ async function main(): Promise<void> {
 
   const form = byTestId<HTMLFormElement>('join-form');
   const buttons = () => [ui.joinButton, ...ui.faultButtons.querySelectorAll('button')];
-  /** Runs one attempt as the selected user, showing its outcome in the result. */
+  /** Reads the roster as the user of the last attempt; nothing before the first. */
+  let readRoster: (() => Promise<void>) | undefined;
+  window.setInterval(() => void readRoster?.(), ROSTER_REFRESH_MS);
+  /** Runs one attempt as the selected user, showing its outcome in the result, then the roster. */
   const run = (
     status: (user: DevUser) => string,
     work: (api: AttendeeApiClient, user: DevUser) => Promise<void>,
@@ -319,7 +387,8 @@ async function main(): Promise<void> {
     });
     clearResult();
     // Counts the runs, so a test can wait for the end of this one rather than the last one.
-    ui.result.dataset.run = String(Number(ui.result.dataset.run ?? '0') + 1);
+    const runId = String(Number(ui.result.dataset.run ?? '0') + 1);
+    ui.result.dataset.run = runId;
     setState('loading', status(user));
     // On a narrow screen the result is below the controls.
     ui.result.scrollIntoView({ block: 'nearest' });
@@ -331,6 +400,8 @@ async function main(): Promise<void> {
       })
       .finally(() => {
         for (const button of buttons()) button.disabled = false;
+        readRoster = () => showRoster(config.meetingId, api, user, runId);
+        void readRoster();
       });
   };
   form.addEventListener('submit', (event) => {

@@ -1,0 +1,132 @@
+import type { AttendeeApiClient } from './attendee-api-client';
+import type { RosterAttendee } from './types';
+
+/**
+ * What a lookup resolves: `{}` when the roster does not list the attendee. The shape of the
+ * `AttendeeResponse` that amazon-chime-sdk-component-library-react's `meetingManager.getAttendee`
+ * returns (`name?` and any other keys; `src/providers/MeetingProvider/docs/MeetingManager.mdx`),
+ * which its `RosterProvider` spreads into the roster entry (`src/providers/RosterProvider/index.tsx`).
+ * A type alias, not an interface, so that it also fits an index signature of `unknown`.
+ */
+export type ResolvedAttendee = {
+  readonly name?: string;
+  readonly externalUserId?: string;
+  /** A media pipeline (roster `Service: true`), not a person. */
+  readonly service?: boolean;
+};
+
+export interface RosterResolverOptions {
+  readonly client: Pick<AttendeeApiClient, 'getRoster'>;
+  readonly meetingId: string;
+  /** The least time between the starts of two roster fetches. Default 1000. */
+  readonly minIntervalMs?: number;
+  /** Ends the resolver: aborts the fetch under way, and every later lookup rejects with its reason. */
+  readonly signal?: AbortSignal;
+}
+
+export interface RosterResolver {
+  /**
+   * The attendee's name, external user ID and whether it is a service, from the meeting's
+   * roster. A drop-in `meetingManager.getAttendee`. Rejects with the `ApiError` of the roster
+   * fetch it waited on.
+   */
+  readonly getAttendee: (
+    chimeAttendeeId: string,
+    externalUserId?: string,
+  ) => Promise<ResolvedAttendee>;
+  /** Fetches the roster again, as soon as the limits allow, and returns it. */
+  readonly refresh: () => Promise<readonly RosterAttendee[]>;
+}
+
+type Roster = ReadonlyMap<string, RosterAttendee>;
+
+/**
+ * Answers attendee lookups from the meeting's roster, so that a meeting's worth of attendees
+ * appearing at once costs one `getRoster`, not one request each. At most one fetch is under way,
+ * and lookups arriving meanwhile wait for its answer; an ID the latest roster lacks asks for a
+ * newer one, but fetches start at most every `minIntervalMs`; so does a person listed without a
+ * name (its owner may have checked in since). An ID still missing from a roster fetched after the
+ * lookup was asked resolves `{}`; a person still without a name resolves without one.
+ *
+ * @example
+ * const resolver = createRosterResolver({ client: api, meetingId });
+ * meetingManager.getAttendee = resolver.getAttendee;
+ */
+export function createRosterResolver(options: RosterResolverOptions): RosterResolver {
+  const { client, meetingId, minIntervalMs = 1000, signal } = options;
+  if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) {
+    throw new TypeError('createRosterResolver: minIntervalMs must be a number ≥ 0');
+  }
+  let latest: Roster | undefined;
+  let inFlight: Promise<Roster> | undefined;
+  /** Less than `minIntervalMs` since the last fetch started. */
+  let coolingDown = false;
+  /** A fetch asked for while another was under way or too recent: it starts once neither holds. */
+  let queued: { readonly roster: Promise<Roster>; readonly start: () => void } | undefined;
+
+  const startQueued = () => {
+    if (!queued || inFlight || coolingDown) return;
+    const { start } = queued;
+    queued = undefined;
+    start();
+  };
+
+  const fetchRoster = (): Promise<Roster> => {
+    coolingDown = true;
+    setTimeout(() => {
+      coolingDown = false;
+      startQueued();
+    }, minIntervalMs);
+    const roster = client
+      .getRoster({ meetingId, ...(signal ? { signal } : {}) })
+      .then(({ Attendees }): Roster => {
+        latest = new Map(Attendees.map((attendee) => [attendee.AttendeeId, attendee]));
+        return latest;
+      });
+    inFlight = roster;
+    const settled = () => {
+      inFlight = undefined;
+      startQueued();
+    };
+    roster.then(settled, settled);
+    return roster;
+  };
+
+  /** A roster whose fetch starts no earlier than now. */
+  const newerRoster = (): Promise<Roster> => {
+    if (!inFlight && !coolingDown) return fetchRoster();
+    if (!queued) {
+      let start!: () => void;
+      const roster = new Promise<Roster>((resolve) => {
+        start = () => resolve(fetchRoster());
+      });
+      queued = { roster, start };
+    }
+    return queued.roster;
+  };
+
+  const resolved = (attendee: RosterAttendee | undefined): ResolvedAttendee =>
+    attendee === undefined
+      ? {}
+      : {
+          ...(attendee.Name === undefined ? {} : { name: attendee.Name }),
+          externalUserId: attendee.ExternalUserId,
+          service: attendee.Service === true,
+        };
+
+  return {
+    getAttendee: async (chimeAttendeeId) => {
+      signal?.throwIfAborted();
+      if (inFlight) {
+        const known = (await inFlight).get(chimeAttendeeId);
+        return resolved(known ?? (await newerRoster()).get(chimeAttendeeId));
+      }
+      // Presence comes after the attendee fetched its join info, which recorded its name: a
+      // person the roster at hand lists without one is looked up once more in a newer roster.
+      const known = latest?.get(chimeAttendeeId);
+      if (known && (known.Name !== undefined || known.Service === true)) return resolved(known);
+      return resolved((await newerRoster()).get(chimeAttendeeId) ?? known);
+    },
+    refresh: async () => [...(await newerRoster()).values()],
+  };
+}
