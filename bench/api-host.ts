@@ -6,33 +6,17 @@
  * Usage: node api-host.mjs <bundle.mjs>
  */
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_LOCAL_ORIGINS, routesFor } from '../local/dev-stack';
+import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../local/dev-stack';
 import { HttpApiGateway, type HttpApiHandler } from '../local/http-api-gateway';
-import { writeReport } from './event';
+import { stopWhenStdinCloses, writeReport } from './event';
 
 const [bundle] = process.argv.slice(2);
 if (!bundle) throw new Error('usage: api-host.mjs <bundle>');
 const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: HttpApiHandler };
 const gateway = new HttpApiGateway({
   routes: routesFor(handler),
-  cors: {
-    allowOrigins: DEFAULT_LOCAL_ORIGINS,
-    allowMethods: ['GET'],
-    allowHeaders: ['authorization'],
-    exposeHeaders: ['retry-after'],
-    maxAgeSeconds: 600,
-  },
+  cors: localCors(DEFAULT_LOCAL_ORIGINS),
 });
 const { url } = await gateway.start(0);
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  gateway.stop().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.stdin.on('end', stop).on('close', stop).resume();
-process.on('SIGTERM', stop).on('SIGINT', stop);
+stopWhenStdinCloses(() => gateway.stop());
 writeReport({ url });

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 
-/** One input of a bundle and the bytes it contributes to the minified output. */
+/** One input of a bundle and the bytes it contributes to the output. */
 interface InputSize {
   readonly input: string;
   readonly bytes: number;
@@ -14,69 +14,47 @@ export interface BundleReport {
   readonly file: string;
   readonly bytes: number;
   readonly gzipBytes: number;
-  /** The largest inputs, by bytes in the output (esbuild metafile). */
+  /** The ten largest inputs, by bytes in the output (esbuild metafile). */
   readonly topInputs: InputSize[];
-  /** The same, summed per npm package (`(own code)` for everything outside node_modules). */
-  readonly topPackages: InputSize[];
   /** Whether the build needed the `createRequire` banner. */
   readonly banner: boolean;
 }
 
-/** The banner CDK users add to an ESM `NodejsFunction` whose bundle still calls `require`. */
-export const CREATE_REQUIRE_BANNER =
-  "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+/** `@smithy/core/dist-es/…` for a package's file, `/elsewhere/…` for a file outside the root. */
+const shortName = (input: string) =>
+  input.replace(/^(\.\.\/)+/, '/').replace(/^.*node_modules\//, '');
 
-/**
- * What `NodejsFunction` runs for a plain handler with `{ format: ESM, minify: true,
- * bundleAwsSDK: true }` on Node 22 and nothing else: no main fields, no externals, no names kept.
- */
-export function plainNodejsFunctionOptions(entry: string, outfile: string): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    external: [],
-    logLevel: 'warning',
-  };
-}
+/** An ES module bundle for Node 22, as `NodejsFunction` builds one. */
+const NODE_ESM = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
 
-const packageOf = (input: string): string => {
-  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-  return match?.[1] ?? '(own code)';
-};
+const largest = (sizes: Iterable<[string, number]>): InputSize[] =>
+  [...sizes]
+    .map(([input, bytes]) => ({ input, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 10);
 
-function report(outfile: string, metafile: Metafile, banner: boolean, top: number): BundleReport {
-  const code = readFileSync(outfile);
+async function bundle(options: BuildOptions, banner = false): Promise<BundleReport> {
+  const file = options.outfile as string;
+  const { metafile } = (await build({ ...options, metafile: true })) as { metafile: Metafile };
+  const code = readFileSync(file);
   const output = Object.entries(metafile.outputs).find(
-    ([file]) => path.resolve(file) === path.resolve(outfile),
+    ([out]) => path.resolve(out) === path.resolve(file),
   )?.[1];
-  if (!output) throw new Error(`no metafile output for ${outfile}`);
-  const inputs = Object.entries(output.inputs)
-    .map(([input, { bytesInOutput }]) => ({
-      input: input.replace(/^(\.\.\/)+/, '/'),
-      bytes: bytesInOutput,
-    }))
-    .sort((a, b) => b.bytes - a.bytes);
-  const packages = new Map<string, number>();
-  for (const { input, bytes } of inputs) {
-    packages.set(packageOf(input), (packages.get(packageOf(input)) ?? 0) + bytes);
-  }
+  if (!output) throw new Error(`no metafile output for ${file}`);
+  const inputs = Object.entries(output.inputs).map(
+    ([input, { bytesInOutput }]): [string, number] => [input, bytesInOutput],
+  );
   return {
-    file: outfile,
+    file,
     bytes: code.byteLength,
     gzipBytes: gzipSync(code).byteLength,
-    topInputs: inputs.slice(0, top).map(({ input, bytes }) => ({
-      input: input.replace(/^.*node_modules\//, ''),
-      bytes,
-    })),
-    topPackages: [...packages]
-      .map(([input, bytes]) => ({ input, bytes }))
-      .sort((a, b) => b.bytes - a.bytes)
-      .slice(0, top),
+    topInputs: largest(inputs.map(([input, bytes]) => [shortName(input), bytes])),
     banner,
   };
 }
@@ -85,45 +63,36 @@ function report(outfile: string, metafile: Metafile, banner: boolean, top: numbe
  * Builds the deployed handler with the stack's own esbuild options, imported from
  * `<appRoot>/lib/bundling.ts` so that the benchmark cannot drift from what is deployed.
  */
-export async function buildApp(appRoot: string, outdir: string, top = 10): Promise<BundleReport> {
+export async function buildApp(appRoot: string, outdir: string): Promise<BundleReport> {
   const bundling = (await import(pathToFileURL(path.join(appRoot, 'lib', 'bundling.ts')).href)) as {
     attendeeEsbuildOptions(projectRoot: string, outdir: string): BuildOptions;
   };
-  const options = bundling.attendeeEsbuildOptions(appRoot, outdir);
-  const result = await build({ ...options, metafile: true });
-  return report(options.outfile as string, result.metafile, false, top);
+  return bundle(bundling.attendeeEsbuildOptions(appRoot, outdir));
 }
 
 /**
- * Builds the SDK-only baseline as `NodejsFunction` builds a plain ESM handler, adding the
- * `createRequire` banner only when the bundle needs it (CommonJS code calling `require`).
+ * Builds the SDK-only baseline as `NodejsFunction` builds a plain handler with `{ format: ESM,
+ * minify: true, bundleAwsSDK: true }` on Node 22 (no main fields, no externals, no names kept),
+ * adding the `createRequire` banner CDK users add only when the bundle needs it.
  */
-export async function buildBaseline(
-  entry: string,
-  outdir: string,
-  top = 10,
-): Promise<BundleReport> {
+export async function buildBaseline(entry: string, outdir: string): Promise<BundleReport> {
   const outfile = path.join(outdir, 'index.mjs');
-  const options = plainNodejsFunctionOptions(entry, outfile);
-  let result = await build({ ...options, metafile: true });
+  const options = { ...NODE_ESM, entryPoints: [entry], outfile, minify: true, external: [] };
+  const plain = await bundle(options);
   // esbuild's shim for `require` in ESM output throws this at run time without the banner.
-  const banner = readFileSync(outfile, 'utf8').includes('Dynamic require of');
-  if (banner)
-    result = await build({ ...options, banner: { js: CREATE_REQUIRE_BANNER }, metafile: true });
-  return report(outfile, result.metafile, banner, top);
+  if (!readFileSync(plain.file, 'utf8').includes('Dynamic require of')) return plain;
+  const banner =
+    "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+  return bundle({ ...options, banner: { js: banner } }, true);
 }
 
 /** Builds the benchmark's own Node scripts (runners and hosts): local code bundled, packages not. */
 export async function buildScripts(entries: readonly string[], outdir: string): Promise<void> {
   await build({
+    ...NODE_ESM,
     entryPoints: [...entries],
     outdir,
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
     packages: 'external',
-    logLevel: 'warning',
   });
 }

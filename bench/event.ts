@@ -10,20 +10,15 @@ export interface InvokeTarget {
   readonly token: string;
 }
 
-/** The request path of `target`: its route key's template with the IDs filled in. */
-function pathOf(target: InvokeTarget): string {
-  const template = target.routeKey.slice(target.routeKey.indexOf(' ') + 1);
-  return template
-    .replace('{meetingId}', target.meetingId)
-    .replace('{attendeeId}', target.attendeeId);
-}
-
 /**
- * The payload 2.0 event API Gateway sends for `GET /meetings/{meetingId}/attendees/{attendeeId}`,
- * a fresh object per call, as the runtime parses one per invocation.
+ * The payload 2.0 event API Gateway sends for `target` (its route key's path with the IDs filled
+ * in), a fresh object per call, as the runtime parses one per invocation.
  */
 export function apiEvent(target: InvokeTarget, requestId: string): APIGatewayProxyEventV2 {
-  const rawPath = pathOf(target);
+  const rawPath = target.routeKey
+    .slice(target.routeKey.indexOf(' ') + 1)
+    .replace('{meetingId}', target.meetingId)
+    .replace('{attendeeId}', target.attendeeId);
   const now = Date.now();
   return {
     version: '2.0',
@@ -83,18 +78,33 @@ export function isExpectedAnswer(
   }
 }
 
-/** Children report on file descriptor 3, one JSON line, so stdout stays the function's log. */
-const REPORT_FD = 3;
-
-/** Writes `value` as one JSON line on {@link REPORT_FD}, whole, before the child exits. */
+/**
+ * Writes `value` as one JSON line on file descriptor 3, whole, before the child exits: children
+ * report there so that stdout stays the function's log.
+ */
 export function writeReport(value: unknown): void {
   const data = Buffer.from(`${JSON.stringify(value)}\n`);
   let offset = 0;
   while (offset < data.length) {
     try {
-      offset += writeSync(REPORT_FD, data, offset);
+      offset += writeSync(3, data, offset);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
     }
   }
+}
+
+/** A service's life: it runs until the parent closes its stdin (or a signal), then `stop()`s. */
+export function stopWhenStdinCloses(stop: () => Promise<void>): void {
+  let stopping = false;
+  const exit = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.stdin.on('end', exit).on('close', exit).resume();
+  process.on('SIGTERM', exit).on('SIGINT', exit);
 }

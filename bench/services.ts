@@ -9,21 +9,7 @@ import { routeKeyOf } from '../lambda/attendee/api-routes';
 import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { startDevStack } from '../local/dev-stack';
 import type { HttpApiHandler } from '../local/http-api-gateway';
-import { writeReport } from './event';
-
-export interface Services {
-  /** The GetAttendee route key, as the HTTP API sends it. */
-  readonly routeKey: string;
-  /** The join-info route key (the cache-hit row). */
-  readonly joinInfoRouteKey: string;
-  /** The Lambda environment of local/dev-stack.ts (emulator endpoint, issuer, dummy creds). */
-  readonly env: Readonly<Record<string, string>>;
-  readonly emulatorUrl: string;
-  readonly jwksUri: string;
-  readonly meetingId: string;
-  readonly attendeeId: string;
-  readonly token: string;
-}
+import { stopWhenStdinCloses, writeReport } from './event';
 
 // startDevStack also runs an HTTP API stand-in for a handler; the benchmark runs its own in
 // another process (api-host.ts), so this one only answers 503 and is never called.
@@ -42,28 +28,20 @@ const stack = await startDevStack({
   },
   loadHandler: async () => unused,
 });
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  stack.stop().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.stdin.on('end', stop).on('close', stop).resume();
-process.on('SIGTERM', stop).on('SIGINT', stop);
+stopWhenStdinCloses(() => stack.stop());
 
 const seed = await stack.seedDemo();
-const services: Services = {
+const services = {
+  // The GetAttendee route key, and join-info's (the cache-hit row), as the HTTP API sends them.
   routeKey: routeKeyOf('attendee'),
   joinInfoRouteKey: routeKeyOf('joinInfo'),
+  // The Lambda environment of local/dev-stack.ts (emulator endpoint, issuer, dummy credentials).
   env: stack.env,
   emulatorUrl: stack.emulatorUrl,
-  jwksUri: stack.idp.jwksUri,
   meetingId: seed.meetingId,
   attendeeId: seed.attendees.alice,
   // Longer than any run: the same token is verified by every invocation, as a client reuses it.
   token: await stack.idp.mint({ sub: 'alice', ttl: 3600 }),
 };
 writeReport(services);
+export type Services = typeof services;

@@ -5,28 +5,22 @@ import { Readable } from 'node:stream';
 
 /** A Chime answer recorded from the emulator, replayed for every stubbed request. */
 export interface CannedAnswer {
-  /** `http://127.0.0.1:<port>`: the Chime endpoint whose requests are answered here. */
-  readonly origin: string;
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
 
+function chain<T>(this: T): T {
+  return this;
+}
+
 /** A socket that is already connected: the handler's connect/keep-alive timers clear at once. */
 class ConnectedSocket extends EventEmitter {
   readonly connecting = false;
-  setKeepAlive() {
-    return this;
-  }
-  setTimeout() {
-    return this;
-  }
-  setNoDelay() {
-    return this;
-  }
-  destroy() {
-    return this;
-  }
+  setKeepAlive = chain;
+  setTimeout = chain;
+  setNoDelay = chain;
+  destroy = chain;
 }
 
 /**
@@ -50,14 +44,10 @@ class CannedRequest extends EventEmitter {
     });
   }
 
-  setTimeout() {
-    return this;
-  }
-  setNoDelay() {}
-  setSocketKeepAlive() {}
-  write() {
-    return true;
-  }
+  setTimeout = chain;
+  setNoDelay = chain;
+  setSocketKeepAlive = chain;
+  write = () => true;
   end() {
     setImmediate(() => this.respond());
     return this;
@@ -91,51 +81,31 @@ class CannedRequest extends EventEmitter {
 
 /**
  * Replaces `http.request` (the CommonJS export both SDK builds read when they send their first
- * request, and the ES module binding, re-synced) so that requests to `answer.origin` get the
- * canned answer without a socket; anything else (the JWKS) goes through. Install it before the
- * bundle sends anything. Returns how many requests it answered.
+ * request, and the ES module binding, re-synced) to see the requests sent to `origin` (the Chime
+ * endpoint). With an `answer`, they get it without a socket; without, they go through, only
+ * counted (a cache-hit measurement proves with it that no Chime call was made). Anything else
+ * (the JWKS) goes through. Install it before the bundle sends anything. Returns the count so far.
  */
-export function installChimeStub(answer: CannedAnswer): () => number {
-  const original = http.request;
-  const toChime = isRequestTo(answer.origin);
-  let answered = 0;
-  const stub = (...args: unknown[]) => {
-    if (!toChime(args[0])) return (original as (...a: unknown[]) => unknown).apply(http, args);
-    answered += 1;
-    const callback = typeof args[1] === 'function' ? args[1] : args[2];
-    return new CannedRequest(answer, callback as (res: http.IncomingMessage) => void);
-  };
-  (http as unknown as { request: unknown }).request = stub;
-  syncBuiltinESMExports();
-  return () => answered;
-}
-
-/** Whether the first argument of `http.request` (the SDK passes options) targets `origin`. */
-function isRequestTo(origin: string): (first: unknown) => boolean {
+export function interceptChime(origin: string, answer?: CannedAnswer): () => number {
+  const original = http.request as (...args: unknown[]) => http.ClientRequest;
   const target = new URL(origin);
-  return (first) => {
+  // The SDK passes options, never a URL or a string.
+  const toChime = (first: unknown) => {
     if (typeof first !== 'object' || first === null || first instanceof URL) return false;
     const options = first as { host?: string; hostname?: string; port?: number | string };
     return (
       (options.hostname ?? options.host) === target.hostname && String(options.port) === target.port
     );
   };
-}
-
-/**
- * Counts the requests sent to `origin` (the Chime endpoint) and lets every request through, as
- * {@link installChimeStub} sees them: a cache-hit measurement proves with it that no Chime call
- * was made. Install it before the bundle sends anything. Returns the count so far.
- */
-export function countRequestsTo(origin: string): () => number {
-  const original = http.request;
-  const toChime = isRequestTo(origin);
-  let sent = 0;
-  const counting = (...args: unknown[]) => {
-    if (toChime(args[0])) sent += 1;
-    return (original as (...a: unknown[]) => unknown).apply(http, args);
+  let seen = 0;
+  const intercepting = (...args: unknown[]) => {
+    if (!toChime(args[0])) return original.apply(http, args);
+    seen += 1;
+    if (!answer) return original.apply(http, args);
+    const callback = typeof args[1] === 'function' ? args[1] : args[2];
+    return new CannedRequest(answer, callback as (res: http.IncomingMessage) => void);
   };
-  (http as unknown as { request: unknown }).request = counting;
+  (http as unknown as { request: unknown }).request = intercepting;
   syncBuiltinESMExports();
-  return () => sent;
+  return () => seen;
 }

@@ -1,8 +1,8 @@
 /**
  * Warm invocations in one process: import the bundle, warm up, then time each of `iterations`
  * sequential invocations (µs), and report them with the RSS after init and after the loop.
- * With `stub`, Chime is answered in-process by a canned response instead of the emulator; with
- * `countOrigin`, requests to that origin (the emulator) are counted, warm-up and timed loop apart.
+ * With `chime: 'stub'`, Chime is answered in-process by `answer` instead of the emulator; with
+ * `'count'`, the requests to it are counted, warm-up and timed loop apart.
  *
  * Usage: node warm-runner.mjs <bundle.mjs> <target JSON> <options JSON>
  */
@@ -15,28 +15,15 @@ import {
   lambdaContext,
   writeReport,
 } from './event';
-import { type CannedAnswer, countRequestsTo, installChimeStub } from './stub-chime';
+import { type CannedAnswer, interceptChime } from './stub-chime';
 
 export interface WarmOptions {
   readonly warmup: number;
   readonly iterations: number;
-  readonly stub?: CannedAnswer;
-  readonly countOrigin?: string;
-}
-
-export interface WarmReport {
-  readonly samplesUs: number[];
-  /** CPU time (user + system) of the timed loop per invocation, µs: less disturbed by other
-   * work on the machine than the wall-clock samples, which include waiting for a core. */
-  readonly cpuUsPerInvocation: number;
-  readonly failures: number;
-  readonly firstFailure?: unknown;
-  readonly stubAnswered?: number;
-  /** With `countOrigin`: Chime requests sent during the warm-up and during the timed loop. */
-  readonly chimeRequests?: { readonly warmup: number; readonly timed: number };
-  readonly rssInitMb: number;
-  readonly rssAfterMb: number;
-  readonly heapAfterMb: number;
+  /** `emulator`: nothing in between; `stub`: `answer` replayed; `count`: requests counted. */
+  readonly chime: 'emulator' | 'stub' | 'count';
+  readonly origin: string;
+  readonly answer?: CannedAnswer;
 }
 
 const [bundle, targetJson, optionsJson] = process.argv.slice(2);
@@ -45,8 +32,10 @@ if (!bundle || !targetJson || !optionsJson) {
 }
 const target = JSON.parse(targetJson) as InvokeTarget;
 const options = JSON.parse(optionsJson) as WarmOptions;
-const answered = options.stub ? installChimeStub(options.stub) : undefined;
-const sent = options.countOrigin ? countRequestsTo(options.countOrigin) : undefined;
+const seen =
+  options.chime === 'emulator'
+    ? undefined
+    : interceptChime(options.origin, options.chime === 'stub' ? options.answer : undefined);
 
 const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: BundleHandler };
 const rssInitMb = process.memoryUsage.rss() / 2 ** 20;
@@ -69,23 +58,23 @@ const invoke = async (): Promise<number> => {
 };
 
 for (let i = 0; i < options.warmup; i += 1) await invoke();
-const sentInWarmup = sent?.() ?? 0;
+const seenInWarmup = seen?.() ?? 0;
 const samplesUs = new Array<number>(options.iterations);
 const cpuBefore = process.cpuUsage();
 for (let i = 0; i < options.iterations; i += 1) samplesUs[i] = await invoke();
 const cpu = process.cpuUsage(cpuBefore);
 
-const memory = process.memoryUsage();
-const report: WarmReport = {
+const report = {
   samplesUs,
+  // Less disturbed by other work on the machine than the samples, which include waiting for a core.
   cpuUsPerInvocation: (cpu.user + cpu.system) / options.iterations,
   failures,
-  ...(firstFailure === undefined ? {} : { firstFailure }),
-  ...(answered ? { stubAnswered: answered() } : {}),
-  ...(sent ? { chimeRequests: { warmup: sentInWarmup, timed: sent() - sentInWarmup } } : {}),
+  firstFailure,
+  // Unless `chime: 'emulator'`: the Chime requests seen during the warm-up and the timed loop.
+  chimeRequests: seen && { warmup: seenInWarmup, timed: seen() - seenInWarmup },
   rssInitMb,
-  rssAfterMb: memory.rss / 2 ** 20,
-  heapAfterMb: memory.heapUsed / 2 ** 20,
+  rssAfterMb: process.memoryUsage.rss() / 2 ** 20,
 };
+export type WarmReport = typeof report;
 writeReport(report);
 process.exit(0);

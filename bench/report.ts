@@ -1,0 +1,229 @@
+/**
+ * What `npm run bench` makes of its measurements: one row per figure (app, baseline, their
+ * ratio, the budget it is judged by), rendered as the markdown table and as bench-results.json.
+ */
+import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type BudgetKey, judge, roundRatio, type Verdict } from './budgets';
+import type { BundleReport } from './build';
+import type { ColdReport } from './cold-runner';
+import { median, round, summarize } from './stats';
+import type { WarmReport } from './warm-runner';
+
+export type Kind = 'app' | 'baseline';
+
+export const both = <T>(of: (kind: Kind) => T): Record<Kind, T> => ({
+  app: of('app'),
+  baseline: of('baseline'),
+});
+
+export interface BenchSettings {
+  readonly appRoot: string;
+  readonly out: string;
+  readonly logLevel: string;
+  /** Added to the function's environment for the cache-hit row: its cache on. */
+  readonly cacheEnv: Readonly<Record<string, string>>;
+  readonly coldRuns: number;
+  readonly warmIterations: number;
+  readonly warmup: number;
+  readonly warmRounds: number;
+  readonly httpSeconds: number;
+  readonly httpRounds: number;
+  readonly httpWarmup: number;
+  readonly connections: number;
+}
+
+/** A cold start: its report, the parent's spawn → report time, and the lines it logged. */
+type ColdRun = ColdReport & { readonly ms: number; readonly logLines: number };
+export type WarmRun = WarmReport & { readonly logLines: number };
+interface HttpRound {
+  readonly rps: number;
+  readonly p99Ms: number;
+  /** The host process's CPU time over the round ÷ the requests it served. */
+  readonly cpuUs: number;
+}
+
+export interface Measured {
+  readonly bundles: Record<Kind, BundleReport>;
+  readonly cold: Record<Kind | 'empty', ColdRun[]>;
+  /** `cache-hit` has the app's runs only: its baseline is the baseline's `emulator` runs. */
+  readonly warm: Record<'emulator' | 'stub' | 'cache-hit', Record<Kind, WarmRun[]>>;
+  readonly http: Record<Kind, { readonly rounds: HttpRound[]; readonly logLines: number }>;
+}
+
+interface Row {
+  readonly label: string;
+  readonly app: number;
+  readonly baseline: number;
+  readonly digits: number;
+  readonly ratio: number;
+  readonly budget?: BudgetKey;
+}
+
+/** A row: its label, decimals shown, each side's figure, its budget, its ratio if not app ÷ baseline. */
+type RowSpec = [string, number, (kind: Kind) => number, BudgetKey?, number?];
+
+function rowsOf(m: Measured): Row[] {
+  const cold = both((k) => summarize(m.cold[k].map((run) => run.ms)));
+  const floor = median(m.cold.empty.map((run) => run.ms));
+  const coldPart = (part: (run: ColdRun) => number) => (k: Kind) => median(m.cold[k].map(part));
+  const pooled = (runs: WarmRun[]) => summarize(runs.flatMap((run) => run.samplesUs));
+  const warm = both((k) => pooled(m.warm.emulator[k]));
+  const stub = both((k) => pooled(m.warm.stub[k]));
+  const hit = pooled(m.warm['cache-hit'].app);
+  type PerRun = 'rssInitMb' | 'rssAfterMb' | 'cpuUsPerInvocation';
+  const perRun = (variant: 'emulator' | 'stub', field: PerRun) => (k: Kind) =>
+    median(m.warm[variant][k].map((run) => run[field]));
+  /** The median round of a side, and (for the ratio) the median of the rounds' own ratios. */
+  const http = (field: keyof HttpRound): [(kind: Kind) => number, number] => {
+    const rounds = both((k) => m.http[k].rounds.map((r) => r[field]));
+    return [(k) => median(rounds[k]), roundRatio(rounds.app, rounds.baseline)];
+  };
+  const [rps, rpsRatio] = http('rps');
+  const [cpu, cpuRatio] = http('cpuUs');
+  const specs: RowSpec[] = [
+    ['Bundle, bytes minified', 0, (k) => m.bundles[k].bytes, 'bundle_bytes'],
+    ['Bundle, bytes gzipped', 0, (k) => m.bundles[k].gzipBytes],
+    ['Cold start p50, ms (spawn → 1st response)', 1, (k) => cold[k].p50, 'cold_p50'],
+    ['Cold start p90, ms', 1, (k) => cold[k].p90],
+    ['Cold above the floor (empty node process) p50, ms', 1, (k) => cold[k].p50 - floor],
+    ['Cold: module init p50, ms', 1, coldPart((run) => Number(run.importedMs) - run.bootMs)],
+    [
+      'Cold: first invocation p50, ms',
+      1,
+      coldPart((r) => Number(r.invokedMs) - Number(r.importedMs)),
+    ],
+    ['Warm p50, µs (emulator over loopback)', 0, (k) => warm[k].p50, 'warm_p50'],
+    ['Warm p99, µs (emulator over loopback)', 0, (k) => warm[k].p99, 'warm_p99'],
+    ['Warm p50, µs (stubbed http.request)', 0, (k) => stub[k].p50],
+    ['Warm p99, µs (stubbed http.request)', 0, (k) => stub[k].p99],
+    ['Warm CPU per invocation, µs (stubbed)', 0, perRun('stub', 'cpuUsPerInvocation')],
+    [
+      'Warm join-info p50, µs, cache hit (baseline: its GetAttendee)',
+      0,
+      (k) => (k === 'app' ? hit.p50 : warm.baseline.p50),
+      'cache_hit_p50',
+    ],
+    ['HTTP requests/s (ratio: median of rounds)', 0, rps, undefined, rpsRatio],
+    ['HTTP p99, ms', 0, http('p99Ms')[0]],
+    [
+      'HTTP CPU per request, µs (host process; ratio: median of rounds)',
+      0,
+      cpu,
+      'http_cpu_per_request',
+      cpuRatio,
+    ],
+    ['RSS after init, MB', 1, perRun('emulator', 'rssInitMb')],
+    ['RSS after warm loop, MB', 1, perRun('emulator', 'rssAfterMb')],
+  ];
+  return specs.map(([label, digits, of, budget, ratio = of('app') / of('baseline')]) => ({
+    label,
+    app: of('app'),
+    baseline: of('baseline'),
+    digits,
+    ratio,
+    ...(budget && { budget }),
+  }));
+}
+
+/** The rows' budgeted ratios, judged. */
+const verdictsOf = (rows: readonly Row[]): Verdict[] =>
+  judge(Object.fromEntries(rows.flatMap((r) => (r.budget ? [[r.budget, r.ratio]] : []))));
+
+const fmt = (value: number, digits = 1) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const limit = (value: number) => `≤ ${value.toFixed(2)}`;
+
+/** The table's line of a row: figures, ratio, and where the row is budgeted, the verdict. */
+function tableLine(r: Row, verdicts: readonly Verdict[]): string {
+  const verdict = verdicts.find((v) => v.key === r.budget);
+  const judged = verdict
+    ? `**${fmt(r.ratio, 2)}** | ${limit(verdict.limit)} (stretch ${limit(verdict.stretch)}) | ${verdict.pass ? (verdict.stretchPass ? 'pass (stretch too)' : 'pass') : '**FAIL**'}`
+    : `${fmt(r.ratio, 2)} | | `;
+  return `| ${r.label} | ${fmt(r.app, r.digits)} | ${fmt(r.baseline, r.digits)} | ${judged} |`;
+}
+
+function git(cwd: string, ...args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The results file, the markdown table, and whether every budget was met. */
+export function report(s: BenchSettings, m: Measured, run: { began: number; loadAtStart: number }) {
+  const rows = rowsOf(m);
+  const verdicts = verdictsOf(rows);
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    arch: process.arch,
+    os: `${os.type()} ${os.release()}`,
+    memory_gb: round(os.totalmem() / 2 ** 30, 1),
+    // Other work on the machine during the run (1-minute load average), at the start and the end.
+    load_avg: [round(run.loadAtStart), round(os.loadavg()[0] ?? 0)],
+  };
+  const floor = summarize(m.cold.empty.map((r) => r.ms));
+  const results = {
+    node: process.version,
+    machine,
+    date: new Date().toISOString(),
+    commit: git(s.appRoot, 'rev-parse', '--short', 'HEAD'),
+    settings: {
+      ...s,
+      cacheEnv: Object.keys(s.cacheEnv),
+      baselineBanner: m.bundles.baseline.banner,
+    },
+    figures: rows.map(({ label, app, baseline, ratio }) => ({
+      label,
+      app: round(app, 3),
+      baseline: round(baseline, 3),
+      ratio: round(ratio, 3),
+    })),
+    budgets: verdicts,
+    cold_floor_ms: { p50: round(floor.p50), p90: round(floor.p90) },
+    http_rounds: both((kind) =>
+      m.http[kind].rounds.map((r) => ({
+        rps: round(r.rps, 0),
+        p99_ms: r.p99Ms,
+        cpu_us: round(r.cpuUs, 0),
+      })),
+    ),
+    log_lines_per_request: both((kind) => ({
+      cold: m.cold[kind].reduce((sum, r) => sum + r.logLines, 0) / s.coldRuns,
+      warm: round(
+        m.warm.emulator[kind].reduce((sum, r) => sum + r.logLines, 0) /
+          (s.warmRounds * (s.warmup + s.warmIterations)),
+        3,
+      ),
+      http_total: m.http[kind].logLines,
+    })),
+    top_inputs: both((kind) => m.bundles[kind].topInputs),
+    duration_s: round((performance.now() - run.began) / 1000, 1),
+  };
+  const { app, baseline } = m.bundles;
+  const table = [
+    '',
+    `## Attendee function vs SDK-only baseline — ${process.version}, ${machine.cpu} × ${machine.cores}, ${machine.arch}, load ${machine.load_avg.join(' → ')}, ${results.date}`,
+    '',
+    `LOG_LEVEL=${s.logLevel} (the app writes one line per request, the baseline none). Cold: ${s.coldRuns} fresh processes each (an empty node process: p50 ${fmt(floor.p50)} ms, p90 ${fmt(floor.p90)} ms); warm: ${s.warmRounds * s.warmIterations} invocations each (${s.warmRounds} processes); HTTP: ${s.httpRounds} × ${s.httpSeconds}s rounds each, ${s.connections} connections, medians of rounds.`,
+    '',
+    '| Figure | App | Baseline | App ÷ baseline | Budget | Result |',
+    '| --- | ---: | ---: | ---: | --- | --- |',
+    ...rows.map((r) => tableLine(r, verdicts)),
+    '',
+    '| Largest inputs, app (bytes in output) | Bytes | Largest inputs, baseline | Bytes |',
+    '| --- | ---: | --- | ---: |',
+    ...app.topInputs.map((input, i) => {
+      const other = baseline.topInputs[i];
+      return `| ${input.input} | ${fmt(input.bytes, 0)} | ${other?.input ?? ''} | ${other ? fmt(other.bytes, 0) : ''} |`;
+    }),
+    '',
+    `Budgets: ${verdicts.filter((v) => v.pass).length}/${verdicts.length} met (${verdicts.filter((v) => v.stretchPass).length} stretch). Results: ${path.relative(process.cwd(), s.out)}; ${results.duration_s}s.`,
+    '',
+  ].join('\n');
+  return { results, table, met: verdicts.every((v) => v.pass) };
+}
