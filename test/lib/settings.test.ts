@@ -1,25 +1,19 @@
-import { App } from 'aws-cdk-lib';
 import {
   ATTENDEE_SETTINGS,
+  CONTEXT_SETTING_IDS,
   FUNCTION_SETTINGS,
   INVALIDATION_SETTINGS,
   PREFETCH_SETTINGS,
 } from '../../lambda/common/config/settings';
 import {
-  CONTEXT_KEYS,
-  checkContextKeys,
-  deadlineMs,
+  contextSettings,
   functionEnvironment,
-  readContext,
   resolveSettings,
   SettingsError,
   STACK_SETTINGS,
 } from '../../lib/settings';
 
-function fromContext(context: Record<string, unknown>) {
-  const app = new App({ context });
-  return resolveSettings(readContext((key) => app.node.tryGetContext(key)));
-}
+const fromContext = (context: Record<string, unknown>) => resolveSettings(contextSettings(context));
 
 describe('resolveSettings', () => {
   it('applies the contract’s defaults and leaves optional settings unset', () => {
@@ -34,11 +28,12 @@ describe('resolveSettings', () => {
     expect(settings.identityIssuer).toBeUndefined();
   });
 
-  it('has a context key for every function setting the contract says a key sets', () => {
+  it('reads a context key for every function setting the contract says a key sets', () => {
     const contextSet = Object.entries(FUNCTION_SETTINGS)
       .filter(([, spec]) => spec.set.by === 'context')
       .map(([id]) => id);
-    expect(CONTEXT_KEYS).toEqual(expect.arrayContaining(contextSet));
+    const context = Object.fromEntries(contextSet.map((id) => [id, 'x']));
+    expect(contextSettings(context)).toEqual(context);
     for (const id of [
       'chimeMaxAttempts',
       'chimeMaxRetryAfterMs',
@@ -50,13 +45,13 @@ describe('resolveSettings', () => {
       'cognitoTokenUse',
       'identityJwksUri',
     ]) {
-      expect(CONTEXT_KEYS).toContain(id);
+      expect(contextSet).toContain(id);
     }
   });
 
   it('keeps the deadline 2 s under the timeout', () => {
-    expect(deadlineMs({ timeoutSeconds: 10 })).toBe(8000);
-    expect(deadlineMs({ timeoutSeconds: 5 })).toBe(3000);
+    expect(resolveSettings().deadlineMs).toBe(8000);
+    expect(resolveSettings({ timeoutSeconds: 5 }).deadlineMs).toBe(3000);
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
@@ -161,25 +156,26 @@ describe('resolveSettings', () => {
   });
 });
 
-describe('checkContextKeys', () => {
+describe('contextSettings', () => {
   it('fails on a misspelled key, naming the nearest known key', () => {
-    expect(() => checkContextKeys({ allowedOrigin: 'https://app.example.com' })).toThrow(
+    expect(() => contextSettings({ allowedOrigin: 'https://app.example.com' })).toThrow(
       'Unknown context key "allowedOrigin": did you mean "allowedOrigins"?',
     );
-    expect(() => checkContextKeys({ chimeMaxAtempts: 2 })).toThrow(/"chimeMaxAttempts"/);
+    expect(() => contextSettings({ chimeMaxAtempts: 2 })).toThrow(/"chimeMaxAttempts"/);
   });
 
-  it('accepts every known key and the CDK’s own keys', () => {
-    const context = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, 'x']));
-    expect(() =>
-      checkContextKeys({
+  it('reads every known key and passes over the CDK’s own keys', () => {
+    const keys = [...CONTEXT_SETTING_IDS, ...Object.keys(STACK_SETTINGS)];
+    const context = Object.fromEntries(keys.map((key) => [key, 'x']));
+    expect(
+      contextSettings({
         ...context,
         '@aws-cdk/core:enablePartitionLiterals': true,
         'aws:cdk:bundling-stacks': [],
         'availability-zones:account=123456789012:region=us-east-1': ['a'],
         'acknowledged-issue-numbers': [1],
       }),
-    ).not.toThrow();
+    ).toEqual(context);
   });
 });
 
@@ -192,6 +188,7 @@ describe('functionEnvironment', () => {
         identityIssuer: 'https://x.auth0.com/',
         identityAudience: 'api',
       }),
+      ATTENDEE_SETTINGS,
     );
     expect(environment).toMatchObject({
       CHIME_MAX_ATTEMPTS: '2',

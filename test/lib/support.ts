@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AttendeeApiStack } from '../../lib/attendee-api-stack';
 import { addNagChecks } from '../../lib/nag';
-import { type AttendeeApiSettingsInput, checkContextKeys, readContext } from '../../lib/settings';
+import type { AttendeeApiSettingsInput } from '../../lib/settings';
 
 export const PROJECT_ROOT = process.cwd();
 
@@ -37,10 +37,9 @@ export function synth(options: SynthOptions = {}): Synthesized {
       ...options.context,
     },
   });
-  checkContextKeys(app.node.getAllContext());
   const stack = new AttendeeApiStack(app, 'ChimeAttendeeApi', {
     projectRoot: PROJECT_ROOT,
-    settings: { ...readContext((key) => app.node.tryGetContext(key)), ...options.settings },
+    settings: options.settings,
   });
   addNagChecks(app);
   return { app, stack, template: Template.fromStack(stack) };
