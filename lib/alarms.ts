@@ -11,12 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import {
-  FilterPattern,
-  type IFilterPattern,
-  type ILogGroup,
-  MetricFilter,
-} from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -25,8 +20,6 @@ import type { AttendeeApiSettings } from './settings';
 
 const PERIOD = Duration.minutes(5);
 const SUM = { period: PERIOD, statistic: Stats.SUM };
-/** Below this many requests in a period, the 5xx rate is not judged: one failure is not 100 %. */
-const MIN_REQUESTS_FOR_RATE = 10;
 
 export interface AlarmsProps {
   readonly api: HttpApi;
@@ -42,8 +35,8 @@ export interface AlarmsProps {
 
 interface AlarmSpec {
   readonly description: string;
-  readonly metric: IMetric;
   readonly threshold: number;
+  readonly metric: IMetric;
   /** Strictly above the threshold (a rate, a queue depth) rather than reaching it (a count). */
   readonly above?: boolean;
   readonly periods?: number;
@@ -58,70 +51,62 @@ interface AlarmSpec {
  * outage here.
  */
 export class Alarms extends Construct {
+  private readonly props: AlarmsProps;
+
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
-    const { settings: s, namespace, cache } = props;
-    // A metric the function's request line carries in Embedded Metric Format, without dimensions.
-    const requestMetric = (metricName: string) => new Metric({ namespace, metricName, ...SUM });
+    this.props = props;
+    const { settings: s, namespace, api, cache } = props;
     const alarms = [
       this.alarm('ServerErrorRate', {
         description: `More than ${s.alarm5xxRatePercent}% of requests answered 5xx in 2 of the last 3 periods of 5 minutes.`,
+        threshold: s.alarm5xxRatePercent,
+        // Below 10 requests in a period the rate is not judged: one failure is not 100 %.
         metric: new MathExpression({
-          expression: `IF(requests >= ${MIN_REQUESTS_FOR_RATE}, 100 * FILL(errors, 0) / requests, 0)`,
-          usingMetrics: {
-            errors: props.api.metricServerError(SUM),
-            requests: props.api.metricCount(SUM),
-          },
+          expression: 'IF(requests >= 10, 100 * FILL(errors, 0) / requests, 0)',
+          usingMetrics: { errors: api.metricServerError(SUM), requests: api.metricCount(SUM) },
           period: PERIOD,
           label: '5xx rate (%)',
         }),
-        threshold: s.alarm5xxRatePercent,
         above: true,
         periods: 3,
         datapoints: 2,
       }),
-      // Any single occurrence alarms: Chime refusing our credentials fails every request.
       this.alarm('UpstreamCredentials', {
         description:
           'Chime answered 401/403 to GetAttendee (clients got 502): check the function role and chimeRegion.',
-        metric: this.logCount(
-          'UpstreamCredentialsFilter',
-          props.functionLogGroup,
-          // The per-request log line's `code` when Chime answered 401 or 403.
-          FilterPattern.stringValue('$.code', '=', 'upstream_credentials'),
-          namespace,
-          'UpstreamCredentialFailures',
-        ),
         threshold: 1,
+        metric: this.logCount(
+          'UpstreamCredentials',
+          props.functionLogGroup,
+          'UpstreamCredentialFailures',
+          ['code', 'upstream_credentials'],
+        ),
       }),
       this.alarm('FunctionThrottles', {
         description: `The function was throttled at least ${s.alarmThrottleCount} time(s) in 5 minutes: reserved concurrency is exhausted.`,
-        metric: props.fn.metricThrottles(SUM),
         threshold: s.alarmThrottleCount,
+        metric: props.fn.metricThrottles(SUM),
       }),
-      // HTTP APIs publish no 429 metric of their own: count them from the access log (stage
-      // throttling, or Chime's throttling passed on).
+      // HTTP APIs publish no 429 metric of their own (stage throttling, or Chime's passed on).
       this.alarm('TooManyRequests', {
         description: `At least ${s.alarm429Count} requests answered 429 in 5 minutes: raise the stage throttling or find the flood.`,
-        metric: this.logCount(
-          'TooManyRequestsFilter',
-          props.accessLogGroup,
-          FilterPattern.stringValue('$.status', '=', '429'),
-          namespace,
-          'TooManyRequests',
-        ),
         threshold: s.alarm429Count,
+        metric: this.logCount('TooManyRequests', props.accessLogGroup, 'TooManyRequests', [
+          'status',
+          '429',
+        ]),
       }),
       // Single throttles are absorbed by retries and the caches; a sustained run means the caches
       // are not holding a join storm below Chime's rate (or the account's quota is too low).
       this.alarm('ChimeThrottles', {
         description: `Chime throttled at least ${s.alarmChimeThrottleCount} calls in 3 of the last 5 periods of 5 minutes: callers got 503s. Check CacheHits*/CacheMisses and ChimeCalls_* in ${namespace}, and the Chime SDK quotas.`,
-        metric: requestMetric(METRIC_NAMES.throttles),
         threshold: s.alarmChimeThrottleCount,
+        metric: this.requestMetric(METRIC_NAMES.throttles),
         periods: 5,
         datapoints: 3,
       }),
-      ...(cache ? this.cacheAlarms(cache, s, requestMetric(METRIC_NAMES.cacheErrors)) : []),
+      ...(cache ? this.cacheAlarms(cache) : []),
     ];
     if (s.alarmTopicArn) {
       const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', s.alarmTopicArn));
@@ -132,31 +117,28 @@ export class Alarms extends Construct {
     }
   }
 
-  private cacheAlarms(
-    cache: NonNullable<AlarmsProps['cache']>,
-    s: AttendeeApiSettings,
-    cacheErrors: IMetric,
-  ): Alarm[] {
+  private cacheAlarms(cache: NonNullable<AlarmsProps['cache']>): Alarm[] {
+    const count = this.props.settings.alarmCacheErrorCount;
     return [
       this.alarm('CacheErrors', {
-        description: `The shared cache table failed at least ${s.alarmCacheErrorCount} times in 5 minutes: requests fell back to Chime. Check the table, its KMS key and the function role.`,
-        metric: cacheErrors,
-        threshold: s.alarmCacheErrorCount,
+        description: `The shared cache table failed at least ${count} times in 5 minutes: requests fell back to Chime. Check the table, its KMS key and the function role.`,
+        threshold: count,
+        metric: this.requestMetric(METRIC_NAMES.cacheErrors),
       }),
       this.alarm('InvalidationErrors', {
         description:
           'The invalidation function failed on a Chime meeting event (it is retried, then kept in the dead-letter queue).',
-        metric: cache.invalidationFunction.metricErrors(SUM),
         threshold: 1,
+        metric: cache.invalidationFunction.metricErrors(SUM),
       }),
       this.alarm('InvalidationDeadLetters', {
         description:
           'A Chime meeting event could not be applied: its records stay until their TTL (cacheSharedTtlMs). Read the message, delete the records, then purge the queue.',
+        threshold: 0,
         metric: cache.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: PERIOD,
           statistic: Stats.MAXIMUM,
         }),
-        threshold: 0,
         above: true,
       }),
     ];
@@ -176,18 +158,22 @@ export class Alarms extends Construct {
     });
   }
 
-  /** A count of the log lines `pattern` matches, published as `metricName`, summed per period. */
+  /** A metric of the request line, in Embedded Metric Format without dimensions. */
+  private requestMetric(metricName: string): IMetric {
+    return new Metric({ namespace: this.props.namespace, metricName, ...SUM });
+  }
+
+  /** A count of the log lines whose `field` is `value`, for the alarm `alarmId`. */
   private logCount(
-    id: string,
+    alarmId: string,
     logGroup: ILogGroup,
-    filterPattern: IFilterPattern,
-    metricNamespace: string,
     metricName: string,
+    [field, value]: [string, string],
   ): IMetric {
-    const filter = new MetricFilter(this, id, {
+    const filter = new MetricFilter(this, `${alarmId}Filter`, {
       logGroup,
-      filterPattern,
-      metricNamespace,
+      filterPattern: FilterPattern.stringValue(`$.${field}`, '=', value),
+      metricNamespace: this.props.namespace,
       metricName,
       metricValue: '1',
     });

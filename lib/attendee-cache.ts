@@ -1,6 +1,6 @@
 import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { type AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { type EventPattern, Rule, type RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { type IRuleTarget, Rule, type RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import {
   type IRole,
@@ -34,9 +34,9 @@ import { acknowledge } from './nag';
 import { type AttendeeApiSettings, functionEnvironment } from './settings';
 
 /**
- * The table calls of the attendee and prefetch functions (lambda/attendee/cache/shared-cache.ts),
- * nothing else: `read` (BatchGetItem); the conditional record writes, snapshot markers, leases and
- * tombstones (PutItem); `endMeeting` on a Chime NotFound (Query keys, then BatchWriteItem deletes).
+ * The table calls of the attendee and prefetch functions (lambda/attendee/cache/shared-cache.ts):
+ * reads (BatchGetItem), conditional writes of records, markers, leases and tombstones (PutItem),
+ * and on a Chime NotFound `endMeeting` (Query keys, then BatchWriteItem deletes). Nothing else.
  */
 const TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
@@ -46,57 +46,42 @@ const TABLE_ACTIONS = [
 ];
 
 /**
- * Every attribute a request names, writes, evaluates in a condition or returns is a marker's
- * (table-schema.ts): `dynamodb:Attributes` is all of those, key attributes included (DynamoDB
- * Developer Guide, "Using IAM policy conditions for fine-grained access control").
+ * One call of the invalidation function (`tombstoneAttendee`, `markStale`, `endMeeting`), allowed
+ * only as it makes it, so its role can neither read an item (a JoinToken) nor write a record the
+ * API would serve: every attribute the request names, writes, evaluates or returns
+ * (`dynamodb:Attributes`, key attributes included) is a marker's (table-schema.ts).
  */
-const MARKER_ATTRIBUTES_ONLY = {
-  'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...MARKER_ATTRIBUTES] },
-} as const;
-
+const markersOnly = (sid: string, action: string, only?: Record<string, string>) => ({
+  sid,
+  actions: [action],
+  conditions: {
+    'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...MARKER_ATTRIBUTES] },
+    ...(only && { StringEquals: only }),
+  },
+});
 /**
- * The invalidation function's table calls (`tombstoneAttendee`, `markStale`, `endMeeting`), each
- * allowed only as it makes them, so its role can neither read an item (a JoinToken) nor write a
- * record the API would serve: markers that return nothing (`ALL_OLD` would return the JoinToken a
- * marker replaces), the ended meeting's keys, deletes by key. `ReturnValues` is NONE and `Select`
- * ALL_ATTRIBUTES when a request leaves them out, so a Query must ask for SPECIFIC_ATTRIBUTES
- * itself; BatchWriteItem takes `dynamodb:Attributes` only (Service Authorization Reference,
- * "Actions, resources, and condition keys for Amazon DynamoDB").
+ * Markers that return nothing (`ALL_OLD` would return the JoinToken a marker replaces), the ended
+ * meeting's keys, deletes by key. Left out of a request, `ReturnValues` is NONE but `Select` is
+ * ALL_ATTRIBUTES, so a Query must ask for SPECIFIC_ATTRIBUTES itself (Service Authorization
+ * Reference, "Actions, resources, and condition keys for Amazon DynamoDB").
  */
-const INVALIDATION_TABLE_GRANTS: readonly PolicyStatementProps[] = [
-  {
-    sid: 'InvalidationMarkers',
-    actions: ['dynamodb:PutItem'],
-    conditions: { ...MARKER_ATTRIBUTES_ONLY, StringEquals: { 'dynamodb:ReturnValues': 'NONE' } },
-  },
-  {
-    sid: 'InvalidationPartitionKeys',
-    actions: ['dynamodb:Query'],
-    conditions: {
-      ...MARKER_ATTRIBUTES_ONLY,
-      StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
-    },
-  },
-  {
-    sid: 'InvalidationDeletes',
-    actions: ['dynamodb:BatchWriteItem'],
-    conditions: MARKER_ATTRIBUTES_ONLY,
-  },
+const INVALIDATION_TABLE_GRANTS = [
+  markersOnly('InvalidationMarkers', 'dynamodb:PutItem', { 'dynamodb:ReturnValues': 'NONE' }),
+  markersOnly('InvalidationPartitionKeys', 'dynamodb:Query', {
+    'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+  }),
+  markersOnly('InvalidationDeletes', 'dynamodb:BatchWriteItem'),
 ];
 
-/**
- * What a producer to a queue under a customer-managed key needs on it: SQS asks KMS for a data
- * key, and checks it, on the producer's behalf (Amazon SQS Developer Guide, "Key management").
- */
+/** What a producer to a queue under a customer-managed key needs on the key (SQS asks for it). */
 const DEAD_LETTER_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 /**
- * Both rules' input transformer: a target gets these fields of the event and nothing else (no
- * ExternalUserId, no capabilities). A variable whose path is absent leaves its placeholder empty
- * (EventBridge User Guide, "Amazon EventBridge input transformation"), so only the fields both
- * patterns require are bare (the timestamp stays a number); the others are quoted: an absent one
- * arrives as `""`, `success` as `"1"` or `"0"`, and the handlers take neither `""` for an id nor
- * anything but 1/"1" for success. Values go in unescaped: Chime ids, event types and numbers.
+ * Both rules' input: these fields of the event and nothing else (no ExternalUserId, no
+ * capabilities). EventBridge leaves the placeholder of an absent path empty, so only the fields
+ * both patterns require are bare (the timestamp stays a number); the others are quoted: an absent
+ * one arrives as `""`, `success` as `"1"` or `"0"`, and the handlers take neither `""` for an id
+ * nor anything but 1/"1" for success. Values go in unescaped: Chime ids, event types, numbers.
  */
 const MEETING_EVENT_INPUT: RuleTargetInput = {
   bind: () => ({
@@ -111,20 +96,6 @@ const MEETING_EVENT_INPUT: RuleTargetInput = {
   }),
 };
 
-/**
- * Both rules' pattern: Chime meeting state changes of `eventTypes` with a timestamp (every meeting
- * event has one), from this account only: a bus policy letting other accounts in still reaches
- * neither function nor queue.
- */
-function meetingEventPattern(scope: Construct, eventTypes: readonly string[]): EventPattern {
-  return {
-    source: [CHIME_EVENT_SOURCE],
-    detailType: [CHIME_EVENT_DETAIL_TYPE],
-    account: [Stack.of(scope).account],
-    detail: { eventType: [...eventTypes], timestamp: [{ exists: true }] },
-  };
-}
-
 /** Shown at synth when the stack's region is known and differs from the meetings' control region. */
 export const invalidationRegionWarning = (stackRegion: string, chimeRegion: string): string =>
   `The stack is in ${stackRegion} but chimeRegion is ${chimeRegion}: Chime publishes meeting events to EventBridge in the control region only, so the invalidation rule here receives none and a deleted attendee's record lives until its TTL (cacheSharedTtlMs). Deploy the stack in ${chimeRegion}, or forward aws.chime events from ${chimeRegion}'s default bus to this one.`;
@@ -133,7 +104,7 @@ export interface AttendeeCacheProps {
   readonly settings: AttendeeApiSettings;
   /** The attendee function's role: it reads and writes the table. */
   readonly attendeeRole: IRole;
-  /** The ARN pattern of the meetings the prefetch function may list. */
+  /** The meetings the prefetch function may list. */
   readonly meetingsArn: string;
   /** The repository root, where the functions' entries and package-lock.json are. */
   readonly projectRoot: string;
@@ -150,20 +121,14 @@ export class AttendeeCache extends Construct {
   readonly invalidationFunction: NodejsFunction;
   private readonly key: Key;
   private readonly props: AttendeeCacheProps;
-  /** Retention of the functions' log groups; RetentionDays' values are the days themselves. */
-  private readonly retention: RetentionDays;
 
   constructor(scope: Construct, id: string, props: AttendeeCacheProps) {
     super(scope, id);
     this.props = props;
-    this.retention = props.settings.logRetentionDays as RetentionDays;
     this.key = this.tableKey();
     this.table = this.cacheTable();
-    this.grantTable(
-      props.attendeeRole,
-      [{ sid: 'AttendeeTable', actions: TABLE_ACTIONS }],
-      'AttendeeTableKey',
-    );
+    const attendeeGrant = { sid: 'AttendeeTable', actions: TABLE_ACTIONS };
+    this.grantTable(props.attendeeRole, [attendeeGrant], 'AttendeeTableKey');
     this.deadLetterQueue = this.deadLetters(
       'InvalidationDeadLetters',
       14,
@@ -172,23 +137,12 @@ export class AttendeeCache extends Construct {
     );
     this.invalidationFunction = this.invalidation();
     if (props.settings.prefetch) this.prefetch();
-
-    const stackRegion = Stack.of(this).region;
-    const { chimeRegion } = props.settings;
-    if (!Token.isUnresolved(stackRegion) && stackRegion !== chimeRegion) {
-      Annotations.of(this).addWarningV2(
-        '@chime-bff/invalidation-region',
-        invalidationRegionWarning(stackRegion, chimeRegion),
-      );
-    }
   }
 
   /**
-   * CDK's default key policy (the account root may administer and use the key, which is what lets
-   * IAM policies grant it at all), and EventBridge for the dead-letter queues: a rule target's
-   * dead-letter queue receives the event as it matched, ExternalUserIds included, so both are
-   * encrypted with this key, which EventBridge may use on this account's behalf only (as CDK's
-   * SqsQueue target grants it a queue's key). Uses are granted to the roles only.
+   * CDK's default key policy (the account root, which lets IAM policies grant the key at all), and
+   * EventBridge on this account's behalf only: a rule target's dead-letter queue gets the event as
+   * it matched, ExternalUserIds included, so both queues are encrypted with this key.
    */
   private tableKey(): Key {
     const key = new Key(this, 'TableKey', {
@@ -221,9 +175,8 @@ export class AttendeeCache extends Construct {
       timeToLiveAttribute,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
-      // A cache: every item is a copy of what Chime holds, rebuilt on the next miss. A restore
-      // would only bring back records (and JoinTokens) of attendees deleted since, and keeping it
-      // past the stack would keep JoinTokens after the API that guarded them is gone.
+      // A cache of Chime: a restore, or a table kept past the stack, would only keep JoinTokens of
+      // attendees deleted since, and after the API that guarded them is gone.
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -236,7 +189,6 @@ export class AttendeeCache extends Construct {
     return table;
   }
 
-  /** A dead-letter queue under the table's key, kept `days`; nothing consumes it automatically. */
   private deadLetters(id: string, days: number, reason: string): Queue {
     const queue = new Queue(this, id, {
       encryption: QueueEncryption.KMS,
@@ -248,6 +200,13 @@ export class AttendeeCache extends Construct {
     return queue;
   }
 
+  /** A function's log group: retention days are RetentionDays' values, and settings admit no other. */
+  private logs(id: string): LogGroup {
+    return new LogGroup(this, id, {
+      retention: this.props.settings.logRetentionDays as RetentionDays,
+    });
+  }
+
   /** A function's environment: its settings from the contract, and the table. */
   private environment(readBy: Settings): Record<string, string> {
     return {
@@ -256,13 +215,29 @@ export class AttendeeCache extends Construct {
     };
   }
 
-  /**
-   * The `aws.chime` rule and the invalidation function it invokes. Chime publishes meeting events
-   * to the default bus of the control region only: the rule sees them only when the stack is
-   * deployed there (see invalidationRegionWarning).
-   */
+  /** The rule matching this account's Chime meeting state changes of `eventTypes`. */
+  private meetingRule(
+    id: string,
+    description: string,
+    eventTypes: readonly string[],
+    target: IRuleTarget,
+  ) {
+    new Rule(this, id, {
+      description,
+      eventPattern: {
+        source: [CHIME_EVENT_SOURCE],
+        detailType: [CHIME_EVENT_DETAIL_TYPE],
+        // A bus policy letting other accounts in still reaches neither function nor queue.
+        account: [Stack.of(this).account],
+        detail: { eventType: [...eventTypes], timestamp: [{ exists: true }] },
+      },
+      targets: [target],
+    });
+  }
+
+  /** The `aws.chime` rule and the invalidation function it invokes. */
   private invalidation(): NodejsFunction {
-    const logs = new LogGroup(this, 'InvalidationLogs', { retention: this.retention });
+    const logs = this.logs('InvalidationLogs');
     const role = functionRole(this, 'InvalidationRole', {
       description:
         'Writes its own log group, puts markers in and deletes records from the attendee cache table without reading them, dead-letters, nothing else.',
@@ -275,9 +250,7 @@ export class AttendeeCache extends Construct {
         sid: 'InvalidationDeadLettersKey',
         actions: DEAD_LETTER_KEY_ACTIONS,
         resources: [this.key.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` },
-        },
+        conditions: this.via('sqs'),
       }),
     );
     const fn = nodeFunction(this, 'InvalidationFunction', {
@@ -293,29 +266,35 @@ export class AttendeeCache extends Construct {
       role,
       logGroup: logs,
       environment: this.environment(INVALIDATION_SETTINGS),
-      // EventBridge invokes asynchronously: a handler error (DynamoDB down) is retried twice by
-      // Lambda, then the event lands in the queue rather than being dropped.
+      // A handler error (DynamoDB down) is retried, then the event is kept rather than dropped.
       onAsyncFailure: {
         retryAttempts: 2,
         maxEventAge: Duration.hours(6),
         deadLetterQueue: this.deadLetterQueue,
       },
     });
-    new Rule(this, 'MeetingEventsRule', {
-      description:
-        'Chime AttendeeDeleted, MeetingEnded, AttendeeCapabilitiesUpdated: mark the cached records',
-      eventPattern: meetingEventPattern(this, INVALIDATING_EVENT_TYPES),
-      targets: [
-        new LambdaFunction(fn, {
-          event: MEETING_EVENT_INPUT,
-          // Delivery failures (throttled or failed invokes) are retried for up to 2 hours, then
-          // kept in the queue: a lost event would leave a deleted attendee's record until its TTL.
-          retryAttempts: 20,
-          maxEventAge: Duration.hours(2),
-          deadLetterQueue: this.deadLetterQueue,
-        }),
-      ],
-    });
+    // Chime publishes meeting events to the control region's default bus only.
+    const stackRegion = Stack.of(this).region;
+    const { chimeRegion } = this.props.settings;
+    if (!Token.isUnresolved(stackRegion) && stackRegion !== chimeRegion) {
+      Annotations.of(this).addWarningV2(
+        '@chime-bff/invalidation-region',
+        invalidationRegionWarning(stackRegion, chimeRegion),
+      );
+    }
+    this.meetingRule(
+      'MeetingEventsRule',
+      'Chime AttendeeDeleted, MeetingEnded, AttendeeCapabilitiesUpdated: mark the cached records',
+      INVALIDATING_EVENT_TYPES,
+      new LambdaFunction(fn, {
+        event: MEETING_EVENT_INPUT,
+        // Failed deliveries are retried for 2 hours, then kept: a lost event would leave a
+        // deleted attendee's record until its TTL.
+        retryAttempts: 20,
+        maxEventAge: Duration.hours(2),
+        deadLetterQueue: this.deadLetterQueue,
+      }),
+    );
     return fn;
   }
 
@@ -339,7 +318,7 @@ export class AttendeeCache extends Construct {
       retentionPeriod: Duration.hours(1),
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: PREFETCH_QUEUE.maxReceiveCount },
     });
-    const logs = new LogGroup(this, 'PrefetchLogs', { retention: this.retention });
+    const logs = this.logs('PrefetchLogs');
     const role = functionRole(this, 'PrefetchRole', {
       description:
         'Writes its own log group, lists Chime SDK meetings into the attendee cache table, consumes its queue, nothing else.',
@@ -374,25 +353,22 @@ export class AttendeeCache extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    new Rule(this, 'PrefetchRule', {
-      description: 'Chime AttendeeAdded: list the meeting into the cache before its attendees ask',
-      eventPattern: meetingEventPattern(this, PREFETCH_EVENT_TYPES),
-      targets: [
-        new SqsQueue(queue, {
-          message: MEETING_EVENT_INPUT,
-          retryAttempts: 20,
-          maxEventAge: Duration.hours(1),
-          deadLetterQueue,
-        }),
-      ],
-    });
+    this.meetingRule(
+      'PrefetchRule',
+      'Chime AttendeeAdded: list the meeting into the cache before its attendees ask',
+      PREFETCH_EVENT_TYPES,
+      new SqsQueue(queue, {
+        message: MEETING_EVENT_INPUT,
+        retryAttempts: 20,
+        maxEventAge: Duration.hours(1),
+        deadLetterQueue,
+      }),
+    );
   }
 
   /**
-   * `grants` on the table (it has no index) and kms:Decrypt on its key, through DynamoDB only:
-   * DynamoDB decrypts the table key with it on the caller's behalf; the table key itself is
-   * generated once, by DynamoDB (AWS KMS Developer Guide, "How Amazon DynamoDB uses AWS KMS"), so
-   * no role needs kms:GenerateDataKey or kms:Encrypt.
+   * `grants` on the table (it has no index), and kms:Decrypt on its key through DynamoDB only:
+   * DynamoDB itself generated the table key, and decrypts it on the caller's behalf.
    */
   private grantTable(role: IRole, grants: readonly PolicyStatementProps[], keySid: string): void {
     for (const grant of grants) {
@@ -405,10 +381,15 @@ export class AttendeeCache extends Construct {
         sid: keySid,
         actions: ['kms:Decrypt'],
         resources: [this.key.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
-        },
+        conditions: this.via('dynamodb'),
       }),
     );
+  }
+
+  /** The key used only through `service`, on the caller's behalf. */
+  private via(service: string) {
+    return {
+      StringEquals: { 'kms:ViaService': `${service}.${Stack.of(this).region}.amazonaws.com` },
+    };
   }
 }

@@ -13,10 +13,8 @@ import type { BuildOptions } from 'esbuild';
 import { acknowledge, PINNED_RUNTIME } from './nag';
 
 /**
- * How the functions are built and run, in one place, so that the stack and a benchmark build
- * exactly the same artefact. `FUNCTION_BUNDLING` feeds `NodejsFunction`; `attendeeEsbuildOptions`
- * is the attendee function's build for esbuild's JavaScript API (what `NodejsFunction` runs on
- * the command line).
+ * How the functions are built and run, in one place: the stack's `NodejsFunction`s and a
+ * benchmark's esbuild build (`attendeeEsbuildOptions`) make exactly the same artefact.
  */
 
 /** A function's entry, relative to the repository root, where `cdk` and `jest` run. */
@@ -67,24 +65,13 @@ const FUNCTION_BUNDLING = Object.freeze({
   forceDockerBundling: false,
 } satisfies BundlingOptions);
 
-interface FunctionProps
-  extends Pick<
-    NodejsFunctionProps,
-    | 'description'
-    | 'memorySize'
-    | 'timeout'
-    | 'reservedConcurrentExecutions'
-    | 'role'
-    | 'logGroup'
-    | 'applicationLogLevelV2'
-    | 'environment'
-  > {
+interface FunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'projectRoot'> {
   readonly name: Parameters<typeof entryOf>[0];
   /** The repository root: the entry and package-lock.json are found from it. */
   readonly projectRoot: string;
   /** How Lambda retries a failed asynchronous invocation, and where the event goes then. */
   readonly onAsyncFailure?: Pick<
-    NodejsFunctionProps,
+    FunctionProps,
     'retryAttempts' | 'maxEventAge' | 'deadLetterQueue'
   >;
 }
