@@ -20,13 +20,7 @@ import { Alarms } from './alarms';
 import { AttendeeCache } from './attendee-cache';
 import { ATTENDEE_NODE_OPTIONS, functionRole, nodeFunction } from './bundling';
 import { Identity } from './identity';
-import {
-  type AttendeeApiSettings,
-  type AttendeeApiSettingsInput,
-  contextSettings,
-  functionEnvironment,
-  resolveSettings,
-} from './settings';
+import { type AttendeeApiSettings, functionEnvironment, resolveSettings } from './settings';
 
 /** Shown at synth when no origin is allowed: the API then answers no browser on another origin. */
 export const NO_CORS_WARNING =
@@ -51,16 +45,6 @@ export const ACCESS_LOG_FIELDS = Object.freeze({
   ip: '$context.identity.sourceIp',
 });
 
-export interface AttendeeApiStackProps extends StackProps {
-  /** Raw values by context key, over those the context gives; anything unset takes its default. */
-  readonly settings?: AttendeeApiSettingsInput;
-  /**
-   * The repository root: the functions' entries and package-lock.json are found from it.
-   * @default process.cwd(), where `cdk` and `jest` run
-   */
-  readonly projectRoot?: string;
-}
-
 /**
  * `GET /meetings/{meetingId}/attendees/{attendeeId}` and its `/join-info` on an HTTP API: a JWT
  * authorizer turns unauthenticated calls away before they cost an invocation, and a Lambda
@@ -68,13 +52,9 @@ export interface AttendeeApiStackProps extends StackProps {
  * shared DynamoDB table when it can (lib/attendee-cache.ts).
  */
 export class AttendeeApiStack extends Stack {
-  constructor(scope: Construct, id: string, props: AttendeeApiStackProps = {}) {
+  constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
-    const settings = resolveSettings({
-      ...contextSettings(this.node.getAllContext()),
-      ...props.settings,
-    });
-    const projectRoot = props.projectRoot ?? process.cwd();
+    const settings = resolveSettings(this.node.getAllContext());
     // sam local has no table to reach: its template keeps the container cache only, and declares
     // CACHE_TABLE_NAME (inert) so env.json may point it at a local one.
     const sharedCache = settings.sharedCache && !settings.samLocal;
@@ -106,7 +86,6 @@ export class AttendeeApiStack extends Stack {
     });
     const fn = nodeFunction(this, 'AttendeeFunction', {
       name: 'attendee',
-      projectRoot,
       description:
         'GET /meetings/{meetingId}/attendees/{attendeeId}[/join-info]: Chime attendee for its owner',
       // Lambda gives CPU in proportion to memory (JWT crypto, the TLS handshakes to the JWKS and
@@ -122,7 +101,7 @@ export class AttendeeApiStack extends Stack {
       environment: this.attendeeEnvironment(settings, identity),
     });
     const cache = sharedCache
-      ? new AttendeeCache(this, 'Cache', { settings, attendeeRole: role, meetingsArn, projectRoot })
+      ? new AttendeeCache(this, 'Cache', { settings, attendeeRole: role, meetingsArn })
       : undefined;
     if (cache) fn.addEnvironment(FUNCTION_SETTINGS.cacheTableName.env, cache.table.tableName);
     const { api, stage } = this.httpApi(settings, identity, fn, accessLogs);

@@ -106,8 +106,6 @@ export interface AttendeeCacheProps {
   readonly attendeeRole: IRole;
   /** The meetings the prefetch function may list. */
   readonly meetingsArn: string;
-  /** The repository root, where the functions' entries and package-lock.json are. */
-  readonly projectRoot: string;
 }
 
 /**
@@ -255,7 +253,6 @@ export class AttendeeCache extends Construct {
     );
     const fn = nodeFunction(this, 'InvalidationFunction', {
       name: 'invalidation',
-      projectRoot: this.props.projectRoot,
       description:
         'Marks attendee cache records deleted or stale on Chime AttendeeDeleted, MeetingEnded and AttendeeCapabilitiesUpdated events',
       // One event per invocation, a handful of DynamoDB calls: 256 MB keeps the SDK's cold start short.
@@ -336,7 +333,6 @@ export class AttendeeCache extends Construct {
     this.grantTable(role, [{ sid: 'PrefetchTable', actions: TABLE_ACTIONS }], 'PrefetchTableKey');
     const fn = nodeFunction(this, 'PrefetchFunction', {
       name: 'prefetch',
-      projectRoot: this.props.projectRoot,
       description:
         'Lists a meeting into the attendee cache table when Chime adds attendees to it (chime:AttendeeAdded)',
       memorySize: 256,

@@ -17,7 +17,7 @@ import { acknowledge, PINNED_RUNTIME } from './nag';
  * benchmark's esbuild build (`attendeeEsbuildOptions`) make exactly the same artefact.
  */
 
-/** A function's entry, relative to the repository root, where `cdk` and `jest` run. */
+/** A function's entry, relative to the repository root (where `cdk` and `jest` run). */
 const entryOf = (name: 'attendee' | 'invalidation' | 'prefetch') =>
   path.join('lambda', name, 'index.ts');
 /** `NodejsFunction` names the ESM output `index.mjs`. */
@@ -65,10 +65,8 @@ const FUNCTION_BUNDLING = Object.freeze({
   forceDockerBundling: false,
 } satisfies BundlingOptions);
 
-interface FunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'projectRoot'> {
+interface FunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
   readonly name: Parameters<typeof entryOf>[0];
-  /** The repository root: the entry and package-lock.json are found from it. */
-  readonly projectRoot: string;
   /** How Lambda retries a failed asynchronous invocation, and where the event goes then. */
   readonly onAsyncFailure?: Pick<
     FunctionProps,
@@ -78,15 +76,9 @@ interface FunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'projectRoot
 
 /** One of the three functions: ESM on nodejs22.x, arm64, JSON logs, bundled as above. */
 export function nodeFunction(scope: Construct, id: string, props: FunctionProps): NodejsFunction {
-  const {
-    name,
-    projectRoot,
-    description,
-    applicationLogLevelV2,
-    environment,
-    onAsyncFailure,
-    ...sizing
-  } = props;
+  const projectRoot = process.cwd();
+  const { name, description, applicationLogLevelV2, environment, onAsyncFailure, ...sizing } =
+    props;
   // The keys in this order, and only those given: CDK's version reporting (the CDKMetadata
   // resource) records them so, and the template stays the same whatever the call looks like.
   const fn = new NodejsFunction(scope, id, {

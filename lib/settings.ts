@@ -78,7 +78,6 @@ export const STACK_SETTINGS = {
 
 type StackSettingId = keyof typeof STACK_SETTINGS;
 type ContextSettingId = (typeof CONTEXT_SETTING_IDS)[number];
-type ContextKey = StackSettingId | ContextSettingId;
 /**
  * Validated settings, defaults applied, and the request deadline derived from them; the
  * function's required ones are optional (unset: a Cognito pool).
@@ -88,10 +87,6 @@ export type AttendeeApiSettings = {
 } & {
   readonly [K in ContextSettingId]: ValueOf<Omit<(typeof FUNCTION_SETTINGS)[K], 'required'>>;
 } & { readonly deadlineMs: number };
-/** Settings as given: raw values by context key, as `-c` (strings) or cdk.json (JSON) gives them. */
-export type AttendeeApiSettingsInput = Readonly<Partial<Record<ContextKey, unknown>>>;
-
-const CONTEXT_KEYS: readonly string[] = [...CONTEXT_SETTING_IDS, ...Object.keys(STACK_SETTINGS)];
 
 /** A setting that cannot be used: one line naming the key, the value and the rule. */
 export class SettingsError extends Error {
@@ -101,24 +96,6 @@ export class SettingsError extends Error {
 /** Context keys that belong to the CDK itself (feature flags, lookups, CLI bookkeeping). */
 const isCdkOwnKey = (key: string) =>
   /^@|^aws-cdk|[:/]/.test(key) || ['acknowledged-issue-numbers', 'cli-telemetry'].includes(key);
-
-/**
- * The settings a construct tree's context gives, by key. Fails on a key the app does not know,
- * naming the nearest known one: a typo (`allowedOrigin`) would otherwise deploy the default.
- */
-export function contextSettings(
-  context: Readonly<Record<string, unknown>>,
-): AttendeeApiSettingsInput {
-  const unknown = Object.keys(context).find(
-    (key) => !CONTEXT_KEYS.includes(key) && !isCdkOwnKey(key),
-  );
-  if (unknown !== undefined) {
-    throw new SettingsError(
-      `Unknown context key "${unknown}": did you mean "${closest(unknown, [...CONTEXT_KEYS])}"? (the README's "Deploy settings" table lists every key)`,
-    );
-  }
-  return Object.fromEntries(Object.entries(context).filter(([key]) => CONTEXT_KEYS.includes(key)));
-}
 
 /** Context values arrive as strings (`-c`), or as numbers, booleans and arrays (`cdk.json`). */
 function rawText(value: unknown): string | undefined {
@@ -163,18 +140,26 @@ function stackRule(s: AttendeeApiSettings): string | undefined {
 }
 
 /**
- * Validates the given settings and applies defaults, then the stack's rules and the contract's
- * rules between settings (over what the functions will read: the derived deadline, no local-only
- * setting), failing with a {@link SettingsError} that names the key, the value and the rule.
+ * The settings a construct tree's context gives (`-c` strings, or cdk.json's JSON), validated,
+ * defaults applied, then checked by the stack's rules and the contract's rules between settings
+ * (over what the functions will read: the derived deadline, no local-only setting). Fails with a
+ * {@link SettingsError} naming the key, the value and the rule, or on a key the app does not know,
+ * naming the nearest known one: a typo (`allowedOrigin`) would otherwise deploy the default.
  */
-export function resolveSettings(input: AttendeeApiSettingsInput = {}): AttendeeApiSettings {
-  const given: Readonly<Record<string, unknown>> = input;
+export function resolveSettings(context: Readonly<Record<string, unknown>>): AttendeeApiSettings {
   const specs = [
     ...Object.entries(STACK_SETTINGS),
     ...CONTEXT_SETTING_IDS.map((id) => [id, FUNCTION_SETTINGS[id]] as const),
   ];
+  const keys = [...CONTEXT_SETTING_IDS, ...Object.keys(STACK_SETTINGS)];
+  const unknown = Object.keys(context).find((key) => !keys.includes(key) && !isCdkOwnKey(key));
+  if (unknown !== undefined) {
+    throw new SettingsError(
+      `Unknown context key "${unknown}": did you mean "${closest(unknown, keys)}"? (the README's "Deploy settings" table lists every key)`,
+    );
+  }
   const parsed = Object.fromEntries(
-    specs.map(([key, spec]) => [key, parseOne(key, given[key], spec)]),
+    specs.map(([key, spec]) => [key, parseOne(key, context[key], spec)]),
   );
   const settings = {
     ...parsed,

@@ -490,8 +490,8 @@ describe('the stack with an external OIDC issuer', () => {
   const ISSUER = 'https://login.example.com/';
 
   it.each([
-    ['context', synthExternalFromContext],
-    ['stack props', synthExternalFromProps],
+    ['-c strings', synthExternalFromContext],
+    ['cdk.json JSON', synthExternalFromCdkJson],
   ])(
     'verifies the given issuer and audiences and creates no user pool (from %s)',
     (_source, build) => {
@@ -519,9 +519,9 @@ describe('the stack with an external OIDC issuer', () => {
     });
   }
 
-  function synthExternalFromProps(): Synthesized {
+  function synthExternalFromCdkJson(): Synthesized {
     return synth({
-      settings: { identityIssuer: ISSUER, identityAudience: ['spa-client', 'mobile-client'] },
+      context: { identityIssuer: ISSUER, identityAudience: ['spa-client', 'mobile-client'] },
     });
   }
 });

@@ -17,14 +17,7 @@ import { addedMeetingOf } from '../../lambda/prefetch/handler';
 import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import { AttendeeApiStack } from '../../lib/attendee-api-stack';
 import { invalidationRegionWarning } from '../../lib/attendee-cache';
-import {
-  attendeeFunctionProps,
-  CDK_JSON_CONTEXT,
-  iamActions,
-  logicalId,
-  PROJECT_ROOT,
-  synth,
-} from './support';
+import { attendeeFunctionProps, CDK_JSON_CONTEXT, iamActions, logicalId, synth } from './support';
 
 type Json = Record<string, unknown>;
 
@@ -822,12 +815,19 @@ describe('the stack without the shared cache (-c sharedCache=false)', () => {
 
 describe('the region the invalidation rule listens in', () => {
   function stackIn(region: string | undefined, chimeRegion: string) {
-    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-    return new AttendeeApiStack(app, 'ChimeAttendeeApi', {
-      projectRoot: PROJECT_ROOT,
-      ...(region ? { env: { account: '123456789012', region } } : {}),
-      settings: { chimeRegion, allowedOrigins: 'https://app.example.com' },
+    const app = new App({
+      context: {
+        ...CDK_JSON_CONTEXT,
+        'aws:cdk:bundling-stacks': [],
+        chimeRegion,
+        allowedOrigins: 'https://app.example.com',
+      },
     });
+    return new AttendeeApiStack(
+      app,
+      'ChimeAttendeeApi',
+      region ? { env: { account: '123456789012', region } } : {},
+    );
   }
 
   it('warns at synth when the stack’s known region is not the meetings’ control region', () => {

@@ -4,7 +4,6 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AttendeeApiStack } from '../../lib/attendee-api-stack';
 import { addNagChecks } from '../../lib/nag';
-import type { AttendeeApiSettingsInput } from '../../lib/settings';
 
 export const PROJECT_ROOT = process.cwd();
 
@@ -14,10 +13,8 @@ export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
 ).context;
 
 export interface SynthOptions {
-  /** Context as `-c key=value` would give it. */
+  /** Context as `-c key=value` (strings) or cdk.json (JSON values) would give it. */
   readonly context?: Readonly<Record<string, unknown>>;
-  /** Stack props, over the context. */
-  readonly settings?: AttendeeApiSettingsInput;
   /** Run the real esbuild bundling (slow); otherwise `aws:cdk:bundling-stacks` skips it. */
   readonly bundle?: boolean;
 }
@@ -37,10 +34,7 @@ export function synth(options: SynthOptions = {}): Synthesized {
       ...options.context,
     },
   });
-  const stack = new AttendeeApiStack(app, 'ChimeAttendeeApi', {
-    projectRoot: PROJECT_ROOT,
-    settings: options.settings,
-  });
+  const stack = new AttendeeApiStack(app, 'ChimeAttendeeApi');
   addNagChecks(app);
   return { app, stack, template: Template.fromStack(stack) };
 }
