@@ -12,7 +12,7 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/attendee/api-routes';
 import { ATTENDEE_SETTINGS, FUNCTION_SETTINGS } from '../lambda/common/config/settings';
@@ -59,8 +59,7 @@ export class AttendeeApiStack extends Stack {
     // CACHE_TABLE_NAME (inert) so env.json may point it at a local one.
     const sharedCache = settings.sharedCache && !settings.samLocal;
     const identity = new Identity(this, 'Identity', settings);
-    // RetentionDays' values are the days themselves; settings only admits valid ones.
-    const retention = settings.logRetentionDays as RetentionDays;
+    const retention = settings.logRetentionDays;
     const functionLogs = new LogGroup(this, 'FunctionLogs', { retention });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention });
     const meetingsArn = this.meetingsArn();

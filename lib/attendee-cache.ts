@@ -11,7 +11,7 @@ import {
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../lambda/attendee/cache/table-schema';
@@ -46,10 +46,11 @@ const TABLE_ACTIONS = [
 ];
 
 /**
- * One call of the invalidation function (`tombstoneAttendee`, `markStale`, `endMeeting`), allowed
+ * The invalidation function's calls (`tombstoneAttendee`, `markStale`, `endMeeting`), each allowed
  * only as it makes it, so its role can neither read an item (a JoinToken) nor write a record the
- * API would serve: every attribute the request names, writes, evaluates or returns
- * (`dynamodb:Attributes`, key attributes included) is a marker's (table-schema.ts).
+ * API would serve: every attribute a request names, writes, evaluates or returns (keys included)
+ * is a marker's (table-schema.ts); a PutItem returns nothing (`ALL_OLD` would return the JoinToken
+ * a marker replaces); a Query asks for keys only (left out, `Select` is ALL_ATTRIBUTES).
  */
 const markersOnly = (sid: string, action: string, only?: Record<string, string>) => ({
   sid,
@@ -59,12 +60,6 @@ const markersOnly = (sid: string, action: string, only?: Record<string, string>)
     ...(only && { StringEquals: only }),
   },
 });
-/**
- * Markers that return nothing (`ALL_OLD` would return the JoinToken a marker replaces), the ended
- * meeting's keys, deletes by key. Left out of a request, `ReturnValues` is NONE but `Select` is
- * ALL_ATTRIBUTES, so a Query must ask for SPECIFIC_ATTRIBUTES itself (Service Authorization
- * Reference, "Actions, resources, and condition keys for Amazon DynamoDB").
- */
 const INVALIDATION_TABLE_GRANTS = [
   markersOnly('InvalidationMarkers', 'dynamodb:PutItem', { 'dynamodb:ReturnValues': 'NONE' }),
   markersOnly('InvalidationPartitionKeys', 'dynamodb:Query', {
@@ -198,11 +193,8 @@ export class AttendeeCache extends Construct {
     return queue;
   }
 
-  /** A function's log group: retention days are RetentionDays' values, and settings admit no other. */
   private logs(id: string): LogGroup {
-    return new LogGroup(this, id, {
-      retention: this.props.settings.logRetentionDays as RetentionDays,
-    });
+    return new LogGroup(this, id, { retention: this.props.settings.logRetentionDays });
   }
 
   /** A function's environment: its settings from the contract, and the table. */

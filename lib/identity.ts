@@ -15,12 +15,6 @@ type IdentitySettings = Pick<
   'identityIssuer' | 'identityAudience' | 'moderatorGroup' | 'selfSignUp' | 'cognitoFeaturePlan'
 >;
 
-const FEATURE_PLANS = {
-  lite: FeaturePlan.LITE,
-  essentials: FeaturePlan.ESSENTIALS,
-  plus: FeaturePlan.PLUS,
-} as const;
-
 /**
  * Who issues the tokens the API accepts: the given OIDC provider (`identityIssuer` and
  * `identityAudience`), or a Cognito user pool created here with a single-page-app client and a
@@ -30,7 +24,6 @@ const FEATURE_PLANS = {
 export class Identity extends Construct {
   readonly issuer: string;
   readonly audience: readonly string[];
-  /** The created pool; none with an external issuer. */
   readonly userPool: UserPool | undefined;
 
   constructor(scope: Construct, id: string, settings: IdentitySettings) {
@@ -79,7 +72,7 @@ export class Identity extends Construct {
       },
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
-      featurePlan: FEATURE_PLANS[plan],
+      featurePlan: FeaturePlan[plan.toUpperCase() as Uppercase<typeof plan>],
       // Threat protection (compromised credentials, risky sign-ins) exists on the Plus tier only.
       ...(plan === 'plus' && {
         standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,

@@ -1,15 +1,15 @@
 /**
- * The deploy-time settings: CDK context keys (`-c key=value`, or `context` in cdk.json). The
- * function settings a key sets (the contract, lambda/common/config/settings.ts), which the stack
- * writes into the functions' environments, and the stack's own, declared here (each one's doc
- * comment is its description). Both are parsed by the contract's validators, and synth runs the
- * contract's rules between settings. Any other key fails synth.
+ * The deploy-time settings, by CDK context key: the function settings a key sets (the contract,
+ * lambda/common/config/settings.ts) and the stack's own, declared here (each doc comment is the
+ * setting's description). Both are read by the contract's validators and checked by its rules.
  */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { closest } from 'fastest-levenshtein';
 import {
   brokenRule,
   CONTEXT_SETTING_IDS,
   FUNCTION_SETTINGS,
+  type Setting,
   type Settings,
   type ValueOf,
 } from '../lambda/common/config/settings';
@@ -24,10 +24,10 @@ const origin = rules.plain('exact origin (scheme://host[:port])', (raw) => {
   }
   return raw;
 });
-const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
+/** The retention periods CloudWatch Logs accepts (RetentionDays' values are days), forever aside. */
+const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE,
+);
 
 const stackSetting = <T, const D extends T | undefined = undefined>(
   validator: rules.Validator<T>,
@@ -97,7 +97,7 @@ export class SettingsError extends Error {
 const isCdkOwnKey = (key: string) =>
   /^@|^aws-cdk|[:/]/.test(key) || ['acknowledged-issue-numbers', 'cli-telemetry'].includes(key);
 
-/** Context values arrive as strings (`-c`), or as numbers, booleans and arrays (`cdk.json`). */
+/** Context values arrive as strings (`-c`), or as numbers, booleans and lists (`cdk.json`). */
 function rawText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return rawText(value.map((item) => rawText(item) ?? '').join(','));
@@ -107,12 +107,8 @@ function rawText(value: unknown): string | undefined {
   return String(value).trim() || undefined;
 }
 
-/** The value of one setting: its default when unset. */
-function parseOne(
-  key: string,
-  raw: unknown,
-  spec: Pick<Settings[string], 'validator' | 'default'>,
-) {
+/** One setting's value: its default when unset. */
+function parseOne(key: string, raw: unknown, spec: Pick<Setting, 'validator' | 'default'>) {
   let text: string | undefined;
   try {
     text = rawText(raw);
@@ -126,24 +122,11 @@ function parseOne(
 
 /** Budget kept between the request deadline and the Lambda timeout, for the response and logs. */
 const DEADLINE_MARGIN_MS = 2000;
-/** RSA only: the HTTP API JWT authorizer in front verifies nothing else. */
-const AUTHORIZER_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512'];
-
-/** The stack's own rules: an external issuer is whole, and the authorizer can verify its tokens. */
-function stackRule(s: AttendeeApiSettings): string | undefined {
-  if ((s.identityIssuer === undefined) !== (s.identityAudience === undefined)) {
-    return 'Settings identityIssuer and identityAudience go together: give both, or neither for a Cognito user pool';
-  }
-  const refused = s.jwtAlgorithms.filter((alg) => !AUTHORIZER_ALGORITHMS.includes(alg));
-  if (refused.length === 0) return undefined;
-  return `Setting jwtAlgorithms="${refused.join(',')}" cannot be used: the HTTP API JWT authorizer in front verifies RSA signatures only (${AUTHORIZER_ALGORITHMS.join(', ')})`;
-}
 
 /**
- * The settings a construct tree's context gives (`-c` strings, or cdk.json's JSON), validated,
- * defaults applied, then checked by the stack's rules and the contract's rules between settings
- * (over what the functions will read: the derived deadline, no local-only setting). Fails with a
- * {@link SettingsError} naming the key, the value and the rule, or on a key the app does not know,
+ * The settings a construct tree's context gives, validated, defaults applied, then checked by the
+ * stack's rules and the contract's rules between settings (over what the functions will read).
+ * Fails with a {@link SettingsError} naming the key, the value and the rule, or on an unknown key,
  * naming the nearest known one: a typo (`allowedOrigin`) would otherwise deploy the default.
  */
 export function resolveSettings(context: Readonly<Record<string, unknown>>): AttendeeApiSettings {
@@ -165,8 +148,18 @@ export function resolveSettings(context: Readonly<Record<string, unknown>>): Att
     ...parsed,
     deadlineMs: Number(parsed.timeoutSeconds) * 1000 - DEADLINE_MARGIN_MS,
   } as AttendeeApiSettings;
-  const stackBroken = stackRule(settings);
-  if (stackBroken) throw new SettingsError(stackBroken);
+  if ((settings.identityIssuer === undefined) !== (settings.identityAudience === undefined)) {
+    throw new SettingsError(
+      'Settings identityIssuer and identityAudience go together: give both, or neither for a Cognito user pool',
+    );
+  }
+  // RSA only: the HTTP API JWT authorizer in front verifies nothing else.
+  const refused = settings.jwtAlgorithms.filter((alg) => !/^RS(256|384|512)$/.test(alg));
+  if (refused.length > 0) {
+    throw new SettingsError(
+      `Setting jwtAlgorithms="${refused.join(',')}" cannot be used: the HTTP API JWT authorizer in front verifies RSA signatures only (RS256, RS384, RS512)`,
+    );
+  }
   const broken = brokenRule({ ...settings, allowHttpJwks: false }, (id) =>
     id === 'deadlineMs'
       ? `the request deadline (${settings.deadlineMs} ms: timeoutSeconds × 1000 − ${DEADLINE_MARGIN_MS})`
