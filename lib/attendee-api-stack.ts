@@ -10,6 +10,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -52,58 +53,27 @@ export const ACCESS_LOG_FIELDS = Object.freeze({
  * shared DynamoDB table when it can (lib/attendee-cache.ts).
  */
 export class AttendeeApiStack extends Stack {
+  private readonly settings: AttendeeApiSettings;
+
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const settings = resolveSettings(this.node.getAllContext());
+    this.settings = settings;
     // sam local has no table to reach: its template keeps the container cache only, and declares
     // CACHE_TABLE_NAME (inert) so env.json may point it at a local one.
     const sharedCache = settings.sharedCache && !settings.samLocal;
     const identity = new Identity(this, 'Identity', settings);
-    const retention = settings.logRetentionDays;
-    const functionLogs = new LogGroup(this, 'FunctionLogs', { retention });
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention });
+    const functionLogs = new LogGroup(this, 'FunctionLogs', {
+      retention: settings.logRetentionDays,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: settings.logRetentionDays });
     const meetingsArn = this.meetingsArn();
-    const role = functionRole(this, 'FunctionRole', {
-      description:
-        'Writes its own log group, reads Chime SDK attendees and meetings and the attendee cache table, nothing else.',
-      logs: functionLogs,
-      chime: {
-        policyName: 'ChimeRead',
-        sid: 'ChimeMeetingReadsOnly',
-        // The two reads its routes need and, with the shared cache, the ListAttendees pages of a
-        // hot meeting's snapshot (taken only to fill the table).
-        actions: [
-          'chime:GetAttendee',
-          'chime:GetMeeting',
-          ...(sharedCache ? ['chime:ListAttendees'] : []),
-        ],
-        meetingsArn,
-        reason:
-          'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by ' +
-          'another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
-      },
-    });
-    const fn = nodeFunction(this, 'AttendeeFunction', {
-      name: 'attendee',
-      description:
-        'GET /meetings/{meetingId}/attendees/{attendeeId}[/join-info]: Chime attendee for its owner',
-      // Lambda gives CPU in proportion to memory (JWT crypto, the TLS handshakes to the JWKS and
-      // Chime): a benchmark weighs the size against its price.
-      memorySize: settings.memorySize,
-      timeout: Duration.seconds(settings.timeoutSeconds),
-      // None unless asked for: Lambda keeps 100 of the account's concurrency unreserved, and new
-      // accounts may have a total quota below that, which fails the deploy.
-      reservedConcurrentExecutions: settings.reservedConcurrency,
-      role,
-      logGroup: functionLogs,
-      applicationLogLevelV2: ApplicationLogLevel[settings.logLevel],
-      environment: this.attendeeEnvironment(settings, identity),
-    });
+    const { fn, role } = this.attendeeFunction(identity, functionLogs, meetingsArn, sharedCache);
     const cache = sharedCache
       ? new AttendeeCache(this, 'Cache', { settings, attendeeRole: role, meetingsArn })
       : undefined;
     if (cache) fn.addEnvironment(FUNCTION_SETTINGS.cacheTableName.env, cache.table.tableName);
-    const { api, stage } = this.httpApi(settings, identity, fn, accessLogs);
+    const { api, stage } = this.httpApi(identity, fn, accessLogs);
     new Alarms(this, 'Alarms', {
       api,
       fn,
@@ -138,6 +108,53 @@ export class AttendeeApiStack extends Stack {
     ]);
   }
 
+  /** The attendee function and its role: the Chime reads it makes, its log group, nothing else. */
+  private attendeeFunction(
+    identity: Identity,
+    logs: LogGroup,
+    meetingsArn: string,
+    sharedCache: boolean,
+  ): { fn: NodejsFunction; role: Role } {
+    const { settings } = this;
+    const role = functionRole(this, 'FunctionRole', {
+      description:
+        'Writes its own log group, reads Chime SDK attendees and meetings and the attendee cache table, nothing else.',
+      logs,
+      chime: {
+        policyName: 'ChimeRead',
+        sid: 'ChimeMeetingReadsOnly',
+        // The two reads its routes need and, with the shared cache, the ListAttendees pages of a
+        // hot meeting's snapshot (taken only to fill the table).
+        actions: [
+          'chime:GetAttendee',
+          'chime:GetMeeting',
+          ...(sharedCache ? ['chime:ListAttendees'] : []),
+        ],
+        meetingsArn,
+        reason:
+          'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by ' +
+          'another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
+      },
+    });
+    const fn = nodeFunction(this, 'AttendeeFunction', {
+      name: 'attendee',
+      description:
+        'GET /meetings/{meetingId}/attendees/{attendeeId}[/join-info]: Chime attendee for its owner',
+      // Lambda gives CPU in proportion to memory (JWT crypto, the TLS handshakes to the JWKS and
+      // Chime): a benchmark weighs the size against its price.
+      memorySize: settings.memorySize,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      // None unless asked for: Lambda keeps 100 of the account's concurrency unreserved, and new
+      // accounts may have a total quota below that, which fails the deploy.
+      reservedConcurrentExecutions: settings.reservedConcurrency,
+      role,
+      logGroup: logs,
+      applicationLogLevelV2: ApplicationLogLevel[settings.logLevel],
+      environment: this.attendeeEnvironment(identity),
+    });
+    return { fn, role };
+  }
+
   /**
    * The meetings the functions may read. GetAttendee, GetMeeting and ListAttendees take the
    * `meeting` resource type (Service Authorization Reference, "Actions, resources, and condition
@@ -157,10 +174,8 @@ export class AttendeeApiStack extends Stack {
   }
 
   /** The settings the attendee function reads, the identity it verifies, what the stack derives. */
-  private attendeeEnvironment(
-    settings: AttendeeApiSettings,
-    identity: Identity,
-  ): Record<string, string> {
+  private attendeeEnvironment(identity: Identity): Record<string, string> {
+    const { settings } = this;
     const env = (id: keyof typeof FUNCTION_SETTINGS) => FUNCTION_SETTINGS[id].env;
     const environment: Record<string, string> = {
       ...functionEnvironment(settings, ATTENDEE_SETTINGS),
@@ -186,11 +201,11 @@ export class AttendeeApiStack extends Stack {
    * slash and all) and audience the Lambda verifies, so bad tokens never reach it.
    */
   private httpApi(
-    settings: AttendeeApiSettings,
     identity: Identity,
     fn: NodejsFunction,
     accessLogs: LogGroup,
   ): { api: HttpApi; stage: HttpStage } {
+    const { settings } = this;
     const api = new HttpApi(this, 'HttpApi', {
       apiName: this.stackName,
       description: 'Chime SDK attendee BFF',
