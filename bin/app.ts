@@ -8,15 +8,13 @@
 import { App } from 'aws-cdk-lib';
 import { AttendeeApiStack } from '../lib/attendee-api-stack';
 import { addNagChecks } from '../lib/nag';
-import { checkContextKeys, readContext, SettingsError } from '../lib/settings';
+import { SettingsError } from '../lib/settings';
 
 const app = new App();
 
 try {
-  checkContextKeys(app.node.getAllContext());
   new AttendeeApiStack(app, 'ChimeAttendeeApi', {
     description: 'Chime SDK attendee BFF: HTTP API, JWT authorizer, GetAttendee Lambda',
-    settings: readContext((key) => app.node.tryGetContext(key)),
   });
 } catch (error) {
   if (!(error instanceof SettingsError)) throw error;

@@ -3,6 +3,7 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   ComparisonOperator,
+  type IMetric,
   MathExpression,
   Metric,
   Stats,
@@ -15,49 +16,31 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMES } from '../lambda/attendee/cache/metrics';
-
-/** The Lambda's per-request log line carries this `code` when Chime answered 401 or 403. */
-const UPSTREAM_CREDENTIALS_PATTERN = FilterPattern.stringValue(
-  '$.code',
-  '=',
-  'upstream_credentials',
-);
-/** Access-log lines of requests answered 429 (stage throttling, or Chime's throttling passed on). */
-const TOO_MANY_REQUESTS_PATTERN = FilterPattern.stringValue('$.status', '=', '429');
+import type { AttendeeApiSettings } from './settings';
 
 const PERIOD = Duration.minutes(5);
-/** Below this many requests in a period, the 5xx rate is not judged: one failure is not 100 %. */
-const MIN_REQUESTS_FOR_RATE = 10;
+const SUM = { period: PERIOD, statistic: Stats.SUM };
 
 export interface AlarmsProps {
   readonly api: HttpApi;
   readonly fn: IFunction;
   readonly functionLogGroup: ILogGroup;
   readonly accessLogGroup: ILogGroup;
-  /** Namespace of the metrics the log filters publish. */
+  /** Namespace of the request line's metrics, and of those the log filters publish. */
   readonly namespace: string;
-  readonly serverErrorRatePercent: number;
-  readonly throttleCount: number;
-  readonly tooManyRequestsCount: number;
-  /** ChimeThrottles per 5 minutes that, in 3 of 5 periods, mean Chime's rate is the bottleneck. */
-  readonly chimeThrottleCount: number;
+  readonly settings: AttendeeApiSettings;
   /** The shared cache tier's parts, when it is deployed. */
-  readonly cache?: {
-    readonly invalidationFunction: IFunction;
-    readonly deadLetterQueue: IQueue;
-    /** CacheErrors per 5 minutes. */
-    readonly cacheErrorCount: number;
-  };
-  /** Notified on ALARM and OK. */
-  readonly topicArn?: string;
+  readonly cache?: { readonly invalidationFunction: IFunction; readonly deadLetterQueue: IQueue };
 }
 
-/**
- * A metric the function's request log line carries in Embedded Metric Format, in `namespace`
- * without dimensions (`Dimensions: [[]]`).
- */
-function requestMetric(namespace: string, metricName: string): Metric {
-  return new Metric({ namespace, metricName, period: PERIOD, statistic: Stats.SUM });
+interface AlarmSpec {
+  readonly description: string;
+  readonly threshold: number;
+  readonly metric: IMetric;
+  /** Strictly above the threshold (a rate, a queue depth) rather than reaching it (a count). */
+  readonly above?: boolean;
+  readonly periods?: number;
+  readonly datapoints?: number;
 }
 
 /**
@@ -68,145 +51,132 @@ function requestMetric(namespace: string, metricName: string): Metric {
  * outage here.
  */
 export class Alarms extends Construct {
-  readonly serverErrorRate: Alarm;
-  readonly upstreamCredentials: Alarm;
-  readonly functionThrottles: Alarm;
-  readonly tooManyRequests: Alarm;
-  readonly chimeThrottles: Alarm;
-  readonly cacheErrors: Alarm | undefined;
-  readonly invalidationErrors: Alarm | undefined;
-  readonly invalidationDeadLetters: Alarm | undefined;
+  private readonly props: AlarmsProps;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
-
-    const rate = new MathExpression({
-      expression: `IF(requests >= ${MIN_REQUESTS_FOR_RATE}, 100 * FILL(errors, 0) / requests, 0)`,
-      usingMetrics: {
-        errors: props.api.metricServerError({ period: PERIOD, statistic: Stats.SUM }),
-        requests: props.api.metricCount({ period: PERIOD, statistic: Stats.SUM }),
-      },
-      period: PERIOD,
-      label: '5xx rate (%)',
-    });
-    this.serverErrorRate = new Alarm(this, 'ServerErrorRate', {
-      alarmDescription: `More than ${props.serverErrorRatePercent}% of requests answered 5xx in 2 of the last 3 periods of 5 minutes.`,
-      metric: rate,
-      threshold: props.serverErrorRatePercent,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-
-    // Any single occurrence alarms: Chime refusing our credentials fails every request.
-    const credentials = new MetricFilter(this, 'UpstreamCredentialsFilter', {
-      logGroup: props.functionLogGroup,
-      filterPattern: UPSTREAM_CREDENTIALS_PATTERN,
-      metricNamespace: props.namespace,
-      metricName: 'UpstreamCredentialFailures',
-      metricValue: '1',
-    });
-    this.upstreamCredentials = new Alarm(this, 'UpstreamCredentials', {
-      alarmDescription:
-        'Chime answered 401/403 to GetAttendee (clients got 502): check the function role and chimeRegion.',
-      metric: credentials.metric({ period: PERIOD, statistic: Stats.SUM }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-
-    this.functionThrottles = new Alarm(this, 'FunctionThrottles', {
-      alarmDescription: `The function was throttled at least ${props.throttleCount} time(s) in 5 minutes: reserved concurrency is exhausted.`,
-      metric: props.fn.metricThrottles({ period: PERIOD, statistic: Stats.SUM }),
-      threshold: props.throttleCount,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-
-    // HTTP APIs publish no 429 metric of their own: count them from the access log.
-    const tooMany = new MetricFilter(this, 'TooManyRequestsFilter', {
-      logGroup: props.accessLogGroup,
-      filterPattern: TOO_MANY_REQUESTS_PATTERN,
-      metricNamespace: props.namespace,
-      metricName: 'TooManyRequests',
-      metricValue: '1',
-    });
-    this.tooManyRequests = new Alarm(this, 'TooManyRequests', {
-      alarmDescription: `At least ${props.tooManyRequestsCount} requests answered 429 in 5 minutes: raise the stage throttling or find the flood.`,
-      metric: tooMany.metric({ period: PERIOD, statistic: Stats.SUM }),
-      threshold: props.tooManyRequestsCount,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-
-    // Single throttles are absorbed by retries and the caches; a sustained run means the caches
-    // are not holding a join storm below Chime's rate (or the account's quota is too low).
-    this.chimeThrottles = new Alarm(this, 'ChimeThrottles', {
-      alarmDescription: `Chime throttled at least ${props.chimeThrottleCount} calls in 3 of the last 5 periods of 5 minutes: callers got 503s. Check CacheHits*/CacheMisses and ChimeCalls_* in ${props.namespace}, and the Chime SDK quotas.`,
-      metric: requestMetric(props.namespace, METRIC_NAMES.throttles),
-      threshold: props.chimeThrottleCount,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-
-    const { cache } = props;
-    if (cache) {
-      this.cacheErrors = new Alarm(this, 'CacheErrors', {
-        alarmDescription: `The shared cache table failed at least ${cache.cacheErrorCount} times in 5 minutes: requests fell back to Chime. Check the table, its KMS key and the function role.`,
-        metric: requestMetric(props.namespace, METRIC_NAMES.cacheErrors),
-        threshold: cache.cacheErrorCount,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      this.invalidationErrors = new Alarm(this, 'InvalidationErrors', {
-        alarmDescription:
-          'The invalidation function failed on a Chime meeting event (it is retried, then kept in the dead-letter queue).',
-        metric: cache.invalidationFunction.metricErrors({ period: PERIOD, statistic: Stats.SUM }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      this.invalidationDeadLetters = new Alarm(this, 'InvalidationDeadLetters', {
-        alarmDescription:
-          'A Chime meeting event could not be applied: its records stay until their TTL (cacheSharedTtlMs). Read the message, delete the records, then purge the queue.',
-        metric: cache.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+    this.props = props;
+    const { settings: s, namespace, api, cache } = props;
+    const alarms = [
+      this.alarm('ServerErrorRate', {
+        description: `More than ${s.alarm5xxRatePercent}% of requests answered 5xx in 2 of the last 3 periods of 5 minutes.`,
+        threshold: s.alarm5xxRatePercent,
+        // Below 10 requests in a period the rate is not judged: one failure is not 100 %.
+        metric: new MathExpression({
+          expression: 'IF(requests >= 10, 100 * FILL(errors, 0) / requests, 0)',
+          usingMetrics: { errors: api.metricServerError(SUM), requests: api.metricCount(SUM) },
           period: PERIOD,
-          statistic: Stats.MAXIMUM,
+          label: '5xx rate (%)',
         }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-    }
-
-    if (props.topicArn) {
-      const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.topicArn));
-      for (const alarm of this.all()) {
+        above: true,
+        periods: 3,
+        datapoints: 2,
+      }),
+      this.alarm('UpstreamCredentials', {
+        description:
+          'Chime answered 401/403 to GetAttendee (clients got 502): check the function role and chimeRegion.',
+        threshold: 1,
+        metric: this.logCount(
+          'UpstreamCredentials',
+          props.functionLogGroup,
+          'UpstreamCredentialFailures',
+          ['code', 'upstream_credentials'],
+        ),
+      }),
+      this.alarm('FunctionThrottles', {
+        description: `The function was throttled at least ${s.alarmThrottleCount} time(s) in 5 minutes: reserved concurrency is exhausted.`,
+        threshold: s.alarmThrottleCount,
+        metric: props.fn.metricThrottles(SUM),
+      }),
+      // HTTP APIs publish no 429 metric of their own (stage throttling, or Chime's passed on).
+      this.alarm('TooManyRequests', {
+        description: `At least ${s.alarm429Count} requests answered 429 in 5 minutes: raise the stage throttling or find the flood.`,
+        threshold: s.alarm429Count,
+        metric: this.logCount('TooManyRequests', props.accessLogGroup, 'TooManyRequests', [
+          'status',
+          '429',
+        ]),
+      }),
+      // Single throttles are absorbed by retries and the caches; a sustained run means the caches
+      // are not holding a join storm below Chime's rate (or the account's quota is too low).
+      this.alarm('ChimeThrottles', {
+        description: `Chime throttled at least ${s.alarmChimeThrottleCount} calls in 3 of the last 5 periods of 5 minutes: callers got 503s. Check CacheHits*/CacheMisses and ChimeCalls_* in ${namespace}, and the Chime SDK quotas.`,
+        threshold: s.alarmChimeThrottleCount,
+        metric: this.requestMetric(METRIC_NAMES.throttles),
+        periods: 5,
+        datapoints: 3,
+      }),
+      ...(cache ? this.cacheAlarms(cache) : []),
+    ];
+    if (s.alarmTopicArn) {
+      const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', s.alarmTopicArn));
+      for (const alarm of alarms) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
     }
   }
 
-  all(): Alarm[] {
+  private cacheAlarms(cache: NonNullable<AlarmsProps['cache']>): Alarm[] {
+    const count = this.props.settings.alarmCacheErrorCount;
     return [
-      this.serverErrorRate,
-      this.upstreamCredentials,
-      this.functionThrottles,
-      this.tooManyRequests,
-      this.chimeThrottles,
-      ...[this.cacheErrors, this.invalidationErrors, this.invalidationDeadLetters].filter(
-        (alarm): alarm is Alarm => alarm !== undefined,
-      ),
+      this.alarm('CacheErrors', {
+        description: `The shared cache table failed at least ${count} times in 5 minutes: requests fell back to Chime. Check the table, its KMS key and the function role.`,
+        threshold: count,
+        metric: this.requestMetric(METRIC_NAMES.cacheErrors),
+      }),
+      this.alarm('InvalidationErrors', {
+        description:
+          'The invalidation function failed on a Chime meeting event (it is retried, then kept in the dead-letter queue).',
+        threshold: 1,
+        metric: cache.invalidationFunction.metricErrors(SUM),
+      }),
+      this.alarm('InvalidationDeadLetters', {
+        description:
+          'A Chime meeting event could not be applied: its records stay until their TTL (cacheSharedTtlMs). Read the message, delete the records, then purge the queue.',
+        threshold: 0,
+        metric: cache.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: Stats.MAXIMUM,
+        }),
+        above: true,
+      }),
     ];
+  }
+
+  private alarm(id: string, { description, above, periods = 1, ...spec }: AlarmSpec): Alarm {
+    return new Alarm(this, id, {
+      alarmDescription: description,
+      metric: spec.metric,
+      threshold: spec.threshold,
+      comparisonOperator: above
+        ? ComparisonOperator.GREATER_THAN_THRESHOLD
+        : ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: periods,
+      ...(spec.datapoints && { datapointsToAlarm: spec.datapoints }),
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** A metric of the request line, in Embedded Metric Format without dimensions. */
+  private requestMetric(metricName: string): IMetric {
+    return new Metric({ namespace: this.props.namespace, metricName, ...SUM });
+  }
+
+  /** A count of the log lines whose `field` is `value`, for the alarm `alarmId`. */
+  private logCount(
+    alarmId: string,
+    logGroup: ILogGroup,
+    metricName: string,
+    [field, value]: [string, string],
+  ): IMetric {
+    const filter = new MetricFilter(this, `${alarmId}Filter`, {
+      logGroup,
+      filterPattern: FilterPattern.stringValue(`$.${field}`, '=', value),
+      metricNamespace: this.props.namespace,
+      metricName,
+      metricValue: '1',
+    });
+    return filter.metric(SUM);
   }
 }

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -11,53 +10,22 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/attendee/api-routes';
-import {
-  ATTENDEE_SETTINGS,
-  FUNCTION_SETTINGS,
-  INVALIDATION_SETTINGS,
-  PREFETCH_SETTINGS,
-} from '../lambda/common/config/settings';
+import { ATTENDEE_SETTINGS, FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { Alarms } from './alarms';
 import { AttendeeCache } from './attendee-cache';
-import {
-  ATTENDEE_ENTRY,
-  ATTENDEE_HANDLER,
-  ATTENDEE_NODE_OPTIONS,
-  FUNCTION_BUNDLING,
-} from './bundling';
+import { ATTENDEE_NODE_OPTIONS, functionRole, nodeFunction } from './bundling';
 import { Identity } from './identity';
-import { acknowledge, PINNED_RUNTIME } from './nag';
-import {
-  type AttendeeApiSettings,
-  type AttendeeApiSettingsInput,
-  deadlineMs,
-  functionEnvironment,
-  resolveSettings,
-} from './settings';
-
-/** The function's environment variable names, from the contract (no string literals). */
-const ENV = Object.freeze(
-  Object.fromEntries(Object.entries(FUNCTION_SETTINGS).map(([id, spec]) => [id, spec.env])) as {
-    readonly [K in keyof typeof FUNCTION_SETTINGS]: string;
-  },
-);
+import { type AttendeeApiSettings, functionEnvironment, resolveSettings } from './settings';
 
 /** Shown at synth when no origin is allowed: the API then answers no browser on another origin. */
 export const NO_CORS_WARNING =
   'allowedOrigins is not set: the HTTP API has no CORS configuration, so browser apps on other origins cannot call it. Set -c allowedOrigins=https://app.example.com';
-
-/**
- * What the function may call on Chime: the two reads its routes need and, with the shared cache,
- * the ListAttendees pages of a hot meeting's snapshot (it is taken only to fill the table).
- */
-const CHIME_ACTIONS = Object.freeze(['chime:GetAttendee', 'chime:GetMeeting']);
-const CHIME_SNAPSHOT_ACTIONS = Object.freeze(['chime:ListAttendees']);
 
 /**
  * One JSON object per request. Who called and how it went, never a header, token or claim; no
@@ -78,19 +46,6 @@ export const ACCESS_LOG_FIELDS = Object.freeze({
   ip: '$context.identity.sourceIp',
 });
 
-/** Browsers may cache a preflight this long. */
-const CORS_MAX_AGE = Duration.minutes(10);
-
-export interface AttendeeApiStackProps extends StackProps {
-  /** Raw values by context key; anything left out takes its default. `bin/app.ts` reads context. */
-  readonly settings?: AttendeeApiSettingsInput;
-  /**
-   * The repository root: the function's entry and package-lock.json are found from it.
-   * @default process.cwd(), where `cdk` and `jest` run
-   */
-  readonly projectRoot?: string;
-}
-
 /**
  * `GET /meetings/{meetingId}/attendees/{attendeeId}` and its `/join-info` on an HTTP API: a JWT
  * authorizer turns unauthenticated calls away before they cost an invocation, and a Lambda
@@ -98,88 +53,136 @@ export interface AttendeeApiStackProps extends StackProps {
  * shared DynamoDB table when it can (lib/attendee-cache.ts).
  */
 export class AttendeeApiStack extends Stack {
-  readonly settings: AttendeeApiSettings;
-  readonly identity: Identity;
-  readonly fn: NodejsFunction;
-  readonly api: HttpApi;
-  readonly stage: HttpStage;
-  readonly alarms: Alarms;
-  /** The shared cache tier; none with `-c sharedCache=false`. */
-  readonly cache: AttendeeCache | undefined;
+  private readonly settings: AttendeeApiSettings;
 
-  constructor(scope: Construct, id: string, props: AttendeeApiStackProps = {}) {
+  constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
-    const settings = resolveSettings(props.settings);
+    const settings = resolveSettings(this.node.getAllContext());
+    this.settings = settings;
     // sam local has no table to reach: its template keeps the container cache only, and declares
     // CACHE_TABLE_NAME (inert) so env.json may point it at a local one.
     const sharedCache = settings.sharedCache && !settings.samLocal;
-    const projectRoot = props.projectRoot ?? process.cwd();
-    // RetentionDays' values are the days themselves; settings only admits valid ones.
-    const retention = settings.logRetentionDays as RetentionDays;
-    this.settings = settings;
-
-    const identity = new Identity(this, 'Identity', {
-      external:
-        settings.identityIssuer && settings.identityAudience
-          ? { issuer: settings.identityIssuer, audience: settings.identityAudience }
-          : undefined,
-      moderatorGroup: settings.moderatorGroup,
-      selfSignUp: settings.selfSignUp,
-      featurePlan: settings.cognitoFeaturePlan,
+    const identity = new Identity(this, 'Identity', settings);
+    const functionLogs = new LogGroup(this, 'FunctionLogs', {
+      retention: settings.logRetentionDays,
     });
-    this.identity = identity;
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: settings.logRetentionDays });
+    const meetingsArn = this.meetingsArn();
+    const { fn, role } = this.attendeeFunction(identity, functionLogs, meetingsArn, sharedCache);
+    const cache = sharedCache
+      ? new AttendeeCache(this, 'Cache', { settings, attendeeRole: role, meetingsArn })
+      : undefined;
+    if (cache) fn.addEnvironment(FUNCTION_SETTINGS.cacheTableName.env, cache.table.tableName);
+    const { api, stage } = this.httpApi(identity, fn, accessLogs);
+    new Alarms(this, 'Alarms', {
+      api,
+      fn,
+      functionLogGroup: functionLogs,
+      accessLogGroup: accessLogs,
+      namespace: this.stackName,
+      settings,
+      cache,
+    });
+    this.outputs([
+      [
+        'ApiUrl',
+        `Base URL of the API: GET <ApiUrl>${API_ROUTES.attendee.path.slice(1)}`,
+        stage.url,
+      ],
+      ['Issuer', 'Issuer (iss) of the tokens the API accepts', identity.issuer],
+      [
+        'Audience',
+        'Audience (aud, or Cognito client_id) of the tokens the API accepts',
+        identity.audience.join(','),
+      ],
+      [
+        'CacheTableName',
+        'The shared cache table (attendee and meeting records, encrypted with its own KMS key)',
+        cache?.table.tableName,
+      ],
+      [
+        'UserPoolId',
+        'Cognito user pool the SPA signs in to (with the Audience as client id)',
+        identity.userPool?.userPoolId,
+      ],
+    ]);
+  }
 
-    const functionLogs = new LogGroup(this, 'FunctionLogs', { retention });
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention });
+  /** The attendee function and its role: the Chime reads it makes, its log group, nothing else. */
+  private attendeeFunction(
+    identity: Identity,
+    logs: LogGroup,
+    meetingsArn: string,
+    sharedCache: boolean,
+  ): { fn: NodejsFunction; role: Role } {
+    const { settings } = this;
+    const role = functionRole(this, 'FunctionRole', {
+      description:
+        'Writes its own log group, reads Chime SDK attendees and meetings and the attendee cache table, nothing else.',
+      logs,
+      chime: {
+        policyName: 'ChimeRead',
+        sid: 'ChimeMeetingReadsOnly',
+        // The two reads its routes need and, with the shared cache, the ListAttendees pages of a
+        // hot meeting's snapshot (taken only to fill the table).
+        actions: [
+          'chime:GetAttendee',
+          'chime:GetMeeting',
+          ...(sharedCache ? ['chime:ListAttendees'] : []),
+        ],
+        meetingsArn,
+        reason:
+          'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by ' +
+          'another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
+      },
+    });
+    const fn = nodeFunction(this, 'AttendeeFunction', {
+      name: 'attendee',
+      description:
+        'GET /meetings/{meetingId}/attendees/{attendeeId}[/join-info]: Chime attendee for its owner',
+      // Lambda gives CPU in proportion to memory (JWT crypto, the TLS handshakes to the JWKS and
+      // Chime): a benchmark weighs the size against its price.
+      memorySize: settings.memorySize,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      // None unless asked for: Lambda keeps 100 of the account's concurrency unreserved, and new
+      // accounts may have a total quota below that, which fails the deploy.
+      reservedConcurrentExecutions: settings.reservedConcurrency,
+      role,
+      logGroup: logs,
+      applicationLogLevelV2: ApplicationLogLevel[settings.logLevel],
+      environment: this.attendeeEnvironment(identity),
+    });
+    return { fn, role };
+  }
 
-    // GetAttendee, GetMeeting and ListAttendees support resource-level permissions on the
-    // `meeting` resource type (arn:${Partition}:chime:${Region}:${Account}:meeting/${MeetingId}),
-    // per the Service Authorization Reference, "Actions, resources, and condition keys for Amazon
-    // Chime" (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonchime.html).
-    // Meetings are created at run time, so their IDs
-    // are a wildcard. So is the region: whether a meeting's ARN names its control region or its
-    // media region is not documented, and the wrong guess denies every meeting hosted elsewhere
-    // (a 502 that pages the credentials alarm). The account stays fixed, and the calls still go
-    // to the control region only (CHIME_REGION).
-    const meetings = this.formatArn({
+  /**
+   * The meetings the functions may read. GetAttendee, GetMeeting and ListAttendees take the
+   * `meeting` resource type (Service Authorization Reference, "Actions, resources, and condition
+   * keys for Amazon Chime"). Meetings are created at run time, so their IDs are a wildcard. So is
+   * the region: whether a meeting's ARN names its control or its media region is not documented,
+   * and the wrong guess denies every meeting hosted elsewhere (a 502 that pages the credentials
+   * alarm). The account stays fixed, and the calls still go to the control region only.
+   */
+  private meetingsArn(): string {
+    return this.formatArn({
       service: 'chime',
       region: '*',
       resource: 'meeting',
       resourceName: '*',
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    // An explicit role instead of AWSLambdaBasicExecutionRole (logs:* on every log group). The
-    // Chime grant is inline in the role itself, so the role never exists without it.
-    const role = new Role(this, 'FunctionRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description:
-        'Writes its own log group, reads Chime SDK attendees and meetings and the attendee cache table, nothing else.',
-      inlinePolicies: {
-        ChimeRead: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              sid: 'ChimeMeetingReadsOnly',
-              actions: [...CHIME_ACTIONS, ...(sharedCache ? CHIME_SNAPSHOT_ACTIONS : [])],
-              resources: [meetings],
-            }),
-          ],
-        }),
-      },
-    });
-    acknowledge(role, {
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
-      reason:
-        'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by ' +
-        'another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
-    });
-    functionLogs.grantWrite(role);
+  }
 
+  /** The settings the attendee function reads, the identity it verifies, what the stack derives. */
+  private attendeeEnvironment(identity: Identity): Record<string, string> {
+    const { settings } = this;
+    const env = (id: keyof typeof FUNCTION_SETTINGS) => FUNCTION_SETTINGS[id].env;
     const environment: Record<string, string> = {
       ...functionEnvironment(settings, ATTENDEE_SETTINGS),
-      [ENV.identityIssuer]: identity.issuer,
-      [ENV.identityAudience]: identity.audience.join(','),
-      [ENV.deadlineMs]: String(deadlineMs(settings)),
-      [ENV.metricsNamespace]: this.stackName,
+      [env('identityIssuer')]: identity.issuer,
+      [env('identityAudience')]: identity.audience.join(','),
+      [env('deadlineMs')]: String(settings.deadlineMs),
+      [env('metricsNamespace')]: this.stackName,
       NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
     };
     if (settings.samLocal) {
@@ -187,157 +190,75 @@ export class AttendeeApiStack extends Stack {
       for (const spec of Object.values(FUNCTION_SETTINGS)) {
         if (spec.set.by === 'local') environment[spec.env] = spec.default === false ? 'false' : '';
       }
-      environment[ENV.cacheTableName] = '';
+      environment[env('cacheTableName')] = '';
     }
+    return environment;
+  }
 
-    this.fn = new NodejsFunction(this, 'AttendeeFunction', {
-      description:
-        'GET /meetings/{meetingId}/attendees/{attendeeId}[/join-info]: Chime attendee for its owner',
-      entry: path.join(projectRoot, ATTENDEE_ENTRY),
-      handler: ATTENDEE_HANDLER,
-      projectRoot,
-      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      // Lambda gives CPU in proportion to memory: 512 MB buys ~0.3 vCPU for init, the RS256
-      // verification and the TLS handshakes to the JWKS and Chime, at a price a benchmark can
-      // weigh against 256 or 1024.
-      memorySize: settings.memorySize,
-      timeout: Duration.seconds(settings.timeoutSeconds),
-      // None unless asked for: Lambda keeps 100 of the account's concurrency unreserved, and new
-      // accounts may have a total quota below that, which fails the deploy.
-      reservedConcurrentExecutions: settings.reservedConcurrency,
-      role,
-      logGroup: functionLogs,
-      loggingFormat: LoggingFormat.JSON,
-      applicationLogLevelV2: ApplicationLogLevel[settings.logLevel],
-      environment,
-      bundling: FUNCTION_BUNDLING,
-    });
-    acknowledge(this.fn, PINNED_RUNTIME);
-
-    this.cache = sharedCache
-      ? new AttendeeCache(this, 'Cache', {
-          attendeeRole: role,
-          chimeRegion: settings.chimeRegion,
-          logRetention: retention,
-          projectRoot,
-          invalidationEnvironment: functionEnvironment(settings, INVALIDATION_SETTINGS),
-          ...(settings.prefetch
-            ? {
-                prefetch: {
-                  environment: functionEnvironment(settings, PREFETCH_SETTINGS),
-                  meetingsArn: meetings,
-                },
-              }
-            : {}),
-        })
-      : undefined;
-    if (this.cache) this.fn.addEnvironment(ENV.cacheTableName, this.cache.table.tableName);
-
-    this.api = new HttpApi(this, 'HttpApi', {
+  /**
+   * The HTTP API: its `$default` stage (throttled, JSON access logs), CORS for the allowed origins
+   * only, and every route behind a JWT authorizer with the issuer (exactly as configured, trailing
+   * slash and all) and audience the Lambda verifies, so bad tokens never reach it.
+   */
+  private httpApi(
+    identity: Identity,
+    fn: NodejsFunction,
+    accessLogs: LogGroup,
+  ): { api: HttpApi; stage: HttpStage } {
+    const { settings } = this;
+    const api = new HttpApi(this, 'HttpApi', {
       apiName: this.stackName,
       description: 'Chime SDK attendee BFF',
-      // The $default stage is declared below, with throttling and access logs.
       createDefaultStage: false,
       // CORS lives here only: API Gateway answers preflights itself and overrides any CORS
       // header the integration sends (see "Configuring CORS for an HTTP API").
-      ...(settings.allowedOrigins
-        ? {
-            corsPreflight: {
-              allowOrigins: [...settings.allowedOrigins],
-              allowMethods: [CorsHttpMethod.GET],
-              allowHeaders: ['Authorization', 'Content-Type'],
-              // Apigw-Requestid is the access log's requestId: what a user can quote to support.
-              exposeHeaders: ['Retry-After', 'Apigw-Requestid'],
-              allowCredentials: false,
-              maxAge: CORS_MAX_AGE,
-            },
-          }
-        : {}),
+      ...(settings.allowedOrigins && {
+        corsPreflight: {
+          allowOrigins: [...settings.allowedOrigins],
+          allowMethods: [CorsHttpMethod.GET],
+          allowHeaders: ['Authorization', 'Content-Type'],
+          // Apigw-Requestid is the access log's requestId: what a user can quote to support.
+          exposeHeaders: ['Retry-After', 'Apigw-Requestid'],
+          allowCredentials: false,
+          maxAge: Duration.minutes(10),
+        },
+      }),
     });
-
-    if (!settings.allowedOrigins)
+    if (!settings.allowedOrigins) {
       Annotations.of(this).addWarningV2('@chime-bff/no-cors', NO_CORS_WARNING);
-
-    this.stage = new HttpStage(this, 'DefaultStage', {
-      httpApi: this.api,
+    }
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: {
-        rateLimit: settings.throttleRateLimit,
-        burstLimit: settings.throttleBurstLimit,
-      },
+      throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
-
-    const integration = new HttpLambdaIntegration('GetAttendeeIntegration', this.fn, {
+    const integration = new HttpLambdaIntegration('GetAttendeeIntegration', fn, {
       payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     });
-    // Same issuer (exactly as configured, trailing slash and all) and audience as the Lambda
-    // verifies: bad tokens never reach it.
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', identity.issuer, {
       authorizerName: 'jwt',
       jwtAudience: [...identity.audience],
     });
     for (const route of Object.values(API_ROUTES)) {
-      this.api.addRoutes({
+      api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration,
         authorizer,
       });
     }
+    return { api, stage };
+  }
 
-    this.alarms = new Alarms(this, 'Alarms', {
-      api: this.api,
-      fn: this.fn,
-      functionLogGroup: functionLogs,
-      accessLogGroup: accessLogs,
-      namespace: this.stackName,
-      serverErrorRatePercent: settings.alarm5xxRatePercent,
-      throttleCount: settings.alarmThrottleCount,
-      tooManyRequestsCount: settings.alarm429Count,
-      chimeThrottleCount: settings.alarmChimeThrottleCount,
-      topicArn: settings.alarmTopicArn,
-      ...(this.cache
-        ? {
-            cache: {
-              invalidationFunction: this.cache.invalidationFunction,
-              deadLetterQueue: this.cache.deadLetterQueue,
-              cacheErrorCount: settings.alarmCacheErrorCount,
-            },
-          }
-        : {}),
-    });
-
-    new CfnOutput(this, 'ApiUrl', {
-      description: `Base URL of the API: GET <ApiUrl>${API_ROUTES.attendee.path.slice(1)}`,
-      value: this.stage.url,
-    });
-    new CfnOutput(this, 'Issuer', {
-      description: 'Issuer (iss) of the tokens the API accepts',
-      value: identity.issuer,
-    });
-    new CfnOutput(this, 'Audience', {
-      description: 'Audience (aud, or Cognito client_id) of the tokens the API accepts',
-      value: identity.audience.join(','),
-    });
-    if (this.cache) {
-      new CfnOutput(this, 'CacheTableName', {
-        description:
-          'The shared cache table (attendee and meeting records, encrypted with its own KMS key)',
-        value: this.cache.table.tableName,
-      });
-    }
-    if (identity.userPool) {
-      new CfnOutput(this, 'UserPoolId', {
-        description: 'Cognito user pool the SPA signs in to (with the Audience as client id)',
-        value: identity.userPool.userPoolId,
-      });
+  /** The outputs that have a value: id, description, value. */
+  private outputs(outputs: [string, string, string | undefined][]): void {
+    for (const [id, description, value] of outputs) {
+      if (value !== undefined) new CfnOutput(this, id, { description, value });
     }
   }
 }

@@ -1,24 +1,28 @@
 import * as path from 'node:path';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  type BundlingOptions,
+  NodejsFunction,
+  type NodejsFunctionProps,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
+import { acknowledge, PINNED_RUNTIME } from './nag';
 
 /**
- * How the functions are bundled, in one place, so that the stack and a benchmark build exactly
- * the same artefact. `FUNCTION_BUNDLING` feeds `NodejsFunction`; `attendeeEsbuildOptions` is the
- * attendee function's build for esbuild's JavaScript API (what `NodejsFunction` runs on the
- * command line).
+ * How the functions are built and run, in one place: the stack's `NodejsFunction`s and a
+ * benchmark's esbuild build (`attendeeEsbuildOptions`) make exactly the same artefact.
  */
 
-/** Paths are relative to the repository root, where `cdk` and `jest` run. */
-export const ATTENDEE_ENTRY = path.join('lambda', 'attendee', 'index.ts');
-export const ATTENDEE_HANDLER = 'handler';
+/** A function's entry, relative to the repository root (where `cdk` and `jest` run). */
+const entryOf = (name: 'attendee' | 'invalidation' | 'prefetch') =>
+  path.join('lambda', name, 'index.ts');
 /** `NodejsFunction` names the ESM output `index.mjs`. */
 export const ATTENDEE_OUTFILE = 'index.mjs';
 
-const TARGET = 'node22';
-const CREDENTIAL_CHAIN = '@aws-sdk/credential-provider-node';
-/** Relative to the project root, where CDK runs esbuild. */
-const CREDENTIALS_FROM_ENV = './lib/credentials-from-env.mjs';
 /** `node:http` through `require`, not its ESM facade (see the file: ~8 ms of cold start). */
 const NODE_HTTP_REQUIRE = './lib/node-http-require.mjs';
 /** What the bundle takes from elsewhere than the import says: package or module → file. */
@@ -26,33 +30,28 @@ const ALIASES = {
   // Lambda always hands the function its credentials in the environment: the default chain's
   // other providers (SSO, INI, process, web identity, IMDS) and their STS/SSO clients would be a
   // third of the bundle. `npm start -- --aws` runs the source, with the full chain.
-  [CREDENTIAL_CHAIN]: CREDENTIALS_FROM_ENV,
+  '@aws-sdk/credential-provider-node': './lib/credentials-from-env.mjs',
   'node:http': NODE_HTTP_REQUIRE,
   http: NODE_HTTP_REQUIRE,
 } as const;
-/**
- * Prefer the packages' ESM builds (the SDK's `dist-es`): the bundle then has no CommonJS `require`
- * left, so it needs no `createRequire` banner, and it is about a quarter smaller.
- */
-const MAIN_FIELDS = ['module', 'main'];
 
 /**
  * Node flags the deployed function runs with (its `NODE_OPTIONS`). AsyncContextFrame (Node 24's
  * default) implements AsyncLocalStorage without promise hooks: the request deadline the retry
- * strategy reads (`withDeadline`) then costs nothing on the other promises of a request (the
- * benchmark measured ~9 % of warm CPU with hooks).
+ * strategy reads (`withDeadline`) then costs nothing on the other promises of a request.
  */
 export const ATTENDEE_NODE_OPTIONS = '--experimental-async-context-frame';
 
 /** Every function's `NodejsFunction` bundling: the attendee, invalidation and prefetch ones. */
-export const FUNCTION_BUNDLING = Object.freeze({
+const FUNCTION_BUNDLING = Object.freeze({
   format: OutputFormat.ESM,
-  target: TARGET,
-  mainFields: MAIN_FIELDS,
+  target: 'node22',
+  // The packages' ESM builds (the SDK's `dist-es`): no CommonJS `require` left, so no
+  // `createRequire` banner, and a bundle about a quarter smaller.
+  mainFields: ['module', 'main'],
   minify: true,
-  // Off: esbuild's `__name` helper would run for every SDK middleware closure built per request
-  // (about 5 % of warm CPU, measured by the benchmark). Our errors set `name` explicitly, SDK
-  // errors too, and aws-jwt-verify's are matched by class.
+  // Off: esbuild's `__name` helper would run for every SDK middleware closure built per request.
+  // Our errors set `name` explicitly, SDK errors too, and aws-jwt-verify's are matched by class.
   keepNames: false,
   esbuildArgs: Object.fromEntries(
     Object.entries(ALIASES).map(([from, file]) => [`--alias:${from}`, file]),
@@ -66,17 +65,86 @@ export const FUNCTION_BUNDLING = Object.freeze({
   forceDockerBundling: false,
 } satisfies BundlingOptions);
 
-/**
- * The invalidation function (the `aws.chime` meeting-event rule's target) is built the same way:
- * ESM, node22, the SDK bundled, credentials from the environment only. It needs no
- * `NODE_OPTIONS`: it handles one event per invocation and reads no request deadline.
- */
-export const INVALIDATION_ENTRY = path.join('lambda', 'invalidation', 'index.ts');
-export const INVALIDATION_HANDLER = 'handler';
+interface FunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
+  readonly name: Parameters<typeof entryOf>[0];
+  /** How Lambda retries a failed asynchronous invocation, and where the event goes then. */
+  readonly onAsyncFailure?: Pick<
+    FunctionProps,
+    'retryAttempts' | 'maxEventAge' | 'deadLetterQueue'
+  >;
+}
 
-/** The prefetch function (the prefetch queue's consumer) is built the same way too. */
-export const PREFETCH_ENTRY = path.join('lambda', 'prefetch', 'index.ts');
-export const PREFETCH_HANDLER = 'handler';
+/** One of the three functions: ESM on nodejs22.x, arm64, JSON logs, bundled as above. */
+export function nodeFunction(scope: Construct, id: string, props: FunctionProps): NodejsFunction {
+  const projectRoot = process.cwd();
+  const { name, description, applicationLogLevelV2, environment, onAsyncFailure, ...sizing } =
+    props;
+  // The keys in this order, and only those given: CDK's version reporting (the CDKMetadata
+  // resource) records them so, and the template stays the same whatever the call looks like.
+  const fn = new NodejsFunction(scope, id, {
+    description,
+    entry: path.join(projectRoot, entryOf(name)),
+    handler: 'handler',
+    projectRoot,
+    depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    ...sizing,
+    loggingFormat: LoggingFormat.JSON,
+    ...(applicationLogLevelV2 && { applicationLogLevelV2 }),
+    environment,
+    bundling: FUNCTION_BUNDLING,
+    ...onAsyncFailure,
+  });
+  acknowledge(fn, PINNED_RUNTIME);
+  return fn;
+}
+
+/** The Chime calls a role may make on the account's meetings, and why the wildcards are needed. */
+interface ChimeGrant {
+  readonly policyName: string;
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly meetingsArn: string;
+  readonly reason: string;
+}
+
+/**
+ * A function's own role: it writes its log group, makes the Chime calls given (inline, so the
+ * role never exists without them), and whatever its caller grants, nothing else. Explicit rather
+ * than AWSLambdaBasicExecutionRole (logs:* on every log group).
+ */
+export function functionRole(
+  scope: Construct,
+  id: string,
+  { description, logs, chime }: { description: string; logs: LogGroup; chime?: ChimeGrant },
+): Role {
+  const role = new Role(scope, id, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description,
+    ...(chime && {
+      inlinePolicies: {
+        [chime.policyName]: new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              sid: chime.sid,
+              actions: [...chime.actions],
+              resources: [chime.meetingsArn],
+            }),
+          ],
+        }),
+      },
+    }),
+  });
+  if (chime) {
+    acknowledge(role, {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:*:<AWS::AccountId>:meeting/*]',
+      reason: chime.reason,
+    });
+  }
+  logs.grantWrite(role);
+  return role;
+}
 
 /**
  * The esbuild options `NodejsFunction` uses for the attendee function ({@link FUNCTION_BUNDLING}).
@@ -86,7 +154,7 @@ export const PREFETCH_HANDLER = 'handler';
  */
 export function attendeeEsbuildOptions(projectRoot: string, outdir: string): BuildOptions {
   return {
-    entryPoints: [path.resolve(projectRoot, ATTENDEE_ENTRY)],
+    entryPoints: [path.resolve(projectRoot, entryOf('attendee'))],
     outfile: path.resolve(projectRoot, outdir, ATTENDEE_OUTFILE),
     bundle: true,
     platform: 'node',

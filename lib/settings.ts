@@ -1,15 +1,15 @@
 /**
- * The deploy-time settings: CDK context keys (`-c key=value`, or `context` in cdk.json). The
- * function settings a key sets (the contract, lambda/common/config/settings.ts), which the stack
- * writes into the functions' environments, and the stack's own, declared here (each one's doc
- * comment is its description). Both are parsed by the same validators as the functions, and synth
- * runs the contract's rules between settings. Any other key fails synth.
+ * The deploy-time settings, by CDK context key: the function settings a key sets (the contract,
+ * lambda/common/config/settings.ts) and the stack's own, declared here (each doc comment is the
+ * setting's description). Both are read by the contract's validators and checked by its rules.
  */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { closest } from 'fastest-levenshtein';
 import {
   brokenRule,
   CONTEXT_SETTING_IDS,
   FUNCTION_SETTINGS,
+  type Setting,
   type Settings,
   type ValueOf,
 } from '../lambda/common/config/settings';
@@ -24,12 +24,10 @@ const origin = rules.plain('exact origin (scheme://host[:port])', (raw) => {
   }
   return raw;
 });
-const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
-/** Cognito user pool feature plans, cheapest first (Plus adds threat protection). */
-export const COGNITO_FEATURE_PLANS = ['lite', 'essentials', 'plus'] as const;
+/** The retention periods CloudWatch Logs accepts (RetentionDays' values are days), forever aside. */
+const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE,
+);
 
 const stackSetting = <T, const D extends T | undefined = undefined>(
   validator: rules.Validator<T>,
@@ -43,7 +41,7 @@ export const STACK_SETTINGS = {
   /** Whether anyone may sign up to the created Cognito user pool. */
   selfSignUp: stackSetting(rules.boolean, false),
   /** Tier of the created user pool: `lite` (lowest price), `essentials`, or `plus` (threat protection enforced; billed per MAU from the first). */
-  cognitoFeaturePlan: stackSetting(rules.oneOf(COGNITO_FEATURE_PLANS), 'lite'),
+  cognitoFeaturePlan: stackSetting(rules.oneOf(['lite', 'essentials', 'plus']), 'lite'),
   /** Function memory in MB; CPU scales with it (JWT crypto, TLS). */
   memorySize: stackSetting(rules.integer(128, 10240), 512),
   /** Function timeout; the request deadline (`DEADLINE_MS`) is 2 s less. */
@@ -80,21 +78,15 @@ export const STACK_SETTINGS = {
 
 type StackSettingId = keyof typeof STACK_SETTINGS;
 type ContextSettingId = (typeof CONTEXT_SETTING_IDS)[number];
-type ContextKey = StackSettingId | ContextSettingId;
-/** Validated settings, defaults applied; the function's required ones are optional (a Cognito pool). */
+/**
+ * Validated settings, defaults applied, and the request deadline derived from them; the
+ * function's required ones are optional (unset: a Cognito pool).
+ */
 export type AttendeeApiSettings = {
   readonly [K in StackSettingId]: ValueOf<(typeof STACK_SETTINGS)[K]>;
 } & {
   readonly [K in ContextSettingId]: ValueOf<Omit<(typeof FUNCTION_SETTINGS)[K], 'required'>>;
-};
-/** Settings as given: raw values by context key, as `-c` (strings) or cdk.json (JSON) gives them. */
-export type AttendeeApiSettingsInput = Readonly<Partial<Record<ContextKey, unknown>>>;
-
-/** Every context key the app reads. */
-export const CONTEXT_KEYS: readonly ContextKey[] = [
-  ...CONTEXT_SETTING_IDS,
-  ...(Object.keys(STACK_SETTINGS) as StackSettingId[]),
-];
+} & { readonly deadlineMs: number };
 
 /** A setting that cannot be used: one line naming the key, the value and the rule. */
 export class SettingsError extends Error {
@@ -105,20 +97,7 @@ export class SettingsError extends Error {
 const isCdkOwnKey = (key: string) =>
   /^@|^aws-cdk|[:/]/.test(key) || ['acknowledged-issue-numbers', 'cli-telemetry'].includes(key);
 
-/**
- * Fails on a context key the app does not know, naming the nearest known key: a typo
- * (`allowedOrigin`) would otherwise be ignored and deploy the default.
- */
-export function checkContextKeys(context: Readonly<Record<string, unknown>>): void {
-  for (const key of Object.keys(context)) {
-    if ((CONTEXT_KEYS as readonly string[]).includes(key) || isCdkOwnKey(key)) continue;
-    throw new SettingsError(
-      `Unknown context key "${key}": did you mean "${closest(key, [...CONTEXT_KEYS])}"? (the README's "Deploy settings" table lists every key)`,
-    );
-  }
-}
-
-/** Context values arrive as strings (`-c`), or as numbers, booleans and arrays (`cdk.json`). */
+/** Context values arrive as strings (`-c`), or as numbers, booleans and lists (`cdk.json`). */
 function rawText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return rawText(value.map((item) => rawText(item) ?? '').join(','));
@@ -128,58 +107,62 @@ function rawText(value: unknown): string | undefined {
   return String(value).trim() || undefined;
 }
 
-function parseOne(
-  key: string,
-  raw: unknown,
-  { validator }: { validator: rules.Validator<unknown> },
-) {
+/** One setting's value: its default when unset. */
+function parseOne(key: string, raw: unknown, spec: Pick<Setting, 'validator' | 'default'>) {
   let text: string | undefined;
   try {
     text = rawText(raw);
-    return text === undefined ? undefined : validator.parse(text);
+    return text === undefined ? spec.default : spec.validator.parse(text);
   } catch (error) {
     if (!(error instanceof rules.RuleError)) throw error;
     const shown = text ?? JSON.stringify(raw);
-    throw new SettingsError(`Setting ${key}="${shown}" ${error.message} (${validator.rule})`);
+    throw new SettingsError(`Setting ${key}="${shown}" ${error.message} (${spec.validator.rule})`);
   }
 }
 
 /** Budget kept between the request deadline and the Lambda timeout, for the response and logs. */
 const DEADLINE_MARGIN_MS = 2000;
-/** RSA only: the HTTP API JWT authorizer in front verifies nothing else. */
-const AUTHORIZER_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512'];
 
 /**
- * Validates the given settings and applies defaults, failing with a {@link SettingsError} that
- * names the key, the value and the rule.
+ * The settings a construct tree's context gives, validated, defaults applied, then checked by the
+ * stack's rules and the contract's rules between settings (over what the functions will read).
+ * Fails with a {@link SettingsError} naming the key, the value and the rule, or on an unknown key,
+ * naming the nearest known one: a typo (`allowedOrigin`) would otherwise deploy the default.
  */
-export function resolveSettings(input: AttendeeApiSettingsInput = {}): AttendeeApiSettings {
-  const given: Readonly<Record<string, unknown>> = input;
+export function resolveSettings(context: Readonly<Record<string, unknown>>): AttendeeApiSettings {
   const specs = [
     ...Object.entries(STACK_SETTINGS),
     ...CONTEXT_SETTING_IDS.map((id) => [id, FUNCTION_SETTINGS[id]] as const),
   ];
-  const settings = Object.fromEntries(
-    specs.map(([key, spec]) => [key, parseOne(key, given[key], spec) ?? spec.default]),
-  ) as AttendeeApiSettings;
-
+  const keys = [...CONTEXT_SETTING_IDS, ...Object.keys(STACK_SETTINGS)];
+  const unknown = Object.keys(context).find((key) => !keys.includes(key) && !isCdkOwnKey(key));
+  if (unknown !== undefined) {
+    throw new SettingsError(
+      `Unknown context key "${unknown}": did you mean "${closest(unknown, keys)}"? (the README's "Deploy settings" table lists every key)`,
+    );
+  }
+  const parsed = Object.fromEntries(
+    specs.map(([key, spec]) => [key, parseOne(key, context[key], spec)]),
+  );
+  const settings = {
+    ...parsed,
+    deadlineMs: Number(parsed.timeoutSeconds) * 1000 - DEADLINE_MARGIN_MS,
+  } as AttendeeApiSettings;
   if ((settings.identityIssuer === undefined) !== (settings.identityAudience === undefined)) {
     throw new SettingsError(
       'Settings identityIssuer and identityAudience go together: give both, or neither for a Cognito user pool',
     );
   }
-  const refused = settings.jwtAlgorithms.filter((alg) => !AUTHORIZER_ALGORITHMS.includes(alg));
+  // RSA only: the HTTP API JWT authorizer in front verifies nothing else.
+  const refused = settings.jwtAlgorithms.filter((alg) => !/^RS(256|384|512)$/.test(alg));
   if (refused.length > 0) {
     throw new SettingsError(
-      `Setting jwtAlgorithms="${refused.join(',')}" cannot be used: the HTTP API JWT authorizer in front verifies RSA signatures only (${AUTHORIZER_ALGORITHMS.join(', ')})`,
+      `Setting jwtAlgorithms="${refused.join(',')}" cannot be used: the HTTP API JWT authorizer in front verifies RSA signatures only (RS256, RS384, RS512)`,
     );
   }
-  // The contract's rules over what the functions will read: the stack derives the deadline and
-  // never sets a local-only setting.
-  const deadline = deadlineMs(settings);
-  const broken = brokenRule({ ...settings, deadlineMs: deadline, allowHttpJwks: false }, (id) =>
+  const broken = brokenRule({ ...settings, allowHttpJwks: false }, (id) =>
     id === 'deadlineMs'
-      ? `the request deadline (${deadline} ms: timeoutSeconds × 1000 − ${DEADLINE_MARGIN_MS})`
+      ? `the request deadline (${settings.deadlineMs} ms: timeoutSeconds × 1000 − ${DEADLINE_MARGIN_MS})`
       : FUNCTION_SETTINGS[id].set.by === 'local'
         ? 'a local stack'
         : id,
@@ -191,25 +174,13 @@ export function resolveSettings(input: AttendeeApiSettingsInput = {}): AttendeeA
   return Object.freeze(settings);
 }
 
-/** The request budget the Lambda gets: its timeout less the margin for the response and logs. */
-export function deadlineMs(settings: { readonly timeoutSeconds: number }): number {
-  return settings.timeoutSeconds * 1000 - DEADLINE_MARGIN_MS;
-}
-
-/** The known context keys' values from a construct tree's context (after {@link checkContextKeys}). */
-export function readContext(get: (key: string) => unknown): AttendeeApiSettingsInput {
-  return Object.fromEntries(
-    CONTEXT_KEYS.map((key) => [key, get(key)]).filter(([, value]) => value !== undefined),
-  );
-}
-
 /**
  * A function's environment: each setting it reads (`readBy`) that a context key sets and that has
  * a value, formatted by its own validator, under its own variable name.
  */
 export function functionEnvironment(
   settings: AttendeeApiSettings,
-  readBy: Settings = FUNCTION_SETTINGS,
+  readBy: Settings,
 ): Record<string, string> {
   const values: Readonly<Record<string, unknown>> = settings;
   return Object.fromEntries(

@@ -1,7 +1,8 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { API_ROUTES, routeKeyOf } from '../../lambda/attendee/api-routes';
+import { INVALIDATING_EVENT_TYPES, PREFETCH_EVENT_TYPES } from '../../lambda/common/chime-events';
 import { ACCESS_LOG_FIELDS, NO_CORS_WARNING } from '../../lib/attendee-api-stack';
-import { CHIME_MEETING_EVENTS, CHIME_PREFETCH_EVENTS } from '../../lib/attendee-cache';
+
 import {
   attendeeFunctionId,
   attendeeFunctionProps,
@@ -290,8 +291,8 @@ describe('the default stack (Cognito identity, defaults from context)', () => {
         '"chime:ListAttendees"',
         '"chime:GetMeeting"',
         '"chime:ListAttendees"',
-        ...CHIME_MEETING_EVENTS.eventTypes.map((type) => `"${type}"`),
-        ...CHIME_PREFETCH_EVENTS.eventTypes.map((type) => `"${type}"`),
+        ...INVALIDATING_EVENT_TYPES.map((type) => `"${type}"`),
+        ...PREFETCH_EVENT_TYPES.map((type) => `"${type}"`),
       ].sort(),
     );
   });
@@ -489,8 +490,8 @@ describe('the stack with an external OIDC issuer', () => {
   const ISSUER = 'https://login.example.com/';
 
   it.each([
-    ['context', synthExternalFromContext],
-    ['stack props', synthExternalFromProps],
+    ['-c strings', synthExternalFromContext],
+    ['cdk.json JSON', synthExternalFromCdkJson],
   ])(
     'verifies the given issuer and audiences and creates no user pool (from %s)',
     (_source, build) => {
@@ -518,9 +519,9 @@ describe('the stack with an external OIDC issuer', () => {
     });
   }
 
-  function synthExternalFromProps(): Synthesized {
+  function synthExternalFromCdkJson(): Synthesized {
     return synth({
-      settings: { identityIssuer: ISSUER, identityAudience: ['spa-client', 'mobile-client'] },
+      context: { identityIssuer: ISSUER, identityAudience: ['spa-client', 'mobile-client'] },
     });
   }
 });

@@ -54,17 +54,6 @@ const EXPECTED_ACKNOWLEDGEMENTS = {
   noSharedCache: ['AwsSolutions-COG2', 'AwsSolutions-COG8', CHIME_IAM5, 'AwsSolutions-L1'],
 };
 
-/** One synth per configuration in this file: the acknowledgement checks reuse the gate's. */
-const synthesizedBy = new Map<string, Synthesized>();
-function synthOnce(options: SynthOptions): Synthesized {
-  const key = JSON.stringify(options);
-  const known = synthesizedBy.get(key);
-  if (known) return known;
-  const made = synth(options);
-  synthesizedBy.set(key, made);
-  return made;
-}
-
 function findings(scope: IConstruct) {
   return new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(scope);
 }
@@ -74,7 +63,7 @@ describe.each(CONFIGURATIONS)('cdk-nag AwsSolutions on %s', (_name, options) => 
 
   // With unacknowledged findings the synth itself fails, listing them.
   beforeAll(() => {
-    synthesized = synthOnce(options);
+    synthesized = synth(options);
   });
 
   it('reports no unacknowledged finding, error or warning', () => {
@@ -132,7 +121,7 @@ describe('acknowledgements', () => {
   ])(
     'are exactly the reviewed ones, %s, each on one resource',
     (_name, options: SynthOptions, expected) => {
-      const suppressions = nagSuppressions(synthOnce(options).template);
+      const suppressions = nagSuppressions(synth(options).template);
       expect(suppressions.map((s) => s.id).sort()).toEqual([...expected].sort());
     },
   );

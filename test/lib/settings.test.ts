@@ -1,29 +1,20 @@
-import { App } from 'aws-cdk-lib';
 import {
   ATTENDEE_SETTINGS,
+  CONTEXT_SETTING_IDS,
   FUNCTION_SETTINGS,
   INVALIDATION_SETTINGS,
   PREFETCH_SETTINGS,
 } from '../../lambda/common/config/settings';
 import {
-  CONTEXT_KEYS,
-  checkContextKeys,
-  deadlineMs,
   functionEnvironment,
-  readContext,
   resolveSettings,
   SettingsError,
   STACK_SETTINGS,
 } from '../../lib/settings';
 
-function fromContext(context: Record<string, unknown>) {
-  const app = new App({ context });
-  return resolveSettings(readContext((key) => app.node.tryGetContext(key)));
-}
-
 describe('resolveSettings', () => {
   it('applies the contract’s defaults and leaves optional settings unset', () => {
-    const settings = resolveSettings();
+    const settings = resolveSettings({});
     for (const [key, spec] of Object.entries(STACK_SETTINGS)) {
       expect([key, settings[key as keyof typeof settings]]).toEqual([key, spec.default]);
     }
@@ -34,11 +25,14 @@ describe('resolveSettings', () => {
     expect(settings.identityIssuer).toBeUndefined();
   });
 
-  it('has a context key for every function setting the contract says a key sets', () => {
+  it('reads a context key for every function setting the contract says a key sets', () => {
     const contextSet = Object.entries(FUNCTION_SETTINGS)
       .filter(([, spec]) => spec.set.by === 'context')
       .map(([id]) => id);
-    expect(CONTEXT_KEYS).toEqual(expect.arrayContaining(contextSet));
+    expect(resolveSettings({ chimeMaxAttempts: '7', cachePrefetchMinAdded: '3' })).toMatchObject({
+      chimeMaxAttempts: 7,
+      cachePrefetchMinAdded: 3,
+    });
     for (const id of [
       'chimeMaxAttempts',
       'chimeMaxRetryAfterMs',
@@ -50,13 +44,13 @@ describe('resolveSettings', () => {
       'cognitoTokenUse',
       'identityJwksUri',
     ]) {
-      expect(CONTEXT_KEYS).toContain(id);
+      expect(contextSet).toContain(id);
     }
   });
 
   it('keeps the deadline 2 s under the timeout', () => {
-    expect(deadlineMs({ timeoutSeconds: 10 })).toBe(8000);
-    expect(deadlineMs({ timeoutSeconds: 5 })).toBe(3000);
+    expect(resolveSettings({}).deadlineMs).toBe(8000);
+    expect(resolveSettings({ timeoutSeconds: 5 }).deadlineMs).toBe(3000);
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
@@ -127,17 +121,17 @@ describe('resolveSettings', () => {
     ],
     ['an unknown Cognito tier', { cognitoFeaturePlan: 'gold' }, /cognitoFeaturePlan="gold"/],
   ])('rejects %s in one line naming the key, the value and the rule', (_name, context, message) => {
-    expect(() => fromContext(context)).toThrow(SettingsError);
-    expect(() => fromContext(context)).toThrow(message);
+    expect(() => resolveSettings(context)).toThrow(SettingsError);
+    expect(() => resolveSettings(context)).toThrow(message);
     try {
-      fromContext(context);
+      resolveSettings(context);
     } catch (error) {
       expect((error as Error).message).not.toContain('\n');
     }
   });
 
   it('reads lists as arrays or comma-separated strings, and numbers as strings', () => {
-    const settings = fromContext({
+    const settings = resolveSettings({
       allowedOrigins: 'https://a.example.com, https://b.example.com:8443',
       identityIssuer: 'https://tenant.auth0.com/',
       identityAudience: ['spa', 'mobile'],
@@ -161,18 +155,19 @@ describe('resolveSettings', () => {
   });
 });
 
-describe('checkContextKeys', () => {
-  it('fails on a misspelled key, naming the nearest known key', () => {
-    expect(() => checkContextKeys({ allowedOrigin: 'https://app.example.com' })).toThrow(
+describe('context keys', () => {
+  it('fail synth when misspelled, naming the nearest known key', () => {
+    expect(() => resolveSettings({ allowedOrigin: 'https://app.example.com' })).toThrow(
       'Unknown context key "allowedOrigin": did you mean "allowedOrigins"?',
     );
-    expect(() => checkContextKeys({ chimeMaxAtempts: 2 })).toThrow(/"chimeMaxAttempts"/);
+    expect(() => resolveSettings({ chimeMaxAtempts: 2 })).toThrow(/"chimeMaxAttempts"/);
   });
 
-  it('accepts every known key and the CDK’s own keys', () => {
-    const context = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, 'x']));
+  it('are every setting’s, besides the CDK’s own', () => {
+    const keys = [...CONTEXT_SETTING_IDS, ...Object.keys(STACK_SETTINGS)];
+    const context = Object.fromEntries(keys.map((key) => [key, null]));
     expect(() =>
-      checkContextKeys({
+      resolveSettings({
         ...context,
         '@aws-cdk/core:enablePartitionLiterals': true,
         'aws:cdk:bundling-stacks': [],
@@ -186,12 +181,13 @@ describe('checkContextKeys', () => {
 describe('functionEnvironment', () => {
   it('writes each context-set function setting under its own variable, as the function parses it', () => {
     const environment = functionEnvironment(
-      fromContext({
+      resolveSettings({
         chimeMaxAttempts: 2,
         jwtAlgorithms: 'RS256,RS384',
         identityIssuer: 'https://x.auth0.com/',
         identityAudience: 'api',
       }),
+      ATTENDEE_SETTINGS,
     );
     expect(environment).toMatchObject({
       CHIME_MAX_ATTEMPTS: '2',
@@ -206,7 +202,7 @@ describe('functionEnvironment', () => {
   });
 
   it('gives each function the context-set settings of its own set, and only those', () => {
-    const settings = fromContext({ cachePrefetchMinAdded: 20, cacheSharedTtlMs: 120000 });
+    const settings = resolveSettings({ cachePrefetchMinAdded: 20, cacheSharedTtlMs: 120000 });
     const attendee = functionEnvironment(settings, ATTENDEE_SETTINGS);
     expect(attendee).toMatchObject({ CHIME_REGION: 'us-east-1', CACHE_SHARED_TTL_MS: '120000' });
     expect(attendee).not.toHaveProperty('CACHE_PREFETCH_MIN_ADDED');

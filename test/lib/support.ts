@@ -4,7 +4,6 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AttendeeApiStack } from '../../lib/attendee-api-stack';
 import { addNagChecks } from '../../lib/nag';
-import { type AttendeeApiSettingsInput, checkContextKeys, readContext } from '../../lib/settings';
 
 export const PROJECT_ROOT = process.cwd();
 
@@ -14,12 +13,8 @@ export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = JSON.parse(
 ).context;
 
 export interface SynthOptions {
-  /** Context as `-c key=value` would give it. */
+  /** Context as `-c key=value` (strings) or cdk.json (JSON values) would give it. */
   readonly context?: Readonly<Record<string, unknown>>;
-  /** Stack props, over the context. */
-  readonly settings?: AttendeeApiSettingsInput;
-  /** Run the real esbuild bundling (slow); otherwise `aws:cdk:bundling-stacks` skips it. */
-  readonly bundle?: boolean;
 }
 
 export interface Synthesized {
@@ -28,22 +23,29 @@ export interface Synthesized {
   readonly template: Template;
 }
 
-/** Composes the app as `bin/app.ts` does (context, stack, cdk-nag) and synthesizes it. */
+const synthesized = new Map<string, Synthesized>();
+
+/**
+ * Composes the app as `bin/app.ts` does (context, stack, cdk-nag) and synthesizes it, once per
+ * set of options in a test file: the tests only read what it made.
+ */
 export function synth(options: SynthOptions = {}): Synthesized {
+  const key = JSON.stringify(options);
+  const known = synthesized.get(key);
+  if (known) return known;
   const app = new App({
     context: {
       ...CDK_JSON_CONTEXT,
-      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      // The suite's one real bundle is test/global-setup.ts's `cdk synth`.
+      'aws:cdk:bundling-stacks': [],
       ...options.context,
     },
   });
-  checkContextKeys(app.node.getAllContext());
-  const stack = new AttendeeApiStack(app, 'ChimeAttendeeApi', {
-    projectRoot: PROJECT_ROOT,
-    settings: { ...readContext((key) => app.node.tryGetContext(key)), ...options.settings },
-  });
+  const stack = new AttendeeApiStack(app, 'ChimeAttendeeApi');
   addNagChecks(app);
-  return { app, stack, template: Template.fromStack(stack) };
+  const made = { app, stack, template: Template.fromStack(stack) };
+  synthesized.set(key, made);
+  return made;
 }
 
 /** The logical id of the only resource of `type`. */

@@ -13,7 +13,11 @@ import {
   BoundedRetryStrategy,
   RetryBudgetExceededError,
 } from '../../lambda/attendee/retry-strategy';
-import { CHIME_MEETING_EVENTS } from '../../lib/attendee-cache';
+import {
+  CHIME_EVENT_DETAIL_TYPE,
+  CHIME_EVENT_SOURCE,
+  INVALIDATING_EVENT_TYPES,
+} from '../../lambda/common/chime-events';
 import {
   attendeeFunctionId,
   attendeeFunctionProps,
@@ -244,11 +248,11 @@ describe('the function and its role', () => {
     ]);
     // This account's Chime events only, and only those that say when they happened.
     expect(props(rules[0] as Json).EventPattern).toEqual({
-      source: [CHIME_MEETING_EVENTS.source],
-      'detail-type': [CHIME_MEETING_EVENTS.detailType],
+      source: [CHIME_EVENT_SOURCE],
+      'detail-type': [CHIME_EVENT_DETAIL_TYPE],
       account: [{ Ref: 'AWS::AccountId' }],
       detail: {
-        eventType: [...CHIME_MEETING_EVENTS.eventTypes],
+        eventType: [...INVALIDATING_EVENT_TYPES],
         timestamp: [{ exists: true }],
       },
     });
