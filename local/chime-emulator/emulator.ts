@@ -1,3 +1,7 @@
+import {
+  ChimeSDKMeetingsClient,
+  type ChimeSDKMeetingsClientConfig,
+} from '@aws-sdk/client-chime-sdk-meetings';
 import { type CallRecord, type CallStats, createCallLog } from './call-log';
 import {
   type ChimeMeetingEvent,
@@ -13,7 +17,7 @@ import {
   type RateSettings,
   type RateUpdate,
 } from './rate-limits';
-import { parseSeedRequest, type SeededMeeting, type SeedRequest, seedStore } from './seed';
+import { type SeededMeeting, type SeedRequest, seedStore } from './seed';
 import { createEmulatorServer, type EmulatorAddress } from './server';
 import { createMeetingStore } from './store';
 import { checkGuid } from './validation';
@@ -34,16 +38,13 @@ export interface ChimeEmulatorOptions {
   readonly rates?: false | RateOverrides;
   /** Milliseconds since the epoch (default `Date.now`): refills buckets and stamps events. */
   readonly clock?: () => number;
-  /**
-   * Receives every `chime:AttendeeAdded` / `chime:AttendeeDeleted` /
-   * `chime:AttendeeCapabilitiesUpdated` / `chime:MeetingEnded` event, after the API answered.
-   */
+  /** Receives every meeting event, after the API answered. */
   readonly onEvent?: (event: ChimeMeetingEvent) => void | Promise<void>;
   /** A loopback URL each event is POSTed to as JSON, like an EventBridge API destination. */
   readonly eventTarget?: string;
 }
 
-/** A local Amazon Chime SDK Meetings service. */
+/** A local Amazon Chime SDK Meetings service; the README's "Use it in tests" shows each method. */
 export interface ChimeEmulator {
   /** Listens on 127.0.0.1 (port 0 picks a free port) and resolves with the endpoint URL. */
   start(port?: number): Promise<EmulatorAddress>;
@@ -51,26 +52,21 @@ export interface ChimeEmulator {
   stop(): Promise<void>;
   /** Queues a fault for the next matching request(s); throws `InvalidFaultError` if unusable. */
   injectFault(rule: FaultRule): ActiveFault;
-  /** The faults still queued. */
   faults(): ActiveFault[];
   clearFaults(): void;
   /** The service calls received so far, in arrival order. */
   calls(): CallRecord[];
   /** Calls and throttles per operation since the last reset. */
   stats(): CallStats;
-  /** Clears the call log and with it the stats. */
   resetCalls(): void;
-  /** The rates enforced now. */
   rates(): RateSettings;
   /** Changes rates (`{ enabled?, buckets? }`); every bucket starts full. */
   configureRates(update: RateUpdate): RateSettings;
-  /** Fills every bucket. */
   refillRates(): void;
   /** Creates meetings and attendees in bulk, bypassing the API and its rates. */
   seed(request: SeedRequest): SeededMeeting[];
   /** Ends a meeting as DeleteMeeting does (a `chime:MeetingEnded` event), bypassing the rates. */
   endMeeting(meetingId: string): void;
-  /** Deliveries of events so far. */
   eventStats(): EventStats;
   /** Resolves once every event delivery started so far has finished. */
   drainEvents(): Promise<void>;
@@ -78,40 +74,35 @@ export interface ChimeEmulator {
   reset(): void;
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-
 /**
  * Creates a Chime SDK Meetings emulator that an unmodified `ChimeSDKMeetingsClient` reaches
  * with an endpoint override and dummy credentials (signatures are not checked).
  *
  * @example
  * const emulator = createChimeEmulator({ clock: () => now, onEvent: (e) => seen.push(e) });
- * const { url } = await emulator.start();
- * const chime = new ChimeSDKMeetingsClient({
- *   endpoint: url,
- *   region: 'us-east-1',
- *   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
- * });
+ * const chime = chimeClientFor((await emulator.start()).url);
  * emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'error', name: 'ThrottlingException' } });
  * // …
  * await emulator.stop();
  */
 export function createChimeEmulator(options: ChimeEmulatorOptions = {}): ChimeEmulator {
   const { region = 'us-east-1', accountId = '123456789012', logger, clock = Date.now } = options;
-  if (!REGION.test(region)) throw new TypeError(`region must look like us-east-1, got ${region}`);
-  if (!ACCOUNT_ID.test(accountId)) throw new TypeError('accountId must be 12 digits');
+  if (!/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(region)) {
+    throw new TypeError(`region must look like us-east-1, got ${region}`);
+  }
+  if (!/^\d{12}$/.test(accountId)) throw new TypeError('accountId must be 12 digits');
   const rateOverrides = options.rates === false ? false : parseRateOverrides(options.rates ?? {});
-  if (options.eventTarget !== undefined) parseEventTarget(options.eventTarget);
+  const eventTarget =
+    options.eventTarget === undefined ? undefined : parseEventTarget(options.eventTarget);
 
   const log = (line: string) => logger?.(`chime-emulator ${line}`);
   const events = createEventPublisher({
+    ...options,
     account: accountId,
     region,
     clock,
     log,
-    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-    ...(options.eventTarget === undefined ? {} : { eventTarget: options.eventTarget }),
+    eventTarget,
   });
   const store = createMeetingStore({
     controlRegion: region,
@@ -128,16 +119,7 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}): ChimeEm
     rates.restore();
     events.resetStats();
   };
-  const server = createEmulatorServer({
-    store,
-    faults,
-    calls,
-    rates,
-    events,
-    reset,
-    region,
-    ...(logger === undefined ? {} : { logger }),
-  });
+  const server = createEmulatorServer({ store, faults, calls, rates, events, reset, region, log });
 
   return {
     start: (port) => server.start(port),
@@ -154,10 +136,28 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}): ChimeEm
     rates: () => rates.settings(),
     configureRates: (update) => rates.configure(update),
     refillRates: () => rates.refill(),
-    seed: (request) => seedStore(store, parseSeedRequest(request)),
+    seed: (request) => seedStore(store, request),
     endMeeting: (meetingId) => store.deleteMeeting(checkGuid('MeetingId', meetingId)),
     eventStats: () => events.stats(),
     drainEvents: () => events.drain(),
     reset,
   };
 }
+
+/**
+ * A real `ChimeSDKMeetingsClient` pointed at an emulator: endpoint override, `us-east-1` and
+ * dummy credentials. Overrides win.
+ *
+ * @example
+ * const chime = chimeClientFor(url, { maxAttempts: 1 });
+ */
+export const chimeClientFor = (
+  url: string,
+  overrides: ChimeSDKMeetingsClientConfig = {},
+): ChimeSDKMeetingsClient =>
+  new ChimeSDKMeetingsClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    ...overrides,
+  });

@@ -1,78 +1,31 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   Attendee,
   AttendeeCapabilities,
   CreateAttendeeError,
   Meeting,
-  MeetingFeaturesConfiguration,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { badRequest, CHIME_ERRORS, ChimeServiceError, notFound } from './errors';
-import { newId, newJoinToken } from './ids';
+import { badRequest, CHIME_ERRORS, ChimeServiceError } from './errors';
 import { mediaPlacementFor, meetingArn } from './media-placement';
 import {
   type AttendeeRequestItem,
   type BatchEntry,
   type CreateMeetingInput,
   LIMITS,
-  type ListAttendeesQuery,
   resolveCapabilities,
 } from './validation';
 
-/** The in-memory state of the emulated service: meetings and their attendees. */
-export interface MeetingStore {
-  /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
-  createMeeting(input: CreateMeetingInput): Meeting;
-  getMeeting(meetingId: string): Meeting;
-  /** Ends the meeting: it and all its attendees are gone. Notifies `MeetingEnded`. */
-  deleteMeeting(meetingId: string): void;
-  /** Creates an attendee (notifies `AttendeeAdded`), or returns the one that already has this ExternalUserId. */
-  createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee;
-  batchCreateAttendees(
-    meetingId: string,
-    entries: readonly BatchEntry[],
-  ): { attendees: Attendee[]; errors: CreateAttendeeError[] };
-  getAttendee(meetingId: string, attendeeId: string): Attendee;
-  listAttendees(
-    meetingId: string,
-    query: ListAttendeesQuery,
-  ): { attendees: Attendee[]; nextToken?: string };
-  /** Removes the attendee; its JoinToken is dead. Notifies `AttendeeDeleted`. */
-  deleteAttendee(meetingId: string, attendeeId: string): void;
-  /**
-   * Sets one attendee's capabilities (the meeting's features permitting) and returns the
-   * attendee. Notifies `AttendeeCapabilitiesUpdated`.
-   */
-  updateAttendeeCapabilities(
-    meetingId: string,
-    attendeeId: string,
-    capabilities: AttendeeCapabilities,
-  ): Attendee;
-  /**
-   * Sets the capabilities of every attendee of the meeting but the excluded ones, all or none.
-   * Notifies `AttendeeCapabilitiesUpdated` once per attendee updated.
-   */
-  updateAttendeeCapabilitiesExcept(
-    meetingId: string,
-    excludedAttendeeIds: ReadonlySet<string>,
-    capabilities: AttendeeCapabilities,
-  ): void;
-  /** Forgets every meeting, attendee and idempotency token. */
-  clear(): void;
+/** A change the meeting events report: copies, so a listener cannot alter the store. */
+export interface StoreChange {
+  readonly type:
+    | 'MeetingEnded'
+    | 'AttendeeAdded'
+    | 'AttendeeDeleted'
+    | 'AttendeeCapabilitiesUpdated';
+  readonly meeting: Meeting;
+  /** The attendee added, deleted or updated (with its new capabilities). */
+  readonly attendee?: Attendee;
 }
-
-/**
- * A change other parts react to (the emulator turns these into EventBridge events). Copies, so
- * a listener cannot alter the store.
- */
-export type StoreChange =
-  | { readonly type: 'MeetingEnded'; readonly meeting: Meeting }
-  | { readonly type: 'AttendeeAdded'; readonly meeting: Meeting; readonly attendee: Attendee }
-  | { readonly type: 'AttendeeDeleted'; readonly meeting: Meeting; readonly attendee: Attendee }
-  | {
-      readonly type: 'AttendeeCapabilitiesUpdated';
-      readonly meeting: Meeting;
-      /** The attendee with its new capabilities. */
-      readonly attendee: Attendee;
-    };
 
 interface AttendeeRecord {
   readonly seq: number;
@@ -81,14 +34,22 @@ interface AttendeeRecord {
 
 interface MeetingRecord {
   readonly meeting: Meeting;
-  readonly features: MeetingFeaturesConfiguration | undefined;
+  /** In creation order; replacing a value keeps its place, so updates leave pages unchanged. */
   readonly attendees: Map<string, AttendeeRecord>;
   readonly attendeeIdByExternalUserId: Map<string, string>;
   nextSeq: number;
 }
 
-const meetingNotFound = (meetingId: string) => notFound(`Meeting <${meetingId}> not found`);
-const attendeeNotFound = (attendeeId: string) => notFound(`Attendee <${attendeeId}> not found`);
+const found = <T>(value: T | undefined, what: string, id: string): T => {
+  if (value === undefined) {
+    throw new ChimeServiceError('NotFoundException', `${what} <${id}> not found`);
+  }
+  return value;
+};
+
+// 138 bytes encode to exactly 184 base64 characters: no `=` padding, so the token matches
+// ^[a-zA-Z0-9+/]+$, about as long as the opaque tokens the service hands out.
+const newJoinToken = (): string => randomBytes(138).toString('base64');
 
 // NextToken is opaque to callers; inside it names the meeting and the last attendee returned,
 // so deleting attendees between pages neither skips nor repeats anyone.
@@ -96,198 +57,197 @@ const encodeNextToken = (meetingId: string, seq: number): string =>
   Buffer.from(`${meetingId}:${seq}`, 'utf8').toString('base64url');
 
 function decodeNextToken(meetingId: string, token: string): number {
-  const [tokenMeetingId, rawSeq] = Buffer.from(token, 'base64url').toString('utf8').split(':');
-  if (tokenMeetingId !== meetingId || rawSeq === undefined || !/^\d+$/.test(rawSeq)) {
-    throw badRequest('Invalid NextToken');
-  }
+  const [tokenMeetingId, rawSeq = ''] = Buffer.from(token, 'base64url').toString('utf8').split(':');
+  if (tokenMeetingId !== meetingId || !/^\d+$/.test(rawSeq)) throw badRequest('Invalid NextToken');
   return Number(rawSeq);
 }
 
-/** Creates an empty store for one emulated account and control Region. */
+/** The in-memory state of the emulated service: meetings and their attendees. */
+export type MeetingStore = ReturnType<typeof createMeetingStore>;
+
+/**
+ * Creates an empty store for one account and control Region. `onChange` is called synchronously
+ * after an attendee is created (not when an existing one is returned), updated or deleted, or a
+ * meeting ends; `clear()` is silent.
+ */
 export function createMeetingStore(options: {
   readonly controlRegion: string;
   readonly accountId: string;
-  /**
-   * Called synchronously after an attendee is created (not when an existing one is returned),
-   * an attendee's capabilities are set, an attendee is deleted or a meeting ends; `clear()` is
-   * silent.
-   */
-  readonly onChange?: (change: StoreChange) => void;
-}): MeetingStore {
+  readonly onChange: (change: StoreChange) => void;
+}) {
   const meetings = new Map<string, MeetingRecord>();
   const meetingIdByToken = new Map<string, string>();
 
-  const recordOf = (meetingId: string): MeetingRecord => {
-    const record = meetings.get(meetingId);
-    if (!record) throw meetingNotFound(meetingId);
-    return record;
-  };
+  const recordOf = (meetingId: string) => found(meetings.get(meetingId), 'Meeting', meetingId);
+  const attendeeOf = (record: MeetingRecord, attendeeId: string) =>
+    found(record.attendees.get(attendeeId), 'Attendee', attendeeId);
+  const notify = (type: StoreChange['type'], record: MeetingRecord, attendee?: Attendee) =>
+    options.onChange(
+      structuredClone({ type, meeting: record.meeting, ...(attendee && { attendee }) }),
+    );
 
   const addAttendee = (record: MeetingRecord, item: AttendeeRequestItem): Attendee => {
-    const existingId = record.attendeeIdByExternalUserId.get(item.externalUserId);
+    const existingId = record.attendeeIdByExternalUserId.get(item.ExternalUserId);
     const existing = existingId === undefined ? undefined : record.attendees.get(existingId);
     if (existing) return structuredClone(existing.attendee);
-    const capabilities = resolveCapabilities(item.capabilities, record.features);
-    const limit = record.features?.Attendee?.MaxCount ?? LIMITS.attendeesPerMeeting;
+    const features = record.meeting.MeetingFeatures;
+    const capabilities = resolveCapabilities(item.Capabilities, features);
+    const limit = features?.Attendee?.MaxCount ?? LIMITS.attendeesPerMeeting;
     if (record.attendees.size >= limit) {
       throw new ChimeServiceError(
         'LimitExceededException',
         `Meeting <${record.meeting.MeetingId}> has reached its limit of ${limit} attendees`,
       );
     }
+    const attendeeId = randomUUID();
     const attendee: Attendee = {
-      ExternalUserId: item.externalUserId,
-      AttendeeId: newId(),
+      ExternalUserId: item.ExternalUserId,
+      AttendeeId: attendeeId,
       JoinToken: newJoinToken(),
       Capabilities: capabilities,
     };
-    const seq = record.nextSeq++;
-    record.attendees.set(attendee.AttendeeId as string, { seq, attendee });
-    record.attendeeIdByExternalUserId.set(item.externalUserId, attendee.AttendeeId as string);
-    options.onChange?.({
-      type: 'AttendeeAdded',
-      meeting: structuredClone(record.meeting),
-      attendee: structuredClone(attendee),
-    });
+    record.attendees.set(attendeeId, { seq: record.nextSeq++, attendee });
+    record.attendeeIdByExternalUserId.set(item.ExternalUserId, attendeeId);
+    notify('AttendeeAdded', record, attendee);
     return structuredClone(attendee);
   };
 
-  const attendeeRecordOf = (record: MeetingRecord, attendeeId: string): AttendeeRecord => {
-    const found = record.attendees.get(attendeeId);
-    if (!found) throw attendeeNotFound(attendeeId);
-    return found;
-  };
-
-  // Replacing the value of an existing key keeps the Map's order, so ListAttendees pages are
-  // unchanged by an update.
   const setCapabilities = (
     record: MeetingRecord,
-    found: AttendeeRecord,
+    { seq, attendee: previous }: AttendeeRecord,
     capabilities: AttendeeCapabilities,
   ): Attendee => {
-    const attendee: Attendee = { ...found.attendee, Capabilities: { ...capabilities } };
-    record.attendees.set(attendee.AttendeeId as string, { seq: found.seq, attendee });
-    options.onChange?.({
-      type: 'AttendeeCapabilitiesUpdated',
-      meeting: structuredClone(record.meeting),
-      attendee: structuredClone(attendee),
-    });
+    const attendee: Attendee = { ...previous, Capabilities: { ...capabilities } };
+    record.attendees.set(attendee.AttendeeId as string, { seq, attendee });
+    notify('AttendeeCapabilitiesUpdated', record, attendee);
     return structuredClone(attendee);
   };
 
   return {
-    createMeeting(input) {
-      const sameRequest = meetingIdByToken.get(input.clientRequestToken);
-      const previous = sameRequest === undefined ? undefined : meetings.get(sameRequest);
+    /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
+    createMeeting(input: CreateMeetingInput): Meeting {
+      const previous = meetings.get(meetingIdByToken.get(input.ClientRequestToken) ?? '');
       if (previous) return structuredClone(previous.meeting);
-      if (input.primaryMeetingId !== undefined && !meetings.has(input.primaryMeetingId)) {
-        throw badRequest(`Primary meeting <${input.primaryMeetingId}> not found`);
+      const { PrimaryMeetingId, MeetingHostId, MeetingFeatures, MediaRegion } = input;
+      if (PrimaryMeetingId !== undefined && !meetings.has(PrimaryMeetingId)) {
+        throw badRequest(`Primary meeting <${PrimaryMeetingId}> not found`);
       }
-      const meetingId = newId();
+      const MeetingId = randomUUID();
       const meeting: Meeting = {
-        MeetingId: meetingId,
-        ...(input.meetingHostId === undefined ? {} : { MeetingHostId: input.meetingHostId }),
-        ExternalMeetingId: input.externalMeetingId,
-        MediaRegion: input.mediaRegion,
-        MediaPlacement: mediaPlacementFor(meetingId, input.mediaRegion, options.controlRegion),
-        ...(input.meetingFeatures === undefined ? {} : { MeetingFeatures: input.meetingFeatures }),
-        ...(input.primaryMeetingId === undefined
-          ? {}
-          : { PrimaryMeetingId: input.primaryMeetingId }),
-        TenantIds: [...input.tenantIds],
-        MeetingArn: meetingArn(input.mediaRegion, options.accountId, meetingId),
+        MeetingId,
+        ...(MeetingHostId === undefined ? {} : { MeetingHostId }),
+        ExternalMeetingId: input.ExternalMeetingId,
+        MediaRegion,
+        MediaPlacement: mediaPlacementFor(MeetingId, MediaRegion, options.controlRegion),
+        ...(MeetingFeatures === undefined ? {} : { MeetingFeatures }),
+        ...(PrimaryMeetingId === undefined ? {} : { PrimaryMeetingId }),
+        TenantIds: [...(input.TenantIds ?? [])],
+        MeetingArn: meetingArn(MediaRegion, options.accountId, MeetingId),
       };
-      meetings.set(meetingId, {
+      const attendees = new Map<string, AttendeeRecord>();
+      meetings.set(MeetingId, {
         meeting,
-        features: input.meetingFeatures,
-        attendees: new Map(),
+        attendees,
         attendeeIdByExternalUserId: new Map(),
         nextSeq: 1,
       });
-      meetingIdByToken.set(input.clientRequestToken, meetingId);
+      meetingIdByToken.set(input.ClientRequestToken, MeetingId);
       return structuredClone(meeting);
     },
 
-    getMeeting(meetingId) {
-      return structuredClone(recordOf(meetingId).meeting);
-    },
+    getMeeting: (meetingId: string): Meeting => structuredClone(recordOf(meetingId).meeting),
 
-    deleteMeeting(meetingId) {
+    /** Ends the meeting: it and all its attendees are gone. */
+    deleteMeeting(meetingId: string): void {
       const record = recordOf(meetingId);
       meetings.delete(meetingId);
-      options.onChange?.({ type: 'MeetingEnded', meeting: structuredClone(record.meeting) });
+      notify('MeetingEnded', record);
     },
 
-    createAttendee(meetingId, item) {
-      return addAttendee(recordOf(meetingId), item);
-    },
+    /** Creates an attendee, or returns the one that already has this ExternalUserId. */
+    createAttendee: (meetingId: string, item: AttendeeRequestItem): Attendee =>
+      addAttendee(recordOf(meetingId), item),
 
-    batchCreateAttendees(meetingId, entries) {
+    batchCreateAttendees(meetingId: string, entries: readonly BatchEntry[]) {
       const record = recordOf(meetingId);
-      const attendees: Attendee[] = [];
-      const errors: CreateAttendeeError[] = [];
+      const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
       for (const entry of entries) {
-        const externalUserId = entry.ok ? entry.item.externalUserId : entry.externalUserId;
+        const externalUserId = entry.ok ? entry.item.ExternalUserId : entry.externalUserId;
         try {
           if (!entry.ok) throw badRequest(entry.message);
-          attendees.push(addAttendee(record, entry.item));
+          output.Attendees.push(addAttendee(record, entry.item));
         } catch (error) {
           if (!(error instanceof ChimeServiceError)) throw error;
-          errors.push({
+          output.Errors.push({
             ...(externalUserId === undefined ? {} : { ExternalUserId: externalUserId }),
             ErrorCode: CHIME_ERRORS[error.errorName].code,
             ErrorMessage: error.message,
           });
         }
       }
-      return { attendees, errors };
+      return output;
     },
 
-    getAttendee(meetingId, attendeeId) {
-      return structuredClone(attendeeRecordOf(recordOf(meetingId), attendeeId).attendee);
-    },
+    getAttendee: (meetingId: string, attendeeId: string): Attendee =>
+      structuredClone(attendeeOf(recordOf(meetingId), attendeeId).attendee),
 
-    listAttendees(meetingId, query) {
+    /** A page of attendees in creation order. */
+    listAttendees(
+      meetingId: string,
+      query: { maxResults: number; nextToken?: string | undefined },
+    ) {
       const record = recordOf(meetingId);
       const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
       const remaining = [...record.attendees.values()].filter(({ seq }) => seq > after);
       const page = remaining.slice(0, query.maxResults);
       const last = page.at(-1);
-      const attendees = page.map(({ attendee }) => structuredClone(attendee));
+      const Attendees = page.map(({ attendee }) => structuredClone(attendee));
       return remaining.length > page.length && last
-        ? { attendees, nextToken: encodeNextToken(meetingId, last.seq) }
-        : { attendees };
+        ? { Attendees, NextToken: encodeNextToken(meetingId, last.seq) }
+        : { Attendees };
     },
 
-    deleteAttendee(meetingId, attendeeId) {
+    /** Removes the attendee; its JoinToken is dead. */
+    deleteAttendee(meetingId: string, attendeeId: string): void {
       const record = recordOf(meetingId);
-      const found = attendeeRecordOf(record, attendeeId);
+      const { attendee } = attendeeOf(record, attendeeId);
       record.attendees.delete(attendeeId);
-      record.attendeeIdByExternalUserId.delete(found.attendee.ExternalUserId as string);
-      options.onChange?.({
-        type: 'AttendeeDeleted',
-        meeting: structuredClone(record.meeting),
-        attendee: structuredClone(found.attendee),
-      });
+      record.attendeeIdByExternalUserId.delete(attendee.ExternalUserId as string);
+      notify('AttendeeDeleted', record, attendee);
     },
 
-    updateAttendeeCapabilities(meetingId, attendeeId, capabilities) {
+    /** Sets one attendee's capabilities, the meeting's features permitting. */
+    updateAttendeeCapabilities(
+      meetingId: string,
+      attendeeId: string,
+      capabilities: AttendeeCapabilities,
+    ) {
       const record = recordOf(meetingId);
-      const found = attendeeRecordOf(record, attendeeId);
-      return setCapabilities(record, found, resolveCapabilities(capabilities, record.features));
+      const features = record.meeting.MeetingFeatures;
+      return setCapabilities(
+        record,
+        attendeeOf(record, attendeeId),
+        resolveCapabilities(capabilities, features),
+      );
     },
 
-    updateAttendeeCapabilitiesExcept(meetingId, excludedAttendeeIds, capabilities) {
+    /** Sets the capabilities of every attendee but the excluded ones, all or none. */
+    updateAttendeeCapabilitiesExcept(
+      meetingId: string,
+      excludedAttendeeIds: ReadonlySet<string>,
+      capabilities: AttendeeCapabilities,
+    ): void {
       const record = recordOf(meetingId);
-      const allowed = resolveCapabilities(capabilities, record.features);
-      for (const found of [...record.attendees.values()]) {
-        if (!excludedAttendeeIds.has(found.attendee.AttendeeId as string)) {
-          setCapabilities(record, found, allowed);
+      const allowed = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
+      for (const entry of [...record.attendees.values()]) {
+        if (!excludedAttendeeIds.has(entry.attendee.AttendeeId as string)) {
+          setCapabilities(record, entry, allowed);
         }
       }
     },
 
-    clear() {
+    /** Forgets every meeting, attendee and idempotency token. */
+    clear(): void {
       meetings.clear();
       meetingIdByToken.clear();
     },

@@ -17,7 +17,7 @@ import {
   OPERATIONS,
 } from '../../local/chime-emulator';
 import { parseEmulatorConfig } from '../../local/chime-emulator/config';
-import { regionOfRequest } from '../../local/chime-emulator/request-region';
+import { regionOfRequest } from '../../local/chime-emulator/server';
 
 let now = 1_700_000_000_000;
 const lines: string[] = [];
