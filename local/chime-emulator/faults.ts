@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { type ChimeErrorName, InvalidInputError, isChimeErrorName, rethrowAs } from './errors';
 import { isOperationName, type MatchedRoute, type OperationName } from './operations';
-import { type Check, integer, isObject, type JsonObject, struct, text } from './validation';
+import {
+  type Check,
+  fail,
+  integer,
+  isObject,
+  type JsonObject,
+  struct,
+  text,
+  where,
+} from './validation';
 
 /**
  * Fault injection: rules queued by tests or by hand (`POST /_emulator/faults`) that make the
@@ -50,53 +59,46 @@ export interface ActiveFault extends FaultRule {
 /** A fault rule that cannot be used, with the reason. */
 export class InvalidFaultError extends InvalidInputError {}
 
-const fail = (message: string): never => {
-  throw new InvalidFaultError(message);
-};
-
-const type: Check = (_name, value) => value;
 const FAULT_SPECS: Readonly<Record<FaultSpec['type'], Check<JsonObject>>> = {
   error: struct(
     {
-      type,
-      name: (name, value) =>
-        isChimeErrorName(value)
-          ? value
-          : fail(`${name} must be a modeled error name, got ${String(value)}`),
+      name: where(isChimeErrorName, 'be a modeled error name'),
       message: text(),
       retryAfterSeconds: integer(0),
     },
     ['name'],
   ),
-  hang: struct({ type, ms: integer(0) }),
-  reset: struct({ type }),
+  hang: struct({ ms: integer(0) }),
+  reset: struct({}),
   malformed: struct({
-    type,
     status: integer(200, 599),
     body: (_name, value) => value,
     rawBody: text(),
-    headers: (name, value) =>
-      isObject(value) && Object.values(value).every((v) => typeof v === 'string')
-        ? value
-        : fail(`${name} must map header names to strings`),
+    headers: where(
+      (value) => isObject(value) && Object.values(value).every((v) => typeof v === 'string'),
+      'map header names to strings',
+    ),
   }),
 };
 
 const RULE = struct(
   {
-    operation: (name, value) =>
-      value === '*' || isOperationName(value)
-        ? value
-        : fail(`${name} must be an emulated operation or *, got ${String(value)}`),
-    count: (name, value) => (value === 'unlimited' ? value : integer(1)(name, value)),
+    operation: where(
+      (value) => value === '*' || isOperationName(value),
+      'be an emulated operation or *',
+    ),
+    count: where(
+      (value) => value === 'unlimited' || (Number.isInteger(value) && (value as number) > 0),
+      'be a positive integer or "unlimited"',
+    ),
     match: struct({ meetingId: text(), attendeeId: text() }, [], 'match key'),
     fault: (name, value) => {
-      const kind = isObject(value) ? value.type : undefined;
-      if (typeof kind !== 'string' || !Object.hasOwn(FAULT_SPECS, kind)) {
+      const type = isObject(value) ? value.type : undefined;
+      if (typeof type !== 'string' || !Object.hasOwn(FAULT_SPECS, type)) {
         fail(`${name}.type must be one of ${Object.keys(FAULT_SPECS).join(', ')}`);
       }
-      const spec = FAULT_SPECS[kind as FaultSpec['type']](name, value);
-      return kind === 'malformed' ? { status: 200, ...spec } : spec;
+      const spec = FAULT_SPECS[type as FaultSpec['type']](name, value);
+      return { type, ...(type === 'malformed' && { status: 200 }), ...spec };
     },
   },
   ['operation', 'fault'],

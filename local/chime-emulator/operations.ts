@@ -17,37 +17,25 @@ import {
  * API version 2021-07-15. A test checks this table against the installed SDK.
  */
 export const OPERATIONS = {
-  BatchCreateAttendee: {
-    method: 'POST',
-    uri: '/meetings/{MeetingId}/attendees?operation=batch-create',
-    code: 200,
-  },
-  BatchUpdateAttendeeCapabilitiesExcept: {
-    method: 'PUT',
-    uri: '/meetings/{MeetingId}/attendees/capabilities?operation=batch-update-except',
-    code: 200,
-  },
-  CreateAttendee: { method: 'POST', uri: '/meetings/{MeetingId}/attendees', code: 200 },
-  CreateMeeting: { method: 'POST', uri: '/meetings', code: 200 },
-  CreateMeetingWithAttendees: {
-    method: 'POST',
-    uri: '/meetings?operation=create-attendees',
-    code: 200,
-  },
-  DeleteAttendee: {
-    method: 'DELETE',
-    uri: '/meetings/{MeetingId}/attendees/{AttendeeId}',
-    code: 204,
-  },
-  DeleteMeeting: { method: 'DELETE', uri: '/meetings/{MeetingId}', code: 204 },
-  GetAttendee: { method: 'GET', uri: '/meetings/{MeetingId}/attendees/{AttendeeId}', code: 200 },
-  GetMeeting: { method: 'GET', uri: '/meetings/{MeetingId}', code: 200 },
-  ListAttendees: { method: 'GET', uri: '/meetings/{MeetingId}/attendees', code: 200 },
-  UpdateAttendeeCapabilities: {
-    method: 'PUT',
-    uri: '/meetings/{MeetingId}/attendees/{AttendeeId}/capabilities',
-    code: 200,
-  },
+  BatchCreateAttendee: ['POST', '/meetings/{MeetingId}/attendees?operation=batch-create', 200],
+  BatchUpdateAttendeeCapabilitiesExcept: [
+    'PUT',
+    '/meetings/{MeetingId}/attendees/capabilities?operation=batch-update-except',
+    200,
+  ],
+  CreateAttendee: ['POST', '/meetings/{MeetingId}/attendees', 200],
+  CreateMeeting: ['POST', '/meetings', 200],
+  CreateMeetingWithAttendees: ['POST', '/meetings?operation=create-attendees', 200],
+  DeleteAttendee: ['DELETE', '/meetings/{MeetingId}/attendees/{AttendeeId}', 204],
+  DeleteMeeting: ['DELETE', '/meetings/{MeetingId}', 204],
+  GetAttendee: ['GET', '/meetings/{MeetingId}/attendees/{AttendeeId}', 200],
+  GetMeeting: ['GET', '/meetings/{MeetingId}', 200],
+  ListAttendees: ['GET', '/meetings/{MeetingId}/attendees', 200],
+  UpdateAttendeeCapabilities: [
+    'PUT',
+    '/meetings/{MeetingId}/attendees/{AttendeeId}/capabilities',
+    200,
+  ],
 } as const;
 
 /** An emulated operation. */
@@ -64,7 +52,7 @@ export interface MatchedRoute {
   readonly attendeeId?: string;
 }
 
-const COMPILED = Object.entries(OPERATIONS).map(([operation, { method, uri }]) => {
+const COMPILED = Object.entries(OPERATIONS).map(([operation, [method, uri]]) => {
   const [path = '', query] = uri.split('?');
   return {
     operation: operation as OperationName,
@@ -152,13 +140,13 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, request: OperationRe
     UpdateAttendeeCapabilities(store, r) {
       const [meetingId, attendeeId] = [r.meetingId(), r.attendeeId()];
       const { Capabilities } = capabilitiesUpdate('', r.body());
-      return { Attendee: store.updateAttendeeCapabilities(meetingId, attendeeId, Capabilities) };
+      return { Attendee: store.updateCapabilities(meetingId, Capabilities, { attendeeId })[0] };
     },
     BatchUpdateAttendeeCapabilitiesExcept(store, r) {
       const meetingId = r.meetingId();
       const { ExcludedAttendeeIds, Capabilities } = batchCapabilitiesUpdate('', r.body());
-      const excluded = new Set(ExcludedAttendeeIds.map(({ AttendeeId }) => AttendeeId));
-      store.updateAttendeeCapabilitiesExcept(meetingId, excluded, Capabilities);
+      const except = new Set(ExcludedAttendeeIds.map(({ AttendeeId }) => AttendeeId));
+      store.updateCapabilities(meetingId, Capabilities, { except });
     },
   };
 
@@ -182,5 +170,5 @@ export function runOperation(
     },
     query: request.query,
   });
-  return { status: OPERATIONS[route.operation].code, output };
+  return { status: OPERATIONS[route.operation][2], output };
 }

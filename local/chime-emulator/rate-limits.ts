@@ -1,6 +1,6 @@
 import { InvalidInputError, rethrowAs } from './errors';
 import { OPERATIONS, type OperationName } from './operations';
-import { type Check, integer, struct } from './validation';
+import { integer, struct, where } from './validation';
 
 /**
  * Chime SDK Meetings API rates as token buckets, one per (Region, bucket). The defaults and where
@@ -53,10 +53,10 @@ export const BUCKET_OF_OPERATION = Object.fromEntries(
 /** Rate settings that cannot be used, with the reason. */
 export class InvalidRatesError extends InvalidInputError {}
 
-const positive: Check<number> = (name, value) => {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  throw new InvalidRatesError(`${name} must be a positive number`);
-};
+const positive = where<number>(
+  (value) => typeof value === 'number' && Number.isFinite(value) && value > 0,
+  'be a positive number',
+);
 const overrides = struct(
   Object.fromEntries(
     Object.keys(DEFAULT_RATES).map((name) => [
@@ -69,10 +69,7 @@ const overrides = struct(
 );
 const update = struct(
   {
-    enabled: (name, value) => {
-      if (typeof value === 'boolean') return value;
-      throw new InvalidRatesError(`${name} must be a boolean`);
-    },
+    enabled: where((value) => typeof value === 'boolean', 'be a boolean'),
     buckets: overrides,
   },
   [],

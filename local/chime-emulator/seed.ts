@@ -10,6 +10,7 @@ import {
   meetingFeatures,
   struct,
   text,
+  where,
 } from './validation';
 
 /**
@@ -55,10 +56,7 @@ const SEED_REQUEST = struct<SeedRequest>(
     mediaRegion: text(),
     tenantIds: listOf(0, Infinity, text()),
     meetingFeatures: (_name, value) => value,
-    includeJoinTokens: (name, value) => {
-      if (typeof value === 'boolean') return value;
-      throw new InvalidSeedError(`${name} must be a boolean`);
-    },
+    includeJoinTokens: where((value) => typeof value === 'boolean', 'be a boolean'),
   },
   ['meetings', 'attendeesPerMeeting'],
   'seed option',

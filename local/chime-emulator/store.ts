@@ -17,27 +17,22 @@ import {
 
 /** A change the meeting events report: copies, so a listener cannot alter the store. */
 export interface StoreChange {
-  readonly type:
-    | 'MeetingEnded'
-    | 'AttendeeAdded'
-    | 'AttendeeDeleted'
-    | 'AttendeeCapabilitiesUpdated';
+  readonly type: `Attendee${'Added' | 'Deleted' | 'CapabilitiesUpdated'}` | 'MeetingEnded';
   readonly meeting: Meeting;
   /** The attendee added, deleted or updated (with its new capabilities). */
   readonly attendee?: Attendee;
 }
 
 interface AttendeeRecord {
+  /** Creation order, across the store: what a NextToken points after. */
   readonly seq: number;
-  readonly attendee: Attendee;
+  readonly attendee: Required<Attendee>;
 }
 
 interface MeetingRecord {
   readonly meeting: Meeting;
   /** In creation order; replacing a value keeps its place, so updates leave pages unchanged. */
   readonly attendees: Map<string, AttendeeRecord>;
-  readonly attendeeIdByExternalUserId: Map<string, string>;
-  nextSeq: number;
 }
 
 const found = <T>(value: T | undefined, what: string, id: string): T => {
@@ -57,9 +52,9 @@ const encodeNextToken = (meetingId: string, seq: number): string =>
   Buffer.from(`${meetingId}:${seq}`, 'utf8').toString('base64url');
 
 function decodeNextToken(meetingId: string, token: string): number {
-  const [tokenMeetingId, rawSeq = ''] = Buffer.from(token, 'base64url').toString('utf8').split(':');
-  if (tokenMeetingId !== meetingId || !/^\d+$/.test(rawSeq)) throw badRequest('Invalid NextToken');
-  return Number(rawSeq);
+  const [tokenMeetingId, seq = ''] = Buffer.from(token, 'base64url').toString('utf8').split(':');
+  if (tokenMeetingId !== meetingId || !/^\d+$/.test(seq)) throw badRequest('Invalid NextToken');
+  return Number(seq);
 }
 
 /** The in-memory state of the emulated service: meetings and their attendees. */
@@ -77,21 +72,21 @@ export function createMeetingStore(options: {
 }) {
   const meetings = new Map<string, MeetingRecord>();
   const meetingIdByToken = new Map<string, string>();
+  let seq = 0;
 
   const recordOf = (meetingId: string) => found(meetings.get(meetingId), 'Meeting', meetingId);
   const attendeeOf = (record: MeetingRecord, attendeeId: string) =>
     found(record.attendees.get(attendeeId), 'Attendee', attendeeId);
-  const notify = (type: StoreChange['type'], record: MeetingRecord, attendee?: Attendee) =>
-    options.onChange(
-      structuredClone({ type, meeting: record.meeting, ...(attendee && { attendee }) }),
-    );
+  const notify = (type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Attendee) =>
+    options.onChange(structuredClone({ type, meeting, ...(attendee && { attendee }) }));
 
   const addAttendee = (record: MeetingRecord, item: AttendeeRequestItem): Attendee => {
-    const existingId = record.attendeeIdByExternalUserId.get(item.ExternalUserId);
-    const existing = existingId === undefined ? undefined : record.attendees.get(existingId);
-    if (existing) return structuredClone(existing.attendee);
+    const same = [...record.attendees.values()].find(
+      ({ attendee }) => attendee.ExternalUserId === item.ExternalUserId,
+    );
+    if (same) return structuredClone(same.attendee);
     const features = record.meeting.MeetingFeatures;
-    const capabilities = resolveCapabilities(item.Capabilities, features);
+    const Capabilities = resolveCapabilities(item.Capabilities, features);
     const limit = features?.Attendee?.MaxCount ?? LIMITS.attendeesPerMeeting;
     if (record.attendees.size >= limit) {
       throw new ChimeServiceError(
@@ -99,27 +94,15 @@ export function createMeetingStore(options: {
         `Meeting <${record.meeting.MeetingId}> has reached its limit of ${limit} attendees`,
       );
     }
-    const attendeeId = randomUUID();
-    const attendee: Attendee = {
+    const AttendeeId = randomUUID();
+    const attendee = {
       ExternalUserId: item.ExternalUserId,
-      AttendeeId: attendeeId,
+      AttendeeId,
       JoinToken: newJoinToken(),
-      Capabilities: capabilities,
+      Capabilities,
     };
-    record.attendees.set(attendeeId, { seq: record.nextSeq++, attendee });
-    record.attendeeIdByExternalUserId.set(item.ExternalUserId, attendeeId);
+    record.attendees.set(AttendeeId, { seq: ++seq, attendee });
     notify('AttendeeAdded', record, attendee);
-    return structuredClone(attendee);
-  };
-
-  const setCapabilities = (
-    record: MeetingRecord,
-    { seq, attendee: previous }: AttendeeRecord,
-    capabilities: AttendeeCapabilities,
-  ): Attendee => {
-    const attendee: Attendee = { ...previous, Capabilities: { ...capabilities } };
-    record.attendees.set(attendee.AttendeeId as string, { seq, attendee });
-    notify('AttendeeCapabilitiesUpdated', record, attendee);
     return structuredClone(attendee);
   };
 
@@ -135,22 +118,16 @@ export function createMeetingStore(options: {
       const MeetingId = randomUUID();
       const meeting: Meeting = {
         MeetingId,
-        ...(MeetingHostId === undefined ? {} : { MeetingHostId }),
+        ...(MeetingHostId && { MeetingHostId }),
         ExternalMeetingId: input.ExternalMeetingId,
         MediaRegion,
         MediaPlacement: mediaPlacementFor(MeetingId, MediaRegion, options.controlRegion),
-        ...(MeetingFeatures === undefined ? {} : { MeetingFeatures }),
-        ...(PrimaryMeetingId === undefined ? {} : { PrimaryMeetingId }),
+        ...(MeetingFeatures && { MeetingFeatures }),
+        ...(PrimaryMeetingId && { PrimaryMeetingId }),
         TenantIds: [...(input.TenantIds ?? [])],
         MeetingArn: meetingArn(MediaRegion, options.accountId, MeetingId),
       };
-      const attendees = new Map<string, AttendeeRecord>();
-      meetings.set(MeetingId, {
-        meeting,
-        attendees,
-        attendeeIdByExternalUserId: new Map(),
-        nextSeq: 1,
-      });
+      meetings.set(MeetingId, { meeting, attendees: new Map() });
       meetingIdByToken.set(input.ClientRequestToken, MeetingId);
       return structuredClone(meeting);
     },
@@ -168,18 +145,19 @@ export function createMeetingStore(options: {
     createAttendee: (meetingId: string, item: AttendeeRequestItem): Attendee =>
       addAttendee(recordOf(meetingId), item),
 
+    /** Creates the usable entries; refused ones, and those the store refuses, go into `Errors`. */
     batchCreateAttendees(meetingId: string, entries: readonly BatchEntry[]) {
       const record = recordOf(meetingId);
       const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
       for (const entry of entries) {
-        const externalUserId = entry.ok ? entry.item.ExternalUserId : entry.externalUserId;
         try {
           if (!entry.ok) throw badRequest(entry.message);
           output.Attendees.push(addAttendee(record, entry.item));
         } catch (error) {
           if (!(error instanceof ChimeServiceError)) throw error;
+          const ExternalUserId = entry.ok ? entry.item.ExternalUserId : entry.externalUserId;
           output.Errors.push({
-            ...(externalUserId === undefined ? {} : { ExternalUserId: externalUserId }),
+            ...(ExternalUserId !== undefined && { ExternalUserId }),
             ErrorCode: CHIME_ERRORS[error.errorName].code,
             ErrorMessage: error.message,
           });
@@ -192,16 +170,13 @@ export function createMeetingStore(options: {
       structuredClone(attendeeOf(recordOf(meetingId), attendeeId).attendee),
 
     /** A page of attendees in creation order. */
-    listAttendees(
-      meetingId: string,
-      query: { maxResults: number; nextToken?: string | undefined },
-    ) {
+    listAttendees(meetingId: string, query: { maxResults: number; nextToken?: string }) {
       const record = recordOf(meetingId);
       const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
-      const remaining = [...record.attendees.values()].filter(({ seq }) => seq > after);
+      const remaining = [...record.attendees.values()].filter((entry) => entry.seq > after);
       const page = remaining.slice(0, query.maxResults);
-      const last = page.at(-1);
       const Attendees = page.map(({ attendee }) => structuredClone(attendee));
+      const last = page.at(-1);
       return remaining.length > page.length && last
         ? { Attendees, NextToken: encodeNextToken(meetingId, last.seq) }
         : { Attendees };
@@ -212,38 +187,32 @@ export function createMeetingStore(options: {
       const record = recordOf(meetingId);
       const { attendee } = attendeeOf(record, attendeeId);
       record.attendees.delete(attendeeId);
-      record.attendeeIdByExternalUserId.delete(attendee.ExternalUserId as string);
       notify('AttendeeDeleted', record, attendee);
     },
 
-    /** Sets one attendee's capabilities, the meeting's features permitting. */
-    updateAttendeeCapabilities(
+    /**
+     * Sets the capabilities of one attendee, or of every attendee but the excluded ones (all or
+     * none), the meeting's features permitting. Returns the attendees updated.
+     */
+    updateCapabilities(
       meetingId: string,
-      attendeeId: string,
       capabilities: AttendeeCapabilities,
-    ) {
+      which: { readonly attendeeId: string } | { readonly except: ReadonlySet<string> },
+    ): Attendee[] {
       const record = recordOf(meetingId);
-      const features = record.meeting.MeetingFeatures;
-      return setCapabilities(
-        record,
-        attendeeOf(record, attendeeId),
-        resolveCapabilities(capabilities, features),
-      );
-    },
-
-    /** Sets the capabilities of every attendee but the excluded ones, all or none. */
-    updateAttendeeCapabilitiesExcept(
-      meetingId: string,
-      excludedAttendeeIds: ReadonlySet<string>,
-      capabilities: AttendeeCapabilities,
-    ): void {
-      const record = recordOf(meetingId);
-      const allowed = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
-      for (const entry of [...record.attendees.values()]) {
-        if (!excludedAttendeeIds.has(entry.attendee.AttendeeId as string)) {
-          setCapabilities(record, entry, allowed);
-        }
-      }
+      const chosen =
+        'attendeeId' in which
+          ? [attendeeOf(record, which.attendeeId)]
+          : [...record.attendees.values()].filter(
+              ({ attendee }) => !which.except.has(attendee.AttendeeId),
+            );
+      const Capabilities = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
+      return chosen.map(({ seq, attendee: previous }) => {
+        const attendee = { ...previous, Capabilities: { ...Capabilities } };
+        record.attendees.set(attendee.AttendeeId, { seq, attendee });
+        notify('AttendeeCapabilitiesUpdated', record, attendee);
+        return structuredClone(attendee);
+      });
     },
 
     /** Forgets every meeting, attendee and idempotency token. */

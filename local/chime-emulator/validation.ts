@@ -25,7 +25,8 @@ export const isObject = (value: unknown): value is JsonObject =>
 /** Checks the value of the member called `name`, returning it as the model types it. */
 export type Check<T = unknown> = (name: string, value: unknown) => T;
 
-const fail = (message: string): never => {
+/** Throws a `BadRequestException` with `message`. */
+export const fail = (message: string): never => {
   throw badRequest(message);
 };
 
@@ -40,41 +41,41 @@ export const LIMITS = {
   attendeesPerMeeting: 250,
 } as const;
 
+/** A check by predicate; `must` says what the value must be (`be a boolean`). */
+export const where =
+  <T>(test: (value: unknown) => boolean, must: string) =>
+  (name: string, value: unknown): T =>
+    test(value) ? (value as T) : fail(`${name} must ${must}`);
+
 export const text =
-  (rule: { min?: number; max?: number; pattern?: RegExp; reservedPrefix?: boolean } = {}) =>
+  ({ min = 0, max = Infinity, pattern = /(?:)/, reservedPrefix = false } = {}) =>
   (name: string, value: unknown): string => {
-    if (typeof value !== 'string') return fail(`${name} must be a string`);
-    if (value.length < (rule.min ?? 0))
-      fail(`${name} must be at least ${rule.min} characters long`);
-    if (value.length > (rule.max ?? Infinity)) {
-      fail(`${name} must be at most ${rule.max} characters long`);
-    }
-    if (rule.pattern && !rule.pattern.test(value)) {
-      fail(`${name} does not match the pattern ${rule.pattern.source}`);
-    }
-    if (rule.reservedPrefix && /^aws:/i.test(value)) {
-      fail(`${name} must not begin with the reserved prefix aws:`);
-    }
-    return value;
+    const broken =
+      typeof value !== 'string'
+        ? 'must be a string'
+        : [
+            value.length < min && `must be at least ${min} characters long`,
+            value.length > max && `must be at most ${max} characters long`,
+            !pattern.test(value) && `does not match the pattern ${pattern.source}`,
+            reservedPrefix &&
+              /^aws:/i.test(value) &&
+              'must not begin with the reserved prefix aws:',
+          ].find(Boolean);
+    return broken ? fail(`${name} ${broken}`) : (value as string);
   };
 
-export const oneOf =
-  <T extends string>(allowed: Readonly<Record<string, T>>) =>
-  (name: string, value: unknown): T => {
-    const values: readonly unknown[] = Object.values(allowed);
-    return values.includes(value)
-      ? (value as T)
-      : fail(`${name} must be one of ${values.join(', ')}`);
-  };
+export const oneOf = <T extends string>(allowed: Readonly<Record<string, T>>) =>
+  where<T>(
+    (value) => Object.values<unknown>(allowed).includes(value),
+    `be one of ${Object.values(allowed).join(', ')}`,
+  );
 
-export const integer =
-  (min: number, max?: number) =>
-  (name: string, value: unknown): number =>
-    Number.isInteger(value) && (value as number) >= min && (value as number) <= (max ?? Infinity)
-      ? (value as number)
-      : fail(
-          `${name} must be an integer ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}`,
-        );
+export const integer = (min: number, max?: number) =>
+  where<number>(
+    (value) =>
+      Number.isInteger(value) && (value as number) >= min && (value as number) <= (max ?? Infinity),
+    `be an integer ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}`,
+  );
 
 export const listOf =
   <T>(min: number, max: number, item: Check<T>) =>

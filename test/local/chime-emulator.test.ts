@@ -70,7 +70,7 @@ describe('the wire contract', () => {
   it.each(Object.entries(OPERATIONS))(
     'binds %s to the method, URI and status of the SDK schema',
     (name, http) => {
-      expect(schemaOf(name).http).toEqual([http.method, http.uri, http.code]);
+      expect(schemaOf(name).http).toEqual(http);
     },
   );
 
