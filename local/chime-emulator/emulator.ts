@@ -2,23 +2,17 @@ import {
   ChimeSDKMeetingsClient,
   type ChimeSDKMeetingsClientConfig,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { type CallRecord, type CallStats, createCallLog } from './call-log';
-import {
-  type ChimeMeetingEvent,
-  createEventPublisher,
-  type EventStats,
-  parseEventTarget,
-} from './events';
-import { type ActiveFault, createFaultQueue, type FaultRule } from './faults';
+import { createCallLog } from './call-log';
+import { type ChimeMeetingEvent, createEventPublisher, parseEventTarget } from './events';
+import { createFaultQueue, type FaultRule } from './faults';
 import {
   createRateLimiter,
   parseRateOverrides,
   type RateOverrides,
-  type RateSettings,
   type RateUpdate,
 } from './rate-limits';
 import { type SeededMeeting, type SeedRequest, seedStore } from './seed';
-import { createEmulatorServer, type EmulatorAddress } from './server';
+import { createEmulatorServer } from './server';
 import { createMeetingStore } from './store';
 import { checkGuid } from './validation';
 
@@ -45,34 +39,7 @@ export interface ChimeEmulatorOptions {
 }
 
 /** A local Amazon Chime SDK Meetings service; the README's "Use it in tests" shows each method. */
-export interface ChimeEmulator {
-  /** Listens on 127.0.0.1 (port 0 picks a free port) and resolves with the endpoint URL. */
-  start(port?: number): Promise<EmulatorAddress>;
-  /** Closes every socket, hanging ones included, waits for event deliveries, stops listening. */
-  stop(): Promise<void>;
-  /** Queues a fault for the next matching request(s); throws `InvalidFaultError` if unusable. */
-  injectFault(rule: FaultRule): ActiveFault;
-  faults(): ActiveFault[];
-  clearFaults(): void;
-  /** The service calls received so far, in arrival order. */
-  calls(): CallRecord[];
-  /** Calls and throttles per operation since the last reset. */
-  stats(): CallStats;
-  resetCalls(): void;
-  rates(): RateSettings;
-  /** Changes rates (`{ enabled?, buckets? }`); every bucket starts full. */
-  configureRates(update: RateUpdate): RateSettings;
-  refillRates(): void;
-  /** Creates meetings and attendees in bulk, bypassing the API and its rates. */
-  seed(request: SeedRequest): SeededMeeting[];
-  /** Ends a meeting as DeleteMeeting does (a `chime:MeetingEnded` event), bypassing the rates. */
-  endMeeting(meetingId: string): void;
-  eventStats(): EventStats;
-  /** Resolves once every event delivery started so far has finished. */
-  drainEvents(): Promise<void>;
-  /** Wipes meetings, attendees, tokens, faults and calls; back to the rates given at creation. */
-  reset(): void;
-}
+export type ChimeEmulator = ReturnType<typeof createChimeEmulator>;
 
 /**
  * Creates a Chime SDK Meetings emulator that an unmodified `ChimeSDKMeetingsClient` reaches
@@ -85,7 +52,7 @@ export interface ChimeEmulator {
  * // …
  * await emulator.stop();
  */
-export function createChimeEmulator(options: ChimeEmulatorOptions = {}): ChimeEmulator {
+export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   const { region = 'us-east-1', accountId = '123456789012', logger, clock = Date.now } = options;
   if (!/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(region)) {
     throw new TypeError(`region must look like us-east-1, got ${region}`);
@@ -122,24 +89,33 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}): ChimeEm
   const server = createEmulatorServer({ store, faults, calls, rates, events, reset, region, log });
 
   return {
-    start: (port) => server.start(port),
-    async stop() {
+    /** Listens on 127.0.0.1 (port 0 picks a free port) and resolves with the endpoint URL. */
+    start: (port?: number) => server.start(port),
+    /** Closes every socket, hanging ones included, waits for event deliveries, stops listening. */
+    async stop(): Promise<void> {
       await server.stop();
       await events.drain();
     },
-    injectFault: (rule) => faults.add(rule),
+    /** Queues a fault for the next matching request(s); throws `InvalidFaultError` if unusable. */
+    injectFault: (rule: FaultRule) => faults.add(rule),
     faults: () => faults.list(),
     clearFaults: () => faults.clear(),
+    /** The service calls received so far, in arrival order. */
     calls: () => calls.list(),
     stats: () => calls.stats(),
     resetCalls: () => calls.clear(),
     rates: () => rates.settings(),
-    configureRates: (update) => rates.configure(update),
+    /** Changes rates (`{ enabled?, buckets? }`); every bucket starts full. */
+    configureRates: (update: RateUpdate) => rates.configure(update),
     refillRates: () => rates.refill(),
-    seed: (request) => seedStore(store, request),
-    endMeeting: (meetingId) => store.deleteMeeting(checkGuid('MeetingId', meetingId)),
+    /** Creates meetings and attendees in bulk, bypassing the API and its rates. */
+    seed: (request: SeedRequest): SeededMeeting[] => seedStore(store, request),
+    /** Ends a meeting as DeleteMeeting does (a `chime:MeetingEnded` event), bypassing the rates. */
+    endMeeting: (meetingId: string) => store.deleteMeeting(checkGuid('MeetingId', meetingId)),
     eventStats: () => events.stats(),
+    /** Resolves once every event delivery started so far has finished. */
     drainEvents: () => events.drain(),
+    /** Wipes meetings, attendees, tokens, faults and calls; back to the rates given at creation. */
     reset,
   };
 }

@@ -52,11 +52,7 @@ export interface ChimeMeetingEvent {
 }
 
 /** Deliveries so far: published, delivered (handler resolved or target answered 2xx), failed. */
-export interface EventStats {
-  readonly published: number;
-  readonly delivered: number;
-  readonly failed: number;
-}
+export type EventStats = Readonly<Record<'published' | 'delivered' | 'failed', number>>;
 
 function eventForChange(
   { type, meeting, attendee }: StoreChange,

@@ -5,7 +5,7 @@ import {
   attendeeItem,
   createMeetingInput,
   integer,
-  LIMITS,
+  MAX_ATTENDEES,
   listOf,
   meetingFeatures,
   struct,
@@ -50,7 +50,7 @@ const SEED_REQUEST = struct<SeedRequest>(
   {
     // At most 1000 meetings: a guard against typos eating the laptop's memory.
     meetings: integer(1, 1000),
-    attendeesPerMeeting: integer(0, LIMITS.attendeesPerMeeting),
+    attendeesPerMeeting: integer(0, MAX_ATTENDEES),
     externalUserIdPrefix: text(),
     externalMeetingIdPrefix: text(),
     mediaRegion: text(),
@@ -85,7 +85,7 @@ export function seedStore(store: MeetingStore, value: unknown): SeededMeeting[] 
     meetingInput(count - 1);
     if (perMeeting > 0) attendeeItem('', { ExternalUserId: userId(count - 1, perMeeting - 1) });
     const features = meetingFeatures('MeetingFeatures', request.meetingFeatures ?? {});
-    const limit = features.Attendee?.MaxCount ?? LIMITS.attendeesPerMeeting;
+    const limit = features.Attendee?.MaxCount ?? MAX_ATTENDEES;
     if (perMeeting > limit) {
       throw new InvalidSeedError(
         `attendeesPerMeeting ${perMeeting} exceeds the meeting's limit of ${limit} attendees`,

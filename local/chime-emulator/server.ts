@@ -5,7 +5,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { type AdminDeps, handleAdmin, isAdminPath } from './admin';
 import { type CallRecord, UNKNOWN_OPERATION } from './call-log';
 import { ChimeServiceError, errorResponse, type WireResponse } from './errors';
@@ -95,33 +95,30 @@ function faultResponse(fault: FaultSpec, operation: string, requestId: string): 
   };
 }
 
+/** Waits `ms` (or forever); resolves false if the socket closes first (client gone, or stop()). */
+const hang = (res: ServerResponse, ms: number | undefined): Promise<boolean> =>
+  new Promise((resolve) => {
+    const cancel = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = ms === undefined ? undefined : setTimeout(() => resolve(true), ms);
+    res.once('close', cancel);
+  });
+
+function jsonResponse(status: number, output: unknown): WireResponse {
+  if (output === undefined) return { status, headers: {} };
+  return { status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(output) };
+}
+
 /** Creates the HTTP server: the admin API under `/_emulator`, the service API everywhere else. */
 export function createEmulatorServer(deps: ServerDeps) {
-  const sockets = new Set<Socket>();
-  const pendingHangs = new Set<() => void>();
   let server: ReturnType<typeof createServer> | undefined;
-
-  /** Waits `ms` (or forever); resolves false if the socket closes or the server stops first. */
-  const hang = (res: ServerResponse, ms: number | undefined): Promise<boolean> =>
-    new Promise((resolve) => {
-      const finish = (completed: boolean) => {
-        clearTimeout(timer);
-        pendingHangs.delete(cancel);
-        res.off('close', cancel);
-        resolve(completed);
-      };
-      const cancel = () => finish(false);
-      const timer = ms === undefined ? undefined : setTimeout(() => finish(true), ms);
-      pendingHangs.add(cancel);
-      res.once('close', cancel);
-    });
 
   const execute = (route: MatchedRoute, body: string, url: URL, requestId: string) => {
     try {
       const { status, output } = runOperation(deps.store, route, { body, query: url.searchParams });
-      return output === undefined
-        ? { status, headers: {} }
-        : { status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(output) };
+      return jsonResponse(status, output);
     } catch (error) {
       if (error instanceof ChimeServiceError) {
         return errorResponse(error.errorName, error.message, requestId);
@@ -139,19 +136,20 @@ export function createEmulatorServer(deps: ServerDeps) {
     const call = deps.calls.begin({ operation: UNKNOWN_OPERATION, ...route, requestId });
     const fault = route && deps.faults.take(route);
     if (fault) call.fault = fault.type;
-    if (fault?.type === 'reset') req.socket.destroy();
-    if (fault?.type === 'reset' || (fault?.type === 'hang' && !(await hang(res, fault.ms))))
+    if (fault?.type === 'reset') {
+      req.socket.destroy();
       return call;
+    }
+    if (fault?.type === 'hang' && !(await hang(res, fault.ms))) return call;
     if (res.destroyed) return call;
+    const region = regionOfRequest(req.headers, url.searchParams, deps.region);
     let response: WireResponse;
     if (!route) {
       const message = `No Chime SDK Meetings operation is emulated for ${method} ${url.pathname}`;
       response = errorResponse('UnknownOperationException', message, requestId);
     } else if (fault?.type === 'error' || fault?.type === 'malformed') {
       response = faultResponse(fault, route.operation, requestId);
-    } else if (
-      !deps.rates.take(regionOfRequest(req.headers, url.searchParams, deps.region), route.operation)
-    ) {
+    } else if (!deps.rates.take(region, route.operation)) {
       call.throttled = true;
       response = errorResponse('ThrottlingException', THROTTLED_MESSAGE, requestId);
     } else {
@@ -169,28 +167,25 @@ export function createEmulatorServer(deps: ServerDeps) {
     const body = await readBody(req);
     if (body === undefined || isAdminPath(url.pathname)) {
       const requestId = randomUUID();
+      const tooLarge = `The request body exceeds ${MAX_BODY_BYTES} bytes`;
       const response =
         body === undefined
-          ? errorResponse(
-              'BadRequestException',
-              `The request body exceeds ${MAX_BODY_BYTES} bytes`,
-              requestId,
-            )
+          ? errorResponse('BadRequestException', tooLarge, requestId)
           : handleAdmin(deps, req.method ?? 'GET', url.pathname, body);
       send(res, response, requestId);
-      const prefix = body === undefined ? '' : 'admin ';
-      return deps.log(`${prefix}${req.method} ${url.pathname} ${response.status} ${elapsed()}`);
+      const admin = body === undefined ? '' : 'admin ';
+      return deps.log(`${admin}${req.method} ${url.pathname} ${response.status} ${elapsed()}`);
     }
     const call: CallRecord = await serveApi(req, res, url, body);
     const fault = call.fault === undefined ? '' : ` fault=${call.fault}`;
     const throttled = call.throttled ? ' throttled' : '';
+    const status = call.status ?? 'no-response';
     deps.log(
-      `${call.operation} ${call.status ?? 'no-response'} ${elapsed()}${fault}${throttled} requestId=${call.requestId}`,
+      `${call.operation} ${status} ${elapsed()}${fault}${throttled} requestId=${call.requestId}`,
     );
   };
 
   return {
-    /** Listens on 127.0.0.1 (port 0 picks a free port) and resolves with the endpoint URL. */
     start(port = 0): Promise<EmulatorAddress> {
       if (server) return Promise.reject(new Error('The Chime emulator is already started'));
       const created = createServer((req, res) => {
@@ -198,16 +193,13 @@ export function createEmulatorServer(deps: ServerDeps) {
           deps.log(`request failed ${(error as Error).stack ?? String(error)}`);
           if (res.headersSent || res.destroyed) return;
           const requestId = randomUUID();
-          send(
-            res,
-            errorResponse('ServiceFailureException', 'Internal emulator error', requestId),
+          const failure = errorResponse(
+            'ServiceFailureException',
+            'Internal emulator error',
             requestId,
           );
+          send(res, failure, requestId);
         });
-      });
-      created.on('connection', (socket) => {
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
       });
       server = created;
       return new Promise((resolve, reject) => {
@@ -216,24 +208,20 @@ export function createEmulatorServer(deps: ServerDeps) {
           reject(error);
         });
         created.listen(port, HOST, () => {
-          const address = created.address();
-          const bound = typeof address === 'object' && address ? address.port : port;
+          const { port: bound } = created.address() as AddressInfo;
           resolve({ url: `http://${HOST}:${bound}`, port: bound });
         });
       });
     },
 
-    /** Closes every socket, hanging ones included, and stops listening. */
+    /** Closes every connection, hanging ones included, and stops listening. */
     async stop(): Promise<void> {
       const running = server;
-      if (!running) return;
       server = undefined;
-      for (const cancel of [...pendingHangs]) cancel();
-      await new Promise<void>((resolve) => {
-        running.close(() => resolve());
-        running.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      });
+      if (!running) return;
+      const closed = new Promise((resolve) => running.close(resolve));
+      running.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   type AttendeeRequestItem,
   type BatchEntry,
   type CreateMeetingInput,
-  LIMITS,
+  MAX_ATTENDEES,
   resolveCapabilities,
 } from './validation';
 
@@ -87,7 +87,7 @@ export function createMeetingStore(options: {
     if (same) return structuredClone(same.attendee);
     const features = record.meeting.MeetingFeatures;
     const Capabilities = resolveCapabilities(item.Capabilities, features);
-    const limit = features?.Attendee?.MaxCount ?? LIMITS.attendeesPerMeeting;
+    const limit = features?.Attendee?.MaxCount ?? MAX_ATTENDEES;
     if (record.attendees.size >= limit) {
       throw new ChimeServiceError(
         'LimitExceededException',

@@ -33,13 +33,8 @@ export const fail = (message: string): never => {
 /** The model's `GuidString` pattern, which MeetingId and AttendeeId must match. */
 export const GUID_PATTERN = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$/;
 
-/** Model limits the emulator enforces. */
-export const LIMITS = {
-  batchCreateAttendees: 100,
-  createMeetingWithAttendees: 20,
-  listAttendeesMaxResults: 100,
-  attendeesPerMeeting: 250,
-} as const;
+/** The model's most attendees in a meeting, unless its MeetingFeatures.Attendee.MaxCount says fewer. */
+export const MAX_ATTENDEES = 250;
 
 /** A check by predicate; `must` says what the value must be (`be a boolean`). */
 export const where =
@@ -47,8 +42,9 @@ export const where =
   (name: string, value: unknown): T =>
     test(value) ? (value as T) : fail(`${name} must ${must}`);
 
+/** A string of `min`–`max` characters matching `pattern`; `reserved`: not starting with `aws:`. */
 export const text =
-  ({ min = 0, max = Infinity, pattern = /(?:)/, reservedPrefix = false } = {}) =>
+  (min = 0, max = Infinity, pattern = /(?:)/, reserved = false) =>
   (name: string, value: unknown): string => {
     const broken =
       typeof value !== 'string'
@@ -57,9 +53,7 @@ export const text =
             value.length < min && `must be at least ${min} characters long`,
             value.length > max && `must be at most ${max} characters long`,
             !pattern.test(value) && `does not match the pattern ${pattern.source}`,
-            reservedPrefix &&
-              /^aws:/i.test(value) &&
-              'must not begin with the reserved prefix aws:',
+            reserved && /^aws:/i.test(value) && 'must not begin with the reserved prefix aws:',
           ].find(Boolean);
     return broken ? fail(`${name} ${broken}`) : (value as string);
   };
@@ -100,12 +94,8 @@ export const struct =
   ) =>
   (name: string, value: unknown): T => {
     if (!isObject(value)) return fail(`${name || 'The body'} must be an object`);
-    const known = Object.keys(members);
-    const extra =
-      unknown === undefined
-        ? undefined
-        : Object.keys(value).find((key) => !Object.hasOwn(members, key));
-    if (extra !== undefined) fail(`Unknown ${unknown} ${extra}; known: ${known.join(', ')}`);
+    const extra = Object.keys(value).find((key) => unknown && !Object.hasOwn(members, key));
+    if (extra) fail(`Unknown ${unknown} ${extra}; known: ${Object.keys(members).join(', ')}`);
     const output: JsonObject = {};
     for (const [key, check] of Object.entries(members)) {
       const path = name === '' ? key : `${name}.${key}`;
@@ -134,13 +124,11 @@ export function parseJsonObject(raw: string): JsonObject {
   return isObject(parsed) ? parsed : fail('The request body must be a JSON object');
 }
 
-const externalId = text({
-  min: 2,
-  max: 64,
-  pattern: /^[-_&@+=,(){}[\]/«».:|'"#a-zA-Z0-9À-ÿ\s]*$/u,
-  reservedPrefix: true,
-});
-const arn = text({ min: 1, max: 1024, pattern: /^arn[/:\-_.a-zA-Z0-9]+$/ });
+const externalId = text(2, 64, /^[-_&@+=,(){}[\]/«».:|'"#a-zA-Z0-9À-ÿ\s]*$/u, true);
+const arn = text(1, 1024, /^arn[/:\-_.a-zA-Z0-9]+$/);
+const guid = text(0, Infinity, GUID_PATTERN);
+const tagKey = text(1, 128, /^[a-zA-Z+-=._:/]+$/);
+const tagValue = text(0, 256, /^[\s\w+-=.:/@]*$/);
 const capability = oneOf(MediaCapabilities);
 const capabilities = struct<AttendeeCapabilities>(
   { Audio: capability, Video: capability, Content: capability },
@@ -163,11 +151,11 @@ export const meetingFeatures = struct<MeetingFeaturesConfiguration>({
   Audio: struct({ EchoReduction: oneOf(MeetingFeatureStatus) }),
   Video: struct({ MaxResolution: oneOf(VideoResolution) }),
   Content: struct({ MaxResolution: oneOf(ContentResolution) }),
-  Attendee: struct({ MaxCount: integer(1, LIMITS.attendeesPerMeeting) }),
+  Attendee: struct({ MaxCount: integer(1, MAX_ATTENDEES) }),
 });
 
 const mediaRegion = (name: string, value: unknown) => {
-  const region = text({ min: 2, max: 64 })(name, value);
+  const region = text(2, 64)(name, value);
   return isMediaRegion(region)
     ? region
     : fail(`MediaRegion ${region} is not a supported media Region`);
@@ -176,28 +164,14 @@ const mediaRegion = (name: string, value: unknown) => {
 /** A CreateMeeting body, or the meeting part of a CreateMeetingWithAttendees body. */
 export const createMeetingInput = struct<CreateMeetingInput>(
   {
-    ClientRequestToken: text({ min: 2, max: 64, pattern: /^[-_a-zA-Z0-9]*$/ }),
+    ClientRequestToken: text(2, 64, /^[-_a-zA-Z0-9]*$/),
     MediaRegion: mediaRegion,
     ExternalMeetingId: externalId,
     MeetingHostId: externalId,
-    PrimaryMeetingId: text({ min: 2, max: 64 }),
+    PrimaryMeetingId: text(2, 64),
     MeetingFeatures: meetingFeatures,
-    TenantIds: listOf(
-      1,
-      5,
-      text({ min: 2, max: 256, pattern: /^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$/ }),
-    ),
-    Tags: listOf(
-      0,
-      50,
-      struct(
-        {
-          Key: text({ min: 1, max: 128, pattern: /^[a-zA-Z+-=._:/]+$/ }),
-          Value: text({ min: 0, max: 256, pattern: /^[\s\w+-=.:/@]*$/ }),
-        },
-        ['Key', 'Value'],
-      ),
-    ),
+    TenantIds: listOf(1, 5, text(2, 256, /^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$/)),
+    Tags: listOf(0, 50, struct({ Key: tagKey, Value: tagValue }, ['Key', 'Value'])),
     NotificationsConfiguration: struct({
       LambdaFunctionArn: arn,
       SnsTopicArn: arn,
@@ -246,35 +220,30 @@ export function checkAttendeeList(value: unknown, max: number): BatchEntry[] {
 }
 
 /** An UpdateAttendeeCapabilities body. */
-export const capabilitiesUpdate = struct({ Capabilities: capabilities }, [
-  'Capabilities',
-]) as Check<{
-  Capabilities: AttendeeCapabilities;
-}>;
+export const capabilitiesUpdate = struct<{ Capabilities: AttendeeCapabilities }>(
+  { Capabilities: capabilities },
+  ['Capabilities'],
+);
 
 /**
  * A BatchUpdateAttendeeCapabilitiesExcept body: 1–250 `{ AttendeeId }` GUIDs and the
  * capabilities (API Reference, "BatchUpdateAttendeeCapabilitiesExcept").
  */
-export const batchCapabilitiesUpdate = struct(
+export const batchCapabilitiesUpdate = struct<{
+  ExcludedAttendeeIds: { AttendeeId: string }[];
+  Capabilities: AttendeeCapabilities;
+}>(
   {
-    ExcludedAttendeeIds: listOf(
-      1,
-      250,
-      struct({ AttendeeId: text({ pattern: GUID_PATTERN }) }, ['AttendeeId']),
-    ),
+    ExcludedAttendeeIds: listOf(1, 250, struct({ AttendeeId: guid }, ['AttendeeId'])),
     Capabilities: capabilities,
   },
   ['ExcludedAttendeeIds', 'Capabilities'],
-) as Check<{ ExcludedAttendeeIds: { AttendeeId: string }[]; Capabilities: AttendeeCapabilities }>;
+);
 
-/** Validates ListAttendees' `max-results` and `next-token` query parameters. */
+/** Validates ListAttendees' `max-results` (1–100, default 100) and `next-token`. */
 export function checkListAttendeesQuery(query: URLSearchParams) {
-  const rawMax = query.get('max-results') ?? String(LIMITS.listAttendeesMaxResults);
-  const maxResults = /^\d+$/.test(rawMax) ? Number(rawMax) : Number.NaN;
-  if (!(maxResults >= 1 && maxResults <= LIMITS.listAttendeesMaxResults)) {
-    fail(`MaxResults must be an integer from 1 to ${LIMITS.listAttendeesMaxResults}`);
-  }
+  const raw = query.get('max-results') ?? '100';
+  const maxResults = integer(1, 100)('MaxResults', /^\d+$/.test(raw) ? Number(raw) : raw);
   return { maxResults, nextToken: query.get('next-token') ?? undefined };
 }
 
