@@ -51,27 +51,20 @@ export interface MatchedRoute {
   readonly attendeeId?: string;
 }
 
-const COMPILED = Object.entries(OPERATIONS).map(([operation, [method, uri]]) => {
-  const [path = '', query] = uri.split('?');
+const ROUTES = Object.entries(OPERATIONS).map(([operation, [method, uri]]) => {
+  const [path = '', query = ''] = uri.split('?');
+  // `{MeetingId}` becomes the named group `meetingId`, a label of MatchedRoute.
+  const pattern = path.replace(
+    /\{(\w)(\w+)\}/g,
+    (_, a: string, b: string) => `(?<${a.toLowerCase()}${b}>[^/]+)`,
+  );
   return {
     operation: operation as OperationName,
     method,
-    // `{MeetingId}` → the label `meetingId` of MatchedRoute
-    segments: path
-      .split('/')
-      .filter(Boolean)
-      .map((s) => (s.startsWith('{') ? { label: s[1]?.toLowerCase() + s.slice(2, -1) } : s)),
-    queryOperation: query === undefined ? null : new URLSearchParams(query).get('operation'),
+    pattern: new RegExp(`^${pattern}$`),
+    queryOperation: new URLSearchParams(query).get('operation'),
   };
 });
-
-function decodeSegment(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Finds the operation a request addresses. The `operation` query parameter is part of the
@@ -83,91 +76,79 @@ export function matchRoute(
   pathname: string,
   query: URLSearchParams,
 ): MatchedRoute | undefined {
-  const segments = pathname.split('/').filter(Boolean).map(decodeSegment);
-  if (segments.includes(undefined)) return undefined;
-  for (const route of COMPILED) {
-    if (route.method !== method || route.segments.length !== segments.length) continue;
-    if (route.queryOperation !== query.get('operation')) continue;
-    const labels: Record<string, string> = {};
-    const matches = route.segments.every((expected, i) => {
-      if (typeof expected === 'string') return expected === segments[i];
-      labels[expected.label] = segments[i] as string;
-      return true;
-    });
-    if (matches) return { operation: route.operation, ...labels };
+  const path = `/${pathname.split('/').filter(Boolean).join('/')}`;
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(path);
+    if (route.method !== method || route.queryOperation !== query.get('operation') || !match) {
+      continue;
+    }
+    try {
+      const decoded = Object.entries(match.groups ?? {}).map(([label, raw]) => [
+        label,
+        decodeURIComponent(raw),
+      ]);
+      return { operation: route.operation, ...Object.fromEntries(decoded) };
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
 
-/** What an operation reads of a request; the getters validate on first use. */
+/** A request's validated path labels and parsed body. */
 interface OperationRequest {
-  readonly meetingId: () => string;
-  readonly attendeeId: () => string;
-  readonly body: () => Record<string, unknown>;
+  readonly meetingId: string;
+  readonly attendeeId: string;
+  readonly body: Record<string, unknown>;
   readonly query: URLSearchParams;
 }
 
-// Path labels are checked before the body, as the service does.
-const HANDLERS: Record<OperationName, (store: MeetingStore, request: OperationRequest) => unknown> =
-  {
-    CreateMeeting: (store, r) => ({
-      Meeting: store.createMeeting(createMeetingInput('', r.body())),
-    }),
-    CreateMeetingWithAttendees(store, r) {
-      const input = createMeetingInput('', r.body());
-      const entries = checkAttendeeList(r.body().Attendees, 20);
-      const meeting = store.createMeeting(input);
-      return {
-        Meeting: meeting,
-        ...store.batchCreateAttendees(meeting.MeetingId as string, entries),
-      };
-    },
-    GetMeeting: (store, r) => ({ Meeting: store.getMeeting(r.meetingId()) }),
-    DeleteMeeting: (store, r) => store.deleteMeeting(r.meetingId()),
-    CreateAttendee: (store, r) => ({
-      Attendee: store.createAttendee(r.meetingId(), attendeeItem('', r.body())),
-    }),
-    BatchCreateAttendee(store, r) {
-      const meetingId = r.meetingId();
-      const entries = checkAttendeeList(r.body().Attendees, 100);
-      return store.batchCreateAttendees(meetingId, entries);
-    },
-    GetAttendee: (store, r) => ({ Attendee: store.getAttendee(r.meetingId(), r.attendeeId()) }),
-    ListAttendees: (store, r) =>
-      store.listAttendees(r.meetingId(), checkListAttendeesQuery(r.query)),
-    DeleteAttendee: (store, r) => store.deleteAttendee(r.meetingId(), r.attendeeId()),
-    UpdateAttendeeCapabilities(store, r) {
-      const [meetingId, attendeeId] = [r.meetingId(), r.attendeeId()];
-      const { Capabilities } = capabilitiesUpdate('', r.body());
-      return { Attendee: store.updateCapabilities(meetingId, Capabilities, { attendeeId })[0] };
-    },
-    BatchUpdateAttendeeCapabilitiesExcept(store, r) {
-      const meetingId = r.meetingId();
-      const { ExcludedAttendeeIds, Capabilities } = batchCapabilitiesUpdate('', r.body());
-      const except = new Set(ExcludedAttendeeIds.map(({ AttendeeId }) => AttendeeId));
-      store.updateCapabilities(meetingId, Capabilities, { except });
-    },
-  };
+const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest) => unknown> = {
+  CreateMeeting: (store, r) => ({ Meeting: store.createMeeting(createMeetingInput('', r.body)) }),
+  CreateMeetingWithAttendees(store, r) {
+    const input = createMeetingInput('', r.body);
+    const entries = checkAttendeeList(r.body.Attendees, 20);
+    const Meeting = store.createMeeting(input);
+    return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId as string, entries) };
+  },
+  GetMeeting: (store, r) => ({ Meeting: store.getMeeting(r.meetingId) }),
+  DeleteMeeting: (store, r) => store.deleteMeeting(r.meetingId),
+  CreateAttendee: (store, r) => ({
+    Attendee: store.createAttendee(r.meetingId, attendeeItem('', r.body)),
+  }),
+  BatchCreateAttendee: (store, r) =>
+    store.batchCreateAttendees(r.meetingId, checkAttendeeList(r.body.Attendees, 100)),
+  GetAttendee: (store, r) => ({ Attendee: store.getAttendee(r.meetingId, r.attendeeId) }),
+  ListAttendees: (store, r) => store.listAttendees(r.meetingId, checkListAttendeesQuery(r.query)),
+  DeleteAttendee: (store, r) => store.deleteAttendee(r.meetingId, r.attendeeId),
+  UpdateAttendeeCapabilities(store, { meetingId, attendeeId, body }) {
+    const { Capabilities } = capabilitiesUpdate('', body);
+    return { Attendee: store.updateCapabilities(meetingId, Capabilities, { attendeeId })[0] };
+  },
+  BatchUpdateAttendeeCapabilitiesExcept(store, { meetingId, body }) {
+    const { ExcludedAttendeeIds, Capabilities } = batchCapabilitiesUpdate('', body);
+    const except = new Set(ExcludedAttendeeIds.map(({ AttendeeId }) => AttendeeId));
+    store.updateCapabilities(meetingId, Capabilities, { except });
+  },
+};
 
 /**
  * Runs one operation against the store and returns the model's status code and JSON output
- * (none for an empty body). Validation and missing resources surface as thrown
- * `ChimeServiceError`s.
+ * (none for an empty body). Path labels are checked before the body, as the service does;
+ * validation and missing resources surface as thrown `ChimeServiceError`s.
  */
 export function runOperation(
   store: MeetingStore,
   route: MatchedRoute,
   request: { readonly body: string; readonly query: URLSearchParams },
 ): { status: number; output: unknown } {
-  let body: Record<string, unknown> | undefined;
+  const [method, , status] = OPERATIONS[route.operation];
+  const { meetingId, attendeeId } = route;
   const output = HANDLERS[route.operation](store, {
-    meetingId: () => checkGuid('MeetingId', route.meetingId ?? ''),
-    attendeeId: () => checkGuid('AttendeeId', route.attendeeId ?? ''),
-    body: () => {
-      body ??= parseJsonObject(request.body);
-      return body;
-    },
+    meetingId: meetingId === undefined ? '' : checkGuid('MeetingId', meetingId),
+    attendeeId: attendeeId === undefined ? '' : checkGuid('AttendeeId', attendeeId),
+    body: method === 'POST' || method === 'PUT' ? parseJsonObject(request.body) : {},
     query: request.query,
   });
-  return { status: OPERATIONS[route.operation][2], output };
+  return { status, output };
 }
