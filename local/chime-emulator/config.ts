@@ -12,8 +12,7 @@ export interface EmulatorConfig {
   readonly eventTarget?: string;
 }
 
-/** The port the CLI listens on when `CHIME_EMULATOR_PORT` is unset. */
-export const DEFAULT_PORT = 3001;
+const DEFAULT_PORT = 3001;
 
 /** The CLI's usage text. */
 export const USAGE = `Usage: npm run emulator -- [options]

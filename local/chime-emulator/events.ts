@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { InvalidInputError } from './errors';
 import type { StoreChange } from './store';
 
@@ -170,7 +171,7 @@ export function createEventPublisher(options: {
       if (!onEvent && url === undefined) return;
       const event = eventForChange(change, { account, region, now: options.clock() });
       stats.published += 1;
-      const delivery = new Promise((resolve) => setImmediate(resolve)).then(() =>
+      const delivery = setImmediate().then(() =>
         Promise.all([
           onEvent && attempt(event, 'onEvent', () => onEvent(event)),
           url !== undefined && attempt(event, url, () => post(url, event)),
