@@ -43,14 +43,8 @@ export type ChimeEmulator = ReturnType<typeof createChimeEmulator>;
 
 /**
  * Creates a Chime SDK Meetings emulator that an unmodified `ChimeSDKMeetingsClient` reaches
- * with an endpoint override and dummy credentials (signatures are not checked).
- *
- * @example
- * const emulator = createChimeEmulator({ clock: () => now, onEvent: (e) => seen.push(e) });
- * const chime = chimeClientFor((await emulator.start()).url);
- * emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'error', name: 'ThrottlingException' } });
- * // …
- * await emulator.stop();
+ * with an endpoint override and dummy credentials (signatures are not checked); see
+ * {@link chimeClientFor} and the README's "Use it in tests".
  */
 export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   const { region = 'us-east-1', accountId = '123456789012', logger, clock = Date.now } = options;

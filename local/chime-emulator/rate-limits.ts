@@ -119,12 +119,7 @@ const merge = (
 /** Token buckets per Region and bucket, refilled continuously by an injected clock. */
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
-/**
- * Creates the limiter. `clock` returns milliseconds; tests pass a fake one and advance it.
- *
- * @example
- * const limiter = createRateLimiter({ rates: { GetMeeting: { burst: 1 } }, clock: () => now });
- */
+/** Creates the limiter. `clock` returns milliseconds; tests pass a fake one and advance it. */
 export function createRateLimiter(options: {
   readonly rates: false | RateOverrides;
   readonly clock: () => number;

@@ -29,6 +29,14 @@ export interface RunningEmulator {
   admin(path: string, method?: string, body?: unknown): Promise<Response>;
   /** Seeds as `emulator.seed` does, then forgets the seeding's events, lines and calls. */
   seed(request: Parameters<ChimeEmulator['seed']>[0]): Promise<ReturnType<ChimeEmulator['seed']>>;
+  /**
+   * Seeds one meeting (`seed-1`, eu-central-1) of `attendees` attendees (`user-1-1`, …) as
+   * {@link RunningEmulator.seed} does; `AttendeeId` is the first attendee's.
+   */
+  meeting(
+    attendees?: number,
+    request?: Partial<Parameters<ChimeEmulator['seed']>[0]>,
+  ): Promise<{ MeetingId: string; AttendeeId: string; ids: string[] }>;
   /** The events published so far, once every delivery has finished. */
   published(): Promise<ChimeMeetingEvent[]>;
 }
@@ -73,6 +81,16 @@ async function startEmulator(options: ChimeEmulatorOptions): Promise<RunningEmul
       lines.length = 0;
       emulator.resetCalls();
       return meetings;
+    },
+    async meeting(attendees = 1, request = {}) {
+      const [meeting] = await running.seed({
+        meetings: 1,
+        attendeesPerMeeting: attendees,
+        mediaRegion: 'eu-central-1',
+        ...request,
+      });
+      const ids = meeting?.Attendees.map((attendee) => attendee.AttendeeId) ?? [];
+      return { MeetingId: meeting?.MeetingId ?? '', AttendeeId: ids[0] ?? '', ids };
     },
     published: async () => {
       await emulator.drainEvents();

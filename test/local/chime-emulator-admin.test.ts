@@ -50,34 +50,19 @@ describe('the call log and the log lines', () => {
     const listed = await (await t.admin('/calls')).json();
 
     expect(listed.calls).toEqual(t.emulator.calls());
+    const call = (operation: string, status: number, ids = {}) => ({
+      operation,
+      status,
+      ...ids,
+      requestId: expect.stringMatching(UUID),
+    });
+    const both = { meetingId: MeetingId, attendeeId: AttendeeId };
     expect(listed.calls).toEqual([
-      { operation: 'CreateMeeting', status: 200, requestId: expect.stringMatching(UUID) },
-      {
-        operation: 'CreateAttendee',
-        status: 200,
-        meetingId: MeetingId,
-        requestId: expect.any(String),
-      },
-      {
-        operation: 'GetAttendee',
-        status: 200,
-        meetingId: MeetingId,
-        attendeeId: AttendeeId,
-        requestId: got.$metadata.requestId,
-      },
-      {
-        operation: 'DeleteAttendee',
-        status: 204,
-        meetingId: MeetingId,
-        attendeeId: AttendeeId,
-        requestId: expect.any(String),
-      },
-      {
-        operation: 'CreateAttendee',
-        status: 400,
-        meetingId: MeetingId,
-        requestId: expect.any(String),
-      },
+      call('CreateMeeting', 200),
+      call('CreateAttendee', 200, { meetingId: MeetingId }),
+      { ...call('GetAttendee', 200, both), requestId: got.$metadata.requestId },
+      call('DeleteAttendee', 204, both),
+      call('CreateAttendee', 400, { meetingId: MeetingId }),
     ]);
     expect(t.lines.slice(0, 2)).toEqual([
       expect.stringMatching(/^chime-emulator CreateMeeting 200 \d+ms requestId=[0-9a-f-]{36}$/),
@@ -323,32 +308,21 @@ describe('seeding', () => {
     if (message) expect(response.body).toEqual({ message });
   });
 
+  const one = { meetings: 1, attendeesPerMeeting: 1 };
   it.each([
     ['not JSON', '{'],
     ['a list', [1]],
     ['no meetings', { attendeesPerMeeting: 1 }],
-    ['zero meetings', { meetings: 0, attendeesPerMeeting: 1 }],
-    ['too many meetings', { meetings: 1001, attendeesPerMeeting: 1 }],
-    ['a fractional count', { meetings: 1.5, attendeesPerMeeting: 1 }],
-    [
-      'a reserved aws: prefix',
-      { meetings: 1, attendeesPerMeeting: 1, externalUserIdPrefix: 'aws:x' },
-    ],
-    [
-      'a prefix too long',
-      { meetings: 1, attendeesPerMeeting: 1, externalUserIdPrefix: 'x'.repeat(61) },
-    ],
-    ['a bad character', { meetings: 1, attendeesPerMeeting: 1, externalUserIdPrefix: 'a*b' }],
-    ['an unknown media Region', { meetings: 1, attendeesPerMeeting: 1, mediaRegion: 'mars-1' }],
-    [
-      'six tenant ids',
-      { meetings: 1, attendeesPerMeeting: 1, tenantIds: ['aa', 'bb', 'cc', 'dd', 'ee', 'ff'] },
-    ],
-    ['an unknown option', { meetings: 1, attendeesPerMeeting: 1, attendees: 3 }],
-    [
-      'a non-boolean includeJoinTokens',
-      { meetings: 1, attendeesPerMeeting: 1, includeJoinTokens: 1 },
-    ],
+    ['zero meetings', { ...one, meetings: 0 }],
+    ['too many meetings', { ...one, meetings: 1001 }],
+    ['a fractional count', { ...one, meetings: 1.5 }],
+    ['a reserved aws: prefix', { ...one, externalUserIdPrefix: 'aws:x' }],
+    ['a prefix too long', { ...one, externalUserIdPrefix: 'x'.repeat(61) }],
+    ['a bad character', { ...one, externalUserIdPrefix: 'a*b' }],
+    ['an unknown media Region', { ...one, mediaRegion: 'mars-1' }],
+    ['six tenant ids', { ...one, tenantIds: ['aa', 'bb', 'cc', 'dd', 'ee', 'ff'] }],
+    ['an unknown option', { ...one, attendees: 3 }],
+    ['a non-boolean includeJoinTokens', { ...one, includeJoinTokens: 1 }],
   ])('refuses %s with a 400 naming the problem, in code too, seeding nothing', async (_, body) => {
     const response = await seed(body);
 

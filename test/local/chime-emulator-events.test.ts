@@ -17,20 +17,7 @@ import {
 
 const t = useEmulator();
 
-/** One meeting (`standup-1`, eu-central-1) of attendees `alice-1-1`…, its events forgotten. */
-const seedOne = async (running: RunningEmulator = t, attendees = 1) => {
-  const [meeting] = await running.seed({
-    meetings: 1,
-    attendeesPerMeeting: attendees,
-    externalUserIdPrefix: 'alice',
-    externalMeetingIdPrefix: 'standup',
-    mediaRegion: 'eu-central-1',
-  });
-  return {
-    MeetingId: meeting?.MeetingId as string,
-    ids: meeting?.Attendees.map((a) => a.AttendeeId) ?? [],
-  };
-};
+const seedOne = (running: RunningEmulator = t, attendees = 1) => running.meeting(attendees);
 
 const detailOf = (
   eventType: string,
@@ -42,7 +29,7 @@ const detailOf = (
   timestamp: NOW,
   meetingId,
   ...(attendee && { attendeeId: attendee[0], externalUserId: attendee[1] }),
-  externalMeetingId: 'standup-1',
+  externalMeetingId: 'seed-1',
   mediaRegion: 'eu-central-1',
 });
 
@@ -72,8 +59,6 @@ describe('the events', () => {
     const [meeting] = t.emulator.seed({
       meetings: 1,
       attendeesPerMeeting: 1,
-      externalUserIdPrefix: 'alice',
-      externalMeetingIdPrefix: 'standup',
       mediaRegion: 'eu-central-1',
     });
     const MeetingId = meeting?.MeetingId as string;
@@ -91,7 +76,7 @@ describe('the events', () => {
 
     const published = await t.published();
     expect(published.map((event) => event.detail)).toEqual([
-      detailOf('chime:AttendeeAdded', MeetingId, [meeting?.Attendees[0]?.AttendeeId, 'alice-1-1']),
+      detailOf('chime:AttendeeAdded', MeetingId, [meeting?.Attendees[0]?.AttendeeId, 'user-1-1']),
       detailOf('chime:AttendeeAdded', MeetingId, [Attendee?.AttendeeId, 'carol']),
       detailOf('chime:AttendeeAdded', MeetingId, [batch.Attendees?.[0]?.AttendeeId, 'dave']),
     ]);
@@ -119,7 +104,7 @@ describe('the events', () => {
         time: '2026-01-15T09:30:00Z',
         region: 'us-east-1',
         resources: [],
-        detail: detailOf('chime:AttendeeDeleted', MeetingId, [ids[0], 'alice-1-1']),
+        detail: detailOf('chime:AttendeeDeleted', MeetingId, [ids[0], 'user-1-1']),
       },
     ]);
   });
@@ -201,10 +186,10 @@ describe('delivery', () => {
     [
       'throws',
       () => {
-        throw new Error('handler broke on alice-1-1');
+        throw new Error('handler broke on user-1-1');
       },
     ],
-    ['rejects', () => Promise.reject(new Error('handler broke on alice-1-1'))],
+    ['rejects', () => Promise.reject(new Error('handler broke on user-1-1'))],
   ])(
     'never fails the API call when the handler %s, and logs and counts it without the user id',
     async (_, onEvent) => {
@@ -224,7 +209,7 @@ describe('delivery', () => {
           `event delivery to onEvent failed chime:AttendeeDeleted meetingId=${MeetingId} attendeeId=${ids[0]} Error: handler broke on <externalUserId>`,
         ),
       ]);
-      expect(own.lines.join('\n')).not.toContain('alice-1-1');
+      expect(own.lines.join('\n')).not.toContain('user-1-1');
     },
   );
 

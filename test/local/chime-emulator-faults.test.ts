@@ -159,38 +159,24 @@ describe('fault rules', () => {
     expect((await getAttendee(ids)).Attendee).toEqual(ids.attendee);
   });
 
+  const any = (fault: unknown, rest = {}) => ({ operation: '*', fault, ...rest });
   it.each<[string, unknown]>([
     ['an unknown operation', { operation: 'TagResource', fault: { type: 'reset' } }],
-    [
-      'an unknown error name',
-      { operation: '*', fault: { type: 'error', name: 'TeapotException' } },
-    ],
-    ['an unknown fault type', { operation: '*', fault: { type: 'explode' } }],
-    ['a zero count', { operation: '*', count: 0, fault: { type: 'reset' } }],
-    ['a negative hang', { operation: '*', fault: { type: 'hang', ms: -1 } }],
-    [
-      'a malformed status outside HTTP',
-      { operation: '*', fault: { type: 'malformed', status: 99 } },
-    ],
-    [
-      'a match on something else',
-      { operation: '*', match: { externalUserId: 'al' }, fault: { type: 'reset' } },
-    ],
-  ])(
-    'refuse a rule with %s, in code and over HTTP (400), queueing nothing',
-    async (_case, rule) => {
-      const response = await t.admin('/faults', 'POST', [
-        { operation: '*', fault: { type: 'reset' } },
-        rule,
-      ]);
+    ['an unknown error name', any({ type: 'error', name: 'TeapotException' })],
+    ['an unknown fault type', any({ type: 'explode' })],
+    ['a zero count', any({ type: 'reset' }, { count: 0 })],
+    ['a negative hang', any({ type: 'hang', ms: -1 })],
+    ['a malformed status outside HTTP', any({ type: 'malformed', status: 99 })],
+    ['a match on something else', any({ type: 'reset' }, { match: { externalUserId: 'al' } })],
+    ['a body that is not JSON', 'nope'],
+  ])('refuse a rule with %s, in code and over HTTP (400), queueing nothing', async (_, rule) => {
+    const response = await t.admin('/faults', 'POST', [any({ type: 'reset' }), rule]);
 
-      expect(() => t.emulator.injectFault(rule as FaultRule)).toThrow(InvalidFaultError);
-      expect(response.status).toBe(400);
-      expect(await response.json()).toEqual({ message: expect.any(String) });
-      expect((await t.admin('/faults', 'POST', 'nope')).status).toBe(400);
-      expect(t.emulator.faults()).toEqual([]);
-    },
-  );
+    expect(() => t.emulator.injectFault(rule as FaultRule)).toThrow(InvalidFaultError);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ message: expect.any(String) });
+    expect(t.emulator.faults()).toEqual([]);
+  });
 
   it('are queued over HTTP, one or a list in order, and listed, removed and cleared', async () => {
     const ids = await seedAttendee();
@@ -250,12 +236,7 @@ describe('hang faults', () => {
     const controller = new AbortController();
 
     await expect(getAttendee(ids, impatient)).rejects.toMatchObject({ name: 'TimeoutError' });
-    const pending = t.chime.send(
-      new GetAttendeeCommand({ MeetingId: ids.MeetingId, AttendeeId: ids.AttendeeId }),
-      {
-        abortSignal: controller.signal,
-      },
-    );
+    const pending = t.chime.send(new GetAttendeeCommand(ids), { abortSignal: controller.signal });
     await receivedCalls(t.emulator.calls, 2);
     controller.abort();
 

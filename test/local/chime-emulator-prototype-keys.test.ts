@@ -20,7 +20,7 @@ const t = useEmulator({ rates: false });
 let meetingId: string;
 
 beforeEach(async () => {
-  meetingId = (await t.seed({ meetings: 1, attendeesPerMeeting: 1 }))[0]?.MeetingId as string;
+  ({ MeetingId: meetingId } = await t.meeting());
 });
 
 afterEach(async () => {

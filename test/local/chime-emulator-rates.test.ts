@@ -3,7 +3,6 @@ import {
   CreateAttendeeCommand,
   GetAttendeeCommand,
   GetMeetingCommand,
-  ListAttendeesCommand,
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { isThrottlingError } from '@smithy/core/retry';
@@ -30,13 +29,7 @@ const times = (n: number, value: string) => Array<string>(n).fill(value);
 const MUTED = { Audio: 'Receive', Video: 'None', Content: 'None' } as const;
 
 /** A meeting with one attendee, seeded so that no API token is spent. */
-const seedOne = async (running = t) => {
-  const [meeting] = await running.seed({ meetings: 1, attendeesPerMeeting: 1 });
-  return {
-    MeetingId: meeting?.MeetingId ?? '',
-    AttendeeId: meeting?.Attendees[0]?.AttendeeId ?? '',
-  };
-};
+const seedOne = (running = t) => running.meeting();
 
 const getMeeting = (MeetingId: string, client = t.chime) =>
   client.send(new GetMeetingCommand({ MeetingId }));
@@ -102,43 +95,21 @@ describe('at the limit', () => {
   });
 
   it('keeps one bucket per operation, the three without a published quota sharing MeetingManagement', async () => {
-    const [meeting] = await t.seed({ meetings: 1, attendeesPerMeeting: 1 });
-    const path = `/meetings/${meeting?.MeetingId}`;
-    const attendee = `${path}/attendees/${meeting?.Attendees[0]?.AttendeeId}`;
-    const ids = { MeetingId: meeting?.MeetingId ?? UNKNOWN_ID, AttendeeId: UNKNOWN_ID };
+    const { MeetingId, AttendeeId } = await seedOne();
     t.emulator.configureRates({
       buckets: Object.fromEntries(Object.keys(DEFAULT_RATES).map((name) => [name, { burst: 1 }])),
     });
-    const requests: Record<keyof typeof OPERATIONS, [string, string?]> = {
-      GetAttendee: [attendee],
-      UpdateAttendeeCapabilities: [
-        `${attendee}/capabilities`,
-        JSON.stringify({ Capabilities: MUTED }),
-      ],
-      BatchUpdateAttendeeCapabilitiesExcept: [
-        `${path}/attendees/capabilities?operation=batch-update-except`,
-        JSON.stringify({ ExcludedAttendeeIds: [ids], Capabilities: MUTED }),
-      ],
-      BatchCreateAttendee: [`${path}/attendees?operation=batch-create`, '{}'],
-      CreateAttendee: [`${path}/attendees`, '{}'],
-      CreateMeeting: ['/meetings', '{}'],
-      CreateMeetingWithAttendees: ['/meetings?operation=create-attendees', '{}'],
-      DeleteAttendee: [`${path}/attendees/${UNKNOWN_ID}`],
-      DeleteMeeting: [`/meetings/${UNKNOWN_ID}`],
-      GetMeeting: [path],
-      ListAttendees: [`${path}/attendees`],
-    };
 
-    const statuses: Record<string, number> = {};
-    for (const [operation, [target, body]] of Object.entries(requests)) {
-      const method = OPERATIONS[operation as keyof typeof OPERATIONS][0];
-      statuses[operation] = (await fetch(`${t.url}${target}`, { method, body })).status;
+    const throttled: string[] = [];
+    for (const [operation, [method, uri]] of Object.entries(OPERATIONS)) {
+      const path = uri.replace('{MeetingId}', MeetingId).replace('{AttendeeId}', AttendeeId);
+      const body = method === 'POST' || method === 'PUT' ? '{}' : undefined;
+      if ((await fetch(`${t.url}${path}`, { method, body })).status === 429)
+        throttled.push(operation);
     }
 
-    expect(Object.entries(statuses).filter(([, status]) => status === 429)).toEqual([
-      ['UpdateAttendeeCapabilities', 429],
-      ['BatchUpdateAttendeeCapabilitiesExcept', 429],
-    ]);
+    // BatchUpdateAttendeeCapabilitiesExcept, first in the table, took the shared token.
+    expect(throttled).toEqual(['GetAttendee', 'UpdateAttendeeCapabilities']);
     expect(t.emulator.stats().total).toEqual({ calls: 11, throttled: 2 });
   });
 
@@ -175,9 +146,9 @@ describe('at the limit', () => {
     t.emulator.configureRates({
       buckets: { CreateAttendee: { burst: 2 }, MeetingManagement: { burst: 3 } },
     });
-    let n = 0;
+    const names = ['user-1', 'user-2', 'user-3'];
     const create = () =>
-      t.chime.send(new CreateAttendeeCommand({ MeetingId, ExternalUserId: `user-${(n += 1)}` }));
+      t.chime.send(new CreateAttendeeCommand({ MeetingId, ExternalUserId: names.shift() }));
 
     expect(await outcomes(3, create)).toEqual(['ok', 'ok', 'ThrottlingException']);
     await t.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));

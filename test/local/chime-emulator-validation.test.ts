@@ -169,13 +169,7 @@ const CASES: Record<string, [Build, [string, Input, RegExp][]]> = {
 };
 
 const send = (command: unknown) => t.chime.send(command as GetMeetingCommand);
-const seedIds = async (): Promise<Ids> => {
-  const [meeting] = await t.seed({ meetings: 1, attendeesPerMeeting: 1 });
-  return {
-    MeetingId: meeting?.MeetingId ?? '',
-    AttendeeId: meeting?.Attendees[0]?.AttendeeId ?? '',
-  };
-};
+const seedIds = (): Promise<Ids> => t.meeting();
 const badRequest = (message: RegExp) => ({
   name: 'BadRequestException',
   Code: 'BadRequest',
