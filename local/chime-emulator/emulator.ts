@@ -13,7 +13,7 @@ import {
 } from './rate-limits';
 import { type SeededMeeting, type SeedRequest, seedStore } from './seed';
 import { createEmulatorServer } from './server';
-import { createMeetingStore } from './store';
+import { MeetingStore } from './store';
 import { checkGuid } from './validation';
 
 /** Options of {@link createChimeEmulator}. */
@@ -65,7 +65,7 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
     log,
     eventTarget,
   });
-  const store = createMeetingStore({
+  const store = new MeetingStore({
     controlRegion: region,
     accountId,
     onChange: (change) => events.publish(change),

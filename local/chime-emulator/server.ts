@@ -111,85 +111,95 @@ function jsonResponse(status: number, output: unknown): WireResponse {
   return { status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(output) };
 }
 
+function execute(deps: ServerDeps, route: MatchedRoute, body: string, url: URL, requestId: string) {
+  try {
+    const { status, output } = runOperation(deps.store, route, { body, query: url.searchParams });
+    return jsonResponse(status, output);
+  } catch (error) {
+    if (error instanceof ChimeServiceError) {
+      return errorResponse(error.errorName, error.message, requestId);
+    }
+    deps.log(`${route.operation} internal error ${(error as Error).stack ?? String(error)}`);
+    return errorResponse('ServiceFailureException', 'Internal emulator error', requestId);
+  }
+}
+
+/** Answers a service request, its fault and its rate first; the call record says how. */
+async function serveApi(
+  deps: ServerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: string,
+): Promise<CallRecord> {
+  const requestId = randomUUID();
+  const method = req.method ?? 'GET';
+  const route = matchRoute(method, url.pathname, url.searchParams);
+  const call = deps.calls.begin({ operation: UNKNOWN_OPERATION, ...route, requestId });
+  const fault = route && deps.faults.take(route);
+  if (fault) call.fault = fault.type;
+  if (fault?.type === 'reset') {
+    req.socket.destroy();
+    return call;
+  }
+  if (fault?.type === 'hang' && !(await hang(res, fault.ms))) return call;
+  if (res.destroyed) return call;
+  const region = regionOfRequest(req.headers, url.searchParams, deps.region);
+  let response: WireResponse;
+  if (!route) {
+    const message = `No Chime SDK Meetings operation is emulated for ${method} ${url.pathname}`;
+    response = errorResponse('UnknownOperationException', message, requestId);
+  } else if (fault?.type === 'error' || fault?.type === 'malformed') {
+    response = faultResponse(fault, route.operation, requestId);
+  } else if (!deps.rates.take(region, route.operation)) {
+    call.throttled = true;
+    response = errorResponse('ThrottlingException', THROTTLED_MESSAGE, requestId);
+  } else {
+    response = execute(deps, route, body, url, requestId);
+  }
+  send(res, response, requestId);
+  call.status = response.status;
+  return call;
+}
+
+async function onRequest(
+  deps: ServerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const started = performance.now();
+  const elapsed = () => `${Math.round(performance.now() - started)}ms`;
+  const url = new URL(req.url ?? '/', `http://${HOST}`);
+  const body = await readBody(req);
+  if (body === undefined || isAdminPath(url.pathname)) {
+    const requestId = randomUUID();
+    const tooLarge = `The request body exceeds ${MAX_BODY_BYTES} bytes`;
+    const response =
+      body === undefined
+        ? errorResponse('BadRequestException', tooLarge, requestId)
+        : handleAdmin(deps, req.method ?? 'GET', url.pathname, body);
+    send(res, response, requestId);
+    const admin = body === undefined ? '' : 'admin ';
+    return deps.log(`${admin}${req.method} ${url.pathname} ${response.status} ${elapsed()}`);
+  }
+  const call = await serveApi(deps, req, res, url, body);
+  const fault = call.fault === undefined ? '' : ` fault=${call.fault}`;
+  const throttled = call.throttled ? ' throttled' : '';
+  const status = call.status ?? 'no-response';
+  deps.log(
+    `${call.operation} ${status} ${elapsed()}${fault}${throttled} requestId=${call.requestId}`,
+  );
+}
+
 /** Creates the HTTP server: the admin API under `/_emulator`, the service API everywhere else. */
 export function createEmulatorServer(deps: ServerDeps) {
   let server: ReturnType<typeof createServer> | undefined;
-
-  const execute = (route: MatchedRoute, body: string, url: URL, requestId: string) => {
-    try {
-      const { status, output } = runOperation(deps.store, route, { body, query: url.searchParams });
-      return jsonResponse(status, output);
-    } catch (error) {
-      if (error instanceof ChimeServiceError) {
-        return errorResponse(error.errorName, error.message, requestId);
-      }
-      deps.log(`${route.operation} internal error ${(error as Error).stack ?? String(error)}`);
-      return errorResponse('ServiceFailureException', 'Internal emulator error', requestId);
-    }
-  };
-
-  /** Answers a service request, its fault and its rate first; the call record says how. */
-  const serveApi = async (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => {
-    const requestId = randomUUID();
-    const method = req.method ?? 'GET';
-    const route = matchRoute(method, url.pathname, url.searchParams);
-    const call = deps.calls.begin({ operation: UNKNOWN_OPERATION, ...route, requestId });
-    const fault = route && deps.faults.take(route);
-    if (fault) call.fault = fault.type;
-    if (fault?.type === 'reset') {
-      req.socket.destroy();
-      return call;
-    }
-    if (fault?.type === 'hang' && !(await hang(res, fault.ms))) return call;
-    if (res.destroyed) return call;
-    const region = regionOfRequest(req.headers, url.searchParams, deps.region);
-    let response: WireResponse;
-    if (!route) {
-      const message = `No Chime SDK Meetings operation is emulated for ${method} ${url.pathname}`;
-      response = errorResponse('UnknownOperationException', message, requestId);
-    } else if (fault?.type === 'error' || fault?.type === 'malformed') {
-      response = faultResponse(fault, route.operation, requestId);
-    } else if (!deps.rates.take(region, route.operation)) {
-      call.throttled = true;
-      response = errorResponse('ThrottlingException', THROTTLED_MESSAGE, requestId);
-    } else {
-      response = execute(route, body, url, requestId);
-    }
-    send(res, response, requestId);
-    call.status = response.status;
-    return call;
-  };
-
-  const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = performance.now();
-    const elapsed = () => `${Math.round(performance.now() - started)}ms`;
-    const url = new URL(req.url ?? '/', `http://${HOST}`);
-    const body = await readBody(req);
-    if (body === undefined || isAdminPath(url.pathname)) {
-      const requestId = randomUUID();
-      const tooLarge = `The request body exceeds ${MAX_BODY_BYTES} bytes`;
-      const response =
-        body === undefined
-          ? errorResponse('BadRequestException', tooLarge, requestId)
-          : handleAdmin(deps, req.method ?? 'GET', url.pathname, body);
-      send(res, response, requestId);
-      const admin = body === undefined ? '' : 'admin ';
-      return deps.log(`${admin}${req.method} ${url.pathname} ${response.status} ${elapsed()}`);
-    }
-    const call: CallRecord = await serveApi(req, res, url, body);
-    const fault = call.fault === undefined ? '' : ` fault=${call.fault}`;
-    const throttled = call.throttled ? ' throttled' : '';
-    const status = call.status ?? 'no-response';
-    deps.log(
-      `${call.operation} ${status} ${elapsed()}${fault}${throttled} requestId=${call.requestId}`,
-    );
-  };
 
   return {
     start(port = 0): Promise<EmulatorAddress> {
       if (server) return Promise.reject(new Error('The Chime emulator is already started'));
       const created = createServer((req, res) => {
-        onRequest(req, res).catch((error: unknown) => {
+        onRequest(deps, req, res).catch((error: unknown) => {
           deps.log(`request failed ${(error as Error).stack ?? String(error)}`);
           if (res.headersSent || res.destroyed) return;
           const requestId = randomUUID();

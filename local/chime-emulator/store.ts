@@ -57,30 +57,37 @@ function decodeNextToken(meetingId: string, token: string): number {
   return Number(seq);
 }
 
-/** The in-memory state of the emulated service: meetings and their attendees. */
-export type MeetingStore = ReturnType<typeof createMeetingStore>;
-
 /**
- * Creates an empty store for one account and control Region. `onChange` is called synchronously
- * after an attendee is created (not when an existing one is returned), updated or deleted, or a
- * meeting ends; `clear()` is silent.
+ * The in-memory state of the emulated service, for one account and control Region: meetings and
+ * their attendees. `onChange` is called synchronously after an attendee is created (not when an
+ * existing one is returned), updated or deleted, or a meeting ends; `clear()` is silent.
  */
-export function createMeetingStore(options: {
-  readonly controlRegion: string;
-  readonly accountId: string;
-  readonly onChange: (change: StoreChange) => void;
-}) {
-  const meetings = new Map<string, MeetingRecord>();
-  const meetingIdByToken = new Map<string, string>();
-  let seq = 0;
+export class MeetingStore {
+  readonly #meetings = new Map<string, MeetingRecord>();
+  readonly #meetingIdByToken = new Map<string, string>();
+  #seq = 0;
 
-  const recordOf = (meetingId: string) => found(meetings.get(meetingId), 'Meeting', meetingId);
-  const attendeeOf = (record: MeetingRecord, attendeeId: string) =>
-    found(record.attendees.get(attendeeId), 'Attendee', attendeeId);
-  const notify = (type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Attendee) =>
-    options.onChange(structuredClone({ type, meeting, ...(attendee && { attendee }) }));
+  constructor(
+    private readonly options: {
+      readonly controlRegion: string;
+      readonly accountId: string;
+      readonly onChange: (change: StoreChange) => void;
+    },
+  ) {}
 
-  const addAttendee = (record: MeetingRecord, item: AttendeeRequestItem): Attendee => {
+  #recordOf(meetingId: string): MeetingRecord {
+    return found(this.#meetings.get(meetingId), 'Meeting', meetingId);
+  }
+
+  static #attendeeOf(record: MeetingRecord, attendeeId: string): AttendeeRecord {
+    return found(record.attendees.get(attendeeId), 'Attendee', attendeeId);
+  }
+
+  #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Attendee): void {
+    this.options.onChange(structuredClone({ type, meeting, ...(attendee && { attendee }) }));
+  }
+
+  #addAttendee(record: MeetingRecord, item: AttendeeRequestItem): Attendee {
     const same = [...record.attendees.values()].find(
       ({ attendee }) => attendee.ExternalUserId === item.ExternalUserId,
     );
@@ -101,124 +108,128 @@ export function createMeetingStore(options: {
       JoinToken: newJoinToken(),
       Capabilities,
     };
-    record.attendees.set(AttendeeId, { seq: ++seq, attendee });
-    notify('AttendeeAdded', record, attendee);
+    record.attendees.set(AttendeeId, { seq: ++this.#seq, attendee });
+    this.#notify('AttendeeAdded', record, attendee);
     return structuredClone(attendee);
-  };
+  }
 
-  return {
-    /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
-    createMeeting(input: CreateMeetingInput): Meeting {
-      const previous = meetings.get(meetingIdByToken.get(input.ClientRequestToken) ?? '');
-      if (previous) return structuredClone(previous.meeting);
-      const { PrimaryMeetingId, MeetingHostId, MeetingFeatures, MediaRegion } = input;
-      if (PrimaryMeetingId !== undefined && !meetings.has(PrimaryMeetingId)) {
-        throw badRequest(`Primary meeting <${PrimaryMeetingId}> not found`);
+  /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
+  createMeeting(input: CreateMeetingInput): Meeting {
+    const previous = this.#meetings.get(this.#meetingIdByToken.get(input.ClientRequestToken) ?? '');
+    if (previous) return structuredClone(previous.meeting);
+    const { PrimaryMeetingId, MeetingHostId, MeetingFeatures, MediaRegion } = input;
+    if (PrimaryMeetingId !== undefined && !this.#meetings.has(PrimaryMeetingId)) {
+      throw badRequest(`Primary meeting <${PrimaryMeetingId}> not found`);
+    }
+    const MeetingId = randomUUID();
+    const meeting: Meeting = {
+      MeetingId,
+      ...(MeetingHostId && { MeetingHostId }),
+      ExternalMeetingId: input.ExternalMeetingId,
+      MediaRegion,
+      MediaPlacement: mediaPlacementFor(MeetingId, MediaRegion, this.options.controlRegion),
+      ...(MeetingFeatures && { MeetingFeatures }),
+      ...(PrimaryMeetingId && { PrimaryMeetingId }),
+      TenantIds: [...(input.TenantIds ?? [])],
+      MeetingArn: meetingArn(MediaRegion, this.options.accountId, MeetingId),
+    };
+    this.#meetings.set(MeetingId, { meeting, attendees: new Map() });
+    this.#meetingIdByToken.set(input.ClientRequestToken, MeetingId);
+    return structuredClone(meeting);
+  }
+
+  getMeeting(meetingId: string): Meeting {
+    return structuredClone(this.#recordOf(meetingId).meeting);
+  }
+
+  /** Ends the meeting: it and all its attendees are gone. */
+  deleteMeeting(meetingId: string): void {
+    const record = this.#recordOf(meetingId);
+    this.#meetings.delete(meetingId);
+    this.#notify('MeetingEnded', record);
+  }
+
+  /** Creates an attendee, or returns the one that already has this ExternalUserId. */
+  createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee {
+    return this.#addAttendee(this.#recordOf(meetingId), item);
+  }
+
+  /** Creates the usable entries; refused ones, and those the store refuses, go into `Errors`. */
+  batchCreateAttendees(meetingId: string, entries: readonly BatchEntry[]) {
+    const record = this.#recordOf(meetingId);
+    const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
+    for (const entry of entries) {
+      try {
+        if (!entry.ok) throw badRequest(entry.message);
+        output.Attendees.push(this.#addAttendee(record, entry.item));
+      } catch (error) {
+        if (!(error instanceof ChimeServiceError)) throw error;
+        const ExternalUserId = entry.ok ? entry.item.ExternalUserId : entry.externalUserId;
+        output.Errors.push({
+          ...(ExternalUserId !== undefined && { ExternalUserId }),
+          ErrorCode: CHIME_ERRORS[error.errorName].code,
+          ErrorMessage: error.message,
+        });
       }
-      const MeetingId = randomUUID();
-      const meeting: Meeting = {
-        MeetingId,
-        ...(MeetingHostId && { MeetingHostId }),
-        ExternalMeetingId: input.ExternalMeetingId,
-        MediaRegion,
-        MediaPlacement: mediaPlacementFor(MeetingId, MediaRegion, options.controlRegion),
-        ...(MeetingFeatures && { MeetingFeatures }),
-        ...(PrimaryMeetingId && { PrimaryMeetingId }),
-        TenantIds: [...(input.TenantIds ?? [])],
-        MeetingArn: meetingArn(MediaRegion, options.accountId, MeetingId),
-      };
-      meetings.set(MeetingId, { meeting, attendees: new Map() });
-      meetingIdByToken.set(input.ClientRequestToken, MeetingId);
-      return structuredClone(meeting);
-    },
+    }
+    return output;
+  }
 
-    getMeeting: (meetingId: string): Meeting => structuredClone(recordOf(meetingId).meeting),
+  getAttendee(meetingId: string, attendeeId: string): Attendee {
+    return structuredClone(
+      MeetingStore.#attendeeOf(this.#recordOf(meetingId), attendeeId).attendee,
+    );
+  }
 
-    /** Ends the meeting: it and all its attendees are gone. */
-    deleteMeeting(meetingId: string): void {
-      const record = recordOf(meetingId);
-      meetings.delete(meetingId);
-      notify('MeetingEnded', record);
-    },
+  /** A page of attendees in creation order. */
+  listAttendees(meetingId: string, query: { maxResults: number; nextToken?: string }) {
+    const record = this.#recordOf(meetingId);
+    const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
+    const remaining = [...record.attendees.values()].filter((entry) => entry.seq > after);
+    const page = remaining.slice(0, query.maxResults);
+    const Attendees = page.map(({ attendee }) => structuredClone(attendee));
+    const last = page.at(-1);
+    return remaining.length > page.length && last
+      ? { Attendees, NextToken: encodeNextToken(meetingId, last.seq) }
+      : { Attendees };
+  }
 
-    /** Creates an attendee, or returns the one that already has this ExternalUserId. */
-    createAttendee: (meetingId: string, item: AttendeeRequestItem): Attendee =>
-      addAttendee(recordOf(meetingId), item),
+  /** Removes the attendee; its JoinToken is dead. */
+  deleteAttendee(meetingId: string, attendeeId: string): void {
+    const record = this.#recordOf(meetingId);
+    const { attendee } = MeetingStore.#attendeeOf(record, attendeeId);
+    record.attendees.delete(attendeeId);
+    this.#notify('AttendeeDeleted', record, attendee);
+  }
 
-    /** Creates the usable entries; refused ones, and those the store refuses, go into `Errors`. */
-    batchCreateAttendees(meetingId: string, entries: readonly BatchEntry[]) {
-      const record = recordOf(meetingId);
-      const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
-      for (const entry of entries) {
-        try {
-          if (!entry.ok) throw badRequest(entry.message);
-          output.Attendees.push(addAttendee(record, entry.item));
-        } catch (error) {
-          if (!(error instanceof ChimeServiceError)) throw error;
-          const ExternalUserId = entry.ok ? entry.item.ExternalUserId : entry.externalUserId;
-          output.Errors.push({
-            ...(ExternalUserId !== undefined && { ExternalUserId }),
-            ErrorCode: CHIME_ERRORS[error.errorName].code,
-            ErrorMessage: error.message,
-          });
-        }
-      }
-      return output;
-    },
+  /**
+   * Sets the capabilities of one attendee, or of every attendee but the excluded ones (all or
+   * none), the meeting's features permitting. Returns the attendees updated.
+   */
+  updateCapabilities(
+    meetingId: string,
+    capabilities: AttendeeCapabilities,
+    which: { readonly attendeeId: string } | { readonly except: ReadonlySet<string> },
+  ): Attendee[] {
+    const record = this.#recordOf(meetingId);
+    const chosen =
+      'attendeeId' in which
+        ? [MeetingStore.#attendeeOf(record, which.attendeeId)]
+        : [...record.attendees.values()].filter(
+            ({ attendee }) => !which.except.has(attendee.AttendeeId),
+          );
+    const Capabilities = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
+    return chosen.map(({ seq, attendee: previous }) => {
+      const attendee = { ...previous, Capabilities: { ...Capabilities } };
+      record.attendees.set(attendee.AttendeeId, { seq, attendee });
+      this.#notify('AttendeeCapabilitiesUpdated', record, attendee);
+      return structuredClone(attendee);
+    });
+  }
 
-    getAttendee: (meetingId: string, attendeeId: string): Attendee =>
-      structuredClone(attendeeOf(recordOf(meetingId), attendeeId).attendee),
-
-    /** A page of attendees in creation order. */
-    listAttendees(meetingId: string, query: { maxResults: number; nextToken?: string }) {
-      const record = recordOf(meetingId);
-      const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
-      const remaining = [...record.attendees.values()].filter((entry) => entry.seq > after);
-      const page = remaining.slice(0, query.maxResults);
-      const Attendees = page.map(({ attendee }) => structuredClone(attendee));
-      const last = page.at(-1);
-      return remaining.length > page.length && last
-        ? { Attendees, NextToken: encodeNextToken(meetingId, last.seq) }
-        : { Attendees };
-    },
-
-    /** Removes the attendee; its JoinToken is dead. */
-    deleteAttendee(meetingId: string, attendeeId: string): void {
-      const record = recordOf(meetingId);
-      const { attendee } = attendeeOf(record, attendeeId);
-      record.attendees.delete(attendeeId);
-      notify('AttendeeDeleted', record, attendee);
-    },
-
-    /**
-     * Sets the capabilities of one attendee, or of every attendee but the excluded ones (all or
-     * none), the meeting's features permitting. Returns the attendees updated.
-     */
-    updateCapabilities(
-      meetingId: string,
-      capabilities: AttendeeCapabilities,
-      which: { readonly attendeeId: string } | { readonly except: ReadonlySet<string> },
-    ): Attendee[] {
-      const record = recordOf(meetingId);
-      const chosen =
-        'attendeeId' in which
-          ? [attendeeOf(record, which.attendeeId)]
-          : [...record.attendees.values()].filter(
-              ({ attendee }) => !which.except.has(attendee.AttendeeId),
-            );
-      const Capabilities = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
-      return chosen.map(({ seq, attendee: previous }) => {
-        const attendee = { ...previous, Capabilities: { ...Capabilities } };
-        record.attendees.set(attendee.AttendeeId, { seq, attendee });
-        notify('AttendeeCapabilitiesUpdated', record, attendee);
-        return structuredClone(attendee);
-      });
-    },
-
-    /** Forgets every meeting, attendee and idempotency token. */
-    clear(): void {
-      meetings.clear();
-      meetingIdByToken.clear();
-    },
-  };
+  /** Forgets every meeting, attendee and idempotency token. */
+  clear(): void {
+    this.#meetings.clear();
+    this.#meetingIdByToken.clear();
+  }
 }
