@@ -46,7 +46,7 @@ export interface RateUpdate {
 const isRateBucket = (value: string): value is RateBucket => Object.hasOwn(DEFAULT_RATES, value);
 
 /** The bucket each operation draws from; operations without a published quota share the aggregate. */
-export const BUCKET_OF_OPERATION = Object.fromEntries(
+const BUCKET_OF_OPERATION = Object.fromEntries(
   Object.keys(OPERATIONS).map((name) => [name, isRateBucket(name) ? name : 'MeetingManagement']),
 ) as Readonly<Record<OperationName, RateBucket>>;
 

@@ -31,7 +31,7 @@ export const fail = (message: string): never => {
 };
 
 /** The model's `GuidString` pattern, which MeetingId and AttendeeId must match. */
-export const GUID_PATTERN = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$/;
+const GUID_PATTERN = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$/;
 
 /** The model's most attendees in a meeting, unless its MeetingFeatures.Attendee.MaxCount says fewer. */
 export const MAX_ATTENDEES = 250;
@@ -58,7 +58,7 @@ export const text =
     return broken ? fail(`${name} ${broken}`) : (value as string);
   };
 
-export const oneOf = <T extends string>(allowed: Readonly<Record<string, T>>) =>
+const oneOf = <T extends string>(allowed: Readonly<Record<string, T>>) =>
   where<T>(
     (value) => Object.values<unknown>(allowed).includes(value),
     `be one of ${Object.values(allowed).join(', ')}`,
