@@ -1,4 +1,5 @@
-import type { OperationName } from './routes';
+import type { FaultSpec } from './faults';
+import type { OperationName } from './operations';
 
 /** The operation name recorded for requests that no emulated operation serves. */
 export const UNKNOWN_OPERATION = 'UnknownOperation';
@@ -14,7 +15,7 @@ export interface CallRecord {
   readonly meetingId?: string;
   readonly attendeeId?: string;
   /** The type of the injected fault that disturbed this request, if any. */
-  fault?: 'error' | 'hang' | 'reset' | 'malformed';
+  fault?: FaultSpec['type'];
   /** Present (true) when the rate limiter answered `ThrottlingException`. */
   throttled?: true;
   readonly requestId: string;
@@ -33,45 +34,33 @@ export interface CallStats {
 }
 
 /** The log of calls, in arrival order. */
-export interface CallLog {
-  /** Records a call as it arrives and returns the record to complete later. */
-  begin(call: Omit<CallRecord, 'status'>): CallRecord;
-  list(): CallRecord[];
-  /** Calls and throttles per operation since the last `clear()`. */
-  stats(): CallStats;
-  clear(): void;
-}
+export type CallLog = ReturnType<typeof createCallLog>;
 
 /** Creates an empty call log. */
-export function createCallLog(): CallLog {
+export function createCallLog() {
   let calls: CallRecord[] = [];
   return {
-    begin(call) {
+    /** Records a call as it arrives and returns the record to complete later. */
+    begin(call: Omit<CallRecord, 'status'>): CallRecord {
       const record: CallRecord = { ...call, status: null };
       calls.push(record);
       return record;
     },
-    list() {
-      return calls.map((call) => ({ ...call }));
-    },
-    stats() {
-      const operations = new Map<CallRecord['operation'], { calls: number; throttled: number }>();
-      let throttled = 0;
-      for (const call of calls) {
-        const entry = operations.get(call.operation) ?? { calls: 0, throttled: 0 };
-        entry.calls += 1;
-        if (call.throttled) {
-          entry.throttled += 1;
-          throttled += 1;
-        }
-        operations.set(call.operation, entry);
+    list: (): CallRecord[] => calls.map((call) => ({ ...call })),
+    /** Calls and throttles per operation since the last `clear()`. */
+    stats(): CallStats {
+      const operations: Partial<Record<CallRecord['operation'], OperationStats>> = {};
+      for (const { operation, throttled } of calls) {
+        const entry = operations[operation] ?? { calls: 0, throttled: 0 };
+        operations[operation] = {
+          calls: entry.calls + 1,
+          throttled: entry.throttled + (throttled ? 1 : 0),
+        };
       }
-      return {
-        total: { calls: calls.length, throttled },
-        operations: Object.fromEntries(operations),
-      };
+      const throttled = calls.filter((call) => call.throttled).length;
+      return { total: { calls: calls.length, throttled }, operations };
     },
-    clear() {
+    clear(): void {
       calls = [];
     },
   };

@@ -12,8 +12,7 @@ export interface EmulatorConfig {
   readonly eventTarget?: string;
 }
 
-/** The port the CLI listens on when `CHIME_EMULATOR_PORT` is unset. */
-export const DEFAULT_PORT = 3001;
+const DEFAULT_PORT = 3001;
 
 /** The CLI's usage text. */
 export const USAGE = `Usage: npm run emulator -- [options]
@@ -29,6 +28,15 @@ export const USAGE = `Usage: npm run emulator -- [options]
 const fail = (message: string): never => {
   throw new Error(message);
 };
+
+/** Runs `parse`, naming the setting in any failure. */
+function setting<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    return fail(`${name}: ${(error as Error).message}`);
+  }
+}
 
 /**
  * Reads the CLI settings from flags and the environment (flags win), failing fast with the
@@ -55,41 +63,31 @@ export function parseEmulatorConfig(
   });
   if (values.help) return undefined;
   const rawPort = values.port?.trim() || env.CHIME_EMULATOR_PORT?.trim() || String(DEFAULT_PORT);
-  const port = /^\d+$/.test(rawPort) ? Number(rawPort) : Number.NaN;
-  if (!(port >= 0 && port <= 65535)) {
+  if (!/^\d+$/.test(rawPort) || Number(rawPort) > 65535) {
     fail(`CHIME_EMULATOR_PORT must be a port number from 0 to 65535, got ${rawPort}`);
   }
-  const region = env.CHIME_EMULATOR_REGION?.trim() || 'us-east-1';
   const accountId = env.CHIME_EMULATOR_ACCOUNT_ID?.trim() || '123456789012';
   if (!/^\d{12}$/.test(accountId)) fail('CHIME_EMULATOR_ACCOUNT_ID must be 12 digits');
-
   if (values['no-rates'] && values.rates !== undefined) fail('Use --no-rates or --rates, not both');
-  const rawRates = values['no-rates'] ? 'off' : (values.rates ?? env.CHIME_EMULATOR_RATES?.trim());
-  let rates: false | RateOverrides = {};
-  if (rawRates !== undefined && /^(off|false|0)$/i.test(rawRates)) {
-    rates = false;
-  } else if (rawRates !== undefined && !/^(on|true|1|)$/i.test(rawRates)) {
-    try {
-      rates = parseRateSpec(rawRates);
-    } catch (error) {
-      fail(`--rates / CHIME_EMULATOR_RATES: ${(error as Error).message}`);
-    }
-  }
-
+  const rawRates = values['no-rates']
+    ? 'off'
+    : (values.rates ?? env.CHIME_EMULATOR_RATES?.trim() ?? '');
   const rawTarget = values['event-target'] ?? env.CHIME_EMULATOR_EVENT_TARGET?.trim();
-  let eventTarget: string | undefined;
-  if (rawTarget) {
-    try {
-      eventTarget = parseEventTarget(rawTarget);
-    } catch (error) {
-      fail(`--event-target / CHIME_EMULATOR_EVENT_TARGET: ${(error as Error).message}`);
-    }
-  }
   return Object.freeze({
-    port,
-    region,
+    port: Number(rawPort),
+    region: env.CHIME_EMULATOR_REGION?.trim() || 'us-east-1',
     accountId,
-    rates,
-    ...(eventTarget === undefined ? {} : { eventTarget }),
+    rates: /^(off|false|0)$/i.test(rawRates)
+      ? false
+      : /^(on|true|1|)$/i.test(rawRates)
+        ? {}
+        : setting('--rates / CHIME_EMULATOR_RATES', () => parseRateSpec(rawRates)),
+    ...(rawTarget
+      ? {
+          eventTarget: setting('--event-target / CHIME_EMULATOR_EVENT_TARGET', () =>
+            parseEventTarget(rawTarget),
+          ),
+        }
+      : {}),
   });
 }

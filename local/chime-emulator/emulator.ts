@@ -1,21 +1,19 @@
-import { type CallRecord, type CallStats, createCallLog } from './call-log';
 import {
-  type ChimeMeetingEvent,
-  createEventPublisher,
-  type EventStats,
-  parseEventTarget,
-} from './events';
-import { type ActiveFault, createFaultQueue, type FaultRule } from './faults';
+  ChimeSDKMeetingsClient,
+  type ChimeSDKMeetingsClientConfig,
+} from '@aws-sdk/client-chime-sdk-meetings';
+import { createCallLog } from './call-log';
+import { type ChimeMeetingEvent, createEventPublisher, parseEventTarget } from './events';
+import { createFaultQueue, type FaultRule } from './faults';
 import {
   createRateLimiter,
   parseRateOverrides,
   type RateOverrides,
-  type RateSettings,
   type RateUpdate,
 } from './rate-limits';
-import { parseSeedRequest, type SeededMeeting, type SeedRequest, seedStore } from './seed';
-import { createEmulatorServer, type EmulatorAddress } from './server';
-import { createMeetingStore } from './store';
+import { type SeededMeeting, type SeedRequest, seedStore } from './seed';
+import { createEmulatorServer } from './server';
+import { MeetingStore } from './store';
 import { checkGuid } from './validation';
 
 /** Options of {@link createChimeEmulator}. */
@@ -34,86 +32,40 @@ export interface ChimeEmulatorOptions {
   readonly rates?: false | RateOverrides;
   /** Milliseconds since the epoch (default `Date.now`): refills buckets and stamps events. */
   readonly clock?: () => number;
-  /**
-   * Receives every `chime:AttendeeAdded` / `chime:AttendeeDeleted` /
-   * `chime:AttendeeCapabilitiesUpdated` / `chime:MeetingEnded` event, after the API answered.
-   */
+  /** Receives every meeting event, after the API answered. */
   readonly onEvent?: (event: ChimeMeetingEvent) => void | Promise<void>;
   /** A loopback URL each event is POSTed to as JSON, like an EventBridge API destination. */
   readonly eventTarget?: string;
 }
 
-/** A local Amazon Chime SDK Meetings service. */
-export interface ChimeEmulator {
-  /** Listens on 127.0.0.1 (port 0 picks a free port) and resolves with the endpoint URL. */
-  start(port?: number): Promise<EmulatorAddress>;
-  /** Closes every socket, hanging ones included, waits for event deliveries, stops listening. */
-  stop(): Promise<void>;
-  /** Queues a fault for the next matching request(s); throws `InvalidFaultError` if unusable. */
-  injectFault(rule: FaultRule): ActiveFault;
-  /** The faults still queued. */
-  faults(): ActiveFault[];
-  clearFaults(): void;
-  /** The service calls received so far, in arrival order. */
-  calls(): CallRecord[];
-  /** Calls and throttles per operation since the last reset. */
-  stats(): CallStats;
-  /** Clears the call log and with it the stats. */
-  resetCalls(): void;
-  /** The rates enforced now. */
-  rates(): RateSettings;
-  /** Changes rates (`{ enabled?, buckets? }`); every bucket starts full. */
-  configureRates(update: RateUpdate): RateSettings;
-  /** Fills every bucket. */
-  refillRates(): void;
-  /** Creates meetings and attendees in bulk, bypassing the API and its rates. */
-  seed(request: SeedRequest): SeededMeeting[];
-  /** Ends a meeting as DeleteMeeting does (a `chime:MeetingEnded` event), bypassing the rates. */
-  endMeeting(meetingId: string): void;
-  /** Deliveries of events so far. */
-  eventStats(): EventStats;
-  /** Resolves once every event delivery started so far has finished. */
-  drainEvents(): Promise<void>;
-  /** Wipes meetings, attendees, tokens, faults and calls; back to the rates given at creation. */
-  reset(): void;
-}
-
-const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+/** A local Amazon Chime SDK Meetings service; the README's "Use it in tests" shows each method. */
+export type ChimeEmulator = ReturnType<typeof createChimeEmulator>;
 
 /**
  * Creates a Chime SDK Meetings emulator that an unmodified `ChimeSDKMeetingsClient` reaches
- * with an endpoint override and dummy credentials (signatures are not checked).
- *
- * @example
- * const emulator = createChimeEmulator({ clock: () => now, onEvent: (e) => seen.push(e) });
- * const { url } = await emulator.start();
- * const chime = new ChimeSDKMeetingsClient({
- *   endpoint: url,
- *   region: 'us-east-1',
- *   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
- * });
- * emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'error', name: 'ThrottlingException' } });
- * // …
- * await emulator.stop();
+ * with an endpoint override and dummy credentials (signatures are not checked); see
+ * {@link chimeClientFor} and the README's "Use it in tests".
  */
-export function createChimeEmulator(options: ChimeEmulatorOptions = {}): ChimeEmulator {
+export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   const { region = 'us-east-1', accountId = '123456789012', logger, clock = Date.now } = options;
-  if (!REGION.test(region)) throw new TypeError(`region must look like us-east-1, got ${region}`);
-  if (!ACCOUNT_ID.test(accountId)) throw new TypeError('accountId must be 12 digits');
+  if (!/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(region)) {
+    throw new TypeError(`region must look like us-east-1, got ${region}`);
+  }
+  if (!/^\d{12}$/.test(accountId)) throw new TypeError('accountId must be 12 digits');
   const rateOverrides = options.rates === false ? false : parseRateOverrides(options.rates ?? {});
-  if (options.eventTarget !== undefined) parseEventTarget(options.eventTarget);
+  const eventTarget =
+    options.eventTarget === undefined ? undefined : parseEventTarget(options.eventTarget);
 
   const log = (line: string) => logger?.(`chime-emulator ${line}`);
   const events = createEventPublisher({
+    ...options,
     account: accountId,
     region,
     clock,
     log,
-    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-    ...(options.eventTarget === undefined ? {} : { eventTarget: options.eventTarget }),
+    eventTarget,
   });
-  const store = createMeetingStore({
+  const store = new MeetingStore({
     controlRegion: region,
     accountId,
     onChange: (change) => events.publish(change),
@@ -128,36 +80,54 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}): ChimeEm
     rates.restore();
     events.resetStats();
   };
-  const server = createEmulatorServer({
-    store,
-    faults,
-    calls,
-    rates,
-    events,
-    reset,
-    region,
-    ...(logger === undefined ? {} : { logger }),
-  });
+  const server = createEmulatorServer({ store, faults, calls, rates, events, reset, region, log });
 
   return {
-    start: (port) => server.start(port),
-    async stop() {
+    /** Listens on 127.0.0.1 (port 0 picks a free port) and resolves with the endpoint URL. */
+    start: (port?: number) => server.start(port),
+    /** Closes every socket, hanging ones included, waits for event deliveries, stops listening. */
+    async stop(): Promise<void> {
       await server.stop();
       await events.drain();
     },
-    injectFault: (rule) => faults.add(rule),
+    /** Queues a fault for the next matching request(s); throws `InvalidFaultError` if unusable. */
+    injectFault: (rule: FaultRule) => faults.add(rule),
     faults: () => faults.list(),
     clearFaults: () => faults.clear(),
+    /** The service calls received so far, in arrival order. */
     calls: () => calls.list(),
     stats: () => calls.stats(),
     resetCalls: () => calls.clear(),
     rates: () => rates.settings(),
-    configureRates: (update) => rates.configure(update),
+    /** Changes rates (`{ enabled?, buckets? }`); every bucket starts full. */
+    configureRates: (update: RateUpdate) => rates.configure(update),
     refillRates: () => rates.refill(),
-    seed: (request) => seedStore(store, parseSeedRequest(request)),
-    endMeeting: (meetingId) => store.deleteMeeting(checkGuid('MeetingId', meetingId)),
+    /** Creates meetings and attendees in bulk, bypassing the API and its rates. */
+    seed: (request: SeedRequest): SeededMeeting[] => seedStore(store, request),
+    /** Ends a meeting as DeleteMeeting does (a `chime:MeetingEnded` event), bypassing the rates. */
+    endMeeting: (meetingId: string) => store.deleteMeeting(checkGuid('MeetingId', meetingId)),
     eventStats: () => events.stats(),
+    /** Resolves once every event delivery started so far has finished. */
     drainEvents: () => events.drain(),
+    /** Wipes meetings, attendees, tokens, faults and calls; back to the rates given at creation. */
     reset,
   };
 }
+
+/**
+ * A real `ChimeSDKMeetingsClient` pointed at an emulator: endpoint override, `us-east-1` and
+ * dummy credentials. Overrides win.
+ *
+ * @example
+ * const chime = chimeClientFor(url, { maxAttempts: 1 });
+ */
+export const chimeClientFor = (
+  url: string,
+  overrides: ChimeSDKMeetingsClientConfig = {},
+): ChimeSDKMeetingsClient =>
+  new ChimeSDKMeetingsClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    ...overrides,
+  });

@@ -22,9 +22,12 @@ export const CHIME_ERRORS = {
 /** The name of an error shape of the Chime SDK Meetings model. */
 export type ChimeErrorName = keyof typeof CHIME_ERRORS;
 
-/** Narrows an unknown value to a modeled error name. */
+/** Narrows an unknown value to a modeled error name (own keys only, never `constructor`). */
 export const isChimeErrorName = (value: unknown): value is ChimeErrorName =>
   typeof value === 'string' && Object.hasOwn(CHIME_ERRORS, value);
+
+// AWS front doors answer an operation they do not know with this 404, outside the model.
+const UNKNOWN_OPERATION = { status: 404, code: 'UnknownOperation' } as const;
 
 /** What the emulator writes back: a status, headers and an optional body. */
 export interface WireResponse {
@@ -35,18 +38,12 @@ export interface WireResponse {
 
 /** A modeled service error raised by validation or the store, answered in the AWS wire format. */
 export class ChimeServiceError extends Error {
-  readonly errorName: ChimeErrorName;
-  readonly retryAfterSeconds: number | undefined;
-
   constructor(
-    errorName: ChimeErrorName,
+    readonly errorName: ChimeErrorName,
     message: string,
-    options: { retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    super(message);
     this.name = errorName;
-    this.errorName = errorName;
-    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -54,29 +51,42 @@ export class ChimeServiceError extends Error {
 export const badRequest = (message: string): ChimeServiceError =>
   new ChimeServiceError('BadRequestException', message);
 
-/** Shorthand for a `NotFoundException`. */
-export const notFound = (message: string): ChimeServiceError =>
-  new ChimeServiceError('NotFoundException', message);
+/** A fault rule, rate setting, seed request or event target that cannot be used. */
+export class InvalidInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
 
-/** The default seconds in `Retry-After` on a 503 when the caller did not choose any. */
-const DEFAULT_RETRY_AFTER_SECONDS = 1;
+/** Runs `parse`, rethrowing a validation failure as the admin input's own error class. */
+export function rethrowAs<T>(
+  Invalid: new (message: string) => InvalidInputError,
+  parse: () => T,
+): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw error instanceof ChimeServiceError ? new Invalid(error.message) : error;
+  }
+}
 
 /**
- * Serializes a modeled error as the service does.
+ * Serializes an error as the service does; a 503 carries `Retry-After` (default 1 s), the only
+ * error the model binds that header to.
  *
  * @example
  * errorResponse('NotFoundException', 'Meeting <id> not found', requestId)
  * // → 404, x-amzn-ErrorType: NotFoundException, {"Code":"NotFound","Message":…,"RequestId":…}
  */
 export function errorResponse(
-  name: ChimeErrorName,
+  name: ChimeErrorName | 'UnknownOperationException',
   message: string,
   requestId: string,
   retryAfterSeconds?: number,
 ): WireResponse {
-  const { status, code } = CHIME_ERRORS[name];
-  const retryAfter =
-    retryAfterSeconds ?? (status === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
+  const { status, code } = isChimeErrorName(name) ? CHIME_ERRORS[name] : UNKNOWN_OPERATION;
+  const retryAfter = retryAfterSeconds ?? (status === 503 ? 1 : undefined);
   return {
     status,
     headers: {
@@ -85,29 +95,5 @@ export function errorResponse(
       ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }),
     },
     body: JSON.stringify({ Code: code, Message: message, RequestId: requestId }),
-  };
-}
-
-/**
- * The answer to a path or method that no emulated operation serves. AWS front doors answer
- * unknown operations with a 404 `UnknownOperationException`; the SDK surfaces it as a
- * `ChimeSDKMeetingsServiceException` whose `name` is `UnknownOperationException`.
- */
-export function unknownOperationResponse(
-  method: string,
-  path: string,
-  requestId: string,
-): WireResponse {
-  return {
-    status: 404,
-    headers: {
-      'Content-Type': 'application/json',
-      'x-amzn-ErrorType': 'UnknownOperationException',
-    },
-    body: JSON.stringify({
-      Code: 'UnknownOperation',
-      Message: `No Chime SDK Meetings operation is emulated for ${method} ${path}`,
-      RequestId: requestId,
-    }),
   };
 }

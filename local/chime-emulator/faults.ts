@@ -1,6 +1,16 @@
-import { type ChimeErrorName, isChimeErrorName } from './errors';
-import { newId } from './ids';
-import { isOperationName, type MatchedRoute, type OperationName } from './routes';
+import { randomUUID } from 'node:crypto';
+import { type ChimeErrorName, InvalidInputError, isChimeErrorName, rethrowAs } from './errors';
+import { isOperationName, type MatchedRoute, type OperationName } from './operations';
+import {
+  type Check,
+  fail,
+  integer,
+  isObject,
+  type JsonObject,
+  struct,
+  text,
+  where,
+} from './validation';
 
 /**
  * Fault injection: rules queued by tests or by hand (`POST /_emulator/faults`) that make the
@@ -47,82 +57,52 @@ export interface ActiveFault extends FaultRule {
 }
 
 /** A fault rule that cannot be used, with the reason. */
-export class InvalidFaultError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'InvalidFaultError';
-  }
-}
+export class InvalidFaultError extends InvalidInputError {}
 
-type JsonObject = Record<string, unknown>;
+const FAULT_SPECS: Readonly<Record<FaultSpec['type'], Check<JsonObject>>> = {
+  error: struct(
+    {
+      name: where(isChimeErrorName, 'be a modeled error name'),
+      message: text(),
+      retryAfterSeconds: integer(0),
+    },
+    ['name'],
+  ),
+  hang: struct({ ms: integer(0) }),
+  reset: struct({}),
+  malformed: struct({
+    status: integer(200, 599),
+    body: (_name, value) => value,
+    rawBody: text(),
+    headers: where(
+      (value) => isObject(value) && Object.values(value).every((v) => typeof v === 'string'),
+      'map header names to strings',
+    ),
+  }),
+};
 
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const isNonNegativeInteger = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= 0;
-
-function parseFaultSpec(value: unknown): FaultSpec {
-  if (!isObject(value)) throw new InvalidFaultError('fault must be an object');
-  switch (value.type) {
-    case 'error': {
-      if (!isChimeErrorName(value.name)) {
-        throw new InvalidFaultError(
-          `fault.name must be a modeled error name, got ${String(value.name)}`,
-        );
+const RULE = struct(
+  {
+    operation: where(
+      (value) => value === '*' || isOperationName(value),
+      'be an emulated operation or *',
+    ),
+    count: where(
+      (value) => value === 'unlimited' || (Number.isInteger(value) && (value as number) > 0),
+      'be a positive integer or "unlimited"',
+    ),
+    match: struct({ meetingId: text(), attendeeId: text() }, [], 'match key'),
+    fault: (name, value) => {
+      const type = isObject(value) ? value.type : undefined;
+      if (typeof type !== 'string' || !Object.hasOwn(FAULT_SPECS, type)) {
+        fail(`${name}.type must be one of ${Object.keys(FAULT_SPECS).join(', ')}`);
       }
-      if (value.message !== undefined && typeof value.message !== 'string') {
-        throw new InvalidFaultError('fault.message must be a string');
-      }
-      if (value.retryAfterSeconds !== undefined && !isNonNegativeInteger(value.retryAfterSeconds)) {
-        throw new InvalidFaultError('fault.retryAfterSeconds must be a non-negative integer');
-      }
-      return {
-        type: 'error',
-        name: value.name,
-        ...(value.message === undefined ? {} : { message: value.message }),
-        ...(value.retryAfterSeconds === undefined
-          ? {}
-          : { retryAfterSeconds: value.retryAfterSeconds }),
-      };
-    }
-    case 'hang': {
-      if (value.ms !== undefined && !isNonNegativeInteger(value.ms)) {
-        throw new InvalidFaultError('fault.ms must be a non-negative integer');
-      }
-      return value.ms === undefined ? { type: 'hang' } : { type: 'hang', ms: value.ms };
-    }
-    case 'reset':
-      return { type: 'reset' };
-    case 'malformed': {
-      const status = value.status ?? 200;
-      if (!isNonNegativeInteger(status) || status < 200 || status > 599) {
-        throw new InvalidFaultError('fault.status must be an HTTP status from 200 to 599');
-      }
-      if (value.rawBody !== undefined && typeof value.rawBody !== 'string') {
-        throw new InvalidFaultError('fault.rawBody must be a string');
-      }
-      if (
-        value.headers !== undefined &&
-        (!isObject(value.headers) ||
-          !Object.values(value.headers).every((v) => typeof v === 'string'))
-      ) {
-        throw new InvalidFaultError('fault.headers must map header names to strings');
-      }
-      return {
-        type: 'malformed',
-        status,
-        ...(value.body === undefined ? {} : { body: value.body }),
-        ...(value.rawBody === undefined ? {} : { rawBody: value.rawBody }),
-        ...(value.headers === undefined
-          ? {}
-          : { headers: value.headers as Record<string, string> }),
-      };
-    }
-    default:
-      throw new InvalidFaultError('fault.type must be one of error, hang, reset, malformed');
-  }
-}
+      const spec = FAULT_SPECS[type as FaultSpec['type']](name, value);
+      return { type, ...(type === 'malformed' && { status: 200 }), ...spec };
+    },
+  },
+  ['operation', 'fault'],
+);
 
 /**
  * Validates a fault rule from JSON or code.
@@ -130,79 +110,45 @@ function parseFaultSpec(value: unknown): FaultSpec {
  * @example
  * parseFaultRule({ operation: 'GetAttendee', count: 3, fault: { type: 'error', name: 'ThrottlingException' } })
  */
-export function parseFaultRule(value: unknown): FaultRule {
-  if (!isObject(value)) throw new InvalidFaultError('A fault rule must be a JSON object');
-  const { operation, count = 1, match } = value;
-  if (operation !== '*' && !isOperationName(operation)) {
-    throw new InvalidFaultError(
-      `operation must be an emulated operation or *, got ${String(operation)}`,
-    );
-  }
-  if (count !== 'unlimited' && !(isNonNegativeInteger(count) && count > 0)) {
-    throw new InvalidFaultError('count must be a positive integer or "unlimited"');
-  }
-  if (match !== undefined) {
-    if (!isObject(match)) throw new InvalidFaultError('match must be an object');
-    for (const key of Object.keys(match)) {
-      if ((key !== 'meetingId' && key !== 'attendeeId') || typeof match[key] !== 'string') {
-        throw new InvalidFaultError('match may only hold meetingId and attendeeId strings');
-      }
-    }
-  }
-  return {
-    operation,
-    count,
-    ...(match === undefined ? {} : { match: match as FaultRule['match'] }),
-    fault: parseFaultSpec(value.fault),
-  };
-}
+export const parseFaultRule = (value: unknown): FaultRule =>
+  rethrowAs(InvalidFaultError, () => ({ count: 1, ...RULE('', value) }) as FaultRule);
 
 /** The queue of active fault rules, consulted once per emulated request. */
-export interface FaultQueue {
-  add(rule: FaultRule): ActiveFault;
-  /** Consumes one use of the first rule matching the request, if any. */
-  take(route: MatchedRoute): FaultSpec | undefined;
-  list(): ActiveFault[];
-  remove(id: string): boolean;
-  clear(): void;
-}
+export type FaultQueue = ReturnType<typeof createFaultQueue>;
 
 /** Creates an empty fault queue. */
-export function createFaultQueue(): FaultQueue {
+export function createFaultQueue() {
   let active: ActiveFault[] = [];
 
-  const matches = (fault: ActiveFault, route: MatchedRoute): boolean =>
-    (fault.operation === '*' || fault.operation === route.operation) &&
-    (fault.match?.meetingId === undefined || fault.match.meetingId === route.meetingId) &&
-    (fault.match?.attendeeId === undefined || fault.match.attendeeId === route.attendeeId);
+  const matches = ({ operation, match }: ActiveFault, route: MatchedRoute): boolean =>
+    (operation === '*' || operation === route.operation) &&
+    (match?.meetingId === undefined || match.meetingId === route.meetingId) &&
+    (match?.attendeeId === undefined || match.attendeeId === route.attendeeId);
 
   return {
-    add(rule) {
+    add(rule: FaultRule): ActiveFault {
       const parsed = parseFaultRule(rule);
-      const fault: ActiveFault = { ...parsed, id: newId(), remaining: parsed.count ?? 1 };
+      const fault: ActiveFault = { ...parsed, id: randomUUID(), remaining: parsed.count ?? 1 };
       active.push(fault);
       return structuredClone(fault);
     },
-    take(route) {
+    /** Consumes one use of the first rule matching the request, if any. */
+    take(route: MatchedRoute): FaultSpec | undefined {
       const index = active.findIndex((fault) => matches(fault, route));
       const fault = active[index];
-      if (!fault) return undefined;
-      if (fault.remaining !== 'unlimited') {
-        const remaining = fault.remaining - 1;
-        if (remaining === 0) active.splice(index, 1);
-        else active[index] = { ...fault, remaining };
+      if (fault && fault.remaining !== 'unlimited') {
+        if (fault.remaining === 1) active.splice(index, 1);
+        else active[index] = { ...fault, remaining: fault.remaining - 1 };
       }
-      return fault.fault;
+      return fault?.fault;
     },
-    list() {
-      return structuredClone(active);
-    },
-    remove(id) {
+    list: (): ActiveFault[] => structuredClone(active),
+    remove(id: string): boolean {
       const before = active.length;
       active = active.filter((fault) => fault.id !== id);
       return active.length !== before;
     },
-    clear() {
+    clear(): void {
       active = [];
     },
   };

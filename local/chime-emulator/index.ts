@@ -1,14 +1,12 @@
 export type { CallRecord } from './call-log';
-export { chimeClientFor } from './client';
 export type { ChimeEmulator, ChimeEmulatorOptions } from './emulator';
-export { createChimeEmulator } from './emulator';
+export { chimeClientFor, createChimeEmulator } from './emulator';
 export { CHIME_ERRORS } from './errors';
 export type { ChimeMeetingEvent } from './events';
-export { InvalidEventTargetError } from './events';
 export type { FaultRule, FaultSpec } from './faults';
 export { InvalidFaultError } from './faults';
+export { OPERATIONS } from './operations';
 export type { RateOverrides } from './rate-limits';
-export { BUCKET_OF_OPERATION, DEFAULT_RATES, InvalidRatesError } from './rate-limits';
-export { OPERATIONS } from './routes';
+export { DEFAULT_RATES, InvalidRatesError } from './rate-limits';
 export type { SeededMeeting } from './seed';
 export { InvalidSeedError } from './seed';

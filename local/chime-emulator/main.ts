@@ -11,13 +11,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const emulator = createChimeEmulator({
-    region: config.region,
-    accountId: config.accountId,
-    rates: config.rates,
-    ...(config.eventTarget === undefined ? {} : { eventTarget: config.eventTarget }),
-    logger: (line) => console.log(line),
-  });
+  const emulator = createChimeEmulator({ ...config, logger: (line) => console.log(line) });
   const { url } = await emulator.start(config.port);
   console.log(`Chime SDK Meetings emulator listening on ${url}`);
   console.log(

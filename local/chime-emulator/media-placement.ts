@@ -27,22 +27,16 @@ const MEDIA_REGION_CODES = {
   'us-gov-west-1': 'gw1',
 } as const;
 
-/** A media Region the service accepts. */
-export type MediaRegion = keyof typeof MEDIA_REGION_CODES;
-
 /** Narrows a string to a supported media Region. */
-export const isMediaRegion = (value: string): value is MediaRegion =>
+export const isMediaRegion = (value: string): value is keyof typeof MEDIA_REGION_CODES =>
   Object.hasOwn(MEDIA_REGION_CODES, value);
 
 const regionCode = (region: string): string =>
   isMediaRegion(region) ? MEDIA_REGION_CODES[region] : region.replaceAll('-', '');
 
-const partitionOf = (region: string): string =>
-  region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-
 /** The meeting ARN; like the service, it names the meeting's media Region. */
 export const meetingArn = (mediaRegion: string, accountId: string, meetingId: string): string =>
-  `arn:${partitionOf(mediaRegion)}:chime:${mediaRegion}:${accountId}:meeting/${meetingId}`;
+  `arn:${mediaRegion.startsWith('us-gov-') ? 'aws-us-gov' : 'aws'}:chime:${mediaRegion}:${accountId}:meeting/${meetingId}`;
 
 /**
  * Media placement URLs shaped like the ones the service returns: media hosts in the meeting's

@@ -1,20 +1,11 @@
-import type { OperationName } from './routes';
+import { InvalidInputError, rethrowAs } from './errors';
+import { OPERATIONS, type OperationName } from './operations';
+import { integer, struct, where } from './validation';
 
 /**
- * Chime SDK Meetings API rates as token buckets, one per (Region, bucket).
- *
- * Defaults, from the AWS General Reference, "Amazon Chime SDK endpoints and quotas"
- * (https://docs.aws.amazon.com/general/latest/gr/chime-sdk.html, table "Amazon Chime SDK WebRTC
- * quotas"): BatchCreateAttendee ("BatchCreateAttendees API rate"), CreateAttendee, CreateMeeting,
- * CreateMeetingWithAttendees, DeleteAttendee, DeleteMeeting, GetMeeting and ListAttendees are
- * 10 requests per second each, per account and Region. The page gives no burst; Service Quotas
- * has a "… API burst rate in requests per second" quota for each of them (L-58F5D62D for
- * GetMeeting, L-C875D9AA for ListAttendees, …) and the 2023 developer guide gave 20, so every
- * bucket holds 20. GetAttendee has no quota of its own: it counts against "All meeting
- * management API rate in requests per second" (L-F147F728, burst L-63907FE3), whose default is
- * not published; we assume 10/s, burst 20. UpdateAttendeeCapabilities and
- * BatchUpdateAttendeeCapabilitiesExcept have no published quota of their own either, so they
- * draw from the same aggregate (our assumption). Every value is a setting.
+ * Chime SDK Meetings API rates as token buckets, one per (Region, bucket). The defaults and where
+ * each comes from (published, or our assumption) are in the README's "Rates" section; every value
+ * is a setting.
  */
 export const DEFAULT_RATES = {
   BatchCreateAttendee: { ratePerSecond: 10, burst: 20 },
@@ -52,88 +43,46 @@ export interface RateUpdate {
   readonly buckets?: RateOverrides;
 }
 
+const isRateBucket = (value: string): value is RateBucket => Object.hasOwn(DEFAULT_RATES, value);
+
 /** The bucket each operation draws from; operations without a published quota share the aggregate. */
-export const BUCKET_OF_OPERATION: Readonly<Record<OperationName, RateBucket>> = {
-  BatchCreateAttendee: 'BatchCreateAttendee',
-  BatchUpdateAttendeeCapabilitiesExcept: 'MeetingManagement',
-  CreateAttendee: 'CreateAttendee',
-  CreateMeeting: 'CreateMeeting',
-  CreateMeetingWithAttendees: 'CreateMeetingWithAttendees',
-  DeleteAttendee: 'DeleteAttendee',
-  DeleteMeeting: 'DeleteMeeting',
-  GetAttendee: 'MeetingManagement',
-  GetMeeting: 'GetMeeting',
-  ListAttendees: 'ListAttendees',
-  UpdateAttendeeCapabilities: 'MeetingManagement',
-};
+const BUCKET_OF_OPERATION = Object.fromEntries(
+  Object.keys(OPERATIONS).map((name) => [name, isRateBucket(name) ? name : 'MeetingManagement']),
+) as Readonly<Record<OperationName, RateBucket>>;
 
 /** Rate settings that cannot be used, with the reason. */
-export class InvalidRatesError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidRatesError';
-  }
-}
+export class InvalidRatesError extends InvalidInputError {}
 
-/** Narrows an unknown value to a bucket name (own keys only, never `constructor` or `__proto__`). */
-const isRateBucket = (value: unknown): value is RateBucket =>
-  typeof value === 'string' && Object.hasOwn(DEFAULT_RATES, value);
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function parseSetting(name: string, value: unknown): Partial<RateSetting> {
-  if (!isObject(value)) throw new InvalidRatesError(`${name} must be an object`);
-  const setting: { ratePerSecond?: number; burst?: number } = {};
-  for (const [key, member] of Object.entries(value)) {
-    if (key === 'ratePerSecond') {
-      if (typeof member !== 'number' || !Number.isFinite(member) || member <= 0) {
-        throw new InvalidRatesError(`${name}.ratePerSecond must be a positive number`);
-      }
-      setting.ratePerSecond = member;
-    } else if (key === 'burst') {
-      if (typeof member !== 'number' || !Number.isInteger(member) || member < 1) {
-        throw new InvalidRatesError(`${name}.burst must be a positive integer`);
-      }
-      setting.burst = member;
-    } else {
-      throw new InvalidRatesError(`${name} may only hold ratePerSecond and burst`);
-    }
-  }
-  return setting;
-}
+const positive = where<number>(
+  (value) => typeof value === 'number' && Number.isFinite(value) && value > 0,
+  'be a positive number',
+);
+const overrides = struct(
+  Object.fromEntries(
+    Object.keys(DEFAULT_RATES).map((name) => [
+      name,
+      struct({ ratePerSecond: positive, burst: integer(1) }, [], 'rate setting member'),
+    ]),
+  ),
+  [],
+  'rate bucket',
+);
+const update = struct(
+  {
+    enabled: where((value) => typeof value === 'boolean', 'be a boolean'),
+    buckets: overrides,
+  },
+  [],
+  'rates option',
+);
 
 /** Validates bucket overrides from JSON or code. */
-export function parseRateOverrides(value: unknown): RateOverrides {
-  if (!isObject(value)) throw new InvalidRatesError('rates must map bucket names to settings');
-  const overrides: Partial<Record<RateBucket, Partial<RateSetting>>> = {};
-  for (const [name, setting] of Object.entries(value)) {
-    if (!isRateBucket(name)) {
-      throw new InvalidRatesError(
-        `Unknown rate bucket ${name}; known: ${Object.keys(DEFAULT_RATES).join(', ')}`,
-      );
-    }
-    overrides[name] = parseSetting(name, setting);
-  }
-  return overrides;
-}
+export const parseRateOverrides = (value: unknown): RateOverrides =>
+  rethrowAs(InvalidRatesError, () => overrides('', value));
 
 /** Validates a `PUT /_emulator/rates` body. */
-export function parseRateUpdate(value: unknown): RateUpdate {
-  if (!isObject(value)) throw new InvalidRatesError('The body must be a JSON object');
-  for (const key of Object.keys(value)) {
-    if (key !== 'enabled' && key !== 'buckets') {
-      throw new InvalidRatesError('The body may only hold enabled and buckets');
-    }
-  }
-  if (value.enabled !== undefined && typeof value.enabled !== 'boolean') {
-    throw new InvalidRatesError('enabled must be a boolean');
-  }
-  return {
-    ...(value.enabled === undefined ? {} : { enabled: value.enabled }),
-    ...(value.buckets === undefined ? {} : { buckets: parseRateOverrides(value.buckets) }),
-  };
-}
+export const parseRateUpdate = (value: unknown): RateUpdate =>
+  rethrowAs(InvalidRatesError, () => update('', value));
 
 /**
  * Parses the CLI form `GetMeeting=10:20,ListAttendees=5` (rate per second, optional burst).
@@ -142,70 +91,50 @@ export function parseRateUpdate(value: unknown): RateUpdate {
  * parseRateSpec('GetMeeting=10:20') // { GetMeeting: { ratePerSecond: 10, burst: 20 } }
  */
 export function parseRateSpec(spec: string): RateOverrides {
-  const overrides: Record<string, unknown> = {};
+  const parsed: Record<string, unknown> = {};
   for (const part of spec.split(',').map((p) => p.trim())) {
     if (part === '') continue;
     const match = /^([A-Za-z]+)=([0-9.]+)(?::(\d+))?$/.exec(part);
     if (!match) throw new InvalidRatesError(`Expected Bucket=rate[:burst], got ${part}`);
-    const [, name = '', rate = '', burst] = match;
-    overrides[name] = {
+    const [, name = '', rate, burst] = match;
+    parsed[name] = {
       ratePerSecond: Number(rate),
       ...(burst === undefined ? {} : { burst: Number(burst) }),
     };
   }
-  return parseRateOverrides(overrides);
+  return parseRateOverrides(parsed);
 }
 
 const merge = (
   base: Readonly<Record<RateBucket, RateSetting>>,
-  overrides: RateOverrides = {},
+  changes: RateOverrides = {},
 ): Record<RateBucket, RateSetting> => {
   const merged = { ...base };
-  for (const name of Object.keys(merged) as RateBucket[]) {
-    const override = Object.hasOwn(overrides, name) ? overrides[name] : undefined;
-    if (override) merged[name] = { ...merged[name], ...override };
+  for (const [name, change] of Object.entries(changes)) {
+    if (isRateBucket(name)) merged[name] = { ...merged[name], ...change };
   }
   return merged;
 };
 
 /** Token buckets per Region and bucket, refilled continuously by an injected clock. */
-export interface RateLimiter {
-  /** Takes one token for the operation in the Region; false means throttle the request. */
-  take(region: string, operation: OperationName): boolean;
-  settings(): RateSettings;
-  /** Changes settings; every bucket starts full again. */
-  configure(update: RateUpdate): RateSettings;
-  /** Fills every bucket, e.g. between benchmark scenarios. */
-  refill(): void;
-  /** Back to the settings given at creation, every bucket full. */
-  restore(): void;
-}
+export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
-interface BucketState {
-  tokens: number;
-  updatedAt: number;
-}
-
-/**
- * Creates the limiter. `clock` returns milliseconds; tests pass a fake one and advance it.
- *
- * @example
- * const limiter = createRateLimiter({ rates: { GetMeeting: { burst: 1 } }, clock: () => now });
- */
+/** Creates the limiter. `clock` returns milliseconds; tests pass a fake one and advance it. */
 export function createRateLimiter(options: {
-  readonly rates?: false | RateOverrides;
+  readonly rates: false | RateOverrides;
   readonly clock: () => number;
-}): RateLimiter {
+}) {
   const initial: RateSettings = {
     enabled: options.rates !== false,
-    buckets: merge(DEFAULT_RATES, options.rates === false ? {} : options.rates),
+    buckets: merge(DEFAULT_RATES, options.rates || {}),
   };
   let current = initial;
   // Keyed by Region and bucket: a Map, since Regions come from request headers.
-  const buckets = new Map<string, BucketState>();
+  const buckets = new Map<string, { tokens: number; updatedAt: number }>();
 
   return {
-    take(region, operation) {
+    /** Takes one token for the operation in the Region; false means throttle the request. */
+    take(region: string, operation: OperationName): boolean {
       if (!current.enabled) return true;
       const bucket = BUCKET_OF_OPERATION[operation];
       const { ratePerSecond, burst } = current.buckets[bucket];
@@ -221,17 +150,19 @@ export function createRateLimiter(options: {
       state.tokens -= 1;
       return true;
     },
-    settings: () => structuredClone(current),
-    configure(update) {
+    settings: (): RateSettings => structuredClone(current),
+    /** Changes settings; every bucket starts full again. */
+    configure(change: RateUpdate): RateSettings {
       current = {
-        enabled: update.enabled ?? current.enabled,
-        buckets: merge(current.buckets, update.buckets),
+        enabled: change.enabled ?? current.enabled,
+        buckets: merge(current.buckets, change.buckets),
       };
       buckets.clear();
       return structuredClone(current);
     },
-    refill: () => buckets.clear(),
-    restore() {
+    refill: (): void => buckets.clear(),
+    /** Back to the settings given at creation, every bucket full. */
+    restore(): void {
       current = initial;
       buckets.clear();
     },

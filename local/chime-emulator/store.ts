@@ -1,94 +1,50 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   Attendee,
   AttendeeCapabilities,
   CreateAttendeeError,
   Meeting,
-  MeetingFeaturesConfiguration,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { badRequest, CHIME_ERRORS, ChimeServiceError, notFound } from './errors';
-import { newId, newJoinToken } from './ids';
+import { badRequest, CHIME_ERRORS, ChimeServiceError } from './errors';
 import { mediaPlacementFor, meetingArn } from './media-placement';
 import {
   type AttendeeRequestItem,
   type BatchEntry,
   type CreateMeetingInput,
-  LIMITS,
-  type ListAttendeesQuery,
+  MAX_ATTENDEES,
   resolveCapabilities,
 } from './validation';
 
-/** The in-memory state of the emulated service: meetings and their attendees. */
-export interface MeetingStore {
-  /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
-  createMeeting(input: CreateMeetingInput): Meeting;
-  getMeeting(meetingId: string): Meeting;
-  /** Ends the meeting: it and all its attendees are gone. Notifies `MeetingEnded`. */
-  deleteMeeting(meetingId: string): void;
-  /** Creates an attendee (notifies `AttendeeAdded`), or returns the one that already has this ExternalUserId. */
-  createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee;
-  batchCreateAttendees(
-    meetingId: string,
-    entries: readonly BatchEntry[],
-  ): { attendees: Attendee[]; errors: CreateAttendeeError[] };
-  getAttendee(meetingId: string, attendeeId: string): Attendee;
-  listAttendees(
-    meetingId: string,
-    query: ListAttendeesQuery,
-  ): { attendees: Attendee[]; nextToken?: string };
-  /** Removes the attendee; its JoinToken is dead. Notifies `AttendeeDeleted`. */
-  deleteAttendee(meetingId: string, attendeeId: string): void;
-  /**
-   * Sets one attendee's capabilities (the meeting's features permitting) and returns the
-   * attendee. Notifies `AttendeeCapabilitiesUpdated`.
-   */
-  updateAttendeeCapabilities(
-    meetingId: string,
-    attendeeId: string,
-    capabilities: AttendeeCapabilities,
-  ): Attendee;
-  /**
-   * Sets the capabilities of every attendee of the meeting but the excluded ones, all or none.
-   * Notifies `AttendeeCapabilitiesUpdated` once per attendee updated.
-   */
-  updateAttendeeCapabilitiesExcept(
-    meetingId: string,
-    excludedAttendeeIds: ReadonlySet<string>,
-    capabilities: AttendeeCapabilities,
-  ): void;
-  /** Forgets every meeting, attendee and idempotency token. */
-  clear(): void;
+/** A change the meeting events report: copies, so a listener cannot alter the store. */
+export interface StoreChange {
+  readonly type: `Attendee${'Added' | 'Deleted' | 'CapabilitiesUpdated'}` | 'MeetingEnded';
+  readonly meeting: Meeting;
+  /** The attendee added, deleted or updated (with its new capabilities). */
+  readonly attendee?: Attendee;
 }
 
-/**
- * A change other parts react to (the emulator turns these into EventBridge events). Copies, so
- * a listener cannot alter the store.
- */
-export type StoreChange =
-  | { readonly type: 'MeetingEnded'; readonly meeting: Meeting }
-  | { readonly type: 'AttendeeAdded'; readonly meeting: Meeting; readonly attendee: Attendee }
-  | { readonly type: 'AttendeeDeleted'; readonly meeting: Meeting; readonly attendee: Attendee }
-  | {
-      readonly type: 'AttendeeCapabilitiesUpdated';
-      readonly meeting: Meeting;
-      /** The attendee with its new capabilities. */
-      readonly attendee: Attendee;
-    };
-
 interface AttendeeRecord {
+  /** Creation order, across the store: what a NextToken points after. */
   readonly seq: number;
-  readonly attendee: Attendee;
+  readonly attendee: Required<Attendee>;
 }
 
 interface MeetingRecord {
   readonly meeting: Meeting;
-  readonly features: MeetingFeaturesConfiguration | undefined;
+  /** In creation order; replacing a value keeps its place, so updates leave pages unchanged. */
   readonly attendees: Map<string, AttendeeRecord>;
-  readonly attendeeIdByExternalUserId: Map<string, string>;
-  nextSeq: number;
 }
 
-const meetingNotFound = (meetingId: string) => notFound(`Meeting <${meetingId}> not found`);
-const attendeeNotFound = (attendeeId: string) => notFound(`Attendee <${attendeeId}> not found`);
+const found = <T>(value: T | undefined, what: string, id: string): T => {
+  if (value === undefined) {
+    throw new ChimeServiceError('NotFoundException', `${what} <${id}> not found`);
+  }
+  return value;
+};
+
+// 138 bytes encode to exactly 184 base64 characters: no `=` padding, so the token matches
+// ^[a-zA-Z0-9+/]+$, about as long as the opaque tokens the service hands out.
+const newJoinToken = (): string => randomBytes(138).toString('base64');
 
 // NextToken is opaque to callers; inside it names the meeting and the last attendee returned,
 // so deleting attendees between pages neither skips nor repeats anyone.
@@ -96,200 +52,184 @@ const encodeNextToken = (meetingId: string, seq: number): string =>
   Buffer.from(`${meetingId}:${seq}`, 'utf8').toString('base64url');
 
 function decodeNextToken(meetingId: string, token: string): number {
-  const [tokenMeetingId, rawSeq] = Buffer.from(token, 'base64url').toString('utf8').split(':');
-  if (tokenMeetingId !== meetingId || rawSeq === undefined || !/^\d+$/.test(rawSeq)) {
-    throw badRequest('Invalid NextToken');
-  }
-  return Number(rawSeq);
+  const [tokenMeetingId, seq = ''] = Buffer.from(token, 'base64url').toString('utf8').split(':');
+  if (tokenMeetingId !== meetingId || !/^\d+$/.test(seq)) throw badRequest('Invalid NextToken');
+  return Number(seq);
 }
 
-/** Creates an empty store for one emulated account and control Region. */
-export function createMeetingStore(options: {
-  readonly controlRegion: string;
-  readonly accountId: string;
-  /**
-   * Called synchronously after an attendee is created (not when an existing one is returned),
-   * an attendee's capabilities are set, an attendee is deleted or a meeting ends; `clear()` is
-   * silent.
-   */
-  readonly onChange?: (change: StoreChange) => void;
-}): MeetingStore {
-  const meetings = new Map<string, MeetingRecord>();
-  const meetingIdByToken = new Map<string, string>();
+/**
+ * The in-memory state of the emulated service, for one account and control Region: meetings and
+ * their attendees. `onChange` is called synchronously after an attendee is created (not when an
+ * existing one is returned), updated or deleted, or a meeting ends; `clear()` is silent.
+ */
+export class MeetingStore {
+  readonly #meetings = new Map<string, MeetingRecord>();
+  readonly #meetingIdByToken = new Map<string, string>();
+  #seq = 0;
 
-  const recordOf = (meetingId: string): MeetingRecord => {
-    const record = meetings.get(meetingId);
-    if (!record) throw meetingNotFound(meetingId);
-    return record;
-  };
+  constructor(
+    private readonly options: {
+      readonly controlRegion: string;
+      readonly accountId: string;
+      readonly onChange: (change: StoreChange) => void;
+    },
+  ) {}
 
-  const addAttendee = (record: MeetingRecord, item: AttendeeRequestItem): Attendee => {
-    const existingId = record.attendeeIdByExternalUserId.get(item.externalUserId);
-    const existing = existingId === undefined ? undefined : record.attendees.get(existingId);
-    if (existing) return structuredClone(existing.attendee);
-    const capabilities = resolveCapabilities(item.capabilities, record.features);
-    const limit = record.features?.Attendee?.MaxCount ?? LIMITS.attendeesPerMeeting;
+  #recordOf(meetingId: string): MeetingRecord {
+    return found(this.#meetings.get(meetingId), 'Meeting', meetingId);
+  }
+
+  static #attendeeOf(record: MeetingRecord, attendeeId: string): AttendeeRecord {
+    return found(record.attendees.get(attendeeId), 'Attendee', attendeeId);
+  }
+
+  #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Attendee): void {
+    this.options.onChange(structuredClone({ type, meeting, ...(attendee && { attendee }) }));
+  }
+
+  #addAttendee(record: MeetingRecord, item: AttendeeRequestItem): Attendee {
+    const same = [...record.attendees.values()].find(
+      ({ attendee }) => attendee.ExternalUserId === item.ExternalUserId,
+    );
+    if (same) return structuredClone(same.attendee);
+    const features = record.meeting.MeetingFeatures;
+    const Capabilities = resolveCapabilities(item.Capabilities, features);
+    const limit = features?.Attendee?.MaxCount ?? MAX_ATTENDEES;
     if (record.attendees.size >= limit) {
       throw new ChimeServiceError(
         'LimitExceededException',
         `Meeting <${record.meeting.MeetingId}> has reached its limit of ${limit} attendees`,
       );
     }
-    const attendee: Attendee = {
-      ExternalUserId: item.externalUserId,
-      AttendeeId: newId(),
+    const AttendeeId = randomUUID();
+    const attendee = {
+      ExternalUserId: item.ExternalUserId,
+      AttendeeId,
       JoinToken: newJoinToken(),
-      Capabilities: capabilities,
+      Capabilities,
     };
-    const seq = record.nextSeq++;
-    record.attendees.set(attendee.AttendeeId as string, { seq, attendee });
-    record.attendeeIdByExternalUserId.set(item.externalUserId, attendee.AttendeeId as string);
-    options.onChange?.({
-      type: 'AttendeeAdded',
-      meeting: structuredClone(record.meeting),
-      attendee: structuredClone(attendee),
-    });
+    record.attendees.set(AttendeeId, { seq: ++this.#seq, attendee });
+    this.#notify('AttendeeAdded', record, attendee);
     return structuredClone(attendee);
-  };
+  }
 
-  const attendeeRecordOf = (record: MeetingRecord, attendeeId: string): AttendeeRecord => {
-    const found = record.attendees.get(attendeeId);
-    if (!found) throw attendeeNotFound(attendeeId);
-    return found;
-  };
+  /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
+  createMeeting(input: CreateMeetingInput): Meeting {
+    const previous = this.#meetings.get(this.#meetingIdByToken.get(input.ClientRequestToken) ?? '');
+    if (previous) return structuredClone(previous.meeting);
+    const { PrimaryMeetingId, MeetingHostId, MeetingFeatures, MediaRegion } = input;
+    if (PrimaryMeetingId !== undefined && !this.#meetings.has(PrimaryMeetingId)) {
+      throw badRequest(`Primary meeting <${PrimaryMeetingId}> not found`);
+    }
+    const MeetingId = randomUUID();
+    const meeting: Meeting = {
+      MeetingId,
+      ...(MeetingHostId && { MeetingHostId }),
+      ExternalMeetingId: input.ExternalMeetingId,
+      MediaRegion,
+      MediaPlacement: mediaPlacementFor(MeetingId, MediaRegion, this.options.controlRegion),
+      ...(MeetingFeatures && { MeetingFeatures }),
+      ...(PrimaryMeetingId && { PrimaryMeetingId }),
+      TenantIds: [...(input.TenantIds ?? [])],
+      MeetingArn: meetingArn(MediaRegion, this.options.accountId, MeetingId),
+    };
+    this.#meetings.set(MeetingId, { meeting, attendees: new Map() });
+    this.#meetingIdByToken.set(input.ClientRequestToken, MeetingId);
+    return structuredClone(meeting);
+  }
 
-  // Replacing the value of an existing key keeps the Map's order, so ListAttendees pages are
-  // unchanged by an update.
-  const setCapabilities = (
-    record: MeetingRecord,
-    found: AttendeeRecord,
+  getMeeting(meetingId: string): Meeting {
+    return structuredClone(this.#recordOf(meetingId).meeting);
+  }
+
+  /** Ends the meeting: it and all its attendees are gone. */
+  deleteMeeting(meetingId: string): void {
+    const record = this.#recordOf(meetingId);
+    this.#meetings.delete(meetingId);
+    this.#notify('MeetingEnded', record);
+  }
+
+  /** Creates an attendee, or returns the one that already has this ExternalUserId. */
+  createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee {
+    return this.#addAttendee(this.#recordOf(meetingId), item);
+  }
+
+  /** Creates the usable entries; refused ones, and those the store refuses, go into `Errors`. */
+  batchCreateAttendees(meetingId: string, entries: readonly BatchEntry[]) {
+    const record = this.#recordOf(meetingId);
+    const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
+    for (const entry of entries) {
+      try {
+        if (!entry.ok) throw badRequest(entry.message);
+        output.Attendees.push(this.#addAttendee(record, entry.item));
+      } catch (error) {
+        if (!(error instanceof ChimeServiceError)) throw error;
+        const ExternalUserId = entry.ok ? entry.item.ExternalUserId : entry.externalUserId;
+        output.Errors.push({
+          ...(ExternalUserId !== undefined && { ExternalUserId }),
+          ErrorCode: CHIME_ERRORS[error.errorName].code,
+          ErrorMessage: error.message,
+        });
+      }
+    }
+    return output;
+  }
+
+  getAttendee(meetingId: string, attendeeId: string): Attendee {
+    return structuredClone(
+      MeetingStore.#attendeeOf(this.#recordOf(meetingId), attendeeId).attendee,
+    );
+  }
+
+  /** A page of attendees in creation order. */
+  listAttendees(meetingId: string, query: { maxResults: number; nextToken?: string }) {
+    const record = this.#recordOf(meetingId);
+    const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
+    const remaining = [...record.attendees.values()].filter((entry) => entry.seq > after);
+    const page = remaining.slice(0, query.maxResults);
+    const Attendees = page.map(({ attendee }) => structuredClone(attendee));
+    const last = page.at(-1);
+    return remaining.length > page.length && last
+      ? { Attendees, NextToken: encodeNextToken(meetingId, last.seq) }
+      : { Attendees };
+  }
+
+  /** Removes the attendee; its JoinToken is dead. */
+  deleteAttendee(meetingId: string, attendeeId: string): void {
+    const record = this.#recordOf(meetingId);
+    const { attendee } = MeetingStore.#attendeeOf(record, attendeeId);
+    record.attendees.delete(attendeeId);
+    this.#notify('AttendeeDeleted', record, attendee);
+  }
+
+  /**
+   * Sets the capabilities of one attendee, or of every attendee but the excluded ones (all or
+   * none), the meeting's features permitting. Returns the attendees updated.
+   */
+  updateCapabilities(
+    meetingId: string,
     capabilities: AttendeeCapabilities,
-  ): Attendee => {
-    const attendee: Attendee = { ...found.attendee, Capabilities: { ...capabilities } };
-    record.attendees.set(attendee.AttendeeId as string, { seq: found.seq, attendee });
-    options.onChange?.({
-      type: 'AttendeeCapabilitiesUpdated',
-      meeting: structuredClone(record.meeting),
-      attendee: structuredClone(attendee),
+    which: { readonly attendeeId: string } | { readonly except: ReadonlySet<string> },
+  ): Attendee[] {
+    const record = this.#recordOf(meetingId);
+    const chosen =
+      'attendeeId' in which
+        ? [MeetingStore.#attendeeOf(record, which.attendeeId)]
+        : [...record.attendees.values()].filter(
+            ({ attendee }) => !which.except.has(attendee.AttendeeId),
+          );
+    const Capabilities = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
+    return chosen.map(({ seq, attendee: previous }) => {
+      const attendee = { ...previous, Capabilities: { ...Capabilities } };
+      record.attendees.set(attendee.AttendeeId, { seq, attendee });
+      this.#notify('AttendeeCapabilitiesUpdated', record, attendee);
+      return structuredClone(attendee);
     });
-    return structuredClone(attendee);
-  };
+  }
 
-  return {
-    createMeeting(input) {
-      const sameRequest = meetingIdByToken.get(input.clientRequestToken);
-      const previous = sameRequest === undefined ? undefined : meetings.get(sameRequest);
-      if (previous) return structuredClone(previous.meeting);
-      if (input.primaryMeetingId !== undefined && !meetings.has(input.primaryMeetingId)) {
-        throw badRequest(`Primary meeting <${input.primaryMeetingId}> not found`);
-      }
-      const meetingId = newId();
-      const meeting: Meeting = {
-        MeetingId: meetingId,
-        ...(input.meetingHostId === undefined ? {} : { MeetingHostId: input.meetingHostId }),
-        ExternalMeetingId: input.externalMeetingId,
-        MediaRegion: input.mediaRegion,
-        MediaPlacement: mediaPlacementFor(meetingId, input.mediaRegion, options.controlRegion),
-        ...(input.meetingFeatures === undefined ? {} : { MeetingFeatures: input.meetingFeatures }),
-        ...(input.primaryMeetingId === undefined
-          ? {}
-          : { PrimaryMeetingId: input.primaryMeetingId }),
-        TenantIds: [...input.tenantIds],
-        MeetingArn: meetingArn(input.mediaRegion, options.accountId, meetingId),
-      };
-      meetings.set(meetingId, {
-        meeting,
-        features: input.meetingFeatures,
-        attendees: new Map(),
-        attendeeIdByExternalUserId: new Map(),
-        nextSeq: 1,
-      });
-      meetingIdByToken.set(input.clientRequestToken, meetingId);
-      return structuredClone(meeting);
-    },
-
-    getMeeting(meetingId) {
-      return structuredClone(recordOf(meetingId).meeting);
-    },
-
-    deleteMeeting(meetingId) {
-      const record = recordOf(meetingId);
-      meetings.delete(meetingId);
-      options.onChange?.({ type: 'MeetingEnded', meeting: structuredClone(record.meeting) });
-    },
-
-    createAttendee(meetingId, item) {
-      return addAttendee(recordOf(meetingId), item);
-    },
-
-    batchCreateAttendees(meetingId, entries) {
-      const record = recordOf(meetingId);
-      const attendees: Attendee[] = [];
-      const errors: CreateAttendeeError[] = [];
-      for (const entry of entries) {
-        const externalUserId = entry.ok ? entry.item.externalUserId : entry.externalUserId;
-        try {
-          if (!entry.ok) throw badRequest(entry.message);
-          attendees.push(addAttendee(record, entry.item));
-        } catch (error) {
-          if (!(error instanceof ChimeServiceError)) throw error;
-          errors.push({
-            ...(externalUserId === undefined ? {} : { ExternalUserId: externalUserId }),
-            ErrorCode: CHIME_ERRORS[error.errorName].code,
-            ErrorMessage: error.message,
-          });
-        }
-      }
-      return { attendees, errors };
-    },
-
-    getAttendee(meetingId, attendeeId) {
-      return structuredClone(attendeeRecordOf(recordOf(meetingId), attendeeId).attendee);
-    },
-
-    listAttendees(meetingId, query) {
-      const record = recordOf(meetingId);
-      const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
-      const remaining = [...record.attendees.values()].filter(({ seq }) => seq > after);
-      const page = remaining.slice(0, query.maxResults);
-      const last = page.at(-1);
-      const attendees = page.map(({ attendee }) => structuredClone(attendee));
-      return remaining.length > page.length && last
-        ? { attendees, nextToken: encodeNextToken(meetingId, last.seq) }
-        : { attendees };
-    },
-
-    deleteAttendee(meetingId, attendeeId) {
-      const record = recordOf(meetingId);
-      const found = attendeeRecordOf(record, attendeeId);
-      record.attendees.delete(attendeeId);
-      record.attendeeIdByExternalUserId.delete(found.attendee.ExternalUserId as string);
-      options.onChange?.({
-        type: 'AttendeeDeleted',
-        meeting: structuredClone(record.meeting),
-        attendee: structuredClone(found.attendee),
-      });
-    },
-
-    updateAttendeeCapabilities(meetingId, attendeeId, capabilities) {
-      const record = recordOf(meetingId);
-      const found = attendeeRecordOf(record, attendeeId);
-      return setCapabilities(record, found, resolveCapabilities(capabilities, record.features));
-    },
-
-    updateAttendeeCapabilitiesExcept(meetingId, excludedAttendeeIds, capabilities) {
-      const record = recordOf(meetingId);
-      const allowed = resolveCapabilities(capabilities, record.features);
-      for (const found of [...record.attendees.values()]) {
-        if (!excludedAttendeeIds.has(found.attendee.AttendeeId as string)) {
-          setCapabilities(record, found, allowed);
-        }
-      }
-    },
-
-    clear() {
-      meetings.clear();
-      meetingIdByToken.clear();
-    },
-  };
+  /** Forgets every meeting, attendee and idempotency token. */
+  clear(): void {
+    this.#meetings.clear();
+    this.#meetingIdByToken.clear();
+  }
 }

@@ -8,137 +8,109 @@ import {
   VideoResolution,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { badRequest } from './errors';
-import { GUID_PATTERN } from './ids';
-import { isMediaRegion, type MediaRegion } from './media-placement';
+import { isMediaRegion } from './media-placement';
 
 /**
  * Input validation as the Chime SDK Meetings model declares it (required members, lengths,
- * patterns, enums, list sizes) plus the documented capability rules. Every function is pure and
- * throws a `BadRequestException` on the first violation.
+ * patterns, enums, list sizes) plus the documented capability rules, written as checks that
+ * compose. Every check is pure and throws a `BadRequestException` on the first violation; the
+ * admin API reuses them and rethrows as its own error classes.
  */
 
-/** Validated CreateMeeting input, the members the emulator keeps. */
-export interface CreateMeetingInput {
-  readonly clientRequestToken: string;
-  readonly mediaRegion: MediaRegion;
-  readonly externalMeetingId: string;
-  readonly meetingHostId?: string;
-  readonly meetingFeatures?: MeetingFeaturesConfiguration;
-  readonly primaryMeetingId?: string;
-  readonly tenantIds: readonly string[];
-}
+export type JsonObject = Record<string, unknown>;
 
-/** One attendee to create: CreateAttendee's body or an entry of a batch. */
-export interface AttendeeRequestItem {
-  readonly externalUserId: string;
-  readonly capabilities?: AttendeeCapabilities;
-}
-
-/** A batch entry after validation: either usable or the reason it was refused. */
-export type BatchEntry =
-  | { readonly ok: true; readonly item: AttendeeRequestItem }
-  | { readonly ok: false; readonly externalUserId?: string; readonly message: string };
-
-/** Validated ListAttendees query parameters. */
-export interface ListAttendeesQuery {
-  readonly maxResults: number;
-  readonly nextToken?: string;
-}
-
-/** Model limits the emulator enforces. */
-export const LIMITS = {
-  batchCreateAttendees: 100,
-  createMeetingWithAttendees: 20,
-  listAttendeesMaxResults: 100,
-  attendeesPerMeeting: 250,
-  tenantIds: 5,
-  tags: 50,
-  excludedAttendeeIds: 250,
-} as const;
-
-// The documented ExternalUserId / ExternalMeetingId character set.
-const EXTERNAL_ID_PATTERN = /^[-_&@+=,(){}[\]/«».:|'"#a-zA-Z0-9À-ÿ\s]*$/u;
-const CLIENT_REQUEST_TOKEN_PATTERN = /^[-_a-zA-Z0-9]*$/;
-const TENANT_ID_PATTERN = /^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$/;
-const ARN_PATTERN = /^arn[/:\-_.a-zA-Z0-9]+$/;
-const TAG_KEY_PATTERN = /^[a-zA-Z+-=._:/]+$/;
-const TAG_VALUE_PATTERN = /^[\s\w+-=.:/@]*$/;
-const RESERVED_PREFIX = /^aws:/i;
-
-type JsonObject = Record<string, unknown>;
-
-const isObject = (value: unknown): value is JsonObject =>
+export const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-interface StringRule {
-  readonly min?: number;
-  readonly max?: number;
-  readonly pattern?: RegExp;
-  readonly reservedPrefix?: boolean;
-}
+/** Checks the value of the member called `name`, returning it as the model types it. */
+export type Check<T = unknown> = (name: string, value: unknown) => T;
 
-function checkString(name: string, value: unknown, rule: StringRule): string {
-  if (typeof value !== 'string') throw badRequest(`${name} must be a string`);
-  if (rule.min !== undefined && value.length < rule.min) {
-    throw badRequest(`${name} must be at least ${rule.min} characters long`);
-  }
-  if (rule.max !== undefined && value.length > rule.max) {
-    throw badRequest(`${name} must be at most ${rule.max} characters long`);
-  }
-  if (rule.pattern && !rule.pattern.test(value)) {
-    throw badRequest(`${name} does not match the pattern ${rule.pattern.source}`);
-  }
-  if (rule.reservedPrefix && RESERVED_PREFIX.test(value)) {
-    throw badRequest(`${name} must not begin with the reserved prefix aws:`);
-  }
-  return value;
-}
-
-function requiredString(body: JsonObject, name: string, rule: StringRule): string {
-  if (body[name] === undefined || body[name] === null) throw badRequest(`${name} is required`);
-  return checkString(name, body[name], rule);
-}
-
-function optionalString(body: JsonObject, name: string, rule: StringRule): string | undefined {
-  return body[name] === undefined || body[name] === null
-    ? undefined
-    : checkString(name, body[name], rule);
-}
-
-function checkEnum<T extends string>(
-  name: string,
-  value: unknown,
-  allowed: Readonly<Record<string, T>>,
-): T {
-  const values: readonly string[] = Object.values(allowed);
-  if (typeof value !== 'string' || !values.includes(value)) {
-    throw badRequest(`${name} must be one of ${values.join(', ')}`);
-  }
-  return value as T;
-}
-
-function checkList(name: string, value: unknown, min: number, max: number): unknown[] {
-  if (!Array.isArray(value)) throw badRequest(`${name} must be a list`);
-  if (value.length < min || value.length > max) {
-    throw badRequest(`${name} must contain between ${min} and ${max} items`);
-  }
-  return value;
-}
-
-const EXTERNAL_USER_ID: StringRule = {
-  min: 2,
-  max: 64,
-  pattern: EXTERNAL_ID_PATTERN,
-  reservedPrefix: true,
+/** Throws a `BadRequestException` with `message`. */
+export const fail = (message: string): never => {
+  throw badRequest(message);
 };
 
+/** The model's `GuidString` pattern, which MeetingId and AttendeeId must match. */
+const GUID_PATTERN = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$/;
+
+/** The model's most attendees in a meeting, unless its MeetingFeatures.Attendee.MaxCount says fewer. */
+export const MAX_ATTENDEES = 250;
+
+/** A check by predicate; `must` says what the value must be (`be a boolean`). */
+export const where =
+  <T>(test: (value: unknown) => boolean, must: string) =>
+  (name: string, value: unknown): T =>
+    test(value) ? (value as T) : fail(`${name} must ${must}`);
+
+/** A string of `min`–`max` characters matching `pattern`; `reserved`: not starting with `aws:`. */
+export const text =
+  (min = 0, max = Infinity, pattern = /(?:)/, reserved = false) =>
+  (name: string, value: unknown): string => {
+    const broken =
+      typeof value !== 'string'
+        ? 'must be a string'
+        : [
+            value.length < min && `must be at least ${min} characters long`,
+            value.length > max && `must be at most ${max} characters long`,
+            !pattern.test(value) && `does not match the pattern ${pattern.source}`,
+            reserved && /^aws:/i.test(value) && 'must not begin with the reserved prefix aws:',
+          ].find(Boolean);
+    return broken ? fail(`${name} ${broken}`) : (value as string);
+  };
+
+const oneOf = <T extends string>(allowed: Readonly<Record<string, T>>) =>
+  where<T>(
+    (value) => Object.values<unknown>(allowed).includes(value),
+    `be one of ${Object.values(allowed).join(', ')}`,
+  );
+
+export const integer = (min: number, max?: number) =>
+  where<number>(
+    (value) =>
+      Number.isInteger(value) && (value as number) >= min && (value as number) <= (max ?? Infinity),
+    `be an integer ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}`,
+  );
+
+export const listOf =
+  <T>(min: number, max: number, item: Check<T>) =>
+  (name: string, value: unknown): T[] => {
+    if (!Array.isArray(value)) return fail(`${name} must be a list`);
+    if (value.length < min || value.length > max) {
+      fail(`${name} must contain between ${min} and ${max} items`);
+    }
+    return value.map((entry) => item(name, entry));
+  };
+
+/**
+ * An object with the given members, each checked when present (null counts as absent, as the
+ * service's JSON reader has it) and returned in the table's order. `unknown` names what a member
+ * outside the table is (`seed option`), refusing it; without it such members are dropped.
+ */
+export const struct =
+  <T = JsonObject>(
+    members: Readonly<Record<string, Check>>,
+    required: readonly string[] = [],
+    unknown?: string,
+  ) =>
+  (name: string, value: unknown): T => {
+    if (!isObject(value)) return fail(`${name || 'The body'} must be an object`);
+    const extra = Object.keys(value).find((key) => unknown && !Object.hasOwn(members, key));
+    if (extra) fail(`Unknown ${unknown} ${extra}; known: ${Object.keys(members).join(', ')}`);
+    const output: JsonObject = {};
+    for (const [key, check] of Object.entries(members)) {
+      const path = name === '' ? key : `${name}.${key}`;
+      const member = value[key];
+      if (member !== undefined && member !== null) output[key] = check(path, member);
+      else if (required.includes(key)) fail(`${path} is required`);
+    }
+    return output as T;
+  };
+
 /** Checks a MeetingId or AttendeeId path label against the model's `GuidString` pattern. */
-export function checkGuid(name: 'MeetingId' | 'AttendeeId', value: string): string {
-  if (!GUID_PATTERN.test(value)) {
-    throw badRequest(`Invalid input: ${name} does not match the pattern ${GUID_PATTERN.source}`);
-  }
-  return value;
-}
+export const checkGuid = (name: 'MeetingId' | 'AttendeeId', value: string): string =>
+  GUID_PATTERN.test(value)
+    ? value
+    : fail(`Invalid input: ${name} does not match the pattern ${GUID_PATTERN.source}`);
 
 /** Parses a request body: empty means `{}`, anything but a JSON object is refused. */
 export function parseJsonObject(raw: string): JsonObject {
@@ -147,256 +119,142 @@ export function parseJsonObject(raw: string): JsonObject {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw badRequest('The request body is not valid JSON');
+    return fail('The request body is not valid JSON');
   }
-  if (!isObject(parsed)) throw badRequest('The request body must be a JSON object');
-  return parsed;
+  return isObject(parsed) ? parsed : fail('The request body must be a JSON object');
 }
 
-/** Validates `Capabilities`: the structure requires Audio, Video and Content. */
-function checkCapabilities(value: unknown): AttendeeCapabilities {
-  if (!isObject(value)) throw badRequest('Capabilities must be an object');
-  const member = (name: 'Audio' | 'Video' | 'Content') => {
-    if (value[name] === undefined || value[name] === null) {
-      throw badRequest(`Capabilities.${name} is required`);
-    }
-    return checkEnum(`Capabilities.${name}`, value[name], MediaCapabilities);
-  };
-  return { Audio: member('Audio'), Video: member('Video'), Content: member('Content') };
+const externalId = text(2, 64, /^[-_&@+=,(){}[\]/«».:|'"#a-zA-Z0-9À-ÿ\s]*$/u, true);
+const arn = text(1, 1024, /^arn[/:\-_.a-zA-Z0-9]+$/);
+const guid = text(0, Infinity, GUID_PATTERN);
+const tagKey = text(1, 128, /^[a-zA-Z+-=._:/]+$/);
+const tagValue = text(0, 256, /^[\s\w+-=.:/@]*$/);
+const capability = oneOf(MediaCapabilities);
+const capabilities = struct<AttendeeCapabilities>(
+  { Audio: capability, Video: capability, Content: capability },
+  ['Audio', 'Video', 'Content'],
+);
+
+/** Validated CreateMeeting input, the members the emulator keeps (model names). */
+export interface CreateMeetingInput {
+  readonly ClientRequestToken: string;
+  readonly MediaRegion: string;
+  readonly ExternalMeetingId: string;
+  readonly MeetingHostId?: string;
+  readonly PrimaryMeetingId?: string;
+  readonly MeetingFeatures?: MeetingFeaturesConfiguration;
+  readonly TenantIds?: string[];
 }
 
-/** Validates `MeetingFeatures`, keeping only the members the model defines. */
-export function checkMeetingFeatures(value: unknown): MeetingFeaturesConfiguration {
-  if (!isObject(value)) throw badRequest('MeetingFeatures must be an object');
-  const features: MeetingFeaturesConfiguration = {};
-  const section = (name: string): JsonObject | undefined => {
-    const part = value[name];
-    if (part === undefined || part === null) return undefined;
-    if (!isObject(part)) throw badRequest(`MeetingFeatures.${name} must be an object`);
-    return part;
-  };
-  const audio = section('Audio');
-  if (audio) {
-    features.Audio =
-      audio.EchoReduction === undefined
-        ? {}
-        : {
-            EchoReduction: checkEnum(
-              'MeetingFeatures.Audio.EchoReduction',
-              audio.EchoReduction,
-              MeetingFeatureStatus,
-            ),
-          };
-  }
-  const video = section('Video');
-  if (video) {
-    features.Video =
-      video.MaxResolution === undefined
-        ? {}
-        : {
-            MaxResolution: checkEnum(
-              'MeetingFeatures.Video.MaxResolution',
-              video.MaxResolution,
-              VideoResolution,
-            ),
-          };
-  }
-  const content = section('Content');
-  if (content) {
-    features.Content =
-      content.MaxResolution === undefined
-        ? {}
-        : {
-            MaxResolution: checkEnum(
-              'MeetingFeatures.Content.MaxResolution',
-              content.MaxResolution,
-              ContentResolution,
-            ),
-          };
-  }
-  const attendee = section('Attendee');
-  if (attendee) {
-    const maxCount = attendee.MaxCount;
-    if (maxCount === undefined) {
-      features.Attendee = {};
-    } else if (
-      typeof maxCount !== 'number' ||
-      !Number.isInteger(maxCount) ||
-      maxCount < 1 ||
-      maxCount > LIMITS.attendeesPerMeeting
-    ) {
-      throw badRequest(
-        `MeetingFeatures.Attendee.MaxCount must be an integer from 1 to ${LIMITS.attendeesPerMeeting}`,
-      );
-    } else {
-      features.Attendee = { MaxCount: maxCount };
-    }
-  }
-  return features;
+/** The MeetingFeatures members the model defines; others are dropped. */
+export const meetingFeatures = struct<MeetingFeaturesConfiguration>({
+  Audio: struct({ EchoReduction: oneOf(MeetingFeatureStatus) }),
+  Video: struct({ MaxResolution: oneOf(VideoResolution) }),
+  Content: struct({ MaxResolution: oneOf(ContentResolution) }),
+  Attendee: struct({ MaxCount: integer(1, MAX_ATTENDEES) }),
+});
+
+const mediaRegion = (name: string, value: unknown) => {
+  const region = text(2, 64)(name, value);
+  return isMediaRegion(region)
+    ? region
+    : fail(`MediaRegion ${region} is not a supported media Region`);
+};
+
+/** A CreateMeeting body, or the meeting part of a CreateMeetingWithAttendees body. */
+export const createMeetingInput = struct<CreateMeetingInput>(
+  {
+    ClientRequestToken: text(2, 64, /^[-_a-zA-Z0-9]*$/),
+    MediaRegion: mediaRegion,
+    ExternalMeetingId: externalId,
+    MeetingHostId: externalId,
+    PrimaryMeetingId: text(2, 64),
+    MeetingFeatures: meetingFeatures,
+    TenantIds: listOf(1, 5, text(2, 256, /^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$/)),
+    Tags: listOf(0, 50, struct({ Key: tagKey, Value: tagValue }, ['Key', 'Value'])),
+    NotificationsConfiguration: struct({
+      LambdaFunctionArn: arn,
+      SnsTopicArn: arn,
+      SqsQueueArn: arn,
+    }),
+    MediaPlacementNetworkType: oneOf(MediaPlacementNetworkType),
+  },
+  ['ClientRequestToken', 'MediaRegion', 'ExternalMeetingId'],
+);
+
+/** One attendee to create: CreateAttendee's body or an entry of a batch. */
+export interface AttendeeRequestItem {
+  readonly ExternalUserId: string;
+  readonly Capabilities?: AttendeeCapabilities;
 }
 
-function checkTags(value: unknown): void {
-  for (const tag of checkList('Tags', value, 0, LIMITS.tags)) {
-    if (!isObject(tag)) throw badRequest('Each of Tags must be an object');
-    requiredString(tag, 'Key', { min: 1, max: 128, pattern: TAG_KEY_PATTERN });
-    requiredString(tag, 'Value', { min: 0, max: 256, pattern: TAG_VALUE_PATTERN });
-  }
-}
+export const attendeeItem = struct<AttendeeRequestItem>(
+  { ExternalUserId: externalId, Capabilities: capabilities },
+  ['ExternalUserId'],
+);
 
-function checkNotifications(value: unknown): void {
-  if (!isObject(value)) throw badRequest('NotificationsConfiguration must be an object');
-  for (const name of ['LambdaFunctionArn', 'SnsTopicArn', 'SqsQueueArn']) {
-    optionalString(value, name, { min: 1, max: 1024, pattern: ARN_PATTERN });
-  }
-}
-
-/** Validates a CreateMeeting (or the meeting part of a CreateMeetingWithAttendees) body. */
-export function checkCreateMeeting(body: JsonObject): CreateMeetingInput {
-  const clientRequestToken = requiredString(body, 'ClientRequestToken', {
-    min: 2,
-    max: 64,
-    pattern: CLIENT_REQUEST_TOKEN_PATTERN,
-  });
-  const mediaRegion = requiredString(body, 'MediaRegion', { min: 2, max: 64 });
-  if (!isMediaRegion(mediaRegion)) {
-    throw badRequest(`MediaRegion ${mediaRegion} is not a supported media Region`);
-  }
-  const externalMeetingId = requiredString(body, 'ExternalMeetingId', EXTERNAL_USER_ID);
-  const meetingHostId = optionalString(body, 'MeetingHostId', EXTERNAL_USER_ID);
-  const primaryMeetingId = optionalString(body, 'PrimaryMeetingId', { min: 2, max: 64 });
-  const meetingFeatures =
-    body.MeetingFeatures === undefined || body.MeetingFeatures === null
-      ? undefined
-      : checkMeetingFeatures(body.MeetingFeatures);
-  const tenantIds =
-    body.TenantIds === undefined || body.TenantIds === null
-      ? []
-      : checkList('TenantIds', body.TenantIds, 1, LIMITS.tenantIds).map((id) =>
-          checkString('TenantIds', id, { min: 2, max: 256, pattern: TENANT_ID_PATTERN }),
-        );
-  if (body.Tags !== undefined && body.Tags !== null) checkTags(body.Tags);
-  if (body.NotificationsConfiguration !== undefined && body.NotificationsConfiguration !== null) {
-    checkNotifications(body.NotificationsConfiguration);
-  }
-  if (body.MediaPlacementNetworkType !== undefined && body.MediaPlacementNetworkType !== null) {
-    checkEnum(
-      'MediaPlacementNetworkType',
-      body.MediaPlacementNetworkType,
-      MediaPlacementNetworkType,
-    );
-  }
-  return {
-    clientRequestToken,
-    mediaRegion,
-    externalMeetingId,
-    tenantIds,
-    ...(meetingHostId === undefined ? {} : { meetingHostId }),
-    ...(primaryMeetingId === undefined ? {} : { primaryMeetingId }),
-    ...(meetingFeatures === undefined ? {} : { meetingFeatures }),
-  };
-}
-
-/** Validates one attendee to create (CreateAttendee's body or a batch entry). */
-export function checkAttendeeItem(body: JsonObject): AttendeeRequestItem {
-  const externalUserId = requiredString(body, 'ExternalUserId', EXTERNAL_USER_ID);
-  const capabilities =
-    body.Capabilities === undefined || body.Capabilities === null
-      ? undefined
-      : checkCapabilities(body.Capabilities);
-  return capabilities === undefined ? { externalUserId } : { externalUserId, capabilities };
-}
+/** A batch entry after validation: either usable or the reason it was refused. */
+export type BatchEntry =
+  | { readonly ok: true; readonly item: AttendeeRequestItem }
+  | { readonly ok: false; readonly externalUserId?: string; readonly message: string };
 
 /**
  * Validates the `Attendees` list of BatchCreateAttendee (1–100) or CreateMeetingWithAttendees
  * (1–20). A bad list fails the whole request; a bad entry only fails that entry.
  */
 export function checkAttendeeList(value: unknown, max: number): BatchEntry[] {
-  if (value === undefined || value === null) throw badRequest('Attendees is required');
-  return checkList('Attendees', value, 1, max).map((entry): BatchEntry => {
+  if (value === undefined || value === null) fail('Attendees is required');
+  return listOf(1, max, (_name, entry): BatchEntry => {
     if (!isObject(entry)) return { ok: false, message: 'Each attendee must be an object' };
     try {
-      return { ok: true, item: checkAttendeeItem(entry) };
+      return { ok: true, item: attendeeItem('', entry) };
     } catch (error) {
-      const externalUserId =
-        typeof entry.ExternalUserId === 'string' ? entry.ExternalUserId : undefined;
+      const id = entry.ExternalUserId;
       return {
         ok: false,
         message: (error as Error).message,
-        ...(externalUserId === undefined ? {} : { externalUserId }),
+        ...(typeof id === 'string' ? { externalUserId: id } : {}),
       };
     }
-  });
+  })('Attendees', value);
 }
 
-/** Validates an UpdateAttendeeCapabilities body: `Capabilities` is required. */
-export function checkCapabilitiesUpdate(body: JsonObject): AttendeeCapabilities {
-  if (body.Capabilities === undefined || body.Capabilities === null) {
-    throw badRequest('Capabilities is required');
-  }
-  return checkCapabilities(body.Capabilities);
-}
-
-/** Validated BatchUpdateAttendeeCapabilitiesExcept input. */
-export interface BatchCapabilitiesUpdate {
-  readonly excludedAttendeeIds: ReadonlySet<string>;
-  readonly capabilities: AttendeeCapabilities;
-}
+/** An UpdateAttendeeCapabilities body. */
+export const capabilitiesUpdate = struct<{ Capabilities: AttendeeCapabilities }>(
+  { Capabilities: capabilities },
+  ['Capabilities'],
+);
 
 /**
- * Validates a BatchUpdateAttendeeCapabilitiesExcept body: `ExcludedAttendeeIds` holds 1–250
- * `{ AttendeeId }` items, each a GUID, and `Capabilities` is required (API Reference,
- * https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_meeting-chime_BatchUpdateAttendeeCapabilitiesExcept.html).
- * An excluded id that names no attendee is not an error: it excludes nobody (our assumption).
+ * A BatchUpdateAttendeeCapabilitiesExcept body: 1–250 `{ AttendeeId }` GUIDs and the
+ * capabilities (API Reference, "BatchUpdateAttendeeCapabilitiesExcept").
  */
-export function checkBatchCapabilitiesUpdate(body: JsonObject): BatchCapabilitiesUpdate {
-  if (body.ExcludedAttendeeIds === undefined || body.ExcludedAttendeeIds === null) {
-    throw badRequest('ExcludedAttendeeIds is required');
-  }
-  const items = checkList(
-    'ExcludedAttendeeIds',
-    body.ExcludedAttendeeIds,
-    1,
-    LIMITS.excludedAttendeeIds,
-  );
-  const excludedAttendeeIds = new Set(
-    items.map((item) => {
-      if (!isObject(item)) throw badRequest('Each of ExcludedAttendeeIds must be an object');
-      if (item.AttendeeId === undefined || item.AttendeeId === null) {
-        throw badRequest('ExcludedAttendeeIds.AttendeeId is required');
-      }
-      return checkString('ExcludedAttendeeIds.AttendeeId', item.AttendeeId, {
-        pattern: GUID_PATTERN,
-      });
-    }),
-  );
-  return { excludedAttendeeIds, capabilities: checkCapabilitiesUpdate(body) };
-}
+export const batchCapabilitiesUpdate = struct<{
+  ExcludedAttendeeIds: { AttendeeId: string }[];
+  Capabilities: AttendeeCapabilities;
+}>(
+  {
+    ExcludedAttendeeIds: listOf(1, 250, struct({ AttendeeId: guid }, ['AttendeeId'])),
+    Capabilities: capabilities,
+  },
+  ['ExcludedAttendeeIds', 'Capabilities'],
+);
 
-/** Validates ListAttendees' `max-results` and `next-token` query parameters. */
-export function checkListAttendeesQuery(query: URLSearchParams): ListAttendeesQuery {
-  const rawMax = query.get('max-results');
-  let maxResults: number = LIMITS.listAttendeesMaxResults;
-  if (rawMax !== null) {
-    maxResults = /^\d+$/.test(rawMax) ? Number(rawMax) : Number.NaN;
-    if (!(maxResults >= 1 && maxResults <= LIMITS.listAttendeesMaxResults)) {
-      throw badRequest(`MaxResults must be an integer from 1 to ${LIMITS.listAttendeesMaxResults}`);
-    }
-  }
-  const nextToken = query.get('next-token') ?? undefined;
-  return nextToken === undefined ? { maxResults } : { maxResults, nextToken };
+/** Validates ListAttendees' `max-results` (1–100, default 100) and `next-token`. */
+export function checkListAttendeesQuery(query: URLSearchParams) {
+  const raw = query.get('max-results') ?? '100';
+  const maxResults = integer(1, 100)('MaxResults', /^\d+$/.test(raw) ? Number(raw) : raw);
+  return { maxResults, nextToken: query.get('next-token') ?? undefined };
 }
 
 const RECEIVES = new Set<string>([MediaCapabilities.SEND_RECEIVE, MediaCapabilities.RECEIVE]);
 
 /**
  * The capabilities an attendee gets: SendReceive on everything unless the meeting turned video
- * or content off, and the documented corner cases enforced on explicit requests (CreateAttendee,
- * the batches, UpdateAttendeeCapabilities, BatchUpdateAttendeeCapabilitiesExcept). The corner
- * cases are the API Reference's, "UpdateAttendeeCapabilities"
- * (https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_meeting-chime_UpdateAttendeeCapabilities.html):
- * Video (Content) other than `None` is rejected with a 400 when the meeting's
- * `MeetingFeatures` Video (Content) `MaxResolution` is `None`, and Content `SendReceive` or
- * `Receive` needs Video `SendReceive` or `Receive`.
+ * or content off, and the documented corner cases enforced on explicit requests (API Reference,
+ * "UpdateAttendeeCapabilities"): Video (Content) other than `None` is refused when the meeting's
+ * Video (Content) `MaxResolution` is `None`, and Content `SendReceive` or `Receive` needs Video
+ * `SendReceive` or `Receive`.
  */
 export function resolveCapabilities(
   requested: AttendeeCapabilities | undefined,
@@ -404,31 +262,28 @@ export function resolveCapabilities(
 ): AttendeeCapabilities {
   const videoOff = features?.Video?.MaxResolution === VideoResolution.NONE;
   const contentOff = features?.Content?.MaxResolution === ContentResolution.NONE;
+  const { NONE, RECEIVE, SEND_RECEIVE } = MediaCapabilities;
   if (requested === undefined) {
     // Documented: with video off but content on, video defaults to Receive because content
     // SendReceive needs video to receive at least.
     return {
-      Audio: MediaCapabilities.SEND_RECEIVE,
-      Video: videoOff
-        ? contentOff
-          ? MediaCapabilities.NONE
-          : MediaCapabilities.RECEIVE
-        : MediaCapabilities.SEND_RECEIVE,
-      Content: contentOff ? MediaCapabilities.NONE : MediaCapabilities.SEND_RECEIVE,
+      Audio: SEND_RECEIVE,
+      Video: videoOff ? (contentOff ? NONE : RECEIVE) : SEND_RECEIVE,
+      Content: contentOff ? NONE : SEND_RECEIVE,
     };
   }
-  if (videoOff && requested.Video !== MediaCapabilities.NONE) {
-    throw badRequest(
-      'Video capabilities must be None when MeetingFeatures Video MaxResolution is None',
-    );
-  }
-  if (contentOff && requested.Content !== MediaCapabilities.NONE) {
-    throw badRequest(
-      'Content capabilities must be None when MeetingFeatures Content MaxResolution is None',
-    );
+  for (const [off, media] of [
+    [videoOff, 'Video'],
+    [contentOff, 'Content'],
+  ] as const) {
+    if (off && requested[media] !== NONE) {
+      fail(
+        `${media} capabilities must be None when MeetingFeatures ${media} MaxResolution is None`,
+      );
+    }
   }
   if (RECEIVES.has(requested.Content ?? '') && !RECEIVES.has(requested.Video ?? '')) {
-    throw badRequest(
+    fail(
       'Content capabilities SendReceive or Receive require Video capabilities SendReceive or Receive',
     );
   }

@@ -1,76 +1,52 @@
 import { request } from 'node:http';
 import {
-  type ChimeSDKMeetingsClient,
+  BatchUpdateAttendeeCapabilitiesExceptCommand,
   CreateAttendeeCommand,
-  CreateMeetingCommand,
   GetAttendeeCommand,
   GetMeetingCommand,
+  ListAttendeesCommand,
+  UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import {
-  type ChimeEmulator,
-  chimeClientFor,
-  createChimeEmulator,
-  type FaultRule,
-  InvalidFaultError,
-} from '../../local/chime-emulator';
+import { type FaultRule, InvalidFaultError } from '../../local/chime-emulator';
+import { ownEmulator, rejectionOf, UNKNOWN_ID, UUID, useEmulator } from '../helpers/chime-emulator';
 
-const emulator = createChimeEmulator();
-let chime: ChimeSDKMeetingsClient;
-let url: string;
-const extraClients: ChimeSDKMeetingsClient[] = [];
+const t = useEmulator({ rates: false });
 
-beforeAll(async () => {
-  ({ url } = await emulator.start());
-  chime = chimeClientFor(url, { maxAttempts: 1 });
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-  for (const client of [chime, ...extraClients]) client.destroy();
-  await emulator.stop();
-});
-
-const clientWith = (overrides: Parameters<typeof chimeClientFor>[1]) => {
-  const client = chimeClientFor(url, overrides);
-  extraClients.push(client);
-  return client;
-};
-
+/** A meeting with attendee `alice-1-1`, and the attendee as GetAttendee returns it. */
 const seedAttendee = async () => {
-  const { Meeting } = await chime.send(
-    new CreateMeetingCommand({ MediaRegion: 'us-east-1', ExternalMeetingId: 'room-1' }),
-  );
-  const MeetingId = Meeting?.MeetingId as string;
-  const { Attendee } = await chime.send(
-    new CreateAttendeeCommand({ MeetingId, ExternalUserId: 'alice' }),
-  );
-  emulator.resetCalls();
-  return { MeetingId, AttendeeId: Attendee?.AttendeeId as string, attendee: Attendee };
+  const [meeting] = await t.seed({
+    meetings: 1,
+    attendeesPerMeeting: 1,
+    externalUserIdPrefix: 'alice',
+    includeJoinTokens: true,
+  });
+  const MeetingId = meeting?.MeetingId as string;
+  const AttendeeId = meeting?.Attendees[0]?.AttendeeId as string;
+  const { Attendee } = await t.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
+  t.emulator.resetCalls();
+  return { MeetingId, AttendeeId, attendee: Attendee };
 };
 
-const rejectionOf = async (promise: Promise<unknown>): Promise<Record<string, unknown>> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Record<string, unknown>;
-  }
-  throw new Error('Expected the call to fail');
-};
+const getAttendee = (ids: { MeetingId: string; AttendeeId: string }, client = t.chime) =>
+  client.send(new GetAttendeeCommand({ MeetingId: ids.MeetingId, AttendeeId: ids.AttendeeId }));
+
+const inject = (operation: FaultRule['operation'], fault: FaultRule['fault'], rest = {}) =>
+  t.emulator.injectFault({ operation, fault, ...rest });
 
 /** Resolves once the emulator has received `count` calls (they may still be unanswered). */
-const receivedCalls = async (target: ChimeEmulator, count: number) => {
+const receivedCalls = async (calls: () => unknown[], count: number) => {
   // Yields to the event loop between looks (no timer); the test timeout bounds it.
-  while (target.calls().length < count) await new Promise((resolve) => setImmediate(resolve));
+  while (calls().length < count) await new Promise((resolve) => setImmediate(resolve));
 };
 
-/** A raw GET that reports the socket error the client sees. */
+/** A raw GET that reports the status and headers, or the socket error the client sees. */
 const rawGet = (path: string) =>
   new Promise<{ status?: number; headers?: Record<string, unknown> }>((resolve, reject) => {
-    const req = request(`${url}${path}`, { agent: false }, (res) => {
+    const req = request(`${t.url}${path}`, { agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers }));
     });
-    req.on('error', reject);
-    req.end();
+    req.on('error', reject).end();
   });
 
 describe('injected errors', () => {
@@ -79,96 +55,59 @@ describe('injected errors', () => {
     ['UnauthorizedException', 401, 'client', 'Unauthorized'],
     ['ForbiddenException', 403, 'client', 'Forbidden'],
     ['NotFoundException', 404, 'client', 'NotFound'],
+    ['ConflictException', 409, 'client', 'Conflict'],
+    ['LimitExceededException', 400, 'client', 'ResourceLimitExceeded'],
+    ['UnprocessableEntityException', 422, 'client', 'Unprocessable'],
     ['ThrottlingException', 429, 'client', 'Throttling'],
     ['ServiceFailureException', 500, 'server', 'ServiceFailure'],
     ['ServiceUnavailableException', 503, 'server', 'ServiceUnavailable'],
-  ] as const)(
-    'makes the SDK throw %s from GetAttendee',
-    async (name, httpStatusCode, fault, code) => {
-      const { MeetingId, AttendeeId } = await seedAttendee();
-      emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'error', name } });
+  ] as const)('make the SDK throw %s (%i)', async (name, httpStatusCode, $fault, Code) => {
+    const ids = await seedAttendee();
+    inject('GetAttendee', { type: 'error', name });
 
-      const error = await rejectionOf(
-        chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId })),
-      );
+    const error = await rejectionOf(getAttendee(ids));
 
-      expect(error).toMatchObject({
-        name,
-        message: `${name} injected into GetAttendee by the Chime emulator`,
-        Code: code,
-        $fault: fault,
-        $metadata: { httpStatusCode },
-      });
-      expect(error.RequestId).toBe((error.$metadata as { requestId: string }).requestId);
-    },
-  );
-
-  it.each([
-    ['ConflictException', 409],
-    ['LimitExceededException', 400],
-    ['UnprocessableEntityException', 422],
-  ] as const)('makes the SDK throw %s from CreateAttendee', async (name, httpStatusCode) => {
-    const { MeetingId } = await seedAttendee();
-    emulator.injectFault({ operation: 'CreateAttendee', fault: { type: 'error', name } });
-
-    await expect(
-      chime.send(new CreateAttendeeCommand({ MeetingId, ExternalUserId: 'bob' })),
-    ).rejects.toMatchObject({ name, $metadata: { httpStatusCode } });
+    expect(error).toMatchObject({
+      name,
+      message: `${name} injected into GetAttendee by the Chime emulator`,
+      Code,
+      $fault,
+      $metadata: { httpStatusCode },
+    });
+    expect(error.RequestId).toBe((error.$metadata as { requestId: string }).requestId);
   });
 
-  it('carries a chosen message', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      fault: { type: 'error', name: 'ForbiddenException', message: 'Access denied' },
+  it('carry a chosen message and Retry-After, which the SDK exposes as RetryAfterSeconds', async () => {
+    const ids = await seedAttendee();
+    inject('GetAttendee', { type: 'error', name: 'ForbiddenException', message: 'Access denied' });
+    inject('GetAttendee', {
+      type: 'error',
+      name: 'ServiceUnavailableException',
+      retryAfterSeconds: 7,
     });
 
-    await expect(
-      chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId })),
-    ).rejects.toMatchObject({ name: 'ForbiddenException', message: 'Access denied' });
+    expect(await rejectionOf(getAttendee(ids))).toMatchObject({ message: 'Access denied' });
+    expect(await rejectionOf(getAttendee(ids))).toMatchObject({ RetryAfterSeconds: '7' });
   });
 
-  it('sends Retry-After, which the SDK exposes as RetryAfterSeconds', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      fault: { type: 'error', name: 'ServiceUnavailableException', retryAfterSeconds: 7 },
-    });
+  it('send Retry-After: 1 on a 503 when no delay was chosen', async () => {
+    inject('GetMeeting', { type: 'error', name: 'ServiceUnavailableException' });
 
-    await expect(
-      chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId })),
-    ).rejects.toMatchObject({ name: 'ServiceUnavailableException', RetryAfterSeconds: '7' });
-  });
-
-  it('sends Retry-After: 1 on a 503 when no delay was chosen', async () => {
-    emulator.injectFault({
-      operation: 'GetMeeting',
-      fault: { type: 'error', name: 'ServiceUnavailableException' },
-    });
-
-    const response = await rawGet('/meetings/0a1b2c3d-0000-4000-8000-000000000000');
-
-    expect(response.status).toBe(503);
-    expect(response.headers).toMatchObject({
-      'retry-after': '1',
-      'x-amzn-errortype': 'ServiceUnavailableException',
+    expect(await rawGet(`/meetings/${UNKNOWN_ID}`)).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '1', 'x-amzn-errortype': 'ServiceUnavailableException' },
     });
   });
 
-  it('lets the SDK retry into success, and records every attempt', async () => {
-    const { MeetingId, AttendeeId, attendee } = await seedAttendee();
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      fault: { type: 'error', name: 'ServiceFailureException' },
-    });
+  it('let the SDK retry into success, and every attempt is in the call log', async () => {
+    const ids = await seedAttendee();
+    inject('GetAttendee', { type: 'error', name: 'ServiceFailureException' });
 
-    const output = await clientWith({ maxAttempts: 2 }).send(
-      new GetAttendeeCommand({ MeetingId, AttendeeId }),
-    );
+    const output = await getAttendee(ids, t.client({ maxAttempts: 2 }));
 
-    expect(output.Attendee).toEqual(attendee);
+    expect(output.Attendee).toEqual(ids.attendee);
     expect(output.$metadata.attempts).toBe(2);
-    expect(emulator.calls().map(({ operation, status }) => [operation, status])).toEqual([
+    expect(t.emulator.calls().map(({ operation, status }) => [operation, status])).toEqual([
       ['GetAttendee', 500],
       ['GetAttendee', 200],
     ]);
@@ -176,276 +115,265 @@ describe('injected errors', () => {
 });
 
 describe('fault rules', () => {
-  it('disturbs exactly count requests, then answers normally', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      count: 2,
-      fault: { type: 'error', name: 'ThrottlingException' },
-    });
-    const get = () => chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
+  it('disturb exactly count requests of their operation and meeting, then none', async () => {
+    const ids = await seedAttendee();
+    const other = await seedAttendee();
+    inject(
+      'GetAttendee',
+      { type: 'error', name: 'ThrottlingException' },
+      { count: 2, match: { meetingId: ids.MeetingId } },
+    );
+    const results = async () =>
+      Promise.all([
+        getAttendee(other),
+        t.chime.send(new GetMeetingCommand({ MeetingId: ids.MeetingId })),
+      ]).then(() =>
+        getAttendee(ids).then(
+          () => 'ok',
+          (error: Error) => error.name,
+        ),
+      );
 
-    const results = [
-      await get().catch((error: Error) => error.name),
-      await get().catch((error: Error) => error.name),
-      await get().then((output) => output.$metadata.httpStatusCode),
+    expect([await results(), await results(), await results()]).toEqual([
+      'ThrottlingException',
+      'ThrottlingException',
+      'ok',
+    ]);
+    expect(t.emulator.faults()).toEqual([]);
+  });
+
+  it('keep disturbing with count unlimited, and any operation with *, until cleared', async () => {
+    const ids = await seedAttendee();
+    inject('*', { type: 'error', name: 'UnauthorizedException' }, { count: 'unlimited' });
+
+    const calls = [
+      getAttendee(ids),
+      getAttendee(ids),
+      t.chime.send(new ListAttendeesCommand({ MeetingId: ids.MeetingId })),
     ];
 
-    expect(results).toEqual(['ThrottlingException', 'ThrottlingException', 200]);
-    expect(emulator.faults()).toEqual([]);
+    expect(await Promise.all(calls.map(rejectionOf))).toMatchObject(
+      Array(3).fill({ name: 'UnauthorizedException' }),
+    );
+    t.emulator.clearFaults();
+    expect((await getAttendee(ids)).Attendee).toEqual(ids.attendee);
   });
 
-  it('keeps disturbing with count unlimited until cleared', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      count: 'unlimited',
-      fault: { type: 'error', name: 'ThrottlingException' },
-    });
-    const get = () => chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
-
-    for (let i = 0; i < 3; i += 1)
-      await expect(get()).rejects.toMatchObject({ name: 'ThrottlingException' });
-    emulator.clearFaults();
-
-    await expect(get()).resolves.toBeDefined();
-  });
-
-  it('disturbs any operation with *', async () => {
-    const { MeetingId } = await seedAttendee();
-    emulator.injectFault({
-      operation: '*',
-      fault: { type: 'error', name: 'UnauthorizedException' },
-    });
-
-    await expect(chime.send(new GetMeetingCommand({ MeetingId }))).rejects.toMatchObject({
-      name: 'UnauthorizedException',
-    });
-  });
-
-  it('leaves other operations alone', async () => {
-    const { MeetingId } = await seedAttendee();
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      fault: { type: 'error', name: 'ThrottlingException' },
-    });
-
-    await expect(chime.send(new GetMeetingCommand({ MeetingId }))).resolves.toBeDefined();
-    expect(emulator.faults()).toHaveLength(1);
-  });
-
-  it('only disturbs requests for the matched meeting', async () => {
-    const first = await seedAttendee();
-    const second = await seedAttendee();
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      match: { meetingId: second.MeetingId },
-      fault: { type: 'error', name: 'NotFoundException' },
-    });
-
-    await expect(
-      chime.send(
-        new GetAttendeeCommand({ MeetingId: first.MeetingId, AttendeeId: first.AttendeeId }),
-      ),
-    ).resolves.toBeDefined();
-    await expect(
-      chime.send(
-        new GetAttendeeCommand({ MeetingId: second.MeetingId, AttendeeId: second.AttendeeId }),
-      ),
-    ).rejects.toMatchObject({ name: 'NotFoundException' });
-  });
-
-  it('lists queued faults with their id and remaining count', () => {
-    const queued = emulator.injectFault({
-      operation: 'GetAttendee',
-      count: 3,
-      fault: { type: 'reset' },
-    });
-
-    expect(emulator.faults()).toEqual([
-      { id: queued.id, operation: 'GetAttendee', count: 3, remaining: 3, fault: { type: 'reset' } },
-    ]);
-  });
-
+  const any = (fault: unknown, rest = {}) => ({ operation: '*', fault, ...rest });
   it.each<[string, unknown]>([
     ['an unknown operation', { operation: 'TagResource', fault: { type: 'reset' } }],
-    [
-      'an unknown error name',
-      { operation: '*', fault: { type: 'error', name: 'TeapotException' } },
-    ],
-    ['an unknown fault type', { operation: '*', fault: { type: 'explode' } }],
-    ['a zero count', { operation: '*', count: 0, fault: { type: 'reset' } }],
-    ['a negative hang', { operation: '*', fault: { type: 'hang', ms: -1 } }],
-    [
-      'a malformed status outside HTTP',
-      { operation: '*', fault: { type: 'malformed', status: 99 } },
-    ],
-    [
-      'a match on something else',
-      { operation: '*', match: { externalUserId: 'alice' }, fault: { type: 'reset' } },
-    ],
-  ])('refuses a rule with %s', (_case, rule) => {
-    expect(() => emulator.injectFault(rule as FaultRule)).toThrow(InvalidFaultError);
-    expect(emulator.faults()).toEqual([]);
+    ['an unknown error name', any({ type: 'error', name: 'TeapotException' })],
+    ['an unknown fault type', any({ type: 'explode' })],
+    ['a zero count', any({ type: 'reset' }, { count: 0 })],
+    ['a negative hang', any({ type: 'hang', ms: -1 })],
+    ['a malformed status outside HTTP', any({ type: 'malformed', status: 99 })],
+    ['a match on something else', any({ type: 'reset' }, { match: { externalUserId: 'al' } })],
+    ['a body that is not JSON', 'nope'],
+  ])('refuse a rule with %s, in code and over HTTP (400), queueing nothing', async (_, rule) => {
+    const response = await t.admin('/faults', 'POST', [any({ type: 'reset' }), rule]);
+
+    expect(() => t.emulator.injectFault(rule as FaultRule)).toThrow(InvalidFaultError);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ message: expect.any(String) });
+    expect(t.emulator.faults()).toEqual([]);
+  });
+
+  it('are queued over HTTP, one or a list in order, and listed, removed and cleared', async () => {
+    const ids = await seedAttendee();
+    const one = await t.admin('/faults', 'POST', {
+      operation: 'GetAttendee',
+      count: 3,
+      fault: { type: 'error', name: 'ThrottlingException' },
+    });
+    await t.admin('/faults', 'POST', [
+      { operation: 'GetMeeting', fault: { type: 'reset' } },
+      { operation: '*', fault: { type: 'hang', ms: 10 } },
+    ]);
+    const { faults } = (await one.json()) as { faults: { id: string }[] };
+
+    expect(one.status).toBe(201);
+    expect(faults).toEqual([
+      {
+        id: expect.stringMatching(UUID),
+        operation: 'GetAttendee',
+        count: 3,
+        remaining: 3,
+        fault: { type: 'error', name: 'ThrottlingException' },
+      },
+    ]);
+    await expect(getAttendee(ids)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    const listed = await (await t.admin('/faults')).json();
+    expect(listed.faults.map((f: { fault: { type: string } }) => f.fault.type)).toEqual([
+      'error',
+      'reset',
+      'hang',
+    ]);
+    expect(listed.faults[0]).toMatchObject({ remaining: 2 });
+    expect((await t.admin(`/faults/${faults[0]?.id}`, 'DELETE')).status).toBe(204);
+    expect((await t.admin(`/faults/${faults[0]?.id}`, 'DELETE')).status).toBe(404);
+    expect(t.emulator.faults().map((fault) => fault.operation)).toEqual(['GetMeeting', '*']);
+    expect((await t.admin('/faults', 'DELETE')).status).toBe(204);
+    expect(t.emulator.faults()).toEqual([]);
   });
 });
 
 describe('hang faults', () => {
-  it('delays the answer by ms, then answers normally', async () => {
-    const { MeetingId, AttendeeId, attendee } = await seedAttendee();
-    emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'hang', ms: 30 } });
+  it('delay the answer by ms, then answer normally', async () => {
+    const ids = await seedAttendee();
+    inject('GetAttendee', { type: 'hang', ms: 30 });
 
-    const output = await chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
-
-    expect(output.Attendee).toEqual(attendee);
-    expect(emulator.calls()).toEqual([
-      expect.objectContaining({ operation: 'GetAttendee', status: 200, fault: 'hang' }),
-    ]);
+    expect((await getAttendee(ids)).Attendee).toEqual(ids.attendee);
+    expect(t.emulator.calls()).toEqual([expect.objectContaining({ status: 200, fault: 'hang' })]);
   });
 
-  it('lets a client requestTimeout fire', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'hang', ms: 5000 } });
-    const impatient = clientWith({
-      maxAttempts: 1,
+  it('let a client requestTimeout fire, and hang without ms until the client aborts', async () => {
+    const ids = await seedAttendee();
+    inject('GetAttendee', { type: 'hang', ms: 5000 });
+    inject('GetAttendee', { type: 'hang' });
+    const impatient = t.client({
       requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
     });
-
-    await expect(
-      impatient.send(new GetAttendeeCommand({ MeetingId, AttendeeId })),
-    ).rejects.toMatchObject({ name: 'TimeoutError' });
-    expect(emulator.calls()).toEqual([
-      expect.objectContaining({ operation: 'GetAttendee', status: null, fault: 'hang' }),
-    ]);
-  });
-
-  it('hangs without ms until the client aborts', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'hang' } });
     const controller = new AbortController();
 
-    const pending = chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }), {
-      abortSignal: controller.signal,
-    });
-    await receivedCalls(emulator, 1);
+    await expect(getAttendee(ids, impatient)).rejects.toMatchObject({ name: 'TimeoutError' });
+    const pending = t.chime.send(new GetAttendeeCommand(ids), { abortSignal: controller.signal });
+    await receivedCalls(t.emulator.calls, 2);
     controller.abort();
 
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(t.emulator.calls()).toEqual(
+      Array(2).fill(
+        expect.objectContaining({ operation: 'GetAttendee', status: null, fault: 'hang' }),
+      ),
+    );
   });
 
-  it('does not keep stop() waiting for a request that hangs forever', async () => {
-    const own = createChimeEmulator();
-    const address = await own.start();
-    const client = chimeClientFor(address.url, { maxAttempts: 1 });
-    own.injectFault({ operation: 'GetMeeting', fault: { type: 'hang' } });
+  it('do not keep stop() waiting for a request that hangs forever', async () => {
+    const own = await ownEmulator();
+    own.emulator.injectFault({ operation: 'GetMeeting', fault: { type: 'hang' } });
 
-    const pending = rejectionOf(
-      client.send(new GetMeetingCommand({ MeetingId: '0a1b2c3d-0000-4000-8000-000000000000' })),
-    );
-    await receivedCalls(own, 1);
-    await own.stop();
+    const pending = rejectionOf(own.chime.send(new GetMeetingCommand({ MeetingId: UNKNOWN_ID })));
+    await receivedCalls(own.emulator.calls, 1);
+    await own.emulator.stop();
 
     expect(String((await pending).message)).toMatch(/socket hang up/);
-    expect(own.calls()).toEqual([expect.objectContaining({ status: null, fault: 'hang' })]);
-    client.destroy();
+    expect(own.emulator.calls()).toEqual([
+      expect.objectContaining({ status: null, fault: 'hang' }),
+    ]);
   });
 });
 
 describe('reset faults', () => {
-  it('closes the socket without an answer, which the SDK reports as a network error', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'reset' } });
+  it('close the socket without an answer: a network error the SDK retries', async () => {
+    const ids = await seedAttendee();
+    inject('GetAttendee', { type: 'reset' }, { count: 2 });
 
-    const error = await rejectionOf(chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId })));
+    const error = await rejectionOf(getAttendee(ids));
+    const output = await getAttendee(ids, t.client({ maxAttempts: 2 }));
 
     expect(String(error.message)).toMatch(/socket hang up/);
     expect(error.$metadata).toMatchObject({ attempts: 1 });
-    expect(emulator.calls()).toEqual([
-      expect.objectContaining({ operation: 'GetAttendee', status: null, fault: 'reset' }),
-    ]);
-  });
-
-  it('lets the SDK retry a reset connection', async () => {
-    const { MeetingId, AttendeeId, attendee } = await seedAttendee();
-    emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'reset' } });
-
-    const output = await clientWith({ maxAttempts: 2 }).send(
-      new GetAttendeeCommand({ MeetingId, AttendeeId }),
-    );
-
-    expect(output.Attendee).toEqual(attendee);
-    expect(emulator.calls().map(({ status, fault }) => [status, fault])).toEqual([
+    expect(output.Attendee).toEqual(ids.attendee);
+    expect(t.emulator.calls().map(({ status, fault }) => [status, fault])).toEqual([
+      [null, 'reset'],
       [null, 'reset'],
       [200, undefined],
     ]);
   });
 
-  it('shows a plain HTTP client ECONNRESET', async () => {
-    emulator.injectFault({ operation: 'GetMeeting', fault: { type: 'reset' } });
+  it('show a plain HTTP client ECONNRESET', async () => {
+    inject('GetMeeting', { type: 'reset' });
 
-    await expect(rawGet('/meetings/0a1b2c3d-0000-4000-8000-000000000000')).rejects.toMatchObject({
-      code: 'ECONNRESET',
-    });
+    await expect(rawGet(`/meetings/${UNKNOWN_ID}`)).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 });
 
 describe('malformed faults', () => {
-  it('answers a 200 without an Attendee', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({ operation: 'GetAttendee', fault: { type: 'malformed', body: {} } });
+  const impostor = {
+    ExternalUserId: 'mallory',
+    AttendeeId: '99999999-9999-4999-8999-999999999999',
+    JoinToken: 'c3RvbGVu',
+  };
 
-    const output = await chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
+  it.each([
+    ['a 200 without an Attendee', {}, undefined],
+    ['another attendee than the one asked for', { Attendee: impostor }, impostor],
+  ])('answer %s', async (_case, body, expected) => {
+    const ids = await seedAttendee();
+    inject('GetAttendee', { type: 'malformed', status: 200, body });
+
+    const output = await getAttendee(ids);
 
     expect(output.$metadata.httpStatusCode).toBe(200);
-    expect(output.Attendee).toBeUndefined();
+    expect(output.Attendee).toEqual(expected);
   });
 
-  it('answers a different attendee than the one asked for', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    const impostor = {
-      ExternalUserId: 'mallory',
-      AttendeeId: '99999999-9999-4999-8999-999999999999',
-      JoinToken: 'c3RvbGVu',
-    };
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      fault: { type: 'malformed', status: 200, body: { Attendee: impostor } },
-    });
-
-    const output = await chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
-
-    expect(output.Attendee).toEqual(impostor);
-  });
-
-  it('answers a body that is not JSON, which the SDK fails to deserialize', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      fault: { type: 'malformed', rawBody: 'not json' },
-    });
-
-    await expect(
-      chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId })),
-    ).rejects.toMatchObject({
-      name: 'SyntaxError',
-      message: expect.stringMatching(/Deserialization error/),
-    });
-  });
-
-  it('answers a gateway error page, which the SDK surfaces as a SyntaxError with the status', async () => {
-    const { MeetingId, AttendeeId } = await seedAttendee();
-    emulator.injectFault({
-      operation: 'GetAttendee',
-      fault: {
-        type: 'malformed',
+  it.each([
+    [
+      'a body that is not JSON',
+      { rawBody: 'not json' },
+      { message: expect.stringMatching(/Deserialization error/) },
+    ],
+    [
+      'a gateway error page',
+      {
         status: 502,
         rawBody: '<html>Bad Gateway</html>',
         headers: { 'Content-Type': 'text/html' },
       },
+      { $metadata: { httpStatusCode: 502 } },
+    ],
+  ])('answer %s, which the SDK surfaces as a SyntaxError', async (_case, fault, expected) => {
+    const ids = await seedAttendee();
+    inject('GetAttendee', { type: 'malformed', ...fault });
+
+    expect(await rejectionOf(getAttendee(ids))).toMatchObject({ name: 'SyntaxError', ...expected });
+  });
+
+  it('apply to the capability updates too, changing nothing', async () => {
+    const ids = await seedAttendee();
+    const Capabilities = { Audio: 'None', Video: 'None', Content: 'None' } as const;
+    inject(
+      'UpdateAttendeeCapabilities',
+      { type: 'error', name: 'ServiceUnavailableException', retryAfterSeconds: 3 },
+      { match: { attendeeId: ids.AttendeeId } },
+    );
+    inject('BatchUpdateAttendeeCapabilitiesExcept', {
+      type: 'malformed',
+      status: 502,
+      rawBody: '',
     });
 
-    const error = await rejectionOf(chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId })));
+    const single = await rejectionOf(
+      t.chime.send(new UpdateAttendeeCapabilitiesCommand({ ...ids, Capabilities })),
+    );
+    const batch = await rejectionOf(
+      t.chime.send(
+        new BatchUpdateAttendeeCapabilitiesExceptCommand({
+          MeetingId: ids.MeetingId,
+          ExcludedAttendeeIds: [{ AttendeeId: UNKNOWN_ID }],
+          Capabilities,
+        }),
+      ),
+    );
 
-    expect(error).toMatchObject({ name: 'SyntaxError', $metadata: { httpStatusCode: 502 } });
+    expect(single).toMatchObject({ name: 'ServiceUnavailableException', RetryAfterSeconds: '3' });
+    expect(batch).toMatchObject({ $metadata: { httpStatusCode: 502 } });
+    expect(
+      t.emulator.calls().map(({ operation, status, fault }) => [operation, status, fault]),
+    ).toEqual([
+      ['UpdateAttendeeCapabilities', 503, 'error'],
+      ['BatchUpdateAttendeeCapabilitiesExcept', 502, 'malformed'],
+    ]);
+    expect((await getAttendee(ids)).Attendee).toEqual(ids.attendee);
+    expect(await t.published()).toEqual([]);
   });
+});
+
+it('an injected fault comes before validation: a bad request body still meets it', async () => {
+  inject('CreateAttendee', { type: 'error', name: 'ThrottlingException' });
+
+  await expect(
+    t.chime.send(new CreateAttendeeCommand({ MeetingId: UNKNOWN_ID, ExternalUserId: 'x' })),
+  ).rejects.toMatchObject({ name: 'ThrottlingException' });
 });

@@ -1,406 +1,293 @@
 import {
-  type ChimeSDKMeetingsClient,
+  BatchUpdateAttendeeCapabilitiesExceptCommand,
   CreateAttendeeCommand,
-  CreateMeetingCommand,
   GetAttendeeCommand,
   GetMeetingCommand,
-  ListAttendeesCommand,
+  UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { isThrottlingError } from '@smithy/core/retry';
 import {
-  BUCKET_OF_OPERATION,
-  type ChimeEmulator,
-  chimeClientFor,
   createChimeEmulator,
   DEFAULT_RATES,
   InvalidRatesError,
   OPERATIONS,
 } from '../../local/chime-emulator';
 import { parseEmulatorConfig } from '../../local/chime-emulator/config';
-import { regionOfRequest } from '../../local/chime-emulator/request-region';
+import { regionOfRequest } from '../../local/chime-emulator/server';
+import {
+  outcomes,
+  ownEmulator,
+  rejectionOf,
+  UNKNOWN_ID,
+  useEmulator,
+} from '../helpers/chime-emulator';
 
 let now = 1_700_000_000_000;
-const lines: string[] = [];
-const emulator = createChimeEmulator({ clock: () => now, logger: (line) => lines.push(line) });
-const clients: ChimeSDKMeetingsClient[] = [];
-let url: string;
-let chime: ChimeSDKMeetingsClient;
-
-const clientIn = (region: string) => {
-  const client = chimeClientFor(url, { maxAttempts: 1, region });
-  clients.push(client);
-  return client;
-};
-
-beforeAll(async () => {
-  ({ url } = await emulator.start());
-  chime = clientIn('us-east-1');
-});
-afterEach(() => {
-  emulator.reset();
-  lines.length = 0;
-});
-afterAll(async () => {
-  for (const client of clients) client.destroy();
-  await emulator.stop();
-});
-
-const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
-  fetch(`${url}/_emulator${path}`, {
-    method: init.method ?? 'GET',
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-
-/** A meeting with one attendee, seeded through the admin API so no API token is spent. */
-const seedOne = (target: ChimeEmulator = emulator) => {
-  const [meeting] = target.seed({ meetings: 1, attendeesPerMeeting: 1 });
-  if (!meeting?.Attendees[0]) throw new Error('seed returned nothing');
-  return { MeetingId: meeting.MeetingId, AttendeeId: meeting.Attendees[0].AttendeeId };
-};
-
-/** Sends `count` commands one after another and returns "ok" or the error name of each. */
-const outcomes = async (count: number, send: () => Promise<unknown>) => {
-  const results: string[] = [];
-  for (let i = 0; i < count; i += 1) {
-    results.push(
-      await send().then(
-        () => 'ok',
-        (error: Error) => error.name,
-      ),
-    );
-  }
-  return results;
-};
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<Record<string, unknown>> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Record<string, unknown>;
-  }
-  throw new Error('Expected the call to fail');
-};
+const t = useEmulator({ clock: () => now });
 
 const times = (n: number, value: string) => Array<string>(n).fill(value);
+const MUTED = { Audio: 'Receive', Video: 'None', Content: 'None' } as const;
 
-describe('the default rates', () => {
-  it('are the published 10 requests per second, with a burst of 20, for every bucket', () => {
-    for (const setting of Object.values(DEFAULT_RATES)) {
-      expect(setting).toEqual({ ratePerSecond: 10, burst: 20 });
-    }
-    expect(emulator.rates().enabled).toBe(true);
-  });
+/** A meeting with one attendee, seeded so that no API token is spent. */
+const seedOne = (running = t) => running.meeting();
 
-  it('put the operations without a published quota in the aggregate meeting-management bucket and every other operation in its own', () => {
-    const aggregate = [
-      'GetAttendee',
-      'UpdateAttendeeCapabilities',
-      'BatchUpdateAttendeeCapabilitiesExcept',
-    ];
-    for (const operation of aggregate) {
-      expect(BUCKET_OF_OPERATION[operation as keyof typeof OPERATIONS]).toBe('MeetingManagement');
-    }
-    for (const operation of Object.keys(OPERATIONS).filter((name) => !aggregate.includes(name))) {
-      expect(BUCKET_OF_OPERATION[operation as keyof typeof OPERATIONS]).toBe(operation);
-    }
-  });
-});
+const getMeeting = (MeetingId: string, client = t.chime) =>
+  client.send(new GetMeetingCommand({ MeetingId }));
 
 describe('at the limit', () => {
-  it('answers the 21st GetMeeting of a burst with ThrottlingException 429, which the SDK classifies as throttling', async () => {
-    const { MeetingId } = seedOne();
-    const send = () => chime.send(new GetMeetingCommand({ MeetingId }));
+  it.each(['GetMeeting', 'GetAttendee'])(
+    'answers the 21st %s of a burst with ThrottlingException 429, and refills at 10 per second',
+    async (operation) => {
+      const ids = await seedOne();
+      const send = () =>
+        operation === 'GetMeeting'
+          ? getMeeting(ids.MeetingId)
+          : t.chime.send(new GetAttendeeCommand(ids));
 
-    expect(await outcomes(20, send)).toEqual(times(20, 'ok'));
-    const error = await rejectionOf(send());
+      expect(await outcomes(20, send)).toEqual(times(20, 'ok'));
+      const error = await rejectionOf(send());
+      now += 100;
 
-    expect(error).toMatchObject({
-      name: 'ThrottlingException',
-      $fault: 'client',
-      Code: 'Throttling',
-      message: 'Rate exceeded',
-      $metadata: { httpStatusCode: 429 },
-    });
-    expect(isThrottlingError(error as unknown as Parameters<typeof isThrottlingError>[0])).toBe(
-      true,
-    );
-  });
+      expect(await outcomes(2, send)).toEqual(['ok', 'ThrottlingException']);
+      expect(error).toMatchObject({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        Code: 'Throttling',
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 429 },
+      });
+      expect(isThrottlingError(error as never)).toBe(true);
+    },
+  );
 
   it('sends the AWS error wire shape: x-amzn-ErrorType, Code, Message, RequestId and no Retry-After', async () => {
-    const { MeetingId } = seedOne();
-    emulator.configureRates({ buckets: { GetMeeting: { burst: 1 } } });
-    await fetch(`${url}/meetings/${MeetingId}`);
+    const { MeetingId } = await seedOne();
+    t.emulator.configureRates({ buckets: { GetMeeting: { burst: 1 } } });
+    await fetch(`${t.url}/meetings/${MeetingId}`);
 
-    const response = await fetch(`${url}/meetings/${MeetingId}`);
-    const requestId = response.headers.get('x-amzn-requestid');
+    const response = await fetch(`${t.url}/meetings/${MeetingId}`);
 
     expect(response.status).toBe(429);
-    expect(response.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
-    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(Object.fromEntries(response.headers)).toMatchObject({
+      'x-amzn-errortype': 'ThrottlingException',
+      'content-type': 'application/json',
+    });
     expect(response.headers.get('retry-after')).toBeNull();
     expect(await response.json()).toEqual({
       Code: 'Throttling',
       Message: 'Rate exceeded',
-      RequestId: requestId,
+      RequestId: response.headers.get('x-amzn-requestid'),
     });
   });
 
-  it('refills at the bucket rate as the injected clock advances, up to the burst and no further', async () => {
-    const { MeetingId } = seedOne();
-    const send = () => chime.send(new GetMeetingCommand({ MeetingId }));
-    await outcomes(20, send);
+  it('refills continuously as the clock advances, up to the burst and no further', async () => {
+    const { MeetingId } = await seedOne();
+    t.emulator.configureRates({ buckets: { GetMeeting: { ratePerSecond: 4, burst: 3 } } });
+    const send = () => getMeeting(MeetingId);
+    await outcomes(3, send);
 
-    now += 100; // 10 per second: one token
-    expect(await outcomes(2, send)).toEqual(['ok', 'ThrottlingException']);
-
-    now += 250; // two and a half tokens
+    now += 625; // two and a half tokens
     expect(await outcomes(3, send)).toEqual(['ok', 'ok', 'ThrottlingException']);
-
     now += 60_000; // long idle: still only a burst
-    expect(await outcomes(21, send)).toEqual([...times(20, 'ok'), 'ThrottlingException']);
+    expect(await outcomes(4, send)).toEqual([...times(3, 'ok'), 'ThrottlingException']);
+    now -= 60_000; // a clock stepping back refills nothing
+    expect(await outcomes(1, send)).toEqual(['ThrottlingException']);
   });
 
-  it('keeps one bucket per operation: an exhausted GetMeeting leaves ListAttendees and GetAttendee alone', async () => {
-    const { MeetingId, AttendeeId } = seedOne();
-    await outcomes(20, () => chime.send(new GetMeetingCommand({ MeetingId })));
-
-    await expect(chime.send(new GetMeetingCommand({ MeetingId }))).rejects.toMatchObject({
-      name: 'ThrottlingException',
+  it('keeps one bucket per operation, the three without a published quota sharing MeetingManagement', async () => {
+    const { MeetingId, AttendeeId } = await seedOne();
+    t.emulator.configureRates({
+      buckets: Object.fromEntries(Object.keys(DEFAULT_RATES).map((name) => [name, { burst: 1 }])),
     });
-    await expect(chime.send(new ListAttendeesCommand({ MeetingId }))).resolves.toBeDefined();
-    await expect(
-      chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId })),
-    ).resolves.toBeDefined();
-  });
 
-  it('draws GetAttendee from the aggregate bucket at 10 per second, burst 20', async () => {
-    const { MeetingId, AttendeeId } = seedOne();
-    const send = () => chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
+    const throttled: string[] = [];
+    for (const [operation, [method, uri]] of Object.entries(OPERATIONS)) {
+      const path = uri.replace('{MeetingId}', MeetingId).replace('{AttendeeId}', AttendeeId);
+      const body = method === 'POST' || method === 'PUT' ? '{}' : undefined;
+      if ((await fetch(`${t.url}${path}`, { method, body })).status === 429)
+        throttled.push(operation);
+    }
 
-    expect(await outcomes(21, send)).toEqual([...times(20, 'ok'), 'ThrottlingException']);
-    now += 1000;
-    expect(await outcomes(11, send)).toEqual([...times(10, 'ok'), 'ThrottlingException']);
+    // BatchUpdateAttendeeCapabilitiesExcept, first in the table, took the shared token.
+    expect(throttled).toEqual(['GetAttendee', 'UpdateAttendeeCapabilities']);
+    expect(t.emulator.stats().total).toEqual({ calls: 11, throttled: 2 });
   });
 
   it('keeps separate buckets per Region, taken from the SigV4 credential scope', async () => {
-    const { MeetingId } = seedOne();
-    const frankfurt = clientIn('eu-central-1');
-    await outcomes(20, () => chime.send(new GetMeetingCommand({ MeetingId })));
+    const { MeetingId } = await seedOne();
+    t.emulator.configureRates({ buckets: { GetMeeting: { burst: 1 } } });
+    const frankfurt = t.client({ region: 'eu-central-1' });
 
-    await expect(chime.send(new GetMeetingCommand({ MeetingId }))).rejects.toMatchObject({
-      name: 'ThrottlingException',
-    });
-    expect(await outcomes(21, () => frankfurt.send(new GetMeetingCommand({ MeetingId })))).toEqual([
-      ...times(20, 'ok'),
+    expect(await outcomes(2, () => getMeeting(MeetingId))).toEqual(['ok', 'ThrottlingException']);
+    expect(await outcomes(2, () => getMeeting(MeetingId, frankfurt))).toEqual([
+      'ok',
       'ThrottlingException',
     ]);
   });
 
   // Our assumption: the service meters every call it receives, found or not.
-  it('counts requests that find nothing against the bucket too', async () => {
-    const send = () =>
-      chime.send(new GetMeetingCommand({ MeetingId: '0a1b2c3d-0000-4000-8000-000000000000' }));
+  it('counts requests that find nothing, but not unknown operations, and logs a throttle', async () => {
+    t.emulator.configureRates({ buckets: { GetMeeting: { burst: 2 } } });
+    const statuses = [];
+    for (let i = 0; i < 5; i += 1) statuses.push((await fetch(`${t.url}/nowhere`)).status);
 
-    expect(await outcomes(21, send)).toEqual([
-      ...times(20, 'NotFoundException'),
+    expect(await outcomes(3, () => getMeeting(UNKNOWN_ID))).toEqual([
+      ...times(2, 'NotFoundException'),
       'ThrottlingException',
     ]);
-  });
-
-  it('does not throttle unknown operations, which never reach the service', async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 25; i += 1) statuses.push((await fetch(`${url}/nowhere`)).status);
-
-    expect(new Set(statuses)).toEqual(new Set([404]));
-  });
-
-  it('logs a throttled request with its operation and status and marks it', async () => {
-    const { MeetingId } = seedOne();
-    emulator.configureRates({ buckets: { GetMeeting: { burst: 1 } } });
-    await outcomes(2, () => chime.send(new GetMeetingCommand({ MeetingId })));
-
-    expect(lines.filter((line) => line.includes('GetMeeting 429'))).toEqual([
-      expect.stringMatching(/ throttled requestId=/),
+    expect(statuses).toEqual(times(5, '404').map(Number));
+    expect(t.lines.filter((line) => line.includes(' 429 '))).toEqual([
+      expect.stringMatching(/^chime-emulator GetMeeting 429 \d+ms throttled requestId=/),
     ]);
   });
-});
 
-describe('the region of a request', () => {
-  const query = new URLSearchParams();
-
-  it('comes from the Authorization credential scope', () => {
-    expect(
-      regionOfRequest(
-        {
-          authorization:
-            'AWS4-HMAC-SHA256 Credential=test/20260101/ap-southeast-2/chime/aws4_request, SignedHeaders=host, Signature=00',
-        },
-        query,
-        'us-east-1',
-      ),
-    ).toBe('ap-southeast-2');
-  });
-
-  it('comes from a presigned X-Amz-Credential or the service host name otherwise', () => {
-    expect(
-      regionOfRequest(
-        {},
-        new URLSearchParams({ 'X-Amz-Credential': 'test/20260101/eu-west-2/chime/aws4_request' }),
-        'us-east-1',
-      ),
-    ).toBe('eu-west-2');
-    expect(regionOfRequest({ host: 'meetings-chime.ca-central-1.amazonaws.com' }, query, 'x')).toBe(
-      'ca-central-1',
-    );
-  });
-
-  it('falls back to the configured Region for unsigned requests or a garbled scope', () => {
-    expect(regionOfRequest({ host: '127.0.0.1:3001' }, query, 'eu-central-1')).toBe('eu-central-1');
-    expect(
-      regionOfRequest(
-        { authorization: 'AWS4-HMAC-SHA256 Credential=a/20260101/constructor/chime/aws4_request' },
-        query,
-        'us-east-1',
-      ),
-    ).toBe('us-east-1');
-  });
-});
-
-describe('the call log', () => {
-  it('counts calls and throttles per operation, also over the admin API, until reset', async () => {
-    const { MeetingId, AttendeeId } = seedOne();
-    emulator.configureRates({ buckets: { GetMeeting: { burst: 2 } } });
-    await outcomes(3, () => chime.send(new GetMeetingCommand({ MeetingId })));
-    await chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
-    await fetch(`${url}/nowhere`);
-
-    const expected = {
-      total: { calls: 5, throttled: 1 },
-      operations: {
-        GetMeeting: { calls: 3, throttled: 1 },
-        GetAttendee: { calls: 1, throttled: 0 },
-        UnknownOperation: { calls: 1, throttled: 0 },
-      },
-    };
-    expect(emulator.stats()).toEqual(expected);
-    expect(await (await admin('/calls/stats')).json()).toEqual(expected);
-    expect(emulator.calls().filter((call) => call.throttled)).toEqual([
-      expect.objectContaining({ operation: 'GetMeeting', status: 429, throttled: true }),
-    ]);
-
-    expect((await admin('/calls/stats', { method: 'DELETE' })).status).toBe(204);
-    expect(emulator.stats()).toEqual({ total: { calls: 0, throttled: 0 }, operations: {} });
-  });
-});
-
-describe('the admin path', () => {
-  it('is never rate limited: seeding and health work while every bucket is empty', async () => {
-    emulator.configureRates({
-      buckets: Object.fromEntries(Object.keys(DEFAULT_RATES).map((name) => [name, { burst: 1 }])),
+  it('throttles writes too, and the capability updates with GetAttendee', async () => {
+    const { MeetingId, AttendeeId } = await seedOne();
+    t.emulator.configureRates({
+      buckets: { CreateAttendee: { burst: 2 }, MeetingManagement: { burst: 3 } },
     });
-    const { MeetingId } = seedOne();
-    await chime.send(new GetMeetingCommand({ MeetingId }));
+    const names = ['user-1', 'user-2', 'user-3'];
+    const create = () =>
+      t.chime.send(new CreateAttendeeCommand({ MeetingId, ExternalUserId: names.shift() }));
 
-    const statuses: number[] = [];
-    for (let i = 0; i < 30; i += 1) {
-      statuses.push((await admin('/health')).status);
-      statuses.push(
-        (await admin('/seed', { method: 'POST', body: { meetings: 1, attendeesPerMeeting: 1 } }))
-          .status,
+    expect(await outcomes(3, create)).toEqual(['ok', 'ok', 'ThrottlingException']);
+    await t.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
+    const update = () =>
+      t.chime.send(
+        new UpdateAttendeeCapabilitiesCommand({ MeetingId, AttendeeId, Capabilities: MUTED }),
       );
-    }
-    expect(new Set(statuses)).toEqual(new Set([200, 201]));
-    await expect(chime.send(new GetMeetingCommand({ MeetingId }))).rejects.toMatchObject({
-      name: 'ThrottlingException',
+    await update();
+    await t.chime.send(
+      new BatchUpdateAttendeeCapabilitiesExceptCommand({
+        MeetingId,
+        ExcludedAttendeeIds: [{ AttendeeId: UNKNOWN_ID }],
+        Capabilities: MUTED,
+      }),
+    );
+    expect(await outcomes(1, update)).toEqual(['ThrottlingException']);
+    expect(t.emulator.stats().operations.UpdateAttendeeCapabilities).toEqual({
+      calls: 2,
+      throttled: 1,
     });
   });
+});
 
-  it('ends meetings without spending DeleteMeeting tokens', async () => {
-    emulator.configureRates({ buckets: { DeleteMeeting: { burst: 1 } } });
-    const meetings = emulator.seed({ meetings: 5, attendeesPerMeeting: 0 });
+it.each([
+  [
+    {
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=k/20260101/ap-southeast-2/chime/aws4_request, SignedHeaders=host, Signature=00',
+    },
+    '',
+    'ap-southeast-2',
+  ],
+  [{}, 'X-Amz-Credential=k/20260101/eu-west-2/chime/aws4_request', 'eu-west-2'],
+  [{ host: 'meetings-chime.ca-central-1.amazonaws.com' }, '', 'ca-central-1'],
+  [{ host: '127.0.0.1:3001' }, '', 'us-west-1'],
+  [
+    { authorization: 'AWS4-HMAC-SHA256 Credential=a/20260101/constructor/chime/aws4_request' },
+    '',
+    'us-west-1',
+  ],
+])('takes the Region of %j %s as %s', (headers, query, region) => {
+  expect(regionOfRequest(headers, new URLSearchParams(query), 'us-west-1')).toBe(region);
+});
 
-    for (const { MeetingId } of meetings) {
-      expect((await admin(`/meetings/${MeetingId}`, { method: 'DELETE' })).status).toBe(204);
-    }
-    expect(emulator.calls()).toEqual([]);
+it('counts calls and throttles per operation, also over the admin API, until cleared', async () => {
+  const { MeetingId, AttendeeId } = await seedOne();
+  t.emulator.configureRates({ buckets: { GetMeeting: { burst: 2 } } });
+  await outcomes(3, () => getMeeting(MeetingId));
+  await t.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
+  await fetch(`${t.url}/nowhere`);
+
+  const expected = {
+    total: { calls: 5, throttled: 1 },
+    operations: {
+      GetMeeting: { calls: 3, throttled: 1 },
+      GetAttendee: { calls: 1, throttled: 0 },
+      UnknownOperation: { calls: 1, throttled: 0 },
+    },
+  };
+  expect(t.emulator.stats()).toEqual(expected);
+  expect(await (await t.admin('/calls/stats')).json()).toEqual(expected);
+  expect(t.emulator.calls().filter((call) => call.throttled)).toEqual([
+    expect.objectContaining({ operation: 'GetMeeting', status: 429, throttled: true }),
+  ]);
+  expect((await t.admin('/calls/stats', 'DELETE')).status).toBe(204);
+  expect(t.emulator.stats()).toEqual({ total: { calls: 0, throttled: 0 }, operations: {} });
+});
+
+it('never limits the admin API, which seeds, and ends meetings without spending tokens', async () => {
+  t.emulator.configureRates({
+    buckets: Object.fromEntries(Object.keys(DEFAULT_RATES).map((name) => [name, { burst: 1 }])),
   });
+  const { MeetingId } = await seedOne();
+  await getMeeting(MeetingId);
+
+  const statuses = new Set<number>();
+  for (let i = 0; i < 25; i += 1) {
+    statuses.add((await t.admin('/health')).status);
+    statuses.add((await t.admin('/seed', 'POST', { meetings: 1, attendeesPerMeeting: 0 })).status);
+  }
+  for (const meeting of t.emulator.seed({ meetings: 3, attendeesPerMeeting: 0 })) {
+    statuses.add((await t.admin(`/meetings/${meeting.MeetingId}`, 'DELETE')).status);
+  }
+
+  expect(statuses).toEqual(new Set([200, 201, 204]));
+  await expect(getMeeting(MeetingId)).rejects.toMatchObject({ name: 'ThrottlingException' });
+  expect(t.emulator.calls()).toHaveLength(2);
 });
 
 describe('configuring the rates', () => {
-  it('takes overrides per bucket when the emulator is created', async () => {
-    const own = createChimeEmulator({
-      clock: () => now,
-      rates: { GetMeeting: { ratePerSecond: 1, burst: 2 } },
+  it('takes overrides per bucket, or false, when the emulator is created', async () => {
+    const own = await ownEmulator({ rates: { GetMeeting: { ratePerSecond: 1, burst: 2 } } });
+    const off = await ownEmulator({ rates: false });
+    const [mine, theirs] = [await seedOne(own), await seedOne(off)];
+
+    expect(own.emulator.rates().buckets).toMatchObject({
+      GetMeeting: { ratePerSecond: 1, burst: 2 },
+      ListAttendees: { ratePerSecond: 10, burst: 20 },
     });
-    const { url: ownUrl } = await own.start();
-    const client = chimeClientFor(ownUrl, { maxAttempts: 1 });
-    try {
-      const { MeetingId } = seedOne(own);
-      const send = () => client.send(new GetMeetingCommand({ MeetingId }));
-
-      expect(own.rates().buckets.GetMeeting).toEqual({ ratePerSecond: 1, burst: 2 });
-      expect(own.rates().buckets.ListAttendees).toEqual({ ratePerSecond: 10, burst: 20 });
-      expect(await outcomes(3, send)).toEqual(['ok', 'ok', 'ThrottlingException']);
-      now += 999;
-      expect(await outcomes(1, send)).toEqual(['ThrottlingException']);
-      now += 1;
-      expect(await outcomes(2, send)).toEqual(['ok', 'ThrottlingException']);
-    } finally {
-      client.destroy();
-      await own.stop();
-    }
-  });
-
-  it('turns them off with rates: false', async () => {
-    const own = createChimeEmulator({ clock: () => now, rates: false });
-    const { url: ownUrl } = await own.start();
-    const client = chimeClientFor(ownUrl, { maxAttempts: 1 });
-    try {
-      const { MeetingId } = seedOne(own);
-      const send = () => client.send(new GetMeetingCommand({ MeetingId }));
-
-      expect(own.rates().enabled).toBe(false);
-      expect(await outcomes(50, send)).toEqual(times(50, 'ok'));
-      expect(own.stats().total).toEqual({ calls: 50, throttled: 0 });
-    } finally {
-      client.destroy();
-      await own.stop();
-    }
-  });
-
-  it('refuses unusable settings when the emulator is created', () => {
-    expect(() => createChimeEmulator({ rates: { GetMeeting: { burst: 0 } } })).toThrow(
-      InvalidRatesError,
+    expect(await outcomes(3, () => getMeeting(mine.MeetingId, own.chime))).toEqual([
+      'ok',
+      'ok',
+      'ThrottlingException',
+    ]);
+    expect(off.emulator.rates().enabled).toBe(false);
+    expect(await outcomes(25, () => getMeeting(theirs.MeetingId, off.chime))).toEqual(
+      times(25, 'ok'),
     );
-    expect(() =>
-      createChimeEmulator({ rates: { GetMeting: { burst: 1 } } as unknown as false }),
-    ).toThrow(/Unknown rate bucket GetMeting/);
   });
 
-  it('changes, disables, refills and shows them over the admin API', async () => {
-    const { MeetingId } = seedOne();
-    const send = () => chime.send(new GetMeetingCommand({ MeetingId }));
+  it.each<[string, unknown, RegExp]>([
+    ['a zero burst', { GetMeeting: { burst: 0 } }, /GetMeeting.burst/],
+    ['an unknown bucket', { GetMeting: { burst: 1 } }, /Unknown rate bucket GetMeting/],
+  ])('refuses %s when the emulator is created', (_case, rates, message) => {
+    expect(() => createChimeEmulator({ rates: rates as never })).toThrow(InvalidRatesError);
+    expect(() => createChimeEmulator({ rates: rates as never })).toThrow(message);
+  });
 
-    const changed = await admin('/rates', {
-      method: 'PUT',
-      body: { buckets: { GetMeeting: { burst: 1 } } },
-    });
-    expect(changed.status).toBe(200);
+  it('changes, disables, refills and shows them over the admin API, and reset restores them', async () => {
+    const { MeetingId } = await seedOne();
+    const send = () => getMeeting(MeetingId);
+
+    const changed = await t.admin('/rates', 'PUT', { buckets: { GetMeeting: { burst: 1 } } });
     expect(await changed.json()).toMatchObject({
       enabled: true,
       buckets: { GetMeeting: { ratePerSecond: 10, burst: 1 } },
     });
     expect(await outcomes(2, send)).toEqual(['ok', 'ThrottlingException']);
-
-    expect((await admin('/rates/refill', { method: 'POST' })).status).toBe(204);
+    expect((await t.admin('/rates/refill', 'POST')).status).toBe(204);
     expect(await outcomes(2, send)).toEqual(['ok', 'ThrottlingException']);
 
-    await admin('/rates', { method: 'PUT', body: { enabled: false } });
-    expect(await outcomes(5, send)).toEqual(times(5, 'ok'));
-    expect(await (await admin('/rates')).json()).toMatchObject({
+    await t.admin('/rates', 'PUT', { enabled: false });
+    expect(await outcomes(3, send)).toEqual(times(3, 'ok'));
+    expect(await (await t.admin('/rates')).json()).toMatchObject({
       enabled: false,
       buckets: { GetMeeting: { burst: 1 } },
     });
+    t.emulator.reset();
+    expect(t.emulator.rates()).toEqual({ enabled: true, buckets: DEFAULT_RATES });
   });
 
   it.each([
@@ -411,88 +298,69 @@ describe('configuring the rates', () => {
     ['an unknown member', { buckets: { GetMeeting: { burst: 1, extra: 1 } } }],
     ['a non-boolean enabled', { enabled: 'yes' }],
     ['an unknown top-level key', { rates: {} }],
-  ])('refuses %s with a 400 and changes nothing', async (_, body) => {
-    const response = await fetch(`${url}/_emulator/rates`, {
-      method: 'PUT',
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  ])('refuses %s over the admin API with a 400, changing nothing', async (_, body) => {
+    const response = await t.admin('/rates', 'PUT', body);
 
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ message: expect.any(String) });
-    expect(emulator.rates().buckets.GetMeeting).toEqual({ ratePerSecond: 10, burst: 20 });
-  });
-
-  it('goes back to the creation settings on reset, every bucket full', async () => {
-    const { MeetingId } = seedOne();
-    emulator.configureRates({ enabled: false, buckets: { GetMeeting: { burst: 1 } } });
-    emulator.reset();
-
-    expect(emulator.rates()).toEqual({ enabled: true, buckets: DEFAULT_RATES });
-    const again = seedOne();
-    expect(again.MeetingId).not.toBe(MeetingId);
-    expect(
-      await outcomes(20, () => chime.send(new GetMeetingCommand({ MeetingId: again.MeetingId }))),
-    ).toEqual(times(20, 'ok'));
-  });
-
-  it('throttles writes too, e.g. the 21st CreateAttendee of a burst', async () => {
-    const { Meeting } = await chime.send(
-      new CreateMeetingCommand({ MediaRegion: 'us-east-1', ExternalMeetingId: 'room-1' }),
-    );
-    const MeetingId = Meeting?.MeetingId as string;
-    let n = 0;
-    const send = () => {
-      n += 1;
-      return chime.send(new CreateAttendeeCommand({ MeetingId, ExternalUserId: `user-${n}` }));
-    };
-
-    expect(await outcomes(21, send)).toEqual([...times(20, 'ok'), 'ThrottlingException']);
+    expect(t.emulator.rates().buckets.GetMeeting).toEqual({ ratePerSecond: 10, burst: 20 });
   });
 });
 
 describe('the CLI settings', () => {
-  it('enforce the default rates unless told otherwise', () => {
-    expect(parseEmulatorConfig({})?.rates).toEqual({});
+  it.each([
+    [{}, [], { port: 3001, region: 'us-east-1', accountId: '123456789012', rates: {} }],
+    [
+      {
+        CHIME_EMULATOR_PORT: '4010',
+        CHIME_EMULATOR_REGION: 'eu-west-1',
+        CHIME_EMULATOR_ACCOUNT_ID: '210987654321',
+      },
+      [],
+      { port: 4010, region: 'eu-west-1', accountId: '210987654321', rates: {} },
+    ],
+    [{}, ['--no-rates'], { rates: false }],
+    [{ CHIME_EMULATOR_RATES: 'off' }, [], { rates: false }],
+    [{ CHIME_EMULATOR_RATES: 'false' }, [], { rates: false }],
+    [
+      { CHIME_EMULATOR_RATES: 'GetMeeting=1' },
+      ['--rates', 'GetMeeting=5:7,MeetingManagement=2.5'],
+      {
+        rates: {
+          GetMeeting: { ratePerSecond: 5, burst: 7 },
+          MeetingManagement: { ratePerSecond: 2.5 },
+        },
+      },
+    ],
+    [
+      { CHIME_EMULATOR_RATES: 'ListAttendees=3:4' },
+      [],
+      { rates: { ListAttendees: { ratePerSecond: 3, burst: 4 } } },
+    ],
+    [
+      {},
+      ['--port', '0', '--event-target', 'http://127.0.0.1:4000/events'],
+      { port: 0, eventTarget: 'http://127.0.0.1:4000/events' },
+    ],
+  ])('read %j %j as %j', (env, argv, expected) => {
+    expect(parseEmulatorConfig(env, argv)).toMatchObject(expected);
   });
 
   it.each([
-    [{}, ['--no-rates']],
-    [{ CHIME_EMULATOR_RATES: 'off' }, []],
-    [{ CHIME_EMULATOR_RATES: 'false' }, []],
-  ])('turn the rates off with %j %j', (env, argv) => {
-    expect(parseEmulatorConfig(env, argv)?.rates).toBe(false);
-  });
-
-  it('take bucket overrides from --rates or CHIME_EMULATOR_RATES, the flag winning', () => {
-    expect(
-      parseEmulatorConfig({ CHIME_EMULATOR_RATES: 'GetMeeting=1' }, [
-        '--rates',
-        'GetMeeting=5:7,MeetingManagement=2.5',
-      ])?.rates,
-    ).toEqual({
-      GetMeeting: { ratePerSecond: 5, burst: 7 },
-      MeetingManagement: { ratePerSecond: 2.5 },
-    });
-    expect(parseEmulatorConfig({ CHIME_EMULATOR_RATES: 'ListAttendees=3:4' })?.rates).toEqual({
-      ListAttendees: { ratePerSecond: 3, burst: 4 },
-    });
-  });
-
-  it.each([
+    [{ CHIME_EMULATOR_PORT: 'http' }, [], 'CHIME_EMULATOR_PORT'],
+    [{ CHIME_EMULATOR_PORT: '70000' }, [], 'CHIME_EMULATOR_PORT'],
+    [{ CHIME_EMULATOR_ACCOUNT_ID: 'abc' }, [], 'CHIME_EMULATOR_ACCOUNT_ID'],
     [{ CHIME_EMULATOR_RATES: 'GetMeeting' }, [], 'CHIME_EMULATOR_RATES'],
     [{ CHIME_EMULATOR_RATES: 'constructor=1:1' }, [], 'Unknown rate bucket constructor'],
     [{}, ['--rates', 'GetMeeting=0'], 'ratePerSecond must be a positive number'],
     [{}, ['--no-rates', '--rates', 'GetMeeting=1'], 'not both'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
     [{ CHIME_EMULATOR_EVENT_TARGET: 'http://example.com/' }, [], 'CHIME_EMULATOR_EVENT_TARGET'],
-  ])('fail fast on %j %j, saying what is wrong', (env, argv, message) => {
+  ])('fail fast on %j %j, saying %s', (env, argv, message) => {
     expect(() => parseEmulatorConfig(env, argv)).toThrow(message);
   });
 
-  it('read the event target and the port from flags, and --help asks for the usage', () => {
-    expect(
-      parseEmulatorConfig({}, ['--port', '0', '--event-target', 'http://127.0.0.1:4000/events']),
-    ).toMatchObject({ port: 0, eventTarget: 'http://127.0.0.1:4000/events' });
+  it('ask for the usage with --help', () => {
     expect(parseEmulatorConfig({}, ['--help'])).toBeUndefined();
   });
 });
