@@ -19,12 +19,16 @@ const FUNCTION_FOLDER = `^lambda/(${FUNCTIONS.join('|')})/`;
  * here fails; when a module moves, delete its lines.
  */
 const TODAY_CROSS_FUNCTION_IMPORTS = {
-  'lambda/invalidation/index.ts': ['lambda/attendee/cache/shared-cache.ts'],
+  'lambda/invalidation/index.ts': [
+    'lambda/attendee/cache/dynamodb-client.ts',
+    'lambda/attendee/cache/shared-cache.ts',
+  ],
   'lambda/invalidation/handler.ts': [
     'lambda/attendee/attendee-ids.ts',
     'lambda/attendee/cache/shared-cache.ts',
   ],
   'lambda/prefetch/index.ts': [
+    'lambda/attendee/cache/dynamodb-client.ts',
     'lambda/attendee/cache/shared-cache.ts',
     'lambda/attendee/chime-client.ts',
   ],

@@ -4,7 +4,8 @@ import {
   CreateMeetingCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../lambda/attendee/api-routes';
-import { createDynamoDbClient, createSharedCache } from '../lambda/attendee/cache/shared-cache';
+import { createDynamoDbClient } from '../lambda/attendee/cache/dynamodb-client';
+import { createSharedCache } from '../lambda/attendee/cache/shared-cache';
 import type { ChimeMeetingEvent } from '../lambda/common/chime-events';
 import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { parseInvalidationConfig } from '../lambda/invalidation/config';
@@ -288,6 +289,7 @@ async function startSharedCache(options: DevStackOptions) {
     endpoint,
     credentials: LOCAL_CREDENTIALS,
     requestTimeoutMs: 2000,
+    maxAttempts: 2,
   });
   try {
     await createCacheTable(client, LOCAL_CACHE_TABLE);

@@ -2,7 +2,7 @@ import type { GetMeetingCommandOutput } from '@aws-sdk/client-chime-sdk-meetings
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { RouteId } from './api-routes';
 import { parseAttendeeIds, parseCallerAttendeeId, parseMeetingId } from './attendee-ids';
-import type { AttendeeSource, NamedAttendee, Sourced } from './attendee-source';
+import type { AttendeeSource } from './attendee-source';
 import { attendeeView, checkedAttendee, rosterView } from './attendee-view';
 import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from './cache/metrics';
 import { withDeadline } from './call-scope';
@@ -21,6 +21,7 @@ import {
 } from './join-token-policy';
 import { meetingView } from './meeting-view';
 import type { RequestDeadline } from './request-deadline';
+import type { NamedAttendee, Sourced } from './source-deps';
 
 interface RouteDependencies {
   readonly config: Config;

@@ -1,12 +1,10 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { callScope } from './call-scope';
 import type { Config } from './config';
 import type { RequestLogger } from './logger';
 import { BoundedRetryStrategy } from './retry-strategy';
-import { reuseSigners } from './sdk-signer';
+import { keptAliveSockets, reuseSigners } from './sdk-signer';
 
 type HandlerOptions = NonNullable<Parameters<NodeHttpHandler['handle']>[1]>;
 
@@ -53,13 +51,9 @@ export function createChimeClient(
       chime.maxRetryAfterMs,
       chime.requestTimeoutMs,
     ),
-    requestHandler: new ScopedHttpHandler({
-      connectionTimeout: chime.connectionTimeoutMs,
-      requestTimeout: chime.requestTimeoutMs,
-      throwOnRequestTimeout: true,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
-    }),
+    requestHandler: new ScopedHttpHandler(
+      keptAliveSockets(chime.connectionTimeoutMs, chime.requestTimeoutMs),
+    ),
   });
   reuseSigners(client.config);
   if (logger?.debugEnabled) traceCalls(client, logger);

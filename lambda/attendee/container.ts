@@ -1,4 +1,4 @@
-import { createDynamoDbClient } from './cache/shared-cache';
+import { createDynamoDbClient } from './cache/dynamodb-client';
 import { createChimeClient } from './chime-client';
 import { formatClaimPath } from './claim-path';
 import { type Config, parseConfig } from './config';
@@ -40,10 +40,11 @@ export function createContainer(env: Env): Container {
       ...(config.cache.tableName
         ? {
             dynamodb: createDynamoDbClient({
-              // The table is in the stack's region (AWS_REGION), not the meetings' control region.
-              region: env.AWS_REGION ?? config.chime.region,
-              ...(config.cache.dynamodbEndpoint ? { endpoint: config.cache.dynamodbEndpoint } : {}),
+              region: config.cache.region,
+              endpoint: config.cache.dynamodbEndpoint,
               requestTimeoutMs: config.cache.dynamodbRequestTimeoutMs,
+              // A cache that fails falls back to Chime anyway: one retry at most.
+              maxAttempts: 2,
             }),
           }
         : {}),

@@ -1,3 +1,6 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { NodeHttpHandlerOptions } from '@smithy/node-http-handler';
 import type { AuthScheme, RequestSigner } from '@smithy/types';
 
 /** The part of a resolved AWS SDK v3 client config this module changes. */
@@ -39,3 +42,18 @@ export function reuseSigners(config: SignerConfig): void {
     return signer;
   };
 }
+
+/**
+ * The request handler options of this project's SDK clients (Chime, DynamoDB): per-attempt
+ * time-outs that throw, so the retry strategy sees them, and sockets kept alive between calls.
+ */
+export const keptAliveSockets = (
+  connectionTimeout: number,
+  requestTimeout: number,
+): NodeHttpHandlerOptions => ({
+  connectionTimeout,
+  requestTimeout,
+  throwOnRequestTimeout: true,
+  httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+  httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+});

@@ -1,12 +1,13 @@
 /** The deployed entry of the invalidation function: configuration and the client, once. */
-import { createDynamoDbClient, createSharedCache } from '../attendee/cache/shared-cache';
+import { createDynamoDbClient } from '../attendee/cache/dynamodb-client';
+import { createSharedCache } from '../attendee/cache/shared-cache';
 import { parseInvalidationConfig } from './config';
 import { createInvalidationHandler } from './handler';
 
 const config = parseInvalidationConfig(process.env);
 const client = createDynamoDbClient({
   region: config.region,
-  ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+  endpoint: config.endpoint,
   requestTimeoutMs: 2000,
   maxAttempts: 3,
 });

@@ -114,7 +114,6 @@ export function createPrefetchHandler(
         shared: deps.shared,
         owner: deps.owner,
         leaseMs: deps.leaseMs,
-        withMeeting: true,
         now,
         call: (operation, send) => deps.pacer.pace(operation, send),
         onCacheError: (operation, error) => {

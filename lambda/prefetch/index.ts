@@ -1,7 +1,8 @@
 /** The deployed entry of the prefetch function: configuration and clients, once per container. */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createDynamoDbClient, createSharedCache } from '../attendee/cache/shared-cache';
+import { createDynamoDbClient } from '../attendee/cache/dynamodb-client';
+import { createSharedCache } from '../attendee/cache/shared-cache';
 import { createChimeClient } from '../attendee/chime-client';
 import { parsePrefetchConfig } from './config';
 import { createPrefetchHandler } from './handler';
@@ -10,7 +11,7 @@ import { createPacer } from './pacer';
 const config = parsePrefetchConfig(process.env);
 const dynamodb = createDynamoDbClient({
   region: config.region,
-  ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+  endpoint: config.dynamodbEndpoint,
   requestTimeoutMs: config.dynamodbRequestTimeoutMs,
   maxAttempts: 3,
 });

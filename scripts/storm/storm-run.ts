@@ -7,7 +7,8 @@ import {
   DeleteAttendeeCommand,
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { createDynamoDbClient, createSharedCache } from '../../lambda/attendee/cache/shared-cache';
+import { createDynamoDbClient } from '../../lambda/attendee/cache/dynamodb-client';
+import { createSharedCache } from '../../lambda/attendee/cache/shared-cache';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
@@ -112,6 +113,7 @@ async function startTable(logDir: string) {
     endpoint,
     credentials: LOCAL_CREDENTIALS,
     requestTimeoutMs: 2000,
+    maxAttempts: 2,
   });
   await createCacheTable(client, TABLE);
   mkdirSync(logDir, { recursive: true });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient } from '../../lambda/attendee/cache/shared-cache';
+import { createDynamoDbClient } from '../../lambda/attendee/cache/dynamodb-client';
 import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from '../../local/dynamodb';
 
 /** A local DynamoDB-compatible server for one test file, and a fresh cache table per call. */
@@ -20,6 +20,7 @@ export async function startLocalTables(): Promise<LocalTables> {
     endpoint,
     credentials: LOCAL_CREDENTIALS,
     requestTimeoutMs: 5000,
+    maxAttempts: 2,
   });
   return {
     endpoint,

@@ -4,7 +4,7 @@ import {
   ListTablesCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient } from '../../lambda/attendee/cache/shared-cache';
+import { createDynamoDbClient } from '../../lambda/attendee/cache/dynamodb-client';
 import { CACHE_TABLE_SCHEMA } from '../../lambda/attendee/cache/table-schema';
 import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from '../../local/dynamodb';
 
@@ -19,6 +19,8 @@ describe('the local DynamoDB server', () => {
       region: 'us-east-1',
       endpoint,
       credentials: LOCAL_CREDENTIALS,
+      requestTimeoutMs: 500,
+      maxAttempts: 2,
     });
   });
   afterAll(async () => {
@@ -59,6 +61,7 @@ describe('the local DynamoDB server', () => {
       region: 'us-east-1',
       endpoint: started.endpoint,
       credentials: LOCAL_CREDENTIALS,
+      requestTimeoutMs: 500,
       maxAttempts: 1,
     });
     const { TableNames } = await otherClient.send(new ListTablesCommand({}));

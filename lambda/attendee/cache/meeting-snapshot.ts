@@ -6,8 +6,9 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { withSignal } from '../call-scope';
 import { isNotFound } from '../chime-errors';
+import type { CachedAttendee } from './item-codec';
 import type { ChimeOperation } from './metrics';
-import type { CachedAttendee, SharedCache } from './shared-cache';
+import type { SharedCache } from './shared-cache';
 
 /** ListAttendees' largest page (Chime SDK Meetings API Reference, ListAttendees MaxResults). */
 const LIST_ATTENDEES_PAGE = 100;
@@ -28,8 +29,6 @@ export interface MeetingSnapshotDeps {
   readonly owner: string;
   /** How long the lease holds; the snapshot's own budget (its calls are aborted past it). */
   readonly leaseMs: number;
-  /** Whether the snapshot fetches the meeting too (one GetMeeting), for join-info. */
-  readonly withMeeting: boolean;
   /** Epoch milliseconds. */
   readonly now: () => number;
   /** Sends one Chime call: the caller counts it (request metrics) or paces it (prefetch). */
@@ -98,8 +97,17 @@ export async function listAttendees(
   return attendees;
 }
 
-const listable = (attendee: CachedAttendee) =>
-  typeof attendee.AttendeeId === 'string' && typeof attendee.ExternalUserId === 'string';
+/** The listed attendees a lookup can be answered with, by lower-case AttendeeId. */
+function byId(listed: readonly CachedAttendee[]): Map<string, CachedAttendee> {
+  const attendees = new Map<string, CachedAttendee>();
+  for (const attendee of listed) {
+    const { AttendeeId, ExternalUserId } = attendee;
+    if (typeof AttendeeId === 'string' && typeof ExternalUserId === 'string') {
+      attendees.set(AttendeeId.toLowerCase(), attendee);
+    }
+  }
+  return attendees;
+}
 
 /**
  * Takes the lease of one meeting and its snapshot: pages ListAttendees (100 a page) into the
@@ -115,25 +123,36 @@ export async function takeMeetingSnapshot(
   deps: MeetingSnapshotDeps,
   meetingId: string,
 ): Promise<MeetingSnapshotOutcome> {
-  const { chime, shared } = deps;
   const takenAt = deps.now();
-  const until = takenAt + deps.leaseMs;
-  let won: boolean;
   try {
-    won = await shared.acquireLease(meetingId, deps.owner, deps.leaseMs);
+    if (!(await deps.shared.acquireLease(meetingId, deps.owner, deps.leaseMs))) {
+      return { kind: 'lost' };
+    }
   } catch (error) {
     deps.onCacheError('acquireLease', error);
     return { kind: 'failed', error };
   }
-  if (!won) return { kind: 'lost' };
   const budget = new AbortController();
   const timer = setTimeout(
     () => budget.abort(new DOMException('The snapshot lease ran out', 'TimeoutError')),
     deps.leaseMs,
   );
-  const { signal } = budget;
+  try {
+    return await snapshotUnderLease(deps, meetingId, takenAt, budget.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function snapshotUnderLease(
+  deps: MeetingSnapshotDeps,
+  meetingId: string,
+  takenAt: number,
+  signal: AbortSignal,
+): Promise<MeetingSnapshotOutcome> {
+  const { chime, shared } = deps;
   let complete = true;
-  const stored = async (operation: string, write: () => Promise<void>) => {
+  const stored = async (operation: string, write: () => Promise<unknown>) => {
     try {
       await write();
     } catch (error) {
@@ -141,58 +160,36 @@ export async function takeMeetingSnapshot(
       deps.onCacheError(operation, error);
     }
   };
-
-  const list = () =>
+  const failLease = () =>
+    stored('failLease', () => shared.failLease(meetingId, deps.owner, takenAt + deps.leaseMs));
+  const [listed, fetched] = await Promise.allSettled([
     listAttendees(deps, meetingId, signal, async (records) => {
       await stored('putAttendees', () => shared.putAttendees(meetingId, records, takenAt));
       deps.onPage?.(records, takenAt);
-    });
-
-  const gone = async (error: unknown): Promise<never> => {
-    await stored('endMeeting', async () => {
-      await shared.endMeeting(meetingId, deps.now());
-    });
-    throw error;
-  };
-
-  const failed = async (error: unknown): Promise<MeetingSnapshotOutcome> => {
-    await stored('failLease', () => shared.failLease(meetingId, deps.owner, until));
-    return { kind: 'failed', error };
-  };
-
-  try {
-    const [listed, fetched] = await Promise.allSettled([
-      list(),
-      deps.withMeeting
-        ? deps.call('GetMeeting', () =>
-            withSignal(signal, () => chime.send(new GetMeetingCommand({ MeetingId: meetingId }))),
-          )
-        : Promise.resolve(undefined),
-    ]);
-    if (listed.status === 'rejected') {
-      if (isNotFound(listed.reason)) return await gone(listed.reason);
-      return await failed(listed.reason);
-    }
-    if (fetched.status === 'rejected' && isNotFound(fetched.reason)) {
-      return await gone(fetched.reason);
-    }
-    const candidate = fetched.status === 'fulfilled' ? fetched.value?.Meeting : undefined;
-    const meeting =
-      typeof candidate?.MeetingId === 'string' && candidate.MeetingId.toLowerCase() === meetingId
-        ? candidate
-        : undefined;
-    const attendees = new Map<string, CachedAttendee>();
-    for (const attendee of listed.value) {
-      if (listable(attendee))
-        attendees.set((attendee.AttendeeId as string).toLowerCase(), attendee);
-    }
-    // The records are in already (page by page); then the meeting, then the marker.
-    if (meeting) await stored('putMeeting', () => shared.putMeeting(meetingId, meeting, takenAt));
-    if (complete) await stored('markSnapshot', () => shared.markSnapshot(meetingId, takenAt));
-    // Incomplete: nobody waits for a marker that will not come.
-    else await stored('failLease', () => shared.failLease(meetingId, deps.owner, until));
-    return { kind: 'taken', attendees, meeting, takenAt };
-  } finally {
-    clearTimeout(timer);
+    }),
+    deps.call('GetMeeting', () =>
+      withSignal(signal, () => chime.send(new GetMeetingCommand({ MeetingId: meetingId }))),
+    ),
+  ]);
+  // The listing's failure decides; the meeting's only a NotFound beside a whole listing.
+  const failure = [listed, fetched].find((result) => result.status === 'rejected');
+  if (failure?.status === 'rejected' && isNotFound(failure.reason)) {
+    await stored('endMeeting', () => shared.endMeeting(meetingId, deps.now()));
+    throw failure.reason;
   }
+  if (listed.status === 'rejected') {
+    await failLease();
+    return { kind: 'failed', error: listed.reason };
+  }
+  const candidate = fetched.status === 'fulfilled' ? fetched.value.Meeting : undefined;
+  const meeting =
+    typeof candidate?.MeetingId === 'string' && candidate.MeetingId.toLowerCase() === meetingId
+      ? candidate
+      : undefined;
+  // The records are in already (page by page); then the meeting, then the marker.
+  if (meeting) await stored('putMeeting', () => shared.putMeeting(meetingId, meeting, takenAt));
+  if (complete) await stored('markSnapshot', () => shared.markSnapshot(meetingId, takenAt));
+  // Incomplete: nobody waits for a marker that will not come.
+  else await failLease();
+  return { kind: 'taken', attendees: byId(listed.value), meeting, takenAt };
 }

@@ -1,13 +1,7 @@
 import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import { LRUCache } from 'lru-cache';
-import type {
-  CachedAttendee,
-  CachedRecord,
-  Lease,
-  SharedCache,
-  SharedRead,
-  SnapshotMarker,
-} from './shared-cache';
+import type { CachedAttendee, CachedRecord, Lease, SharedRead } from './item-codec';
+import type { SharedCache } from './shared-cache';
 
 /** Options of {@link createMemoryCache}. */
 export interface MemoryCacheOptions {
@@ -19,35 +13,93 @@ export interface MemoryCacheOptions {
   readonly now?: () => number;
 }
 
-type Item =
-  | { readonly kind: 'attendee'; readonly record: CachedRecord<CachedAttendee> }
-  | { readonly kind: 'meeting'; readonly record: CachedRecord<Meeting> }
-  | { readonly kind: 'snapshot'; readonly marker: SnapshotMarker }
-  | { readonly kind: 'lease'; readonly lease: Lease }
-  | { readonly kind: 'name'; readonly record: CachedRecord<string> }
-  | {
-      readonly kind: 'deleted' | 'stale';
-      readonly version: number;
-      readonly expiresAt: number;
-    };
+/** An item as the table holds it: a record (`value`), a marker (`state`), or the lease. */
+interface Item {
+  readonly version: number;
+  readonly expiresAt: number;
+  readonly value?: unknown;
+  readonly state?: 'deleted' | 'stale';
+  readonly lease?: Lease;
+}
 
-const versionOf = (item: Item): number | undefined => {
-  if (item.kind === 'attendee' || item.kind === 'meeting' || item.kind === 'name') {
-    return item.record.version;
-  }
-  if (item.kind === 'snapshot') return item.marker.takenAt;
-  if (item.kind === 'lease') return undefined;
-  return item.version;
-};
+const MEETING = 'meeting';
+const SNAPSHOT = 'snapshot';
+const LEASE = 'lease';
+const attendeeSort = (attendeeId: string) => `attendee/${attendeeId}`;
+const nameSort = (attendeeId: string) => `name/${attendeeId}`;
 
-const expiryOf = (item: Item): number => {
-  if (item.kind === 'attendee' || item.kind === 'meeting' || item.kind === 'name') {
-    return item.record.expiresAt;
+/** The items of one container, keyed as the table's (meeting, sort key). */
+function createItems(maxEntries: number, now: () => number) {
+  // Reads use `peek`: only a write moves an item up the eviction order.
+  const items = new LRUCache<string, Item>({ max: maxEntries });
+  const keyOf = (meetingId: string, sort: string) => `${meetingId}/${sort}`;
+  const get = (meetingId: string, sort: string): Item | undefined => {
+    const key = keyOf(meetingId, sort);
+    const item = items.peek(key);
+    if (!item || item.expiresAt > now()) return item;
+    items.delete(key);
+    return undefined;
+  };
+  const set = (meetingId: string, sort: string, item: Item) => {
+    items.set(keyOf(meetingId, sort), item);
+  };
+  /** The keys of the meeting's items whose sort key starts with `prefix`, by the rest. */
+  const sorted = (meetingId: string, prefix: string) => {
+    const start = keyOf(meetingId, prefix);
+    return [...items.keys()]
+      .filter((key) => key.startsWith(start))
+      .map((key) => key.slice(start.length));
+  };
+  /** Drops the meeting's items but its own; returns how many. */
+  const drop = (meetingId: string) => {
+    const own = keyOf(meetingId, MEETING);
+    const others = sorted(meetingId, '').filter((sort) => keyOf(meetingId, sort) !== own);
+    for (const sort of others) items.delete(keyOf(meetingId, sort));
+    return others.length;
+  };
+  return { get, set, sorted, drop };
+}
+
+type Items = ReturnType<typeof createItems>;
+
+/**
+ * What a read finds of the meeting, of `attendeeIds` and of the names of `nameIds`; records
+ * are the items themselves (`value`, `version`, `expiresAt`).
+ */
+function readOf(
+  items: Items,
+  meetingId: string,
+  attendeeIds: Iterable<string>,
+  nameIds: Iterable<string>,
+): SharedRead {
+  const meeting = items.get(meetingId, MEETING);
+  const snapshot = items.get(meetingId, SNAPSHOT);
+  const lease = items.get(meetingId, LEASE)?.lease;
+  const attendees = new Map<string, CachedRecord<CachedAttendee>>();
+  const deleted = new Set<string>();
+  const stale = new Set<string>();
+  const names = new Map<string, string>();
+  for (const attendeeId of attendeeIds) {
+    const item = items.get(meetingId, attendeeSort(attendeeId));
+    if (item?.state === 'deleted') deleted.add(attendeeId);
+    else if (item?.state === 'stale') stale.add(attendeeId);
+    else if (item) attendees.set(attendeeId, item as CachedRecord<CachedAttendee>);
   }
-  if (item.kind === 'snapshot') return item.marker.expiresAt;
-  if (item.kind === 'lease') return item.lease.until;
-  return item.expiresAt;
-};
+  for (const attendeeId of nameIds) {
+    const name = items.get(meetingId, nameSort(attendeeId))?.value;
+    if (typeof name === 'string') names.set(attendeeId, name);
+  }
+  return {
+    ...(meeting?.state === 'deleted' ? { ended: true } : {}),
+    ...(meeting && !meeting.state ? { meeting: meeting as CachedRecord<Meeting> } : {}),
+    ...(snapshot ? { snapshot: { takenAt: snapshot.version, expiresAt: snapshot.expiresAt } } : {}),
+    ...(lease ? { lease } : {}),
+    ...(attendees.size > 0 ? { attendees } : {}),
+    ...(deleted.size > 0 ? { deleted } : {}),
+    ...(stale.size > 0 ? { stale } : {}),
+    ...(names.size > 0 ? { names } : {}),
+  };
+}
 
 /**
  * The shared tier of a container without the table: the same records, markers, snapshot and
@@ -56,175 +108,73 @@ const expiryOf = (item: Item): number => {
  * of Chime's changes (there is no table for the events to reach): `ttlMs` is its freshness bound.
  */
 export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
-  const { ttlMs, maxEntries } = options;
-  const now = options.now ?? Date.now;
-  // Reads use `peek`: only a write moves an item up the eviction order.
-  const items = new LRUCache<string, Item>({ max: maxEntries });
-  const keyOf = (meetingId: string, sort: string) => `${meetingId}/${sort}`;
-
-  const get = (meetingId: string, sort: string, at: number): Item | undefined => {
-    const key = keyOf(meetingId, sort);
-    const item = items.peek(key);
-    if (item && expiryOf(item) <= at) {
-      items.delete(key);
-      return undefined;
-    }
-    return item;
-  };
-
-  const set = (meetingId: string, sort: string, item: Item) => {
-    items.set(keyOf(meetingId, sort), item);
-  };
-
-  /**
-   * The conditional write of the table: only over nothing or an older, non-tombstone item (a
-   * stale marker also over one of its own millisecond).
-   */
+  const { ttlMs, now = Date.now } = options;
+  const items = createItems(options.maxEntries, now);
+  const stamp = (version: number, value?: unknown, state?: Item['state']): Item => ({
+    value,
+    version,
+    expiresAt: Math.max(version, now()) + ttlMs,
+    ...(state ? { state } : {}),
+  });
+  /** The table's conditional write: over nothing, or an older item that is not a tombstone. */
   const putNewer = (meetingId: string, sort: string, item: Item) => {
-    const there = get(meetingId, sort, now());
-    const version = versionOf(item) ?? 0;
-    const older = (there && versionOf(there)) ?? 0;
-    if (there?.kind === 'deleted') return;
-    if (there && (item.kind === 'stale' ? older > version : older >= version)) return;
-    set(meetingId, sort, item);
+    const there = items.get(meetingId, sort);
+    if (there?.state === 'deleted') return;
+    if (
+      there &&
+      (item.state === 'stale' ? there.version > item.version : there.version >= item.version)
+    )
+      return;
+    items.set(meetingId, sort, item);
   };
-
-  const expiresAt = (version: number) => Math.max(version, now()) + ttlMs;
-
-  /** What a read finds of the meeting, of `attendeeIds` and of the names of `nameIds`. */
-  const readOf = (
-    meetingId: string,
-    attendeeIds: Iterable<string>,
-    nameIds: Iterable<string>,
-  ): SharedRead => {
-    const at = now();
-    const meeting = get(meetingId, 'meeting', at);
-    const snapshot = get(meetingId, 'snapshot', at);
-    const lease = get(meetingId, 'lease', at);
-    const attendees = new Map<string, CachedRecord<CachedAttendee>>();
-    const deleted = new Set<string>();
-    const stale = new Set<string>();
-    const names = new Map<string, string>();
-    for (const attendeeId of attendeeIds) {
-      const item = get(meetingId, `attendee/${attendeeId}`, at);
-      if (item?.kind === 'attendee') attendees.set(attendeeId, item.record);
-      if (item?.kind === 'deleted') deleted.add(attendeeId);
-      if (item?.kind === 'stale') stale.add(attendeeId);
-    }
-    for (const attendeeId of nameIds) {
-      const item = get(meetingId, `name/${attendeeId}`, at);
-      if (item?.kind === 'name') names.set(attendeeId, item.record.value);
-    }
-    return {
-      ...(meeting?.kind === 'meeting' ? { meeting: meeting.record } : {}),
-      ...(meeting?.kind === 'deleted' ? { ended: true } : {}),
-      ...(snapshot?.kind === 'snapshot' ? { snapshot: snapshot.marker } : {}),
-      ...(lease?.kind === 'lease' ? { lease: lease.lease } : {}),
-      ...(attendees.size > 0 ? { attendees } : {}),
-      ...(deleted.size > 0 ? { deleted } : {}),
-      ...(stale.size > 0 ? { stale } : {}),
-      ...(names.size > 0 ? { names } : {}),
-    };
-  };
-
-  /** The ids of the meeting's items of one kind (`attendee/`, `name/`). */
-  const idsOf = (meetingId: string, kind: string) => {
-    const prefix = keyOf(meetingId, kind);
-    return [...items.keys()]
-      .filter((key) => key.startsWith(prefix))
-      .map((key) => key.slice(prefix.length));
-  };
+  const lease = (meetingId: string, owner: string, until: number, failed: boolean) =>
+    items.set(meetingId, LEASE, { version: 0, expiresAt: until, lease: { owner, until, failed } });
 
   return {
     async readAll(meetingId) {
-      return readOf(meetingId, idsOf(meetingId, 'attendee/'), idsOf(meetingId, 'name/'));
+      const ids = (prefix: string) => items.sorted(meetingId, prefix);
+      return readOf(items, meetingId, ids(attendeeSort('')), ids(nameSort('')));
     },
-
-    async read(meetingId, what) {
-      const ids = new Set(what.attendeeIds ?? []);
-      if (what.attendeeId !== undefined) ids.add(what.attendeeId);
-      const named = what.attendeeId === undefined ? [] : [what.attendeeId];
-      const read = readOf(meetingId, ids, named);
-      const attendee =
-        what.attendeeId === undefined ? undefined : read.attendees?.get(what.attendeeId);
-      return attendee ? { ...read, attendee } : read;
+    async read(meetingId, { attendeeId, attendeeIds = [] }) {
+      const asked = attendeeId === undefined ? [] : [attendeeId];
+      return readOf(items, meetingId, new Set([...attendeeIds, ...asked]), asked);
     },
-
     async putAttendees(meetingId, attendees, version) {
       for (const attendee of attendees) {
         if (typeof attendee.AttendeeId !== 'string') continue;
-        const attendeeId = attendee.AttendeeId.toLowerCase();
-        putNewer(meetingId, `attendee/${attendeeId}`, {
-          kind: 'attendee',
-          record: { value: attendee, version, expiresAt: expiresAt(version) },
-        });
+        putNewer(
+          meetingId,
+          attendeeSort(attendee.AttendeeId.toLowerCase()),
+          stamp(version, attendee),
+        );
       }
     },
-
     async putMeeting(meetingId, meeting, version) {
-      putNewer(meetingId, 'meeting', {
-        kind: 'meeting',
-        record: { value: meeting, version, expiresAt: expiresAt(version) },
-      });
+      putNewer(meetingId, MEETING, stamp(version, meeting));
     },
-
     async putName(meetingId, attendeeId, name, version) {
-      putNewer(meetingId, `name/${attendeeId}`, {
-        kind: 'name',
-        record: { value: name, version, expiresAt: expiresAt(version) },
-      });
+      putNewer(meetingId, nameSort(attendeeId), stamp(version, name));
     },
-
     async markSnapshot(meetingId, takenAt) {
-      putNewer(meetingId, 'snapshot', {
-        kind: 'snapshot',
-        marker: { takenAt, expiresAt: expiresAt(takenAt) },
-      });
+      putNewer(meetingId, SNAPSHOT, stamp(takenAt));
     },
-
     async acquireLease(meetingId, owner, durationMs) {
-      if (get(meetingId, 'lease', now())) return false;
-      set(meetingId, 'lease', {
-        kind: 'lease',
-        lease: { owner, until: now() + durationMs, failed: false },
-      });
+      if (items.get(meetingId, LEASE)) return false;
+      lease(meetingId, owner, now() + durationMs, false);
       return true;
     },
-
     async failLease(meetingId, owner, until) {
-      const there = get(meetingId, 'lease', now());
-      if (there?.kind === 'lease' && there.lease.owner === owner) {
-        set(meetingId, 'lease', { kind: 'lease', lease: { owner, until, failed: true } });
-      }
+      if (items.get(meetingId, LEASE)?.lease?.owner === owner) lease(meetingId, owner, until, true);
     },
-
     async tombstoneAttendee(meetingId, attendeeId, version) {
-      set(meetingId, `attendee/${attendeeId}`, {
-        kind: 'deleted',
-        version,
-        expiresAt: expiresAt(version),
-      });
+      items.set(meetingId, attendeeSort(attendeeId), stamp(version, undefined, 'deleted'));
     },
-
     async markStale(meetingId, attendeeId, version) {
-      putNewer(meetingId, `attendee/${attendeeId}`, {
-        kind: 'stale',
-        version,
-        expiresAt: expiresAt(version),
-      });
+      putNewer(meetingId, attendeeSort(attendeeId), stamp(version, undefined, 'stale'));
     },
-
     async endMeeting(meetingId, version) {
-      const prefix = keyOf(meetingId, '');
-      const own = keyOf(meetingId, 'meeting');
-      let removed = 0;
-      for (const key of [...items.keys()]) {
-        if (key.startsWith(prefix) && key !== own) {
-          items.delete(key);
-          removed += 1;
-        }
-      }
-      set(meetingId, 'meeting', { kind: 'deleted', version, expiresAt: expiresAt(version) });
+      const removed = items.drop(meetingId);
+      items.set(meetingId, MEETING, stamp(version, undefined, 'deleted'));
       return removed;
     },
   };

@@ -1,5 +1,6 @@
 import { raced } from './container-cache';
-import type { SharedCache, SharedRead } from './shared-cache';
+import type { SharedRead } from './item-codec';
+import type { SharedCache } from './shared-cache';
 
 /** What a waiter wants of the meeting: an attendee by lower-case id, or the meeting record. */
 export type Wanted = { readonly attendeeId: string } | { readonly meeting: true };
@@ -10,7 +11,6 @@ export interface SnapshotWaitersOptions {
   readonly pollMs: number;
   /** How long a waiter waits at most before it asks Chime itself. */
   readonly waitMs: number;
-  /** Waits `ms`. */
   readonly sleep: (ms: number) => Promise<void>;
   /** Whether the read shows a complete snapshot recent enough to prove an absence. */
   readonly complete: (read: SharedRead) => boolean;
@@ -18,11 +18,13 @@ export interface SnapshotWaitersOptions {
   readonly onReadError: (error: unknown) => void;
 }
 
+type Answer = (read: SharedRead | undefined) => void;
 /** The waiters of one meeting, by wanted record. */
-type Waiters = Map<string, ((read: SharedRead | undefined) => void)[]>;
+type Waiters = Map<string, Answer[]>;
 
 const MEETING = '#meeting';
-const wantKey = (wanted: Wanted) => ('attendeeId' in wanted ? wanted.attendeeId : MEETING);
+/** A BatchGetItem reads 100 keys at most; the meeting's own items take the rest. */
+const MAX_IDS = 96;
 
 /**
  * Waits for what another container's snapshot writes, page by page. One poller per meeting per
@@ -30,48 +32,48 @@ const wantKey = (wanted: Wanted) => ('attendeeId' in wanted ? wanted.attendeeId 
  * each waiter as soon as its record is there, or with the tombstone that says it is gone; when
  * the snapshot marker says the snapshot is complete, the rest are answered without a record
  * (Chime decides); when the lease is gone or failed, or `waitMs` have passed, every waiter is
- * answered undefined at once.
+ * answered undefined at once. The roster waits for the whole snapshot instead (`whole`).
  */
 export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
-  const { pollMs, waitMs, sleep } = options;
+  const { pollMs, sleep, complete } = options;
+  const polls = Math.max(1, Math.ceil(options.waitMs / pollMs));
   const meetings = new Map<string, Waiters>();
 
-  const poll = async (shared: SharedCache, meetingId: string, waiters: Waiters) => {
-    const settle = (want: string, read: SharedRead | undefined) => {
-      for (const resolve of waiters.get(want) ?? []) resolve(read);
+  /** One round: true when nobody is left to wait. */
+  const answer = (waiters: Waiters, read: SharedRead) => {
+    const settle = (want: string, with_: SharedRead | undefined) => {
+      for (const resolve of waiters.get(want) ?? []) resolve(with_);
       waiters.delete(want);
     };
-    const settleAll = (read: SharedRead | undefined) => {
-      for (const want of [...waiters.keys()]) settle(want, read);
+    const settleAll = (with_: SharedRead | undefined) => {
+      for (const want of [...waiters.keys()]) settle(want, with_);
     };
+    if (read.ended) settleAll(read);
+    for (const want of [...waiters.keys()]) {
+      if (want === MEETING ? read.meeting : read.attendees?.has(want) || read.deleted?.has(want)) {
+        settle(want, read);
+      }
+    }
+    // Complete: whoever is still waiting is not in it.
+    if (complete(read)) settleAll(read);
+    if (!read.lease || read.lease.failed) settleAll(undefined);
+  };
+
+  const poll = async (shared: SharedCache, meetingId: string, waiters: Waiters) => {
     try {
-      const polls = Math.max(1, Math.ceil(waitMs / pollMs));
       for (let round = 0; round < polls && waiters.size > 0; round += 1) {
         await sleep(pollMs);
         if (waiters.size === 0) break;
-        const attendeeIds = [...waiters.keys()].filter((want) => want !== MEETING).slice(0, 96);
-        let read: SharedRead;
-        try {
-          read = await shared.read(meetingId, { attendeeIds });
-        } catch (error) {
-          options.onReadError(error);
-          settleAll(undefined);
-          return;
-        }
-        if (read.ended) settleAll(read);
-        for (const attendeeId of attendeeIds) {
-          const record = read.attendees?.get(attendeeId);
-          if (record || read.deleted?.has(attendeeId)) {
-            settle(attendeeId, { ...read, attendee: record });
-          }
-        }
-        if (read.meeting) settle(MEETING, read);
-        // Complete: whoever is still waiting is not in it.
-        if (options.complete(read)) settleAll({ ...read, attendee: undefined, meeting: undefined });
-        if (!read.lease || read.lease.failed) settleAll(undefined);
+        const attendeeIds = [...waiters.keys()].filter((want) => want !== MEETING);
+        answer(
+          waiters,
+          await shared.read(meetingId, { attendeeIds: attendeeIds.slice(0, MAX_IDS) }),
+        );
       }
-      settleAll(undefined);
+    } catch (error) {
+      options.onReadError(error);
     } finally {
+      for (const resolvers of waiters.values()) for (const resolve of resolvers) resolve(undefined);
       if (meetings.get(meetingId) === waiters) meetings.delete(meetingId);
     }
   };
@@ -88,23 +90,20 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
       wanted: Wanted,
       signal: AbortSignal | undefined,
     ): Promise<SharedRead | undefined> {
-      const want = wantKey(wanted);
       if (signal?.aborted) throw signal.reason;
-      let waiters = meetings.get(meetingId);
-      let resolve: (read: SharedRead | undefined) => void = () => undefined;
-      const answer = new Promise<SharedRead | undefined>((settle) => {
+      const want = 'attendeeId' in wanted ? wanted.attendeeId : MEETING;
+      let resolve: Answer = () => undefined;
+      const answered = new Promise<SharedRead | undefined>((settle) => {
         resolve = settle;
       });
-      const starting = waiters === undefined;
-      waiters ??= new Map();
-      waiters.set(want, [...(waiters.get(want) ?? []), resolve]);
-      if (starting) {
-        meetings.set(meetingId, waiters);
-        void poll(shared, meetingId, waiters);
+      const current = meetings.get(meetingId) ?? new Map<string, Answer[]>();
+      current.set(want, [...(current.get(want) ?? []), resolve]);
+      if (!meetings.has(meetingId)) {
+        meetings.set(meetingId, current);
+        void poll(shared, meetingId, current);
       }
-      const current = waiters;
       try {
-        return await raced(answer, signal);
+        return await raced(answered, signal);
       } catch (error) {
         // Given up: the poller no longer reads for this waiter.
         const rest = (current.get(want) ?? []).filter((other) => other !== resolve);
@@ -113,5 +112,22 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
         throw error;
       }
     },
+
+    /**
+     * Reads the whole meeting every `pollMs` until another container's snapshot is complete or
+     * the meeting ended (that read), or its lease is gone or failed, or `waitMs` passed
+     * (undefined). A failed read rejects.
+     */
+    async whole(shared: SharedCache, meetingId: string, signal: AbortSignal | undefined) {
+      for (let round = 0; round < polls; round += 1) {
+        await raced(sleep(pollMs), signal);
+        const read = await shared.readAll(meetingId, signal);
+        if (read.ended || complete(read)) return read;
+        if (!read.lease || read.lease.failed) return undefined;
+      }
+      return undefined;
+    },
   };
 }
+
+export type SnapshotWaiters = ReturnType<typeof createSnapshotWaiters>;

@@ -374,6 +374,8 @@ export function attendeeConfig(env: Env) {
       containerMeetingTtlMs: s.cacheMeetingTtlMs,
       maxEntries: s.cacheMaxEntries,
       tableName: s.cacheTableName,
+      // The table is in the stack's region (AWS_REGION), not the meetings' control region.
+      region: env.AWS_REGION ?? s.chimeRegion,
       dynamodbEndpoint: s.dynamodbEndpoint,
       dynamodbRequestTimeoutMs: s.dynamodbRequestTimeoutMs,
       sharedTtlMs: s.cacheSharedTtlMs,

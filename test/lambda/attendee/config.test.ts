@@ -49,6 +49,7 @@ describe('parseConfig', () => {
         containerMeetingTtlMs: 10000,
         maxEntries: 10000,
         tableName: undefined,
+        region: 'us-east-1',
         dynamodbEndpoint: undefined,
         dynamodbRequestTimeoutMs: 500,
         sharedTtlMs: 600000,
@@ -109,6 +110,12 @@ describe('parseConfig', () => {
     const config = parseConfig(base);
     expect(config.chime.maxAttempts).toBe(FUNCTION_SETTINGS.chimeMaxAttempts.default);
     expect(config.logLevel).toBe(FUNCTION_SETTINGS.logLevel.default);
+  });
+
+  it("puts the cache table in the function's own region, not the meetings' control region", () => {
+    expect(parseConfig({ ...base, CHIME_REGION: 'eu-west-1' }).cache.region).toBe('eu-west-1');
+    const inStack = parseConfig({ ...base, CHIME_REGION: 'eu-west-1', AWS_REGION: 'ap-south-1' });
+    expect(inStack.cache.region).toBe('ap-south-1');
   });
 
   it('never lets a lease wait leave no time for a Chime attempt within the deadline', () => {

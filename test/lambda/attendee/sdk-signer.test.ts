@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChimeSDKMeetingsClient, GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import type { AuthScheme, RequestSigner } from '@smithy/types';
-import { createDynamoDbClient } from '../../../lambda/attendee/cache/shared-cache';
+import { createDynamoDbClient } from '../../../lambda/attendee/cache/dynamodb-client';
 import { createChimeClient } from '../../../lambda/attendee/chime-client';
 import { parseConfig } from '../../../lambda/attendee/config';
 import { reuseSigners } from '../../../lambda/attendee/sdk-signer';
@@ -194,7 +194,13 @@ describe('the clients of a container', () => {
   });
 
   it('the DynamoDB client keeps one signer too', async () => {
-    const client = createDynamoDbClient({ region: REGION, endpoint, credentials: CREDENTIALS });
+    const client = createDynamoDbClient({
+      region: REGION,
+      endpoint,
+      credentials: CREDENTIALS,
+      requestTimeoutMs: 500,
+      maxAttempts: 2,
+    });
     try {
       expect(await client.config.signer()).toBe(await client.config.signer());
     } finally {

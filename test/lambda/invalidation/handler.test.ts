@@ -5,12 +5,9 @@ import {
   ListAttendeesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { CachedAttendee } from '../../../lambda/attendee/cache/item-codec';
 import { takeMeetingSnapshot } from '../../../lambda/attendee/cache/meeting-snapshot';
-import {
-  type CachedAttendee,
-  createSharedCache,
-  type SharedCache,
-} from '../../../lambda/attendee/cache/shared-cache';
+import { createSharedCache, type SharedCache } from '../../../lambda/attendee/cache/shared-cache';
 import {
   type ChimeMeetingEvent,
   type MeetingEventInput,
@@ -190,7 +187,7 @@ describe('the invalidation handler', () => {
 
       expect(outcome).toEqual({ action: 'stale-attendee', meetingId, attendeeId: changed });
       const read = await shared.read(meetingId, { attendeeId: changed });
-      expect(read.attendee).toBeUndefined();
+      expect(read.attendees).toBeUndefined();
       expect(read.deleted).toBeUndefined();
       expect((await itemOf(meetingId, `ATTENDEE#${changed}`))?.state?.S).toBe('stale');
       expect(lines).toEqual([
@@ -302,11 +299,13 @@ describe('the invalidation handler', () => {
 
     // A GetAttendee that started after `now` but before the event's time is still refused.
     await shared.putAttendees(meetingId, [attendee(changed)], stamped);
-    expect((await shared.read(meetingId, { attendeeId: changed })).attendee).toBeUndefined();
+    expect(
+      (await shared.read(meetingId, { attendeeId: changed })).attendees?.get(changed),
+    ).toBeUndefined();
     await shared.putAttendees(meetingId, [attendee(changed)], stamped + 1);
-    expect((await shared.read(meetingId, { attendeeId: changed })).attendee?.version).toBe(
-      stamped + 1,
-    );
+    expect(
+      (await shared.read(meetingId, { attendeeId: changed })).attendees?.get(changed)?.version,
+    ).toBe(stamped + 1);
   });
 
   describe('with a snapshot in flight', () => {
@@ -343,7 +342,6 @@ describe('the invalidation handler', () => {
           shared,
           owner: 'container-1',
           leaseMs: 10_000,
-          withMeeting: true,
           now: () => clock,
           call: (_operation, send) => send(),
           onCacheError: () => undefined,
@@ -396,7 +394,7 @@ describe('the invalidation handler', () => {
       await snapshot;
 
       const read = await shared.read(meetingId, { attendeeId: changed.AttendeeId as string });
-      expect(read.attendee).toBeUndefined();
+      expect(read.attendees).toBeUndefined();
       expect(read.deleted).toBeUndefined();
     });
 

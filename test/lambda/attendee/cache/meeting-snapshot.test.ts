@@ -59,7 +59,6 @@ const depsWith = (overrides: Partial<MeetingSnapshotDeps> = {}): MeetingSnapshot
   shared,
   owner: 'container-1',
   leaseMs: LEASE_MS,
-  withMeeting: true,
   now: () => clock,
   call: async (operation, send) => {
     calls.push(operation);
@@ -188,18 +187,6 @@ describe('a meeting snapshot', () => {
     expect(read.deleted).toEqual(new Set([deleted]));
     expect(read.attendees?.size).toBe(1);
     expect(read.attendees?.has(changed as string)).toBe(false);
-  });
-
-  it('lists without GetMeeting when the meeting is not wanted', async () => {
-    const meeting = seededMeeting(5);
-
-    const outcome = await takeMeetingSnapshot(depsWith({ withMeeting: false }), meeting.MeetingId);
-
-    expect(outcome).toMatchObject({ kind: 'taken', meeting: undefined });
-    expect(calls).toEqual(['ListAttendees']);
-    const read = await shared.read(meeting.MeetingId, {});
-    expect(read.meeting).toBeUndefined();
-    expect(read.snapshot?.takenAt).toBe(T0);
   });
 
   it('marks nothing complete when a page could not be stored, yet returns the whole listing', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { CachedAttendee } from '../../../../lambda/attendee/cache/item-codec';
 import { createMemoryCache } from '../../../../lambda/attendee/cache/memory-cache';
-import type { CachedAttendee } from '../../../../lambda/attendee/cache/shared-cache';
 import { registerSecret } from '../../../helpers/log-capture';
 
 // The contract it shares with the table (versions, tombstones, stale markers, lease, the
@@ -61,16 +61,18 @@ describe('the shared cache in container memory', () => {
     await cache.putAttendees(meetingId, [record], clock);
 
     clock += TTL_MS - 1;
-    expect((await cache.read(meetingId, { attendeeId: idOf(record) })).attendee?.value).toBe(
-      record,
-    );
+    expect(
+      (await cache.read(meetingId, { attendeeId: idOf(record) })).attendees?.get(idOf(record))
+        ?.value,
+    ).toBe(record);
     clock += 1;
     expect(await cache.read(meetingId, { attendeeId: idOf(record) })).toEqual({});
     // Gone, not merely hidden: an older write is taken again.
     await cache.putAttendees(meetingId, [record], T0 - 1);
-    expect((await cache.read(meetingId, { attendeeId: idOf(record) })).attendee?.version).toBe(
-      T0 - 1,
-    );
+    expect(
+      (await cache.read(meetingId, { attendeeId: idOf(record) })).attendees?.get(idOf(record))
+        ?.version,
+    ).toBe(T0 - 1);
   });
 
   it("ends one meeting without touching another's items", async () => {
@@ -84,7 +86,7 @@ describe('the shared cache in container memory', () => {
     await cache.endMeeting(ended, clock);
 
     const read = await cache.read(other, { attendeeId: idOf(record) });
-    expect(read.attendee?.value).toBe(record);
+    expect(read.attendees?.get(idOf(record))?.value).toBe(record);
     expect(read.lease?.owner).toBe('holder');
     expect(read.ended).toBeUndefined();
   });
@@ -98,6 +100,8 @@ describe('the shared cache in container memory', () => {
 
     expect(await one.acquireLease(meetingId, 'one', 1000)).toBe(true);
     expect(await two.acquireLease(meetingId, 'two', 1000)).toBe(true);
-    expect((await two.read(meetingId, { attendeeId: idOf(record) })).attendee).toBeUndefined();
+    expect(
+      (await two.read(meetingId, { attendeeId: idOf(record) })).attendees?.get(idOf(record)),
+    ).toBeUndefined();
   });
 });

@@ -1,10 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { CachedAttendee, SharedRead } from '../../../../lambda/attendee/cache/item-codec';
 import { createMemoryCache } from '../../../../lambda/attendee/cache/memory-cache';
-import type {
-  CachedAttendee,
-  SharedCache,
-  SharedRead,
-} from '../../../../lambda/attendee/cache/shared-cache';
+import type { SharedCache } from '../../../../lambda/attendee/cache/shared-cache';
 import {
   createSnapshotWaiters,
   type SnapshotWaitersOptions,
@@ -100,7 +97,7 @@ describe('the snapshot waiters', () => {
     await table.putAttendees(meetingId, [record], T0);
     await stepped.poll();
 
-    expect((await answer)?.attendee).toEqual({
+    expect((await answer)?.attendees?.get(idOf(record))).toEqual({
       value: record,
       version: T0,
       expiresAt: T0 + 60_000,
@@ -125,7 +122,7 @@ describe('the snapshot waiters', () => {
     );
 
     expect(answer?.deleted).toEqual(new Set([idOf(record)]));
-    expect(answer?.attendee).toBeUndefined();
+    expect(answer?.attendees).toBeUndefined();
     expect(reads).toHaveLength(1);
   });
 
@@ -201,10 +198,9 @@ describe('the snapshot waiters', () => {
       waiters.wait(shared, meetingId, { meeting: true }, undefined),
     ]);
 
-    expect(found?.attendee?.value).toEqual(listed);
+    expect(found?.attendees?.get(idOf(listed))?.value).toEqual(listed);
     // Not undefined: a read that proves the absence (Chime decides), with no record in it.
     expect(absent).toMatchObject({ snapshot: { takenAt: T0 } });
-    expect(absent?.attendee).toBeUndefined();
     expect(absent?.attendees?.has(idOf(missing))).toBe(false);
     expect(meeting).toMatchObject({ snapshot: { takenAt: T0 } });
     expect(meeting?.meeting).toBeUndefined();
@@ -260,7 +256,7 @@ describe('the snapshot waiters', () => {
     await expect(aborted).rejects.toBe(reason);
     await table.putAttendees(meetingId, [record], T0);
     await stepped.poll();
-    expect((await patient)?.attendee?.value).toEqual(record);
+    expect((await patient)?.attendees?.get(idOf(record))?.value).toEqual(record);
   });
 
   it('rejects at once a waiter whose signal has aborted already', async () => {
@@ -351,7 +347,7 @@ describe('the snapshot waiters', () => {
     await waiters.wait(shared, meetingId, { attendeeId: idOf(first) }, undefined);
     const answer = await waiters.wait(shared, meetingId, { attendeeId: idOf(second) }, undefined);
 
-    expect(answer?.attendee?.value).toEqual(second);
+    expect(answer?.attendees?.get(idOf(second))?.value).toEqual(second);
     expect(reads.map((read) => read.attendeeIds)).toEqual([[idOf(first)], [idOf(second)]]);
   });
 });
