@@ -1,4 +1,3 @@
-import type { GetMeetingCommandOutput } from '@aws-sdk/client-chime-sdk-meetings';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { RouteId } from './api-routes';
 import { parseAttendeeIds, parseCallerAttendeeId, parseMeetingId } from './attendee-ids';
@@ -11,21 +10,13 @@ import { isNotFound } from './chime-errors';
 import type { Config } from './config';
 import type { RequestState } from './context';
 import { ProblemError, UpstreamResponseError } from './errors';
-import {
-  admits,
-  decide,
-  displayNameOf,
-  needsMeetingTenants,
-  owns,
-  type Verdict,
-} from './join-token-policy';
+import { admits, decide, displayNameOf, needsMeetingTenants, owns } from './join-token-policy';
 import { meetingView } from './meeting-view';
 import type { RequestDeadline } from './request-deadline';
 import type { NamedAttendee, Sourced } from './source-deps';
 
 interface RouteDependencies {
   readonly config: Config;
-  /** Attendees and meetings through the cache tiers (`attendee-source.ts`). */
   readonly source: AttendeeSource;
   /** What a caller may spend on attendees it may not see (`caller-budget.ts`). */
   readonly budget: CallerBudget;
@@ -38,23 +29,27 @@ type Route = (
   deadline: RequestDeadline,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/** One request's lookups: the meeting, the request's state, and its deadline and counters. */
+interface Request extends RouteDependencies {
+  readonly state: RequestState;
+  readonly meetingId: string;
+  readonly deadlineAt: number;
+  readonly options: { readonly abortSignal: AbortSignal; readonly metrics: RequestMetrics };
+}
+
+/**
+ * Runs a lookup's Chime calls under the request's deadline: the abort signal for the SDK, and
+ * the epoch time the retry strategy must not plan past (`withDeadline`). The timer behind the
+ * signal is Middy's own (`request-deadline.ts`).
+ */
+const run = <T>(request: Request, lookup: (options: Request['options']) => Promise<T>) =>
+  withDeadline(request.deadlineAt, () => lookup(request.options));
+
 const json = (body: unknown): APIGatewayProxyStructuredResultV2 => ({
   statusCode: 200,
   headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
   body: JSON.stringify(body),
 });
-
-/**
- * Runs the Chime calls of a request under its deadline: the abort signal for the SDK, and the
- * epoch time the retry strategy must not plan past (see `withDeadline`). The timer behind the
- * signal is Middy's own (`request-deadline.ts`).
- */
-function underDeadline<T>(
-  deadline: RequestDeadline,
-  calls: (abortSignal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  return withDeadline(deadline.at, () => calls(deadline.signal));
-}
 
 function record(state: RequestState, sourced: Sourced): void {
   if (sourced.chimeRequestId) state.chimeRequestId = sourced.chimeRequestId;
@@ -62,29 +57,25 @@ function record(state: RequestState, sourced: Sourced): void {
 }
 
 /**
- * Who is charged: the token's issuer and `sub`, never the configurable identity claim (an
- * unverified `email` could name someone else's bucket). Never logged or stored as such (the
- * budget keys on an HMAC of it).
- */
-function callerOf(state: RequestState): string {
-  const claims = state.claims ?? {};
-  return `${String(claims.iss)} ${typeof claims.sub === 'string' ? claims.sub : ''}`;
-}
-
-/**
- * Runs a lookup for a caller within its budget: refuses a caller that spent it (429 with
+ * Runs a request's lookups within its caller's budget: refuses a caller that spent it (429 with
  * Retry-After). A lookup that ends in a 404 (not found, or not theirs) costs one, whichever tier
  * answered it, so the budget tells a cached attendee from a missing one no better than the
- * answer does; a lookup that fails otherwise (throttled, timed out, malformed) costs every Chime
- * attempt it spent.
+ * answer does; one that fails otherwise (throttled, timed out, malformed) costs every Chime
+ * attempt it spent. The caller is the token's issuer and `sub`, never the configurable identity
+ * claim (an unverified `email` could name someone else's bucket), and is built (and hashed by
+ * the budget) only when the budget needs it.
  */
 async function withinBudget<T>(
   deps: RouteDependencies,
   state: RequestState,
-  lookup: (metrics: RequestMetrics) => Promise<T>,
+  deadline: RequestDeadline,
+  meetingId: string,
+  lookups: (request: Request) => Promise<T>,
 ): Promise<T> {
-  // Built (and hashed by the budget) only when the budget needs it: never while nobody wasted.
-  const caller = () => callerOf(state);
+  const caller = () => {
+    const claims = state.claims ?? {};
+    return `${String(claims.iss)} ${typeof claims.sub === 'string' ? claims.sub : ''}`;
+  };
   const verdict = deps.budget.check(caller);
   if (!verdict.allowed) {
     throw new ProblemError('too_many_requests', 'caller budget spent', {
@@ -92,10 +83,11 @@ async function withinBudget<T>(
     });
   }
   state.metrics ??= createRequestMetrics();
-  const metrics = state.metrics;
+  const { metrics } = state;
+  const options = { abortSignal: deadline.signal, metrics };
   const before = chimeCallsOf(metrics);
   try {
-    return await lookup(metrics);
+    return await lookups({ ...deps, state, meetingId, deadlineAt: deadline.at, options });
   } catch (error) {
     const denied =
       (error instanceof ProblemError && error.code === 'not_found') || isNotFound(error);
@@ -105,10 +97,34 @@ async function withinBudget<T>(
 }
 
 /**
- * Records the verdict and throws the same 404 as a real NotFoundException unless the route
- * admits it (`join-token-policy.ts` says which roles each route admits): no existence oracle.
+ * What the caller may see, admitted by the route or the same 404 as a real NotFoundException
+ * (`join-token-policy.ts` says which roles each route admits): no existence oracle. Under
+ * tenant scope a moderator (never the owner) needs the meeting's `TenantIds` (OWASP API10).
  */
-function admit(state: RequestState, routeId: RouteId, verdict: Verdict) {
+async function verdictOf(
+  request: Request,
+  routeId: RouteId,
+  externalUserId: string | undefined,
+  member: boolean,
+) {
+  const { state, config, meetingId } = request;
+  const claims = state.claims ?? {};
+  let verdict = decide(claims, externalUserId, config.policy, undefined, member);
+  if (needsMeetingTenants(routeId, verdict)) {
+    state.role = verdict.role;
+    const { Meeting } = await run(request, (options) =>
+      request.source.getMeeting(meetingId, options),
+    );
+    if (typeof Meeting?.MeetingId !== 'string' || Meeting.MeetingId.toLowerCase() !== meetingId) {
+      throw new UpstreamResponseError('Meeting.MeetingId differs from the requested one');
+    }
+    const tenantIds: unknown = Meeting.TenantIds ?? [];
+    if (!Array.isArray(tenantIds)) {
+      throw new UpstreamResponseError('Meeting.TenantIds is not a list');
+    }
+    const tenants = tenantIds.filter((id): id is string => typeof id === 'string');
+    verdict = decide(claims, externalUserId, config.policy, tenants, member);
+  }
   state.role = verdict.role;
   if (!admits(routeId, verdict)) {
     throw new ProblemError('not_found', `role ${verdict.role} may not see this`);
@@ -116,93 +132,58 @@ function admit(state: RequestState, routeId: RouteId, verdict: Verdict) {
   return verdict;
 }
 
-/** The meeting's `TenantIds`, checked against the requested meeting (OWASP API10). */
-function tenantIdsOf(
-  output: Pick<GetMeetingCommandOutput, 'Meeting'>,
-  meetingId: string,
-): readonly string[] {
-  const meeting = output.Meeting;
-  if (typeof meeting?.MeetingId !== 'string' || meeting.MeetingId.toLowerCase() !== meetingId) {
-    throw new UpstreamResponseError('Meeting.MeetingId differs from the requested one');
-  }
-  const tenantIds: unknown = meeting.TenantIds ?? [];
-  if (!Array.isArray(tenantIds)) throw new UpstreamResponseError('Meeting.TenantIds is not a list');
-  return tenantIds.filter((id): id is string => typeof id === 'string');
-}
-
 /**
  * The owner's attendees with the display name its verified token carries, recorded for the
  * other participants where the cache does not hold it yet (a write only when it changed).
  */
-async function checkIn<A extends NamedAttendee>(
-  deps: RouteDependencies,
-  state: RequestState,
-  meetingId: string,
-  owned: readonly A[],
-  metrics: RequestMetrics,
-): Promise<readonly A[]> {
-  const name = displayNameOf(state.claims ?? {}, deps.config.policy);
+async function checkIn<A extends NamedAttendee>(request: Request, owned: readonly A[]) {
+  const name = displayNameOf(request.state.claims ?? {}, request.config.policy);
   if (name === undefined) return owned;
+  const { meetingId, options } = request;
   await Promise.all(
     owned
       .filter((attendee) => attendee.Name !== name)
-      .map((attendee) =>
-        deps.source.recordName(meetingId, String(attendee.AttendeeId).toLowerCase(), name, {
-          metrics,
-        }),
-      ),
+      .map((attendee) => {
+        const attendeeId = String(attendee.AttendeeId).toLowerCase();
+        return request.source.recordName(meetingId, attendeeId, name, options);
+      }),
   );
   return owned.map((attendee) => ({ ...attendee, Name: name }));
 }
 
-/** The meeting's `TenantIds` (GetMeeting), for a moderator under tenant scope. */
-async function meetingTenantIds(
-  deps: RouteDependencies,
-  state: RequestState,
-  deadline: RequestDeadline,
-  meetingId: string,
-  metrics: RequestMetrics,
-  verdict: Verdict,
-) {
-  state.role = verdict.role;
-  const meeting = await underDeadline(deadline, (abortSignal) =>
-    deps.source.getMeeting(meetingId, { abortSignal, metrics }),
+/** The attendee the path names, as the source has it, checked against the request (API10). */
+async function pathAttendee(request: Request, attendeeId: string, alongWith?: string) {
+  const sourced = await run(request, (options) =>
+    request.source.getAttendee(request.meetingId, attendeeId, { ...options, alongWith }),
   );
-  return tenantIdsOf(meeting, meetingId);
+  record(request.state, sourced);
+  return checkedAttendee(sourced, attendeeId);
 }
 
 /**
  * `GET /meetings/{meetingId}/attendees/{attendeeId}`: the owner (token per policy), a
  * moderator, or a participant who names its own attendee (`?as=`), read along in the same table
- * read. Under tenant scope, a moderator (never the owner) needs the meeting, after the attendee.
+ * read.
  */
 const getAttendee: Route = async (deps, event, state, deadline) => {
-  const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
   const callerAttendeeId = parseCallerAttendeeId(event.queryStringParameters);
   const asked = callerAttendeeId === attendeeId ? undefined : callerAttendeeId;
-  return await withinBudget(deps, state, async (metrics) => {
-    const lookup = (id: string, alongWith?: string) =>
-      underDeadline(deadline, (abortSignal) =>
-        source.getAttendee(meetingId, id, { abortSignal, metrics, alongWith }),
-      );
-    const sourced = await lookup(attendeeId, asked);
-    record(state, sourced);
-    const attendee = checkedAttendee(sourced, attendeeId);
+  return await withinBudget(deps, state, deadline, meetingId, async (request) => {
+    const { policy } = deps.config;
     const claims = state.claims ?? {};
-    let verdict = decide(claims, attendee.ExternalUserId, config.policy);
-    if (verdict.role === 'owner') {
-      await checkIn(deps, state, meetingId, [attendee], metrics);
-    } else if (asked !== undefined && config.policy.participants) {
-      const own = checkedAttendee(await lookup(asked), asked);
-      const member = owns(claims, own.ExternalUserId, config.policy);
-      verdict = decide(claims, attendee.ExternalUserId, config.policy, undefined, member);
+    const attendee = await pathAttendee(request, attendeeId, asked);
+    let member = false;
+    if (owns(claims, attendee.ExternalUserId, policy)) {
+      await checkIn(request, [attendee]);
+    } else if (asked !== undefined && policy.participants) {
+      const { Attendee } = await run(request, (options) =>
+        deps.source.getAttendee(meetingId, asked, options),
+      );
+      member = owns(claims, checkedAttendee({ Attendee }, asked).ExternalUserId, policy);
     }
-    if (needsMeetingTenants('attendee', verdict)) {
-      const tenantIds = await meetingTenantIds(deps, state, deadline, meetingId, metrics, verdict);
-      verdict = decide(claims, attendee.ExternalUserId, config.policy, tenantIds);
-    }
-    return json(attendeeView(attendee, admit(state, 'attendee', verdict)));
+    const verdict = await verdictOf(request, 'attendee', attendee.ExternalUserId, member);
+    return json(attendeeView(attendee, verdict));
   });
 };
 
@@ -212,27 +193,16 @@ const getAttendee: Route = async (deps, event, state, deadline) => {
  * attendees are checked in with its name.
  */
 const getRoster: Route = async (deps, event, state, deadline) => {
-  const { config, source } = deps;
   const meetingId = parseMeetingId(event.pathParameters);
-  return await withinBudget(deps, state, async (metrics) => {
-    const sourced = await underDeadline(deadline, (abortSignal) =>
-      source.getRoster(meetingId, { abortSignal, metrics }),
-    );
+  return await withinBudget(deps, state, deadline, meetingId, async (request) => {
+    const sourced = await run(request, (options) => deps.source.getRoster(meetingId, options));
     record(state, sourced);
     const claims = state.claims ?? {};
     const owned = sourced.Attendees.filter((attendee) =>
-      owns(claims, attendee.ExternalUserId, config.policy),
+      owns(claims, attendee.ExternalUserId, deps.config.policy),
     );
-    const member = owned.length > 0;
-    let verdict = decide(claims, undefined, config.policy, undefined, member);
-    if (needsMeetingTenants('roster', verdict)) {
-      const tenantIds = await meetingTenantIds(deps, state, deadline, meetingId, metrics, verdict);
-      verdict = decide(claims, undefined, config.policy, tenantIds, member);
-    }
-    admit(state, 'roster', verdict);
-    const checkedIn = new Map(
-      (await checkIn(deps, state, meetingId, owned, metrics)).map((a) => [a.AttendeeId, a]),
-    );
+    await verdictOf(request, 'roster', undefined, owned.length > 0);
+    const checkedIn = new Map((await checkIn(request, owned)).map((a) => [a.AttendeeId, a]));
     return json(rosterView(sourced.Attendees.map((a) => checkedIn.get(a.AttendeeId) ?? a)));
   });
 };
@@ -243,26 +213,14 @@ const getRoster: Route = async (deps, event, state, deadline) => {
  * costs no GetMeeting and learns nothing from the meeting's outcome.
  */
 const getJoinInfo: Route = async (deps, event, state, deadline) => {
-  const { config, source } = deps;
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  return await withinBudget(deps, state, async (metrics) => {
-    const sourced = await underDeadline(deadline, (abortSignal) =>
-      source.getAttendee(meetingId, attendeeId, { abortSignal, metrics }),
-    );
-    record(state, sourced);
-    const attendee = checkedAttendee(sourced, attendeeId);
-    const decision = admit(
-      state,
-      'joinInfo',
-      decide(state.claims ?? {}, attendee.ExternalUserId, config.policy),
-    );
-    await checkIn(deps, state, meetingId, [attendee], metrics);
-    const meetingOutput = await underDeadline(deadline, (abortSignal) =>
-      source.getMeeting(meetingId, { abortSignal, metrics }),
-    );
-    const meeting = meetingView(meetingOutput, meetingId);
-    const { Attendee } = attendeeView(attendee, decision);
-    return json({ Meeting: meeting, Attendee });
+  return await withinBudget(deps, state, deadline, meetingId, async (request) => {
+    const attendee = await pathAttendee(request, attendeeId);
+    const verdict = await verdictOf(request, 'joinInfo', attendee.ExternalUserId, false);
+    await checkIn(request, [attendee]);
+    const meeting = await run(request, (options) => deps.source.getMeeting(meetingId, options));
+    const { Attendee } = attendeeView(attendee, verdict);
+    return json({ Meeting: meetingView(meeting, meetingId), Attendee });
   });
 };
 

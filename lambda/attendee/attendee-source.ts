@@ -8,6 +8,7 @@ import { createMemoryCache } from './cache/memory-cache';
 import { type RequestMetrics, recordTier } from './cache/metrics';
 import { createSharedCache } from './cache/shared-cache';
 import { createSnapshotWaiters } from './cache/snapshot-waiters';
+import type { Config } from './config';
 import { loadRecord } from './record-lookup';
 import { loadRoster } from './roster-lookup';
 import {
@@ -27,34 +28,28 @@ import {
  */
 export const TABLE_RECHECK_MS = 1000;
 
-/** Plain, typed options; the handler maps configuration onto them. */
-export interface AttendeeSourceOptions {
+/** The cache settings (`config.cache`), the Chime client and, when there is one, the table. */
+export interface AttendeeSourceOptions
+  extends Pick<
+    Config['cache'],
+    | 'containerAttendeeTtlMs'
+    | 'containerMeetingTtlMs'
+    | 'maxEntries'
+    | 'hotThreshold'
+    | 'hotWindowMs'
+    | 'leaseMs'
+    | 'leaseWaitMs'
+    | 'leasePollMs'
+    | 'snapshotFreshnessMs'
+  > {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
-  /**
-   * How long this container serves an attendee it read: without the table, the freshness bound;
-   * with it, at most {@link TABLE_RECHECK_MS}. 0 turns the container tier off.
-   */
-  readonly containerAttendeeTtlMs: number;
-  readonly containerMeetingTtlMs: number;
-  /** Entries per container cache (meetings, attendees), least recently used dropped first. */
-  readonly maxEntries: number;
-  /** The shared DynamoDB tier, or none (the container's memory holds snapshots instead). */
-  readonly sharedTable?: {
-    readonly client: Pick<DynamoDBClient, 'send'>;
-    readonly tableName: string;
-    /** How long a shared record may be served after it was fetched from Chime. */
-    readonly ttlMs: number;
-  };
-  /** Shared-tier misses of one meeting within `hotWindowMs` that make it hot. */
-  readonly hotThreshold: number;
-  readonly hotWindowMs: number;
-  readonly leaseMs: number;
-  /** How long after it was taken a snapshot proves that a missing attendee was created later. */
-  readonly snapshotFreshnessMs: number;
-  /** How often a container that lost the lease reads the table again. */
-  readonly leasePollMs: number;
-  /** How long a container that lost the lease waits for the snapshot before it asks Chime. */
-  readonly leaseWaitMs: number;
+  readonly sharedTable?:
+    | {
+        readonly client: Pick<DynamoDBClient, 'send'>;
+        readonly tableName: string;
+        readonly ttlMs: number;
+      }
+    | undefined;
   /** Epoch milliseconds. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;

@@ -53,21 +53,12 @@ export function createHandler(deps: Dependencies): ApiHandler {
   const { config, chime, dynamodb, verifier, logger } = deps;
   const { cache } = config;
   const source = createAttendeeSource({
+    ...cache,
     chime,
-    containerAttendeeTtlMs: cache.containerAttendeeTtlMs,
-    containerMeetingTtlMs: cache.containerMeetingTtlMs,
-    maxEntries: cache.maxEntries,
-    ...(dynamodb && cache.tableName
-      ? {
-          sharedTable: { client: dynamodb, tableName: cache.tableName, ttlMs: cache.sharedTtlMs },
-        }
-      : {}),
-    hotThreshold: cache.hotThreshold,
-    hotWindowMs: cache.hotWindowMs,
-    leaseMs: cache.leaseMs,
-    leaseWaitMs: cache.leaseWaitMs,
-    leasePollMs: cache.leasePollMs,
-    snapshotFreshnessMs: cache.snapshotFreshnessMs,
+    sharedTable:
+      dynamodb && cache.tableName
+        ? { client: dynamodb, tableName: cache.tableName, ttlMs: cache.sharedTtlMs }
+        : undefined,
     onCacheError: (operation, errorName) =>
       logger.warn('cache error', { operation, cause: errorName }),
   });

@@ -49,7 +49,7 @@ export interface SourceDeps {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
   readonly now: () => number;
   readonly container: ContainerCache<Value, Value, Roster>;
-  /** The table, or the container's memory standing in for it, or none (no cache at all). */
+  /** The table, or the container's memory standing in for it, or nothing. */
   readonly shared: SharedCache | undefined;
   /** Where a hit in `shared` comes from. */
   readonly sharedTier: CacheTier;

@@ -8,19 +8,6 @@ export interface TtlCacheOptions {
   readonly now?: () => number;
 }
 
-/** How a {@link TtlCache.get} was answered. */
-type CacheSource = 'cache' | 'flight' | 'load';
-
-/** The value of a {@link TtlCache.get} and where it came from. */
-interface CacheAnswer<V> {
-  readonly value: V;
-  /**
-   * `cache`: a stored entry; `flight`: the load another caller had in flight (single flight);
-   * `load`: this caller's own load.
-   */
-  readonly source: CacheSource;
-}
-
 /** What a load returns: the value, and until when (epoch ms) it may be served; none: not stored. */
 export interface Loaded<V> {
   readonly value: V;
@@ -30,15 +17,16 @@ export interface Loaded<V> {
 /** A bounded in-memory TTL cache with single flight. */
 export interface TtlCache<V> {
   /**
-   * The unexpired value of `key`, or the result of `load`. Concurrent misses of one key share
-   * one load; a rejected load is not stored, and each waiter gets its rejection, except that a
-   * waiter whose own signal is still live retries when the leader's load was aborted.
+   * The unexpired value of `key` (`cache`), or the result of `load`: this caller's (`load`), or
+   * the one another caller had in flight (`flight`). A rejected load is not stored, and each
+   * waiter gets its rejection, except that a waiter whose own signal is still live loads again
+   * when the leader's load was aborted.
    */
   get(
     key: string,
     load: (signal: AbortSignal | undefined) => Promise<Loaded<V>>,
     signal?: AbortSignal,
-  ): Promise<CacheAnswer<V>>;
+  ): Promise<{ readonly value: V; readonly source: 'cache' | 'flight' | 'load' }>;
   /** Stores `value` until `expiresAt` (epoch ms). */
   set(key: string, value: V, expiresAt: number): void;
   /** The unexpired value of `key`, without loading. */
@@ -47,18 +35,11 @@ export interface TtlCache<V> {
   delete(key: string): void;
   /** Drops every key for which `matches` is true (and their loads in flight). */
   deleteWhere(matches: (key: string) => boolean): void;
-  readonly size: number;
-}
-
-interface Entry<V> {
-  readonly value: V;
-  readonly expiresAt: number;
 }
 
 /** Whether `error` is an abort or a deadline (by name: DOMException may come from another realm). */
 const isAbort = (error: unknown): boolean => {
-  const name =
-    typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : '';
+  const name = (error as { name?: unknown } | null)?.name;
   return name === 'AbortError' || name === 'TimeoutError';
 };
 
@@ -69,16 +50,7 @@ export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+    promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
   });
 }
 
@@ -88,9 +60,10 @@ export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
  * own TTL counts an entry fresh at its expiry instant and reads a clock it caches, while a
  * record must never be served at or past its freshness bound.
  */
-export function createTtlCache<V>(options: TtlCacheOptions): TtlCache<V> {
-  const now = options.now ?? Date.now;
-  const entries = new LRUCache<string, Entry<V>>({ max: options.maxEntries });
+export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOptions): TtlCache<V> {
+  const entries = new LRUCache<string, Loaded<V> & { readonly expiresAt: number }>({
+    max: maxEntries,
+  });
   const flights = new Map<string, Promise<Loaded<V>>>();
 
   const set = (key: string, value: V, expiresAt: number) => {
@@ -99,12 +72,9 @@ export function createTtlCache<V>(options: TtlCacheOptions): TtlCache<V> {
 
   const peek = (key: string): V | undefined => {
     const entry = entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= now()) {
-      entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
+    if (!entry || entry.expiresAt > now()) return entry?.value;
+    entries.delete(key);
+    return undefined;
   };
 
   const get: TtlCache<V>['get'] = async (key, load, signal) => {
@@ -114,8 +84,7 @@ export function createTtlCache<V>(options: TtlCacheOptions): TtlCache<V> {
       const inFlight = flights.get(key);
       if (inFlight) {
         try {
-          const loaded = await raced(inFlight, signal);
-          return { value: loaded.value, source: 'flight' };
+          return { value: (await raced(inFlight, signal)).value, source: 'flight' };
         } catch (error) {
           // The leader's deadline is not ours: load again under our own signal.
           if (isAbort(error) && !signal?.aborted) continue;
@@ -149,29 +118,11 @@ export function createTtlCache<V>(options: TtlCacheOptions): TtlCache<V> {
       for (const key of [...entries.keys()]) if (matches(key)) entries.delete(key);
       for (const key of [...flights.keys()]) if (matches(key)) flights.delete(key);
     },
-    get size() {
-      return entries.size;
-    },
   };
 }
 
-/**
- * The container's caches: meetings and rosters by MeetingId, attendees by (MeetingId,
- * AttendeeId).
- */
-export interface ContainerCache<M, A, R> {
-  readonly meetings: TtlCache<M>;
-  readonly attendees: TtlCache<A>;
-  readonly rosters: TtlCache<R>;
-  /** The attendees cache key of (meetingId, attendeeId). */
-  attendeeKey(meetingId: string, attendeeId: string): string;
-  /** Drops a meeting, its roster and all its attendees. */
-  dropMeeting(meetingId: string): void;
-  dropAttendee(meetingId: string, attendeeId: string): void;
-}
-
-/** Creates the container's caches, each bounded to `maxEntries`. */
-export function createContainerCache<M, A, R>(options: TtlCacheOptions): ContainerCache<M, A, R> {
+/** The container's caches: meetings and rosters by MeetingId, attendees by (MeetingId, AttendeeId). */
+export function createContainerCache<M, A, R>(options: TtlCacheOptions) {
   const meetings = createTtlCache<M>(options);
   const attendees = createTtlCache<A>(options);
   const rosters = createTtlCache<R>(options);
@@ -181,12 +132,15 @@ export function createContainerCache<M, A, R>(options: TtlCacheOptions): Contain
     attendees,
     rosters,
     attendeeKey,
-    dropMeeting: (meetingId) => {
+    /** Drops a meeting, its roster and all its attendees. */
+    dropMeeting(meetingId: string) {
       meetings.delete(meetingId);
       rosters.delete(meetingId);
-      const prefix = `${meetingId}/`;
-      attendees.deleteWhere((key) => key.startsWith(prefix));
+      attendees.deleteWhere((key) => key.startsWith(`${meetingId}/`));
     },
-    dropAttendee: (meetingId, attendeeId) => attendees.delete(attendeeKey(meetingId, attendeeId)),
+    dropAttendee: (meetingId: string, attendeeId: string) =>
+      attendees.delete(attendeeKey(meetingId, attendeeId)),
   };
 }
+
+export type ContainerCache<M, A, R> = ReturnType<typeof createContainerCache<M, A, R>>;
