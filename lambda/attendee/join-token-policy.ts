@@ -1,22 +1,9 @@
-import type { JoinTokenPolicyName, ModeratorScope } from '../common/config/settings';
 import type { RouteId } from './api-routes';
 import { type ClaimPath, resolveClaim } from './claim-path';
+import type { Config } from './config';
 
 /** The policy's inputs from configuration. */
-export interface PolicySettings {
-  readonly joinToken: JoinTokenPolicyName;
-  readonly identityClaim: ClaimPath;
-  readonly ownerSeparator: string | undefined;
-  readonly moderatorClaim: ClaimPath;
-  readonly moderatorGroup: string;
-  readonly moderatorScope: ModeratorScope;
-  /** Where the caller's tenant(s) are; required with `moderatorScope: 'tenant'`. */
-  readonly tenantClaim: ClaimPath | undefined;
-  /** Whether owning an attendee of a meeting makes the caller a participant of it. */
-  readonly participants: boolean;
-  /** Where the caller's display name is (recorded for the owner's attendees). */
-  readonly nameClaim: ClaimPath;
-}
+export type PolicySettings = Config['policy'];
 
 /** What the caller gets to see of an attendee. */
 export type Decision =

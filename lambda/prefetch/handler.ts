@@ -8,25 +8,16 @@ import { type MeetingEventInput, PREFETCH_EVENT_TYPES } from '../common/chime-ev
 import { writeLine } from '../common/log-line';
 import type { Pacer } from './pacer';
 
-/** What the handler did with one meeting of a batch. */
-type PrefetchAction =
-  /** Listed into the table. */
-  | 'listed'
-  /** Fewer additions than `minAdded`: its attendees are left to the request path. */
-  | 'few'
-  /** A snapshot newer than the newest addition is in the table already. */
-  | 'fresh'
-  /** Another container or instance holds the lease: its snapshot is under way. */
-  | 'leased'
-  /** The meeting is gone (NotFound): nothing to list. */
-  | 'gone'
-  /** Chime or the table failed, or time ran out: its messages go back to the queue. */
-  | 'retry';
+/**
+ * What the handler did with one meeting of a batch: `listed` into the table; `few` additions
+ * (left to the request path); `fresh`: a snapshot newer than the newest addition is there;
+ * `leased` by another container or instance; `gone` (NotFound); `retry`: Chime or the table
+ * failed, or time ran out, and its messages go back to the queue.
+ */
+type PrefetchAction = 'listed' | 'few' | 'fresh' | 'leased' | 'gone' | 'retry';
 
 /** One structured line per meeting: ids, counts and the outcome, never a user id. */
 export type PrefetchLog = (fields: Readonly<Record<string, string | number>>) => void;
-
-const logLine: PrefetchLog = (fields) => writeLine('INFO', 'prefetch', fields);
 
 /** What the prefetch handler needs; index.ts builds it once per container. */
 export interface PrefetchDeps {
@@ -51,11 +42,6 @@ export interface PrefetchDeps {
   readonly log?: PrefetchLog;
 }
 
-/** The invocation's remaining time, as Lambda's context gives it. */
-export interface PrefetchContext {
-  getRemainingTimeInMillis(): number;
-}
-
 interface MeetingAdditions {
   readonly messageIds: string[];
   /** Newest `detail.timestamp` of its additions (epoch ms); 0 when none had one. */
@@ -67,20 +53,19 @@ interface MeetingAdditions {
  * rule's input (`MeetingEventInput`), not the whole event.
  */
 export function addedMeetingOf(body: string): { meetingId: string; timestamp: number } | undefined {
-  let input: MeetingEventInput;
+  let input: MeetingEventInput | null;
   try {
-    input = JSON.parse(body) as MeetingEventInput;
+    input = JSON.parse(body) as MeetingEventInput | null;
   } catch {
     return undefined;
   }
-  if (typeof input !== 'object' || input === null) return undefined;
-  const type = input.eventType;
+  const type = input?.eventType;
   if (typeof type !== 'string' || !(PREFETCH_EVENT_TYPES as readonly string[]).includes(type)) {
     return undefined;
   }
-  const meetingId = guid(input.meetingId);
+  const meetingId = guid(input?.meetingId);
+  const { timestamp } = input as MeetingEventInput;
   if (!meetingId) return undefined;
-  const timestamp = input.timestamp;
   return {
     meetingId,
     timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : 0,
@@ -89,6 +74,46 @@ export function addedMeetingOf(body: string): { meetingId: string; timestamp: nu
 
 /** Time kept in hand: a meeting is only started when this much of the invocation is left. */
 export const PREFETCH_TIME_MARGIN_MS = 10_000;
+
+/** The batch's additions, by meeting; what is not an addition is logged and dropped. */
+function additionsOf(event: SQSEvent, log: PrefetchLog): Map<string, MeetingAdditions> {
+  const meetings = new Map<string, MeetingAdditions>();
+  for (const record of event.Records ?? []) {
+    const added = addedMeetingOf(record.body);
+    if (!added) {
+      log({ action: 'ignored', reason: 'not a chime:AttendeeAdded event' });
+      continue;
+    }
+    const additions = meetings.get(added.meetingId) ?? { messageIds: [], newest: 0 };
+    additions.messageIds.push(record.messageId);
+    additions.newest = Math.max(additions.newest, added.timestamp);
+    meetings.set(added.meetingId, additions);
+  }
+  return meetings;
+}
+
+/** Lists one meeting into the table unless a snapshot newer than its additions is there. */
+async function prefetch(
+  deps: PrefetchDeps,
+  meetingId: string,
+  newest: number,
+): Promise<PrefetchAction> {
+  const read = await deps.shared.read(meetingId, {});
+  if (read.snapshot && read.snapshot.takenAt > newest) return 'fresh';
+  const outcome = await takeMeetingSnapshot(
+    {
+      ...deps,
+      now: deps.now ?? Date.now,
+      call: (operation, send) => deps.pacer.pace(operation, send),
+      onCacheError: (operation, error) => {
+        throw Object.assign(new Error(`table ${operation} failed`), { cause: error });
+      },
+    },
+    meetingId,
+  );
+  if (outcome.kind === 'failed') throw outcome.error;
+  return outcome.kind === 'taken' ? 'listed' : 'leased';
+}
 
 /**
  * The handler of the prefetch queue: `chime:AttendeeAdded` events, batched by the queue (Lambda's
@@ -101,73 +126,40 @@ export const PREFETCH_TIME_MARGIN_MS = 10_000;
  */
 export function createPrefetchHandler(
   deps: PrefetchDeps,
-): (event: SQSEvent, context?: PrefetchContext) => Promise<SQSBatchResponse> {
-  const now = deps.now ?? Date.now;
-  const log = deps.log ?? logLine;
-
-  const prefetch = async (meetingId: string, additions: MeetingAdditions) => {
-    const read = await deps.shared.read(meetingId, {});
-    if (read.snapshot && read.snapshot.takenAt > additions.newest) return 'fresh' as const;
-    const outcome = await takeMeetingSnapshot(
-      {
-        chime: deps.chime,
-        shared: deps.shared,
-        owner: deps.owner,
-        leaseMs: deps.leaseMs,
-        now,
-        call: (operation, send) => deps.pacer.pace(operation, send),
-        onCacheError: (operation, error) => {
-          throw Object.assign(new Error(`table ${operation} failed`), { cause: error });
-        },
-      },
-      meetingId,
-    );
-    if (outcome.kind === 'taken') return 'listed' as const;
-    if (outcome.kind === 'lost') return 'leased' as const;
-    throw outcome.error;
-  };
-
+): (
+  event: SQSEvent,
+  context?: { getRemainingTimeInMillis(): number },
+) => Promise<SQSBatchResponse> {
+  const log = deps.log ?? ((fields) => writeLine('INFO', 'prefetch', fields));
   return async (event, context) => {
-    const meetings = new Map<string, MeetingAdditions>();
-    for (const record of event.Records ?? []) {
-      const added = addedMeetingOf(record.body);
-      if (!added) {
-        log({ action: 'ignored', reason: 'not a chime:AttendeeAdded event' });
-        continue;
-      }
-      const additions = meetings.get(added.meetingId) ?? { messageIds: [], newest: 0 };
-      additions.messageIds.push(record.messageId);
-      additions.newest = Math.max(additions.newest, added.timestamp);
-      meetings.set(added.meetingId, additions);
-    }
     const failures: string[] = [];
-    for (const [meetingId, additions] of meetings) {
-      const added = additions.messageIds.length;
+    for (const [meetingId, { messageIds, newest }] of additionsOf(event, log)) {
+      const added = messageIds.length;
       if (added < deps.minAdded) {
         log({ meetingId, added, action: 'few' });
         continue;
       }
       if (context && context.getRemainingTimeInMillis() < PREFETCH_TIME_MARGIN_MS) {
-        failures.push(...additions.messageIds);
+        failures.push(...messageIds);
         log({ meetingId, added, action: 'retry', reason: 'time' });
         continue;
       }
-      let action: PrefetchAction;
-      let reason: string | undefined;
       try {
-        action = await prefetch(meetingId, additions);
+        log({ meetingId, added, action: await prefetch(deps, meetingId, newest) });
       } catch (error) {
         if (isNotFound(error)) {
-          action = 'gone';
-        } else {
-          action = 'retry';
-          const cause =
-            error instanceof Error && error.cause instanceof Error ? error.cause : error;
-          reason = cause instanceof Error ? cause.name : 'UnknownError';
-          failures.push(...additions.messageIds);
+          log({ meetingId, added, action: 'gone' });
+          continue;
         }
+        const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+        failures.push(...messageIds);
+        log({
+          meetingId,
+          added,
+          action: 'retry',
+          reason: cause instanceof Error ? cause.name : 'UnknownError',
+        });
       }
-      log({ meetingId, added, action, ...(reason ? { reason } : {}) });
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };

@@ -4,7 +4,7 @@ import { chimeErrorRule } from '../chime-errors';
 const CHIME_OPERATIONS = ['GetAttendee', 'GetMeeting', 'ListAttendees'] as const;
 export type ChimeOperation = (typeof CHIME_OPERATIONS)[number];
 
-/** Where a request's item came from: a cache tier, or none (Chime). */
+/** Where a lookup's answer came from: a cache tier, or none (Chime). */
 export type CacheTier = 'container' | 'shared' | 'none';
 
 /** What one request did, for the metrics on its log line. Counters only: ids never go here. */
@@ -42,13 +42,9 @@ interface SdkOutcome {
   $metadata?: { attempts?: unknown; httpStatusCode?: unknown };
 }
 
-/**
- * Whether an error is Chime throttling: the one error table's throttling rule
- * (`ThrottlingException`), or any 429.
- */
+/** Whether an error is Chime throttling: the error table's throttling rule, or any 429. */
 export function isThrottle(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, $metadata } = error as SdkOutcome;
+  const { name, $metadata } = (error ?? {}) as SdkOutcome;
   if (typeof name === 'string' && chimeErrorRule(name)?.code === 'upstream_throttled') return true;
   return $metadata?.httpStatusCode === 429;
 }
@@ -88,14 +84,6 @@ export const METRIC_NAMES = {
   cacheErrors: 'CacheErrors',
 } as const;
 
-/** Options of {@link emfFields}. */
-export interface EmfOptions {
-  /** The CloudWatch namespace, e.g. `ChimeAttendeeApi`. */
-  readonly namespace: string;
-  /** Epoch milliseconds of the request. */
-  readonly timestamp: number;
-}
-
 /**
  * The request's counters as CloudWatch Embedded Metric Format members, to merge into the one
  * JSON log line of the request (no extra call). Per the specification
@@ -109,7 +97,7 @@ export interface EmfOptions {
  */
 export function emfFields(
   metrics: RequestMetrics,
-  options: EmfOptions,
+  options: { readonly namespace: string; readonly timestamp: number },
 ): Record<string, string | number | object> {
   const values: Record<string, number> = {};
   const names: { Name: string; Unit: 'Count' }[] = [];
