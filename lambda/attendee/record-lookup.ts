@@ -5,13 +5,12 @@ import {
   type Meeting,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import type { CachedAttendee, CachedRecord, SharedRead } from './cache/item-codec';
-import { recordTier } from './cache/metrics';
+import { countedCall, recordTier } from './cache/metrics';
 import type { SharedCache } from './cache/shared-cache';
 import { withSignal } from './call-scope';
 import { isNotFound } from './chime-errors';
 import {
   type Answer,
-  call,
   chimeSourced,
   complete,
   gone,
@@ -38,12 +37,12 @@ const ttlOf = (deps: SourceDeps, { attendeeId }: Lookup) =>
 async function getFromChime(deps: SourceDeps, lookup: Lookup): Promise<[Value, Sourced]> {
   const { meetingId: MeetingId, attendeeId: AttendeeId, signal, metrics } = lookup;
   if (AttendeeId === undefined) {
-    const output = await call(metrics, 'GetMeeting', () =>
+    const output = await countedCall(metrics, 'GetMeeting', () =>
       withSignal(signal, () => deps.chime.send(new GetMeetingCommand({ MeetingId }))),
     );
     return [output.Meeting, chimeSourced(output)];
   }
-  const output = await call(metrics, 'GetAttendee', () =>
+  const output = await countedCall(metrics, 'GetAttendee', () =>
     withSignal(signal, () => deps.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }))),
   );
   return [output.Attendee, chimeSourced(output)];

@@ -1,11 +1,10 @@
 import type { CachedAttendee, SharedRead } from './cache/item-codec';
 import { listAttendees } from './cache/meeting-snapshot';
-import { recordTier } from './cache/metrics';
+import { countedCall, recordTier } from './cache/metrics';
 import { isNotFound } from './chime-errors';
 import { fromChime } from './record-lookup';
 import {
   type Answer,
-  call,
   chimeSourced,
   complete,
   gone,
@@ -31,7 +30,7 @@ async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['name
     {
       chime: deps.chime,
       call: async (operation, send) => {
-        const output = await call(lookup.metrics, operation, send);
+        const output = await countedCall(lookup.metrics, operation, send);
         last = output;
         return output;
       },

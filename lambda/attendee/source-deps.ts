@@ -7,12 +7,7 @@ import { type ContainerCache, type Loaded, raced } from './cache/container-cache
 import type { HotMeetings } from './cache/hot-meetings';
 import type { CachedAttendee, CachedRecord, SharedRead } from './cache/item-codec';
 import { type MeetingSnapshotOutcome, takeMeetingSnapshot } from './cache/meeting-snapshot';
-import {
-  type CacheTier,
-  type ChimeOperation,
-  type RequestMetrics,
-  recordChimeCall,
-} from './cache/metrics';
+import { type CacheTier, countedCall, type RequestMetrics } from './cache/metrics';
 import type { SharedCache } from './cache/shared-cache';
 import type { SnapshotWaiters } from './cache/snapshot-waiters';
 import { isNotFound } from './chime-errors';
@@ -80,22 +75,6 @@ export const chimeSourced = (output: ChimeOutput): Sourced => ({
   chimeRequestId: output.$metadata?.requestId,
   chimeAttempts: output.$metadata?.attempts,
 });
-
-/** Sends one Chime call, counted in the request's metrics (attempts, throttles). */
-export async function call<T extends ChimeOutput>(
-  metrics: RequestMetrics | undefined,
-  operation: ChimeOperation,
-  send: () => Promise<T>,
-): Promise<T> {
-  try {
-    const output = await send();
-    recordChimeCall(metrics, operation, output, false);
-    return output;
-  } catch (error) {
-    recordChimeCall(metrics, operation, error, true);
-    throw error;
-  }
-}
 
 /** Counts a cache failure and tells its operation and error class (never its message). */
 export function cacheError(
@@ -181,7 +160,7 @@ async function takeSnapshot(
       {
         ...deps,
         shared,
-        call: (operation, send) => call(metrics, operation, send),
+        call: (operation, send) => countedCall(metrics, operation, send),
         onCacheError: (operation, error) => cacheError(deps, metrics, operation, error),
         onPage,
       },

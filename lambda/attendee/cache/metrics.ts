@@ -50,21 +50,30 @@ export function isThrottle(error: unknown): boolean {
 }
 
 /**
- * Counts one Chime call of `operation` and what it answered (an output or an error): the SDK's
- * attempts (each is a request against Chime's rate), and a throttle if the last one was.
+ * Sends one Chime call of `operation`, counting what it answered (an output or an error): the
+ * SDK's attempts (each is a request against Chime's rate), and a throttle if the last one was.
  * Throttled attempts that a retry then overcame are not visible here.
  */
-export function recordChimeCall(
+export async function countedCall<T>(
   metrics: RequestMetrics | undefined,
   operation: ChimeOperation,
-  outcome: unknown,
-  failed: boolean,
-): void {
-  if (!metrics) return;
-  const attempts = (outcome as SdkOutcome | undefined)?.$metadata?.attempts;
-  metrics.chimeCalls[operation] +=
-    typeof attempts === 'number' && Number.isInteger(attempts) && attempts > 0 ? attempts : 1;
-  if (failed && isThrottle(outcome)) metrics.throttles += 1;
+  send: () => Promise<T>,
+): Promise<T> {
+  const count = (outcome: unknown) => {
+    if (!metrics) return;
+    const attempts = (outcome as SdkOutcome | undefined)?.$metadata?.attempts;
+    metrics.chimeCalls[operation] +=
+      typeof attempts === 'number' && Number.isInteger(attempts) && attempts > 0 ? attempts : 1;
+  };
+  try {
+    const output = await send();
+    count(output);
+    return output;
+  } catch (error) {
+    count(error);
+    if (metrics && isThrottle(error)) metrics.throttles += 1;
+    throw error;
+  }
 }
 
 /** The number of Chime requests a request made, for the caller budget. */

@@ -1,27 +1,28 @@
 import {
   chimeCallsOf,
+  countedCall,
   createRequestMetrics,
   emfFields,
   isThrottle,
-  recordChimeCall,
   recordTier,
 } from '../../../../lambda/attendee/cache/metrics';
 
 describe('request metrics', () => {
-  it('counts Chime calls by operation, with the SDK attempts, and throttles by name or 429', () => {
+  it('counts Chime calls by operation, with the SDK attempts, and throttles by name or 429', async () => {
     const metrics = createRequestMetrics();
-    recordChimeCall(metrics, 'GetAttendee', { $metadata: { attempts: 2 } }, false);
-    recordChimeCall(
-      metrics,
-      'GetMeeting',
-      Object.assign(new Error('slow down'), {
-        name: 'ThrottlingException',
-        $metadata: { attempts: 3, httpStatusCode: 429 },
-      }),
-      true,
-    );
-    recordChimeCall(metrics, 'ListAttendees', { $metadata: { httpStatusCode: 429 } }, true);
-    recordChimeCall(metrics, 'ListAttendees', new Error('reset'), true);
+    const fails = (error: unknown) => () => Promise.reject(error);
+    const output = { $metadata: { attempts: 2 } };
+    await expect(countedCall(metrics, 'GetAttendee', async () => output)).resolves.toBe(output);
+    const throttled = Object.assign(new Error('slow down'), {
+      name: 'ThrottlingException',
+      $metadata: { attempts: 3, httpStatusCode: 429 },
+    });
+    await expect(countedCall(metrics, 'GetMeeting', fails(throttled))).rejects.toBe(throttled);
+    const tooMany = { $metadata: { httpStatusCode: 429 } };
+    await expect(countedCall(metrics, 'ListAttendees', fails(tooMany))).rejects.toBe(tooMany);
+    await expect(
+      countedCall(metrics, 'ListAttendees', fails(new Error('reset'))),
+    ).rejects.toThrow();
     expect(metrics.chimeCalls).toEqual({ GetAttendee: 2, GetMeeting: 3, ListAttendees: 2 });
     expect(metrics.throttles).toBe(2);
     expect(chimeCallsOf(metrics)).toBe(7);
@@ -43,9 +44,9 @@ describe('request metrics', () => {
     expect(metrics).toMatchObject({ hitsContainer: 1, hitsShared: 2, misses: 1 });
   });
 
-  it('renders the counters as Embedded Metric Format members of the log line', () => {
+  it('renders the counters as Embedded Metric Format members of the log line', async () => {
     const metrics = createRequestMetrics();
-    recordChimeCall(metrics, 'GetAttendee', {}, false);
+    await countedCall(metrics, 'GetAttendee', async () => ({}));
     recordTier(metrics, 'none');
     metrics.cacheErrors = 1;
     const fields = emfFields(metrics, {
