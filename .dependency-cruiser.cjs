@@ -75,13 +75,6 @@ function withExceptions(rule, exceptions) {
   ];
 }
 
-/**
- * EXCEPTION, to be emptied. Owned elsewhere, pending: the type-only cycle
- * token-verifier.ts ↔ verified-tokens.ts (issue 20). Any other cycle, or one through a third
- * module, fails.
- */
-const KNOWN_CYCLE = '^lambda/attendee/(token-verifier|verified-tokens)\\.ts$';
-
 /** Files run directly (package.json scripts, child processes, aliases) that import nothing. */
 const ENTRY_POINTS_WITHOUT_IMPORTS = ['^scripts/require-node\\.mjs$'];
 
@@ -160,15 +153,8 @@ module.exports = {
       name: 'no-circular',
       comment: 'No cycles, type-only imports included: one module, one job, one direction.',
       severity: 'error',
-      from: { pathNot: KNOWN_CYCLE },
+      from: {},
       to: { circular: true },
-    },
-    {
-      name: 'no-circular',
-      comment: `No cycles: ${KNOWN_CYCLE} may only keep the cycle between its own two files.`,
-      severity: 'error',
-      from: { path: KNOWN_CYCLE },
-      to: { circular: true, viaSomeNot: KNOWN_CYCLE },
     },
     {
       name: 'no-orphans',

@@ -1,13 +1,12 @@
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { JwtInvalidAudienceError } from 'aws-jwt-verify/error';
-import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
+import { createTtlCache } from './cache/container-cache';
 import type { Config } from './config';
 import { IdpFetcher } from './idp-fetcher';
 import { createJwksLocator } from './oidc-discovery';
-import { VerifiedTokens } from './verified-tokens';
 
 /** Verified claims of the caller's token. */
 export type Claims = Readonly<Record<string, unknown>>;
@@ -51,34 +50,18 @@ export function assertAudience(payload: JwtPayload, audience: readonly string[])
   throw new JwtInvalidAudienceError('no aud, and client_id not allowed', clientId, [...audience]);
 }
 
-/**
- * Creates the verifier for the configured issuer, with aws-jwt-verify's generic verifier for
- * every issuer, Cognito user pools included (the README's "Using the generic JWT verifier for
- * Cognito JWTs": `audience: null` and the checks in `customJwtCheck`). The issuer is compared
- * exactly as configured; the JWKS is located by discovery unless `jwksUri` is set. On top of
- * the library: the authorizer's audience rule ({@link assertAudience}), Cognito's `token_use`
- * when configured, `exp` required, `iat` not in the future, the algorithms pinned, and a
- * verified token is not verified again until it expires ({@link VerifiedTokens}).
- *
- * @param fetcher Overrides the https/http fetcher (tests); discovery and JWKS share it.
- */
-export function createTokenVerifier(auth: Config['auth'], fetcher?: Fetcher): TokenVerifier {
-  const idpFetcher = fetcher ?? new IdpFetcher(auth.jwksTimeoutMs, auth.allowHttpJwks);
-  const jwksCache = new SimpleJwksCache({ fetcher: idpFetcher });
-  const locator = createJwksLocator({
-    issuer: auth.issuer,
-    jwksUri: auth.jwksUri,
-    allowHttp: auth.allowHttpJwks,
-    fetcher: idpFetcher,
-  });
+/** Tokens remembered verified, least recently used out first. */
+const VERIFIED_TOKENS = 1000;
+
+/** The checks aws-jwt-verify leaves to the caller, as the HTTP API authorizer in front makes them. */
+function tokenChecks(auth: Config['auth']) {
   const iatSkewSeconds = Math.max(auth.graceSeconds, IAT_SKEW_SECONDS);
   const { audience, cognitoTokenUse } = auth;
-  const customJwtCheck = ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
+  return ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
     if (!auth.algorithms.includes(header.alg as (typeof auth.algorithms)[number])) {
       throw new TokenPolicyError('algorithm not allowed');
     }
     if (typeof payload.exp !== 'number') throw new TokenPolicyError('exp is required');
-    // As the HTTP API authorizer does: a token cannot be issued in the future (beyond the skew).
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + iatSkewSeconds) {
       throw new TokenPolicyError('iat is in the future');
     }
@@ -88,33 +71,50 @@ export function createTokenVerifier(auth: Config['auth'], fetcher?: Fetcher): To
       validateCognitoJwtFields(payload, { tokenUse: cognitoTokenUse, clientId: null });
     }
   };
+}
+
+/**
+ * Creates the verifier for the configured issuer, with aws-jwt-verify's generic verifier for
+ * every issuer, Cognito user pools included (the README's "Using the generic JWT verifier for
+ * Cognito JWTs": `audience: null` and the checks in `customJwtCheck`). The issuer is compared
+ * exactly as configured; the JWKS is located by discovery unless `jwksUri` is set. On top of
+ * the library: the authorizer's audience rule ({@link assertAudience}), Cognito's `token_use`
+ * when configured, `exp` required, `iat` not in the future, the algorithms pinned.
+ *
+ * A verified token is remembered, with its claims, until its `exp`: a frontend sends the same
+ * access token on every call, and an RS256 verification costs more than the rest of the
+ * request's own work. Only a byte-identical token hits. A key removed from the JWKS stops new
+ * tokens at once; tokens already verified with it stay accepted until they expire, as in any
+ * JWT cache.
+ */
+export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
+  const fetcher = new IdpFetcher(auth.jwksTimeoutMs, auth.allowHttpJwks);
+  const jwksCache = new SimpleJwksCache({ fetcher });
+  const { issuer, jwksUri, allowHttpJwks: allowHttp, graceSeconds } = auth;
+  const locator = createJwksLocator({ issuer, jwksUri, allowHttp, fetcher });
+  const customJwtCheck = tokenChecks(auth);
   const create = (jwksUri: string) =>
     JwtVerifier.create(
-      {
-        issuer: auth.issuer,
-        audience: null,
-        jwksUri,
-        graceSeconds: auth.graceSeconds,
-        customJwtCheck,
-      },
+      { issuer, audience: null, jwksUri, graceSeconds, customJwtCheck },
       { jwksCache },
     );
   let verifier: ReturnType<typeof create> | undefined;
   /** The library's verifier, once the JWKS URI is known (discovery is retried until then). */
   const ready = async () => {
     if (verifier) return verifier;
-    const jwksUri = await locator.jwksUri();
-    verifier ??= create(jwksUri);
+    const found = await locator.jwksUri();
+    verifier ??= create(found);
     return verifier;
   };
-  const verified = new VerifiedTokens();
+  const verified = createTtlCache<Claims>({ maxEntries: VERIFIED_TOKENS, now: () => Date.now() });
   return {
-    known: (token) => verified.get(token),
+    known: (token) => verified.peek(token),
     verify: async (token) => {
-      const known = verified.get(token);
+      const known = verified.peek(token);
       if (known) return known;
       const claims = (await (await ready()).verify(token)) as Claims;
-      verified.set(token, claims);
+      // Refused from the second of its `exp` on.
+      if (typeof claims.exp === 'number') verified.set(token, claims, claims.exp * 1000);
       return claims;
     },
     hydrate: async () => {

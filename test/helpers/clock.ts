@@ -1,15 +1,20 @@
 import { FAILURE_MEMORY_MS } from '../../lambda/attendee/idp-fetcher';
 
 /**
- * Runs `call` with `Date.now` moved past the identity provider's failure memory (a failed
- * discovery or JWKS fetch is remembered that long), then restores the clock. No real waiting.
+ * Runs `call` with `Date.now` moved `ms` ahead, then restores the clock: timers and I/O stay
+ * real, so nothing waits. Whatever reads `Date.now()` as it runs (aws-jwt-verify, the verified
+ * tokens, the identity provider's failure memory) sees the later time.
  */
-export async function afterFailureMemory<T>(call: () => Promise<T>): Promise<T> {
+export async function later<T>(ms: number, call: () => Promise<T>): Promise<T> {
   const realNow = Date.now.bind(Date);
-  const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + FAILURE_MEMORY_MS);
+  const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + ms);
   try {
     return await call();
   } finally {
     clock.mockRestore();
   }
 }
+
+/** Runs `call` past the identity provider's failure memory (a failed fetch is kept that long). */
+export const afterFailureMemory = <T>(call: () => Promise<T>): Promise<T> =>
+  later(FAILURE_MEMORY_MS, call);

@@ -244,8 +244,6 @@ export const FUNCTION_SETTINGS = { ...ATTENDEE_SETTINGS, ...PREFETCH };
 
 type SettingId = keyof typeof FUNCTION_SETTINGS;
 type AllValues = Values<typeof FUNCTION_SETTINGS>;
-export type JoinTokenPolicyName = AllValues['joinTokenPolicy'];
-export type ModeratorScope = AllValues['moderatorScope'];
 type ContextSettingId = {
   [K in SettingId]: (typeof FUNCTION_SETTINGS)[K]['set'] extends { by: 'context' } ? K : never;
 }[SettingId];

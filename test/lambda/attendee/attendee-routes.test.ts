@@ -9,7 +9,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { API_ROUTES } from '../../../lambda/attendee/api-routes';
 import { ROUTE_HANDLERS } from '../../../lambda/attendee/attendee-routes';
-import { assertAudience } from '../../../lambda/attendee/token-verifier';
 import { attendeeEvent, lambdaContext } from '../../helpers/events';
 import { registerSecret } from '../../helpers/log-capture';
 import { bodyOf, startTestApi, type TestApi } from '../../helpers/test-api';
@@ -98,26 +97,5 @@ describe('the attendee route under tenant scope', () => {
       .on(GetMeetingCommand)
       .rejects(new ThrottlingException({ message: 'x', $metadata: { httpStatusCode: 429 } }));
     expect((await call(moderator)).statusCode).toBe(503);
-  });
-});
-
-describe('assertAudience (the HTTP API authorizer’s rule)', () => {
-  const audience = ['spa', 'mobile'];
-  it.each([
-    ['aud matches', { aud: 'spa' }],
-    ['an aud array contains one', { aud: ['api', 'mobile'] }],
-    ['no aud, client_id matches', { client_id: 'spa' }],
-  ])('accepts a token when %s', (_name, payload) => {
-    expect(() => assertAudience(payload, audience)).not.toThrow();
-  });
-
-  it.each([
-    ['aud is wrong although client_id is right', { aud: 'api', client_id: 'spa' }],
-    ['aud is null', { aud: null, client_id: 'spa' }],
-    ['no aud and client_id is wrong', { client_id: 'api' }],
-    ['neither is present', {}],
-    ['aud only differs in case', { aud: 'SPA' }],
-  ])('refuses a token when %s', (_name, payload) => {
-    expect(() => assertAudience(payload as never, audience)).toThrow(/aud|client_id/);
   });
 });

@@ -14,6 +14,7 @@ import {
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PROBLEMS } from '../../../lambda/attendee/problem';
+import { later } from '../../helpers/clock';
 import { capturedLines, linesSince, registerSecret } from '../../helpers/log-capture';
 import {
   ALLOWED_ORIGIN,
@@ -23,29 +24,6 @@ import {
   type TestApi,
 } from '../../helpers/test-api';
 import { invalidTokens } from '../../helpers/tokens';
-
-/** Fakes only `Date` (timers and I/O stay real); `jest.useRealTimers()` undoes it. */
-function fakeOnlyTheClock(): void {
-  jest.useFakeTimers({
-    now: Date.now(),
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'requestAnimationFrame',
-      'cancelAnimationFrame',
-      'requestIdleCallback',
-      'cancelIdleCallback',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
-}
 
 const chime = mockClient(ChimeSDKMeetingsClient);
 const MEETING = '2c8f9d5c-3f6e-4b8a-9f2d-1a2b3c4d5e6f';
@@ -248,15 +226,8 @@ describe('authentication', () => {
     const shortLived = await api.idp.mint({ sub: 'alice', ttl: 2 });
     expect((await call(shortLived)).statusCode).toBe(200);
     expect((await call(shortLived)).statusCode).toBe(200);
-    // Only the clock is faked (timers and I/O stay real): both the verified-token cache and
-    // aws-jwt-verify read Date.now(), so 2.1 s pass for them without a wait.
-    fakeOnlyTheClock();
-    try {
-      jest.setSystemTime(Date.now() + 2100);
-      expect((await call(shortLived)).statusCode).toBe(401);
-    } finally {
-      jest.useRealTimers();
-    }
+    // Both the verified tokens and aws-jwt-verify read Date.now(): 2.1 s pass without a wait.
+    expect((await later(2100, () => call(shortLived))).statusCode).toBe(401);
   });
 
   it('ignores a token in the query string', async () => {
