@@ -4,7 +4,7 @@ import type { Decision } from './join-token-policy';
 
 const CAPABILITIES = new Set(['SendReceive', 'Send', 'Receive', 'None']);
 // The model's JoinTokenString: 2 to 2048 of these characters. The length is checked apart:
-// a bounded `{2,2048}` quantifier runs about twice as slow as `+` on a real token.
+// a bounded `{2,2048}` quantifier is slower than `+` on a real token.
 const JOIN_TOKEN = /^[a-zA-Z0-9+/]+$/;
 const JOIN_TOKEN_LENGTH = { min: 2, max: 2048 } as const;
 

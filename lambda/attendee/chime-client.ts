@@ -37,8 +37,8 @@ export function createChimeClient(
   const client = new ChimeSDKMeetingsClient({
     region: chime.region,
     // The SDK's documented switch: one resolved middleware stack per command class, not one per
-    // call (AWS SDK for JavaScript v3, `cacheMiddleware`: "0-1ms per request"). Nothing here
-    // changes the stack after the first call (the DEBUG trace below is added before it).
+    // call. Nothing here changes the stack after the first call (the DEBUG trace below is added
+    // before it).
     cacheMiddleware: true,
     // A copy: the SDK marks the credentials object it is given (`$source`).
     ...(credentials ? { credentials: { ...credentials } } : {}),

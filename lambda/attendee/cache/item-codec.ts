@@ -1,11 +1,17 @@
 import type { Attendee, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
-import { CACHE_TABLE_SCHEMA, meetingPartition, SORT_KEYS } from './table-schema';
+import {
+  attendeeSortKey,
+  CACHE_TABLE_SCHEMA,
+  meetingPartition,
+  nameSortKey,
+  SORT_KEYS,
+} from './table-schema';
 
 export type Item = Record<string, AttributeValue>;
 /** An item's attributes as plain values; `marshall` makes strings S, numbers N, objects M. */
-type Attributes = Record<string, NativeAttributeValue>;
+export type Attributes = Record<string, NativeAttributeValue>;
 
 export const PK = CACHE_TABLE_SCHEMA.partitionKey.name;
 export const SK = CACHE_TABLE_SCHEMA.sortKey.name;
@@ -90,7 +96,7 @@ function capabilitiesOf(value: unknown): Attendee['Capabilities'] {
 }
 
 /** The fields of an attendee record, as written and as read back. */
-export const attendeeFields = (attendee: Record<string, unknown>): CachedAttendee => ({
+const attendeeFields = (attendee: Record<string, unknown>): CachedAttendee => ({
   AttendeeId: text(attendee.AttendeeId),
   ExternalUserId: text(attendee.ExternalUserId),
   JoinToken: text(attendee.JoinToken),
@@ -102,24 +108,47 @@ export const keyOf = (meetingId: string, sort: string): Attributes => ({
   [SK]: sort,
 });
 
-/**
- * An item of the meeting's partition that DynamoDB's TTL deletes after `expiresAt`. Undefined
- * attributes are left out (an attendee without a JoinToken has none).
- */
-export const toItem = (
+/** An item's attributes: its key, what it holds, and its TTL (epoch seconds). */
+const itemOf = (
   meetingId: string,
   sort: string,
   attributes: Attributes,
   expiresAt: number,
-): Item =>
-  marshall(
-    {
-      ...keyOf(meetingId, sort),
-      ...attributes,
-      [CACHE_TABLE_SCHEMA.timeToLiveAttribute]: Math.ceil(expiresAt / 1000),
+): Attributes => ({
+  ...keyOf(meetingId, sort),
+  ...attributes,
+  [CACHE_TABLE_SCHEMA.timeToLiveAttribute]: Math.ceil(expiresAt / 1000),
+});
+
+/** The items of the table and of the memory tier: a record or marker of `version` expires `ttlMs` after the later of it and now. */
+export function createItemWriter(ttlMs: number, now: () => number) {
+  const stamped = (meetingId: string, sort: string, version: number, attributes = {}) => {
+    const expiresAt = Math.max(version, now()) + ttlMs;
+    return itemOf(meetingId, sort, { version, expiresAt, ...attributes }, expiresAt);
+  };
+  return {
+    attendee(
+      meetingId: string,
+      attendee: CachedAttendee & { AttendeeId: string },
+      version: number,
+    ) {
+      const AttendeeId = attendee.AttendeeId.toLowerCase();
+      const fields = attendeeFields({ ...attendee, AttendeeId });
+      return stamped(meetingId, attendeeSortKey(AttendeeId), version, fields);
     },
-    { removeUndefinedValues: true },
-  );
+    meeting: (meetingId: string, meeting: Meeting, version: number) =>
+      stamped(meetingId, SORT_KEYS.meeting, version, { Meeting: JSON.stringify(meeting) }),
+    name: (meetingId: string, attendeeId: string, Name: string, version: number) =>
+      stamped(meetingId, nameSortKey(attendeeId), version, { Name }),
+    snapshot: (meetingId: string, takenAt: number) =>
+      stamped(meetingId, SORT_KEYS.snapshot, takenAt),
+    /** A tombstone or stale marker in place of the record at `sort`. */
+    marker: (meetingId: string, sort: string, state: string, version: number) =>
+      stamped(meetingId, sort, version, { state }),
+    lease: (meetingId: string, owner: string, until: number, state?: 'failed') =>
+      itemOf(meetingId, SORT_KEYS.lease, { owner, leaseUntil: until, state }, until),
+  };
+}
 
 function addLease(read: Found, item: Record<string, unknown>, at: number): void {
   const owner = text(item.owner);
@@ -190,11 +219,21 @@ function addItem(read: Found, item: Record<string, unknown>, at: number): void {
 }
 
 /**
- * What the items of a meeting's partition hold at `at`: expired items are left out, as
- * DynamoDB's TTL deletion is lazy.
+ * What items of a meeting's partition hold at `at` (as plain attributes): expired items are
+ * left out, as DynamoDB's TTL deletion is lazy.
  */
-export function parseItems(items: readonly Item[], at: number): SharedRead {
+export function readOf(items: Iterable<Record<string, unknown>>, at: number): SharedRead {
   const read: Found = {};
-  for (const item of items) addItem(read, unmarshall(item), at);
+  for (const item of items) addItem(read, item, at);
   return read;
 }
+
+/** A DynamoDB item, undefined attributes left out (an attendee without a JoinToken has none). */
+export const toItem = (attributes: Attributes): Item =>
+  marshall(attributes, { removeUndefinedValues: true });
+
+export const parseItems = (items: readonly Item[], at: number): SharedRead =>
+  readOf(
+    items.map((item) => unmarshall(item)),
+    at,
+  );

@@ -1,7 +1,7 @@
-import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import { LRUCache } from 'lru-cache';
-import type { CachedAttendee, CachedRecord, Lease, SharedRead } from './item-codec';
-import type { SharedCache } from './shared-cache';
+import { type Attributes, createItemWriter, MARKER_STATES, PK, readOf, SK } from './item-codec';
+import { type SharedCache, sortKeysOf } from './shared-cache';
+import { attendeeSortKey, meetingPartition, SORT_KEYS } from './table-schema';
 
 /** Options of {@link createMemoryCache}. */
 export interface MemoryCacheOptions {
@@ -13,169 +13,85 @@ export interface MemoryCacheOptions {
   readonly now?: () => number;
 }
 
-/** An item as the table holds it: a record (`value`), a marker (`state`), or the lease. */
-interface Item {
-  readonly version: number;
-  readonly expiresAt: number;
-  readonly value?: unknown;
-  readonly state?: 'deleted' | 'stale';
-  readonly lease?: Lease;
-}
+const keyOf = (meetingId: string, sort: string) => `${meetingPartition(meetingId)}\n${sort}`;
+const keyOfItem = (item: Attributes) => `${item[PK]}\n${item[SK]}`;
 
-const MEETING = 'meeting';
-const SNAPSHOT = 'snapshot';
-const LEASE = 'lease';
-const attendeeSort = (attendeeId: string) => `attendee/${attendeeId}`;
-const nameSort = (attendeeId: string) => `name/${attendeeId}`;
-
-/** The items of one container, keyed as the table's (meeting, sort key). */
-function createItems(maxEntries: number, now: () => number) {
+/**
+ * The shared tier of a container without the table: the items the table would hold
+ * (`item-codec.ts`), with its conditional writes, in this container's memory, so that a hot
+ * meeting is listed once per container instead of costing a GetAttendee per attendee. Nothing
+ * tells it of Chime's changes (there is no table for the events to reach): `ttlMs` is its
+ * freshness bound, and an expired item is gone, not merely hidden.
+ */
+export function createMemoryCache({ ttlMs, maxEntries, now = Date.now }: MemoryCacheOptions) {
   // Reads use `peek`: only a write moves an item up the eviction order.
-  const items = new LRUCache<string, Item>({ max: maxEntries });
-  const keyOf = (meetingId: string, sort: string) => `${meetingId}/${sort}`;
-  const get = (meetingId: string, sort: string): Item | undefined => {
-    const key = keyOf(meetingId, sort);
+  const items = new LRUCache<string, Attributes>({ max: maxEntries });
+  const write = createItemWriter(ttlMs, now);
+  const live = (key: string) => {
     const item = items.peek(key);
-    if (!item || item.expiresAt > now()) return item;
-    items.delete(key);
-    return undefined;
+    if (item && !((item.expiresAt ?? item.leaseUntil) > now())) items.delete(key);
+    else return item;
   };
-  const set = (meetingId: string, sort: string, item: Item) => {
-    items.set(keyOf(meetingId, sort), item);
+  const set = (item: Attributes) => {
+    items.set(keyOfItem(item), item);
   };
-  /** The keys of the meeting's items whose sort key starts with `prefix`, by the rest. */
-  const sorted = (meetingId: string, prefix: string) => {
-    const start = keyOf(meetingId, prefix);
-    return [...items.keys()]
-      .filter((key) => key.startsWith(start))
-      .map((key) => key.slice(start.length));
+  /** The table's conditional record write: over nothing, or an older item but a tombstone. */
+  const putNewer = (item: Attributes, orEqual = false) => {
+    const there = live(keyOfItem(item));
+    if (there?.state === MARKER_STATES.deleted) return;
+    if (there && !(orEqual ? there.version <= item.version : there.version < item.version)) return;
+    set(item);
   };
-  /** Drops the meeting's items but its own; returns how many. */
-  const drop = (meetingId: string) => {
-    const own = keyOf(meetingId, MEETING);
-    const others = sorted(meetingId, '').filter((sort) => keyOf(meetingId, sort) !== own);
-    for (const sort of others) items.delete(keyOf(meetingId, sort));
-    return others.length;
+  /** The keys of the meeting's items, the meeting's own first. */
+  const keysOf = (meetingId: string) => {
+    const start = keyOf(meetingId, '');
+    return [...items.keys()].filter((key) => key.startsWith(start));
   };
-  return { get, set, sorted, drop };
-}
+  const found = (keys: readonly string[]) =>
+    readOf(
+      keys.flatMap((key) => live(key) ?? []),
+      now(),
+    );
 
-type Items = ReturnType<typeof createItems>;
-
-/**
- * What a read finds of the meeting, of `attendeeIds` and of the names of `nameIds`; records
- * are the items themselves (`value`, `version`, `expiresAt`).
- */
-function readOf(
-  items: Items,
-  meetingId: string,
-  attendeeIds: Iterable<string>,
-  nameIds: Iterable<string>,
-): SharedRead {
-  const meeting = items.get(meetingId, MEETING);
-  const snapshot = items.get(meetingId, SNAPSHOT);
-  const lease = items.get(meetingId, LEASE)?.lease;
-  const attendees = new Map<string, CachedRecord<CachedAttendee>>();
-  const deleted = new Set<string>();
-  const stale = new Set<string>();
-  const names = new Map<string, string>();
-  for (const attendeeId of attendeeIds) {
-    const item = items.get(meetingId, attendeeSort(attendeeId));
-    if (item?.state === 'deleted') deleted.add(attendeeId);
-    else if (item?.state === 'stale') stale.add(attendeeId);
-    else if (item) attendees.set(attendeeId, item as CachedRecord<CachedAttendee>);
-  }
-  for (const attendeeId of nameIds) {
-    const name = items.get(meetingId, nameSort(attendeeId))?.value;
-    if (typeof name === 'string') names.set(attendeeId, name);
-  }
-  return {
-    ...(meeting?.state === 'deleted' ? { ended: true } : {}),
-    ...(meeting && !meeting.state ? { meeting: meeting as CachedRecord<Meeting> } : {}),
-    ...(snapshot ? { snapshot: { takenAt: snapshot.version, expiresAt: snapshot.expiresAt } } : {}),
-    ...(lease ? { lease } : {}),
-    ...(attendees.size > 0 ? { attendees } : {}),
-    ...(deleted.size > 0 ? { deleted } : {}),
-    ...(stale.size > 0 ? { stale } : {}),
-    ...(names.size > 0 ? { names } : {}),
-  };
-}
-
-/**
- * The shared tier of a container without the table: the same records, markers, snapshot and
- * lease as the table holds (`shared-cache.ts`), in this container's memory, so that a hot meeting
- * is listed once per container instead of costing a GetAttendee per attendee. Nothing tells it
- * of Chime's changes (there is no table for the events to reach): `ttlMs` is its freshness bound.
- */
-export function createMemoryCache(options: MemoryCacheOptions): SharedCache {
-  const { ttlMs, now = Date.now } = options;
-  const items = createItems(options.maxEntries, now);
-  const stamp = (version: number, value?: unknown, state?: Item['state']): Item => ({
-    value,
-    version,
-    expiresAt: Math.max(version, now()) + ttlMs,
-    ...(state ? { state } : {}),
-  });
-  /** The table's conditional write: over nothing, or an older item that is not a tombstone. */
-  const putNewer = (meetingId: string, sort: string, item: Item) => {
-    const there = items.get(meetingId, sort);
-    if (there?.state === 'deleted') return;
-    if (
-      there &&
-      (item.state === 'stale' ? there.version > item.version : there.version >= item.version)
-    )
-      return;
-    items.set(meetingId, sort, item);
-  };
-  const lease = (meetingId: string, owner: string, until: number, failed: boolean) =>
-    items.set(meetingId, LEASE, { version: 0, expiresAt: until, lease: { owner, until, failed } });
-
-  return {
-    async readAll(meetingId) {
-      const ids = (prefix: string) => items.sorted(meetingId, prefix);
-      return readOf(items, meetingId, ids(attendeeSort('')), ids(nameSort('')));
-    },
-    async read(meetingId, { attendeeId, attendeeIds = [] }) {
-      const asked = attendeeId === undefined ? [] : [attendeeId];
-      return readOf(items, meetingId, new Set([...attendeeIds, ...asked]), asked);
-    },
+  const cache: SharedCache = {
+    readAll: async (meetingId) => found(keysOf(meetingId)),
+    read: async (meetingId, what) => found(sortKeysOf(what).map((sort) => keyOf(meetingId, sort))),
     async putAttendees(meetingId, attendees, version) {
-      for (const attendee of attendees) {
-        if (typeof attendee.AttendeeId !== 'string') continue;
-        putNewer(
-          meetingId,
-          attendeeSort(attendee.AttendeeId.toLowerCase()),
-          stamp(version, attendee),
-        );
+      for (const { AttendeeId, ...fields } of attendees) {
+        if (typeof AttendeeId === 'string') {
+          putNewer(write.attendee(meetingId, { ...fields, AttendeeId }, version));
+        }
       }
     },
-    async putMeeting(meetingId, meeting, version) {
-      putNewer(meetingId, MEETING, stamp(version, meeting));
-    },
-    async putName(meetingId, attendeeId, name, version) {
-      putNewer(meetingId, nameSort(attendeeId), stamp(version, name));
-    },
-    async markSnapshot(meetingId, takenAt) {
-      putNewer(meetingId, SNAPSHOT, stamp(takenAt));
-    },
+    putMeeting: async (meetingId, meeting, version) =>
+      putNewer(write.meeting(meetingId, meeting, version)),
+    putName: async (meetingId, attendeeId, name, version) =>
+      putNewer(write.name(meetingId, attendeeId, name, version)),
+    markSnapshot: async (meetingId, takenAt) => putNewer(write.snapshot(meetingId, takenAt)),
     async acquireLease(meetingId, owner, durationMs) {
-      if (items.get(meetingId, LEASE)) return false;
-      lease(meetingId, owner, now() + durationMs, false);
+      if (live(keyOf(meetingId, SORT_KEYS.lease))) return false;
+      set(write.lease(meetingId, owner, now() + durationMs));
       return true;
     },
     async failLease(meetingId, owner, until) {
-      if (items.get(meetingId, LEASE)?.lease?.owner === owner) lease(meetingId, owner, until, true);
+      if (live(keyOf(meetingId, SORT_KEYS.lease))?.owner === owner) {
+        set(write.lease(meetingId, owner, until, 'failed'));
+      }
     },
-    async tombstoneAttendee(meetingId, attendeeId, version) {
-      items.set(meetingId, attendeeSort(attendeeId), stamp(version, undefined, 'deleted'));
-    },
-    async markStale(meetingId, attendeeId, version) {
-      putNewer(meetingId, attendeeSort(attendeeId), stamp(version, undefined, 'stale'));
-    },
+    tombstoneAttendee: async (meetingId, attendeeId, version) =>
+      set(write.marker(meetingId, attendeeSortKey(attendeeId), MARKER_STATES.deleted, version)),
+    markStale: async (meetingId, attendeeId, version) =>
+      putNewer(
+        write.marker(meetingId, attendeeSortKey(attendeeId), MARKER_STATES.stale, version),
+        true,
+      ),
     async endMeeting(meetingId, version) {
-      const removed = items.drop(meetingId);
-      items.set(meetingId, MEETING, stamp(version, undefined, 'deleted'));
-      return removed;
+      const own = keyOf(meetingId, SORT_KEYS.meeting);
+      const others = keysOf(meetingId).filter((key) => key !== own);
+      for (const key of others) items.delete(key);
+      set(write.marker(meetingId, SORT_KEYS.meeting, MARKER_STATES.deleted, version));
+      return others.length;
     },
   };
+  return cache;
 }

@@ -12,8 +12,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import {
-  attendeeFields,
+  type Attributes,
   type CachedAttendee,
+  createItemWriter,
   type Item,
   keyOf,
   MARKER_STATES,
@@ -180,40 +181,21 @@ async function putAll(table: Table, items: readonly Item[], version: number) {
  */
 export function createSharedCache(options: SharedCacheOptions): SharedCache {
   const table: Table = { now: Date.now, sleep: delay, ...options };
-  const { now, ttlMs } = table;
+  const { now, ttlMs, tableName } = table;
   // A marker that expired at once would let the record it replaced be read as missing.
   if (!(ttlMs > 0)) throw new RangeError('ttlMs must be positive');
-
-  const stamped = (meetingId: string, sort: string, version: number, attributes = {}) => {
-    const expiresAt = Math.max(version, now()) + ttlMs;
-    return toItem(meetingId, sort, { version, expiresAt, ...attributes }, expiresAt);
-  };
-  const record = async (meetingId: string, sort: string, version: number, attributes = {}) => {
-    await put(table, stamped(meetingId, sort, version, attributes), newerThan('<', version));
-  };
-  const lease = (meetingId: string, owner: string, until: number, state?: 'failed') =>
-    toItem(meetingId, SORT_KEYS.lease, { owner, leaseUntil: until, state }, until);
+  const write = createItemWriter(ttlMs, now);
+  const newer = (item: Attributes, version: number, operator: '<' | '<=' = '<') =>
+    put(table, toItem(item), newerThan(operator, version));
   const { deleted, stale } = MARKER_STATES;
 
   return {
     async readAll(meetingId, signal) {
-      const items = await query(
-        table,
-        meetingId,
-        { ExpressionAttributeNames: { '#pk': PK } },
-        signal,
-      );
-      return parseItems(items, now());
+      const input = { ExpressionAttributeNames: { '#pk': PK } };
+      return parseItems(await query(table, meetingId, input, signal), now());
     },
-    async read(meetingId, { attendeeId, attendeeIds = [] }, signal) {
-      const asked = attendeeId === undefined ? [] : [attendeeId];
-      const sorts = [
-        ...[SORT_KEYS.meeting, SORT_KEYS.snapshot, SORT_KEYS.lease],
-        ...new Set([...attendeeIds, ...asked].map(attendeeSortKey)),
-        ...asked.map(nameSortKey),
-      ];
-      const Keys = sorts.map((sort) => marshall(keyOf(meetingId, sort)));
-      const { tableName } = table;
+    async read(meetingId, what, signal) {
+      const Keys = sortKeysOf(what).map((sort) => toItem(keyOf(meetingId, sort)));
       const output = await table.client.send(
         new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys } } }),
         { abortSignal: signal },
@@ -224,46 +206,47 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       return parseItems(output.Responses?.[tableName] ?? [], now());
     },
     async putAttendees(meetingId, attendees, version) {
-      const items = attendees.flatMap(({ AttendeeId, ...fields }) => {
-        if (typeof AttendeeId !== 'string') return [];
-        const id = AttendeeId.toLowerCase();
-        const attributes = attendeeFields({ ...fields, AttendeeId: id });
-        return [stamped(meetingId, attendeeSortKey(id), version, attributes)];
-      });
+      const items = attendees.flatMap(({ AttendeeId, ...fields }) =>
+        typeof AttendeeId === 'string'
+          ? [toItem(write.attendee(meetingId, { ...fields, AttendeeId }, version))]
+          : [],
+      );
       await putAll(table, items, version);
     },
-    putMeeting: (meetingId, meeting, version) =>
-      record(meetingId, SORT_KEYS.meeting, version, { Meeting: JSON.stringify(meeting) }),
-    putName: (meetingId, attendeeId, Name, version) =>
-      record(meetingId, nameSortKey(attendeeId), version, { Name }),
-    markSnapshot: (meetingId, takenAt) => record(meetingId, SORT_KEYS.snapshot, takenAt),
+    async putMeeting(meetingId, meeting, version) {
+      await newer(write.meeting(meetingId, meeting, version), version);
+    },
+    async putName(meetingId, attendeeId, name, version) {
+      await newer(write.name(meetingId, attendeeId, name, version), version);
+    },
+    async markSnapshot(meetingId, takenAt) {
+      await newer(write.snapshot(meetingId, takenAt), takenAt);
+    },
     acquireLease(meetingId, owner, durationMs) {
       const at = now();
-      return put(table, lease(meetingId, owner, at + durationMs), {
+      return put(table, toItem(write.lease(meetingId, owner, at + durationMs)), {
         ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now',
         ExpressionAttributeNames: { '#pk': PK, '#until': 'leaseUntil' },
         ExpressionAttributeValues: marshall({ ':now': at }),
       });
     },
     async failLease(meetingId, owner, until) {
-      await put(table, lease(meetingId, owner, until, 'failed'), {
+      await put(table, toItem(write.lease(meetingId, owner, until, 'failed')), {
         ConditionExpression: '#owner = :owner',
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: marshall({ ':owner': owner }),
       });
     },
     async tombstoneAttendee(meetingId, attendeeId, version) {
-      await put(
-        table,
-        stamped(meetingId, attendeeSortKey(attendeeId), version, { state: deleted }),
-      );
+      const sort = attendeeSortKey(attendeeId);
+      await put(table, toItem(write.marker(meetingId, sort, deleted, version)));
     },
     async markStale(meetingId, attendeeId, version) {
-      const item = stamped(meetingId, attendeeSortKey(attendeeId), version, { state: stale });
-      await put(table, item, newerThan('<=', version));
+      const sort = attendeeSortKey(attendeeId);
+      await newer(write.marker(meetingId, sort, stale, version), version, '<=');
     },
     async endMeeting(meetingId, version) {
-      await put(table, stamped(meetingId, SORT_KEYS.meeting, version, { state: deleted }));
+      await put(table, toItem(write.marker(meetingId, SORT_KEYS.meeting, deleted, version)));
       const items = await query(table, meetingId, {
         ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
         ProjectionExpression: '#pk, #sk',
@@ -276,4 +259,16 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       return keys.length;
     },
   };
+}
+
+/** The sort keys a {@link SharedCache.read} reads: the meeting's own, the attendees', a name. */
+export function sortKeysOf({ attendeeId, attendeeIds = [] }: Parameters<SharedCache['read']>[1]) {
+  const asked = attendeeId === undefined ? [] : [attendeeId];
+  return [
+    SORT_KEYS.meeting,
+    SORT_KEYS.snapshot,
+    SORT_KEYS.lease,
+    ...new Set([...attendeeIds, ...asked].map(attendeeSortKey)),
+    ...asked.map(nameSortKey),
+  ];
 }

@@ -64,7 +64,7 @@ describe('the shared cache in container memory', () => {
     expect(
       (await cache.read(meetingId, { attendeeId: idOf(record) })).attendees?.get(idOf(record))
         ?.value,
-    ).toBe(record);
+    ).toEqual(record);
     clock += 1;
     expect(await cache.read(meetingId, { attendeeId: idOf(record) })).toEqual({});
     // Gone, not merely hidden: an older write is taken again.
@@ -86,7 +86,7 @@ describe('the shared cache in container memory', () => {
     await cache.endMeeting(ended, clock);
 
     const read = await cache.read(other, { attendeeId: idOf(record) });
-    expect(read.attendees?.get(idOf(record))?.value).toBe(record);
+    expect(read.attendees?.get(idOf(record))?.value).toEqual(record);
     expect(read.lease?.owner).toBe('holder');
     expect(read.ended).toBeUndefined();
   });
