@@ -106,18 +106,23 @@ async function through<V>(
   { abortSignal, metrics }: LookupOptions,
 ): Promise<{ readonly value: V; readonly expiresAt?: number | undefined } & Sourced> {
   if (!cache) return load(abortSignal);
-  let answer: Answer<V> | undefined;
-  const got = await cache.get(
-    key,
-    async (signal) => {
-      answer = await load(signal);
-      return answer;
-    },
-    abortSignal,
-  );
-  if (got.source === 'load' && answer) return answer;
+  // A hit, the usual case, is answered at once: no load to set up.
+  let value = cache.peek(key);
+  if (value === undefined) {
+    let answer: Answer<V> | undefined;
+    const got = await cache.get(
+      key,
+      async (signal) => {
+        answer = await load(signal);
+        return answer;
+      },
+      abortSignal,
+    );
+    if (got.source === 'load' && answer) return answer;
+    value = got.value;
+  }
   recordTier(metrics, 'container');
-  return { value: got.value, tier: 'container' };
+  return { value, tier: 'container' };
 }
 
 /** The lookups' shared dependencies, built once per container. */
