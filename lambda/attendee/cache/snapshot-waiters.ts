@@ -39,24 +39,22 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
   const polls = Math.max(1, Math.ceil(options.waitMs / pollMs));
   const meetings = new Map<string, Waiters>();
 
-  /** One round: true when nobody is left to wait. */
+  /**
+   * Answers, after one read, whoever it settles: all of them once the meeting ended or the
+   * snapshot is complete (whoever is not in it, is not in the meeting), each whose record or
+   * tombstone came, and the rest undefined once the lease is gone or failed.
+   */
   const answer = (waiters: Waiters, read: SharedRead) => {
-    const settle = (want: string, with_: SharedRead | undefined) => {
-      for (const resolve of waiters.get(want) ?? []) resolve(with_);
+    const all = read.ended || complete(read);
+    const over = !read.lease || read.lease.failed;
+    for (const [want, resolvers] of [...waiters]) {
+      const found =
+        all ||
+        (want === MEETING ? read.meeting : read.attendees?.has(want) || read.deleted?.has(want));
+      if (!found && !over) continue;
+      for (const resolve of resolvers) resolve(found ? read : undefined);
       waiters.delete(want);
-    };
-    const settleAll = (with_: SharedRead | undefined) => {
-      for (const want of [...waiters.keys()]) settle(want, with_);
-    };
-    if (read.ended) settleAll(read);
-    for (const want of [...waiters.keys()]) {
-      if (want === MEETING ? read.meeting : read.attendees?.has(want) || read.deleted?.has(want)) {
-        settle(want, read);
-      }
     }
-    // Complete: whoever is still waiting is not in it.
-    if (complete(read)) settleAll(read);
-    if (!read.lease || read.lease.failed) settleAll(undefined);
   };
 
   const poll = async (shared: SharedCache, meetingId: string, waiters: Waiters) => {
