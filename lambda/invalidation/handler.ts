@@ -13,8 +13,6 @@ export type InvalidationOutcome =
 /** One structured line per event: ids and outcome only. */
 export type InvalidationLog = (fields: Readonly<Record<string, string | number>>) => void;
 
-const logLine: InvalidationLog = (fields) => writeLine('INFO', 'invalidation', fields);
-
 type Wanted =
   | { readonly kind: 'deleted' | 'stale'; readonly meetingId: string; readonly attendeeId: string }
   | { readonly kind: 'ended'; readonly meetingId: string }
@@ -55,37 +53,25 @@ export function createInvalidationHandler(deps: {
   readonly now?: () => number;
   readonly log?: InvalidationLog;
 }): (input: MeetingEventInput) => Promise<InvalidationOutcome> {
-  const log = deps.log ?? logLine;
-  const now = deps.now ?? Date.now;
-  return async (input) => {
-    const wanted = invalidationOf(input);
-    const eventType = typeof input.eventType === 'string' ? input.eventType.slice(0, 64) : 'none';
-    if (wanted.kind === 'none') {
-      log({ eventType, action: 'ignored', reason: wanted.reason });
-      return { action: 'ignored', reason: wanted.reason };
+  const { shared, now = Date.now } = deps;
+  const log = deps.log ?? ((fields) => writeLine('INFO', 'invalidation', fields));
+  const act = async (wanted: Wanted, version: number): Promise<InvalidationOutcome> => {
+    if (wanted.kind === 'none') return { action: 'ignored', reason: wanted.reason };
+    const { meetingId } = wanted;
+    if (wanted.kind === 'ended') {
+      const items = await shared.endMeeting(meetingId, version);
+      return { action: 'ended-meeting', meetingId, items };
     }
+    const { attendeeId } = wanted;
+    if (wanted.kind === 'deleted') await shared.tombstoneAttendee(meetingId, attendeeId, version);
+    else await shared.markStale(meetingId, attendeeId, version);
+    return { action: `${wanted.kind}-attendee`, meetingId, attendeeId };
+  };
+  return async (input) => {
+    const eventType = typeof input.eventType === 'string' ? input.eventType.slice(0, 64) : 'none';
     const at =
       typeof input.timestamp === 'number' && Number.isFinite(input.timestamp) ? input.timestamp : 0;
-    const version = Math.max(now(), at);
-    let outcome: InvalidationOutcome;
-    if (wanted.kind === 'ended') {
-      const items = await deps.shared.endMeeting(wanted.meetingId, version);
-      outcome = { action: 'ended-meeting', meetingId: wanted.meetingId, items };
-    } else if (wanted.kind === 'deleted') {
-      await deps.shared.tombstoneAttendee(wanted.meetingId, wanted.attendeeId, version);
-      outcome = {
-        action: 'deleted-attendee',
-        meetingId: wanted.meetingId,
-        attendeeId: wanted.attendeeId,
-      };
-    } else {
-      await deps.shared.markStale(wanted.meetingId, wanted.attendeeId, version);
-      outcome = {
-        action: 'stale-attendee',
-        meetingId: wanted.meetingId,
-        attendeeId: wanted.attendeeId,
-      };
-    }
+    const outcome = await act(invalidationOf(input), Math.max(now(), at));
     log({ eventType, ...outcome });
     return outcome;
   };
