@@ -9,8 +9,6 @@ export interface CallerBudgetOptions {
   readonly maxCallers?: number;
   /** Epoch milliseconds. */
   readonly now?: () => number;
-  /** The HMAC key; a random per-container key unless a test gives one. */
-  readonly key?: Buffer;
 }
 
 /** Whether a caller may make the function spend Chime calls now. */
@@ -51,7 +49,7 @@ const callerText = (caller: CallerRef): string => (typeof caller === 'string' ? 
 export function createCallerBudget(options: CallerBudgetOptions): CallerBudget {
   const { callsPerMinute, maxCallers = 10_000 } = options;
   const now = options.now ?? Date.now;
-  const key = options.key ?? randomBytes(32);
+  const key = randomBytes(32);
   const perMs = callsPerMinute / MINUTE_MS;
   const buckets = new LRUCache<string, Bucket>({ max: maxCallers });
 
