@@ -46,7 +46,7 @@ interface SnapshotMarker {
  * nobody waits for it, and nobody lists the meeting again until the lease runs out (a cool-down,
  * so that every container does not list the meeting into the same fault).
  */
-export interface Lease {
+interface Lease {
   readonly owner: string;
   readonly until: number;
   readonly failed: boolean;

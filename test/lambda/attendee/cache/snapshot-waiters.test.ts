@@ -350,4 +350,40 @@ describe('the snapshot waiters', () => {
     expect(answer?.attendees?.get(idOf(second))?.value).toEqual(second);
     expect(reads.map((read) => read.attendeeIds)).toEqual([[idOf(first)], [idOf(second)]]);
   });
+  describe('the whole snapshot (the roster)', () => {
+    it('reads the whole meeting each poll until the snapshot is complete, and gives that read', async () => {
+      const stepped = steppedSleep();
+      const meetingId = await leasedMeeting();
+      const whole = waitersWith({ sleep: stepped.sleep }).whole(shared, meetingId, undefined);
+      await stepped.poll();
+      expect(await settledValue(whole)).toBe(PENDING);
+      const listed = attendee();
+      await table.putAttendees(meetingId, [listed], T0);
+      await table.markSnapshot(meetingId, T0);
+      await stepped.poll();
+      expect((await whole)?.attendees?.has(idOf(listed))).toBe(true);
+      expect(stepped.asked).toEqual([POLL_MS, POLL_MS]);
+    });
+
+    it('gives the read that says the meeting ended, and undefined once the lease is gone', async () => {
+      const ended = await leasedMeeting();
+      await table.endMeeting(ended, T0);
+      expect((await waitersWith().whole(shared, ended, undefined))?.ended).toBe(true);
+      const failed = await leasedMeeting();
+      await table.failLease(failed, 'other-container', T0 + LEASE_MS);
+      expect(await waitersWith().whole(shared, failed, undefined)).toBeUndefined();
+    });
+
+    it('gives up after waitMs of polls, and rejects when its signal aborts', async () => {
+      const asked: number[] = [];
+      const meetingId = await leasedMeeting();
+      const waiters = waitersWith({ waitMs: 120, sleep: async (ms) => void asked.push(ms) });
+      expect(await waiters.whole(shared, meetingId, undefined)).toBeUndefined();
+      expect(asked).toEqual([POLL_MS, POLL_MS, POLL_MS]);
+      const reason = new DOMException('The request deadline passed', 'TimeoutError');
+      await expect(waiters.whole(shared, meetingId, AbortSignal.abort(reason))).rejects.toBe(
+        reason,
+      );
+    });
+  });
 });
