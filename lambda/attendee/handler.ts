@@ -45,9 +45,9 @@ const EARLY_TIMEOUT_MS = 250;
 
 /**
  * The Middy chain of the attendee routes, outermost first: one log line, security headers (on
- * errors too; CORS is the HTTP API's, configured in the stack), RFC 9457 problems, authentication; then the route (see
- * `attendee-routes.ts`) validates the IDs, calls Chime under the deadline and applies the
- * JoinToken policy.
+ * errors too; CORS is the HTTP API's, configured in the stack), RFC 9457 problems,
+ * authentication; then the route (`attendee-routes.ts`) validates the IDs, calls Chime under
+ * the deadline and applies the JoinToken policy.
  */
 export function createHandler(deps: Dependencies): ApiHandler {
   const { config, chime, dynamodb, verifier, logger } = deps;
@@ -63,6 +63,7 @@ export function createHandler(deps: Dependencies): ApiHandler {
       logger.warn('cache error', { operation, cause: errorName }),
   });
   const budget = createCallerBudget({ callsPerMinute: config.callerBudgetPerMinute });
+  const routeDeps = { config, source, budget };
   const { retryAfterSeconds } = config.http;
 
   const route = async (
@@ -77,7 +78,7 @@ export function createHandler(deps: Dependencies): ApiHandler {
     if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
     const deadline = requestDeadline(context, signal, EARLY_TIMEOUT_MS);
     // `return await`: an async function that returns a promise as such takes two more ticks.
-    return await serve({ config, source, budget }, event, context.state, deadline);
+    return await serve(routeDeps, event, context.state, deadline);
   };
 
   const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AppContext>(
