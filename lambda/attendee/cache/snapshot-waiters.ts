@@ -27,6 +27,24 @@ const MEETING = '#meeting';
 const MAX_IDS = 96;
 
 /**
+ * Answers, after one read, whoever it settles: all of them once the meeting ended or the
+ * snapshot is complete (whoever is not in it, is not in the meeting), each whose record or
+ * tombstone came, and the rest undefined once the lease is gone or failed.
+ */
+function settle(waiters: Waiters, read: SharedRead, complete: boolean): void {
+  const all = read.ended || complete;
+  const over = !read.lease || read.lease.failed;
+  for (const [want, resolvers] of [...waiters]) {
+    const found =
+      all ||
+      (want === MEETING ? read.meeting : read.attendees?.has(want) || read.deleted?.has(want));
+    if (!found && !over) continue;
+    for (const resolve of resolvers) resolve(found ? read : undefined);
+    waiters.delete(want);
+  }
+}
+
+/**
  * Waits for what another container's snapshot writes, page by page. One poller per meeting per
  * container reads, every `pollMs`, the records its waiters want (one BatchGetItem) and answers
  * each waiter as soon as its record is there, or with the tombstone that says it is gone; when
@@ -39,34 +57,14 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
   const polls = Math.max(1, Math.ceil(options.waitMs / pollMs));
   const meetings = new Map<string, Waiters>();
 
-  /**
-   * Answers, after one read, whoever it settles: all of them once the meeting ended or the
-   * snapshot is complete (whoever is not in it, is not in the meeting), each whose record or
-   * tombstone came, and the rest undefined once the lease is gone or failed.
-   */
-  const answer = (waiters: Waiters, read: SharedRead) => {
-    const all = read.ended || complete(read);
-    const over = !read.lease || read.lease.failed;
-    for (const [want, resolvers] of [...waiters]) {
-      const found =
-        all ||
-        (want === MEETING ? read.meeting : read.attendees?.has(want) || read.deleted?.has(want));
-      if (!found && !over) continue;
-      for (const resolve of resolvers) resolve(found ? read : undefined);
-      waiters.delete(want);
-    }
-  };
-
   const poll = async (shared: SharedCache, meetingId: string, waiters: Waiters) => {
     try {
       for (let round = 0; round < polls && waiters.size > 0; round += 1) {
         await sleep(pollMs);
         if (waiters.size === 0) break;
         const attendeeIds = [...waiters.keys()].filter((want) => want !== MEETING);
-        answer(
-          waiters,
-          await shared.read(meetingId, { attendeeIds: attendeeIds.slice(0, MAX_IDS) }),
-        );
+        const read = await shared.read(meetingId, { attendeeIds: attendeeIds.slice(0, MAX_IDS) });
+        settle(waiters, read, complete(read));
       }
     } catch (error) {
       options.onReadError(error);
