@@ -37,7 +37,7 @@ export interface TtlCache<V> {
   deleteWhere(matches: (key: string) => boolean): void;
 }
 
-/** Whether `error` is an abort or a deadline (by name: DOMException may come from another realm). */
+/** An abort or a deadline, by name (a DOMException may come from another realm). */
 const isAbort = (error: unknown): boolean => {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'AbortError' || name === 'TimeoutError';
@@ -121,7 +121,7 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
   };
 }
 
-/** The container's caches: meetings and rosters by MeetingId, attendees by (MeetingId, AttendeeId). */
+/** The container's caches: meetings and rosters by MeetingId, attendees by both ids. */
 export function createContainerCache<M, A, R>(options: TtlCacheOptions) {
   const meetings = createTtlCache<M>(options);
   const attendees = createTtlCache<A>(options);

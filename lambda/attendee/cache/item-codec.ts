@@ -120,7 +120,10 @@ const itemOf = (
   [CACHE_TABLE_SCHEMA.timeToLiveAttribute]: Math.ceil(expiresAt / 1000),
 });
 
-/** The items of the table and of the memory tier: a record or marker of `version` expires `ttlMs` after the later of it and now. */
+/**
+ * The items of both tiers, the table and the memory standing in for it: a record or marker of
+ * `version` expires `ttlMs` after the later of it and now.
+ */
 export function createItemWriter(ttlMs: number, now: () => number) {
   const stamped = (meetingId: string, sort: string, version: number, attributes = {}) => {
     const expiresAt = Math.max(version, now()) + ttlMs;

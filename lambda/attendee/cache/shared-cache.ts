@@ -28,7 +28,7 @@ import { attendeeSortKey, meetingPartition, nameSortKey, SORT_KEYS } from './tab
 
 /** BatchWriteItem takes at most 25 requests (DynamoDB API Reference, BatchWriteItem). */
 const BATCH_WRITE_LIMIT = 25;
-/** Attempts of one BatchWriteItem while items stay unprocessed, the first backoff doubled each time. */
+/** Attempts of a BatchWriteItem while items stay unprocessed; the backoff doubles each time. */
 const BATCH_ATTEMPTS = 5;
 const BATCH_BACKOFF_MS = 25;
 /** Conditional puts of one page in flight at once (each is its own PutItem). */
@@ -69,7 +69,7 @@ export interface SharedCache {
   failLease(meetingId: string, owner: string, until: number): Promise<void>;
   /** Chime deleted the attendee: a tombstone that no record write replaces. */
   tombstoneAttendee(meetingId: string, attendeeId: string, version: number): Promise<void>;
-  /** The attendee changed (capabilities): its record goes, and older writes cannot bring it back. */
+  /** The attendee changed (capabilities): its record goes; older writes cannot bring it back. */
   markStale(meetingId: string, attendeeId: string, version: number): Promise<void>;
   /** Chime ended the meeting: a tombstone, then its other items deleted; returns how many. */
   endMeeting(meetingId: string, version: number): Promise<number>;
