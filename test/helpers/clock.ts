@@ -5,9 +5,17 @@ import { FAILURE_MEMORY_MS } from '../../lambda/attendee/idp-fetcher';
  * real, so nothing waits. Whatever reads `Date.now()` as it runs (aws-jwt-verify, the verified
  * tokens, the identity provider's failure memory) sees the later time.
  */
-export async function later<T>(ms: number, call: () => Promise<T>): Promise<T> {
+export function later<T>(ms: number, call: () => Promise<T>): Promise<T> {
   const realNow = Date.now.bind(Date);
-  const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + ms);
+  return withClock(() => realNow() + ms, call);
+}
+
+/** Runs `call` with `Date.now` stopped at `time` (epoch ms), then restores the clock. */
+export const at = <T>(time: number, call: () => Promise<T>): Promise<T> =>
+  withClock(() => time, call);
+
+async function withClock<T>(now: () => number, call: () => Promise<T>): Promise<T> {
+  const clock = jest.spyOn(Date, 'now').mockImplementation(now);
   try {
     return await call();
   } finally {
