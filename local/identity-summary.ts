@@ -55,7 +55,7 @@ export async function summarizeIdentity(
 }
 
 /** The summary as aligned lines for a terminal (no secrets: these are public settings). */
-export function formatIdentitySummary(summary: IdentitySummary, indent = '  '): string {
+export function formatIdentitySummary(summary: IdentitySummary): string {
   const rows: [string, string][] = [
     ['Issuer', summary.issuer],
     ['Audience', summary.audience.join(', ')],
@@ -64,5 +64,5 @@ export function formatIdentitySummary(summary: IdentitySummary, indent = '  '): 
     ...Object.entries(summary.claims),
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
-  return rows.map(([name, value]) => `${indent}${name.padEnd(width)}  ${value}`).join('\n');
+  return rows.map(([name, value]) => `    ${name.padEnd(width)}  ${value}`).join('\n');
 }

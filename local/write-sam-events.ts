@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_FILE, LOCAL_KEY_DIR } from './dev-stack';
 import { IdentityProvider } from './identity-provider';
+import { DEMO_FILE, LOCAL_KEY_DIR } from './local-defaults';
 import { loadEvent, SAM_EVENTS } from './sam-events';
 
 if (!existsSync(DEMO_FILE)) {
