@@ -26,37 +26,29 @@ type SettingValues = Readonly<Partial<Record<keyof typeof FUNCTION_SETTINGS, str
 
 export type ProfileName = 'dev' | 'cognito' | 'auth0' | 'okta' | 'entra' | 'keycloak' | 'google';
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
- * Writes a claim path in the syntax of the Lambda's `IDENTITY_CLAIM`/`MODERATOR_CLAIM`/
- * `TENANT_CLAIM`, bracketing every name that is not a plain identifier (`:` too, so the README
- * and the printed settings show `["cognito:groups"]`), e.g. `["https://chime.example.com/roles"]`.
+ * Writes a claim path in the syntax of the Lambda's `*_CLAIM` settings, bracketing every name that
+ * is not a plain identifier (`:` too, so the README shows `["cognito:groups"]`).
  */
-export function formatClaimPath(segments: ClaimPath): string {
-  return segments
-    .map((segment, index) => {
-      if (IDENTIFIER.test(segment)) return index === 0 ? segment : `.${segment}`;
-      return `[${JSON.stringify(segment)}]`;
-    })
+export const formatClaimPath = (segments: ClaimPath): string =>
+  segments
+    .map((s, i) => (/^[A-Za-z_]\w*$/.test(s) ? `${i ? '.' : ''}${s}` : `[${JSON.stringify(s)}]`))
     .join('');
-}
 
-/** Everything a profile needs to build one token's claims. */
+/** Everything a profile needs to build one token's claims (times in seconds since the epoch). */
 interface ClaimInput {
   readonly issuer: string;
   readonly sub: string;
-  /** `aud` (or `client_id`) value: the accepted audience, or a wrong one. */
+  /** The accepted audience, or a wrong one. */
   readonly audience: string;
   /** Drop `aud` and carry the audience in `client_id`, as the authorizer falls back to. */
   readonly clientIdOnly: boolean;
-  /** Memberships to put where the provider keeps roles/groups, the moderator's included. */
+  /** Where the provider keeps roles/groups, the moderator's included. */
   readonly memberships: readonly string[];
   readonly tenants: readonly string[];
   readonly email: string | undefined;
   readonly emailVerified: boolean;
   readonly name: string;
-  /** Seconds since the epoch. */
   readonly iat: number;
   readonly exp: number;
 }
@@ -64,11 +56,10 @@ interface ClaimInput {
 export interface Profile {
   readonly name: ProfileName;
   readonly title: string;
-  /** Path of the issuer under the local origin: `http://127.0.0.1:P` + this is `iss`. */
+  /** The local origin plus this is `iss`; the JWKS and endpoints have the provider's paths. */
   readonly issuerPath: string;
-  /** Path of the JWKS on the local server (the provider's real path shape). */
   readonly jwksPath: string;
-  /** Authorization and token endpoints named in discovery (the local server mints directly). */
+  /** Named in discovery only: the local server mints directly. */
   readonly endpoints: readonly [authorization: string, token: string];
   /** A key's `kid` in this provider's form, from its public key's DER; absent: the stored kid. */
   readonly kid?: (spkiDer: Buffer) => string;
@@ -77,36 +68,31 @@ export interface Profile {
   /** Whether JWKS entries carry `alg` (default true; Entra's do not). */
   readonly jwkAlg: boolean;
   readonly audience: { readonly right: string; readonly wrong: string };
-  /** `sub` for every provider. */
   readonly identityClaim: ClaimPath;
   /** Where moderators are recognised; null when the provider cannot express it in its token. */
   readonly moderator: { readonly claim: ClaimPath; readonly group: string } | null;
   readonly tenant: { readonly claim: ClaimPath; readonly shape: 'array' | 'string' };
-  /** Where the verified display name is, the Lambda's `NAME_CLAIM` (default `name`). */
+  /** The Lambda's `NAME_CLAIM` (default `name`). */
   readonly nameClaim: ClaimPath;
   /** `email` with `email_verified` (default), `email` alone, or no email at all (null). */
   readonly email: { readonly verifiedClaim: boolean } | null;
-  /** `JWT_COGNITO_TOKEN_USE` for Cognito. */
   readonly cognitoTokenUse?: 'access';
-  /** CDK context for a real deployment (placeholders for tenant/org), for the README. */
+  /** The README's CDK context for a real deployment (placeholders for tenant/org). */
   readonly deployContext: SettingValues | null;
   /** What a reader must know that the data above does not say. */
   readonly notes: readonly string[];
-  /** The payload, `iss`/`sub`/`iat`/`exp` included, in this provider's shape. */
+  /** The whole payload, in this provider's shape and claim order. */
   readonly claims: (input: ClaimInput) => JWTPayload;
 }
 
 type Defaulted = 'typ' | 'jwkAlg' | 'nameClaim' | 'email';
-/** A profile as written below: the deployment's issuer and audience instead of its context. */
+/** A profile as written below: defaults left out, the deployment's issuer and audience given. */
 type ProfileSpec = Omit<Profile, 'name' | 'identityClaim' | 'deployContext' | Defaulted> &
   Partial<Pick<Profile, Defaulted>> & {
     readonly deploy: { readonly issuer: string; readonly audience: string } | null;
   };
 
-/**
- * The claim settings that accept `profile`'s tokens, by setting id (the CDK context key): the
- * README's `-c` context and, under their variable names, the local Lambda's environment.
- */
+/** The settings, by id, that accept `profile`'s tokens: the README's context, the local Lambda's. */
 export function claimSettings(
   profile: Pick<Profile, 'identityClaim' | 'moderator' | 'tenant' | 'nameClaim'>,
   issuer: string,
@@ -171,7 +157,7 @@ function emailClaims(input: ClaimInput, verifiedClaim: boolean): JWTPayload {
     : { email: input.email };
 }
 
-/** `iss`, `sub`, `aud` (or `client_id`), `iat`, `exp`, in that order (the dev issuer's, Auth0's). */
+/** `iss`, `sub`, `aud` (or `client_id`), `iat`, `exp`, in the order of the dev issuer and Auth0. */
 const registeredClaims = (input: ClaimInput, aud: string | readonly string[]): JWTPayload => ({
   iss: input.issuer,
   sub: input.sub,
@@ -192,7 +178,7 @@ const customClaims = (
   ...emailClaims(input, verifiedEmail),
 });
 
-/** Made-up identifiers of the local tenants (not real ones). */
+/** Made-up tenant identifiers (not real ones). */
 const ENTRA_TENANT = '3f6c0e2a-9b1d-4c7e-8a5f-2d4b6c8e0a13';
 const COGNITO_POOL = 'us-east-1_L0ca1P00l';
 const REALM = 'chime';
@@ -217,19 +203,14 @@ const PROFILE_LIST = [
   }),
 
   /*
-   * Amazon Cognito user pool, access token.
-   * - Issuer `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`, JWKS at
-   *   `<issuer>/.well-known/jwks.json`:
-   *   https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
-   * - Access token: no `aud`; `client_id`, `token_use: "access"`, `scope` (space-separated),
-   *   `username`, `cognito:groups` (array, only when the user is in a group), `origin_jti`,
-   *   `event_id`, `auth_time`, `jti`; no email; header `kid` like `"1234example="` (base64):
-   *   https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
-   * - Custom access-token claims (our `tenants`, and `name`: the access token carries none) need a
-   *   pre token generation trigger of event version 2, which user pools on the Essentials or Plus
-   *   feature plan can send (its response's
-   *   `claimsAndScopeOverrideDetails.accessTokenGeneration.claimsToAddOrOverride`):
-   *   https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+   * Amazon Cognito user pool, access token. Issuer
+   * `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`, keys at `<issuer>/.well-known/jwks.json`:
+   * https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
+   * No `aud` (`client_id` instead), no email, `cognito:groups` only for members, a base64 `kid`:
+   * https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
+   * Custom claims (our `tenants`, and `name`) need a pre token generation trigger of event
+   * version 2 (Essentials or Plus feature plan), `claimsAndScopeOverrideDetails.accessTokenGeneration`:
+   * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
    */
   profile('cognito', {
     title: 'Amazon Cognito user pool',
@@ -273,21 +254,16 @@ const PROFILE_LIST = [
   }),
 
   /*
-   * Auth0, access token for a custom API.
-   * - Issuer `https://TENANT.auth0.com/` (trailing slash), JWKS at `/.well-known/jwks.json`:
-   *   https://auth0.com/docs/secure/tokens/json-web-tokens/json-web-key-sets
-   * - `aud` is the API identifier, or an array with it and `https://TENANT.auth0.com/userinfo`
-   *   when `openid` was requested; `scope` space-separated; `azp` the client:
-   *   https://auth0.com/docs/secure/tokens/access-tokens/validate-access-tokens
-   * - `permissions` (array) with RBAC "Add Permissions in the Access Token":
-   *   https://auth0.com/docs/get-started/apis/enable-role-based-access-control-for-apis
-   * - Roles and tenants are namespaced custom claims set by a post-login Action
-   *   (`api.accessToken.setCustomClaim`); OIDC profile claims (`email`, `email_verified`) may be
-   *   added to access tokens: https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims
-   *   The same page: OpenID standard claims (`name`) "cannot be customized or modified", and only
-   *   specified profile claims reach access tokens; so the Action sets the display name namespaced
-   *   too (`api.accessToken.setCustomClaim('https://chime.example.com/name', event.user.name)`).
-   * - `kid`: an opaque string; older tenants' are base64url of a hex thumbprint (reproduced here).
+   * Auth0, access token for a custom API. Issuer `https://TENANT.auth0.com/` (trailing slash):
+   * https://auth0.com/docs/secure/tokens/json-web-tokens/json-web-key-sets
+   * `aud` is the API identifier, with `<issuer>userinfo` when `openid` was requested:
+   * https://auth0.com/docs/secure/tokens/access-tokens/validate-access-tokens
+   * `permissions` with RBAC "Add Permissions in the Access Token":
+   * https://auth0.com/docs/get-started/apis/enable-role-based-access-control-for-apis
+   * Roles, tenants and the name are namespaced claims of a post-login Action: OpenID standard
+   * claims such as `name` "cannot be customized or modified"; `email` and `email_verified` may be:
+   * https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims
+   * `kid`: opaque; older tenants' are base64url of a hex thumbprint (reproduced here).
    */
   profile('auth0', {
     title: 'Auth0',
@@ -318,21 +294,16 @@ const PROFILE_LIST = [
   }),
 
   /*
-   * Okta, custom authorization server `default`.
-   * - Issuer `https://ORG.okta.com/oauth2/default`, keys at `/oauth2/default/v1/keys`, metadata at
-   *   `/oauth2/default/.well-known/openid-configuration`:
-   *   https://developer.okta.com/docs/api/openapi/okta-oauth/oauth/tag/CustomAS
-   * - The default server's audience is `api://default`:
-   *   https://developer.okta.com/docs/reference/api/authorization-servers/
-   * - Access token: `ver: 1`, `jti: "AT.…"`, `aud`, `cid` (client), `uid` (user id), `scp` (array),
-   *   `auth_time`, `sub` (the login); `kid` 43 base64url characters (a token of Okta's observed
-   *   in https://groups.google.com/g/rabbitmq-users/c/O3GdCKf8soM).
-   * - `groups` (array) is a claim you add to the authorization server:
-   *   https://developer.okta.com/docs/guides/customize-tokens-groups-claim/main/
-   *   `tenants`, `email` and `name` are custom claims with expressions (`user.email`,
-   *   `user.displayName`); Okta asserts no `email_verified` in access tokens. `name` is not among
-   *   the access token's reserved claims (auth_time, cid, exp, iat, iss, jti, scp, uid, ver):
-   *   https://developer.okta.com/docs/reference/api/oidc/#reserved-claims-in-the-payload-section
+   * Okta, custom authorization server `default`: issuer `https://ORG.okta.com/oauth2/default`, keys
+   * at `/oauth2/default/v1/keys`:
+   * https://developer.okta.com/docs/api/openapi/okta-oauth/oauth/tag/CustomAS
+   * Audience `api://default`: https://developer.okta.com/docs/reference/api/authorization-servers/
+   * `kid` 43 base64url characters (as in https://groups.google.com/g/rabbitmq-users/c/O3GdCKf8soM).
+   * `groups` is a claim you add:
+   * https://developer.okta.com/docs/guides/customize-tokens-groups-claim/main/
+   * `tenants`, `email` and `name` are custom claims (`user.email`, `user.displayName`), no
+   * `email_verified`; `name` is not reserved in access tokens:
+   * https://developer.okta.com/docs/reference/api/oidc/#reserved-claims-in-the-payload-section
    */
   profile('okta', {
     title: 'Okta (custom authorization server)',
@@ -368,22 +339,18 @@ const PROFILE_LIST = [
   }),
 
   /*
-   * Microsoft Entra ID, v2.0 access token for your API.
-   * - Issuer `https://login.microsoftonline.com/<tenantId>/v2.0`; discovery at
-   *   `<issuer>/.well-known/openid-configuration`; keys at `/<tenant>/discovery/v2.0/keys`:
-   *   https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc
-   * - Claims: `aud` (v2.0: always the API's client id), `azp`, `scp` (space-separated), `roles`
-   *   (app roles, array), `groups` (object ids), `oid`, `tid`, `ver: "2.0"`, `nbf`; header `kid`
-   *   is the key's thumbprint (x5t-like, 27 base64url characters):
-   *   https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
-   *   The API's manifest needs `requestedAccessTokenVersion: 2`, or Entra issues v1.0 tokens whose
-   *   issuer is `https://sts.windows.net/<tenantId>/`. The same page: `name`, "a human-readable value
-   *   that identifies the subject of the token", for display only; the `profile` scope is required.
-   * - `email` is an optional claim, and Entra asserts no `email_verified`:
-   *   https://learn.microsoft.com/entra/identity-platform/optional-claims-reference
-   * - Tenants: a directory extension attribute emitted as an optional claim, `extn.tenants`:
-   *   https://learn.microsoft.com/entra/identity-platform/schema-extensions
-   * - JWKS entries carry `kty`, `use`, `kid`, `n`, `e` (and x5t/x5c) but no `alg`.
+   * Microsoft Entra ID, v2.0 access token: issuer
+   * `https://login.microsoftonline.com/<tenantId>/v2.0`, keys at `/<tenant>/discovery/v2.0/keys`:
+   * https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc
+   * `aud` the API's client id, `roles` (app roles), a 27-character thumbprint `kid`; without
+   * `requestedAccessTokenVersion: 2` the issuer is `https://sts.windows.net/<tenantId>/`; `name`
+   * needs the `profile` scope:
+   * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+   * `email` is optional, never `email_verified`:
+   * https://learn.microsoft.com/entra/identity-platform/optional-claims-reference
+   * Tenants: an extension attribute, `extn.tenants`:
+   * https://learn.microsoft.com/entra/identity-platform/schema-extensions
+   * JWKS entries carry no `alg`.
    */
   profile('entra', {
     title: 'Microsoft Entra ID (v2.0 tokens)',
@@ -433,19 +400,14 @@ const PROFILE_LIST = [
   }),
 
   /*
-   * Keycloak, access token of a realm.
-   * - Issuer `https://HOST/realms/<realm>`; discovery at `<issuer>/.well-known/openid-configuration`;
-   *   keys at `<issuer>/protocol/openid-connect/certs`:
-   *   https://www.keycloak.org/securing-apps/oidc-layers
-   * - Claims: `aud` is `account` unless an audience mapper adds your API's client
-   *   (https://www.keycloak.org/docs/latest/server_admin/#audience-support); `azp` the client;
-   *   `typ: "Bearer"`; `realm_access.roles`; `resource_access.<client>.roles`; `scope`
-   *   (space-separated); `email`, `email_verified`, `preferred_username` and `name` (the `profile`
-   *   scope's "full name" mapper, added to access tokens by default) from the default scopes
-   *   (example payload: https://gist.github.com/phacman/bd288c7abac1d3fc1694b7e191e27e4c).
-   *   `kid`: 43 base64url characters.
-   * - Tenants: Keycloak 26 Organizations, the `organization` claim (array of aliases by default):
-   *   https://www.keycloak.org/docs/latest/server_admin/#_managing_organizations
+   * Keycloak, access token of a realm: issuer `https://HOST/realms/<realm>`, keys at
+   * `<issuer>/protocol/openid-connect/certs`: https://www.keycloak.org/securing-apps/oidc-layers
+   * `aud` is `account` unless an audience mapper adds your API's client:
+   * https://www.keycloak.org/docs/latest/server_admin/#audience-support
+   * `name` comes from the `profile` scope's "full name" mapper; `kid` 43 base64url characters
+   * (example payload: https://gist.github.com/phacman/bd288c7abac1d3fc1694b7e191e27e4c).
+   * Tenants: Organizations, the `organization` claim (aliases):
+   * https://www.keycloak.org/docs/latest/server_admin/#_managing_organizations
    */
   profile('keycloak', {
     title: 'Keycloak',
@@ -498,17 +460,12 @@ const PROFILE_LIST = [
   }),
 
   /*
-   * Google, ID token (Google access tokens are opaque, so APIs verify the ID token).
-   * - Issuer `https://accounts.google.com` (tokens may also say `accounts.google.com`); discovery at
-   *   `https://accounts.google.com/.well-known/openid-configuration`; keys at
-   *   `https://www.googleapis.com/oauth2/v3/certs` (another host; locally the same server):
-   *   https://developers.google.com/identity/openid-connect/openid-connect#discovery
-   * - Claims: `aud` = your OAuth client id, `azp`, `sub` (numeric string), `email`,
-   *   `email_verified`, `hd` (the Google Workspace domain, a single string), `at_hash`, `iat`, `exp`,
-   *   and `name` ("the user's full name, in a displayable form") when the request's scope included
-   *   `profile`; `kid` 40 hex characters:
-   *   https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
-   * - No roles, groups or custom claims: moderators are not expressible in a Google token.
+   * Google, ID token (its access tokens are opaque): issuer `https://accounts.google.com`, keys at
+   * `https://www.googleapis.com/oauth2/v3/certs` (locally the same server):
+   * https://developers.google.com/identity/openid-connect/openid-connect#discovery
+   * `aud` the OAuth client id, `hd` the Workspace domain (one string), `name` with the `profile`
+   * scope, `kid` 40 hex characters; no roles, groups or custom claims, so no moderators:
+   * https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
    */
   profile('google', {
     title: 'Google (ID token)',

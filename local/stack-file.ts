@@ -42,30 +42,23 @@ export function removeStackFile(pid = process.pid, file = STACK_FILE): void {
   if (found.state !== 'missing' && found.info?.pid === pid) rmSync(file, { force: true });
 }
 
+/** Whether `pid` is alive (EPERM: it is, under another user). */
 const isRunning = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return process.kill(pid, 0);
   } catch (error) {
-    // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
 
-const isStackInfo = (value: unknown): value is StackInfo => {
-  const v = value as Partial<StackInfo> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.apiUrl === 'string' &&
-    typeof v.issuer === 'string' &&
-    typeof v.audience === 'string' &&
-    (v.keyDir === undefined || typeof v.keyDir === 'string') &&
-    (v.idpProfile === undefined || isProfileName(String(v.idpProfile))) &&
-    (v.externalIssuer === undefined || typeof v.externalIssuer === 'boolean') &&
-    typeof v.pid === 'number'
-  );
-};
+const isStackInfo = (v: Partial<Record<keyof StackInfo, unknown>> | null): v is StackInfo =>
+  typeof v === 'object' &&
+  v !== null &&
+  [v.apiUrl, v.issuer, v.audience].every((field) => typeof field === 'string') &&
+  ['undefined', 'string'].includes(typeof v.keyDir) &&
+  (v.idpProfile === undefined || isProfileName(String(v.idpProfile))) &&
+  ['undefined', 'boolean'].includes(typeof v.externalIssuer) &&
+  typeof v.pid === 'number';
 
 export type StackFileState =
   | { readonly state: 'running'; readonly info: StackInfo }
@@ -80,7 +73,7 @@ export function readStackFile(file = STACK_FILE): StackFileState {
   } catch {
     return { state: 'missing' };
   }
-  let parsed: unknown;
+  let parsed: Parameters<typeof isStackInfo>[0];
   try {
     parsed = JSON.parse(text);
   } catch {
