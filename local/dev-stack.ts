@@ -63,25 +63,20 @@ export interface DevStackOptions {
   /** Extra Lambda environment (e.g. `JOIN_TOKEN_POLICY`). */
   readonly env?: Readonly<Record<string, string>>;
   /**
-   * Loads the deployed handler module under the given environment. `npm start` imports
+   * Loads the deployed handler under the given environment: `npm start` imports
    * `lambda/attendee/index.ts`; tests build the same chain with the same `parseConfig`.
    */
   readonly loadHandler: (env: Readonly<Record<string, string>>) => Promise<HttpApiHandler>;
   readonly log?: (line: string) => void;
-  /**
-   * Chime's API rates in the emulator: on (AWS's defaults) unless `false`, as `npm start` runs
-   * it; the functional tests turn them off, the rate tests and the storm keep them.
-   */
+  /** Chime's API rates in the emulator (AWS's unless `false`: the functional tests' choice). */
   readonly chimeRates?: ChimeEmulatorOptions['rates'];
-  /** Which identity provider the dev issuer imitates (`local/idp-profiles.ts`; default `dev`). */
+  /** Which identity provider the dev issuer imitates (default `dev`). */
   readonly idpProfile?: ProfileName;
   /**
-   * The shared cache tier, as deployed: a DynamoDB table on a local dynalite (or on
-   * `dynamodbEndpoint`), kept current by the emulator's meeting events through the deployed
-   * invalidation handler. On unless `false`.
+   * The shared cache table, as deployed (unless `false`), on dynalite or `dynamodbEndpoint`,
+   * kept current by the emulator's meeting events through the deployed invalidation handler.
    */
   readonly sharedCache?: boolean;
-  /** A DynamoDB-compatible endpoint to use instead of starting dynalite (DYNAMODB_ENDPOINT). */
   readonly dynamodbEndpoint?: string;
 }
 
@@ -99,7 +94,7 @@ export interface DevStack {
   readonly emulator: ChimeEmulator;
   /** A client of the emulator, as a meeting-creating backend would hold. */
   readonly chime: ChimeSDKMeetingsClient;
-  /** The environment the Lambda runs with. */
+  /** The Lambda's environment. */
   readonly env: Readonly<Record<string, string>>;
   seedDemo(): Promise<DemoSeed>;
   stop(): Promise<void>;
@@ -193,8 +188,8 @@ async function startStack(
     for (const part of started.reverse()) await part.stop();
   };
   try {
-    const cache = options.sharedCache === false ? undefined : await startSharedCache(options);
-    if (cache) started.push(cache);
+    const cache =
+      options.sharedCache === false ? undefined : await startSharedCache(options, started);
     // As EventBridge delivers Chime's meeting events: to the invalidation function, and to the
     // prefetch queue (started below, once the function's environment is known).
     let route: ((event: ChimeMeetingEvent) => Promise<void>) | undefined;
@@ -242,17 +237,8 @@ async function startStack(
     started.push(gateway);
     const chime = chimeClientFor(emulatorUrl, { maxAttempts: 1 });
     started.push({ stop: async () => chime.destroy() });
-    const seed = () => seedDemo(chime);
-    return {
-      apiUrl,
-      emulatorUrl,
-      identity: summary,
-      emulator,
-      chime,
-      env,
-      stop: stopAll,
-      seedDemo: seed,
-    };
+    const stack = { apiUrl, emulatorUrl, identity: summary, emulator, chime, env };
+    return { ...stack, stop: stopAll, seedDemo: () => seedDemo(chime) };
   } catch (error) {
     await stopAll();
     throw error;
@@ -263,38 +249,29 @@ async function startStack(
  * The shared cache's table on a DynamoDB-compatible server (dynalite started here unless an
  * endpoint is given), and the deployed invalidation handler, fed by the emulator's events.
  */
-async function startSharedCache(options: DevStackOptions) {
+async function startSharedCache(options: DevStackOptions, started: Part[]) {
   const local = options.dynamodbEndpoint ? undefined : createLocalDynamoDb();
   const endpoint = options.dynamodbEndpoint ?? (await (local as LocalDynamoDb).start()).endpoint;
+  if (local) started.push(local);
+  const credentials = LOCAL_CREDENTIALS;
   const client = createDynamoDbClient({
     region: 'us-east-1',
     endpoint,
-    credentials: LOCAL_CREDENTIALS,
+    credentials,
     requestTimeoutMs: 2000,
   });
-  const stop = async () => {
-    client.destroy();
-    await local?.stop();
-  };
-  try {
-    await createCacheTable(client, LOCAL_CACHE_TABLE);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  started.push({ stop: async () => client.destroy() });
+  await createCacheTable(client, LOCAL_CACHE_TABLE);
   // Its markers live as long as the records they replace, as the stack configures it.
   const { ttlMs } = parseInvalidationConfig({
     [S.cacheTableName.env]: LOCAL_CACHE_TABLE,
     ...options.env,
   });
-  const handle = createInvalidationHandler({
+  const invalidate = createInvalidationHandler({
     shared: createSharedCache({ client, tableName: LOCAL_CACHE_TABLE, ttlMs }),
     log: (fields) => options.log?.(`invalidation ${JSON.stringify(fields)}`),
   });
-  const invalidate = async (event: Parameters<typeof handle>[0]) => {
-    await handle(event);
-  };
-  return { endpoint, client, invalidate, stop };
+  return { endpoint, client, invalidate };
 }
 
 /** One meeting with attendees for `alice` and `bob`, created through the real SDK. */

@@ -15,10 +15,7 @@ export type HttpApiHandler = (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** A route such as `GET /meetings/{meetingId}/attendees/{attendeeId}`. */
-interface Route {
-  readonly routeKey: string;
-  readonly handler: HttpApiHandler;
-}
+type Route = { readonly routeKey: string; readonly handler: HttpApiHandler };
 
 export interface CorsSettings {
   readonly allowOrigins: readonly string[];
@@ -41,11 +38,10 @@ export interface HttpApiGatewayOptions {
   readonly log?: (line: string) => void;
 }
 
-type Send = (status: number, headers: Record<string, string>, payload: string | Buffer) => void;
+type Answer = [status: number, headers: Record<string, string>, payload: string | Buffer];
 
 /** A gateway answer that ends the request before (or instead of) the integration. */
 class GatewayAnswer extends Error {
-  override readonly name = 'GatewayAnswer';
   constructor(
     readonly status: number,
     message: string,
@@ -99,12 +95,13 @@ function joined(entries: Iterable<readonly [string, string]>): Record<string, st
 }
 
 /**
- * Reads the body, refusing more than `limit` bytes as API Gateway does: by Content-Length before
+ * Reads the body, refusing more than the quota as API Gateway does: by Content-Length before
  * reading anything, and by counting streamed (chunked) bytes, stopping at the first one over.
  * What API Gateway does with the bytes already sent is not documented; here the connection is
  * closed after the 413.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const limit = MAX_PAYLOAD_BYTES;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(TOO_LARGE);
   return new Promise((resolve, reject) => {
@@ -248,7 +245,7 @@ export class HttpApiGateway {
     const requestId = randomUUID();
     // Never the raw target in the log: its query may hold a token.
     let path = '-';
-    const send: Send = (status, headers, payload) => {
+    const send = (...[status, headers, payload]: Answer) => {
       if (res.headersSent) {
         res.destroy();
       } else {
@@ -267,7 +264,7 @@ export class HttpApiGateway {
     try {
       const url = parseTarget(req.url);
       path = url.pathname;
-      await this.answer(req, res, url, requestId, send);
+      send(...(await this.answer(req, res, url, requestId)));
     } catch (error) {
       const answer = error instanceof GatewayAnswer ? error : INTERNAL;
       // A refused body is not read on: close the connection once the answer is out.
@@ -285,12 +282,11 @@ export class HttpApiGateway {
     res: ServerResponse,
     url: URL,
     requestId: string,
-    send: Send,
-  ): Promise<void> {
+  ): Promise<Answer> {
     const { method = 'GET', headers } = req;
-    const body = await readBody(req, MAX_PAYLOAD_BYTES);
+    const body = await readBody(req);
     if (method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) {
-      return send(204, this.corsHeaders(headers.origin, true), '');
+      return [204, this.corsHeaders(headers.origin, true), ''];
     }
     const route = this.routes.find((r) => r.method === method && r.pattern.test(url.pathname));
     if (!route) throw NOT_FOUND;
@@ -310,16 +306,16 @@ export class HttpApiGateway {
       event,
       createLambdaContext({ functionName: 'attendee-local', awsRequestId: requestId }),
     );
-    const answerHeaders: Record<string, string> = {};
-    for (const [name, value] of Object.entries(result.headers ?? {})) {
-      // With CORS configured, the gateway ignores the function's CORS headers.
-      if (!name.toLowerCase().startsWith('access-control-')) answerHeaders[name] = String(value);
-    }
-    Object.assign(answerHeaders, this.corsHeaders(headers.origin));
+    const own = Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]);
     if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
-    const payload = result.isBase64Encoded
-      ? Buffer.from(result.body ?? '', 'base64')
-      : (result.body ?? '');
-    send(result.statusCode ?? 200, answerHeaders, payload);
+    return [
+      result.statusCode ?? 200,
+      {
+        // With CORS configured, the gateway ignores the function's CORS headers.
+        ...Object.fromEntries(own.filter(([name]) => !/^access-control-/i.test(name as string))),
+        ...this.corsHeaders(headers.origin),
+      },
+      result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''),
+    ];
   }
 }

@@ -34,24 +34,21 @@ export interface IdentityProviderOptions {
   readonly origin?: string;
   /** Fixed issuer of the `dev` profile, e.g. `http://host.docker.internal:3002` for sam local. */
   readonly issuer?: string;
-  /** Milliseconds since the epoch (tests inject one). */
-  readonly clock?: () => number;
 }
 
 export interface MintOptions {
   readonly sub: string;
-  /** Makes the caller a moderator, where this provider keeps roles/groups. */
+  /** Puts the profile's moderator group where the provider keeps roles/groups. */
   readonly moderator?: boolean;
   /** Raw memberships, placed where the moderator's is (Cognito groups, Keycloak realm roles…). */
   readonly groups?: readonly string[];
-  /** The caller's tenants, in the profile's tenant claim. */
   readonly tenants?: readonly string[];
   readonly email?: string;
   /** `email_verified` where the provider asserts it (default true). */
   readonly emailVerified?: boolean;
-  /** The display name, where the provider puts one (default: from `sub`, `alice` → `Alice`). */
+  /** The display name (default: from `sub`, `alice` → `Alice`). */
   readonly name?: string;
-  /** `wrong` signs for another API's audience (default `right`). */
+  /** `wrong` signs for another API's audience. */
   readonly audience?: 'right' | 'wrong';
   /** No `aud`: the audience travels in `client_id` (the authorizer's fallback). */
   readonly clientIdOnly?: boolean;
@@ -100,7 +97,7 @@ async function signingKeyOf(
   return { kid, privateKey, publicJwk: { kty, use: 'sig', kid, ...alg, n, e } };
 }
 
-/** A readable name for a subject, so that local rosters show names: `maria-2@x.org` → `Maria 2`. */
+/** A readable name for a subject, so local rosters show names: `maria-2@x.org` → `Maria 2`. */
 const displayNameOf = (sub: string) =>
   sub
     .replace(/@.*/, '')
@@ -123,8 +120,8 @@ export class IdentityProvider {
   private server: Server | undefined;
   private port = 0;
   private available = true;
-  private fetches = 0;
-  private readonly clock: () => number;
+  /** How many times the JWKS was served. */
+  jwksFetchCount = 0;
 
   constructor(private readonly options: IdentityProviderOptions = {}) {
     this.profile = PROFILES[options.profile ?? 'dev'];
@@ -132,10 +129,8 @@ export class IdentityProvider {
       throw new Error('IdentityProviderOptions.issuer is for the dev profile; use origin');
     }
     this.audience = options.audience ?? this.profile.audience.right;
-    this.clock = options.clock ?? Date.now;
   }
 
-  /** Scheme, host and port the provider is reached at. */
   get origin(): string {
     if (this.options.issuer !== undefined) return new URL(this.options.issuer).origin;
     return this.options.origin ?? `http://${LOOPBACK}:${this.port}`;
@@ -146,22 +141,15 @@ export class IdentityProvider {
     return this.options.issuer ?? `${this.origin}${this.profile.issuerPath}`;
   }
 
-  /** Where the discovery document is served. */
   get discoveryUrl(): string {
     return discoveryUrlOf(this.issuer);
   }
 
-  /** Where the JWKS is served (the `jwks_uri` of the discovery document). */
   get jwksUri(): string {
     return `${this.origin}${this.profile.jwksPath}`;
   }
 
-  /** How many times the JWKS was served. */
-  get jwksFetchCount(): number {
-    return this.fetches;
-  }
-
-  /** Loads or creates the signing key, once, without serving anything (for `npm run token`). */
+  /** Loads or creates the signing key, once (`npm run token` mints without serving). */
   private load(): Promise<void> {
     this.loaded ??= signingKeyOf(this.profile, loadOrCreateKey(this.options.keyDir)).then((key) => {
       this.keys = [key];
@@ -196,7 +184,7 @@ export class IdentityProvider {
         res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body);
       if (!this.available) return text(503, 'unavailable');
       if (get(this.jwksUri)) {
-        this.fetches += 1;
+        this.jwksFetchCount += 1;
         return json({ keys: this.keys.map((key) => key.publicJwk) });
       }
       if (get(this.discoveryUrl)) return json(this.discoveryDocument());
@@ -253,7 +241,7 @@ export class IdentityProvider {
       throw new Error(`${profile.title} access tokens carry no email`);
     }
     const ttl = options.ttl ?? 3600;
-    const exp = Math.floor(this.clock() / 1000) + ttl;
+    const exp = Math.floor(Date.now() / 1000) + ttl;
     const claims = profile.claims({
       issuer: this.issuer,
       sub: options.sub,
