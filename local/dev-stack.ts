@@ -21,9 +21,9 @@ import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from './http-a
 import { IdentityProvider } from './identity-provider';
 import { type IdentitySummary, summarizeIdentity } from './identity-summary';
 import type { ProfileName } from './idp-profiles';
-import { DEFAULT_PORTS } from './local-defaults';
 import { routeMeetingEvents } from './meeting-events';
 import { startLocalPrefetch } from './prefetch';
+import { DEFAULT_PORTS } from './stack-file';
 
 /** The account of the local stack: the emulator's meetings and events, the rules' pattern. */
 const LOCAL_ACCOUNT = '123456789012';

@@ -1,14 +1,21 @@
 /**
- * `.local/stack.json`: what a running `npm start` serves (addresses, issuer, audience, ports,
- * the identity provider's profile, pid), so `npm run token` and `npm run example` target that
- * stack instead of assuming default ports, and a second `npm start` names the pid holding a port.
- * Written once the stack is up; removed on a clean stop; ignored when its process is gone.
+ * Where the local stack keeps its files, and the ports it takes by default: a module light enough
+ * for `npm run token` (no emulator, SDK or dynalite). Above all `.local/stack.json`: what a running
+ * `npm start` serves (addresses, issuer, audience, ports, the identity provider's profile, pid),
+ * so `npm run token` and `npm run example` target that stack instead of assuming default ports,
+ * and a second `npm start` names the pid holding a port. Written once the stack is up; removed on
+ * a clean stop; ignored when its process is gone.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProfileName, type ProfileName } from './idp-profiles';
 
 export const STACK_FILE = join(process.cwd(), '.local', 'stack.json');
+/** Where the local identity provider keeps its key pair (gitignored). */
+export const LOCAL_KEY_DIR = join(process.cwd(), '.local', 'idp');
+/** Where `npm start` writes the demo meeting's ids, for `npm run sam:events`. */
+export const DEMO_FILE = join(process.cwd(), '.local', 'demo.json');
+export const DEFAULT_PORTS = Object.freeze({ api: 3000, emulator: 3001, idp: 3002 });
 
 export interface StackInfo {
   readonly apiUrl: string;

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PROFILE_NAMES, type ProfileName, profileNamed } from './idp-profiles';
-import { DEFAULT_PORTS } from './local-defaults';
+import { DEFAULT_PORTS } from './stack-file';
 
 export type StartPlan =
   | { readonly kind: 'help' }

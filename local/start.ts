@@ -32,9 +32,16 @@ import {
 import { HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
 import type { IdentityProvider } from './identity-provider';
 import { formatIdentitySummary } from './identity-summary';
-import { DEFAULT_PORTS, DEMO_FILE, LOCAL_KEY_DIR } from './local-defaults';
 import { npmAncestry, whenNpmGone } from './npm-launcher';
-import { readStackFile, removeStackFile, STACK_FILE, writeStackFile } from './stack-file';
+import {
+  DEFAULT_PORTS,
+  DEMO_FILE,
+  LOCAL_KEY_DIR,
+  readStackFile,
+  removeStackFile,
+  STACK_FILE,
+  writeStackFile,
+} from './stack-file';
 import {
   PORT_VARIABLES,
   parsePorts,

@@ -8,8 +8,7 @@
 import { parseArgs } from 'node:util';
 import { IdentityProvider } from './identity-provider';
 import { PROFILE_NAMES, PROFILES, type Profile, profileNamed } from './idp-profiles';
-import { DEFAULT_PORTS, LOCAL_KEY_DIR } from './local-defaults';
-import { readStackFile } from './stack-file';
+import { DEFAULT_PORTS, LOCAL_KEY_DIR, readStackFile } from './stack-file';
 
 const USAGE =
   'usage: npm run -s token -- --sub <user> [--name <display name>] [--moderator] ' +

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IdentityProvider } from './identity-provider';
-import { DEMO_FILE, LOCAL_KEY_DIR } from './local-defaults';
 import { loadEvent, SAM_EVENTS } from './sam-events';
+import { DEMO_FILE, LOCAL_KEY_DIR } from './stack-file';
 
 if (!existsSync(DEMO_FILE)) {
   process.stderr.write(`${DEMO_FILE} not found: start the local stack first (npm start)\n`);
