@@ -8,7 +8,7 @@ import {
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { exportJWK, type JWK, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import {
   claimSettings,
@@ -58,18 +58,11 @@ export interface MintOptions {
   readonly claims?: Readonly<Record<string, unknown>>;
 }
 
-interface StoredKey {
-  /** The kid the key was stored with (the dev profile keeps it). */
-  readonly kid: string;
-  readonly privateKey: KeyObject;
-}
-
-interface SigningKey extends StoredKey {
-  readonly publicJwk: JWK;
-}
-
-/** The key pair stored in `keyDir`, created (and stored) on first use; in memory without one. */
-function loadOrCreateKey(keyDir?: string): StoredKey {
+/**
+ * The key pair stored in `keyDir` with the kid it was stored with (the dev profile keeps it),
+ * created (and stored) on first use; in memory without a `keyDir`.
+ */
+function loadOrCreateKey(keyDir?: string): { kid: string; privateKey: KeyObject } {
   const file = keyDir === undefined ? undefined : join(keyDir, 'signing-key.json');
   if (file && existsSync(file)) {
     const { kid, pkcs8 } = JSON.parse(readFileSync(file, 'utf8')) as { kid: string; pkcs8: string };
@@ -86,15 +79,12 @@ function loadOrCreateKey(keyDir?: string): StoredKey {
 }
 
 /** The key with its public JWK, its `kid` in the profile's form (the dev profile keeps its own). */
-async function signingKeyOf(
-  profile: Profile,
-  { kid: storedKid, privateKey }: StoredKey,
-): Promise<SigningKey> {
-  const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  const kid = profile.kid?.(spki) ?? storedKid;
-  const { kty, n, e } = await exportJWK(privateKey);
+function signingKeyOf(profile: Profile, stored: ReturnType<typeof loadOrCreateKey>) {
+  const publicKey = createPublicKey(stored.privateKey);
+  const kid = profile.kid?.(publicKey.export({ type: 'spki', format: 'der' })) ?? stored.kid;
+  const { kty, n, e } = publicKey.export({ format: 'jwk' });
   const alg = profile.jwkAlg ? { alg: 'RS256' } : {};
-  return { kid, privateKey, publicJwk: { kty, use: 'sig', kid, ...alg, n, e } };
+  return { kid, privateKey: stored.privateKey, publicJwk: { kty, use: 'sig', kid, ...alg, n, e } };
 }
 
 /** A readable name for a subject, so local rosters show names: `maria-2@x.org` → `Maria 2`. */
@@ -115,8 +105,7 @@ const displayNameOf = (sub: string) =>
 export class IdentityProvider {
   readonly profile: Profile;
   readonly audience: string;
-  private keys: SigningKey[] = [];
-  private loaded: Promise<void> | undefined;
+  private loadedKeys: ReturnType<typeof signingKeyOf>[] | undefined;
   private server: Server | undefined;
   private port = 0;
   private available = true;
@@ -149,12 +138,10 @@ export class IdentityProvider {
     return `${this.origin}${this.profile.jwksPath}`;
   }
 
-  /** Loads or creates the signing key, once (`npm run token` mints without serving). */
-  private load(): Promise<void> {
-    this.loaded ??= signingKeyOf(this.profile, loadOrCreateKey(this.options.keyDir)).then((key) => {
-      this.keys = [key];
-    });
-    return this.loaded;
+  /** The published keys, newest (the signing one) first, loaded or created on first use. */
+  private get keys() {
+    this.loadedKeys ??= [signingKeyOf(this.profile, loadOrCreateKey(this.options.keyDir))];
+    return this.loadedKeys;
   }
 
   /** The discovery document, as the imitated provider shapes it (the fields that matter). */
@@ -174,7 +161,7 @@ export class IdentityProvider {
 
   /** Serves discovery and the JWKS on 127.0.0.1:`port` (0 picks a free port). */
   async start(port = 0): Promise<{ url: string; port: number }> {
-    await this.load();
+    const { keys } = this;
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
       const get = (url: string) => req.method === 'GET' && path === new URL(url).pathname;
@@ -185,7 +172,7 @@ export class IdentityProvider {
       if (!this.available) return text(503, 'unavailable');
       if (get(this.jwksUri)) {
         this.jwksFetchCount += 1;
-        return json({ keys: this.keys.map((key) => key.publicJwk) });
+        return json({ keys: keys.map((key) => key.publicJwk) });
       }
       if (get(this.discoveryUrl)) return json(this.discoveryDocument());
       return text(404, 'not found');
@@ -209,9 +196,8 @@ export class IdentityProvider {
 
   /** Publishes a new signing key (kept alongside the old ones) and signs with it from now on. */
   async rotate(): Promise<string> {
-    await this.load();
-    const key = await signingKeyOf(this.profile, loadOrCreateKey());
-    this.keys = [key, ...this.keys];
+    const key = signingKeyOf(this.profile, loadOrCreateKey());
+    this.keys.unshift(key);
     return key.kid;
   }
 
@@ -221,7 +207,6 @@ export class IdentityProvider {
    * Throws for what the provider cannot express (a Google moderator, a Cognito access token's email).
    */
   async mint(options: MintOptions): Promise<string> {
-    await this.load();
     const { kid, privateKey } = this.signingKey;
     const { profile } = this;
     const memberships = [...(options.groups ?? [])];
@@ -284,8 +269,7 @@ export class IdentityProvider {
 
   /** The private key of the current signing key, for tests that forge special tokens. */
   get signingKey(): { kid: string; privateKey: KeyObject } {
-    const [key] = this.keys;
-    if (!key) throw new Error('IdentityProvider not loaded');
-    return { kid: key.kid, privateKey: key.privateKey };
+    const [{ kid, privateKey }] = this.keys as [ReturnType<typeof signingKeyOf>];
+    return { kid, privateKey };
   }
 }
