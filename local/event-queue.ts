@@ -1,31 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
-/**
- * A local stand-in for an SQS queue with a Lambda event source mapping in front of a function:
- * messages are gathered for `windowMs` (or until `batchSize` are waiting), handed over as an
- * `SQSEvent`, at most `maxConcurrency` batches at a time; the messages a batch reports as
- * `batchItemFailures` (all of them when it throws) come back after `visibilityTimeoutMs`, until
- * they were received `maxReceiveCount` times, then they go to the dead letters.
- */
-export interface LocalEventQueue {
-  /** Enqueues one message (a JSON body, as EventBridge writes an event to SQS). */
-  send(body: string): void;
-  /** Resolves once no message is waiting, in flight or due back. */
-  drain(): Promise<void>;
-  stats(): LocalEventQueueStats;
-  /** Stops delivering; messages still waiting are dropped. */
-  stop(): Promise<void>;
-}
-
-export interface LocalEventQueueStats {
-  readonly sent: number;
-  /** Batches handed to the function. */
-  readonly batches: number;
-  /** Deliveries the function reported as failed. */
-  readonly failed: number;
-  readonly deadLettered: number;
-}
+/** Messages sent, batches handed to the function, deliveries it failed, messages dead-lettered. */
+export type LocalEventQueueStats = Readonly<
+  Record<'sent' | 'batches' | 'failed' | 'deadLettered', number>
+>;
+export type LocalEventQueue = ReturnType<typeof createLocalEventQueue>;
 
 export interface LocalEventQueueOptions {
   readonly batchSize: number;
@@ -61,7 +41,14 @@ const record = ({ messageId, body, receiveCount }: Message): SQSRecord => ({
   awsRegion: 'us-east-1',
 });
 
-export function createLocalEventQueue(options: LocalEventQueueOptions): LocalEventQueue {
+/**
+ * A local stand-in for an SQS queue with a Lambda event source mapping in front of a function:
+ * messages are gathered for `windowMs` (or until `batchSize` are waiting), handed over as an
+ * `SQSEvent`, at most `maxConcurrency` batches at a time; the messages a batch reports as
+ * `batchItemFailures` (all of them when it throws) come back after `visibilityTimeoutMs`, until
+ * they were received `maxReceiveCount` times, then they go to the dead letters.
+ */
+export function createLocalEventQueue(options: LocalEventQueueOptions) {
   const ready: Message[] = [];
   const dueBack = new Set<NodeJS.Timeout>();
   const idle: (() => void)[] = [];
@@ -131,15 +118,19 @@ export function createLocalEventQueue(options: LocalEventQueueOptions): LocalEve
   }
 
   return {
-    send(body) {
+    /** Enqueues one message (a JSON body, as EventBridge writes an event to SQS). */
+    send(body: string): void {
       if (stopped) return;
       stats.sent += 1;
       ready.push({ messageId: randomUUID(), body, receiveCount: 0 });
       schedule();
     },
-    drain: () => (settled() ? Promise.resolve() : new Promise((resolve) => idle.push(resolve))),
-    stats: () => ({ ...stats }),
-    async stop() {
+    /** Resolves once no message is waiting, in flight or due back. */
+    drain: (): Promise<void> =>
+      settled() ? Promise.resolve() : new Promise((resolve) => idle.push(resolve)),
+    stats: (): LocalEventQueueStats => ({ ...stats }),
+    /** Stops delivering; messages still waiting are dropped. */
+    async stop(): Promise<void> {
       stopped = true;
       closeWindow();
       for (const timer of dueBack) clearTimeout(timer);
