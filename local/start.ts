@@ -83,11 +83,11 @@ function dropLambdaRequestLines(): void {
 /** Imports the deployed entry (lambda/attendee/index.ts) under `env`. */
 async function loadHandler(env: Readonly<Record<string, string>>): Promise<HttpApiHandler> {
   // One line per request by default (the API's); --verbose adds the Lambda's and the emulator's.
-  if (!verbose && process.env.LOG_LEVEL === undefined) dropLambdaRequestLines();
-  Object.assign(process.env, {
-    LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? 'INFO' : 'WARN'),
-    ...env,
-  });
+  if (!verbose && process.env.LOG_LEVEL === undefined) {
+    dropLambdaRequestLines();
+    process.env.LOG_LEVEL = 'WARN';
+  }
+  Object.assign(process.env, env);
   const entry = await import('../lambda/attendee/index');
   return entry.handler;
 }
