@@ -5,16 +5,6 @@
  */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Loads credentials the way the SDK will: the default provider chain. */
-export type CredentialsLoader = () => Promise<unknown>;
-
-export interface AwsPreflight {
-  /** The meetings' control region the calls go to. */
-  readonly region: string;
-}
-
 /** What is missing, one line each; the caller prints them and exits. */
 export class AwsPreflightError extends Error {
   override readonly name = 'AwsPreflightError';
@@ -26,15 +16,16 @@ export class AwsPreflightError extends Error {
 const empty = (value: string | undefined) => value === undefined || value.trim() === '';
 
 /**
- * Checks region, issuer and credentials, reporting every problem together.
+ * Checks region, issuer and credentials (loaded as the SDK will: the default provider chain),
+ * reporting every problem together; answers the meetings' control region the calls go to.
  *
  * @example
  * const { region } = await checkAwsAccess(process.env);
  */
 export async function checkAwsAccess(
-  env: Env,
-  loadCredentials: CredentialsLoader = defaultProvider(),
-): Promise<AwsPreflight> {
+  env: Readonly<Record<string, string | undefined>>,
+  loadCredentials: () => Promise<unknown> = defaultProvider(),
+): Promise<{ readonly region: string }> {
   const problems: string[] = [];
   const region = [env.CHIME_REGION, env.AWS_REGION, env.AWS_DEFAULT_REGION].find((v) => !empty(v));
   if (region === undefined) {
@@ -45,14 +36,12 @@ export async function checkAwsAccess(
   if (empty(env.JWT_AUDIENCE)) {
     problems.push('JWT_AUDIENCE is not set: the audience (or client id) of those tokens');
   }
-  try {
-    await loadCredentials();
-  } catch (error) {
+  await loadCredentials().catch((error: unknown) => {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
     problems.push(
       `no AWS credentials: set AWS_PROFILE (after \`aws sso login\`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${why})`,
     );
-  }
-  if (problems.length > 0) throw new AwsPreflightError(problems);
-  return { region: region as string };
+  });
+  if (region === undefined || problems.length > 0) throw new AwsPreflightError(problems);
+  return { region };
 }

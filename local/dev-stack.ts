@@ -12,23 +12,31 @@ import { parseInvalidationConfig } from '../lambda/invalidation/config';
 import { createInvalidationHandler } from '../lambda/invalidation/handler';
 import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from './chime-emulator';
 import type { ChimeEmulatorOptions } from './chime-emulator/emulator';
-import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from './dynamodb';
+import {
+  createCacheTable,
+  createLocalDynamoDb,
+  LOCAL_CREDENTIALS,
+  type LocalDynamoDb,
+} from './dynamodb';
 import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
 import { IdentityProvider } from './identity-provider';
 import { type IdentitySummary, summarizeIdentity } from './identity-summary';
 import type { ProfileName } from './idp-profiles';
-import { DEFAULT_PORTS } from './local-defaults';
 import { routeMeetingEvents } from './meeting-events';
 import { startLocalPrefetch } from './prefetch';
+import { DEFAULT_PORTS } from './stack-file';
 
 /** The account of the local stack: the emulator's meetings and events, the rules' pattern. */
 const LOCAL_ACCOUNT = '123456789012';
 
+/** The table `npm start` creates on its local DynamoDB. */
+const LOCAL_CACHE_TABLE = 'chime-attendee-cache-local';
+
+const S = FUNCTION_SETTINGS;
+
 /** The gateway routes of the deployed function, all served by the one handler. */
 export const routesFor = (handler: HttpApiHandler) =>
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => ({ routeKey: routeKeyOf(id), handler }));
-
-export { DEFAULT_PORTS, DEMO_FILE, LOCAL_KEY_DIR } from './local-defaults';
 
 /** The CORS settings of the deployed HTTP API (lib/attendee-api-stack.ts), for given origins. */
 export function localCors(allowOrigins: readonly string[]): CorsSettings {
@@ -56,30 +64,22 @@ export interface DevStackOptions {
   /** Extra Lambda environment (e.g. `JOIN_TOKEN_POLICY`). */
   readonly env?: Readonly<Record<string, string>>;
   /**
-   * Loads the deployed handler module under the given environment. `npm start` imports
+   * Loads the deployed handler under the given environment: `npm start` imports
    * `lambda/attendee/index.ts`; tests build the same chain with the same `parseConfig`.
    */
   readonly loadHandler: (env: Readonly<Record<string, string>>) => Promise<HttpApiHandler>;
   readonly log?: (line: string) => void;
-  /**
-   * Chime's API rates in the emulator: on (AWS's defaults) unless `false`, as `npm start` runs
-   * it; the functional tests turn them off, the rate tests and the storm keep them.
-   */
+  /** Chime's API rates in the emulator (AWS's unless `false`: the functional tests' choice). */
   readonly chimeRates?: ChimeEmulatorOptions['rates'];
-  /** Which identity provider the dev issuer imitates (`local/idp-profiles.ts`; default `dev`). */
+  /** Which identity provider the dev issuer imitates (default `dev`). */
   readonly idpProfile?: ProfileName;
   /**
-   * The shared cache tier, as deployed: a DynamoDB table on a local dynalite (or on
-   * `dynamodbEndpoint`), kept current by the emulator's meeting events through the deployed
-   * invalidation handler. On unless `false`.
+   * The shared cache table, as deployed (unless `false`), on dynalite or `dynamodbEndpoint`,
+   * kept current by the emulator's meeting events through the deployed invalidation handler.
    */
   readonly sharedCache?: boolean;
-  /** A DynamoDB-compatible endpoint to use instead of starting dynalite (DYNAMODB_ENDPOINT). */
   readonly dynamodbEndpoint?: string;
 }
-
-/** The table `npm start` creates on its local DynamoDB. */
-const LOCAL_CACHE_TABLE = 'chime-attendee-cache-local';
 
 export interface DemoSeed {
   readonly meetingId: string;
@@ -93,11 +93,9 @@ export interface DevStack {
   /** What the Lambda trusts: issuer, discovery, JWKS and claim settings in effect. */
   readonly identity: IdentitySummary;
   readonly emulator: ChimeEmulator;
-  /** The DynamoDB endpoint of the shared cache, if it is on. */
-  readonly dynamodbEndpoint: string | undefined;
   /** A client of the emulator, as a meeting-creating backend would hold. */
   readonly chime: ChimeSDKMeetingsClient;
-  /** The environment the Lambda runs with. */
+  /** The Lambda's environment. */
   readonly env: Readonly<Record<string, string>>;
   seedDemo(): Promise<DemoSeed>;
   stop(): Promise<void>;
@@ -107,24 +105,22 @@ export interface DevStack {
  * The Lambda variables an external issuer's settings are read from (`npm start` with
  * JWT_ISSUER and JWT_AUDIENCE set): which issuer, where its keys are, how its claims are read.
  */
-const EXTERNAL_ISSUER_SETTINGS = Object.freeze(
-  (
-    [
-      'identityIssuer',
-      'identityAudience',
-      'identityJwksUri',
-      'allowHttpJwks',
-      'jwtAlgorithms',
-      'cognitoTokenUse',
-      'identityClaim',
-      'moderatorClaim',
-      'moderatorGroup',
-      'moderatorScope',
-      'tenantClaim',
-      'nameClaim',
-    ] as const
-  ).map((id) => FUNCTION_SETTINGS[id].env),
-);
+const EXTERNAL_ISSUER_SETTINGS = (
+  [
+    'identityIssuer',
+    'identityAudience',
+    'identityJwksUri',
+    'allowHttpJwks',
+    'jwtAlgorithms',
+    'cognitoTokenUse',
+    'identityClaim',
+    'moderatorClaim',
+    'moderatorGroup',
+    'moderatorScope',
+    'tenantClaim',
+    'nameClaim',
+  ] as const
+).map((id) => S[id].env);
 
 export interface ExternalIssuerStackOptions
   extends Omit<DevStackOptions, 'idpProfile' | 'keyDir' | 'ports'> {
@@ -140,24 +136,21 @@ export interface ExternalIssuerStackOptions
 /** A stack trusting an external issuer: no dev identity provider, so nothing can be minted. */
 export type ExternalIssuerStack = Omit<DevStack, 'idp'> & { readonly idp: undefined };
 
+interface Part {
+  stop(): Promise<void>;
+}
+
 /**
  * Starts the Chime SDK Meetings emulator, the identity provider and the HTTP API stand-in with
  * the deployed handler, all on 127.0.0.1.
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
-  const idp = new IdentityProvider({
-    ...(options.keyDir ? { keyDir: options.keyDir } : {}),
-    ...(options.idpProfile ? { profile: options.idpProfile } : {}),
-  });
-  const stack = await startStack(options, {
-    start: async () => {
-      await idp.start(options.ports?.idp ?? DEFAULT_PORTS.idp);
-      // The issuer, audience and claim settings of the imitated provider; plain http allowed.
-      return {
-        settings: { ...idp.lambdaSettings(), JWT_ALLOW_HTTP_JWKS: 'true' },
-        stop: () => idp.stop(),
-      };
-    },
+  const idp = new IdentityProvider({ keyDir: options.keyDir, profile: options.idpProfile });
+  const stack = await startStack(options, async (started) => {
+    await idp.start(options.ports?.idp ?? DEFAULT_PORTS.idp);
+    started.push(idp);
+    // The issuer, audience and claim settings of the imitated provider; plain http allowed.
+    return { ...idp.lambdaSettings(), [S.allowHttpJwks.env]: 'true' };
   });
   return { ...stack, idp };
 }
@@ -172,59 +165,51 @@ export async function startExternalIssuerStack(
   options: ExternalIssuerStackOptions,
 ): Promise<ExternalIssuerStack> {
   const source = options.externalIssuer.env;
-  const S = FUNCTION_SETTINGS;
   const missing = [S.identityIssuer.env, S.identityAudience.env].filter((name) => !source[name]);
-  if (missing.length > 0) {
-    throw new Error(`an external issuer needs ${missing.join(' and ')}`);
-  }
-  const settings: Record<string, string> = {};
-  for (const name of EXTERNAL_ISSUER_SETTINGS) {
-    const value = source[name];
-    if (value !== undefined && value !== '') settings[name] = value;
-  }
-  const stack = await startStack(options, {
-    start: async () => ({ settings, stop: async () => undefined }),
-  });
-  return { ...stack, idp: undefined };
+  if (missing.length > 0) throw new Error(`an external issuer needs ${missing.join(' and ')}`);
+  const settings = Object.fromEntries(
+    EXTERNAL_ISSUER_SETTINGS.flatMap((name) => (source[name] ? [[name, source[name]]] : [])),
+  );
+  return { ...(await startStack(options, async () => settings)), idp: undefined };
 }
 
-interface IdentitySource {
-  /** Starts what serves the identity (if anything) and answers the Lambda's identity settings. */
-  start(): Promise<{ settings: Readonly<Record<string, string>>; stop(): Promise<void> }>;
-}
-
+/**
+ * The shared cache (if on), the emulator, what serves the identity (`identity`, which answers
+ * the Lambda's identity settings), the prefetch path and the gateway, stopped in reverse order,
+ * all of them if any fails to start.
+ */
 async function startStack(
   options: Omit<DevStackOptions, 'ports'> & { readonly ports?: DevStackOptions['ports'] },
-  identitySource: IdentitySource,
+  identity: (started: Part[]) => Promise<Readonly<Record<string, string>>>,
 ): Promise<Omit<DevStack, 'idp'>> {
   const ports = { ...DEFAULT_PORTS, ...options.ports };
-  const log = options.log;
-  const started: { stop(): Promise<void> }[] = [];
+  const { log } = options;
+  const started: Part[] = [];
+  const stopAll = async () => {
+    for (const part of started.reverse()) await part.stop();
+  };
   try {
-    const cache = options.sharedCache === false ? undefined : await startSharedCache(options);
-    if (cache) started.push(cache);
+    const cache =
+      options.sharedCache === false ? undefined : await startSharedCache(options, started);
     // As EventBridge delivers Chime's meeting events: to the invalidation function, and to the
     // prefetch queue (started below, once the function's environment is known).
     let route: ((event: ChimeMeetingEvent) => Promise<void>) | undefined;
     const emulator = createChimeEmulator({
       accountId: LOCAL_ACCOUNT,
-      ...(log ? { logger: (line: string) => log(`chime ${line}`) } : {}),
-      ...(options.chimeRates !== undefined ? { rates: options.chimeRates } : {}),
-      ...(cache ? { onEvent: (event: ChimeMeetingEvent) => route?.(event) } : {}),
+      logger: log && ((line) => log(`chime ${line}`)),
+      rates: options.chimeRates,
+      onEvent: cache && ((event) => route?.(event)),
     });
     const { url: emulatorUrl } = await emulator.start(ports.emulator);
     started.push(emulator);
-    const identitySettings = await identitySource.start();
-    started.push(identitySettings);
-    const allowedOrigins = options.allowedOrigins ?? DEFAULT_LOCAL_ORIGINS;
-    const S = FUNCTION_SETTINGS;
     const env: Record<string, string> = {
       [S.chimeRegion.env]: 'us-east-1',
       [S.chimeEndpoint.env]: emulatorUrl,
-      ...identitySettings.settings,
-      ...(cache
-        ? { [S.cacheTableName.env]: LOCAL_CACHE_TABLE, [S.dynamodbEndpoint.env]: cache.endpoint }
-        : {}),
+      ...(await identity(started)),
+      ...(cache && {
+        [S.cacheTableName.env]: LOCAL_CACHE_TABLE,
+        [S.dynamodbEndpoint.env]: cache.endpoint,
+      }),
       // The emulator does not check signatures; the SDK still wants credentials.
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
@@ -235,43 +220,28 @@ async function startStack(
       const prefetch = startLocalPrefetch({
         env,
         dynamodb: cache.client,
-        log: log ? (fields) => log(`prefetch ${JSON.stringify(fields)}`) : () => undefined,
-        ...(log ? { logFailure: (line: string) => log(line) } : {}),
+        log: (fields) => log?.(`prefetch ${JSON.stringify(fields)}`),
+        logFailure: log,
       });
       started.push(prefetch);
-      route = routeMeetingEvents({
-        invalidate: cache.invalidate,
-        prefetch: prefetch.queue,
-        account: LOCAL_ACCOUNT,
-      });
+      const { invalidate } = cache;
+      route = routeMeetingEvents({ invalidate, prefetch: prefetch.queue, account: LOCAL_ACCOUNT });
     }
     // Discovered as the Lambda discovers it, so a wrong issuer fails here, naming the URL.
-    const identity = await summarizeIdentity(env);
-    const handler = await options.loadHandler(env);
+    const summary = await summarizeIdentity(env);
     const gateway = new HttpApiGateway({
-      routes: routesFor(handler),
-      cors: localCors(allowedOrigins),
-      ...(log ? { log: (line: string) => log(`api ${line}`) } : {}),
+      routes: routesFor(await options.loadHandler(env)),
+      cors: localCors(options.allowedOrigins ?? DEFAULT_LOCAL_ORIGINS),
+      log: log && ((line) => log(`api ${line}`)),
     });
     const { url: apiUrl } = await gateway.start(ports.api);
     started.push(gateway);
     const chime = chimeClientFor(emulatorUrl, { maxAttempts: 1 });
-    return {
-      apiUrl,
-      emulatorUrl,
-      identity,
-      emulator,
-      dynamodbEndpoint: cache?.endpoint,
-      chime,
-      env,
-      seedDemo: () => seedDemo(chime),
-      stop: async () => {
-        chime.destroy();
-        for (const part of started.reverse()) await part.stop();
-      },
-    };
+    started.push({ stop: async () => chime.destroy() });
+    const stack = { apiUrl, emulatorUrl, identity: summary, emulator, chime, env };
+    return { ...stack, stop: stopAll, seedDemo: () => seedDemo(chime) };
   } catch (error) {
-    for (const part of started.reverse()) await part.stop();
+    await stopAll();
     throw error;
   }
 }
@@ -280,49 +250,30 @@ async function startStack(
  * The shared cache's table on a DynamoDB-compatible server (dynalite started here unless an
  * endpoint is given), and the deployed invalidation handler, fed by the emulator's events.
  */
-async function startSharedCache(options: DevStackOptions) {
+async function startSharedCache(options: DevStackOptions, started: Part[]) {
   const local = options.dynamodbEndpoint ? undefined : createLocalDynamoDb();
-  const endpoint =
-    options.dynamodbEndpoint ?? (await (local as NonNullable<typeof local>).start()).endpoint;
+  const endpoint = options.dynamodbEndpoint ?? (await (local as LocalDynamoDb).start()).endpoint;
+  if (local) started.push(local);
+  const credentials = LOCAL_CREDENTIALS;
   const client = createDynamoDbClient({
     region: 'us-east-1',
     endpoint,
-    credentials: LOCAL_CREDENTIALS,
+    credentials,
     requestTimeoutMs: 2000,
     maxAttempts: 2,
   });
-  try {
-    await createCacheTable(client, LOCAL_CACHE_TABLE);
-  } catch (error) {
-    client.destroy();
-    await local?.stop();
-    throw error;
-  }
-  const handle = createInvalidationHandler({
-    // Its markers live as long as the records they replace, as the stack configures it.
-    shared: createSharedCache({
-      client,
-      tableName: LOCAL_CACHE_TABLE,
-      ttlMs: parseInvalidationConfig({
-        [FUNCTION_SETTINGS.cacheTableName.env]: LOCAL_CACHE_TABLE,
-        ...options.env,
-      }).ttlMs,
-    }),
-    log: options.log
-      ? (fields) => options.log?.(`invalidation ${JSON.stringify(fields)}`)
-      : () => undefined,
+  started.push({ stop: async () => client.destroy() });
+  await createCacheTable(client, LOCAL_CACHE_TABLE);
+  // Its markers live as long as the records they replace, as the stack configures it.
+  const { ttlMs } = parseInvalidationConfig({
+    [S.cacheTableName.env]: LOCAL_CACHE_TABLE,
+    ...options.env,
   });
-  return {
-    endpoint,
-    client,
-    invalidate: async (event: Parameters<typeof handle>[0]) => {
-      await handle(event);
-    },
-    stop: async () => {
-      client.destroy();
-      await local?.stop();
-    },
-  };
+  const invalidate = createInvalidationHandler({
+    shared: createSharedCache({ client, tableName: LOCAL_CACHE_TABLE, ttlMs }),
+    log: (fields) => options.log?.(`invalidation ${JSON.stringify(fields)}`),
+  });
+  return { endpoint, client, invalidate };
 }
 
 /** One meeting with attendees for `alice` and `bob`, created through the real SDK. */

@@ -2,15 +2,9 @@
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 
-  interface DynaliteOptions {
+  export default function dynalite(options?: {
     readonly createTableMs?: number;
     readonly deleteTableMs?: number;
     readonly updateTableMs?: number;
-    readonly maxItemSizeKb?: number;
-    /** A LevelDB directory; in memory when absent. */
-    readonly path?: string;
-  }
-
-  function dynalite(options?: DynaliteOptions): Server;
-  export default dynalite;
+  }): Server;
 }

@@ -1,8 +1,8 @@
 import {
   CreateTableCommand,
-  DescribeTableCommand,
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { CACHE_TABLE_SCHEMA } from '../lambda/attendee/cache/table-schema';
@@ -35,24 +35,21 @@ export function createLocalDynamoDb(): LocalDynamoDb {
   };
 }
 
-/** What {@link createCacheTable} made. */
-export interface CreatedTable {
-  /** Whether the server accepted UpdateTimeToLive (dynalite does not; DynamoDB Local does). */
-  readonly timeToLive: boolean;
-}
+/** Rethrows `error` unless its name is one of `names`. */
+const unless =
+  (...names: string[]) =>
+  (error: { name?: unknown }) => {
+    if (!names.includes(String(error.name))) throw error;
+  };
 
 /**
  * Creates the cache table from the shared schema (on demand), waits until it is ACTIVE, and
  * enables TTL on its attribute where the server supports it. An existing table is kept.
  */
-export async function createCacheTable(
-  client: Pick<DynamoDBClient, 'send'>,
-  tableName: string,
-  options: { readonly pollMs?: number; readonly maxPolls?: number } = {},
-): Promise<CreatedTable> {
+export async function createCacheTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const { partitionKey, sortKey, timeToLiveAttribute } = CACHE_TABLE_SCHEMA;
-  try {
-    await client.send(
+  await client
+    .send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
@@ -65,32 +62,13 @@ export async function createCacheTable(
           { AttributeName: sortKey.name, KeyType: 'RANGE' },
         ],
       }),
-    );
-  } catch (error) {
-    if ((error as { name?: unknown }).name !== 'ResourceInUseException') throw error;
-  }
-  const pollMs = options.pollMs ?? 20;
-  const maxPolls = options.maxPolls ?? 500;
-  for (let poll = 0; ; poll += 1) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    if (poll >= maxPolls) throw new Error(`table ${tableName} did not become ACTIVE`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-  try {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
-      }),
-    );
-    return { timeToLive: true };
-  } catch (error) {
-    const name = (error as { name?: unknown }).name;
+    )
+    .catch(unless('ResourceInUseException'));
+  await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 1 }, { TableName: tableName });
+  const ttl = { AttributeName: timeToLiveAttribute, Enabled: true };
+  await client
+    .send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: ttl }))
     // dynalite: UnknownOperationException. DynamoDB Local on a table with TTL already on:
     // ValidationException ("TimeToLive is already enabled").
-    if (name === 'UnknownOperationException') return { timeToLive: false };
-    if (name === 'ValidationException') return { timeToLive: true };
-    throw error;
-  }
+    .catch(unless('UnknownOperationException', 'ValidationException'));
 }

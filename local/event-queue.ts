@@ -1,31 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
-/**
- * A local stand-in for an SQS queue with a Lambda event source mapping in front of a function:
- * messages are gathered for `windowMs` (or until `batchSize` are waiting), handed over as an
- * `SQSEvent`, at most `maxConcurrency` batches at a time; the messages a batch reports as
- * `batchItemFailures` (all of them when it throws) come back after `visibilityTimeoutMs`, until
- * they were received `maxReceiveCount` times, then they go to the dead letters.
- */
-export interface LocalEventQueue {
-  /** Enqueues one message (a JSON body, as EventBridge writes an event to SQS). */
-  send(body: string): void;
-  /** Resolves once no message is waiting, in flight or due back. */
-  drain(): Promise<void>;
-  stats(): LocalEventQueueStats;
-  /** Stops delivering; messages still waiting are dropped. */
-  stop(): Promise<void>;
-}
-
-export interface LocalEventQueueStats {
-  readonly sent: number;
-  /** Batches handed to the function. */
-  readonly batches: number;
-  /** Deliveries the function reported as failed. */
-  readonly failed: number;
-  readonly deadLettered: number;
-}
+/** Messages sent, batches handed to the function, deliveries it failed, messages dead-lettered. */
+export type LocalEventQueueStats = Readonly<
+  Record<'sent' | 'batches' | 'failed' | 'deadLettered', number>
+>;
+export type LocalEventQueue = ReturnType<typeof createLocalEventQueue>;
 
 export interface LocalEventQueueOptions {
   readonly batchSize: number;
@@ -34,8 +14,6 @@ export interface LocalEventQueueOptions {
   readonly visibilityTimeoutMs: number;
   readonly maxReceiveCount: number;
   readonly deliver: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
-  /** The queue's ARN in the records (default a local one). */
-  readonly queueArn?: string;
   /** Told why a batch failed as a whole (its error's name and message). */
   readonly log?: (line: string) => void;
 }
@@ -46,8 +24,31 @@ interface Message {
   receiveCount: number;
 }
 
-export function createLocalEventQueue(options: LocalEventQueueOptions): LocalEventQueue {
-  const queueArn = options.queueArn ?? 'arn:aws:sqs:us-east-1:000000000000:local-prefetch';
+const record = ({ messageId, body, receiveCount }: Message): SQSRecord => ({
+  messageId,
+  receiptHandle: messageId,
+  body,
+  attributes: {
+    ApproximateReceiveCount: String(receiveCount),
+    SentTimestamp: String(Date.now()),
+    SenderId: 'events.amazonaws.com',
+    ApproximateFirstReceiveTimestamp: String(Date.now()),
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:local-prefetch',
+  awsRegion: 'us-east-1',
+});
+
+/**
+ * A local stand-in for an SQS queue with a Lambda event source mapping in front of a function:
+ * messages are gathered for `windowMs` (or until `batchSize` are waiting), handed over as an
+ * `SQSEvent`, at most `maxConcurrency` batches at a time; the messages a batch reports as
+ * `batchItemFailures` (all of them when it throws) come back after `visibilityTimeoutMs`, until
+ * they were received `maxReceiveCount` times, then they go to the dead letters.
+ */
+export function createLocalEventQueue(options: LocalEventQueueOptions) {
   const ready: Message[] = [];
   const dueBack = new Set<NodeJS.Timeout>();
   const idle: (() => void)[] = [];
@@ -58,30 +59,12 @@ export function createLocalEventQueue(options: LocalEventQueueOptions): LocalEve
 
   const settled = () => ready.length === 0 && inFlight === 0 && dueBack.size === 0;
   const wakeIdle = () => {
-    if (!settled()) return;
-    for (const resolve of idle.splice(0)) resolve();
+    if (settled()) for (const resolve of idle.splice(0)) resolve();
   };
 
-  const record = (message: Message): SQSRecord => ({
-    messageId: message.messageId,
-    receiptHandle: message.messageId,
-    body: message.body,
-    attributes: {
-      ApproximateReceiveCount: String(message.receiveCount),
-      SentTimestamp: String(Date.now()),
-      SenderId: 'events.amazonaws.com',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'us-east-1',
-  });
-
   const retry = (messages: readonly Message[]) => {
+    stats.failed += messages.length;
     for (const message of messages) {
-      stats.failed += 1;
       if (message.receiveCount >= options.maxReceiveCount) {
         stats.deadLettered += 1;
         continue;
@@ -102,9 +85,7 @@ export function createLocalEventQueue(options: LocalEventQueueOptions): LocalEve
     for (const message of batch) message.receiveCount += 1;
     try {
       const response = await options.deliver({ Records: batch.map(record) });
-      const failed = new Set(
-        (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier),
-      );
+      const failed = new Set(response?.batchItemFailures?.map((failure) => failure.itemIdentifier));
       retry(batch.filter((message) => failed.has(message.messageId)));
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -117,9 +98,13 @@ export function createLocalEventQueue(options: LocalEventQueueOptions): LocalEve
     }
   };
 
-  const flush = () => {
-    if (window) clearTimeout(window);
+  const closeWindow = () => {
+    clearTimeout(window);
     window = undefined;
+  };
+
+  const flush = () => {
+    closeWindow();
     while (!stopped && inFlight < options.maxConcurrency && ready.length > 0) {
       void deliver(ready.splice(0, options.batchSize));
     }
@@ -133,21 +118,21 @@ export function createLocalEventQueue(options: LocalEventQueueOptions): LocalEve
   }
 
   return {
-    send(body) {
+    /** Enqueues one message (a JSON body, as EventBridge writes an event to SQS). */
+    send(body: string): void {
       if (stopped) return;
       stats.sent += 1;
       ready.push({ messageId: randomUUID(), body, receiveCount: 0 });
       schedule();
     },
-    drain() {
-      if (settled()) return Promise.resolve();
-      return new Promise((resolve) => idle.push(resolve));
-    },
-    stats: () => ({ ...stats }),
-    async stop() {
+    /** Resolves once no message is waiting, in flight or due back. */
+    drain: (): Promise<void> =>
+      settled() ? Promise.resolve() : new Promise((resolve) => idle.push(resolve)),
+    stats: (): LocalEventQueueStats => ({ ...stats }),
+    /** Stops delivering; messages still waiting are dropped. */
+    async stop(): Promise<void> {
       stopped = true;
-      if (window) clearTimeout(window);
-      window = undefined;
+      closeWindow();
       for (const timer of dueBack) clearTimeout(timer);
       dueBack.clear();
       ready.length = 0;

@@ -12,7 +12,7 @@
  */
 import type { Config } from '../lambda/attendee/config';
 import { attemptsWithinDeadline } from '../lambda/attendee/retry-strategy';
-import type { FaultRule } from './chime-emulator';
+import type { FaultRule, FaultSpec } from './chime-emulator';
 
 /** The function's settings that decide how many Chime calls one request makes. */
 export interface RecipeSettings {
@@ -20,10 +20,7 @@ export interface RecipeSettings {
   readonly requestTimeoutMs: number;
   readonly maxAttempts: number;
   readonly maxRetryAfterMs: number;
-  /**
-   * Whether the first request for a meeting snapshots it (ListAttendees + GetMeeting) before
-   * GetAttendee: with the shared table, or the container cache without it, at hot threshold 1.
-   */
+  /** Whether a meeting's first request lists it (ListAttendees + GetMeeting) before GetAttendee. */
   readonly snapshotOnFirstMiss: boolean;
 }
 
@@ -34,60 +31,47 @@ export interface FaultRecipe {
 }
 
 /** The recipe settings of a function configured with `config` (its own `parseConfig`). */
-export function recipeSettingsOf(config: Config): RecipeSettings {
-  return {
-    deadlineMs: config.deadlineMs,
-    requestTimeoutMs: config.chime.requestTimeoutMs,
-    maxAttempts: config.chime.maxAttempts,
-    maxRetryAfterMs: config.chime.maxRetryAfterMs,
-    snapshotOnFirstMiss:
-      (config.cache.tableName !== undefined || config.cache.containerAttendeeTtlMs > 0) &&
-      config.cache.hotThreshold <= 1,
-  };
+export function recipeSettingsOf({ deadlineMs, chime, cache }: Config): RecipeSettings {
+  const { requestTimeoutMs, maxAttempts, maxRetryAfterMs } = chime;
+  // A hot threshold of 1 snapshots on the first miss, with the shared table or the container's.
+  const cached = cache.tableName !== undefined || cache.containerAttendeeTtlMs > 0;
+  const snapshotOnFirstMiss = cached && cache.hotThreshold <= 1;
+  return { deadlineMs, requestTimeoutMs, maxAttempts, maxRetryAfterMs, snapshotOnFirstMiss };
 }
 
 /** The 503, 502 and 504 recipes for a function configured with `settings`, on `meetingId`. */
 export function faultRecipes(settings: RecipeSettings, meetingId: string): readonly FaultRecipe[] {
-  // The snapshot's ListAttendees and GetMeeting (in parallel), then GetAttendee.
   const snapshot = settings.snapshotOnFirstMiss;
-  const calls = snapshot ? 3 : 1;
-  const scope = {
+  const rule = (count: number, fault: FaultSpec): FaultRule => ({
     operation: snapshot ? '*' : 'GetAttendee',
     match: { meetingId },
-  } as const;
+    count,
+    fault,
+  });
+  // The snapshot's ListAttendees and GetMeeting (in parallel), then GetAttendee.
+  const calls = snapshot ? 3 : 1;
   // A Retry-After longer than CHIME_MAX_RETRY_AFTER_MS is handed back at once: one call.
   const retryAfterSeconds = Math.max(5, Math.floor(settings.maxRetryAfterMs / 1000) + 1);
-  const hangs = attemptsWithinDeadline(
-    settings.maxAttempts,
-    settings.requestTimeoutMs,
-    settings.deadlineMs,
-  );
+  const { maxAttempts, requestTimeoutMs, deadlineMs } = settings;
+  const hangs = attemptsWithinDeadline(maxAttempts, requestTimeoutMs, deadlineMs);
   return [
     {
       status: 503,
       description: `503 with Retry-After ${retryAfterSeconds}: ServiceUnavailableException, not retried by the API`,
-      rule: {
-        ...scope,
-        count: calls,
-        fault: { type: 'error', name: 'ServiceUnavailableException', retryAfterSeconds },
-      },
+      rule: rule(calls, { type: 'error', name: 'ServiceUnavailableException', retryAfterSeconds }),
     },
     {
       status: 502,
       description:
         '502: ForbiddenException (the API’s own credentials refused), not retried by the API',
-      rule: { ...scope, count: calls, fault: { type: 'error', name: 'ForbiddenException' } },
+      rule: rule(calls, { type: 'error', name: 'ForbiddenException' }),
     },
     {
       status: 504,
       description: `504: Chime hangs on each of the ${hangs} attempt(s) the deadline allows`,
       // With a snapshot: its ListAttendees and GetMeeting each hang that many attempts, then
       // GetAttendee hangs once more, until the deadline.
-      rule: {
-        ...scope,
-        count: snapshot ? 2 * hangs + 1 : hangs,
-        fault: { type: 'hang' },
-      },
+      rule: rule(snapshot ? 2 * hangs + 1 : hangs, { type: 'hang' }),
     },
   ];
 }

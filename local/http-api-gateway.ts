@@ -15,10 +15,7 @@ export type HttpApiHandler = (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** A route such as `GET /meetings/{meetingId}/attendees/{attendeeId}`. */
-interface Route {
-  readonly routeKey: string;
-  readonly handler: HttpApiHandler;
-}
+type Route = { readonly routeKey: string; readonly handler: HttpApiHandler };
 
 export interface CorsSettings {
   readonly allowOrigins: readonly string[];
@@ -37,21 +34,14 @@ export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 export interface HttpApiGatewayOptions {
   readonly routes: readonly Route[];
   readonly cors: CorsSettings;
-  /** Request bodies larger than this are refused with 413 (default {@link MAX_PAYLOAD_BYTES}). */
-  readonly maxPayloadBytes?: number;
   /** One line per request: method, path, status, latency. Never headers or bodies. */
   readonly log?: (line: string) => void;
 }
 
-interface CompiledRoute {
-  readonly method: string;
-  readonly segments: readonly string[];
-  readonly route: Route;
-}
+type Answer = [status: number, headers: Record<string, string>, payload: string | Buffer];
 
 /** A gateway answer that ends the request before (or instead of) the integration. */
 class GatewayAnswer extends Error {
-  override readonly name = 'GatewayAnswer';
   constructor(
     readonly status: number,
     message: string,
@@ -68,35 +58,12 @@ const TOO_LARGE = new GatewayAnswer(413, 'Request Entity Too Large');
 const NOT_FOUND = new GatewayAnswer(404, 'Not Found');
 const INTERNAL = new GatewayAnswer(500, 'Internal Server Error');
 
-function compile(route: Route): CompiledRoute {
+/** Matches like the HTTP API: whole segments, `{name}` captures one non-empty (raw) segment. */
+function compile(route: Route) {
   const [method, path] = route.routeKey.split(' ');
   if (!method || !path) throw new TypeError(`bad route key ${route.routeKey}`);
-  return { method, segments: path.split('/').slice(1), route };
-}
-
-/** Matches like the HTTP API: whole segments, `{name}` captures one non-empty (raw) segment. */
-function match(
-  routes: readonly CompiledRoute[],
-  method: string,
-  path: string,
-): { route: Route; pathParameters: Record<string, string> } | undefined {
-  const segments = path.split('/').slice(1);
-  for (const candidate of routes) {
-    if (candidate.method !== method || candidate.segments.length !== segments.length) continue;
-    const pathParameters: Record<string, string> = {};
-    const ok = candidate.segments.every((pattern, i) => {
-      const segment = segments[i] ?? '';
-      const name = /^\{(\w+)\}$/.exec(pattern)?.[1];
-      if (name) {
-        if (segment === '') return false;
-        pathParameters[name] = segment;
-        return true;
-      }
-      return pattern === segment;
-    });
-    if (ok) return { route: candidate.route, pathParameters };
-  }
-  return undefined;
+  const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, '(?<$1>[^/]+)');
+  return { method, pattern: new RegExp(`^${source}$`), route };
 }
 
 /** The problem `code` of an error response, for the one-line request log (never a body). */
@@ -112,28 +79,29 @@ function problemCode(headers: Record<string, string>, payload: string | Buffer):
 }
 
 /**
- * The request's headers as payload 2.0 has them: lower-case names, "duplicate headers are
- * combined with commas" (the developer guide's example: `"header2": "value1,value2"`). Node's
- * `req.headers` keeps only the first of some duplicates (Authorization, Content-Type, ...) and
- * joins others with ", ", so the distinct values are joined here. Built through a Map, since
- * the names come from the client (`__proto__` is a valid header name).
+ * The values of each name joined with commas, as payload 2.0 does for duplicate headers (the
+ * developer guide's example: `"header2": "value1,value2"`) and query parameters. Node's
+ * `req.headers` keeps only the first of some duplicates (Authorization, Content-Type, ...), so
+ * the distinct values are joined here. Built through a Map, since the names come from the client
+ * (`__proto__` is a valid header name).
  */
-function headerMap(req: IncomingMessage): Record<string, string> {
-  const headers = new Map<string, string>();
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (name === 'cookie' || values === undefined) continue;
-    headers.set(name, values.join(','));
+function joined(entries: Iterable<readonly [string, string]>): Record<string, string> {
+  const values = new Map<string, string>();
+  for (const [name, value] of entries) {
+    const previous = values.get(name);
+    values.set(name, previous === undefined ? value : `${previous},${value}`);
   }
-  return Object.fromEntries(headers);
+  return Object.fromEntries(values);
 }
 
 /**
- * Reads the body, refusing more than `limit` bytes as API Gateway does: by Content-Length before
+ * Reads the body, refusing more than the quota as API Gateway does: by Content-Length before
  * reading anything, and by counting streamed (chunked) bytes, stopping at the first one over.
  * What API Gateway does with the bytes already sent is not documented; here the connection is
  * closed after the 413.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const limit = MAX_PAYLOAD_BYTES;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(TOO_LARGE);
   return new Promise((resolve, reject) => {
@@ -141,13 +109,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     let received = 0;
     const onData = (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limit) {
-        req.off('data', onData);
-        req.pause();
-        reject(TOO_LARGE);
-        return;
-      }
-      chunks.push(chunk);
+      if (received <= limit) return chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      reject(TOO_LARGE);
     };
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -173,38 +138,37 @@ function parseTarget(target: string | undefined): URL {
  */
 function toEvent(
   req: IncomingMessage,
+  url: URL,
   body: Buffer,
   routeKey: string,
   pathParameters: Record<string, string>,
   requestId: string,
-  url: URL = parseTarget(req.url),
 ): APIGatewayProxyEventV2 {
-  const headers = headerMap(req);
-  // Keys from the client: a Map, so `__proto__` or `constructor` is an ordinary parameter.
-  const params = new Map<string, string>();
-  for (const [key, value] of url.searchParams) {
-    const previous = params.get(key);
-    params.set(key, previous === undefined ? value : `${previous},${value}`);
-  }
-  const query = Object.fromEntries(params);
+  const headers = joined(
+    Object.entries(req.headersDistinct).flatMap(([name, values]) =>
+      name === 'cookie' ? [] : (values ?? []).map((value) => [name, value] as const),
+    ),
+  );
+  const query = joined(url.searchParams);
   const cookies = (req.headersDistinct.cookie ?? [])
     .flatMap((header) => header.split(/;\s*/))
     .filter((c) => c !== '');
+  const host = headers.host ?? 'localhost';
   const now = new Date();
   return {
     version: '2.0',
     routeKey,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
-    ...(cookies && cookies.length > 0 ? { cookies } : {}),
+    ...(cookies.length > 0 ? { cookies } : {}),
     headers,
-    ...(params.size > 0 ? { queryStringParameters: query } : {}),
+    ...(url.searchParams.size > 0 ? { queryStringParameters: query } : {}),
     ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: (headers.host ?? 'localhost').split('.')[0] ?? 'localhost',
+      domainName: host,
+      domainPrefix: host.split('.')[0] ?? host,
       http: {
         method: req.method ?? 'GET',
         path: url.pathname,
@@ -231,13 +195,13 @@ function toEvent(
  * answers for unmatched routes. Binds 127.0.0.1.
  */
 export class HttpApiGateway {
-  private readonly routes: readonly CompiledRoute[];
+  private readonly routes: readonly ReturnType<typeof compile>[];
   private server: Server | undefined;
 
   constructor(private readonly options: HttpApiGatewayOptions) {
     this.routes = options.routes.map(compile);
-    for (const origin of options.cors.allowOrigins) {
-      if (origin === '*') throw new TypeError('CORS allowOrigins must be exact origins, not *');
+    if (options.cors.allowOrigins.includes('*')) {
+      throw new TypeError('CORS allowOrigins must be exact origins, not *');
     }
   }
 
@@ -251,18 +215,23 @@ export class HttpApiGateway {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await closeServer(server);
+    if (server) await closeServer(server);
   }
 
-  private corsHeaders(origin: string | undefined): Record<string, string> {
+  /** The gateway's CORS headers for `origin`: none unless allowed; a preflight's, or an answer's. */
+  private corsHeaders(origin: string | undefined, preflight = false): Record<string, string> {
     const { cors } = this.options;
     if (!origin || !cors.allowOrigins.includes(origin)) return {};
+    const expose = cors.exposeHeaders.join(',');
     return {
       'access-control-allow-origin': origin,
-      ...(cors.exposeHeaders.length > 0
-        ? { 'access-control-expose-headers': cors.exposeHeaders.join(',') }
-        : {}),
+      ...(preflight
+        ? {
+            'access-control-allow-methods': cors.allowMethods.join(','),
+            'access-control-allow-headers': cors.allowHeaders.join(','),
+            'access-control-max-age': String(cors.maxAgeSeconds),
+          }
+        : expose && { 'access-control-expose-headers': expose }),
       vary: 'Origin',
     };
   }
@@ -274,37 +243,37 @@ export class HttpApiGateway {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const requestId = randomUUID();
-    const method = req.method ?? 'GET';
-    const origin = req.headers.origin;
     // Never the raw target in the log: its query may hold a token.
     let path = '-';
-    const send = (status: number, headers: Record<string, string>, payload: string | Buffer) => {
+    const send = (...[status, headers, payload]: Answer) => {
       if (res.headersSent) {
         res.destroy();
       } else {
+        const length = String(Buffer.byteLength(payload));
         res.writeHead(status, {
           ...headers,
-          'content-length': String(Buffer.byteLength(payload)),
+          'content-length': length,
           'apigw-requestid': requestId,
         });
         res.end(payload);
       }
       const ms = (performance.now() - started).toFixed(1);
-      this.options.log?.(`${method} ${path} ${status}${problemCode(headers, payload)} ${ms}ms`);
+      const line = `${req.method} ${path} ${status}${problemCode(headers, payload)} ${ms}ms`;
+      this.options.log?.(line);
     };
     try {
       const url = parseTarget(req.url);
       path = url.pathname;
-      await this.answer(req, res, url, requestId, send);
+      send(...(await this.answer(req, res, url, requestId)));
     } catch (error) {
       const answer = error instanceof GatewayAnswer ? error : INTERNAL;
       // A refused body is not read on: close the connection once the answer is out.
       if (answer === TOO_LARGE) res.setHeader('connection', 'close');
-      send(
-        answer.status,
-        { 'content-type': 'application/json', ...this.corsHeaders(origin) },
-        JSON.stringify({ message: answer.message }),
-      );
+      const headers = {
+        'content-type': 'application/json',
+        ...this.corsHeaders(req.headers.origin),
+      };
+      send(answer.status, headers, JSON.stringify({ message: answer.message }));
     }
   }
 
@@ -313,57 +282,40 @@ export class HttpApiGateway {
     res: ServerResponse,
     url: URL,
     requestId: string,
-    send: (status: number, headers: Record<string, string>, payload: string | Buffer) => void,
-  ): Promise<void> {
-    const method = req.method ?? 'GET';
-    const origin = req.headers.origin;
-    const body = await readBody(req, this.options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES);
-
-    if (method === 'OPTIONS' && origin && req.headers['access-control-request-method']) {
-      const { cors } = this.options;
-      const allowed = cors.allowOrigins.includes(origin);
-      send(
-        204,
-        allowed
-          ? {
-              'access-control-allow-origin': origin,
-              'access-control-allow-methods': cors.allowMethods.join(','),
-              'access-control-allow-headers': cors.allowHeaders.join(','),
-              'access-control-max-age': String(cors.maxAgeSeconds),
-              vary: 'Origin',
-            }
-          : {},
-        '',
-      );
-      return;
+  ): Promise<Answer> {
+    const { method = 'GET', headers } = req;
+    const body = await readBody(req);
+    if (method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) {
+      return [204, this.corsHeaders(headers.origin, true), ''];
     }
-
-    const found = match(this.routes, method, url.pathname);
-    if (!found) throw NOT_FOUND;
+    const route = this.routes.find((r) => r.method === method && r.pattern.test(url.pathname));
+    if (!route) throw NOT_FOUND;
+    const raw = route.pattern.exec(url.pathname)?.groups ?? {};
     let pathParameters: Record<string, string>;
     try {
       pathParameters = Object.fromEntries(
-        Object.entries(found.pathParameters).map(([k, v]) => [k, decodeURIComponent(v)]),
+        Object.entries(raw).map(([name, value]) => [name, decodeURIComponent(value)]),
       );
     } catch {
       // Malformed percent-encoding (%FF, %zz): the gateway refuses it before any integration.
       throw BAD_REQUEST;
     }
-    const event = toEvent(req, body, found.route.routeKey, pathParameters, requestId, url);
-    const result = await found.route.handler(
+    const { routeKey, handler } = route.route;
+    const event = toEvent(req, url, body, routeKey, pathParameters, requestId);
+    const result = await handler(
       event,
       createLambdaContext({ functionName: 'attendee-local', awsRequestId: requestId }),
     );
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(result.headers ?? {})) {
-      // With CORS configured, the gateway ignores the function's CORS headers.
-      if (!name.toLowerCase().startsWith('access-control-')) headers[name] = String(value);
-    }
-    Object.assign(headers, this.corsHeaders(origin));
-    const payload = result.isBase64Encoded
-      ? Buffer.from(result.body ?? '', 'base64')
-      : (result.body ?? '');
+    const own = Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]);
     if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
-    send(result.statusCode ?? 200, headers, payload);
+    return [
+      result.statusCode ?? 200,
+      {
+        // With CORS configured, the gateway ignores the function's CORS headers.
+        ...Object.fromEntries(own.filter(([name]) => !/^access-control-/i.test(name as string))),
+        ...this.corsHeaders(headers.origin),
+      },
+      result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''),
+    ];
   }
 }

@@ -6,10 +6,12 @@ import {
   randomUUID,
 } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { exportJWK, type JWK, type JWTHeaderParameters, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
+import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import {
+  claimSettings,
   discoveryUrlOf,
   formatClaimPath,
   PROFILES,
@@ -32,24 +34,21 @@ export interface IdentityProviderOptions {
   readonly origin?: string;
   /** Fixed issuer of the `dev` profile, e.g. `http://host.docker.internal:3002` for sam local. */
   readonly issuer?: string;
-  /** Milliseconds since the epoch (tests inject one). */
-  readonly clock?: () => number;
 }
 
 export interface MintOptions {
   readonly sub: string;
-  /** Makes the caller a moderator, where this provider keeps roles/groups. */
+  /** Puts the profile's moderator group where the provider keeps roles/groups. */
   readonly moderator?: boolean;
   /** Raw memberships, placed where the moderator's is (Cognito groups, Keycloak realm roles…). */
   readonly groups?: readonly string[];
-  /** The caller's tenants, in the profile's tenant claim. */
   readonly tenants?: readonly string[];
   readonly email?: string;
   /** `email_verified` where the provider asserts it (default true). */
   readonly emailVerified?: boolean;
-  /** The display name, where the provider puts one (default: from `sub`, `alice` → `Alice`). */
+  /** The display name (default: from `sub`, `alice` → `Alice`). */
   readonly name?: string;
-  /** `wrong` signs for another API's audience (default `right`). */
+  /** `wrong` signs for another API's audience. */
   readonly audience?: 'right' | 'wrong';
   /** No `aud`: the audience travels in `client_id` (the authorizer's fallback). */
   readonly clientIdOnly?: boolean;
@@ -59,54 +58,36 @@ export interface MintOptions {
   readonly claims?: Readonly<Record<string, unknown>>;
 }
 
-interface SigningKey {
-  readonly kid: string;
-  readonly privateKey: KeyObject;
-  readonly publicJwk: JWK;
-}
-
-interface StoredKey {
-  /** The kid the key was stored with (kept by the `dev` profile). */
-  readonly storedKid: string;
-  readonly privateKey: KeyObject;
-}
-
-function generateStoredKey(): StoredKey {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { storedKid: randomUUID(), privateKey };
-}
-
-/** Loads the persisted key pair, or generates and stores one on first use. */
-function loadOrCreateKey(keyDir: string): StoredKey {
-  const file = join(keyDir, 'signing-key.json');
-  if (existsSync(file)) {
+/**
+ * The key pair stored in `keyDir` with the kid it was stored with (the dev profile keeps it),
+ * created (and stored) on first use; in memory without a `keyDir`.
+ */
+function loadOrCreateKey(keyDir?: string): { kid: string; privateKey: KeyObject } {
+  const file = keyDir === undefined ? undefined : join(keyDir, 'signing-key.json');
+  if (file && existsSync(file)) {
     const { kid, pkcs8 } = JSON.parse(readFileSync(file, 'utf8')) as { kid: string; pkcs8: string };
-    return { storedKid: kid, privateKey: createPrivateKey(pkcs8) };
+    return { kid, privateKey: createPrivateKey(pkcs8) };
   }
-  const key = generateStoredKey();
-  mkdirSync(keyDir, { recursive: true, mode: 0o700 });
-  const pkcs8 = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  writeFileSync(file, JSON.stringify({ kid: key.storedKid, pkcs8 }), { mode: 0o600 });
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = { kid: randomUUID(), privateKey };
+  if (keyDir && file) {
+    mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+    const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    writeFileSync(file, JSON.stringify({ kid: key.kid, pkcs8 }), { mode: 0o600 });
+  }
   return key;
 }
 
-/** The key's public JWK, with the `kid` in the profile's form (the dev profile keeps its own). */
-async function toSigningKey(profile: Profile, stored: StoredKey): Promise<SigningKey> {
-  const spki = createPublicKey(stored.privateKey).export({ type: 'spki', format: 'der' });
-  const kid = profile.name === 'dev' ? stored.storedKid : profile.kid(spki);
-  const jwk = await exportJWK(stored.privateKey);
-  const publicJwk: JWK = {
-    kty: jwk.kty,
-    use: 'sig',
-    kid,
-    ...(profile.jwkAlg ? { alg: 'RS256' } : {}),
-    n: jwk.n,
-    e: jwk.e,
-  };
-  return { kid, privateKey: stored.privateKey, publicJwk };
+/** The key with its public JWK, its `kid` in the profile's form (the dev profile keeps its own). */
+function signingKeyOf(profile: Profile, stored: ReturnType<typeof loadOrCreateKey>) {
+  const publicKey = createPublicKey(stored.privateKey);
+  const kid = profile.kid?.(publicKey.export({ type: 'spki', format: 'der' })) ?? stored.kid;
+  const { kty, n, e } = publicKey.export({ format: 'jwk' });
+  const alg = profile.jwkAlg ? { alg: 'RS256' } : {};
+  return { kid, privateKey: stored.privateKey, publicJwk: { kty, use: 'sig', kid, ...alg, n, e } };
 }
 
-/** A readable name for a subject, so that local rosters show names: `maria-2@x.org` → `Maria 2`. */
+/** A readable name for a subject, so local rosters show names: `maria-2@x.org` → `Maria 2`. */
 const displayNameOf = (sub: string) =>
   sub
     .replace(/@.*/, '')
@@ -114,9 +95,6 @@ const displayNameOf = (sub: string) =>
     .filter((word) => word !== '')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join(' ') || sub;
-
-const json = (res: ServerResponse, body: unknown) =>
-  res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 
 /**
  * A development OpenID provider on 127.0.0.1: an RS256 key pair, its discovery document and JWKS
@@ -127,13 +105,12 @@ const json = (res: ServerResponse, body: unknown) =>
 export class IdentityProvider {
   readonly profile: Profile;
   readonly audience: string;
-  private keys: SigningKey[] = [];
+  private loadedKeys: ReturnType<typeof signingKeyOf>[] | undefined;
   private server: Server | undefined;
   private port = 0;
   private available = true;
-  private fetches = 0;
-  private discoveryFetches = 0;
-  private readonly clock: () => number;
+  /** How many times the JWKS was served. */
+  jwksFetchCount = 0;
 
   constructor(private readonly options: IdentityProviderOptions = {}) {
     this.profile = PROFILES[options.profile ?? 'dev'];
@@ -141,10 +118,8 @@ export class IdentityProvider {
       throw new Error('IdentityProviderOptions.issuer is for the dev profile; use origin');
     }
     this.audience = options.audience ?? this.profile.audience.right;
-    this.clock = options.clock ?? Date.now;
   }
 
-  /** Scheme, host and port the provider is reached at. */
   get origin(): string {
     if (this.options.issuer !== undefined) return new URL(this.options.issuer).origin;
     return this.options.origin ?? `http://${LOOPBACK}:${this.port}`;
@@ -155,43 +130,27 @@ export class IdentityProvider {
     return this.options.issuer ?? `${this.origin}${this.profile.issuerPath}`;
   }
 
-  /** Where the discovery document is served. */
   get discoveryUrl(): string {
     return discoveryUrlOf(this.issuer);
   }
 
-  /** Where the JWKS is served (the `jwks_uri` of the discovery document). */
   get jwksUri(): string {
     return `${this.origin}${this.profile.jwksPath}`;
   }
 
-  /** How many times the JWKS was served. */
-  get jwksFetchCount(): number {
-    return this.fetches;
-  }
-
-  /** How many times the discovery document was served. */
-  get discoveryFetchCount(): number {
-    return this.discoveryFetches;
-  }
-
-  /** Loads or creates the signing key without serving anything (for `npm run token`). */
-  async load(): Promise<this> {
-    if (this.keys.length === 0) {
-      const stored = this.options.keyDir
-        ? loadOrCreateKey(this.options.keyDir)
-        : generateStoredKey();
-      this.keys = [await toSigningKey(this.profile, stored)];
-    }
-    return this;
+  /** The published keys, newest (the signing one) first, loaded or created on first use. */
+  private get keys() {
+    this.loadedKeys ??= [signingKeyOf(this.profile, loadOrCreateKey(this.options.keyDir))];
+    return this.loadedKeys;
   }
 
   /** The discovery document, as the imitated provider shapes it (the fields that matter). */
-  discoveryDocument(): Readonly<Record<string, unknown>> {
+  private discoveryDocument(): Readonly<Record<string, unknown>> {
+    const [authorization, token] = this.profile.endpoints;
     return {
       issuer: this.issuer,
-      authorization_endpoint: `${this.origin}${this.profile.endpoints.authorization}`,
-      token_endpoint: `${this.origin}${this.profile.endpoints.token}`,
+      authorization_endpoint: `${this.origin}${authorization}`,
+      token_endpoint: `${this.origin}${token}`,
       jwks_uri: this.jwksUri,
       response_types_supported: ['code'],
       subject_types_supported: [this.profile.name === 'entra' ? 'pairwise' : 'public'],
@@ -202,24 +161,21 @@ export class IdentityProvider {
 
   /** Serves discovery and the JWKS on 127.0.0.1:`port` (0 picks a free port). */
   async start(port = 0): Promise<{ url: string; port: number }> {
-    await this.load();
+    const { keys } = this;
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
-      if (!this.available) {
-        res.writeHead(503, { 'Content-Type': 'text/plain' }).end('unavailable');
-        return;
+      const get = (url: string) => req.method === 'GET' && path === new URL(url).pathname;
+      const json = (body: unknown) =>
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      const text = (status: number, body: string) =>
+        res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body);
+      if (!this.available) return text(503, 'unavailable');
+      if (get(this.jwksUri)) {
+        this.jwksFetchCount += 1;
+        return json({ keys: keys.map((key) => key.publicJwk) });
       }
-      if (req.method === 'GET' && path === new URL(this.jwksUri).pathname) {
-        this.fetches += 1;
-        json(res, { keys: this.keys.map((key) => key.publicJwk) });
-        return;
-      }
-      if (req.method === 'GET' && path === new URL(this.discoveryUrl).pathname) {
-        this.discoveryFetches += 1;
-        json(res, this.discoveryDocument());
-        return;
-      }
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      if (get(this.discoveryUrl)) return json(this.discoveryDocument());
+      return text(404, 'not found');
     });
     const address = await listenOnLoopback(server, port);
     this.server = server;
@@ -230,8 +186,7 @@ export class IdentityProvider {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await closeServer(server);
+    if (server) await closeServer(server);
   }
 
   /** Makes discovery and the JWKS answer 503 (`false`) or serve again (`true`). */
@@ -241,9 +196,8 @@ export class IdentityProvider {
 
   /** Publishes a new signing key (kept alongside the old ones) and signs with it from now on. */
   async rotate(): Promise<string> {
-    await this.load();
-    const key = await toSigningKey(this.profile, generateStoredKey());
-    this.keys = [key, ...this.keys];
+    const key = signingKeyOf(this.profile, loadOrCreateKey());
+    this.keys.unshift(key);
     return key.kid;
   }
 
@@ -253,55 +207,44 @@ export class IdentityProvider {
    * Throws for what the provider cannot express (a Google moderator, a Cognito access token's email).
    */
   async mint(options: MintOptions): Promise<string> {
-    const [key] = (await this.load()).keys;
-    if (!key) throw new Error('no signing key');
-    const profile = this.profile;
+    const { kid, privateKey } = this.signingKey;
+    const { profile } = this;
     const memberships = [...(options.groups ?? [])];
-    if (options.moderator) {
-      if (!profile.moderator) {
-        throw new Error(`${profile.title} tokens cannot say who is a moderator`);
-      }
-      memberships.push(profile.moderator.group);
+    if (options.moderator && profile.moderator) memberships.push(profile.moderator.group);
+    if (options.moderator && !profile.moderator) {
+      throw new Error(`${profile.title} tokens cannot say who is a moderator`);
     }
     if (memberships.length > 0 && !profile.moderator) {
       throw new Error(`${profile.title} tokens carry no groups or roles`);
     }
     const tenants = options.tenants ?? [];
     if (profile.tenant.shape === 'string' && tenants.length > 1) {
-      throw new Error(
-        `${profile.title} tokens carry one tenant (${formatClaimPath(profile.tenant.claim)})`,
-      );
+      const claim = formatClaimPath(profile.tenant.claim);
+      throw new Error(`${profile.title} tokens carry one tenant (${claim})`);
     }
     if (options.email !== undefined && !profile.email) {
       throw new Error(`${profile.title} access tokens carry no email`);
     }
-    const now = Math.floor(this.clock() / 1000);
     const ttl = options.ttl ?? 3600;
-    const exp = now + ttl;
-    // An expired token was issued an hour before it expired, as a real one would have been.
-    const iat = ttl < 0 ? exp - 3600 : now;
-    const payload = {
-      ...profile.claims({
-        issuer: this.issuer,
-        sub: options.sub,
-        audience: options.audience === 'wrong' ? profile.audience.wrong : this.audience,
-        clientIdOnly: options.clientIdOnly ?? false,
-        memberships,
-        tenants,
-        email: options.email,
-        emailVerified: options.emailVerified ?? true,
-        name: options.name ?? displayNameOf(options.sub),
-        iat,
-        exp,
-      }),
-      ...options.claims,
-    };
-    const header: JWTHeaderParameters = {
-      alg: 'RS256',
-      kid: key.kid,
-      ...(profile.typ ? { typ: profile.typ } : {}),
-    };
-    return new SignJWT(payload).setProtectedHeader(header).sign(key.privateKey);
+    const exp = Math.floor(Date.now() / 1000) + ttl;
+    const claims = profile.claims({
+      issuer: this.issuer,
+      sub: options.sub,
+      audience: options.audience === 'wrong' ? profile.audience.wrong : this.audience,
+      clientIdOnly: options.clientIdOnly ?? false,
+      memberships,
+      tenants,
+      email: options.email,
+      emailVerified: options.emailVerified ?? true,
+      name: options.name ?? displayNameOf(options.sub),
+      // An expired token was issued an hour before it expired, as a real one would have been.
+      iat: ttl < 0 ? exp - 3600 : exp - ttl,
+      exp,
+    });
+    const typ = profile.typ ? { typ: profile.typ } : {};
+    return new SignJWT({ ...claims, ...options.claims })
+      .setProtectedHeader({ alg: 'RS256', kid, ...typ })
+      .sign(privateKey);
   }
 
   /**
@@ -311,27 +254,22 @@ export class IdentityProvider {
    * `JWT_COGNITO_TOKEN_USE` for Cognito. Plain-http JWKS permission is the caller's to add.
    */
   lambdaSettings(): Readonly<Record<string, string>> {
-    const profile = this.profile;
+    const { cognitoTokenUse } = this.profile;
+    const settings = claimSettings(this.profile, this.issuer, this.audience);
     return Object.freeze({
-      JWT_ISSUER: this.issuer,
-      JWT_AUDIENCE: this.audience,
-      IDENTITY_CLAIM: formatClaimPath(profile.identityClaim),
-      ...(profile.moderator
-        ? {
-            MODERATOR_CLAIM: formatClaimPath(profile.moderator.claim),
-            MODERATOR_GROUP: profile.moderator.group,
-          }
-        : {}),
-      TENANT_CLAIM: formatClaimPath(profile.tenant.claim),
-      NAME_CLAIM: formatClaimPath(profile.nameClaim),
-      ...(profile.cognitoTokenUse ? { JWT_COGNITO_TOKEN_USE: profile.cognitoTokenUse } : {}),
+      ...Object.fromEntries(
+        Object.entries(settings).map(([id, value]) => [
+          FUNCTION_SETTINGS[id as keyof typeof settings].env,
+          value,
+        ]),
+      ),
+      ...(cognitoTokenUse ? { [FUNCTION_SETTINGS.cognitoTokenUse.env]: cognitoTokenUse } : {}),
     });
   }
 
   /** The private key of the current signing key, for tests that forge special tokens. */
   get signingKey(): { kid: string; privateKey: KeyObject } {
-    const [key] = this.keys;
-    if (!key) throw new Error('IdentityProvider not loaded');
-    return { kid: key.kid, privateKey: key.privateKey };
+    const [{ kid, privateKey }] = this.keys as [ReturnType<typeof signingKeyOf>];
+    return { kid, privateKey };
   }
 }

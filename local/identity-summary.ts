@@ -7,7 +7,7 @@ import { formatClaimPath } from '../lambda/attendee/claim-path';
 import { parseConfig } from '../lambda/attendee/config';
 import { IdpFetcher } from '../lambda/attendee/idp-fetcher';
 import { createJwksLocator } from '../lambda/attendee/oidc-discovery';
-import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
+import { FUNCTION_SETTINGS as S } from '../lambda/common/config/settings';
 
 export interface IdentitySummary {
   /** Exactly as the Lambda compares `iss`. */
@@ -29,33 +29,28 @@ export async function summarizeIdentity(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<IdentitySummary> {
   const { auth, policy } = parseConfig(env);
-  const locator = createJwksLocator({
-    issuer: auth.issuer,
-    jwksUri: auth.jwksUri,
-    allowHttp: auth.allowHttpJwks,
-    fetcher: new IdpFetcher(auth.jwksTimeoutMs, auth.allowHttpJwks),
-  });
-  const jwksUri = await locator.jwksUri();
-  const S = FUNCTION_SETTINGS;
+  const { issuer, jwksUri, allowHttpJwks: allowHttp, cognitoTokenUse } = auth;
+  const fetcher = new IdpFetcher(auth.jwksTimeoutMs, allowHttp);
+  const locator = createJwksLocator({ issuer, jwksUri, allowHttp, fetcher });
   return {
-    issuer: auth.issuer,
+    issuer,
     audience: auth.audience,
     discoveryUrl: locator.discoveryUrl,
-    jwksUri,
+    jwksUri: await locator.jwksUri(),
     claims: Object.freeze({
       [S.identityClaim.env]: formatClaimPath(policy.identityClaim),
       [S.moderatorClaim.env]: formatClaimPath(policy.moderatorClaim),
       [S.moderatorGroup.env]: policy.moderatorGroup,
       [S.moderatorScope.env]: policy.moderatorScope,
-      ...(policy.tenantClaim ? { [S.tenantClaim.env]: formatClaimPath(policy.tenantClaim) } : {}),
+      ...(policy.tenantClaim && { [S.tenantClaim.env]: formatClaimPath(policy.tenantClaim) }),
       [S.nameClaim.env]: formatClaimPath(policy.nameClaim),
-      ...(auth.cognitoTokenUse ? { [S.cognitoTokenUse.env]: auth.cognitoTokenUse } : {}),
+      ...(cognitoTokenUse && { [S.cognitoTokenUse.env]: cognitoTokenUse }),
     }),
   };
 }
 
 /** The summary as aligned lines for a terminal (no secrets: these are public settings). */
-export function formatIdentitySummary(summary: IdentitySummary, indent = '  '): string {
+export function formatIdentitySummary(summary: IdentitySummary): string {
   const rows: [string, string][] = [
     ['Issuer', summary.issuer],
     ['Audience', summary.audience.join(', ')],
@@ -64,5 +59,5 @@ export function formatIdentitySummary(summary: IdentitySummary, indent = '  '): 
     ...Object.entries(summary.claims),
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
-  return rows.map(([name, value]) => `${indent}${name.padEnd(width)}  ${value}`).join('\n');
+  return rows.map(([name, value]) => `    ${name.padEnd(width)}  ${value}`).join('\n');
 }

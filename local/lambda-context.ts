@@ -5,22 +5,19 @@
  */
 import type { Context } from 'aws-lambda';
 
-export interface LambdaContextOptions {
-  /** The function's name; its ARN and log group follow from it. */
-  readonly functionName: string;
-  readonly awsRequestId: string;
-  /** The function timeout `getRemainingTimeInMillis` counts down from (default 10 s). */
-  readonly timeoutMs?: number;
-}
-
 /**
- * A context whose remaining time counts down from the function timeout and stops at 0, as the
- * runtime's does. Nothing else of it is read by the deployed handler.
+ * A context named for `functionName` (its ARN and log group follow) whose remaining time counts
+ * down from the function timeout (default 10 s) and stops at 0, as the runtime's does. Nothing
+ * else of it is read by the deployed handler.
  *
  * @example
  * handler(event, createLambdaContext({ functionName: 'attendee-local', awsRequestId: requestId }));
  */
-export function createLambdaContext(options: LambdaContextOptions): Context {
+export function createLambdaContext(options: {
+  readonly functionName: string;
+  readonly awsRequestId: string;
+  readonly timeoutMs?: number;
+}): Context {
   const { functionName, awsRequestId, timeoutMs = 10_000 } = options;
   const deadline = Date.now() + timeoutMs;
   return {

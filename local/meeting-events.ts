@@ -26,16 +26,15 @@ export function routeMeetingEvents(targets: {
   /** The account the rules match (the emulator's); none: any account's events. */
   readonly account?: string;
 }): (event: ChimeMeetingEvent) => Promise<void> {
-  const invalidating = new Set<unknown>(INVALIDATING_EVENT_TYPES);
-  const prefetching = new Set<unknown>(PREFETCH_EVENT_TYPES);
-  const matches = (event: ChimeMeetingEvent, eventTypes: ReadonlySet<unknown>): boolean =>
+  const matches = (event: ChimeMeetingEvent, eventTypes: readonly string[]): boolean =>
     isChimeMeetingEvent(event) &&
     (targets.account === undefined || event.account === targets.account) &&
-    eventTypes.has(event.detail?.eventType) &&
+    eventTypes.includes(event.detail?.eventType as string) &&
     event.detail?.timestamp !== undefined;
   return async (event) => {
-    if (matches(event, invalidating)) await targets.invalidate(meetingEventInputOf(event));
-    if (matches(event, prefetching)) {
+    if (matches(event, INVALIDATING_EVENT_TYPES))
+      await targets.invalidate(meetingEventInputOf(event));
+    if (matches(event, PREFETCH_EVENT_TYPES)) {
       targets.prefetch?.send(JSON.stringify(meetingEventInputOf(event)));
     }
   };

@@ -7,26 +7,26 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** `pid`'s parent, from /proc; undefined once `pid` is gone, or without /proc. */
-function parentOf(pid: number): number | undefined {
+/** /proc/`pid`/`file`, or undefined once `pid` is gone, or without /proc. */
+function proc(pid: number, file: 'stat' | 'cmdline'): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid …": comm may hold spaces and parentheses.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
   } catch {
     return undefined;
   }
 }
 
+/** `pid`'s parent: "pid (comm) state ppid …", where comm may hold spaces and parentheses. */
+function parentOf(pid: number): number | undefined {
+  const stat = proc(pid, 'stat');
+  const ppid = Number(stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+}
+
 /** npm titles itself `npm <command> …` (process.title); before that it is `node …/npm …`. */
 function isNpm(pid: number): boolean {
-  try {
-    const [first = '', second = ''] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return /^npm(\s|$)/.test(first) || /(^|\/)npm(-cli\.js)?$/.test(second);
-  } catch {
-    return false;
-  }
+  const [first = '', second = ''] = proc(pid, 'cmdline')?.split('\0') ?? [];
+  return /^npm(\s|$)/.test(first) || /(^|\/)npm(-cli\.js)?$/.test(second);
 }
 
 /**
@@ -54,15 +54,10 @@ export function whenNpmGone(ancestry: readonly number[], onGone: (npmPid: number
   const npmPid = ancestry.at(-1);
   if (npmPid === undefined) return;
   const timer = setInterval(() => {
-    let child = process.pid;
-    for (const pid of ancestry) {
-      if (parentOf(child) !== pid) {
-        clearInterval(timer);
-        onGone(npmPid);
-        return;
-      }
-      child = pid;
-    }
+    const children = [process.pid, ...ancestry];
+    if (ancestry.every((pid, i) => parentOf(children[i] as number) === pid)) return;
+    clearInterval(timer);
+    onGone(npmPid);
   }, 500);
   timer.unref();
 }

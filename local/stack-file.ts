@@ -1,14 +1,21 @@
 /**
- * `.local/stack.json`: what a running `npm start` serves (addresses, issuer, audience, ports,
- * the identity provider's profile, pid), so `npm run token` and `npm run example` target that
- * stack instead of assuming default ports, and a second `npm start` names the pid holding a port.
- * Written once the stack is up; removed on a clean stop; ignored when its process is gone.
+ * Where the local stack keeps its files, and the ports it takes by default: a module light enough
+ * for `npm run token` (no emulator, SDK or dynalite). Above all `.local/stack.json`: what a running
+ * `npm start` serves (addresses, issuer, audience, ports, the identity provider's profile, pid),
+ * so `npm run token` and `npm run example` target that stack instead of assuming default ports,
+ * and a second `npm start` names the pid holding a port. Written once the stack is up; removed on
+ * a clean stop; ignored when its process is gone.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProfileName, type ProfileName } from './idp-profiles';
 
 export const STACK_FILE = join(process.cwd(), '.local', 'stack.json');
+/** Where the local identity provider keeps its key pair (gitignored). */
+export const LOCAL_KEY_DIR = join(process.cwd(), '.local', 'idp');
+/** Where `npm start` writes the demo meeting's ids, for `npm run sam:events`. */
+export const DEMO_FILE = join(process.cwd(), '.local', 'demo.json');
+export const DEFAULT_PORTS = Object.freeze({ api: 3000, emulator: 3001, idp: 3002 });
 
 export interface StackInfo {
   readonly apiUrl: string;
@@ -42,30 +49,23 @@ export function removeStackFile(pid = process.pid, file = STACK_FILE): void {
   if (found.state !== 'missing' && found.info?.pid === pid) rmSync(file, { force: true });
 }
 
+/** Whether `pid` is alive (EPERM: it is, under another user). */
 const isRunning = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return process.kill(pid, 0);
   } catch (error) {
-    // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
 
-const isStackInfo = (value: unknown): value is StackInfo => {
-  const v = value as Partial<StackInfo> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.apiUrl === 'string' &&
-    typeof v.issuer === 'string' &&
-    typeof v.audience === 'string' &&
-    (v.keyDir === undefined || typeof v.keyDir === 'string') &&
-    (v.idpProfile === undefined || isProfileName(String(v.idpProfile))) &&
-    (v.externalIssuer === undefined || typeof v.externalIssuer === 'boolean') &&
-    typeof v.pid === 'number'
-  );
-};
+const isStackInfo = (v: Partial<Record<keyof StackInfo, unknown>> | null): v is StackInfo =>
+  typeof v === 'object' &&
+  v !== null &&
+  [v.apiUrl, v.issuer, v.audience].every((field) => typeof field === 'string') &&
+  ['undefined', 'string'].includes(typeof v.keyDir) &&
+  (v.idpProfile === undefined || isProfileName(String(v.idpProfile))) &&
+  ['undefined', 'boolean'].includes(typeof v.externalIssuer) &&
+  typeof v.pid === 'number';
 
 export type StackFileState =
   | { readonly state: 'running'; readonly info: StackInfo }
@@ -80,7 +80,7 @@ export function readStackFile(file = STACK_FILE): StackFileState {
   } catch {
     return { state: 'missing' };
   }
-  let parsed: unknown;
+  let parsed: Parameters<typeof isStackInfo>[0];
   try {
     parsed = JSON.parse(text);
   } catch {

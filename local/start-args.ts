@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PROFILE_NAMES, type ProfileName, profileNamed } from './idp-profiles';
-import { DEFAULT_PORTS } from './local-defaults';
+import { DEFAULT_PORTS } from './stack-file';
 
 export type StartPlan =
   | { readonly kind: 'help' }
@@ -53,23 +53,24 @@ environment. Ports: PORT (3000), CHIME_EMULATOR_PORT (3001), IDP_PORT (3002); 0 
 one. npm run token and npm run example find them in .local/stack.json.
 `;
 
+type Env = Readonly<Record<string, string | undefined>>;
 const set = (value: string | undefined): value is string => value !== undefined && value !== '';
 
-/** Reads `npm start`'s flags (`argv` without node and the script) and environment. */
-export function parseStartArgs(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): StartPlan {
-  let values: {
-    idp?: string;
-    aws?: boolean;
-    verbose?: boolean;
-    help?: boolean;
-    'no-chime-rates'?: boolean;
-    'no-shared-cache'?: boolean;
-  };
+/** `run`'s result; what it throws becomes a one-line {@link StartUsageError}. */
+function usage<T>(run: () => T): T {
   try {
-    ({ values } = parseArgs({
+    return run();
+  } catch (error) {
+    throw new StartUsageError(
+      error instanceof Error ? error.message.split('\n')[0] : String(error),
+    );
+  }
+}
+
+/** Reads `npm start`'s flags (`argv` without node and the script) and environment. */
+export function parseStartArgs(argv: readonly string[], env: Env): StartPlan {
+  const { values } = usage(() =>
+    parseArgs({
       args: [...argv],
       options: {
         idp: { type: 'string' },
@@ -81,50 +82,37 @@ export function parseStartArgs(
       },
       strict: true,
       allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new StartUsageError(
-      error instanceof Error ? error.message.split('\n')[0] : String(error),
-    );
-  }
+    }),
+  );
   if (values.help) return { kind: 'help' };
   const verbose = values.verbose === true;
-  const local = {
-    verbose,
-    chimeRates: values['no-chime-rates'] !== true,
-    sharedCache: values['no-shared-cache'] !== true,
-  };
-  const aws = values.aws === true || env.LOCAL_CHIME === 'aws';
   const named = values.idp ?? (set(env.IDP_PROFILE) ? env.IDP_PROFILE : undefined);
-  if (named !== undefined) {
-    try {
-      profileNamed(named);
-    } catch (error) {
-      throw new StartUsageError((error as Error).message);
-    }
-  }
-  if (aws) {
+  const profile = named === undefined ? 'dev' : usage(() => profileNamed(named)).name;
+  if (values.aws || env.LOCAL_CHIME === 'aws') {
     if (values.idp !== undefined) {
       throw new StartUsageError('--idp is for the local stack; --aws verifies a real issuer');
     }
     return { kind: 'aws', verbose };
   }
+  const local = {
+    verbose,
+    chimeRates: !values['no-chime-rates'],
+    sharedCache: !values['no-shared-cache'],
+  };
   const issuer = set(env.JWT_ISSUER);
   const audience = set(env.JWT_AUDIENCE);
-  if (issuer || audience) {
-    if (!(issuer && audience)) {
-      throw new StartUsageError(
-        `JWT_ISSUER and JWT_AUDIENCE go together (${issuer ? 'JWT_AUDIENCE' : 'JWT_ISSUER'} is not set)`,
-      );
-    }
-    if (values.idp !== undefined) {
-      throw new StartUsageError(
-        '--idp runs the dev identity provider, JWT_ISSUER names an external one: unset JWT_ISSUER and JWT_AUDIENCE, or drop --idp',
-      );
-    }
-    return { kind: 'external', ...local };
+  if (!issuer && !audience) return { kind: 'dev', profile, ...local };
+  if (!(issuer && audience)) {
+    throw new StartUsageError(
+      `JWT_ISSUER and JWT_AUDIENCE go together (${issuer ? 'JWT_AUDIENCE' : 'JWT_ISSUER'} is not set)`,
+    );
   }
-  return { kind: 'dev', profile: (named ?? 'dev') as ProfileName, ...local };
+  if (values.idp !== undefined) {
+    throw new StartUsageError(
+      '--idp runs the dev identity provider, JWT_ISSUER names an external one: unset JWT_ISSUER and JWT_AUDIENCE, or drop --idp',
+    );
+  }
+  return { kind: 'external', ...local };
 }
 
 /** The variable that moves each port of the local stack. */
@@ -135,12 +123,10 @@ export const PORT_VARIABLES = Object.freeze({
 } as const);
 
 export type StackPorts = Readonly<Record<keyof typeof PORT_VARIABLES, number>>;
+const NAMES = Object.keys(PORT_VARIABLES) as (keyof StackPorts)[];
 
 /** The port `env[name]` sets, or undefined when unset; 0 picks a free one. */
-export function portIn(
-  env: Readonly<Record<string, string | undefined>>,
-  name: string,
-): number | undefined {
+export function portIn(env: Env, name: string): number | undefined {
   const raw = env[name];
   if (!set(raw)) return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) > 65_535) {
@@ -153,15 +139,12 @@ export function portIn(
  * The stack's ports from PORT, CHIME_EMULATOR_PORT and IDP_PORT (3000, 3001, 3002 by default).
  * Two alike are refused here: the second server would only fail with EADDRINUSE.
  */
-export function parsePorts(env: Readonly<Record<string, string | undefined>>): StackPorts {
-  const ports = {
-    api: portIn(env, PORT_VARIABLES.api) ?? DEFAULT_PORTS.api,
-    emulator: portIn(env, PORT_VARIABLES.emulator) ?? DEFAULT_PORTS.emulator,
-    idp: portIn(env, PORT_VARIABLES.idp) ?? DEFAULT_PORTS.idp,
-  };
-  const names = Object.keys(PORT_VARIABLES) as (keyof StackPorts)[];
-  for (const [i, a] of names.entries()) {
-    const b = names.slice(i + 1).find((other) => ports[other] === ports[a] && ports[a] !== 0);
+export function parsePorts(env: Env): StackPorts {
+  const ports = Object.fromEntries(
+    NAMES.map((name) => [name, portIn(env, PORT_VARIABLES[name]) ?? DEFAULT_PORTS[name]]),
+  ) as StackPorts;
+  for (const [i, a] of NAMES.entries()) {
+    const b = NAMES.slice(i + 1).find((other) => ports[other] === ports[a] && ports[a] !== 0);
     if (b) {
       throw new StartUsageError(
         `${PORT_VARIABLES[a]} and ${PORT_VARIABLES[b]} are both ${ports[a]}: give each its own port`,
@@ -183,8 +166,7 @@ export function portTakenMessage(
   ports: Partial<StackPorts>,
   holder?: { readonly pid: number; readonly ports: Readonly<Record<string, number | undefined>> },
 ): string {
-  const variable = (Object.keys(PORT_VARIABLES) as (keyof StackPorts)[])
-    .filter((name) => ports[name] === port)
+  const variable = NAMES.filter((name) => ports[name] === port)
     .map((name) => PORT_VARIABLES[name])
     .join(' and ');
   const taken = `port ${port}${variable ? ` (${variable})` : ''} is taken`;

@@ -9,15 +9,14 @@
  */
 
 import { writeFileSync } from 'node:fs';
+import { formatClaimPath } from '../lambda/attendee/claim-path';
 import { parseConfig } from '../lambda/attendee/config';
 import { checkAwsAccess } from './aws-preflight';
 import {
   DEFAULT_LOCAL_ORIGINS,
-  DEFAULT_PORTS,
-  DEMO_FILE,
+  type DemoSeed,
   type DevStack,
   type ExternalIssuerStack,
-  LOCAL_KEY_DIR,
   localCors,
   routesFor,
   startDevStack,
@@ -30,12 +29,19 @@ import {
   MEETING_ID_PLACEHOLDER,
   recipeSettingsOf,
 } from './fault-recipes';
-import type { HttpApiHandler } from './http-api-gateway';
-import { HttpApiGateway } from './http-api-gateway';
+import { HttpApiGateway, type HttpApiHandler } from './http-api-gateway';
+import type { IdentityProvider } from './identity-provider';
 import { formatIdentitySummary } from './identity-summary';
-import { PROFILES, type ProfileName } from './idp-profiles';
 import { npmAncestry, whenNpmGone } from './npm-launcher';
-import { readStackFile, removeStackFile, STACK_FILE, writeStackFile } from './stack-file';
+import {
+  DEFAULT_PORTS,
+  DEMO_FILE,
+  LOCAL_KEY_DIR,
+  readStackFile,
+  removeStackFile,
+  STACK_FILE,
+  writeStackFile,
+} from './stack-file';
 import {
   PORT_VARIABLES,
   parsePorts,
@@ -77,25 +83,22 @@ function dropLambdaRequestLines(): void {
 /** Imports the deployed entry (lambda/attendee/index.ts) under `env`. */
 async function loadHandler(env: Readonly<Record<string, string>>): Promise<HttpApiHandler> {
   // One line per request by default (the API's); --verbose adds the Lambda's and the emulator's.
-  if (!verbose && process.env.LOG_LEVEL === undefined) dropLambdaRequestLines();
-  Object.assign(process.env, {
-    LOG_LEVEL: process.env.LOG_LEVEL ?? (verbose ? 'INFO' : 'WARN'),
-    ...env,
-  });
+  if (!verbose && process.env.LOG_LEVEL === undefined) {
+    dropLambdaRequestLines();
+    process.env.LOG_LEVEL = 'WARN';
+  }
+  Object.assign(process.env, env);
   const entry = await import('../lambda/attendee/index');
   return entry.handler;
 }
 
 let plan: StartPlan;
-let ports: Partial<StackPorts>;
+let ports: Partial<StackPorts> = {};
 try {
   plan = parseStartArgs(process.argv.slice(2), process.env);
-  ports =
-    plan.kind === 'help'
-      ? {}
-      : plan.kind === 'aws'
-        ? { api: portIn(process.env, PORT_VARIABLES.api) ?? DEFAULT_PORTS.api }
-        : parsePorts(process.env);
+  if (plan.kind === 'aws') {
+    ports = { api: portIn(process.env, PORT_VARIABLES.api) ?? DEFAULT_PORTS.api };
+  } else if (plan.kind !== 'help') ports = parsePorts(process.env);
 } catch (error) {
   if (!(error instanceof StartUsageError)) throw error;
   process.stderr.write(`${START_USAGE}  (${error.message})\n`);
@@ -123,9 +126,8 @@ function onShutdown(stop: () => Promise<void>) {
 async function startAgainstAws() {
   // Region, issuer and credentials, every missing one named at once, before anything starts.
   const { region } = await checkAwsAccess(process.env);
-  const handler = await loadHandler({ CHIME_REGION: region });
   const gateway = new HttpApiGateway({
-    routes: routesFor(handler),
+    routes: routesFor(await loadHandler({ CHIME_REGION: region })),
     cors: localCors(allowedOrigins),
     log: (line) => log(`api ${line}`),
   });
@@ -142,115 +144,99 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
     loadHandler,
     ...(plan.chimeRates ? {} : { chimeRates: false as const }),
     sharedCache: plan.sharedCache,
-    ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+    dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
     log: (line: string) => {
       if (verbose || line.startsWith('api ')) log(line);
     },
   };
   const stack: DevStack | ExternalIssuerStack =
     plan.kind === 'dev'
-      ? await startDevStack({
-          ...common,
-          ports,
-          keyDir: LOCAL_KEY_DIR,
-          idpProfile: plan.profile,
-        })
-      : await startExternalIssuerStack({
-          ...common,
-          ports: { api: ports.api, emulator: ports.emulator },
-          externalIssuer: { env: process.env },
-        });
+      ? await startDevStack({ ...common, ports, keyDir: LOCAL_KEY_DIR, idpProfile: plan.profile })
+      : await startExternalIssuerStack({ ...common, ports, externalIssuer: { env: process.env } });
   onShutdown(async () => {
     removeStackFile();
     await stack.stop();
   });
   const seed = await stack.seedDemo();
+  const config = parseConfig(stack.env);
   // The function's own settings decide how many Chime calls a faulted request makes; the
   // example page's fault buttons read them from this file too.
-  const faultSettings = recipeSettingsOf(parseConfig(stack.env));
+  const faultSettings = recipeSettingsOf(config);
   writeFileSync(DEMO_FILE, `${JSON.stringify({ ...seed, faultSettings }, null, 2)}\n`);
   const portOf = (url: string) => Number(new URL(url).port);
+  const { idp, identity } = stack;
   writeStackFile({
     apiUrl: stack.apiUrl,
     emulatorUrl: stack.emulatorUrl,
-    issuer: stack.identity.issuer,
-    jwksUri: stack.identity.jwksUri,
-    audience: stack.identity.audience.join(','),
+    issuer: identity.issuer,
+    jwksUri: identity.jwksUri,
+    audience: identity.audience.join(','),
     ports: {
       api: portOf(stack.apiUrl),
       emulator: portOf(stack.emulatorUrl),
-      ...(stack.idp ? { idp: portOf(stack.idp.origin) } : {}),
+      ...(idp && { idp: portOf(idp.origin) }),
     },
-    ...(stack.idp
-      ? { keyDir: LOCAL_KEY_DIR, idpProfile: stack.idp.profile.name }
-      : { externalIssuer: true }),
+    ...(idp ? { keyDir: LOCAL_KEY_DIR, idpProfile: idp.profile.name } : { externalIssuer: true }),
     pid: process.pid,
     startedAt: new Date().toISOString(),
   });
   // Any other exit (an uncaught error) also withdraws the file; a SIGKILL leaves it stale,
   // which readers detect by its pid.
   process.on('exit', () => removeStackFile());
-  const recipes = faultRecipes(faultSettings, MEETING_ID_PLACEHOLDER);
-  const url = (attendeeId: string) =>
-    `${stack.apiUrl}/meetings/${seed.meetingId}/attendees/${attendeeId}`;
-  const curl = (token: string | undefined, target: string) =>
-    `curl -i ${token ? `-H "Authorization: Bearer $${token}" ` : ''}${target}`;
+  const alice = `${stack.apiUrl}/meetings/${seed.meetingId}/attendees/${seed.attendees.alice}`;
   const faults = `${stack.emulatorUrl}/_emulator/faults`;
-  const alice = url(seed.attendees.alice);
-  const identityTitle = stack.idp
-    ? `Identity provider   ${stack.idp.profile.title} (profile ${stack.idp.profile.name}, dev issuer on this machine)`
+  const identityTitle = idp
+    ? `Identity provider   ${idp.profile.title} (profile ${idp.profile.name}, dev issuer on this machine)`
     : 'Identity provider   external issuer (JWT_ISSUER): tokens come from it, none are printed';
-  const notes = stack.idp
-    ? stack.idp.profile.notes.map((note) => `  note: ${note}`).join('\n')
-    : '';
-  const faultLines = `# 503 / 502 / 504: the caches answer an attendee read before without asking Chime, so
-# \`fault RULE\` makes a fresh meeting with an attendee for alice, queues RULE for it and asks for
-# it once; that request uses RULE up. Paste the function once, then run a recipe as often as you like.
-${faultShell({ apiUrl: stack.apiUrl, emulatorUrl: stack.emulatorUrl, tokenVariable: stack.idp ? 'ALICE_TOKEN' : 'MY_TOKEN' })}
-${recipes.map((recipe) => `# ${recipe.description}\n${faultCommand(recipe)}`).join('\n')}
-# DELETE clears whatever is still queued
-curl -X DELETE ${faults}`;
+  const notes = idp?.profile.notes.map((note) => `\n  note: ${note}`).join('') ?? '';
+  const tokenVariable = idp ? 'ALICE_TOKEN' : 'MY_TOKEN';
+  const recipes = faultRecipes(faultSettings, MEETING_ID_PLACEHOLDER)
+    .map((recipe) => `# ${recipe.description}\n${faultCommand(recipe)}`)
+    .join('\n');
   process.stdout.write(`
 Chime attendee API (local)
   API                 ${stack.apiUrl}
   Chime emulator      ${stack.emulatorUrl}   (fault injection: ${faults})
   ${identityTitle}
-${formatIdentitySummary(stack.identity, '    ')}${notes ? `\n${notes}` : ''}
+${formatIdentitySummary(identity)}${notes}
   Allowed origins     ${allowedOrigins.join(', ')}
 
 Demo meeting ${seed.meetingId}
   alice's attendee  ${seed.attendees.alice}
   bob's attendee    ${seed.attendees.bob}
   (addresses and issuer for other tools: ${STACK_FILE})
-${stack.idp ? await devTokens(stack.idp.profile.name, stack, alice, url, curl) : externalHelp(stack, seed.meetingId, alice, curl)}
-${faultLines}
+${idp ? await devTokens(idp, alice) : externalHelp(stack, seed, alice, formatClaimPath(config.policy.identityClaim))}
+# 503 / 502 / 504: the caches answer an attendee read before without asking Chime, so
+# \`fault RULE\` makes a fresh meeting with an attendee for alice, queues RULE for it and asks for
+# it once; that request uses RULE up. Paste the function once, then run a recipe as often as you like.
+${faultShell({ apiUrl: stack.apiUrl, emulatorUrl: stack.emulatorUrl, tokenVariable })}
+${recipes}
+# DELETE clears whatever is still queued
+curl -X DELETE ${faults}
 
 Ctrl-C stops everything.
 `);
 }
 
+const curl = (token: string | undefined, target: string) =>
+  `curl -i ${token ? `-H "Authorization: Bearer $${token}" ` : ''}${target}`;
+
 /** The dev tokens and a curl for each status, minted in the running profile's shape. */
-async function devTokens(
-  profile: ProfileName,
-  stack: DevStack,
-  alice: string,
-  url: (attendeeId: string) => string,
-  curl: (token: string | undefined, target: string) => string,
-): Promise<string> {
+async function devTokens(idp: IdentityProvider, alice: string): Promise<string> {
   const ttl = 12 * 3600;
-  const idp = stack.idp;
-  const hasModerators = PROFILES[profile].moderator !== null;
-  const moderator = hasModerators ? await idp.mint({ sub: 'maria', moderator: true, ttl }) : '';
+  const { moderator, title } = idp.profile;
   const exports = [
     `export ALICE_TOKEN=${await idp.mint({ sub: 'alice', ttl })}`,
     `export BOB_TOKEN=${await idp.mint({ sub: 'bob', ttl })}`,
-    ...(hasModerators ? [`export MODERATOR_TOKEN=${moderator}`] : []),
+    ...(moderator
+      ? [`export MODERATOR_TOKEN=${await idp.mint({ sub: 'maria', moderator: true, ttl })}`]
+      : []),
     `export STRANGER_TOKEN=${await idp.mint({ sub: 'mallory', ttl })}`,
   ].join('\n');
-  const moderatorLines = hasModerators
+  const moderatorLines = moderator
     ? `# 200 without the JoinToken (moderator)\n${curl('MODERATOR_TOKEN', alice)}`
-    : `# (no moderator demo: ${PROFILES[profile].title} tokens carry no groups or roles, so no token of it can say who moderates)`;
-  return `  ${hasModerators ? 'maria is a moderator; ' : ''}mallory is a stranger. More tokens of this profile: npm run -s token -- --sub alice
+    : `# (no moderator demo: ${title} tokens carry no groups or roles, so no token of it can say who moderates)`;
+  return `  ${moderator ? 'maria is a moderator; ' : ''}mallory is a stranger. More tokens of this profile: npm run -s token -- --sub alice
   (--moderator, --tenants a,b, --email x --unverified, --client-id-only, --wrong-audience, --ttl N; --help)
 
 # Paste into another shell (tokens valid 12 h):
@@ -268,27 +254,26 @@ ${curl('STRANGER_TOKEN', alice)}
 # 401: no token
 ${curl(undefined, alice)}
 # 400: not a GUID
-${curl('ALICE_TOKEN', url('not-a-guid'))}`;
+${curl('ALICE_TOKEN', alice.replace(/[^/]+$/, 'not-a-guid'))}`;
 }
 
 /** How to get a token of an external issuer, and an attendee it owns: nothing can be minted here. */
 function externalHelp(
-  stack: ExternalIssuerStack,
-  meetingId: string,
+  { identity, apiUrl, emulatorUrl }: ExternalIssuerStack | DevStack,
+  { meetingId }: DemoSeed,
   alice: string,
-  curl: (token: string | undefined, target: string) => string,
+  claim: string,
 ): string {
-  const claim = stack.identity.claims.IDENTITY_CLAIM ?? 'sub';
   return `
-# Tokens come from ${stack.identity.issuer} itself: sign in through your app (or use the
-# provider's token endpoint, named in ${stack.identity.discoveryUrl ?? 'its discovery document'}) for
-# audience ${stack.identity.audience.join(' or ')}, then:
+# Tokens come from ${identity.issuer} itself: sign in through your app (or use the
+# provider's token endpoint, named in ${identity.discoveryUrl ?? 'its discovery document'}) for
+# audience ${identity.audience.join(' or ')}, then:
 export MY_TOKEN=<the access token>
 # alice's attendee is owned by a token whose ${claim} is "alice". An attendee of your own
 # (ExternalUserId = your token's ${claim}), created on the emulator as your backend would:
-curl -X POST ${stack.emulatorUrl}/meetings/${meetingId}/attendees -H 'content-type: application/json' -d '{"ExternalUserId":"<your ${claim}>"}'
+curl -X POST ${emulatorUrl}/meetings/${meetingId}/attendees -H 'content-type: application/json' -d '{"ExternalUserId":"<your ${claim}>"}'
 # then, with the AttendeeId it answers (owner: 200 with the JoinToken):
-${curl('MY_TOKEN', `${stack.apiUrl}/meetings/${meetingId}/attendees/<AttendeeId>/join-info`)}
+${curl('MY_TOKEN', `${apiUrl}/meetings/${meetingId}/attendees/<AttendeeId>/join-info`)}
 # 404 unless you moderate: alice's attendee
 ${curl('MY_TOKEN', alice)}
 # 401: no token
@@ -308,10 +293,6 @@ const fail = (error: unknown) => {
   process.exit(1);
 };
 
-if (plan.kind === 'help') {
-  process.stdout.write(START_HELP);
-} else if (plan.kind === 'aws') {
-  startAgainstAws().catch(fail);
-} else {
-  startLocal(plan).catch(fail);
-}
+if (plan.kind === 'help') process.stdout.write(START_HELP);
+else if (plan.kind === 'aws') startAgainstAws().catch(fail);
+else startLocal(plan).catch(fail);

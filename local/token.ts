@@ -6,10 +6,9 @@
  * file; without it, the dev profile on the default port is assumed (a hint says so on stderr).
  */
 import { parseArgs } from 'node:util';
-import { IdentityProvider, type MintOptions } from './identity-provider';
+import { IdentityProvider } from './identity-provider';
 import { PROFILE_NAMES, PROFILES, type Profile, profileNamed } from './idp-profiles';
-import { DEFAULT_PORTS, LOCAL_KEY_DIR } from './local-defaults';
-import { readStackFile } from './stack-file';
+import { DEFAULT_PORTS, LOCAL_KEY_DIR, readStackFile } from './stack-file';
 
 const USAGE =
   'usage: npm run -s token -- --sub <user> [--name <display name>] [--moderator] ' +
@@ -48,24 +47,15 @@ function usageError(reason: string): never {
   process.exit(2);
 }
 
+const typed = (type: 'string' | 'boolean', names: string) =>
+  Object.fromEntries(names.split(' ').map((name) => [name, { type }]));
 let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
-      sub: { type: 'string' },
-      name: { type: 'string' },
-      moderator: { type: 'boolean' },
-      groups: { type: 'string' },
-      tenants: { type: 'string' },
-      email: { type: 'string' },
-      unverified: { type: 'boolean' },
-      'client-id-only': { type: 'boolean' },
-      'wrong-audience': { type: 'boolean' },
+      ...typed('string', 'sub name groups tenants email profile issuer audience idp-port'),
+      ...typed('boolean', 'moderator unverified client-id-only wrong-audience'),
       ttl: { type: 'string', default: '3600' },
-      profile: { type: 'string' },
-      issuer: { type: 'string' },
-      audience: { type: 'string' },
-      'idp-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -79,10 +69,9 @@ if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const str = (name: string): string | undefined =>
-  typeof values[name] === 'string' ? (values[name] as string) : undefined;
-const flag = (name: string): boolean => values[name] === true;
-const list = (name: string): string[] | undefined =>
+const str = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
+const flag = (name: string) => values[name] === true;
+const list = (name: string) =>
   str(name)
     ?.split(',')
     .map((item) => item.trim())
@@ -93,9 +82,7 @@ if (!sub) usageError('--sub is required');
 if (!/^-?\d+$/.test(ttl)) usageError('--ttl must be a whole number of seconds');
 if (flag('unverified') && str('email') === undefined) usageError('--unverified needs --email');
 const idpPort = str('idp-port') ?? process.env.IDP_PORT;
-if (idpPort !== undefined && idpPort !== '' && !/^\d+$/.test(idpPort)) {
-  usageError('--idp-port (or IDP_PORT) must be a port number');
-}
+if (idpPort && !/^\d+$/.test(idpPort)) usageError('--idp-port (or IDP_PORT) must be a port number');
 let forced: Profile | undefined;
 try {
   forced = str('profile') === undefined ? undefined : profileNamed(str('profile') as string);
@@ -110,8 +97,7 @@ const running = stack.state === 'running' ? stack.info : undefined;
 // IDP_ISSUER: the issuer as the function sees it, e.g. http://host.docker.internal:3002 for sam local.
 const explicitIssuer =
   str('issuer') ??
-  (process.env.IDP_ISSUER || undefined) ??
-  (idpPort ? `http://127.0.0.1:${idpPort}` : undefined);
+  (process.env.IDP_ISSUER || (idpPort ? `http://127.0.0.1:${idpPort}` : undefined));
 if (running?.externalIssuer && !forced && !explicitIssuer) {
   process.stderr.write(
     `token: the running npm start trusts an external issuer, ${running.issuer}: get a token from it (this signs for the dev identity provider only; --profile forces one)\n`,
@@ -124,47 +110,32 @@ const same =
   running !== undefined &&
   !running.externalIssuer &&
   (running.idpProfile ?? 'dev') === profile.name;
-const defaultOrigin = `http://127.0.0.1:${DEFAULT_PORTS.idp}`;
-const audience = str('audience') ?? (same ? running.audience : undefined);
+const issuer = explicitIssuer ?? (same ? running.issuer : `http://127.0.0.1:${DEFAULT_PORTS.idp}`);
 // The dev profile's issuer is set as is; the others are the origin plus the provider's path,
 // and an explicit issuer replaces `iss` outright.
-const idp =
-  profile.name === 'dev'
-    ? new IdentityProvider({
-        keyDir: running?.keyDir ?? LOCAL_KEY_DIR,
-        issuer: explicitIssuer ?? (same ? running.issuer : defaultOrigin),
-        ...(audience ? { audience } : {}),
-      })
-    : new IdentityProvider({
-        keyDir: running?.keyDir ?? LOCAL_KEY_DIR,
-        profile: profile.name,
-        origin: explicitIssuer
-          ? new URL(explicitIssuer).origin
-          : same
-            ? new URL(running.issuer).origin
-            : defaultOrigin,
-        ...(audience ? { audience } : {}),
-      });
+const dev = profile.name === 'dev';
+const idp = new IdentityProvider({
+  keyDir: running?.keyDir ?? LOCAL_KEY_DIR,
+  profile: profile.name,
+  ...(dev ? { issuer } : { origin: new URL(issuer).origin }),
+  audience: (str('audience') ?? (same ? running.audience : undefined)) || undefined,
+});
 
-const groups = list('groups');
-const tenants = list('tenants');
-const email = str('email');
-const name = str('name');
-const options: MintOptions = {
-  sub,
-  ttl: Number(ttl),
-  ...(name !== undefined ? { name } : {}),
-  ...(flag('moderator') ? { moderator: true } : {}),
-  ...(groups ? { groups } : {}),
-  ...(tenants ? { tenants } : {}),
-  ...(email !== undefined ? { email, emailVerified: !flag('unverified') } : {}),
-  ...(flag('client-id-only') ? { clientIdOnly: true } : {}),
-  ...(flag('wrong-audience') ? { audience: 'wrong' as const } : {}),
-  ...(explicitIssuer && profile.name !== 'dev' ? { claims: { iss: explicitIssuer } } : {}),
-};
 let token: string;
 try {
-  token = await idp.mint(options);
+  token = await idp.mint({
+    sub,
+    ttl: Number(ttl),
+    name: str('name'),
+    moderator: flag('moderator'),
+    groups: list('groups'),
+    tenants: list('tenants'),
+    email: str('email'),
+    emailVerified: !flag('unverified'),
+    clientIdOnly: flag('client-id-only'),
+    audience: flag('wrong-audience') ? 'wrong' : 'right',
+    claims: explicitIssuer && !dev ? { iss: explicitIssuer } : {},
+  });
 } catch (error) {
   // What the profile's provider cannot express (a Google moderator, a Cognito access token's email).
   usageError((error as Error).message);

@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_FILE, LOCAL_KEY_DIR } from './dev-stack';
 import { IdentityProvider } from './identity-provider';
 import { loadEvent, SAM_EVENTS } from './sam-events';
+import { DEMO_FILE, LOCAL_KEY_DIR } from './stack-file';
 
 if (!existsSync(DEMO_FILE)) {
   process.stderr.write(`${DEMO_FILE} not found: start the local stack first (npm start)\n`);

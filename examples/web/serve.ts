@@ -13,9 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { DemoSeed } from '../../local/dev-stack';
 import type { RecipeSettings } from '../../local/fault-recipes';
 import { IdentityProvider } from '../../local/identity-provider';
-import { DEFAULT_PORTS, DEMO_FILE, LOCAL_KEY_DIR } from '../../local/local-defaults';
 import { npmAncestry, whenNpmGone } from '../../local/npm-launcher';
-import { readStackFile } from '../../local/stack-file';
+import { DEFAULT_PORTS, DEMO_FILE, LOCAL_KEY_DIR, readStackFile } from '../../local/stack-file';
 import { PORT_VARIABLES, portIn } from '../../local/start-args';
 import { createExampleServer } from './example-server';
 

@@ -2,43 +2,21 @@
  * `npm run token` as a developer runs it: a separate process, next to a running stack described
  * by `.local/stack.json`, issuing tokens of that stack's identity provider profile.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { decodeJwt } from 'jose';
 import type { DemoSeed, DevStack } from '../../local/dev-stack';
 import { writeStackFile } from '../../local/stack-file';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
+import { shellEnv, startScript } from '../helpers/script-process';
 
-const ROOT = process.cwd();
-const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-const SCRIPT = join(ROOT, 'local', 'token.ts');
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs local/token.ts in `cwd` (where it looks for `.local/stack.json`). */
-function token(cwd: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const env = { ...process.env };
-    delete env.IDP_PORT;
-    delete env.IDP_ISSUER;
-    execFile(
-      process.execPath,
-      ['--import', TSX, SCRIPT, ...args],
-      { cwd, env },
-      (error, stdout, stderr) => {
-        const code = error ? Number((error as NodeJS.ErrnoException & { code: unknown }).code) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+/** Runs local/token.ts in `cwd` (where it looks for `.local/stack.json`), as a developer would. */
+async function token(cwd: string, ...args: string[]) {
+  const run = startScript('local/token.ts', args, cwd, shellEnv());
+  const code = await run.closed;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 let dir: string;
