@@ -12,69 +12,6 @@
 const FUNCTIONS = ['attendee', 'invalidation', 'prefetch'];
 const FUNCTION_FOLDER = `^lambda/(${FUNCTIONS.join('|')})/`;
 
-/**
- * EXCEPTION, to be emptied: the imports between function folders that exist today, file by file.
- * `prefetch/` and `invalidation/` still use modules of `attendee/` until that code moves to a
- * shared folder (`lambda/common/`, issue 20). Any import between function folders not listed
- * here fails; when a module moves, delete its lines.
- */
-const TODAY_CROSS_FUNCTION_IMPORTS = {
-  'lambda/invalidation/index.ts': [
-    'lambda/attendee/cache/dynamodb-client.ts',
-    'lambda/attendee/cache/shared-cache.ts',
-  ],
-  'lambda/invalidation/handler.ts': [
-    'lambda/attendee/attendee-ids.ts',
-    'lambda/attendee/cache/shared-cache.ts',
-  ],
-  'lambda/prefetch/index.ts': [
-    'lambda/attendee/cache/dynamodb-client.ts',
-    'lambda/attendee/cache/shared-cache.ts',
-    'lambda/attendee/chime-client.ts',
-  ],
-  'lambda/prefetch/handler.ts': [
-    'lambda/attendee/attendee-ids.ts',
-    'lambda/attendee/cache/meeting-snapshot.ts',
-    'lambda/attendee/cache/shared-cache.ts',
-    'lambda/attendee/chime-errors.ts',
-  ],
-  'lambda/prefetch/pacer.ts': ['lambda/attendee/cache/metrics.ts'],
-};
-
-/**
- * EXCEPTION, to be emptied: shared code importing a function's module. Owned elsewhere, pending:
- * the settings redesign's new `lambda/common/config/settings.ts` still takes these from
- * `attendee/`; they should move with it.
- */
-const TODAY_SHARED_TO_FUNCTION_IMPORTS = {
-  'lambda/common/config/settings.ts': [
-    'lambda/attendee/claim-path.ts',
-    'lambda/attendee/errors.ts',
-  ],
-};
-
-const escapeDots = (text) => text.replaceAll('.', '\\.');
-const exactly = (file) => `^${escapeDots(file)}$`;
-/** Like `exactly`, with the folder under lambda/ captured as `$1` for the rule's `to` side. */
-const exactlyInFolder = (file) => {
-  const [root, folder, ...rest] = file.split('/');
-  return `^${root}/(${folder})/${escapeDots(rest.join('/'))}$`;
-};
-
-/** One rule for the files without exceptions, then one per file allowing exactly its list. */
-function withExceptions(rule, exceptions) {
-  const files = Object.keys(exceptions);
-  return [
-    { ...rule, from: { ...rule.from, pathNot: files.map(exactly) } },
-    ...files.map((file) => ({
-      ...rule,
-      comment: `${rule.comment} (${file}: only the imports listed in .dependency-cruiser.cjs)`,
-      from: { path: exactlyInFolder(file) },
-      to: { ...rule.to, pathNot: [rule.to.pathNot ?? [], ...exceptions[file].map(exactly)].flat() },
-    })),
-  ];
-}
-
 /** Files run directly (package.json scripts, child processes, aliases) that import nothing. */
 const ENTRY_POINTS_WITHOUT_IMPORTS = ['^scripts/require-node\\.mjs$'];
 
@@ -104,28 +41,22 @@ module.exports = {
       from: { path: '^local/' },
       to: { path: '^(bench|scripts|test)/' },
     },
-    ...withExceptions(
-      {
-        name: 'no-cross-function-imports',
-        comment:
-          'A deployed function imports no module of another function folder: shared code lives ' +
-          'in a shared folder (lambda/common/).',
-        severity: 'error',
-        from: { path: FUNCTION_FOLDER },
-        to: { path: FUNCTION_FOLDER, pathNot: '^lambda/$1/' },
-      },
-      TODAY_CROSS_FUNCTION_IMPORTS,
-    ),
-    ...withExceptions(
-      {
-        name: 'shared-not-on-functions',
-        comment: 'Shared deployed code (lambda/common/) imports no function folder.',
-        severity: 'error',
-        from: { path: '^lambda/common/' },
-        to: { path: FUNCTION_FOLDER },
-      },
-      TODAY_SHARED_TO_FUNCTION_IMPORTS,
-    ),
+    {
+      name: 'no-cross-function-imports',
+      comment:
+        'A deployed function imports no module of another function folder: shared code lives ' +
+        'in lambda/shared/.',
+      severity: 'error',
+      from: { path: FUNCTION_FOLDER },
+      to: { path: FUNCTION_FOLDER, pathNot: '^lambda/$1/' },
+    },
+    {
+      name: 'shared-not-on-functions',
+      comment: 'Shared deployed code (lambda/shared/) imports no function folder.',
+      severity: 'error',
+      from: { path: '^lambda/shared/' },
+      to: { path: FUNCTION_FOLDER },
+    },
     {
       name: 'no-dev-dependencies-in-lambda',
       comment:

@@ -1,13 +1,13 @@
 /**
- * The local HTTP API (local/http-api-gateway.ts) in front of one bundle, with the routes and
- * CORS settings of local/dev-stack.ts; the process environment is the function's. Reports its
+ * The local HTTP API (local/aws/http-api-gateway.ts) in front of one bundle, with the routes and
+ * CORS settings of local/cli/dev-stack.ts; the process environment is the function's. Reports its
  * URL on fd 3 and stops when stdin closes.
  *
  * Usage: node api-host.mjs <bundle.mjs>
  */
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../local/dev-stack';
-import { HttpApiGateway, type HttpApiHandler } from '../local/http-api-gateway';
+import { HttpApiGateway, type HttpApiHandler } from '../local/aws/http-api-gateway';
+import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../local/cli/dev-stack';
 import { stopWhenStdinCloses, writeReport } from './event';
 
 const [bundle] = process.argv.slice(2);

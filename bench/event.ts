@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { createLambdaContext } from '../local/lambda-context';
+import { createLambdaContext } from '../local/aws/lambda-context';
 
 /** What one benchmark invocation asks for: the attendee route, its IDs and the bearer token. */
 export interface InvokeTarget {

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
+import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
 import { ATTENDEE_NODE_OPTIONS } from '../lib/bundling';
 import { buildApp, buildBaseline, buildScripts } from './build';
 import type { ColdReport } from './cold-runner';
@@ -278,7 +278,7 @@ async function main(settings: BenchSettings, progress: (line: string) => void): 
     settings,
     bundles,
     services: services.report,
-    // Exactly what local/dev-stack.ts builds, plus the log level and the Node flags the stack
+    // Exactly what local/cli/dev-stack.ts builds, plus the log level and the Node flags the stack
     // deploys the function with (both sides get them; the baseline has no use for them).
     env: {
       PATH: process.env.PATH,

@@ -5,10 +5,10 @@
  * Reports the Lambda environment `startDevStack` builds; stops when stdin closes.
  */
 
-import { routeKeyOf } from '../lambda/attendee/api-routes';
-import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
-import { startDevStack } from '../local/dev-stack';
-import type { HttpApiHandler } from '../local/http-api-gateway';
+import { routeKeyOf } from '../lambda/attendee/routes/api-routes';
+import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
+import type { HttpApiHandler } from '../local/aws/http-api-gateway';
+import { startDevStack } from '../local/cli/dev-stack';
 import { stopWhenStdinCloses, writeReport } from './event';
 
 // startDevStack also runs an HTTP API stand-in for a handler; the benchmark runs its own in
@@ -35,7 +35,7 @@ const services = {
   // The GetAttendee route key, and join-info's (the cache-hit row), as the HTTP API sends them.
   routeKey: routeKeyOf('attendee'),
   joinInfoRouteKey: routeKeyOf('joinInfo'),
-  // The Lambda environment of local/dev-stack.ts (emulator endpoint, issuer, dummy credentials).
+  // The Lambda environment of local/cli/dev-stack.ts (emulator endpoint, issuer, dummy credentials).
   env: stack.env,
   emulatorUrl: stack.emulatorUrl,
   meetingId: seed.meetingId,

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateAttendeeCommand, CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import autocannon from 'autocannon';
 import { createContainer } from '../lambda/attendee/container';
-import { type DevStack, startDevStack } from '../local/dev-stack';
+import { type DevStack, startDevStack } from '../local/cli/dev-stack';
 
 const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
 /**

@@ -8,10 +8,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 import { chimeClientFor } from '../../local/chime-emulator';
-import { type DemoSeed, seedDemo } from '../../local/dev-stack';
-import { faultRecipes, type RecipeSettings } from '../../local/fault-recipes';
-import type { MintOptions } from '../../local/identity-provider';
-import { closeServer, listenOnLoopback } from '../../local/loopback';
+import { type DemoSeed, seedDemo } from '../../local/cli/dev-stack';
+import { faultRecipes, type RecipeSettings } from '../../local/cli/fault-recipes';
+import { closeServer, listenOnLoopback } from '../../local/cli/loopback';
+import type { MintOptions } from '../../local/identity/identity-provider';
 import { FAULTS, isFaultName } from './src/faults';
 
 /** A value, or a function giving it when a request needs it (e.g. a port known later). */

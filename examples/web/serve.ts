@@ -10,12 +10,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { DemoSeed } from '../../local/dev-stack';
-import type { RecipeSettings } from '../../local/fault-recipes';
-import { IdentityProvider } from '../../local/identity-provider';
-import { npmAncestry, whenNpmGone } from '../../local/npm-launcher';
-import { DEFAULT_PORTS, DEMO_FILE, LOCAL_KEY_DIR, readStackFile } from '../../local/stack-file';
-import { PORT_VARIABLES, portIn } from '../../local/start-args';
+import type { DemoSeed } from '../../local/cli/dev-stack';
+import type { RecipeSettings } from '../../local/cli/fault-recipes';
+import { npmAncestry, whenNpmGone } from '../../local/cli/npm-launcher';
+import { DEFAULT_PORTS, DEMO_FILE, LOCAL_KEY_DIR, readStackFile } from '../../local/cli/stack-file';
+import { PORT_VARIABLES, portIn } from '../../local/cli/start-args';
+import { IdentityProvider } from '../../local/identity/identity-provider';
 import { createExampleServer } from './example-server';
 
 const npm = npmAncestry(process.env);

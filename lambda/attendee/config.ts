@@ -1,4 +1,4 @@
-import { attendeeConfig } from '../common/config/settings';
+import { attendeeConfig } from '../shared/config/settings';
 
 /** Reads the environment once, at init, by the settings contract (common/config/settings.ts). */
 export const parseConfig = attendeeConfig;

@@ -1,11 +1,11 @@
-import { createDynamoDbClient } from './cache/dynamodb-client';
-import { createChimeClient } from './chime-client';
-import { formatClaimPath } from './claim-path';
+import { createChimeClient } from '../shared/chime/chime-client';
+import { formatClaimPath } from '../shared/config/claim-path';
+import { createDynamoDbClient } from '../shared/table/dynamodb-client';
+import { IssuerMismatchError } from './auth/oidc-discovery';
+import { createTokenVerifier } from './auth/token-verifier';
 import { type Config, parseConfig } from './config';
 import { type ApiHandler, createHandler } from './handler';
 import { createLogger } from './logger';
-import { IssuerMismatchError } from './oidc-discovery';
-import { createTokenVerifier } from './token-verifier';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
+import type { Claims } from './auth/token-verifier';
 import type { RequestMetrics } from './cache/metrics';
-import type { ErrorOutcome } from './classify-error';
-import type { Claims } from './token-verifier';
+import type { ErrorOutcome } from './errors/classify-error';
 
 /** What the middleware chain learns about one request, for the handler and the log line. */
 export interface RequestState {

@@ -8,19 +8,19 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { routeIdOf } from './api-routes';
-import { ROUTE_HANDLERS } from './attendee-routes';
-import { createAttendeeSource } from './attendee-source';
-import { createCallerBudget } from './caller-budget';
+import type { TokenVerifier } from './auth/token-verifier';
+import { createAttendeeSource } from './cache/attendee-source';
 import type { Config } from './config';
 import type { AppContext } from './context';
-import { ProblemError } from './errors';
+import { ProblemError } from './errors/errors';
 import type { RequestLogger } from './logger';
 import { authenticate } from './middleware/authenticate';
 import { problemResponses } from './middleware/problem-responses';
 import { requestLog } from './middleware/request-log';
+import { createCallerBudget } from './policy/caller-budget';
 import { deadlineContext, deadlinePassed, requestDeadline } from './request-deadline';
-import type { TokenVerifier } from './token-verifier';
+import { routeIdOf } from './routes/api-routes';
+import { ROUTE_HANDLERS } from './routes/attendee-routes';
 
 /** What the chain needs, created once per container (see `index.ts`). */
 export interface Dependencies {

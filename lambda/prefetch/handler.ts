@@ -1,11 +1,11 @@
 import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { guidOf as guid } from '../attendee/attendee-ids';
-import { takeMeetingSnapshot } from '../attendee/cache/meeting-snapshot';
-import type { SharedCache } from '../attendee/cache/shared-cache';
-import { isNotFound } from '../attendee/chime-errors';
-import { type MeetingEventInput, PREFETCH_EVENT_TYPES } from '../common/chime-events';
-import { writeLine } from '../common/log-line';
+import { type MeetingEventInput, PREFETCH_EVENT_TYPES } from '../shared/chime/chime-events';
+import { isNotFound } from '../shared/chime/not-found';
+import { guidOf as guid } from '../shared/ids';
+import { writeLine } from '../shared/log-line';
+import { takeMeetingSnapshot } from '../shared/table/meeting-snapshot';
+import type { SharedCache } from '../shared/table/shared-cache';
 import type { Pacer } from './pacer';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * How the prefetch queue hands `chime:AttendeeAdded` events to the prefetch function: the
- * stack's SQS event source (lib/attendee-cache.ts) and its local stand-in (local/event-queue.ts)
+ * stack's SQS event source (lib/attendee-cache.ts) and its local stand-in (local/aws/event-queue.ts)
  * both read these.
  *
  * A whole meeting's attendees are usually created together (BatchCreateAttendee takes 100 at a

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { HttpApiHandler } from '../../local/http-api-gateway';
+import type { HttpApiHandler } from '../../local/aws/http-api-gateway';
 import { endChild, forkScript } from './children';
 import type { InvocationAnswer } from './container-process';
 

@@ -7,11 +7,16 @@ import {
   DeleteAttendeeCommand,
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { createDynamoDbClient } from '../../lambda/attendee/cache/dynamodb-client';
-import { createSharedCache } from '../../lambda/attendee/cache/shared-cache';
-import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
+import { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
+import { createDynamoDbClient } from '../../lambda/shared/table/dynamodb-client';
+import { createSharedCache } from '../../lambda/shared/table/shared-cache';
+import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/aws/dynamodb';
+import type { LocalEventQueue, LocalEventQueueStats } from '../../local/aws/event-queue';
+import { HttpApiGateway } from '../../local/aws/http-api-gateway';
+import { routeMeetingEvents } from '../../local/aws/meeting-events';
+import { startLocalPrefetch } from '../../local/aws/prefetch';
 import {
   type ChimeEmulator,
   type ChimeMeetingEvent,
@@ -20,13 +25,8 @@ import {
 } from '../../local/chime-emulator';
 import type { CallRecord, CallStats } from '../../local/chime-emulator/call-log';
 import type { SeededMeeting } from '../../local/chime-emulator/seed';
-import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/dev-stack';
-import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/dynamodb';
-import type { LocalEventQueue, LocalEventQueueStats } from '../../local/event-queue';
-import { HttpApiGateway } from '../../local/http-api-gateway';
-import { IdentityProvider } from '../../local/identity-provider';
-import { routeMeetingEvents } from '../../local/meeting-events';
-import { startLocalPrefetch } from '../../local/prefetch';
+import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/cli/dev-stack';
+import { IdentityProvider } from '../../local/identity/identity-provider';
 import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
 import { type ChurnLoad, runArrivals, runChurn, type StormLoad } from './clients';
 import { type PoolStats, startContainerPool } from './container-pool';

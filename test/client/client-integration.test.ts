@@ -8,7 +8,7 @@ import {
   createAttendeeApiClient,
   createRosterResolver,
 } from '../../client/src';
-import type { DemoSeed, DevStack } from '../../local/dev-stack';
+import type { DemoSeed, DevStack } from '../../local/cli/dev-stack';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
 

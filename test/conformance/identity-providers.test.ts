@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateAttendeeCommand, CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
-import type { DevStack } from '../../local/dev-stack';
-import { PROFILE_NAMES, PROFILES, type ProfileName } from '../../local/idp-profiles';
+import type { DevStack } from '../../local/cli/dev-stack';
+import { PROFILE_NAMES, PROFILES, type ProfileName } from '../../local/identity/idp-profiles';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateAttendeeCommand, CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import type { FaultRule } from '../../local/chime-emulator';
-import type { DemoSeed, DevStack } from '../../local/dev-stack';
+import type { DemoSeed, DevStack } from '../../local/cli/dev-stack';
 import { afterFailureMemory } from '../helpers/clock';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { CAPABILITIES, GATEWAY_CODES, GUID_PATTERN, PROBLEM_CODES } from '../../client/src/types';
-import { PROBLEMS } from '../../lambda/attendee/problem';
+import { PROBLEMS } from '../../lambda/attendee/errors/problem';
 import { loadContract, resolve } from '../helpers/openapi-conformance';
 
 /**

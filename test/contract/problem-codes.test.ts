@@ -1,4 +1,4 @@
-import { PROBLEMS, type ProblemCode, problemBody } from '../../lambda/attendee/problem';
+import { PROBLEMS, type ProblemCode, problemBody } from '../../lambda/attendee/errors/problem';
 import { loadContract, resolve } from '../helpers/openapi-conformance';
 
 const contract = loadContract();
@@ -17,7 +17,7 @@ function documentedCodesByStatus(): Map<number, Set<string>> {
   return byStatus;
 }
 
-describe('problem codes: lambda/attendee/problem.ts and openapi.yaml', () => {
+describe('problem codes: lambda/attendee/errors/problem.ts and openapi.yaml', () => {
   it('lists exactly the codes of problem.ts in the ProblemCode enum', () => {
     expect([...document.components.schemas.ProblemCode.enum].sort()).toEqual([...codes].sort());
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { API_ROUTES, routeIdOf, routeKeyOf } from '../../lambda/attendee/api-routes';
+import { API_ROUTES, routeIdOf, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
 import { OPENAPI_FILE } from '../helpers/openapi-conformance';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -17,7 +17,7 @@ function documentedRouteKeys(): string[] {
   );
 }
 
-describe('the route table (lambda/attendee/api-routes.ts)', () => {
+describe('the route table (lambda/attendee/routes/api-routes.ts)', () => {
   it('declares exactly the operations of openapi.yaml', () => {
     const table = (Object.keys(API_ROUTES) as (keyof typeof API_ROUTES)[]).map(routeKeyOf);
     expect(table.sort()).toEqual(documentedRouteKeys().sort());

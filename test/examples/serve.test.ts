@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { type StackInfo, writeStackFile } from '../../local/stack-file';
+import { type StackInfo, writeStackFile } from '../../local/cli/stack-file';
 import { registerSecret } from '../helpers/log-capture';
 import { type ScriptProcess, shellEnv, startScript } from '../helpers/script-process';
 

@@ -1,4 +1,4 @@
-import { FAILURE_MEMORY_MS } from '../../lambda/attendee/idp-fetcher';
+import { FAILURE_MEMORY_MS } from '../../lambda/attendee/auth/idp-fetcher';
 
 /**
  * Runs `call` with `Date.now` moved `ms` ahead, then restores the clock: timers and I/O stay

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { createLambdaContext } from '../../local/lambda-context';
+import { createLambdaContext } from '../../local/aws/lambda-context';
 
 const ROUTE_KEY = 'GET /meetings/{meetingId}/attendees/{attendeeId}';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient } from '../../lambda/attendee/cache/dynamodb-client';
-import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from '../../local/dynamodb';
+import { createDynamoDbClient } from '../../lambda/shared/table/dynamodb-client';
+import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from '../../local/aws/dynamodb';
 
 /** A local DynamoDB-compatible server for one test file, and a fresh cache table per call. */
 export interface LocalTables {

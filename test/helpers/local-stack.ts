@@ -1,5 +1,5 @@
 import { createContainer } from '../../lambda/attendee/container';
-import { type DevStack, type DevStackOptions, startDevStack } from '../../local/dev-stack';
+import { type DevStack, type DevStackOptions, startDevStack } from '../../local/cli/dev-stack';
 import { NO_CACHE_ENV } from './test-api';
 
 /**

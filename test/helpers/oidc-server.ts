@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { closeServer, listenOnLoopback } from '../../local/loopback';
+import { closeServer, listenOnLoopback } from '../../local/cli/loopback';
 import { forge } from './tokens';
 
 /** What the discovery endpoint does. */

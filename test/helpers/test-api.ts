@@ -1,11 +1,11 @@
 import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createChimeClient } from '../../lambda/attendee/chime-client';
+import { createTokenVerifier, type TokenVerifier } from '../../lambda/attendee/auth/token-verifier';
 import { type Config, parseConfig } from '../../lambda/attendee/config';
 import { type ApiHandler, createHandler } from '../../lambda/attendee/handler';
 import { createLogger } from '../../lambda/attendee/logger';
-import { createTokenVerifier, type TokenVerifier } from '../../lambda/attendee/token-verifier';
-import { IdentityProvider } from '../../local/identity-provider';
+import { createChimeClient } from '../../lambda/shared/chime/chime-client';
+import { IdentityProvider } from '../../local/identity/identity-provider';
 import { attendeeEvent, type EventOptions, lambdaContext } from './events';
 
 /** An origin a browser app might send; the function itself answers no CORS (API Gateway does). */

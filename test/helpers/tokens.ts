@@ -5,7 +5,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import type { IdentityProvider } from '../../local/identity-provider';
+import type { IdentityProvider } from '../../local/identity/identity-provider';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

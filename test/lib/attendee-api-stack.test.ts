@@ -1,6 +1,9 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
-import { API_ROUTES, routeKeyOf } from '../../lambda/attendee/api-routes';
-import { INVALIDATING_EVENT_TYPES, PREFETCH_EVENT_TYPES } from '../../lambda/common/chime-events';
+import { API_ROUTES, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
+import {
+  INVALIDATING_EVENT_TYPES,
+  PREFETCH_EVENT_TYPES,
+} from '../../lambda/shared/chime/chime-events';
 import { ACCESS_LOG_FIELDS, NO_CORS_WARNING } from '../../lib/attendee-api-stack';
 
 import {

@@ -10,7 +10,7 @@ import { ChimeSDKMeetingsClient, GetAttendeeCommand } from '@aws-sdk/client-chim
 import { SimpleFetcher } from 'aws-jwt-verify/https';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { IdentityProvider } from '../../local/identity-provider';
+import { IdentityProvider } from '../../local/identity/identity-provider';
 import { afterFailureMemory } from '../helpers/clock';
 import { registerSecret } from '../helpers/log-capture';
 import { bodyOf, headersOf, startTestApi, type TestApi } from '../helpers/test-api';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
-import type { DevStack } from '../../local/dev-stack';
+import type { DevStack } from '../../local/cli/dev-stack';
 import { startLocalStack } from '../helpers/local-stack';
 import { registerSecret } from '../helpers/log-capture';
 import {

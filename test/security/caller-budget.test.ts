@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DevStack } from '../../local/dev-stack';
+import type { DevStack } from '../../local/cli/dev-stack';
 import { startLocalStack } from '../helpers/local-stack';
 
 const BUDGET = 4;

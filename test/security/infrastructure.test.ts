@@ -6,18 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
-import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/api-routes';
-import { withDeadline } from '../../lambda/attendee/call-scope';
 import { parseConfig } from '../../lambda/attendee/config';
-import {
-  BoundedRetryStrategy,
-  RetryBudgetExceededError,
-} from '../../lambda/attendee/retry-strategy';
+import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
+import { withDeadline } from '../../lambda/shared/chime/call-scope';
 import {
   CHIME_EVENT_DETAIL_TYPE,
   CHIME_EVENT_SOURCE,
   INVALIDATING_EVENT_TYPES,
-} from '../../lambda/common/chime-events';
+} from '../../lambda/shared/chime/chime-events';
+import {
+  BoundedRetryStrategy,
+  RetryBudgetExceededError,
+} from '../../lambda/shared/chime/retry-strategy';
 import {
   attendeeFunctionId,
   attendeeFunctionProps,

@@ -3,7 +3,7 @@
  * chain and the Chime emulator. Whatever the path, method or headers: never a 5xx, never a
  * Chime call for a request that cannot be valid.
  */
-import type { DevStack } from '../../local/dev-stack';
+import type { DevStack } from '../../local/cli/dev-stack';
 import { startLocalStack } from '../helpers/local-stack';
 import { capturedLines } from '../helpers/log-capture';
 import {

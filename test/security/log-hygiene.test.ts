@@ -12,11 +12,11 @@ import {
   CreateMeetingCommand,
   GetAttendeeCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
+import { createTokenVerifier } from '../../lambda/attendee/auth/token-verifier';
 import { parseConfig } from '../../lambda/attendee/config';
 import { createHandler } from '../../lambda/attendee/handler';
 import { createLogger } from '../../lambda/attendee/logger';
-import { createTokenVerifier } from '../../lambda/attendee/token-verifier';
-import type { DevStack } from '../../local/dev-stack';
+import type { DevStack } from '../../local/cli/dev-stack';
 import { attendeeEvent, lambdaContext } from '../helpers/events';
 import { startLocalStack } from '../helpers/local-stack';
 import { capturedLines, registerSecret } from '../helpers/log-capture';
@@ -131,9 +131,12 @@ describe('what the function logs', () => {
   });
 
   it('[G2] never logs the event, even with POWERTOOLS_LOGGER_LOG_EVENT=true, and the source never asks for it', async () => {
-    const sources = readdirSync(join('lambda', 'attendee'), { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.ts'))
-      .map((file) => readFileSync(join('lambda', 'attendee', file), 'utf8'));
+    // The attendee function's own folder and the shared code bundled with it.
+    const sources = ['attendee', 'shared'].flatMap((folder) =>
+      readdirSync(join('lambda', folder), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => readFileSync(join('lambda', folder, file), 'utf8')),
+    );
     for (const source of sources) {
       expect(source).not.toMatch(
         /logEvent\s*:\s*true|injectLambdaContext|logger\.\w+\([^)]*event\b/,

@@ -33,11 +33,11 @@ export interface MatrixRow {
 type Row = Omit<MatrixRow, 'group'>;
 
 const HANDLER_TEST = 'test/lambda/attendee/handler.test.ts';
-const INTEGRATION_TEST = 'test/local/api-integration.test.ts';
+const INTEGRATION_TEST = 'test/local/cli/api-integration.test.ts';
 const STACK_TEST = 'test/lib/attendee-api-stack.test.ts';
 const NAG_TEST = 'test/lib/nag.test.ts';
-const GATEWAY_TEST = 'test/local/http-api-gateway.test.ts';
-const DISCOVERY_TEST = 'test/lambda/attendee/oidc-discovery.test.ts';
+const GATEWAY_TEST = 'test/local/aws/http-api-gateway.test.ts';
+const DISCOVERY_TEST = 'test/lambda/attendee/auth/oidc-discovery.test.ts';
 const CONFORMANCE_TEST = 'test/contract/api-conformance.test.ts';
 const CACHE_STACK_TEST = 'test/lib/attendee-cache.test.ts';
 

@@ -3,7 +3,7 @@
  * stand-in (which, like API Gateway with CORS configured, owns the CORS headers).
  */
 import type { FaultSpec } from '../../local/chime-emulator';
-import type { DevStack } from '../../local/dev-stack';
+import type { DevStack } from '../../local/cli/dev-stack';
 import { startLocalStack } from '../helpers/local-stack';
 import { capturedLines } from '../helpers/log-capture';
 import {

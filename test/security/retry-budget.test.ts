@@ -5,7 +5,7 @@
  * here times a request: how long one takes is the benchmark's business.
  */
 import type { FaultRule, FaultSpec } from '../../local/chime-emulator';
-import type { DevStack } from '../../local/dev-stack';
+import type { DevStack } from '../../local/cli/dev-stack';
 import { startLocalStack } from '../helpers/local-stack';
 import { capturedLines } from '../helpers/log-capture';
 import { type RetryDecision, recordRetryDecisions } from '../helpers/retry-decisions';
@@ -158,7 +158,7 @@ describe('time', () => {
   });
 
   it('[E3] answers a persistent throttle with 503 and Retry-After, not 504, when the backoff would outlast the deadline', async () => {
-    // The configuration of test/local/api-integration.test.ts. With the largest jittered backoff
+    // The configuration of test/local/cli/api-integration.test.ts. With the largest jittered backoff
     // (smithy's throttling base 1 s: ~1 s then ~2 s) three attempts need ~3 s, past the 2.5 s
     // deadline: were the second retry started, the abort would fire during its backoff and the
     // ThrottlingException would be lost. The strategy refuses it instead.

@@ -6,7 +6,7 @@ import {
   type GetAttendeeCommandOutput,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import type { CallRecord } from '../../local/chime-emulator';
-import { DEFAULT_LOCAL_ORIGINS, type DevStack } from '../../local/dev-stack';
+import { DEFAULT_LOCAL_ORIGINS, type DevStack } from '../../local/cli/dev-stack';
 import { capturedLines, registerSecret } from '../helpers/log-capture';
 
 /** Every status the API contract allows for a request that reaches the function. */

@@ -4,12 +4,12 @@
  * generic problem with the right status; the log gets the cause at the right level.
  */
 import { createServer } from 'node:net';
+import { createTokenVerifier } from '../../lambda/attendee/auth/token-verifier';
 import { parseConfig } from '../../lambda/attendee/config';
 import { createHandler } from '../../lambda/attendee/handler';
 import { createLogger } from '../../lambda/attendee/logger';
-import { createTokenVerifier } from '../../lambda/attendee/token-verifier';
 import type { FaultRule, FaultSpec } from '../../local/chime-emulator';
-import type { DevStack } from '../../local/dev-stack';
+import type { DevStack } from '../../local/cli/dev-stack';
 import { attendeeEvent, lambdaContext } from '../helpers/events';
 import { startLocalStack } from '../helpers/local-stack';
 import { capturedLines, registerSecret } from '../helpers/log-capture';

@@ -1,6 +1,6 @@
 /**
  * The faults the page's buttons demonstrate, each with the API's answer. The example server
- * (`POST /dev/faults`) turns a name into the emulator rule of `local/fault-recipes.ts` for the
+ * (`POST /dev/faults`) turns a name into the emulator rule of `local/cli/fault-recipes.ts` for the
  * status, on a fresh meeting: the caches answer an attendee read before without asking Chime.
  */
 export const FAULTS = Object.freeze({

@@ -1,7 +1,14 @@
 import { LRUCache } from 'lru-cache';
-import { type Attributes, createItemWriter, MARKER_STATES, PK, readOf, SK } from './item-codec';
-import { type SharedCache, sortKeysOf } from './shared-cache';
-import { attendeeSortKey, meetingPartition, SORT_KEYS } from './table-schema';
+import {
+  type Attributes,
+  createItemWriter,
+  MARKER_STATES,
+  PK,
+  readOf,
+  SK,
+} from '../../shared/table/item-codec';
+import { type SharedCache, sortKeysOf } from '../../shared/table/shared-cache';
+import { attendeeSortKey, meetingPartition, SORT_KEYS } from '../../shared/table/table-schema';
 
 /** Options of {@link createMemoryCache}. */
 export interface MemoryCacheOptions {

@@ -1,8 +1,5 @@
-import { chimeErrorRule } from '../chime-errors';
-
-/** The Chime operations the attendee source calls. */
-const CHIME_OPERATIONS = ['GetAttendee', 'GetMeeting', 'ListAttendees'] as const;
-export type ChimeOperation = (typeof CHIME_OPERATIONS)[number];
+import { CHIME_OPERATIONS, type ChimeOperation } from '../../shared/chime/chime-operations';
+import { chimeErrorRule } from '../errors/chime-errors';
 
 /** Where a lookup's answer came from: a cache tier, or none (Chime). */
 export type CacheTier = 'container' | 'shared' | 'none';

@@ -1,6 +1,6 @@
+import type { SharedRead } from '../../shared/table/item-codec';
+import type { SharedCache } from '../../shared/table/shared-cache';
 import { raced } from './container-cache';
-import type { SharedRead } from './item-codec';
-import type { SharedCache } from './shared-cache';
 
 /** What a waiter wants of the meeting: an attendee by lower-case id, or the meeting record. */
 export type Wanted = { readonly attendeeId: string } | { readonly meeting: true };

@@ -18,10 +18,10 @@ import {
   WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DiscoveryError, IssuerMismatchError } from '../auth/oidc-discovery';
+import { TokenPolicyError, type TokenVerifier } from '../auth/token-verifier';
 import type { AppContext } from '../context';
-import { ProblemError } from '../errors';
-import { DiscoveryError, IssuerMismatchError } from '../oidc-discovery';
-import { TokenPolicyError, type TokenVerifier } from '../token-verifier';
+import { ProblemError } from '../errors/errors';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 

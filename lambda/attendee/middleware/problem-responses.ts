@@ -1,8 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { classifyError } from '../classify-error';
 import type { AppContext } from '../context';
-import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../problem';
+import { classifyError } from '../errors/classify-error';
+import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../errors/problem';
 
 /**
  * Turns whatever was thrown into the HTTP error that `@middy/http-error-handler` renders:

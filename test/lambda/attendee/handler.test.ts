@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PROBLEMS } from '../../../lambda/attendee/problem';
+import { PROBLEMS } from '../../../lambda/attendee/errors/problem';
 import { later } from '../../helpers/clock';
 import { capturedLines, linesSince, registerSecret } from '../../helpers/log-capture';
 import {

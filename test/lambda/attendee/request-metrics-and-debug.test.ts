@@ -1,8 +1,8 @@
 import { METRIC_NAMES } from '../../../lambda/attendee/cache/metrics';
 import { createContainer } from '../../../lambda/attendee/container';
 import { chimeClientFor, createChimeEmulator } from '../../../local/chime-emulator';
-import { type DemoSeed, seedDemo } from '../../../local/dev-stack';
-import { IdentityProvider } from '../../../local/identity-provider';
+import { type DemoSeed, seedDemo } from '../../../local/cli/dev-stack';
+import { IdentityProvider } from '../../../local/identity/identity-provider';
 import { attendeeEvent, lambdaContext } from '../../helpers/events';
 import { capturedLines, linesSince, registerSecret } from '../../helpers/log-capture';
 import { testEnv } from '../../helpers/test-api';

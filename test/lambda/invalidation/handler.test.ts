@@ -5,16 +5,16 @@ import {
   ListAttendeesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { CachedAttendee } from '../../../lambda/attendee/cache/item-codec';
-import { takeMeetingSnapshot } from '../../../lambda/attendee/cache/meeting-snapshot';
-import { createSharedCache, type SharedCache } from '../../../lambda/attendee/cache/shared-cache';
+import { parseInvalidationConfig } from '../../../lambda/invalidation/config';
+import { createInvalidationHandler, invalidationOf } from '../../../lambda/invalidation/handler';
 import {
   type ChimeMeetingEvent,
   type MeetingEventInput,
   meetingEventInputOf,
-} from '../../../lambda/common/chime-events';
-import { parseInvalidationConfig } from '../../../lambda/invalidation/config';
-import { createInvalidationHandler, invalidationOf } from '../../../lambda/invalidation/handler';
+} from '../../../lambda/shared/chime/chime-events';
+import type { CachedAttendee } from '../../../lambda/shared/table/item-codec';
+import { takeMeetingSnapshot } from '../../../lambda/shared/table/meeting-snapshot';
+import { createSharedCache, type SharedCache } from '../../../lambda/shared/table/shared-cache';
 import { type LocalTables, startLocalTables } from '../../helpers/local-dynamodb';
 import { capturedLines, linesSince, registerSecret } from '../../helpers/log-capture';
 

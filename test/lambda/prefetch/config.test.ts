@@ -1,6 +1,6 @@
-import { ConfigError } from '../../../lambda/attendee/errors';
-import { FUNCTION_SETTINGS as S } from '../../../lambda/common/config/settings';
 import { parsePrefetchConfig } from '../../../lambda/prefetch/config';
+import { ConfigError } from '../../../lambda/shared/config/config-error';
+import { FUNCTION_SETTINGS as S } from '../../../lambda/shared/config/settings';
 
 describe('parsePrefetchConfig', () => {
   it('reads the table, the Chime client and its own settings by the contract, with its defaults', () => {

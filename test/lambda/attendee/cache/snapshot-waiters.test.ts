@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { CachedAttendee, SharedRead } from '../../../../lambda/attendee/cache/item-codec';
 import { createMemoryCache } from '../../../../lambda/attendee/cache/memory-cache';
-import type { SharedCache } from '../../../../lambda/attendee/cache/shared-cache';
 import {
   createSnapshotWaiters,
   type SnapshotWaitersOptions,
 } from '../../../../lambda/attendee/cache/snapshot-waiters';
+import type { CachedAttendee, SharedRead } from '../../../../lambda/shared/table/item-codec';
+import type { SharedCache } from '../../../../lambda/shared/table/shared-cache';
 import { registerSecret } from '../../../helpers/log-capture';
 
 const T0 = 1_700_000_000_000;

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import { FetchError, JwtExpiredError } from 'aws-jwt-verify/error';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DiscoveryError } from '../../../../lambda/attendee/auth/oidc-discovery';
+import type { Claims, TokenVerifier } from '../../../../lambda/attendee/auth/token-verifier';
 import type { AppContext } from '../../../../lambda/attendee/context';
 import { authenticate } from '../../../../lambda/attendee/middleware/authenticate';
-import { DiscoveryError } from '../../../../lambda/attendee/oidc-discovery';
-import type { Claims, TokenVerifier } from '../../../../lambda/attendee/token-verifier';
 import { attendeeEvent, lambdaContext } from '../../../helpers/events';
 
 const CLAIMS: Claims = Object.freeze({ sub: 'alice' });

@@ -2,9 +2,9 @@ import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AppContext } from '../../../../lambda/attendee/context';
-import { ProblemError } from '../../../../lambda/attendee/errors';
+import { ProblemError } from '../../../../lambda/attendee/errors/errors';
+import { problemBody } from '../../../../lambda/attendee/errors/problem';
 import { problemResponses } from '../../../../lambda/attendee/middleware/problem-responses';
-import { problemBody } from '../../../../lambda/attendee/problem';
 import { attendeeEvent, lambdaContext } from '../../../helpers/events';
 
 /** The error handler and the middleware around a handler that throws `error`. */

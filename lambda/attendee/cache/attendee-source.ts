@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ChimeSDKMeetingsClient, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createSharedCache } from '../../shared/table/shared-cache';
+import type { Config } from '../config';
+import { createContainerCache, type TtlCache } from './container-cache';
+import { createHotMeetings } from './hot-meetings';
+import { createMemoryCache } from './memory-cache';
+import { type RequestMetrics, recordTier } from './metrics';
+import { loadRecord } from './record-lookup';
+import { loadRoster } from './roster-lookup';
+import { createSnapshotWaiters } from './snapshot-waiters';
+import {
+  type Answer,
+  cacheError,
+  complete,
+  type NamedAttendee,
+  quietly,
+  type Roster,
+  type SourceDeps,
+  type Sourced,
+} from './source-deps';
+
+/**
+ * With the table, how long a container serves what it read before it reads the table again:
+ * the events keep the table true, and this is the rest of the freshness bound (README, "Cache").
+ */
+export const TABLE_RECHECK_MS = 1000;
+
+/** The cache settings (`config.cache`), the Chime client and, when there is one, the table. */
+export interface AttendeeSourceOptions
+  extends Pick<
+    Config['cache'],
+    | 'containerAttendeeTtlMs'
+    | 'containerMeetingTtlMs'
+    | 'maxEntries'
+    | 'hotThreshold'
+    | 'hotWindowMs'
+    | 'leaseMs'
+    | 'leaseWaitMs'
+    | 'leasePollMs'
+    | 'snapshotFreshnessMs'
+  > {
+  readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
+  readonly sharedTable?:
+    | {
+        readonly client: Pick<DynamoDBClient, 'send'>;
+        readonly tableName: string;
+        readonly ttlMs: number;
+      }
+    | undefined;
+  /** Epoch milliseconds. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Told the operation and the error's class name of a cache failure (never its message). */
+  readonly onCacheError?: (operation: string, errorName: string) => void;
+}
+
+/** Per-request options of the source's lookups. */
+interface LookupOptions {
+  readonly abortSignal?: AbortSignal;
+  /** This request's counters (see `cache/metrics.ts`). */
+  readonly metrics?: RequestMetrics;
+}
+
+/** The attendees and meetings the routes read, through the cache tiers. */
+export interface AttendeeSource {
+  /**
+   * The attendee, as GetAttendee returns it; throws Chime's errors (NotFoundException…).
+   * `alongWith`: another attendee of the meeting the request asks for next (the caller's own),
+   * read in the same table read and kept in the container, so its lookup costs no read.
+   */
+  getAttendee(
+    meetingId: string,
+    attendeeId: string,
+    options?: LookupOptions & { readonly alongWith?: string | undefined },
+  ): Promise<Sourced & { readonly Attendee: NamedAttendee | undefined }>;
+  /** The meeting, as GetMeeting returns it; throws Chime's errors. */
+  getMeeting(
+    meetingId: string,
+    options?: LookupOptions,
+  ): Promise<Sourced & { readonly Meeting: Meeting | undefined }>;
+  /**
+   * Every attendee of the meeting, as ListAttendees returns them, with their names: from a
+   * complete snapshot (taken, or waited for, if there is none). Throws Chime's errors.
+   */
+  getRoster(
+    meetingId: string,
+    options?: LookupOptions,
+  ): Promise<Sourced & { readonly Attendees: Roster }>;
+  /** Records the display name of an attendee's owner, for the others to see. */
+  recordName(
+    meetingId: string,
+    attendeeId: string,
+    name: string,
+    options?: LookupOptions,
+  ): Promise<void>;
+}
+
+/** Through a container cache (single flight), unless it is off. */
+async function through<V>(
+  cache: TtlCache<V> | undefined,
+  key: string,
+  load: (signal: AbortSignal | undefined) => Promise<Answer<V>>,
+  { abortSignal, metrics }: LookupOptions,
+): Promise<{ readonly value: V; readonly expiresAt?: number | undefined } & Sourced> {
+  if (!cache) return load(abortSignal);
+  // A hit, the usual case, is answered at once: no load to set up.
+  let value = cache.peek(key);
+  if (value === undefined) {
+    let answer: Answer<V> | undefined;
+    const got = await cache.get(
+      key,
+      async (signal) => {
+        answer = await load(signal);
+        return answer;
+      },
+      abortSignal,
+    );
+    if (got.source === 'load' && answer) return answer;
+    value = got.value;
+  }
+  recordTier(metrics, 'container');
+  return { value, tier: 'container' };
+}
+
+/** The lookups' shared dependencies, built once per container. */
+function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
+  const { sharedTable: table, now = Date.now, maxEntries } = options;
+  const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
+  const deps: SourceDeps = {
+    ...options,
+    now,
+    container: createContainerCache({ maxEntries, now }),
+    shared: table
+      ? createSharedCache({ ...table, now })
+      : options.containerAttendeeTtlMs > 0
+        ? createMemoryCache({ ttlMs: options.containerAttendeeTtlMs, maxEntries, now })
+        : undefined,
+    sharedTier: table ? 'shared' : 'container',
+    attendeeTtlMs: front(options.containerAttendeeTtlMs),
+    meetingTtlMs: front(options.containerMeetingTtlMs),
+    hot: createHotMeetings({ threshold: options.hotThreshold, windowMs: options.hotWindowMs, now }),
+    waiters: createSnapshotWaiters({
+      pollMs: options.leasePollMs,
+      waitMs: options.leaseWaitMs,
+      sleep: options.sleep ?? ((ms) => delay(ms)),
+      complete: (read) => complete(deps, read),
+      onReadError: (error) => cacheError(deps, undefined, 'read', error),
+    }),
+    snapshots: new Map(),
+    owner: randomUUID(),
+  };
+  return deps;
+}
+
+/**
+ * Creates the attendee source of a container: container cache, then the shared table (or,
+ * without one, the container's own snapshots), then Chime, each lookup single-flight. When a
+ * meeting turns hot, one container takes the lease and pages ListAttendees into the table; the
+ * others read the table. Tombstones and the meeting's end answer NotFound as Chime would. The
+ * cache never decides anything: the routes apply the policy to what it returns, per request. A
+ * cache failure never fails a request: it falls back to Chime and counts a cache error.
+ *
+ * IDs must be lower-case (as `parseAttendeeIds` returns them).
+ */
+export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSource {
+  const deps = sourceDeps(options);
+  const { container, attendeeTtlMs, meetingTtlMs } = deps;
+  return {
+    async getAttendee(meetingId, attendeeId, options = {}) {
+      const { alongWith, metrics } = options;
+      const { value, expiresAt, ...sourced } = await through(
+        attendeeTtlMs > 0 ? container.attendees : undefined,
+        container.attendeeKey(meetingId, attendeeId),
+        (signal) => loadRecord(deps, { meetingId, attendeeId, alongWith, signal, metrics }),
+        options,
+      );
+      return { Attendee: value as NamedAttendee | undefined, ...sourced };
+    },
+    async getMeeting(meetingId, options = {}) {
+      const { value, expiresAt, ...sourced } = await through(
+        meetingTtlMs > 0 ? container.meetings : undefined,
+        meetingId,
+        (signal) => loadRecord(deps, { meetingId, signal, metrics: options.metrics }),
+        options,
+      );
+      return { Meeting: value as Meeting | undefined, ...sourced };
+    },
+    async getRoster(meetingId, options = {}) {
+      const { value, expiresAt, ...sourced } = await through(
+        attendeeTtlMs > 0 ? container.rosters : undefined,
+        meetingId,
+        (signal) => loadRoster(deps, { meetingId, signal, metrics: options.metrics }),
+        options,
+      );
+      return { Attendees: value, ...sourced };
+    },
+    async recordName(meetingId, attendeeId, name, { metrics } = {}) {
+      const { shared } = deps;
+      if (!shared) return;
+      await quietly(deps, metrics, 'putName', () =>
+        shared.putName(meetingId, attendeeId, name, deps.now()),
+      );
+      // Read again (with the name) by the owner's next request.
+      container.attendees.delete(container.attendeeKey(meetingId, attendeeId));
+    },
+  };
+}

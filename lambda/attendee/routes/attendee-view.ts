@@ -1,0 +1,126 @@
+import type { GetAttendeeCommandOutput } from '@aws-sdk/client-chime-sdk-meetings';
+import { UpstreamResponseError } from '../errors/errors';
+import type { Decision } from '../policy/join-token-policy';
+
+const CAPABILITIES = new Set(['SendReceive', 'Send', 'Receive', 'None']);
+// The model's JoinTokenString: 2 to 2048 of these characters. The length is checked apart:
+// a bounded `{2,2048}` quantifier is slower than `+` on a real token.
+const JOIN_TOKEN = /^[a-zA-Z0-9+/]+$/;
+const JOIN_TOKEN_LENGTH = { min: 2, max: 2048 } as const;
+
+type Capability = 'SendReceive' | 'Send' | 'Receive' | 'None';
+
+/** ExternalUserIds with this prefix are AWS services (media pipelines join as attendees). */
+const SERVICE_PREFIX = 'aws:';
+
+/** The documented fields of an attendee, and the name its owner's token carried. */
+interface PublicAttendee {
+  readonly AttendeeId: string;
+  readonly ExternalUserId: string;
+  readonly Capabilities: {
+    readonly Audio: Capability;
+    readonly Video: Capability;
+    readonly Content: Capability;
+  };
+  readonly Name?: string;
+}
+
+/** The documented fields of a GetAttendee answer (and the name), nothing else. */
+export interface AttendeeView {
+  readonly Attendee: PublicAttendee & { readonly JoinToken?: string };
+}
+
+/** The roster: every attendee's public fields; `Service` marks AWS services. */
+export interface RosterView {
+  readonly Attendees: readonly (PublicAttendee & { readonly Service?: true })[];
+}
+
+/** An attendee as the source gives it: Chime's fields, and a recorded name. */
+type SourcedAttendee = NonNullable<GetAttendeeCommandOutput['Attendee']> & {
+  readonly Name?: string;
+};
+
+function capability(value: unknown, field: string): Capability {
+  if (typeof value !== 'string' || !CAPABILITIES.has(value)) {
+    throw new UpstreamResponseError(`Attendee.Capabilities.${field} is missing or unknown`);
+  }
+  return value as Capability;
+}
+
+/** The attendee of a GetAttendee answer, checked against what was asked (OWASP API10). */
+export function checkedAttendee<A extends SourcedAttendee>(
+  output: { readonly Attendee?: A | undefined },
+  attendeeId: string,
+): A {
+  const attendee = output.Attendee;
+  if (!attendee) throw new UpstreamResponseError('Attendee is missing');
+  if (typeof attendee.AttendeeId !== 'string' || attendee.AttendeeId.toLowerCase() !== attendeeId) {
+    throw new UpstreamResponseError('Attendee.AttendeeId differs from the requested one');
+  }
+  if (typeof attendee.ExternalUserId !== 'string') {
+    throw new UpstreamResponseError('Attendee.ExternalUserId is missing');
+  }
+  return attendee;
+}
+
+/** The public fields of a checked attendee (never its JoinToken). */
+function publicView(attendee: SourcedAttendee): PublicAttendee {
+  const capabilities = attendee.Capabilities;
+  return {
+    AttendeeId: attendee.AttendeeId as string,
+    ExternalUserId: attendee.ExternalUserId as string,
+    Capabilities: {
+      Audio: capability(capabilities?.Audio, 'Audio'),
+      Video: capability(capabilities?.Video, 'Video'),
+      Content: capability(capabilities?.Content, 'Content'),
+    },
+    ...(typeof attendee.Name === 'string' ? { Name: attendee.Name } : {}),
+  };
+}
+
+/**
+ * The roster's body: each attendee's public fields, never a JoinToken; AWS services marked.
+ * Attendees without an id or ExternalUserId (never listed so) are left out.
+ */
+export function rosterView(attendees: readonly SourcedAttendee[]): RosterView {
+  return {
+    Attendees: attendees
+      .filter((attendee) => typeof attendee.AttendeeId === 'string')
+      .filter((attendee) => typeof attendee.ExternalUserId === 'string')
+      .map((attendee) => {
+        const view = publicView(attendee);
+        return view.ExternalUserId.startsWith(SERVICE_PREFIX) ? { ...view, Service: true } : view;
+      }),
+  };
+}
+
+/**
+ * Builds the response body for an allowed caller: the documented fields only, the JoinToken
+ * only when the decision includes it (and then it must be there and well-formed).
+ */
+export function attendeeView(
+  attendee: SourcedAttendee,
+  decision: Exclude<Decision, { role: 'none' }>,
+): AttendeeView {
+  // The owner knows its own name: its answer is Chime's fields alone.
+  const { Name, ...fields } = publicView(attendee);
+  const view = decision.role === 'owner' || Name === undefined ? fields : { ...fields, Name };
+  if (!decision.includeJoinToken) return { Attendee: view };
+  const joinToken = attendee.JoinToken;
+  if (
+    typeof joinToken !== 'string' ||
+    joinToken.length < JOIN_TOKEN_LENGTH.min ||
+    joinToken.length > JOIN_TOKEN_LENGTH.max ||
+    !JOIN_TOKEN.test(joinToken)
+  ) {
+    throw new UpstreamResponseError('Attendee.JoinToken is missing or malformed');
+  }
+  return {
+    Attendee: {
+      AttendeeId: view.AttendeeId,
+      ExternalUserId: view.ExternalUserId,
+      JoinToken: joinToken,
+      Capabilities: view.Capabilities,
+    },
+  };
+}

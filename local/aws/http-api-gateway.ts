@@ -1,0 +1,321 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { closeServer, listenOnLoopback } from '../cli/loopback';
+import { createLambdaContext } from './lambda-context';
+
+/** A Lambda handler for HTTP API payload 2.0 events. */
+export type HttpApiHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** A route such as `GET /meetings/{meetingId}/attendees/{attendeeId}`. */
+type Route = { readonly routeKey: string; readonly handler: HttpApiHandler };
+
+export interface CorsSettings {
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly maxAgeSeconds: number;
+}
+
+/**
+ * HTTP API's payload quota: "Maximum payload size: 10 MB" (API Gateway quotas, HTTP APIs). Whether
+ * "MB" means 10^6 or 2^20 bytes is not documented; 2^20 is assumed.
+ */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+export interface HttpApiGatewayOptions {
+  readonly routes: readonly Route[];
+  readonly cors: CorsSettings;
+  /** One line per request: method, path, status, latency. Never headers or bodies. */
+  readonly log?: (line: string) => void;
+}
+
+type Answer = [status: number, headers: Record<string, string>, payload: string | Buffer];
+
+/** A gateway answer that ends the request before (or instead of) the integration. */
+class GatewayAnswer extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// The gateway's own bodies. API Gateway documents `{"message":"Not Found"}` and
+// `{"message":"Internal Server Error"}` for HTTP APIs; the 400 and 413 bodies are not documented
+// and are assumed to follow the same shape.
+const BAD_REQUEST = new GatewayAnswer(400, 'Bad Request');
+const TOO_LARGE = new GatewayAnswer(413, 'Request Entity Too Large');
+const NOT_FOUND = new GatewayAnswer(404, 'Not Found');
+const INTERNAL = new GatewayAnswer(500, 'Internal Server Error');
+
+/** Matches like the HTTP API: whole segments, `{name}` captures one non-empty (raw) segment. */
+function compile(route: Route) {
+  const [method, path] = route.routeKey.split(' ');
+  if (!method || !path) throw new TypeError(`bad route key ${route.routeKey}`);
+  const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, '(?<$1>[^/]+)');
+  return { method, pattern: new RegExp(`^${source}$`), route };
+}
+
+/** The problem `code` of an error response, for the one-line request log (never a body). */
+function problemCode(headers: Record<string, string>, payload: string | Buffer): string {
+  const type = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type');
+  if (!type?.[1].startsWith('application/problem+json')) return '';
+  try {
+    const code = (JSON.parse(payload.toString()) as { code?: unknown }).code;
+    return typeof code === 'string' && /^[a-z_]+$/.test(code) ? ` ${code}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The values of each name joined with commas, as payload 2.0 does for duplicate headers (the
+ * developer guide's example: `"header2": "value1,value2"`) and query parameters. Node's
+ * `req.headers` keeps only the first of some duplicates (Authorization, Content-Type, ...), so
+ * the distinct values are joined here. Built through a Map, since the names come from the client
+ * (`__proto__` is a valid header name).
+ */
+function joined(entries: Iterable<readonly [string, string]>): Record<string, string> {
+  const values = new Map<string, string>();
+  for (const [name, value] of entries) {
+    const previous = values.get(name);
+    values.set(name, previous === undefined ? value : `${previous},${value}`);
+  }
+  return Object.fromEntries(values);
+}
+
+/**
+ * Reads the body, refusing more than the quota as API Gateway does: by Content-Length before
+ * reading anything, and by counting streamed (chunked) bytes, stopping at the first one over.
+ * What API Gateway does with the bytes already sent is not documented; here the connection is
+ * closed after the 413.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const limit = MAX_PAYLOAD_BYTES;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(TOO_LARGE);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= limit) return chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      reject(TOO_LARGE);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The path and query of the request target. A target the gateway could not parse (`http://[`,
+ * `http://%zz/`) is a 400: its exact answer to such a target is not documented.
+ */
+function parseTarget(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    throw BAD_REQUEST;
+  }
+}
+
+/**
+ * Builds the payload 2.0 event API Gateway would send for this request.
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+ */
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  routeKey: string,
+  pathParameters: Record<string, string>,
+  requestId: string,
+): APIGatewayProxyEventV2 {
+  const headers = joined(
+    Object.entries(req.headersDistinct).flatMap(([name, values]) =>
+      name === 'cookie' ? [] : (values ?? []).map((value) => [name, value] as const),
+    ),
+  );
+  const query = joined(url.searchParams);
+  const cookies = (req.headersDistinct.cookie ?? [])
+    .flatMap((header) => header.split(/;\s*/))
+    .filter((c) => c !== '');
+  const host = headers.host ?? 'localhost';
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies.length > 0 ? { cookies } : {}),
+    headers,
+    ...(url.searchParams.size > 0 ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: host,
+      domainPrefix: host.split('.')[0] ?? host,
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0
+      ? { body: body.toString('base64'), isBase64Encoded: true }
+      : { isBase64Encoded: false }),
+  };
+}
+
+/**
+ * A local stand-in for an API Gateway HTTP API: route matching, the CORS handling the gateway
+ * does when CORS is configured (preflight answered without invoking the function, the
+ * function's own CORS headers replaced by the gateway's), payload 2.0 events, and gateway
+ * answers for unmatched routes. Binds 127.0.0.1.
+ */
+export class HttpApiGateway {
+  private readonly routes: readonly ReturnType<typeof compile>[];
+  private server: Server | undefined;
+
+  constructor(private readonly options: HttpApiGatewayOptions) {
+    this.routes = options.routes.map(compile);
+    if (options.cors.allowOrigins.includes('*')) {
+      throw new TypeError('CORS allowOrigins must be exact origins, not *');
+    }
+  }
+
+  async start(port = 0): Promise<{ url: string; port: number }> {
+    const server = createServer((req, res) => this.serve(req, res));
+    const address = await listenOnLoopback(server, port);
+    this.server = server;
+    return address;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await closeServer(server);
+  }
+
+  /** The gateway's CORS headers for `origin`: none unless allowed; a preflight's, or an answer's. */
+  private corsHeaders(origin: string | undefined, preflight = false): Record<string, string> {
+    const { cors } = this.options;
+    if (!origin || !cors.allowOrigins.includes(origin)) return {};
+    const expose = cors.exposeHeaders.join(',');
+    return {
+      'access-control-allow-origin': origin,
+      ...(preflight
+        ? {
+            'access-control-allow-methods': cors.allowMethods.join(','),
+            'access-control-allow-headers': cors.allowHeaders.join(','),
+            'access-control-max-age': String(cors.maxAgeSeconds),
+          }
+        : expose && { 'access-control-expose-headers': expose }),
+      vary: 'Origin',
+    };
+  }
+
+  /**
+   * Answers one request and writes its access-log line, whatever the outcome: the gateway's own
+   * answers (400, 404, 413) and a failing integration (500) are logged like any other.
+   */
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = randomUUID();
+    // Never the raw target in the log: its query may hold a token.
+    let path = '-';
+    const send = (...[status, headers, payload]: Answer) => {
+      if (res.headersSent) {
+        res.destroy();
+      } else {
+        const length = String(Buffer.byteLength(payload));
+        res.writeHead(status, {
+          ...headers,
+          'content-length': length,
+          'apigw-requestid': requestId,
+        });
+        res.end(payload);
+      }
+      const ms = (performance.now() - started).toFixed(1);
+      const line = `${req.method} ${path} ${status}${problemCode(headers, payload)} ${ms}ms`;
+      this.options.log?.(line);
+    };
+    try {
+      const url = parseTarget(req.url);
+      path = url.pathname;
+      send(...(await this.answer(req, res, url, requestId)));
+    } catch (error) {
+      const answer = error instanceof GatewayAnswer ? error : INTERNAL;
+      // A refused body is not read on: close the connection once the answer is out.
+      if (answer === TOO_LARGE) res.setHeader('connection', 'close');
+      const headers = {
+        'content-type': 'application/json',
+        ...this.corsHeaders(req.headers.origin),
+      };
+      send(answer.status, headers, JSON.stringify({ message: answer.message }));
+    }
+  }
+
+  private async answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+  ): Promise<Answer> {
+    const { method = 'GET', headers } = req;
+    const body = await readBody(req);
+    if (method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) {
+      return [204, this.corsHeaders(headers.origin, true), ''];
+    }
+    const route = this.routes.find((r) => r.method === method && r.pattern.test(url.pathname));
+    if (!route) throw NOT_FOUND;
+    const raw = route.pattern.exec(url.pathname)?.groups ?? {};
+    let pathParameters: Record<string, string>;
+    try {
+      pathParameters = Object.fromEntries(
+        Object.entries(raw).map(([name, value]) => [name, decodeURIComponent(value)]),
+      );
+    } catch {
+      // Malformed percent-encoding (%FF, %zz): the gateway refuses it before any integration.
+      throw BAD_REQUEST;
+    }
+    const { routeKey, handler } = route.route;
+    const event = toEvent(req, url, body, routeKey, pathParameters, requestId);
+    const result = await handler(
+      event,
+      createLambdaContext({ functionName: 'attendee-local', awsRequestId: requestId }),
+    );
+    const own = Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]);
+    if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
+    return [
+      result.statusCode ?? 200,
+      {
+        // With CORS configured, the gateway ignores the function's CORS headers.
+        ...Object.fromEntries(own.filter(([name]) => !/^access-control-/i.test(name as string))),
+        ...this.corsHeaders(headers.origin),
+      },
+      result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''),
+    ];
+  }
+}

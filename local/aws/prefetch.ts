@@ -1,0 +1,68 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parsePrefetchConfig } from '../../lambda/prefetch/config';
+import { createPrefetchHandler, type PrefetchLog } from '../../lambda/prefetch/handler';
+import { createPacer } from '../../lambda/prefetch/pacer';
+import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
+import { createChimeClient } from '../../lambda/shared/chime/chime-client';
+import { createSharedCache } from '../../lambda/shared/table/shared-cache';
+import { LOCAL_CREDENTIALS } from './dynamodb';
+import { createLocalEventQueue, type LocalEventQueue } from './event-queue';
+
+/**
+ * Starts the prefetch function behind a local queue (where the local rule sends
+ * `chime:AttendeeAdded` events) with the deployed event source's settings
+ * (lambda/prefetch/queue-settings.ts): configured from `env` by the function's own
+ * `parsePrefetchConfig`, one handler (its own pacer and lease owner) per concurrent invocation,
+ * as Lambda runs one instance per concurrent batch.
+ */
+export function startLocalPrefetch(options: {
+  /** The function's environment (the attendee function's, locally: the same contract). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly dynamodb: Pick<DynamoDBClient, 'send'>;
+  /** One line per meeting the prefetch handled (ids, counts, outcome). */
+  readonly log: PrefetchLog;
+  /** Why a batch failed as a whole. */
+  readonly logFailure?: (line: string) => void;
+}): { readonly queue: LocalEventQueue; stop(): Promise<void> } {
+  const config = parsePrefetchConfig(options.env);
+  const chime = createChimeClient(config.chime, undefined, LOCAL_CREDENTIALS);
+  const { tableName, ttlMs } = config;
+  const shared = createSharedCache({ client: options.dynamodb, tableName, ttlMs });
+  // The queue never has more batches in flight than there are idle handlers.
+  const idle = Array.from({ length: PREFETCH_QUEUE.maxConcurrency }, (_, i) =>
+    createPrefetchHandler({
+      chime,
+      shared,
+      owner: `local-prefetch-${i + 1}`,
+      leaseMs: config.leaseMs,
+      minAdded: config.minAdded,
+      pacer: createPacer({ perSecond: config.callsPerSecond, now: Date.now, sleep }),
+      log: options.log,
+    }),
+  );
+  const queue = createLocalEventQueue({
+    batchSize: PREFETCH_QUEUE.batchSize,
+    windowMs: PREFETCH_QUEUE.maxBatchingWindowSeconds * 1000,
+    maxConcurrency: PREFETCH_QUEUE.maxConcurrency,
+    visibilityTimeoutMs: PREFETCH_QUEUE.visibilityTimeoutSeconds * 1000,
+    maxReceiveCount: PREFETCH_QUEUE.maxReceiveCount,
+    log: options.logFailure,
+    deliver: async (event) => {
+      const handle = idle.shift();
+      if (!handle) throw new Error('no free prefetch instance');
+      try {
+        return await handle(event);
+      } finally {
+        idle.unshift(handle);
+      }
+    },
+  });
+  return {
+    queue,
+    stop: async () => {
+      await queue.stop();
+      chime.destroy();
+    },
+  };
+}

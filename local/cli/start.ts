@@ -1,0 +1,298 @@
+/**
+ * `npm start`: the API on 127.0.0.1 with no AWS account — a Chime SDK Meetings emulator, a dev
+ * identity provider and the deployed handler behind an HTTP API stand-in.
+ * `npm start -- --idp <profile>`: the dev identity provider imitates Cognito, Auth0, Okta, Entra
+ * ID, Keycloak or Google (local/identity/idp-profiles.ts).
+ * With JWT_ISSUER and JWT_AUDIENCE set: the local stack trusts that issuer instead of a dev one.
+ * `npm start -- --aws` (or LOCAL_CHIME=aws): the real Chime SDK Meetings in AWS_REGION with your
+ * AWS credentials, and a real issuer from JWT_ISSUER / JWT_AUDIENCE.
+ */
+
+import { writeFileSync } from 'node:fs';
+import { parseConfig } from '../../lambda/attendee/config';
+import { formatClaimPath } from '../../lambda/shared/config/claim-path';
+import { checkAwsAccess } from '../aws/aws-preflight';
+import { HttpApiGateway, type HttpApiHandler } from '../aws/http-api-gateway';
+import type { IdentityProvider } from '../identity/identity-provider';
+import { formatIdentitySummary } from '../identity/identity-summary';
+import {
+  DEFAULT_LOCAL_ORIGINS,
+  type DemoSeed,
+  type DevStack,
+  type ExternalIssuerStack,
+  localCors,
+  routesFor,
+  startDevStack,
+  startExternalIssuerStack,
+} from './dev-stack';
+import {
+  faultCommand,
+  faultRecipes,
+  faultShell,
+  MEETING_ID_PLACEHOLDER,
+  recipeSettingsOf,
+} from './fault-recipes';
+import { npmAncestry, whenNpmGone } from './npm-launcher';
+import {
+  DEFAULT_PORTS,
+  DEMO_FILE,
+  LOCAL_KEY_DIR,
+  readStackFile,
+  removeStackFile,
+  STACK_FILE,
+  writeStackFile,
+} from './stack-file';
+import {
+  PORT_VARIABLES,
+  parsePorts,
+  parseStartArgs,
+  portIn,
+  portTakenMessage,
+  START_HELP,
+  START_USAGE,
+  type StackPorts,
+  type StartPlan,
+  StartUsageError,
+} from './start-args';
+
+// Read before anything starts: a signalled npm may be gone by the time the stack is up.
+const npm = npmAncestry(process.env);
+
+const allowedOrigins = process.env.CORS_ALLOWED_ORIGINS
+  ? process.env.CORS_ALLOWED_ORIGINS.split(',').map((o) => o.trim())
+  : [...DEFAULT_LOCAL_ORIGINS];
+
+/** The Lambda's JSON line for one request (`message` "request"), whatever its level. */
+const LAMBDA_REQUEST_LINE = /^\{"level":"[A-Z]+","message":"request",/;
+
+/**
+ * Without --verbose (or LOG_LEVEL), the gateway's line is the one line per request: the
+ * Lambda's own request line, which it writes at WARN for a 5xx, is kept off stdout. Its other
+ * lines (an init failure, a cache error) still show.
+ */
+function dropLambdaRequestLines(): void {
+  const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string' || !LAMBDA_REQUEST_LINE.test(chunk)) return write(chunk, ...rest);
+    const done = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  }) as typeof process.stdout.write;
+}
+
+/** Imports the deployed entry (lambda/attendee/index.ts) under `env`. */
+async function loadHandler(env: Readonly<Record<string, string>>): Promise<HttpApiHandler> {
+  // One line per request by default (the API's); --verbose adds the Lambda's and the emulator's.
+  if (!verbose && process.env.LOG_LEVEL === undefined) {
+    dropLambdaRequestLines();
+    process.env.LOG_LEVEL = 'WARN';
+  }
+  Object.assign(process.env, env);
+  const entry = await import('../../lambda/attendee/index');
+  return entry.handler;
+}
+
+let plan: StartPlan;
+let ports: Partial<StackPorts> = {};
+try {
+  plan = parseStartArgs(process.argv.slice(2), process.env);
+  if (plan.kind === 'aws') {
+    ports = { api: portIn(process.env, PORT_VARIABLES.api) ?? DEFAULT_PORTS.api };
+  } else if (plan.kind !== 'help') ports = parsePorts(process.env);
+} catch (error) {
+  if (!(error instanceof StartUsageError)) throw error;
+  process.stderr.write(`${START_USAGE}  (${error.message})\n`);
+  process.exit(2);
+}
+const verbose = plan.kind !== 'help' && plan.verbose;
+const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+
+/** Stops on Ctrl-C, on SIGTERM, and once the npm running this is gone (local/cli/npm-launcher.ts). */
+function onShutdown(stop: () => Promise<void>) {
+  let stopping = false;
+  const shutdown = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${reason}: stopping`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => shutdown(signal));
+  whenNpmGone(npm, (pid) => shutdown(`npm (pid ${pid}) is gone`));
+}
+
+async function startAgainstAws() {
+  // Region, issuer and credentials, every missing one named at once, before anything starts.
+  const { region } = await checkAwsAccess(process.env);
+  const gateway = new HttpApiGateway({
+    routes: routesFor(await loadHandler({ CHIME_REGION: region })),
+    cors: localCors(allowedOrigins),
+    log: (line) => log(`api ${line}`),
+  });
+  const { url } = await gateway.start(ports.api ?? DEFAULT_PORTS.api);
+  log(`API on ${url} against Amazon Chime SDK Meetings in ${region}`);
+  onShutdown(() => gateway.stop());
+}
+
+type Plan<K extends StartPlan['kind']> = Extract<StartPlan, { kind: K }>;
+
+async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
+  const common = {
+    allowedOrigins,
+    loadHandler,
+    ...(plan.chimeRates ? {} : { chimeRates: false as const }),
+    sharedCache: plan.sharedCache,
+    dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+    log: (line: string) => {
+      if (verbose || line.startsWith('api ')) log(line);
+    },
+  };
+  const stack: DevStack | ExternalIssuerStack =
+    plan.kind === 'dev'
+      ? await startDevStack({ ...common, ports, keyDir: LOCAL_KEY_DIR, idpProfile: plan.profile })
+      : await startExternalIssuerStack({ ...common, ports, externalIssuer: { env: process.env } });
+  onShutdown(async () => {
+    removeStackFile();
+    await stack.stop();
+  });
+  const seed = await stack.seedDemo();
+  const config = parseConfig(stack.env);
+  // The function's own settings decide how many Chime calls a faulted request makes; the
+  // example page's fault buttons read them from this file too.
+  const faultSettings = recipeSettingsOf(config);
+  writeFileSync(DEMO_FILE, `${JSON.stringify({ ...seed, faultSettings }, null, 2)}\n`);
+  const portOf = (url: string) => Number(new URL(url).port);
+  const { idp, identity } = stack;
+  writeStackFile({
+    apiUrl: stack.apiUrl,
+    emulatorUrl: stack.emulatorUrl,
+    issuer: identity.issuer,
+    jwksUri: identity.jwksUri,
+    audience: identity.audience.join(','),
+    ports: {
+      api: portOf(stack.apiUrl),
+      emulator: portOf(stack.emulatorUrl),
+      ...(idp && { idp: portOf(idp.origin) }),
+    },
+    ...(idp ? { keyDir: LOCAL_KEY_DIR, idpProfile: idp.profile.name } : { externalIssuer: true }),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+  });
+  // Any other exit (an uncaught error) also withdraws the file; a SIGKILL leaves it stale,
+  // which readers detect by its pid.
+  process.on('exit', () => removeStackFile());
+  const alice = `${stack.apiUrl}/meetings/${seed.meetingId}/attendees/${seed.attendees.alice}`;
+  const faults = `${stack.emulatorUrl}/_emulator/faults`;
+  const identityTitle = idp
+    ? `Identity provider   ${idp.profile.title} (profile ${idp.profile.name}, dev issuer on this machine)`
+    : 'Identity provider   external issuer (JWT_ISSUER): tokens come from it, none are printed';
+  const notes = idp?.profile.notes.map((note) => `\n  note: ${note}`).join('') ?? '';
+  const tokenVariable = idp ? 'ALICE_TOKEN' : 'MY_TOKEN';
+  const recipes = faultRecipes(faultSettings, MEETING_ID_PLACEHOLDER)
+    .map((recipe) => `# ${recipe.description}\n${faultCommand(recipe)}`)
+    .join('\n');
+  process.stdout.write(`
+Chime attendee API (local)
+  API                 ${stack.apiUrl}
+  Chime emulator      ${stack.emulatorUrl}   (fault injection: ${faults})
+  ${identityTitle}
+${formatIdentitySummary(identity)}${notes}
+  Allowed origins     ${allowedOrigins.join(', ')}
+
+Demo meeting ${seed.meetingId}
+  alice's attendee  ${seed.attendees.alice}
+  bob's attendee    ${seed.attendees.bob}
+  (addresses and issuer for other tools: ${STACK_FILE})
+${idp ? await devTokens(idp, alice) : externalHelp(stack, seed, alice, formatClaimPath(config.policy.identityClaim))}
+# 503 / 502 / 504: the caches answer an attendee read before without asking Chime, so
+# \`fault RULE\` makes a fresh meeting with an attendee for alice, queues RULE for it and asks for
+# it once; that request uses RULE up. Paste the function once, then run a recipe as often as you like.
+${faultShell({ apiUrl: stack.apiUrl, emulatorUrl: stack.emulatorUrl, tokenVariable })}
+${recipes}
+# DELETE clears whatever is still queued
+curl -X DELETE ${faults}
+
+Ctrl-C stops everything.
+`);
+}
+
+const curl = (token: string | undefined, target: string) =>
+  `curl -i ${token ? `-H "Authorization: Bearer $${token}" ` : ''}${target}`;
+
+/** The dev tokens and a curl for each status, minted in the running profile's shape. */
+async function devTokens(idp: IdentityProvider, alice: string): Promise<string> {
+  const ttl = 12 * 3600;
+  const { moderator, title } = idp.profile;
+  const exports = [
+    `export ALICE_TOKEN=${await idp.mint({ sub: 'alice', ttl })}`,
+    `export BOB_TOKEN=${await idp.mint({ sub: 'bob', ttl })}`,
+    ...(moderator
+      ? [`export MODERATOR_TOKEN=${await idp.mint({ sub: 'maria', moderator: true, ttl })}`]
+      : []),
+    `export STRANGER_TOKEN=${await idp.mint({ sub: 'mallory', ttl })}`,
+  ].join('\n');
+  const moderatorLines = moderator
+    ? `# 200 without the JoinToken (moderator)\n${curl('MODERATOR_TOKEN', alice)}`
+    : `# (no moderator demo: ${title} tokens carry no groups or roles, so no token of it can say who moderates)`;
+  return `  ${moderator ? 'maria is a moderator; ' : ''}mallory is a stranger. More tokens of this profile: npm run -s token -- --sub alice
+  (--moderator, --tenants a,b, --email x --unverified, --client-id-only, --wrong-audience, --ttl N; --help)
+
+# Paste into another shell (tokens valid 12 h):
+${exports}
+
+# 200 with the JoinToken (alice owns her attendee)
+${curl('ALICE_TOKEN', alice)}
+# 200 join info: GetMeeting + GetAttendee, what MeetingSessionConfiguration takes (owner only)
+${curl('ALICE_TOKEN', `${alice}/join-info`)}
+${moderatorLines}
+# 404: bob asks for alice's attendee (same answer as a missing one)
+${curl('BOB_TOKEN', alice)}
+# 404: a stranger
+${curl('STRANGER_TOKEN', alice)}
+# 401: no token
+${curl(undefined, alice)}
+# 400: not a GUID
+${curl('ALICE_TOKEN', alice.replace(/[^/]+$/, 'not-a-guid'))}`;
+}
+
+/** How to get a token of an external issuer, and an attendee it owns: nothing can be minted here. */
+function externalHelp(
+  { identity, apiUrl, emulatorUrl }: ExternalIssuerStack | DevStack,
+  { meetingId }: DemoSeed,
+  alice: string,
+  claim: string,
+): string {
+  return `
+# Tokens come from ${identity.issuer} itself: sign in through your app (or use the
+# provider's token endpoint, named in ${identity.discoveryUrl ?? 'its discovery document'}) for
+# audience ${identity.audience.join(' or ')}, then:
+export MY_TOKEN=<the access token>
+# alice's attendee is owned by a token whose ${claim} is "alice". An attendee of your own
+# (ExternalUserId = your token's ${claim}), created on the emulator as your backend would:
+curl -X POST ${emulatorUrl}/meetings/${meetingId}/attendees -H 'content-type: application/json' -d '{"ExternalUserId":"<your ${claim}>"}'
+# then, with the AttendeeId it answers (owner: 200 with the JoinToken):
+${curl('MY_TOKEN', `${apiUrl}/meetings/${meetingId}/attendees/<AttendeeId>/join-info`)}
+# 404 unless you moderate: alice's attendee
+${curl('MY_TOKEN', alice)}
+# 401: no token
+${curl(undefined, alice)}`;
+}
+
+const fail = (error: unknown) => {
+  const { code, port } = (error ?? {}) as { code?: unknown; port?: unknown };
+  const stale = readStackFile();
+  const message =
+    code === 'EADDRINUSE' && typeof port === 'number'
+      ? portTakenMessage(port, ports, stale.state === 'running' ? stale.info : undefined)
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  process.stderr.write(`npm start failed: ${message}\n`);
+  process.exit(1);
+};
+
+if (plan.kind === 'help') process.stdout.write(START_HELP);
+else if (plan.kind === 'aws') startAgainstAws().catch(fail);
+else startLocal(plan).catch(fail);

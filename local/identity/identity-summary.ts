@@ -1,0 +1,64 @@
+/**
+ * What the local stack's Lambda will trust, as `npm start` prints it: the issuer, where its
+ * discovery document and JWKS are, and the claim settings in effect (defaults included). Read
+ * with the function's own `parseConfig` and JWKS locator, so what is printed is what it does.
+ */
+
+import { IdpFetcher } from '../../lambda/attendee/auth/idp-fetcher';
+import { createJwksLocator } from '../../lambda/attendee/auth/oidc-discovery';
+import { parseConfig } from '../../lambda/attendee/config';
+import { formatClaimPath } from '../../lambda/shared/config/claim-path';
+import { FUNCTION_SETTINGS as S } from '../../lambda/shared/config/settings';
+
+export interface IdentitySummary {
+  /** Exactly as the Lambda compares `iss`. */
+  readonly issuer: string;
+  readonly audience: readonly string[];
+  /** The discovery document's URL; `undefined` when `JWT_JWKS_URI` overrides discovery. */
+  readonly discoveryUrl: string | undefined;
+  readonly jwksUri: string;
+  /** The claim settings the Lambda runs with, by variable, as they would be written. */
+  readonly claims: Readonly<Record<string, string>>;
+}
+
+/**
+ * Parses `env` as the Lambda does and locates the JWKS as it does (discovery unless
+ * `JWT_JWKS_URI` is set). Throws the Lambda's own message for a bad setting, an unreachable
+ * discovery document or an issuer that differs from its document's.
+ */
+export async function summarizeIdentity(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<IdentitySummary> {
+  const { auth, policy } = parseConfig(env);
+  const { issuer, jwksUri, allowHttpJwks: allowHttp, cognitoTokenUse } = auth;
+  const fetcher = new IdpFetcher(auth.jwksTimeoutMs, allowHttp);
+  const locator = createJwksLocator({ issuer, jwksUri, allowHttp, fetcher });
+  return {
+    issuer,
+    audience: auth.audience,
+    discoveryUrl: locator.discoveryUrl,
+    jwksUri: await locator.jwksUri(),
+    claims: Object.freeze({
+      [S.identityClaim.env]: formatClaimPath(policy.identityClaim),
+      [S.moderatorClaim.env]: formatClaimPath(policy.moderatorClaim),
+      [S.moderatorGroup.env]: policy.moderatorGroup,
+      [S.moderatorScope.env]: policy.moderatorScope,
+      ...(policy.tenantClaim && { [S.tenantClaim.env]: formatClaimPath(policy.tenantClaim) }),
+      [S.nameClaim.env]: formatClaimPath(policy.nameClaim),
+      ...(cognitoTokenUse && { [S.cognitoTokenUse.env]: cognitoTokenUse }),
+    }),
+  };
+}
+
+/** The summary as aligned lines for a terminal (no secrets: these are public settings). */
+export function formatIdentitySummary(summary: IdentitySummary): string {
+  const rows: [string, string][] = [
+    ['Issuer', summary.issuer],
+    ['Audience', summary.audience.join(', ')],
+    ['Discovery', summary.discoveryUrl ?? '(not used: JWT_JWKS_URI is set)'],
+    ['JWKS', `${summary.jwksUri}${summary.discoveryUrl ? '  (discovered)' : '  (JWT_JWKS_URI)'}`],
+    ...Object.entries(summary.claims),
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, value]) => `    ${name.padEnd(width)}  ${value}`).join('\n');
+}

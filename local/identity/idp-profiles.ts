@@ -1,0 +1,531 @@
+/**
+ * What the local identity provider reproduces of each real OpenID provider: issuer form, discovery
+ * and JWKS paths, `kid` form, and the claims of the token an API verifies (the access token;
+ * Google's ID token, since Google access tokens are opaque). Pure data and pure functions: the
+ * server and the signing live in identity-provider.ts.
+ *
+ * Facts common to all profiles:
+ * - Discovery URL: the issuer, with a terminating `/` removed, followed by
+ *   `/.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4,
+ *   https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfigurationRequest), so
+ *   Auth0's `https://TENANT.auth0.com/` is discovered at `https://TENANT.auth0.com/.well-known/...`.
+ *   aws-jwt-verify strips the same slash before appending `/.well-known/jwks.json`
+ *   (node_modules/aws-jwt-verify/dist/esm/jwt-verifier.js, `withJwksUri`).
+ * - The HTTP API JWT authorizer checks `aud`, or `client_id` only when `aud` is absent
+ *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html),
+ *   and reads `jwks_uri` from the discovery document; `iss` must equal the configured issuer exactly
+ *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-create.html).
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { JWTPayload } from 'jose';
+import type { ClaimPath } from '../../lambda/shared/config/claim-path';
+import type { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
+
+/** Function settings by id, as the CDK context keys of the same name set them. */
+type SettingValues = Readonly<Partial<Record<keyof typeof FUNCTION_SETTINGS, string>>>;
+
+export type ProfileName = 'dev' | 'cognito' | 'auth0' | 'okta' | 'entra' | 'keycloak' | 'google';
+
+/**
+ * Writes a claim path in the syntax of the Lambda's `*_CLAIM` settings, bracketing every name that
+ * is not a plain identifier (`:` too, so the README shows `["cognito:groups"]`).
+ */
+export const formatClaimPath = (segments: ClaimPath): string =>
+  segments
+    .map((s, i) => (/^[A-Za-z_]\w*$/.test(s) ? `${i ? '.' : ''}${s}` : `[${JSON.stringify(s)}]`))
+    .join('');
+
+/** Everything a profile needs to build one token's claims (times in seconds since the epoch). */
+interface ClaimInput {
+  readonly issuer: string;
+  readonly sub: string;
+  /** The accepted audience, or a wrong one. */
+  readonly audience: string;
+  /** Drop `aud` and carry the audience in `client_id`, as the authorizer falls back to. */
+  readonly clientIdOnly: boolean;
+  /** Where the provider keeps roles/groups, the moderator's included. */
+  readonly memberships: readonly string[];
+  readonly tenants: readonly string[];
+  readonly email: string | undefined;
+  readonly emailVerified: boolean;
+  readonly name: string;
+  readonly iat: number;
+  readonly exp: number;
+}
+
+export interface Profile {
+  readonly name: ProfileName;
+  readonly title: string;
+  /** The local origin plus this is `iss`; the JWKS and endpoints have the provider's paths. */
+  readonly issuerPath: string;
+  readonly jwksPath: string;
+  /** Named in discovery only: the local server mints directly. */
+  readonly endpoints: readonly [authorization: string, token: string];
+  /** A key's `kid` in this provider's form, from its public key's DER; absent: the stored kid. */
+  readonly kid?: (spkiDer: Buffer) => string;
+  /** Header `typ` (default `JWT`; Cognito and Okta set none). */
+  readonly typ: 'JWT' | undefined;
+  /** Whether JWKS entries carry `alg` (default true; Entra's do not). */
+  readonly jwkAlg: boolean;
+  readonly audience: { readonly right: string; readonly wrong: string };
+  readonly identityClaim: ClaimPath;
+  /** Where moderators are recognised; null when the provider cannot express it in its token. */
+  readonly moderator: { readonly claim: ClaimPath; readonly group: string } | null;
+  readonly tenant: { readonly claim: ClaimPath; readonly shape: 'array' | 'string' };
+  /** The Lambda's `NAME_CLAIM` (default `name`). */
+  readonly nameClaim: ClaimPath;
+  /** `email` with `email_verified` (default), `email` alone, or no email at all (null). */
+  readonly email: { readonly verifiedClaim: boolean } | null;
+  readonly cognitoTokenUse?: 'access';
+  /** The README's CDK context for a real deployment (placeholders for tenant/org). */
+  readonly deployContext: SettingValues | null;
+  /** What a reader must know that the data above does not say. */
+  readonly notes: readonly string[];
+  /** The whole payload, in this provider's shape and claim order. */
+  readonly claims: (input: ClaimInput) => JWTPayload;
+}
+
+type Defaulted = 'typ' | 'jwkAlg' | 'nameClaim' | 'email';
+/** A profile as written below: defaults left out, the deployment's issuer and audience given. */
+type ProfileSpec = Omit<Profile, 'name' | 'identityClaim' | 'deployContext' | Defaulted> &
+  Partial<Pick<Profile, Defaulted>> & {
+    readonly deploy: { readonly issuer: string; readonly audience: string } | null;
+  };
+
+/** The settings, by id, that accept `profile`'s tokens: the README's context, the local Lambda's. */
+export function claimSettings(
+  profile: Pick<Profile, 'identityClaim' | 'moderator' | 'tenant' | 'nameClaim'>,
+  issuer: string,
+  audience: string,
+): SettingValues {
+  const { moderator } = profile;
+  return {
+    identityIssuer: issuer,
+    identityAudience: audience,
+    identityClaim: formatClaimPath(profile.identityClaim),
+    ...(moderator
+      ? { moderatorClaim: formatClaimPath(moderator.claim), moderatorGroup: moderator.group }
+      : {}),
+    tenantClaim: formatClaimPath(profile.tenant.claim),
+    nameClaim: formatClaimPath(profile.nameClaim),
+  };
+}
+
+function profile(name: ProfileName, spec: ProfileSpec): Profile {
+  const { deploy, ...rest } = spec;
+  const built = {
+    name,
+    typ: 'JWT',
+    jwkAlg: true,
+    identityClaim: ['sub'],
+    nameClaim: ['name'],
+    email: { verifiedClaim: true },
+    ...rest,
+  } as const;
+  return {
+    ...built,
+    deployContext: deploy && claimSettings(built, deploy.issuer, deploy.audience),
+  };
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
+const sha1 = (data: Buffer) => createHash('sha1').update(data).digest();
+const randomToken = (bytes: number) => randomBytes(bytes).toString('base64url');
+const alnum = (length: number) => {
+  const chars = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(length), (byte) => chars[byte % chars.length]).join('');
+};
+/** A GUID derived from `value`, so one user keeps one `oid` across tokens. */
+const stableGuid = (value: string) => {
+  const hex = createHash('sha256').update(value).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+};
+const nonEmpty = <T>(key: string, values: readonly T[]) =>
+  values.length > 0 ? { [key]: [...values] } : {};
+
+/** `aud` or, for a client_id-only token, `client_id` with the same value. */
+function audienceClaims(input: ClaimInput, aud: string | readonly string[]): JWTPayload {
+  return input.clientIdOnly
+    ? { client_id: input.audience }
+    : { aud: typeof aud === 'string' ? aud : [...aud] };
+}
+
+function emailClaims(input: ClaimInput, verifiedClaim: boolean): JWTPayload {
+  if (input.email === undefined) return {};
+  return verifiedClaim
+    ? { email: input.email, email_verified: input.emailVerified }
+    : { email: input.email };
+}
+
+/** `iss`, `sub`, `aud` (or `client_id`), `iat`, `exp`, in the order of the dev issuer and Auth0. */
+const registeredClaims = (input: ClaimInput, aud: string | readonly string[]): JWTPayload => ({
+  iss: input.issuer,
+  sub: input.sub,
+  ...audienceClaims(input, aud),
+  iat: input.iat,
+  exp: input.exp,
+});
+
+/** Groups/roles, tenants, name and email, in that order, under the given claim names. */
+const customClaims = (
+  input: ClaimInput,
+  names: { readonly groups: string; readonly tenants: string; readonly name: string },
+  verifiedEmail: boolean,
+): JWTPayload => ({
+  ...nonEmpty(names.groups, input.memberships),
+  ...nonEmpty(names.tenants, input.tenants),
+  [names.name]: input.name,
+  ...emailClaims(input, verifiedEmail),
+});
+
+/** Made-up tenant identifiers (not real ones). */
+const ENTRA_TENANT = '3f6c0e2a-9b1d-4c7e-8a5f-2d4b6c8e0a13';
+const COGNITO_POOL = 'us-east-1_L0ca1P00l';
+const REALM = 'chime';
+const NS = 'https://chime.example.com/';
+
+const PROFILE_LIST = [
+  profile('dev', {
+    title: 'Local development issuer',
+    issuerPath: '',
+    jwksPath: '/.well-known/jwks.json',
+    endpoints: ['/authorize', '/token'],
+    audience: { right: 'chime-attendee-api-local', wrong: 'someone-else' },
+    moderator: { claim: ['cognito:groups'], group: 'moderators' },
+    tenant: { claim: ['tenants'], shape: 'array' },
+    deploy: null,
+    notes: ['Never deployed; its groups claim has the Cognito name so the Lambda defaults apply.'],
+    claims: (input) => ({
+      ...registeredClaims(input, input.audience),
+      jti: randomUUID(),
+      ...customClaims(input, { groups: 'cognito:groups', tenants: 'tenants', name: 'name' }, true),
+    }),
+  }),
+
+  /*
+   * Amazon Cognito user pool, access token. Issuer
+   * `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`, keys at `<issuer>/.well-known/jwks.json`:
+   * https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
+   * No `aud` (`client_id` instead), no email, `cognito:groups` only for members, a base64 `kid`:
+   * https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
+   * Custom claims (our `tenants`, and `name`) need a pre token generation trigger of event
+   * version 2 (Essentials or Plus feature plan), `claimsAndScopeOverrideDetails.accessTokenGeneration`:
+   * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+   */
+  profile('cognito', {
+    title: 'Amazon Cognito user pool',
+    issuerPath: `/${COGNITO_POOL}`,
+    jwksPath: `/${COGNITO_POOL}/.well-known/jwks.json`,
+    endpoints: ['/oauth2/authorize', '/oauth2/token'],
+    kid: (der) => sha256(der).toString('base64'),
+    typ: undefined,
+    audience: { right: '5r0lm7pqbfe3q6s2k8d1c4a9hx', wrong: '7n2wq9xkz4c8v1b6m3j5h0g2fd' },
+    moderator: { claim: ['cognito:groups'], group: 'moderators' },
+    tenant: { claim: ['tenants'], shape: 'array' },
+    email: null,
+    cognitoTokenUse: 'access',
+    deploy: {
+      issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE',
+      audience: '<app client id>',
+    },
+    notes: [
+      'Access tokens have no aud: the authorizer and the Lambda match client_id against the audience.',
+      'Access tokens carry no email and no name; use the sub (or username) as identity.',
+      'The tenants and name claims are added by a pre token generation trigger (event version 2: Essentials or Plus feature plan).',
+    ],
+    claims: (input) => ({
+      sub: input.sub,
+      ...nonEmpty('cognito:groups', input.memberships),
+      iss: input.issuer,
+      // Cognito access tokens never carry aud, whatever was asked.
+      client_id: input.audience,
+      origin_jti: randomUUID(),
+      event_id: randomUUID(),
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin openid email profile',
+      auth_time: input.iat,
+      exp: input.exp,
+      iat: input.iat,
+      jti: randomUUID(),
+      username: input.sub,
+      ...nonEmpty('tenants', input.tenants),
+      name: input.name,
+    }),
+  }),
+
+  /*
+   * Auth0, access token for a custom API. Issuer `https://TENANT.auth0.com/` (trailing slash):
+   * https://auth0.com/docs/secure/tokens/json-web-tokens/json-web-key-sets
+   * `aud` is the API identifier, with `<issuer>userinfo` when `openid` was requested:
+   * https://auth0.com/docs/secure/tokens/access-tokens/validate-access-tokens
+   * `permissions` with RBAC "Add Permissions in the Access Token":
+   * https://auth0.com/docs/get-started/apis/enable-role-based-access-control-for-apis
+   * Roles, tenants and the name are namespaced claims of a post-login Action: OpenID standard
+   * claims such as `name` "cannot be customized or modified"; `email` and `email_verified` may be:
+   * https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims
+   * `kid`: opaque; older tenants' are base64url of a hex thumbprint (reproduced here).
+   */
+  profile('auth0', {
+    title: 'Auth0',
+    issuerPath: '/',
+    jwksPath: '/.well-known/jwks.json',
+    endpoints: ['/authorize', '/oauth/token'],
+    kid: (der) => Buffer.from(sha1(der).toString('hex').toUpperCase()).toString('base64url'),
+    audience: { right: 'https://chime-api.example.com', wrong: 'https://other-api.example.com' },
+    moderator: { claim: [`${NS}roles`], group: 'moderator' },
+    tenant: { claim: [`${NS}tenants`], shape: 'array' },
+    nameClaim: [`${NS}name`],
+    deploy: { issuer: 'https://TENANT.auth0.com/', audience: 'https://chime-api.example.com' },
+    notes: [
+      'The issuer ends with "/": configure it with the slash.',
+      'Roles, tenants and the display name (event.user.name) come from a post-login Action setting namespaced claims.',
+    ],
+    claims: (input) => ({
+      ...registeredClaims(input, [input.audience, `${input.issuer}userinfo`]),
+      scope: 'openid profile email read:attendees',
+      azp: 'Xq7Lr2Nw9Kd4Tz6Bm1Vc8Hs3Jf5Gp0Ya',
+      permissions: ['read:attendees'],
+      ...customClaims(
+        input,
+        { groups: `${NS}roles`, tenants: `${NS}tenants`, name: `${NS}name` },
+        true,
+      ),
+    }),
+  }),
+
+  /*
+   * Okta, custom authorization server `default`: issuer `https://ORG.okta.com/oauth2/default`, keys
+   * at `/oauth2/default/v1/keys`:
+   * https://developer.okta.com/docs/api/openapi/okta-oauth/oauth/tag/CustomAS
+   * Audience `api://default`: https://developer.okta.com/docs/reference/api/authorization-servers/
+   * `kid` 43 base64url characters (as in https://groups.google.com/g/rabbitmq-users/c/O3GdCKf8soM).
+   * `groups` is a claim you add:
+   * https://developer.okta.com/docs/guides/customize-tokens-groups-claim/main/
+   * `tenants`, `email` and `name` are custom claims (`user.email`, `user.displayName`), no
+   * `email_verified`; `name` is not reserved in access tokens:
+   * https://developer.okta.com/docs/reference/api/oidc/#reserved-claims-in-the-payload-section
+   */
+  profile('okta', {
+    title: 'Okta (custom authorization server)',
+    issuerPath: '/oauth2/default',
+    jwksPath: '/oauth2/default/v1/keys',
+    endpoints: ['/oauth2/default/v1/authorize', '/oauth2/default/v1/token'],
+    kid: (der) => sha256(der).toString('base64url'),
+    typ: undefined,
+    audience: { right: 'api://default', wrong: 'api://other' },
+    moderator: { claim: ['groups'], group: 'moderators' },
+    tenant: { claim: ['tenants'], shape: 'array' },
+    email: { verifiedClaim: false },
+    deploy: { issuer: 'https://ORG.okta.com/oauth2/default', audience: 'api://default' },
+    notes: [
+      'Add a "groups" claim (and a "tenants" claim) to the authorization server for access tokens.',
+      'Add a "name" claim too (expression user.displayName): Okta access tokens carry no name.',
+      'The keys are at /oauth2/default/v1/keys, not /.well-known/jwks.json: discovery finds them.',
+    ],
+    claims: (input) => ({
+      ver: 1,
+      jti: `AT.${randomToken(32)}`,
+      iss: input.issuer,
+      ...audienceClaims(input, input.audience),
+      iat: input.iat,
+      exp: input.exp,
+      cid: '0oa1chime2local3xyz7',
+      uid: `00u${alnum(17)}`,
+      scp: ['openid', 'profile', 'email'],
+      auth_time: input.iat,
+      sub: input.sub,
+      ...customClaims(input, { groups: 'groups', tenants: 'tenants', name: 'name' }, false),
+    }),
+  }),
+
+  /*
+   * Microsoft Entra ID, v2.0 access token: issuer
+   * `https://login.microsoftonline.com/<tenantId>/v2.0`, keys at `/<tenant>/discovery/v2.0/keys`:
+   * https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc
+   * `aud` the API's client id, `roles` (app roles), a 27-character thumbprint `kid`; without
+   * `requestedAccessTokenVersion: 2` the issuer is `https://sts.windows.net/<tenantId>/`; `name`
+   * needs the `profile` scope:
+   * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+   * `email` is optional, never `email_verified`:
+   * https://learn.microsoft.com/entra/identity-platform/optional-claims-reference
+   * Tenants: an extension attribute, `extn.tenants`:
+   * https://learn.microsoft.com/entra/identity-platform/schema-extensions
+   * JWKS entries carry no `alg`.
+   */
+  profile('entra', {
+    title: 'Microsoft Entra ID (v2.0 tokens)',
+    issuerPath: `/${ENTRA_TENANT}/v2.0`,
+    jwksPath: `/${ENTRA_TENANT}/discovery/v2.0/keys`,
+    endpoints: [`/${ENTRA_TENANT}/oauth2/v2.0/authorize`, `/${ENTRA_TENANT}/oauth2/v2.0/token`],
+    kid: (der) => sha1(der).toString('base64url'),
+    jwkAlg: false,
+    audience: {
+      right: '8d2f6a41-5c3e-4b9a-9e1d-7f0c2b4a6e58',
+      wrong: '1b9e7c53-2a4d-4f6e-8c0b-5d3a9e7f1c24',
+    },
+    moderator: { claim: ['roles'], group: 'Moderator' },
+    tenant: { claim: ['extn.tenants'], shape: 'array' },
+    email: { verifiedClaim: false },
+    deploy: {
+      issuer: 'https://login.microsoftonline.com/<tenant id>/v2.0',
+      audience: '<API application (client) id>',
+    },
+    notes: [
+      'Set requestedAccessTokenVersion to 2 in the API app manifest, or the issuer is sts.windows.net.',
+      'Moderators are an app role (value "Moderator") assigned to users; it arrives in "roles".',
+      'Entra asserts no email_verified: an identity claim of email owns nothing.',
+      'The name claim is there only when the client also requests the profile scope.',
+    ],
+    claims: (input) => ({
+      ...audienceClaims(input, input.audience),
+      iss: input.issuer,
+      iat: input.iat,
+      nbf: input.iat,
+      exp: input.exp,
+      aio: randomToken(48),
+      azp: 'c4a8e2f0-6b1d-4e3a-9f5c-0d2e4b6a8c17',
+      azpacr: '0',
+      name: input.name,
+      oid: stableGuid(input.sub),
+      rh: `1.${randomToken(40)}.`,
+      ...nonEmpty('roles', input.memberships),
+      scp: 'access_as_user',
+      sub: input.sub,
+      tid: ENTRA_TENANT,
+      uti: randomToken(16),
+      ver: '2.0',
+      ...nonEmpty('extn.tenants', input.tenants),
+      ...emailClaims(input, false),
+    }),
+  }),
+
+  /*
+   * Keycloak, access token of a realm: issuer `https://HOST/realms/<realm>`, keys at
+   * `<issuer>/protocol/openid-connect/certs`: https://www.keycloak.org/securing-apps/oidc-layers
+   * `aud` is `account` unless an audience mapper adds your API's client:
+   * https://www.keycloak.org/docs/latest/server_admin/#audience-support
+   * `name` comes from the `profile` scope's "full name" mapper; `kid` 43 base64url characters
+   * (example payload: https://gist.github.com/phacman/bd288c7abac1d3fc1694b7e191e27e4c).
+   * Tenants: Organizations, the `organization` claim (aliases):
+   * https://www.keycloak.org/docs/latest/server_admin/#_managing_organizations
+   */
+  profile('keycloak', {
+    title: 'Keycloak',
+    issuerPath: `/realms/${REALM}`,
+    jwksPath: `/realms/${REALM}/protocol/openid-connect/certs`,
+    endpoints: [
+      `/realms/${REALM}/protocol/openid-connect/auth`,
+      `/realms/${REALM}/protocol/openid-connect/token`,
+    ],
+    kid: (der) => sha256(der).toString('base64url'),
+    audience: { right: 'chime-attendee-api', wrong: 'other-api' },
+    moderator: { claim: ['realm_access', 'roles'], group: 'moderator' },
+    tenant: { claim: ['organization'], shape: 'array' },
+    deploy: { issuer: 'https://HOST/realms/REALM', audience: 'chime-attendee-api' },
+    notes: [
+      'Add an audience mapper so aud names your API client; without one aud is only "account".',
+      'Moderators hold the realm role "moderator"; tenants are Organizations (organization scope).',
+      'The name comes from the profile scope ("full name" mapper): keep it a default scope of the client.',
+    ],
+    claims: (input) => ({
+      exp: input.exp,
+      iat: input.iat,
+      auth_time: input.iat,
+      jti: randomUUID(),
+      iss: input.issuer,
+      ...audienceClaims(input, [input.audience, 'account']),
+      sub: input.sub,
+      typ: 'Bearer',
+      azp: 'chime-web',
+      sid: randomUUID(),
+      acr: '1',
+      'allowed-origins': ['http://localhost:3003'],
+      realm_access: {
+        roles: [
+          'offline_access',
+          'uma_authorization',
+          `default-roles-${REALM}`,
+          ...input.memberships,
+        ],
+      },
+      resource_access: {
+        account: { roles: ['manage-account', 'manage-account-links', 'view-profile'] },
+      },
+      scope: 'openid email profile',
+      preferred_username: input.sub,
+      name: input.name,
+      ...nonEmpty('organization', input.tenants),
+      ...emailClaims(input, true),
+    }),
+  }),
+
+  /*
+   * Google, ID token (its access tokens are opaque): issuer `https://accounts.google.com`, keys at
+   * `https://www.googleapis.com/oauth2/v3/certs` (locally the same server):
+   * https://developers.google.com/identity/openid-connect/openid-connect#discovery
+   * `aud` the OAuth client id, `hd` the Workspace domain (one string), `name` with the `profile`
+   * scope, `kid` 40 hex characters; no roles, groups or custom claims, so no moderators:
+   * https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
+   */
+  profile('google', {
+    title: 'Google (ID token)',
+    issuerPath: '',
+    jwksPath: '/oauth2/v3/certs',
+    endpoints: ['/o/oauth2/v2/auth', '/token'],
+    kid: (der) => sha1(der).toString('hex'),
+    audience: {
+      right: '123456789012-chimelocal0example0client.apps.googleusercontent.com',
+      wrong: '987654321098-someoneelse0other0client.apps.googleusercontent.com',
+    },
+    moderator: null,
+    tenant: { claim: ['hd'], shape: 'string' },
+    deploy: {
+      issuer: 'https://accounts.google.com',
+      audience: '<OAuth client id>.apps.googleusercontent.com',
+    },
+    notes: [
+      'The token is the ID token; its aud is the OAuth client id.',
+      'Google tokens carry no roles or groups: there are no moderators with Google alone.',
+      'hd (the Workspace domain) is the only tenant-like claim, a single string.',
+      'The name claim is there only when sign-in requests the profile scope.',
+    ],
+    claims: (input) => ({
+      iss: input.issuer,
+      azp: input.audience,
+      ...audienceClaims(input, input.audience),
+      sub: input.sub,
+      ...(input.tenants[0] !== undefined ? { hd: input.tenants[0] } : {}),
+      ...emailClaims(input, true),
+      name: input.name,
+      at_hash: randomToken(16),
+      iat: input.iat,
+      exp: input.exp,
+    }),
+  }),
+] as const;
+
+export const PROFILE_NAMES = PROFILE_LIST.map((p) => p.name);
+
+/** Every profile by name. Read it with `profileNamed` when the name comes from outside. */
+export const PROFILES = Object.freeze(
+  Object.fromEntries(PROFILE_LIST.map((p) => [p.name, p])) as Record<ProfileName, Profile>,
+);
+
+/** True when `value` names a profile (for `--idp <profile>` and `IDP_PROFILE`). */
+export const isProfileName = (value: string): value is ProfileName =>
+  Object.hasOwn(PROFILES, value);
+
+/** The profile called `name`; throws, listing the names, for anything else. */
+export function profileNamed(name: string): Profile {
+  if (!isProfileName(name)) {
+    throw new Error(
+      `unknown identity provider profile "${name}" (one of ${PROFILE_NAMES.join(', ')})`,
+    );
+  }
+  return PROFILES[name];
+}
+
+/** `<issuer>/.well-known/openid-configuration`, a terminating `/` of the issuer removed first. */
+export function discoveryUrlOf(issuer: string): string {
+  return `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+}
