@@ -119,7 +119,7 @@ async function prefetch(
  * The handler of the prefetch queue: `chime:AttendeeAdded` events, batched by the queue (Lambda's
  * SQS event source, with a batching window), grouped by meeting. A meeting with at least
  * `minAdded` additions in the batch is listed into the shared table with the same lease and
- * snapshot as a hot meeting (cache/meeting-snapshot.ts), its Chime calls paced, unless a snapshot
+ * snapshot as a hot meeting (shared/table/meeting-snapshot.ts), its Chime calls paced, unless a snapshot
  * newer than its newest addition is there already; so when its attendees arrive, they are
  * answered from the table without a Chime call. Meetings that failed, or that time did not
  * allow, are reported as batch item failures: the queue delivers their messages again.

@@ -139,7 +139,7 @@ export function remember(
 }
 
 /**
- * Takes the lease and the snapshot of a hot meeting (`cache/meeting-snapshot.ts`). Its pages
+ * Takes the lease and the snapshot of a hot meeting (`shared/table/meeting-snapshot.ts`). Its pages
  * also go into this container's cache as they arrive, and its meeting too.
  */
 async function takeSnapshot(
