@@ -14,27 +14,37 @@
  * Run with `--expose-gc` (the npm script does) so RSS is measured after a collection.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateAttendeeCommand, CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import autocannon from 'autocannon';
 import { createContainer } from '../lambda/attendee/container';
+import type { FaultSpec } from '../local/chime-emulator/faults';
 import { type DevStack, startDevStack } from '../local/cli/dev-stack';
 
 const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
 /**
  * RSS climbs for the first ~20 s of load and then stays flat (V8 and the allocator reach their
- * high-water mark: in a 60 s run, 226-227 MB for the last 40 s, heap used unchanged), so the
- * warm-up outlasts that climb and the 10 % check then catches real growth.
+ * high-water mark), so the warm-up outlasts that climb and the 10 % check then catches real growth.
  */
 const WARMUP_S = Number(process.env.LOAD_WARMUP ?? 60);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 20);
 /**
  * Idle seconds before each RSS reading: every request leaves its deadline timer
- * (`AbortSignal.timeout`, DEADLINE_MS, 6 s by default) pending until it fires, so memory is read
- * once those have run out, after a collection.
+ * (`AbortSignal.timeout`, DEADLINE_MS) pending until it fires, so memory is read once those have
+ * run out, after a collection.
  */
 const SETTLE_S = Number(process.env.LOAD_SETTLE ?? 8);
 const MAX_RSS_GROWTH = 0.1;
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const;
+type User = (typeof USERS)[number];
+
+/** Recurring faults, each on one attendee's GetAttendee. */
+const STANDING_FAULTS: Readonly<Partial<Record<User, FaultSpec>>> = {
+  carol: { type: 'error', name: 'ForbiddenException' },
+  dave: { type: 'error', name: 'ServiceFailureException' },
+  erin: { type: 'malformed', status: 200, body: {} },
+};
 
 /** One kind of request and what the contract allows it to get. */
 interface RequestClass {
@@ -43,106 +53,160 @@ interface RequestClass {
   readonly authorization?: string;
   readonly statuses: readonly number[];
   /** Whether the answer may carry a JoinToken (the owner's own attendee). */
-  readonly mayCarryToken: boolean;
+  readonly mayCarryToken?: boolean;
   /**
-   * Whether the request reaches Chime, where the intermittent resets can hit it: retried while
-   * the container's retry quota lasts, a 502 once the failing attendees have spent it.
+   * Answered before Chime. Any other request can meet the intermittent resets: retried while the
+   * container's retry quota lasts, a 502 once the failing attendees have spent it.
    */
-  readonly reachesChime: boolean;
+  readonly local?: boolean;
 }
 
-interface Tally {
-  readonly byStatus: Map<number, number>;
-  readonly byClass: Map<string, number>;
-  readonly violations: string[];
-  violationCount: number;
+function requestClasses(
+  meetingId: string,
+  ids: Record<User, string>,
+  token: Record<User | 'mallory' | 'maria', string>,
+): RequestClass[] {
+  const at = (attendeeId: string) => `/meetings/${meetingId}/attendees/${attendeeId}`;
+  const alice = at(ids.alice);
+  return [
+    {
+      name: 'owner',
+      path: alice,
+      authorization: token.alice,
+      statuses: [200],
+      mayCarryToken: true,
+    },
+    {
+      name: 'owner (upper-case ids)',
+      path: at(ids.bob.toUpperCase()),
+      authorization: token.bob,
+      statuses: [200],
+      mayCarryToken: true,
+    },
+    { name: 'other participant', path: alice, authorization: token.bob, statuses: [404] },
+    { name: 'stranger', path: at(ids.bob), authorization: token.mallory, statuses: [404] },
+    {
+      name: 'stranger, missing attendee',
+      path: at(randomUUID()),
+      authorization: token.mallory,
+      statuses: [404],
+    },
+    { name: 'moderator', path: alice, authorization: token.maria, statuses: [200] },
+    {
+      name: 'forged token',
+      path: alice,
+      authorization: `${token.alice.slice(0, -8)}AAAAAAAA`,
+      statuses: [401],
+      local: true,
+    },
+    { name: 'no token', path: alice, statuses: [401], local: true },
+    {
+      name: 'invalid id',
+      path: at('not-a-guid'),
+      authorization: token.alice,
+      statuses: [400],
+      local: true,
+    },
+    {
+      name: 'Chime refuses our credentials',
+      path: at(ids.carol),
+      authorization: token.carol,
+      statuses: [502],
+    },
+    { name: 'Chime fails', path: at(ids.dave), authorization: token.dave, statuses: [502] },
+    {
+      name: 'Chime answers no attendee',
+      path: at(ids.erin),
+      authorization: token.erin,
+      statuses: [502],
+    },
+    {
+      name: 'Chime throttles sometimes',
+      path: at(ids.frank),
+      authorization: token.frank,
+      statuses: [200, 503],
+      mayCarryToken: true,
+    },
+  ];
 }
 
-const newTally = (): Tally => ({
-  byStatus: new Map(),
-  byClass: new Map(),
-  violations: [],
+/** What the contract checks found; only the first 20 are listed. */
+const tally = {
+  byStatus: new Map<number, number>(),
+  byClass: new Map<string, number>(),
+  violations: [] as string[],
   violationCount: 0,
-});
+  joinTokens: new Set<string>(),
+};
 
-function violation(tally: Tally, text: string): void {
+function violation(text: string): void {
   tally.violationCount += 1;
   if (tally.violations.length < 20) tally.violations.push(text);
 }
 
+const increment = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
+
+/** Checks one answer against its class's contract. */
+function check(c: RequestClass, status: number, body: string, headers: Record<string, unknown>) {
+  increment(tally.byStatus, status);
+  increment(tally.byClass, c.name);
+  if (![...c.statuses, ...(c.local ? [] : [502])].includes(status)) {
+    violation(`${c.name}: status ${status}`);
+  }
+  const cacheControl = Object.entries(headers).find(([name]) => /^cache-control$/i.test(name));
+  if (cacheControl?.[1] !== 'no-store') violation(`${c.name}: no Cache-Control: no-store`);
+  const joinToken = /"JoinToken":"([^"]+)"/.exec(body)?.[1];
+  if (joinToken && !c.mayCarryToken) violation(`${c.name}: a JoinToken`);
+  if (joinToken && tally.joinTokens.size < 10) tally.joinTokens.add(joinToken);
+}
+
 /**
  * Swallows the function's JSON log lines (LOG_LEVEL=WARN still logs every 5xx; errors go to
- * stderr), checking each for a JWT or a JoinToken. `report` writes past the capture.
+ * stderr), checking each for a JWT or a JoinToken; anything else passes through.
  */
-function captureLogs(tally: Tally, joinTokens: Set<string>) {
+function captureLogs() {
+  /** `status code (cause)` → how many, and the slowest, in ms. */
   const counts = {
     lines: 0,
     leaks: 0,
-    /** `status code (cause)` → how many, and the slowest, in ms. */
     outcomes: new Map<string, { count: number; maxMs: number }>(),
+  };
+  const read = (line: string) => {
+    counts.lines += 1;
+    const outcome = /"status":(\d+),"code":"(\w+)","cause":"([^"]*)"/.exec(line);
+    if (outcome) {
+      const key = `${outcome[1]} ${outcome[2]} (${outcome[3]})`;
+      const latency = Number(/"latencyMs":([\d.]+)/.exec(line)?.[1] ?? 0);
+      const seen = counts.outcomes.get(key) ?? { count: 0, maxMs: 0 };
+      counts.outcomes.set(key, { count: seen.count + 1, maxMs: Math.max(seen.maxMs, latency) });
+    }
+    if (JWT.test(line) || [...tally.joinTokens].some((token) => line.includes(token))) {
+      counts.leaks += 1;
+      violation('a log line holds a JWT or a JoinToken');
+    }
   };
   const originals = [process.stdout, process.stderr].map((stream) => {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const text =
-        typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
+      const text = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk.toString() : '';
       if (!text.startsWith('{"level"')) return write(chunk, ...rest);
-      for (const line of text.split('\n').filter((l) => l !== '')) {
-        counts.lines += 1;
-        const outcome = /"status":(\d+),"code":"(\w+)","cause":"([^"]*)"/.exec(line);
-        if (outcome) {
-          const key = `${outcome[1]} ${outcome[2]} (${outcome[3]})`;
-          const latency = Number(/"latencyMs":([\d.]+)/.exec(line)?.[1] ?? 0);
-          const seen = counts.outcomes.get(key) ?? { count: 0, maxMs: 0 };
-          counts.outcomes.set(key, { count: seen.count + 1, maxMs: Math.max(seen.maxMs, latency) });
-        }
-        if (JWT.test(line) || [...joinTokens].some((token) => line.includes(token))) {
-          counts.leaks += 1;
-          violation(tally, 'a log line holds a JWT or a JoinToken');
-        }
-      }
+      for (const line of text.split('\n')) if (line !== '') read(line);
       return true;
     }) as typeof stream.write;
-    return { stream, write };
+    return () => {
+      stream.write = write as typeof stream.write;
+    };
   });
   return {
     counts,
     restore: () => {
-      for (const { stream, write } of originals) stream.write = write as typeof stream.write;
+      for (const restore of originals) restore();
     },
   };
 }
 
-async function seed(stack: DevStack) {
-  const { Meeting } = await stack.chime.send(
-    new CreateMeetingCommand({
-      ClientRequestToken: `load-${Date.now()}`,
-      ExternalMeetingId: 'load-run',
-      MediaRegion: 'us-east-1',
-    }),
-  );
-  const meetingId = Meeting?.MeetingId as string;
-  const attendees: Record<string, string> = {};
-  for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) {
-    const { Attendee } = await stack.chime.send(
-      new CreateAttendeeCommand({ MeetingId: meetingId, ExternalUserId: user }),
-    );
-    attendees[user] = Attendee?.AttendeeId as string;
-  }
-  return { meetingId, attendees };
-}
-
-/** RSS and heap in MB after SETTLE_S idle seconds and a collection (with `--expose-gc`). */
-async function memory() {
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
-  (globalThis as { gc?: () => void }).gc?.();
-  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
-  const mb = (bytes: number) => bytes / 1024 / 1024;
-  return { rss: mb(rss), heap: mb(heapUsed), heapTotal: mb(heapTotal), external: mb(external) };
-}
-
-async function main(): Promise<void> {
-  const stack = await startDevStack({
+async function startStack(): Promise<DevStack> {
+  return startDevStack({
     ports: { api: 0, emulator: 0, idp: 0 },
     // Our throughput, not Chime's rates (those are `npm run storm`'s subject).
     chimeRates: false,
@@ -159,152 +223,135 @@ async function main(): Promise<void> {
       return container.handler;
     },
   });
-  const { meetingId, attendees } = await seed(stack);
-  const token = async (sub: string, groups?: string[]) =>
-    `Bearer ${await stack.idp.mint({ sub, ...(groups ? { groups } : {}) })}`;
-  const path = (attendeeId: string) => `/meetings/${meetingId}/attendees/${attendeeId}`;
-  const [alice, bob, carol, dave, erin, frank, mallory, maria] = await Promise.all([
-    token('alice'),
-    token('bob'),
-    token('carol'),
-    token('dave'),
-    token('erin'),
-    token('frank'),
-    token('mallory'),
-    token('maria', ['moderators']),
-  ]);
+}
 
-  // Recurring faults, each on one attendee: credentials refused, failing service, a 200 without
-  // an attendee; and an intermittent throttle on frank's, re-armed as soon as it is consumed.
-  const on = (attendeeId: string) => ({ attendeeId });
-  stack.emulator.injectFault({
-    operation: 'GetAttendee',
-    count: 'unlimited',
-    match: on(attendees.carol as string),
-    fault: { type: 'error', name: 'ForbiddenException' },
-  });
-  stack.emulator.injectFault({
-    operation: 'GetAttendee',
-    count: 'unlimited',
-    match: on(attendees.dave as string),
-    fault: { type: 'error', name: 'ServiceFailureException' },
-  });
-  stack.emulator.injectFault({
-    operation: 'GetAttendee',
-    count: 'unlimited',
-    match: on(attendees.erin as string),
-    fault: { type: 'malformed', status: 200, body: {} },
-  });
+/** A meeting with USERS as attendees, their tokens (and a stranger's and a moderator's). */
+async function seed(stack: DevStack) {
+  const { Meeting } = await stack.chime.send(
+    new CreateMeetingCommand({
+      ClientRequestToken: `load-${Date.now()}`,
+      ExternalMeetingId: 'load-run',
+      MediaRegion: 'us-east-1',
+    }),
+  );
+  const meetingId = Meeting?.MeetingId as string;
+  const ids = {} as Record<User, string>;
+  for (const user of USERS) {
+    const { Attendee } = await stack.chime.send(
+      new CreateAttendeeCommand({ MeetingId: meetingId, ExternalUserId: user }),
+    );
+    ids[user] = Attendee?.AttendeeId as string;
+  }
+  const mint = async (sub: string, groups?: string[]) =>
+    [sub, `Bearer ${await stack.idp.mint({ sub, ...(groups ? { groups } : {}) })}`] as const;
+  const tokens = Object.fromEntries(
+    await Promise.all([
+      ...[...USERS, 'mallory'].map((sub) => mint(sub)),
+      mint('maria', ['moderators']),
+    ]),
+  ) as Record<User | 'mallory' | 'maria', string>;
+  return { meetingId, ids, tokens };
+}
 
-  const classes: RequestClass[] = [
-    {
-      name: 'owner',
-      path: path(attendees.alice as string),
-      authorization: alice,
-      statuses: [200],
-      mayCarryToken: true,
-      reachesChime: true,
-    },
-    {
-      name: 'owner (upper-case ids)',
-      path: path((attendees.bob as string).toUpperCase()),
-      authorization: bob,
-      statuses: [200],
-      mayCarryToken: true,
-      reachesChime: true,
-    },
-    {
-      name: 'other participant',
-      path: path(attendees.alice as string),
-      authorization: bob,
-      statuses: [404],
-      mayCarryToken: false,
-      reachesChime: true,
-    },
-    {
-      name: 'stranger',
-      path: path(attendees.bob as string),
-      authorization: mallory,
-      statuses: [404],
-      mayCarryToken: false,
-      reachesChime: true,
-    },
-    {
-      name: 'stranger, missing attendee',
-      path: path(randomUUID()),
-      authorization: mallory,
-      statuses: [404],
-      mayCarryToken: false,
-      reachesChime: true,
-    },
-    {
-      name: 'moderator',
-      path: path(attendees.alice as string),
-      authorization: maria,
-      statuses: [200],
-      mayCarryToken: false,
-      reachesChime: true,
-    },
-    {
-      name: 'forged token',
-      path: path(attendees.alice as string),
-      authorization: `${alice.slice(0, -8)}AAAAAAAA`,
-      statuses: [401],
-      mayCarryToken: false,
-      reachesChime: false,
-    },
-    {
-      name: 'no token',
-      path: path(attendees.alice as string),
-      statuses: [401],
-      mayCarryToken: false,
-      reachesChime: false,
-    },
-    {
-      name: 'invalid id',
-      path: path('not-a-guid'),
-      authorization: alice,
-      statuses: [400],
-      mayCarryToken: false,
-      reachesChime: false,
-    },
-    {
-      name: 'Chime refuses our credentials',
-      path: path(attendees.carol as string),
-      authorization: carol,
-      statuses: [502],
-      mayCarryToken: false,
-      reachesChime: true,
-    },
-    {
-      name: 'Chime fails',
-      path: path(attendees.dave as string),
-      authorization: dave,
-      statuses: [502],
-      mayCarryToken: false,
-      reachesChime: true,
-    },
-    {
-      name: 'Chime answers no attendee',
-      path: path(attendees.erin as string),
-      authorization: erin,
-      statuses: [502],
-      mayCarryToken: false,
-      reachesChime: true,
-    },
-    {
-      name: 'Chime throttles sometimes',
-      path: path(attendees.frank as string),
-      authorization: frank,
-      statuses: [200, 503],
-      mayCarryToken: true,
-      reachesChime: true,
-    },
+/**
+ * Keeps the faults coming while the load runs: frank's throttle re-armed as soon as it is
+ * consumed, and at most one reset pending, so none pile up while the load pauses. Counts the
+ * Chime calls as it goes.
+ */
+function disturb(stack: DevStack, frank: string) {
+  const calls = { chime: 0, resets: 0 };
+  const drain = () => {
+    const logged = stack.emulator.calls();
+    calls.chime += logged.length;
+    calls.resets += logged.filter((call) => call.fault === 'reset').length;
+    stack.emulator.resetCalls();
+    return { ...calls };
+  };
+  const armed = (test: (f: ReturnType<DevStack['emulator']['faults']>[number]) => boolean) =>
+    stack.emulator.faults().some(test);
+  const timers = [
+    setInterval(() => {
+      drain();
+      if (armed((f) => f.match?.attendeeId === frank)) return;
+      const fault = { type: 'error', name: 'ThrottlingException' } as const;
+      stack.emulator.injectFault({
+        operation: 'GetAttendee',
+        count: 2,
+        match: { attendeeId: frank },
+        fault,
+      });
+    }, 100),
+    setInterval(() => {
+      if (armed((f) => f.fault.type === 'reset')) return;
+      stack.emulator.injectFault({ operation: 'GetAttendee', count: 1, fault: { type: 'reset' } });
+    }, 500),
   ];
+  return {
+    drain,
+    stop: () => {
+      for (const timer of timers) clearInterval(timer);
+    },
+  };
+}
 
-  const tally = newTally();
-  const joinTokens = new Set<string>();
-  const requests = classes.map((c) => ({
+/** RSS and heap in MB after SETTLE_S idle seconds and a collection (with `--expose-gc`). */
+async function memory() {
+  await sleep(SETTLE_S * 1000);
+  (globalThis as { gc?: () => void }).gc?.();
+  const mb = (bytes: number) => bytes / 1024 / 1024;
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  return { rss: mb(rss), heap: mb(heapUsed), heapTotal: mb(heapTotal), external: mb(external) };
+}
+
+type Memory = Awaited<ReturnType<typeof memory>>;
+const pairs = (entries: Iterable<[unknown, unknown]>, sep = '  ') =>
+  [...entries].map(([key, value]) => `${key}: ${value}`).join(sep);
+
+function reportLines(
+  result: autocannon.Result,
+  chime: { warm: { chime: number; resets: number }; total: { chime: number; resets: number } },
+  logs: ReturnType<typeof captureLogs>['counts'],
+  before: Memory,
+  after: Memory,
+): string[] {
+  const inbound = result.requests.total;
+  const calls = chime.total.chime - chime.warm.chime;
+  const growth = (after.rss - before.rss) / before.rss;
+  const mb = (of: (m: Memory) => number) => `${of(before).toFixed(1)} → ${of(after).toFixed(1)}`;
+  return [
+    '',
+    `date: ${new Date().toISOString()}  node: ${process.version}  connections: ${CONNECTIONS}  duration: ${DURATION_S} s (after ${WARMUP_S} s warm-up)`,
+    `requests: ${inbound}  (${result.requests.average.toFixed(0)} req/s average)`,
+    `latency: p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  max ${result.latency.max} ms`,
+    `by status (measured run): ${pairs(Object.entries(result.statusCodeStats ?? {}).map(([s, { count }]) => [s, count]))}`,
+    `by status (warm-up included): ${pairs([...tally.byStatus].sort(([a], [b]) => a - b))}`,
+    `by class (whole run): ${pairs(tally.byClass, '; ')}`,
+    `Chime calls: ${calls} for ${inbound} requests (${(calls / Math.max(1, inbound)).toFixed(2)} per request)`,
+    `Chime calls reset by the injected fault: ${chime.total.resets - chime.warm.resets} (warm-up included: ${chime.total.resets})`,
+    `socket errors: ${result.errors}  timeouts: ${result.timeouts}`,
+    `function log lines (WARN and above): ${logs.lines}, with a secret: ${logs.leaks}`,
+    `logged outcomes (count, slowest): ${pairs(
+      [...logs.outcomes]
+        .sort(([, a], [, b]) => b.count - a.count)
+        .map(([o, { count, maxMs }]) => [o, `${count}, ${Math.round(maxMs)} ms`]),
+      '; ',
+    )}`,
+    `RSS after warm-up: ${before.rss.toFixed(1)} MB  after the run: ${after.rss.toFixed(1)} MB  (${(growth * 100).toFixed(1)} %, each read after ${SETTLE_S} s idle and a GC);` +
+      `  heap used: ${mb((m) => m.heap)} MB (of ${mb((m) => m.heapTotal)})  external: ${mb((m) => m.external)} MB`,
+    `contract violations: ${tally.violationCount}`,
+    ...tally.violations.map((v) => `  - ${v}`),
+    ...(growth > MAX_RSS_GROWTH ? [`RSS grew by more than ${MAX_RSS_GROWTH * 100} %`] : []),
+  ];
+}
+
+async function main(): Promise<void> {
+  const stack = await startStack();
+  const { meetingId, ids, tokens } = await seed(stack);
+  for (const [user, fault] of Object.entries(STANDING_FAULTS)) {
+    const match = { attendeeId: ids[user as User] };
+    stack.emulator.injectFault({ operation: 'GetAttendee', count: 'unlimited', match, fault });
+  }
+  const requests = requestClasses(meetingId, ids, tokens).map((c) => ({
     method: 'GET' as const,
     path: c.path,
     headers: {
@@ -315,112 +362,42 @@ async function main(): Promise<void> {
       status: number,
       body: string,
       _context: object,
-      headers: autocannon.Request['headers'],
-    ) => {
-      tally.byStatus.set(status, (tally.byStatus.get(status) ?? 0) + 1);
-      tally.byClass.set(c.name, (tally.byClass.get(c.name) ?? 0) + 1);
-      const allowed = c.reachesChime ? [...c.statuses, 502] : c.statuses;
-      if (!allowed.includes(status)) violation(tally, `${c.name}: status ${status}`);
-      const cacheControl = Object.entries(headers ?? {}).find(
-        ([name]) => name.toLowerCase() === 'cache-control',
-      );
-      if (cacheControl?.[1] !== 'no-store')
-        violation(tally, `${c.name}: no Cache-Control: no-store`);
-      const joinToken = /"JoinToken":"([^"]+)"/.exec(body)?.[1];
-      if (joinToken && !c.mayCarryToken) violation(tally, `${c.name}: a JoinToken`);
-      if (joinToken && joinTokens.size < 10) joinTokens.add(joinToken);
-    },
+      headers?: Record<string, unknown>,
+    ) => check(c, status, body, headers ?? {}),
   }));
-
-  let chimeCalls = 0;
-  let resetCalls = 0;
-  const drainCalls = () => {
-    const calls = stack.emulator.calls();
-    chimeCalls += calls.length;
-    resetCalls += calls.filter((call) => call.fault === 'reset').length;
-    stack.emulator.resetCalls();
-  };
-  const background = setInterval(() => {
-    drainCalls();
-    const flakyArmed = stack.emulator.faults().some((f) => f.match?.attendeeId === attendees.frank);
-    if (!flakyArmed) {
-      stack.emulator.injectFault({
-        operation: 'GetAttendee',
-        count: 2,
-        match: on(attendees.frank as string),
-        fault: { type: 'error', name: 'ThrottlingException' },
-      });
-    }
-  }, 100);
-  // At most one reset pending, so none pile up while the load pauses.
-  const resets = setInterval(() => {
-    if (!stack.emulator.faults().some((f) => f.fault.type === 'reset')) {
-      stack.emulator.injectFault({ operation: 'GetAttendee', count: 1, fault: { type: 'reset' } });
-    }
-  }, 500);
-
-  const logs = captureLogs(tally, joinTokens);
+  const faults = disturb(stack, ids.frank);
+  const logs = captureLogs();
   const run = (duration: number) =>
     autocannon({ url: stack.apiUrl, connections: CONNECTIONS, duration, requests });
-  let exitCode = 0;
+  let pass = false;
   try {
     process.stderr.write(
       `warm-up ${WARMUP_S} s, then ${DURATION_S} s on ${CONNECTIONS} connections…\n`,
     );
     await run(WARMUP_S);
-    drainCalls();
-    const warm = { chime: chimeCalls, resets: resetCalls };
+    const warm = faults.drain();
     const before = await memory();
     const result = await run(DURATION_S);
-    drainCalls();
+    const total = faults.drain();
     const after = await memory();
-    const growth = (after.rss - before.rss) / before.rss;
-    const inbound = result.requests.total;
-
-    const lines = [
-      '',
-      `date: ${new Date().toISOString()}  node: ${process.version}  connections: ${CONNECTIONS}  duration: ${DURATION_S} s (after ${WARMUP_S} s warm-up)`,
-      `requests: ${inbound}  (${result.requests.average.toFixed(0)} req/s average)`,
-      `latency: p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  max ${result.latency.max} ms`,
-      `by status (measured run): ${Object.entries(result.statusCodeStats ?? {})
-        .map(([s, { count }]) => `${s}: ${count}`)
-        .join('  ')}`,
-      `by status (warm-up included): ${[...tally.byStatus]
-        .sort(([a], [b]) => a - b)
-        .map(([s, n]) => `${s}: ${n}`)
-        .join('  ')}`,
-      `by class (whole run): ${[...tally.byClass].map(([c, n]) => `${c}: ${n}`).join('; ')}`,
-      `Chime calls: ${chimeCalls - warm.chime} for ${inbound} requests (${((chimeCalls - warm.chime) / Math.max(1, inbound)).toFixed(2)} per request)`,
-      `Chime calls reset by the injected fault: ${resetCalls - warm.resets} (warm-up included: ${resetCalls})`,
-      `socket errors: ${result.errors}  timeouts: ${result.timeouts}`,
-      `function log lines (WARN and above): ${logs.counts.lines}, with a secret: ${logs.counts.leaks}`,
-      `logged outcomes (count, slowest): ${[...logs.counts.outcomes]
-        .sort(([, a], [, b]) => b.count - a.count)
-        .map(([o, { count, maxMs }]) => `${o}: ${count}, ${Math.round(maxMs)} ms`)
-        .join('; ')}`,
-      `RSS after warm-up: ${before.rss.toFixed(1)} MB  after the run: ${after.rss.toFixed(1)} MB  (${(growth * 100).toFixed(1)} %, each read after ${SETTLE_S} s idle and a GC);` +
-        `  heap used: ${before.heap.toFixed(1)} → ${after.heap.toFixed(1)} MB (of ${before.heapTotal.toFixed(1)} → ${after.heapTotal.toFixed(1)})` +
-        `  external: ${before.external.toFixed(1)} → ${after.external.toFixed(1)} MB`,
-      `contract violations: ${tally.violationCount}`,
-      ...tally.violations.map((v) => `  - ${v}`),
-    ];
-    process.stderr.write(`${lines.join('\n')}\n`);
-    if (tally.violationCount > 0 || result.errors > 0 || result.timeouts > 0) exitCode = 1;
-    if (growth > MAX_RSS_GROWTH) {
-      process.stderr.write(`RSS grew by more than ${MAX_RSS_GROWTH * 100} %\n`);
-      exitCode = 1;
-    }
+    process.stderr.write(
+      `${reportLines(result, { warm, total }, logs.counts, before, after).join('\n')}\n`,
+    );
+    pass =
+      tally.violationCount === 0 &&
+      result.errors === 0 &&
+      result.timeouts === 0 &&
+      (after.rss - before.rss) / before.rss <= MAX_RSS_GROWTH;
   } finally {
-    clearInterval(background);
-    clearInterval(resets);
+    faults.stop();
     // Requests autocannon abandoned at the end may still be in their retry backoff (they had
     // SETTLE_S seconds already): let them finish against a live emulator before stopping.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     await stack.stop();
     logs.restore();
   }
-  process.stderr.write(exitCode === 0 ? 'PASS\n' : 'FAIL\n');
-  process.exitCode = exitCode;
+  process.stderr.write(pass ? 'PASS\n' : 'FAIL\n');
+  process.exitCode = pass ? 0 : 1;
 }
 
 main().catch((error: unknown) => {
