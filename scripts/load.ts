@@ -46,88 +46,70 @@ const STANDING_FAULTS: Readonly<Partial<Record<User, FaultSpec>>> = {
   erin: { type: 'malformed', status: 200, body: {} },
 };
 
-/** One kind of request and what the contract allows it to get. */
-interface RequestClass {
-  readonly name: string;
-  readonly path: string;
-  readonly authorization?: string;
-  readonly statuses: readonly number[];
-  /** Whether the answer may carry a JoinToken (the owner's own attendee). */
-  readonly mayCarryToken?: boolean;
-  /**
-   * Answered before Chime. Any other request can meet the intermittent resets: retried while the
-   * container's retry quota lasts, a 502 once the failing attendees have spent it.
-   */
-  readonly local?: boolean;
-}
+const THROTTLE = {
+  operation: 'GetAttendee',
+  count: 2,
+  fault: { type: 'error', name: 'ThrottlingException' },
+} as const;
 
-function requestClasses(
-  meetingId: string,
-  ids: Record<User, string>,
-  token: Record<User | 'mallory' | 'maria', string>,
-): RequestClass[] {
-  const at = (attendeeId: string) => `/meetings/${meetingId}/attendees/${attendeeId}`;
-  const alice = at(ids.alice);
-  return [
-    {
-      name: 'owner',
-      path: alice,
-      authorization: token.alice,
-      statuses: [200],
-      mayCarryToken: true,
-    },
-    {
-      name: 'owner (upper-case ids)',
-      path: at(ids.bob.toUpperCase()),
-      authorization: token.bob,
-      statuses: [200],
-      mayCarryToken: true,
-    },
-    { name: 'other participant', path: alice, authorization: token.bob, statuses: [404] },
-    { name: 'stranger', path: at(ids.bob), authorization: token.mallory, statuses: [404] },
-    {
-      name: 'stranger, missing attendee',
-      path: at(randomUUID()),
-      authorization: token.mallory,
-      statuses: [404],
-    },
-    { name: 'moderator', path: alice, authorization: token.maria, statuses: [200] },
-    {
-      name: 'forged token',
-      path: alice,
-      authorization: `${token.alice.slice(0, -8)}AAAAAAAA`,
-      statuses: [401],
-      local: true,
-    },
-    { name: 'no token', path: alice, statuses: [401], local: true },
-    {
-      name: 'invalid id',
-      path: at('not-a-guid'),
-      authorization: token.alice,
-      statuses: [400],
-      local: true,
-    },
-    {
-      name: 'Chime refuses our credentials',
-      path: at(ids.carol),
-      authorization: token.carol,
-      statuses: [502],
-    },
-    { name: 'Chime fails', path: at(ids.dave), authorization: token.dave, statuses: [502] },
-    {
-      name: 'Chime answers no attendee',
-      path: at(ids.erin),
-      authorization: token.erin,
-      statuses: [502],
-    },
-    {
-      name: 'Chime throttles sometimes',
-      path: at(ids.frank),
-      authorization: token.frank,
-      statuses: [200, 503],
-      mayCarryToken: true,
-    },
-  ];
+type Caller = User | 'mallory' | 'maria';
+/** What is asked for: an attendee's id (bob's in upper case), an unknown one, or a malformed one. */
+type Target = User | 'bob, upper-case' | 'missing' | 'not-a-guid';
+
+/**
+ * The request mix: name, the attendee asked for, who asks (`forged`: alice's token with its
+ * signature altered), the statuses its contract allows, and whether the answer may carry a
+ * JoinToken (`token`) or is given before Chime is reached (`local`). A request that reaches Chime
+ * can meet the intermittent resets: retried while the container's retry quota lasts, a 502 once
+ * the failing attendees have spent it.
+ */
+const CLASSES: readonly (readonly [
+  name: string,
+  target: Target,
+  caller: Caller | 'forged' | 'none',
+  statuses: readonly number[],
+  kind?: 'token' | 'local',
+])[] = [
+  ['owner', 'alice', 'alice', [200], 'token'],
+  ['owner (upper-case ids)', 'bob, upper-case', 'bob', [200], 'token'],
+  ['other participant', 'alice', 'bob', [404]],
+  ['stranger', 'bob', 'mallory', [404]],
+  ['stranger, missing attendee', 'missing', 'mallory', [404]],
+  ['moderator', 'alice', 'maria', [200]],
+  ['forged token', 'alice', 'forged', [401], 'local'],
+  ['no token', 'alice', 'none', [401], 'local'],
+  ['invalid id', 'not-a-guid', 'alice', [400], 'local'],
+  ['Chime refuses our credentials', 'carol', 'carol', [502]],
+  ['Chime fails', 'dave', 'dave', [502]],
+  ['Chime answers no attendee', 'erin', 'erin', [502]],
+  ['Chime throttles sometimes', 'frank', 'frank', [200, 503], 'token'],
+];
+type RequestClass = (typeof CLASSES)[number];
+
+/** The autocannon requests of CLASSES, their answers checked by `check`. */
+function requestsOf(meetingId: string, ids: Record<User, string>, tokens: Record<Caller, string>) {
+  const attendeeIds: Record<Target, string> = {
+    ...ids,
+    'bob, upper-case': ids.bob.toUpperCase(),
+    missing: randomUUID(),
+    'not-a-guid': 'not-a-guid',
+  };
+  const forged = `${tokens.alice.slice(0, -8)}AAAAAAAA`;
+  const authorizations: Record<RequestClass[2], string | undefined> = {
+    ...tokens,
+    forged,
+    none: undefined,
+  };
+  return CLASSES.map((c) => {
+    const authorization = authorizations[c[2]];
+    return {
+      method: 'GET' as const,
+      path: `/meetings/${meetingId}/attendees/${attendeeIds[c[1]]}`,
+      headers: { origin: 'http://localhost:3003', ...(authorization ? { authorization } : {}) },
+      onResponse: (status: number, body: string, _: object, headers?: Record<string, unknown>) =>
+        check(c, status, body, headers ?? {}),
+    };
+  });
 }
 
 /** What the contract checks found; only the first 20 are listed. */
@@ -148,15 +130,16 @@ const increment = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key)
 
 /** Checks one answer against its class's contract. */
 function check(c: RequestClass, status: number, body: string, headers: Record<string, unknown>) {
+  const [name, , , statuses, kind] = c;
   increment(tally.byStatus, status);
-  increment(tally.byClass, c.name);
-  if (![...c.statuses, ...(c.local ? [] : [502])].includes(status)) {
-    violation(`${c.name}: status ${status}`);
+  increment(tally.byClass, name);
+  if (![...statuses, ...(kind === 'local' ? [] : [502])].includes(status)) {
+    violation(`${name}: status ${status}`);
   }
-  const cacheControl = Object.entries(headers).find(([name]) => /^cache-control$/i.test(name));
-  if (cacheControl?.[1] !== 'no-store') violation(`${c.name}: no Cache-Control: no-store`);
+  const cacheControl = Object.entries(headers).find(([key]) => /^cache-control$/i.test(key));
+  if (cacheControl?.[1] !== 'no-store') violation(`${name}: no Cache-Control: no-store`);
   const joinToken = /"JoinToken":"([^"]+)"/.exec(body)?.[1];
-  if (joinToken && !c.mayCarryToken) violation(`${c.name}: a JoinToken`);
+  if (joinToken && kind !== 'token') violation(`${name}: a JoinToken`);
   if (joinToken && tally.joinTokens.size < 10) tally.joinTokens.add(joinToken);
 }
 
@@ -193,16 +176,12 @@ function captureLogs() {
       for (const line of text.split('\n')) if (line !== '') read(line);
       return true;
     }) as typeof stream.write;
-    return () => {
-      stream.write = write as typeof stream.write;
-    };
+    return [stream, write] as const;
   });
-  return {
-    counts,
-    restore: () => {
-      for (const restore of originals) restore();
-    },
+  const restore = () => {
+    for (const [stream, write] of originals) stream.write = write as typeof stream.write;
   };
+  return { counts, restore };
 }
 
 async function startStack(): Promise<DevStack> {
@@ -249,7 +228,7 @@ async function seed(stack: DevStack) {
       ...[...USERS, 'mallory'].map((sub) => mint(sub)),
       mint('maria', ['moderators']),
     ]),
-  ) as Record<User | 'mallory' | 'maria', string>;
+  ) as Record<Caller, string>;
   return { meetingId, ids, tokens };
 }
 
@@ -273,13 +252,7 @@ function disturb(stack: DevStack, frank: string) {
     setInterval(() => {
       drain();
       if (armed((f) => f.match?.attendeeId === frank)) return;
-      const fault = { type: 'error', name: 'ThrottlingException' } as const;
-      stack.emulator.injectFault({
-        operation: 'GetAttendee',
-        count: 2,
-        match: { attendeeId: frank },
-        fault,
-      });
+      stack.emulator.injectFault({ ...THROTTLE, match: { attendeeId: frank } });
     }, 100),
     setInterval(() => {
       if (armed((f) => f.fault.type === 'reset')) return;
@@ -351,20 +324,7 @@ async function main(): Promise<void> {
     const match = { attendeeId: ids[user as User] };
     stack.emulator.injectFault({ operation: 'GetAttendee', count: 'unlimited', match, fault });
   }
-  const requests = requestClasses(meetingId, ids, tokens).map((c) => ({
-    method: 'GET' as const,
-    path: c.path,
-    headers: {
-      origin: 'http://localhost:3003',
-      ...(c.authorization ? { authorization: c.authorization } : {}),
-    },
-    onResponse: (
-      status: number,
-      body: string,
-      _context: object,
-      headers?: Record<string, unknown>,
-    ) => check(c, status, body, headers ?? {}),
-  }));
+  const requests = requestsOf(meetingId, ids, tokens);
   const faults = disturb(stack, ids.frank);
   const logs = captureLogs();
   const run = (duration: number) =>
