@@ -23,41 +23,42 @@ const END = '<!-- matrix:end -->';
 /** Tests listed per row before "and N more". */
 const LISTED = 3;
 
-interface JestAssertion {
-  readonly title: string;
-  readonly status: 'passed' | 'failed' | 'pending' | 'todo' | 'skipped' | 'disabled';
-}
 interface JestReport {
   readonly numTotalTests: number;
   readonly numPassedTests: number;
   readonly numFailedTests: number;
   readonly testResults: readonly {
     readonly name: string;
-    readonly assertionResults: readonly JestAssertion[];
+    readonly assertionResults: readonly { readonly title: string; readonly status: string }[];
   }[];
 }
 
 interface TaggedTest {
   readonly file: string;
   readonly title: string;
-  readonly status: JestAssertion['status'];
+  readonly status: string;
 }
 
-type RowStatus = 'passing' | 'failing' | 'not applicable' | 'missing' | 'skipped';
+const STATUS_LABEL = Object.freeze({
+  passing: '✅ passing',
+  failing: '❌ failing',
+  'not applicable': '➖ N/A',
+  missing: '⚠️ missing',
+  skipped: '⏸ skipped',
+});
+type RowStatus = keyof typeof STATUS_LABEL;
 
+/** Jest's `--json` report, through a file: tests may write to stdout too. */
 function runJest(paths: readonly string[]): JestReport {
   const dir = mkdtempSync(join(tmpdir(), 'security-matrix-'));
   const output = join(dir, 'report.json');
   try {
     const jest = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
-    const run = spawnSync(
-      process.execPath,
-      [jest, ...paths, '--ci', '--json', '--outputFile', output],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+    const args = [jest, ...paths, '--ci', '--json', '--outputFile', output];
+    const run = spawnSync(process.execPath, args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (run.error) throw run.error;
     return JSON.parse(readFileSync(output, 'utf8')) as JestReport;
   } finally {
@@ -69,13 +70,9 @@ function testsByRow(report: JestReport): Map<string, TaggedTest[]> {
   const byRow = new Map<string, TaggedTest[]>();
   for (const result of report.testResults) {
     const file = relative(ROOT, result.name);
-    for (const assertion of result.assertionResults) {
-      for (const id of tagsOf(assertion.title)) {
-        byRow.set(id, [
-          ...(byRow.get(id) ?? []),
-          { file, title: assertion.title, status: assertion.status },
-        ]);
-      }
+    for (const { title, status } of result.assertionResults) {
+      for (const id of tagsOf(title))
+        byRow.set(id, [...(byRow.get(id) ?? []), { file, title, status }]);
     }
   }
   return byRow;
@@ -85,17 +82,8 @@ function rowStatus(row: MatrixRow, tests: readonly TaggedTest[]): RowStatus {
   if (row.notApplicable) return 'not applicable';
   if (tests.length === 0) return 'missing';
   if (tests.some((t) => t.status === 'failed')) return 'failing';
-  if (tests.every((t) => t.status === 'passed')) return 'passing';
-  return 'skipped';
+  return tests.every((t) => t.status === 'passed') ? 'passing' : 'skipped';
 }
-
-const STATUS_LABEL: Record<RowStatus, string> = {
-  passing: '✅ passing',
-  failing: '❌ failing',
-  'not applicable': '➖ N/A',
-  missing: '⚠️ missing',
-  skipped: '⏸ skipped',
-};
 
 /** Keeps a table cell on one line. */
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -109,93 +97,75 @@ function testsCell(row: MatrixRow, tests: readonly TaggedTest[]): string {
     const mark = t.status === 'failed' ? '❌ ' : '';
     return `${mark}\`${t.file.replace('test/security/', '')}\` › ${cell(t.title.replace(/^(\[[A-I]\d{1,2}\])+\s*/, ''))}`;
   });
-  const failedBeyond = tests.slice(LISTED).filter((t) => t.status === 'failed');
+  const failedBeyond = tests.slice(LISTED).filter((t) => t.status === 'failed').length;
   const more =
     tests.length > LISTED
-      ? [
-          `and ${tests.length - LISTED} more${failedBeyond.length ? ` (${failedBeyond.length} failing)` : ''}`,
-        ]
+      ? [`and ${tests.length - LISTED} more${failedBeyond ? ` (${failedBeyond} failing)` : ''}`]
       : [];
   const also = (row.seeAlso ?? []).map((ref) => `see also \`${cell(ref)}\``);
   return [...shown, ...more, ...also].join('<br>');
 }
 
-interface Counts {
-  rows: number;
-  covered: number;
-  passing: number;
-  failing: number;
-  notApplicable: number;
-  missing: number;
-}
-
-const emptyCounts = (): Counts => ({
-  rows: 0,
-  covered: 0,
-  passing: 0,
-  failing: 0,
-  notApplicable: 0,
-  missing: 0,
-});
-
-function count(counts: Counts, status: RowStatus): void {
-  counts.rows += 1;
-  if (status === 'passing' || status === 'failing' || status === 'skipped') counts.covered += 1;
-  if (status === 'passing') counts.passing += 1;
-  if (status === 'failing') counts.failing += 1;
-  if (status === 'not applicable') counts.notApplicable += 1;
-  if (status === 'missing') counts.missing += 1;
+/** The summary figures of a set of rows. */
+function countsOf(statuses: readonly RowStatus[]) {
+  const n = (...of: RowStatus[]) => statuses.filter((s) => of.includes(s)).length;
+  return {
+    rows: statuses.length,
+    covered: n('passing', 'failing', 'skipped'),
+    passing: n('passing'),
+    failing: n('failing'),
+    notApplicable: n('not applicable'),
+    missing: n('missing'),
+  };
 }
 
 function render(report: JestReport, paths: readonly string[]) {
   const byRow = testsByRow(report);
-  const perGroup = new Map<GroupId, Counts>();
-  const total = emptyCounts();
-  const sections: string[] = [];
-  for (const [group, title] of Object.entries(GROUPS) as [GroupId, string][]) {
+  const statuses = new Map(MATRIX.map((row) => [row, rowStatus(row, byRow.get(row.id) ?? [])]));
+  const groups = Object.entries(GROUPS) as [GroupId, string][];
+  const sections = groups.map(([group, title]) => {
     const rows = MATRIX.filter((row) => row.group === group);
-    const counts = emptyCounts();
-    const lines = [
+    return [
       `### ${group}. ${title} (${rows.length})`,
       '',
       '| ID | Case | Expected | Test | Status |',
       '| --- | --- | --- | --- | --- |',
-    ];
-    for (const row of rows) {
-      const tests = byRow.get(row.id) ?? [];
-      const status = rowStatus(row, tests);
-      count(counts, status);
-      count(total, status);
-      lines.push(
-        `| ${row.id} | ${cell(row.case)} | ${cell(row.expected)} | ${testsCell(row, tests)} | ${STATUS_LABEL[status]} |`,
-      );
-    }
-    perGroup.set(group, counts);
-    sections.push(lines.join('\n'));
-  }
-  const countRow = (label: string, c: Counts) =>
-    `| ${label} | ${c.rows} | ${c.covered} | ${c.passing} | ${c.failing} | ${c.notApplicable} | ${c.missing} |`;
+      ...rows.map(
+        (row) =>
+          `| ${row.id} | ${cell(row.case)} | ${cell(row.expected)} | ${testsCell(row, byRow.get(row.id) ?? [])} | ${STATUS_LABEL[statuses.get(row) as RowStatus]} |`,
+      ),
+    ].join('\n');
+  });
+  const countRow = (label: string, rows: readonly MatrixRow[]) => {
+    const c = countsOf(rows.map((row) => statuses.get(row) as RowStatus));
+    return `| ${label} | ${c.rows} | ${c.covered} | ${c.passing} | ${c.failing} | ${c.notApplicable} | ${c.missing} |`;
+  };
   const summary = [
     '| Group | Rows | Covered | Passing | Failing | N/A | Missing |',
     '| --- | --: | --: | --: | --: | --: | --: |',
-    ...[...perGroup].map(([group, c]) => countRow(`${group}. ${GROUPS[group]}`, c)),
-    countRow('**Total**', total),
+    ...groups.map(([g, title]) =>
+      countRow(
+        `${g}. ${title}`,
+        MATRIX.filter((r) => r.group === g),
+      ),
+    ),
+    countRow('**Total**', MATRIX),
   ].join('\n');
-  const date = new Date().toISOString().slice(0, 10);
   const header = [
-    `Generated by \`npm run security:matrix\` (scripts/security-matrix.ts) on ${date} from a run of \`jest ${paths.join(' ')}\`:`,
+    `Generated by \`npm run security:matrix\` (scripts/security-matrix.ts) on ${new Date().toISOString().slice(0, 10)} from a run of \`jest ${paths.join(' ')}\`:`,
     `${report.numTotalTests} tests, ${report.numPassedTests} passed, ${report.numFailedTests} failed.`,
     'A row is covered when at least one test carries its id; it passes when all of them pass.',
     'Do not edit this section by hand.',
   ].join(' ');
-  return { text: [header, summary, ...sections].join('\n\n'), total };
+  return {
+    text: [header, summary, ...sections].join('\n\n'),
+    total: countsOf([...statuses.values()]),
+  };
 }
 
 function main(): void {
-  const extra = process.argv.slice(2);
-  const paths = ['test/security', ...extra];
-  const report = runJest(paths);
-  const { text, total } = render(report, paths);
+  const paths = ['test/security', ...process.argv.slice(2)];
+  const { text, total } = render(runJest(paths), paths);
   const doc = readFileSync(DOC, 'utf8');
   const start = doc.indexOf(START);
   const end = doc.indexOf(END);
