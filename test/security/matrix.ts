@@ -570,20 +570,13 @@ const I: Row[] = [
   },
 ];
 
-const withGroup = (group: GroupId, rows: Row[]): MatrixRow[] =>
-  rows.map((row) => Object.freeze({ ...row, group }));
+const ROWS: Record<GroupId, Row[]> = { A, B, C, D, E, F, G, H, I };
 
-export const MATRIX: readonly MatrixRow[] = Object.freeze([
-  ...withGroup('A', A),
-  ...withGroup('B', B),
-  ...withGroup('C', C),
-  ...withGroup('D', D),
-  ...withGroup('E', E),
-  ...withGroup('F', F),
-  ...withGroup('G', G),
-  ...withGroup('H', H),
-  ...withGroup('I', I),
-]);
+export const MATRIX: readonly MatrixRow[] = Object.freeze(
+  (Object.keys(GROUPS) as GroupId[]).flatMap((group) =>
+    ROWS[group].map((row) => Object.freeze({ ...row, group })),
+  ),
+);
 
 /** The matrix ids a test name is tagged with: `[B6] …`, `[I10][A10] …`. */
 export function tagsOf(testName: string): string[] {
