@@ -189,8 +189,16 @@ async function startStack(): Promise<DevStack> {
     ports: { api: 0, emulator: 0, idp: 0 },
     // Our throughput, not Chime's rates (those are `npm run storm`'s subject).
     chimeRates: false,
+    // Every request reaches Chime: the faulted attendees must fail every time, not once and then
+    // be answered from a cache (the caches' own load is `npm run storm`'s subject).
+    sharedCache: false,
     // Its strangers are a steady part of the mix, not an attack: no caller budget in the way.
-    env: { LOG_LEVEL: 'WARN', CALLER_BUDGET_PER_MINUTE: '10000' },
+    env: {
+      LOG_LEVEL: 'WARN',
+      CALLER_BUDGET_PER_MINUTE: '10000',
+      CACHE_ATTENDEE_TTL_MS: '0',
+      CACHE_MEETING_TTL_MS: '0',
+    },
     loadHandler: async (env) => {
       // The SDK reads its (dummy) credentials from the process, as in a Lambda.
       for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) {
