@@ -1,5 +1,5 @@
 import { parseConfig } from '../../../lambda/attendee/config';
-import { ConfigError } from '../../../lambda/shared/config/config-error';
+import { ConfigError } from '../../../lambda/shared/config/validators';
 import { FUNCTION_SETTINGS } from '../../../lambda/shared/config/settings';
 
 const base = {

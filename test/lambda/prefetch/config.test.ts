@@ -1,5 +1,5 @@
 import { parsePrefetchConfig } from '../../../lambda/prefetch/config';
-import { ConfigError } from '../../../lambda/shared/config/config-error';
+import { ConfigError } from '../../../lambda/shared/config/validators';
 import { FUNCTION_SETTINGS as S } from '../../../lambda/shared/config/settings';
 
 describe('parsePrefetchConfig', () => {
