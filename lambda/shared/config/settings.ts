@@ -294,18 +294,16 @@ export function readValues<S extends Readonly<Record<string, Omit<Setting, 'env'
   textOf: (id: string, spec: S[keyof S]) => string | undefined,
   fail: (id: string, reason: string, text?: string) => Error,
 ): Values<S> {
-  const values: Record<string, unknown> = {};
-  for (const [id, spec] of Object.entries(specs) as [string, S[keyof S]][]) {
+  const entries = (Object.entries(specs) as [string, S[keyof S]][]).map(([id, spec]) => {
     let text: string | undefined;
     try {
       text = textOf(id, spec);
-      values[id] = text === undefined ? spec.default : spec.validator.parse(text);
+      return [id, text === undefined ? spec.default : spec.validator.parse(text)];
     } catch (error) {
-      if (!(error instanceof RuleError)) throw error;
-      throw fail(id, error.message, text);
+      throw error instanceof RuleError ? fail(id, error.message, text) : error;
     }
-  }
-  return values as Values<S>;
+  });
+  return Object.fromEntries(entries) as Values<S>;
 }
 
 /** Reads a function's settings by their rules and the rules between them, naming a bad variable. */
