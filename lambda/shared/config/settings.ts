@@ -414,29 +414,15 @@ export function attendeeConfig(env: Env) {
   } as const);
 }
 
-/** The prefetch function's configuration, read once, at init. */
+/** The table's region: the stack's, whatever the meetings' control region. */
+const tableRegion = (env: Env) => env.AWS_REGION?.trim() || 'us-east-1';
+
+/** The prefetch function's configuration, read once, at init: its settings, the table's region. */
 export function prefetchConfig(env: Env) {
   const s = readSettings(env, PREFETCH_SETTINGS);
-  return deepFreeze({
-    chime: chimeClient(s),
-    tableName: s.cacheTableName,
-    dynamodbEndpoint: s.dynamodbEndpoint,
-    dynamodbRequestTimeoutMs: s.dynamodbRequestTimeoutMs,
-    region: env.AWS_REGION?.trim() || 'us-east-1', // the table's: the stack's region
-    ttlMs: s.cacheSharedTtlMs,
-    leaseMs: s.cacheLeaseMs,
-    minAdded: s.cachePrefetchMinAdded,
-    callsPerSecond: s.cachePrefetchCallsPerSecond,
-  });
+  return deepFreeze({ ...s, chime: chimeClient(s), region: tableRegion(env) });
 }
 
-/** The invalidation function's configuration, read once, at init. */
-export function invalidationConfig(env: Env) {
-  const s = readSettings(env, INVALIDATION_SETTINGS);
-  return deepFreeze({
-    tableName: s.cacheTableName,
-    endpoint: s.dynamodbEndpoint,
-    region: env.AWS_REGION?.trim() || 'us-east-1', // the table's: the stack's region
-    ttlMs: s.cacheSharedTtlMs, // its tombstones and markers live as long as the records they replace
-  });
-}
+/** The invalidation function's configuration, read once, at init: its settings, the table's region. */
+export const invalidationConfig = (env: Env) =>
+  deepFreeze({ ...readSettings(env, INVALIDATION_SETTINGS), region: tableRegion(env) });
