@@ -9,6 +9,7 @@ import {
   brokenRule,
   CONTEXT_SETTING_IDS,
   FUNCTION_SETTINGS,
+  readValues,
   type Setting,
   type Settings,
   type ValueOf,
@@ -107,19 +108,6 @@ function rawText(value: unknown): string | undefined {
   return String(value).trim() || undefined;
 }
 
-/** One setting's value: its default when unset. */
-function parseOne(key: string, raw: unknown, spec: Pick<Setting, 'validator' | 'default'>) {
-  let text: string | undefined;
-  try {
-    text = rawText(raw);
-    return text === undefined ? spec.default : spec.validator.parse(text);
-  } catch (error) {
-    if (!(error instanceof rules.RuleError)) throw error;
-    const shown = text ?? JSON.stringify(raw);
-    throw new SettingsError(`Setting ${key}="${shown}" ${error.message} (${spec.validator.rule})`);
-  }
-}
-
 /** Budget kept between the request deadline and the Lambda timeout, for the response and logs. */
 const DEADLINE_MARGIN_MS = 2000;
 
@@ -130,10 +118,10 @@ const DEADLINE_MARGIN_MS = 2000;
  * naming the nearest known one: a typo (`allowedOrigin`) would otherwise deploy the default.
  */
 export function resolveSettings(context: Readonly<Record<string, unknown>>): AttendeeApiSettings {
-  const specs = [
-    ...Object.entries(STACK_SETTINGS),
-    ...CONTEXT_SETTING_IDS.map((id) => [id, FUNCTION_SETTINGS[id]] as const),
-  ];
+  const specs: Readonly<Record<string, Pick<Setting, 'validator' | 'default'>>> = {
+    ...STACK_SETTINGS,
+    ...Object.fromEntries(CONTEXT_SETTING_IDS.map((id) => [id, FUNCTION_SETTINGS[id]])),
+  };
   const keys = [...CONTEXT_SETTING_IDS, ...Object.keys(STACK_SETTINGS)];
   const unknown = Object.keys(context).find((key) => !keys.includes(key) && !isCdkOwnKey(key));
   if (unknown !== undefined) {
@@ -141,8 +129,11 @@ export function resolveSettings(context: Readonly<Record<string, unknown>>): Att
       `Unknown context key "${unknown}": did you mean "${closest(unknown, keys)}"? (the README's "Deploy settings" table lists every key)`,
     );
   }
-  const parsed = Object.fromEntries(
-    specs.map(([key, spec]) => [key, parseOne(key, context[key], spec)]),
+  const parsed = readValues(
+    specs,
+    (key) => rawText(context[key]),
+    (key, reason, text = JSON.stringify(context[key])) =>
+      new SettingsError(`Setting ${key}="${text}" ${reason} (${specs[key]?.validator.rule})`),
   );
   const settings = {
     ...parsed,

@@ -7,11 +7,16 @@ import { createInvalidationHandler } from './handler';
 const config = parseInvalidationConfig(process.env);
 const client = createDynamoDbClient({
   region: config.region,
-  endpoint: config.endpoint,
+  endpoint: config.dynamodbEndpoint,
   requestTimeoutMs: 2000,
   maxAttempts: 3,
 });
 
 export const handler = createInvalidationHandler({
-  shared: createSharedCache({ client, tableName: config.tableName, ttlMs: config.ttlMs }),
+  // Its tombstones and markers live as long as the records they replace.
+  shared: createSharedCache({
+    client,
+    tableName: config.cacheTableName,
+    ttlMs: config.cacheSharedTtlMs,
+  }),
 });

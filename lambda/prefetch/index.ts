@@ -18,12 +18,16 @@ const dynamodb = createDynamoDbClient({
 
 export const handler = createPrefetchHandler({
   chime: createChimeClient(config.chime),
-  shared: createSharedCache({ client: dynamodb, tableName: config.tableName, ttlMs: config.ttlMs }),
+  shared: createSharedCache({
+    client: dynamodb,
+    tableName: config.cacheTableName,
+    ttlMs: config.cacheSharedTtlMs,
+  }),
   owner: randomUUID(),
-  leaseMs: config.leaseMs,
-  minAdded: config.minAdded,
+  leaseMs: config.cacheLeaseMs,
+  minAdded: config.cachePrefetchMinAdded,
   pacer: createPacer({
-    perSecond: config.callsPerSecond,
+    perSecond: config.cachePrefetchCallsPerSecond,
     now: Date.now,
     sleep: (ms) => sleep(ms),
   }),

@@ -27,17 +27,20 @@ export function startLocalPrefetch(options: {
 }): { readonly queue: LocalEventQueue; stop(): Promise<void> } {
   const config = parsePrefetchConfig(options.env);
   const chime = createChimeClient(config.chime, undefined, LOCAL_CREDENTIALS);
-  const { tableName, ttlMs } = config;
-  const shared = createSharedCache({ client: options.dynamodb, tableName, ttlMs });
+  const shared = createSharedCache({
+    client: options.dynamodb,
+    tableName: config.cacheTableName,
+    ttlMs: config.cacheSharedTtlMs,
+  });
   // The queue never has more batches in flight than there are idle handlers.
   const idle = Array.from({ length: PREFETCH_QUEUE.maxConcurrency }, (_, i) =>
     createPrefetchHandler({
       chime,
       shared,
       owner: `local-prefetch-${i + 1}`,
-      leaseMs: config.leaseMs,
-      minAdded: config.minAdded,
-      pacer: createPacer({ perSecond: config.callsPerSecond, now: Date.now, sleep }),
+      leaseMs: config.cacheLeaseMs,
+      minAdded: config.cachePrefetchMinAdded,
+      pacer: createPacer({ perSecond: config.cachePrefetchCallsPerSecond, now: Date.now, sleep }),
       log: options.log,
     }),
   );

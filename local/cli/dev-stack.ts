@@ -265,7 +265,7 @@ async function startSharedCache(options: DevStackOptions, started: Part[]) {
   started.push({ stop: async () => client.destroy() });
   await createCacheTable(client, LOCAL_CACHE_TABLE);
   // Its markers live as long as the records they replace, as the stack configures it.
-  const { ttlMs } = parseInvalidationConfig({
+  const { cacheSharedTtlMs: ttlMs } = parseInvalidationConfig({
     [S.cacheTableName.env]: LOCAL_CACHE_TABLE,
     ...options.env,
   });

@@ -294,7 +294,7 @@ export async function runScenario(
           client,
           tableName: TABLE,
           ttlMs: parseInvalidationConfig({ ...env, [FUNCTION_SETTINGS.cacheTableName.env]: TABLE })
-            .ttlMs,
+            .cacheSharedTtlMs,
         }),
         log: () => undefined,
       });

@@ -7,9 +7,9 @@
  * synth runs too (lib/settings.ts).
  */
 import { ClaimPathError, formatClaimPath, parseClaimPath } from './claim-path';
-import { ConfigError } from './config-error';
 import {
   boolean,
+  ConfigError,
   httpUrl,
   integer,
   list,
@@ -39,28 +39,20 @@ export type Settings = Readonly<Record<string, Setting>>;
 export type ValueOf<S> = S extends { validator: Validator<infer T>; default: infer D }
   ? T | (S extends { required: true } ? never : Extract<D, undefined>)
   : never;
-type Values<S extends Settings> = { readonly [K in keyof S]: ValueOf<S[K]> };
+type Values<S> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
-/** A setting the context key of its name sets; its default shapes its parsed type. */
-const setting = <T, const D extends T | undefined = undefined>(
+const CONTEXT = { by: 'context' } as const;
+/** Only a laptop sets it (`npm start`, `sam local`); a deployed stack never does. */
+const LOCAL = { by: 'local' } as const;
+/** The stack derives it (`how` says from what). */
+const stack = (how: string) => ({ by: 'stack', how }) as const;
+/** A setting (set by the context key of its name unless `set` says otherwise); its default shapes its type. */
+const setting = <T, const D extends T | undefined = undefined, S = typeof CONTEXT>(
   env: string,
   validator: Validator<T>,
   fallback?: D,
-) => ({ env, validator, default: fallback as D, set: { by: 'context' } as const });
-type SetBy<S, By extends SettingSource> = Omit<S, 'set'> & { readonly set: By };
-/** Only a laptop sets it (`npm start`, `sam local`); a deployed stack never does. */
-const local = <S extends Setting>(spec: S): SetBy<S, { by: 'local' }> => ({
-  ...spec,
-  set: { by: 'local' },
-});
-/** The stack derives it (`how` says from what). */
-const derived = <S extends Setting>(
-  how: string,
-  spec: S,
-): SetBy<S, { by: 'stack'; how: string }> => ({
-  ...spec,
-  set: { by: 'stack', how },
-});
+  set: S = CONTEXT as S,
+) => ({ env, validator, default: fallback as D, set });
 /** A function fails to start without it. */
 const required = <S extends Setting>(spec: S) => ({ ...spec, required: true as const });
 
@@ -94,7 +86,7 @@ const CHIME_CLIENT = {
   /** The meetings’ control region: GetAttendee, GetMeeting and ListAttendees are called there. */
   chimeRegion: setting('CHIME_REGION', region, 'us-east-1'),
   /** Endpoint override, for the local Chime SDK Meetings emulator. */
-  chimeEndpoint: local(setting('CHIME_ENDPOINT', httpUrl)),
+  chimeEndpoint: setting('CHIME_ENDPOINT', httpUrl, undefined, LOCAL),
   /** SDK attempts per Chime call (standard retry mode), first one included. */
   chimeMaxAttempts: setting('CHIME_MAX_ATTEMPTS', integer(1, 10), 3),
   /** An upstream Retry-After longer than this is handed to the client, not waited out. */
@@ -122,7 +114,7 @@ const IDENTITY = {
   /** Time-out of the discovery and JWKS fetches. */
   jwksTimeoutMs: setting('JWT_JWKS_TIMEOUT_MS', integer(100, 10000), 1500),
   /** Allows a plain-http issuer, discovery and JWKS (a local identity provider only). */
-  allowHttpJwks: local(setting('JWT_ALLOW_HTTP_JWKS', boolean, false)),
+  allowHttpJwks: setting('JWT_ALLOW_HTTP_JWKS', boolean, false, LOCAL),
 };
 
 /** What the caller may see: the attendee function. */
@@ -160,12 +152,14 @@ const CONTAINER_CACHE = {
 /** The shared cache table: all three functions. */
 const TABLE = {
   /** The shared cache table; unset: the container cache only. */
-  cacheTableName: derived(
-    'the cache table it creates (none with `-c sharedCache=false`)',
-    setting('CACHE_TABLE_NAME', text(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name')),
+  cacheTableName: setting(
+    'CACHE_TABLE_NAME',
+    text(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name'),
+    undefined,
+    stack('the cache table it creates (none with `-c sharedCache=false`)'),
   ),
   /** Endpoint override for the cache table: the local dynalite, DynamoDB Local. */
-  dynamodbEndpoint: local(setting('DYNAMODB_ENDPOINT', httpUrl)),
+  dynamodbEndpoint: setting('DYNAMODB_ENDPOINT', httpUrl, undefined, LOCAL),
   /** How long a shared record is served: the longest a deleted attendee’s record survives if its event is lost. */
   cacheSharedTtlMs: setting('CACHE_SHARED_TTL_MS', integer(1000, 86400000), 600000),
 };
@@ -199,16 +193,20 @@ const PREFETCH = {
 /** One request: the attendee function. */
 const REQUEST = {
   /** The budget of one whole request, kept below the Lambda timeout. */
-  deadlineMs: derived(
-    '`timeoutSeconds` × 1000 − 2000',
-    setting('DEADLINE_MS', integer(100, 29000), 6000),
+  deadlineMs: setting(
+    'DEADLINE_MS',
+    integer(100, 29000),
+    6000,
+    stack('`timeoutSeconds` × 1000 − 2000'),
   ),
   /** Lookups per minute one caller (issuer and `sub`) may make of attendees it turns out not to own or moderate, each costing the same whichever tier answered it (plus any Chime attempt beyond the first); past it, 429. */
   callerBudgetPerMinute: setting('CALLER_BUDGET_PER_MINUTE', integer(1, 10000), 30),
   /** Namespace of the metrics the request log line carries (Embedded Metric Format). */
-  metricsNamespace: derived(
-    'the stack name',
-    setting('METRICS_NAMESPACE', namespace, 'ChimeAttendeeApi'),
+  metricsNamespace: setting(
+    'METRICS_NAMESPACE',
+    namespace,
+    'ChimeAttendeeApi',
+    stack('the stack name'),
   ),
   /** `Retry-After` sent with a 503 when upstream gives none. */
   retryAfterSeconds: setting('RETRY_AFTER_SECONDS', integer(1, 60), 1),
@@ -286,28 +284,47 @@ export function brokenRule(
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Each setting's value by its rule from its text (`textOf`; its default when unset): for the
+ * function its variable, for synth its context key. A text that breaks a rule throws what `fail`
+ * makes of the setting, the reason and the text.
+ */
+export function readValues<S extends Readonly<Record<string, Omit<Setting, 'env' | 'set'>>>>(
+  specs: S,
+  textOf: (id: string, spec: S[keyof S]) => string | undefined,
+  fail: (id: string, reason: string, text?: string) => Error,
+): Values<S> {
+  const entries = (Object.entries(specs) as [string, S[keyof S]][]).map(([id, spec]) => {
+    let text: string | undefined;
+    try {
+      text = textOf(id, spec);
+      return [id, text === undefined ? spec.default : spec.validator.parse(text)];
+    } catch (error) {
+      throw error instanceof RuleError ? fail(id, error.message, text) : error;
+    }
+  });
+  return Object.fromEntries(entries) as Values<S>;
+}
+
 /** Reads a function's settings by their rules and the rules between them, naming a bad variable. */
 function readSettings<S extends Settings>(env: Env, settings: S): Values<S> {
-  const values: Record<string, unknown> = {};
-  for (const [id, spec] of Object.entries(settings)) {
-    const raw = env[spec.env]?.trim();
-    if (spec.required && !raw) throw new ConfigError(spec.env, 'is required');
-    try {
-      values[id] = raw ? spec.validator.parse(raw) : spec.default;
-    } catch (error) {
-      if (!(error instanceof RuleError)) throw error;
-      throw new ConfigError(spec.env, `"${raw}" ${error.message}`);
-    }
-  }
-  const broken = brokenRule(values as Partial<AllValues>, (id) => FUNCTION_SETTINGS[id].env);
-  if (broken) {
-    const [id, reason, value] = broken;
-    throw new ConfigError(
-      FUNCTION_SETTINGS[id].env,
-      value === undefined ? reason : `"${value}" ${reason}`,
+  const fail = (id: string, reason: string, text?: string) =>
+    new ConfigError(
+      FUNCTION_SETTINGS[id as SettingId].env,
+      text === undefined ? reason : `"${text}" ${reason}`,
     );
-  }
-  return Object.freeze(values) as Values<S>;
+  const values = readValues(
+    settings,
+    (_, spec) => {
+      const text = env[spec.env]?.trim() || undefined;
+      if (spec.required && !text) throw new RuleError('is required');
+      return text;
+    },
+    fail,
+  );
+  const broken = brokenRule(values, (id) => FUNCTION_SETTINGS[id].env);
+  if (broken) throw fail(...broken);
+  return values;
 }
 
 const chimeClient = (s: Values<typeof CHIME_CLIENT>) => ({
@@ -397,29 +414,15 @@ export function attendeeConfig(env: Env) {
   } as const);
 }
 
-/** The prefetch function's configuration, read once, at init. */
+/** The table's region: the stack's, whatever the meetings' control region. */
+const tableRegion = (env: Env) => env.AWS_REGION?.trim() || 'us-east-1';
+
+/** The prefetch function's configuration, read once, at init: its settings, the table's region. */
 export function prefetchConfig(env: Env) {
   const s = readSettings(env, PREFETCH_SETTINGS);
-  return deepFreeze({
-    chime: chimeClient(s),
-    tableName: s.cacheTableName,
-    dynamodbEndpoint: s.dynamodbEndpoint,
-    dynamodbRequestTimeoutMs: s.dynamodbRequestTimeoutMs,
-    region: env.AWS_REGION?.trim() || 'us-east-1', // the table's: the stack's region
-    ttlMs: s.cacheSharedTtlMs,
-    leaseMs: s.cacheLeaseMs,
-    minAdded: s.cachePrefetchMinAdded,
-    callsPerSecond: s.cachePrefetchCallsPerSecond,
-  });
+  return deepFreeze({ ...s, chime: chimeClient(s), region: tableRegion(env) });
 }
 
-/** The invalidation function's configuration, read once, at init. */
-export function invalidationConfig(env: Env) {
-  const s = readSettings(env, INVALIDATION_SETTINGS);
-  return deepFreeze({
-    tableName: s.cacheTableName,
-    endpoint: s.dynamodbEndpoint,
-    region: env.AWS_REGION?.trim() || 'us-east-1', // the table's: the stack's region
-    ttlMs: s.cacheSharedTtlMs, // its tombstones and markers live as long as the records they replace
-  });
-}
+/** The invalidation function's configuration, read once, at init: its settings, the table's region. */
+export const invalidationConfig = (env: Env) =>
+  deepFreeze({ ...readSettings(env, INVALIDATION_SETTINGS), region: tableRegion(env) });

@@ -9,6 +9,17 @@ export class RuleError extends Error {
   override readonly name = 'RuleError';
 }
 
+/** The environment failed validation at init; `variable` names the culprit. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+  }
+}
+
 export interface Validator<T> {
   /** The rule in a few words, for errors and the README's tables ("integer 1–10"). */
   readonly rule: string;

@@ -1,6 +1,6 @@
 import { parseConfig } from '../../../lambda/attendee/config';
-import { ConfigError } from '../../../lambda/shared/config/config-error';
 import { FUNCTION_SETTINGS } from '../../../lambda/shared/config/settings';
+import { ConfigError } from '../../../lambda/shared/config/validators';
 
 const base = {
   CHIME_REGION: 'us-east-1',

@@ -527,16 +527,16 @@ describe('the invalidation configuration', () => {
         CACHE_SHARED_TTL_MS: '120000',
       }),
     ).toEqual({
-      tableName: 'attendee-cache',
-      endpoint: 'http://127.0.0.1:4567',
+      cacheTableName: 'attendee-cache',
+      dynamodbEndpoint: 'http://127.0.0.1:4567',
       region: 'eu-west-1',
-      ttlMs: 120_000,
+      cacheSharedTtlMs: 120_000,
     });
     expect(parseInvalidationConfig({ CACHE_TABLE_NAME: 'attendee-cache' })).toEqual({
-      tableName: 'attendee-cache',
-      endpoint: undefined,
+      cacheTableName: 'attendee-cache',
+      dynamodbEndpoint: undefined,
       region: 'us-east-1',
-      ttlMs: 600_000,
+      cacheSharedTtlMs: 600_000,
     });
   });
 

@@ -1,6 +1,6 @@
 import { parsePrefetchConfig } from '../../../lambda/prefetch/config';
-import { ConfigError } from '../../../lambda/shared/config/config-error';
 import { FUNCTION_SETTINGS as S } from '../../../lambda/shared/config/settings';
+import { ConfigError } from '../../../lambda/shared/config/validators';
 
 describe('parsePrefetchConfig', () => {
   it('reads the table, the Chime client and its own settings by the contract, with its defaults', () => {
@@ -10,13 +10,13 @@ describe('parsePrefetchConfig', () => {
     });
 
     expect(config).toMatchObject({
-      tableName: 'cache',
+      cacheTableName: 'cache',
       dynamodbEndpoint: undefined,
       region: 'eu-west-1',
-      ttlMs: S.cacheSharedTtlMs.default,
-      leaseMs: S.cacheLeaseMs.default,
-      minAdded: 10,
-      callsPerSecond: 4,
+      cacheSharedTtlMs: S.cacheSharedTtlMs.default,
+      cacheLeaseMs: S.cacheLeaseMs.default,
+      cachePrefetchMinAdded: 10,
+      cachePrefetchCallsPerSecond: 4,
       chime: { region: S.chimeRegion.default, maxAttempts: S.chimeMaxAttempts.default },
     });
     expect(Object.isFrozen(config)).toBe(true);
