@@ -4,7 +4,7 @@ import type { ChimeSDKMeetingsClient, Meeting } from '@aws-sdk/client-chime-sdk-
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createSharedCache } from '../../shared/table/shared-cache';
 import type { Config } from '../config';
-import { createContainerCache, type TtlCache } from './container-cache';
+import { createContainerCache, createTtlCache, type TtlCache } from './container-cache';
 import { createHotMeetings } from './hot-meetings';
 import { createMemoryCache } from './memory-cache';
 import { type RequestMetrics, recordTier } from './metrics';
@@ -16,7 +16,6 @@ import {
   cacheError,
   complete,
   type NamedAttendee,
-  quietly,
   type Roster,
   type SourceDeps,
   type Sourced,
@@ -168,6 +167,9 @@ function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
 export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSource {
   const deps = sourceDeps(options);
   const { container, attendeeTtlMs, meetingTtlMs } = deps;
+  // The names this container wrote, kept as long as its cached views may predate the write: an
+  // owner's next requests meanwhile do not write the same name again.
+  const written = createTtlCache<string>({ maxEntries: options.maxEntries, now: deps.now });
   return {
     async getAttendee(meetingId, attendeeId, options = {}) {
       const { alongWith, metrics } = options;
@@ -199,12 +201,17 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     },
     async recordName(meetingId, attendeeId, name, { metrics } = {}) {
       const { shared } = deps;
-      if (!shared) return;
-      await quietly(deps, metrics, 'putName', () =>
-        shared.putName(meetingId, attendeeId, name, deps.now()),
-      );
+      const key = container.attendeeKey(meetingId, attendeeId);
+      if (!shared || written.peek(key) === name) return;
+      try {
+        await shared.putName(meetingId, attendeeId, name, deps.now());
+      } catch (error) {
+        cacheError(deps, metrics, 'putName', error);
+        return;
+      }
+      written.set(key, name, deps.now() + attendeeTtlMs);
       // Read again (with the name) by the owner's next request.
-      container.attendees.delete(container.attendeeKey(meetingId, attendeeId));
+      container.attendees.delete(key);
     },
   };
 }

@@ -910,6 +910,20 @@ describe('the roster and the names', () => {
     expect((await sourceFor().getAttendee(meetingId, named)).Attendee?.Name).toBeUndefined();
   });
 
+  it('writes a name once while its views may predate the write, and again once they cannot', async () => {
+    const meetingId = await createMeeting();
+    const [named] = (await createAttendees(meetingId, 1)) as [string];
+    const { sent, sharedTable } = countingTable();
+    const container = sourceFor({ sharedTable });
+    await container.recordName(meetingId, named, 'Ada');
+    await container.recordName(meetingId, named, 'Ada');
+    expect(sent).toEqual(['PutItemCommand']);
+    await container.recordName(meetingId, named, 'Ada Lovelace');
+    clock += TABLE_RECHECK_MS;
+    await container.recordName(meetingId, named, 'Ada Lovelace');
+    expect(sent).toEqual(['PutItemCommand', 'PutItemCommand', 'PutItemCommand']);
+  });
+
   it('reads the attendee asked along with another in the same table read, and serves it next from the container', async () => {
     const meetingId = await createMeeting();
     const [target, own] = (await createAttendees(meetingId, 2)) as [string, string];
