@@ -45,16 +45,17 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 
 /**
  * The arrival schedule: the attendees in a seeded random order (meetings interleaved), arriving
- * evenly over `windowMs`; a seeded {@link RELOAD_SHARE} of them reload a little later.
+ * evenly over `windowMs`; a seeded `reloadShare` of them ({@link RELOAD_SHARE} unless given)
+ * reload a little later.
  */
 export function arrivalsOf(
   attendees: readonly StormAttendee[],
   windowMs: number,
-  seed = 11,
+  { seed = 11, reloadShare = RELOAD_SHARE }: { seed?: number; reloadShare?: number } = {},
 ): Arrival[] {
   const random = seededRandom(seed);
   const order = shuffled(attendees, random);
-  const reloads = Math.round(order.length * RELOAD_SHARE);
+  const reloads = Math.round(order.length * reloadShare);
   const reloading = new Set(shuffled(order, random).slice(0, reloads));
   const step = order.length > 0 ? windowMs / order.length : 0;
   return order.map((attendee, i) => ({
@@ -104,4 +105,48 @@ export function churnOf(arrivals: readonly Arrival[], churn: Churn, seed = 29): 
     };
   });
   return changes.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** The display name an attendee's token carries (its `name` claim), unique and not all ASCII. */
+export const displayNameOf = (attendee: StormAttendee): string =>
+  `Zoë Ångström ${attendee.externalUserId}`;
+
+/** One presence event: `viewer`'s client learns that `attendee` is in the meeting. */
+export interface Presence {
+  readonly viewer: StormAttendee;
+  readonly attendee: StormAttendee;
+  /** When, ms after the storm starts, as planned (the client also waits for both to have joined). */
+  readonly atMs: number;
+}
+
+/**
+ * Presence as the attendees' clients receive it: in each meeting, every attendee learns of every
+ * other one at the later of their two scheduled arrivals plus a seeded delay up to `spreadMs`.
+ * So an early attendee learns of the others as they come, one arriving late learns of those
+ * already there in a burst, each in a random order, over the window and up to `spreadMs` after
+ * it. Ordered by time.
+ */
+export function presenceOf(arrivals: readonly Arrival[], spreadMs: number, seed = 37): Presence[] {
+  const random = seededRandom(seed);
+  const events: Presence[] = [];
+  for (const viewer of arrivals) {
+    for (const other of arrivals) {
+      if (other === viewer || other.attendee.meetingId !== viewer.attendee.meetingId) continue;
+      events.push({
+        viewer: viewer.attendee,
+        attendee: other.attendee,
+        atMs: Math.max(viewer.atMs, other.atMs) + random() * spreadMs,
+      });
+    }
+  }
+  return events.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** A seeded sample of `share` of `items` (rounded; all of them for 1), in their order. */
+export function sampleOf<T>(items: readonly T[], share: number, seed = 41): T[] {
+  if (share >= 1) return [...items];
+  const chosen = new Set(
+    shuffled(items, seededRandom(seed)).slice(0, Math.round(items.length * share)),
+  );
+  return items.filter((item) => chosen.has(item));
 }

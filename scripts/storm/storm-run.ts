@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ChimeSDKMeetingsClient,
@@ -28,14 +29,34 @@ import type { SeededMeeting } from '../../local/chime-emulator/seed';
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/cli/dev-stack';
 import { IdentityProvider } from '../../local/identity/identity-provider';
 import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
-import { type ChurnLoad, runArrivals, runChurn, type StormLoad } from './clients';
+import {
+  type ChurnLoad,
+  type FetchOutcome,
+  type LookupLoad,
+  runArrivals,
+  runChurn,
+  runLookups,
+  type StormLoad,
+} from './clients';
 import { type PoolStats, startContainerPool } from './container-pool';
-import { arrivalsOf, churnOf, type PlannedChange, type StormAttendee } from './plan';
+import {
+  arrivalsOf,
+  churnOf,
+  displayNameOf,
+  type PlannedChange,
+  presenceOf,
+  type StormAttendee,
+  sampleOf,
+} from './plan';
 import { GRACE_MS, type Scenario, UPDATED_CAPABILITIES } from './scenarios';
 import { callsAfterChanges } from './staleness';
 import { type ModeResult, summarize } from './summary';
 
-/** `app`: the caches with the contract's defaults; `baseline`: every cache off (today). */
+/**
+ * `app`: the caches with the contract's defaults; `baseline`: every cache off (today). In a
+ * roster scenario both run the app's backend, and the baseline is the client's roster adapter
+ * off: one attendee GET per lookup.
+ */
 export const MODES = ['app', 'baseline'] as const;
 export type Mode = (typeof MODES)[number];
 
@@ -93,10 +114,15 @@ async function admin<T>(
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** Mints each attendee's token once a storm, with its display name ({@link displayNameOf}). */
 async function mintTokens(bench: StormBench, attendees: readonly StormAttendee[]): Promise<void> {
-  for (const { externalUserId } of attendees) {
+  for (const attendee of attendees) {
+    const { externalUserId } = attendee;
     if (!bench.tokens.has(externalUserId)) {
-      bench.tokens.set(externalUserId, await bench.idp.mint({ sub: externalUserId, ttl: 7200 }));
+      bench.tokens.set(
+        externalUserId,
+        await bench.idp.mint({ sub: externalUserId, name: displayNameOf(attendee), ttl: 7200 }),
+      );
     }
   }
 }
@@ -126,6 +152,8 @@ export interface RunReport {
   readonly load: StormLoad;
   /** What the churn did and saw (scenarios with churn, unless it was turned off). */
   readonly churn: ChurnLoad | undefined;
+  /** What the lookups saw (roster scenarios). */
+  readonly lookups: LookupLoad | undefined;
   readonly chime: CallStats;
   readonly pool: PoolStats;
   /** Sums of the numeric metric fields of the containers' request log lines. */
@@ -140,6 +168,11 @@ export interface RunReport {
   readonly cpu: Readonly<Record<'parent' | 'dynamodb' | 'containers', number | undefined>>;
   /** The storm's wall time, arrivals to the last answer (s). */
   readonly stormSeconds: number;
+  /**
+   * How late this process's event loop ran during the storm (ms): the clients, the gateway and
+   * the pool share it, so a late loop shows in every latency.
+   */
+  readonly eventLoopDelay: { readonly p99Ms: number; readonly maxMs: number };
 }
 
 /**
@@ -258,8 +291,10 @@ export async function runScenario(
     await admin(bench, 'DELETE', '/calls');
     await admin(bench, 'POST', '/rates/refill');
 
+    // A roster's baseline is the same backend, the client's adapter off.
+    const backend = scenario.roster ? 'app' : mode;
     let table: Awaited<ReturnType<typeof startTable>> | undefined;
-    if (mode === 'app' && options.sharedCache !== false) table = await startTable(logDir);
+    if (backend === 'app' && options.sharedCache !== false) table = await startTable(logDir);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       [S.chimeRegion.env]: 'us-east-1',
@@ -270,7 +305,7 @@ export async function runScenario(
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_REGION: 'us-east-1',
       [S.logLevel.env]: 'INFO',
-      ...(mode === 'app'
+      ...(backend === 'app'
         ? {
             ...(table
               ? { [S.cacheTableName.env]: TABLE, [S.dynamodbEndpoint.env]: table.endpoint }
@@ -348,27 +383,59 @@ export async function runScenario(
       `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers; doors open ${(Math.max(leadMs, performance.now() - seededAt) / 1000).toFixed(1)} s after the attendees were created` +
         (prefetchQueue ? `; prefetch listed ${listed} of ${meetings.length} meetings by then` : ''),
     );
-    const arrivals = arrivalsOf(attendees, scenario.windowMs);
+    // A roster's attendees join once: a reload would be a new session with a new resolver.
+    const arrivals = arrivalsOf(
+      attendees,
+      scenario.windowMs,
+      scenario.roster ? { reloadShare: 0 } : {},
+    );
+    const allPresence = scenario.roster
+      ? presenceOf(arrivals, scenario.roster.presenceSpreadMs)
+      : [];
+    const sampleShare =
+      scenario.roster && mode === 'baseline' ? scenario.roster.adapterOffShare : 1;
+    const viewers = new Set(sampleOf(attendees, sampleShare));
+    const presence = allPresence.filter((event) => viewers.has(event.viewer));
+    // Each attendee's join-info answer, for the lookups: when (undefined when it failed).
+    const joins = new Map<string, (answeredMs: number | undefined) => void>();
+    const joined = new Map(
+      attendees.map((attendee) => [
+        attendee.attendeeId,
+        new Promise<number | undefined>((resolve) => joins.set(attendee.attendeeId, resolve)),
+      ]),
+    );
+    const onOutcome = (outcome: FetchOutcome) => {
+      if (!outcome.reload) {
+        joins.get(outcome.attendeeId)?.(outcome.status === 200 ? outcome.answeredMs : undefined);
+      }
+    };
     const changes =
       scenario.churn && options.churn !== false ? churnOf(arrivals, scenario.churn) : [];
     const chime = chimeClientFor(bench.emulatorUrl);
     stops.push(async () => chime.destroy());
     options.log(
       `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers` +
-        (table ? '' : mode === 'app' ? ', no shared table' : '') +
+        (table ? '' : backend === 'app' ? ', no shared table' : '') +
         (changes.length > 0
           ? `; churn: ${changes.filter((c) => c.kind === 'delete').length} deleted, ${changes.filter((c) => c.kind === 'update').length} updated`
+          : '') +
+        (scenario.roster
+          ? `; ${presence.length} of ${allPresence.length} lookups${sampleShare < 1 ? ` (those of a seeded ${viewers.size} of ${attendees.length} attendees)` : ''}, adapter ${mode === 'app' ? 'roster' : 'off'}`
           : ''),
     );
     const cpuBefore = cpuNow(table?.child.pid, pool.pids());
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const stormStart = performance.now();
-    const [load, churn] = await Promise.all([
+    const deadlineMs = scenario.windowMs + GRACE_MS;
+    const [load, churn, lookups] = await Promise.all([
       runArrivals({
         baseUrl: url,
         arrivals,
         tokens: bench.tokens,
-        deadlineMs: scenario.windowMs + GRACE_MS,
+        deadlineMs,
         start: stormStart,
+        onOutcome,
       }),
       changes.length > 0
         ? runChurn({
@@ -379,8 +446,20 @@ export async function runScenario(
             start: stormStart,
           })
         : undefined,
+      presence.length > 0
+        ? runLookups({
+            baseUrl: url,
+            adapter: mode === 'app' ? 'roster' : 'off',
+            presence,
+            tokens: bench.tokens,
+            joined: (attendeeId) => joined.get(attendeeId) ?? Promise.resolve(undefined),
+            deadlineMs,
+            start: stormStart,
+          })
+        : undefined,
     ]);
     const stormSeconds = (performance.now() - stormStart) / 1000;
+    loopDelay.disable();
     const cpuAfter = cpuNow(table?.child.pid, pool.pids());
     const delta = (key: keyof typeof cpuAfter) => {
       const [after, before] = [cpuAfter[key], cpuBefore[key]];
@@ -401,9 +480,11 @@ export async function runScenario(
         load,
         chimeStats,
         churn && { load: churn, callsAfterChange: callsAfterChanges(calls) },
+        lookups && { load: lookups, planned: allPresence.length, sampleShare },
       ),
       load,
       churn,
+      lookups,
       chime: chimeStats,
       pool: poolStats,
       containerMetrics: containerMetricsOf(logDir),
@@ -418,6 +499,10 @@ export async function runScenario(
         containers: delta('containers'),
       },
       stormSeconds,
+      eventLoopDelay: {
+        p99Ms: loopDelay.percentile(99) / 1e6,
+        maxMs: loopDelay.max / 1e6,
+      },
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

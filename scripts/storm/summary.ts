@@ -1,5 +1,5 @@
 import type { CallStats, OperationStats } from '../../local/chime-emulator/call-log';
-import type { ChurnLoad, StormLoad } from './clients';
+import type { ChurnLoad, LookupAdapter, LookupLoad, StormLoad } from './clients';
 import { type Scenario, STALE_AFTER_MS } from './scenarios';
 import {
   type AppliedChange,
@@ -33,6 +33,36 @@ export interface ModeResult {
   readonly calls_per_join: number;
   /** What the churn did and how fresh the answers about the changed attendees were. */
   readonly churn?: ChurnResult;
+  /** The roster scenario's lookups: what it is judged on. */
+  readonly lookups?: LookupResult;
+}
+
+/** The lookups' line in `storm-results.json`. */
+interface LookupResult {
+  /** `roster`: the client's roster resolver; `off`: one attendee GET (`?as=`) per lookup. */
+  readonly adapter: LookupAdapter;
+  /** Every attendee looking up every other one (n × (n − 1) a meeting). */
+  readonly planned: number;
+  /** Those made: all of them, or those of a seeded `sample_share` of the attendees. */
+  readonly lookups: number;
+  readonly sample_share: number;
+  /** Lookups whose answer was the attendee looked up (before the deadline). */
+  readonly found: number;
+  /** Of those: the name in its owner's token, no name, another name. */
+  readonly name_matched: number;
+  readonly name_absent: number;
+  readonly name_other: number;
+  /** Over the found, due (presence, both joined) → answered. */
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly max_ms: number;
+  /** The function's Chime calls over the whole run (join-infos included), and ÷ `found`. */
+  readonly chime_calls: number;
+  readonly calls_per_lookup: number;
+  /** HTTP attempts the lookups sent, by route. */
+  readonly http: Readonly<Record<string, number>>;
+  /** Lookups that found nothing, by why. */
+  readonly failures: Readonly<Record<string, number>>;
 }
 
 /** The churn's line in `storm-results.json`. */
@@ -79,14 +109,53 @@ export function quantile(sorted: readonly number[], q: number): number {
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
+const tallyBy = <T>(items: readonly T[], key: (item: T) => string): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+};
+
+/** The lookups' figures, with `functionCalls` Chime calls in the run. */
+function summarizeLookups(
+  lookups: { readonly load: LookupLoad; readonly planned: number; readonly sampleShare: number },
+  functionCalls: number,
+): LookupResult {
+  const { outcomes } = lookups.load;
+  const found = outcomes.filter((outcome) => outcome.found);
+  const latencies = found.map((outcome) => outcome.latencyMs).sort((a, b) => a - b);
+  const names = tallyBy(found, (outcome) => outcome.name ?? 'absent');
+  return {
+    adapter: lookups.load.adapter,
+    planned: lookups.planned,
+    lookups: outcomes.length,
+    sample_share: lookups.sampleShare,
+    found: found.length,
+    name_matched: names.matched ?? 0,
+    name_absent: names.absent ?? 0,
+    name_other: names.other ?? 0,
+    p50_ms: round(quantile(latencies, 0.5), 1),
+    p99_ms: round(quantile(latencies, 0.99), 1),
+    max_ms: round(latencies.at(-1) ?? 0, 1),
+    chime_calls: functionCalls,
+    calls_per_lookup: found.length > 0 ? round(functionCalls / found.length, 6) : functionCalls,
+    http: Object.fromEntries(lookups.load.routes),
+    failures: tallyBy(
+      outcomes.filter((outcome) => !outcome.found),
+      (outcome) => outcome.code ?? '?',
+    ),
+  };
+}
+
 /**
  * The figures of one run, from the clients' outcomes, the emulator's call stats and, with churn,
- * what it did and the GetAttendee calls about changed attendees after their change.
+ * what it did and the GetAttendee calls about changed attendees after their change; with a
+ * roster's lookups, theirs (`planned`: the full set, `sampleShare`: the share made).
  */
 export function summarize(
   load: StormLoad,
   chime: CallStats,
   churn?: { readonly load: ChurnLoad; readonly callsAfterChange: number },
+  lookups?: { readonly load: LookupLoad; readonly planned: number; readonly sampleShare: number },
 ): ModeResult {
   const changes = new Map<string, AppliedChange>(
     (churn?.load.applied ?? []).map((change) => [change.attendeeId, change]),
@@ -115,6 +184,7 @@ export function summarize(
     },
     throttled: chime.total.throttled - backendThrottled,
     calls_per_join: ok.length > 0 ? round(functionCalls / ok.length, 4) : functionCalls,
+    ...(lookups ? { lookups: summarizeLookups(lookups, functionCalls) } : {}),
   };
   if (!churn) return result;
   const applied = churn.load.applied;
@@ -147,6 +217,39 @@ export function summarize(
   };
 }
 
+/** The figures a scenario is judged on: its join-infos, or a roster's lookups. */
+interface JudgedFigures {
+  readonly unit: 'join-info' | 'lookup';
+  readonly requests: number;
+  readonly ok: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly callsPerRequest: number;
+}
+
+/** What `result` is judged on in `scenario`: a roster's lookups, every other's join-infos. */
+export function judgedFigures(scenario: Scenario, result: ModeResult): JudgedFigures {
+  if (scenario.roster) {
+    const lookups = result.lookups;
+    return {
+      unit: 'lookup',
+      requests: lookups?.lookups ?? 0,
+      ok: lookups?.found ?? 0,
+      p50_ms: lookups?.p50_ms ?? 0,
+      p99_ms: lookups?.p99_ms ?? 0,
+      callsPerRequest: lookups?.calls_per_lookup ?? 0,
+    };
+  }
+  return {
+    unit: 'join-info',
+    requests: result.requests,
+    ok: result.ok,
+    p50_ms: result.p50_ms,
+    p99_ms: result.p99_ms,
+    callsPerRequest: result.calls_per_join,
+  };
+}
+
 /** The targets `result` misses under `targets` (the scenario's own by default), as sentences. */
 export function missedTargets(
   scenario: Scenario,
@@ -154,16 +257,22 @@ export function missedTargets(
   targets = scenario.targets,
 ): string[] {
   const missed: string[] = [];
-  const ratio = result.requests > 0 ? result.ok / result.requests : 0;
+  const judged = judgedFigures(scenario, result);
+  const { unit } = judged;
+  const ratio = judged.requests > 0 ? judged.ok / judged.requests : 0;
   if (ratio < targets.okRatio) {
-    missed.push(`${scenario.name}: ok ÷ requests ${ratio.toFixed(4)} < ${targets.okRatio}`);
-  }
-  if (result.p99_ms > targets.p99Ms) {
-    missed.push(`${scenario.name}: p99 ${result.p99_ms} ms > ${targets.p99Ms} ms`);
-  }
-  if (result.calls_per_join > targets.callsPerJoin) {
     missed.push(
-      `${scenario.name}: ${result.calls_per_join} Chime calls per join-info > ${targets.callsPerJoin}`,
+      unit === 'lookup'
+        ? `${scenario.name}: found ÷ lookups ${ratio.toFixed(4)} (${judged.ok} of ${judged.requests}) < ${targets.okRatio}`
+        : `${scenario.name}: ok ÷ requests ${ratio.toFixed(4)} < ${targets.okRatio}`,
+    );
+  }
+  if (judged.p99_ms > targets.p99Ms) {
+    missed.push(`${scenario.name}: ${unit} p99 ${judged.p99_ms} ms > ${targets.p99Ms} ms`);
+  }
+  if (judged.callsPerRequest > targets.callsPerRequest) {
+    missed.push(
+      `${scenario.name}: ${judged.callsPerRequest} Chime calls per ${unit} > ${targets.callsPerRequest}`,
     );
   }
   const { churn } = result;
