@@ -20,6 +20,11 @@ export interface RosterResolverOptions {
   readonly meetingId: string;
   /** The least time between the starts of two roster fetches. Default 1000. */
   readonly minIntervalMs?: number;
+  /**
+   * How long a lookup of a person listed without a name waits for a newer roster before it
+   * answers without one. Default 500.
+   */
+  readonly nameWaitMs?: number;
   /** Ends the resolver: aborts the fetch under way, and every later lookup rejects with its reason. */
   readonly signal?: AbortSignal;
 }
@@ -53,7 +58,7 @@ type Roster = ReadonlyMap<string, RosterAttendee>;
  * meetingManager.getAttendee = resolver.getAttendee;
  */
 export function createRosterResolver(options: RosterResolverOptions): RosterResolver {
-  const { client, meetingId, minIntervalMs = 1000, signal } = options;
+  const { client, meetingId, minIntervalMs = 1000, nameWaitMs = 500, signal } = options;
   if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) {
     throw new TypeError('createRosterResolver: minIntervalMs must be a number ≥ 0');
   }
@@ -121,11 +126,25 @@ export function createRosterResolver(options: RosterResolverOptions): RosterReso
         const known = (await inFlight).get(chimeAttendeeId);
         return resolved(known ?? (await newerRoster()).get(chimeAttendeeId));
       }
-      // Presence comes after the attendee fetched its join info, which recorded its name: a
-      // person the roster at hand lists without one is looked up once more in a newer roster.
       const known = latest?.get(chimeAttendeeId);
-      if (known && (known.Name !== undefined || known.Service === true)) return resolved(known);
-      return resolved((await newerRoster()).get(chimeAttendeeId) ?? known);
+      if (!known) return resolved((await newerRoster()).get(chimeAttendeeId));
+      if (known.Name !== undefined || known.Service === true) return resolved(known);
+      // Presence comes after the attendee fetched its join info, which recorded its name: a
+      // person the roster at hand lists without one is looked up in a newer roster, waiting for
+      // it at most `nameWaitMs` (a failed fetch answers what is known).
+      const newer = newerRoster().then(
+        (roster) => roster.get(chimeAttendeeId) ?? known,
+        () => known,
+      );
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waited = new Promise<RosterAttendee>((resolve) => {
+        timer = setTimeout(() => resolve(known), nameWaitMs);
+      });
+      try {
+        return resolved(await Promise.race([newer, waited]));
+      } finally {
+        clearTimeout(timer);
+      }
     },
     refresh: async () => [...(await newerRoster()).values()],
   };

@@ -112,12 +112,29 @@ describe('createRosterResolver', () => {
     expect(fetches()).toBe(2);
     answer(ADA, { ...BOB, Name: 'Bob Example' });
     expect(await named).toEqual({ name: 'Bob Example', externalUserId: 'bob', service: false });
-    jest.advanceTimersByTime(1000);
-    const stillUnnamed = resolver.getAttendee(UNKNOWN);
+    expect(fetches()).toBe(2);
+  });
+
+  it('answers a person without a name after nameWaitMs when no newer roster came by then', async () => {
+    const { resolver, fetches, answer } = resolverOf({ nameWaitMs: 250 });
+    const first = resolver.getAttendee(ADA.AttendeeId);
+    answer(ADA, BOB);
+    await first;
+    // The last fetch started just now: the next may not start for minIntervalMs.
+    const unnamed = track(resolver.getAttendee(BOB.AttendeeId));
+    jest.advanceTimersByTime(249);
     await settle();
-    answer(ADA, { ...BOB, AttendeeId: UNKNOWN, ExternalUserId: 'carol' });
-    expect(await stillUnnamed).toEqual({ externalUserId: 'carol', service: false });
-    expect(fetches()).toBe(3);
+    expect(unnamed.settled).toBe(false);
+    jest.advanceTimersByTime(1);
+    await settle();
+    expect(unnamed.value).toEqual({ externalUserId: 'bob', service: false });
+    // The newer roster is still fetched, and later lookups get the name from it.
+    jest.advanceTimersByTime(1000);
+    await settle();
+    expect(fetches()).toBe(2);
+    answer(ADA, { ...BOB, Name: 'Bob Example' });
+    await settle();
+    expect(await resolver.getAttendee(BOB.AttendeeId)).toMatchObject({ name: 'Bob Example' });
   });
 
   it('fetches again for an attendee the roster lacks, but not before minIntervalMs since the last fetch started', async () => {
