@@ -45,16 +45,16 @@ module.exports = {
       name: 'no-cross-function-imports',
       comment:
         'A deployed function imports no module of another function folder: shared code lives ' +
-        'in lambda/shared/.',
+        'in lambda/common/.',
       severity: 'error',
       from: { path: FUNCTION_FOLDER },
       to: { path: FUNCTION_FOLDER, pathNot: '^lambda/$1/' },
     },
     {
       name: 'shared-not-on-functions',
-      comment: 'Shared deployed code (lambda/shared/) imports no function folder.',
+      comment: 'Shared deployed code (lambda/common/) imports no function folder.',
       severity: 'error',
-      from: { path: '^lambda/shared/' },
+      from: { path: '^lambda/common/' },
       to: { path: FUNCTION_FOLDER },
     },
     {

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { ATTENDEE_NODE_OPTIONS } from '../lib/bundling';
 import { buildApp, buildBaseline, buildScripts } from './build';
 import type { ColdReport } from './cold-runner';

@@ -6,7 +6,7 @@
  */
 
 import { routeKeyOf } from '../lambda/attendee/routes/api-routes';
-import { FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import type { HttpApiHandler } from '../local/aws/http-api-gateway';
 import { startDevStack } from '../local/cli/dev-stack';
 import { stopWhenStdinCloses, writeReport } from './event';

@@ -16,7 +16,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/attendee/routes/api-routes';
-import { ATTENDEE_SETTINGS, FUNCTION_SETTINGS } from '../lambda/shared/config/settings';
+import { ATTENDEE_SETTINGS, FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { Alarms } from './alarms';
 import { AttendeeCache } from './attendee-cache';
 import { ATTENDEE_NODE_OPTIONS, functionRole, nodeFunction } from './bundling';

@@ -14,27 +14,27 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
 import {
   CHIME_EVENT_DETAIL_TYPE,
   CHIME_EVENT_SOURCE,
   INVALIDATING_EVENT_TYPES,
   MEETING_EVENT_INPUT_PATHS,
   PREFETCH_EVENT_TYPES,
-} from '../lambda/shared/chime/chime-events';
+} from '../lambda/common/chime/chime-events';
 import {
   FUNCTION_SETTINGS,
   INVALIDATION_SETTINGS,
   PREFETCH_SETTINGS,
   type Settings,
-} from '../lambda/shared/config/settings';
-import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../lambda/shared/table/table-schema';
+} from '../lambda/common/config/settings';
+import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../lambda/common/table/table-schema';
+import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
 import { functionRole, nodeFunction } from './bundling';
 import { acknowledge } from './nag';
 import { type AttendeeApiSettings, functionEnvironment } from './settings';
 
 /**
- * The table calls of the attendee and prefetch functions (lambda/shared/table/shared-cache.ts):
+ * The table calls of the attendee and prefetch functions (lambda/common/table/shared-cache.ts):
  * reads (BatchGetItem), conditional writes of records, markers, leases and tombstones (PutItem),
  * and on a Chime NotFound `endMeeting` (Query keys, then BatchWriteItem deletes). Nothing else.
  */

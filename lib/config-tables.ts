@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
-import { FUNCTION_SETTINGS, type Setting } from '../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS, type Setting } from '../lambda/common/config/settings';
 import { STACK_SETTINGS } from './settings';
 
 /** The markers around the generated part of the README. */
@@ -9,7 +9,7 @@ export const BEGIN =
 export const END = '<!-- config-tables:end -->';
 
 /** Where the settings are declared (from the repository root); a doc comment is the meaning. */
-const SOURCES = ['lambda/shared/config/settings.ts', 'lib/settings.ts'];
+const SOURCES = ['lambda/common/config/settings.ts', 'lib/settings.ts'];
 
 /** The doc comment of each `name: setting(…)` in the files, by name. */
 function docComments(files: readonly string[]): Map<string, string> {

@@ -1,6 +1,6 @@
 /**
  * The deploy-time settings, by CDK context key: the function settings a key sets (the contract,
- * lambda/shared/config/settings.ts) and the stack's own, declared here (each doc comment is the
+ * lambda/common/config/settings.ts) and the stack's own, declared here (each doc comment is the
  * setting's description). Both are read by the contract's validators and checked by its rules.
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,8 +13,8 @@ import {
   type Setting,
   type Settings,
   type ValueOf,
-} from '../lambda/shared/config/settings';
-import * as rules from '../lambda/shared/config/validators';
+} from '../lambda/common/config/settings';
+import * as rules from '../lambda/common/config/validators';
 
 /** An exact browser origin (`scheme://host[:port]`): never `*`, `null` or a path. */
 const origin = rules.plain('exact origin (scheme://host[:port])', (raw) => {

@@ -1,6 +1,6 @@
 /**
  * `npm run config:tables`: writes the README's two configuration tables from the contract
- * (lambda/shared/config/settings.ts and lib/settings.ts), between the config-tables markers.
+ * (lambda/common/config/settings.ts and lib/settings.ts), between the config-tables markers.
  * A test fails when they drift.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

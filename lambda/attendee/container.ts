@@ -1,6 +1,6 @@
-import { createChimeClient } from '../shared/chime/chime-client';
-import { formatClaimPath } from '../shared/config/claim-path';
-import { createDynamoDbClient } from '../shared/table/dynamodb-client';
+import { createChimeClient } from '../common/chime/chime-client';
+import { formatClaimPath } from '../common/config/claim-path';
+import { createDynamoDbClient } from '../common/table/dynamodb-client';
 import { IssuerMismatchError } from './auth/oidc-discovery';
 import { createTokenVerifier } from './auth/token-verifier';
 import { type Config, parseConfig } from './config';

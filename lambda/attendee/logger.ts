@@ -1,4 +1,4 @@
-import { type LogFields, type LogLevel, writeLine } from '../shared/log-line';
+import { type LogFields, type LogLevel, writeLine } from '../common/log-line';
 import type { Config } from './config';
 
 /** The structured log sink: one line per request (message `request`), plus init events. */

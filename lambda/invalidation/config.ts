@@ -1,2 +1,2 @@
-/** Reads the environment once, at init, by the settings contract (shared/config/settings.ts). */
-export { invalidationConfig as parseInvalidationConfig } from '../shared/config/settings';
+/** Reads the environment once, at init, by the settings contract (common/config/settings.ts). */
+export { invalidationConfig as parseInvalidationConfig } from '../common/config/settings';

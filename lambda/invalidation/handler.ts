@@ -1,7 +1,7 @@
-import { INVALIDATING_EVENT_TYPES, type MeetingEventInput } from '../shared/chime/chime-events';
-import { guidOf as guid } from '../shared/ids';
-import { writeLine } from '../shared/log-line';
-import type { SharedCache } from '../shared/table/shared-cache';
+import { INVALIDATING_EVENT_TYPES, type MeetingEventInput } from '../common/chime/chime-events';
+import { guidOf as guid } from '../common/ids';
+import { writeLine } from '../common/log-line';
+import type { SharedCache } from '../common/table/shared-cache';
 
 /** What the handler did with one event. */
 export type InvalidationOutcome =

@@ -1,6 +1,6 @@
 /** The deployed entry of the invalidation function: configuration and the client, once. */
-import { createDynamoDbClient } from '../shared/table/dynamodb-client';
-import { createSharedCache } from '../shared/table/shared-cache';
+import { createDynamoDbClient } from '../common/table/dynamodb-client';
+import { createSharedCache } from '../common/table/shared-cache';
 import { parseInvalidationConfig } from './config';
 import { createInvalidationHandler } from './handler';
 

@@ -1,11 +1,11 @@
 import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type MeetingEventInput, PREFETCH_EVENT_TYPES } from '../shared/chime/chime-events';
-import { isNotFound } from '../shared/chime/not-found';
-import { guidOf as guid } from '../shared/ids';
-import { writeLine } from '../shared/log-line';
-import { takeMeetingSnapshot } from '../shared/table/meeting-snapshot';
-import type { SharedCache } from '../shared/table/shared-cache';
+import { type MeetingEventInput, PREFETCH_EVENT_TYPES } from '../common/chime/chime-events';
+import { isNotFound } from '../common/chime/not-found';
+import { guidOf as guid } from '../common/ids';
+import { writeLine } from '../common/log-line';
+import { takeMeetingSnapshot } from '../common/table/meeting-snapshot';
+import type { SharedCache } from '../common/table/shared-cache';
 import type { Pacer } from './pacer';
 
 /**
@@ -119,7 +119,7 @@ async function prefetch(
  * The handler of the prefetch queue: `chime:AttendeeAdded` events, batched by the queue (Lambda's
  * SQS event source, with a batching window), grouped by meeting. A meeting with at least
  * `minAdded` additions in the batch is listed into the shared table with the same lease and
- * snapshot as a hot meeting (shared/table/meeting-snapshot.ts), its Chime calls paced, unless a snapshot
+ * snapshot as a hot meeting (common/table/meeting-snapshot.ts), its Chime calls paced, unless a snapshot
  * newer than its newest addition is there already; so when its attendees arrive, they are
  * answered from the table without a Chime call. Meetings that failed, or that time did not
  * allow, are reported as batch item failures: the queue delivers their messages again.

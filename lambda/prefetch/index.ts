@@ -1,9 +1,9 @@
 /** The deployed entry of the prefetch function: configuration and clients, once per container. */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createChimeClient } from '../shared/chime/chime-client';
-import { createDynamoDbClient } from '../shared/table/dynamodb-client';
-import { createSharedCache } from '../shared/table/shared-cache';
+import { createChimeClient } from '../common/chime/chime-client';
+import { createDynamoDbClient } from '../common/table/dynamodb-client';
+import { createSharedCache } from '../common/table/shared-cache';
 import { parsePrefetchConfig } from './config';
 import { createPrefetchHandler } from './handler';
 import { createPacer } from './pacer';

@@ -1,4 +1,4 @@
-import type { ChimeOperation } from '../shared/chime/chime-operations';
+import type { ChimeOperation } from '../common/chime/chime-operations';
 
 /** Spaces calls of each operation evenly: at most `perSecond` a second, each operation apart. */
 export interface Pacer {

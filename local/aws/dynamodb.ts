@@ -5,7 +5,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { CACHE_TABLE_SCHEMA } from '../../lambda/shared/table/table-schema';
+import { CACHE_TABLE_SCHEMA } from '../../lambda/common/table/table-schema';
 import { closeServer, listenOnLoopback } from '../cli/loopback';
 
 /** The credentials a local DynamoDB-compatible server accepts (it checks none). */

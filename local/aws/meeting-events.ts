@@ -5,7 +5,7 @@ import {
   type MeetingEventInput,
   meetingEventInputOf,
   PREFETCH_EVENT_TYPES,
-} from '../../lambda/shared/chime/chime-events';
+} from '../../lambda/common/chime/chime-events';
 
 /**
  * The local stand-in for the stack's two EventBridge rules on Chime meeting events. Each rule

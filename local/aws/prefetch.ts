@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createChimeClient } from '../../lambda/common/chime/chime-client';
+import { createSharedCache } from '../../lambda/common/table/shared-cache';
 import { parsePrefetchConfig } from '../../lambda/prefetch/config';
 import { createPrefetchHandler, type PrefetchLog } from '../../lambda/prefetch/handler';
 import { createPacer } from '../../lambda/prefetch/pacer';
 import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
-import { createChimeClient } from '../../lambda/shared/chime/chime-client';
-import { createSharedCache } from '../../lambda/shared/table/shared-cache';
 import { LOCAL_CREDENTIALS } from './dynamodb';
 import { createLocalEventQueue, type LocalEventQueue } from './event-queue';
 

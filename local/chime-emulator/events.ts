@@ -13,7 +13,7 @@ import type { StoreChange } from './store';
  */
 
 // Type aliases, not interfaces, so they are assignable to the `Readonly<Record<string, unknown>>`
-// detail of lambda/shared/chime/chime-events.ts: the dev stack hands these events to the handlers.
+// detail of lambda/common/chime/chime-events.ts: the dev stack hands these events to the handlers.
 type MeetingDetail = {
   readonly version: '0';
   /** Milliseconds since the epoch. */

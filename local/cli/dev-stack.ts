@@ -4,12 +4,12 @@ import {
   CreateMeetingCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
+import type { ChimeMeetingEvent } from '../../lambda/common/chime/chime-events';
+import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
+import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client';
+import { createSharedCache } from '../../lambda/common/table/shared-cache';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
-import type { ChimeMeetingEvent } from '../../lambda/shared/chime/chime-events';
-import { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
-import { createDynamoDbClient } from '../../lambda/shared/table/dynamodb-client';
-import { createSharedCache } from '../../lambda/shared/table/shared-cache';
 import {
   createCacheTable,
   createLocalDynamoDb,

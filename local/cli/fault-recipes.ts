@@ -11,7 +11,7 @@
  * every operation of that meeting.
  */
 import type { Config } from '../../lambda/attendee/config';
-import { attemptsWithinDeadline } from '../../lambda/shared/chime/retry-strategy';
+import { attemptsWithinDeadline } from '../../lambda/common/chime/retry-strategy';
 import type { FaultRule, FaultSpec } from '../chime-emulator';
 
 /** The function's settings that decide how many Chime calls one request makes. */

@@ -10,7 +10,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { parseConfig } from '../../lambda/attendee/config';
-import { formatClaimPath } from '../../lambda/shared/config/claim-path';
+import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { checkAwsAccess } from '../aws/aws-preflight';
 import { HttpApiGateway, type HttpApiHandler } from '../aws/http-api-gateway';
 import type { IdentityProvider } from '../identity/identity-provider';

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { closeServer, LOOPBACK, listenOnLoopback } from '../cli/loopback';
 import {
   claimSettings,

@@ -7,8 +7,8 @@
 import { IdpFetcher } from '../../lambda/attendee/auth/idp-fetcher';
 import { createJwksLocator } from '../../lambda/attendee/auth/oidc-discovery';
 import { parseConfig } from '../../lambda/attendee/config';
-import { formatClaimPath } from '../../lambda/shared/config/claim-path';
-import { FUNCTION_SETTINGS as S } from '../../lambda/shared/config/settings';
+import { formatClaimPath } from '../../lambda/common/config/claim-path';
+import { FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
 
 export interface IdentitySummary {
   /** Exactly as the Lambda compares `iss`. */

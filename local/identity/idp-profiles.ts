@@ -18,8 +18,8 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import type { ClaimPath } from '../../lambda/shared/config/claim-path';
-import type { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
+import type { ClaimPath } from '../../lambda/common/config/claim-path';
+import type { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 
 /** Function settings by id, as the CDK context keys of the same name set them. */
 type SettingValues = Readonly<Partial<Record<keyof typeof FUNCTION_SETTINGS, string>>>;

@@ -8,11 +8,11 @@ import {
   DeleteAttendeeCommand,
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
+import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
+import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client';
+import { createSharedCache } from '../../lambda/common/table/shared-cache';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
-import { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
-import { createDynamoDbClient } from '../../lambda/shared/table/dynamodb-client';
-import { createSharedCache } from '../../lambda/shared/table/shared-cache';
 import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/aws/dynamodb';
 import type { LocalEventQueue, LocalEventQueueStats } from '../../local/aws/event-queue';
 import { HttpApiGateway } from '../../local/aws/http-api-gateway';

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createExampleServer, type ExampleServer } from '../../examples/web/example-server';
 import type { FaultName } from '../../examples/web/src/faults';
 import { parseConfig } from '../../lambda/attendee/config';
-import { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import type { DemoSeed, DevStack } from '../../local/cli/dev-stack';
 import { faultRecipes, recipeSettingsOf } from '../../local/cli/fault-recipes';
 import { findChromium, launchChromium } from '../helpers/chromium';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient } from '../../lambda/shared/table/dynamodb-client';
+import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client';
 import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from '../../local/aws/dynamodb';
 
 /** A local DynamoDB-compatible server for one test file, and a fresh cache table per call. */

@@ -1,5 +1,5 @@
 import type { RetryErrorInfo, RetryToken, StandardRetryToken } from '@smithy/types';
-import { BoundedRetryStrategy } from '../../lambda/shared/chime/retry-strategy';
+import { BoundedRetryStrategy } from '../../lambda/common/chime/retry-strategy';
 
 /** What the function's retry strategy decided after a failed attempt. */
 export type RetryDecision =

@@ -4,7 +4,7 @@ import { createTokenVerifier, type TokenVerifier } from '../../lambda/attendee/a
 import { type Config, parseConfig } from '../../lambda/attendee/config';
 import { type ApiHandler, createHandler } from '../../lambda/attendee/handler';
 import { createLogger } from '../../lambda/attendee/logger';
-import { createChimeClient } from '../../lambda/shared/chime/chime-client';
+import { createChimeClient } from '../../lambda/common/chime/chime-client';
 import { IdentityProvider } from '../../local/identity/identity-provider';
 import { attendeeEvent, type EventOptions, lambdaContext } from './events';
 

@@ -3,7 +3,7 @@ import { API_ROUTES, routeKeyOf } from '../../lambda/attendee/routes/api-routes'
 import {
   INVALIDATING_EVENT_TYPES,
   PREFETCH_EVENT_TYPES,
-} from '../../lambda/shared/chime/chime-events';
+} from '../../lambda/common/chime/chime-events';
 import { ACCESS_LOG_FIELDS, NO_CORS_WARNING } from '../../lib/attendee-api-stack';
 
 import {

@@ -1,20 +1,20 @@
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { METRIC_NAMES } from '../../lambda/attendee/cache/metrics';
-import { invalidationOf } from '../../lambda/invalidation/handler';
-import { addedMeetingOf } from '../../lambda/prefetch/handler';
-import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import {
   type ChimeMeetingEvent,
   INVALIDATING_EVENT_TYPES,
   meetingEventInputOf,
-} from '../../lambda/shared/chime/chime-events';
+} from '../../lambda/common/chime/chime-events';
 import {
   ATTENDEE_SETTINGS,
   FUNCTION_SETTINGS,
   PREFETCH_SETTINGS,
-} from '../../lambda/shared/config/settings';
-import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../../lambda/shared/table/table-schema';
+} from '../../lambda/common/config/settings';
+import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../../lambda/common/table/table-schema';
+import { invalidationOf } from '../../lambda/invalidation/handler';
+import { addedMeetingOf } from '../../lambda/prefetch/handler';
+import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';
 import { AttendeeApiStack } from '../../lib/attendee-api-stack';
 import { invalidationRegionWarning } from '../../lib/attendee-cache';
 import { attendeeFunctionProps, CDK_JSON_CONTEXT, iamActions, logicalId, synth } from './support';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FUNCTION_SETTINGS } from '../../lambda/shared/config/settings';
+import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { BEGIN, END, renderConfigTables, replaceConfigTables } from '../../lib/config-tables';
 import { STACK_SETTINGS } from '../../lib/settings';
 

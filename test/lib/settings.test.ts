@@ -4,7 +4,7 @@ import {
   FUNCTION_SETTINGS,
   INVALIDATION_SETTINGS,
   PREFETCH_SETTINGS,
-} from '../../lambda/shared/config/settings';
+} from '../../lambda/common/config/settings';
 import {
   functionEnvironment,
   resolveSettings,

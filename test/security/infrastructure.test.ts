@@ -8,16 +8,16 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { parseConfig } from '../../lambda/attendee/config';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
-import { withDeadline } from '../../lambda/shared/chime/call-scope';
+import { withDeadline } from '../../lambda/common/chime/call-scope';
 import {
   CHIME_EVENT_DETAIL_TYPE,
   CHIME_EVENT_SOURCE,
   INVALIDATING_EVENT_TYPES,
-} from '../../lambda/shared/chime/chime-events';
+} from '../../lambda/common/chime/chime-events';
 import {
   BoundedRetryStrategy,
   RetryBudgetExceededError,
-} from '../../lambda/shared/chime/retry-strategy';
+} from '../../lambda/common/chime/retry-strategy';
 import {
   attendeeFunctionId,
   attendeeFunctionProps,

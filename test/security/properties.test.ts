@@ -8,7 +8,7 @@ import { ChimeSDKMeetingsClient, GetAttendeeCommand } from '@aws-sdk/client-chim
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { GUID } from '../../lambda/shared/ids';
+import { GUID } from '../../lambda/common/ids';
 import { registerSecret } from '../helpers/log-capture';
 import { ALLOWED_ORIGIN, bodyOf, headersOf, startTestApi, type TestApi } from '../helpers/test-api';
 import { attendeeOutput, CONTRACT_STATUSES } from './support';

@@ -1,6 +1,6 @@
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { isJsonObject, safeJsonParse } from 'aws-jwt-verify/safe-json-parse';
-import { ConfigError } from '../../shared/config/validators';
+import { ConfigError } from '../../common/config/validators';
 import { FAILURE_MEMORY_MS } from './idp-fetcher';
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ChimeSDKMeetingsClient, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createSharedCache } from '../../shared/table/shared-cache';
+import { createSharedCache } from '../../common/table/shared-cache';
 import type { Config } from '../config';
 import { createContainerCache, createTtlCache, type TtlCache } from './container-cache';
 import { createHotMeetings } from './hot-meetings';

@@ -6,9 +6,9 @@ import {
   PK,
   readOf,
   SK,
-} from '../../shared/table/item-codec';
-import { type SharedCache, sortKeysOf } from '../../shared/table/shared-cache';
-import { attendeeSortKey, meetingPartition, SORT_KEYS } from '../../shared/table/table-schema';
+} from '../../common/table/item-codec';
+import { type SharedCache, sortKeysOf } from '../../common/table/shared-cache';
+import { attendeeSortKey, meetingPartition, SORT_KEYS } from '../../common/table/table-schema';
 
 /** Options of {@link createMemoryCache}. */
 export interface MemoryCacheOptions {

@@ -1,4 +1,4 @@
-import { CHIME_OPERATIONS, type ChimeOperation } from '../../shared/chime/chime-operations';
+import { CHIME_OPERATIONS, type ChimeOperation } from '../../common/chime/chime-operations';
 import { chimeErrorRule } from '../errors/chime-errors';
 
 /** Where a lookup's answer came from: a cache tier, or none (Chime). */

@@ -4,10 +4,10 @@ import {
   GetMeetingCommand,
   type Meeting,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { withSignal } from '../../shared/chime/call-scope';
-import { isNotFound } from '../../shared/chime/not-found';
-import type { CachedAttendee, CachedRecord, SharedRead } from '../../shared/table/item-codec';
-import type { SharedCache } from '../../shared/table/shared-cache';
+import { withSignal } from '../../common/chime/call-scope';
+import { isNotFound } from '../../common/chime/not-found';
+import type { CachedAttendee, CachedRecord, SharedRead } from '../../common/table/item-codec';
+import type { SharedCache } from '../../common/table/shared-cache';
 import { countedCall, recordTier } from './metrics';
 import {
   type Answer,

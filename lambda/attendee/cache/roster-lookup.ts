@@ -1,6 +1,6 @@
-import { isNotFound } from '../../shared/chime/not-found';
-import type { CachedAttendee, SharedRead } from '../../shared/table/item-codec';
-import { listAttendees } from '../../shared/table/meeting-snapshot';
+import { isNotFound } from '../../common/chime/not-found';
+import type { CachedAttendee, SharedRead } from '../../common/table/item-codec';
+import { listAttendees } from '../../common/table/meeting-snapshot';
 import { countedCall, recordTier } from './metrics';
 import { fromChime } from './record-lookup';
 import {

@@ -1,5 +1,5 @@
-import type { SharedRead } from '../../shared/table/item-codec';
-import type { SharedCache } from '../../shared/table/shared-cache';
+import type { SharedRead } from '../../common/table/item-codec';
+import type { SharedCache } from '../../common/table/shared-cache';
 import { raced } from './container-cache';
 
 /** What a waiter wants of the meeting: an attendee by lower-case id, or the meeting record. */

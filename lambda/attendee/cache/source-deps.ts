@@ -3,13 +3,13 @@ import {
   type Meeting,
   NotFoundException,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { isNotFound } from '../../shared/chime/not-found';
-import type { CachedAttendee, CachedRecord, SharedRead } from '../../shared/table/item-codec';
+import { isNotFound } from '../../common/chime/not-found';
+import type { CachedAttendee, CachedRecord, SharedRead } from '../../common/table/item-codec';
 import {
   type MeetingSnapshotOutcome,
   takeMeetingSnapshot,
-} from '../../shared/table/meeting-snapshot';
-import type { SharedCache } from '../../shared/table/shared-cache';
+} from '../../common/table/meeting-snapshot';
+import type { SharedCache } from '../../common/table/shared-cache';
 import { type ContainerCache, type Loaded, raced } from './container-cache';
 import type { HotMeetings } from './hot-meetings';
 import { type CacheTier, countedCall, type RequestMetrics } from './metrics';
@@ -139,7 +139,7 @@ export function remember(
 }
 
 /**
- * Takes the lease and the snapshot of a hot meeting (`shared/table/meeting-snapshot.ts`). Its pages
+ * Takes the lease and the snapshot of a hot meeting (`common/table/meeting-snapshot.ts`). Its pages
  * also go into this container's cache as they arrive, and its meeting too.
  */
 async function takeSnapshot(

@@ -1,4 +1,4 @@
-import { type ClaimPath, resolveClaim } from '../../shared/config/claim-path';
+import { type ClaimPath, resolveClaim } from '../../common/config/claim-path';
 import type { Config } from '../config';
 import type { RouteId } from '../routes/api-routes';
 

@@ -1,4 +1,4 @@
-import { GUID } from '../../shared/ids';
+import { GUID } from '../../common/ids';
 import { ProblemError } from '../errors/errors';
 
 export interface AttendeeIds {

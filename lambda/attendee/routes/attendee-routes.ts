@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { withDeadline } from '../../shared/chime/call-scope';
-import { isNotFound } from '../../shared/chime/not-found';
+import { withDeadline } from '../../common/chime/call-scope';
+import { isNotFound } from '../../common/chime/not-found';
 import type { AttendeeSource } from '../cache/attendee-source';
 import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from '../cache/metrics';
 import type { NamedAttendee, Sourced } from '../cache/source-deps';

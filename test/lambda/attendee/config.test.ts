@@ -1,6 +1,6 @@
 import { parseConfig } from '../../../lambda/attendee/config';
-import { FUNCTION_SETTINGS } from '../../../lambda/shared/config/settings';
-import { ConfigError } from '../../../lambda/shared/config/validators';
+import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
+import { ConfigError } from '../../../lambda/common/config/validators';
 
 const base = {
   CHIME_REGION: 'us-east-1',

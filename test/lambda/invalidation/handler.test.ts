@@ -5,16 +5,16 @@ import {
   ListAttendeesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { parseInvalidationConfig } from '../../../lambda/invalidation/config';
-import { createInvalidationHandler, invalidationOf } from '../../../lambda/invalidation/handler';
 import {
   type ChimeMeetingEvent,
   type MeetingEventInput,
   meetingEventInputOf,
-} from '../../../lambda/shared/chime/chime-events';
-import type { CachedAttendee } from '../../../lambda/shared/table/item-codec';
-import { takeMeetingSnapshot } from '../../../lambda/shared/table/meeting-snapshot';
-import { createSharedCache, type SharedCache } from '../../../lambda/shared/table/shared-cache';
+} from '../../../lambda/common/chime/chime-events';
+import type { CachedAttendee } from '../../../lambda/common/table/item-codec';
+import { takeMeetingSnapshot } from '../../../lambda/common/table/meeting-snapshot';
+import { createSharedCache, type SharedCache } from '../../../lambda/common/table/shared-cache';
+import { parseInvalidationConfig } from '../../../lambda/invalidation/config';
+import { createInvalidationHandler, invalidationOf } from '../../../lambda/invalidation/handler';
 import { type LocalTables, startLocalTables } from '../../helpers/local-dynamodb';
 import { capturedLines, linesSince, registerSecret } from '../../helpers/log-capture';
 

@@ -10,16 +10,16 @@ import type { SQSEvent } from 'aws-lambda';
 import { createAttendeeSource } from '../../../lambda/attendee/cache/attendee-source';
 import { createRequestMetrics } from '../../../lambda/attendee/cache/metrics';
 import {
+  type MeetingEventInput,
+  meetingEventInputOf,
+} from '../../../lambda/common/chime/chime-events';
+import { createSharedCache } from '../../../lambda/common/table/shared-cache';
+import {
   addedMeetingOf,
   createPrefetchHandler,
   PREFETCH_TIME_MARGIN_MS,
 } from '../../../lambda/prefetch/handler';
 import { createPacer } from '../../../lambda/prefetch/pacer';
-import {
-  type MeetingEventInput,
-  meetingEventInputOf,
-} from '../../../lambda/shared/chime/chime-events';
-import { createSharedCache } from '../../../lambda/shared/table/shared-cache';
 import { type ChimeMeetingEvent, createChimeEmulator } from '../../../local/chime-emulator';
 import { useChimeAndTables } from '../../helpers/chime-and-tables';
 import type { LocalTables } from '../../helpers/local-dynamodb';

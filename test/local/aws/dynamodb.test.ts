@@ -4,8 +4,8 @@ import {
   ListTablesCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient } from '../../../lambda/shared/table/dynamodb-client';
-import { CACHE_TABLE_SCHEMA } from '../../../lambda/shared/table/table-schema';
+import { createDynamoDbClient } from '../../../lambda/common/table/dynamodb-client';
+import { CACHE_TABLE_SCHEMA } from '../../../lambda/common/table/table-schema';
 import {
   createCacheTable,
   createLocalDynamoDb,

@@ -7,7 +7,7 @@ import {
   MEETING_EVENT_INPUT_PATHS,
   type MeetingEventInput,
   PREFETCH_EVENT_TYPES,
-} from '../../../lambda/shared/chime/chime-events';
+} from '../../../lambda/common/chime/chime-events';
 import { routeMeetingEvents } from '../../../local/aws/meeting-events';
 
 const ACCOUNT = '123456789012';

@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
 import { PREFETCH_QUEUE } from '../../../lambda/prefetch/queue-settings';
-import { FUNCTION_SETTINGS } from '../../../lambda/shared/config/settings';
 import { routeMeetingEvents } from '../../../local/aws/meeting-events';
 import { startLocalPrefetch } from '../../../local/aws/prefetch';
 import { createChimeEmulator } from '../../../local/chime-emulator';

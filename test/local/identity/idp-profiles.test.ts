@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { resolveClaim as claimAt } from '../../../lambda/shared/config/claim-path';
-import { FUNCTION_SETTINGS } from '../../../lambda/shared/config/settings';
+import { resolveClaim as claimAt } from '../../../lambda/common/config/claim-path';
+import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
 import { IdentityProvider } from '../../../local/identity/identity-provider';
 import {
   discoveryUrlOf,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseClaimPath } from '../../../lambda/shared/config/claim-path';
-import { CONTEXT_SETTING_IDS, FUNCTION_SETTINGS } from '../../../lambda/shared/config/settings';
+import { parseClaimPath } from '../../../lambda/common/config/claim-path';
+import { CONTEXT_SETTING_IDS, FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
 import {
   contextArgument,
   deployableProfiles,

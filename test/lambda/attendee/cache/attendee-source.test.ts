@@ -17,8 +17,8 @@ import {
   TABLE_RECHECK_MS,
 } from '../../../../lambda/attendee/cache/attendee-source';
 import { createRequestMetrics } from '../../../../lambda/attendee/cache/metrics';
+import { createSharedCache } from '../../../../lambda/common/table/shared-cache';
 import { createInvalidationHandler } from '../../../../lambda/invalidation/handler';
-import { createSharedCache } from '../../../../lambda/shared/table/shared-cache';
 import { createChimeEmulator } from '../../../../local/chime-emulator';
 import { useChimeAndTables } from '../../../helpers/chime-and-tables';
 import type { LocalTables } from '../../../helpers/local-dynamodb';

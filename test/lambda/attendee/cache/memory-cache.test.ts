@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createMemoryCache } from '../../../../lambda/attendee/cache/memory-cache';
-import type { CachedAttendee } from '../../../../lambda/shared/table/item-codec';
+import type { CachedAttendee } from '../../../../lambda/common/table/item-codec';
 import { registerSecret } from '../../../helpers/log-capture';
 
 // The contract it shares with the table (versions, tombstones, stale markers, lease, the

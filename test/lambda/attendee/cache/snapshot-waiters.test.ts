@@ -4,8 +4,8 @@ import {
   createSnapshotWaiters,
   type SnapshotWaitersOptions,
 } from '../../../../lambda/attendee/cache/snapshot-waiters';
-import type { CachedAttendee, SharedRead } from '../../../../lambda/shared/table/item-codec';
-import type { SharedCache } from '../../../../lambda/shared/table/shared-cache';
+import type { CachedAttendee, SharedRead } from '../../../../lambda/common/table/item-codec';
+import type { SharedCache } from '../../../../lambda/common/table/shared-cache';
 import { registerSecret } from '../../../helpers/log-capture';
 
 const T0 = 1_700_000_000_000;

@@ -11,7 +11,7 @@ import {
   type Verdict,
 } from '../../../../lambda/attendee/policy/join-token-policy';
 import { API_ROUTES, type RouteId } from '../../../../lambda/attendee/routes/api-routes';
-import { parseClaimPath } from '../../../../lambda/shared/config/claim-path';
+import { parseClaimPath } from '../../../../lambda/common/config/claim-path';
 
 const settings: PolicySettings = {
   joinToken: 'owner',

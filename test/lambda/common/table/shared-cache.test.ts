@@ -9,14 +9,14 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { createMemoryCache } from '../../../../lambda/attendee/cache/memory-cache';
-import type { CachedAttendee } from '../../../../lambda/shared/table/item-codec';
+import type { CachedAttendee } from '../../../../lambda/common/table/item-codec';
 import {
   createSharedCache,
   type SharedCache,
   type SharedCacheOptions,
   SnapshotWriteError,
-} from '../../../../lambda/shared/table/shared-cache';
-import { MARKER_ATTRIBUTES } from '../../../../lambda/shared/table/table-schema';
+} from '../../../../lambda/common/table/shared-cache';
+import { MARKER_ATTRIBUTES } from '../../../../lambda/common/table/table-schema';
 import { type LocalTables, startLocalTables } from '../../../helpers/local-dynamodb';
 import { registerSecret } from '../../../helpers/log-capture';
 

@@ -1,5 +1,5 @@
 import { NotFoundException } from '@aws-sdk/client-chime-sdk-meetings';
-import { isNotFound } from '../../../../lambda/shared/chime/not-found';
+import { isNotFound } from '../../../../lambda/common/chime/not-found';
 
 describe('isNotFound', () => {
   it('tells a NotFound by its name, whichever class carries it', () => {

@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { ChimeSDKMeetingsClient, GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import type { AuthScheme, RequestSigner } from '@smithy/types';
 import { parseConfig } from '../../../../lambda/attendee/config';
-import { createChimeClient } from '../../../../lambda/shared/chime/chime-client';
-import { reuseSigners } from '../../../../lambda/shared/chime/sdk-signer';
-import { createDynamoDbClient } from '../../../../lambda/shared/table/dynamodb-client';
+import { createChimeClient } from '../../../../lambda/common/chime/chime-client';
+import { reuseSigners } from '../../../../lambda/common/chime/sdk-signer';
+import { createDynamoDbClient } from '../../../../lambda/common/table/dynamodb-client';
 
 const CREDENTIALS = {
   accessKeyId: 'AKIDEXAMPLE',

@@ -9,16 +9,16 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { createMemoryCache } from '../../../../lambda/attendee/cache/memory-cache';
-import { callScope } from '../../../../lambda/shared/chime/call-scope';
+import { callScope } from '../../../../lambda/common/chime/call-scope';
 import {
   type MeetingSnapshotDeps,
   takeMeetingSnapshot,
-} from '../../../../lambda/shared/table/meeting-snapshot';
+} from '../../../../lambda/common/table/meeting-snapshot';
 import {
   createSharedCache,
   type SharedCache,
   SnapshotWriteError,
-} from '../../../../lambda/shared/table/shared-cache';
+} from '../../../../lambda/common/table/shared-cache';
 import { createChimeEmulator, type SeededMeeting } from '../../../../local/chime-emulator';
 import { useChimeAndTables } from '../../../helpers/chime-and-tables';
 import type { LocalTables } from '../../../helpers/local-dynamodb';

@@ -3,7 +3,7 @@ import {
   formatClaimPath,
   parseClaimPath,
   resolveClaim,
-} from '../../../../lambda/shared/config/claim-path';
+} from '../../../../lambda/common/config/claim-path';
 
 describe('parseClaimPath', () => {
   it.each([

@@ -1,9 +1,9 @@
 import type { RetryErrorInfo } from '@smithy/types';
-import { withDeadline, withSignal } from '../../../../lambda/shared/chime/call-scope';
+import { withDeadline, withSignal } from '../../../../lambda/common/chime/call-scope';
 import {
   BoundedRetryStrategy,
   RetryBudgetExceededError,
-} from '../../../../lambda/shared/chime/retry-strategy';
+} from '../../../../lambda/common/chime/retry-strategy';
 
 const transient: RetryErrorInfo = { errorType: 'TRANSIENT' };
 

@@ -1,4 +1,4 @@
-import { formatLine, type LogFields } from '../../../lambda/shared/log-line';
+import { formatLine, type LogFields } from '../../../lambda/common/log-line';
 
 describe('formatLine', () => {
   const stamp = '2026-12-01T20:00:00.000Z';

@@ -1,7 +1,7 @@
 import { GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import { parseConfig } from '../../../../lambda/attendee/config';
-import { withSignal } from '../../../../lambda/shared/chime/call-scope';
-import { createChimeClient } from '../../../../lambda/shared/chime/chime-client';
+import { withSignal } from '../../../../lambda/common/chime/call-scope';
+import { createChimeClient } from '../../../../lambda/common/chime/chime-client';
 import { type ChimeEmulator, createChimeEmulator } from '../../../../local/chime-emulator';
 
 const IDS = {
