@@ -132,7 +132,7 @@ describe('what the function logs', () => {
 
   it('[G2] never logs the event, even with POWERTOOLS_LOGGER_LOG_EVENT=true, and the source never asks for it', async () => {
     // The attendee function's own folder and the shared code bundled with it.
-    const sources = ['attendee', 'shared'].flatMap((folder) =>
+    const sources = ['attendee', 'common'].flatMap((folder) =>
       readdirSync(join('lambda', folder), { recursive: true, encoding: 'utf8' })
         .filter((file) => file.endsWith('.ts'))
         .map((file) => readFileSync(join('lambda', folder, file), 'utf8')),
