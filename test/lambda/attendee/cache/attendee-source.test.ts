@@ -42,6 +42,10 @@ beforeEach(async () => {
   tableName = await tables.newTable();
 });
 
+/** The table as another container (or the invalidation function) writes it. */
+const tableCache = () =>
+  createSharedCache({ client: tables.client, tableName, ttlMs: SHARED_TTL_MS, now });
+
 /** One container's source; `overrides` win. Polls yield to the event loop: no real sleep. */
 const sourceFor = (overrides: Partial<AttendeeSourceOptions> = {}) =>
   createAttendeeSource({
@@ -236,12 +240,7 @@ describe('the attendee source', () => {
     const { Attendees = [] } = await chime.send(
       new ListAttendeesCommand({ MeetingId: meetingId, MaxResults: 100 }),
     );
-    const shared = createSharedCache({
-      client: tables.client,
-      tableName,
-      ttlMs: SHARED_TTL_MS,
-      now,
-    });
+    const shared = tableCache();
     expect(await shared.acquireLease(meetingId, 'the-other-container', 10_000)).toBe(true);
     let polls = 0;
     const waiting = sourceFor({
@@ -339,12 +338,7 @@ describe('the attendee source', () => {
     );
     const pageOne = Attendees.map((a) => a.AttendeeId?.toLowerCase() as string);
     const later = attendeeIds.find((id) => !pageOne.includes(id)) as string;
-    const shared = createSharedCache({
-      client: tables.client,
-      tableName,
-      ttlMs: SHARED_TTL_MS,
-      now,
-    });
+    const shared = tableCache();
     expect(await shared.acquireLease(meetingId, 'the-other-container', 10_000)).toBe(true);
     let polls = 0;
     const answeredAt: Record<string, number> = {};
@@ -377,12 +371,7 @@ describe('the attendee source', () => {
   it('stops waiting and asks Chime when the lease holder’s snapshot fails', async () => {
     const meetingId = await createMeeting();
     const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
-    const shared = createSharedCache({
-      client: tables.client,
-      tableName,
-      ttlMs: SHARED_TTL_MS,
-      now,
-    });
+    const shared = tableCache();
     await shared.acquireLease(meetingId, 'the-other-container', 10_000);
     let polls = 0;
     const waiting = sourceFor({
@@ -401,12 +390,7 @@ describe('the attendee source', () => {
   it('gives up waiting after leaseWaitMs of polls and asks Chime', async () => {
     const meetingId = await createMeeting();
     const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
-    const shared = createSharedCache({
-      client: tables.client,
-      tableName,
-      ttlMs: SHARED_TTL_MS,
-      now,
-    });
+    const shared = tableCache();
     await shared.acquireLease(meetingId, 'a-stuck-container', 10_000);
     let polls = 0;
     const waiting = sourceFor({
@@ -445,12 +429,7 @@ describe('the attendee source', () => {
     const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
     await sourceFor().getAttendee(meetingId, attendeeId);
     await chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }));
-    const shared = createSharedCache({
-      client: tables.client,
-      tableName,
-      ttlMs: SHARED_TTL_MS,
-      now,
-    });
+    const shared = tableCache();
     await createInvalidationHandler({ shared, now, log: () => undefined })({
       eventType: 'chime:AttendeeDeleted',
       meetingId,
@@ -567,7 +546,7 @@ describe('the attendee source', () => {
 describe('the freshness contract', () => {
   const invalidate = (input: Parameters<ReturnType<typeof createInvalidationHandler>>[0]) =>
     createInvalidationHandler({
-      shared: createSharedCache({ client: tables.client, tableName, ttlMs: SHARED_TTL_MS, now }),
+      shared: tableCache(),
       now,
       log: () => undefined,
     })(input);
@@ -771,7 +750,7 @@ describe('without the table', () => {
 describe('the roster and the names', () => {
   const invalidate = (input: Parameters<ReturnType<typeof createInvalidationHandler>>[0]) =>
     createInvalidationHandler({
-      shared: createSharedCache({ client: tables.client, tableName, ttlMs: SHARED_TTL_MS, now }),
+      shared: tableCache(),
       now,
       log: () => undefined,
     })(input);
