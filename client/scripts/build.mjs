@@ -1,12 +1,13 @@
 /**
- * Builds the package: one ESM bundle with esbuild, declarations with the TypeScript compiler,
- * both from the repository root's node_modules. `node scripts/build.mjs [outdir]` (default dist).
+ * Builds the package: one ESM bundle with esbuild, declarations with tsc, both from the
+ * repository root's node_modules. `node scripts/build.mjs [outdir]` (default dist).
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import ts from 'typescript';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const outdir = resolve(process.argv[2] ?? join(root, 'dist'));
@@ -24,34 +25,15 @@ await build({
   logLevel: 'warning',
 });
 
-const config = ts.getParsedCommandLineOfConfigFile(
-  join(root, 'tsconfig.json'),
-  { noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: outdir },
-  {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
-    },
-  },
-);
-const program = ts.createProgram(config.fileNames, config.options);
-const diagnostics = [...ts.getPreEmitDiagnostics(program), ...program.emit().diagnostics];
-if (diagnostics.length > 0) {
-  const host = {
-    getCanonicalFileName: (f) => f,
-    getCurrentDirectory: () => root,
-    getNewLine: () => '\n',
-  };
-  process.stderr.write(ts.formatDiagnostics(diagnostics, host));
-  process.exit(1);
-}
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const declarations = ['--noEmit', 'false', '--declaration', '--emitDeclarationOnly'];
+execFileSync(process.execPath, [tsc, '-p', root, ...declarations, '--outDir', outdir], {
+  stdio: 'inherit',
+});
 
 // Sources import without extensions (Bundler resolution); Node16/NodeNext consumers need `.js`.
 for (const file of readdirSync(outdir).filter((name) => name.endsWith('.d.ts'))) {
   const path = join(outdir, file);
-  const text = readFileSync(path, 'utf8').replace(
-    /(from\s+['"])(\.{1,2}\/[^'"]+?)(?<!\.js)(['"])/g,
-    '$1$2.js$3',
-  );
-  writeFileSync(path, text);
+  const text = readFileSync(path, 'utf8');
+  writeFileSync(path, text.replace(/(from\s+['"]\.{1,2}\/[^'"]+?)(?<!\.js)(['"])/g, '$1.js$2'));
 }

@@ -1,10 +1,4 @@
-import {
-  type ApiErrorCode,
-  GATEWAY_CODES,
-  type GatewayCode,
-  PROBLEM_CODES,
-  type Problem,
-} from './types';
+import { type ApiErrorCode, GATEWAY_CODES, PROBLEM_CODES, type Problem } from './types';
 
 export interface ApiErrorInit {
   /** The HTTP status, or 0 when there was no answer (network error, or an ID refused before sending). */
@@ -19,7 +13,7 @@ export interface ApiErrorInit {
 
 /**
  * Every failure of the client, in one class: `status` and `code` say what happened, the flags
- * say what a UI should do about it.
+ * say what a UI should do about it (each field: client/README.md, "Errors").
  *
  * @example
  * catch (error) {
@@ -31,24 +25,18 @@ export interface ApiErrorInit {
  */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
-  /** The HTTP status, or 0 when there was no answer. */
   readonly status: number;
-  /** The problem `code`, a `gateway_*` code, `network_error`, or `unexpected_response`. */
   readonly code: ApiErrorCode;
-  /** What support needs to find the request: the problem's `requestId`, or `apigw-requestid`. */
+  /** The problem's `requestId`, or the `apigw-requestid` header: what support needs. */
   readonly requestId: string | undefined;
   /** Seconds to wait before retrying, from `Retry-After`. */
   readonly retryAfter: number | undefined;
-  /** The RFC 9457 body, when the function answered one. */
   readonly problem: Problem | undefined;
-  /** 401: the token is missing, expired or refused; sign in again. */
+  /** 401: sign in again. */
   readonly needsSignIn: boolean;
   /** 404 `not_found`: the meeting has ended, or the attendee is gone or not the caller's. */
   readonly notFound: boolean;
-  /**
-   * The same request may succeed later: 429, 503, 504 or no answer at all. Only 429 and 503
-   * are retried by the client (opt-in), since they say how long to wait.
-   */
+  /** 429, 503, 504 or no answer: the same request may succeed later. */
   readonly isRetryable: boolean;
 
   constructor(init: ApiErrorInit) {
@@ -60,18 +48,11 @@ export class ApiError extends Error {
     this.problem = init.problem;
     this.needsSignIn = init.status === 401;
     this.notFound = init.code === 'not_found';
-    this.isRetryable =
-      init.status === 429 ||
-      init.status === 503 ||
-      init.status === 504 ||
-      init.code === 'network_error';
+    this.isRetryable = [429, 503, 504].includes(init.status) || init.code === 'network_error';
   }
 }
 
-/**
- * Seconds from a `Retry-After` value: delta-seconds, or an HTTP date (from `now`). Anything
- * else is `undefined`.
- */
+/** Seconds from a `Retry-After` value: delta-seconds, or an HTTP date (from `now`). */
 export function parseRetryAfter(
   value: string | null,
   now: number = Date.now(),
@@ -86,10 +67,15 @@ export function parseRetryAfter(
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const mediaTypeOf = (response: Response) =>
-  response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+const asString = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
-function parseJson(text: string): unknown {
+const isProblem = (body: unknown): body is Problem =>
+  isObject(body) && (PROBLEM_CODES as readonly unknown[]).includes(body.code);
+
+/** The body, parsed when the answer's media type is `mediaType` (or any JSON type, if omitted). */
+export function jsonBody(response: Response, text: string, mediaType?: string): unknown {
+  const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType ? type !== mediaType : !type.endsWith('json')) return undefined;
   try {
     return JSON.parse(text);
   } catch {
@@ -97,55 +83,41 @@ function parseJson(text: string): unknown {
   }
 }
 
-const PROBLEM_CODE_SET: ReadonlySet<string> = new Set(PROBLEM_CODES);
-
-function isProblem(body: unknown): body is Problem {
-  return isObject(body) && typeof body.code === 'string' && PROBLEM_CODE_SET.has(body.code);
-}
-
 /**
- * The error for a non-200 answer whose body is `text`: a problem keeps its code, a gateway
- * `{"message"}` gets a `gateway_*` code by status, anything else (a problem code this client
- * does not know, an HTML error page) is `unexpected_response`, still with its status.
+ * The error for a non-200 answer: a problem keeps its code, a gateway `{"message"}` gets a
+ * `gateway_*` code by status, anything else (an unknown problem code, an HTML error page) is
+ * `unexpected_response`, still with its status.
  */
 export function errorFromResponse(response: Response, text: string): ApiError {
   const { status } = response;
-  const headerRequestId = response.headers.get('apigw-requestid') ?? undefined;
-  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-  const mediaType = mediaTypeOf(response);
-  const body = mediaType.endsWith('json') ? parseJson(text) : undefined;
-  if (mediaType === 'application/problem+json' && isProblem(body)) {
-    return new ApiError({
-      status,
-      code: body.code,
-      message: typeof body.detail === 'string' ? body.detail : `The API answered ${status}.`,
-      requestId: typeof body.requestId === 'string' ? body.requestId : headerRequestId,
-      retryAfter,
-      problem: body,
-    });
-  }
-  if (mediaType === 'application/json' && isObject(body) && typeof body.message === 'string') {
-    const code: GatewayCode =
-      GATEWAY_CODES[status as keyof typeof GATEWAY_CODES] ?? 'gateway_error';
-    return new ApiError({
-      status,
-      code,
-      message: `The API gateway answered ${status}: ${body.message}`,
-      requestId: headerRequestId,
-      retryAfter,
-    });
-  }
-  const bodyRequestId = isObject(body) ? body.requestId : undefined;
-  return new ApiError({
+  const base = {
     status,
+    requestId: response.headers.get('apigw-requestid') ?? undefined,
+    retryAfter: parseRetryAfter(response.headers.get('retry-after')),
+  };
+  const problem = jsonBody(response, text, 'application/problem+json');
+  if (isProblem(problem)) {
+    return new ApiError({
+      ...base,
+      code: problem.code,
+      message: asString(problem.detail) ?? `The API answered ${status}.`,
+      requestId: asString(problem.requestId) ?? base.requestId,
+      problem,
+    });
+  }
+  const gateway = jsonBody(response, text, 'application/json');
+  if (isObject(gateway) && typeof gateway.message === 'string') {
+    return new ApiError({
+      ...base,
+      code: GATEWAY_CODES[status as keyof typeof GATEWAY_CODES] ?? 'gateway_error',
+      message: `The API gateway answered ${status}: ${gateway.message}`,
+    });
+  }
+  const body = jsonBody(response, text);
+  return new ApiError({
+    ...base,
     code: 'unexpected_response',
     message: `The API answered ${status} with a body this client does not know.`,
-    requestId: typeof bodyRequestId === 'string' ? bodyRequestId : headerRequestId,
-    retryAfter,
+    requestId: (isObject(body) ? asString(body.requestId) : undefined) ?? base.requestId,
   });
-}
-
-/** The body of a 200, if it is JSON. */
-export function jsonBody(response: Response, text: string): unknown {
-  return mediaTypeOf(response) === 'application/json' ? parseJson(text) : undefined;
 }

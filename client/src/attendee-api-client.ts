@@ -1,7 +1,7 @@
 import { ApiError, errorFromResponse, isObject, jsonBody } from './api-error';
 import { type AttendeeResponse, GUID_PATTERN, type JoinInfo, type RosterResponse } from './types';
 
-/** Opt-in retries of 503 and 429, bounded. */
+/** Opt-in retries of 503 and 429, bounded (client/README.md, "Retries"). */
 export interface RetryOptions {
   /** Retries after the first attempt (0 = none). */
   readonly maxRetries: number;
@@ -16,7 +16,6 @@ export interface AttendeeApiClientOptions {
   readonly getToken: () => string | Promise<string>;
   /** Defaults to the global `fetch`. */
   readonly fetch?: typeof fetch;
-  /** Off unless given. */
   readonly retry?: RetryOptions;
 }
 
@@ -31,18 +30,13 @@ export interface AttendeeRequest extends MeetingRequest {
 }
 
 export interface GetAttendeeRequest extends AttendeeRequest {
-  /**
-   * The caller's own attendee ID in the same meeting: reads `attendeeId` as a participant of
-   * that meeting (never a JoinToken). Sent as the `as` query parameter.
-   */
+  /** The caller's own attendee ID in the meeting: reads `attendeeId` as a participant. */
   readonly as?: string;
 }
 
+/** One method per route (client/README.md, "Methods"). */
 export interface AttendeeApiClient {
-  /**
-   * The attendee; `Attendee.JoinToken` only when the caller owns it (policy `owner`). A moderator,
-   * or a participant naming their own attendee in `as`, gets it without.
-   */
+  /** The attendee; `Attendee.JoinToken` only when the caller owns it. */
   getAttendee(request: GetAttendeeRequest): Promise<AttendeeResponse>;
   /** The meeting and the caller's own attendee, for `MeetingSessionConfiguration`. */
   getJoinInfo(request: AttendeeRequest): Promise<JoinInfo>;
@@ -50,15 +44,9 @@ export interface AttendeeApiClient {
   getRoster(request: MeetingRequest): Promise<RosterResponse>;
 }
 
-const ACCEPT = 'application/json, application/problem+json';
-const RETRIED_STATUSES = new Set([429, 503]);
-
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
+    signal?.throwIfAborted();
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);
@@ -72,14 +60,9 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 function checkId(name: string, value: unknown): string {
-  if (typeof value !== 'string' || !GUID_PATTERN.test(value)) {
-    throw new ApiError({
-      status: 0,
-      code: 'invalid_id',
-      message: `${name} must be an Amazon Chime SDK GUID.`,
-    });
-  }
-  return value;
+  if (typeof value === 'string' && GUID_PATTERN.test(value)) return value;
+  const message = `${name} must be an Amazon Chime SDK GUID.`;
+  throw new ApiError({ status: 0, code: 'invalid_id', message });
 }
 
 const meetingPath = (request: MeetingRequest) =>
@@ -88,24 +71,19 @@ const meetingPath = (request: MeetingRequest) =>
 const attendeePath = (request: AttendeeRequest) =>
   `${meetingPath(request)}/attendees/${checkId('attendeeId', request.attendeeId)}`;
 
-function checkOptions(options: AttendeeApiClientOptions): typeof fetch {
-  if (typeof options.getToken !== 'function') {
-    throw new TypeError('createAttendeeApiClient: getToken must be a function');
+function checkOptions({ getToken, retry, fetch = globalThis.fetch }: AttendeeApiClientOptions) {
+  const refuse = (what: string) => {
+    throw new TypeError(`createAttendeeApiClient: ${what}`);
+  };
+  if (typeof getToken !== 'function') refuse('getToken must be a function');
+  if (retry && !(Number.isInteger(retry.maxRetries) && retry.maxRetries >= 0)) {
+    refuse('retry.maxRetries must be an integer ≥ 0');
   }
-  const retry = options.retry;
-  if (retry !== undefined) {
-    if (!Number.isInteger(retry.maxRetries) || retry.maxRetries < 0) {
-      throw new TypeError('createAttendeeApiClient: retry.maxRetries must be an integer ≥ 0');
-    }
-    if (!Number.isFinite(retry.maxDelaySeconds) || retry.maxDelaySeconds < 0) {
-      throw new TypeError('createAttendeeApiClient: retry.maxDelaySeconds must be a number ≥ 0');
-    }
+  if (retry && !(Number.isFinite(retry.maxDelaySeconds) && retry.maxDelaySeconds >= 0)) {
+    refuse('retry.maxDelaySeconds must be a number ≥ 0');
   }
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  if (typeof fetchImpl !== 'function') {
-    throw new TypeError('createAttendeeApiClient: no fetch available; pass options.fetch');
-  }
-  return fetchImpl;
+  if (typeof fetch !== 'function') refuse('no fetch available; pass options.fetch');
+  return fetch;
 }
 
 /**
@@ -126,34 +104,28 @@ export function createAttendeeApiClient(options: AttendeeApiClientOptions): Atte
 
   /** Seconds to wait before retrying after `error`, or undefined to give up. */
   const retryDelay = (error: ApiError, retries: number): number | undefined => {
-    if (!retry || retries >= retry.maxRetries || !RETRIED_STATUSES.has(error.status)) {
-      return undefined;
-    }
-    if (error.retryAfter !== undefined) {
-      return error.retryAfter <= retry.maxDelaySeconds ? error.retryAfter : undefined;
-    }
-    return Math.min(2 ** retries, retry.maxDelaySeconds);
+    if (!retry || retries >= retry.maxRetries || ![429, 503].includes(error.status)) return;
+    if (error.retryAfter === undefined) return Math.min(2 ** retries, retry.maxDelaySeconds);
+    return error.retryAfter <= retry.maxDelaySeconds ? error.retryAfter : undefined;
   };
 
-  /** One attempt: the answer's status, headers and text, or a network error. */
   const attempt = async (url: string, signal: AbortSignal | undefined) => {
     const token = await getToken();
     signal?.throwIfAborted();
     try {
       const response = await fetchImpl(url, {
         method: 'GET',
-        headers: { Authorization: `Bearer ${token}`, Accept: ACCEPT },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: 'application/json, application/problem+json',
+        },
         ...(signal ? { signal } : {}),
       });
       return { response, text: await response.text() };
-    } catch (error) {
+    } catch (cause) {
       if (signal?.aborted) throw signal.reason;
-      throw new ApiError({
-        status: 0,
-        code: 'network_error',
-        message: 'The API could not be reached.',
-        cause: error,
-      });
+      const message = 'The API could not be reached.';
+      throw new ApiError({ status: 0, code: 'network_error', message, cause });
     }
   };
 
@@ -163,12 +135,11 @@ export function createAttendeeApiClient(options: AttendeeApiClientOptions): Atte
     signal: AbortSignal | undefined,
     isExpected: (body: unknown) => body is T,
   ): Promise<T> => {
-    const url = `${baseUrl}${path}`;
     for (let retries = 0; ; retries += 1) {
       signal?.throwIfAborted();
-      const { response, text } = await attempt(url, signal);
+      const { response, text } = await attempt(`${baseUrl}${path}`, signal);
       if (response.status === 200) {
-        const body = jsonBody(response, text);
+        const body = jsonBody(response, text, 'application/json');
         if (isExpected(body)) return body;
         throw new ApiError({
           status: 200,

@@ -1,42 +1,4 @@
 export { ApiError, type ApiErrorInit, parseRetryAfter } from './api-error';
-export {
-  type AttendeeApiClient,
-  type AttendeeApiClientOptions,
-  type AttendeeRequest,
-  createAttendeeApiClient,
-  type GetAttendeeRequest,
-  type MeetingRequest,
-  type RetryOptions,
-} from './attendee-api-client';
-export {
-  createRosterResolver,
-  type ResolvedAttendee,
-  type RosterResolver,
-  type RosterResolverOptions,
-} from './roster-resolver';
-export {
-  type ApiErrorCode,
-  type Attendee,
-  type AttendeeFeatures,
-  type AttendeeResponse,
-  type AudioFeatures,
-  CAPABILITIES,
-  type Capabilities,
-  type Capability,
-  type ClientCode,
-  type ContentFeatures,
-  GATEWAY_CODES,
-  type GatewayCode,
-  type GatewayMessage,
-  GUID_PATTERN,
-  type JoinInfo,
-  type MediaPlacement,
-  type Meeting,
-  type MeetingFeatures,
-  PROBLEM_CODES,
-  type Problem,
-  type ProblemCode,
-  type RosterAttendee,
-  type RosterResponse,
-  type VideoFeatures,
-} from './types';
+export * from './attendee-api-client';
+export * from './roster-resolver';
+export * from './types';

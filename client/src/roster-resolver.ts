@@ -2,11 +2,9 @@ import type { AttendeeApiClient } from './attendee-api-client';
 import type { RosterAttendee } from './types';
 
 /**
- * What a lookup resolves: `{}` when the roster does not list the attendee. The shape of the
- * `AttendeeResponse` that amazon-chime-sdk-component-library-react's `meetingManager.getAttendee`
- * returns (`name?` and any other keys; `src/providers/MeetingProvider/docs/MeetingManager.mdx`),
- * which its `RosterProvider` spreads into the roster entry (`src/providers/RosterProvider/index.tsx`).
- * A type alias, not an interface, so that it also fits an index signature of `unknown`.
+ * What a lookup resolves, `{}` when the roster does not list the attendee: the `AttendeeResponse`
+ * shape of amazon-chime-sdk-component-library-react's `meetingManager.getAttendee`. A type alias,
+ * not an interface, so that it also fits an index signature of `unknown`.
  */
 export type ResolvedAttendee = {
   readonly name?: string;
@@ -20,21 +18,14 @@ export interface RosterResolverOptions {
   readonly meetingId: string;
   /** The least time between the starts of two roster fetches. Default 1000. */
   readonly minIntervalMs?: number;
-  /**
-   * How long a lookup of a person listed without a name waits for a newer roster before it
-   * answers without one. Default 500.
-   */
+  /** How long a person listed without a name waits for a newer roster. Default 500. */
   readonly nameWaitMs?: number;
   /** Ends the resolver: aborts the fetch under way, and every later lookup rejects with its reason. */
   readonly signal?: AbortSignal;
 }
 
 export interface RosterResolver {
-  /**
-   * The attendee's name, external user ID and whether it is a service, from the meeting's
-   * roster. A drop-in `meetingManager.getAttendee`. Rejects with the `ApiError` of the roster
-   * fetch it waited on.
-   */
+  /** A drop-in `meetingManager.getAttendee`; rejects with the `ApiError` of the fetch it waited on. */
   readonly getAttendee: (
     chimeAttendeeId: string,
     externalUserId?: string,
@@ -47,11 +38,8 @@ type Roster = ReadonlyMap<string, RosterAttendee>;
 
 /**
  * Answers attendee lookups from the meeting's roster, so that a meeting's worth of attendees
- * appearing at once costs one `getRoster`, not one request each. At most one fetch is under way,
- * and lookups arriving meanwhile wait for its answer; an ID the latest roster lacks asks for a
- * newer one, but fetches start at most every `minIntervalMs`; so does a person listed without a
- * name (its owner may have checked in since). An ID still missing from a roster fetched after the
- * lookup was asked resolves `{}`; a person still without a name resolves without one.
+ * appearing at once costs one `getRoster`, not one request each. How lookups become requests:
+ * client/README.md, "Names in the React component library".
  *
  * @example
  * const resolver = createRosterResolver({ client: api, meetingId });
@@ -66,7 +54,7 @@ export function createRosterResolver(options: RosterResolverOptions): RosterReso
   let inFlight: Promise<Roster> | undefined;
   /** Less than `minIntervalMs` since the last fetch started. */
   let coolingDown = false;
-  /** A fetch asked for while another was under way or too recent: it starts once neither holds. */
+  /** A fetch asked for while another was under way or too recent. */
   let queued: { readonly roster: Promise<Roster>; readonly start: () => void } | undefined;
 
   const startQueued = () => {
@@ -129,9 +117,7 @@ export function createRosterResolver(options: RosterResolverOptions): RosterReso
       const known = latest?.get(chimeAttendeeId);
       if (!known) return resolved((await newerRoster()).get(chimeAttendeeId));
       if (known.Name !== undefined || known.Service === true) return resolved(known);
-      // Presence comes after the attendee fetched its join info, which recorded its name: a
-      // person the roster at hand lists without one is looked up in a newer roster, waiting for
-      // it at most `nameWaitMs` (a failed fetch answers what is known).
+      // Its owner may have checked in (recording the name) since: ask a newer roster, briefly.
       const newer = newerRoster().then(
         (roster) => roster.get(chimeAttendeeId) ?? known,
         () => known,

@@ -1,8 +1,4 @@
-/**
- * The API's shapes, as `openapi.yaml` documents them. Each interface has the name of its schema
- * in `components.schemas`; `test/contract/client-types.test.ts` compares the two, property by
- * property, so neither can drift.
- */
+// The API's shapes, each named for its schema in openapi.yaml (test/contract/client-types.test.ts).
 
 /** The GuidString pattern of the Chime SDK Meetings model: what the API takes as an ID. */
 export const GUID_PATTERN = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$/;
@@ -34,12 +30,7 @@ export interface AttendeeResponse {
 }
 
 /** An attendee as the roster lists it: never a JoinToken. */
-export interface RosterAttendee {
-  readonly AttendeeId: string;
-  readonly ExternalUserId: string;
-  readonly Capabilities: Capabilities;
-  /** The display name from its owner's token, once recorded. */
-  readonly Name?: string;
+export interface RosterAttendee extends Omit<Attendee, 'JoinToken'> {
   /** `true` for a media pipeline (an `ExternalUserId` starting with `aws:`); absent otherwise. */
   readonly Service?: true;
 }
@@ -95,10 +86,7 @@ export interface Meeting {
   readonly MeetingArn?: string;
 }
 
-/**
- * `GET …/join-info`: what amazon-chime-sdk-js takes,
- * `new MeetingSessionConfiguration(info.Meeting, info.Attendee)`.
- */
+/** `GET …/join-info`: `new MeetingSessionConfiguration(info.Meeting, info.Attendee)`. */
 export interface JoinInfo {
   readonly Meeting: Meeting;
   readonly Attendee: Attendee;
@@ -150,10 +138,7 @@ export const GATEWAY_CODES = {
 
 export type GatewayCode = (typeof GATEWAY_CODES)[keyof typeof GATEWAY_CODES];
 
-/**
- * Codes of errors without a problem body: `network_error` (no answer), `unexpected_response`
- * (an answer the contract does not describe, e.g. an HTML error page).
- */
+/** No answer, or an answer the contract does not describe (e.g. an HTML error page). */
 export type ClientCode = 'network_error' | 'unexpected_response';
 
 /** Every `code` an `ApiError` can carry. */
