@@ -1,7 +1,5 @@
-/**
- * Builds the package: one ESM bundle with esbuild, declarations with tsc, both from the
- * repository root's node_modules. `node scripts/build.mjs [outdir]` (default dist).
- */
+// `node scripts/build.mjs [outdir]` (default dist): one ESM bundle (esbuild) and declarations
+// (tsc), both from the repository root's node_modules.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,7 +20,6 @@ await build({
   platform: 'neutral',
   target: 'es2022',
   sourcemap: true,
-  logLevel: 'warning',
 });
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

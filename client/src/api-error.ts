@@ -13,15 +13,7 @@ export interface ApiErrorInit {
 
 /**
  * Every failure of the client, in one class: `status` and `code` say what happened, the flags
- * say what a UI should do about it (each field: client/README.md, "Errors").
- *
- * @example
- * catch (error) {
- *   if (!(error instanceof ApiError)) throw error;
- *   if (error.needsSignIn) return signIn();
- *   if (error.notFound) return show('The meeting has ended.');
- *   if (error.retryAfter !== undefined) return show(`Busy: retry in ${error.retryAfter} s.`);
- * }
+ * say what a UI should do about it (each field, and an example: client/README.md, "Errors").
  */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -83,11 +75,7 @@ export function jsonBody(response: Response, text: string, mediaType?: string): 
   }
 }
 
-/**
- * The error for a non-200 answer: a problem keeps its code, a gateway `{"message"}` gets a
- * `gateway_*` code by status, anything else (an unknown problem code, an HTML error page) is
- * `unexpected_response`, still with its status.
- */
+/** A problem keeps its code, a gateway `{"message"}` gets `gateway_*`, anything else is unexpected. */
 export function errorFromResponse(response: Response, text: string): ApiError {
   const { status } = response;
   const base = {

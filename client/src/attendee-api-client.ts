@@ -34,7 +34,6 @@ export interface GetAttendeeRequest extends AttendeeRequest {
   readonly as?: string;
 }
 
-/** One method per route (client/README.md, "Methods"). */
 export interface AttendeeApiClient {
   /** The attendee; `Attendee.JoinToken` only when the caller owns it. */
   getAttendee(request: GetAttendeeRequest): Promise<AttendeeResponse>;
@@ -71,7 +70,17 @@ const meetingPath = (request: MeetingRequest) =>
 const attendeePath = (request: AttendeeRequest) =>
   `${meetingPath(request)}/attendees/${checkId('attendeeId', request.attendeeId)}`;
 
-function checkOptions({ getToken, retry, fetch = globalThis.fetch }: AttendeeApiClientOptions) {
+/**
+ * A typed client of the attendee API, for browsers and Node 22. IDs are checked before anything
+ * is sent; every failure is an {@link ApiError}, except an abort, which rejects with the
+ * signal's reason like `fetch` does.
+ *
+ * @example
+ * const api = createAttendeeApiClient({ baseUrl, getToken: () => auth.accessToken() });
+ * const { Meeting, Attendee } = await api.getJoinInfo({ meetingId, attendeeId });
+ */
+export function createAttendeeApiClient(options: AttendeeApiClientOptions): AttendeeApiClient {
+  const { getToken, retry, fetch: fetchImpl = globalThis.fetch } = options;
   const refuse = (what: string) => {
     throw new TypeError(`createAttendeeApiClient: ${what}`);
   };
@@ -82,24 +91,7 @@ function checkOptions({ getToken, retry, fetch = globalThis.fetch }: AttendeeApi
   if (retry && !(Number.isFinite(retry.maxDelaySeconds) && retry.maxDelaySeconds >= 0)) {
     refuse('retry.maxDelaySeconds must be a number ≥ 0');
   }
-  if (typeof fetch !== 'function') refuse('no fetch available; pass options.fetch');
-  return fetch;
-}
-
-/**
- * A typed client of the attendee API, for browsers and Node 22. IDs are checked before anything
- * is sent; every failure is an {@link ApiError}, except an abort, which rejects with the
- * signal's reason like `fetch` does.
- *
- * @example
- * const api = createAttendeeApiClient({ baseUrl, getToken: () => auth.accessToken(),
- *   retry: { maxRetries: 2, maxDelaySeconds: 5 } });
- * const { Meeting, Attendee } = await api.getJoinInfo({ meetingId, attendeeId });
- * const configuration = new MeetingSessionConfiguration(Meeting, Attendee);
- */
-export function createAttendeeApiClient(options: AttendeeApiClientOptions): AttendeeApiClient {
-  const fetchImpl = checkOptions(options);
-  const { getToken, retry } = options;
+  if (typeof fetchImpl !== 'function') refuse('no fetch available; pass options.fetch');
   const baseUrl = String(options.baseUrl).replace(/\/+$/, '');
 
   /** Seconds to wait before retrying after `error`, or undefined to give up. */
@@ -133,14 +125,14 @@ export function createAttendeeApiClient(options: AttendeeApiClientOptions): Atte
   const get = async <T>(
     path: string,
     signal: AbortSignal | undefined,
-    isExpected: (body: unknown) => body is T,
+    isExpected: (body: Record<string, unknown>) => boolean,
   ): Promise<T> => {
     for (let retries = 0; ; retries += 1) {
       signal?.throwIfAborted();
       const { response, text } = await attempt(`${baseUrl}${path}`, signal);
       if (response.status === 200) {
         const body = jsonBody(response, text, 'application/json');
-        if (isExpected(body)) return body;
+        if (isObject(body) && isExpected(body)) return body as T;
         throw new ApiError({
           status: 200,
           code: 'unexpected_response',
@@ -160,25 +152,19 @@ export function createAttendeeApiClient(options: AttendeeApiClientOptions): Atte
     getAttendee: async (request) => {
       const path = attendeePath(request);
       const query = request.as === undefined ? '' : `?as=${checkId('as', request.as)}`;
-      return get(
-        `${path}${query}`,
-        request.signal,
-        (body): body is AttendeeResponse => isObject(body) && isObject(body.Attendee),
-      );
+      return get(`${path}${query}`, request.signal, (body) => isObject(body.Attendee));
     },
     getJoinInfo: async (request) =>
       get(
         `${attendeePath(request)}/join-info`,
         request.signal,
-        (body): body is JoinInfo =>
-          isObject(body) && isObject(body.Meeting) && isObject(body.Attendee),
+        (body) => isObject(body.Meeting) && isObject(body.Attendee),
       ),
     getRoster: async (request) =>
       get(
         `${meetingPath(request)}/roster`,
         request.signal,
-        (body): body is RosterResponse =>
-          isObject(body) && Array.isArray(body.Attendees) && body.Attendees.every(isObject),
+        (body) => Array.isArray(body.Attendees) && body.Attendees.every(isObject),
       ),
   };
 }

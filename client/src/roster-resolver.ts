@@ -2,9 +2,8 @@ import type { AttendeeApiClient } from './attendee-api-client';
 import type { RosterAttendee } from './types';
 
 /**
- * What a lookup resolves, `{}` when the roster does not list the attendee: the `AttendeeResponse`
- * shape of amazon-chime-sdk-component-library-react's `meetingManager.getAttendee`. A type alias,
- * not an interface, so that it also fits an index signature of `unknown`.
+ * What `meetingManager.getAttendee` resolves (`{}` for an attendee not in the roster). A type
+ * alias, not an interface, so that it also fits an index signature of `unknown`.
  */
 export type ResolvedAttendee = {
   readonly name?: string;
@@ -37,10 +36,8 @@ export interface RosterResolver {
 type Roster = ReadonlyMap<string, RosterAttendee>;
 
 /**
- * Answers attendee lookups from the meeting's roster, so that a meeting's worth of attendees
- * appearing at once costs one `getRoster`, not one request each. How lookups become requests:
- * client/README.md, "Names in the React component library".
- *
+ * Answers attendee lookups from the meeting's roster: a meeting's worth of attendees appearing at
+ * once costs one `getRoster` (how: client/README.md, "Names in the React component library").
  * @example
  * const resolver = createRosterResolver({ client: api, meetingId });
  * meetingManager.getAttendee = resolver.getAttendee;

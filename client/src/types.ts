@@ -5,7 +5,6 @@ export const GUID_PATTERN = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{1
 
 export const CAPABILITIES = ['SendReceive', 'Send', 'Receive', 'None'] as const;
 
-/** What an attendee may do with a media type. */
 export type Capability = (typeof CAPABILITIES)[number];
 
 export interface Capabilities {
@@ -141,5 +140,4 @@ export type GatewayCode = (typeof GATEWAY_CODES)[keyof typeof GATEWAY_CODES];
 /** No answer, or an answer the contract does not describe (e.g. an HTML error page). */
 export type ClientCode = 'network_error' | 'unexpected_response';
 
-/** Every `code` an `ApiError` can carry. */
 export type ApiErrorCode = ProblemCode | GatewayCode | ClientCode;
