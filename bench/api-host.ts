@@ -1,7 +1,6 @@
 /**
- * The local HTTP API (local/aws/http-api-gateway.ts) in front of one bundle, with the routes and
- * CORS settings of local/cli/dev-stack.ts; the process environment is the function's. Reports its
- * URL on fd 3 and stops when stdin closes.
+ * The local HTTP API in front of one bundle, with the routes and CORS of local/cli/dev-stack.ts
+ * and the function's environment. Reports its URL on fd 3; stops when stdin closes.
  *
  * Usage: node api-host.mjs <bundle.mjs>
  */
@@ -10,8 +9,7 @@ import { HttpApiGateway, type HttpApiHandler } from '../local/aws/http-api-gatew
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../local/cli/dev-stack';
 import { stopWhenStdinCloses, writeReport } from './event';
 
-const [bundle] = process.argv.slice(2);
-if (!bundle) throw new Error('usage: api-host.mjs <bundle>');
+const [bundle = ''] = process.argv.slice(2);
 const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: HttpApiHandler };
 const gateway = new HttpApiGateway({
   routes: routesFor(handler),

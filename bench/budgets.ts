@@ -3,37 +3,23 @@ import { median } from './stats';
 /**
  * The budgets of the attendee function against the SDK-only baseline, as ratios measured in the
  * same run (app ÷ baseline): each ratio must not exceed its limit; the stretch goal is reported.
- * What the bench only reports (HTTP requests/s, p99, RSS…) has no entry here.
  */
 export const BUDGETS = Object.freeze({
   bundle_bytes: { limit: 1.15, stretch: 1.0 },
   cold_p50: { limit: 1.1, stretch: 1.05 },
   warm_p50: { limit: 1.45, stretch: 1.25 },
   warm_p99: { limit: 1.5, stretch: 1.3 },
-  // The host process's CPU time per request served under HTTP load, judged by the median of the
-  // rounds' own ratios (roundRatio). Other work on the shared machine moves requests/s far more
-  // than it moves CPU per request, and requests/s follows it: the host is the bottleneck.
+  // Judged by roundRatio: other work on the shared machine moves requests/s far more than this.
   http_cpu_per_request: { limit: 1.25, stretch: 1.1 },
-  // Issue 11: warm join-info served from the container cache (no Chime call) ÷ the baseline's
-  // warm GetAttendee over the emulator: the call a hit saves.
+  // Issue 11: a join-info served from the container cache ÷ the baseline's warm GetAttendee.
   cache_hit_p50: { limit: 0.5, stretch: 0.5 },
 });
 
 export type BudgetKey = keyof typeof BUDGETS;
 
-export interface Verdict {
-  readonly key: BudgetKey;
-  readonly ratio: number;
-  readonly limit: number;
-  readonly stretch: number;
-  readonly pass: boolean;
-  readonly stretchPass: boolean;
-}
-
 /**
- * The median of the rounds' own app ÷ baseline ratios, round `i` of `app` against round `i` of
- * `baseline`. Each round runs both sides back to back, so this cancels load that other work on
- * the machine puts on some rounds and not others. `NaN` when a round has no counterpart.
+ * The median of the rounds' own app ÷ baseline ratios: each round runs both sides back to back,
+ * so this cancels load that other work puts on some rounds only. `NaN` when the rounds differ.
  *
  * @example
  * roundRatio([300, 260, 250], [250, 250, 200]) // 1.2: the ratios are 1.2, 1.04, 1.25
@@ -46,7 +32,7 @@ export function roundRatio(app: readonly number[], baseline: readonly number[]):
 const within = (ratio: number, limit: number) => Number.isFinite(ratio) && ratio <= limit;
 
 /** Judges each budget's measured ratio against its limit and stretch goal; a missing one fails. */
-export function judge(ratios: Readonly<Partial<Record<BudgetKey, number>>>): Verdict[] {
+export function judge(ratios: Readonly<Partial<Record<BudgetKey, number>>>) {
   return (Object.keys(BUDGETS) as BudgetKey[]).map((key) => {
     const { limit, stretch } = BUDGETS[key];
     const ratio = ratios[key] ?? Number.NaN;

@@ -2,27 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
-/** One input of a bundle and the bytes it contributes to the output. */
-interface InputSize {
-  readonly input: string;
-  readonly bytes: number;
-}
-
-export interface BundleReport {
-  readonly file: string;
-  readonly bytes: number;
-  readonly gzipBytes: number;
-  /** The ten largest inputs, by bytes in the output (esbuild metafile). */
-  readonly topInputs: InputSize[];
-  /** Whether the build needed the `createRequire` banner. */
-  readonly banner: boolean;
-}
-
-/** `@smithy/core/dist-es/…` for a package's file, `/elsewhere/…` for a file outside the root. */
-const shortName = (input: string) =>
-  input.replace(/^(\.\.\/)+/, '/').replace(/^.*node_modules\//, '');
+export type BundleReport = Awaited<ReturnType<typeof bundle>>;
 
 /** An ES module bundle for Node 22, as `NodejsFunction` builds one. */
 const NODE_ESM = {
@@ -33,37 +15,28 @@ const NODE_ESM = {
   logLevel: 'warning',
 } as const satisfies BuildOptions;
 
-const largest = (sizes: Iterable<[string, number]>): InputSize[] =>
-  [...sizes]
-    .map(([input, bytes]) => ({ input, bytes }))
-    .sort((a, b) => b.bytes - a.bytes)
-    .slice(0, 10);
-
-async function bundle(options: BuildOptions, banner = false): Promise<BundleReport> {
+/** Builds `options.outfile`: its bytes, gzipped too, and its ten largest inputs (metafile). */
+async function bundle(options: BuildOptions, banner = false) {
   const file = options.outfile as string;
-  const { metafile } = (await build({ ...options, metafile: true })) as { metafile: Metafile };
-  const code = readFileSync(file);
+  const { metafile } = await build({ ...options, metafile: true });
   const output = Object.entries(metafile.outputs).find(
     ([out]) => path.resolve(out) === path.resolve(file),
   )?.[1];
   if (!output) throw new Error(`no metafile output for ${file}`);
-  const inputs = Object.entries(output.inputs).map(
-    ([input, { bytesInOutput }]): [string, number] => [input, bytesInOutput],
-  );
-  return {
-    file,
-    bytes: code.byteLength,
-    gzipBytes: gzipSync(code).byteLength,
-    topInputs: largest(inputs.map(([input, bytes]) => [shortName(input), bytes])),
-    banner,
-  };
+  const code = readFileSync(file);
+  const topInputs = Object.entries(output.inputs)
+    .map(([input, { bytesInOutput }]) => ({
+      // `@smithy/core/dist-es/…` for a package's file, `/elsewhere/…` outside the root.
+      input: input.replace(/^(\.\.\/)+/, '/').replace(/^.*node_modules\//, ''),
+      bytes: bytesInOutput,
+    }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 10);
+  return { file, bytes: code.byteLength, gzipBytes: gzipSync(code).byteLength, topInputs, banner };
 }
 
-/**
- * Builds the deployed handler with the stack's own esbuild options, imported from
- * `<appRoot>/lib/bundling.ts` so that the benchmark cannot drift from what is deployed.
- */
-export async function buildApp(appRoot: string, outdir: string): Promise<BundleReport> {
+/** The deployed handler, with the stack's own esbuild options (`<appRoot>/lib/bundling.ts`). */
+export async function buildApp(appRoot: string, outdir: string) {
   const bundling = (await import(pathToFileURL(path.join(appRoot, 'lib', 'bundling.ts')).href)) as {
     attendeeEsbuildOptions(projectRoot: string, outdir: string): BuildOptions;
   };
@@ -71,11 +44,10 @@ export async function buildApp(appRoot: string, outdir: string): Promise<BundleR
 }
 
 /**
- * Builds the SDK-only baseline as `NodejsFunction` builds a plain handler with `{ format: ESM,
- * minify: true, bundleAwsSDK: true }` on Node 22 (no main fields, no externals, no names kept),
- * adding the `createRequire` banner CDK users add only when the bundle needs it.
+ * The SDK-only baseline as `NodejsFunction` builds a plain handler with `{ format: ESM, minify:
+ * true, bundleAwsSDK: true }`, plus the `createRequire` banner CDK users add when it is needed.
  */
-export async function buildBaseline(entry: string, outdir: string): Promise<BundleReport> {
+export async function buildBaseline(entry: string, outdir: string) {
   const outfile = path.join(outdir, 'index.mjs');
   const options = { ...NODE_ESM, entryPoints: [entry], outfile, minify: true, external: [] };
   const plain = await bundle(options);
@@ -86,13 +58,8 @@ export async function buildBaseline(entry: string, outdir: string): Promise<Bund
   return bundle({ ...options, banner: { js: banner } }, true);
 }
 
-/** Builds the benchmark's own Node scripts (runners and hosts): local code bundled, packages not. */
-export async function buildScripts(entries: readonly string[], outdir: string): Promise<void> {
-  await build({
-    ...NODE_ESM,
-    entryPoints: [...entries],
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    packages: 'external',
-  });
+/** The benchmark's own Node scripts (runners and hosts): local code bundled, packages not. */
+export async function buildScripts(entries: string[], outdir: string) {
+  const outExtension = { '.js': '.mjs' };
+  await build({ ...NODE_ESM, entryPoints: entries, outdir, outExtension, packages: 'external' });
 }

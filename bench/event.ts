@@ -1,5 +1,9 @@
 import { writeSync } from 'node:fs';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import { createLambdaContext } from '../local/aws/lambda-context';
 
 /** What one benchmark invocation asks for: the attendee route, its IDs and the bearer token. */
@@ -10,28 +14,27 @@ export interface InvokeTarget {
   readonly token: string;
 }
 
-/**
- * The payload 2.0 event API Gateway sends for `target` (its route key's path with the IDs filled
- * in), a fresh object per call, as the runtime parses one per invocation.
- */
+/** The payload 2.0 event API Gateway sends for `target`, a fresh object per invocation. */
 export function apiEvent(target: InvokeTarget, requestId: string): APIGatewayProxyEventV2 {
-  const rawPath = target.routeKey
-    .slice(target.routeKey.indexOf(' ') + 1)
-    .replace('{meetingId}', target.meetingId)
-    .replace('{attendeeId}', target.attendeeId);
+  const { routeKey, meetingId, attendeeId } = target;
+  const rawPath = routeKey
+    .slice(routeKey.indexOf(' ') + 1)
+    .replace('{meetingId}', meetingId)
+    .replace('{attendeeId}', attendeeId);
   const now = Date.now();
+  const userAgent = 'bench';
   return {
     version: '2.0',
-    routeKey: target.routeKey,
+    routeKey,
     rawPath,
     rawQueryString: '',
     headers: {
       accept: '*/*',
       authorization: `Bearer ${target.token}`,
       host: '127.0.0.1',
-      'user-agent': 'bench',
+      'user-agent': userAgent,
     },
-    pathParameters: { meetingId: target.meetingId, attendeeId: target.attendeeId },
+    pathParameters: { meetingId, attendeeId },
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -42,10 +45,10 @@ export function apiEvent(target: InvokeTarget, requestId: string): APIGatewayPro
         path: rawPath,
         protocol: 'HTTP/1.1',
         sourceIp: '127.0.0.1',
-        userAgent: 'bench',
+        userAgent,
       },
       requestId,
-      routeKey: target.routeKey,
+      routeKey,
       stage: '$default',
       time: new Date(now).toUTCString(),
       timeEpoch: now,
@@ -54,47 +57,33 @@ export function apiEvent(target: InvokeTarget, requestId: string): APIGatewayPro
   };
 }
 
-/** The context the runtime passes with the invocation `requestId`. */
 export const lambdaContext = (requestId: string): Context =>
   createLambdaContext({ functionName: 'attendee-bench', awsRequestId: requestId });
 
-/** The handler export both bundles have. */
-export type BundleHandler = (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-) => Promise<{ statusCode?: number; body?: string }>;
-
 /** True when the response is a 200 carrying the requested attendee. */
-export function isExpectedAnswer(
-  response: { statusCode?: number; body?: string } | undefined,
-  attendeeId: string,
-): boolean {
-  if (response?.statusCode !== 200 || typeof response.body !== 'string') return false;
+export function isExpectedAnswer(response: APIGatewayProxyStructuredResultV2, attendeeId: string) {
   try {
-    const body = JSON.parse(response.body) as { Attendee?: { AttendeeId?: unknown } };
+    const body = JSON.parse(response.statusCode === 200 ? String(response.body) : '');
     return body.Attendee?.AttendeeId === attendeeId;
   } catch {
     return false;
   }
 }
 
-/**
- * Writes `value` as one JSON line on file descriptor 3, whole, before the child exits: children
- * report there so that stdout stays the function's log.
- */
+/** Writes `value` as one JSON line on fd 3 (stdout stays the function's log), whole. */
 export function writeReport(value: unknown): void {
   const data = Buffer.from(`${JSON.stringify(value)}\n`);
-  let offset = 0;
-  while (offset < data.length) {
+  for (let offset = 0; offset < data.length; ) {
     try {
       offset += writeSync(3, data, offset);
     } catch (error) {
+      // fd 3 is a non-blocking pipe: a report larger than its buffer waits for the parent.
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
     }
   }
 }
 
-/** A service's life: it runs until the parent closes its stdin (or a signal), then `stop()`s. */
+/** A service runs until the parent closes its stdin (or a signal), then `stop()`s. */
 export function stopWhenStdinCloses(stop: () => Promise<void>): void {
   let stopping = false;
   const exit = () => {

@@ -5,9 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type BudgetKey, judge, roundRatio, type Verdict } from './budgets';
+import { type BudgetKey, judge, roundRatio } from './budgets';
 import type { BundleReport } from './build';
 import type { ColdReport } from './cold-runner';
+import type { BenchSettings } from './settings';
 import { median, round, summarize } from './stats';
 import type { WarmReport } from './warm-runner';
 
@@ -18,31 +19,11 @@ export const both = <T>(of: (kind: Kind) => T): Record<Kind, T> => ({
   baseline: of('baseline'),
 });
 
-export interface BenchSettings {
-  readonly appRoot: string;
-  readonly out: string;
-  readonly logLevel: string;
-  /** Added to the function's environment for the cache-hit row: its cache on. */
-  readonly cacheEnv: Readonly<Record<string, string>>;
-  readonly coldRuns: number;
-  readonly warmIterations: number;
-  readonly warmup: number;
-  readonly warmRounds: number;
-  readonly httpSeconds: number;
-  readonly httpRounds: number;
-  readonly httpWarmup: number;
-  readonly connections: number;
-}
-
 /** A cold start: its report, the parent's spawn → report time, and the lines it logged. */
 type ColdRun = ColdReport & { readonly ms: number; readonly logLines: number };
 export type WarmRun = WarmReport & { readonly logLines: number };
-interface HttpRound {
-  readonly rps: number;
-  readonly p99Ms: number;
-  /** The host process's CPU time over the round ÷ the requests it served. */
-  readonly cpuUs: number;
-}
+/** `cpuUs`: the host process's CPU time over the round ÷ the requests it served. */
+type HttpRound = { readonly rps: number; readonly p99Ms: number; readonly cpuUs: number };
 
 export interface Measured {
   readonly bundles: Record<Kind, BundleReport>;
@@ -52,19 +33,10 @@ export interface Measured {
   readonly http: Record<Kind, { readonly rounds: HttpRound[]; readonly logLines: number }>;
 }
 
-interface Row {
-  readonly label: string;
-  readonly app: number;
-  readonly baseline: number;
-  readonly digits: number;
-  readonly ratio: number;
-  readonly budget?: BudgetKey;
-}
-
 /** A row: its label, decimals shown, each side's figure, its budget, its ratio if not app ÷ baseline. */
 type RowSpec = [string, number, (kind: Kind) => number, BudgetKey?, number?];
 
-function rowsOf(m: Measured): Row[] {
+function rowsOf(m: Measured) {
   const cold = both((k) => summarize(m.cold[k].map((run) => run.ms)));
   const floor = median(m.cold.empty.map((run) => run.ms));
   const coldPart = (part: (run: ColdRun) => number) => (k: Kind) => median(m.cold[k].map(part));
@@ -72,23 +44,17 @@ function rowsOf(m: Measured): Row[] {
   const warm = both((k) => pooled(m.warm.emulator[k]));
   const stub = both((k) => pooled(m.warm.stub[k]));
   const hit = pooled(m.warm['cache-hit'].app);
-  type PerRun = 'rssInitMb' | 'rssAfterMb' | 'cpuUsPerInvocation';
-  const perRun = (variant: 'emulator' | 'stub', field: PerRun) => (k: Kind) =>
-    median(m.warm[variant][k].map((run) => run[field]));
-  /** The median round of a side, and (for the ratio) the median of the rounds' own ratios. */
-  const http = (field: keyof HttpRound): [(kind: Kind) => number, number] => {
-    const rounds = both((k) => m.http[k].rounds.map((r) => r[field]));
-    return [(k) => median(rounds[k]), roundRatio(rounds.app, rounds.baseline)];
-  };
-  const [rps, rpsRatio] = http('rps');
-  const [cpu, cpuRatio] = http('cpuUs');
+  const perRun = (variant: 'emulator' | 'stub', field: keyof WarmRun) => (k: Kind) =>
+    median(m.warm[variant][k].map((run) => Number(run[field])));
+  const rounds = (field: keyof HttpRound) => both((k) => m.http[k].rounds.map((r) => r[field]));
+  const [rps, p99, cpu] = [rounds('rps'), rounds('p99Ms'), rounds('cpuUs')];
   const specs: RowSpec[] = [
     ['Bundle, bytes minified', 0, (k) => m.bundles[k].bytes, 'bundle_bytes'],
     ['Bundle, bytes gzipped', 0, (k) => m.bundles[k].gzipBytes],
     ['Cold start p50, ms (spawn → 1st response)', 1, (k) => cold[k].p50, 'cold_p50'],
     ['Cold start p90, ms', 1, (k) => cold[k].p90],
     ['Cold above the floor (empty node process) p50, ms', 1, (k) => cold[k].p50 - floor],
-    ['Cold: module init p50, ms', 1, coldPart((run) => Number(run.importedMs) - run.bootMs)],
+    ['Cold: module init p50, ms', 1, coldPart((r) => Number(r.importedMs) - r.bootMs)],
     [
       'Cold: first invocation p50, ms',
       1,
@@ -105,14 +71,21 @@ function rowsOf(m: Measured): Row[] {
       (k) => (k === 'app' ? hit.p50 : warm.baseline.p50),
       'cache_hit_p50',
     ],
-    ['HTTP requests/s (ratio: median of rounds)', 0, rps, undefined, rpsRatio],
-    ['HTTP p99, ms', 0, http('p99Ms')[0]],
+    // The median round of each side; the ratio, the median of the rounds' own ratios.
+    [
+      'HTTP requests/s (ratio: median of rounds)',
+      0,
+      (k) => median(rps[k]),
+      undefined,
+      roundRatio(rps.app, rps.baseline),
+    ],
+    ['HTTP p99, ms', 0, (k) => median(p99[k])],
     [
       'HTTP CPU per request, µs (host process; ratio: median of rounds)',
       0,
-      cpu,
+      (k) => median(cpu[k]),
       'http_cpu_per_request',
-      cpuRatio,
+      roundRatio(cpu.app, cpu.baseline),
     ],
     ['RSS after init, MB', 1, perRun('emulator', 'rssInitMb')],
     ['RSS after warm loop, MB', 1, perRun('emulator', 'rssAfterMb')],
@@ -123,30 +96,17 @@ function rowsOf(m: Measured): Row[] {
     baseline: of('baseline'),
     digits,
     ratio,
-    ...(budget && { budget }),
+    budget,
   }));
 }
-
-/** The rows' budgeted ratios, judged. */
-const verdictsOf = (rows: readonly Row[]): Verdict[] =>
-  judge(Object.fromEntries(rows.flatMap((r) => (r.budget ? [[r.budget, r.ratio]] : []))));
 
 const fmt = (value: number, digits = 1) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const limit = (value: number) => `≤ ${value.toFixed(2)}`;
 
-/** The table's line of a row: figures, ratio, and where the row is budgeted, the verdict. */
-function tableLine(r: Row, verdicts: readonly Verdict[]): string {
-  const verdict = verdicts.find((v) => v.key === r.budget);
-  const judged = verdict
-    ? `**${fmt(r.ratio, 2)}** | ${limit(verdict.limit)} (stretch ${limit(verdict.stretch)}) | ${verdict.pass ? (verdict.stretchPass ? 'pass (stretch too)' : 'pass') : '**FAIL**'}`
-    : `${fmt(r.ratio, 2)} | | `;
-  return `| ${r.label} | ${fmt(r.app, r.digits)} | ${fmt(r.baseline, r.digits)} | ${judged} |`;
-}
-
-function git(cwd: string, ...args: string[]): string | undefined {
+function commit(cwd: string): string | undefined {
   try {
-    return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
   } catch {
     return undefined;
   }
@@ -155,7 +115,7 @@ function git(cwd: string, ...args: string[]): string | undefined {
 /** The results file, the markdown table, and whether every budget was met. */
 export function report(s: BenchSettings, m: Measured, run: { began: number; loadAtStart: number }) {
   const rows = rowsOf(m);
-  const verdicts = verdictsOf(rows);
+  const verdicts = judge(Object.fromEntries(rows.map((r) => [r.budget, r.ratio])));
   const cpus = os.cpus();
   const machine = {
     cpu: cpus[0]?.model ?? 'unknown',
@@ -167,11 +127,13 @@ export function report(s: BenchSettings, m: Measured, run: { began: number; load
     load_avg: [round(run.loadAtStart), round(os.loadavg()[0] ?? 0)],
   };
   const floor = summarize(m.cold.empty.map((r) => r.ms));
+  const lines = (runs: readonly { logLines: number }[]) =>
+    runs.reduce((sum, r) => sum + r.logLines, 0);
   const results = {
     node: process.version,
     machine,
     date: new Date().toISOString(),
-    commit: git(s.appRoot, 'rev-parse', '--short', 'HEAD'),
+    commit: commit(s.appRoot),
     settings: {
       ...s,
       cacheEnv: Object.keys(s.cacheEnv),
@@ -193,18 +155,24 @@ export function report(s: BenchSettings, m: Measured, run: { began: number; load
       })),
     ),
     log_lines_per_request: both((kind) => ({
-      cold: m.cold[kind].reduce((sum, r) => sum + r.logLines, 0) / s.coldRuns,
-      warm: round(
-        m.warm.emulator[kind].reduce((sum, r) => sum + r.logLines, 0) /
-          (s.warmRounds * (s.warmup + s.warmIterations)),
-        3,
-      ),
+      cold: lines(m.cold[kind]) / s.coldRuns,
+      warm: round(lines(m.warm.emulator[kind]) / (s.warmRounds * (s.warmup + s.warmIterations)), 3),
       http_total: m.http[kind].logLines,
     })),
     top_inputs: both((kind) => m.bundles[kind].topInputs),
     duration_s: round((performance.now() - run.began) / 1000, 1),
   };
+  const line = (r: (typeof rows)[number]) => {
+    const v = verdicts.find((verdict) => verdict.key === r.budget);
+    const result = v?.pass ? (v.stretchPass ? 'pass (stretch too)' : 'pass') : '**FAIL**';
+    const judged = v
+      ? `**${fmt(r.ratio, 2)}** | ${limit(v.limit)} (stretch ${limit(v.stretch)}) | ${result}`
+      : `${fmt(r.ratio, 2)} | | `;
+    return `| ${r.label} | ${fmt(r.app, r.digits)} | ${fmt(r.baseline, r.digits)} | ${judged} |`;
+  };
   const { app, baseline } = m.bundles;
+  const input = (i?: { input: string; bytes: number }) =>
+    i ? `${i.input} | ${fmt(i.bytes, 0)}` : ' | ';
   const table = [
     '',
     `## Attendee function vs SDK-only baseline — ${process.version}, ${machine.cpu} × ${machine.cores}, ${machine.arch}, load ${machine.load_avg.join(' → ')}, ${results.date}`,
@@ -213,14 +181,11 @@ export function report(s: BenchSettings, m: Measured, run: { began: number; load
     '',
     '| Figure | App | Baseline | App ÷ baseline | Budget | Result |',
     '| --- | ---: | ---: | ---: | --- | --- |',
-    ...rows.map((r) => tableLine(r, verdicts)),
+    ...rows.map(line),
     '',
     '| Largest inputs, app (bytes in output) | Bytes | Largest inputs, baseline | Bytes |',
     '| --- | ---: | --- | ---: |',
-    ...app.topInputs.map((input, i) => {
-      const other = baseline.topInputs[i];
-      return `| ${input.input} | ${fmt(input.bytes, 0)} | ${other?.input ?? ''} | ${other ? fmt(other.bytes, 0) : ''} |`;
-    }),
+    ...app.topInputs.map((i, n) => `| ${input(i)} | ${input(baseline.topInputs[n])} |`),
     '',
     `Budgets: ${verdicts.filter((v) => v.pass).length}/${verdicts.length} met (${verdicts.filter((v) => v.stretchPass).length} stretch). Results: ${path.relative(process.cwd(), s.out)}; ${results.duration_s}s.`,
     '',

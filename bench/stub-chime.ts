@@ -10,44 +10,34 @@ export interface CannedAnswer {
   readonly body: string;
 }
 
-function chain<T>(this: T): T {
+const chain = function <T>(this: T) {
   return this;
-}
+};
 
-/** A socket that is already connected: the handler's connect/keep-alive timers clear at once. */
+/** An already connected socket: the handler's connect/keep-alive timers clear at once. */
 class ConnectedSocket extends EventEmitter {
   readonly connecting = false;
   setKeepAlive = chain;
   setTimeout = chain;
-  setNoDelay = chain;
   destroy = chain;
 }
 
 /**
- * Enough of `http.ClientRequest` for `@smithy/node-http-handler`: it emits `socket` on the next
- * tick (as a kept-alive agent socket does) and, once ended, `response` with the canned answer as
- * a readable stream on the next turn of the event loop, then `close`.
+ * Enough of `http.ClientRequest` for `@smithy/node-http-handler`: `socket` on the next tick (as a
+ * kept-alive agent socket), and once ended, `response` on the next turn of the loop, then `close`.
  */
 class CannedRequest extends EventEmitter {
   socket: ConnectedSocket | null = null;
   destroyed = false;
 
-  constructor(
-    private readonly answer: CannedAnswer,
-    onResponse: ((res: http.IncomingMessage) => void) | undefined,
-  ) {
+  constructor(private readonly answer: CannedAnswer) {
     super();
-    if (onResponse) this.once('response', onResponse);
     process.nextTick(() => {
       this.socket = new ConnectedSocket();
       this.emit('socket', this.socket);
     });
   }
 
-  setTimeout = chain;
-  setNoDelay = chain;
-  setSocketKeepAlive = chain;
-  write = () => true;
   end() {
     setImmediate(() => this.respond());
     return this;
@@ -56,9 +46,6 @@ class CannedRequest extends EventEmitter {
     this.destroyed = true;
     if (error) this.emit('error', error);
     return this;
-  }
-  abort() {
-    this.destroy();
   }
 
   private respond() {
@@ -81,29 +68,28 @@ class CannedRequest extends EventEmitter {
 
 /**
  * Replaces `http.request` (the CommonJS export both SDK builds read when they send their first
- * request, and the ES module binding, re-synced) to see the requests sent to `origin` (the Chime
- * endpoint). With an `answer`, they get it without a socket; without, they go through, only
- * counted (a cache-hit measurement proves with it that no Chime call was made). Anything else
- * (the JWKS) goes through. Install it before the bundle sends anything. Returns the count so far.
+ * request, and the ES module binding) to count the requests sent to `origin`, the Chime
+ * endpoint, and with an `answer`, to answer them without a socket. Anything else (the JWKS) goes
+ * through. Install it before the bundle sends anything. Returns the count so far.
  */
 export function interceptChime(origin: string, answer?: CannedAnswer): () => number {
   const original = http.request as (...args: unknown[]) => http.ClientRequest;
-  const target = new URL(origin);
-  // The SDK passes options, never a URL or a string.
-  const toChime = (first: unknown) => {
-    if (typeof first !== 'object' || first === null || first instanceof URL) return false;
-    const options = first as { host?: string; hostname?: string; port?: number | string };
-    return (
-      (options.hostname ?? options.host) === target.hostname && String(options.port) === target.port
-    );
-  };
+  const { hostname, port } = new URL(origin);
   let seen = 0;
   const intercepting = (...args: unknown[]) => {
-    if (!toChime(args[0])) return original.apply(http, args);
+    // The SDK passes options, never a URL or a string.
+    const options = args[0] as { host?: string; hostname?: string; port?: number | string };
+    const toChime =
+      !(options instanceof URL) &&
+      (options?.hostname ?? options?.host) === hostname &&
+      String(options?.port) === port;
+    if (!toChime) return original.apply(http, args);
     seen += 1;
     if (!answer) return original.apply(http, args);
+    const request = new CannedRequest(answer);
     const callback = typeof args[1] === 'function' ? args[1] : args[2];
-    return new CannedRequest(answer, callback as (res: http.IncomingMessage) => void);
+    if (typeof callback === 'function') request.once('response', callback as () => void);
+    return request;
   };
   (http as unknown as { request: unknown }).request = intercepting;
   syncBuiltinESMExports();

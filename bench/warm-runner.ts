@@ -1,26 +1,19 @@
 /**
  * Warm invocations in one process: import the bundle, warm up, then time each of `iterations`
- * sequential invocations (µs), and report them with the RSS after init and after the loop.
- * With `chime: 'stub'`, Chime is answered in-process by `answer` instead of the emulator; with
- * `'count'`, the requests to it are counted, warm-up and timed loop apart.
+ * sequential invocations (µs), and report them with the CPU time and the RSS after init and
+ * after the loop. Chime (`chime`): the emulator; `stub`, `answer` replayed in-process; `count`,
+ * the emulator, its requests counted, warm-up and timed loop apart.
  *
  * Usage: node warm-runner.mjs <bundle.mjs> <target JSON> <options JSON>
  */
 import { pathToFileURL } from 'node:url';
-import {
-  apiEvent,
-  type BundleHandler,
-  type InvokeTarget,
-  isExpectedAnswer,
-  lambdaContext,
-  writeReport,
-} from './event';
+import type { HttpApiHandler } from '../local/aws/http-api-gateway';
+import { apiEvent, isExpectedAnswer, lambdaContext, writeReport } from './event';
 import { type CannedAnswer, interceptChime } from './stub-chime';
 
 export interface WarmOptions {
   readonly warmup: number;
   readonly iterations: number;
-  /** `emulator`: nothing in between; `stub`: `answer` replayed; `count`: requests counted. */
   readonly chime: 'emulator' | 'stub' | 'count';
   readonly origin: string;
   readonly answer?: CannedAnswer;
@@ -30,14 +23,14 @@ const [bundle, targetJson, optionsJson] = process.argv.slice(2);
 if (!bundle || !targetJson || !optionsJson) {
   throw new Error('usage: warm-runner.mjs <bundle> <target> <options>');
 }
-const target = JSON.parse(targetJson) as InvokeTarget;
+const target = JSON.parse(targetJson);
 const options = JSON.parse(optionsJson) as WarmOptions;
 const seen =
   options.chime === 'emulator'
     ? undefined
     : interceptChime(options.origin, options.chime === 'stub' ? options.answer : undefined);
 
-const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: BundleHandler };
+const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: HttpApiHandler };
 const rssInitMb = process.memoryUsage.rss() / 2 ** 20;
 
 let failures = 0;
@@ -70,7 +63,6 @@ const report = {
   cpuUsPerInvocation: (cpu.user + cpu.system) / options.iterations,
   failures,
   firstFailure,
-  // Unless `chime: 'emulator'`: the Chime requests seen during the warm-up and the timed loop.
   chimeRequests: seen && { warmup: seenInWarmup, timed: seen() - seenInWarmup },
   rssInitMb,
   rssAfterMb: process.memoryUsage.rss() / 2 ** 20,

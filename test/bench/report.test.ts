@@ -1,5 +1,6 @@
 import type { BundleReport } from '../../bench/build';
-import { type BenchSettings, type Measured, report, type WarmRun } from '../../bench/report';
+import { type Measured, report, type WarmRun } from '../../bench/report';
+import type { BenchSettings } from '../../bench/settings';
 
 const SETTINGS: BenchSettings = {
   appRoot: '/nonexistent',
