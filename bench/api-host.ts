@@ -1,9 +1,5 @@
-/**
- * The local HTTP API in front of one bundle, with the routes and CORS of local/cli/dev-stack.ts
- * and the function's environment. Reports its URL on fd 3; stops when stdin closes.
- *
- * Usage: node api-host.mjs <bundle.mjs>
- */
+// `node api-host.mjs <bundle.mjs>`: the local HTTP API in front of it, as local/cli/dev-stack.ts
+// runs it; reports its URL on fd 3, stops when stdin closes.
 import { pathToFileURL } from 'node:url';
 import { HttpApiGateway, type HttpApiHandler } from '../local/aws/http-api-gateway';
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../local/cli/dev-stack';

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
 export interface ChildOptions {
@@ -22,16 +24,11 @@ export function killAll(): void {
  * Runs `node <script> …args` until it reports one JSON line on fd 3, then (`toEnd`) to a clean
  * exit, or (a service) until `stop()` closes its stdin.
  */
-async function spawnNode<T>(
-  script: string,
-  args: readonly string[],
-  { env, timeoutMs, logFile }: ChildOptions,
-  toEnd: boolean,
-) {
+async function spawnNode<T>(script: string, args: string[], options: ChildOptions, toEnd: boolean) {
   const spawnedAt = performance.now();
-  const log = openSync(logFile, 'w');
+  const log = openSync(options.logFile, 'w');
   const child = spawn(process.execPath, [script, ...args], {
-    env,
+    env: options.env,
     stdio: [toEnd ? 'ignore' : 'pipe', log, 'pipe', 'pipe'],
   });
   closeSync(log);
@@ -41,39 +38,35 @@ async function spawnNode<T>(
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const killAfter = (ms: number) => setTimeout(() => child.kill('SIGKILL'), ms).unref();
-  let timer = killAfter(timeoutMs);
+  let timer = killAfter(options.timeoutMs);
   // 'close', not 'exit': fd 3 is drained by then.
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('close', (code) => {
-      live.delete(child);
-      clearTimeout(timer);
-      resolve(code);
-    }),
-  );
-  const failure = (what: string, code: number | null) =>
-    new Error(`${script} ${what} (exit ${code ?? 'killed'}, limit ${timeoutMs} ms):\n${stderr}`);
-  let reportAfterMs = Number.NaN;
-  const report = await new Promise<T>((resolve, reject) => {
-    let buffered = '';
-    (child.stdio[3] as Readable).on('data', (chunk: Buffer) => {
-      reportAfterMs = performance.now() - spawnedAt;
-      buffered += chunk.toString();
-      const end = buffered.indexOf('\n');
-      if (end >= 0) resolve(JSON.parse(buffered.slice(0, end)) as T);
-    });
-    exited.then((code) => reject(failure('ended without a report', code)));
+  const exited = once(child, 'close').then(([code]) => {
+    live.delete(child);
+    clearTimeout(timer);
+    return code as number | null;
   });
+  const failure = (what: string, code: number | null) =>
+    new Error(
+      `${script} ${what} (exit ${code ?? 'killed'}, limit ${options.timeoutMs} ms):\n${stderr}`,
+    );
+  const line = once(createInterface({ input: child.stdio[3] as Readable }), 'line');
+  const report = JSON.parse(
+    await Promise.race([
+      line.then(([text]) => text as string),
+      exited.then((code) => Promise.reject(failure('ended without a report', code))),
+    ]),
+  ) as T;
+  /** Parent clock: spawn → report line received (ms). */
+  const reportAfterMs = performance.now() - spawnedAt;
   if (toEnd) {
     const code = await exited;
     if (code !== 0) throw failure('failed', code);
   } else clearTimeout(timer);
   return {
     report,
-    /** Parent clock: spawn → report line received (ms). */
     reportAfterMs,
     pid: child.pid,
-    /** Lines in its log so far. */
-    logLines: () => readFileSync(logFile).reduce((lines, byte) => lines + (byte === 10 ? 1 : 0), 0),
+    logLines: () => readFileSync(options.logFile, 'utf8').split('\n').length - 1,
     stop: async () => {
       child.stdin?.end();
       timer = killAfter(5000);
@@ -82,17 +75,13 @@ async function spawnNode<T>(
   };
 }
 
-export const runNode = <T>(script: string, args: readonly string[], options: ChildOptions) =>
+export const runNode = <T>(script: string, args: string[], options: ChildOptions) =>
   spawnNode<T>(script, args, options, true);
 
-export const startService = <T>(script: string, args: readonly string[], options: ChildOptions) =>
+export const startService = <T>(script: string, args: string[], options: ChildOptions) =>
   spawnNode<T>(script, args, options, false);
 
-/**
- * CPU time (user + system, ms) a child has used so far, from `/proc/<pid>/stat` (utime and stime,
- * fields 14 and 15, counted after the parenthesised command name, in 100 Hz clock ticks); NaN
- * where there is no procfs.
- */
+/** CPU time (ms) used so far: utime + stime of `/proc/<pid>/stat`, in 100 Hz ticks; else NaN. */
 export function cpuMs(pid: number | undefined): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -1,7 +1,4 @@
-/**
- * What `npm run bench` makes of its measurements: one row per figure (app, baseline, their
- * ratio, the budget it is judged by), rendered as the markdown table and as bench-results.json.
- */
+// The measurements as rows (app, baseline, ratio, budget): the markdown table and bench-results.json.
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,7 +30,7 @@ export interface Measured {
   readonly http: Record<Kind, { readonly rounds: HttpRound[]; readonly logLines: number }>;
 }
 
-/** A row: its label, decimals shown, each side's figure, its budget, its ratio if not app ÷ baseline. */
+/** Label, decimals, each side's figure, budget, ratio (if not app ÷ baseline). */
 type RowSpec = [string, number, (kind: Kind) => number, BudgetKey?, number?];
 
 function rowsOf(m: Measured) {

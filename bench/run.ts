@@ -58,42 +58,43 @@ async function measureCold({ settings, bundles, env, target }: Bench) {
 interface WarmCase {
   readonly kinds: (round: number) => Kind[];
   readonly options: Pick<WarmOptions, 'chime' | 'answer'>;
-  readonly target: InvokeTarget;
-  readonly env: NodeJS.ProcessEnv;
+  readonly target?: InvokeTarget;
+  readonly env?: NodeJS.ProcessEnv;
   /** The Chime requests each run must show: in the emulator's log, seen by the runner, timed. */
   readonly expect: Readonly<Partial<Record<'emulator' | 'seen' | 'timed', number>>>;
 }
 
 async function measureWarm(bench: Bench, name: string, c: WarmCase) {
   const { warmup, warmIterations: iterations, warmRounds } = bench.settings;
-  const origin = bench.services.emulatorUrl;
-  const options = JSON.stringify({ warmup, iterations, origin, ...c.options } as WarmOptions);
+  const calls = `${bench.services.emulatorUrl}/_emulator/calls`;
+  const options = { warmup, iterations, origin: bench.services.emulatorUrl, ...c.options };
   const runs: Record<Kind, WarmRun[]> = { app: [], baseline: [] };
   for (let r = 0; r < warmRounds; r += 1) {
     for (const kind of c.kinds(r)) {
-      await fetch(`${origin}/_emulator/calls`, { method: 'DELETE' });
-      const args = [bench.bundles[kind].file, JSON.stringify(c.target), options];
-      const log = logFile(`warm-${name}-${kind}-${r}`);
-      const run = await runNode<WarmReport>(script('warm-runner'), args, {
-        env: c.env,
-        timeoutMs: 180_000,
-        logFile: log,
-      });
+      await fetch(calls, { method: 'DELETE' });
+      const args = [bench.bundles[kind].file, JSON.stringify(c.target ?? bench.target)];
+      const run = await runNode<WarmReport>(
+        script('warm-runner'),
+        [...args, JSON.stringify(options)],
+        {
+          env: c.env ?? bench.env,
+          timeoutMs: 180_000,
+          logFile: logFile(`warm-${name}-${kind}-${r}`),
+        },
+      );
       const { failures, firstFailure, chimeRequests: seen } = run.report;
-      const { calls } = (await (await fetch(`${origin}/_emulator/calls`)).json()) as {
-        calls: unknown[];
-      };
-      const actual: Record<string, number | undefined> = {
-        emulator: calls.length,
+      const counts: Record<string, number | undefined> = {
+        emulator: ((await (await fetch(calls)).json()) as { calls: unknown[] }).calls.length,
         seen: (seen?.warmup ?? 0) + (seen?.timed ?? 0),
         timed: seen?.timed,
       };
-      const wrong = Object.entries(c.expect)
-        .filter(([what, n]) => actual[what] !== n)
-        .map(([what, n]) => `${actual[what]} Chime requests (${what}), not ${n}`);
-      if (failures > 0)
-        wrong.push(`${failures} failures, the first ${JSON.stringify(firstFailure)}`);
-      if (wrong.length > 0) throw new Error(`${kind} warm (${name}): ${wrong.join('; ')}`);
+      if (failures > 0 || Object.entries(c.expect).some(([what, n]) => counts[what] !== n)) {
+        const chime = `Chime requests ${JSON.stringify(counts)}, expected ${JSON.stringify(c.expect)}`;
+        const first = JSON.stringify(firstFailure);
+        throw new Error(
+          `${kind} warm (${name}): ${chime}; ${failures} failures, the first ${first}`,
+        );
+      }
       runs[kind].push({ ...run.report, logLines: run.logLines() });
     }
   }
@@ -102,32 +103,26 @@ async function measureWarm(bench: Bench, name: string, c: WarmCase) {
 
 async function warmCases({ settings, services, target, env }: Bench) {
   const expected = settings.warmup + settings.warmIterations;
+  const { meetingId, attendeeId } = target;
   const recorded = await fetch(
-    `${services.emulatorUrl}/meetings/${target.meetingId}/attendees/${target.attendeeId}`,
+    `${services.emulatorUrl}/meetings/${meetingId}/attendees/${attendeeId}`,
   );
+  const header = (name: string, fallback: string) => recorded.headers.get(name) ?? fallback;
   const answer = {
     statusCode: recorded.status,
     headers: {
-      'content-type': recorded.headers.get('content-type') ?? 'application/json',
-      'x-amzn-requestid': recorded.headers.get('x-amzn-requestid') ?? 'stub',
+      'content-type': header('content-type', 'application/json'),
+      'x-amzn-requestid': header('x-amzn-requestid', 'stub'),
     },
     body: await recorded.text(),
   };
   const cases: Record<keyof Measured['warm'], WarmCase> = {
     // One GetAttendee in the emulator's log per invocation.
-    emulator: {
-      kinds: order,
-      options: { chime: 'emulator' },
-      target,
-      env,
-      expect: { emulator: expected },
-    },
+    emulator: { kinds: order, options: { chime: 'emulator' }, expect: { emulator: expected } },
     // Answered in-process with the emulator's recorded answer: every request stubbed.
     stub: {
       kinds: order,
       options: { chime: 'stub', answer },
-      target,
-      env,
       expect: { emulator: 0, seen: expected },
     },
     // Join-info with the function's cache on: no Chime request in the timed loop.

@@ -1,8 +1,6 @@
 /**
- * What the functions call, in a process of its own so that it shares no CPU queue with them or
- * the load generator: the dev stack's Chime SDK Meetings emulator and identity provider (free
- * ports) with one demo meeting, and alice's token. Reports the Lambda environment
- * `startDevStack` builds; stops when stdin closes.
+ * The dev stack's Chime emulator and identity provider with a demo meeting and alice's token, in
+ * a process of its own (no CPU queue shared with the functions or the load). Stops with stdin.
  */
 import { routeKeyOf } from '../lambda/attendee/routes/api-routes';
 import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';

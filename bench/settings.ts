@@ -2,17 +2,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 
-/** The numeric options: name, default, minimum. */
-const COUNTS = {
-  coldRuns: ['cold', 40, 1],
-  warmIterations: ['warm', 5000, 1],
-  warmup: ['warmup', 1000, 0],
-  warmRounds: ['warm-rounds', 2, 1],
-  httpSeconds: ['http-seconds', 5, 1],
-  httpRounds: ['http-rounds', 5, 1],
-  httpWarmup: ['http-warmup', 3, 0],
-  connections: ['connections', 10, 1],
-} as const;
+const COUNT_OPTIONS =
+  'cold warm warmup warm-rounds http-seconds http-rounds http-warmup connections'.split(' ');
 
 export type BenchSettings = ReturnType<typeof parseSettings>;
 
@@ -26,37 +17,37 @@ export function parseSettings(args: string[], repo: string) {
       // INFO is the stack's default: the app writes its one line per request, the baseline none.
       'log-level': { type: 'string', default: 'INFO' },
       'cache-env': { type: 'string', multiple: true, default: [] },
-      ...Object.fromEntries(
-        Object.values(COUNTS).map(([option, fallback]) => [
-          option,
-          { type: 'string', default: `${fallback}` },
-        ]),
-      ),
+      ...Object.fromEntries(COUNT_OPTIONS.map((name) => [name, { type: 'string' }])),
     },
   });
+  const count = (option: string, fallback: number, min: number) => {
+    const value = Number((values as Record<string, unknown>)[option] ?? fallback);
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${option} must be ≥ ${min}`);
+    return value;
+  };
   // Added to the function's environment for the cache-hit row: its cache on, default TTLs.
-  const cacheEnv: Record<string, string> = {};
-  for (const { env, default: ttl } of [
-    FUNCTION_SETTINGS.cacheAttendeeTtlMs,
-    FUNCTION_SETTINGS.cacheMeetingTtlMs,
-  ]) {
-    cacheEnv[env] = String(ttl);
-  }
+  const { cacheAttendeeTtlMs: attendee, cacheMeetingTtlMs: meeting } = FUNCTION_SETTINGS;
+  const cacheEnv: Record<string, string> = {
+    [attendee.env]: String(attendee.default),
+    [meeting.env]: String(meeting.default),
+  };
   for (const pair of values['cache-env'] as string[]) {
     const at = pair.indexOf('=');
     if (at < 1) throw new Error(`--cache-env takes NAME=VALUE, not ${pair}`);
     cacheEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const counts = Object.entries(COUNTS).map(([name, [option, , min]]) => {
-    const value = Number((values as Record<string, unknown>)[option]);
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${option} must be ≥ ${min}`);
-    return [name, value];
-  });
   return {
     appRoot: path.resolve(values['app-root'] as string),
     out: path.resolve(values.out as string),
     logLevel: values['log-level'] as string,
     cacheEnv: cacheEnv as Readonly<Record<string, string>>,
-    ...(Object.fromEntries(counts) as Record<keyof typeof COUNTS, number>),
+    coldRuns: count('cold', 40, 1),
+    warmIterations: count('warm', 5000, 1),
+    warmup: count('warmup', 1000, 0),
+    warmRounds: count('warm-rounds', 2, 1),
+    httpSeconds: count('http-seconds', 5, 1),
+    httpRounds: count('http-rounds', 5, 1),
+    httpWarmup: count('http-warmup', 3, 0),
+    connections: count('connections', 10, 1),
   };
 }

@@ -67,10 +67,8 @@ class CannedRequest extends EventEmitter {
 }
 
 /**
- * Replaces `http.request` (the CommonJS export both SDK builds read when they send their first
- * request, and the ES module binding) to count the requests sent to `origin`, the Chime
- * endpoint, and with an `answer`, to answer them without a socket. Anything else (the JWKS) goes
- * through. Install it before the bundle sends anything. Returns the count so far.
+ * Replaces `http.request`, which both SDK builds read at their first request, to count those to
+ * `origin` (Chime) and, given an `answer`, answer them without a socket; the JWKS goes through.
  */
 export function interceptChime(origin: string, answer?: CannedAnswer): () => number {
   const original = http.request as (...args: unknown[]) => http.ClientRequest;

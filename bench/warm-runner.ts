@@ -1,14 +1,13 @@
 /**
- * Warm invocations in one process: import the bundle, warm up, then time each of `iterations`
- * sequential invocations (µs), and report them with the CPU time and the RSS after init and
- * after the loop. Chime (`chime`): the emulator; `stub`, `answer` replayed in-process; `count`,
- * the emulator, its requests counted, warm-up and timed loop apart.
+ * Warm invocations in one process: after `warmup`, each of `iterations` sequential invocations
+ * timed (µs), with the CPU time and RSS. Chime: the emulator; `stub`, `answer` replayed
+ * in-process; `count`, the emulator, its requests counted (warm-up and timed loop apart).
  *
  * Usage: node warm-runner.mjs <bundle.mjs> <target JSON> <options JSON>
  */
 import { pathToFileURL } from 'node:url';
 import type { HttpApiHandler } from '../local/aws/http-api-gateway';
-import { apiEvent, isExpectedAnswer, lambdaContext, writeReport } from './event';
+import { apiEvent, type InvokeTarget, isExpectedAnswer, lambdaContext, writeReport } from './event';
 import { type CannedAnswer, interceptChime } from './stub-chime';
 
 export interface WarmOptions {
@@ -19,11 +18,8 @@ export interface WarmOptions {
   readonly answer?: CannedAnswer;
 }
 
-const [bundle, targetJson, optionsJson] = process.argv.slice(2);
-if (!bundle || !targetJson || !optionsJson) {
-  throw new Error('usage: warm-runner.mjs <bundle> <target> <options>');
-}
-const target = JSON.parse(targetJson);
+const [bundle = '', targetJson = '{}', optionsJson = '{}'] = process.argv.slice(2);
+const target = JSON.parse(targetJson) as InvokeTarget;
 const options = JSON.parse(optionsJson) as WarmOptions;
 const seen =
   options.chime === 'emulator'
