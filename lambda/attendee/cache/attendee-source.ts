@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ChimeSDKMeetingsClient, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import { createSharedCache } from '../../common/table/shared-cache';
-import type { Config } from '../config';
 import { createContainerCache, createTtlCache, type TtlCache } from './container-cache';
 import { createHotMeetings } from './hot-meetings';
 import { createMemoryCache } from './memory-cache';
@@ -13,6 +11,7 @@ import { loadRoster } from './roster-lookup';
 import { createSnapshotWaiters } from './snapshot-waiters';
 import {
   type Answer,
+  type AttendeeSourceOptions,
   cacheError,
   complete,
   type NamedAttendee,
@@ -21,69 +20,36 @@ import {
   type Sourced,
 } from './source-deps';
 
+export type { AttendeeSourceOptions };
+
 /**
  * With the table, how long a container serves what it read before it reads the table again:
- * the events keep the table true, and this is the rest of the freshness bound (README, "Cache").
+ * the events keep the table true, and this is the rest of the freshness bound.
  */
 export const TABLE_RECHECK_MS = 1000;
 
-/** The cache settings (`config.cache`), the Chime client and, when there is one, the table. */
-export interface AttendeeSourceOptions
-  extends Pick<
-    Config['cache'],
-    | 'containerAttendeeTtlMs'
-    | 'containerMeetingTtlMs'
-    | 'maxEntries'
-    | 'hotThreshold'
-    | 'hotWindowMs'
-    | 'leaseMs'
-    | 'leaseWaitMs'
-    | 'leasePollMs'
-    | 'snapshotFreshnessMs'
-  > {
-  readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
-  readonly sharedTable?:
-    | {
-        readonly client: Pick<DynamoDBClient, 'send'>;
-        readonly tableName: string;
-        readonly ttlMs: number;
-      }
-    | undefined;
-  /** Epoch milliseconds. */
-  readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Told the operation and the error's class name of a cache failure (never its message). */
-  readonly onCacheError?: (operation: string, errorName: string) => void;
-}
-
-/** Per-request options of the source's lookups. */
 interface LookupOptions {
   readonly abortSignal?: AbortSignal;
-  /** This request's counters (see `cache/metrics.ts`). */
+  /** This request's counters (`cache/metrics.ts`). */
   readonly metrics?: RequestMetrics;
 }
 
-/** The attendees and meetings the routes read, through the cache tiers. */
+/** The attendees and meetings the routes read, through the cache tiers; each throws Chime's errors. */
 export interface AttendeeSource {
   /**
-   * The attendee, as GetAttendee returns it; throws Chime's errors (NotFoundException…).
-   * `alongWith`: another attendee of the meeting the request asks for next (the caller's own),
-   * read in the same table read and kept in the container, so its lookup costs no read.
+   * The attendee, as GetAttendee returns it. `alongWith`: another attendee of the meeting (the
+   * caller's own), read in the same table read and kept in the container.
    */
   getAttendee(
     meetingId: string,
     attendeeId: string,
     options?: LookupOptions & { readonly alongWith?: string | undefined },
   ): Promise<Sourced & { readonly Attendee: NamedAttendee | undefined }>;
-  /** The meeting, as GetMeeting returns it; throws Chime's errors. */
   getMeeting(
     meetingId: string,
     options?: LookupOptions,
   ): Promise<Sourced & { readonly Meeting: Meeting | undefined }>;
-  /**
-   * Every attendee of the meeting, as ListAttendees returns them, with their names: from a
-   * complete snapshot (taken, or waited for, if there is none). Throws Chime's errors.
-   */
+  /** Every attendee, with their names, from a complete snapshot (taken or waited for). */
   getRoster(
     meetingId: string,
     options?: LookupOptions,
@@ -105,7 +71,7 @@ async function through<V>(
   { abortSignal, metrics }: LookupOptions,
 ): Promise<{ readonly value: V; readonly expiresAt?: number | undefined } & Sourced> {
   if (!cache) return load(abortSignal);
-  // A hit, the usual case, is answered at once: no load to set up.
+  // A hit, the usual case, sets up no load.
   let value = cache.peek(key);
   if (value === undefined) {
     let answer: Answer<V> | undefined;
@@ -124,7 +90,6 @@ async function through<V>(
   return { value, tier: 'container' };
 }
 
-/** The lookups' shared dependencies, built once per container. */
 function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
   const { sharedTable: table, now = Date.now, maxEntries } = options;
   const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
@@ -155,20 +120,18 @@ function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
 }
 
 /**
- * Creates the attendee source of a container: container cache, then the shared table (or,
- * without one, the container's own snapshots), then Chime, each lookup single-flight. When a
- * meeting turns hot, one container takes the lease and pages ListAttendees into the table; the
- * others read the table. Tombstones and the meeting's end answer NotFound as Chime would. The
- * cache never decides anything: the routes apply the policy to what it returns, per request. A
- * cache failure never fails a request: it falls back to Chime and counts a cache error.
+ * The attendee source of a container: container cache, then the shared table (or, without one,
+ * the container's own snapshots), then Chime, each lookup single-flight. A hot meeting is listed
+ * once, under a lease, into the table; tombstones answer NotFound as Chime would. A cache failure
+ * never fails a request: it falls back to Chime and counts a cache error (docs/caching.md).
  *
  * IDs must be lower-case (as `parseAttendeeIds` returns them).
  */
 export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSource {
   const deps = sourceDeps(options);
   const { container, attendeeTtlMs, meetingTtlMs } = deps;
-  // The names this container wrote, kept as long as its cached views may predate the write: an
-  // owner's next requests meanwhile do not write the same name again.
+  // The names this container wrote, kept as long as its cached views may predate the write, so
+  // that an owner's next requests do not write the same name again.
   const written = createTtlCache<string>({ maxEntries: options.maxEntries, now: deps.now });
   return {
     async getAttendee(meetingId, attendeeId, options = {}) {

@@ -7,33 +7,36 @@ import {
 import { withSignal } from '../../common/chime/call-scope';
 import { isNotFound } from '../../common/chime/not-found';
 import type { CachedAttendee, CachedRecord, SharedRead } from '../../common/table/item-codec';
+import {
+  type MeetingSnapshotOutcome,
+  takeMeetingSnapshot,
+} from '../../common/table/meeting-snapshot';
 import type { SharedCache } from '../../common/table/shared-cache';
+import { raced } from './container-cache';
 import { countedCall, recordTier } from './metrics';
 import {
   type Answer,
+  cacheError,
   chimeSourced,
   complete,
   gone,
+  keep,
   type Lookup,
   quietly,
-  remember,
   type SourceDeps,
   type Sourced,
-  snapshotOf,
-  tableRead,
   type Value,
 } from './source-deps';
 
 /*
  * The one lookup path of both record kinds, an attendee (`attendeeId` set) and its meeting,
  * below the container cache: the shared tier, then a hot meeting's snapshot (this container's
- * own, or another's waited for), then Chime. The kinds differ only in the few lines below.
+ * own, or another's waited for), then Chime.
  */
 
 const ttlOf = (deps: SourceDeps, { attendeeId }: Lookup) =>
   attendeeId === undefined ? deps.meetingTtlMs : deps.attendeeTtlMs;
 
-/** GetAttendee or GetMeeting: the record, and Chime's request id. */
 async function getFromChime(deps: SourceDeps, lookup: Lookup): Promise<[Value, Sourced]> {
   const { meetingId: MeetingId, attendeeId: AttendeeId, signal, metrics } = lookup;
   if (AttendeeId === undefined) {
@@ -70,45 +73,110 @@ function recordIn({ attendeeId }: Lookup, read: SharedRead): CachedRecord<Value>
   return read.attendees?.get(attendeeId);
 }
 
-/** Chime answered NotFound: the record leaves the container, and its tombstone the table. */
-async function forget(deps: SourceDeps, shared: SharedCache, lookup: Lookup, version: number) {
-  const { meetingId, attendeeId, metrics } = lookup;
-  if (attendeeId === undefined) deps.container.dropMeeting(meetingId);
-  else deps.container.dropAttendee(meetingId, attendeeId);
-  await quietly(deps, metrics, 'tombstone', () =>
-    attendeeId === undefined
-      ? shared.endMeeting(meetingId, version)
-      : shared.tombstoneAttendee(meetingId, attendeeId, version),
-  );
-}
-
-/** Asks Chime; stores what it got in the shared tier when `store`. */
+/** Asks Chime; stores what it got in the shared tier when `store`, a tombstone for a NotFound. */
 export async function fromChime(
   deps: SourceDeps,
   lookup: Lookup,
   store: boolean,
 ): Promise<Answer<Value>> {
-  const { shared } = deps;
+  const { shared, container } = deps;
   const { meetingId, attendeeId, metrics } = lookup;
   const startedAt = deps.now();
   let got: [Value, Sourced];
   try {
     got = await getFromChime(deps, lookup);
   } catch (error) {
-    if (isNotFound(error) && shared) await forget(deps, shared, lookup, startedAt);
+    if (isNotFound(error) && shared) {
+      if (attendeeId === undefined) container.dropMeeting(meetingId);
+      else container.dropAttendee(meetingId, attendeeId);
+      await quietly<unknown>(deps, { metrics }, 'tombstone', () =>
+        attendeeId === undefined
+          ? shared.endMeeting(meetingId, startedAt)
+          : shared.tombstoneAttendee(meetingId, attendeeId, startedAt),
+      );
+    }
     throw error;
   }
   const [value, sourced] = got;
   recordTier(metrics, 'none');
   if (!cacheable(lookup, value)) return { value, expiresAt: undefined, ...sourced };
   if (store && shared) {
-    await quietly(deps, metrics, 'put', () =>
+    await quietly(deps, { metrics }, 'put', () =>
       attendeeId === undefined
         ? shared.putMeeting(meetingId, value as Meeting, startedAt)
         : shared.putAttendees(meetingId, [value as Attendee], startedAt),
     );
   }
   return { value, expiresAt: startedAt + ttlOf(deps, lookup), ...sourced };
+}
+
+/** Takes a hot meeting's lease and snapshot, its pages and meeting kept in the container too. */
+async function takeSnapshot(
+  deps: SourceDeps,
+  shared: SharedCache,
+  meetingId: string,
+  metrics: Lookup['metrics'],
+): Promise<MeetingSnapshotOutcome> {
+  const { container, attendeeTtlMs } = deps;
+  try {
+    const outcome = await takeMeetingSnapshot(
+      {
+        ...deps,
+        shared,
+        call: (operation, send) => countedCall(metrics, operation, send),
+        onCacheError: (operation, error) => cacheError(deps, metrics, operation, error),
+        onPage: (page, takenAt) => {
+          for (const value of page) {
+            const attendeeId = value.AttendeeId?.toLowerCase();
+            if (attendeeId && typeof value.ExternalUserId === 'string') {
+              const key = container.attendeeKey(meetingId, attendeeId);
+              keep(
+                container.attendees,
+                key,
+                { value, expiresAt: Infinity },
+                takenAt,
+                attendeeTtlMs,
+              );
+            }
+          }
+        },
+      },
+      meetingId,
+    );
+    if (outcome.kind === 'taken' && outcome.meeting) {
+      const { meeting: value, takenAt } = outcome;
+      keep(
+        container.meetings,
+        meetingId,
+        { value, expiresAt: Infinity },
+        takenAt,
+        deps.meetingTtlMs,
+      );
+    }
+    return outcome;
+  } catch (error) {
+    if (isNotFound(error)) container.dropMeeting(meetingId);
+    throw error;
+  }
+}
+
+/** The meeting's snapshot, one per meeting per container; each waiter keeps its own deadline. */
+export function snapshotOf(
+  deps: SourceDeps,
+  shared: SharedCache,
+  { meetingId, signal, metrics }: Lookup,
+): Promise<MeetingSnapshotOutcome> {
+  let flight = deps.snapshots.get(meetingId);
+  if (!flight) {
+    const started = takeSnapshot(deps, shared, meetingId, metrics).finally(() => {
+      if (deps.snapshots.get(meetingId) === started) deps.snapshots.delete(meetingId);
+    });
+    // Handled here too: the requests that wait for it may all have given up by its end.
+    started.catch(() => undefined);
+    deps.snapshots.set(meetingId, started);
+    flight = started;
+  }
+  return raced(flight, signal);
 }
 
 function hit(
@@ -156,32 +224,27 @@ async function fromRead(
   return fromChime(deps, lookup, true);
 }
 
-/** Keeps the attendee read along with the one asked (`alongWith`), as its own lookup would. */
-function rememberAlong(deps: SourceDeps, lookup: Lookup, read: SharedRead, readAt: number) {
-  const { meetingId, alongWith } = lookup;
-  if (alongWith === undefined) return;
-  const key = deps.container.attendeeKey(meetingId, alongWith);
-  const record = read.attendees?.get(alongWith);
-  if (read.deleted?.has(alongWith)) deps.container.attendees.delete(key);
-  else if (record && deps.attendeeTtlMs > 0) {
-    const expiresAt = Math.min(readAt + deps.attendeeTtlMs, record.expiresAt);
-    deps.container.attendees.set(key, record.value, expiresAt);
-  }
-}
-
 /** An attendee or a meeting, below the container cache. */
 export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answer<Value>> {
-  const { shared } = deps;
-  const { meetingId, attendeeId, alongWith, signal } = lookup;
+  const { shared, container } = deps;
+  const { meetingId, attendeeId, alongWith } = lookup;
   const readAt = deps.now();
   const what =
     attendeeId === undefined ? {} : { attendeeId, attendeeIds: alongWith ? [alongWith] : [] };
   const read =
-    shared && (await tableRead(deps, lookup, 'read', () => shared.read(meetingId, what, signal)));
+    shared &&
+    (await quietly(deps, lookup, 'read', () => shared.read(meetingId, what, lookup.signal)));
   if (!shared || !read) return fromChime(deps, lookup, false);
   // The meeting came with the attendee (one BatchGetItem): join-info's next lookup is served.
-  if (attendeeId !== undefined && read.meeting) remember(deps, meetingId, read.meeting, readAt);
-  rememberAlong(deps, lookup, read, readAt);
+  if (attendeeId !== undefined && read.meeting) {
+    keep(container.meetings, meetingId, read.meeting, readAt, deps.meetingTtlMs);
+  }
+  if (alongWith !== undefined) {
+    const key = container.attendeeKey(meetingId, alongWith);
+    const along = read.attendees?.get(alongWith);
+    if (read.deleted?.has(alongWith)) container.attendees.delete(key);
+    else if (along) keep(container.attendees, key, along, readAt, deps.attendeeTtlMs);
+  }
   const answer = await fromRead(deps, shared, lookup, read, readAt);
   const name = attendeeId === undefined ? undefined : read.names?.get(attendeeId);
   if (name === undefined || answer.value === undefined) return answer;

@@ -2,18 +2,17 @@ import { isNotFound } from '../../common/chime/not-found';
 import type { CachedAttendee, SharedRead } from '../../common/table/item-codec';
 import { listAttendees } from '../../common/table/meeting-snapshot';
 import { countedCall, recordTier } from './metrics';
-import { fromChime } from './record-lookup';
+import { fromChime, snapshotOf } from './record-lookup';
 import {
   type Answer,
   chimeSourced,
   complete,
   gone,
   type Lookup,
+  quietly,
   type Roster,
   type SourceDeps,
   type Sourced,
-  snapshotOf,
-  tableRead,
 } from './source-deps';
 
 /** The attendees with the names recorded for them. */
@@ -26,15 +25,13 @@ const named = (attendees: Iterable<CachedAttendee>, names: SharedRead['names']):
 /** ListAttendees, for this request alone (not kept). */
 async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['names']) {
   let last = {};
+  const call: Parameters<typeof listAttendees>[0]['call'] = async (operation, send) => {
+    const output = await countedCall(lookup.metrics, operation, send);
+    last = output;
+    return output;
+  };
   const attendees = await listAttendees(
-    {
-      chime: deps.chime,
-      call: async (operation, send) => {
-        const output = await countedCall(lookup.metrics, operation, send);
-        last = output;
-        return output;
-      },
-    },
+    { chime: deps.chime, call },
     lookup.meetingId,
     lookup.signal,
   );
@@ -46,10 +43,7 @@ async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['name
   return { value: named(listable, names), expiresAt: undefined, ...chimeSourced(last) };
 }
 
-/**
- * A complete snapshot's roster; the attendees changed since (stale markers) are asked again,
- * and then the roster is as Chime's last answer among them.
- */
+/** A complete snapshot's roster, the attendees changed since (stale markers) asked again. */
 async function rosterIn(
   deps: SourceDeps,
   lookup: Lookup,
@@ -80,16 +74,16 @@ async function rosterIn(
 }
 
 /**
- * The roster below the container cache: a complete snapshot in the table (or the container's
- * memory), else this container's own snapshot, else the one another container is taking; a
- * failed or unreadable one is listed again here, and not kept.
+ * The roster below the container cache: a complete snapshot in the shared tier, else this
+ * container's own snapshot, else the one another container is taking; a failed or unreadable
+ * one is listed again here, and not kept.
  */
 export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answer<Roster>> {
   const { shared } = deps;
   const { meetingId, signal } = lookup;
   const readAt = deps.now();
   const read =
-    shared && (await tableRead(deps, lookup, 'readAll', () => shared.readAll(meetingId, signal)));
+    shared && (await quietly(deps, lookup, 'readAll', () => shared.readAll(meetingId, signal)));
   if (!shared || !read) return listed(deps, lookup);
   if (read.ended) throw gone('meeting');
   let found = complete(deps, read) ? read : undefined;
