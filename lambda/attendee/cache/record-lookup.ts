@@ -127,17 +127,8 @@ async function takeSnapshot(
         onCacheError: (operation, error) => cacheError(deps, metrics, operation, error),
         onPage: (page, takenAt) => {
           for (const value of page) {
-            const attendeeId = value.AttendeeId?.toLowerCase();
-            if (attendeeId && typeof value.ExternalUserId === 'string') {
-              const key = container.attendeeKey(meetingId, attendeeId);
-              keep(
-                container.attendees,
-                key,
-                { value, expiresAt: Infinity },
-                takenAt,
-                attendeeTtlMs,
-              );
-            }
+            const key = container.attendeeKey(meetingId, String(value.AttendeeId).toLowerCase());
+            keep(container.attendees, key, { value, expiresAt: Infinity }, takenAt, attendeeTtlMs);
           }
         },
       },

@@ -36,11 +36,7 @@ async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['name
     lookup.signal,
   );
   recordTier(lookup.metrics, 'none');
-  const listable = attendees.filter(
-    ({ AttendeeId, ExternalUserId }) =>
-      typeof AttendeeId === 'string' && typeof ExternalUserId === 'string',
-  );
-  return { value: named(listable, names), expiresAt: undefined, ...chimeSourced(last) };
+  return { value: named(attendees, names), expiresAt: undefined, ...chimeSourced(last) };
 }
 
 /** A complete snapshot's roster, the attendees changed since (stale markers) asked again. */
