@@ -1,10 +1,5 @@
 import { StandardRetryStrategy } from '@smithy/core/retry';
-import type {
-  RetryErrorInfo,
-  RetryStrategyV2,
-  RetryToken,
-  StandardRetryToken,
-} from '@smithy/types';
+import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
 import { callScope } from './call-scope';
 
 /** Thrown to the SDK's retry middleware, which then surfaces the last service error. */
@@ -46,27 +41,20 @@ export function attemptsWithinDeadline(
  * after a `Retry-After` above `maxRetryAfterMs`, one whose wait plus a whole `attemptMs` would
  * end past the call scope's deadline, and any after its signal aborted.
  */
-export class BoundedRetryStrategy implements RetryStrategyV2 {
-  readonly mode = 'standard';
-  private readonly inner: StandardRetryStrategy;
-
+export class BoundedRetryStrategy extends StandardRetryStrategy {
   constructor(
     maxAttempts: number,
     private readonly maxRetryAfterMs: number,
     private readonly attemptMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.inner = new StandardRetryStrategy(maxAttempts);
+    super(maxAttempts);
   }
 
-  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
-    return this.inner.acquireInitialRetryToken(scope);
-  }
-
-  refreshRetryTokenForRetry(
+  override refreshRetryTokenForRetry(
     token: StandardRetryToken,
     errorInfo: RetryErrorInfo,
-  ): Promise<RetryToken> {
+  ): Promise<StandardRetryToken> {
     const now = this.now();
     const hint = errorInfo.retryAfterHint;
     if (hint instanceof Date && hint.getTime() - now > this.maxRetryAfterMs) {
@@ -83,10 +71,6 @@ export class BoundedRetryStrategy implements RetryStrategyV2 {
         return Promise.reject(new RetryBudgetExceededError('no whole attempt fits the deadline'));
       }
     }
-    return this.inner.refreshRetryTokenForRetry(token, errorInfo);
-  }
-
-  recordSuccess(token: StandardRetryToken): void {
-    this.inner.recordSuccess(token);
+    return super.refreshRetryTokenForRetry(token, errorInfo);
   }
 }
