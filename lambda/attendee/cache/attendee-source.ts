@@ -4,10 +4,9 @@ import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import { createSharedCache } from '../../common/table/shared-cache';
 import { createContainerCache, createTtlCache, type TtlCache } from './container-cache';
 import { createHotMeetings } from './hot-meetings';
+import { loadRecord, loadRoster } from './lookups';
 import { createMemoryCache } from './memory-cache';
 import { type RequestMetrics, recordTier } from './metrics';
-import { loadRecord } from './record-lookup';
-import { loadRoster } from './roster-lookup';
 import { createSnapshotWaiters } from './snapshot-waiters';
 import {
   type Answer,
@@ -32,35 +31,6 @@ interface LookupOptions {
   readonly abortSignal?: AbortSignal;
   /** This request's counters (`cache/metrics.ts`). */
   readonly metrics?: RequestMetrics;
-}
-
-/** The attendees and meetings the routes read, through the cache tiers; each throws Chime's errors. */
-export interface AttendeeSource {
-  /**
-   * The attendee, as GetAttendee returns it. `alongWith`: another attendee of the meeting (the
-   * caller's own), read in the same table read and kept in the container.
-   */
-  getAttendee(
-    meetingId: string,
-    attendeeId: string,
-    options?: LookupOptions & { readonly alongWith?: string | undefined },
-  ): Promise<Sourced & { readonly Attendee: NamedAttendee | undefined }>;
-  getMeeting(
-    meetingId: string,
-    options?: LookupOptions,
-  ): Promise<Sourced & { readonly Meeting: Meeting | undefined }>;
-  /** Every attendee, with their names, from a complete snapshot (taken or waited for). */
-  getRoster(
-    meetingId: string,
-    options?: LookupOptions,
-  ): Promise<Sourced & { readonly Attendees: Roster }>;
-  /** Records the display name of an attendee's owner, for the others to see. */
-  recordName(
-    meetingId: string,
-    attendeeId: string,
-    name: string,
-    options?: LookupOptions,
-  ): Promise<void>;
 }
 
 /** Through a container cache (single flight), unless it is off. */
@@ -120,21 +90,30 @@ function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
 }
 
 /**
- * The attendee source of a container: container cache, then the shared table (or, without one,
+ * The attendees, meetings and rosters the routes read, as Chime returns them (throwing its
+ * errors), through the cache tiers: container cache, then the shared table (or, without one,
  * the container's own snapshots), then Chime, each lookup single-flight. A hot meeting is listed
  * once, under a lease, into the table; tombstones answer NotFound as Chime would. A cache failure
  * never fails a request: it falls back to Chime and counts a cache error (docs/caching.md).
  *
  * IDs must be lower-case (as `parseAttendeeIds` returns them).
  */
-export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSource {
+export function createAttendeeSource(options: AttendeeSourceOptions) {
   const deps = sourceDeps(options);
   const { container, attendeeTtlMs, meetingTtlMs } = deps;
   // The names this container wrote, kept as long as its cached views may predate the write, so
   // that an owner's next requests do not write the same name again.
   const written = createTtlCache<string>({ maxEntries: options.maxEntries, now: deps.now });
   return {
-    async getAttendee(meetingId, attendeeId, options = {}) {
+    /**
+     * `alongWith`: another attendee of the meeting (the caller's own), read in the same table
+     * read and kept in the container.
+     */
+    async getAttendee(
+      meetingId: string,
+      attendeeId: string,
+      options: LookupOptions & { readonly alongWith?: string | undefined } = {},
+    ): Promise<Sourced & { readonly Attendee: NamedAttendee | undefined }> {
       const { alongWith, metrics } = options;
       const { value, expiresAt, ...sourced } = await through(
         attendeeTtlMs > 0 ? container.attendees : undefined,
@@ -144,7 +123,10 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       );
       return { Attendee: value as NamedAttendee | undefined, ...sourced };
     },
-    async getMeeting(meetingId, options = {}) {
+    async getMeeting(
+      meetingId: string,
+      options: LookupOptions = {},
+    ): Promise<Sourced & { readonly Meeting: Meeting | undefined }> {
       const { value, expiresAt, ...sourced } = await through(
         meetingTtlMs > 0 ? container.meetings : undefined,
         meetingId,
@@ -153,7 +135,11 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       );
       return { Meeting: value as Meeting | undefined, ...sourced };
     },
-    async getRoster(meetingId, options = {}) {
+    /** Every attendee, with their names, from a complete snapshot (taken or waited for). */
+    async getRoster(
+      meetingId: string,
+      options: LookupOptions = {},
+    ): Promise<Sourced & { readonly Attendees: Roster }> {
       const { value, expiresAt, ...sourced } = await through(
         attendeeTtlMs > 0 ? container.rosters : undefined,
         meetingId,
@@ -162,7 +148,13 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       );
       return { Attendees: value, ...sourced };
     },
-    async recordName(meetingId, attendeeId, name, { metrics } = {}) {
+    /** Records the display name of an attendee's owner, for the others to see. */
+    async recordName(
+      meetingId: string,
+      attendeeId: string,
+      name: string,
+      { metrics }: LookupOptions = {},
+    ): Promise<void> {
       const { shared } = deps;
       const key = container.attendeeKey(meetingId, attendeeId);
       if (!shared || written.peek(key) === name) return;
@@ -178,3 +170,5 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
     },
   };
 }
+
+export type AttendeeSource = ReturnType<typeof createAttendeeSource>;

@@ -33,20 +33,15 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
     max: maxEntries,
   });
   const flights = new Map<string, Promise<Loaded<V>>>();
-
-  /** Stores `value` until `expiresAt` (epoch ms). */
   const set = (key: string, value: V, expiresAt: number) => {
     if (expiresAt > now()) entries.set(key, { value, expiresAt });
   };
-
-  /** The unexpired value of `key`, without loading. */
   const peek = (key: string): V | undefined => {
     const entry = entries.get(key);
     if (!entry || entry.expiresAt > now()) return entry?.value;
     entries.delete(key);
     return undefined;
   };
-
   /**
    * The unexpired value of `key` (`cache`), or the result of `load`: this caller's (`load`), or
    * the one another caller had in flight (`flight`). A rejected load is not stored, and each
@@ -85,7 +80,6 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
       }
     }
   };
-
   return {
     get,
     set,
@@ -104,7 +98,6 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
 
 interface TtlCacheOptions {
   readonly maxEntries: number;
-  /** Epoch milliseconds. */
   readonly now?: () => number;
 }
 

@@ -6,14 +6,12 @@ import { raced } from './container-cache';
 type Wanted = { readonly attendeeId: string } | { readonly meeting: true };
 
 export interface SnapshotWaitersOptions {
-  /** How often the table is read while somebody waits. */
   readonly pollMs: number;
   /** How long a waiter waits at most before it asks Chime itself. */
   readonly waitMs: number;
   readonly sleep: (ms: number) => Promise<void>;
   /** Whether the read shows a complete snapshot recent enough to prove an absence. */
   readonly complete: (read: SharedRead) => boolean;
-  /** Told of a table read that failed (the waiters then ask Chime). */
   readonly onReadError: (error: unknown) => void;
 }
 
@@ -52,7 +50,6 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
   const { pollMs, sleep, complete } = options;
   const polls = Math.max(1, Math.ceil(options.waitMs / pollMs));
   const meetings = new Map<string, Waiters>();
-
   const poll = async (shared: SharedCache, meetingId: string, waiters: Waiters) => {
     try {
       for (let round = 0; round < polls && waiters.size > 0; round += 1) {
@@ -69,7 +66,6 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
       if (meetings.get(meetingId) === waiters) meetings.delete(meetingId);
     }
   };
-
   return {
     /**
      * A read holding `wanted`'s record or tombstone, a read without it (complete snapshot: not
@@ -103,7 +99,6 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
         throw error;
       }
     },
-
     /**
      * The read showing the snapshot complete or the meeting ended, or undefined once the lease is
      * gone or failed or `waitMs` passed. A failed read rejects.

@@ -26,10 +26,8 @@ export interface Sourced {
   readonly chimeAttempts?: number | undefined;
 }
 
-/** A lookup's answer: the value, until when the container may keep it, and its source. */
 export type Answer<V> = Loaded<V> & Sourced;
 
-/** One lookup: which record, and the request's signal and counters. */
 export interface Lookup {
   readonly meetingId: string;
   /** Set for an attendee; unset for the meeting itself (or its roster). */
@@ -62,29 +60,26 @@ export interface AttendeeSourceOptions
         readonly ttlMs: number;
       }
     | undefined;
-  /** Epoch milliseconds. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Told the operation and the error's class name of a cache failure (never its message). */
   readonly onCacheError?: (operation: string, errorName: string) => void;
 }
 
-/** What the lookups of one container share (`attendee-source.ts` builds it). */
+/** What the lookups of one container share. */
 export interface SourceDeps extends AttendeeSourceOptions {
   readonly now: () => number;
   readonly container: ContainerCache<Value, Value, Roster>;
   /** The table, or the container's memory standing in for it, or nothing. */
   readonly shared: SharedCache | undefined;
-  /** Where a hit in `shared` comes from. */
   readonly sharedTier: CacheTier;
   /** How long the container keeps what it read. */
   readonly attendeeTtlMs: number;
   readonly meetingTtlMs: number;
   readonly hot: HotMeetings;
   readonly waiters: SnapshotWaiters;
-  /** This container's snapshots in flight, by meeting. */
   readonly snapshots: Map<string, Promise<MeetingSnapshotOutcome>>;
-  /** This container's lease owner id. */
+  /** Its lease owner id. */
   readonly owner: string;
 }
 

@@ -50,7 +50,6 @@ export class BoundedRetryStrategy extends StandardRetryStrategy {
   ) {
     super(maxAttempts);
   }
-
   override refreshRetryTokenForRetry(
     token: StandardRetryToken,
     errorInfo: RetryErrorInfo,

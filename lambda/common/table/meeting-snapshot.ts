@@ -17,11 +17,10 @@ export interface MeetingSnapshotDeps {
     SharedCache,
     'acquireLease' | 'failLease' | 'putAttendees' | 'putMeeting' | 'markSnapshot' | 'endMeeting'
   >;
-  /** One id per container (or prefetch instance). */
+  /** The lease's holder: one id per container (or prefetch instance). */
   readonly owner: string;
   /** How long the lease holds: the snapshot's own budget (its calls are aborted past it). */
   readonly leaseMs: number;
-  /** Epoch milliseconds. */
   readonly now: () => number;
   /** Sends one Chime call: the caller counts it (request metrics) or paces it (prefetch). */
   readonly call: <T extends object>(
@@ -38,7 +37,6 @@ export interface MeetingSnapshotDeps {
 export type MeetingSnapshotOutcome =
   | {
       readonly kind: 'taken';
-      /** By lower-case AttendeeId. */
       readonly attendees: ReadonlyMap<string, CachedAttendee>;
       readonly meeting: Meeting | undefined;
       /** When the listing started: it shows Chime's state at this time or later. */

@@ -24,48 +24,13 @@ import {
 } from './item-codec';
 import { attendeeSortKey, meetingPartition, nameSortKey, SORT_KEYS } from './table-schema';
 
-/** DynamoDB's limits: BatchWriteItem takes 25 requests, BatchGetItem 100 keys. */
+/** BatchWriteItem takes 25 requests at most. */
 const BATCH_WRITE_LIMIT = 25;
 /** Attempts of a BatchWriteItem while items stay unprocessed; the backoff doubles each time. */
 const BATCH_ATTEMPTS = 5;
 const BATCH_BACKOFF_MS = 25;
 /** Conditional puts of one page in flight at once (each is its own PutItem). */
 const PUTS_IN_FLIGHT = 25;
-
-/**
- * The shared tier: one DynamoDB table (`table-schema.ts`), or a container's memory when there is
- * no table (`memory-cache.ts`). A record write replaces only an older record (a stale marker:
- * one of its own millisecond too), never a tombstone.
- */
-export interface SharedCache {
-  /** Everything held of a meeting (one Query): the roster's read. */
-  readAll(meetingId: string, signal?: AbortSignal): Promise<SharedRead>;
-  /** The meeting's items, the attendees asked for (96 at most) and the name of `attendeeId`. */
-  read(
-    meetingId: string,
-    what: { readonly attendeeId?: string; readonly attendeeIds?: readonly string[] },
-    signal?: AbortSignal,
-  ): Promise<SharedRead>;
-  /** Throws a {@link SnapshotWriteError} when any write failed but by its condition. */
-  putAttendees(
-    meetingId: string,
-    attendees: readonly CachedAttendee[],
-    version: number,
-  ): Promise<void>;
-  putMeeting(meetingId: string, meeting: Meeting, version: number): Promise<void>;
-  putName(meetingId: string, attendeeId: string, name: string, version: number): Promise<void>;
-  /** Marks a complete snapshot taken at `takenAt`. */
-  markSnapshot(meetingId: string, takenAt: number): Promise<void>;
-  /** True when no other unexpired lease held the meeting's. */
-  acquireLease(meetingId: string, owner: string, durationMs: number): Promise<boolean>;
-  failLease(meetingId: string, owner: string, until: number): Promise<void>;
-  /** Chime deleted the attendee: a tombstone that no record write replaces. */
-  tombstoneAttendee(meetingId: string, attendeeId: string, version: number): Promise<void>;
-  /** The attendee changed (capabilities): its record goes; older writes cannot bring it back. */
-  markStale(meetingId: string, attendeeId: string, version: number): Promise<void>;
-  /** Chime ended the meeting: a tombstone, then its other items deleted; returns how many. */
-  endMeeting(meetingId: string, version: number): Promise<number>;
-}
 
 /** A write of a snapshot or record failed (other than being older than what is there). */
 export class SnapshotWriteError extends Error {
@@ -79,7 +44,7 @@ export type Condition =
   | { readonly leaseOwner: string };
 
 /** Where a shared cache keeps its items. */
-export interface ItemStore {
+interface ItemStore {
   /** Writes `item` unless `condition` fails: then false. */
   put(item: Attributes, condition?: Condition): Promise<boolean>;
   get(meetingId: string, sorts: readonly string[], signal?: AbortSignal): Promise<Attributes[]>;
@@ -88,8 +53,9 @@ export interface ItemStore {
   clear(meetingId: string): Promise<number>;
 }
 
-/** The sort keys a {@link SharedCache.read} reads. */
-function sortKeysOf({ attendeeId, attendeeIds = [] }: Parameters<SharedCache['read']>[1]) {
+type Wanted = { readonly attendeeId?: string; readonly attendeeIds?: readonly string[] };
+
+function sortKeysOf({ attendeeId, attendeeIds = [] }: Wanted) {
   const asked = attendeeId === undefined ? [] : [attendeeId];
   return [
     SORT_KEYS.meeting,
@@ -100,8 +66,13 @@ function sortKeysOf({ attendeeId, attendeeIds = [] }: Parameters<SharedCache['re
   ];
 }
 
-/** The shared cache over `store`; markers and records expire `ttlMs` after their version or now. */
-export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => number): SharedCache {
+/**
+ * The shared tier over `store`: a DynamoDB table (`table-schema.ts`), or a container's memory
+ * (`memory-cache.ts`). A record write replaces only an older record (a stale marker: one of its
+ * own millisecond too), never a tombstone; records and markers expire `ttlMs` after the later of
+ * their version and now.
+ */
+export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => number) {
   // A marker that expired at once would let the record it replaced be read as missing.
   if (!(ttlMs > 0)) throw new RangeError('ttlMs must be positive');
   const write = createItemWriter(ttlMs, now);
@@ -110,10 +81,14 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
   };
   const { deleted, stale } = MARKER_STATES;
   return {
-    readAll: async (meetingId, signal) => readOf(await store.query(meetingId, signal), now()),
-    read: async (meetingId, what, signal) =>
+    /** Everything held of a meeting (one Query): the roster's read. */
+    readAll: async (meetingId: string, signal?: AbortSignal): Promise<SharedRead> =>
+      readOf(await store.query(meetingId, signal), now()),
+    /** The meeting's items, the attendees asked for (96 at most) and the name of `attendeeId`. */
+    read: async (meetingId: string, what: Wanted, signal?: AbortSignal): Promise<SharedRead> =>
       readOf(await store.get(meetingId, sortKeysOf(what), signal), now()),
-    async putAttendees(meetingId, attendees, version) {
+    /** Throws a {@link SnapshotWriteError} when any write failed but by its condition. */
+    async putAttendees(meetingId: string, attendees: readonly CachedAttendee[], version: number) {
       const items = attendees.flatMap(({ AttendeeId, ...fields }) =>
         typeof AttendeeId === 'string'
           ? [write.attendee(meetingId, { ...fields, AttendeeId }, version)]
@@ -127,24 +102,30 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
       }
       if (failed > 0) throw new SnapshotWriteError(`${failed} of ${items.length} writes failed`);
     },
-    putMeeting: (meetingId, meeting, version) =>
+    putMeeting: (meetingId: string, meeting: Meeting, version: number) =>
       newer(write.meeting(meetingId, meeting, version), version),
-    putName: (meetingId, attendeeId, name, version) =>
+    putName: (meetingId: string, attendeeId: string, name: string, version: number) =>
       newer(write.name(meetingId, attendeeId, name, version), version),
-    markSnapshot: (meetingId, takenAt) => newer(write.snapshot(meetingId, takenAt), takenAt),
-    acquireLease(meetingId, owner, durationMs) {
+    /** Marks a complete snapshot taken at `takenAt`. */
+    markSnapshot: (meetingId: string, takenAt: number) =>
+      newer(write.snapshot(meetingId, takenAt), takenAt),
+    /** True when no other unexpired lease held the meeting's. */
+    acquireLease(meetingId: string, owner: string, durationMs: number): Promise<boolean> {
       const at = now();
       return store.put(write.lease(meetingId, owner, at + durationMs), { leaseFreeAt: at });
     },
-    async failLease(meetingId, owner, until) {
+    async failLease(meetingId: string, owner: string, until: number) {
       await store.put(write.lease(meetingId, owner, until, 'failed'), { leaseOwner: owner });
     },
-    async tombstoneAttendee(meetingId, attendeeId, version) {
+    /** Chime deleted the attendee: a tombstone that no record write replaces. */
+    async tombstoneAttendee(meetingId: string, attendeeId: string, version: number) {
       await store.put(write.marker(meetingId, attendeeSortKey(attendeeId), deleted, version));
     },
-    markStale: (meetingId, attendeeId, version) =>
+    /** The attendee changed: its record goes; older writes cannot bring it back. */
+    markStale: (meetingId: string, attendeeId: string, version: number) =>
       newer(write.marker(meetingId, attendeeSortKey(attendeeId), stale, version), version, true),
-    async endMeeting(meetingId, version) {
+    /** Chime ended the meeting: a tombstone, then its other items deleted; returns how many. */
+    async endMeeting(meetingId: string, version: number): Promise<number> {
       await store.put(write.marker(meetingId, SORT_KEYS.meeting, deleted, version));
       return store.clear(meetingId);
     },
@@ -201,7 +182,7 @@ export interface SharedCacheOptions {
  * The shared cache over `tableName`. Every read checks `expiresAt` against the clock: DynamoDB's
  * TTL deletion is lazy, so the table may still return an expired item.
  */
-export function createSharedCache(options: SharedCacheOptions): SharedCache {
+export function createSharedCache(options: SharedCacheOptions) {
   const { client, tableName, sleep = delay } = options;
   const pages = async (
     meetingId: string,
@@ -226,7 +207,6 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
     } while (ExclusiveStartKey);
     return items;
   };
-
   /** Deletes `keys` in batches, retrying what DynamoDB leaves unprocessed. */
   const deleteAll = async (keys: readonly Item[]) => {
     for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
@@ -245,7 +225,6 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       }
     }
   };
-
   const store: ItemStore = {
     async put(attributes, condition) {
       const Item = marshall(attributes, { removeUndefinedValues: true });
@@ -288,3 +267,5 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   };
   return sharedCacheOver(store, options.ttlMs, options.now ?? Date.now);
 }
+
+export type SharedCache = ReturnType<typeof sharedCacheOver>;

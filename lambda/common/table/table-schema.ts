@@ -1,16 +1,6 @@
 /**
- * The shared cache table's schema (for the functions, the stack and the local table). One
- * partition per meeting, so one Query finds all its items:
- *
- * | pk                  | sk                      | holds                                   |
- * | ------------------- | ----------------------- | --------------------------------------- |
- * | `MEETING#<id>`      | `META`                  | the Meeting object as GetMeeting gives it |
- * | `MEETING#<id>`      | `ATTENDEE#<attendeeId>` | one attendee (ExternalUserId, JoinToken, Capabilities) |
- * | `MEETING#<id>`      | `SNAPSHOT`              | when a complete ListAttendees snapshot was taken |
- * | `MEETING#<id>`      | `LEASE`                 | which container is taking that snapshot, until when |
- * | `MEETING#<id>`      | `NAME#<attendeeId>`     | the display name the attendee's owner's token carried |
- *
- * Keys hold Chime ids only: never an ExternalUserId, a name or a JoinToken.
+ * The shared cache table's schema: one partition per meeting, so one Query finds all its items
+ * (each item: docs/security.md, "Shared table"). Keys hold Chime ids only.
  */
 export const CACHE_TABLE_SCHEMA = {
   partitionKey: { name: 'pk', type: 'S' },

@@ -8,6 +8,7 @@ import { withSignal } from '../../common/chime/call-scope';
 import { isNotFound } from '../../common/chime/not-found';
 import type { CachedAttendee, CachedRecord, SharedRead } from '../../common/table/item-codec';
 import {
+  listAttendees,
   type MeetingSnapshotOutcome,
   takeMeetingSnapshot,
 } from '../../common/table/meeting-snapshot';
@@ -23,15 +24,16 @@ import {
   keep,
   type Lookup,
   quietly,
+  type Roster,
   type SourceDeps,
   type Sourced,
   type Value,
 } from './source-deps';
 
 /*
- * The one lookup path of both record kinds, an attendee (`attendeeId` set) and its meeting,
- * below the container cache: the shared tier, then a hot meeting's snapshot (this container's
- * own, or another's waited for), then Chime.
+ * The lookups below the container cache, of both record kinds (an attendee, `attendeeId` set,
+ * and its meeting) and of a meeting's roster: the shared tier, then a hot meeting's snapshot
+ * (this container's own, or another's waited for), then Chime.
  */
 
 const ttlOf = (deps: SourceDeps, { attendeeId }: Lookup) =>
@@ -74,11 +76,7 @@ function recordIn({ attendeeId }: Lookup, read: SharedRead): CachedRecord<Value>
 }
 
 /** Asks Chime; stores what it got in the shared tier when `store`, a tombstone for a NotFound. */
-export async function fromChime(
-  deps: SourceDeps,
-  lookup: Lookup,
-  store: boolean,
-): Promise<Answer<Value>> {
+async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Promise<Answer<Value>> {
   const { shared, container } = deps;
   const { meetingId, attendeeId, metrics } = lookup;
   const startedAt = deps.now();
@@ -152,7 +150,7 @@ async function takeSnapshot(
 }
 
 /** The meeting's snapshot, one per meeting per container; each waiter keeps its own deadline. */
-export function snapshotOf(
+function snapshotOf(
   deps: SourceDeps,
   shared: SharedCache,
   { meetingId, signal, metrics }: Lookup,
@@ -240,4 +238,86 @@ export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answ
   const name = attendeeId === undefined ? undefined : read.names?.get(attendeeId);
   if (name === undefined || answer.value === undefined) return answer;
   return { ...answer, value: { ...(answer.value as CachedAttendee), Name: name } };
+}
+
+/** The attendees with the names recorded for them. */
+const named = (attendees: Iterable<CachedAttendee>, names: SharedRead['names']): Roster =>
+  Array.from(attendees, (attendee) => {
+    const name = names?.get((attendee.AttendeeId ?? '').toLowerCase());
+    return name === undefined ? attendee : { ...attendee, Name: name };
+  });
+
+/** ListAttendees, for this request alone (not kept). */
+async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['names']) {
+  let last = {};
+  const call: Parameters<typeof listAttendees>[0]['call'] = async (operation, send) => {
+    const output = await countedCall(lookup.metrics, operation, send);
+    last = output;
+    return output;
+  };
+  const attendees = await listAttendees(
+    { chime: deps.chime, call },
+    lookup.meetingId,
+    lookup.signal,
+  );
+  recordTier(lookup.metrics, 'none');
+  return { value: named(attendees, names), expiresAt: undefined, ...chimeSourced(last) };
+}
+
+/** A complete snapshot's roster, the attendees changed since (stale markers) asked again. */
+async function rosterIn(
+  deps: SourceDeps,
+  lookup: Lookup,
+  read: SharedRead,
+  readAt: number,
+): Promise<Answer<Roster>> {
+  recordTier(lookup.metrics, deps.sharedTier);
+  let sourced: Sourced = { tier: deps.sharedTier };
+  const changed = await Promise.all(
+    [...(read.stale ?? [])].map(async (attendeeId) => {
+      try {
+        const answer = await fromChime(deps, { ...lookup, attendeeId }, true);
+        sourced = answer;
+        return answer.value as CachedAttendee | undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    }),
+  );
+  const records = Array.from(read.attendees?.values() ?? [], (record) => record.value);
+  const value = named(
+    [...records, ...changed.filter((attendee) => attendee !== undefined)],
+    read.names,
+  );
+  const { tier, chimeRequestId, chimeAttempts } = sourced;
+  return { value, expiresAt: readAt + deps.attendeeTtlMs, tier, chimeRequestId, chimeAttempts };
+}
+
+/**
+ * The roster below the container cache: a complete snapshot in the shared tier, else this
+ * container's own snapshot, else the one another container is taking; a failed or unreadable
+ * one is listed again here, and not kept.
+ */
+export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answer<Roster>> {
+  const { shared } = deps;
+  const { meetingId, signal } = lookup;
+  const readAt = deps.now();
+  const read =
+    shared && (await quietly(deps, lookup, 'readAll', () => shared.readAll(meetingId, signal)));
+  if (!shared || !read) return listed(deps, lookup);
+  if (read.ended) throw gone('meeting');
+  let found = complete(deps, read) ? read : undefined;
+  if (!found && !read.lease?.failed) {
+    const outcome = await snapshotOf(deps, shared, lookup);
+    if (outcome.kind === 'taken') {
+      recordTier(lookup.metrics, 'none');
+      const value = named(outcome.attendees.values(), read.names);
+      return { value, expiresAt: outcome.takenAt + deps.attendeeTtlMs, tier: 'none' };
+    }
+    if (outcome.kind === 'lost') found = await deps.waiters.whole(shared, meetingId, signal);
+    if (found?.ended) throw gone('meeting');
+  }
+  if (!found) return listed(deps, lookup, read.names);
+  return rosterIn(deps, lookup, found, readAt);
 }
