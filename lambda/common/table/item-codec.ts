@@ -1,12 +1,6 @@
 import type { Attendee, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
-import {
-  attendeeSortKey,
-  CACHE_TABLE_SCHEMA,
-  meetingPartition,
-  nameSortKey,
-  SORT_KEYS,
-} from './table-schema';
+import { CACHE_TABLE_SCHEMA, SORT_KEYS } from './table-schema';
 
 /** An item's attributes as plain values, as `marshall` takes them and `unmarshall` gives them. */
 export type Attributes = Record<string, NativeAttributeValue>;
@@ -57,43 +51,6 @@ export interface SharedRead {
    * the lease runs out (so that every container does not list it into the same fault).
    */
   readonly lease?: { readonly owner: string; readonly until: number; readonly failed: boolean };
-}
-
-/** The items of both tiers: a record or marker expires `ttlMs` after the later of its version and now. */
-export function createItemWriter(ttlMs: number, now: () => number) {
-  const itemOf = (meetingId: string, sort: string, attributes: Attributes, expiresAt: number) => ({
-    [PK]: meetingPartition(meetingId),
-    [SK]: sort,
-    ...attributes,
-    // Epoch seconds.
-    [CACHE_TABLE_SCHEMA.timeToLiveAttribute]: Math.ceil(expiresAt / 1000),
-  });
-  const stamped = (meetingId: string, sort: string, version: number, attributes = {}) => {
-    const expiresAt = Math.max(version, now()) + ttlMs;
-    return itemOf(meetingId, sort, { version, expiresAt, ...attributes }, expiresAt);
-  };
-  return {
-    attendee: (
-      meetingId: string,
-      attendee: CachedAttendee & { AttendeeId: string },
-      version: number,
-    ) => {
-      const AttendeeId = attendee.AttendeeId.toLowerCase();
-      const fields = { ...cachedAttendee(attendee), AttendeeId };
-      return stamped(meetingId, attendeeSortKey(AttendeeId), version, fields);
-    },
-    meeting: (meetingId: string, meeting: Meeting, version: number) =>
-      stamped(meetingId, SORT_KEYS.meeting, version, { Meeting: JSON.stringify(meeting) }),
-    name: (meetingId: string, attendeeId: string, Name: string, version: number) =>
-      stamped(meetingId, nameSortKey(attendeeId), version, { Name }),
-    snapshot: (meetingId: string, takenAt: number) =>
-      stamped(meetingId, SORT_KEYS.snapshot, takenAt),
-    /** A tombstone or stale marker in place of the record at `sort`. */
-    marker: (meetingId: string, sort: string, state: string, version: number) =>
-      stamped(meetingId, sort, version, { state }),
-    lease: (meetingId: string, owner: string, until: number, state?: 'failed') =>
-      itemOf(meetingId, SORT_KEYS.lease, { owner, leaseUntil: until, state }, until),
-  };
 }
 
 /** What a meeting's items hold at `at`: expired ones are left out, as TTL deletion is lazy. */

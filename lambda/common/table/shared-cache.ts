@@ -15,14 +15,20 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   type Attributes,
   type CachedAttendee,
-  createItemWriter,
+  cachedAttendee,
   MARKER_STATES,
   PK,
   readOf,
   type SharedRead,
   SK,
 } from './item-codec';
-import { attendeeSortKey, meetingPartition, nameSortKey, SORT_KEYS } from './table-schema';
+import {
+  attendeeSortKey,
+  CACHE_TABLE_SCHEMA,
+  meetingPartition,
+  nameSortKey,
+  SORT_KEYS,
+} from './table-schema';
 
 /** BatchWriteItem takes 25 requests at most. */
 const BATCH_WRITE_LIMIT = 25;
@@ -75,9 +81,28 @@ function sortKeysOf({ attendeeId, attendeeIds = [] }: Wanted) {
 export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => number) {
   // A marker that expired at once would let the record it replaced be read as missing.
   if (!(ttlMs > 0)) throw new RangeError('ttlMs must be positive');
-  const write = createItemWriter(ttlMs, now);
-  const newer = async (item: Attributes, version: number, orEqual = false) => {
-    await store.put(item, { newerThan: version, orEqual });
+  const itemOf = (meetingId: string, sort: string, attributes: Attributes, expiresAt: number) => ({
+    [PK]: meetingPartition(meetingId),
+    [SK]: sort,
+    ...attributes,
+    // Epoch seconds.
+    [CACHE_TABLE_SCHEMA.timeToLiveAttribute]: Math.ceil(expiresAt / 1000),
+  });
+  const stamped = (meetingId: string, sort: string, version: number, attributes = {}) => {
+    const expiresAt = Math.max(version, now()) + ttlMs;
+    return itemOf(meetingId, sort, { version, expiresAt, ...attributes }, expiresAt);
+  };
+  const lease = (meetingId: string, owner: string, until: number, state?: 'failed') =>
+    itemOf(meetingId, SORT_KEYS.lease, { owner, leaseUntil: until, state }, until);
+  /** A record (or stale marker) write, over nothing, an older item, or one as old if `orEqual`. */
+  const newer = async (
+    meetingId: string,
+    sort: string,
+    version: number,
+    attributes: Attributes = {},
+    orEqual = false,
+  ) => {
+    await store.put(stamped(meetingId, sort, version, attributes), { newerThan: version, orEqual });
   };
   const { deleted, stale } = MARKER_STATES;
   return {
@@ -89,44 +114,45 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
       readOf(await store.get(meetingId, sortKeysOf(what), signal), now()),
     /** Throws a {@link SnapshotWriteError} when any write failed but by its condition. */
     async putAttendees(meetingId: string, attendees: readonly CachedAttendee[], version: number) {
-      const items = attendees.flatMap(({ AttendeeId, ...fields }) =>
-        typeof AttendeeId === 'string'
-          ? [write.attendee(meetingId, { ...fields, AttendeeId }, version)]
-          : [],
-      );
+      const records = attendees.flatMap((attendee) => {
+        const AttendeeId = attendee.AttendeeId?.toLowerCase();
+        return AttendeeId ? [{ ...cachedAttendee(attendee), AttendeeId }] : [];
+      });
       let failed = 0;
-      for (let start = 0; start < items.length; start += PUTS_IN_FLIGHT) {
-        const puts = items.slice(start, start + PUTS_IN_FLIGHT);
-        const outcomes = await Promise.allSettled(puts.map((item) => newer(item, version)));
+      for (let start = 0; start < records.length; start += PUTS_IN_FLIGHT) {
+        const puts = records
+          .slice(start, start + PUTS_IN_FLIGHT)
+          .map((record) => newer(meetingId, attendeeSortKey(record.AttendeeId), version, record));
+        const outcomes = await Promise.allSettled(puts);
         failed += outcomes.filter((outcome) => outcome.status === 'rejected').length;
       }
-      if (failed > 0) throw new SnapshotWriteError(`${failed} of ${items.length} writes failed`);
+      if (failed > 0) throw new SnapshotWriteError(`${failed} of ${records.length} writes failed`);
     },
     putMeeting: (meetingId: string, meeting: Meeting, version: number) =>
-      newer(write.meeting(meetingId, meeting, version), version),
-    putName: (meetingId: string, attendeeId: string, name: string, version: number) =>
-      newer(write.name(meetingId, attendeeId, name, version), version),
+      newer(meetingId, SORT_KEYS.meeting, version, { Meeting: JSON.stringify(meeting) }),
+    putName: (meetingId: string, attendeeId: string, Name: string, version: number) =>
+      newer(meetingId, nameSortKey(attendeeId), version, { Name }),
     /** Marks a complete snapshot taken at `takenAt`. */
     markSnapshot: (meetingId: string, takenAt: number) =>
-      newer(write.snapshot(meetingId, takenAt), takenAt),
+      newer(meetingId, SORT_KEYS.snapshot, takenAt),
     /** True when no other unexpired lease held the meeting's. */
     acquireLease(meetingId: string, owner: string, durationMs: number): Promise<boolean> {
       const at = now();
-      return store.put(write.lease(meetingId, owner, at + durationMs), { leaseFreeAt: at });
+      return store.put(lease(meetingId, owner, at + durationMs), { leaseFreeAt: at });
     },
     async failLease(meetingId: string, owner: string, until: number) {
-      await store.put(write.lease(meetingId, owner, until, 'failed'), { leaseOwner: owner });
+      await store.put(lease(meetingId, owner, until, 'failed'), { leaseOwner: owner });
     },
     /** Chime deleted the attendee: a tombstone that no record write replaces. */
     async tombstoneAttendee(meetingId: string, attendeeId: string, version: number) {
-      await store.put(write.marker(meetingId, attendeeSortKey(attendeeId), deleted, version));
+      await store.put(stamped(meetingId, attendeeSortKey(attendeeId), version, { state: deleted }));
     },
     /** The attendee changed: its record goes; older writes cannot bring it back. */
     markStale: (meetingId: string, attendeeId: string, version: number) =>
-      newer(write.marker(meetingId, attendeeSortKey(attendeeId), stale, version), version, true),
+      newer(meetingId, attendeeSortKey(attendeeId), version, { state: stale }, true),
     /** Chime ended the meeting: a tombstone, then its other items deleted; returns how many. */
     async endMeeting(meetingId: string, version: number): Promise<number> {
-      await store.put(write.marker(meetingId, SORT_KEYS.meeting, deleted, version));
+      await store.put(stamped(meetingId, SORT_KEYS.meeting, version, { state: deleted }));
       return store.clear(meetingId);
     },
   };
