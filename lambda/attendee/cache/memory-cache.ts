@@ -1,19 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { type Attributes, MARKER_STATES, PK, SK } from '../../common/table/item-codec';
-import { type Condition, sharedCacheOver } from '../../common/table/shared-cache';
+import { type Attributes, PK, SK } from '../../common/table/item-codec';
+import { sharedCacheOver } from '../../common/table/shared-cache';
 import { meetingPartition, SORT_KEYS } from '../../common/table/table-schema';
-
-/** Whether `condition` lets a put replace `there` (an unexpired item, if any). */
-function allows(there: Attributes | undefined, condition: Condition | undefined): boolean {
-  if (condition === undefined) return true;
-  if ('leaseOwner' in condition) return there?.owner === condition.leaseOwner;
-  if (there === undefined) return true;
-  // An unexpired lease is held.
-  if ('leaseFreeAt' in condition || there.state === MARKER_STATES.deleted) return false;
-  return condition.orEqual
-    ? there.version <= condition.newerThan
-    : there.version < condition.newerThan;
-}
 
 /**
  * The shared tier of a container without the table: the table's items and conditional writes in
@@ -44,7 +32,7 @@ export function createMemoryCache(options: {
     {
       async put(item, condition) {
         const key = `${item[PK]}\n${item[SK]}`;
-        if (!allows(live(key), condition)) return false;
+        if (condition && !condition.allows(live(key))) return false;
         items.set(key, item);
         return true;
       },

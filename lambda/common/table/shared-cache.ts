@@ -6,7 +6,6 @@ import {
   BatchWriteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
-  type PutItemCommandInput,
   QueryCommand,
   type QueryCommandInput,
   type WriteRequest,
@@ -43,11 +42,40 @@ export class SnapshotWriteError extends Error {
   override readonly name = 'SnapshotWriteError';
 }
 
-/** What a put requires of the item it replaces. */
-export type Condition =
-  | { readonly newerThan: number; readonly orEqual: boolean }
-  | { readonly leaseFreeAt: number }
-  | { readonly leaseOwner: string };
+/** What a put requires of the item it replaces: DynamoDB's condition, and the memory tier's test. */
+interface Condition {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+  readonly values: Attributes;
+  /** Whether the put may replace `there`, the unexpired item if any. */
+  readonly allows: (there: Attributes | undefined) => boolean;
+}
+
+/** Over nothing, or an older item but a tombstone (an item without a version is older). */
+const newerThan = (version: number, orEqual: boolean): Condition => ({
+  expression: `attribute_not_exists(#pk) OR ((attribute_not_exists(#version) OR #version ${orEqual ? '<=' : '<'} :version) AND (attribute_not_exists(#state) OR #state <> :deleted))`,
+  names: { '#pk': PK, '#version': 'version', '#state': 'state' },
+  values: { ':version': version, ':deleted': MARKER_STATES.deleted },
+  allows: (there) =>
+    there === undefined ||
+    (there.state !== MARKER_STATES.deleted &&
+      (orEqual ? there.version <= version : there.version < version)),
+});
+
+const leaseFree = (at: number): Condition => ({
+  expression: 'attribute_not_exists(#pk) OR #until <= :now',
+  names: { '#pk': PK, '#until': 'leaseUntil' },
+  values: { ':now': at },
+  // An unexpired lease is held.
+  allows: (there) => there === undefined,
+});
+
+const leaseOwner = (owner: string): Condition => ({
+  expression: '#owner = :owner',
+  names: { '#owner': 'owner' },
+  values: { ':owner': owner },
+  allows: (there) => there?.owner === owner,
+});
 
 /** Where a shared cache keeps its items. */
 interface ItemStore {
@@ -102,7 +130,7 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
     attributes: Attributes = {},
     orEqual = false,
   ) => {
-    await store.put(stamped(meetingId, sort, version, attributes), { newerThan: version, orEqual });
+    await store.put(stamped(meetingId, sort, version, attributes), newerThan(version, orEqual));
   };
   const { deleted, stale } = MARKER_STATES;
   return {
@@ -138,10 +166,10 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
     /** True when no other unexpired lease held the meeting's. */
     acquireLease(meetingId: string, owner: string, durationMs: number): Promise<boolean> {
       const at = now();
-      return store.put(lease(meetingId, owner, at + durationMs), { leaseFreeAt: at });
+      return store.put(lease(meetingId, owner, at + durationMs), leaseFree(at));
     },
     async failLease(meetingId: string, owner: string, until: number) {
-      await store.put(lease(meetingId, owner, until, 'failed'), { leaseOwner: owner });
+      await store.put(lease(meetingId, owner, until, 'failed'), leaseOwner(owner));
     },
     /** Chime deleted the attendee: a tombstone that no record write replaces. */
     async tombstoneAttendee(meetingId: string, attendeeId: string, version: number) {
@@ -159,38 +187,6 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
 }
 
 type Item = Record<string, AttributeValue>;
-
-/** The condition as an expression (an item of the older schema, without a version, is older). */
-function expressionOf(
-  condition: Condition,
-): Pick<
-  PutItemCommandInput,
-  'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
-> {
-  if ('leaseOwner' in condition) {
-    return {
-      ConditionExpression: '#owner = :owner',
-      ExpressionAttributeNames: { '#owner': 'owner' },
-      ExpressionAttributeValues: marshall({ ':owner': condition.leaseOwner }),
-    };
-  }
-  if ('leaseFreeAt' in condition) {
-    return {
-      ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now',
-      ExpressionAttributeNames: { '#pk': PK, '#until': 'leaseUntil' },
-      ExpressionAttributeValues: marshall({ ':now': condition.leaseFreeAt }),
-    };
-  }
-  const operator = condition.orEqual ? '<=' : '<';
-  return {
-    ConditionExpression: `attribute_not_exists(#pk) OR ((attribute_not_exists(#version) OR #version ${operator} :version) AND (attribute_not_exists(#state) OR #state <> :deleted))`,
-    ExpressionAttributeNames: { '#pk': PK, '#version': 'version', '#state': 'state' },
-    ExpressionAttributeValues: marshall({
-      ':version': condition.newerThan,
-      ':deleted': MARKER_STATES.deleted,
-    }),
-  };
-}
 
 /** Options of {@link createSharedCache}. */
 export interface SharedCacheOptions {
@@ -254,7 +250,11 @@ export function createSharedCache(options: SharedCacheOptions) {
   const store: ItemStore = {
     async put(attributes, condition) {
       const Item = marshall(attributes, { removeUndefinedValues: true });
-      const expression = condition && expressionOf(condition);
+      const expression = condition && {
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: condition.names,
+        ExpressionAttributeValues: marshall(condition.values),
+      };
       try {
         await client.send(new PutItemCommand({ TableName: tableName, Item, ...expression }));
         return true;
