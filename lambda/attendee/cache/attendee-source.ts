@@ -14,6 +14,7 @@ import {
   cacheError,
   complete,
   type NamedAttendee,
+  quietly,
   type Roster,
   type SourceDeps,
   type Sourced,
@@ -158,12 +159,8 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       const { shared } = deps;
       const key = container.attendeeKey(meetingId, attendeeId);
       if (!shared || written.peek(key) === name) return;
-      try {
-        await shared.putName(meetingId, attendeeId, name, deps.now());
-      } catch (error) {
-        cacheError(deps, metrics, 'putName', error);
-        return;
-      }
+      const put = () => shared.putName(meetingId, attendeeId, name, deps.now()).then(() => true);
+      if (!(await quietly(deps, { metrics }, 'putName', put))) return;
       written.set(key, name, deps.now() + attendeeTtlMs);
       // Read again (with the name) by the owner's next request.
       container.attendees.delete(key);
