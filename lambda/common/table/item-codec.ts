@@ -71,14 +71,17 @@ export function readOf(items: Iterable<Attributes>, at: number): SharedRead {
     if (version === undefined || !(expiresAt > at)) continue;
     const id = sort.slice(sort.indexOf('#') + 1); // of `ATTENDEE#<id>` and `NAME#<id>`
     if (sort === SORT_KEYS.snapshot) read.snapshot = { takenAt: version, expiresAt };
-    else if (sort === SORT_KEYS.meeting && state === MARKER_STATES.deleted) read.ended = true;
-    else if (sort === SORT_KEYS.meeting && state === undefined) {
-      read.meeting = { value: JSON.parse(item.Meeting), version, expiresAt };
+    else if (sort === SORT_KEYS.meeting) {
+      if (state === MARKER_STATES.deleted) read.ended = true;
+      else if (state === undefined && typeof item.Meeting === 'string') {
+        read.meeting = { value: JSON.parse(item.Meeting), version, expiresAt };
+      }
     } else if (sort.startsWith(SORT_KEYS.namePrefix)) names.set(id, item.Name);
-    else if (!sort.startsWith(SORT_KEYS.attendeePrefix)) continue;
-    else if (state === MARKER_STATES.deleted) deleted.add(id);
-    else if (state !== undefined) stale.add(id);
-    else attendees.set(id, { value: cachedAttendee(item), version, expiresAt });
+    else if (sort.startsWith(SORT_KEYS.attendeePrefix)) {
+      if (state === MARKER_STATES.deleted) deleted.add(id);
+      else if (state !== undefined) stale.add(id);
+      else attendees.set(id, { value: cachedAttendee(item), version, expiresAt });
+    }
   }
   // Only what was found: a read of nothing is `{}`.
   if (attendees.size > 0) read.attendees = attendees;
