@@ -133,14 +133,8 @@ async function takeSnapshot(
       meetingId,
     );
     if (outcome.kind === 'taken' && outcome.meeting) {
-      const { meeting: value, takenAt } = outcome;
-      keep(
-        container.meetings,
-        meetingId,
-        { value, expiresAt: Infinity },
-        takenAt,
-        deps.meetingTtlMs,
-      );
+      const record = { value: outcome.meeting, expiresAt: Infinity };
+      keep(container.meetings, meetingId, record, outcome.takenAt, deps.meetingTtlMs);
     }
     return outcome;
   } catch (error) {
@@ -249,18 +243,15 @@ const named = (attendees: Iterable<CachedAttendee>, names: SharedRead['names']):
 
 /** ListAttendees, for this request alone (not kept). */
 async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['names']) {
+  const { meetingId, signal, metrics } = lookup;
   let last = {};
   const call: Parameters<typeof listAttendees>[0]['call'] = async (operation, send) => {
-    const output = await countedCall(lookup.metrics, operation, send);
+    const output = await countedCall(metrics, operation, send);
     last = output;
     return output;
   };
-  const attendees = await listAttendees(
-    { chime: deps.chime, call },
-    lookup.meetingId,
-    lookup.signal,
-  );
-  recordTier(lookup.metrics, 'none');
+  const attendees = await listAttendees({ chime: deps.chime, call }, meetingId, signal);
+  recordTier(metrics, 'none');
   return { value: named(attendees, names), expiresAt: undefined, ...chimeSourced(last) };
 }
 
