@@ -3,28 +3,21 @@ import { guidOf as guid } from '../common/ids';
 import { writeLine } from '../common/log-line';
 import type { SharedCache } from '../common/table/shared-cache';
 
-/** What the handler did with one event. */
-export type InvalidationOutcome =
+type InvalidationOutcome =
   | { readonly action: 'deleted-attendee'; readonly meetingId: string; readonly attendeeId: string }
   | { readonly action: 'stale-attendee'; readonly meetingId: string; readonly attendeeId: string }
   | { readonly action: 'ended-meeting'; readonly meetingId: string; readonly items: number }
   | { readonly action: 'ignored'; readonly reason: string };
-
-/** One structured line per event: ids and outcome only. */
-export type InvalidationLog = (fields: Readonly<Record<string, string | number>>) => void;
 
 type Wanted =
   | { readonly kind: 'deleted' | 'stale'; readonly meetingId: string; readonly attendeeId: string }
   | { readonly kind: 'ended'; readonly meetingId: string }
   | { readonly kind: 'none'; readonly reason: string };
 
-/** Decides what an event asks for, without I/O. */
+/** What an event asks for, without I/O. */
 export function invalidationOf(input: MeetingEventInput): Wanted {
   const { eventType } = input;
-  if (
-    typeof eventType !== 'string' ||
-    !(INVALIDATING_EVENT_TYPES as readonly string[]).includes(eventType)
-  ) {
+  if (!(INVALIDATING_EVENT_TYPES as readonly unknown[]).includes(eventType)) {
     return { kind: 'none', reason: 'event type not handled' };
   }
   const meetingId = guid(input.meetingId);
@@ -33,7 +26,7 @@ export function invalidationOf(input: MeetingEventInput): Wanted {
   const attendeeId = guid(input.attendeeId);
   if (!attendeeId) return { kind: 'none', reason: 'attendeeId is not a GUID' };
   if (eventType === 'chime:AttendeeDeleted') return { kind: 'deleted', meetingId, attendeeId };
-  // A failed update changed nothing (the event says so with `success` 0).
+  // A failed update changed nothing (`success` 0).
   if (input.success !== 1 && input.success !== '1') {
     return { kind: 'none', reason: 'capabilities update did not succeed' };
   }
@@ -41,17 +34,16 @@ export function invalidationOf(input: MeetingEventInput): Wanted {
 }
 
 /**
- * The handler of the EventBridge rule on `aws.chime` meeting state changes (the rule hands it
- * the fields of `MeetingEventInput` only): a tombstone for `chime:AttendeeDeleted` and for
- * `chime:MeetingEnded` (whose other items go too), a stale marker for a successful
- * `chime:AttendeeCapabilitiesUpdated`; each with the later of the event's time and now as its
- * version, so no snapshot or read that started before it can write its older copy over it. A
- * DynamoDB failure throws, so EventBridge's retry policy tries again.
+ * The handler of the rule on `aws.chime` meeting events: a tombstone for a deleted attendee or an
+ * ended meeting (whose other items go too), a stale marker for changed capabilities; each with
+ * the later of the event's time and now as its version, so that no snapshot or read that started
+ * before it can write its older copy over it. A DynamoDB failure throws: EventBridge retries.
  */
 export function createInvalidationHandler(deps: {
   readonly shared: Pick<SharedCache, 'tombstoneAttendee' | 'markStale' | 'endMeeting'>;
   readonly now?: () => number;
-  readonly log?: InvalidationLog;
+  /** One line per event: ids and outcome only. */
+  readonly log?: (fields: Readonly<Record<string, string | number>>) => void;
 }): (input: MeetingEventInput) => Promise<InvalidationOutcome> {
   const { shared, now = Date.now } = deps;
   const log = deps.log ?? ((fields) => writeLine('INFO', 'invalidation', fields));

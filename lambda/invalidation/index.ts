@@ -1,4 +1,3 @@
-/** The deployed entry of the invalidation function: configuration and the client, once. */
 import { createDynamoDbClient } from '../common/table/dynamodb-client';
 import { createSharedCache } from '../common/table/shared-cache';
 import { parseInvalidationConfig } from './config';
@@ -13,7 +12,7 @@ const client = createDynamoDbClient({
 });
 
 export const handler = createInvalidationHandler({
-  // Its tombstones and markers live as long as the records they replace.
+  // Its markers live as long as the records they replace.
   shared: createSharedCache({
     client,
     tableName: config.cacheTableName,

@@ -1,40 +1,18 @@
-import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type MeetingEventInput, PREFETCH_EVENT_TYPES } from '../common/chime/chime-events';
 import { isNotFound } from '../common/chime/not-found';
 import { guidOf as guid } from '../common/ids';
 import { writeLine } from '../common/log-line';
-import { takeMeetingSnapshot } from '../common/table/meeting-snapshot';
+import { type MeetingSnapshotDeps, takeMeetingSnapshot } from '../common/table/meeting-snapshot';
 import type { SharedCache } from '../common/table/shared-cache';
 import type { Pacer } from './pacer';
-
-/**
- * What the handler did with one meeting of a batch: `listed` into the table; `few` additions
- * (left to the request path); `fresh`: a snapshot newer than the newest addition is there;
- * `leased` by another container or instance; `gone` (NotFound); `retry`: Chime or the table
- * failed, or time ran out, and its messages go back to the queue.
- */
-type PrefetchAction = 'listed' | 'few' | 'fresh' | 'leased' | 'gone' | 'retry';
 
 /** One structured line per meeting: ids, counts and the outcome, never a user id. */
 export type PrefetchLog = (fields: Readonly<Record<string, string | number>>) => void;
 
 /** What the prefetch handler needs; index.ts builds it once per container. */
-export interface PrefetchDeps {
-  readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
-  readonly shared: Pick<
-    SharedCache,
-    | 'read'
-    | 'acquireLease'
-    | 'failLease'
-    | 'putAttendees'
-    | 'putMeeting'
-    | 'markSnapshot'
-    | 'endMeeting'
-  >;
-  /** This instance's lease owner id. */
-  readonly owner: string;
-  readonly leaseMs: number;
+interface PrefetchDeps extends Pick<MeetingSnapshotDeps, 'chime' | 'owner' | 'leaseMs'> {
+  readonly shared: MeetingSnapshotDeps['shared'] & Pick<SharedCache, 'read'>;
   /** Additions of one meeting in one batch that make it worth listing. */
   readonly minAdded: number;
   readonly pacer: Pacer;
@@ -42,16 +20,7 @@ export interface PrefetchDeps {
   readonly log?: PrefetchLog;
 }
 
-interface MeetingAdditions {
-  readonly messageIds: string[];
-  /** Newest `detail.timestamp` of its additions (epoch ms); 0 when none had one. */
-  newest: number;
-}
-
-/**
- * The meeting an SQS message's body announces an attendee for, or undefined. The body is the
- * rule's input (`MeetingEventInput`), not the whole event.
- */
+/** The meeting a message's body (the rule's input) announces an attendee for, or undefined. */
 export function addedMeetingOf(body: string): { meetingId: string; timestamp: number } | undefined {
   let input: MeetingEventInput | null;
   try {
@@ -60,12 +29,9 @@ export function addedMeetingOf(body: string): { meetingId: string; timestamp: nu
     return undefined;
   }
   const type = input?.eventType;
-  if (typeof type !== 'string' || !(PREFETCH_EVENT_TYPES as readonly string[]).includes(type)) {
-    return undefined;
-  }
   const meetingId = guid(input?.meetingId);
-  const { timestamp } = input as MeetingEventInput;
-  if (!meetingId) return undefined;
+  if (!(PREFETCH_EVENT_TYPES as readonly unknown[]).includes(type) || !meetingId) return undefined;
+  const timestamp = input?.timestamp;
   return {
     meetingId,
     timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : 0,
@@ -75,9 +41,9 @@ export function addedMeetingOf(body: string): { meetingId: string; timestamp: nu
 /** Time kept in hand: a meeting is only started when this much of the invocation is left. */
 export const PREFETCH_TIME_MARGIN_MS = 10_000;
 
-/** The batch's additions, by meeting; what is not an addition is logged and dropped. */
-function additionsOf(event: SQSEvent, log: PrefetchLog): Map<string, MeetingAdditions> {
-  const meetings = new Map<string, MeetingAdditions>();
+/** The batch's message ids and newest addition time by meeting; the rest is logged and dropped. */
+function additionsOf(event: SQSEvent, log: PrefetchLog) {
+  const meetings = new Map<string, { readonly messageIds: string[]; newest: number }>();
   for (const record of event.Records ?? []) {
     const added = addedMeetingOf(record.body);
     if (!added) {
@@ -92,12 +58,11 @@ function additionsOf(event: SQSEvent, log: PrefetchLog): Map<string, MeetingAddi
   return meetings;
 }
 
-/** Lists one meeting into the table unless a snapshot newer than its additions is there. */
-async function prefetch(
-  deps: PrefetchDeps,
-  meetingId: string,
-  newest: number,
-): Promise<PrefetchAction> {
+/**
+ * Lists one meeting into the table (`listed`) unless a snapshot newer than its additions is
+ * there (`fresh`) or another holds its lease (`leased`); throws what failed.
+ */
+async function prefetch(deps: PrefetchDeps, meetingId: string, newest: number) {
   const read = await deps.shared.read(meetingId, {});
   if (read.snapshot && read.snapshot.takenAt > newest) return 'fresh';
   const outcome = await takeMeetingSnapshot(
@@ -116,13 +81,11 @@ async function prefetch(
 }
 
 /**
- * The handler of the prefetch queue: `chime:AttendeeAdded` events, batched by the queue (Lambda's
- * SQS event source, with a batching window), grouped by meeting. A meeting with at least
- * `minAdded` additions in the batch is listed into the shared table with the same lease and
- * snapshot as a hot meeting (common/table/meeting-snapshot.ts), its Chime calls paced, unless a snapshot
- * newer than its newest addition is there already; so when its attendees arrive, they are
- * answered from the table without a Chime call. Meetings that failed, or that time did not
- * allow, are reported as batch item failures: the queue delivers their messages again.
+ * The handler of the prefetch queue's `chime:AttendeeAdded` events, grouped by meeting: a meeting
+ * with at least `minAdded` additions in the batch is listed into the table with a hot meeting's
+ * lease and snapshot, its Chime calls paced, so that its attendees are answered from the table.
+ * The messages of a meeting that failed (`retry`), or that time did not allow, go back to the
+ * queue; `few` additions are left to the request path, and a meeting `gone` (NotFound) dropped.
  */
 export function createPrefetchHandler(
   deps: PrefetchDeps,
@@ -153,12 +116,8 @@ export function createPrefetchHandler(
         }
         const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
         failures.push(...messageIds);
-        log({
-          meetingId,
-          added,
-          action: 'retry',
-          reason: cause instanceof Error ? cause.name : 'UnknownError',
-        });
+        const reason = cause instanceof Error ? cause.name : 'UnknownError';
+        log({ meetingId, added, action: 'retry', reason });
       }
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };

@@ -1,4 +1,3 @@
-/** The deployed entry of the prefetch function: configuration and clients, once per container. */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createChimeClient } from '../common/chime/chime-client';
@@ -26,9 +25,5 @@ export const handler = createPrefetchHandler({
   owner: randomUUID(),
   leaseMs: config.cacheLeaseMs,
   minAdded: config.cachePrefetchMinAdded,
-  pacer: createPacer({
-    perSecond: config.cachePrefetchCallsPerSecond,
-    now: Date.now,
-    sleep: (ms) => sleep(ms),
-  }),
+  pacer: createPacer({ perSecond: config.cachePrefetchCallsPerSecond, now: Date.now, sleep }),
 });

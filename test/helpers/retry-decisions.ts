@@ -1,4 +1,4 @@
-import type { RetryErrorInfo, RetryToken, StandardRetryToken } from '@smithy/types';
+import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
 import { BoundedRetryStrategy } from '../../lambda/common/chime/retry-strategy';
 
 /** What the function's retry strategy decided after a failed attempt. */
@@ -24,7 +24,7 @@ export function recordRetryDecisions(): { decisions: RetryDecision[]; restore():
       this: BoundedRetryStrategy,
       token: StandardRetryToken,
       errorInfo: RetryErrorInfo,
-    ): Promise<RetryToken> {
+    ): Promise<StandardRetryToken> {
       const decided = original.call(this, token, errorInfo);
       decided.then(
         // @smithy/core's standard strategy sleeps before it returns the token and notes the wait

@@ -1,100 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ChimeSDKMeetingsClient, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import { createSharedCache } from '../../common/table/shared-cache';
-import type { Config } from '../config';
 import { createContainerCache, createTtlCache, type TtlCache } from './container-cache';
 import { createHotMeetings } from './hot-meetings';
+import { loadRecord, loadRoster } from './lookups';
 import { createMemoryCache } from './memory-cache';
 import { type RequestMetrics, recordTier } from './metrics';
-import { loadRecord } from './record-lookup';
-import { loadRoster } from './roster-lookup';
 import { createSnapshotWaiters } from './snapshot-waiters';
 import {
   type Answer,
+  type AttendeeSourceOptions,
   cacheError,
   complete,
   type NamedAttendee,
+  quietly,
   type Roster,
   type SourceDeps,
   type Sourced,
 } from './source-deps';
 
+export type { AttendeeSourceOptions };
+
 /**
  * With the table, how long a container serves what it read before it reads the table again:
- * the events keep the table true, and this is the rest of the freshness bound (README, "Cache").
+ * the events keep the table true, and this is the rest of the freshness bound.
  */
 export const TABLE_RECHECK_MS = 1000;
 
-/** The cache settings (`config.cache`), the Chime client and, when there is one, the table. */
-export interface AttendeeSourceOptions
-  extends Pick<
-    Config['cache'],
-    | 'containerAttendeeTtlMs'
-    | 'containerMeetingTtlMs'
-    | 'maxEntries'
-    | 'hotThreshold'
-    | 'hotWindowMs'
-    | 'leaseMs'
-    | 'leaseWaitMs'
-    | 'leasePollMs'
-    | 'snapshotFreshnessMs'
-  > {
-  readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
-  readonly sharedTable?:
-    | {
-        readonly client: Pick<DynamoDBClient, 'send'>;
-        readonly tableName: string;
-        readonly ttlMs: number;
-      }
-    | undefined;
-  /** Epoch milliseconds. */
-  readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Told the operation and the error's class name of a cache failure (never its message). */
-  readonly onCacheError?: (operation: string, errorName: string) => void;
-}
-
-/** Per-request options of the source's lookups. */
 interface LookupOptions {
   readonly abortSignal?: AbortSignal;
-  /** This request's counters (see `cache/metrics.ts`). */
+  /** This request's counters (`cache/metrics.ts`). */
   readonly metrics?: RequestMetrics;
-}
-
-/** The attendees and meetings the routes read, through the cache tiers. */
-export interface AttendeeSource {
-  /**
-   * The attendee, as GetAttendee returns it; throws Chime's errors (NotFoundException…).
-   * `alongWith`: another attendee of the meeting the request asks for next (the caller's own),
-   * read in the same table read and kept in the container, so its lookup costs no read.
-   */
-  getAttendee(
-    meetingId: string,
-    attendeeId: string,
-    options?: LookupOptions & { readonly alongWith?: string | undefined },
-  ): Promise<Sourced & { readonly Attendee: NamedAttendee | undefined }>;
-  /** The meeting, as GetMeeting returns it; throws Chime's errors. */
-  getMeeting(
-    meetingId: string,
-    options?: LookupOptions,
-  ): Promise<Sourced & { readonly Meeting: Meeting | undefined }>;
-  /**
-   * Every attendee of the meeting, as ListAttendees returns them, with their names: from a
-   * complete snapshot (taken, or waited for, if there is none). Throws Chime's errors.
-   */
-  getRoster(
-    meetingId: string,
-    options?: LookupOptions,
-  ): Promise<Sourced & { readonly Attendees: Roster }>;
-  /** Records the display name of an attendee's owner, for the others to see. */
-  recordName(
-    meetingId: string,
-    attendeeId: string,
-    name: string,
-    options?: LookupOptions,
-  ): Promise<void>;
 }
 
 /** Through a container cache (single flight), unless it is off. */
@@ -105,7 +42,7 @@ async function through<V>(
   { abortSignal, metrics }: LookupOptions,
 ): Promise<{ readonly value: V; readonly expiresAt?: number | undefined } & Sourced> {
   if (!cache) return load(abortSignal);
-  // A hit, the usual case, is answered at once: no load to set up.
+  // A hit, the usual case, sets up no load.
   let value = cache.peek(key);
   if (value === undefined) {
     let answer: Answer<V> | undefined;
@@ -124,7 +61,6 @@ async function through<V>(
   return { value, tier: 'container' };
 }
 
-/** The lookups' shared dependencies, built once per container. */
 function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
   const { sharedTable: table, now = Date.now, maxEntries } = options;
   const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
@@ -155,23 +91,30 @@ function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
 }
 
 /**
- * Creates the attendee source of a container: container cache, then the shared table (or,
- * without one, the container's own snapshots), then Chime, each lookup single-flight. When a
- * meeting turns hot, one container takes the lease and pages ListAttendees into the table; the
- * others read the table. Tombstones and the meeting's end answer NotFound as Chime would. The
- * cache never decides anything: the routes apply the policy to what it returns, per request. A
- * cache failure never fails a request: it falls back to Chime and counts a cache error.
+ * The attendees, meetings and rosters the routes read, as Chime returns them (throwing its
+ * errors), through the cache tiers: container cache, then the shared table (or, without one,
+ * the container's own snapshots), then Chime, each lookup single-flight. A hot meeting is listed
+ * once, under a lease, into the table; tombstones answer NotFound as Chime would. A cache failure
+ * never fails a request: it falls back to Chime and counts a cache error (docs/caching.md).
  *
  * IDs must be lower-case (as `parseAttendeeIds` returns them).
  */
-export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSource {
+export function createAttendeeSource(options: AttendeeSourceOptions) {
   const deps = sourceDeps(options);
   const { container, attendeeTtlMs, meetingTtlMs } = deps;
-  // The names this container wrote, kept as long as its cached views may predate the write: an
-  // owner's next requests meanwhile do not write the same name again.
+  // The names this container wrote, kept as long as its cached views may predate the write, so
+  // that an owner's next requests do not write the same name again.
   const written = createTtlCache<string>({ maxEntries: options.maxEntries, now: deps.now });
   return {
-    async getAttendee(meetingId, attendeeId, options = {}) {
+    /**
+     * `alongWith`: another attendee of the meeting (the caller's own), read in the same table
+     * read and kept in the container.
+     */
+    async getAttendee(
+      meetingId: string,
+      attendeeId: string,
+      options: LookupOptions & { readonly alongWith?: string | undefined } = {},
+    ): Promise<Sourced & { readonly Attendee: NamedAttendee | undefined }> {
       const { alongWith, metrics } = options;
       const { value, expiresAt, ...sourced } = await through(
         attendeeTtlMs > 0 ? container.attendees : undefined,
@@ -181,7 +124,10 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       );
       return { Attendee: value as NamedAttendee | undefined, ...sourced };
     },
-    async getMeeting(meetingId, options = {}) {
+    async getMeeting(
+      meetingId: string,
+      options: LookupOptions = {},
+    ): Promise<Sourced & { readonly Meeting: Meeting | undefined }> {
       const { value, expiresAt, ...sourced } = await through(
         meetingTtlMs > 0 ? container.meetings : undefined,
         meetingId,
@@ -190,7 +136,11 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       );
       return { Meeting: value as Meeting | undefined, ...sourced };
     },
-    async getRoster(meetingId, options = {}) {
+    /** Every attendee, with their names, from a complete snapshot (taken or waited for). */
+    async getRoster(
+      meetingId: string,
+      options: LookupOptions = {},
+    ): Promise<Sourced & { readonly Attendees: Roster }> {
       const { value, expiresAt, ...sourced } = await through(
         attendeeTtlMs > 0 ? container.rosters : undefined,
         meetingId,
@@ -199,19 +149,23 @@ export function createAttendeeSource(options: AttendeeSourceOptions): AttendeeSo
       );
       return { Attendees: value, ...sourced };
     },
-    async recordName(meetingId, attendeeId, name, { metrics } = {}) {
+    /** Records the display name of an attendee's owner, for the others to see. */
+    async recordName(
+      meetingId: string,
+      attendeeId: string,
+      name: string,
+      { metrics }: LookupOptions = {},
+    ): Promise<void> {
       const { shared } = deps;
       const key = container.attendeeKey(meetingId, attendeeId);
       if (!shared || written.peek(key) === name) return;
-      try {
-        await shared.putName(meetingId, attendeeId, name, deps.now());
-      } catch (error) {
-        cacheError(deps, metrics, 'putName', error);
-        return;
-      }
+      const put = () => shared.putName(meetingId, attendeeId, name, deps.now()).then(() => true);
+      if (!(await quietly(deps, { metrics }, 'putName', put))) return;
       written.set(key, name, deps.now() + attendeeTtlMs);
       // Read again (with the name) by the owner's next request.
       container.attendees.delete(key);
     },
   };
 }
+
+export type AttendeeSource = ReturnType<typeof createAttendeeSource>;

@@ -1,40 +1,9 @@
 import { LRUCache } from 'lru-cache';
 
-/** Options of {@link createTtlCache}. */
-export interface TtlCacheOptions {
-  /** Entries kept at most; the least recently used goes first. */
-  readonly maxEntries: number;
-  /** Epoch milliseconds. */
-  readonly now?: () => number;
-}
-
 /** What a load returns: the value, and until when (epoch ms) it may be served; none: not stored. */
 export interface Loaded<V> {
   readonly value: V;
   readonly expiresAt: number | undefined;
-}
-
-/** A bounded in-memory TTL cache with single flight. */
-export interface TtlCache<V> {
-  /**
-   * The unexpired value of `key` (`cache`), or the result of `load`: this caller's (`load`), or
-   * the one another caller had in flight (`flight`). A rejected load is not stored, and each
-   * waiter gets its rejection, except that a waiter whose own signal is still live loads again
-   * when the leader's load was aborted.
-   */
-  get(
-    key: string,
-    load: (signal: AbortSignal | undefined) => Promise<Loaded<V>>,
-    signal?: AbortSignal,
-  ): Promise<{ readonly value: V; readonly source: 'cache' | 'flight' | 'load' }>;
-  /** Stores `value` until `expiresAt` (epoch ms). */
-  set(key: string, value: V, expiresAt: number): void;
-  /** The unexpired value of `key`, without loading. */
-  peek(key: string): V | undefined;
-  /** Drops `key`, and makes a load in flight for it not store its result. */
-  delete(key: string): void;
-  /** Drops every key for which `matches` is true (and their loads in flight). */
-  deleteWhere(matches: (key: string) => boolean): void;
 }
 
 /** An abort or a deadline, by name (a DOMException may come from another realm). */
@@ -55,29 +24,35 @@ export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 }
 
 /**
- * Creates a TTL cache bounded to `maxEntries` (least recently used out first). Keys are built
- * from Chime ids only. Each entry keeps its own `expiresAt`, checked against `now`: lru-cache's
- * own TTL counts an entry fresh at its expiry instant and reads a clock it caches, while a
- * record must never be served at or past its freshness bound.
+ * A TTL cache of at most `maxEntries` (least recently used out first), with single flight. Each
+ * entry keeps its own `expiresAt`, checked against `now`: lru-cache's own TTL serves an entry at
+ * its expiry instant and reads a clock it caches, while a record must never be served then.
  */
-export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOptions): TtlCache<V> {
-  const entries = new LRUCache<string, Loaded<V> & { readonly expiresAt: number }>({
+export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOptions) {
+  const entries = new LRUCache<string, { readonly value: V; readonly expiresAt: number }>({
     max: maxEntries,
   });
   const flights = new Map<string, Promise<Loaded<V>>>();
-
   const set = (key: string, value: V, expiresAt: number) => {
     if (expiresAt > now()) entries.set(key, { value, expiresAt });
   };
-
   const peek = (key: string): V | undefined => {
     const entry = entries.get(key);
     if (!entry || entry.expiresAt > now()) return entry?.value;
     entries.delete(key);
     return undefined;
   };
-
-  const get: TtlCache<V>['get'] = async (key, load, signal) => {
+  /**
+   * The unexpired value of `key` (`cache`), or the result of `load`: this caller's (`load`), or
+   * the one another caller had in flight (`flight`). A rejected load is not stored, and each
+   * waiter gets its rejection, but a waiter whose own signal is live loads again when the
+   * leader's load was aborted.
+   */
+  const get = async (
+    key: string,
+    load: (signal: AbortSignal | undefined) => Promise<Loaded<V>>,
+    signal?: AbortSignal,
+  ): Promise<{ readonly value: V; readonly source: 'cache' | 'flight' | 'load' }> => {
     for (;;) {
       const cached = peek(key);
       if (cached !== undefined) return { value: cached, source: 'cache' };
@@ -105,21 +80,28 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
       }
     }
   };
-
   return {
     get,
     set,
     peek,
-    delete: (key) => {
+    /** Drops `key`, and makes a load in flight for it not store its result. */
+    delete: (key: string) => {
       entries.delete(key);
       flights.delete(key);
     },
-    deleteWhere: (matches) => {
+    deleteWhere: (matches: (key: string) => boolean) => {
       for (const key of [...entries.keys()]) if (matches(key)) entries.delete(key);
       for (const key of [...flights.keys()]) if (matches(key)) flights.delete(key);
     },
   };
 }
+
+interface TtlCacheOptions {
+  readonly maxEntries: number;
+  readonly now?: () => number;
+}
+
+export type TtlCache<V> = ReturnType<typeof createTtlCache<V>>;
 
 /** The container's caches: meetings and rosters by MeetingId, attendees by both ids. */
 export function createContainerCache<M, A, R>(options: TtlCacheOptions) {

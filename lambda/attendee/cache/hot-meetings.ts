@@ -1,33 +1,21 @@
 import { LRUCache } from 'lru-cache';
 
-/** Options of {@link createHotMeetings}. */
-export interface HotMeetingsOptions {
-  /** Misses within `windowMs` that make a meeting hot (1: the first miss). */
+/**
+ * Tells which meetings are missed often enough to be worth one ListAttendees snapshot: the last
+ * `threshold` miss times per meeting (1: the first miss is hot), for a bounded number of meetings.
+ */
+export function createHotMeetings(options: {
   readonly threshold: number;
   readonly windowMs: number;
-  /** Meetings tracked at most (least recently missed dropped first). */
   readonly maxMeetings?: number;
   /** Epoch milliseconds. */
   readonly now?: () => number;
-}
-
-/** Tells which meetings are missed often enough to be worth one ListAttendees snapshot. */
-export interface HotMeetings {
-  /** Counts a cache miss of `meetingId`; true when the meeting is hot with it. */
-  recordMiss(meetingId: string): boolean;
-}
-
-/**
- * Creates a per-container hot-meeting detector: a sliding window of the last `threshold` miss
- * times per meeting, for a bounded number of meetings.
- */
-export function createHotMeetings(options: HotMeetingsOptions): HotMeetings {
-  const { threshold, windowMs, maxMeetings = 10_000 } = options;
-  const now = options.now ?? Date.now;
+}) {
+  const { threshold, windowMs, maxMeetings = 10_000, now = Date.now } = options;
   const misses = new LRUCache<string, number[]>({ max: maxMeetings });
-
   return {
-    recordMiss(meetingId) {
+    /** Counts a cache miss of `meetingId`; true when the meeting is hot with it. */
+    recordMiss(meetingId: string): boolean {
       const at = now();
       const times = (misses.get(meetingId) ?? []).filter((time) => at - time < windowMs);
       times.push(at);
@@ -37,3 +25,5 @@ export function createHotMeetings(options: HotMeetingsOptions): HotMeetings {
     },
   };
 }
+
+export type HotMeetings = ReturnType<typeof createHotMeetings>;

@@ -14,7 +14,6 @@ export interface RequestMetrics {
   cacheErrors: number;
 }
 
-/** A fresh set of counters, one per request. */
 export function createRequestMetrics(): RequestMetrics {
   return {
     chimeCalls: { GetAttendee: 0, GetMeeting: 0, ListAttendees: 0 },
@@ -26,7 +25,6 @@ export function createRequestMetrics(): RequestMetrics {
   };
 }
 
-/** Counts one lookup answered by `tier`. */
 export function recordTier(metrics: RequestMetrics | undefined, tier: CacheTier): void {
   if (!metrics) return;
   if (tier === 'container') metrics.hitsContainer += 1;
@@ -47,9 +45,8 @@ export function isThrottle(error: unknown): boolean {
 }
 
 /**
- * Sends one Chime call of `operation`, counting what it answered (an output or an error): the
- * SDK's attempts (each is a request against Chime's rate), and a throttle if the last one was.
- * Throttled attempts that a retry then overcame are not visible here.
+ * Sends one Chime call, counting the SDK's attempts of its output or error (each is a request
+ * against Chime's rate), and a throttle if the last one was.
  */
 export async function countedCall<T>(
   metrics: RequestMetrics | undefined,
@@ -91,12 +88,9 @@ export const METRIC_NAMES = {
 } as const;
 
 /**
- * The request's counters as CloudWatch Embedded Metric Format members, to merge into the one
- * JSON log line of the request (no extra call). Per the specification
- * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
- * the root holds `_aws` (`Timestamp` in epoch ms, `CloudWatchMetrics`: one MetricDirective with
- * `Namespace`, `Dimensions` as a list of dimension sets, `Metrics` as `{Name, Unit}`), and every
- * metric and dimension it names as a top-level member (the target members).
+ * The request's counters as CloudWatch Embedded Metric Format members of its one log line: `_aws`
+ * with one directive, and each metric a root member. Only what a request moved: a metric it did
+ * not move is absent, not 0 (the alarms sum, and treat missing data as not breaching).
  *
  * @example
  * logger.info('request', { ...fields, ...emfFields(metrics, { namespace, timestamp }) });
@@ -105,37 +99,17 @@ export function emfFields(
   metrics: RequestMetrics,
   options: { readonly namespace: string; readonly timestamp: number },
 ): Record<string, string | number | object> {
+  const { chimeCalls, ...counters } = metrics;
+  const counts: Record<keyof typeof METRIC_NAMES, number> = { ...chimeCalls, ...counters };
   const values: Record<string, number> = {};
-  const names: { Name: string; Unit: 'Count' }[] = [];
-  const add = (name: string, value: number) => {
-    // Only what happened: a metric a request did not move is absent, not 0 (the alarms sum, and
-    // treat missing data as not breaching), which keeps the line short.
-    if (value === 0) return;
-    values[name] = value;
-    names.push({ Name: name, Unit: 'Count' });
-  };
-  add(METRIC_NAMES.GetAttendee, metrics.chimeCalls.GetAttendee);
-  add(METRIC_NAMES.GetMeeting, metrics.chimeCalls.GetMeeting);
-  add(METRIC_NAMES.ListAttendees, metrics.chimeCalls.ListAttendees);
-  add(METRIC_NAMES.throttles, metrics.throttles);
-  add(METRIC_NAMES.hitsContainer, metrics.hitsContainer);
-  add(METRIC_NAMES.hitsShared, metrics.hitsShared);
-  add(METRIC_NAMES.misses, metrics.misses);
-  add(METRIC_NAMES.cacheErrors, metrics.cacheErrors);
+  for (const [key, name] of Object.entries(METRIC_NAMES)) {
+    const value = counts[key as keyof typeof METRIC_NAMES];
+    if (value !== 0) values[name] = value;
+  }
+  const names = Object.keys(values);
   if (names.length === 0) return {};
-  return {
-    _aws: {
-      Timestamp: options.timestamp,
-      CloudWatchMetrics: [
-        {
-          Namespace: options.namespace,
-          // One empty dimension set: the metrics of the namespace (one per stack) itself, which
-          // the stack's alarms watch (lib/alarms.ts).
-          Dimensions: [[]],
-          Metrics: names,
-        },
-      ],
-    },
-    ...values,
-  };
+  const Metrics = names.map((Name) => ({ Name, Unit: 'Count' }));
+  // One empty dimension set: the namespace's own metrics, which the alarms watch.
+  const directive = { Namespace: options.namespace, Dimensions: [[]], Metrics };
+  return { _aws: { Timestamp: options.timestamp, CloudWatchMetrics: [directive] }, ...values };
 }

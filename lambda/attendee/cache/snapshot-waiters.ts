@@ -3,18 +3,15 @@ import type { SharedCache } from '../../common/table/shared-cache';
 import { raced } from './container-cache';
 
 /** What a waiter wants of the meeting: an attendee by lower-case id, or the meeting record. */
-export type Wanted = { readonly attendeeId: string } | { readonly meeting: true };
+type Wanted = { readonly attendeeId: string } | { readonly meeting: true };
 
-/** Options of {@link createSnapshotWaiters}. */
 export interface SnapshotWaitersOptions {
-  /** How often the table is read while somebody waits. */
   readonly pollMs: number;
   /** How long a waiter waits at most before it asks Chime itself. */
   readonly waitMs: number;
   readonly sleep: (ms: number) => Promise<void>;
   /** Whether the read shows a complete snapshot recent enough to prove an absence. */
   readonly complete: (read: SharedRead) => boolean;
-  /** Told of a table read that failed (the waiters then ask Chime). */
   readonly onReadError: (error: unknown) => void;
 }
 
@@ -27,9 +24,9 @@ const MEETING = '#meeting';
 const MAX_IDS = 96;
 
 /**
- * Answers, after one read, whoever it settles: all of them once the meeting ended or the
- * snapshot is complete (whoever is not in it, is not in the meeting), each whose record or
- * tombstone came, and the rest undefined once the lease is gone or failed.
+ * Answers whoever one read settles: all once the meeting ended or the snapshot is complete
+ * (whoever is not in it, is not in the meeting), each whose record or tombstone came, and the
+ * rest undefined once the lease is gone or failed.
  */
 function settle(waiters: Waiters, read: SharedRead, complete: boolean): void {
   const all = read.ended || complete;
@@ -45,18 +42,14 @@ function settle(waiters: Waiters, read: SharedRead, complete: boolean): void {
 }
 
 /**
- * Waits for what another container's snapshot writes, page by page. One poller per meeting per
- * container reads, every `pollMs`, the records its waiters want (one BatchGetItem) and answers
- * each waiter as soon as its record is there, or with the tombstone that says it is gone; when
- * the snapshot marker says the snapshot is complete, the rest are answered without a record
- * (Chime decides); when the lease is gone or failed, or `waitMs` have passed, every waiter is
- * answered undefined at once. The roster waits for the whole snapshot instead (`whole`).
+ * Waits for what another container's snapshot writes, page by page: one poller per meeting reads
+ * the records its waiters want every `pollMs` (one BatchGetItem) until each is settled or
+ * `waitMs` passed. The roster waits for the whole snapshot instead (`whole`).
  */
 export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
   const { pollMs, sleep, complete } = options;
   const polls = Math.max(1, Math.ceil(options.waitMs / pollMs));
   const meetings = new Map<string, Waiters>();
-
   const poll = async (shared: SharedCache, meetingId: string, waiters: Waiters) => {
     try {
       for (let round = 0; round < polls && waiters.size > 0; round += 1) {
@@ -73,12 +66,10 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
       if (meetings.get(meetingId) === waiters) meetings.delete(meetingId);
     }
   };
-
   return {
     /**
-     * What the lease holder's snapshot brings for `wanted`: a read holding its record or its
-     * tombstone, a read without it (complete snapshot: not in it), or undefined (nothing to wait
-     * for: Chime decides). Rejects only when `signal` aborts, and then stops waiting for it.
+     * A read holding `wanted`'s record or tombstone, a read without it (complete snapshot: not
+     * in it), or undefined (Chime decides). Rejects only when `signal` aborts.
      */
     async wait(
       shared: SharedCache,
@@ -108,11 +99,9 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
         throw error;
       }
     },
-
     /**
-     * Reads the whole meeting every `pollMs` until another container's snapshot is complete or
-     * the meeting ended (that read), or its lease is gone or failed, or `waitMs` passed
-     * (undefined). A failed read rejects.
+     * The read showing the snapshot complete or the meeting ended, or undefined once the lease is
+     * gone or failed or `waitMs` passed. A failed read rejects.
      */
     async whole(shared: SharedCache, meetingId: string, signal: AbortSignal | undefined) {
       for (let round = 0; round < polls; round += 1) {

@@ -14,24 +14,18 @@ interface CallTracer {
 
 type HandlerOptions = NonNullable<Parameters<NodeHttpHandler['handle']>[1]>;
 
-/**
- * The SDK's Node request handler, taking the abort signal of the call from its call scope
- * (`withSignal`, `call-scope.ts`) when the call brought none: with `cacheMiddleware`, calls are
- * made without per-call options, so the signal cannot travel in them.
- */
+/** Takes a call's abort signal from its call scope: cached middleware stacks take no options. */
 class ScopedHttpHandler extends NodeHttpHandler {
   override handle(request: Parameters<NodeHttpHandler['handle']>[0], options: HandlerOptions = {}) {
-    if (options.abortSignal) return super.handle(request, options);
-    const signal = callScope()?.signal;
+    const signal = options.abortSignal ? undefined : callScope()?.signal;
     return super.handle(request, signal ? { ...options, abortSignal: signal } : options);
   }
 }
 
 /**
- * The one Chime SDK Meetings client of a container: the control region, standard retries bounded
- * by the deadline, a per-attempt timeout that throws, kept-alive sockets, each command's
- * middleware stack resolved once (`cacheMiddleware`) and one SigV4 signer (`sdk-signer.ts`).
- * Calls on it pass no options (that would drop the cached stacks): they run inside
+ * The one Chime SDK Meetings client of a container: retries bounded by the deadline, per-attempt
+ * timeouts that throw, kept-alive sockets, each command's middleware stack resolved once
+ * (`cacheMiddleware`) and one signer. Calls pass no options: they run inside
  * `withSignal`/`withDeadline` (`call-scope.ts`).
  */
 export function createChimeClient(
@@ -42,15 +36,11 @@ export function createChimeClient(
 ): ChimeSDKMeetingsClient {
   const client = new ChimeSDKMeetingsClient({
     region: chime.region,
-    // The SDK's documented switch: one resolved middleware stack per command class, not one per
-    // call. Nothing here changes the stack after the first call (the DEBUG trace below is added
-    // before it).
     cacheMiddleware: true,
     // A copy: the SDK marks the credentials object it is given (`$source`).
     ...(credentials ? { credentials: { ...credentials } } : {}),
     ...(chime.endpoint ? { endpoint: chime.endpoint } : {}),
-    // The strategy makes the attempts; the client's own setting says the same number, so
-    // `client.config.maxAttempts()` (and any middleware that reads it) agrees.
+    // The same number as the strategy's, for whatever reads `client.config.maxAttempts()`.
     maxAttempts: chime.maxAttempts,
     retryStrategy: new BoundedRetryStrategy(
       chime.maxAttempts,
@@ -66,34 +56,29 @@ export function createChimeClient(
   return client;
 }
 
-/**
- * `LOG_LEVEL=DEBUG`: one line per Chime call (operation, attempts, status or error name,
- * milliseconds, retries included). Ids, ExternalUserIds and JoinTokens stay out of it.
- */
+type Outcome = { name?: unknown; $metadata?: { attempts?: number; httpStatusCode?: number } };
+
+/** One DEBUG line per call (operation, attempts, status or error name, ms); never ids or tokens. */
 function traceCalls(client: ChimeSDKMeetingsClient, logger: CallTracer): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const started = performance.now();
-      const operation = context.commandName;
-      try {
-        const result = await next(args);
-        const { attempts, httpStatusCode } =
-          (result.output as { $metadata?: { attempts?: number; httpStatusCode?: number } })
-            .$metadata ?? {};
+      const trace = (fields: LogFields) =>
         logger.debug('chime call', {
-          operation,
-          status: httpStatusCode,
-          attempts,
+          operation: context.commandName,
+          ...fields,
           ms: Math.round(performance.now() - started),
         });
+      try {
+        const result = await next(args);
+        const { attempts, httpStatusCode } = (result.output as Outcome).$metadata ?? {};
+        trace({ status: httpStatusCode, attempts });
         return result;
       } catch (error) {
-        const e = error as { name?: unknown; $metadata?: { attempts?: number } };
-        logger.debug('chime call', {
-          operation,
-          error: typeof e.name === 'string' ? e.name : 'unknown',
-          attempts: e.$metadata?.attempts,
-          ms: Math.round(performance.now() - started),
+        const { name, $metadata } = error as Outcome;
+        trace({
+          error: typeof name === 'string' ? name : 'unknown',
+          attempts: $metadata?.attempts,
         });
         throw error;
       }

@@ -1,30 +1,18 @@
 /**
- * The Chime SDK meeting events the stack routes, to which function, and the one shape the rules
- * hand their targets: one place for the EventBridge rules (lib/attendee-cache.ts), the handlers,
- * and the local stand-ins of the rules (local/aws/meeting-events.ts).
- *
- * Amazon Chime SDK Developer Guide, "Understanding Amazon Chime SDK meeting lifecycle events"
- * (https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html): the events reach the
- * default bus of the meetings' control Region as `source` `aws.chime`, `detail-type`
- * `Chime Meeting State Change`, with the event in `detail.eventType`.
+ * The Chime SDK meeting events the stack routes (lib/attendee-cache.ts, the handlers, and
+ * local/aws/meeting-events.ts): https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html
  */
 export const CHIME_EVENT_SOURCE = 'aws.chime';
 export const CHIME_EVENT_DETAIL_TYPE = 'Chime Meeting State Change';
 
-/**
- * Events after which Chime answers differently for cached records: the invalidation function
- * leaves a tombstone (deleted attendee, ended meeting) or a stale marker (capabilities changed).
- */
+/** Events after which Chime answers differently for cached records (the invalidation function). */
 export const INVALIDATING_EVENT_TYPES = Object.freeze([
   'chime:AttendeeDeleted',
   'chime:MeetingEnded',
   'chime:AttendeeCapabilitiesUpdated',
 ] as const);
 
-/**
- * Events that announce attendees before they ask for their join info: the prefetch function
- * lists their meeting into the table ahead of them (through a queue that batches them).
- */
+/** Events that announce attendees before they ask (the prefetch function, through a queue). */
 export const PREFETCH_EVENT_TYPES = Object.freeze(['chime:AttendeeAdded'] as const);
 
 /** A meeting event as EventBridge matches it (the rules' pattern reads these fields). */
@@ -36,10 +24,8 @@ export interface ChimeMeetingEvent {
 }
 
 /**
- * What a rule hands its target: these fields of the event and nothing else (an input
- * transformer), so no ExternalUserId, capability or other attendee data ever sits in a queue.
- * Each entry is the event's JSON path; an absent path arrives as `null` or not at all, and the
- * handlers treat any field that is not of its type as absent.
+ * What a rule's input transformer hands its target: these fields and nothing else, so no
+ * attendee data ever sits in a queue. The handlers treat a field not of its type as absent.
  */
 export const MEETING_EVENT_INPUT_PATHS = Object.freeze({
   eventType: '$.detail.eventType',
@@ -51,17 +37,17 @@ export const MEETING_EVENT_INPUT_PATHS = Object.freeze({
   success: '$.detail.success',
 } as const);
 
-/** A rule target's input: the fields of {@link MEETING_EVENT_INPUT_PATHS}, unchecked. */
+/** A rule target's input, unchecked. */
 export type MeetingEventInput = {
   readonly [K in keyof typeof MEETING_EVENT_INPUT_PATHS]?: unknown;
 };
 
-/** Whether `event` is a Chime meeting state change (what every rule's pattern requires). */
+/** Whether `event` is a Chime meeting state change (every rule's pattern). */
 export function isChimeMeetingEvent(event: ChimeMeetingEvent): boolean {
   return event.source === CHIME_EVENT_SOURCE && event['detail-type'] === CHIME_EVENT_DETAIL_TYPE;
 }
 
-/** The local stand-in of the rules' input transformer: the target's input for `event`. */
+/** The local stand-in of the rules' input transformer. */
 export function meetingEventInputOf(event: ChimeMeetingEvent): MeetingEventInput {
   const detail = event.detail ?? {};
   const input: Record<string, unknown> = {};

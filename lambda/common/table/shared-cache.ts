@@ -1,32 +1,35 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   BatchWriteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
-  type PutItemCommandInput,
   QueryCommand,
   type QueryCommandInput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   type Attributes,
   type CachedAttendee,
-  createItemWriter,
-  type Item,
-  keyOf,
+  cachedAttendee,
   MARKER_STATES,
   PK,
-  parseItems,
+  readOf,
   type SharedRead,
   SK,
-  toItem,
 } from './item-codec';
-import { attendeeSortKey, meetingPartition, nameSortKey, SORT_KEYS } from './table-schema';
+import {
+  attendeeSortKey,
+  CACHE_TABLE_SCHEMA,
+  meetingPartition,
+  nameSortKey,
+  SORT_KEYS,
+} from './table-schema';
 
-/** BatchWriteItem takes at most 25 requests (DynamoDB API Reference, BatchWriteItem). */
+/** BatchWriteItem takes 25 requests at most. */
 const BATCH_WRITE_LIMIT = 25;
 /** Attempts of a BatchWriteItem while items stay unprocessed; the backoff doubles each time. */
 const BATCH_ATTEMPTS = 5;
@@ -34,51 +37,156 @@ const BATCH_BACKOFF_MS = 25;
 /** Conditional puts of one page in flight at once (each is its own PutItem). */
 const PUTS_IN_FLIGHT = 25;
 
-/**
- * The shared tier: one DynamoDB table (see `table-schema.ts`), or the container's memory when
- * there is no table (`memory-cache.ts`). Every record write is conditional on its version: it
- * replaces only an older record (a stale marker: one of its own millisecond too), never a
- * tombstone. Markers of `version` and records expire `ttlMs` after the later of it and now.
- */
-export interface SharedCache {
-  /** Reads everything the table holds of a meeting (one Query): the roster's read. */
-  readAll(meetingId: string, signal?: AbortSignal): Promise<SharedRead>;
-  /**
-   * Reads the meeting's record, tombstone, snapshot marker and lease, the attendees asked for
-   * (at most 96: one BatchGetItem) and the name of `attendeeId`, at once.
-   */
-  read(
-    meetingId: string,
-    what: { readonly attendeeId?: string; readonly attendeeIds?: readonly string[] },
-    signal?: AbortSignal,
-  ): Promise<SharedRead>;
-  /** Throws a {@link SnapshotWriteError} when any write failed but by its condition. */
-  putAttendees(
-    meetingId: string,
-    attendees: readonly CachedAttendee[],
-    version: number,
-  ): Promise<void>;
-  putMeeting(meetingId: string, meeting: Meeting, version: number): Promise<void>;
-  /** Records the display name of an attendee's owner. */
-  putName(meetingId: string, attendeeId: string, name: string, version: number): Promise<void>;
-  /** Marks a complete snapshot taken at `takenAt`. */
-  markSnapshot(meetingId: string, takenAt: number): Promise<void>;
-  /** Takes the meeting's snapshot lease unless another unexpired one holds; true when taken. */
-  acquireLease(meetingId: string, owner: string, durationMs: number): Promise<boolean>;
-  /** Marks `owner`'s lease (held until `until`) failed until it runs out (see `Lease`). */
-  failLease(meetingId: string, owner: string, until: number): Promise<void>;
-  /** Chime deleted the attendee: a tombstone that no record write replaces. */
-  tombstoneAttendee(meetingId: string, attendeeId: string, version: number): Promise<void>;
-  /** The attendee changed (capabilities): its record goes; older writes cannot bring it back. */
-  markStale(meetingId: string, attendeeId: string, version: number): Promise<void>;
-  /** Chime ended the meeting: a tombstone, then its other items deleted; returns how many. */
-  endMeeting(meetingId: string, version: number): Promise<number>;
-}
-
 /** A write of a snapshot or record failed (other than being older than what is there). */
 export class SnapshotWriteError extends Error {
   override readonly name = 'SnapshotWriteError';
 }
+
+/** What a put requires of the item it replaces: DynamoDB's condition, and the memory tier's test. */
+interface Condition {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+  readonly values: Attributes;
+  /** Whether the put may replace `there`, the unexpired item if any. */
+  readonly allows: (there: Attributes | undefined) => boolean;
+}
+
+/** Over nothing, or an older item but a tombstone (an item without a version is older). */
+const newerThan = (version: number, orEqual: boolean): Condition => ({
+  expression: `attribute_not_exists(#pk) OR ((attribute_not_exists(#version) OR #version ${orEqual ? '<=' : '<'} :version) AND (attribute_not_exists(#state) OR #state <> :deleted))`,
+  names: { '#pk': PK, '#version': 'version', '#state': 'state' },
+  values: { ':version': version, ':deleted': MARKER_STATES.deleted },
+  allows: (there) =>
+    there === undefined ||
+    (there.state !== MARKER_STATES.deleted &&
+      (orEqual ? there.version <= version : there.version < version)),
+});
+
+const leaseFree = (at: number): Condition => ({
+  expression: 'attribute_not_exists(#pk) OR #until <= :now',
+  names: { '#pk': PK, '#until': 'leaseUntil' },
+  values: { ':now': at },
+  // An unexpired lease is held.
+  allows: (there) => there === undefined,
+});
+
+const leaseOwner = (owner: string): Condition => ({
+  expression: '#owner = :owner',
+  names: { '#owner': 'owner' },
+  values: { ':owner': owner },
+  allows: (there) => there?.owner === owner,
+});
+
+/** Where a shared cache keeps its items. */
+interface ItemStore {
+  /** Writes `item` unless `condition` fails: then false. */
+  put(item: Attributes, condition?: Condition): Promise<boolean>;
+  get(meetingId: string, sorts: readonly string[], signal?: AbortSignal): Promise<Attributes[]>;
+  query(meetingId: string, signal?: AbortSignal): Promise<Attributes[]>;
+  /** Deletes every item of the meeting but its own; returns how many. */
+  clear(meetingId: string): Promise<number>;
+}
+
+type Wanted = { readonly attendeeId?: string; readonly attendeeIds?: readonly string[] };
+
+function sortKeysOf({ attendeeId, attendeeIds = [] }: Wanted) {
+  const asked = attendeeId === undefined ? [] : [attendeeId];
+  return [
+    SORT_KEYS.meeting,
+    SORT_KEYS.snapshot,
+    SORT_KEYS.lease,
+    ...new Set([...attendeeIds, ...asked].map(attendeeSortKey)),
+    ...asked.map(nameSortKey),
+  ];
+}
+
+/**
+ * The shared tier over `store`: a DynamoDB table (`table-schema.ts`), or a container's memory
+ * (`memory-cache.ts`). A record write replaces only an older record (a stale marker: one of its
+ * own millisecond too), never a tombstone; records and markers expire `ttlMs` after the later of
+ * their version and now.
+ */
+export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => number) {
+  // A marker that expired at once would let the record it replaced be read as missing.
+  if (!(ttlMs > 0)) throw new RangeError('ttlMs must be positive');
+  const itemOf = (meetingId: string, sort: string, attributes: Attributes, expiresAt: number) => ({
+    [PK]: meetingPartition(meetingId),
+    [SK]: sort,
+    ...attributes,
+    // Epoch seconds.
+    [CACHE_TABLE_SCHEMA.timeToLiveAttribute]: Math.ceil(expiresAt / 1000),
+  });
+  const stamped = (meetingId: string, sort: string, version: number, attributes = {}) => {
+    const expiresAt = Math.max(version, now()) + ttlMs;
+    return itemOf(meetingId, sort, { version, expiresAt, ...attributes }, expiresAt);
+  };
+  const lease = (meetingId: string, owner: string, until: number, state?: 'failed') =>
+    itemOf(meetingId, SORT_KEYS.lease, { owner, leaseUntil: until, state }, until);
+  /** A record (or stale marker) write, over nothing, an older item, or one as old if `orEqual`. */
+  const newer = async (
+    meetingId: string,
+    sort: string,
+    version: number,
+    attributes: Attributes = {},
+    orEqual = false,
+  ) => {
+    await store.put(stamped(meetingId, sort, version, attributes), newerThan(version, orEqual));
+  };
+  const { deleted, stale } = MARKER_STATES;
+  return {
+    /** Everything held of a meeting (one Query): the roster's read. */
+    readAll: async (meetingId: string, signal?: AbortSignal): Promise<SharedRead> =>
+      readOf(await store.query(meetingId, signal), now()),
+    /** The meeting's items, the attendees asked for (96 at most) and the name of `attendeeId`. */
+    read: async (meetingId: string, what: Wanted, signal?: AbortSignal): Promise<SharedRead> =>
+      readOf(await store.get(meetingId, sortKeysOf(what), signal), now()),
+    /** Throws a {@link SnapshotWriteError} when any write failed but by its condition. */
+    async putAttendees(meetingId: string, attendees: readonly CachedAttendee[], version: number) {
+      const records = attendees.flatMap((attendee) => {
+        const AttendeeId = attendee.AttendeeId?.toLowerCase();
+        return AttendeeId ? [{ ...cachedAttendee(attendee), AttendeeId }] : [];
+      });
+      let failed = 0;
+      for (let start = 0; start < records.length; start += PUTS_IN_FLIGHT) {
+        const puts = records
+          .slice(start, start + PUTS_IN_FLIGHT)
+          .map((record) => newer(meetingId, attendeeSortKey(record.AttendeeId), version, record));
+        const outcomes = await Promise.allSettled(puts);
+        failed += outcomes.filter((outcome) => outcome.status === 'rejected').length;
+      }
+      if (failed > 0) throw new SnapshotWriteError(`${failed} of ${records.length} writes failed`);
+    },
+    putMeeting: (meetingId: string, meeting: Meeting, version: number) =>
+      newer(meetingId, SORT_KEYS.meeting, version, { Meeting: JSON.stringify(meeting) }),
+    putName: (meetingId: string, attendeeId: string, Name: string, version: number) =>
+      newer(meetingId, nameSortKey(attendeeId), version, { Name }),
+    /** Marks a complete snapshot taken at `takenAt`. */
+    markSnapshot: (meetingId: string, takenAt: number) =>
+      newer(meetingId, SORT_KEYS.snapshot, takenAt),
+    /** True when no other unexpired lease held the meeting's. */
+    acquireLease(meetingId: string, owner: string, durationMs: number): Promise<boolean> {
+      const at = now();
+      return store.put(lease(meetingId, owner, at + durationMs), leaseFree(at));
+    },
+    async failLease(meetingId: string, owner: string, until: number) {
+      await store.put(lease(meetingId, owner, until, 'failed'), leaseOwner(owner));
+    },
+    /** Chime deleted the attendee: a tombstone that no record write replaces. */
+    async tombstoneAttendee(meetingId: string, attendeeId: string, version: number) {
+      await store.put(stamped(meetingId, attendeeSortKey(attendeeId), version, { state: deleted }));
+    },
+    /** The attendee changed: its record goes; older writes cannot bring it back. */
+    markStale: (meetingId: string, attendeeId: string, version: number) =>
+      newer(meetingId, attendeeSortKey(attendeeId), version, { state: stale }, true),
+    /** Chime ended the meeting: a tombstone, then its other items deleted; returns how many. */
+    async endMeeting(meetingId: string, version: number): Promise<number> {
+      await store.put(stamped(meetingId, SORT_KEYS.meeting, version, { state: deleted }));
+      return store.clear(meetingId);
+    },
+  };
+}
+
+type Item = Record<string, AttributeValue>;
 
 /** Options of {@link createSharedCache}. */
 export interface SharedCacheOptions {
@@ -92,162 +200,86 @@ export interface SharedCacheOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-type Condition = Pick<
-  PutItemCommandInput,
-  'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
->;
-
-/** The record write's condition (an item of an older schema, without a version, is older). */
-const newerThan = (operator: '<' | '<=', version: number): Condition => ({
-  ConditionExpression: `attribute_not_exists(#pk) OR ((attribute_not_exists(#version) OR #version ${operator} :version) AND (attribute_not_exists(#state) OR #state <> :deleted))`,
-  ExpressionAttributeNames: { '#pk': PK, '#version': 'version', '#state': 'state' },
-  ExpressionAttributeValues: marshall({ ':version': version, ':deleted': MARKER_STATES.deleted }),
-});
-
-type Table = Required<SharedCacheOptions>;
-
-/** A put, unless `condition` fails: then false (what is there wins). */
-async function put({ client, tableName }: Table, Item: Item, condition?: Condition) {
-  try {
-    await client.send(new PutItemCommand({ TableName: tableName, Item, ...condition }));
-    return true;
-  } catch (error) {
-    if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
-}
-
-/** Every item of the meeting's partition, page by page. */
-async function query(
-  { client, tableName }: Table,
-  meetingId: string,
-  input: Partial<QueryCommandInput>,
-  signal?: AbortSignal,
-) {
-  const items: Item[] = [];
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeValues: marshall({ ':pk': meetingPartition(meetingId) }),
-        ...input,
-        ExclusiveStartKey,
-      }),
-      signal ? { abortSignal: signal } : {},
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
-
-/** Deletes `keys` in batches of 25, retrying what DynamoDB leaves unprocessed. */
-async function deleteAll({ client, tableName, sleep }: Table, keys: readonly Item[]) {
-  for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
-    let pending: WriteRequest[] = keys
-      .slice(start, start + BATCH_WRITE_LIMIT)
-      .map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 1; pending.length > 0; attempt += 1) {
-      if (attempt > BATCH_ATTEMPTS) {
-        throw new SnapshotWriteError(`${pending.length} items stayed unprocessed`);
-      }
-      if (attempt > 1) await sleep(BATCH_BACKOFF_MS * 2 ** (attempt - 2));
-      const output = await client.send(
-        new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
-      );
-      pending = output.UnprocessedItems?.[tableName] ?? [];
-    }
-  }
-}
-
-/** Writes each record with a conditional put of its own, 25 in flight. */
-async function putAll(table: Table, items: readonly Item[], version: number) {
-  let failed = 0;
-  for (let start = 0; start < items.length; start += PUTS_IN_FLIGHT) {
-    const puts = items.slice(start, start + PUTS_IN_FLIGHT);
-    const outcomes = await Promise.allSettled(
-      puts.map((item) => put(table, item, newerThan('<', version))),
-    );
-    failed += outcomes.filter((outcome) => outcome.status === 'rejected').length;
-  }
-  if (failed > 0) throw new SnapshotWriteError(`${failed} of ${items.length} writes failed`);
-}
-
 /**
- * Creates the shared cache over `tableName`. Every read checks `expiresAt` against the clock:
- * DynamoDB's TTL deletion is lazy, so an expired item may still be returned by the table.
+ * The shared cache over `tableName`. Every read checks `expiresAt` against the clock: DynamoDB's
+ * TTL deletion is lazy, so the table may still return an expired item.
  */
-export function createSharedCache(options: SharedCacheOptions): SharedCache {
-  const table: Table = { now: Date.now, sleep: delay, ...options };
-  const { now, ttlMs, tableName } = table;
-  // A marker that expired at once would let the record it replaced be read as missing.
-  if (!(ttlMs > 0)) throw new RangeError('ttlMs must be positive');
-  const write = createItemWriter(ttlMs, now);
-  const newer = (item: Attributes, version: number, operator: '<' | '<=' = '<') =>
-    put(table, toItem(item), newerThan(operator, version));
-  const { deleted, stale } = MARKER_STATES;
-
-  return {
-    async readAll(meetingId, signal) {
-      const input = { ExpressionAttributeNames: { '#pk': PK } };
-      return parseItems(await query(table, meetingId, input, signal), now());
+export function createSharedCache(options: SharedCacheOptions) {
+  const { client, tableName, sleep = delay } = options;
+  const pages = async (
+    meetingId: string,
+    input: Partial<QueryCommandInput>,
+    signal?: AbortSignal,
+  ) => {
+    const items: Item[] = [];
+    let ExclusiveStartKey: Item | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeValues: marshall({ ':pk': meetingPartition(meetingId) }),
+          ...input,
+          ExclusiveStartKey,
+        }),
+        { abortSignal: signal },
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  };
+  /** Deletes `keys` in batches, retrying what DynamoDB leaves unprocessed. */
+  const deleteAll = async (keys: readonly Item[]) => {
+    for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
+      let pending: WriteRequest[] = keys
+        .slice(start, start + BATCH_WRITE_LIMIT)
+        .map((Key) => ({ DeleteRequest: { Key } }));
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        if (attempt > BATCH_ATTEMPTS) {
+          throw new SnapshotWriteError(`${pending.length} items stayed unprocessed`);
+        }
+        if (attempt > 1) await sleep(BATCH_BACKOFF_MS * 2 ** (attempt - 2));
+        const output = await client.send(
+          new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
+        );
+        pending = output.UnprocessedItems?.[tableName] ?? [];
+      }
+    }
+  };
+  const store: ItemStore = {
+    async put(attributes, condition) {
+      const Item = marshall(attributes, { removeUndefinedValues: true });
+      const expression = condition && {
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: condition.names,
+        ExpressionAttributeValues: marshall(condition.values),
+      };
+      try {
+        await client.send(new PutItemCommand({ TableName: tableName, Item, ...expression }));
+        return true;
+      } catch (error) {
+        if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
     },
-    async read(meetingId, what, signal) {
-      const Keys = sortKeysOf(what).map((sort) => toItem(keyOf(meetingId, sort)));
-      const output = await table.client.send(
+    async get(meetingId, sorts, signal) {
+      const Keys = sorts.map((sort) => marshall({ [PK]: meetingPartition(meetingId), [SK]: sort }));
+      const output = await client.send(
         new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys } } }),
         { abortSignal: signal },
       );
       if ((output.UnprocessedKeys?.[tableName]?.Keys?.length ?? 0) > 0) {
         throw new Error('BatchGetItem left keys unprocessed');
       }
-      return parseItems(output.Responses?.[tableName] ?? [], now());
+      return (output.Responses?.[tableName] ?? []).map((item) => unmarshall(item));
     },
-    async putAttendees(meetingId, attendees, version) {
-      const items = attendees.flatMap(({ AttendeeId, ...fields }) =>
-        typeof AttendeeId === 'string'
-          ? [toItem(write.attendee(meetingId, { ...fields, AttendeeId }, version))]
-          : [],
-      );
-      await putAll(table, items, version);
-    },
-    async putMeeting(meetingId, meeting, version) {
-      await newer(write.meeting(meetingId, meeting, version), version);
-    },
-    async putName(meetingId, attendeeId, name, version) {
-      await newer(write.name(meetingId, attendeeId, name, version), version);
-    },
-    async markSnapshot(meetingId, takenAt) {
-      await newer(write.snapshot(meetingId, takenAt), takenAt);
-    },
-    acquireLease(meetingId, owner, durationMs) {
-      const at = now();
-      return put(table, toItem(write.lease(meetingId, owner, at + durationMs)), {
-        ConditionExpression: 'attribute_not_exists(#pk) OR #until <= :now',
-        ExpressionAttributeNames: { '#pk': PK, '#until': 'leaseUntil' },
-        ExpressionAttributeValues: marshall({ ':now': at }),
-      });
-    },
-    async failLease(meetingId, owner, until) {
-      await put(table, toItem(write.lease(meetingId, owner, until, 'failed')), {
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: marshall({ ':owner': owner }),
-      });
-    },
-    async tombstoneAttendee(meetingId, attendeeId, version) {
-      const sort = attendeeSortKey(attendeeId);
-      await put(table, toItem(write.marker(meetingId, sort, deleted, version)));
-    },
-    async markStale(meetingId, attendeeId, version) {
-      const sort = attendeeSortKey(attendeeId);
-      await newer(write.marker(meetingId, sort, stale, version), version, '<=');
-    },
-    async endMeeting(meetingId, version) {
-      await put(table, toItem(write.marker(meetingId, SORT_KEYS.meeting, deleted, version)));
-      const items = await query(table, meetingId, {
+    query: async (meetingId, signal) =>
+      (await pages(meetingId, { ExpressionAttributeNames: { '#pk': PK } }, signal)).map((item) =>
+        unmarshall(item),
+      ),
+    async clear(meetingId) {
+      const items = await pages(meetingId, {
         ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
         ProjectionExpression: '#pk, #sk',
         Select: 'SPECIFIC_ATTRIBUTES',
@@ -255,20 +287,11 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       });
       // Keys only (the projection): each item is its own key.
       const keys = items.filter((item) => item[SK]?.S !== SORT_KEYS.meeting);
-      await deleteAll(table, keys);
+      await deleteAll(keys);
       return keys.length;
     },
   };
+  return sharedCacheOver(store, options.ttlMs, options.now ?? Date.now);
 }
 
-/** The sort keys a {@link SharedCache.read} reads: the meeting's own, the attendees', a name. */
-export function sortKeysOf({ attendeeId, attendeeIds = [] }: Parameters<SharedCache['read']>[1]) {
-  const asked = attendeeId === undefined ? [] : [attendeeId];
-  return [
-    SORT_KEYS.meeting,
-    SORT_KEYS.snapshot,
-    SORT_KEYS.lease,
-    ...new Set([...attendeeIds, ...asked].map(attendeeSortKey)),
-    ...asked.map(nameSortKey),
-  ];
-}
+export type SharedCache = ReturnType<typeof sharedCacheOver>;

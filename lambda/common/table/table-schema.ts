@@ -1,16 +1,6 @@
 /**
- * The shared cache table's schema, in one place for the function, the invalidation handler,
- * the stack and the local table. One partition per meeting, so one Query finds all its items:
- *
- * | pk                  | sk                      | holds                                   |
- * | ------------------- | ----------------------- | --------------------------------------- |
- * | `MEETING#<id>`      | `META`                  | the Meeting object as GetMeeting gives it |
- * | `MEETING#<id>`      | `ATTENDEE#<attendeeId>` | one attendee (ExternalUserId, JoinToken, Capabilities) |
- * | `MEETING#<id>`      | `SNAPSHOT`              | when a complete ListAttendees snapshot was taken |
- * | `MEETING#<id>`      | `LEASE`                 | which container is taking that snapshot, until when |
- * | `MEETING#<id>`      | `NAME#<attendeeId>`     | the display name the attendee's owner's token carried |
- *
- * Keys hold Chime ids only: never an ExternalUserId, a name or a JoinToken.
+ * The shared cache table's schema: one partition per meeting, so one Query finds all its items
+ * (each item: docs/security.md, "Shared table"). Keys hold Chime ids only.
  */
 export const CACHE_TABLE_SCHEMA = {
   partitionKey: { name: 'pk', type: 'S' },
@@ -19,7 +9,6 @@ export const CACHE_TABLE_SCHEMA = {
   timeToLiveAttribute: 'ttl',
 } as const;
 
-/** The sort keys of a meeting's partition. */
 export const SORT_KEYS = {
   meeting: 'META',
   snapshot: 'SNAPSHOT',
@@ -28,20 +17,16 @@ export const SORT_KEYS = {
   namePrefix: 'NAME#',
 } as const;
 
-/** The partition key of a meeting's items. */
 export const meetingPartition = (meetingId: string): string => `MEETING#${meetingId}`;
 
-/** The sort key of an attendee's item. */
 export const attendeeSortKey = (attendeeId: string): string =>
   `${SORT_KEYS.attendeePrefix}${attendeeId}`;
 
-/** The sort key of an attendee's display name. */
 export const nameSortKey = (attendeeId: string): string => `${SORT_KEYS.namePrefix}${attendeeId}`;
 
 /**
- * The attributes of the markers the invalidation function writes (a tombstone or a stale
- * marker), and all it may name: its role is limited to them (lib/attendee-cache.ts), so it can
- * neither read a JoinToken nor write a record that the API would serve.
+ * All the invalidation function's markers may name: its role is limited to them
+ * (lib/attendee-cache.ts), so it can neither read a JoinToken nor write a record.
  */
 export const MARKER_ATTRIBUTES = Object.freeze([
   CACHE_TABLE_SCHEMA.partitionKey.name,

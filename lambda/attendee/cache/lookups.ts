@@ -1,0 +1,314 @@
+import {
+  type Attendee,
+  GetAttendeeCommand,
+  GetMeetingCommand,
+  type Meeting,
+} from '@aws-sdk/client-chime-sdk-meetings';
+import { withSignal } from '../../common/chime/call-scope';
+import { isNotFound } from '../../common/chime/not-found';
+import type { CachedAttendee, CachedRecord, SharedRead } from '../../common/table/item-codec';
+import {
+  listAttendees,
+  type MeetingSnapshotOutcome,
+  takeMeetingSnapshot,
+} from '../../common/table/meeting-snapshot';
+import type { SharedCache } from '../../common/table/shared-cache';
+import { raced } from './container-cache';
+import { countedCall, recordTier } from './metrics';
+import {
+  type Answer,
+  cacheError,
+  chimeSourced,
+  complete,
+  gone,
+  keep,
+  type Lookup,
+  quietly,
+  type Roster,
+  type SourceDeps,
+  type Sourced,
+  type Value,
+} from './source-deps';
+
+/*
+ * The lookups below the container cache, of both record kinds (an attendee, `attendeeId` set,
+ * and its meeting) and of a meeting's roster: the shared tier, then a hot meeting's snapshot
+ * (this container's own, or another's waited for), then Chime.
+ */
+
+const ttlOf = (deps: SourceDeps, { attendeeId }: Lookup) =>
+  attendeeId === undefined ? deps.meetingTtlMs : deps.attendeeTtlMs;
+
+async function getFromChime(deps: SourceDeps, lookup: Lookup): Promise<[Value, Sourced]> {
+  const { meetingId: MeetingId, attendeeId: AttendeeId, signal, metrics } = lookup;
+  if (AttendeeId === undefined) {
+    const output = await countedCall(metrics, 'GetMeeting', () =>
+      withSignal(signal, () => deps.chime.send(new GetMeetingCommand({ MeetingId }))),
+    );
+    return [output.Meeting, chimeSourced(output)];
+  }
+  const output = await countedCall(metrics, 'GetAttendee', () =>
+    withSignal(signal, () => deps.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }))),
+  );
+  return [output.Attendee, chimeSourced(output)];
+}
+
+/** An answer that may be cached under the lookup's key: the record asked for. */
+function cacheable({ meetingId, attendeeId }: Lookup, value: Value): boolean {
+  if (attendeeId === undefined) {
+    const id = (value as Meeting | undefined)?.MeetingId;
+    return typeof id === 'string' && id.toLowerCase() === meetingId;
+  }
+  const attendee = value as CachedAttendee | undefined;
+  return (
+    typeof attendee?.AttendeeId === 'string' &&
+    attendee.AttendeeId.toLowerCase() === attendeeId &&
+    typeof attendee.ExternalUserId === 'string'
+  );
+}
+
+/** The record a read holds for the lookup, or throws NotFound for a tombstone. */
+function recordIn({ attendeeId }: Lookup, read: SharedRead): CachedRecord<Value> | undefined {
+  if (read.ended) throw gone('meeting');
+  if (attendeeId === undefined) return read.meeting;
+  if (read.deleted?.has(attendeeId)) throw gone('attendee');
+  return read.attendees?.get(attendeeId);
+}
+
+/** Asks Chime; stores what it got in the shared tier when `store`, a tombstone for a NotFound. */
+async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Promise<Answer<Value>> {
+  const { shared, container } = deps;
+  const { meetingId, attendeeId, metrics } = lookup;
+  const startedAt = deps.now();
+  let got: [Value, Sourced];
+  try {
+    got = await getFromChime(deps, lookup);
+  } catch (error) {
+    if (isNotFound(error) && shared) {
+      if (attendeeId === undefined) container.dropMeeting(meetingId);
+      else container.dropAttendee(meetingId, attendeeId);
+      await quietly<unknown>(deps, { metrics }, 'tombstone', () =>
+        attendeeId === undefined
+          ? shared.endMeeting(meetingId, startedAt)
+          : shared.tombstoneAttendee(meetingId, attendeeId, startedAt),
+      );
+    }
+    throw error;
+  }
+  const [value, sourced] = got;
+  recordTier(metrics, 'none');
+  if (!cacheable(lookup, value)) return { value, expiresAt: undefined, ...sourced };
+  if (store && shared) {
+    await quietly(deps, { metrics }, 'put', () =>
+      attendeeId === undefined
+        ? shared.putMeeting(meetingId, value as Meeting, startedAt)
+        : shared.putAttendees(meetingId, [value as Attendee], startedAt),
+    );
+  }
+  return { value, expiresAt: startedAt + ttlOf(deps, lookup), ...sourced };
+}
+
+/** Takes a hot meeting's lease and snapshot, its pages and meeting kept in the container too. */
+async function takeSnapshot(
+  deps: SourceDeps,
+  shared: SharedCache,
+  meetingId: string,
+  metrics: Lookup['metrics'],
+): Promise<MeetingSnapshotOutcome> {
+  const { container, attendeeTtlMs } = deps;
+  try {
+    const outcome = await takeMeetingSnapshot(
+      {
+        ...deps,
+        shared,
+        call: (operation, send) => countedCall(metrics, operation, send),
+        onCacheError: (operation, error) => cacheError(deps, metrics, operation, error),
+        onPage: (page, takenAt) => {
+          for (const value of page) {
+            const key = container.attendeeKey(meetingId, String(value.AttendeeId).toLowerCase());
+            keep(container.attendees, key, { value, expiresAt: Infinity }, takenAt, attendeeTtlMs);
+          }
+        },
+      },
+      meetingId,
+    );
+    if (outcome.kind === 'taken' && outcome.meeting) {
+      const record = { value: outcome.meeting, expiresAt: Infinity };
+      keep(container.meetings, meetingId, record, outcome.takenAt, deps.meetingTtlMs);
+    }
+    return outcome;
+  } catch (error) {
+    if (isNotFound(error)) container.dropMeeting(meetingId);
+    throw error;
+  }
+}
+
+/** The meeting's snapshot, one per meeting per container; each waiter keeps its own deadline. */
+function snapshotOf(
+  deps: SourceDeps,
+  shared: SharedCache,
+  { meetingId, signal, metrics }: Lookup,
+): Promise<MeetingSnapshotOutcome> {
+  let flight = deps.snapshots.get(meetingId);
+  if (!flight) {
+    const started = takeSnapshot(deps, shared, meetingId, metrics).finally(() => {
+      if (deps.snapshots.get(meetingId) === started) deps.snapshots.delete(meetingId);
+    });
+    // Handled here too: the requests that wait for it may all have given up by its end.
+    started.catch(() => undefined);
+    deps.snapshots.set(meetingId, started);
+    flight = started;
+  }
+  return raced(flight, signal);
+}
+
+function hit(
+  deps: SourceDeps,
+  lookup: Lookup,
+  record: CachedRecord<Value>,
+  readAt: number,
+): Answer<Value> {
+  recordTier(lookup.metrics, deps.sharedTier);
+  const expiresAt = Math.min(readAt + ttlOf(deps, lookup), record.expiresAt);
+  return { value: record.value, expiresAt, tier: deps.sharedTier };
+}
+
+/** The answer from what the table read found, else from a snapshot, else from Chime. */
+async function fromRead(
+  deps: SourceDeps,
+  shared: SharedCache,
+  lookup: Lookup,
+  read: SharedRead,
+  readAt: number,
+): Promise<Answer<Value>> {
+  const { meetingId, attendeeId, signal } = lookup;
+  const record = recordIn(lookup, read);
+  if (record) return hit(deps, lookup, record, readAt);
+  // Missing from a complete snapshot (created after it, or never), changed since (a stale
+  // marker: only this attendee is asked again), or its snapshot failed.
+  const changed = attendeeId !== undefined && read.stale?.has(attendeeId);
+  if (changed || complete(deps, read) || read.lease?.failed || !deps.hot.recordMiss(meetingId)) {
+    return fromChime(deps, lookup, true);
+  }
+  const outcome = await snapshotOf(deps, shared, lookup);
+  if (outcome.kind === 'taken') {
+    const value = attendeeId === undefined ? outcome.meeting : outcome.attendees.get(attendeeId);
+    if (!value) return fromChime(deps, lookup, true);
+    recordTier(lookup.metrics, 'none');
+    return { value, expiresAt: outcome.takenAt + ttlOf(deps, lookup), tier: 'none' };
+  }
+  if (outcome.kind === 'lost') {
+    const waitedAt = deps.now();
+    const wanted = attendeeId === undefined ? { meeting: true as const } : { attendeeId };
+    const waited = await deps.waiters.wait(shared, meetingId, wanted, signal);
+    const found = waited && recordIn(lookup, waited);
+    if (found) return hit(deps, lookup, found, waitedAt);
+  }
+  return fromChime(deps, lookup, true);
+}
+
+/** An attendee or a meeting, below the container cache. */
+export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answer<Value>> {
+  const { shared, container } = deps;
+  const { meetingId, attendeeId, alongWith } = lookup;
+  const readAt = deps.now();
+  const what =
+    attendeeId === undefined ? {} : { attendeeId, attendeeIds: alongWith ? [alongWith] : [] };
+  const read =
+    shared &&
+    (await quietly(deps, lookup, 'read', () => shared.read(meetingId, what, lookup.signal)));
+  if (!shared || !read) return fromChime(deps, lookup, false);
+  // The meeting came with the attendee (one BatchGetItem): join-info's next lookup is served.
+  if (attendeeId !== undefined && read.meeting) {
+    keep(container.meetings, meetingId, read.meeting, readAt, deps.meetingTtlMs);
+  }
+  if (alongWith !== undefined) {
+    const key = container.attendeeKey(meetingId, alongWith);
+    const along = read.attendees?.get(alongWith);
+    if (read.deleted?.has(alongWith)) container.attendees.delete(key);
+    else if (along) keep(container.attendees, key, along, readAt, deps.attendeeTtlMs);
+  }
+  const answer = await fromRead(deps, shared, lookup, read, readAt);
+  const name = attendeeId === undefined ? undefined : read.names?.get(attendeeId);
+  if (name === undefined || answer.value === undefined) return answer;
+  return { ...answer, value: { ...(answer.value as CachedAttendee), Name: name } };
+}
+
+/** The attendees with the names recorded for them. */
+const named = (attendees: Iterable<CachedAttendee>, names: SharedRead['names']): Roster =>
+  Array.from(attendees, (attendee) => {
+    const name = names?.get((attendee.AttendeeId ?? '').toLowerCase());
+    return name === undefined ? attendee : { ...attendee, Name: name };
+  });
+
+/** ListAttendees, for this request alone (not kept). */
+async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['names']) {
+  const { meetingId, signal, metrics } = lookup;
+  let last = {};
+  const call: Parameters<typeof listAttendees>[0]['call'] = async (operation, send) => {
+    const output = await countedCall(metrics, operation, send);
+    last = output;
+    return output;
+  };
+  const attendees = await listAttendees({ chime: deps.chime, call }, meetingId, signal);
+  recordTier(metrics, 'none');
+  return { value: named(attendees, names), expiresAt: undefined, ...chimeSourced(last) };
+}
+
+/** A complete snapshot's roster, the attendees changed since (stale markers) asked again. */
+async function rosterIn(
+  deps: SourceDeps,
+  lookup: Lookup,
+  read: SharedRead,
+  readAt: number,
+): Promise<Answer<Roster>> {
+  recordTier(lookup.metrics, deps.sharedTier);
+  let sourced: Sourced = { tier: deps.sharedTier };
+  const changed = await Promise.all(
+    [...(read.stale ?? [])].map(async (attendeeId) => {
+      try {
+        const answer = await fromChime(deps, { ...lookup, attendeeId }, true);
+        sourced = answer;
+        return answer.value as CachedAttendee | undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    }),
+  );
+  const records = Array.from(read.attendees?.values() ?? [], (record) => record.value);
+  const value = named(
+    [...records, ...changed.filter((attendee) => attendee !== undefined)],
+    read.names,
+  );
+  const { tier, chimeRequestId, chimeAttempts } = sourced;
+  return { value, expiresAt: readAt + deps.attendeeTtlMs, tier, chimeRequestId, chimeAttempts };
+}
+
+/**
+ * The roster below the container cache: a complete snapshot in the shared tier, else this
+ * container's own snapshot, else the one another container is taking; a failed or unreadable
+ * one is listed again here, and not kept.
+ */
+export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answer<Roster>> {
+  const { shared } = deps;
+  const { meetingId, signal } = lookup;
+  const readAt = deps.now();
+  const read =
+    shared && (await quietly(deps, lookup, 'readAll', () => shared.readAll(meetingId, signal)));
+  if (!shared || !read) return listed(deps, lookup);
+  if (read.ended) throw gone('meeting');
+  let found = complete(deps, read) ? read : undefined;
+  if (!found && !read.lease?.failed) {
+    const outcome = await snapshotOf(deps, shared, lookup);
+    if (outcome.kind === 'taken') {
+      recordTier(lookup.metrics, 'none');
+      const value = named(outcome.attendees.values(), read.names);
+      return { value, expiresAt: outcome.takenAt + deps.attendeeTtlMs, tier: 'none' };
+    }
+    if (outcome.kind === 'lost') found = await deps.waiters.whole(shared, meetingId, signal);
+    if (found?.ended) throw gone('meeting');
+  }
+  if (!found) return listed(deps, lookup, read.names);
+  return rosterIn(deps, lookup, found, readAt);
+}
