@@ -7,13 +7,13 @@ import {
   checkGuid,
   checkListAttendeesQuery,
   createMeetingInput,
+  type JsonObject,
   parseJsonObject,
 } from './validation';
 
 /**
- * The HTTP bindings of the emulated operations, copied from the `smithy.api#http` traits in the
- * SDK's generated schemas (`@aws-sdk/client-chime-sdk-meetings/dist-es/schemas/schemas_0.js`),
- * API version 2021-07-15. A test checks this table against the installed SDK.
+ * The `smithy.api#http` traits of the SDK's generated schemas (API version 2021-07-15); a test
+ * checks this table against the installed SDK.
  */
 export const OPERATIONS = {
   BatchCreateAttendee: ['POST', '/meetings/{MeetingId}/attendees?operation=batch-create', 200],
@@ -37,10 +37,8 @@ export const OPERATIONS = {
   ],
 } as const;
 
-/** An emulated operation. */
 export type OperationName = keyof typeof OPERATIONS;
 
-/** Narrows an unknown value to an emulated operation name. */
 export const isOperationName = (value: unknown): value is OperationName =>
   typeof value === 'string' && Object.hasOwn(OPERATIONS, value);
 
@@ -53,7 +51,7 @@ export interface MatchedRoute {
 
 const ROUTES = Object.entries(OPERATIONS).map(([operation, [method, uri]]) => {
   const [path = '', query = ''] = uri.split('?');
-  // `{MeetingId}` becomes the named group `meetingId`, a label of MatchedRoute.
+  // `{MeetingId}` becomes the named group `meetingId`.
   const pattern = path.replace(
     /\{(\w)(\w+)\}/g,
     (_, a: string, b: string) => `(?<${a.toLowerCase()}${b}>[^/]+)`,
@@ -66,11 +64,7 @@ const ROUTES = Object.entries(OPERATIONS).map(([operation, [method, uri]]) => {
   };
 });
 
-/**
- * Finds the operation a request addresses. The `operation` query parameter is part of the
- * route (`?operation=batch-create`), so a request carrying one only matches the route that
- * declares it.
- */
+/** The `operation` query parameter is part of the route: only the route declaring it matches. */
 export function matchRoute(
   method: string,
   pathname: string,
@@ -83,11 +77,8 @@ export function matchRoute(
       continue;
     }
     try {
-      const decoded = Object.entries(match.groups ?? {}).map(([label, raw]) => [
-        label,
-        decodeURIComponent(raw),
-      ]);
-      return { operation: route.operation, ...Object.fromEntries(decoded) };
+      const labels = Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]);
+      return { operation: route.operation, ...Object.fromEntries(labels) };
     } catch {
       return undefined;
     }
@@ -95,11 +86,10 @@ export function matchRoute(
   return undefined;
 }
 
-/** A request's validated path labels and parsed body. */
 interface OperationRequest {
   readonly meetingId: string;
   readonly attendeeId: string;
-  readonly body: Record<string, unknown>;
+  readonly body: JsonObject;
   readonly query: URLSearchParams;
 }
 
@@ -133,22 +123,22 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
 };
 
 /**
- * Runs one operation against the store and returns the model's status code and JSON output
- * (none for an empty body). Path labels are checked before the body, as the service does;
- * validation and missing resources surface as thrown `ChimeServiceError`s.
+ * Runs one operation: the model's status and JSON output (none for an empty body). Path labels
+ * are checked before the body, as the service does; failures throw `ChimeServiceError`s.
  */
 export function runOperation(
   store: MeetingStore,
   route: MatchedRoute,
-  request: { readonly body: string; readonly query: URLSearchParams },
+  body = '',
+  query = new URLSearchParams(),
 ): { status: number; output: unknown } {
   const [method, , status] = OPERATIONS[route.operation];
   const { meetingId, attendeeId } = route;
   const output = HANDLERS[route.operation](store, {
     meetingId: meetingId === undefined ? '' : checkGuid('MeetingId', meetingId),
     attendeeId: attendeeId === undefined ? '' : checkGuid('AttendeeId', attendeeId),
-    body: method === 'POST' || method === 'PUT' ? parseJsonObject(request.body) : {},
-    query: request.query,
+    body: method === 'POST' || method === 'PUT' ? parseJsonObject(body) : {},
+    query,
   });
   return { status, output };
 }

@@ -15,16 +15,15 @@ import {
   resolveCapabilities,
 } from './validation';
 
-/** A change the meeting events report: copies, so a listener cannot alter the store. */
+/** A change the meeting events report. */
 export interface StoreChange {
   readonly type: `Attendee${'Added' | 'Deleted' | 'CapabilitiesUpdated'}` | 'MeetingEnded';
   readonly meeting: Meeting;
-  /** The attendee added, deleted or updated (with its new capabilities). */
   readonly attendee?: Attendee;
 }
 
 interface AttendeeRecord {
-  /** Creation order, across the store: what a NextToken points after. */
+  /** Creation order across the store: what a NextToken points after. */
   readonly seq: number;
   readonly attendee: Required<Attendee>;
 }
@@ -42,12 +41,11 @@ const found = <T>(value: T | undefined, what: string, id: string): T => {
   return value;
 };
 
-// 138 bytes encode to exactly 184 base64 characters: no `=` padding, so the token matches
-// ^[a-zA-Z0-9+/]+$, about as long as the opaque tokens the service hands out.
+// 138 bytes are 184 base64 characters without `=` padding, about the service's token length.
 const newJoinToken = (): string => randomBytes(138).toString('base64');
 
-// NextToken is opaque to callers; inside it names the meeting and the last attendee returned,
-// so deleting attendees between pages neither skips nor repeats anyone.
+// It names the meeting and the last attendee returned, so deleting attendees between pages
+// neither skips nor repeats anyone.
 const encodeNextToken = (meetingId: string, seq: number): string =>
   Buffer.from(`${meetingId}:${seq}`, 'utf8').toString('base64url');
 
@@ -58,9 +56,8 @@ function decodeNextToken(meetingId: string, token: string): number {
 }
 
 /**
- * The in-memory state of the emulated service, for one account and control Region: meetings and
- * their attendees. `onChange` is called synchronously after an attendee is created (not when an
- * existing one is returned), updated or deleted, or a meeting ends; `clear()` is silent.
+ * The meetings and attendees of one account and control Region. `onChange` gets a copy of each
+ * attendee created (not one returned again), updated or deleted, and each meeting ended.
  */
 export class MeetingStore {
   readonly #meetings = new Map<string, MeetingRecord>();
@@ -79,8 +76,9 @@ export class MeetingStore {
     return found(this.#meetings.get(meetingId), 'Meeting', meetingId);
   }
 
-  static #attendeeOf(record: MeetingRecord, attendeeId: string): AttendeeRecord {
-    return found(record.attendees.get(attendeeId), 'Attendee', attendeeId);
+  #attendeeOf(meetingId: string, attendeeId: string) {
+    const record = this.#recordOf(meetingId);
+    return { record, ...found(record.attendees.get(attendeeId), 'Attendee', attendeeId) };
   }
 
   #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Attendee): void {
@@ -102,18 +100,14 @@ export class MeetingStore {
       );
     }
     const AttendeeId = randomUUID();
-    const attendee = {
-      ExternalUserId: item.ExternalUserId,
-      AttendeeId,
-      JoinToken: newJoinToken(),
-      Capabilities,
-    };
+    const { ExternalUserId } = item;
+    const attendee = { ExternalUserId, AttendeeId, JoinToken: newJoinToken(), Capabilities };
     record.attendees.set(AttendeeId, { seq: ++this.#seq, attendee });
     this.#notify('AttendeeAdded', record, attendee);
     return structuredClone(attendee);
   }
 
-  /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
+  /** Returns the meeting already created with the same ClientRequestToken, if any. */
   createMeeting(input: CreateMeetingInput): Meeting {
     const previous = this.#meetings.get(this.#meetingIdByToken.get(input.ClientRequestToken) ?? '');
     if (previous) return structuredClone(previous.meeting);
@@ -149,12 +143,12 @@ export class MeetingStore {
     this.#notify('MeetingEnded', record);
   }
 
-  /** Creates an attendee, or returns the one that already has this ExternalUserId. */
+  /** Returns the attendee that already has this ExternalUserId, if any. */
   createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee {
     return this.#addAttendee(this.#recordOf(meetingId), item);
   }
 
-  /** Creates the usable entries; refused ones, and those the store refuses, go into `Errors`. */
+  /** Entries refused by validation or by the store go into `Errors`. */
   batchCreateAttendees(meetingId: string, entries: readonly BatchEntry[]) {
     const record = this.#recordOf(meetingId);
     const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
@@ -167,7 +161,7 @@ export class MeetingStore {
         const ExternalUserId = entry.ok ? entry.item.ExternalUserId : entry.externalUserId;
         output.Errors.push({
           ...(ExternalUserId !== undefined && { ExternalUserId }),
-          ErrorCode: CHIME_ERRORS[error.errorName].code,
+          ErrorCode: CHIME_ERRORS[error.name].code,
           ErrorMessage: error.message,
         });
       }
@@ -176,13 +170,11 @@ export class MeetingStore {
   }
 
   getAttendee(meetingId: string, attendeeId: string): Attendee {
-    return structuredClone(
-      MeetingStore.#attendeeOf(this.#recordOf(meetingId), attendeeId).attendee,
-    );
+    return structuredClone(this.#attendeeOf(meetingId, attendeeId).attendee);
   }
 
   /** A page of attendees in creation order. */
-  listAttendees(meetingId: string, query: { maxResults: number; nextToken?: string }) {
+  listAttendees(meetingId: string, query: { maxResults: number; nextToken?: string | undefined }) {
     const record = this.#recordOf(meetingId);
     const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
     const remaining = [...record.attendees.values()].filter((entry) => entry.seq > after);
@@ -194,10 +186,8 @@ export class MeetingStore {
       : { Attendees };
   }
 
-  /** Removes the attendee; its JoinToken is dead. */
   deleteAttendee(meetingId: string, attendeeId: string): void {
-    const record = this.#recordOf(meetingId);
-    const { attendee } = MeetingStore.#attendeeOf(record, attendeeId);
+    const { record, attendee } = this.#attendeeOf(meetingId, attendeeId);
     record.attendees.delete(attendeeId);
     this.#notify('AttendeeDeleted', record, attendee);
   }
@@ -211,13 +201,13 @@ export class MeetingStore {
     capabilities: AttendeeCapabilities,
     which: { readonly attendeeId: string } | { readonly except: ReadonlySet<string> },
   ): Attendee[] {
-    const record = this.#recordOf(meetingId);
     const chosen =
       'attendeeId' in which
-        ? [MeetingStore.#attendeeOf(record, which.attendeeId)]
-        : [...record.attendees.values()].filter(
+        ? [this.#attendeeOf(meetingId, which.attendeeId)]
+        : [...this.#recordOf(meetingId).attendees.values()].filter(
             ({ attendee }) => !which.except.has(attendee.AttendeeId),
           );
+    const record = this.#recordOf(meetingId);
     const Capabilities = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
     return chosen.map(({ seq, attendee: previous }) => {
       const attendee = { ...previous, Capabilities: { ...Capabilities } };
