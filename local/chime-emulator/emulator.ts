@@ -6,9 +6,9 @@ import {
   type ChimeSDKMeetingsClientConfig,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { createCallLog } from './call-log';
-import { type ChimeMeetingEvent, createEventPublisher, parseEventTarget } from './events';
+import { type ChimeMeetingEvent, createEventPublisher } from './events';
 import { createFaultQueue, type FaultRule } from './faults';
-import { createRateLimiter, parseRateOverrides, type RateOverrides } from './rate-limits';
+import { createRateLimiter, type RateOverrides } from './rate-limits';
 import { type SeededMeeting, type SeedRequest, seedStore } from './seed';
 import { requestListener } from './server';
 import { MeetingStore } from './store';
@@ -44,18 +44,8 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
     throw new TypeError(`region must look like us-east-1, got ${region}`);
   }
   if (!/^\d{12}$/.test(accountId)) throw new TypeError('accountId must be 12 digits');
-  const rateOverrides = options.rates === false ? false : parseRateOverrides(options.rates ?? {});
-  const eventTarget =
-    options.eventTarget === undefined ? undefined : parseEventTarget(options.eventTarget);
   const log = (line: string) => logger?.(`chime-emulator ${line}`);
-  const events = createEventPublisher({
-    ...options,
-    account: accountId,
-    region,
-    clock,
-    log,
-    eventTarget,
-  });
+  const events = createEventPublisher({ ...options, accountId, region, clock, log });
   const store = new MeetingStore({
     controlRegion: region,
     accountId,
@@ -63,7 +53,7 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   });
   const faults = createFaultQueue();
   const calls = createCallLog();
-  const rates = createRateLimiter(rateOverrides, clock);
+  const rates = createRateLimiter(options.rates ?? {}, clock);
   const reset = () => {
     store.clear();
     faults.clear();

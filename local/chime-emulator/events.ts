@@ -132,15 +132,19 @@ export type EventPublisher = ReturnType<typeof createEventPublisher>;
  * a failing one is logged and counted, never surfaced to the API caller.
  */
 export function createEventPublisher(options: {
-  readonly account: string;
+  readonly accountId: string;
   readonly region: string;
   readonly clock: () => number;
   readonly onEvent?: ((event: ChimeMeetingEvent) => void | Promise<void>) | undefined;
-  readonly eventTarget?: string | undefined;
+  readonly eventTarget?: unknown;
   readonly log: (line: string) => void;
 }) {
-  const { account, region, clock, onEvent, log } = options;
-  let target = options.eventTarget;
+  const { accountId, region, clock, onEvent, log } = options;
+  let target: string | undefined;
+  const setTarget = (url: unknown) => {
+    target = url === undefined ? undefined : parseEventTarget(url);
+  };
+  setTarget(options.eventTarget);
   const pending = new Set<Promise<unknown>>();
   let stats = { published: 0, delivered: 0, failed: 0 };
 
@@ -159,7 +163,7 @@ export function createEventPublisher(options: {
     publish(change: StoreChange): void {
       const url = target;
       if (!onEvent && url === undefined) return;
-      const event = eventForChange(change, account, region, clock());
+      const event = eventForChange(change, accountId, region, clock());
       stats.published += 1;
       const delivery = setImmediate().then(() =>
         Promise.all([
@@ -171,9 +175,7 @@ export function createEventPublisher(options: {
       delivery.finally(() => pending.delete(delivery));
     },
     target: (): string | undefined => target,
-    setTarget(url: unknown): void {
-      target = url === undefined ? undefined : parseEventTarget(url);
-    },
+    setTarget,
     stats: (): EventStats => ({ ...stats }),
     resetStats(): void {
       stats = { published: 0, delivered: 0, failed: 0 };

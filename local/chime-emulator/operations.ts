@@ -1,9 +1,9 @@
 import type { MeetingStore } from './store';
 import {
   attendeeItem,
+  attendeeList,
   batchCapabilitiesUpdate,
   capabilitiesUpdate,
-  checkAttendeeList,
   checkGuid,
   checkListAttendeesQuery,
   createMeetingInput,
@@ -97,7 +97,7 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
   CreateMeeting: (store, r) => ({ Meeting: store.createMeeting(createMeetingInput('', r.body)) }),
   CreateMeetingWithAttendees(store, r) {
     const input = createMeetingInput('', r.body);
-    const entries = checkAttendeeList(r.body.Attendees, 20);
+    const entries = attendeeList(r.body.Attendees, 20);
     const Meeting = store.createMeeting(input);
     return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId as string, entries) };
   },
@@ -107,7 +107,7 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
     Attendee: store.createAttendee(r.meetingId, attendeeItem('', r.body)),
   }),
   BatchCreateAttendee: (store, r) =>
-    store.batchCreateAttendees(r.meetingId, checkAttendeeList(r.body.Attendees, 100)),
+    store.batchCreateAttendees(r.meetingId, attendeeList(r.body.Attendees, 100)),
   GetAttendee: (store, r) => ({ Attendee: store.getAttendee(r.meetingId, r.attendeeId) }),
   ListAttendees: (store, r) => store.listAttendees(r.meetingId, checkListAttendeesQuery(r.query)),
   DeleteAttendee: (store, r) => store.deleteAttendee(r.meetingId, r.attendeeId),

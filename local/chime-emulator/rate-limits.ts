@@ -87,9 +87,10 @@ export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
 /** Buckets refill continuously by `clock` (milliseconds); tests pass a fake one. */
 export function createRateLimiter(rates: false | RateOverrides, clock: () => number) {
-  const initial = { enabled: rates !== false, buckets: merge(DEFAULT_RATES, rates || {}) };
+  const buckets = merge(DEFAULT_RATES, rates === false ? {} : parseRateOverrides(rates));
+  const initial = { enabled: rates !== false, buckets };
   let current = initial;
-  const buckets = new Map<string, { tokens: number; updatedAt: number }>();
+  const levels = new Map<string, { tokens: number; updatedAt: number }>();
 
   return {
     /** False: throttle the request. */
@@ -99,12 +100,12 @@ export function createRateLimiter(rates: false | RateOverrides, clock: () => num
       const { ratePerSecond, burst } = current.buckets[bucket];
       const now = clock();
       const key = `${region}\u0000${bucket}`;
-      const state = buckets.get(key) ?? { tokens: burst, updatedAt: now };
+      const state = levels.get(key) ?? { tokens: burst, updatedAt: now };
       // A clock stepping back refills nothing rather than draining.
       const elapsed = Math.max(0, now - state.updatedAt);
       state.tokens = Math.min(burst, state.tokens + (elapsed * ratePerSecond) / 1000);
       state.updatedAt = now;
-      buckets.set(key, state);
+      levels.set(key, state);
       if (state.tokens < 1) return false;
       state.tokens -= 1;
       return true;
@@ -116,14 +117,14 @@ export function createRateLimiter(rates: false | RateOverrides, clock: () => num
         enabled: change.enabled ?? current.enabled,
         buckets: merge(current.buckets, change.buckets),
       };
-      buckets.clear();
+      levels.clear();
       return structuredClone(current);
     },
-    refill: (): void => buckets.clear(),
+    refill: (): void => levels.clear(),
     /** Back to the creation settings, every bucket full. */
     restore(): void {
       current = initial;
-      buckets.clear();
+      levels.clear();
     },
   };
 }

@@ -9,8 +9,9 @@ import { badRequest, CHIME_ERRORS, ChimeServiceError } from './errors';
 import { mediaPlacementFor, meetingArn } from './media-placement';
 import {
   type AttendeeRequestItem,
-  type BatchEntry,
+  attendeeEntry,
   type CreateMeetingInput,
+  isObject,
   MAX_ATTENDEES,
   resolveCapabilities,
 } from './validation';
@@ -149,18 +150,17 @@ export class MeetingStore {
   }
 
   /** Entries refused by validation or by the store go into `Errors`. */
-  batchCreateAttendees(meetingId: string, entries: readonly BatchEntry[]) {
+  batchCreateAttendees(meetingId: string, entries: readonly unknown[]) {
     const record = this.#recordOf(meetingId);
     const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
     for (const entry of entries) {
       try {
-        if (!entry.ok) throw badRequest(entry.message);
-        output.Attendees.push(this.#addAttendee(record, entry.item));
+        output.Attendees.push(this.#addAttendee(record, attendeeEntry(entry)));
       } catch (error) {
         if (!(error instanceof ChimeServiceError)) throw error;
-        const ExternalUserId = entry.ok ? entry.item.ExternalUserId : entry.externalUserId;
+        const ExternalUserId = isObject(entry) ? entry.ExternalUserId : undefined;
         output.Errors.push({
-          ...(ExternalUserId !== undefined && { ExternalUserId }),
+          ...(typeof ExternalUserId === 'string' && { ExternalUserId }),
           ErrorCode: CHIME_ERRORS[error.name].code,
           ErrorMessage: error.message,
         });

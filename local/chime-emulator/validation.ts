@@ -12,11 +12,8 @@ import {
 import { badRequest } from './errors';
 import { isMediaRegion } from './media-placement';
 
-/**
- * Input checks as the Chime SDK Meetings model declares them (required members, lengths,
- * patterns, enums, list sizes) and the documented capability rules. Each throws a
- * `BadRequestException` on the first violation; the admin API rethrows as its own errors.
- */
+// Checks as the Chime SDK Meetings model declares them, and the documented capability rules.
+// Each throws a `BadRequestException`; the admin API rethrows it as its own error.
 
 export type JsonObject = Record<string, unknown>;
 
@@ -32,10 +29,8 @@ export const fail = (message: string): never => {
 
 const GUID = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$/;
 
-/** Unless the meeting's MeetingFeatures.Attendee.MaxCount says fewer. */
 export const MAX_ATTENDEES = 250;
 
-/** `must` completes "<name> must …". */
 export const where =
   <T>(test: (value: unknown) => boolean, must: string) =>
   (name: string, value: unknown): T =>
@@ -126,6 +121,10 @@ export function parseJsonObject(raw: string): JsonObject {
 
 const externalId = text(2, 64, /^[-_&@+=,(){}[\]/«».:|'"#a-zA-Z0-9À-ÿ\s]*$/u, true);
 const arn = text(1, 1024, /^arn[/:\-_.a-zA-Z0-9]+$/);
+const tag = struct(
+  { Key: text(1, 128, /^[a-zA-Z+-=._:/]+$/), Value: text(0, 256, /^[\s\w+-=.:/@]*$/) },
+  ['Key', 'Value'],
+);
 const capability = oneOf(MediaCapabilities);
 const capabilities = struct<AttendeeCapabilities>(
   { Audio: capability, Video: capability, Content: capability },
@@ -159,14 +158,7 @@ export const createMeetingInput = struct<CreateMeetingInput>(
     PrimaryMeetingId: text(2, 64),
     MeetingFeatures: meetingFeatures,
     TenantIds: listOf(1, 5, text(2, 256, /^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$/)),
-    Tags: listOf(
-      0,
-      50,
-      struct({ Key: text(1, 128, /^[a-zA-Z+-=._:/]+$/), Value: text(0, 256, /^[\s\w+-=.:/@]*$/) }, [
-        'Key',
-        'Value',
-      ]),
-    ),
+    Tags: listOf(0, 50, tag),
     NotificationsConfiguration: struct({
       LambdaFunctionArn: arn,
       SnsTopicArn: arn,
@@ -185,28 +177,15 @@ export const attendeeItem = struct<AttendeeRequestItem>(
   ['ExternalUserId'],
 );
 
-/** A batch entry: usable, or the reason it was refused. */
-export type BatchEntry =
-  | { readonly ok: true; readonly item: AttendeeRequestItem }
-  | { readonly ok: false; readonly externalUserId?: string; readonly message: string };
-
 /** A bad `Attendees` list fails the whole request; a bad entry only fails that entry. */
-export function checkAttendeeList(value: unknown, max: number): BatchEntry[] {
+export function attendeeList(value: unknown, max: number): unknown[] {
   if (value === undefined || value === null) fail('Attendees is required');
-  return listOf(1, max, (_name, entry): BatchEntry => {
-    if (!isObject(entry)) return { ok: false, message: 'Each attendee must be an object' };
-    try {
-      return { ok: true, item: attendeeItem('', entry) };
-    } catch (error) {
-      const id = entry.ExternalUserId;
-      return {
-        ok: false,
-        message: (error as Error).message,
-        ...(typeof id === 'string' && { externalUserId: id }),
-      };
-    }
-  })('Attendees', value);
+  return listOf(1, max, (_name, entry) => entry)('Attendees', value);
 }
+
+/** An entry of `attendeeList`. */
+export const attendeeEntry = (entry: unknown): AttendeeRequestItem =>
+  isObject(entry) ? attendeeItem('', entry) : fail('Each attendee must be an object');
 
 export const capabilitiesUpdate = struct<{ Capabilities: AttendeeCapabilities }>(
   { Capabilities: capabilities },
