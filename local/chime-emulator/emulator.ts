@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { createCallLog } from './call-log';
 import { type ChimeMeetingEvent, createEventPublisher } from './events';
-import { createFaultQueue, type FaultRule } from './faults';
+import { createFaultQueue } from './faults';
 import { createRateLimiter, type RateOverrides } from './rate-limits';
 import { type SeededMeeting, type SeedRequest, seedStore } from './seed';
 import { requestListener } from './server';
@@ -16,19 +16,18 @@ import { checkGuid } from './validation';
 
 /** The README's "Use it in tests" shows each option. */
 export interface ChimeEmulatorOptions {
-  /** The control Region (default `us-east-1`). */
+  /** The control Region. */
   readonly region?: string;
-  /** In meeting ARNs and events (default `123456789012`). */
   readonly accountId?: string;
-  /** One line per request: operation, status, latency. Never tokens or user ids. */
+  /** One line per request, never a token or user id. */
   readonly logger?: (line: string) => void;
-  /** `false` turns Chime's rates off; an object overrides some buckets. Default: AWS's rates. */
+  /** `false`: no throttling; default: AWS's rates. */
   readonly rates?: false | RateOverrides;
-  /** Milliseconds (default `Date.now`): refills buckets and stamps events. */
+  /** Milliseconds: refills buckets and stamps events. */
   readonly clock?: () => number;
-  /** Receives every meeting event, after the API answered. */
+  /** Called after the API answered. */
   readonly onEvent?: (event: ChimeMeetingEvent) => void | Promise<void>;
-  /** A loopback URL each event is POSTed to as JSON, like an EventBridge API destination. */
+  /** A loopback URL each event is POSTed to, like an EventBridge API destination. */
   readonly eventTarget?: string;
 }
 
@@ -91,15 +90,13 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
       await events.drain();
     },
     /** Throws `InvalidFaultError` if the rule is unusable. */
-    injectFault: (rule: FaultRule) => faults.add(rule),
+    injectFault: faults.add,
     faults: faults.list,
     clearFaults: faults.clear,
-    /** In arrival order. */
     calls: calls.list,
     stats: calls.stats,
     resetCalls: calls.clear,
     rates: rates.settings,
-    /** Every bucket starts full. */
     configureRates: rates.configure,
     refillRates: rates.refill,
     /** Bypasses the API and its rates. */

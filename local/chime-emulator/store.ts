@@ -31,22 +31,20 @@ interface AttendeeRecord {
 
 interface MeetingRecord {
   readonly meeting: Meeting;
+  /** Its ClientRequestToken: CreateMeeting is idempotent. */
+  readonly token: string;
   /** In creation order; replacing a value keeps its place, so updates leave pages unchanged. */
   readonly attendees: Map<string, AttendeeRecord>;
 }
 
-const found = <T>(value: T | undefined, what: string, id: string): T => {
-  if (value === undefined) {
-    throw new ChimeServiceError('NotFoundException', `${what} <${id}> not found`);
-  }
-  return value;
-};
+const notFound = (what: string, id: string) =>
+  new ChimeServiceError('NotFoundException', `${what} <${id}> not found`);
 
 // 138 bytes are 184 base64 characters without `=` padding, about the service's token length.
 const newJoinToken = (): string => randomBytes(138).toString('base64');
 
-// It names the meeting and the last attendee returned, so deleting attendees between pages
-// neither skips nor repeats anyone.
+// It names the meeting and the last attendee returned: deleting attendees between pages neither
+// skips nor repeats anyone.
 const encodeNextToken = (meetingId: string, seq: number): string =>
   Buffer.from(`${meetingId}:${seq}`, 'utf8').toString('base64url');
 
@@ -57,12 +55,12 @@ function decodeNextToken(meetingId: string, token: string): number {
 }
 
 /**
- * The meetings and attendees of one account and control Region. `onChange` gets a copy of each
- * attendee created (not one returned again), updated or deleted, and each meeting ended.
+ * The meetings and attendees of one account and control Region; what it returns is its own
+ * state, never to be changed. `onChange` hears of each attendee created (not one returned
+ * again), updated or deleted, and each meeting ended.
  */
 export class MeetingStore {
   readonly #meetings = new Map<string, MeetingRecord>();
-  readonly #meetingIdByToken = new Map<string, string>();
   #seq = 0;
 
   constructor(
@@ -74,23 +72,27 @@ export class MeetingStore {
   ) {}
 
   #recordOf(meetingId: string): MeetingRecord {
-    return found(this.#meetings.get(meetingId), 'Meeting', meetingId);
+    const record = this.#meetings.get(meetingId);
+    if (!record) throw notFound('Meeting', meetingId);
+    return record;
   }
 
   #attendeeOf(meetingId: string, attendeeId: string) {
     const record = this.#recordOf(meetingId);
-    return { record, ...found(record.attendees.get(attendeeId), 'Attendee', attendeeId) };
+    const entry = record.attendees.get(attendeeId);
+    if (!entry) throw notFound('Attendee', attendeeId);
+    return { record, ...entry };
   }
 
   #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Attendee): void {
-    this.options.onChange(structuredClone({ type, meeting, ...(attendee && { attendee }) }));
+    this.options.onChange({ type, meeting, ...(attendee && { attendee }) });
   }
 
   #addAttendee(record: MeetingRecord, item: AttendeeRequestItem): Attendee {
     const same = [...record.attendees.values()].find(
       ({ attendee }) => attendee.ExternalUserId === item.ExternalUserId,
     );
-    if (same) return structuredClone(same.attendee);
+    if (same) return same.attendee;
     const features = record.meeting.MeetingFeatures;
     const Capabilities = resolveCapabilities(item.Capabilities, features);
     const limit = features?.Attendee?.MaxCount ?? MAX_ATTENDEES;
@@ -105,13 +107,14 @@ export class MeetingStore {
     const attendee = { ExternalUserId, AttendeeId, JoinToken: newJoinToken(), Capabilities };
     record.attendees.set(AttendeeId, { seq: ++this.#seq, attendee });
     this.#notify('AttendeeAdded', record, attendee);
-    return structuredClone(attendee);
+    return attendee;
   }
 
   /** Returns the meeting already created with the same ClientRequestToken, if any. */
   createMeeting(input: CreateMeetingInput): Meeting {
-    const previous = this.#meetings.get(this.#meetingIdByToken.get(input.ClientRequestToken) ?? '');
-    if (previous) return structuredClone(previous.meeting);
+    const { ClientRequestToken } = input;
+    const previous = [...this.#meetings.values()].find((r) => r.token === ClientRequestToken);
+    if (previous) return previous.meeting;
     const { PrimaryMeetingId, MeetingHostId, MeetingFeatures, MediaRegion } = input;
     if (PrimaryMeetingId !== undefined && !this.#meetings.has(PrimaryMeetingId)) {
       throw badRequest(`Primary meeting <${PrimaryMeetingId}> not found`);
@@ -128,13 +131,12 @@ export class MeetingStore {
       TenantIds: [...(input.TenantIds ?? [])],
       MeetingArn: meetingArn(MediaRegion, this.options.accountId, MeetingId),
     };
-    this.#meetings.set(MeetingId, { meeting, attendees: new Map() });
-    this.#meetingIdByToken.set(input.ClientRequestToken, MeetingId);
-    return structuredClone(meeting);
+    this.#meetings.set(MeetingId, { meeting, token: ClientRequestToken, attendees: new Map() });
+    return meeting;
   }
 
   getMeeting(meetingId: string): Meeting {
-    return structuredClone(this.#recordOf(meetingId).meeting);
+    return this.#recordOf(meetingId).meeting;
   }
 
   /** Ends the meeting: it and all its attendees are gone. */
@@ -170,7 +172,7 @@ export class MeetingStore {
   }
 
   getAttendee(meetingId: string, attendeeId: string): Attendee {
-    return structuredClone(this.#attendeeOf(meetingId, attendeeId).attendee);
+    return this.#attendeeOf(meetingId, attendeeId).attendee;
   }
 
   /** A page of attendees in creation order. */
@@ -179,7 +181,7 @@ export class MeetingStore {
     const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
     const remaining = [...record.attendees.values()].filter((entry) => entry.seq > after);
     const page = remaining.slice(0, query.maxResults);
-    const Attendees = page.map(({ attendee }) => structuredClone(attendee));
+    const Attendees = page.map(({ attendee }) => attendee);
     const last = page.at(-1);
     return remaining.length > page.length && last
       ? { Attendees, NextToken: encodeNextToken(meetingId, last.seq) }
@@ -213,13 +215,11 @@ export class MeetingStore {
       const attendee = { ...previous, Capabilities: { ...Capabilities } };
       record.attendees.set(attendee.AttendeeId, { seq, attendee });
       this.#notify('AttendeeCapabilitiesUpdated', record, attendee);
-      return structuredClone(attendee);
+      return attendee;
     });
   }
 
-  /** Forgets every meeting, attendee and idempotency token. */
   clear(): void {
     this.#meetings.clear();
-    this.#meetingIdByToken.clear();
   }
 }
