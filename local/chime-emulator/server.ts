@@ -3,8 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { type AdminDeps, handleAdmin, isAdminPath } from './admin';
 import { type CallRecord, UNKNOWN_OPERATION } from './call-log';
 import { ChimeServiceError, errorResponse, jsonResponse, type WireResponse } from './errors';
-import type { FaultSpec } from './faults';
-import { type MatchedRoute, matchRoute, runOperation } from './operations';
+import { matchRoute, runOperation } from './operations';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -68,30 +67,7 @@ const hang = (res: ServerResponse, ms: number | undefined): Promise<boolean> =>
 // The model binds no Retry-After header to ThrottlingException.
 const THROTTLED = 'Rate exceeded';
 
-function faultResponse(fault: FaultSpec, operation: string, requestId: string): WireResponse {
-  if (fault.type === 'error') {
-    const message =
-      fault.message ?? `${fault.name} injected into ${operation} by the Chime emulator`;
-    return errorResponse(fault.name, message, requestId, fault.retryAfterSeconds);
-  }
-  const { status = 200, headers, rawBody, body = {} } = fault as FaultSpec & { type: 'malformed' };
-  const contentType = { 'Content-Type': 'application/json', ...headers };
-  return { status, headers: contentType, body: rawBody ?? JSON.stringify(body) };
-}
-
-function execute(deps: ServerDeps, route: MatchedRoute, url: URL, body: string, requestId: string) {
-  try {
-    const { status, output } = runOperation(deps.store, route, body, url.searchParams);
-    return jsonResponse(status, output);
-  } catch (error) {
-    if (error instanceof ChimeServiceError)
-      return errorResponse(error.name, error.message, requestId);
-    deps.log(`${route.operation} internal error ${(error as Error).stack ?? String(error)}`);
-    return errorResponse('ServiceFailureException', 'Internal emulator error', requestId);
-  }
-}
-
-/** Answers a service request, its fault and its rate first; the call record says how. */
+/** Answers a service request: its fault first, then its rate, then the operation. */
 async function serveApi(
   deps: ServerDeps,
   req: IncomingMessage,
@@ -110,19 +86,40 @@ async function serveApi(
   }
   if (fault?.type === 'hang' && !(await hang(res, fault.ms))) return call;
   if (res.destroyed) return call;
-  const region = regionOfRequest(req.headers, url.searchParams, deps.region);
-  let response: WireResponse;
-  if (!route) {
-    const message = `No Chime SDK Meetings operation is emulated for ${req.method} ${url.pathname}`;
-    response = errorResponse('UnknownOperationException', message, requestId);
-  } else if (fault?.type === 'error' || fault?.type === 'malformed') {
-    response = faultResponse(fault, route.operation, requestId);
-  } else if (!deps.rates.take(region, route.operation)) {
-    call.throttled = true;
-    response = errorResponse('ThrottlingException', THROTTLED, requestId);
-  } else {
-    response = execute(deps, route, url, body, requestId);
-  }
+  const respond = (): WireResponse => {
+    if (!route) {
+      const message = `No Chime SDK Meetings operation is emulated for ${req.method} ${url.pathname}`;
+      return errorResponse('UnknownOperationException', message, requestId);
+    }
+    if (fault?.type === 'error') {
+      const injected = `${fault.name} injected into ${route.operation} by the Chime emulator`;
+      return errorResponse(
+        fault.name,
+        fault.message ?? injected,
+        requestId,
+        fault.retryAfterSeconds,
+      );
+    }
+    if (fault?.type === 'malformed') {
+      const headers = { 'Content-Type': 'application/json', ...fault.headers };
+      const raw = fault.rawBody ?? JSON.stringify(fault.body ?? {});
+      return { status: fault.status ?? 200, headers, body: raw };
+    }
+    if (
+      !deps.rates.take(regionOfRequest(req.headers, url.searchParams, deps.region), route.operation)
+    ) {
+      call.throttled = true;
+      return errorResponse('ThrottlingException', THROTTLED, requestId);
+    }
+    try {
+      const { status, output } = runOperation(deps.store, route, body, url.searchParams);
+      return jsonResponse(status, output);
+    } catch (error) {
+      if (!(error instanceof ChimeServiceError)) throw error;
+      return errorResponse(error.name, error.message, requestId);
+    }
+  };
+  const response = respond();
   send(res, response, requestId);
   call.status = response.status;
   return call;
