@@ -14,10 +14,9 @@ import { seedStore } from './seed';
 import type { MeetingStore } from './store';
 import { isObject } from './validation';
 
-// No Chime SDK Meetings route starts with it.
 const PREFIX = '/_emulator';
 
-/** What the admin API can touch. None of it is rate limited. */
+/** None of it is rate limited. */
 export interface AdminDeps {
   readonly faults: FaultQueue;
   readonly calls: CallLog;
@@ -88,10 +87,7 @@ function remove(deps: AdminDeps, path: string): WireResponse | undefined {
   }
 }
 
-/**
- * The README's admin table. Bad input gets `400 {"message"}`, an unknown meeting or attendee
- * `404 {"message"}`.
- */
+/** The README's admin table; errors are `{"message"}`: 400 for bad input, 404 for nothing there. */
 export function handleAdmin(
   deps: AdminDeps,
   method: string,

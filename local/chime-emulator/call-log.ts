@@ -1,7 +1,6 @@
 import type { FaultSpec } from './faults';
 import type { OperationName } from './operations';
 
-/** Recorded for requests that no emulated operation serves. */
 export const UNKNOWN_OPERATION = 'UnknownOperation';
 
 /** A service API request (admin requests are not recorded): ids only, never tokens or user ids. */
@@ -32,7 +31,6 @@ export type CallLog = ReturnType<typeof createCallLog>;
 export function createCallLog() {
   let calls: CallRecord[] = [];
   return {
-    /** Returns the record to complete once answered. */
     begin(call: Omit<CallRecord, 'status'>): CallRecord {
       const record: CallRecord = { ...call, status: null };
       calls.push(record);

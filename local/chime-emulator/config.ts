@@ -14,7 +14,6 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --help                 Print this text
 `;
 
-/** Runs `parse`, naming the setting in any failure. */
 function setting<T>(name: string, parse: () => T): T {
   try {
     return parse();
@@ -23,10 +22,7 @@ function setting<T>(name: string, parse: () => T): T {
   }
 }
 
-/**
- * The CLI settings from flags and the environment (flags win; the README's "Run it" lists them),
- * failing fast with the setting's name. `undefined` when `--help` was asked for.
- */
+/** Flags win over variables (the README's "Run it"); `undefined` for `--help`. */
 export function parseEmulatorConfig(
   env: Readonly<Record<string, string | undefined>>,
   argv: readonly string[] = [],

@@ -33,10 +33,7 @@ export interface ChimeEmulatorOptions {
 
 export type ChimeEmulator = ReturnType<typeof createChimeEmulator>;
 
-/**
- * A Chime SDK Meetings service on 127.0.0.1 that an unmodified `ChimeSDKMeetingsClient` reaches
- * with an endpoint override and dummy credentials (see {@link chimeClientFor}).
- */
+/** A Chime SDK Meetings service on 127.0.0.1 for an unmodified SDK client: {@link chimeClientFor}. */
 export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   const { region = 'us-east-1', accountId = '123456789012', logger, clock = Date.now } = options;
   if (!/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(region)) {
@@ -64,7 +61,6 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   let server: Server | undefined;
 
   return {
-    /** Port 0 picks a free port. */
     async start(port = 0): Promise<{ url: string; port: number }> {
       if (server) throw new Error('The Chime emulator is already started');
       const created = createServer(requestListener(deps));
@@ -99,7 +95,6 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
     rates: rates.settings,
     configureRates: rates.configure,
     refillRates: rates.refill,
-    /** Bypasses the API and its rates. */
     seed: (request: SeedRequest): SeededMeeting[] => seedStore(store, request),
     /** As DeleteMeeting does (a `chime:MeetingEnded` event), bypassing the rates. */
     endMeeting: (meetingId: string) => store.deleteMeeting(checkGuid('MeetingId', meetingId)),

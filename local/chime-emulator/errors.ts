@@ -1,8 +1,4 @@
-/**
- * The restJson1 error wire format of Chime SDK Meetings: the status of the error shape's
- * `httpError` trait, an `x-amzn-ErrorType` header the SDK reads first, and a JSON body of `Code`
- * (the service's short form), `Message` and `RequestId`.
- */
+/** Each error shape's `httpError` status, and the short `Code` the service puts in bodies. */
 export const CHIME_ERRORS = {
   BadRequestException: { status: 400, code: 'BadRequest' },
   UnauthorizedException: { status: 401, code: 'Unauthorized' },
@@ -20,7 +16,6 @@ export const CHIME_ERRORS = {
 
 export type ChimeErrorName = keyof typeof CHIME_ERRORS;
 
-/** Own keys only, never `constructor`. */
 export const isChimeErrorName = (value: unknown): value is ChimeErrorName =>
   typeof value === 'string' && Object.hasOwn(CHIME_ERRORS, value);
 
@@ -56,7 +51,7 @@ export class InvalidInputError extends Error {
   }
 }
 
-/** Runs `parse`, rethrowing a validation failure as the admin input's own error class. */
+/** Rethrows a validation failure as the admin input's own error class. */
 export function rethrowAs<T>(
   Invalid: new (message: string) => InvalidInputError,
   parse: () => T,

@@ -3,12 +3,6 @@ import { setImmediate } from 'node:timers/promises';
 import { InvalidInputError } from './errors';
 import type { StoreChange } from './store';
 
-/*
- * Shapes from the Chime SDK developer guide, "Understanding Amazon Chime SDK meeting lifecycle
- * events". The guide does not say that ending a meeting also sends `chime:AttendeeDeleted` per
- * attendee, so the emulator sends only `chime:MeetingEnded` then.
- */
-
 // Type aliases, not interfaces: assignable to the `Readonly<Record<string, unknown>>` detail of
 // lambda/common/chime/chime-events.ts, as the dev stack hands these events to the handlers.
 type MeetingDetail = {
@@ -25,7 +19,10 @@ type AttendeeDetail = MeetingDetail & {
   readonly externalUserId: string;
 };
 
-/** A "Chime Meeting State Change" event as EventBridge delivers it to a rule's target. */
+/**
+ * As the Chime SDK developer guide shows them ("Understanding Amazon Chime SDK meeting lifecycle
+ * events"). It does not say that ending a meeting sends `chime:AttendeeDeleted` per attendee.
+ */
 export interface ChimeMeetingEvent {
   readonly version: '0';
   readonly id: string;
@@ -34,7 +31,6 @@ export interface ChimeMeetingEvent {
   readonly account: string;
   /** As EventBridge writes it: `2026-01-01T10:00:00Z`. */
   readonly time: string;
-  /** The control Region. */
   readonly region: string;
   readonly resources: readonly string[];
   readonly detail:

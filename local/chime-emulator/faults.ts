@@ -5,7 +5,6 @@ import { type Check, fail, integer, isObject, struct, text, where } from './vali
 
 /** What happens to a request a rule catches. */
 export type FaultSpec =
-  /** A modeled error in the AWS wire format. */
   | {
       readonly type: 'error';
       readonly name: ChimeErrorName;
@@ -92,7 +91,6 @@ export const parseFaultRule = (value: unknown): FaultRule =>
 
 export type FaultQueue = ReturnType<typeof createFaultQueue>;
 
-/** Consulted once per emulated request. */
 export function createFaultQueue() {
   let active: ActiveFault[] = [];
 

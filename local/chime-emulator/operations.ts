@@ -11,10 +11,7 @@ import {
   parseJsonObject,
 } from './validation';
 
-/**
- * The `smithy.api#http` traits of the SDK's generated schemas (API version 2021-07-15); a test
- * checks this table against the installed SDK.
- */
+/** The SDK schemas' `smithy.api#http` traits (API 2021-07-15); a test compares them. */
 export const OPERATIONS = {
   BatchCreateAttendee: ['POST', '/meetings/{MeetingId}/attendees?operation=batch-create', 200],
   BatchUpdateAttendeeCapabilitiesExcept: [
@@ -51,15 +48,13 @@ export interface MatchedRoute {
 
 const ROUTES = Object.entries(OPERATIONS).map(([operation, [method, uri]]) => {
   const [path = '', query = ''] = uri.split('?');
-  // `{MeetingId}` becomes the named group `meetingId`.
-  const pattern = path.replace(
-    /\{(\w)(\w+)\}/g,
-    (_, a: string, b: string) => `(?<${a.toLowerCase()}${b}>[^/]+)`,
-  );
+  const labels = path
+    .replace('{MeetingId}', '(?<meetingId>[^/]+)')
+    .replace('{AttendeeId}', '(?<attendeeId>[^/]+)');
   return {
     operation: operation as OperationName,
     method,
-    pattern: new RegExp(`^${pattern}$`),
+    pattern: new RegExp(`^${labels}$`),
     queryOperation: new URLSearchParams(query).get('operation'),
   };
 });
@@ -71,19 +66,18 @@ export function matchRoute(
   query: URLSearchParams,
 ): MatchedRoute | undefined {
   const path = `/${pathname.split('/').filter(Boolean).join('/')}`;
-  for (const route of ROUTES) {
-    const match = route.pattern.exec(path);
-    if (route.method !== method || route.queryOperation !== query.get('operation') || !match) {
-      continue;
-    }
-    try {
-      const labels = Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]);
-      return { operation: route.operation, ...Object.fromEntries(labels) };
-    } catch {
-      return undefined;
-    }
+  const operation = query.get('operation');
+  const route = ROUTES.find(
+    (r) => r.method === method && r.queryOperation === operation && r.pattern.test(path),
+  );
+  if (!route) return undefined;
+  const labels = Object.entries(route.pattern.exec(path)?.groups ?? {});
+  try {
+    const decoded = labels.map(([label, raw]) => [label, decodeURIComponent(raw)]);
+    return { operation: route.operation, ...Object.fromEntries(decoded) };
+  } catch {
+    return undefined; // a malformed %-escape
   }
-  return undefined;
 }
 
 interface OperationRequest {
@@ -122,10 +116,7 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
   },
 };
 
-/**
- * Runs one operation: the model's status and JSON output (none for an empty body). Path labels
- * are checked before the body, as the service does; failures throw `ChimeServiceError`s.
- */
+/** Path labels are checked before the body, as the service does. Throws `ChimeServiceError`s. */
 export function runOperation(
   store: MeetingStore,
   route: MatchedRoute,

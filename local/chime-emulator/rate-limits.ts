@@ -2,10 +2,7 @@ import { InvalidInputError, rethrowAs } from './errors';
 import type { OperationName } from './operations';
 import { boolean, integer, struct, where } from './validation';
 
-/**
- * Token buckets per (Region, bucket). Where each default comes from (published, or our
- * assumption): the README's "Rates".
- */
+/** Where each default comes from (published, or our assumption): the README's "Rates". */
 export const DEFAULT_RATES = {
   BatchCreateAttendee: { ratePerSecond: 10, burst: 20 },
   CreateAttendee: { ratePerSecond: 10, burst: 20 },
@@ -53,7 +50,7 @@ const overrides = struct(
 );
 const update = struct({ enabled: boolean, buckets: overrides }, [], 'rates option');
 
-export const parseRateOverrides = (value: unknown): RateOverrides =>
+const parseRateOverrides = (value: unknown): RateOverrides =>
   rethrowAs(InvalidRatesError, () => overrides('', value));
 
 export const parseRateUpdate = (value: unknown): RateUpdate =>
@@ -93,7 +90,6 @@ export function createRateLimiter(rates: false | RateOverrides, clock: () => num
   const levels = new Map<string, { tokens: number; updatedAt: number }>();
 
   return {
-    /** False: throttle the request. */
     take(region: string, operation: OperationName): boolean {
       if (!current.enabled) return true;
       const bucket = bucketOf(operation);
@@ -121,7 +117,6 @@ export function createRateLimiter(rates: false | RateOverrides, clock: () => num
       return structuredClone(current);
     },
     refill: (): void => levels.clear(),
-    /** Back to the creation settings, every bucket full. */
     restore(): void {
       current = initial;
       levels.clear();

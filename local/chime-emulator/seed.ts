@@ -55,10 +55,7 @@ const SEED_REQUEST = struct<SeedRequest>(
   'seed option',
 );
 
-/**
- * Meetings and attendees straight into the store, by the API's rules but never rate limited.
- * Everything is validated first, so a bad request seeds nothing.
- */
+/** By the API's rules but never rate limited; a bad request seeds nothing. */
 export function seedStore(store: MeetingStore, value: unknown): SeededMeeting[] {
   const request = rethrowAs(InvalidSeedError, () => SEED_REQUEST('', value));
   const { meetings: count, attendeesPerMeeting: perMeeting } = request;

@@ -14,10 +14,7 @@ const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/[a-z0-9-]+\/
 const SERVICE_HOST =
   /^meetings-chime(?:-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com|api\.aws)(?::\d+)?$/;
 
-/**
- * The Region of a request's rate buckets: its SigV4 credential scope (Authorization header or
- * presigned `X-Amz-Credential`), else a Chime SDK Meetings host name, else `fallback`.
- */
+/** The Region of a request's rate buckets: SigV4 scope, else a service host name, else `fallback`. */
 export function regionOfRequest(
   headers: IncomingHttpHeaders,
   query: URLSearchParams,

@@ -16,7 +16,6 @@ import {
   resolveCapabilities,
 } from './validation';
 
-/** A change the meeting events report. */
 export interface StoreChange {
   readonly type: `Attendee${'Added' | 'Deleted' | 'CapabilitiesUpdated'}` | 'MeetingEnded';
   readonly meeting: Meeting;
@@ -55,9 +54,8 @@ function decodeNextToken(meetingId: string, token: string): number {
 }
 
 /**
- * The meetings and attendees of one account and control Region; what it returns is its own
- * state, never to be changed. `onChange` hears of each attendee created (not one returned
- * again), updated or deleted, and each meeting ended.
+ * One account and control Region. It returns its own records, never to be changed. `onChange`
+ * hears of attendees created (not returned again), updated and deleted, and meetings ended.
  */
 export class MeetingStore {
   readonly #meetings = new Map<string, MeetingRecord>();
@@ -139,7 +137,6 @@ export class MeetingStore {
     return this.#recordOf(meetingId).meeting;
   }
 
-  /** Ends the meeting: it and all its attendees are gone. */
   deleteMeeting(meetingId: string): void {
     const record = this.#recordOf(meetingId);
     this.#meetings.delete(meetingId);
@@ -175,7 +172,6 @@ export class MeetingStore {
     return this.#attendeeOf(meetingId, attendeeId).attendee;
   }
 
-  /** A page of attendees in creation order. */
   listAttendees(meetingId: string, query: { maxResults: number; nextToken?: string | undefined }) {
     const record = this.#recordOf(meetingId);
     const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
@@ -194,10 +190,7 @@ export class MeetingStore {
     this.#notify('AttendeeDeleted', record, attendee);
   }
 
-  /**
-   * Sets the capabilities of one attendee, or of every attendee but the excluded ones (all or
-   * none), the meeting's features permitting. Returns the attendees updated.
-   */
+  /** For one attendee, or all but the excluded ones; all or none. */
   updateCapabilities(
     meetingId: string,
     capabilities: AttendeeCapabilities,

@@ -20,7 +20,6 @@ export type JsonObject = Record<string, unknown>;
 export const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Checks the member called `name`, returning it as the model types it. */
 export type Check<T = unknown> = (name: string, value: unknown) => T;
 
 export const fail = (message: string): never => {
@@ -77,9 +76,8 @@ export const listOf =
   };
 
 /**
- * An object of the given members, each checked when present (null counts as absent, as the
- * service's JSON reader has it). `unknown` names what any other member is (`seed option`),
- * refusing it; without it other members are dropped.
+ * Null counts as absent, as the service's JSON reader has it. `unknown` names what any other
+ * member is (`seed option`), refusing it; without it other members are dropped.
  */
 export const struct =
   <T = JsonObject>(
@@ -183,7 +181,6 @@ export function attendeeList(value: unknown, max: number): unknown[] {
   return listOf(1, max, (_name, entry) => entry)('Attendees', value);
 }
 
-/** An entry of `attendeeList`. */
 export const attendeeEntry = (entry: unknown): AttendeeRequestItem =>
   isObject(entry) ? attendeeItem('', entry) : fail('Each attendee must be an object');
 
@@ -216,11 +213,7 @@ export function checkListAttendeesQuery(query: URLSearchParams) {
 
 const RECEIVES = new Set<string>([MediaCapabilities.SEND_RECEIVE, MediaCapabilities.RECEIVE]);
 
-/**
- * SendReceive on everything unless the meeting turned video or content off; explicit requests
- * obey the API Reference's "UpdateAttendeeCapabilities" rules: Video (Content) must be `None`
- * when its `MaxResolution` is `None`, and Content `SendReceive`/`Receive` needs Video to receive.
- */
+/** The API Reference's rules ("UpdateAttendeeCapabilities"), and the defaults they imply. */
 export function resolveCapabilities(
   requested: AttendeeCapabilities | undefined,
   features: MeetingFeaturesConfiguration | undefined,
