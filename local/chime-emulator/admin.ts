@@ -12,7 +12,7 @@ import { matchRoute, runOperation } from './operations';
 import { parseRateUpdate, type RateLimiter } from './rate-limits';
 import { seedStore } from './seed';
 import type { MeetingStore } from './store';
-import { isObject } from './validation';
+import { isObject, parseJson } from './validation';
 
 const PREFIX = '/_emulator';
 
@@ -69,14 +69,6 @@ const ENDPOINTS: Readonly<Record<string, Endpoint>> = {
     return json(200, { target: deps.events.target() ?? null });
   },
 };
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
 
 /** As DeleteMeeting and DeleteAttendee do (events included), without their rates or call log. */
 function remove(deps: AdminDeps, path: string): WireResponse | undefined {

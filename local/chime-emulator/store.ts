@@ -86,7 +86,9 @@ export class MeetingStore {
     this.options.onChange({ type, meeting, ...(attendee && { attendee }) });
   }
 
-  #addAttendee(record: MeetingRecord, item: AttendeeRequestItem): Attendee {
+  /** Returns the attendee that already has this ExternalUserId, if any. */
+  createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee {
+    const record = this.#recordOf(meetingId);
     const same = [...record.attendees.values()].find(
       ({ attendee }) => attendee.ExternalUserId === item.ExternalUserId,
     );
@@ -143,18 +145,13 @@ export class MeetingStore {
     this.#notify('MeetingEnded', record);
   }
 
-  /** Returns the attendee that already has this ExternalUserId, if any. */
-  createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee {
-    return this.#addAttendee(this.#recordOf(meetingId), item);
-  }
-
   /** Entries refused by validation or by the store go into `Errors`. */
   batchCreateAttendees(meetingId: string, entries: readonly unknown[]) {
-    const record = this.#recordOf(meetingId);
+    this.#recordOf(meetingId); // an unknown meeting fails the request, not each entry
     const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
     for (const entry of entries) {
       try {
-        output.Attendees.push(this.#addAttendee(record, attendeeEntry(entry)));
+        output.Attendees.push(this.createAttendee(meetingId, attendeeEntry(entry)));
       } catch (error) {
         if (!(error instanceof ChimeServiceError)) throw error;
         const ExternalUserId = isObject(entry) ? entry.ExternalUserId : undefined;

@@ -105,15 +105,19 @@ export const checkGuid = (name: 'MeetingId' | 'AttendeeId', value: string): stri
     ? value
     : fail(`Invalid input: ${name} does not match the pattern ${GUID.source}`);
 
+/** `undefined` when `raw` is not JSON. */
+export function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An empty body means `{}`. */
 export function parseJsonObject(raw: string): JsonObject {
-  if (raw.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return fail('The request body is not valid JSON');
-  }
+  const parsed = raw.trim() === '' ? {} : parseJson(raw);
+  if (parsed === undefined) fail('The request body is not valid JSON');
   return isObject(parsed) ? parsed : fail('The request body must be a JSON object');
 }
 
