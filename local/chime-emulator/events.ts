@@ -88,15 +88,11 @@ export class InvalidEventTargetError extends InvalidInputError {}
 export function parseEventTarget(value: unknown): string {
   const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
   if (!url) throw new InvalidEventTargetError('eventTarget must be a URL');
-  if (
-    !/^https?:$/.test(url.protocol) ||
-    !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-  ) {
-    throw new InvalidEventTargetError(
-      'eventTarget must be an http(s) URL on 127.0.0.1, localhost or [::1]',
-    );
-  }
-  return url.href;
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (/^https?:$/.test(url.protocol) && local) return url.href;
+  throw new InvalidEventTargetError(
+    'eventTarget must be an http(s) URL on 127.0.0.1, localhost or [::1]',
+  );
 }
 
 // A failing handler's message may quote the event; the user id must not reach the log.
