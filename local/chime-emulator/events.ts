@@ -60,13 +60,10 @@ function eventForChange(
     eventType: `chime:${type}`,
     ...(updated && { success: '1' }),
     timestamp: now,
-    meetingId: meeting.MeetingId ?? '',
-    ...(attendee && {
-      attendeeId: attendee.AttendeeId ?? '',
-      externalUserId: attendee.ExternalUserId ?? '',
-    }),
-    externalMeetingId: meeting.ExternalMeetingId ?? '',
-    mediaRegion: meeting.MediaRegion ?? '',
+    meetingId: meeting.MeetingId,
+    ...(attendee && { attendeeId: attendee.AttendeeId, externalUserId: attendee.ExternalUserId }),
+    externalMeetingId: meeting.ExternalMeetingId,
+    mediaRegion: meeting.MediaRegion,
     ...(updated && { attendeeCapabilities: { audio: Audio, video: Video, content: Content } }),
   };
   return {

@@ -93,7 +93,7 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
     const input = createMeetingInput('', r.body);
     const entries = attendeeList(r.body.Attendees, 20);
     const Meeting = store.createMeeting(input);
-    return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId as string, entries) };
+    return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId, entries) };
   },
   GetMeeting: (store, r) => ({ Meeting: store.getMeeting(r.meetingId) }),
   DeleteMeeting: (store, r) => store.deleteMeeting(r.meetingId),

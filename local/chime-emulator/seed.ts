@@ -84,17 +84,10 @@ export function seedStore(store: MeetingStore, value: unknown): SeededMeeting[] 
   });
 
   return Array.from({ length: count }, (_, m) => {
-    const {
-      MeetingId = '',
-      ExternalMeetingId = '',
-      MediaRegion = '',
-    } = store.createMeeting(meetingInput(m));
+    const { MeetingId, ExternalMeetingId, MediaRegion } = store.createMeeting(meetingInput(m));
     const Attendees = Array.from({ length: perMeeting }, (_, a) => {
-      const {
-        AttendeeId = '',
-        ExternalUserId = '',
-        JoinToken = '',
-      } = store.createAttendee(MeetingId, { ExternalUserId: userId(m, a) });
+      const attendee = store.createAttendee(MeetingId, { ExternalUserId: userId(m, a) });
+      const { AttendeeId, ExternalUserId, JoinToken } = attendee;
       return { AttendeeId, ExternalUserId, ...(request.includeJoinTokens && { JoinToken }) };
     });
     return { MeetingId, ExternalMeetingId, MediaRegion, Attendees };

@@ -16,10 +16,12 @@ import {
   resolveCapabilities,
 } from './validation';
 
+type StoredMeeting = Meeting & Record<'MeetingId' | 'ExternalMeetingId' | 'MediaRegion', string>;
+
 export interface StoreChange {
   readonly type: `Attendee${'Added' | 'Deleted' | 'CapabilitiesUpdated'}` | 'MeetingEnded';
-  readonly meeting: Meeting;
-  readonly attendee?: Attendee;
+  readonly meeting: StoredMeeting;
+  readonly attendee?: Required<Attendee>;
 }
 
 interface AttendeeRecord {
@@ -29,7 +31,7 @@ interface AttendeeRecord {
 }
 
 interface MeetingRecord {
-  readonly meeting: Meeting;
+  readonly meeting: StoredMeeting;
   /** Its ClientRequestToken: CreateMeeting is idempotent. */
   readonly token: string;
   /** In creation order; replacing a value keeps its place, so updates leave pages unchanged. */
@@ -82,12 +84,12 @@ export class MeetingStore {
     return { record, ...entry };
   }
 
-  #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Attendee): void {
+  #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Required<Attendee>) {
     this.options.onChange({ type, meeting, ...(attendee && { attendee }) });
   }
 
   /** Returns the attendee that already has this ExternalUserId, if any. */
-  createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee {
+  createAttendee(meetingId: string, item: AttendeeRequestItem): Required<Attendee> {
     const record = this.#recordOf(meetingId);
     const same = [...record.attendees.values()].find(
       ({ attendee }) => attendee.ExternalUserId === item.ExternalUserId,
@@ -111,7 +113,7 @@ export class MeetingStore {
   }
 
   /** Returns the meeting already created with the same ClientRequestToken, if any. */
-  createMeeting(input: CreateMeetingInput): Meeting {
+  createMeeting(input: CreateMeetingInput): StoredMeeting {
     const { ClientRequestToken } = input;
     const previous = [...this.#meetings.values()].find((r) => r.token === ClientRequestToken);
     if (previous) return previous.meeting;
@@ -120,7 +122,7 @@ export class MeetingStore {
       throw badRequest(`Primary meeting <${PrimaryMeetingId}> not found`);
     }
     const MeetingId = randomUUID();
-    const meeting: Meeting = {
+    const meeting: StoredMeeting = {
       MeetingId,
       ...(MeetingHostId && { MeetingHostId }),
       ExternalMeetingId: input.ExternalMeetingId,
