@@ -44,9 +44,6 @@ export interface ChimeMeetingEvent {
       });
 }
 
-/** Delivered: the handler resolved or the target answered 2xx. */
-export type EventStats = Readonly<Record<'published' | 'delivered' | 'failed', number>>;
-
 function eventForChange(
   { type, meeting, attendee }: StoreChange,
   account: string,
@@ -135,6 +132,7 @@ export function createEventPublisher(options: {
   };
   setTarget(options.eventTarget);
   const pending = new Set<Promise<unknown>>();
+  // Delivered: the handler resolved or the target answered 2xx.
   let stats = { published: 0, delivered: 0, failed: 0 };
 
   const attempt = async (event: ChimeMeetingEvent, via: string, run: () => unknown) => {
@@ -165,7 +163,7 @@ export function createEventPublisher(options: {
     },
     target: (): string | undefined => target,
     setTarget,
-    stats: (): EventStats => ({ ...stats }),
+    stats: () => ({ ...stats }),
     resetStats(): void {
       stats = { published: 0, delivered: 0, failed: 0 };
     },

@@ -33,10 +33,7 @@ export interface FaultRule {
   readonly fault: FaultSpec;
 }
 
-interface ActiveFault extends FaultRule {
-  readonly id: string;
-  readonly remaining: number | 'unlimited';
-}
+type ActiveFault = FaultRule & { readonly id: string; readonly remaining: number | 'unlimited' };
 
 export class InvalidFaultError extends InvalidInputError {}
 
