@@ -10,7 +10,7 @@ import { type ChimeMeetingEvent, createEventPublisher } from './events';
 import { createFaultQueue } from './faults';
 import { createRateLimiter, type RateOverrides } from './rate-limits';
 import { type SeededMeeting, type SeedRequest, seedStore } from './seed';
-import { requestListener } from './server';
+import { REGION, requestListener } from './server';
 import { MeetingStore } from './store';
 import { checkGuid } from './validation';
 
@@ -36,7 +36,7 @@ export type ChimeEmulator = ReturnType<typeof createChimeEmulator>;
 /** A Chime SDK Meetings service on 127.0.0.1 for an unmodified SDK client: {@link chimeClientFor}. */
 export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   const { region = 'us-east-1', accountId = '123456789012', logger, clock = Date.now } = options;
-  if (!/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(region)) {
+  if (!REGION.test(region)) {
     throw new TypeError(`region must look like us-east-1, got ${region}`);
   }
   if (!/^\d{12}$/.test(accountId)) throw new TypeError('accountId must be 12 digits');

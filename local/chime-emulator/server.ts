@@ -7,7 +7,7 @@ import { matchRoute, runOperation } from './operations';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+export const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 // With an endpoint override the SDK still signs for the client's Region, so the SigV4 scope
 // (`Credential=<key id>/<yyyymmdd>/<region>/<service>/aws4_request`) carries it.
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/[a-z0-9-]+\/aws4_request/;
