@@ -89,22 +89,17 @@ async function serveApi(
       return errorResponse('UnknownOperationException', message, requestId);
     }
     if (fault?.type === 'error') {
-      const injected = `${fault.name} injected into ${route.operation} by the Chime emulator`;
-      return errorResponse(
-        fault.name,
-        fault.message ?? injected,
-        requestId,
-        fault.retryAfterSeconds,
-      );
+      const message =
+        fault.message ?? `${fault.name} injected into ${route.operation} by the Chime emulator`;
+      return errorResponse(fault.name, message, requestId, fault.retryAfterSeconds);
     }
     if (fault?.type === 'malformed') {
       const headers = { 'Content-Type': 'application/json', ...fault.headers };
       const raw = fault.rawBody ?? JSON.stringify(fault.body ?? {});
       return { status: fault.status ?? 200, headers, body: raw };
     }
-    if (
-      !deps.rates.take(regionOfRequest(req.headers, url.searchParams, deps.region), route.operation)
-    ) {
+    const region = regionOfRequest(req.headers, url.searchParams, deps.region);
+    if (!deps.rates.take(region, route.operation)) {
       call.throttled = true;
       return errorResponse('ThrottlingException', THROTTLED, requestId);
     }
