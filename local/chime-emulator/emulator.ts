@@ -1,70 +1,47 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   ChimeSDKMeetingsClient,
   type ChimeSDKMeetingsClientConfig,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { createCallLog } from './call-log';
-import { type ChimeMeetingEvent, createEventPublisher, parseEventTarget } from './events';
-import { createFaultQueue, type FaultRule } from './faults';
-import {
-  createRateLimiter,
-  parseRateOverrides,
-  type RateOverrides,
-  type RateUpdate,
-} from './rate-limits';
+import { type ChimeMeetingEvent, createEventPublisher } from './events';
+import { createFaultQueue } from './faults';
+import { createRateLimiter, type RateOverrides } from './rate-limits';
 import { type SeededMeeting, type SeedRequest, seedStore } from './seed';
-import { createEmulatorServer } from './server';
+import { REGION, requestListener } from './server';
 import { MeetingStore } from './store';
 import { checkGuid } from './validation';
 
-/** Options of {@link createChimeEmulator}. */
+/** The README's "Use it in tests" shows each option. */
 export interface ChimeEmulatorOptions {
-  /** The control Region the emulator pretends to be (default `us-east-1`). */
+  /** The control Region. */
   readonly region?: string;
-  /** The 12-digit account id in meeting ARNs and events (default `123456789012`). */
   readonly accountId?: string;
-  /** Receives one line per request: operation, status, latency. Never tokens or user ids. */
+  /** One line per request, never a token or user id. */
   readonly logger?: (line: string) => void;
-  /**
-   * Chime's API rates, enforced per Region and bucket (on by default, at AWS's published
-   * defaults). `false` turns them off; an object overrides some buckets:
-   * `{ GetMeeting: { ratePerSecond: 10, burst: 20 }, MeetingManagement: { burst: 5 } }`.
-   */
+  /** `false`: no throttling; default: AWS's rates. */
   readonly rates?: false | RateOverrides;
-  /** Milliseconds since the epoch (default `Date.now`): refills buckets and stamps events. */
+  /** Milliseconds: refills buckets and stamps events. */
   readonly clock?: () => number;
-  /** Receives every meeting event, after the API answered. */
+  /** Called after the API answered. */
   readonly onEvent?: (event: ChimeMeetingEvent) => void | Promise<void>;
-  /** A loopback URL each event is POSTed to as JSON, like an EventBridge API destination. */
+  /** A loopback URL each event is POSTed to, like an EventBridge API destination. */
   readonly eventTarget?: string;
 }
 
-/** A local Amazon Chime SDK Meetings service; the README's "Use it in tests" shows each method. */
 export type ChimeEmulator = ReturnType<typeof createChimeEmulator>;
 
-/**
- * Creates a Chime SDK Meetings emulator that an unmodified `ChimeSDKMeetingsClient` reaches
- * with an endpoint override and dummy credentials (signatures are not checked); see
- * {@link chimeClientFor} and the README's "Use it in tests".
- */
+/** A Chime SDK Meetings service on 127.0.0.1 for an unmodified SDK client: {@link chimeClientFor}. */
 export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   const { region = 'us-east-1', accountId = '123456789012', logger, clock = Date.now } = options;
-  if (!/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(region)) {
+  if (!REGION.test(region)) {
     throw new TypeError(`region must look like us-east-1, got ${region}`);
   }
   if (!/^\d{12}$/.test(accountId)) throw new TypeError('accountId must be 12 digits');
-  const rateOverrides = options.rates === false ? false : parseRateOverrides(options.rates ?? {});
-  const eventTarget =
-    options.eventTarget === undefined ? undefined : parseEventTarget(options.eventTarget);
-
   const log = (line: string) => logger?.(`chime-emulator ${line}`);
-  const events = createEventPublisher({
-    ...options,
-    account: accountId,
-    region,
-    clock,
-    log,
-    eventTarget,
-  });
+  const events = createEventPublisher({ ...options, accountId, region, clock, log });
   const store = new MeetingStore({
     controlRegion: region,
     accountId,
@@ -72,7 +49,7 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   });
   const faults = createFaultQueue();
   const calls = createCallLog();
-  const rates = createRateLimiter({ rates: rateOverrides, clock });
+  const rates = createRateLimiter(options.rates ?? {}, clock);
   const reset = () => {
     store.clear();
     faults.clear();
@@ -80,47 +57,55 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
     rates.restore();
     events.resetStats();
   };
-  const server = createEmulatorServer({ store, faults, calls, rates, events, reset, region, log });
+  const deps = { store, faults, calls, rates, events, reset, region, log };
+  let server: Server | undefined;
 
   return {
-    /** Listens on 127.0.0.1 (port 0 picks a free port) and resolves with the endpoint URL. */
-    start: (port?: number) => server.start(port),
-    /** Closes every socket, hanging ones included, waits for event deliveries, stops listening. */
+    async start(port = 0): Promise<{ url: string; port: number }> {
+      if (server) throw new Error('The Chime emulator is already started');
+      const created = createServer(requestListener(deps));
+      server = created;
+      try {
+        await once(created.listen(port, '127.0.0.1'), 'listening');
+      } catch (error) {
+        server = undefined;
+        throw error;
+      }
+      const bound = (created.address() as AddressInfo).port;
+      return { url: `http://127.0.0.1:${bound}`, port: bound };
+    },
+    /** Closes every socket, hanging ones included, and waits for event deliveries. */
     async stop(): Promise<void> {
-      await server.stop();
+      const running = server;
+      server = undefined;
+      if (running) {
+        const closed = once(running, 'close');
+        running.close().closeAllConnections();
+        await closed;
+      }
       await events.drain();
     },
-    /** Queues a fault for the next matching request(s); throws `InvalidFaultError` if unusable. */
-    injectFault: (rule: FaultRule) => faults.add(rule),
-    faults: () => faults.list(),
-    clearFaults: () => faults.clear(),
-    /** The service calls received so far, in arrival order. */
-    calls: () => calls.list(),
-    stats: () => calls.stats(),
-    resetCalls: () => calls.clear(),
-    rates: () => rates.settings(),
-    /** Changes rates (`{ enabled?, buckets? }`); every bucket starts full. */
-    configureRates: (update: RateUpdate) => rates.configure(update),
-    refillRates: () => rates.refill(),
-    /** Creates meetings and attendees in bulk, bypassing the API and its rates. */
+    /** Throws `InvalidFaultError` if the rule is unusable. */
+    injectFault: faults.add,
+    faults: faults.list,
+    clearFaults: faults.clear,
+    calls: calls.list,
+    stats: calls.stats,
+    resetCalls: calls.clear,
+    rates: rates.settings,
+    configureRates: rates.configure,
+    refillRates: rates.refill,
     seed: (request: SeedRequest): SeededMeeting[] => seedStore(store, request),
-    /** Ends a meeting as DeleteMeeting does (a `chime:MeetingEnded` event), bypassing the rates. */
+    /** As DeleteMeeting does (a `chime:MeetingEnded` event), bypassing the rates. */
     endMeeting: (meetingId: string) => store.deleteMeeting(checkGuid('MeetingId', meetingId)),
-    eventStats: () => events.stats(),
-    /** Resolves once every event delivery started so far has finished. */
-    drainEvents: () => events.drain(),
-    /** Wipes meetings, attendees, tokens, faults and calls; back to the rates given at creation. */
+    eventStats: events.stats,
+    drainEvents: events.drain,
+    /** Back to the rates given at creation. */
     reset,
   };
 }
 
-/**
- * A real `ChimeSDKMeetingsClient` pointed at an emulator: endpoint override, `us-east-1` and
- * dummy credentials. Overrides win.
- *
- * @example
- * const chime = chimeClientFor(url, { maxAttempts: 1 });
- */
+/** A real client of an emulator: endpoint override, `us-east-1`, dummy credentials; overrides win. */
 export const chimeClientFor = (
   url: string,
   overrides: ChimeSDKMeetingsClientConfig = {},

@@ -1,9 +1,4 @@
-/**
- * The AWS error wire format for restJson1, as Chime SDK Meetings sends it: the status code from
- * the error shape's `httpError` trait, an `x-amzn-ErrorType` header the SDK reads first, and a
- * JSON body with `Code`, `Message` and `RequestId`. `Code` is the short form the service puts in
- * bodies (`{"Code":"NotFound","Message":"Meeting <id> not found","RequestId":"…"}`).
- */
+/** Each error shape's `httpError` status, and the short `Code` the service puts in bodies. */
 export const CHIME_ERRORS = {
   BadRequestException: { status: 400, code: 'BadRequest' },
   UnauthorizedException: { status: 401, code: 'Unauthorized' },
@@ -19,35 +14,32 @@ export const CHIME_ERRORS = {
   ServiceUnavailableException: { status: 503, code: 'ServiceUnavailable' },
 } as const;
 
-/** The name of an error shape of the Chime SDK Meetings model. */
 export type ChimeErrorName = keyof typeof CHIME_ERRORS;
 
-/** Narrows an unknown value to a modeled error name (own keys only, never `constructor`). */
 export const isChimeErrorName = (value: unknown): value is ChimeErrorName =>
   typeof value === 'string' && Object.hasOwn(CHIME_ERRORS, value);
 
-// AWS front doors answer an operation they do not know with this 404, outside the model.
-const UNKNOWN_OPERATION = { status: 404, code: 'UnknownOperation' } as const;
-
-/** What the emulator writes back: a status, headers and an optional body. */
 export interface WireResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
 }
 
-/** A modeled service error raised by validation or the store, answered in the AWS wire format. */
+export const jsonResponse = (status: number, value: unknown): WireResponse =>
+  value === undefined
+    ? { status, headers: {} }
+    : { status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) };
+
+/** A modeled service error raised by validation or the store. */
 export class ChimeServiceError extends Error {
   constructor(
-    readonly errorName: ChimeErrorName,
+    override readonly name: ChimeErrorName,
     message: string,
   ) {
     super(message);
-    this.name = errorName;
   }
 }
 
-/** Shorthand for the most common error: a `BadRequestException`. */
 export const badRequest = (message: string): ChimeServiceError =>
   new ChimeServiceError('BadRequestException', message);
 
@@ -59,7 +51,7 @@ export class InvalidInputError extends Error {
   }
 }
 
-/** Runs `parse`, rethrowing a validation failure as the admin input's own error class. */
+/** Rethrows a validation failure as the admin input's own error class. */
 export function rethrowAs<T>(
   Invalid: new (message: string) => InvalidInputError,
   parse: () => T,
@@ -71,14 +63,10 @@ export function rethrowAs<T>(
   }
 }
 
-/**
- * Serializes an error as the service does; a 503 carries `Retry-After` (default 1 s), the only
- * error the model binds that header to.
- *
- * @example
- * errorResponse('NotFoundException', 'Meeting <id> not found', requestId)
- * // → 404, x-amzn-ErrorType: NotFoundException, {"Code":"NotFound","Message":…,"RequestId":…}
- */
+// AWS front doors answer an operation they do not know with this 404, outside the model.
+const UNKNOWN_OPERATION = { status: 404, code: 'UnknownOperation' } as const;
+
+/** A 503 carries `Retry-After` (default 1 s): the only error the model binds that header to. */
 export function errorResponse(
   name: ChimeErrorName | 'UnknownOperationException',
   message: string,
@@ -92,7 +80,7 @@ export function errorResponse(
     headers: {
       'Content-Type': 'application/json',
       'x-amzn-ErrorType': name,
-      ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }),
+      ...(retryAfter !== undefined && { 'Retry-After': String(retryAfter) }),
     },
     body: JSON.stringify({ Code: code, Message: message, RequestId: requestId }),
   };

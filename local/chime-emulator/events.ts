@@ -3,17 +3,8 @@ import { setImmediate } from 'node:timers/promises';
 import { InvalidInputError } from './errors';
 import type { StoreChange } from './store';
 
-/**
- * Amazon EventBridge events as Chime SDK Meetings sends them when an attendee is added, deleted
- * or has its capabilities updated, or a meeting ends, in the EventBridge envelope. Shapes from the
- * Chime SDK developer guide, "Understanding Amazon Chime SDK meeting lifecycle events"
- * (https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html). The guide does not say
- * that ending a meeting also sends one `chime:AttendeeDeleted` per attendee, so the emulator
- * sends only `chime:MeetingEnded` then.
- */
-
-// Type aliases, not interfaces, so they are assignable to the `Readonly<Record<string, unknown>>`
-// detail of lambda/common/chime/chime-events.ts: the dev stack hands these events to the handlers.
+// Type aliases, not interfaces: assignable to the `Readonly<Record<string, unknown>>` detail of
+// lambda/common/chime/chime-events.ts, as the dev stack hands these events to the handlers.
 type MeetingDetail = {
   readonly version: '0';
   /** Milliseconds since the epoch. */
@@ -22,22 +13,24 @@ type MeetingDetail = {
   readonly externalMeetingId: string;
   readonly mediaRegion: string;
 };
+/** `externalUserId` is a user id, never to be logged. */
 type AttendeeDetail = MeetingDetail & {
   readonly attendeeId: string;
-  /** The attendee's ExternalUserId: a user id, never to be logged. */
   readonly externalUserId: string;
 };
 
-/** A "Chime Meeting State Change" event as EventBridge delivers it to a rule's target. */
+/**
+ * As the Chime SDK developer guide shows them ("Understanding Amazon Chime SDK meeting lifecycle
+ * events"). It does not say that ending a meeting sends `chime:AttendeeDeleted` per attendee.
+ */
 export interface ChimeMeetingEvent {
   readonly version: '0';
   readonly id: string;
   readonly 'detail-type': 'Chime Meeting State Change';
   readonly source: 'aws.chime';
   readonly account: string;
-  /** ISO 8601 without milliseconds, as EventBridge writes it: `2026-01-01T10:00:00Z`. */
+  /** As EventBridge writes it: `2026-01-01T10:00:00Z`. */
   readonly time: string;
-  /** The control Region, where the meeting API was called. */
   readonly region: string;
   readonly resources: readonly string[];
   readonly detail:
@@ -45,70 +38,55 @@ export interface ChimeMeetingEvent {
     | (AttendeeDetail & { readonly eventType: 'chime:AttendeeAdded' | 'chime:AttendeeDeleted' })
     | (AttendeeDetail & {
         readonly eventType: 'chime:AttendeeCapabilitiesUpdated';
-        /** `'1'` when the update took effect (a string, as the guide's example quotes it). */
+        /** A string, as the guide's example quotes it. */
         readonly success: '1' | '0';
-        /** The capabilities after the update, in the guide's lower-case keys. */
         readonly attendeeCapabilities: { audio: string; video: string; content: string };
       });
 }
 
-/** Deliveries so far: published, delivered (handler resolved or target answered 2xx), failed. */
-export type EventStats = Readonly<Record<'published' | 'delivered' | 'failed', number>>;
-
 function eventForChange(
   { type, meeting, attendee }: StoreChange,
-  context: { readonly account: string; readonly region: string; readonly now: number },
+  account: string,
+  region: string,
+  now: number,
 ): ChimeMeetingEvent {
-  const capabilities = attendee?.Capabilities;
+  const updated = type === 'AttendeeCapabilitiesUpdated';
+  const { Audio = '', Video = '', Content = '' } = attendee?.Capabilities ?? {};
   const detail = {
     version: '0',
     eventType: `chime:${type}`,
-    ...(type === 'AttendeeCapabilitiesUpdated' && { success: '1' }),
-    timestamp: context.now,
-    meetingId: meeting.MeetingId ?? '',
-    ...(attendee && {
-      attendeeId: attendee.AttendeeId ?? '',
-      externalUserId: attendee.ExternalUserId ?? '',
-    }),
-    externalMeetingId: meeting.ExternalMeetingId ?? '',
-    mediaRegion: meeting.MediaRegion ?? '',
-    ...(type === 'AttendeeCapabilitiesUpdated' && {
-      attendeeCapabilities: {
-        audio: capabilities?.Audio ?? '',
-        video: capabilities?.Video ?? '',
-        content: capabilities?.Content ?? '',
-      },
-    }),
+    ...(updated && { success: '1' }),
+    timestamp: now,
+    meetingId: meeting.MeetingId,
+    ...(attendee && { attendeeId: attendee.AttendeeId, externalUserId: attendee.ExternalUserId }),
+    externalMeetingId: meeting.ExternalMeetingId,
+    mediaRegion: meeting.MediaRegion,
+    ...(updated && { attendeeCapabilities: { audio: Audio, video: Video, content: Content } }),
   };
   return {
     version: '0',
     id: randomUUID(),
     'detail-type': 'Chime Meeting State Change',
     source: 'aws.chime',
-    account: context.account,
-    time: new Date(context.now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: context.region,
+    account,
+    time: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
     resources: [],
     detail: detail as ChimeMeetingEvent['detail'],
   };
 }
 
-/** A thrown error for an `eventTarget` that is not a loopback http(s) URL. */
 export class InvalidEventTargetError extends InvalidInputError {}
 
-/** Checks that an event target is an http(s) URL on this machine; the emulator never posts elsewhere. */
+/** The emulator posts only to http(s) URLs on this machine. */
 export function parseEventTarget(value: unknown): string {
   const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
   if (!url) throw new InvalidEventTargetError('eventTarget must be a URL');
-  if (
-    !/^https?:$/.test(url.protocol) ||
-    !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-  ) {
-    throw new InvalidEventTargetError(
-      'eventTarget must be an http(s) URL on 127.0.0.1, localhost or [::1]',
-    );
-  }
-  return url.href;
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (/^https?:$/.test(url.protocol) && local) return url.href;
+  throw new InvalidEventTargetError(
+    'eventTarget must be an http(s) URL on 127.0.0.1, localhost or [::1]',
+  );
 }
 
 // A failing handler's message may quote the event; the user id must not reach the log.
@@ -122,24 +100,39 @@ const describe = ({ detail }: ChimeMeetingEvent) =>
     'attendeeId' in detail ? ` attendeeId=${detail.attendeeId}` : ''
   }`;
 
-/** Publishes events to a handler and/or a loopback URL, off the request path. */
+const post = async (url: string, event: ChimeMeetingEvent) => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(event),
+    signal: AbortSignal.timeout(5000),
+  });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`the target answered ${response.status}`);
+};
+
 export type EventPublisher = ReturnType<typeof createEventPublisher>;
 
 /**
- * Creates the publisher. Deliveries start after the API response is written (`setImmediate`),
- * and a throwing handler, a rejected promise or a failing target (5 s timeout) is logged and
- * counted, never surfaced to the API caller.
+ * Deliveries to the handler and/or the loopback target start after the API response is written;
+ * a failing one is logged and counted, never surfaced to the API caller.
  */
 export function createEventPublisher(options: {
-  readonly account: string;
+  readonly accountId: string;
   readonly region: string;
   readonly clock: () => number;
   readonly onEvent?: ((event: ChimeMeetingEvent) => void | Promise<void>) | undefined;
-  readonly eventTarget?: string | undefined;
+  readonly eventTarget?: unknown;
   readonly log: (line: string) => void;
 }) {
-  let target = options.eventTarget;
+  const { accountId, region, clock, onEvent, log } = options;
+  let target: string | undefined;
+  const setTarget = (url: unknown) => {
+    target = url === undefined ? undefined : parseEventTarget(url);
+  };
+  setTarget(options.eventTarget);
   const pending = new Set<Promise<unknown>>();
+  // Delivered: the handler resolved or the target answered 2xx.
   let stats = { published: 0, delivered: 0, failed: 0 };
 
   const attempt = async (event: ChimeMeetingEvent, via: string, run: () => unknown) => {
@@ -149,27 +142,15 @@ export function createEventPublisher(options: {
     } catch (error) {
       stats.failed += 1;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      options.log(`event delivery to ${via} failed ${describe(event)} ${scrub(reason, event)}`);
+      log(`event delivery to ${via} failed ${describe(event)} ${scrub(reason, event)}`);
     }
-  };
-
-  const post = async (url: string, event: ChimeMeetingEvent) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(event),
-      signal: AbortSignal.timeout(5000),
-    });
-    await response.arrayBuffer();
-    if (!response.ok) throw new Error(`the target answered ${response.status}`);
   };
 
   return {
     publish(change: StoreChange): void {
-      const { onEvent, account, region } = options;
       const url = target;
       if (!onEvent && url === undefined) return;
-      const event = eventForChange(change, { account, region, now: options.clock() });
+      const event = eventForChange(change, accountId, region, clock());
       stats.published += 1;
       const delivery = setImmediate().then(() =>
         Promise.all([
@@ -180,12 +161,9 @@ export function createEventPublisher(options: {
       pending.add(delivery);
       delivery.finally(() => pending.delete(delivery));
     },
-    /** The URL events are POSTed to, if any. */
     target: (): string | undefined => target,
-    setTarget(url: unknown): void {
-      target = url === undefined ? undefined : parseEventTarget(url);
-    },
-    stats: (): EventStats => ({ ...stats }),
+    setTarget,
+    stats: () => ({ ...stats }),
     resetStats(): void {
       stats = { published: 0, delivered: 0, failed: 0 };
     },

@@ -1,34 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { type ChimeErrorName, InvalidInputError, isChimeErrorName, rethrowAs } from './errors';
 import { isOperationName, type MatchedRoute, type OperationName } from './operations';
-import {
-  type Check,
-  fail,
-  integer,
-  isObject,
-  type JsonObject,
-  struct,
-  text,
-  where,
-} from './validation';
-
-/**
- * Fault injection: rules queued by tests or by hand (`POST /_emulator/faults`) that make the
- * next matching requests fail the way the real service or network can.
- */
+import { type Check, fail, integer, isObject, struct, text, where } from './validation';
 
 /** What happens to a request a rule catches. */
 export type FaultSpec =
-  /** Answer a modeled error, e.g. `ThrottlingException`, in the AWS wire format. */
   | {
       readonly type: 'error';
       readonly name: ChimeErrorName;
       readonly message?: string;
       readonly retryAfterSeconds?: number;
     }
-  /** Wait `ms` then answer normally; without `ms`, never answer (until the socket closes). */
+  /** Wait `ms`, then answer normally; without `ms`, never answer (until the socket closes). */
   | { readonly type: 'hang'; readonly ms?: number }
-  /** Destroy the socket without answering: the client sees ECONNRESET. */
+  /** Destroy the socket without answering: ECONNRESET. */
   | { readonly type: 'reset' }
   /** Answer `status` with `body` (JSON) or `rawBody` (any text) instead of the real output. */
   | {
@@ -39,27 +24,20 @@ export type FaultSpec =
       readonly headers?: Readonly<Record<string, string>>;
     };
 
-/** A fault to inject, as accepted by `injectFault()` and `POST /_emulator/faults`. */
+/** As `injectFault()` and `POST /_emulator/faults` take it. */
 export interface FaultRule {
-  /** The operation to disturb, or `*` for any emulated operation. */
   readonly operation: OperationName | '*';
-  /** How many matching requests to disturb: a positive integer (default 1) or `unlimited`. */
+  /** A positive integer (default 1) or `unlimited`. */
   readonly count?: number | 'unlimited';
-  /** Only disturb requests for this meeting and/or attendee. */
   readonly match?: { readonly meetingId?: string; readonly attendeeId?: string };
   readonly fault: FaultSpec;
 }
 
-/** A queued rule with its id and the number of requests it will still disturb. */
-export interface ActiveFault extends FaultRule {
-  readonly id: string;
-  readonly remaining: number | 'unlimited';
-}
+type ActiveFault = FaultRule & { readonly id: string; readonly remaining: number | 'unlimited' };
 
-/** A fault rule that cannot be used, with the reason. */
 export class InvalidFaultError extends InvalidInputError {}
 
-const FAULT_SPECS: Readonly<Record<FaultSpec['type'], Check<JsonObject>>> = {
+const SPECS: Readonly<Record<FaultSpec['type'], Check>> = {
   error: struct(
     {
       name: where(isChimeErrorName, 'be a modeled error name'),
@@ -94,29 +72,22 @@ const RULE = struct(
     match: struct({ meetingId: text(), attendeeId: text() }, [], 'match key'),
     fault: (name, value) => {
       const type = isObject(value) ? value.type : undefined;
-      if (typeof type !== 'string' || !Object.hasOwn(FAULT_SPECS, type)) {
-        fail(`${name}.type must be one of ${Object.keys(FAULT_SPECS).join(', ')}`);
+      if (typeof type !== 'string' || !Object.hasOwn(SPECS, type)) {
+        fail(`${name}.type must be one of ${Object.keys(SPECS).join(', ')}`);
       }
-      const spec = FAULT_SPECS[type as FaultSpec['type']](name, value);
+      const spec = SPECS[type as FaultSpec['type']](name, value) as object;
       return { type, ...(type === 'malformed' && { status: 200 }), ...spec };
     },
   },
   ['operation', 'fault'],
 );
 
-/**
- * Validates a fault rule from JSON or code.
- *
- * @example
- * parseFaultRule({ operation: 'GetAttendee', count: 3, fault: { type: 'error', name: 'ThrottlingException' } })
- */
+/** @example parseFaultRule({ operation: 'GetAttendee', count: 3, fault: { type: 'reset' } }) */
 export const parseFaultRule = (value: unknown): FaultRule =>
   rethrowAs(InvalidFaultError, () => ({ count: 1, ...RULE('', value) }) as FaultRule);
 
-/** The queue of active fault rules, consulted once per emulated request. */
 export type FaultQueue = ReturnType<typeof createFaultQueue>;
 
-/** Creates an empty fault queue. */
 export function createFaultQueue() {
   let active: ActiveFault[] = [];
 
@@ -128,11 +99,11 @@ export function createFaultQueue() {
   return {
     add(rule: FaultRule): ActiveFault {
       const parsed = parseFaultRule(rule);
-      const fault: ActiveFault = { ...parsed, id: randomUUID(), remaining: parsed.count ?? 1 };
+      const fault = { ...parsed, id: randomUUID(), remaining: parsed.count ?? 1 };
       active.push(fault);
       return structuredClone(fault);
     },
-    /** Consumes one use of the first rule matching the request, if any. */
+    /** Consumes one use of the first rule matching the request. */
     take(route: MatchedRoute): FaultSpec | undefined {
       const index = active.findIndex((fault) => matches(fault, route));
       const fault = active[index];

@@ -1,9 +1,6 @@
 import type { MediaPlacement } from '@aws-sdk/client-chime-sdk-meetings';
 
-/**
- * The media Regions CreateMeeting accepts (the model's documented `MediaRegion` values) and the
- * short code the service uses in its media host names (`*.m3.ue1.app.chime.aws`).
- */
+/** The model's `MediaRegion` values and their code in media host names (`*.m3.ue1.app.chime.aws`). */
 const MEDIA_REGION_CODES = {
   'af-south-1': 'fs1',
   'ap-northeast-1': 'an1',
@@ -27,7 +24,6 @@ const MEDIA_REGION_CODES = {
   'us-gov-west-1': 'gw1',
 } as const;
 
-/** Narrows a string to a supported media Region. */
 export const isMediaRegion = (value: string): value is keyof typeof MEDIA_REGION_CODES =>
   Object.hasOwn(MEDIA_REGION_CODES, value);
 
@@ -38,11 +34,7 @@ const regionCode = (region: string): string =>
 export const meetingArn = (mediaRegion: string, accountId: string, meetingId: string): string =>
   `arn:${mediaRegion.startsWith('us-gov-') ? 'aws-us-gov' : 'aws'}:chime:${mediaRegion}:${accountId}:meeting/${meetingId}`;
 
-/**
- * Media placement URLs shaped like the ones the service returns: media hosts in the meeting's
- * media Region, the TURN cell named after the meeting id's last four characters, and the event
- * ingestion endpoint of the control Region (the Region the API was called in).
- */
+/** Shaped like the service's: media hosts in the media Region, event ingestion in the control Region. */
 export function mediaPlacementFor(
   meetingId: string,
   mediaRegion: string,

@@ -1,20 +1,17 @@
 import type { MeetingStore } from './store';
 import {
   attendeeItem,
+  attendeeList,
   batchCapabilitiesUpdate,
   capabilitiesUpdate,
-  checkAttendeeList,
   checkGuid,
   checkListAttendeesQuery,
   createMeetingInput,
+  type JsonObject,
   parseJsonObject,
 } from './validation';
 
-/**
- * The HTTP bindings of the emulated operations, copied from the `smithy.api#http` traits in the
- * SDK's generated schemas (`@aws-sdk/client-chime-sdk-meetings/dist-es/schemas/schemas_0.js`),
- * API version 2021-07-15. A test checks this table against the installed SDK.
- */
+/** The SDK schemas' `smithy.api#http` traits (API 2021-07-15); a test compares them. */
 export const OPERATIONS = {
   BatchCreateAttendee: ['POST', '/meetings/{MeetingId}/attendees?operation=batch-create', 200],
   BatchUpdateAttendeeCapabilitiesExcept: [
@@ -37,10 +34,8 @@ export const OPERATIONS = {
   ],
 } as const;
 
-/** An emulated operation. */
 export type OperationName = keyof typeof OPERATIONS;
 
-/** Narrows an unknown value to an emulated operation name. */
 export const isOperationName = (value: unknown): value is OperationName =>
   typeof value === 'string' && Object.hasOwn(OPERATIONS, value);
 
@@ -53,53 +48,42 @@ export interface MatchedRoute {
 
 const ROUTES = Object.entries(OPERATIONS).map(([operation, [method, uri]]) => {
   const [path = '', query = ''] = uri.split('?');
-  // `{MeetingId}` becomes the named group `meetingId`, a label of MatchedRoute.
-  const pattern = path.replace(
-    /\{(\w)(\w+)\}/g,
-    (_, a: string, b: string) => `(?<${a.toLowerCase()}${b}>[^/]+)`,
-  );
+  const labels = path
+    .replace('{MeetingId}', '(?<meetingId>[^/]+)')
+    .replace('{AttendeeId}', '(?<attendeeId>[^/]+)');
   return {
     operation: operation as OperationName,
     method,
-    pattern: new RegExp(`^${pattern}$`),
+    pattern: new RegExp(`^${labels}$`),
     queryOperation: new URLSearchParams(query).get('operation'),
   };
 });
 
-/**
- * Finds the operation a request addresses. The `operation` query parameter is part of the
- * route (`?operation=batch-create`), so a request carrying one only matches the route that
- * declares it.
- */
+/** The `operation` query parameter is part of the route: only the route declaring it matches. */
 export function matchRoute(
   method: string,
   pathname: string,
   query: URLSearchParams,
 ): MatchedRoute | undefined {
   const path = `/${pathname.split('/').filter(Boolean).join('/')}`;
-  for (const route of ROUTES) {
-    const match = route.pattern.exec(path);
-    if (route.method !== method || route.queryOperation !== query.get('operation') || !match) {
-      continue;
-    }
-    try {
-      const decoded = Object.entries(match.groups ?? {}).map(([label, raw]) => [
-        label,
-        decodeURIComponent(raw),
-      ]);
-      return { operation: route.operation, ...Object.fromEntries(decoded) };
-    } catch {
-      return undefined;
-    }
+  const operation = query.get('operation');
+  const route = ROUTES.find(
+    (r) => r.method === method && r.queryOperation === operation && r.pattern.test(path),
+  );
+  if (!route) return undefined;
+  const labels = Object.entries(route.pattern.exec(path)?.groups ?? {});
+  try {
+    const decoded = labels.map(([label, raw]) => [label, decodeURIComponent(raw)]);
+    return { operation: route.operation, ...Object.fromEntries(decoded) };
+  } catch {
+    return undefined; // a malformed %-escape
   }
-  return undefined;
 }
 
-/** A request's validated path labels and parsed body. */
 interface OperationRequest {
   readonly meetingId: string;
   readonly attendeeId: string;
-  readonly body: Record<string, unknown>;
+  readonly body: JsonObject;
   readonly query: URLSearchParams;
 }
 
@@ -107,9 +91,9 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
   CreateMeeting: (store, r) => ({ Meeting: store.createMeeting(createMeetingInput('', r.body)) }),
   CreateMeetingWithAttendees(store, r) {
     const input = createMeetingInput('', r.body);
-    const entries = checkAttendeeList(r.body.Attendees, 20);
+    const entries = attendeeList(r.body.Attendees, 20);
     const Meeting = store.createMeeting(input);
-    return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId as string, entries) };
+    return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId, entries) };
   },
   GetMeeting: (store, r) => ({ Meeting: store.getMeeting(r.meetingId) }),
   DeleteMeeting: (store, r) => store.deleteMeeting(r.meetingId),
@@ -117,7 +101,7 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
     Attendee: store.createAttendee(r.meetingId, attendeeItem('', r.body)),
   }),
   BatchCreateAttendee: (store, r) =>
-    store.batchCreateAttendees(r.meetingId, checkAttendeeList(r.body.Attendees, 100)),
+    store.batchCreateAttendees(r.meetingId, attendeeList(r.body.Attendees, 100)),
   GetAttendee: (store, r) => ({ Attendee: store.getAttendee(r.meetingId, r.attendeeId) }),
   ListAttendees: (store, r) => store.listAttendees(r.meetingId, checkListAttendeesQuery(r.query)),
   DeleteAttendee: (store, r) => store.deleteAttendee(r.meetingId, r.attendeeId),
@@ -132,23 +116,20 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
   },
 };
 
-/**
- * Runs one operation against the store and returns the model's status code and JSON output
- * (none for an empty body). Path labels are checked before the body, as the service does;
- * validation and missing resources surface as thrown `ChimeServiceError`s.
- */
+/** Path labels are checked before the body, as the service does. Throws `ChimeServiceError`s. */
 export function runOperation(
   store: MeetingStore,
   route: MatchedRoute,
-  request: { readonly body: string; readonly query: URLSearchParams },
+  body = '',
+  query = new URLSearchParams(),
 ): { status: number; output: unknown } {
   const [method, , status] = OPERATIONS[route.operation];
   const { meetingId, attendeeId } = route;
   const output = HANDLERS[route.operation](store, {
     meetingId: meetingId === undefined ? '' : checkGuid('MeetingId', meetingId),
     attendeeId: attendeeId === undefined ? '' : checkGuid('AttendeeId', attendeeId),
-    body: method === 'POST' || method === 'PUT' ? parseJsonObject(request.body) : {},
-    query: request.query,
+    body: method === 'POST' || method === 'PUT' ? parseJsonObject(body) : {},
+    query,
   });
   return { status, output };
 }

@@ -3,6 +3,7 @@ import { InvalidInputError, rethrowAs } from './errors';
 import type { MeetingStore } from './store';
 import {
   attendeeItem,
+  boolean,
   createMeetingInput,
   integer,
   listOf,
@@ -10,16 +11,9 @@ import {
   meetingFeatures,
   struct,
   text,
-  where,
 } from './validation';
 
-/**
- * Bulk seeding for benchmarks (`POST /_emulator/seed`): many meetings and attendees straight
- * into the store, validated by the same rules as the API, never rate limited. The README's
- * "Seeding" table documents the request.
- */
-
-/** What to create. */
+/** `POST /_emulator/seed`; the README's "Seeding" table documents it. */
 export interface SeedRequest {
   readonly meetings: number;
   readonly attendeesPerMeeting: number;
@@ -31,7 +25,7 @@ export interface SeedRequest {
   readonly includeJoinTokens?: boolean;
 }
 
-/** One seeded meeting with its attendees, in creation order. */
+/** Attendees in creation order. */
 export interface SeededMeeting {
   readonly MeetingId: string;
   readonly ExternalMeetingId: string;
@@ -43,12 +37,11 @@ export interface SeededMeeting {
   }[];
 }
 
-/** A seed request that cannot be used, with the reason. */
 export class InvalidSeedError extends InvalidInputError {}
 
 const SEED_REQUEST = struct<SeedRequest>(
   {
-    // At most 1000 meetings: a guard against typos eating the laptop's memory.
+    // A guard against typos eating the laptop's memory.
     meetings: integer(1, 1000),
     attendeesPerMeeting: integer(0, MAX_ATTENDEES),
     externalUserIdPrefix: text(),
@@ -56,16 +49,13 @@ const SEED_REQUEST = struct<SeedRequest>(
     mediaRegion: text(),
     tenantIds: listOf(0, Infinity, text()),
     meetingFeatures: (_name, value) => value,
-    includeJoinTokens: where((value) => typeof value === 'boolean', 'be a boolean'),
+    includeJoinTokens: boolean,
   },
   ['meetings', 'attendeesPerMeeting'],
   'seed option',
 );
 
-/**
- * Validates the request and creates the meetings and attendees. Everything is validated before
- * anything is created, so a bad request seeds nothing.
- */
+/** By the API's rules but never rate limited; a bad request seeds nothing. */
 export function seedStore(store: MeetingStore, value: unknown): SeededMeeting[] {
   const request = rethrowAs(InvalidSeedError, () => SEED_REQUEST('', value));
   const { meetings: count, attendeesPerMeeting: perMeeting } = request;
@@ -94,23 +84,12 @@ export function seedStore(store: MeetingStore, value: unknown): SeededMeeting[] 
   });
 
   return Array.from({ length: count }, (_, m) => {
-    const meeting = store.createMeeting(meetingInput(m));
-    const MeetingId = meeting.MeetingId as string;
+    const { MeetingId, ExternalMeetingId, MediaRegion } = store.createMeeting(meetingInput(m));
     const Attendees = Array.from({ length: perMeeting }, (_, a) => {
-      const { AttendeeId, ExternalUserId, JoinToken } = store.createAttendee(MeetingId, {
-        ExternalUserId: userId(m, a),
-      });
-      return {
-        AttendeeId: AttendeeId as string,
-        ExternalUserId: ExternalUserId as string,
-        ...(request.includeJoinTokens ? { JoinToken: JoinToken as string } : {}),
-      };
+      const attendee = store.createAttendee(MeetingId, { ExternalUserId: userId(m, a) });
+      const { AttendeeId, ExternalUserId, JoinToken } = attendee;
+      return { AttendeeId, ExternalUserId, ...(request.includeJoinTokens && { JoinToken }) };
     });
-    return {
-      MeetingId,
-      ExternalMeetingId: meeting.ExternalMeetingId as string,
-      MediaRegion: meeting.MediaRegion as string,
-      Attendees,
-    };
+    return { MeetingId, ExternalMeetingId, MediaRegion, Attendees };
   });
 }

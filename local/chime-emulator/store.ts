@@ -9,45 +9,43 @@ import { badRequest, CHIME_ERRORS, ChimeServiceError } from './errors';
 import { mediaPlacementFor, meetingArn } from './media-placement';
 import {
   type AttendeeRequestItem,
-  type BatchEntry,
+  attendeeEntry,
   type CreateMeetingInput,
+  isObject,
   MAX_ATTENDEES,
   resolveCapabilities,
 } from './validation';
 
-/** A change the meeting events report: copies, so a listener cannot alter the store. */
+type StoredMeeting = Meeting & Record<'MeetingId' | 'ExternalMeetingId' | 'MediaRegion', string>;
+
 export interface StoreChange {
   readonly type: `Attendee${'Added' | 'Deleted' | 'CapabilitiesUpdated'}` | 'MeetingEnded';
-  readonly meeting: Meeting;
-  /** The attendee added, deleted or updated (with its new capabilities). */
-  readonly attendee?: Attendee;
+  readonly meeting: StoredMeeting;
+  readonly attendee?: Required<Attendee>;
 }
 
 interface AttendeeRecord {
-  /** Creation order, across the store: what a NextToken points after. */
+  /** Creation order across the store: what a NextToken points after. */
   readonly seq: number;
   readonly attendee: Required<Attendee>;
 }
 
 interface MeetingRecord {
-  readonly meeting: Meeting;
+  readonly meeting: StoredMeeting;
+  /** Its ClientRequestToken: CreateMeeting is idempotent. */
+  readonly token: string;
   /** In creation order; replacing a value keeps its place, so updates leave pages unchanged. */
   readonly attendees: Map<string, AttendeeRecord>;
 }
 
-const found = <T>(value: T | undefined, what: string, id: string): T => {
-  if (value === undefined) {
-    throw new ChimeServiceError('NotFoundException', `${what} <${id}> not found`);
-  }
-  return value;
-};
+const notFound = (what: string, id: string) =>
+  new ChimeServiceError('NotFoundException', `${what} <${id}> not found`);
 
-// 138 bytes encode to exactly 184 base64 characters: no `=` padding, so the token matches
-// ^[a-zA-Z0-9+/]+$, about as long as the opaque tokens the service hands out.
+// 138 bytes are 184 base64 characters without `=` padding, about the service's token length.
 const newJoinToken = (): string => randomBytes(138).toString('base64');
 
-// NextToken is opaque to callers; inside it names the meeting and the last attendee returned,
-// so deleting attendees between pages neither skips nor repeats anyone.
+// It names the meeting and the last attendee returned: deleting attendees between pages neither
+// skips nor repeats anyone.
 const encodeNextToken = (meetingId: string, seq: number): string =>
   Buffer.from(`${meetingId}:${seq}`, 'utf8').toString('base64url');
 
@@ -58,13 +56,11 @@ function decodeNextToken(meetingId: string, token: string): number {
 }
 
 /**
- * The in-memory state of the emulated service, for one account and control Region: meetings and
- * their attendees. `onChange` is called synchronously after an attendee is created (not when an
- * existing one is returned), updated or deleted, or a meeting ends; `clear()` is silent.
+ * One account and control Region. It returns its own records, never to be changed. `onChange`
+ * hears of attendees created (not returned again), updated and deleted, and meetings ended.
  */
 export class MeetingStore {
   readonly #meetings = new Map<string, MeetingRecord>();
-  readonly #meetingIdByToken = new Map<string, string>();
   #seq = 0;
 
   constructor(
@@ -76,22 +72,29 @@ export class MeetingStore {
   ) {}
 
   #recordOf(meetingId: string): MeetingRecord {
-    return found(this.#meetings.get(meetingId), 'Meeting', meetingId);
+    const record = this.#meetings.get(meetingId);
+    if (!record) throw notFound('Meeting', meetingId);
+    return record;
   }
 
-  static #attendeeOf(record: MeetingRecord, attendeeId: string): AttendeeRecord {
-    return found(record.attendees.get(attendeeId), 'Attendee', attendeeId);
+  #attendeeOf(meetingId: string, attendeeId: string) {
+    const record = this.#recordOf(meetingId);
+    const entry = record.attendees.get(attendeeId);
+    if (!entry) throw notFound('Attendee', attendeeId);
+    return { record, ...entry };
   }
 
-  #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Attendee): void {
-    this.options.onChange(structuredClone({ type, meeting, ...(attendee && { attendee }) }));
+  #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Required<Attendee>) {
+    this.options.onChange({ type, meeting, ...(attendee && { attendee }) });
   }
 
-  #addAttendee(record: MeetingRecord, item: AttendeeRequestItem): Attendee {
+  /** Returns the attendee that already has this ExternalUserId, if any. */
+  createAttendee(meetingId: string, item: AttendeeRequestItem): Required<Attendee> {
+    const record = this.#recordOf(meetingId);
     const same = [...record.attendees.values()].find(
       ({ attendee }) => attendee.ExternalUserId === item.ExternalUserId,
     );
-    if (same) return structuredClone(same.attendee);
+    if (same) return same.attendee;
     const features = record.meeting.MeetingFeatures;
     const Capabilities = resolveCapabilities(item.Capabilities, features);
     const limit = features?.Attendee?.MaxCount ?? MAX_ATTENDEES;
@@ -102,27 +105,24 @@ export class MeetingStore {
       );
     }
     const AttendeeId = randomUUID();
-    const attendee = {
-      ExternalUserId: item.ExternalUserId,
-      AttendeeId,
-      JoinToken: newJoinToken(),
-      Capabilities,
-    };
+    const { ExternalUserId } = item;
+    const attendee = { ExternalUserId, AttendeeId, JoinToken: newJoinToken(), Capabilities };
     record.attendees.set(AttendeeId, { seq: ++this.#seq, attendee });
     this.#notify('AttendeeAdded', record, attendee);
-    return structuredClone(attendee);
+    return attendee;
   }
 
-  /** Creates a meeting, or returns the one already created with the same ClientRequestToken. */
-  createMeeting(input: CreateMeetingInput): Meeting {
-    const previous = this.#meetings.get(this.#meetingIdByToken.get(input.ClientRequestToken) ?? '');
-    if (previous) return structuredClone(previous.meeting);
+  /** Returns the meeting already created with the same ClientRequestToken, if any. */
+  createMeeting(input: CreateMeetingInput): StoredMeeting {
+    const { ClientRequestToken } = input;
+    const previous = [...this.#meetings.values()].find((r) => r.token === ClientRequestToken);
+    if (previous) return previous.meeting;
     const { PrimaryMeetingId, MeetingHostId, MeetingFeatures, MediaRegion } = input;
     if (PrimaryMeetingId !== undefined && !this.#meetings.has(PrimaryMeetingId)) {
       throw badRequest(`Primary meeting <${PrimaryMeetingId}> not found`);
     }
     const MeetingId = randomUUID();
-    const meeting: Meeting = {
+    const meeting: StoredMeeting = {
       MeetingId,
       ...(MeetingHostId && { MeetingHostId }),
       ExternalMeetingId: input.ExternalMeetingId,
@@ -133,41 +133,33 @@ export class MeetingStore {
       TenantIds: [...(input.TenantIds ?? [])],
       MeetingArn: meetingArn(MediaRegion, this.options.accountId, MeetingId),
     };
-    this.#meetings.set(MeetingId, { meeting, attendees: new Map() });
-    this.#meetingIdByToken.set(input.ClientRequestToken, MeetingId);
-    return structuredClone(meeting);
+    this.#meetings.set(MeetingId, { meeting, token: ClientRequestToken, attendees: new Map() });
+    return meeting;
   }
 
   getMeeting(meetingId: string): Meeting {
-    return structuredClone(this.#recordOf(meetingId).meeting);
+    return this.#recordOf(meetingId).meeting;
   }
 
-  /** Ends the meeting: it and all its attendees are gone. */
   deleteMeeting(meetingId: string): void {
     const record = this.#recordOf(meetingId);
     this.#meetings.delete(meetingId);
     this.#notify('MeetingEnded', record);
   }
 
-  /** Creates an attendee, or returns the one that already has this ExternalUserId. */
-  createAttendee(meetingId: string, item: AttendeeRequestItem): Attendee {
-    return this.#addAttendee(this.#recordOf(meetingId), item);
-  }
-
-  /** Creates the usable entries; refused ones, and those the store refuses, go into `Errors`. */
-  batchCreateAttendees(meetingId: string, entries: readonly BatchEntry[]) {
-    const record = this.#recordOf(meetingId);
+  /** Entries refused by validation or by the store go into `Errors`. */
+  batchCreateAttendees(meetingId: string, entries: readonly unknown[]) {
+    this.#recordOf(meetingId); // an unknown meeting fails the request, not each entry
     const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
     for (const entry of entries) {
       try {
-        if (!entry.ok) throw badRequest(entry.message);
-        output.Attendees.push(this.#addAttendee(record, entry.item));
+        output.Attendees.push(this.createAttendee(meetingId, attendeeEntry(entry)));
       } catch (error) {
         if (!(error instanceof ChimeServiceError)) throw error;
-        const ExternalUserId = entry.ok ? entry.item.ExternalUserId : entry.externalUserId;
+        const ExternalUserId = isObject(entry) ? entry.ExternalUserId : undefined;
         output.Errors.push({
-          ...(ExternalUserId !== undefined && { ExternalUserId }),
-          ErrorCode: CHIME_ERRORS[error.errorName].code,
+          ...(typeof ExternalUserId === 'string' && { ExternalUserId }),
+          ErrorCode: CHIME_ERRORS[error.name].code,
           ErrorMessage: error.message,
         });
       }
@@ -176,60 +168,50 @@ export class MeetingStore {
   }
 
   getAttendee(meetingId: string, attendeeId: string): Attendee {
-    return structuredClone(
-      MeetingStore.#attendeeOf(this.#recordOf(meetingId), attendeeId).attendee,
-    );
+    return this.#attendeeOf(meetingId, attendeeId).attendee;
   }
 
-  /** A page of attendees in creation order. */
-  listAttendees(meetingId: string, query: { maxResults: number; nextToken?: string }) {
+  listAttendees(meetingId: string, query: { maxResults: number; nextToken?: string | undefined }) {
     const record = this.#recordOf(meetingId);
     const after = query.nextToken === undefined ? 0 : decodeNextToken(meetingId, query.nextToken);
     const remaining = [...record.attendees.values()].filter((entry) => entry.seq > after);
     const page = remaining.slice(0, query.maxResults);
-    const Attendees = page.map(({ attendee }) => structuredClone(attendee));
+    const Attendees = page.map(({ attendee }) => attendee);
     const last = page.at(-1);
     return remaining.length > page.length && last
       ? { Attendees, NextToken: encodeNextToken(meetingId, last.seq) }
       : { Attendees };
   }
 
-  /** Removes the attendee; its JoinToken is dead. */
   deleteAttendee(meetingId: string, attendeeId: string): void {
-    const record = this.#recordOf(meetingId);
-    const { attendee } = MeetingStore.#attendeeOf(record, attendeeId);
+    const { record, attendee } = this.#attendeeOf(meetingId, attendeeId);
     record.attendees.delete(attendeeId);
     this.#notify('AttendeeDeleted', record, attendee);
   }
 
-  /**
-   * Sets the capabilities of one attendee, or of every attendee but the excluded ones (all or
-   * none), the meeting's features permitting. Returns the attendees updated.
-   */
+  /** For one attendee, or all but the excluded ones; all or none. */
   updateCapabilities(
     meetingId: string,
     capabilities: AttendeeCapabilities,
     which: { readonly attendeeId: string } | { readonly except: ReadonlySet<string> },
   ): Attendee[] {
-    const record = this.#recordOf(meetingId);
     const chosen =
       'attendeeId' in which
-        ? [MeetingStore.#attendeeOf(record, which.attendeeId)]
-        : [...record.attendees.values()].filter(
+        ? [this.#attendeeOf(meetingId, which.attendeeId)]
+        : [...this.#recordOf(meetingId).attendees.values()].filter(
             ({ attendee }) => !which.except.has(attendee.AttendeeId),
           );
+    const record = this.#recordOf(meetingId);
     const Capabilities = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
     return chosen.map(({ seq, attendee: previous }) => {
       const attendee = { ...previous, Capabilities: { ...Capabilities } };
       record.attendees.set(attendee.AttendeeId, { seq, attendee });
       this.#notify('AttendeeCapabilitiesUpdated', record, attendee);
-      return structuredClone(attendee);
+      return attendee;
     });
   }
 
-  /** Forgets every meeting, attendee and idempotency token. */
   clear(): void {
     this.#meetings.clear();
-    this.#meetingIdByToken.clear();
   }
 }

@@ -1,6 +1,8 @@
 import {
   type AttendeeCapabilities,
   ContentResolution,
+  type CreateAttendeeRequestItem,
+  type CreateMeetingRequest,
   MediaCapabilities,
   MediaPlacementNetworkType,
   MeetingFeatureStatus,
@@ -10,39 +12,32 @@ import {
 import { badRequest } from './errors';
 import { isMediaRegion } from './media-placement';
 
-/**
- * Input validation as the Chime SDK Meetings model declares it (required members, lengths,
- * patterns, enums, list sizes) plus the documented capability rules, written as checks that
- * compose. Every check is pure and throws a `BadRequestException` on the first violation; the
- * admin API reuses them and rethrows as its own error classes.
- */
+// Checks as the Chime SDK Meetings model declares them, and the documented capability rules.
+// Each throws a `BadRequestException`; the admin API rethrows it as its own error.
 
 export type JsonObject = Record<string, unknown>;
 
 export const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Checks the value of the member called `name`, returning it as the model types it. */
 export type Check<T = unknown> = (name: string, value: unknown) => T;
 
-/** Throws a `BadRequestException` with `message`. */
 export const fail = (message: string): never => {
   throw badRequest(message);
 };
 
-/** The model's `GuidString` pattern, which MeetingId and AttendeeId must match. */
-const GUID_PATTERN = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$/;
+const GUID = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$/;
 
-/** The model's most attendees in a meeting, unless its MeetingFeatures.Attendee.MaxCount says fewer. */
 export const MAX_ATTENDEES = 250;
 
-/** A check by predicate; `must` says what the value must be (`be a boolean`). */
 export const where =
   <T>(test: (value: unknown) => boolean, must: string) =>
   (name: string, value: unknown): T =>
     test(value) ? (value as T) : fail(`${name} must ${must}`);
 
-/** A string of `min`–`max` characters matching `pattern`; `reserved`: not starting with `aws:`. */
+export const boolean = where<boolean>((value) => typeof value === 'boolean', 'be a boolean');
+
+/** `reserved`: must not start with `aws:`. */
 export const text =
   (min = 0, max = Infinity, pattern = /(?:)/, reserved = false) =>
   (name: string, value: unknown): string => {
@@ -64,11 +59,10 @@ const oneOf = <T extends string>(allowed: Readonly<Record<string, T>>) =>
     `be one of ${Object.values(allowed).join(', ')}`,
   );
 
-export const integer = (min: number, max?: number) =>
+export const integer = (min: number, max = Infinity) =>
   where<number>(
-    (value) =>
-      Number.isInteger(value) && (value as number) >= min && (value as number) <= (max ?? Infinity),
-    `be an integer ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}`,
+    (value) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max,
+    `be an integer ${max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`}`,
   );
 
 export const listOf =
@@ -82,9 +76,8 @@ export const listOf =
   };
 
 /**
- * An object with the given members, each checked when present (null counts as absent, as the
- * service's JSON reader has it) and returned in the table's order. `unknown` names what a member
- * outside the table is (`seed option`), refusing it; without it such members are dropped.
+ * Null counts as absent, as the service's JSON reader has it. `unknown` names what any other
+ * member is (`seed option`), refusing it; without it other members are dropped.
  */
 export const struct =
   <T = JsonObject>(
@@ -106,47 +99,43 @@ export const struct =
     return output as T;
   };
 
-/** Checks a MeetingId or AttendeeId path label against the model's `GuidString` pattern. */
+/** A MeetingId or AttendeeId path label. */
 export const checkGuid = (name: 'MeetingId' | 'AttendeeId', value: string): string =>
-  GUID_PATTERN.test(value)
+  GUID.test(value)
     ? value
-    : fail(`Invalid input: ${name} does not match the pattern ${GUID_PATTERN.source}`);
+    : fail(`Invalid input: ${name} does not match the pattern ${GUID.source}`);
 
-/** Parses a request body: empty means `{}`, anything but a JSON object is refused. */
-export function parseJsonObject(raw: string): JsonObject {
-  if (raw.trim() === '') return {};
-  let parsed: unknown;
+/** `undefined` when `raw` is not JSON. */
+export function parseJson(raw: string): unknown {
   try {
-    parsed = JSON.parse(raw);
+    return JSON.parse(raw);
   } catch {
-    return fail('The request body is not valid JSON');
+    return undefined;
   }
+}
+
+/** An empty body means `{}`. */
+export function parseJsonObject(raw: string): JsonObject {
+  const parsed = raw.trim() === '' ? {} : parseJson(raw);
+  if (parsed === undefined) fail('The request body is not valid JSON');
   return isObject(parsed) ? parsed : fail('The request body must be a JSON object');
 }
 
 const externalId = text(2, 64, /^[-_&@+=,(){}[\]/«».:|'"#a-zA-Z0-9À-ÿ\s]*$/u, true);
 const arn = text(1, 1024, /^arn[/:\-_.a-zA-Z0-9]+$/);
-const guid = text(0, Infinity, GUID_PATTERN);
-const tagKey = text(1, 128, /^[a-zA-Z+-=._:/]+$/);
-const tagValue = text(0, 256, /^[\s\w+-=.:/@]*$/);
+const tag = struct(
+  { Key: text(1, 128, /^[a-zA-Z+-=._:/]+$/), Value: text(0, 256, /^[\s\w+-=.:/@]*$/) },
+  ['Key', 'Value'],
+);
 const capability = oneOf(MediaCapabilities);
 const capabilities = struct<AttendeeCapabilities>(
   { Audio: capability, Video: capability, Content: capability },
   ['Audio', 'Video', 'Content'],
 );
 
-/** Validated CreateMeeting input, the members the emulator keeps (model names). */
-export interface CreateMeetingInput {
-  readonly ClientRequestToken: string;
-  readonly MediaRegion: string;
-  readonly ExternalMeetingId: string;
-  readonly MeetingHostId?: string;
-  readonly PrimaryMeetingId?: string;
-  readonly MeetingFeatures?: MeetingFeaturesConfiguration;
-  readonly TenantIds?: string[];
-}
+export type CreateMeetingInput = CreateMeetingRequest &
+  Record<'ClientRequestToken' | 'MediaRegion' | 'ExternalMeetingId', string>;
 
-/** The MeetingFeatures members the model defines; others are dropped. */
 export const meetingFeatures = struct<MeetingFeaturesConfiguration>({
   Audio: struct({ EchoReduction: oneOf(MeetingFeatureStatus) }),
   Video: struct({ MaxResolution: oneOf(VideoResolution) }),
@@ -171,7 +160,7 @@ export const createMeetingInput = struct<CreateMeetingInput>(
     PrimaryMeetingId: text(2, 64),
     MeetingFeatures: meetingFeatures,
     TenantIds: listOf(1, 5, text(2, 256, /^(?!.*?(.)\1{3})[-_!@#$a-zA-Z0-9]*$/)),
-    Tags: listOf(0, 50, struct({ Key: tagKey, Value: tagValue }, ['Key', 'Value'])),
+    Tags: listOf(0, 50, tag),
     NotificationsConfiguration: struct({
       LambdaFunctionArn: arn,
       SnsTopicArn: arn,
@@ -182,65 +171,44 @@ export const createMeetingInput = struct<CreateMeetingInput>(
   ['ClientRequestToken', 'MediaRegion', 'ExternalMeetingId'],
 );
 
-/** One attendee to create: CreateAttendee's body or an entry of a batch. */
-export interface AttendeeRequestItem {
-  readonly ExternalUserId: string;
-  readonly Capabilities?: AttendeeCapabilities;
-}
+/** CreateAttendee's body or an entry of a batch. */
+export type AttendeeRequestItem = CreateAttendeeRequestItem & { readonly ExternalUserId: string };
 
 export const attendeeItem = struct<AttendeeRequestItem>(
   { ExternalUserId: externalId, Capabilities: capabilities },
   ['ExternalUserId'],
 );
 
-/** A batch entry after validation: either usable or the reason it was refused. */
-export type BatchEntry =
-  | { readonly ok: true; readonly item: AttendeeRequestItem }
-  | { readonly ok: false; readonly externalUserId?: string; readonly message: string };
-
-/**
- * Validates the `Attendees` list of BatchCreateAttendee (1–100) or CreateMeetingWithAttendees
- * (1–20). A bad list fails the whole request; a bad entry only fails that entry.
- */
-export function checkAttendeeList(value: unknown, max: number): BatchEntry[] {
+/** A bad `Attendees` list fails the whole request; a bad entry only fails that entry. */
+export function attendeeList(value: unknown, max: number): unknown[] {
   if (value === undefined || value === null) fail('Attendees is required');
-  return listOf(1, max, (_name, entry): BatchEntry => {
-    if (!isObject(entry)) return { ok: false, message: 'Each attendee must be an object' };
-    try {
-      return { ok: true, item: attendeeItem('', entry) };
-    } catch (error) {
-      const id = entry.ExternalUserId;
-      return {
-        ok: false,
-        message: (error as Error).message,
-        ...(typeof id === 'string' ? { externalUserId: id } : {}),
-      };
-    }
-  })('Attendees', value);
+  return listOf(1, max, (_name, entry) => entry)('Attendees', value);
 }
 
-/** An UpdateAttendeeCapabilities body. */
+export const attendeeEntry = (entry: unknown): AttendeeRequestItem =>
+  isObject(entry) ? attendeeItem('', entry) : fail('Each attendee must be an object');
+
 export const capabilitiesUpdate = struct<{ Capabilities: AttendeeCapabilities }>(
   { Capabilities: capabilities },
   ['Capabilities'],
 );
 
-/**
- * A BatchUpdateAttendeeCapabilitiesExcept body: 1–250 `{ AttendeeId }` GUIDs and the
- * capabilities (API Reference, "BatchUpdateAttendeeCapabilitiesExcept").
- */
 export const batchCapabilitiesUpdate = struct<{
   ExcludedAttendeeIds: { AttendeeId: string }[];
   Capabilities: AttendeeCapabilities;
 }>(
   {
-    ExcludedAttendeeIds: listOf(1, 250, struct({ AttendeeId: guid }, ['AttendeeId'])),
+    ExcludedAttendeeIds: listOf(
+      1,
+      250,
+      struct({ AttendeeId: text(0, Infinity, GUID) }, ['AttendeeId']),
+    ),
     Capabilities: capabilities,
   },
   ['ExcludedAttendeeIds', 'Capabilities'],
 );
 
-/** Validates ListAttendees' `max-results` (1–100, default 100) and `next-token`. */
+/** ListAttendees' `max-results` (1–100, default 100) and `next-token`. */
 export function checkListAttendeesQuery(query: URLSearchParams) {
   const raw = query.get('max-results') ?? '100';
   const maxResults = integer(1, 100)('MaxResults', /^\d+$/.test(raw) ? Number(raw) : raw);
@@ -249,13 +217,7 @@ export function checkListAttendeesQuery(query: URLSearchParams) {
 
 const RECEIVES = new Set<string>([MediaCapabilities.SEND_RECEIVE, MediaCapabilities.RECEIVE]);
 
-/**
- * The capabilities an attendee gets: SendReceive on everything unless the meeting turned video
- * or content off, and the documented corner cases enforced on explicit requests (API Reference,
- * "UpdateAttendeeCapabilities"): Video (Content) other than `None` is refused when the meeting's
- * Video (Content) `MaxResolution` is `None`, and Content `SendReceive` or `Receive` needs Video
- * `SendReceive` or `Receive`.
- */
+/** The API Reference's rules ("UpdateAttendeeCapabilities"), and the defaults they imply. */
 export function resolveCapabilities(
   requested: AttendeeCapabilities | undefined,
   features: MeetingFeaturesConfiguration | undefined,
@@ -264,8 +226,7 @@ export function resolveCapabilities(
   const contentOff = features?.Content?.MaxResolution === ContentResolution.NONE;
   const { NONE, RECEIVE, SEND_RECEIVE } = MediaCapabilities;
   if (requested === undefined) {
-    // Documented: with video off but content on, video defaults to Receive because content
-    // SendReceive needs video to receive at least.
+    // Documented: content SendReceive needs video to receive at least.
     return {
       Audio: SEND_RECEIVE,
       Video: videoOff ? (contentOff ? NONE : RECEIVE) : SEND_RECEIVE,
