@@ -2,8 +2,8 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 
 import { resolveClaim as claimAt } from '../../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
 import { IdentityProvider } from '../../../local/identity/identity-provider';
+import { discoveryUrlOf } from '../../../lambda/attendee/auth/oidc-discovery';
 import {
-  discoveryUrlOf,
   formatClaimPath,
   PROFILE_NAMES,
   PROFILES,
