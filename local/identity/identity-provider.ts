@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { discoveryUrlOf } from '../../lambda/attendee/auth/oidc-discovery';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { closeServer, LOOPBACK, listenOnLoopback } from '../cli/loopback';
-import { discoveryUrlOf } from '../../lambda/attendee/auth/oidc-discovery';
 import {
   claimSettings,
   formatClaimPath,

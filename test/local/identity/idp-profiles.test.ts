@@ -1,8 +1,8 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { discoveryUrlOf } from '../../../lambda/attendee/auth/oidc-discovery';
 import { resolveClaim as claimAt } from '../../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
 import { IdentityProvider } from '../../../local/identity/identity-provider';
-import { discoveryUrlOf } from '../../../lambda/attendee/auth/oidc-discovery';
 import {
   formatClaimPath,
   PROFILE_NAMES,
