@@ -14,10 +14,10 @@ import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from '../aws
 import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from '../aws/http-api-gateway';
 import { routeMeetingEvents } from '../aws/meeting-events';
 import { startLocalPrefetch } from '../aws/prefetch';
-import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from '../chime-emulator';
+import { chimeClientFor, createChimeEmulator } from '../chime-emulator';
 import type { ChimeEmulatorOptions } from '../chime-emulator/emulator';
 import { IdentityProvider } from '../identity/identity-provider';
-import { type IdentitySummary, summarizeIdentity } from '../identity/identity-summary';
+import { summarizeIdentity } from '../identity/identity-summary';
 import type { ProfileName } from '../identity/idp-profiles';
 import { DEFAULT_PORTS } from './stack-file';
 
@@ -66,17 +66,8 @@ export interface DemoSeed {
   readonly attendees: Readonly<Record<'alice' | 'bob', string>>;
 }
 
-export interface DevStack {
-  readonly apiUrl: string;
-  readonly emulatorUrl: string;
-  readonly idp: IdentityProvider;
-  readonly identity: IdentitySummary;
-  readonly emulator: ChimeEmulator;
-  readonly chime: ChimeSDKMeetingsClient;
-  readonly env: Readonly<Record<string, string>>;
-  seedDemo(): Promise<DemoSeed>;
-  stop(): Promise<void>;
-}
+export type DevStack = Awaited<ReturnType<typeof startDevStack>>;
+export type ExternalIssuerStack = Awaited<ReturnType<typeof startExternalIssuerStack>>;
 
 export interface ExternalIssuerStackOptions
   extends Omit<DevStackOptions, 'idpProfile' | 'keyDir' | 'ports'> {
@@ -85,14 +76,12 @@ export interface ExternalIssuerStackOptions
   readonly externalIssuer: { readonly env: Readonly<Record<string, string | undefined>> };
 }
 
-export type ExternalIssuerStack = Omit<DevStack, 'idp'> & { readonly idp: undefined };
-
 interface Part {
   stop(): Promise<void>;
 }
 
 /** The emulator, the identity provider and the HTTP API with the deployed handler. */
-export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+export async function startDevStack(options: DevStackOptions) {
   const idp = new IdentityProvider({ keyDir: options.keyDir, profile: options.idpProfile });
   const stack = await startStack(options, async (started) => {
     await idp.start(options.ports?.idp ?? DEFAULT_PORTS.idp);
@@ -103,23 +92,21 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 }
 
 /** The same stack trusting an external issuer; fails before serving if discovery does. */
-export async function startExternalIssuerStack(
-  options: ExternalIssuerStackOptions,
-): Promise<ExternalIssuerStack> {
+export async function startExternalIssuerStack(options: ExternalIssuerStackOptions) {
   const source = options.externalIssuer.env;
   const missing = [S.identityIssuer.env, S.identityAudience.env].filter((name) => !source[name]);
   if (missing.length > 0) throw new Error(`an external issuer needs ${missing.join(' and ')}`);
   const settings = Object.fromEntries(
     Object.values(S).flatMap(({ env }) => (source[env] ? [[env, source[env]]] : [])),
   );
-  return { ...(await startStack(options, async () => settings)), idp: undefined };
+  return { ...(await startStack(options, async () => settings)), idp: undefined as undefined };
 }
 
 /** Starts every part (`identity` answers the Lambda's identity settings); stops them in reverse. */
 async function startStack(
   options: Omit<DevStackOptions, 'ports'> & { readonly ports?: DevStackOptions['ports'] },
   identity: (started: Part[]) => Promise<Readonly<Record<string, string>>>,
-): Promise<Omit<DevStack, 'idp'>> {
+) {
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const { log } = options;
   const started: Part[] = [];
@@ -174,8 +161,17 @@ async function startStack(
     started.push(gateway);
     const chime = chimeClientFor(emulatorUrl, { maxAttempts: 1 });
     started.push({ stop: async () => chime.destroy() });
-    const stack = { apiUrl, emulatorUrl, identity: summary, emulator, chime, env };
-    return { ...stack, stop: stopAll, seedDemo: () => seedDemo(chime) };
+    const stop = stopAll;
+    return {
+      apiUrl,
+      emulatorUrl,
+      identity: summary,
+      emulator,
+      chime,
+      env,
+      stop,
+      seedDemo: () => seedDemo(chime),
+    };
   } catch (error) {
     await stopAll();
     throw error;

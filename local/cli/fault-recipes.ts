@@ -7,13 +7,7 @@ import type { Config } from '../../lambda/attendee/config';
 import { attemptsWithinDeadline } from '../../lambda/common/chime/retry-strategy';
 import type { FaultRule, FaultSpec } from '../chime-emulator';
 
-export interface RecipeSettings {
-  readonly deadlineMs: number;
-  readonly requestTimeoutMs: number;
-  readonly maxAttempts: number;
-  readonly maxRetryAfterMs: number;
-  readonly snapshotOnFirstMiss: boolean;
-}
+export type RecipeSettings = ReturnType<typeof recipeSettingsOf>;
 
 export interface FaultRecipe {
   readonly status: 502 | 503 | 504;
@@ -21,7 +15,7 @@ export interface FaultRecipe {
   readonly rule: FaultRule;
 }
 
-export function recipeSettingsOf({ deadlineMs, chime, cache }: Config): RecipeSettings {
+export function recipeSettingsOf({ deadlineMs, chime, cache }: Config) {
   const { requestTimeoutMs, maxAttempts, maxRetryAfterMs } = chime;
   // A hot threshold of 1 snapshots on the first miss, with the shared table or the container's.
   const cached = cache.tableName !== undefined || cache.containerAttendeeTtlMs > 0;

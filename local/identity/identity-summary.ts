@@ -5,20 +5,10 @@ import { parseConfig } from '../../lambda/attendee/config';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
 
-export interface IdentitySummary {
-  readonly issuer: string;
-  readonly audience: readonly string[];
-  /** `undefined` when `JWT_JWKS_URI` overrides discovery. */
-  readonly discoveryUrl: string | undefined;
-  readonly jwksUri: string;
-  /** By variable, as they would be written. */
-  readonly claims: Readonly<Record<string, string>>;
-}
+type IdentitySummary = Awaited<ReturnType<typeof summarizeIdentity>>;
 
 /** Throws the Lambda's own message for a bad setting or a failed discovery. */
-export async function summarizeIdentity(
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<IdentitySummary> {
+export async function summarizeIdentity(env: Readonly<Record<string, string | undefined>>) {
   const { auth, policy } = parseConfig(env);
   const { issuer, jwksUri, allowHttpJwks: allowHttp, cognitoTokenUse } = auth;
   const fetcher = new IdpFetcher(auth.jwksTimeoutMs, allowHttp);
