@@ -46,6 +46,20 @@ export const DEFAULT_LOCAL_ORIGINS = Object.freeze([
   'http://localhost:5173',
 ]);
 
+/** The HTTP API stand-in in front of the deployed handler, as the stack configures the API. */
+export async function startApi(
+  handler: HttpApiHandler,
+  options: Pick<DevStackOptions, 'allowedOrigins' | 'log'> & { readonly port: number },
+) {
+  const { log } = options;
+  const gateway = new HttpApiGateway({
+    routes: routesFor(handler),
+    cors: localCors(options.allowedOrigins ?? DEFAULT_LOCAL_ORIGINS),
+    log: log && ((line) => log(`api ${line}`)),
+  });
+  return { gateway, ...(await gateway.start(options.port)) };
+}
+
 export interface DevStackOptions {
   readonly ports?: { readonly api?: number; readonly emulator?: number; readonly idp?: number };
   readonly keyDir?: string;
@@ -152,12 +166,8 @@ async function startStack(
       route = routeMeetingEvents({ invalidate, prefetch: prefetch.queue, account: LOCAL_ACCOUNT });
     }
     const summary = await summarizeIdentity(env);
-    const gateway = new HttpApiGateway({
-      routes: routesFor(await options.loadHandler(env)),
-      cors: localCors(options.allowedOrigins ?? DEFAULT_LOCAL_ORIGINS),
-      log: log && ((line) => log(`api ${line}`)),
-    });
-    const { url: apiUrl } = await gateway.start(ports.api);
+    const handler = await options.loadHandler(env);
+    const { gateway, url: apiUrl } = await startApi(handler, { ...options, port: ports.api });
     started.push(gateway);
     const chime = chimeClientFor(emulatorUrl, { maxAttempts: 1 });
     started.push({ stop: async () => chime.destroy() });

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { parseConfig } from '../../lambda/attendee/config';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { checkAwsAccess } from '../aws/aws-preflight';
-import { HttpApiGateway, type HttpApiHandler } from '../aws/http-api-gateway';
+import type { HttpApiHandler } from '../aws/http-api-gateway';
 import type { IdentityProvider } from '../identity/identity-provider';
 import { formatIdentitySummary } from '../identity/identity-summary';
 import {
@@ -11,8 +11,7 @@ import {
   type DemoSeed,
   type DevStack,
   type ExternalIssuerStack,
-  localCors,
-  routesFor,
+  startApi,
   startDevStack,
   startExternalIssuerStack,
 } from './dev-stack';
@@ -109,12 +108,9 @@ function onShutdown(stop: () => Promise<void>) {
 
 async function startAgainstAws() {
   const { region } = await checkAwsAccess(process.env);
-  const gateway = new HttpApiGateway({
-    routes: routesFor(await loadHandler({ CHIME_REGION: region })),
-    cors: localCors(allowedOrigins),
-    log: (line) => log(`api ${line}`),
-  });
-  const { url } = await gateway.start(ports.api ?? DEFAULT_PORTS.api);
+  const handler = await loadHandler({ CHIME_REGION: region });
+  const port = ports.api ?? DEFAULT_PORTS.api;
+  const { gateway, url } = await startApi(handler, { allowedOrigins, log, port });
   log(`API on ${url} against Amazon Chime SDK Meetings in ${region}`);
   onShutdown(() => gateway.stop());
 }
