@@ -1,6 +1,6 @@
 /**
  * What the local identity provider imitates of each real provider: issuer, discovery and JWKS
- * paths, `kid` form and the claims of the token an API verifies (docs/identity-providers.md).
+ * paths, `kid` form and the claims of the token an API verifies. Sources: docs/identity-providers.md.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
