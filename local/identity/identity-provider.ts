@@ -50,7 +50,7 @@ export interface MintOptions {
 
 /** The key pair (and kid) stored in `keyDir`, created there on first use. */
 function loadOrCreateKey(keyDir?: string): { kid: string; privateKey: KeyObject } {
-  const file = keyDir === undefined ? undefined : join(keyDir, 'signing-key.json');
+  const file = keyDir && join(keyDir, 'signing-key.json');
   if (file && existsSync(file)) {
     const { kid, pkcs8 } = JSON.parse(readFileSync(file, 'utf8')) as { kid: string; pkcs8: string };
     return { kid, privateKey: createPrivateKey(pkcs8) };
@@ -240,7 +240,6 @@ export class IdentityProvider {
 
   /** For tests that forge tokens. */
   get signingKey(): { kid: string; privateKey: KeyObject } {
-    const [{ kid, privateKey }] = this.keys as [ReturnType<typeof signingKeyOf>];
-    return { kid, privateKey };
+    return this.keys[0] as ReturnType<typeof signingKeyOf>;
   }
 }
