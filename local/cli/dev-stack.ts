@@ -118,7 +118,7 @@ export async function startExternalIssuerStack(options: ExternalIssuerStackOptio
 
 /** Starts every part (`identity` answers the Lambda's identity settings); stops them in reverse. */
 async function startStack(
-  options: Omit<DevStackOptions, 'ports'> & { readonly ports?: DevStackOptions['ports'] },
+  options: DevStackOptions,
   identity: (started: Part[]) => Promise<Readonly<Record<string, string>>>,
 ) {
   const ports = { ...DEFAULT_PORTS, ...options.ports };
