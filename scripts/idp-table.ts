@@ -1,8 +1,4 @@
-/**
- * `npx tsx scripts/idp-table.ts`: writes the README's identity provider table (the exact `-c`
- * context of each provider) from local/identity/idp-profiles.ts, between the `idp-table` markers. A test
- * fails when the README drifts (test/scripts/idp-table.test.ts).
- */
+/** Rewrites the README's identity provider table (test/local/identity/idp-table.test.ts checks it). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderIdpTable, replaceIdpTable } from '../local/identity/idp-table';

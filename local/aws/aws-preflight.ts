@@ -1,11 +1,6 @@
-/**
- * What `npm start -- --aws` checks before it starts: the real Chime SDK Meetings needs a region
- * and credentials, and the function needs an issuer. Every missing piece is named at once, so a
- * first run fails with one message instead of a 502 per request.
- */
+/** `npm start -- --aws` names every missing piece at once, rather than a 502 per request. */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 
-/** What is missing, one line each; the caller prints them and exits. */
 export class AwsPreflightError extends Error {
   override readonly name = 'AwsPreflightError';
   constructor(readonly problems: readonly string[]) {
@@ -15,13 +10,7 @@ export class AwsPreflightError extends Error {
 
 const empty = (value: string | undefined) => value === undefined || value.trim() === '';
 
-/**
- * Checks region, issuer and credentials (loaded as the SDK will: the default provider chain),
- * reporting every problem together; answers the meetings' control region the calls go to.
- *
- * @example
- * const { region } = await checkAwsAccess(process.env);
- */
+/** Checks region, issuer and credentials (the SDK's default chain); answers the region. */
 export async function checkAwsAccess(
   env: Readonly<Record<string, string | undefined>>,
   loadCredentials: () => Promise<unknown> = defaultProvider(),

@@ -8,44 +8,30 @@ import dynalite from 'dynalite';
 import { CACHE_TABLE_SCHEMA } from '../../lambda/common/table/table-schema';
 import { closeServer, listenOnLoopback } from '../cli/loopback';
 
-/** The credentials a local DynamoDB-compatible server accepts (it checks none). */
+/** A local server checks none, the SDK still wants some. */
 export const LOCAL_CREDENTIALS = Object.freeze({ accessKeyId: 'local', secretAccessKey: 'local' });
 
-/** A DynamoDB-compatible server in this process: dynalite, in memory; neither Java nor Docker. */
-export interface LocalDynamoDb {
-  /** Listens on 127.0.0.1 (port 0 picks a free one); the endpoint is what `DYNAMODB_ENDPOINT` takes. */
-  start(port?: number): Promise<{ endpoint: string }>;
-  stop(): Promise<void>;
-}
-
 /**
- * Creates a local DynamoDB-compatible server. Tables are ACTIVE at once (`createTableMs: 0`).
- * dynalite does not implement UpdateTimeToLive and never expires items: the cache checks
- * `expiresAt` on every read, as it must with DynamoDB's lazy TTL deletion anyway.
- *
- * @example
- * const local = createLocalDynamoDb();
- * const { endpoint } = await local.start();
+ * dynalite, in this process (no Java, no Docker). It never expires items: the cache checks
+ * `expiresAt` on every read, as DynamoDB's lazy TTL deletion requires anyway.
  */
-export function createLocalDynamoDb(): LocalDynamoDb {
+export function createLocalDynamoDb() {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   return {
-    start: async (port = 0) => ({ endpoint: (await listenOnLoopback(server, port)).url }),
+    start: async (port = 0): Promise<{ endpoint: string }> => ({
+      endpoint: (await listenOnLoopback(server, port)).url,
+    }),
     stop: () => closeServer(server),
   };
 }
 
-/** Rethrows `error` unless its name is one of `names`. */
 const unless =
   (...names: string[]) =>
   (error: { name?: unknown }) => {
     if (!names.includes(String(error.name))) throw error;
   };
 
-/**
- * Creates the cache table from the shared schema (on demand), waits until it is ACTIVE, and
- * enables TTL on its attribute where the server supports it. An existing table is kept.
- */
+/** Creates the cache table from the shared schema (an existing one is kept), TTL on. */
 export async function createCacheTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const { partitionKey, sortKey, timeToLiveAttribute } = CACHE_TABLE_SCHEMA;
   await client

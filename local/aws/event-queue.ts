@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
-/** Messages sent, batches handed to the function, deliveries it failed, messages dead-lettered. */
 export type LocalEventQueueStats = Readonly<
   Record<'sent' | 'batches' | 'failed' | 'deadLettered', number>
 >;
@@ -14,7 +13,6 @@ export interface LocalEventQueueOptions {
   readonly visibilityTimeoutMs: number;
   readonly maxReceiveCount: number;
   readonly deliver: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
-  /** Told why a batch failed as a whole (its error's name and message). */
   readonly log?: (line: string) => void;
 }
 
@@ -42,11 +40,9 @@ const record = ({ messageId, body, receiveCount }: Message): SQSRecord => ({
 });
 
 /**
- * A local stand-in for an SQS queue with a Lambda event source mapping in front of a function:
- * messages are gathered for `windowMs` (or until `batchSize` are waiting), handed over as an
- * `SQSEvent`, at most `maxConcurrency` batches at a time; the messages a batch reports as
- * `batchItemFailures` (all of them when it throws) come back after `visibilityTimeoutMs`, until
- * they were received `maxReceiveCount` times, then they go to the dead letters.
+ * An SQS queue with a Lambda event source mapping: batches by window or size, at most
+ * `maxConcurrency` at a time; failed messages come back after the visibility timeout until
+ * `maxReceiveCount`, then go to the dead letters.
  */
 export function createLocalEventQueue(options: LocalEventQueueOptions) {
   const ready: Message[] = [];
@@ -110,7 +106,6 @@ export function createLocalEventQueue(options: LocalEventQueueOptions) {
     }
   };
 
-  /** Delivers at once when a batch is full; else opens the batching window (if not open). */
   function schedule() {
     if (stopped || ready.length === 0 || inFlight >= options.maxConcurrency) return;
     if (ready.length >= options.batchSize) return flush();
@@ -118,14 +113,12 @@ export function createLocalEventQueue(options: LocalEventQueueOptions) {
   }
 
   return {
-    /** Enqueues one message (a JSON body, as EventBridge writes an event to SQS). */
     send(body: string): void {
       if (stopped) return;
       stats.sent += 1;
       ready.push({ messageId: randomUUID(), body, receiveCount: 0 });
       schedule();
     },
-    /** Resolves once no message is waiting, in flight or due back. */
     drain: (): Promise<void> =>
       settled() ? Promise.resolve() : new Promise((resolve) => idle.push(resolve)),
     stats: (): LocalEventQueueStats => ({ ...stats }),

@@ -8,13 +8,11 @@ import type {
 import { closeServer, listenOnLoopback } from '../cli/loopback';
 import { createLambdaContext } from './lambda-context';
 
-/** A Lambda handler for HTTP API payload 2.0 events. */
 export type HttpApiHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** A route such as `GET /meetings/{meetingId}/attendees/{attendeeId}`. */
 type Route = { readonly routeKey: string; readonly handler: HttpApiHandler };
 
 export interface CorsSettings {
@@ -25,22 +23,18 @@ export interface CorsSettings {
   readonly maxAgeSeconds: number;
 }
 
-/**
- * HTTP API's payload quota: "Maximum payload size: 10 MB" (API Gateway quotas, HTTP APIs). Whether
- * "MB" means 10^6 or 2^20 bytes is not documented; 2^20 is assumed.
- */
+/** HTTP API's "Maximum payload size: 10 MB", read as 2^20 bytes (undocumented). */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 export interface HttpApiGatewayOptions {
   readonly routes: readonly Route[];
   readonly cors: CorsSettings;
-  /** One line per request: method, path, status, latency. Never headers or bodies. */
+  /** One line per request; never headers or bodies. */
   readonly log?: (line: string) => void;
 }
 
 type Answer = [status: number, headers: Record<string, string>, payload: string | Buffer];
 
-/** A gateway answer that ends the request before (or instead of) the integration. */
 class GatewayAnswer extends Error {
   constructor(
     readonly status: number,
@@ -50,15 +44,13 @@ class GatewayAnswer extends Error {
   }
 }
 
-// The gateway's own bodies. API Gateway documents `{"message":"Not Found"}` and
-// `{"message":"Internal Server Error"}` for HTTP APIs; the 400 and 413 bodies are not documented
-// and are assumed to follow the same shape.
+// Documented for 404 and 500; the 400 and 413 bodies are assumed alike.
 const BAD_REQUEST = new GatewayAnswer(400, 'Bad Request');
 const TOO_LARGE = new GatewayAnswer(413, 'Request Entity Too Large');
 const NOT_FOUND = new GatewayAnswer(404, 'Not Found');
 const INTERNAL = new GatewayAnswer(500, 'Internal Server Error');
 
-/** Matches like the HTTP API: whole segments, `{name}` captures one non-empty (raw) segment. */
+/** Whole segments; `{name}` captures one non-empty raw segment. */
 function compile(route: Route) {
   const [method, path] = route.routeKey.split(' ');
   if (!method || !path) throw new TypeError(`bad route key ${route.routeKey}`);
@@ -66,7 +58,6 @@ function compile(route: Route) {
   return { method, pattern: new RegExp(`^${source}$`), route };
 }
 
-/** The problem `code` of an error response, for the one-line request log (never a body). */
 function problemCode(headers: Record<string, string>, payload: string | Buffer): string {
   const type = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type');
   if (!type?.[1].startsWith('application/problem+json')) return '';
@@ -79,11 +70,8 @@ function problemCode(headers: Record<string, string>, payload: string | Buffer):
 }
 
 /**
- * The values of each name joined with commas, as payload 2.0 does for duplicate headers (the
- * developer guide's example: `"header2": "value1,value2"`) and query parameters. Node's
- * `req.headers` keeps only the first of some duplicates (Authorization, Content-Type, ...), so
- * the distinct values are joined here. Built through a Map, since the names come from the client
- * (`__proto__` is a valid header name).
+ * Duplicates joined with commas, as payload 2.0 does (Node keeps only the first of some); a Map,
+ * since `__proto__` is a valid header name.
  */
 function joined(entries: Iterable<readonly [string, string]>): Record<string, string> {
   const values = new Map<string, string>();
@@ -94,12 +82,7 @@ function joined(entries: Iterable<readonly [string, string]>): Record<string, st
   return Object.fromEntries(values);
 }
 
-/**
- * Reads the body, refusing more than the quota as API Gateway does: by Content-Length before
- * reading anything, and by counting streamed (chunked) bytes, stopping at the first one over.
- * What API Gateway does with the bytes already sent is not documented; here the connection is
- * closed after the 413.
- */
+/** Refuses more than the quota by Content-Length before reading, else at the first byte over. */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   const limit = MAX_PAYLOAD_BYTES;
   const declared = Number(req.headers['content-length']);
@@ -120,10 +103,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/**
- * The path and query of the request target. A target the gateway could not parse (`http://[`,
- * `http://%zz/`) is a 400: its exact answer to such a target is not documented.
- */
+/** An unparseable target (`http://[`) is a 400 (API Gateway's answer is undocumented). */
 function parseTarget(target: string | undefined): URL {
   try {
     return new URL(target ?? '/', 'http://localhost');
@@ -132,10 +112,7 @@ function parseTarget(target: string | undefined): URL {
   }
 }
 
-/**
- * Builds the payload 2.0 event API Gateway would send for this request.
- * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
- */
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 function toEvent(
   req: IncomingMessage,
   url: URL,
@@ -189,10 +166,8 @@ function toEvent(
 }
 
 /**
- * A local stand-in for an API Gateway HTTP API: route matching, the CORS handling the gateway
- * does when CORS is configured (preflight answered without invoking the function, the
- * function's own CORS headers replaced by the gateway's), payload 2.0 events, and gateway
- * answers for unmatched routes. Binds 127.0.0.1.
+ * An API Gateway HTTP API on 127.0.0.1: route matching, the gateway's CORS (preflight answered
+ * itself, the function's CORS headers replaced), payload 2.0 events, its own 400/404/413/500.
  */
 export class HttpApiGateway {
   private readonly routes: readonly ReturnType<typeof compile>[];
@@ -218,7 +193,6 @@ export class HttpApiGateway {
     if (server) await closeServer(server);
   }
 
-  /** The gateway's CORS headers for `origin`: none unless allowed; a preflight's, or an answer's. */
   private corsHeaders(origin: string | undefined, preflight = false): Record<string, string> {
     const { cors } = this.options;
     if (!origin || !cors.allowOrigins.includes(origin)) return {};
@@ -236,10 +210,7 @@ export class HttpApiGateway {
     };
   }
 
-  /**
-   * Answers one request and writes its access-log line, whatever the outcome: the gateway's own
-   * answers (400, 404, 413) and a failing integration (500) are logged like any other.
-   */
+  /** Every answer is logged, the gateway's own and a failing integration's too. */
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const requestId = randomUUID();

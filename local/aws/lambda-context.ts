@@ -1,18 +1,6 @@
-/**
- * The Lambda `context` for code that invokes the handler itself instead of the Lambda runtime:
- * the local HTTP API stand-in, the benchmark's runners and the tests. One builder, so they all
- * hand the handler the same shape.
- */
 import type { Context } from 'aws-lambda';
 
-/**
- * A context named for `functionName` (its ARN and log group follow) whose remaining time counts
- * down from the function timeout (default 10 s) and stops at 0, as the runtime's does. Nothing
- * else of it is read by the deployed handler.
- *
- * @example
- * handler(event, createLambdaContext({ functionName: 'attendee-local', awsRequestId: requestId }));
- */
+/** The Lambda `context` for whatever invokes the handler itself; time counts down from 10 s. */
 export function createLambdaContext(options: {
   readonly functionName: string;
   readonly awsRequestId: string;

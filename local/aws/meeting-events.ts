@@ -8,22 +8,12 @@ import {
 } from '../../lambda/common/chime/chime-events';
 
 /**
- * The local stand-in for the stack's two EventBridge rules on Chime meeting events. Each rule
- * matches as the deployed pattern does (lib/attendee-cache.ts: a Chime meeting state change of its
- * event types, with a timestamp, from the stack's account when there is one) and hands its target
- * the rule's input, `meetingEventInputOf(event)`, never the event: the invalidating ones go to the
- * invalidation handler at once (the rule targets the function), the prefetch ones to the prefetch
- * queue as JSON (the rule targets the queue; the queue batches them). Anything else matches no
- * rule and goes nowhere.
- *
- * @example
- * const route = routeMeetingEvents({ invalidate, prefetch: queue, account: '123456789012' });
- * createChimeEmulator({ accountId: '123456789012', onEvent: route });
+ * The stack's two EventBridge rules on Chime meeting events (lib/attendee-cache.ts): each matches
+ * as deployed and hands its target the rule's input, never the event.
  */
 export function routeMeetingEvents(targets: {
   readonly invalidate: (input: MeetingEventInput) => Promise<unknown>;
   readonly prefetch?: { send(body: string): void };
-  /** The account the rules match (the emulator's); none: any account's events. */
   readonly account?: string;
 }): (event: ChimeMeetingEvent) => Promise<void> {
   const matches = (event: ChimeMeetingEvent, eventTypes: readonly string[]): boolean =>

@@ -10,19 +10,13 @@ import { LOCAL_CREDENTIALS } from './dynamodb';
 import { createLocalEventQueue, type LocalEventQueue } from './event-queue';
 
 /**
- * Starts the prefetch function behind a local queue (where the local rule sends
- * `chime:AttendeeAdded` events) with the deployed event source's settings
- * (lambda/prefetch/queue-settings.ts): configured from `env` by the function's own
- * `parsePrefetchConfig`, one handler (its own pacer and lease owner) per concurrent invocation,
- * as Lambda runs one instance per concurrent batch.
+ * The prefetch function behind a local queue with the deployed event source's settings, one
+ * handler (its own pacer and lease owner) per concurrent batch, as Lambda runs them.
  */
 export function startLocalPrefetch(options: {
-  /** The function's environment (the attendee function's, locally: the same contract). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly dynamodb: Pick<DynamoDBClient, 'send'>;
-  /** One line per meeting the prefetch handled (ids, counts, outcome). */
   readonly log: PrefetchLog;
-  /** Why a batch failed as a whole. */
   readonly logFailure?: (line: string) => void;
 }): { readonly queue: LocalEventQueue; stop(): Promise<void> } {
   const config = parsePrefetchConfig(options.env);
@@ -32,7 +26,6 @@ export function startLocalPrefetch(options: {
     tableName: config.cacheTableName,
     ttlMs: config.cacheSharedTtlMs,
   });
-  // The queue never has more batches in flight than there are idle handlers.
   const idle = Array.from({ length: PREFETCH_QUEUE.maxConcurrency }, (_, i) =>
     createPrefetchHandler({
       chime,

@@ -10,35 +10,26 @@ import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client'
 import { createSharedCache } from '../../lambda/common/table/shared-cache';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
-import {
-  createCacheTable,
-  createLocalDynamoDb,
-  LOCAL_CREDENTIALS,
-  type LocalDynamoDb,
-} from '../aws/dynamodb';
+import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from '../aws/dynamodb';
 import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from '../aws/http-api-gateway';
 import { routeMeetingEvents } from '../aws/meeting-events';
 import { startLocalPrefetch } from '../aws/prefetch';
-import { type ChimeEmulator, chimeClientFor, createChimeEmulator } from '../chime-emulator';
+import { chimeClientFor, createChimeEmulator } from '../chime-emulator';
 import type { ChimeEmulatorOptions } from '../chime-emulator/emulator';
 import { IdentityProvider } from '../identity/identity-provider';
-import { type IdentitySummary, summarizeIdentity } from '../identity/identity-summary';
+import { summarizeIdentity } from '../identity/identity-summary';
 import type { ProfileName } from '../identity/idp-profiles';
 import { DEFAULT_PORTS } from './stack-file';
 
-/** The account of the local stack: the emulator's meetings and events, the rules' pattern. */
 const LOCAL_ACCOUNT = '123456789012';
-
-/** The table `npm start` creates on its local DynamoDB. */
 const LOCAL_CACHE_TABLE = 'chime-attendee-cache-local';
 
 const S = FUNCTION_SETTINGS;
 
-/** The gateway routes of the deployed function, all served by the one handler. */
 export const routesFor = (handler: HttpApiHandler) =>
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => ({ routeKey: routeKeyOf(id), handler }));
 
-/** The CORS settings of the deployed HTTP API (lib/attendee-api-stack.ts), for given origins. */
+/** As lib/attendee-api-stack.ts configures the HTTP API. */
 export function localCors(allowOrigins: readonly string[]): CorsSettings {
   return {
     allowOrigins,
@@ -55,28 +46,31 @@ export const DEFAULT_LOCAL_ORIGINS = Object.freeze([
   'http://localhost:5173',
 ]);
 
+/** The HTTP API stand-in in front of the deployed handler, as the stack configures the API. */
+export async function startApi(
+  handler: HttpApiHandler,
+  options: Pick<DevStackOptions, 'allowedOrigins' | 'log'> & { readonly port: number },
+) {
+  const { log } = options;
+  const gateway = new HttpApiGateway({
+    routes: routesFor(handler),
+    cors: localCors(options.allowedOrigins ?? DEFAULT_LOCAL_ORIGINS),
+    log: log && ((line) => log(`api ${line}`)),
+  });
+  return { gateway, ...(await gateway.start(options.port)) };
+}
+
 export interface DevStackOptions {
-  /** Ports; 0 picks free ones (tests). */
   readonly ports?: { readonly api?: number; readonly emulator?: number; readonly idp?: number };
-  /** Key pair folder of the identity provider; in memory when absent. */
   readonly keyDir?: string;
   readonly allowedOrigins?: readonly string[];
-  /** Extra Lambda environment (e.g. `JOIN_TOKEN_POLICY`). */
+  /** Extra Lambda environment, last. */
   readonly env?: Readonly<Record<string, string>>;
-  /**
-   * Loads the deployed handler under the given environment: `npm start` imports
-   * `lambda/attendee/index.ts`; tests build the same chain with the same `parseConfig`.
-   */
   readonly loadHandler: (env: Readonly<Record<string, string>>) => Promise<HttpApiHandler>;
   readonly log?: (line: string) => void;
-  /** Chime's API rates in the emulator (AWS's unless `false`: the functional tests' choice). */
   readonly chimeRates?: ChimeEmulatorOptions['rates'];
-  /** Which identity provider the dev issuer imitates (default `dev`). */
   readonly idpProfile?: ProfileName;
-  /**
-   * The shared cache table, as deployed (unless `false`), on dynalite or `dynamodbEndpoint`,
-   * kept current by the emulator's meeting events through the deployed invalidation handler.
-   */
+  /** The shared cache table (unless `false`), on dynalite unless `dynamodbEndpoint`. */
   readonly sharedCache?: boolean;
   readonly dynamodbEndpoint?: string;
 }
@@ -86,102 +80,47 @@ export interface DemoSeed {
   readonly attendees: Readonly<Record<'alice' | 'bob', string>>;
 }
 
-export interface DevStack {
-  readonly apiUrl: string;
-  readonly emulatorUrl: string;
-  readonly idp: IdentityProvider;
-  /** What the Lambda trusts: issuer, discovery, JWKS and claim settings in effect. */
-  readonly identity: IdentitySummary;
-  readonly emulator: ChimeEmulator;
-  /** A client of the emulator, as a meeting-creating backend would hold. */
-  readonly chime: ChimeSDKMeetingsClient;
-  /** The Lambda's environment. */
-  readonly env: Readonly<Record<string, string>>;
-  seedDemo(): Promise<DemoSeed>;
-  stop(): Promise<void>;
-}
-
-/**
- * The Lambda variables an external issuer's settings are read from (`npm start` with
- * JWT_ISSUER and JWT_AUDIENCE set): which issuer, where its keys are, how its claims are read.
- */
-const EXTERNAL_ISSUER_SETTINGS = (
-  [
-    'identityIssuer',
-    'identityAudience',
-    'identityJwksUri',
-    'allowHttpJwks',
-    'jwtAlgorithms',
-    'cognitoTokenUse',
-    'identityClaim',
-    'moderatorClaim',
-    'moderatorGroup',
-    'moderatorScope',
-    'tenantClaim',
-    'nameClaim',
-  ] as const
-).map((id) => S[id].env);
+export type DevStack = Awaited<ReturnType<typeof startDevStack>>;
+export type ExternalIssuerStack = Awaited<ReturnType<typeof startExternalIssuerStack>>;
 
 export interface ExternalIssuerStackOptions
   extends Omit<DevStackOptions, 'idpProfile' | 'keyDir' | 'ports'> {
   readonly ports?: { readonly api?: number; readonly emulator?: number };
-  /**
-   * A real OpenID provider instead of the dev one: `env` holds its JWT_ISSUER and JWT_AUDIENCE
-   * and any of {@link EXTERNAL_ISSUER_SETTINGS} (others are ignored). Plain http only with
-   * JWT_ALLOW_HTTP_JWKS=true, as deployed: the stack does not allow it on the issuer's behalf.
-   */
+  /** JWT_ISSUER, JWT_AUDIENCE and any other function setting; the stack's own ones win. */
   readonly externalIssuer: { readonly env: Readonly<Record<string, string | undefined>> };
 }
-
-/** A stack trusting an external issuer: no dev identity provider, so nothing can be minted. */
-export type ExternalIssuerStack = Omit<DevStack, 'idp'> & { readonly idp: undefined };
 
 interface Part {
   stop(): Promise<void>;
 }
 
-/**
- * Starts the Chime SDK Meetings emulator, the identity provider and the HTTP API stand-in with
- * the deployed handler, all on 127.0.0.1.
- */
-export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+/** The emulator, the identity provider and the HTTP API with the deployed handler. */
+export async function startDevStack(options: DevStackOptions) {
   const idp = new IdentityProvider({ keyDir: options.keyDir, profile: options.idpProfile });
   const stack = await startStack(options, async (started) => {
     await idp.start(options.ports?.idp ?? DEFAULT_PORTS.idp);
     started.push(idp);
-    // The issuer, audience and claim settings of the imitated provider; plain http allowed.
     return { ...idp.lambdaSettings(), [S.allowHttpJwks.env]: 'true' };
   });
   return { ...stack, idp };
 }
 
-/**
- * Starts the emulator and the HTTP API stand-in with the deployed handler trusting an external
- * OpenID provider (`options.externalIssuer`), discovered as the Lambda discovers it. Fails
- * before serving anything when JWT_ISSUER or JWT_AUDIENCE is missing, a setting is invalid, or
- * discovery fails (the Lambda's message, naming the URL).
- */
-export async function startExternalIssuerStack(
-  options: ExternalIssuerStackOptions,
-): Promise<ExternalIssuerStack> {
+/** The same stack trusting an external issuer; fails before serving if discovery does. */
+export async function startExternalIssuerStack(options: ExternalIssuerStackOptions) {
   const source = options.externalIssuer.env;
   const missing = [S.identityIssuer.env, S.identityAudience.env].filter((name) => !source[name]);
   if (missing.length > 0) throw new Error(`an external issuer needs ${missing.join(' and ')}`);
   const settings = Object.fromEntries(
-    EXTERNAL_ISSUER_SETTINGS.flatMap((name) => (source[name] ? [[name, source[name]]] : [])),
+    Object.values(S).flatMap(({ env }) => (source[env] ? [[env, source[env]]] : [])),
   );
-  return { ...(await startStack(options, async () => settings)), idp: undefined };
+  return { ...(await startStack(options, async () => settings)), idp: undefined as undefined };
 }
 
-/**
- * The shared cache (if on), the emulator, what serves the identity (`identity`, which answers
- * the Lambda's identity settings), the prefetch path and the gateway, stopped in reverse order,
- * all of them if any fails to start.
- */
+/** Starts every part (`identity` answers the Lambda's identity settings); stops them in reverse. */
 async function startStack(
-  options: Omit<DevStackOptions, 'ports'> & { readonly ports?: DevStackOptions['ports'] },
+  options: DevStackOptions,
   identity: (started: Part[]) => Promise<Readonly<Record<string, string>>>,
-): Promise<Omit<DevStack, 'idp'>> {
+) {
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const { log } = options;
   const started: Part[] = [];
@@ -191,8 +130,7 @@ async function startStack(
   try {
     const cache =
       options.sharedCache === false ? undefined : await startSharedCache(options, started);
-    // As EventBridge delivers Chime's meeting events: to the invalidation function, and to the
-    // prefetch queue (started below, once the function's environment is known).
+    // The rules' targets, once the function's environment is known (below).
     let route: ((event: ChimeMeetingEvent) => Promise<void>) | undefined;
     const emulator = createChimeEmulator({
       accountId: LOCAL_ACCOUNT,
@@ -203,9 +141,9 @@ async function startStack(
     const { url: emulatorUrl } = await emulator.start(ports.emulator);
     started.push(emulator);
     const env: Record<string, string> = {
+      ...(await identity(started)),
       [S.chimeRegion.env]: 'us-east-1',
       [S.chimeEndpoint.env]: emulatorUrl,
-      ...(await identity(started)),
       ...(cache && {
         [S.cacheTableName.env]: LOCAL_CACHE_TABLE,
         [S.dynamodbEndpoint.env]: cache.endpoint,
@@ -227,44 +165,46 @@ async function startStack(
       const { invalidate } = cache;
       route = routeMeetingEvents({ invalidate, prefetch: prefetch.queue, account: LOCAL_ACCOUNT });
     }
-    // Discovered as the Lambda discovers it, so a wrong issuer fails here, naming the URL.
     const summary = await summarizeIdentity(env);
-    const gateway = new HttpApiGateway({
-      routes: routesFor(await options.loadHandler(env)),
-      cors: localCors(options.allowedOrigins ?? DEFAULT_LOCAL_ORIGINS),
-      log: log && ((line) => log(`api ${line}`)),
-    });
-    const { url: apiUrl } = await gateway.start(ports.api);
+    const handler = await options.loadHandler(env);
+    const { gateway, url: apiUrl } = await startApi(handler, { ...options, port: ports.api });
     started.push(gateway);
     const chime = chimeClientFor(emulatorUrl, { maxAttempts: 1 });
     started.push({ stop: async () => chime.destroy() });
-    const stack = { apiUrl, emulatorUrl, identity: summary, emulator, chime, env };
-    return { ...stack, stop: stopAll, seedDemo: () => seedDemo(chime) };
+    const stop = stopAll;
+    return {
+      apiUrl,
+      emulatorUrl,
+      identity: summary,
+      emulator,
+      chime,
+      env,
+      stop,
+      seedDemo: () => seedDemo(chime),
+    };
   } catch (error) {
     await stopAll();
     throw error;
   }
 }
 
-/**
- * The shared cache's table on a DynamoDB-compatible server (dynalite started here unless an
- * endpoint is given), and the deployed invalidation handler, fed by the emulator's events.
- */
+/** The cache table and the deployed invalidation handler the emulator's events feed. */
 async function startSharedCache(options: DevStackOptions, started: Part[]) {
-  const local = options.dynamodbEndpoint ? undefined : createLocalDynamoDb();
-  const endpoint = options.dynamodbEndpoint ?? (await (local as LocalDynamoDb).start()).endpoint;
-  if (local) started.push(local);
-  const credentials = LOCAL_CREDENTIALS;
+  let endpoint = options.dynamodbEndpoint;
+  if (!endpoint) {
+    const local = createLocalDynamoDb();
+    ({ endpoint } = await local.start());
+    started.push(local);
+  }
   const client = createDynamoDbClient({
     region: 'us-east-1',
     endpoint,
-    credentials,
+    credentials: LOCAL_CREDENTIALS,
     requestTimeoutMs: 2000,
     maxAttempts: 2,
   });
   started.push({ stop: async () => client.destroy() });
   await createCacheTable(client, LOCAL_CACHE_TABLE);
-  // Its markers live as long as the records they replace, as the stack configures it.
   const { cacheSharedTtlMs: ttlMs } = parseInvalidationConfig({
     [S.cacheTableName.env]: LOCAL_CACHE_TABLE,
     ...options.env,
@@ -276,7 +216,6 @@ async function startSharedCache(options: DevStackOptions, started: Part[]) {
   return { endpoint, client, invalidate };
 }
 
-/** One meeting with attendees for `alice` and `bob`, created through the real SDK. */
 export async function seedDemo(chime: ChimeSDKMeetingsClient): Promise<DemoSeed> {
   const { Meeting } = await chime.send(
     new CreateMeetingCommand({

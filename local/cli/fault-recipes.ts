@@ -1,28 +1,13 @@
 /**
- * The fault-injection recipes (`npm start` prints them, the example page's buttons use them):
- * for each error status, the one emulator rule that makes the next API request for a meeting
- * answer it, and that this request uses up entirely (so nothing stays queued).
- *
- * A cache is a copy of Chime: an attendee read once is served from it, and a Chime fault shows
- * only on a request that reaches Chime. So each use of a recipe faults a fresh meeting that
- * nothing has read yet. With a cache (the shared table, or without it the container's own), the
- * first request for a fresh meeting (a hot miss) has the snapshot list the attendees and read the
- * meeting, in parallel; when that fails it asks GetAttendee itself at once. The rule matches
- * every operation of that meeting.
+ * For each error status, the emulator rule that the next API request for a fresh meeting answers
+ * with and uses up entirely (docs/local.md#error-ux-on-demand-fault-injection). With a cache, that
+ * first request lists the meeting (ListAttendees and GetMeeting), then asks GetAttendee.
  */
 import type { Config } from '../../lambda/attendee/config';
 import { attemptsWithinDeadline } from '../../lambda/common/chime/retry-strategy';
 import type { FaultRule, FaultSpec } from '../chime-emulator';
 
-/** The function's settings that decide how many Chime calls one request makes. */
-export interface RecipeSettings {
-  readonly deadlineMs: number;
-  readonly requestTimeoutMs: number;
-  readonly maxAttempts: number;
-  readonly maxRetryAfterMs: number;
-  /** Whether a meeting's first request lists it (ListAttendees + GetMeeting) before GetAttendee. */
-  readonly snapshotOnFirstMiss: boolean;
-}
+export type RecipeSettings = ReturnType<typeof recipeSettingsOf>;
 
 export interface FaultRecipe {
   readonly status: 502 | 503 | 504;
@@ -30,8 +15,7 @@ export interface FaultRecipe {
   readonly rule: FaultRule;
 }
 
-/** The recipe settings of a function configured with `config` (its own `parseConfig`). */
-export function recipeSettingsOf({ deadlineMs, chime, cache }: Config): RecipeSettings {
+export function recipeSettingsOf({ deadlineMs, chime, cache }: Config) {
   const { requestTimeoutMs, maxAttempts, maxRetryAfterMs } = chime;
   // A hot threshold of 1 snapshots on the first miss, with the shared table or the container's.
   const cached = cache.tableName !== undefined || cache.containerAttendeeTtlMs > 0;
@@ -39,7 +23,6 @@ export function recipeSettingsOf({ deadlineMs, chime, cache }: Config): RecipeSe
   return { deadlineMs, requestTimeoutMs, maxAttempts, maxRetryAfterMs, snapshotOnFirstMiss };
 }
 
-/** The 503, 502 and 504 recipes for a function configured with `settings`, on `meetingId`. */
 export function faultRecipes(settings: RecipeSettings, meetingId: string): readonly FaultRecipe[] {
   const snapshot = settings.snapshotOnFirstMiss;
   const rule = (count: number, fault: FaultSpec): FaultRule => ({
@@ -76,19 +59,9 @@ export function faultRecipes(settings: RecipeSettings, meetingId: string): reado
   ];
 }
 
-/** What a printed rule holds in place of the fresh meeting's id; the shell helper fills it in. */
 export const MEETING_ID_PLACEHOLDER = 'MEETING_ID';
 
-/**
- * The shell function `npm start` prints (bash and zsh): `fault RULE` creates a fresh meeting
- * with an attendee for alice on the emulator (CreateMeetingWithAttendees, as a backend would),
- * queues RULE with {@link MEETING_ID_PLACEHOLDER} replaced by its id, and asks the API for that
- * attendee with `$<tokenVariable>`, printing the answer. Each call is a fresh meeting, so a
- * recipe works every time.
- *
- * @example
- * faultShell({ apiUrl: 'http://127.0.0.1:3000', emulatorUrl: 'http://127.0.0.1:3001', tokenVariable: 'ALICE_TOKEN' })
- */
+/** `fault RULE` (bash, zsh): a fresh meeting with alice, RULE queued for it, alice's request. */
 export function faultShell(urls: {
   readonly apiUrl: string;
   readonly emulatorUrl: string;
@@ -107,6 +80,5 @@ export function faultShell(urls: {
   ].join('\n');
 }
 
-/** The line that runs `recipe` through {@link faultShell}'s `fault` function. */
 export const faultCommand = (recipe: FaultRecipe): string =>
   `fault '${JSON.stringify(recipe.rule)}'`;

@@ -1,10 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Local servers never leave this machine. */
 export const LOOPBACK = '127.0.0.1';
 
-/** Listens on 127.0.0.1:`port` (0 picks a free one) and resolves with the bound address. */
 export async function listenOnLoopback(
   server: Server,
   port: number,
@@ -20,7 +18,7 @@ export async function listenOnLoopback(
   return { url: `http://${LOOPBACK}:${bound}`, port: bound };
 }
 
-/** Stops listening and drops every open connection, idle or not, so tests and Ctrl-C end at once. */
+/** Drops open connections too, so tests and Ctrl-C end at once. */
 export async function closeServer(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();

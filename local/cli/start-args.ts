@@ -1,8 +1,4 @@
-/**
- * What `npm start` runs, from its flags and environment: the local stack with a dev identity
- * provider profile, the local stack trusting an external issuer (JWT_ISSUER + JWT_AUDIENCE), or
- * the API against real AWS (`--aws`). Pure, so the choice is tested without starting anything.
- */
+/** What `npm start` runs, from its flags and environment: pure, tested without starting anything. */
 import { parseArgs } from 'node:util';
 import { PROFILE_NAMES, type ProfileName, profileNamed } from '../identity/idp-profiles';
 import { DEFAULT_PORTS } from './stack-file';
@@ -13,16 +9,13 @@ export type StartPlan =
   | ({ readonly kind: 'dev'; readonly profile: ProfileName } & LocalOptions)
   | ({ readonly kind: 'external' } & LocalOptions);
 
-/** What the local stack runs besides the API (both on unless turned off). */
 interface LocalOptions {
   readonly verbose: boolean;
-  /** Chime's API rates in the emulator (`--no-chime-rates` turns them off). */
   readonly chimeRates: boolean;
-  /** The shared cache table on a local DynamoDB (`--no-shared-cache`: container cache only). */
   readonly sharedCache: boolean;
 }
 
-/** A bad flag or combination; the message is one line. */
+/** A bad flag or combination, in one line. */
 export class StartUsageError extends Error {
   override readonly name = 'StartUsageError';
 }
@@ -56,7 +49,6 @@ one. npm run token and npm run example find them in .local/stack.json.
 type Env = Readonly<Record<string, string | undefined>>;
 const set = (value: string | undefined): value is string => value !== undefined && value !== '';
 
-/** `run`'s result; what it throws becomes a one-line {@link StartUsageError}. */
 function usage<T>(run: () => T): T {
   try {
     return run();
@@ -67,7 +59,6 @@ function usage<T>(run: () => T): T {
   }
 }
 
-/** Reads `npm start`'s flags (`argv` without node and the script) and environment. */
 export function parseStartArgs(argv: readonly string[], env: Env): StartPlan {
   const { values } = usage(() =>
     parseArgs({
@@ -115,7 +106,6 @@ export function parseStartArgs(argv: readonly string[], env: Env): StartPlan {
   return { kind: 'external', ...local };
 }
 
-/** The variable that moves each port of the local stack. */
 export const PORT_VARIABLES = Object.freeze({
   api: 'PORT',
   emulator: 'CHIME_EMULATOR_PORT',
@@ -125,7 +115,6 @@ export const PORT_VARIABLES = Object.freeze({
 export type StackPorts = Readonly<Record<keyof typeof PORT_VARIABLES, number>>;
 const NAMES = Object.keys(PORT_VARIABLES) as (keyof StackPorts)[];
 
-/** The port `env[name]` sets, or undefined when unset; 0 picks a free one. */
 export function portIn(env: Env, name: string): number | undefined {
   const raw = env[name];
   if (!set(raw)) return undefined;
@@ -135,10 +124,7 @@ export function portIn(env: Env, name: string): number | undefined {
   return Number(raw);
 }
 
-/**
- * The stack's ports from PORT, CHIME_EMULATOR_PORT and IDP_PORT (3000, 3001, 3002 by default).
- * Two alike are refused here: the second server would only fail with EADDRINUSE.
- */
+/** Two alike are refused here: the second server would only fail with EADDRINUSE. */
 export function parsePorts(env: Env): StackPorts {
   const ports = Object.fromEntries(
     NAMES.map((name) => [name, portIn(env, PORT_VARIABLES[name]) ?? DEFAULT_PORTS[name]]),
@@ -154,13 +140,7 @@ export function parsePorts(env: Env): StackPorts {
   return ports;
 }
 
-/**
- * What to do about a port in use (EADDRINUSE): stop the `npm start` that `.local/stack.json`
- * names, when it is alive and serves that port (`holder`), or set the port's variable to another.
- *
- * @example
- * portTakenMessage(3000, parsePorts(process.env), readStackFile().info)
- */
+/** What to do about a port in use: stop the `npm start` holding it, or move the port. */
 export function portTakenMessage(
   port: number,
   ports: Partial<StackPorts>,

@@ -1,18 +1,9 @@
-/**
- * `npm start`: the API on 127.0.0.1 with no AWS account — a Chime SDK Meetings emulator, a dev
- * identity provider and the deployed handler behind an HTTP API stand-in.
- * `npm start -- --idp <profile>`: the dev identity provider imitates Cognito, Auth0, Okta, Entra
- * ID, Keycloak or Google (local/identity/idp-profiles.ts).
- * With JWT_ISSUER and JWT_AUDIENCE set: the local stack trusts that issuer instead of a dev one.
- * `npm start -- --aws` (or LOCAL_CHIME=aws): the real Chime SDK Meetings in AWS_REGION with your
- * AWS credentials, and a real issuer from JWT_ISSUER / JWT_AUDIENCE.
- */
-
+/** `npm start`: what it runs is start-args.ts's choice (`--help` says). */
 import { writeFileSync } from 'node:fs';
 import { parseConfig } from '../../lambda/attendee/config';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { checkAwsAccess } from '../aws/aws-preflight';
-import { HttpApiGateway, type HttpApiHandler } from '../aws/http-api-gateway';
+import type { HttpApiHandler } from '../aws/http-api-gateway';
 import type { IdentityProvider } from '../identity/identity-provider';
 import { formatIdentitySummary } from '../identity/identity-summary';
 import {
@@ -20,8 +11,7 @@ import {
   type DemoSeed,
   type DevStack,
   type ExternalIssuerStack,
-  localCors,
-  routesFor,
+  startApi,
   startDevStack,
   startExternalIssuerStack,
 } from './dev-stack';
@@ -62,14 +52,9 @@ const allowedOrigins = process.env.CORS_ALLOWED_ORIGINS
   ? process.env.CORS_ALLOWED_ORIGINS.split(',').map((o) => o.trim())
   : [...DEFAULT_LOCAL_ORIGINS];
 
-/** The Lambda's JSON line for one request (`message` "request"), whatever its level. */
 const LAMBDA_REQUEST_LINE = /^\{"level":"[A-Z]+","message":"request",/;
 
-/**
- * Without --verbose (or LOG_LEVEL), the gateway's line is the one line per request: the
- * Lambda's own request line, which it writes at WARN for a 5xx, is kept off stdout. Its other
- * lines (an init failure, a cache error) still show.
- */
+/** Keeps the Lambda's request line (WARN for a 5xx) off stdout: the gateway's line is the one. */
 function dropLambdaRequestLines(): void {
   const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
   process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
@@ -80,9 +65,7 @@ function dropLambdaRequestLines(): void {
   }) as typeof process.stdout.write;
 }
 
-/** Imports the deployed entry (lambda/attendee/index.ts) under `env`. */
 async function loadHandler(env: Readonly<Record<string, string>>): Promise<HttpApiHandler> {
-  // One line per request by default (the API's); --verbose adds the Lambda's and the emulator's.
   if (!verbose && process.env.LOG_LEVEL === undefined) {
     dropLambdaRequestLines();
     process.env.LOG_LEVEL = 'WARN';
@@ -107,7 +90,7 @@ try {
 const verbose = plan.kind !== 'help' && plan.verbose;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
-/** Stops on Ctrl-C, on SIGTERM, and once the npm running this is gone (local/cli/npm-launcher.ts). */
+/** Stops on Ctrl-C, on SIGTERM, and once the npm running this is gone. */
 function onShutdown(stop: () => Promise<void>) {
   let stopping = false;
   const shutdown = (reason: string) => {
@@ -124,14 +107,10 @@ function onShutdown(stop: () => Promise<void>) {
 }
 
 async function startAgainstAws() {
-  // Region, issuer and credentials, every missing one named at once, before anything starts.
   const { region } = await checkAwsAccess(process.env);
-  const gateway = new HttpApiGateway({
-    routes: routesFor(await loadHandler({ CHIME_REGION: region })),
-    cors: localCors(allowedOrigins),
-    log: (line) => log(`api ${line}`),
-  });
-  const { url } = await gateway.start(ports.api ?? DEFAULT_PORTS.api);
+  const handler = await loadHandler({ CHIME_REGION: region });
+  const port = ports.api ?? DEFAULT_PORTS.api;
+  const { gateway, url } = await startApi(handler, { allowedOrigins, log, port });
   log(`API on ${url} against Amazon Chime SDK Meetings in ${region}`);
   onShutdown(() => gateway.stop());
 }
@@ -159,8 +138,7 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
   });
   const seed = await stack.seedDemo();
   const config = parseConfig(stack.env);
-  // The function's own settings decide how many Chime calls a faulted request makes; the
-  // example page's fault buttons read them from this file too.
+  // How many Chime calls a faulted request makes; the example page reads them too.
   const faultSettings = recipeSettingsOf(config);
   writeFileSync(DEMO_FILE, `${JSON.stringify({ ...seed, faultSettings }, null, 2)}\n`);
   const portOf = (url: string) => Number(new URL(url).port);
@@ -180,8 +158,7 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
     pid: process.pid,
     startedAt: new Date().toISOString(),
   });
-  // Any other exit (an uncaught error) also withdraws the file; a SIGKILL leaves it stale,
-  // which readers detect by its pid.
+  // A SIGKILL leaves it stale, which readers detect by its pid.
   process.on('exit', () => removeStackFile());
   const alice = `${stack.apiUrl}/meetings/${seed.meetingId}/attendees/${seed.attendees.alice}`;
   const faults = `${stack.emulatorUrl}/_emulator/faults`;
@@ -221,7 +198,6 @@ Ctrl-C stops everything.
 const curl = (token: string | undefined, target: string) =>
   `curl -i ${token ? `-H "Authorization: Bearer $${token}" ` : ''}${target}`;
 
-/** The dev tokens and a curl for each status, minted in the running profile's shape. */
 async function devTokens(idp: IdentityProvider, alice: string): Promise<string> {
   const ttl = 12 * 3600;
   const { moderator, title } = idp.profile;
@@ -257,7 +233,6 @@ ${curl(undefined, alice)}
 ${curl('ALICE_TOKEN', alice.replace(/[^/]+$/, 'not-a-guid'))}`;
 }
 
-/** How to get a token of an external issuer, and an attendee it owns: nothing can be minted here. */
 function externalHelp(
   { identity, apiUrl, emulatorUrl }: ExternalIssuerStack | DevStack,
   { meetingId }: DemoSeed,

@@ -1,8 +1,4 @@
-/**
- * `npm run sam:events`: fills `events/*.json` with the demo meeting of a running `npm start`
- * (.local/demo.json) and fresh tokens whose issuer is what the function sees from its container
- * (IDP_ISSUER, default http://host.docker.internal:3002), into `.local/events/`.
- */
+/** `npm run sam:events`: `events/*.json` filled with the running demo and fresh tokens. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEvent, SAM_EVENTS } from '../aws/sam-events';

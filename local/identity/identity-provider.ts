@@ -9,11 +9,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { discoveryUrlOf } from '../../lambda/attendee/auth/oidc-discovery';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { closeServer, LOOPBACK, listenOnLoopback } from '../cli/loopback';
 import {
   claimSettings,
-  discoveryUrlOf,
   formatClaimPath,
   PROFILES,
   type Profile,
@@ -21,49 +21,36 @@ import {
 } from './idp-profiles';
 
 export interface IdentityProviderOptions {
-  /** Where the key pair is kept between runs (gitignored); in memory when absent. */
+  /** Where the key pair is kept between runs; in memory when absent. */
   readonly keyDir?: string;
-  /** Which provider to imitate (default `dev`, the generic local issuer). */
   readonly profile?: ProfileName;
-  /** The audience tokens carry when right (default: the profile's). */
   readonly audience?: string;
-  /**
-   * Scheme, host and port the provider is reached at (default `http://127.0.0.1:<port>`); the
-   * issuer is this plus the profile's path. For `npm run token`, which mints without serving.
-   */
+  /** Where the provider is reached when it does not serve (`npm run token`); default its port. */
   readonly origin?: string;
-  /** Fixed issuer of the `dev` profile, e.g. `http://host.docker.internal:3002` for sam local. */
+  /** The dev profile's issuer as is, e.g. `http://host.docker.internal:3002` for sam local. */
   readonly issuer?: string;
 }
 
 export interface MintOptions {
   readonly sub: string;
-  /** Puts the profile's moderator group where the provider keeps roles/groups. */
   readonly moderator?: boolean;
-  /** Raw memberships, placed where the moderator's is (Cognito groups, Keycloak realm roles…). */
+  /** Raw memberships, where the moderator group goes. */
   readonly groups?: readonly string[];
   readonly tenants?: readonly string[];
   readonly email?: string;
-  /** `email_verified` where the provider asserts it (default true). */
   readonly emailVerified?: boolean;
-  /** The display name (default: from `sub`, `alice` → `Alice`). */
   readonly name?: string;
-  /** `wrong` signs for another API's audience. */
   readonly audience?: 'right' | 'wrong';
-  /** No `aud`: the audience travels in `client_id` (the authorizer's fallback). */
   readonly clientIdOnly?: boolean;
-  /** Lifetime in seconds (default 3600); negative mints a token that expired that long ago. */
+  /** Seconds (default 3600); negative: expired that long ago. */
   readonly ttl?: number;
-  /** Top-level claims merged last (override anything). */
+  /** Merged last, overriding anything. */
   readonly claims?: Readonly<Record<string, unknown>>;
 }
 
-/**
- * The key pair stored in `keyDir` with the kid it was stored with (the dev profile keeps it),
- * created (and stored) on first use; in memory without a `keyDir`.
- */
+/** The key pair (and kid) stored in `keyDir`, created there on first use. */
 function loadOrCreateKey(keyDir?: string): { kid: string; privateKey: KeyObject } {
-  const file = keyDir === undefined ? undefined : join(keyDir, 'signing-key.json');
+  const file = keyDir && join(keyDir, 'signing-key.json');
   if (file && existsSync(file)) {
     const { kid, pkcs8 } = JSON.parse(readFileSync(file, 'utf8')) as { kid: string; pkcs8: string };
     return { kid, privateKey: createPrivateKey(pkcs8) };
@@ -78,7 +65,6 @@ function loadOrCreateKey(keyDir?: string): { kid: string; privateKey: KeyObject 
   return key;
 }
 
-/** The key with its public JWK, its `kid` in the profile's form (the dev profile keeps its own). */
 function signingKeyOf(profile: Profile, stored: ReturnType<typeof loadOrCreateKey>) {
   const publicKey = createPublicKey(stored.privateKey);
   const kid = profile.kid?.(publicKey.export({ type: 'spki', format: 'der' })) ?? stored.kid;
@@ -87,7 +73,7 @@ function signingKeyOf(profile: Profile, stored: ReturnType<typeof loadOrCreateKe
   return { kid, privateKey: stored.privateKey, publicJwk: { kty, use: 'sig', kid, ...alg, n, e } };
 }
 
-/** A readable name for a subject, so local rosters show names: `maria-2@x.org` → `Maria 2`. */
+/** So local rosters show names: `maria-2@x.org` → `Maria 2`. */
 const displayNameOf = (sub: string) =>
   sub
     .replace(/@.*/, '')
@@ -97,10 +83,8 @@ const displayNameOf = (sub: string) =>
     .join(' ') || sub;
 
 /**
- * A development OpenID provider on 127.0.0.1: an RS256 key pair, its discovery document and JWKS
- * over HTTP at the paths of the imitated provider (idp-profiles.ts), and tokens minted in that
- * provider's shape for the audience the local Lambda accepts.
- * Never deployed. Tests use it to rotate keys and to make the provider unreachable.
+ * A development OpenID provider on 127.0.0.1: discovery and JWKS at the imitated provider's paths
+ * (idp-profiles.ts), tokens minted in its shape. Tests rotate keys and make it unavailable.
  */
 export class IdentityProvider {
   readonly profile: Profile;
@@ -109,7 +93,6 @@ export class IdentityProvider {
   private server: Server | undefined;
   private port = 0;
   private available = true;
-  /** How many times the JWKS was served. */
   jwksFetchCount = 0;
 
   constructor(private readonly options: IdentityProviderOptions = {}) {
@@ -125,7 +108,6 @@ export class IdentityProvider {
     return this.options.origin ?? `http://${LOOPBACK}:${this.port}`;
   }
 
-  /** The issuer (`iss`) of minted tokens, exactly (Auth0's ends with `/`). */
   get issuer(): string {
     return this.options.issuer ?? `${this.origin}${this.profile.issuerPath}`;
   }
@@ -138,13 +120,12 @@ export class IdentityProvider {
     return `${this.origin}${this.profile.jwksPath}`;
   }
 
-  /** The published keys, newest (the signing one) first, loaded or created on first use. */
+  /** Newest (the signing one) first. */
   private get keys() {
     this.loadedKeys ??= [signingKeyOf(this.profile, loadOrCreateKey(this.options.keyDir))];
     return this.loadedKeys;
   }
 
-  /** The discovery document, as the imitated provider shapes it (the fields that matter). */
   private discoveryDocument(): Readonly<Record<string, unknown>> {
     const [authorization, token] = this.profile.endpoints;
     return {
@@ -159,7 +140,6 @@ export class IdentityProvider {
     };
   }
 
-  /** Serves discovery and the JWKS on 127.0.0.1:`port` (0 picks a free port). */
   async start(port = 0): Promise<{ url: string; port: number }> {
     const { keys } = this;
     const server = createServer((req, res) => {
@@ -189,23 +169,19 @@ export class IdentityProvider {
     if (server) await closeServer(server);
   }
 
-  /** Makes discovery and the JWKS answer 503 (`false`) or serve again (`true`). */
+  /** `false`: discovery and the JWKS answer 503. */
   setAvailable(available: boolean): void {
     this.available = available;
   }
 
-  /** Publishes a new signing key (kept alongside the old ones) and signs with it from now on. */
+  /** Publishes a new signing key, the old ones kept. */
   async rotate(): Promise<string> {
     const key = signingKeyOf(this.profile, loadOrCreateKey());
     this.keys.unshift(key);
     return key.kid;
   }
 
-  /**
-   * Signs a token for `sub` with the current key, shaped as the profile's provider issues it:
-   * `iss`, `aud` (or `client_id`), `iat`, `exp` and the provider's own claims.
-   * Throws for what the provider cannot express (a Google moderator, a Cognito access token's email).
-   */
+  /** A token shaped as the profile's provider issues it; throws for what it cannot express. */
   async mint(options: MintOptions): Promise<string> {
     const { kid, privateKey } = this.signingKey;
     const { profile } = this;
@@ -247,12 +223,7 @@ export class IdentityProvider {
       .sign(privateKey);
   }
 
-  /**
-   * The Lambda environment that accepts this provider's tokens and recognises its moderators:
-   * `JWT_ISSUER` (exact), `JWT_AUDIENCE`, `IDENTITY_CLAIM`, `MODERATOR_CLAIM`, `MODERATOR_GROUP`
-   * (absent when the provider cannot express moderators), `TENANT_CLAIM`, `NAME_CLAIM`, and
-   * `JWT_COGNITO_TOKEN_USE` for Cognito. Plain-http JWKS permission is the caller's to add.
-   */
+  /** The Lambda environment that accepts this provider's tokens (plain-http JWKS not included). */
   lambdaSettings(): Readonly<Record<string, string>> {
     const { cognitoTokenUse } = this.profile;
     const settings = claimSettings(this.profile, this.issuer, this.audience);
@@ -267,9 +238,8 @@ export class IdentityProvider {
     });
   }
 
-  /** The private key of the current signing key, for tests that forge special tokens. */
+  /** For tests that forge tokens. */
   get signingKey(): { kid: string; privateKey: KeyObject } {
-    const [{ kid, privateKey }] = this.keys as [ReturnType<typeof signingKeyOf>];
-    return { kid, privateKey };
+    return this.keys[0] as ReturnType<typeof signingKeyOf>;
   }
 }

@@ -1,34 +1,14 @@
-/**
- * What the local stack's Lambda will trust, as `npm start` prints it: the issuer, where its
- * discovery document and JWKS are, and the claim settings in effect (defaults included). Read
- * with the function's own `parseConfig` and JWKS locator, so what is printed is what it does.
- */
-
+/** What the local Lambda trusts, read with its own `parseConfig` and JWKS locator. */
 import { IdpFetcher } from '../../lambda/attendee/auth/idp-fetcher';
 import { createJwksLocator } from '../../lambda/attendee/auth/oidc-discovery';
 import { parseConfig } from '../../lambda/attendee/config';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
 
-export interface IdentitySummary {
-  /** Exactly as the Lambda compares `iss`. */
-  readonly issuer: string;
-  readonly audience: readonly string[];
-  /** The discovery document's URL; `undefined` when `JWT_JWKS_URI` overrides discovery. */
-  readonly discoveryUrl: string | undefined;
-  readonly jwksUri: string;
-  /** The claim settings the Lambda runs with, by variable, as they would be written. */
-  readonly claims: Readonly<Record<string, string>>;
-}
+type IdentitySummary = Awaited<ReturnType<typeof summarizeIdentity>>;
 
-/**
- * Parses `env` as the Lambda does and locates the JWKS as it does (discovery unless
- * `JWT_JWKS_URI` is set). Throws the Lambda's own message for a bad setting, an unreachable
- * discovery document or an issuer that differs from its document's.
- */
-export async function summarizeIdentity(
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<IdentitySummary> {
+/** Throws the Lambda's own message for a bad setting or a failed discovery. */
+export async function summarizeIdentity(env: Readonly<Record<string, string | undefined>>) {
   const { auth, policy } = parseConfig(env);
   const { issuer, jwksUri, allowHttpJwks: allowHttp, cognitoTokenUse } = auth;
   const fetcher = new IdpFetcher(auth.jwksTimeoutMs, allowHttp);
@@ -50,7 +30,6 @@ export async function summarizeIdentity(
   };
 }
 
-/** The summary as aligned lines for a terminal (no secrets: these are public settings). */
 export function formatIdentitySummary(summary: IdentitySummary): string {
   const rows: [string, string][] = [
     ['Issuer', summary.issuer],

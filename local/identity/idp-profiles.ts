@@ -1,49 +1,27 @@
 /**
- * What the local identity provider reproduces of each real OpenID provider: issuer form, discovery
- * and JWKS paths, `kid` form, and the claims of the token an API verifies (the access token;
- * Google's ID token, since Google access tokens are opaque). Pure data and pure functions: the
- * server and the signing live in identity-provider.ts.
- *
- * Facts common to all profiles:
- * - Discovery URL: the issuer, with a terminating `/` removed, followed by
- *   `/.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4,
- *   https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfigurationRequest), so
- *   Auth0's `https://TENANT.auth0.com/` is discovered at `https://TENANT.auth0.com/.well-known/...`.
- *   aws-jwt-verify strips the same slash before appending `/.well-known/jwks.json`
- *   (node_modules/aws-jwt-verify/dist/esm/jwt-verifier.js, `withJwksUri`).
- * - The HTTP API JWT authorizer checks `aud`, or `client_id` only when `aud` is absent
- *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html),
- *   and reads `jwks_uri` from the discovery document; `iss` must equal the configured issuer exactly
- *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-jwt-authorizer-create.html).
+ * What the local identity provider imitates of each real provider: issuer, discovery and JWKS
+ * paths, `kid` form and the claims of the token an API verifies. Sources: docs/identity-providers.md.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { ClaimPath } from '../../lambda/common/config/claim-path';
 import type { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 
-/** Function settings by id, as the CDK context keys of the same name set them. */
 type SettingValues = Readonly<Partial<Record<keyof typeof FUNCTION_SETTINGS, string>>>;
 
 export type ProfileName = 'dev' | 'cognito' | 'auth0' | 'okta' | 'entra' | 'keycloak' | 'google';
 
-/**
- * Writes a claim path in the syntax of the Lambda's `*_CLAIM` settings, bracketing every name that
- * is not a plain identifier (`:` too, so the README shows `["cognito:groups"]`).
- */
+/** A claim path as `*_CLAIM` takes it; `:` bracketed too, as the README shows `["cognito:groups"]`. */
 export const formatClaimPath = (segments: ClaimPath): string =>
   segments
     .map((s, i) => (/^[A-Za-z_]\w*$/.test(s) ? `${i ? '.' : ''}${s}` : `[${JSON.stringify(s)}]`))
     .join('');
 
-/** Everything a profile needs to build one token's claims (times in seconds since the epoch). */
 interface ClaimInput {
   readonly issuer: string;
   readonly sub: string;
-  /** The accepted audience, or a wrong one. */
   readonly audience: string;
-  /** Drop `aud` and carry the audience in `client_id`, as the authorizer falls back to. */
   readonly clientIdOnly: boolean;
-  /** Where the provider keeps roles/groups, the moderator's included. */
   readonly memberships: readonly string[];
   readonly tenants: readonly string[];
   readonly email: string | undefined;
@@ -56,43 +34,34 @@ interface ClaimInput {
 export interface Profile {
   readonly name: ProfileName;
   readonly title: string;
-  /** The local origin plus this is `iss`; the JWKS and endpoints have the provider's paths. */
   readonly issuerPath: string;
   readonly jwksPath: string;
-  /** Named in discovery only: the local server mints directly. */
   readonly endpoints: readonly [authorization: string, token: string];
-  /** A key's `kid` in this provider's form, from its public key's DER; absent: the stored kid. */
+  /** The `kid` from the public key's DER; absent: the stored kid. */
   readonly kid?: (spkiDer: Buffer) => string;
-  /** Header `typ` (default `JWT`; Cognito and Okta set none). */
   readonly typ: 'JWT' | undefined;
-  /** Whether JWKS entries carry `alg` (default true; Entra's do not). */
   readonly jwkAlg: boolean;
   readonly audience: { readonly right: string; readonly wrong: string };
   readonly identityClaim: ClaimPath;
-  /** Where moderators are recognised; null when the provider cannot express it in its token. */
+  /** null: the provider's tokens cannot say who moderates. */
   readonly moderator: { readonly claim: ClaimPath; readonly group: string } | null;
   readonly tenant: { readonly claim: ClaimPath; readonly shape: 'array' | 'string' };
-  /** The Lambda's `NAME_CLAIM` (default `name`). */
   readonly nameClaim: ClaimPath;
-  /** `email` with `email_verified` (default), `email` alone, or no email at all (null). */
   readonly email: { readonly verifiedClaim: boolean } | null;
   readonly cognitoTokenUse?: 'access';
-  /** The README's CDK context for a real deployment (placeholders for tenant/org). */
   readonly deployContext: SettingValues | null;
-  /** What a reader must know that the data above does not say. */
   readonly notes: readonly string[];
-  /** The whole payload, in this provider's shape and claim order. */
+  /** The whole payload, in the provider's claim order. */
   readonly claims: (input: ClaimInput) => JWTPayload;
 }
 
 type Defaulted = 'typ' | 'jwkAlg' | 'nameClaim' | 'email';
-/** A profile as written below: defaults left out, the deployment's issuer and audience given. */
 type ProfileSpec = Omit<Profile, 'name' | 'identityClaim' | 'deployContext' | Defaulted> &
   Partial<Pick<Profile, Defaulted>> & {
     readonly deploy: { readonly issuer: string; readonly audience: string } | null;
   };
 
-/** The settings, by id, that accept `profile`'s tokens: the README's context, the local Lambda's. */
+/** The settings, by id, that accept `profile`'s tokens (the README's context, the local Lambda's). */
 export function claimSettings(
   profile: Pick<Profile, 'identityClaim' | 'moderator' | 'tenant' | 'nameClaim'>,
   issuer: string,
@@ -143,7 +112,6 @@ const stableGuid = (value: string) => {
 const nonEmpty = <T>(key: string, values: readonly T[]) =>
   values.length > 0 ? { [key]: [...values] } : {};
 
-/** `aud` or, for a client_id-only token, `client_id` with the same value. */
 function audienceClaims(input: ClaimInput, aud: string | readonly string[]): JWTPayload {
   return input.clientIdOnly
     ? { client_id: input.audience }
@@ -157,7 +125,6 @@ function emailClaims(input: ClaimInput, verifiedClaim: boolean): JWTPayload {
     : { email: input.email };
 }
 
-/** `iss`, `sub`, `aud` (or `client_id`), `iat`, `exp`, in the order of the dev issuer and Auth0. */
 const registeredClaims = (input: ClaimInput, aud: string | readonly string[]): JWTPayload => ({
   iss: input.issuer,
   sub: input.sub,
@@ -166,7 +133,6 @@ const registeredClaims = (input: ClaimInput, aud: string | readonly string[]): J
   exp: input.exp,
 });
 
-/** Groups/roles, tenants, name and email, in that order, under the given claim names. */
 const customClaims = (
   input: ClaimInput,
   names: { readonly groups: string; readonly tenants: string; readonly name: string },
@@ -178,7 +144,7 @@ const customClaims = (
   ...emailClaims(input, verifiedEmail),
 });
 
-/** Made-up tenant identifiers (not real ones). */
+/** Made-up identifiers. */
 const ENTRA_TENANT = '3f6c0e2a-9b1d-4c7e-8a5f-2d4b6c8e0a13';
 const COGNITO_POOL = 'us-east-1_L0ca1P00l';
 const REALM = 'chime';
@@ -201,17 +167,7 @@ const PROFILE_LIST = [
       ...customClaims(input, { groups: 'cognito:groups', tenants: 'tenants', name: 'name' }, true),
     }),
   }),
-
-  /*
-   * Amazon Cognito user pool, access token. Issuer
-   * `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`, keys at `<issuer>/.well-known/jwks.json`:
-   * https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
-   * No `aud` (`client_id` instead), no email, `cognito:groups` only for members, a base64 `kid`:
-   * https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
-   * Custom claims (our `tenants`, and `name`) need a pre token generation trigger of event
-   * version 2 (Essentials or Plus feature plan), `claimsAndScopeOverrideDetails.accessTokenGeneration`:
-   * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
-   */
+  // https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
   profile('cognito', {
     title: 'Amazon Cognito user pool',
     issuerPath: `/${COGNITO_POOL}`,
@@ -252,19 +208,7 @@ const PROFILE_LIST = [
       name: input.name,
     }),
   }),
-
-  /*
-   * Auth0, access token for a custom API. Issuer `https://TENANT.auth0.com/` (trailing slash):
-   * https://auth0.com/docs/secure/tokens/json-web-tokens/json-web-key-sets
-   * `aud` is the API identifier, with `<issuer>userinfo` when `openid` was requested:
-   * https://auth0.com/docs/secure/tokens/access-tokens/validate-access-tokens
-   * `permissions` with RBAC "Add Permissions in the Access Token":
-   * https://auth0.com/docs/get-started/apis/enable-role-based-access-control-for-apis
-   * Roles, tenants and the name are namespaced claims of a post-login Action: OpenID standard
-   * claims such as `name` "cannot be customized or modified"; `email` and `email_verified` may be:
-   * https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims
-   * `kid`: opaque; older tenants' are base64url of a hex thumbprint (reproduced here).
-   */
+  // https://auth0.com/docs/secure/tokens/access-tokens/validate-access-tokens
   profile('auth0', {
     title: 'Auth0',
     issuerPath: '/',
@@ -292,19 +236,7 @@ const PROFILE_LIST = [
       ),
     }),
   }),
-
-  /*
-   * Okta, custom authorization server `default`: issuer `https://ORG.okta.com/oauth2/default`, keys
-   * at `/oauth2/default/v1/keys`:
-   * https://developer.okta.com/docs/api/openapi/okta-oauth/oauth/tag/CustomAS
-   * Audience `api://default`: https://developer.okta.com/docs/reference/api/authorization-servers/
-   * `kid` 43 base64url characters (as in https://groups.google.com/g/rabbitmq-users/c/O3GdCKf8soM).
-   * `groups` is a claim you add:
-   * https://developer.okta.com/docs/guides/customize-tokens-groups-claim/main/
-   * `tenants`, `email` and `name` are custom claims (`user.email`, `user.displayName`), no
-   * `email_verified`; `name` is not reserved in access tokens:
-   * https://developer.okta.com/docs/reference/api/oidc/#reserved-claims-in-the-payload-section
-   */
+  // https://developer.okta.com/docs/api/openapi/okta-oauth/oauth/tag/CustomAS
   profile('okta', {
     title: 'Okta (custom authorization server)',
     issuerPath: '/oauth2/default',
@@ -337,21 +269,7 @@ const PROFILE_LIST = [
       ...customClaims(input, { groups: 'groups', tenants: 'tenants', name: 'name' }, false),
     }),
   }),
-
-  /*
-   * Microsoft Entra ID, v2.0 access token: issuer
-   * `https://login.microsoftonline.com/<tenantId>/v2.0`, keys at `/<tenant>/discovery/v2.0/keys`:
-   * https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc
-   * `aud` the API's client id, `roles` (app roles), a 27-character thumbprint `kid`; without
-   * `requestedAccessTokenVersion: 2` the issuer is `https://sts.windows.net/<tenantId>/`; `name`
-   * needs the `profile` scope:
-   * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
-   * `email` is optional, never `email_verified`:
-   * https://learn.microsoft.com/entra/identity-platform/optional-claims-reference
-   * Tenants: an extension attribute, `extn.tenants`:
-   * https://learn.microsoft.com/entra/identity-platform/schema-extensions
-   * JWKS entries carry no `alg`.
-   */
+  // https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
   profile('entra', {
     title: 'Microsoft Entra ID (v2.0 tokens)',
     issuerPath: `/${ENTRA_TENANT}/v2.0`,
@@ -398,17 +316,7 @@ const PROFILE_LIST = [
       ...emailClaims(input, false),
     }),
   }),
-
-  /*
-   * Keycloak, access token of a realm: issuer `https://HOST/realms/<realm>`, keys at
-   * `<issuer>/protocol/openid-connect/certs`: https://www.keycloak.org/securing-apps/oidc-layers
-   * `aud` is `account` unless an audience mapper adds your API's client:
-   * https://www.keycloak.org/docs/latest/server_admin/#audience-support
-   * `name` comes from the `profile` scope's "full name" mapper; `kid` 43 base64url characters
-   * (example payload: https://gist.github.com/phacman/bd288c7abac1d3fc1694b7e191e27e4c).
-   * Tenants: Organizations, the `organization` claim (aliases):
-   * https://www.keycloak.org/docs/latest/server_admin/#_managing_organizations
-   */
+  // https://www.keycloak.org/securing-apps/oidc-layers
   profile('keycloak', {
     title: 'Keycloak',
     issuerPath: `/realms/${REALM}`,
@@ -458,15 +366,7 @@ const PROFILE_LIST = [
       ...emailClaims(input, true),
     }),
   }),
-
-  /*
-   * Google, ID token (its access tokens are opaque): issuer `https://accounts.google.com`, keys at
-   * `https://www.googleapis.com/oauth2/v3/certs` (locally the same server):
-   * https://developers.google.com/identity/openid-connect/openid-connect#discovery
-   * `aud` the OAuth client id, `hd` the Workspace domain (one string), `name` with the `profile`
-   * scope, `kid` 40 hex characters; no roles, groups or custom claims, so no moderators:
-   * https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
-   */
+  // https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
   profile('google', {
     title: 'Google (ID token)',
     issuerPath: '',
@@ -506,16 +406,13 @@ const PROFILE_LIST = [
 
 export const PROFILE_NAMES = PROFILE_LIST.map((p) => p.name);
 
-/** Every profile by name. Read it with `profileNamed` when the name comes from outside. */
 export const PROFILES = Object.freeze(
   Object.fromEntries(PROFILE_LIST.map((p) => [p.name, p])) as Record<ProfileName, Profile>,
 );
 
-/** True when `value` names a profile (for `--idp <profile>` and `IDP_PROFILE`). */
 export const isProfileName = (value: string): value is ProfileName =>
   Object.hasOwn(PROFILES, value);
 
-/** The profile called `name`; throws, listing the names, for anything else. */
 export function profileNamed(name: string): Profile {
   if (!isProfileName(name)) {
     throw new Error(
@@ -523,9 +420,4 @@ export function profileNamed(name: string): Profile {
     );
   }
   return PROFILES[name];
-}
-
-/** `<issuer>/.well-known/openid-configuration`, a terminating `/` of the issuer removed first. */
-export function discoveryUrlOf(issuer: string): string {
-  return `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
 }

@@ -1,10 +1,4 @@
-/**
- * `npm run -s token -- --sub alice [--name "Ada Lovelace"] [--moderator] [--ttl 3600] …`: prints
- * a JWT from the local identity provider (only the JWT, on stdout), valid for the running
- * `npm start`, in the shape of its identity provider profile (`--idp`), whose issuer, audience
- * and profile it reads from `.local/stack.json`. Flags, then IDP_ISSUER / IDP_PORT, override that
- * file; without it, the dev profile on the default port is assumed (a hint says so on stderr).
- */
+/** `npm run -s token`: a JWT for the running `npm start` (.local/stack.json); `--help` says more. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, LOCAL_KEY_DIR, readStackFile } from '../cli/stack-file';
 import { IdentityProvider } from './identity-provider';
@@ -41,7 +35,6 @@ export ALICE_TOKEN=$(npm run -s token -- --sub alice)
   --idp-port <port>   the identity provider's port, when --issuer is not given
 `;
 
-/** Ends with one line on stderr, the usage and what was wrong, and exit status 2. */
 function usageError(reason: string): never {
   process.stderr.write(`${USAGE}  (${reason})\n`);
   process.exit(2);
@@ -94,7 +87,7 @@ const stack = readStackFile();
 if (stack.state === 'stale') process.stderr.write(`token: ignoring ${stack.reason}\n`);
 const running = stack.state === 'running' ? stack.info : undefined;
 
-// IDP_ISSUER: the issuer as the function sees it, e.g. http://host.docker.internal:3002 for sam local.
+// IDP_ISSUER: as the function sees it, e.g. http://host.docker.internal:3002 for sam local.
 const explicitIssuer =
   str('issuer') ??
   (process.env.IDP_ISSUER || (idpPort ? `http://127.0.0.1:${idpPort}` : undefined));
@@ -111,8 +104,7 @@ const same =
   !running.externalIssuer &&
   (running.idpProfile ?? 'dev') === profile.name;
 const issuer = explicitIssuer ?? (same ? running.issuer : `http://127.0.0.1:${DEFAULT_PORTS.idp}`);
-// The dev profile's issuer is set as is; the others are the origin plus the provider's path,
-// and an explicit issuer replaces `iss` outright.
+// Other profiles' issuers are the origin plus their path; an explicit one replaces `iss`.
 const dev = profile.name === 'dev';
 const idp = new IdentityProvider({
   keyDir: running?.keyDir ?? LOCAL_KEY_DIR,
@@ -137,7 +129,6 @@ try {
     claims: explicitIssuer && !dev ? { iss: explicitIssuer } : {},
   });
 } catch (error) {
-  // What the profile's provider cannot express (a Google moderator, a Cognito access token's email).
   usageError((error as Error).message);
 }
 if (!explicitIssuer && !same) {

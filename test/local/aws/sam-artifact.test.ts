@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { loadEvent, SAM_EVENTS, type SamEventValues } from '../../../local/aws/sam-events';
+import { loadEvent, SAM_EVENTS } from '../../../local/aws/sam-events';
 import {
   type ChimeEmulator,
   chimeClientFor,
@@ -71,7 +71,7 @@ beforeAll(async () => {
   expect(lambdaEnv).toMatchObject({ CHIME_ENDPOINT: emulatorUrl, JWT_ISSUER: idp.issuer });
 
   const seed = await seedDemo(chimeClientFor(emulatorUrl));
-  const values: SamEventValues = {
+  const values = {
     MEETING_ID: seed.meetingId,
     ALICE_ATTENDEE_ID: seed.attendees.alice,
     TOKEN_ALICE: await idp.mint({ sub: 'alice' }),

@@ -64,7 +64,7 @@ describe('a local stack trusting an external issuer', () => {
       MODERATOR_CLAIM: 'realm_access.roles',
       MODERATOR_GROUP: 'moderator',
       NAME_CLAIM: `["${NAME_CLAIM}"]`,
-      // Not an identity setting: ignored, the stack's own CHIME_ENDPOINT stays.
+      // The stack's own CHIME_ENDPOINT wins.
       CHIME_ENDPOINT: 'http://127.0.0.1:9',
     });
     seed = await stack.seedDemo();

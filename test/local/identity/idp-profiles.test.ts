@@ -1,9 +1,9 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { discoveryUrlOf } from '../../../lambda/attendee/auth/oidc-discovery';
 import { resolveClaim as claimAt } from '../../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
 import { IdentityProvider } from '../../../local/identity/identity-provider';
 import {
-  discoveryUrlOf,
   formatClaimPath,
   PROFILE_NAMES,
   PROFILES,
