@@ -1,8 +1,4 @@
-/**
- * `npm run config:tables`: writes the README's two configuration tables from the contract
- * (lambda/common/config/settings.ts and lib/settings.ts), between the config-tables markers.
- * A test fails when they drift.
- */
+/** `npm run config:tables`: rewrites the README's configuration tables from the contract. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderConfigTables, replaceConfigTables } from '../lib/config-tables';
 

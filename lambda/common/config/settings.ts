@@ -1,15 +1,13 @@
 /**
- * The settings contract of the three functions and the stack. Each function setting is declared
- * once, in the group of the functions that read it: its name (the context key, when `-c` sets it),
- * variable, rule, default, who sets it when deployed, and what it means, as its doc comment (the
- * README's tables come from these; no comment reaches a bundle). Each function's set is composed
- * of groups; its configuration is read here, by the rules, and the rules between settings, which
- * synth runs too (lib/settings.ts).
+ * The settings contract of the three functions and the stack: each function setting once, in the
+ * group of the functions that read it (variable, rule, default, who sets it; its doc comment is
+ * its meaning, for the README's tables and never in a bundle). Synth reads them too (lib/settings.ts).
  */
 import { ClaimPathError, formatClaimPath, parseClaimPath } from './claim-path';
 import {
   boolean,
   ConfigError,
+  character,
   httpUrl,
   integer,
   list,
@@ -72,10 +70,6 @@ const issuer = plain(httpUrl.rule, (raw) => {
   return raw;
 });
 const region = text(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'an AWS Region (e.g. us-east-1)');
-const character = plain('one character', (raw) => {
-  if ([...raw].length !== 1) throw new RuleError('must be a single character');
-  return raw;
-});
 const groupName = text(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, 'a group name (1–128 characters)');
 const namespace = text(/^[A-Za-z0-9._/#:-]{1,255}$/, 'a CloudWatch namespace');
 /** Algorithms the function can verify; the stack narrows them to what the HTTP API can. */
@@ -237,11 +231,9 @@ export const PREFETCH_SETTINGS = {
   cacheLeaseMs: SHARED_CACHE.cacheLeaseMs,
   ...PREFETCH,
 };
-/** Every function setting, by name. */
 export const FUNCTION_SETTINGS = { ...ATTENDEE_SETTINGS, ...PREFETCH };
 
 type SettingId = keyof typeof FUNCTION_SETTINGS;
-type AllValues = Values<typeof FUNCTION_SETTINGS>;
 type ContextSettingId = {
   [K in SettingId]: (typeof FUNCTION_SETTINGS)[K]['set'] extends { by: 'context' } ? K : never;
 }[SettingId];
@@ -251,43 +243,46 @@ export const CONTEXT_SETTING_IDS = Object.keys(FUNCTION_SETTINGS).filter(
 ) as ContextSettingId[];
 
 /**
- * The first rule between settings that `v` (the settings one reader holds) breaks: the setting to
- * blame, why (naming others by `name`: variables for the function, keys for synth), and its value.
+ * The first rule between settings that `v` (what one reader holds) breaks: the setting to blame,
+ * why (naming others by `name`: variables for a function, keys for synth), and its value.
  */
 export function brokenRule(
-  v: Partial<AllValues>,
+  v: Partial<Values<typeof FUNCTION_SETTINGS>>,
   name: (id: SettingId) => string,
 ): readonly [SettingId, string, string?] | undefined {
-  const blame = (id: SettingId, reason: string) => {
-    const value =
-      v[id] === undefined ? undefined : (FUNCTION_SETTINGS[id] as Setting).validator.format(v[id]);
-    return [id, reason, value] as const;
-  };
-  for (const id of ['identityIssuer', 'identityJwksUri'] as const) {
-    const value = v[id];
-    if (value && v.allowHttpJwks === false && new URL(value).protocol !== 'https:') {
-      return blame(id, `must be https (http needs ${name('allowHttpJwks')})`);
-    }
-  }
-  if (v.moderatorScope === 'tenant' && v.tenantClaim === undefined) {
-    return blame('tenantClaim', `is required when ${name('moderatorScope')} is tenant`);
-  }
-  for (const [id, limit] of [
-    ['chimeRequestTimeoutMs', 'deadlineMs'],
-    ['cacheLeaseWaitMs', 'cacheLeaseMs'],
-    ['cacheSnapshotFreshnessMs', 'cacheSharedTtlMs'],
-  ] as const) {
-    if ((v[id] ?? 0) > (v[limit] ?? Infinity)) return blame(id, `must not exceed ${name(limit)}`);
-  }
-  return undefined;
+  const plainHttp = (url?: string) =>
+    url !== undefined && v.allowHttpJwks === false && new URL(url).protocol !== 'https:';
+  const https = `must be https (http needs ${name('allowHttpJwks')})`;
+  const exceeds = (id: SettingId, limit: SettingId) =>
+    [
+      id,
+      Number(v[id] ?? 0) > Number(v[limit] ?? Infinity),
+      `must not exceed ${name(limit)}`,
+    ] as const;
+  const rules: (readonly [SettingId, boolean, string])[] = [
+    ['identityIssuer', plainHttp(v.identityIssuer), https],
+    ['identityJwksUri', plainHttp(v.identityJwksUri), https],
+    [
+      'tenantClaim',
+      v.moderatorScope === 'tenant' && v.tenantClaim === undefined,
+      `is required when ${name('moderatorScope')} is tenant`,
+    ],
+    exceeds('chimeRequestTimeoutMs', 'deadlineMs'),
+    exceeds('cacheLeaseWaitMs', 'cacheLeaseMs'),
+    exceeds('cacheSnapshotFreshnessMs', 'cacheSharedTtlMs'),
+  ];
+  const [id, , reason] = rules.find(([, broken]) => broken) ?? [];
+  if (id === undefined || reason === undefined) return undefined;
+  const value =
+    v[id] === undefined ? undefined : (FUNCTION_SETTINGS[id] as Setting).validator.format(v[id]);
+  return [id, reason, value];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Each setting's value by its rule from its text (`textOf`; its default when unset): for the
- * function its variable, for synth its context key. A text that breaks a rule throws what `fail`
- * makes of the setting, the reason and the text.
+ * Each setting's value by its rule from its text (`textOf`; its default when unset): for a
+ * function its variable, for synth its context key. A broken rule throws what `fail` makes of it.
  */
 export function readValues<S extends Readonly<Record<string, Omit<Setting, 'env' | 'set'>>>>(
   specs: S,
@@ -306,7 +301,7 @@ export function readValues<S extends Readonly<Record<string, Omit<Setting, 'env'
   return Object.fromEntries(entries) as Values<S>;
 }
 
-/** Reads a function's settings by their rules and the rules between them, naming a bad variable. */
+/** A function's settings from its environment, by their rules and those between them. */
 function readSettings<S extends Settings>(env: Env, settings: S): Values<S> {
   const fail = (id: string, reason: string, text?: string) =>
     new ConfigError(
@@ -352,9 +347,6 @@ const COGNITO_ISSUER =
 /**
  * The attendee function's configuration, read once, at init: typed, frozen, defaults applied.
  * Throws a {@link ConfigError} naming the variable, the value and the rule.
- *
- * @example
- * const config = attendeeConfig(process.env);
  */
 export function attendeeConfig(env: Env) {
   const s = readSettings(env, ATTENDEE_SETTINGS);
@@ -368,7 +360,6 @@ export function attendeeConfig(env: Env) {
       jwksUri: s.identityJwksUri,
       algorithms: s.jwtAlgorithms,
       cognitoUserPoolId: cognito?.[2],
-      // Checked for a Cognito user pool issuer, or when set.
       cognitoTokenUse: s.cognitoTokenUse ?? (cognito ? 'access' : undefined),
       graceSeconds: s.jwtGraceSeconds,
       jwksTimeoutMs: s.jwksTimeoutMs,
@@ -391,7 +382,7 @@ export function attendeeConfig(env: Env) {
       containerMeetingTtlMs: s.cacheMeetingTtlMs,
       maxEntries: s.cacheMaxEntries,
       tableName: s.cacheTableName,
-      // The table is in the stack's region (AWS_REGION), not the meetings' control region.
+      // The table is in the stack's region, not the meetings' control region.
       region: env.AWS_REGION ?? s.chimeRegion,
       dynamodbEndpoint: s.dynamodbEndpoint,
       dynamodbRequestTimeoutMs: s.dynamodbRequestTimeoutMs,
@@ -399,8 +390,7 @@ export function attendeeConfig(env: Env) {
       hotThreshold: s.cacheHotThreshold,
       hotWindowMs: s.cacheHotWindowMs,
       leaseMs: s.cacheLeaseMs,
-      // A container that waits for another's snapshot must still have time for its own Chime
-      // attempt: the wait never takes more than the deadline leaves after one attempt.
+      // A waiter keeps time for its own Chime attempt within the deadline.
       leaseWaitMs: Math.max(
         0,
         Math.min(s.cacheLeaseWaitMs, s.deadlineMs - s.chimeRequestTimeoutMs),
@@ -417,12 +407,10 @@ export function attendeeConfig(env: Env) {
 /** The table's region: the stack's, whatever the meetings' control region. */
 const tableRegion = (env: Env) => env.AWS_REGION?.trim() || 'us-east-1';
 
-/** The prefetch function's configuration, read once, at init: its settings, the table's region. */
 export function prefetchConfig(env: Env) {
   const s = readSettings(env, PREFETCH_SETTINGS);
   return deepFreeze({ ...s, chime: chimeClient(s), region: tableRegion(env) });
 }
 
-/** The invalidation function's configuration, read once, at init: its settings, the table's region. */
 export const invalidationConfig = (env: Env) =>
   deepFreeze({ ...readSettings(env, INVALIDATION_SETTINGS), region: tableRegion(env) });
