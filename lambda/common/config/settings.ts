@@ -18,7 +18,7 @@ import {
   type Validator,
 } from './validators';
 
-/** Who gives a setting its value when deployed: the context key of its name, the stack, a laptop. */
+/** Who sets it when deployed: the context key of its name, the stack, or only a laptop. */
 type SettingSource =
   | { readonly by: 'context' }
   | { readonly by: 'stack'; readonly how: string }
@@ -27,7 +27,6 @@ type SettingSource =
 export interface Setting<T = unknown> {
   readonly env: string;
   readonly validator: Validator<T>;
-  /** The value when unset; `undefined` (and not `required`): off, or none. */
   readonly default: T | undefined;
   readonly required?: true;
   readonly set: SettingSource;
@@ -40,9 +39,7 @@ export type ValueOf<S> = S extends { validator: Validator<infer T>; default: inf
 type Values<S> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
 const CONTEXT = { by: 'context' } as const;
-/** Only a laptop sets it (`npm start`, `sam local`); a deployed stack never does. */
 const LOCAL = { by: 'local' } as const;
-/** The stack derives it (`how` says from what). */
 const stack = (how: string) => ({ by: 'stack', how }) as const;
 /** A setting (set by the context key of its name unless `set` says otherwise); its default shapes its type. */
 const setting = <T, const D extends T | undefined = undefined, S = typeof CONTEXT>(
@@ -90,7 +87,6 @@ const CHIME_CLIENT = {
   /** TCP and TLS connect time-out of one Chime attempt. */
   chimeConnectionTimeoutMs: setting('CHIME_CONNECTION_TIMEOUT_MS', integer(50, 29000), 1000),
 };
-
 /** Who the caller is: the attendee function. */
 const IDENTITY = {
   /** The `iss` of accepted tokens, compared exactly as written (https; http only with JWT_ALLOW_HTTP_JWKS). Unset in the stack: a Cognito user pool is created. */
@@ -110,7 +106,6 @@ const IDENTITY = {
   /** Allows a plain-http issuer, discovery and JWKS (a local identity provider only). */
   allowHttpJwks: setting('JWT_ALLOW_HTTP_JWKS', boolean, false, LOCAL),
 };
-
 /** What the caller may see: the attendee function. */
 const POLICY = {
   /** `owner`: the attendee’s owner gets its JoinToken; `never`: nobody does. */
@@ -132,7 +127,6 @@ const POLICY = {
   /** Claim path of the display name other participants see; recorded when the owner fetches its own attendee, join info or the roster. */
   nameClaim: setting('NAME_CLAIM', claimPath, ['name']),
 };
-
 /** The container's own cache: the attendee function. */
 const CONTAINER_CACHE = {
   /** How long a container serves an attendee it read. Without the table this is the freshness bound (nothing tells a container of Chime’s changes); with it, at most 1 s, then the table is read again. 0 turns the container tier (and its single flight) off. */
@@ -142,7 +136,6 @@ const CONTAINER_CACHE = {
   /** Entries each container cache holds at most (least recently used go first). */
   cacheMaxEntries: setting('CACHE_MAX_ENTRIES', integer(1, 1000000), 10000),
 };
-
 /** The shared cache table: all three functions. */
 const TABLE = {
   /** The shared cache table; unset: the container cache only. */
@@ -157,7 +150,6 @@ const TABLE = {
   /** How long a shared record is served: the longest a deleted attendee’s record survives if its event is lost. */
   cacheSharedTtlMs: setting('CACHE_SHARED_TTL_MS', integer(1000, 86400000), 600000),
 };
-
 /** The shared tier as requests use it (its client, hot meetings' snapshots): the attendee function. */
 const SHARED_CACHE = {
   /** Time-out of one DynamoDB attempt (two attempts); past it the request asks Chime. */
@@ -175,7 +167,6 @@ const SHARED_CACHE = {
   /** How long a snapshot counts as complete: an attendee missing from a fresh one was created after it (GetAttendee). */
   cacheSnapshotFreshnessMs: setting('CACHE_SNAPSHOT_FRESHNESS_MS', integer(1000, 86400000), 60000),
 };
-
 /** The prefetch function's own. */
 const PREFETCH = {
   /** Prefetch function: `chime:AttendeeAdded` events of one meeting in one batch that make it list the meeting into the table before its attendees ask. */
@@ -183,7 +174,6 @@ const PREFETCH = {
   /** Prefetch function: Chime calls per second and operation of each of its (at most 2) instances, so that prefetching leaves the quota to requests. */
   cachePrefetchCallsPerSecond: setting('CACHE_PREFETCH_CALLS_PER_SECOND', integer(1, 100), 4),
 };
-
 /** One request: the attendee function. */
 const REQUEST = {
   /** The budget of one whole request, kept below the Lambda timeout. */
@@ -250,32 +240,28 @@ export function brokenRule(
   v: Partial<Values<typeof FUNCTION_SETTINGS>>,
   name: (id: SettingId) => string,
 ): readonly [SettingId, string, string?] | undefined {
-  const plainHttp = (url?: string) =>
-    url !== undefined && v.allowHttpJwks === false && new URL(url).protocol !== 'https:';
-  const https = `must be https (http needs ${name('allowHttpJwks')})`;
-  const exceeds = (id: SettingId, limit: SettingId) =>
-    [
-      id,
-      Number(v[id] ?? 0) > Number(v[limit] ?? Infinity),
-      `must not exceed ${name(limit)}`,
-    ] as const;
-  const rules: (readonly [SettingId, boolean, string])[] = [
-    ['identityIssuer', plainHttp(v.identityIssuer), https],
-    ['identityJwksUri', plainHttp(v.identityJwksUri), https],
-    [
-      'tenantClaim',
-      v.moderatorScope === 'tenant' && v.tenantClaim === undefined,
-      `is required when ${name('moderatorScope')} is tenant`,
-    ],
-    exceeds('chimeRequestTimeoutMs', 'deadlineMs'),
-    exceeds('cacheLeaseWaitMs', 'cacheLeaseMs'),
-    exceeds('cacheSnapshotFreshnessMs', 'cacheSharedTtlMs'),
-  ];
-  const [id, , reason] = rules.find(([, broken]) => broken) ?? [];
-  if (id === undefined || reason === undefined) return undefined;
-  const value =
-    v[id] === undefined ? undefined : (FUNCTION_SETTINGS[id] as Setting).validator.format(v[id]);
-  return [id, reason, value];
+  const blame = (id: SettingId, reason: string) => {
+    const value =
+      v[id] === undefined ? undefined : (FUNCTION_SETTINGS[id] as Setting).validator.format(v[id]);
+    return [id, reason, value] as const;
+  };
+  for (const id of ['identityIssuer', 'identityJwksUri'] as const) {
+    const value = v[id];
+    if (value && v.allowHttpJwks === false && new URL(value).protocol !== 'https:') {
+      return blame(id, `must be https (http needs ${name('allowHttpJwks')})`);
+    }
+  }
+  if (v.moderatorScope === 'tenant' && v.tenantClaim === undefined) {
+    return blame('tenantClaim', `is required when ${name('moderatorScope')} is tenant`);
+  }
+  for (const [id, limit] of [
+    ['chimeRequestTimeoutMs', 'deadlineMs'],
+    ['cacheLeaseWaitMs', 'cacheLeaseMs'],
+    ['cacheSnapshotFreshnessMs', 'cacheSharedTtlMs'],
+  ] as const) {
+    if ((v[id] ?? 0) > (v[limit] ?? Infinity)) return blame(id, `must not exceed ${name(limit)}`);
+  }
+  return undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -330,7 +316,6 @@ const chimeClient = (s: Values<typeof CHIME_CLIENT>) => ({
   requestTimeoutMs: s.chimeRequestTimeoutMs,
   connectionTimeoutMs: s.chimeConnectionTimeoutMs,
 });
-/** What `createChimeClient` is built from: the same group in every function's configuration. */
 export type ChimeClientSettings = ReturnType<typeof chimeClient>;
 
 function deepFreeze<T>(value: T): T {
