@@ -34,12 +34,9 @@ import { acknowledge } from './nag';
 import { type AttendeeApiSettings, functionEnvironment } from './settings';
 
 /** The attendee and prefetch functions' table calls (lambda/common/table/shared-cache.ts). */
-const TABLE_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-];
+const TABLE_ACTIONS = ['BatchGetItem', 'BatchWriteItem', 'PutItem', 'Query'].map(
+  (action) => `dynamodb:${action}`,
+);
 
 /**
  * The invalidation function's calls, each only as it makes it, so its role can neither read an
@@ -88,7 +85,6 @@ export const invalidationRegionWarning = (stackRegion: string, chimeRegion: stri
 
 export interface AttendeeCacheProps {
   readonly settings: AttendeeApiSettings;
-  /** The attendee function's role: it reads and writes the table. */
   readonly attendeeRole: IRole;
   /** The meetings the prefetch function may list. */
   readonly meetingsArn: string;

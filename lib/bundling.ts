@@ -18,7 +18,6 @@ import { acknowledge, PINNED_RUNTIME } from './nag';
 
 const entryOf = (name: 'attendee' | 'invalidation' | 'prefetch') =>
   path.join('lambda', name, 'index.ts');
-/** `NodejsFunction` names the ESM output `index.mjs`. */
 export const ATTENDEE_OUTFILE = 'index.mjs';
 
 const NODE_HTTP_REQUIRE = './lib/node-http-require.mjs';
@@ -48,8 +47,7 @@ const FUNCTION_BUNDLING = Object.freeze({
   ),
   // A source map doubles the asset and `--enable-source-maps` slows every cold start.
   sourceMap: false,
-  // Pinned by package-lock.json rather than the runtime's changing copy.
-  bundleAwsSDK: true,
+  bundleAwsSDK: true, // pinned by package-lock.json, not the runtime's changing copy
   forceDockerBundling: false,
 } satisfies BundlingOptions);
 
