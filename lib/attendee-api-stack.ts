@@ -107,7 +107,6 @@ export class AttendeeApiStack extends Stack {
       fn,
       functionLogGroup: functionLogs,
       accessLogGroup: accessLogs,
-      namespace: this.stackName,
       settings,
       cache,
     });
