@@ -392,10 +392,12 @@ export function attendeeConfig(env: Env) {
 /** The table's region: the stack's, whatever the meetings' control region. */
 const tableRegion = (env: Env) => env.AWS_REGION?.trim() || 'us-east-1';
 
+/** The prefetch function's configuration, read once, at init, frozen. */
 export function prefetchConfig(env: Env) {
   const s = readSettings(env, PREFETCH_SETTINGS);
   return deepFreeze({ ...s, chime: chimeClient(s), region: tableRegion(env) });
 }
 
+/** The invalidation function's configuration, read once, at init, frozen. */
 export const invalidationConfig = (env: Env) =>
   deepFreeze({ ...readSettings(env, INVALIDATION_SETTINGS), region: tableRegion(env) });
