@@ -1,10 +1,4 @@
-/**
- * The CDK app: one env-agnostic stack, configured from context (`-c key=value` or cdk.json; the
- * README's "Deploy settings" table lists every key), checked by cdk-nag's AWS Solutions rules.
- * A bad or unknown key stops synth with one line naming the key, the value and the rule.
- *
- *   npx cdk synth -c allowedOrigins=https://app.example.com -c chimeRegion=us-east-1
- */
+/** The CDK app: one env-agnostic stack configured from context, checked by cdk-nag (README "Deploy settings"). */
 import { App } from 'aws-cdk-lib';
 import { AttendeeApiStack } from '../lib/attendee-api-stack';
 import { addNagChecks } from '../lib/nag';

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -26,8 +26,6 @@ export interface AlarmsProps {
   readonly fn: IFunction;
   readonly functionLogGroup: ILogGroup;
   readonly accessLogGroup: ILogGroup;
-  /** Namespace of the request line's metrics, and of those the log filters publish. */
-  readonly namespace: string;
   readonly settings: AttendeeApiSettings;
   /** The shared cache tier's parts, when it is deployed. */
   readonly cache?: { readonly invalidationFunction: IFunction; readonly deadLetterQueue: IQueue };
@@ -44,94 +42,115 @@ interface AlarmSpec {
 }
 
 /**
- * What pages someone: the API's 5xx rate, any Chime 401/403 (our credentials or role are
- * broken: every call fails until fixed), Lambda throttles (reserved concurrency exhausted),
- * a burst of 429s, sustained Chime throttling, and with the shared cache its errors, a failed
- * invalidation and a dead-lettered event. Missing data is never an alarm: no traffic is not an
- * outage here.
+ * What pages someone: the 5xx rate, any Chime 401/403 (our credentials or role are broken),
+ * Lambda throttles, a burst of 429s, sustained Chime throttling and, with the shared cache, its
+ * errors, a failed invalidation and a dead-lettered event. No traffic is never an alarm.
  */
 export class Alarms extends Construct {
-  private readonly props: AlarmsProps;
-
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
-    this.props = props;
-    const { settings: s, namespace, api, cache } = props;
-    const alarms = [
-      this.alarm('ServerErrorRate', {
-        description: `More than ${s.alarm5xxRatePercent}% of requests answered 5xx in 2 of the last 3 periods of 5 minutes.`,
-        threshold: s.alarm5xxRatePercent,
-        // Below 10 requests in a period the rate is not judged: one failure is not 100 %.
-        metric: new MathExpression({
-          expression: 'IF(requests >= 10, 100 * FILL(errors, 0) / requests, 0)',
-          usingMetrics: { errors: api.metricServerError(SUM), requests: api.metricCount(SUM) },
-          period: PERIOD,
-          label: '5xx rate (%)',
-        }),
-        above: true,
-        periods: 3,
-        datapoints: 2,
-      }),
-      this.alarm('UpstreamCredentials', {
-        description:
-          'Chime answered 401/403 to GetAttendee (clients got 502): check the function role and chimeRegion.',
-        threshold: 1,
-        metric: this.logCount(
-          'UpstreamCredentials',
-          props.functionLogGroup,
-          'UpstreamCredentialFailures',
-          ['code', 'upstream_credentials'],
-        ),
-      }),
-      this.alarm('FunctionThrottles', {
-        description: `The function was throttled at least ${s.alarmThrottleCount} time(s) in 5 minutes: reserved concurrency is exhausted.`,
-        threshold: s.alarmThrottleCount,
-        metric: props.fn.metricThrottles(SUM),
-      }),
-      // HTTP APIs publish no 429 metric of their own (stage throttling, or Chime's passed on).
-      this.alarm('TooManyRequests', {
-        description: `At least ${s.alarm429Count} requests answered 429 in 5 minutes: raise the stage throttling or find the flood.`,
-        threshold: s.alarm429Count,
-        metric: this.logCount('TooManyRequests', props.accessLogGroup, 'TooManyRequests', [
-          'status',
-          '429',
-        ]),
-      }),
-      // Single throttles are absorbed by retries and the caches; a sustained run means the caches
-      // are not holding a join storm below Chime's rate (or the account's quota is too low).
-      this.alarm('ChimeThrottles', {
-        description: `Chime throttled at least ${s.alarmChimeThrottleCount} calls in 3 of the last 5 periods of 5 minutes: callers got 503s. Check CacheHits*/CacheMisses and ChimeCalls_* in ${namespace}, and the Chime SDK quotas.`,
-        threshold: s.alarmChimeThrottleCount,
-        metric: this.requestMetric(METRIC_NAMES.throttles),
-        periods: 5,
-        datapoints: 3,
-      }),
-      ...(cache ? this.cacheAlarms(cache) : []),
-    ];
-    if (s.alarmTopicArn) {
-      const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', s.alarmTopicArn));
-      for (const alarm of alarms) {
+    const topicArn = props.settings.alarmTopicArn;
+    const action = topicArn && new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', topicArn));
+    for (const [alarmId, spec] of Object.entries(alarmSpecs(this, props))) {
+      const { description, above, periods = 1, datapoints, metric, threshold } = spec;
+      const alarm = new Alarm(this, alarmId, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: above
+          ? ComparisonOperator.GREATER_THAN_THRESHOLD
+          : ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: periods,
+        ...(datapoints && { datapointsToAlarm: datapoints }),
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (action) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
     }
   }
+}
 
-  private cacheAlarms(cache: NonNullable<AlarmsProps['cache']>): Alarm[] {
-    const count = this.props.settings.alarmCacheErrorCount;
-    return [
-      this.alarm('CacheErrors', {
-        description: `The shared cache table failed at least ${count} times in 5 minutes: requests fell back to Chime. Check the table, its KMS key and the function role.`,
-        threshold: count,
-        metric: this.requestMetric(METRIC_NAMES.cacheErrors),
+/** Each alarm by id; the request line's metrics and the log filters' are in the stack's namespace. */
+function alarmSpecs(scope: Construct, props: AlarmsProps): Record<string, AlarmSpec> {
+  const { settings: s, api, fn, cache } = props;
+  const namespace = Stack.of(scope).stackName;
+  const logCount = (
+    alarmId: string,
+    logGroup: ILogGroup,
+    metricName: string,
+    field: string,
+    value: string,
+  ) =>
+    new MetricFilter(scope, `${alarmId}Filter`, {
+      logGroup,
+      filterPattern: FilterPattern.stringValue(`$.${field}`, '=', value),
+      metricNamespace: namespace,
+      metricName,
+      metricValue: '1',
+    }).metric(SUM);
+  // Embedded Metric Format, no dimensions.
+  const requestMetric = (metricName: string) => new Metric({ namespace, metricName, ...SUM });
+  return {
+    ServerErrorRate: {
+      description: `More than ${s.alarm5xxRatePercent}% of requests answered 5xx in 2 of the last 3 periods of 5 minutes.`,
+      threshold: s.alarm5xxRatePercent,
+      // Below 10 requests in a period the rate is not judged: one failure is not 100 %.
+      metric: new MathExpression({
+        expression: 'IF(requests >= 10, 100 * FILL(errors, 0) / requests, 0)',
+        usingMetrics: { errors: api.metricServerError(SUM), requests: api.metricCount(SUM) },
+        period: PERIOD,
+        label: '5xx rate (%)',
       }),
-      this.alarm('InvalidationErrors', {
+      above: true,
+      periods: 3,
+      datapoints: 2,
+    },
+    UpstreamCredentials: {
+      description:
+        'Chime answered 401/403 to GetAttendee (clients got 502): check the function role and chimeRegion.',
+      threshold: 1,
+      metric: logCount(
+        'UpstreamCredentials',
+        props.functionLogGroup,
+        'UpstreamCredentialFailures',
+        'code',
+        'upstream_credentials',
+      ),
+    },
+    FunctionThrottles: {
+      description: `The function was throttled at least ${s.alarmThrottleCount} time(s) in 5 minutes: reserved concurrency is exhausted.`,
+      threshold: s.alarmThrottleCount,
+      metric: fn.metricThrottles(SUM),
+    },
+    // HTTP APIs publish no 429 metric of their own.
+    TooManyRequests: {
+      description: `At least ${s.alarm429Count} requests answered 429 in 5 minutes: raise the stage throttling or find the flood.`,
+      threshold: s.alarm429Count,
+      metric: logCount('TooManyRequests', props.accessLogGroup, 'TooManyRequests', 'status', '429'),
+    },
+    // Retries and the caches absorb single throttles; a sustained run means a join storm is not held below Chime's rate.
+    ChimeThrottles: {
+      description: `Chime throttled at least ${s.alarmChimeThrottleCount} calls in 3 of the last 5 periods of 5 minutes: callers got 503s. Check CacheHits*/CacheMisses and ChimeCalls_* in ${namespace}, and the Chime SDK quotas.`,
+      threshold: s.alarmChimeThrottleCount,
+      metric: requestMetric(METRIC_NAMES.throttles),
+      periods: 5,
+      datapoints: 3,
+    },
+    ...(cache && {
+      CacheErrors: {
+        description: `The shared cache table failed at least ${s.alarmCacheErrorCount} times in 5 minutes: requests fell back to Chime. Check the table, its KMS key and the function role.`,
+        threshold: s.alarmCacheErrorCount,
+        metric: requestMetric(METRIC_NAMES.cacheErrors),
+      },
+      InvalidationErrors: {
         description:
           'The invalidation function failed on a Chime meeting event (it is retried, then kept in the dead-letter queue).',
         threshold: 1,
         metric: cache.invalidationFunction.metricErrors(SUM),
-      }),
-      this.alarm('InvalidationDeadLetters', {
+      },
+      InvalidationDeadLetters: {
         description:
           'A Chime meeting event could not be applied: its records stay until their TTL (cacheSharedTtlMs). Read the message, delete the records, then purge the queue.',
         threshold: 0,
@@ -140,43 +159,7 @@ export class Alarms extends Construct {
           statistic: Stats.MAXIMUM,
         }),
         above: true,
-      }),
-    ];
-  }
-
-  private alarm(id: string, { description, above, periods = 1, ...spec }: AlarmSpec): Alarm {
-    return new Alarm(this, id, {
-      alarmDescription: description,
-      metric: spec.metric,
-      threshold: spec.threshold,
-      comparisonOperator: above
-        ? ComparisonOperator.GREATER_THAN_THRESHOLD
-        : ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: periods,
-      ...(spec.datapoints && { datapointsToAlarm: spec.datapoints }),
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-  }
-
-  /** A metric of the request line, in Embedded Metric Format without dimensions. */
-  private requestMetric(metricName: string): IMetric {
-    return new Metric({ namespace: this.props.namespace, metricName, ...SUM });
-  }
-
-  /** A count of the log lines whose `field` is `value`, for the alarm `alarmId`. */
-  private logCount(
-    alarmId: string,
-    logGroup: ILogGroup,
-    metricName: string,
-    [field, value]: [string, string],
-  ): IMetric {
-    const filter = new MetricFilter(this, `${alarmId}Filter`, {
-      logGroup,
-      filterPattern: FilterPattern.stringValue(`$.${field}`, '=', value),
-      metricNamespace: this.props.namespace,
-      metricName,
-      metricValue: '1',
-    });
-    return filter.metric(SUM);
-  }
+      },
+    }),
+  };
 }

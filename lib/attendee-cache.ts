@@ -33,24 +33,15 @@ import { functionRole, nodeFunction } from './bundling';
 import { acknowledge } from './nag';
 import { type AttendeeApiSettings, functionEnvironment } from './settings';
 
-/**
- * The table calls of the attendee and prefetch functions (lambda/common/table/shared-cache.ts):
- * reads (BatchGetItem), conditional writes of records, markers, leases and tombstones (PutItem),
- * and on a Chime NotFound `endMeeting` (Query keys, then BatchWriteItem deletes). Nothing else.
- */
-const TABLE_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-];
+/** The attendee and prefetch functions' table calls (lambda/common/table/shared-cache.ts). */
+const TABLE_ACTIONS = ['BatchGetItem', 'BatchWriteItem', 'PutItem', 'Query'].map(
+  (action) => `dynamodb:${action}`,
+);
 
 /**
- * The invalidation function's calls (`tombstoneAttendee`, `markStale`, `endMeeting`), each allowed
- * only as it makes it, so its role can neither read an item (a JoinToken) nor write a record the
- * API would serve: every attribute a request names, writes, evaluates or returns (keys included)
- * is a marker's (table-schema.ts); a PutItem returns nothing (`ALL_OLD` would return the JoinToken
- * a marker replaces); a Query asks for keys only (left out, `Select` is ALL_ATTRIBUTES).
+ * The invalidation function's calls, each only as it makes it, so its role can neither read an
+ * item (a JoinToken) nor write a record the API would serve: every attribute is a marker's, a
+ * PutItem returns nothing (`ALL_OLD` would return a JoinToken), a Query asks for keys only.
  */
 const markersOnly = (sid: string, action: string, only?: Record<string, string>) => ({
   sid,
@@ -68,15 +59,13 @@ const INVALIDATION_TABLE_GRANTS = [
   markersOnly('InvalidationDeletes', 'dynamodb:BatchWriteItem'),
 ];
 
-/** What a producer to a queue under a customer-managed key needs on the key (SQS asks for it). */
+/** What a producer to a queue under a customer-managed key needs on the key. */
 const DEAD_LETTER_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 /**
- * Both rules' input: these fields of the event and nothing else (no ExternalUserId, no
- * capabilities). EventBridge leaves the placeholder of an absent path empty, so only the fields
- * both patterns require are bare (the timestamp stays a number); the others are quoted: an absent
- * one arrives as `""`, `success` as `"1"` or `"0"`, and the handlers take neither `""` for an id
- * nor anything but 1/"1" for success. Values go in unescaped: Chime ids, event types, numbers.
+ * Both rules' input: these fields of the event only (no ExternalUserId). An absent path's
+ * placeholder arrives empty, so only the fields both patterns require are bare (the timestamp
+ * stays a number); the others are quoted, and the handlers refuse `""` for an id.
  */
 const MEETING_EVENT_INPUT: RuleTargetInput = {
   bind: () => ({
@@ -91,33 +80,32 @@ const MEETING_EVENT_INPUT: RuleTargetInput = {
   }),
 };
 
-/** Shown at synth when the stack's region is known and differs from the meetings' control region. */
 export const invalidationRegionWarning = (stackRegion: string, chimeRegion: string): string =>
   `The stack is in ${stackRegion} but chimeRegion is ${chimeRegion}: Chime publishes meeting events to EventBridge in the control region only, so the invalidation rule here receives none and a deleted attendee's record lives until its TTL (cacheSharedTtlMs). Deploy the stack in ${chimeRegion}, or forward aws.chime events from ${chimeRegion}'s default bus to this one.`;
 
 export interface AttendeeCacheProps {
   readonly settings: AttendeeApiSettings;
-  /** The attendee function's role: it reads and writes the table. */
   readonly attendeeRole: IRole;
   /** The meetings the prefetch function may list. */
   readonly meetingsArn: string;
 }
 
 /**
- * The shared cache tier: the table the attendee function's containers share, its key, what keeps
- * it honest (the `aws.chime` rule, the invalidation function, a dead-letter queue for the events
- * it could not apply) and, unless `-c prefetch=false`, the prefetch path.
+ * The shared cache tier: the table, its key, what keeps it honest (the `aws.chime` rule, the
+ * invalidation function, a dead-letter queue) and, unless `-c prefetch=false`, the prefetch path.
  */
 export class AttendeeCache extends Construct {
   readonly table: Table;
   readonly deadLetterQueue: Queue;
   readonly invalidationFunction: NodejsFunction;
   private readonly key: Key;
-  private readonly props: AttendeeCacheProps;
 
-  constructor(scope: Construct, id: string, props: AttendeeCacheProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: AttendeeCacheProps,
+  ) {
     super(scope, id);
-    this.props = props;
     this.key = this.tableKey();
     this.table = this.cacheTable();
     const attendeeGrant = { sid: 'AttendeeTable', actions: TABLE_ACTIONS };
@@ -132,17 +120,12 @@ export class AttendeeCache extends Construct {
     if (props.settings.prefetch) this.prefetch();
   }
 
-  /**
-   * CDK's default key policy (the account root, which lets IAM policies grant the key at all), and
-   * EventBridge on this account's behalf only: a rule target's dead-letter queue gets the event as
-   * it matched, ExternalUserIds included, so both queues are encrypted with this key.
-   */
+  /** Dead-lettered events carry ExternalUserIds, so EventBridge may use the key, for this account only. */
   private tableKey(): Key {
     const key = new Key(this, 'TableKey', {
       description:
         'Encrypts the attendee cache table (JoinTokens of live attendees) and the dead-letter queues of its events (ExternalUserIds).',
       enableKeyRotation: true,
-      // It protects nothing but what goes with the stack; KMS still waits the pending window.
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
@@ -162,14 +145,12 @@ export class AttendeeCache extends Construct {
     const { partitionKey, sortKey, timeToLiveAttribute } = CACHE_TABLE_SCHEMA;
     const table = new Table(this, 'Table', {
       billingMode: BillingMode.PAY_PER_REQUEST,
-      // table-schema.ts spells attribute types as DynamoDB does.
       partitionKey: { name: partitionKey.name, type: partitionKey.type as AttributeType },
       sortKey: { name: sortKey.name, type: sortKey.type as AttributeType },
       timeToLiveAttribute,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
-      // A cache of Chime: a restore, or a table kept past the stack, would only keep JoinTokens of
-      // attendees deleted since, and after the API that guarded them is gone.
+      // A restore, or a table kept past the stack, would only keep JoinTokens of deleted attendees.
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -193,23 +174,30 @@ export class AttendeeCache extends Construct {
     return queue;
   }
 
-  private logs(id: string): LogGroup {
-    return new LogGroup(this, id, { retention: this.props.settings.logRetentionDays });
-  }
-
-  /** A function's environment: its settings from the contract, and the table. */
-  private environment(readBy: Settings): Record<string, string> {
-    return {
+  /** A cache function's log group, its role (`grants` on the table) and its environment. */
+  private cacheFunction(
+    title: 'Invalidation' | 'Prefetch',
+    roleProps: Omit<Parameters<typeof functionRole>[2], 'logs'>,
+    grants: readonly PolicyStatementProps[],
+    readBy: Settings,
+  ) {
+    const logGroup = new LogGroup(this, `${title}Logs`, {
+      retention: this.props.settings.logRetentionDays,
+    });
+    const role = functionRole(this, `${title}Role`, { ...roleProps, logs: logGroup });
+    this.grantTable(role, grants, `${title}TableKey`);
+    const environment = {
       ...functionEnvironment(this.props.settings, readBy),
       [FUNCTION_SETTINGS.cacheTableName.env]: this.table.tableName,
     };
+    return { role, logGroup, environment };
   }
 
-  /** The rule matching this account's Chime meeting state changes of `eventTypes`. */
+  /** The rule on this account's Chime meeting events of `eventTypes`. */
   private meetingRule(
     id: string,
     description: string,
-    eventTypes: readonly string[],
+    types: readonly string[],
     target: IRuleTarget,
   ) {
     new Rule(this, id, {
@@ -219,21 +207,22 @@ export class AttendeeCache extends Construct {
         detailType: [CHIME_EVENT_DETAIL_TYPE],
         // A bus policy letting other accounts in still reaches neither function nor queue.
         account: [Stack.of(this).account],
-        detail: { eventType: [...eventTypes], timestamp: [{ exists: true }] },
+        detail: { eventType: [...types], timestamp: [{ exists: true }] },
       },
       targets: [target],
     });
   }
 
-  /** The `aws.chime` rule and the invalidation function it invokes. */
   private invalidation(): NodejsFunction {
-    const logs = this.logs('InvalidationLogs');
-    const role = functionRole(this, 'InvalidationRole', {
-      description:
-        'Writes its own log group, puts markers in and deletes records from the attendee cache table without reading them, dead-letters, nothing else.',
-      logs,
-    });
-    this.grantTable(role, INVALIDATION_TABLE_GRANTS, 'InvalidationTableKey');
+    const { role, logGroup, environment } = this.cacheFunction(
+      'Invalidation',
+      {
+        description:
+          'Writes its own log group, puts markers in and deletes records from the attendee cache table without reading them, dead-letters, nothing else.',
+      },
+      INVALIDATION_TABLE_GRANTS,
+      INVALIDATION_SETTINGS,
+    );
     // Lambda sends the failed asynchronous invocations to the queue as the function's role.
     role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -247,22 +236,18 @@ export class AttendeeCache extends Construct {
       name: 'invalidation',
       description:
         'Marks attendee cache records deleted or stale on Chime AttendeeDeleted, MeetingEnded and AttendeeCapabilitiesUpdated events',
-      // One event per invocation, a handful of DynamoDB calls: 256 MB keeps the SDK's cold start short.
       memorySize: 256,
-      // A MeetingEnded deletes up to ~250 items: one Query page and 11 BatchWriteItem calls of
-      // at most 3 attempts of 2 s each in the worst case.
+      // A MeetingEnded: one Query page and 11 BatchWriteItem calls of up to 3 attempts of 2 s.
       timeout: Duration.seconds(15),
       role,
-      logGroup: logs,
-      environment: this.environment(INVALIDATION_SETTINGS),
-      // A handler error (DynamoDB down) is retried, then the event is kept rather than dropped.
+      logGroup,
+      environment,
       onAsyncFailure: {
         retryAttempts: 2,
         maxEventAge: Duration.hours(6),
         deadLetterQueue: this.deadLetterQueue,
       },
     });
-    // Chime publishes meeting events to the control region's default bus only.
     const stackRegion = Stack.of(this).region;
     const { chimeRegion } = this.props.settings;
     if (!Token.isUnresolved(stackRegion) && stackRegion !== chimeRegion) {
@@ -277,8 +262,7 @@ export class AttendeeCache extends Construct {
       INVALIDATING_EVENT_TYPES,
       new LambdaFunction(fn, {
         event: MEETING_EVENT_INPUT,
-        // Failed deliveries are retried for 2 hours, then kept: a lost event would leave a
-        // deleted attendee's record until its TTL.
+        // Then kept: a lost event would leave a deleted attendee's record until its TTL.
         retryAttempts: 20,
         maxEventAge: Duration.hours(2),
         deadLetterQueue: this.deadLetterQueue,
@@ -288,9 +272,8 @@ export class AttendeeCache extends Construct {
   }
 
   /**
-   * The prefetch path: a rule on `chime:AttendeeAdded` → a queue (its batching window gathers a
-   * meeting's additions) → the prefetch function, at most two at a time, which lists each meeting
-   * into the table before its attendees ask (lambda/prefetch/handler.ts).
+   * `chime:AttendeeAdded` → a queue (its batching window gathers a meeting's additions) → the
+   * prefetch function, which lists each meeting into the table before its attendees ask.
    */
   private prefetch(): void {
     const deadLetterQueue = this.deadLetters(
@@ -307,22 +290,24 @@ export class AttendeeCache extends Construct {
       retentionPeriod: Duration.hours(1),
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: PREFETCH_QUEUE.maxReceiveCount },
     });
-    const logs = this.logs('PrefetchLogs');
-    const role = functionRole(this, 'PrefetchRole', {
-      description:
-        'Writes its own log group, lists Chime SDK meetings into the attendee cache table, consumes its queue, nothing else.',
-      logs,
-      chime: {
-        policyName: 'ChimeLists',
-        sid: 'ChimeMeetingListsOnly',
-        actions: ['chime:GetMeeting', 'chime:ListAttendees'],
-        meetingsArn: this.props.meetingsArn,
-        reason:
-          'Only the two Chime reads of a snapshot, on meetings of this account; meeting IDs are created at run time, ' +
-          'and a meeting ARN may name its media region rather than the control region.',
+    const { role, logGroup, environment } = this.cacheFunction(
+      'Prefetch',
+      {
+        description:
+          'Writes its own log group, lists Chime SDK meetings into the attendee cache table, consumes its queue, nothing else.',
+        chime: {
+          policyName: 'ChimeLists',
+          sid: 'ChimeMeetingListsOnly',
+          actions: ['chime:GetMeeting', 'chime:ListAttendees'],
+          meetingsArn: this.props.meetingsArn,
+          reason:
+            'Only the two Chime reads of a snapshot, on meetings of this account; meeting IDs are created at run time, ' +
+            'and a meeting ARN may name its media region rather than the control region.',
+        },
       },
-    });
-    this.grantTable(role, [{ sid: 'PrefetchTable', actions: TABLE_ACTIONS }], 'PrefetchTableKey');
+      [{ sid: 'PrefetchTable', actions: TABLE_ACTIONS }],
+      PREFETCH_SETTINGS,
+    );
     const fn = nodeFunction(this, 'PrefetchFunction', {
       name: 'prefetch',
       description:
@@ -330,8 +315,8 @@ export class AttendeeCache extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(PREFETCH_QUEUE.timeoutSeconds),
       role,
-      logGroup: logs,
-      environment: this.environment(PREFETCH_SETTINGS),
+      logGroup,
+      environment,
     });
     fn.addEventSource(
       new SqsEventSource(queue, {
@@ -354,10 +339,7 @@ export class AttendeeCache extends Construct {
     );
   }
 
-  /**
-   * `grants` on the table (it has no index), and kms:Decrypt on its key through DynamoDB only:
-   * DynamoDB itself generated the table key, and decrypts it on the caller's behalf.
-   */
+  /** `grants` on the table, and its key through DynamoDB only (which decrypts the table key). */
   private grantTable(role: IRole, grants: readonly PolicyStatementProps[], keySid: string): void {
     for (const grant of grants) {
       role.addToPrincipalPolicy(
@@ -374,7 +356,6 @@ export class AttendeeCache extends Construct {
     );
   }
 
-  /** The key used only through `service`, on the caller's behalf. */
   private via(service: string) {
     return {
       StringEquals: { 'kms:ViaService': `${service}.${Stack.of(this).region}.amazonaws.com` },

@@ -1,3 +1,7 @@
+/**
+ * How the functions are built and run, in one place: the stack's `NodejsFunction`s and the
+ * benchmark's esbuild build (`attendeeEsbuildOptions`) make exactly the same artefact.
+ */
 import * as path from 'node:path';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -12,56 +16,38 @@ import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { acknowledge, PINNED_RUNTIME } from './nag';
 
-/**
- * How the functions are built and run, in one place: the stack's `NodejsFunction`s and a
- * benchmark's esbuild build (`attendeeEsbuildOptions`) make exactly the same artefact.
- */
-
-/** A function's entry, relative to the repository root (where `cdk` and `jest` run). */
 const entryOf = (name: 'attendee' | 'invalidation' | 'prefetch') =>
   path.join('lambda', name, 'index.ts');
-/** `NodejsFunction` names the ESM output `index.mjs`. */
 export const ATTENDEE_OUTFILE = 'index.mjs';
 
-/** `node:http` through `require`, not its ESM facade (see the file: ~8 ms of cold start). */
 const NODE_HTTP_REQUIRE = './lib/node-http-require.mjs';
-/** What the bundle takes from elsewhere than the import says: package or module → file. */
+/** Package or module → the file bundled in its place (each file says why). */
 const ALIASES = {
-  // Lambda always hands the function its credentials in the environment: the default chain's
-  // other providers (SSO, INI, process, web identity, IMDS) and their STS/SSO clients would be a
-  // third of the bundle. `npm start -- --aws` runs the source, with the full chain.
   '@aws-sdk/credential-provider-node': './lib/credentials-from-env.mjs',
   'node:http': NODE_HTTP_REQUIRE,
   http: NODE_HTTP_REQUIRE,
 } as const;
 
 /**
- * Node flags the deployed function runs with (its `NODE_OPTIONS`). AsyncContextFrame (Node 24's
- * default) implements AsyncLocalStorage without promise hooks: the request deadline the retry
- * strategy reads (`withDeadline`) then costs nothing on the other promises of a request.
+ * The deployed function's `NODE_OPTIONS`: AsyncContextFrame implements AsyncLocalStorage without
+ * promise hooks, so the request deadline (`withDeadline`) costs the other promises nothing.
  */
 export const ATTENDEE_NODE_OPTIONS = '--experimental-async-context-frame';
 
-/** Every function's `NodejsFunction` bundling: the attendee, invalidation and prefetch ones. */
 const FUNCTION_BUNDLING = Object.freeze({
   format: OutputFormat.ESM,
   target: 'node22',
-  // The packages' ESM builds (the SDK's `dist-es`): no CommonJS `require` left, so no
-  // `createRequire` banner, and a bundle about a quarter smaller.
+  // The packages' ESM builds: no `createRequire` banner, and a bundle about a quarter smaller.
   mainFields: ['module', 'main'],
   minify: true,
-  // Off: esbuild's `__name` helper would run for every SDK middleware closure built per request.
-  // Our errors set `name` explicitly, SDK errors too, and aws-jwt-verify's are matched by class.
+  // esbuild's `__name` helper would run for every SDK middleware closure built per request.
   keepNames: false,
   esbuildArgs: Object.fromEntries(
     Object.entries(ALIASES).map(([from, file]) => [`--alias:${from}`, file]),
   ),
-  // Off: a source map doubles the asset and `--enable-source-maps` slows every cold start; the
-  // logs carry error names and codes, which is what operators read.
+  // A source map doubles the asset and `--enable-source-maps` slows every cold start.
   sourceMap: false,
-  // The SDK is bundled, pinned by package-lock.json, rather than the runtime's changing copy.
-  bundleAwsSDK: true,
-  // Local esbuild only (a devDependency): no Docker.
+  bundleAwsSDK: true, // pinned by package-lock.json, not the runtime's changing copy
   forceDockerBundling: false,
 } satisfies BundlingOptions);
 
@@ -79,8 +65,7 @@ export function nodeFunction(scope: Construct, id: string, props: FunctionProps)
   const projectRoot = process.cwd();
   const { name, description, applicationLogLevelV2, environment, onAsyncFailure, ...sizing } =
     props;
-  // The keys in this order, and only those given: CDK's version reporting (the CDKMetadata
-  // resource) records them so, and the template stays the same whatever the call looks like.
+  // Keys in this order and only those given: the CDKMetadata resource records them so.
   const fn = new NodejsFunction(scope, id, {
     description,
     entry: path.join(projectRoot, entryOf(name)),
@@ -111,8 +96,8 @@ interface ChimeGrant {
 
 /**
  * A function's own role: it writes its log group, makes the Chime calls given (inline, so the
- * role never exists without them), and whatever its caller grants, nothing else. Explicit rather
- * than AWSLambdaBasicExecutionRole (logs:* on every log group).
+ * role never exists without them), and what its caller grants. Not AWSLambdaBasicExecutionRole
+ * (logs:* on every log group).
  */
 export function functionRole(
   scope: Construct,
@@ -147,7 +132,7 @@ export function functionRole(
 }
 
 /**
- * The esbuild options `NodejsFunction` uses for the attendee function ({@link FUNCTION_BUNDLING}).
+ * The esbuild options `NodejsFunction` uses for the attendee function.
  *
  * @example
  * await esbuild.build(attendeeEsbuildOptions(process.cwd(), 'dist/attendee'));

@@ -10,55 +10,26 @@ import { Construct } from 'constructs';
 import { acknowledge } from './nag';
 import type { AttendeeApiSettings } from './settings';
 
-type IdentitySettings = Pick<
-  AttendeeApiSettings,
-  'identityIssuer' | 'identityAudience' | 'moderatorGroup' | 'selfSignUp' | 'cognitoFeaturePlan'
->;
-
 /**
- * Who issues the tokens the API accepts: the given OIDC provider (`identityIssuer` and
- * `identityAudience`), or a Cognito user pool created here with a single-page-app client and a
- * moderators group. Either way, `issuer` and `audience` are what both the HTTP API's JWT
- * authorizer and the Lambda verify.
+ * Who issues the tokens the API accepts: the given OIDC provider, or a Cognito user pool created
+ * here with a single-page-app client and a moderators group. `issuer` and `audience` are what the
+ * HTTP API's JWT authorizer and the Lambda both verify.
  */
 export class Identity extends Construct {
   readonly issuer: string;
   readonly audience: readonly string[];
   readonly userPool: UserPool | undefined;
 
-  constructor(scope: Construct, id: string, settings: IdentitySettings) {
+  constructor(scope: Construct, id: string, settings: AttendeeApiSettings) {
     super(scope, id);
     if (settings.identityIssuer && settings.identityAudience) {
       this.issuer = settings.identityIssuer;
       this.audience = settings.identityAudience;
       return;
     }
-    const userPool = this.createUserPool(settings);
-    // A browser app cannot keep a secret: SRP only, no OAuth flows or hosted UI.
-    const client = userPool.addClient('SpaClient', {
-      generateSecret: false,
-      authFlows: { userSrp: true },
-      disableOAuth: true,
-      preventUserExistenceErrors: true,
-      enableTokenRevocation: true,
-      accessTokenValidity: Duration.hours(1),
-      idTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(30),
-    });
-    userPool.addGroup('Moderators', {
-      groupName: settings.moderatorGroup,
-      description: 'May read attendees they do not own; never receives their JoinToken.',
-    });
-    this.userPool = userPool;
-    // Spelled out rather than the ProviderURL attribute: this is the `iss` Cognito writes, and
-    // the form the Lambda recognises as a user pool (as CDK's HttpUserPoolAuthorizer builds it).
-    this.issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${userPool.userPoolId}`;
-    this.audience = [client.userPoolClientId];
-  }
-
-  private createUserPool({ selfSignUp, cognitoFeaturePlan: plan }: IdentitySettings): UserPool {
+    const plan = settings.cognitoFeaturePlan;
     const userPool = new UserPool(this, 'UserPool', {
-      selfSignUpEnabled: selfSignUp,
+      selfSignUpEnabled: settings.selfSignUp,
       signInAliases: { email: true },
       autoVerify: { email: true },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
@@ -73,7 +44,6 @@ export class Identity extends Construct {
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       featurePlan: FeaturePlan[plan.toUpperCase() as Uppercase<typeof plan>],
-      // Threat protection (compromised credentials, risky sign-ins) exists on the Plus tier only.
       ...(plan === 'plus' && {
         standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
       }),
@@ -92,6 +62,24 @@ export class Identity extends Construct {
           'deploy stays on the free-tier plan. Opt in with -c cognitoFeaturePlan=plus.',
       });
     }
-    return userPool;
+    // A browser app cannot keep a secret: SRP only, no OAuth flows or hosted UI.
+    const client = userPool.addClient('SpaClient', {
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+    userPool.addGroup('Moderators', {
+      groupName: settings.moderatorGroup,
+      description: 'May read attendees they do not own; never receives their JoinToken.',
+    });
+    this.userPool = userPool;
+    // The `iss` Cognito writes, in the form the Lambda recognises as a user pool.
+    this.issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${userPool.userPoolId}`;
+    this.audience = [client.userPoolClientId];
   }
 }

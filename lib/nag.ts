@@ -3,20 +3,17 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
 /**
- * Runs cdk-nag's AWS Solutions rules when the app synthesizes: any finding not acknowledged fails
- * the synth. cdk-nag 3 is a policy-validation plugin rather than an Aspect; it still registers an
- * Aspect that copies every acknowledgement, with its reason, into the template's `cdk_nag` metadata.
+ * cdk-nag's AWS Solutions rules as a policy-validation plugin: any finding not acknowledged fails
+ * the synth; each acknowledgement and its reason land in the template's `cdk_nag` metadata.
  */
-export function addNagChecks(app: Stage): AwsSolutionsChecks {
+export function addNagChecks(app: Stage): void {
   const checks = new AwsSolutionsChecks(app, {
     verbose: true,
     writeSuppressionsToCloudFormation: true,
   });
   Validations.of(app).addPlugins(checks);
-  return checks;
 }
 
-/** Every function's runtime acknowledgement: the runtime is pinned with the toolchain. */
 export const PINNED_RUNTIME = Object.freeze({
   id: 'AwsSolutions-L1',
   reason:
@@ -24,10 +21,7 @@ export const PINNED_RUNTIME = Object.freeze({
     'the code; runtime, target and toolchain move to Node 24 together.',
 });
 
-/**
- * Acknowledges a cdk-nag finding on the CloudFormation resource behind `construct` (its default
- * child), not on the whole subtree, so the acknowledgement covers exactly the flagged resource.
- */
+/** Acknowledges a finding on the resource behind `construct` only, not its whole subtree. */
 export function acknowledge(construct: IConstruct, acknowledgment: Acknowledgment): void {
   Validations.of(construct.node.defaultChild ?? construct).acknowledge(acknowledgment);
 }

@@ -1,8 +1,4 @@
-/**
- * The deploy-time settings, by CDK context key: the function settings a key sets (the contract,
- * lambda/common/config/settings.ts) and the stack's own, declared here (each doc comment is the
- * setting's description). Both are read by the contract's validators and checked by its rules.
- */
+/** Deploy-time settings by context key: the contract's (lambda/common/config/settings.ts) and the stack's own. */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { closest } from 'fastest-levenshtein';
 import {
@@ -16,7 +12,6 @@ import {
 } from '../lambda/common/config/settings';
 import * as rules from '../lambda/common/config/validators';
 
-/** An exact browser origin (`scheme://host[:port]`): never `*`, `null` or a path. */
 const origin = rules.plain('exact origin (scheme://host[:port])', (raw) => {
   if (raw.includes('*')) throw new rules.RuleError('must list exact origins, not wildcards');
   const parsed = URL.parse(raw);
@@ -25,7 +20,7 @@ const origin = rules.plain('exact origin (scheme://host[:port])', (raw) => {
   }
   return raw;
 });
-/** The retention periods CloudWatch Logs accepts (RetentionDays' values are days), forever aside. */
+/** CloudWatch Logs' retention periods in days, forever aside. */
 const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
   (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE,
 );
@@ -79,22 +74,18 @@ export const STACK_SETTINGS = {
 
 type StackSettingId = keyof typeof STACK_SETTINGS;
 type ContextSettingId = (typeof CONTEXT_SETTING_IDS)[number];
-/**
- * Validated settings, defaults applied, and the request deadline derived from them; the
- * function's required ones are optional (unset: a Cognito pool).
- */
+/** Validated settings, defaults applied, and the request deadline; the issuer and audience may be unset (a Cognito pool). */
 export type AttendeeApiSettings = {
   readonly [K in StackSettingId]: ValueOf<(typeof STACK_SETTINGS)[K]>;
 } & {
   readonly [K in ContextSettingId]: ValueOf<Omit<(typeof FUNCTION_SETTINGS)[K], 'required'>>;
 } & { readonly deadlineMs: number };
 
-/** A setting that cannot be used: one line naming the key, the value and the rule. */
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
-/** Context keys that belong to the CDK itself (feature flags, lookups, CLI bookkeeping). */
+/** Context keys of the CDK itself (feature flags, lookups, CLI bookkeeping). */
 const isCdkOwnKey = (key: string) =>
   /^@|^aws-cdk|[:/]/.test(key) || ['acknowledged-issue-numbers', 'cli-telemetry'].includes(key);
 
@@ -108,14 +99,13 @@ function rawText(value: unknown): string | undefined {
   return String(value).trim() || undefined;
 }
 
-/** Budget kept between the request deadline and the Lambda timeout, for the response and logs. */
+/** Kept between the request deadline and the Lambda timeout, for the response and logs. */
 const DEADLINE_MARGIN_MS = 2000;
 
 /**
- * The settings a construct tree's context gives, validated, defaults applied, then checked by the
- * stack's rules and the contract's rules between settings (over what the functions will read).
- * Fails with a {@link SettingsError} naming the key, the value and the rule, or on an unknown key,
- * naming the nearest known one: a typo (`allowedOrigin`) would otherwise deploy the default.
+ * The settings the context gives, validated, defaults applied, checked by the stack's rules and
+ * the contract's. A {@link SettingsError} names the key, the value and the rule, or the nearest
+ * known key to an unknown one (a typo would otherwise deploy the default).
  */
 export function resolveSettings(context: Readonly<Record<string, unknown>>): AttendeeApiSettings {
   const specs: Readonly<Record<string, Pick<Setting, 'validator' | 'default'>>> = {
@@ -135,16 +125,13 @@ export function resolveSettings(context: Readonly<Record<string, unknown>>): Att
     (key, reason, text = JSON.stringify(context[key])) =>
       new SettingsError(`Setting ${key}="${text}" ${reason} (${specs[key]?.validator.rule})`),
   );
-  const settings = {
-    ...parsed,
-    deadlineMs: Number(parsed.timeoutSeconds) * 1000 - DEADLINE_MARGIN_MS,
-  } as AttendeeApiSettings;
+  const deadlineMs = Number(parsed.timeoutSeconds) * 1000 - DEADLINE_MARGIN_MS;
+  const settings = { ...parsed, deadlineMs } as AttendeeApiSettings;
   if ((settings.identityIssuer === undefined) !== (settings.identityAudience === undefined)) {
     throw new SettingsError(
       'Settings identityIssuer and identityAudience go together: give both, or neither for a Cognito user pool',
     );
   }
-  // RSA only: the HTTP API JWT authorizer in front verifies nothing else.
   const refused = settings.jwtAlgorithms.filter((alg) => !/^RS(256|384|512)$/.test(alg));
   if (refused.length > 0) {
     throw new SettingsError(
@@ -153,7 +140,7 @@ export function resolveSettings(context: Readonly<Record<string, unknown>>): Att
   }
   const broken = brokenRule({ ...settings, allowHttpJwks: false }, (id) =>
     id === 'deadlineMs'
-      ? `the request deadline (${settings.deadlineMs} ms: timeoutSeconds × 1000 − ${DEADLINE_MARGIN_MS})`
+      ? `the request deadline (${deadlineMs} ms: timeoutSeconds × 1000 − ${DEADLINE_MARGIN_MS})`
       : FUNCTION_SETTINGS[id].set.by === 'local'
         ? 'a local stack'
         : id,
@@ -165,10 +152,7 @@ export function resolveSettings(context: Readonly<Record<string, unknown>>): Att
   return Object.freeze(settings);
 }
 
-/**
- * A function's environment: each setting it reads (`readBy`) that a context key sets and that has
- * a value, formatted by its own validator, under its own variable name.
- */
+/** A function's environment: the context-set settings it reads (`readBy`) that have a value. */
 export function functionEnvironment(
   settings: AttendeeApiSettings,
   readBy: Settings,

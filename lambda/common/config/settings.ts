@@ -1,15 +1,13 @@
 /**
- * The settings contract of the three functions and the stack. Each function setting is declared
- * once, in the group of the functions that read it: its name (the context key, when `-c` sets it),
- * variable, rule, default, who sets it when deployed, and what it means, as its doc comment (the
- * README's tables come from these; no comment reaches a bundle). Each function's set is composed
- * of groups; its configuration is read here, by the rules, and the rules between settings, which
- * synth runs too (lib/settings.ts).
+ * The settings contract of the three functions and the stack: each function setting once, in the
+ * group of the functions that read it (variable, rule, default, who sets it; its doc comment is
+ * its meaning, for the README's tables and never in a bundle). Synth reads them too (lib/settings.ts).
  */
 import { ClaimPathError, formatClaimPath, parseClaimPath } from './claim-path';
 import {
   boolean,
   ConfigError,
+  character,
   httpUrl,
   integer,
   list,
@@ -20,7 +18,7 @@ import {
   type Validator,
 } from './validators';
 
-/** Who gives a setting its value when deployed: the context key of its name, the stack, a laptop. */
+/** Who sets it when deployed: the context key of its name, the stack, or only a laptop. */
 type SettingSource =
   | { readonly by: 'context' }
   | { readonly by: 'stack'; readonly how: string }
@@ -29,7 +27,6 @@ type SettingSource =
 export interface Setting<T = unknown> {
   readonly env: string;
   readonly validator: Validator<T>;
-  /** The value when unset; `undefined` (and not `required`): off, or none. */
   readonly default: T | undefined;
   readonly required?: true;
   readonly set: SettingSource;
@@ -42,9 +39,7 @@ export type ValueOf<S> = S extends { validator: Validator<infer T>; default: inf
 type Values<S> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
 const CONTEXT = { by: 'context' } as const;
-/** Only a laptop sets it (`npm start`, `sam local`); a deployed stack never does. */
 const LOCAL = { by: 'local' } as const;
-/** The stack derives it (`how` says from what). */
 const stack = (how: string) => ({ by: 'stack', how }) as const;
 /** A setting (set by the context key of its name unless `set` says otherwise); its default shapes its type. */
 const setting = <T, const D extends T | undefined = undefined, S = typeof CONTEXT>(
@@ -72,10 +67,6 @@ const issuer = plain(httpUrl.rule, (raw) => {
   return raw;
 });
 const region = text(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'an AWS Region (e.g. us-east-1)');
-const character = plain('one character', (raw) => {
-  if ([...raw].length !== 1) throw new RuleError('must be a single character');
-  return raw;
-});
 const groupName = text(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, 'a group name (1–128 characters)');
 const namespace = text(/^[A-Za-z0-9._/#:-]{1,255}$/, 'a CloudWatch namespace');
 /** Algorithms the function can verify; the stack narrows them to what the HTTP API can. */
@@ -96,7 +87,6 @@ const CHIME_CLIENT = {
   /** TCP and TLS connect time-out of one Chime attempt. */
   chimeConnectionTimeoutMs: setting('CHIME_CONNECTION_TIMEOUT_MS', integer(50, 29000), 1000),
 };
-
 /** Who the caller is: the attendee function. */
 const IDENTITY = {
   /** The `iss` of accepted tokens, compared exactly as written (https; http only with JWT_ALLOW_HTTP_JWKS). Unset in the stack: a Cognito user pool is created. */
@@ -116,7 +106,6 @@ const IDENTITY = {
   /** Allows a plain-http issuer, discovery and JWKS (a local identity provider only). */
   allowHttpJwks: setting('JWT_ALLOW_HTTP_JWKS', boolean, false, LOCAL),
 };
-
 /** What the caller may see: the attendee function. */
 const POLICY = {
   /** `owner`: the attendee’s owner gets its JoinToken; `never`: nobody does. */
@@ -138,7 +127,6 @@ const POLICY = {
   /** Claim path of the display name other participants see; recorded when the owner fetches its own attendee, join info or the roster. */
   nameClaim: setting('NAME_CLAIM', claimPath, ['name']),
 };
-
 /** The container's own cache: the attendee function. */
 const CONTAINER_CACHE = {
   /** How long a container serves an attendee it read. Without the table this is the freshness bound (nothing tells a container of Chime’s changes); with it, at most 1 s, then the table is read again. 0 turns the container tier (and its single flight) off. */
@@ -148,7 +136,6 @@ const CONTAINER_CACHE = {
   /** Entries each container cache holds at most (least recently used go first). */
   cacheMaxEntries: setting('CACHE_MAX_ENTRIES', integer(1, 1000000), 10000),
 };
-
 /** The shared cache table: all three functions. */
 const TABLE = {
   /** The shared cache table; unset: the container cache only. */
@@ -163,7 +150,6 @@ const TABLE = {
   /** How long a shared record is served: the longest a deleted attendee’s record survives if its event is lost. */
   cacheSharedTtlMs: setting('CACHE_SHARED_TTL_MS', integer(1000, 86400000), 600000),
 };
-
 /** The shared tier as requests use it (its client, hot meetings' snapshots): the attendee function. */
 const SHARED_CACHE = {
   /** Time-out of one DynamoDB attempt (two attempts); past it the request asks Chime. */
@@ -181,7 +167,6 @@ const SHARED_CACHE = {
   /** How long a snapshot counts as complete: an attendee missing from a fresh one was created after it (GetAttendee). */
   cacheSnapshotFreshnessMs: setting('CACHE_SNAPSHOT_FRESHNESS_MS', integer(1000, 86400000), 60000),
 };
-
 /** The prefetch function's own. */
 const PREFETCH = {
   /** Prefetch function: `chime:AttendeeAdded` events of one meeting in one batch that make it list the meeting into the table before its attendees ask. */
@@ -189,7 +174,6 @@ const PREFETCH = {
   /** Prefetch function: Chime calls per second and operation of each of its (at most 2) instances, so that prefetching leaves the quota to requests. */
   cachePrefetchCallsPerSecond: setting('CACHE_PREFETCH_CALLS_PER_SECOND', integer(1, 100), 4),
 };
-
 /** One request: the attendee function. */
 const REQUEST = {
   /** The budget of one whole request, kept below the Lambda timeout. */
@@ -237,11 +221,9 @@ export const PREFETCH_SETTINGS = {
   cacheLeaseMs: SHARED_CACHE.cacheLeaseMs,
   ...PREFETCH,
 };
-/** Every function setting, by name. */
 export const FUNCTION_SETTINGS = { ...ATTENDEE_SETTINGS, ...PREFETCH };
 
 type SettingId = keyof typeof FUNCTION_SETTINGS;
-type AllValues = Values<typeof FUNCTION_SETTINGS>;
 type ContextSettingId = {
   [K in SettingId]: (typeof FUNCTION_SETTINGS)[K]['set'] extends { by: 'context' } ? K : never;
 }[SettingId];
@@ -251,11 +233,11 @@ export const CONTEXT_SETTING_IDS = Object.keys(FUNCTION_SETTINGS).filter(
 ) as ContextSettingId[];
 
 /**
- * The first rule between settings that `v` (the settings one reader holds) breaks: the setting to
- * blame, why (naming others by `name`: variables for the function, keys for synth), and its value.
+ * The first rule between settings that `v` (what one reader holds) breaks: the setting to blame,
+ * why (naming others by `name`: variables for a function, keys for synth), and its value.
  */
 export function brokenRule(
-  v: Partial<AllValues>,
+  v: Partial<Values<typeof FUNCTION_SETTINGS>>,
   name: (id: SettingId) => string,
 ): readonly [SettingId, string, string?] | undefined {
   const blame = (id: SettingId, reason: string) => {
@@ -285,9 +267,8 @@ export function brokenRule(
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Each setting's value by its rule from its text (`textOf`; its default when unset): for the
- * function its variable, for synth its context key. A text that breaks a rule throws what `fail`
- * makes of the setting, the reason and the text.
+ * Each setting's value by its rule from its text (`textOf`; its default when unset): for a
+ * function its variable, for synth its context key. A broken rule throws what `fail` makes of it.
  */
 export function readValues<S extends Readonly<Record<string, Omit<Setting, 'env' | 'set'>>>>(
   specs: S,
@@ -306,7 +287,7 @@ export function readValues<S extends Readonly<Record<string, Omit<Setting, 'env'
   return Object.fromEntries(entries) as Values<S>;
 }
 
-/** Reads a function's settings by their rules and the rules between them, naming a bad variable. */
+/** A function's settings from its environment, by their rules and those between them. */
 function readSettings<S extends Settings>(env: Env, settings: S): Values<S> {
   const fail = (id: string, reason: string, text?: string) =>
     new ConfigError(
@@ -335,7 +316,6 @@ const chimeClient = (s: Values<typeof CHIME_CLIENT>) => ({
   requestTimeoutMs: s.chimeRequestTimeoutMs,
   connectionTimeoutMs: s.chimeConnectionTimeoutMs,
 });
-/** What `createChimeClient` is built from: the same group in every function's configuration. */
 export type ChimeClientSettings = ReturnType<typeof chimeClient>;
 
 function deepFreeze<T>(value: T): T {
@@ -352,9 +332,6 @@ const COGNITO_ISSUER =
 /**
  * The attendee function's configuration, read once, at init: typed, frozen, defaults applied.
  * Throws a {@link ConfigError} naming the variable, the value and the rule.
- *
- * @example
- * const config = attendeeConfig(process.env);
  */
 export function attendeeConfig(env: Env) {
   const s = readSettings(env, ATTENDEE_SETTINGS);
@@ -368,7 +345,6 @@ export function attendeeConfig(env: Env) {
       jwksUri: s.identityJwksUri,
       algorithms: s.jwtAlgorithms,
       cognitoUserPoolId: cognito?.[2],
-      // Checked for a Cognito user pool issuer, or when set.
       cognitoTokenUse: s.cognitoTokenUse ?? (cognito ? 'access' : undefined),
       graceSeconds: s.jwtGraceSeconds,
       jwksTimeoutMs: s.jwksTimeoutMs,
@@ -391,7 +367,7 @@ export function attendeeConfig(env: Env) {
       containerMeetingTtlMs: s.cacheMeetingTtlMs,
       maxEntries: s.cacheMaxEntries,
       tableName: s.cacheTableName,
-      // The table is in the stack's region (AWS_REGION), not the meetings' control region.
+      // The table is in the stack's region, not the meetings' control region.
       region: env.AWS_REGION ?? s.chimeRegion,
       dynamodbEndpoint: s.dynamodbEndpoint,
       dynamodbRequestTimeoutMs: s.dynamodbRequestTimeoutMs,
@@ -399,8 +375,7 @@ export function attendeeConfig(env: Env) {
       hotThreshold: s.cacheHotThreshold,
       hotWindowMs: s.cacheHotWindowMs,
       leaseMs: s.cacheLeaseMs,
-      // A container that waits for another's snapshot must still have time for its own Chime
-      // attempt: the wait never takes more than the deadline leaves after one attempt.
+      // A waiter keeps time for its own Chime attempt within the deadline.
       leaseWaitMs: Math.max(
         0,
         Math.min(s.cacheLeaseWaitMs, s.deadlineMs - s.chimeRequestTimeoutMs),
@@ -417,12 +392,12 @@ export function attendeeConfig(env: Env) {
 /** The table's region: the stack's, whatever the meetings' control region. */
 const tableRegion = (env: Env) => env.AWS_REGION?.trim() || 'us-east-1';
 
-/** The prefetch function's configuration, read once, at init: its settings, the table's region. */
+/** The prefetch function's configuration, read once, at init, frozen. */
 export function prefetchConfig(env: Env) {
   const s = readSettings(env, PREFETCH_SETTINGS);
   return deepFreeze({ ...s, chime: chimeClient(s), region: tableRegion(env) });
 }
 
-/** The invalidation function's configuration, read once, at init: its settings, the table's region. */
+/** The invalidation function's configuration, read once, at init, frozen. */
 export const invalidationConfig = (env: Env) =>
   deepFreeze({ ...readSettings(env, INVALIDATION_SETTINGS), region: tableRegion(env) });

@@ -1,7 +1,6 @@
 /**
- * The rules a setting's text must follow, written once: the functions (environment variables) and
- * the stack (`-c key=value`) parse through them, so a value that synthesizes is one the function
- * accepts. Pure: trimmed, non-empty strings in, typed values out.
+ * The rules a setting's text must follow, run by the functions (variables) and by synth (`-c`
+ * keys) alike. Trimmed, non-empty strings in, typed values out.
  */
 
 /** A value broke its rule; the caller adds the setting's name and the value. */
@@ -24,18 +23,23 @@ export interface Validator<T> {
   /** The rule in a few words, for errors and the README's tables ("integer 1–10"). */
   readonly rule: string;
   parse(raw: string): T;
-  /** How a value is written back as text (the stack writes the functions' environment). */
+  /** The value as text again (the stack writes the functions' environment). */
   format(value: T): string;
 }
 
-/** A validator whose values are written back with `String`. */
 export const plain = <T>(rule: string, parse: (raw: string) => T): Validator<T> => ({
   rule,
   parse,
   format: String,
 });
 
-/** An integer within `[min, max]`. */
+/** A rule that accepts its text as is when `ok` holds, else throws `reason`. */
+const check = (rule: string, ok: (raw: string) => boolean, reason: string) =>
+  plain(rule, (raw) => {
+    if (!ok(raw)) throw new RuleError(reason);
+    return raw;
+  });
+
 export const integer = (min: number, max: number) =>
   plain(`integer ${min}–${max}`, (raw) => {
     const value = Number(raw);
@@ -43,7 +47,6 @@ export const integer = (min: number, max: number) =>
     throw new RuleError(`must be an integer from ${min} to ${max}`);
   });
 
-/** `true` or `false`. */
 export const boolean = plain('`true` or `false`', (raw) => {
   if (raw !== 'true' && raw !== 'false') throw new RuleError('must be true or false');
   return raw === 'true';
@@ -52,9 +55,9 @@ export const boolean = plain('`true` or `false`', (raw) => {
 /** One of `allowed`; `caseless` accepts any case and answers the listed spelling. */
 export function oneOf<const T extends string | number>(
   allowed: readonly T[],
-  options: { readonly caseless?: boolean } = {},
+  { caseless = false } = {},
 ) {
-  const key = (text: string) => (options.caseless ? text.toLowerCase() : text);
+  const key = (text: string) => (caseless ? text.toLowerCase() : text);
   const byText = new Map(allowed.map((value) => [key(String(value)), value]));
   const listed = allowed.map((value) => `\`${value}\``).join(', ');
   return plain(allowed.length > 6 ? `one of ${allowed.length} values` : listed, (raw) => {
@@ -64,12 +67,14 @@ export function oneOf<const T extends string | number>(
   });
 }
 
-/** Text matching `pattern`, described by `rule`. */
 export const text = (pattern: RegExp, rule: string) =>
-  plain(rule, (raw) => {
-    if (!pattern.test(raw)) throw new RuleError(`must be ${rule}`);
-    return raw;
-  });
+  check(rule, (raw) => pattern.test(raw), `must be ${rule}`);
+
+export const character = check(
+  'one character',
+  (raw) => [...raw].length === 1,
+  'must be a single character',
+);
 
 /** A comma-separated list (a JSON array in `cdk.json`), each item parsed by `item`; never empty. */
 export const list = <T>(item: Validator<T>): Validator<readonly T[]> => ({

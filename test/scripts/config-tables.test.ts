@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
-import { BEGIN, END, renderConfigTables, replaceConfigTables } from '../../lib/config-tables';
 import { STACK_SETTINGS } from '../../lib/settings';
+import { BEGIN, END, renderConfigTables, replaceConfigTables } from '../../scripts/config-tables';
 
 const README = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
 
