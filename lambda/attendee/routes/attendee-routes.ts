@@ -24,7 +24,6 @@ import { meetingView } from './meeting-view';
 interface RouteDependencies {
   readonly config: Config;
   readonly source: AttendeeSource;
-  /** What a caller may spend on attendees it may not see (`caller-budget.ts`). */
   readonly budget: CallerBudget;
 }
 
@@ -35,7 +34,7 @@ type Route = (
   deadline: RequestDeadline,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** One request's lookups: the meeting, the request's state, and its deadline and counters. */
+/** One request's lookups: its meeting, state, deadline and counters. */
 interface Request extends RouteDependencies {
   readonly state: RequestState;
   readonly meetingId: string;
@@ -43,11 +42,7 @@ interface Request extends RouteDependencies {
   readonly options: { readonly abortSignal: AbortSignal; readonly metrics: RequestMetrics };
 }
 
-/**
- * Runs a lookup's Chime calls under the request's deadline: the abort signal for the SDK, and
- * the epoch time the retry strategy must not plan past (`withDeadline`). The timer behind the
- * signal is Middy's own (`request-deadline.ts`).
- */
+/** Runs a lookup under the request's deadline: the SDK's abort signal, the retries' horizon. */
 const run = <T>(request: Request, lookup: (options: Request['options']) => Promise<T>) =>
   withDeadline(request.deadlineAt, () => lookup(request.options));
 
@@ -63,13 +58,10 @@ function record(state: RequestState, sourced: Sourced): void {
 }
 
 /**
- * Runs a request's lookups within its caller's budget: refuses a caller that spent it (429 with
- * Retry-After). A lookup that ends in a 404 (not found, or not theirs) costs one, whichever tier
- * answered it, so the budget tells a cached attendee from a missing one no better than the
- * answer does; one that fails otherwise (throttled, timed out, malformed) costs every Chime
- * attempt it spent. The caller is the token's issuer and `sub`, never the configurable identity
- * claim (an unverified `email` could name someone else's bucket), and is built (and hashed by
- * the budget) only when the budget needs it.
+ * Runs a request's lookups within its caller's budget (429 once spent). A 404 (not found, or not
+ * theirs) costs one whichever tier answered, so the budget is no existence oracle; another
+ * failure costs the Chime attempts it spent. The caller is the token's issuer and `sub`, never
+ * the identity claim (an unverified `email` could name someone else's bucket).
  */
 async function withinBudget<T>(
   deps: RouteDependencies,
@@ -85,7 +77,7 @@ async function withinBudget<T>(
   const verdict = deps.budget.check(caller);
   if (!verdict.allowed) {
     throw new ProblemError('too_many_requests', 'caller budget spent', {
-      headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
+      'Retry-After': String(verdict.retryAfterSeconds),
     });
   }
   state.metrics ??= createRequestMetrics();
@@ -103,8 +95,7 @@ async function withinBudget<T>(
 }
 
 /**
- * What the caller may see, admitted by the route or the same 404 as a real NotFoundException
- * (`join-token-policy.ts` says which roles each route admits): no existence oracle. Under
+ * What the caller may see if the route admits it, else the same 404 as a missing attendee. Under
  * tenant scope a moderator (never the owner) needs the meeting's `TenantIds` (OWASP API10).
  */
 async function verdictOf(
@@ -138,10 +129,7 @@ async function verdictOf(
   return verdict;
 }
 
-/**
- * The owner's attendees with the display name its verified token carries, recorded for the
- * other participants where the cache does not hold it yet (a write only when it changed).
- */
+/** The owner's attendees with its token's display name, recorded where it changed. */
 async function checkIn<A extends NamedAttendee>(request: Request, owned: readonly A[]) {
   const name = displayNameOf(request.state.claims ?? {}, request.config.policy);
   if (name === undefined) return owned;
@@ -157,7 +145,7 @@ async function checkIn<A extends NamedAttendee>(request: Request, owned: readonl
   return owned.map((attendee) => ({ ...attendee, Name: name }));
 }
 
-/** The attendee the path names, as the source has it, checked against the request (API10). */
+/** The attendee the path names, checked against the request (API10). */
 async function pathAttendee(request: Request, attendeeId: string, alongWith?: string) {
   const sourced = await run(request, (options) =>
     request.source.getAttendee(request.meetingId, attendeeId, { ...options, alongWith }),
@@ -167,9 +155,8 @@ async function pathAttendee(request: Request, attendeeId: string, alongWith?: st
 }
 
 /**
- * `GET /meetings/{meetingId}/attendees/{attendeeId}`: the owner (token per policy), a
- * moderator, or a participant who names its own attendee (`?as=`), read along in the same table
- * read.
+ * `GET …/attendees/{attendeeId}`: for the owner (token per policy), a moderator, or a participant
+ * naming its own attendee (`?as=`, read along in the same table read).
  */
 const getAttendee: Route = async (deps, event, state, deadline) => {
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
@@ -193,11 +180,7 @@ const getAttendee: Route = async (deps, event, state, deadline) => {
   });
 };
 
-/**
- * `GET /meetings/{meetingId}/roster`: every attendee, never a JoinToken, for a participant (who
- * owns one of them: found in the roster itself, no other read) or a moderator. The caller's own
- * attendees are checked in with its name.
- */
+/** `GET …/roster`: every attendee, never a JoinToken, for a participant or a moderator. */
 const getRoster: Route = async (deps, event, state, deadline) => {
   const meetingId = parseMeetingId(event.pathParameters);
   return await withinBudget(deps, state, deadline, meetingId, async (request) => {
@@ -214,9 +197,8 @@ const getRoster: Route = async (deps, event, state, deadline) => {
 };
 
 /**
- * `GET …/join-info`: what `MeetingSessionConfiguration` takes, for the owner only. The meeting
- * is read only after the attendee and the owner check: a caller who may not see the attendee
- * costs no GetMeeting and learns nothing from the meeting's outcome.
+ * `GET …/join-info`: what `MeetingSessionConfiguration` takes, for the owner only. The meeting is
+ * read only after the owner check: anyone else costs no GetMeeting and learns nothing from it.
  */
 const getJoinInfo: Route = async (deps, event, state, deadline) => {
   const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
@@ -230,10 +212,7 @@ const getJoinInfo: Route = async (deps, event, state, deadline) => {
   });
 };
 
-/**
- * The route handlers, by {@link RouteId} of the one route table (`API_ROUTES`): a route added
- * there without a handler here does not compile. Dispatch with `routeIdOf(event.routeKey)`.
- */
+/** The handlers by route id of `API_ROUTES`: a route without one does not compile. */
 export const ROUTE_HANDLERS: Readonly<Record<RouteId, Route>> = Object.freeze({
   attendee: getAttendee,
   joinInfo: getJoinInfo,

@@ -24,7 +24,7 @@ const MEETING_FIELDS = [
 ] as const;
 
 /** The documented fields of GetMeeting's `Meeting`, as `MeetingSessionConfiguration` takes it. */
-export type MeetingView = Pick<Meeting, (typeof MEETING_FIELDS)[number]> & {
+type MeetingView = Pick<Meeting, (typeof MEETING_FIELDS)[number]> & {
   MeetingId: string;
   MediaRegion: string;
   MediaPlacement: Partial<Record<(typeof MEDIA_PLACEMENT_FIELDS)[number], string>>;
