@@ -1,13 +1,10 @@
 import type { Context } from 'aws-lambda';
 
 /**
- * A request's deadline, folded into Middy's early timeout: one timer and one abort signal per
- * request, Middy's own. Middy starts its timer when the route starts, due `timeoutEarlyInMillis`
- * before the end of `context.getRemainingTimeInMillis()`; on it, it aborts the signal it hands
- * the route (the SDK calls then stop) and answers with `timeoutEarlyResponse`. The context Middy
- * runs with ({@link deadlineContext}) reports as remaining time whichever ends first: the Lambda
- * invocation, or the request deadline plus that margin. So the timer fires at the deadline, or
- * `earlyMs` before the Lambda timeout if that comes first.
+ * A request's deadline is Middy's early timeout: one timer and one abort signal per request.
+ * Middy's timer fires `timeoutEarlyInMillis` before the context's remaining time ends, aborts the
+ * signal it hands the route, and answers with `timeoutEarlyResponse`; {@link deadlineContext}
+ * makes that remaining time end at the deadline plus that margin, or with the Lambda if sooner.
  */
 export interface RequestDeadline {
   /** Aborted at the deadline (Middy's signal). */
@@ -17,10 +14,8 @@ export interface RequestDeadline {
 }
 
 /**
- * The invocation's context with `getRemainingTimeInMillis` ending at the request deadline plus
- * `earlyMs` (or at the Lambda's own end, if sooner). The deadline counts from this call, the
- * start of the request. A context without `getRemainingTimeInMillis` (tests, other hosts) gets
- * the deadline alone.
+ * The context with `getRemainingTimeInMillis` ending `deadlineMs + earlyMs` from now, or at the
+ * Lambda's own end if sooner (a context without one, in tests or other hosts: the deadline).
  */
 export function deadlineContext<C extends Context>(
   context: C,
@@ -47,7 +42,7 @@ export function requestDeadline(
   };
 }
 
-/** What Middy answers with when the timer fires: the request was aborted at its deadline. */
+/** What Middy answers with when the timer fires: an AbortError. */
 export function deadlinePassed(): never {
   throw new DOMException('The request deadline passed', 'AbortError');
 }
