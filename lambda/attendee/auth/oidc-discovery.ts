@@ -54,27 +54,17 @@ export function jwksUriFromDocument(
   if (named !== issuer) throw new IssuerMismatchError(issuer, named, url);
   const jwksUri = document.jwks_uri;
   if (typeof jwksUri !== 'string') throw new DiscoveryError(url, 'the document has no jwks_uri');
-  let parsed: URL;
-  try {
-    parsed = new URL(jwksUri);
-  } catch {
+  const protocol = URL.parse(jwksUri)?.protocol;
+  if (protocol === undefined) {
     throw new DiscoveryError(url, `jwks_uri ${quote(jwksUri)} is not an absolute URL`);
   }
-  if (parsed.protocol !== 'https:' && !(allowHttp && parsed.protocol === 'http:')) {
+  if (protocol !== 'https:' && !(allowHttp && protocol === 'http:')) {
     throw new DiscoveryError(
       url,
       `jwks_uri ${quote(jwksUri)} is not https (JWT_JWKS_URI overrides discovery)`,
     );
   }
   return jwksUri;
-}
-
-/** The JWKS URI of the configured issuer, discovered once per container. */
-export interface JwksLocator {
-  /** `undefined` when an explicit JWKS URI is configured. */
-  readonly discoveryUrl: string | undefined;
-  /** One discovery at a time; a result kept for good, a failure for {@link FAILURE_MEMORY_MS}. */
-  jwksUri(): Promise<string>;
 }
 
 /** Why a fetch failed, without the library's `Failed to fetch <url>: ` prefix. */
@@ -84,14 +74,17 @@ function whyFetchFailed(error: unknown, url: string): string {
   return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
 }
 
-/** Locates the JWKS of `issuer`: `jwksUri` when given, else by discovery with `fetcher`. */
+/**
+ * Locates the JWKS of `issuer`: `jwksUri` when given (no `discoveryUrl`), else by discovery with
+ * `fetcher`, one at a time, its result kept for good, a failure for {@link FAILURE_MEMORY_MS}.
+ */
 export function createJwksLocator(options: {
   readonly issuer: string;
   readonly jwksUri: string | undefined;
   readonly allowHttp: boolean;
   readonly fetcher: Fetcher;
   readonly now?: () => number;
-}): JwksLocator {
+}): { readonly discoveryUrl: string | undefined; jwksUri(): Promise<string> } {
   const { issuer, allowHttp, fetcher, now = () => Date.now() } = options;
   if (options.jwksUri !== undefined) {
     const fixed = Promise.resolve(options.jwksUri);

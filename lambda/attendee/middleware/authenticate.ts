@@ -1,22 +1,5 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import {
-  CognitoJwtInvalidClientIdError,
-  CognitoJwtInvalidTokenUseError,
-  FetchError,
-  JwksNotAvailableInCacheError,
-  JwksValidationError,
-  JwkValidationError,
-  JwtExpiredError,
-  JwtInvalidAudienceError,
-  JwtInvalidIssuerError,
-  JwtInvalidSignatureAlgorithmError,
-  JwtInvalidSignatureError,
-  JwtNotBeforeError,
-  JwtParseError,
-  JwtWithoutValidKidError,
-  KidNotFoundInJwksError,
-  WaitPeriodNotYetEndedJwkError,
-} from 'aws-jwt-verify/error';
+import * as jwt from 'aws-jwt-verify/error';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DiscoveryError, IssuerMismatchError } from '../auth/oidc-discovery';
 import { TokenPolicyError, type TokenVerifier } from '../auth/token-verifier';
@@ -31,26 +14,26 @@ import { ProblemError } from '../errors/errors';
 const DEPENDENCY_FAILURES = Object.entries({
   DiscoveryError,
   IssuerMismatchError,
-  FetchError,
-  JwksNotAvailableInCacheError,
-  JwksValidationError,
-  JwkValidationError,
+  FetchError: jwt.FetchError,
+  JwksNotAvailableInCacheError: jwt.JwksNotAvailableInCacheError,
+  JwksValidationError: jwt.JwksValidationError,
+  JwkValidationError: jwt.JwkValidationError,
 });
 
 /** Why a token was refused, for the log line. */
 const TOKEN_FAILURES = Object.entries({
-  JwtExpiredError,
-  JwtNotBeforeError,
-  JwtInvalidIssuerError,
-  JwtInvalidAudienceError,
-  JwtInvalidSignatureError,
-  JwtInvalidSignatureAlgorithmError,
-  JwtParseError,
-  KidNotFoundInJwksError,
-  WaitPeriodNotYetEndedJwkError,
-  JwtWithoutValidKidError,
-  CognitoJwtInvalidTokenUseError,
-  CognitoJwtInvalidClientIdError,
+  JwtExpiredError: jwt.JwtExpiredError,
+  JwtNotBeforeError: jwt.JwtNotBeforeError,
+  JwtInvalidIssuerError: jwt.JwtInvalidIssuerError,
+  JwtInvalidAudienceError: jwt.JwtInvalidAudienceError,
+  JwtInvalidSignatureError: jwt.JwtInvalidSignatureError,
+  JwtInvalidSignatureAlgorithmError: jwt.JwtInvalidSignatureAlgorithmError,
+  JwtParseError: jwt.JwtParseError,
+  KidNotFoundInJwksError: jwt.KidNotFoundInJwksError,
+  WaitPeriodNotYetEndedJwkError: jwt.WaitPeriodNotYetEndedJwkError,
+  JwtWithoutValidKidError: jwt.JwtWithoutValidKidError,
+  CognitoJwtInvalidTokenUseError: jwt.CognitoJwtInvalidTokenUseError,
+  CognitoJwtInvalidClientIdError: jwt.CognitoJwtInvalidClientIdError,
   TokenPolicyError,
 });
 

@@ -55,6 +55,8 @@ export function ownsExternalUserId(
   return separator !== undefined && externalUserId.startsWith(identity + separator);
 }
 
+const words = (text: string) => text.split(/\s+/).filter((word) => word !== '');
+
 /**
  * The groups in a claim: an array, its JSON, or the `"[a b]"` form the HTTP API JWT authorizer
  * gives an array; a plain string is one group, or for a scope claim a space-separated list.
@@ -64,7 +66,7 @@ export function groupsOf(claim: unknown, spaceSeparated = false): readonly strin
   if (typeof claim !== 'string') return [];
   const text = claim.trim();
   if (!(text.startsWith('[') && text.endsWith(']'))) {
-    if (spaceSeparated) return text.split(/\s+/).filter((group) => group !== '');
+    if (spaceSeparated) return words(text);
     return text === '' ? [] : [text];
   }
   try {
@@ -73,10 +75,7 @@ export function groupsOf(claim: unknown, spaceSeparated = false): readonly strin
   } catch {
     // Not JSON: the authorizer's space-separated form.
   }
-  return text
-    .slice(1, -1)
-    .split(/\s+/)
-    .filter((group) => group !== '');
+  return words(text.slice(1, -1));
 }
 
 /** Scope claims hold a space-separated list (RFC 8693 §4.2 `scope`; Entra's `scp`). */

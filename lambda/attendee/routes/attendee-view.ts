@@ -9,14 +9,6 @@ type Capability = (typeof CAPABILITIES)[number];
 // bounded `{2,2048}` quantifier is slower than `+` on a real token.
 const JOIN_TOKEN = /^[a-zA-Z0-9+/]+$/;
 
-/** The documented fields of an attendee, and the name its owner's token carried. */
-interface PublicAttendee {
-  readonly AttendeeId: string;
-  readonly ExternalUserId: string;
-  readonly Capabilities: Readonly<Record<'Audio' | 'Video' | 'Content', Capability>>;
-  readonly Name?: string;
-}
-
 /** An attendee as the source gives it: Chime's fields, and a recorded name. */
 type SourcedAttendee = NonNullable<GetAttendeeCommandOutput['Attendee']> & {
   readonly Name?: string;
@@ -45,8 +37,8 @@ export function checkedAttendee<A extends SourcedAttendee>(
   return attendee;
 }
 
-/** The public fields of a checked attendee (never its JoinToken). */
-function publicView(attendee: SourcedAttendee): PublicAttendee {
+/** The documented fields of a checked attendee (never its JoinToken), and its recorded name. */
+function publicView(attendee: SourcedAttendee) {
   const capabilities = attendee.Capabilities;
   return {
     AttendeeId: attendee.AttendeeId as string,
@@ -83,7 +75,7 @@ export function rosterView(attendees: readonly SourcedAttendee[]) {
 export function attendeeView(
   attendee: SourcedAttendee,
   decision: Exclude<Decision, { role: 'none' }>,
-): { readonly Attendee: PublicAttendee & { readonly JoinToken?: string } } {
+): { readonly Attendee: ReturnType<typeof publicView> & { readonly JoinToken?: string } } {
   // The owner knows its own name: its answer is Chime's fields alone.
   const { Name, ...fields } = publicView(attendee);
   const view = decision.role === 'owner' || Name === undefined ? fields : { ...fields, Name };
