@@ -25,9 +25,8 @@ export class TokenPolicyError extends Error {
 }
 
 /**
- * The HTTP API JWT authorizer's audience rule: `aud` must match, and `client_id` counts only when
- * there is no `aud` (http-api-troubleshooting-jwt.html). So a wrong `aud` is refused even when
- * `client_id` is right.
+ * The HTTP API JWT authorizer's audience rule: `client_id` counts only when there is no `aud`
+ * (http-api-troubleshooting-jwt.html), so a wrong `aud` is refused even with the right one.
  */
 export function assertAudience(payload: JwtPayload, audience: readonly string[]): void {
   if (Object.hasOwn(payload, 'aud')) {
@@ -40,12 +39,20 @@ export function assertAudience(payload: JwtPayload, audience: readonly string[])
   throw new JwtInvalidAudienceError('no aud, and client_id not allowed', clientId, [...audience]);
 }
 
-/** The checks aws-jwt-verify leaves to the caller, as the HTTP API authorizer in front makes them. */
-function tokenChecks(auth: Config['auth']) {
+/**
+ * The verifier of the configured issuer: aws-jwt-verify's generic one, Cognito included
+ * (`audience: null`), plus the authorizer's checks the library leaves optional. A verified token
+ * is remembered until its `exp` (RS256 costs more than the rest of a request): a key removed
+ * from the JWKS stops new tokens at once, not those already verified, as in any JWT cache.
+ */
+export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
+  const { issuer, jwksUri, allowHttpJwks: allowHttp, graceSeconds, audience } = auth;
+  const fetcher = new IdpFetcher(auth.jwksTimeoutMs, allowHttp);
+  const jwksCache = new SimpleJwksCache({ fetcher });
+  const locator = createJwksLocator({ issuer, jwksUri, allowHttp, fetcher });
   // Clock skew tolerated on `iat`.
-  const iatSkewSeconds = Math.max(auth.graceSeconds, 60);
-  const { audience, cognitoTokenUse } = auth;
-  return ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
+  const iatSkewSeconds = Math.max(graceSeconds, 60);
+  const customJwtCheck = ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
     if (!auth.algorithms.includes(header.alg as (typeof auth.algorithms)[number])) {
       throw new TokenPolicyError('algorithm not allowed');
     }
@@ -54,28 +61,11 @@ function tokenChecks(auth: Config['auth']) {
       throw new TokenPolicyError('iat is in the future');
     }
     assertAudience(payload, audience);
-    if (cognitoTokenUse !== undefined) {
+    if (auth.cognitoTokenUse !== undefined) {
       // The client id is the audience rule's business.
-      validateCognitoJwtFields(payload, { tokenUse: cognitoTokenUse, clientId: null });
+      validateCognitoJwtFields(payload, { tokenUse: auth.cognitoTokenUse, clientId: null });
     }
   };
-}
-
-/**
- * The verifier of the configured issuer: aws-jwt-verify's generic one for every issuer, Cognito
- * included (`audience: null`, the rest in `customJwtCheck`), the issuer compared exactly, the
- * JWKS located by discovery unless `jwksUri` is set.
- *
- * A verified token is remembered until its `exp` (a frontend sends the same token on every call,
- * and RS256 costs more than the rest of the request): a key removed from the JWKS stops new
- * tokens at once, not those already verified, as in any JWT cache.
- */
-export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
-  const fetcher = new IdpFetcher(auth.jwksTimeoutMs, auth.allowHttpJwks);
-  const jwksCache = new SimpleJwksCache({ fetcher });
-  const { issuer, jwksUri, allowHttpJwks: allowHttp, graceSeconds } = auth;
-  const locator = createJwksLocator({ issuer, jwksUri, allowHttp, fetcher });
-  const customJwtCheck = tokenChecks(auth);
   const create = (jwksUri: string) =>
     JwtVerifier.create(
       { issuer, audience: null, jwksUri, graceSeconds, customJwtCheck },
