@@ -4,21 +4,13 @@ import { createDynamoDbClient } from '../common/table/dynamodb-client';
 import { IssuerMismatchError } from './auth/oidc-discovery';
 import { createTokenVerifier } from './auth/token-verifier';
 import { type Config, parseConfig } from './config';
-import { type ApiHandler, createHandler } from './handler';
+import { createHandler } from './handler';
 import { createLogger } from './logger';
 
-export interface Container {
-  readonly handler: ApiHandler;
-  /**
-   * Fetches the JWKS ahead of the first request. A failure is logged, not thrown (the first
-   * request tries again), so a passing provider fault never crashes init; an issuer mismatch is
-   * a configuration error, thrown.
-   */
-  warmUp(): Promise<void>;
-}
+export type Container = ReturnType<typeof createContainer>;
 
 /** Builds everything a container needs from its environment, once (`index.ts`, `npm start`, tests). */
-export function createContainer(env: Readonly<Record<string, string | undefined>>): Container {
+export function createContainer(env: Readonly<Record<string, string | undefined>>) {
   const config = parseConfig(env);
   const logger = createLogger(config);
   const verifier = createTokenVerifier(config.auth);
@@ -41,7 +33,11 @@ export function createContainer(env: Readonly<Record<string, string | undefined>
       verifier,
       logger,
     }),
-    warmUp: () =>
+    /**
+     * Fetches the JWKS ahead of the first request. A failure is logged, not thrown (the first
+     * request tries again); an issuer mismatch is a configuration error, thrown.
+     */
+    warmUp: (): Promise<void> =>
       verifier.hydrate().catch((error: unknown) => {
         if (error instanceof IssuerMismatchError) throw error;
         logger.warn('jwks hydration failed', {

@@ -3,15 +3,9 @@ import type { Context } from 'aws-lambda';
 /**
  * A request's deadline is Middy's early timeout: one timer and one abort signal per request.
  * Middy's timer fires `timeoutEarlyInMillis` before the context's remaining time ends, aborts the
- * signal it hands the route, and answers with `timeoutEarlyResponse`; {@link deadlineContext}
- * makes that remaining time end at the deadline plus that margin, or with the Lambda if sooner.
+ * signal it hands the route, and answers with `timeoutEarlyResponse`.
  */
-export interface RequestDeadline {
-  /** Aborted at the deadline (Middy's signal). */
-  readonly signal: AbortSignal;
-  /** Epoch milliseconds of the deadline, for the retry strategy (`withDeadline`). */
-  readonly at: number;
-}
+export type RequestDeadline = ReturnType<typeof requestDeadline>;
 
 /**
  * The context with `getRemainingTimeInMillis` ending `deadlineMs + earlyMs` from now, or at the
@@ -30,12 +24,15 @@ export function deadlineContext<C extends Context>(
   return { ...context, getRemainingTimeInMillis: remaining };
 }
 
-/** The deadline of a request whose context came from {@link deadlineContext}. */
+/**
+ * The deadline of a request whose context came from {@link deadlineContext}: Middy's signal, and
+ * its epoch milliseconds for the retry strategy (`withDeadline`).
+ */
 export function requestDeadline(
   context: Pick<Context, 'getRemainingTimeInMillis'>,
   signal: AbortSignal,
   earlyMs: number,
-): RequestDeadline {
+) {
   return {
     signal,
     at: Date.now() + Math.max(0, Math.floor(context.getRemainingTimeInMillis() - earlyMs)),

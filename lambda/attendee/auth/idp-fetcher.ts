@@ -1,6 +1,6 @@
-import { Agent } from 'node:http';
-import { NonRetryableFetchError } from 'aws-jwt-verify/error';
-import { type Fetcher, fetch, SimpleFetcher } from 'aws-jwt-verify/https';
+import { request as httpRequest } from 'node:http';
+import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
+import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 
 /**
  * How long a failed fetch (or discovery) is remembered: during an outage every request gets its
@@ -9,13 +9,12 @@ import { type Fetcher, fetch, SimpleFetcher } from 'aws-jwt-verify/https';
 export const FAILURE_MEMORY_MS = 5_000;
 
 /**
- * aws-jwt-verify's fetcher, also over plain http when allowed (a local identity provider). A
- * failed URI rejects with the same error, without a request, for {@link FAILURE_MEMORY_MS}; a
- * success is not kept (the JWKS cache keeps the keys).
+ * aws-jwt-verify's fetcher (https only), and plain http when allowed (a local identity provider)
+ * with the same errors and an idle time-out. A failed URI rejects with the same error, without a
+ * request, for {@link FAILURE_MEMORY_MS}; a success is not kept (the JWKS cache keeps the keys).
  */
 export class IdpFetcher implements Fetcher {
   private readonly https: SimpleFetcher;
-  private readonly httpAgent: Agent | undefined;
   private readonly failures = new Map<
     string,
     { readonly error: unknown; readonly until: number }
@@ -23,11 +22,10 @@ export class IdpFetcher implements Fetcher {
 
   constructor(
     private readonly timeoutMs: number,
-    allowHttp: boolean,
+    private readonly allowHttp: boolean,
     private readonly now: () => number = () => Date.now(),
   ) {
     this.https = new SimpleFetcher({ defaultRequestOptions: { responseTimeout: timeoutMs } });
-    this.httpAgent = allowHttp ? new Agent() : undefined;
   }
 
   fetch(uri: string): Promise<ArrayBuffer> {
@@ -41,8 +39,27 @@ export class IdpFetcher implements Fetcher {
 
   private request(uri: string): Promise<ArrayBuffer> {
     if (uri.startsWith('https:')) return this.https.fetch(uri);
-    if (!this.httpAgent) return Promise.reject(new NonRetryableFetchError(uri, 'http not allowed'));
-    // The library's single-attempt fetch: an http agent makes its `https.request` speak http.
-    return fetch(uri, { agent: this.httpAgent, responseTimeout: this.timeoutMs });
+    if (!this.allowHttp) return Promise.reject(new NonRetryableFetchError(uri, 'http not allowed'));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(uri, { timeout: this.timeoutMs }, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new NonRetryableFetchError(uri, `Status code is ${res.statusCode}, expected 200`));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => reject(new FetchError(uri, error.message)));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+        });
+      });
+      req.on('timeout', () =>
+        req.destroy(new Error(`Response time-out (after ${this.timeoutMs} ms.)`)),
+      );
+      req.on('error', (error) => reject(new FetchError(uri, error.message)));
+      req.end();
+    });
   }
 }

@@ -41,8 +41,6 @@ export const PROBLEMS = Object.freeze({
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
 /** The RFC 9457 body of `code`, with a stable URI per code as its `type`. */
 export function problemBody(code: ProblemCode, requestId: string) {
   const { status, title, detail } = PROBLEMS[code];

@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { AppContext } from '../context';
 import { classifyError } from '../errors/classify-error';
-import { PROBLEM_CONTENT_TYPE, PROBLEMS, problemBody } from '../errors/problem';
+import { PROBLEMS, problemBody } from '../errors/problem';
 
 /**
  * Turns whatever was thrown into the error `@middy/http-error-handler` renders: an RFC 9457
@@ -28,7 +28,7 @@ export function problemResponses(options: {
         message: JSON.stringify(problemBody(outcome.code, requestId)),
         headers: {
           ...outcome.headers,
-          'Content-Type': PROBLEM_CONTENT_TYPE,
+          'Content-Type': 'application/problem+json',
           'Cache-Control': 'no-store',
         },
       });

@@ -8,13 +8,7 @@ type BudgetCheck =
 /** A caller's identity text, or a function that builds it only when it is needed. */
 type CallerRef = string | (() => string);
 
-/** A per-caller budget of wasted Chime calls (OWASP API4). */
-export interface CallerBudget {
-  /** Before spending: whether the caller may make the function spend Chime calls now. */
-  check(caller: CallerRef): BudgetCheck;
-  /** After a denial or a not-found: the Chime calls that request spent for nothing. */
-  charge(caller: CallerRef, chimeCalls: number): void;
-}
+export type CallerBudget = ReturnType<typeof createCallerBudget>;
 
 interface Bucket {
   tokens: number;
@@ -26,7 +20,7 @@ const ALLOWED: BudgetCheck = Object.freeze({ allowed: true });
 const callerText = (caller: CallerRef): string => (typeof caller === 'string' ? caller : caller());
 
 /**
- * A token bucket per caller: `callsPerMinute` tokens, refilled continuously, spent by `charge`;
+ * A per-caller budget of wasted Chime calls (OWASP API4), a token bucket per caller: `callsPerMinute` tokens, refilled continuously, spent by `charge`;
  * a caller in debt (at most one minute's budget) waits for a whole token. Callers are known by an
  * HMAC of their identity under a per-container key, never by the identity (which may equal an
  * ExternalUserId); at most `maxCallers`, the least recently charged forgotten first.
@@ -36,7 +30,7 @@ export function createCallerBudget(options: {
   readonly maxCallers?: number;
   /** Epoch milliseconds. */
   readonly now?: () => number;
-}): CallerBudget {
+}) {
   const { callsPerMinute, maxCallers = 10_000, now = Date.now } = options;
   const key = randomBytes(32);
   const perMs = callsPerMinute / 60_000;
@@ -47,7 +41,8 @@ export function createCallerBudget(options: {
     Math.min(callsPerMinute, bucket.tokens + (at - bucket.at) * perMs);
 
   return {
-    check(caller) {
+    /** Before spending: whether the caller may make the function spend Chime calls now. */
+    check(caller: CallerRef): BudgetCheck {
       // Nobody has wasted a call yet: no identity to hash (the common case).
       if (buckets.size === 0) return ALLOWED;
       const id = idOf(caller);
@@ -63,7 +58,8 @@ export function createCallerBudget(options: {
         retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)),
       };
     },
-    charge(caller, chimeCalls) {
+    /** After a denial or a not-found: the Chime calls that request spent for nothing. */
+    charge(caller: CallerRef, chimeCalls: number): void {
       if (!(chimeCalls > 0)) return;
       const id = idOf(caller);
       const at = now();
