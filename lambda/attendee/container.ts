@@ -9,7 +9,7 @@ import { createLogger } from './logger';
 
 export type Container = ReturnType<typeof createContainer>;
 
-/** Builds everything a container needs from its environment, once (`index.ts`, `npm start`, tests). */
+/** Builds everything a container needs from its environment, once. */
 export function createContainer(env: Readonly<Record<string, string | undefined>>) {
   const config = parseConfig(env);
   const logger = createLogger(config);

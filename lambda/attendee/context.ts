@@ -3,7 +3,7 @@ import type { Claims } from './auth/token-verifier';
 import type { RequestMetrics } from './cache/metrics';
 import type { ErrorOutcome } from './errors/classify-error';
 
-/** What the middleware chain learns about one request, for the route and the log line. */
+/** What the chain learns about one request, for the route and the log line. */
 export interface RequestState {
   startedAt: number;
   claims?: Claims;

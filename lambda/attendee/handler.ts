@@ -22,7 +22,6 @@ import { deadlineContext, deadlinePassed, requestDeadline } from './request-dead
 import { routeIdOf } from './routes/api-routes';
 import { ROUTE_HANDLERS } from './routes/attendee-routes';
 
-/** What the chain needs, created once per container (`container.ts`). */
 export interface Dependencies {
   readonly config: Config;
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;

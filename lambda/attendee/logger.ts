@@ -12,10 +12,7 @@ export interface RequestLogger {
 
 const SEVERITY = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 } as const;
 
-/**
- * One JSON line per call, in Powertools' shape (level, message, timestamp, service, fields),
- * without its per-call environment reads and attribute merging.
- */
+/** One JSON line per call, in Powertools' shape without its per-call environment reads. */
 export function createLogger(config: Pick<Config, 'logLevel'>): RequestLogger {
   const threshold = SEVERITY[config.logLevel];
   const line = (level: LogLevel) =>

@@ -1,10 +1,6 @@
 import type { Context } from 'aws-lambda';
 
-/**
- * A request's deadline is Middy's early timeout: one timer and one abort signal per request.
- * Middy's timer fires `timeoutEarlyInMillis` before the context's remaining time ends, aborts the
- * signal it hands the route, and answers with `timeoutEarlyResponse`.
- */
+/** A request's deadline is Middy's early timeout: its one timer and abort signal per request. */
 export type RequestDeadline = ReturnType<typeof requestDeadline>;
 
 /**

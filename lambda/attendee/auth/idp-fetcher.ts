@@ -2,16 +2,13 @@ import { request as httpRequest } from 'node:http';
 import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 
-/**
- * How long a failed fetch (or discovery) is remembered: during an outage every request gets its
- * 503 at once instead of waiting for its own time-out; short, so a provider back is used again.
- */
+/** A failure remembered this long answers a provider outage at once, not after a time-out. */
 export const FAILURE_MEMORY_MS = 5_000;
 
 /**
  * aws-jwt-verify's fetcher (https only), and plain http when allowed (a local identity provider)
- * with the same errors and an idle time-out. A failed URI rejects with the same error, without a
- * request, for {@link FAILURE_MEMORY_MS}; a success is not kept (the JWKS cache keeps the keys).
+ * with the same errors. A failed URI rejects with the same error, without a request, for
+ * {@link FAILURE_MEMORY_MS}; a success is not kept (the JWKS cache keeps the keys).
  */
 export class IdpFetcher implements Fetcher {
   private readonly https: SimpleFetcher;

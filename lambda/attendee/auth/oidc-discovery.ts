@@ -3,18 +3,14 @@ import { isJsonObject, safeJsonParse } from 'aws-jwt-verify/safe-json-parse';
 import { ConfigError } from '../../common/config/validators';
 import { FAILURE_MEMORY_MS } from './idp-fetcher';
 
-/** Quotes at most 200 characters of the provider's document in a message. */
 const quote = (value: string) => JSON.stringify(value.slice(0, 200));
 
-/**
- * The discovery document's URL (OpenID Connect Discovery 1.0 §4): a terminating `/` of the issuer
- * is removed before appending, so `https://a.auth0.com/` and `https://a.auth0.com` share one.
- */
+/** OpenID Connect Discovery 1.0 §4: an issuer's terminating `/` is removed before appending. */
 export function discoveryUrlOf(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
 
-/** The discovery document could not be fetched or read: the provider's fault (503), not the caller's. */
+/** The discovery document could not be fetched or read: the provider's fault (503). */
 export class DiscoveryError extends Error {
   override readonly name = 'DiscoveryError';
   constructor(url: string, why: string) {
@@ -22,10 +18,7 @@ export class DiscoveryError extends Error {
   }
 }
 
-/**
- * The discovery document names another issuer (§4.3: it must be identical to the configured
- * one, as to the tokens' `iss`): a configuration error, which fails init.
- */
+/** The document names another issuer (§4.3: it must be identical): init fails on it. */
 export class IssuerMismatchError extends ConfigError {
   constructor(configured: string, discovered: string, url: string) {
     super(

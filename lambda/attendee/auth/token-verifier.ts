@@ -8,7 +8,6 @@ import type { Config } from '../config';
 import { IdpFetcher } from './idp-fetcher';
 import { createJwksLocator } from './oidc-discovery';
 
-/** Verified claims of the caller's token. */
 export type Claims = Readonly<Record<string, unknown>>;
 
 export interface TokenVerifier {
@@ -40,10 +39,9 @@ export function assertAudience(payload: JwtPayload, audience: readonly string[])
 }
 
 /**
- * The verifier of the configured issuer: aws-jwt-verify's generic one, Cognito included
- * (`audience: null`), plus the authorizer's checks the library leaves optional. A verified token
- * is remembered until its `exp` (RS256 costs more than the rest of a request): a key removed
- * from the JWKS stops new tokens at once, not those already verified, as in any JWT cache.
+ * aws-jwt-verify's generic verifier, Cognito included (`audience: null`), plus the authorizer's
+ * checks. A verified token is remembered until its `exp` (RS256 costs more than the rest of a
+ * request): a key removed from the JWKS stops only new tokens, as in any JWT cache.
  */
 export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
   const { issuer, jwksUri, allowHttpJwks: allowHttp, graceSeconds, audience } = auth;

@@ -1,10 +1,9 @@
 import type { ProblemCode } from './problem';
 
 /**
- * How a Chime SDK Meetings error, matched by `error.name`, reaches the client. `retryAfter`:
- * `default` sends the configured delay, `upstream` the clamped `RetryAfterSeconds`. `alarm`:
- * logged at error level, which pages someone. `sdk`: raised by the SDK itself (no `$metadata`),
- * matched by name alone.
+ * How a Chime error reaches the client. `retryAfter`: the configured delay or the clamped
+ * `RetryAfterSeconds`; `alarm`: an error-level log, which pages; `sdk`: raised by the SDK itself
+ * (no `$metadata`), matched by name alone.
  */
 export interface ChimeErrorRule {
   readonly code: ProblemCode;
@@ -17,10 +16,7 @@ export interface ChimeErrorRule {
 const CREDENTIALS: ChimeErrorRule = Object.freeze({ code: 'upstream_credentials', alarm: true });
 const CREDENTIALS_FROM_SDK: ChimeErrorRule = Object.freeze({ ...CREDENTIALS, sdk: true });
 
-/**
- * Chime's own errors (GetAttendee's "Errors"), the "Common Errors" of every AWS service for a bad
- * signature or identity, and the SDK's credential-provider failures.
- */
+/** Chime's errors, AWS's "Common Errors" of signature and identity, SDK credential failures. */
 const CHIME_ERROR_RULES: Readonly<Record<string, ChimeErrorRule>> = Object.freeze({
   NotFoundException: { code: 'not_found' },
   BadRequestException: { code: 'upstream_rejected', alarm: true },
@@ -45,7 +41,7 @@ const CHIME_ERROR_RULES: Readonly<Record<string, ChimeErrorRule>> = Object.freez
   ServiceFailureException: { code: 'upstream_failure' },
 });
 
-/** The rule for an upstream error `name` (any string, `__proto__` too): the table's own entries only. */
+/** The rule for an upstream `name` (any string, `__proto__` too): own entries only. */
 export function chimeErrorRule(name: string): ChimeErrorRule | undefined {
   return Object.hasOwn(CHIME_ERROR_RULES, name) ? CHIME_ERROR_RULES[name] : undefined;
 }

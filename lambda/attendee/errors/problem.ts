@@ -1,6 +1,5 @@
 import { STATUS_CODES } from 'node:http';
 
-/** A problem's status, its reason phrase as `title`, and a generic `detail`. */
 const problem = (status: number, detail: string) => ({
   status,
   title: STATUS_CODES[status] as string,

@@ -7,9 +7,8 @@ import type { AppContext } from '../context';
 import { ProblemError } from '../errors/errors';
 
 /**
- * Failures of the identity provider (discovery, JWKS), not of the token; an issuer mismatch found
- * after init is a configuration error, still not the caller's fault. Labelled by these keys,
- * matched by class: the library sets no `name`, and minification renames classes.
+ * Failures of the identity provider, not of the token (an issuer mismatch found after init too).
+ * Labelled by these keys, matched by class: the library sets no `name`, minification renames.
  */
 const DEPENDENCY_FAILURES = Object.entries({
   DiscoveryError,

@@ -5,10 +5,8 @@ import type { AppContext } from '../context';
 import type { RequestLogger } from '../logger';
 
 /**
- * Starts each request's state and writes exactly one line when it ends: status, code, latency,
- * cold start, Chime's request id, and a lookup's Chime calls, throttles and cache hits as
- * Embedded Metric Format (`metricsNamespace`: the stack name). Only fields chosen here are
- * logged: never a header, a token, a claim or an ExternalUserId.
+ * Starts each request's state and writes one line when it ends, with a lookup's counters as
+ * Embedded Metric Format. Only fields chosen here: never a header, token, claim or ExternalUserId.
  */
 export function requestLog(options: {
   readonly logger: RequestLogger;

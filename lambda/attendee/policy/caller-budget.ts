@@ -5,7 +5,7 @@ type BudgetCheck =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly retryAfterSeconds: number };
 
-/** A caller's identity text, or a function that builds it only when it is needed. */
+/** A function builds the caller's identity only when it is needed. */
 type CallerRef = string | (() => string);
 
 export type CallerBudget = ReturnType<typeof createCallerBudget>;
@@ -20,10 +20,9 @@ const ALLOWED: BudgetCheck = Object.freeze({ allowed: true });
 const callerText = (caller: CallerRef): string => (typeof caller === 'string' ? caller : caller());
 
 /**
- * A per-caller budget of wasted Chime calls (OWASP API4), a token bucket per caller: `callsPerMinute` tokens, refilled continuously, spent by `charge`;
- * a caller in debt (at most one minute's budget) waits for a whole token. Callers are known by an
- * HMAC of their identity under a per-container key, never by the identity (which may equal an
- * ExternalUserId); at most `maxCallers`, the least recently charged forgotten first.
+ * A budget of wasted Chime calls (OWASP API4): a token bucket per caller, refilled continuously,
+ * in debt at most one minute's budget. Callers are known by an HMAC under a per-container key,
+ * never by the identity (which may equal an ExternalUserId); the least recently charged go first.
  */
 export function createCallerBudget(options: {
   readonly callsPerMinute: number;

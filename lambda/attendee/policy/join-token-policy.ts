@@ -11,7 +11,7 @@ export type Decision =
   | { readonly role: 'participant'; readonly includeJoinToken: false }
   | { readonly role: 'none' };
 
-/** Or, under tenant scope, a moderator before the meeting's `TenantIds` are known: never admitted. */
+/** Or, under tenant scope, a moderator before the meeting's `TenantIds` are known. */
 export type Verdict = Decision | { readonly role: 'unverified-moderator' };
 
 type Role = Exclude<Decision['role'], 'none'>;

@@ -54,11 +54,9 @@ function record(state: RequestState, sourced: Sourced): void {
 }
 
 /**
- * A route: its IDs parsed (400 before anything else), then its lookups within the caller's
- * budget (429 once spent), answered as JSON. A 404 (not found, or not theirs) costs one whichever
- * tier answered, so the budget is no existence oracle; another failure costs the Chime attempts
- * it spent. The caller is the token's issuer and `sub`, never the identity claim (an unverified
- * `email` could name someone else's bucket).
+ * A route: IDs parsed, lookups within the caller's budget, a JSON answer. A 404 costs one
+ * whichever tier answered (the budget is no existence oracle), another failure its Chime
+ * attempts. The caller is `iss` and `sub`, never the identity claim (an unverified `email`).
  */
 function route<Ids extends { readonly meetingId: string }>(
   parse: (event: APIGatewayProxyEventV2) => Ids,

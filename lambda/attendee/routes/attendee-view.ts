@@ -52,11 +52,7 @@ function publicView(attendee: SourcedAttendee) {
   };
 }
 
-/**
- * The roster's body: each attendee's public fields, never a JoinToken. AWS services (media
- * pipelines join as attendees with an `aws:` ExternalUserId) are marked `Service`; attendees
- * without an id or ExternalUserId (never listed so) are left out.
- */
+/** The roster's body; AWS services (media pipelines, ExternalUserId `aws:…`) marked `Service`. */
 export function rosterView(attendees: readonly SourcedAttendee[]) {
   return {
     Attendees: attendees

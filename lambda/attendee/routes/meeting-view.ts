@@ -30,10 +30,7 @@ type MeetingView = Pick<Meeting, (typeof MEETING_FIELDS)[number]> & {
   MediaPlacement: Partial<Record<(typeof MEDIA_PLACEMENT_FIELDS)[number], string>>;
 };
 
-/**
- * The meeting of a GetMeeting answer, checked against the requested id (OWASP API10) and cut
- * down to the documented fields; a meeting without media placement cannot be joined.
- */
+/** The meeting of a GetMeeting answer checked against the request (OWASP API10), cut down. */
 export function meetingView(
   output: Pick<GetMeetingCommandOutput, 'Meeting'>,
   meetingId: string,
