@@ -16,7 +16,6 @@ export function requestLog(options: {
   const { logger, metricsNamespace } = options;
   const now = options.now ?? performance.now.bind(performance);
   let coldStart = true;
-
   const write = (request: Request<APIGatewayProxyEventV2, unknown, Error, AppContext>) => {
     const { state } = request.context;
     const response = request.response as APIGatewayProxyStructuredResultV2 | undefined;
@@ -44,7 +43,6 @@ export function requestLog(options: {
     logger[outcome?.level ?? 'info']('request', fields);
     coldStart = false;
   };
-
   return {
     before: (request) => {
       request.context.state = { startedAt: now() };

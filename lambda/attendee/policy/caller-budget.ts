@@ -10,10 +10,7 @@ type CallerRef = string | (() => string);
 
 export type CallerBudget = ReturnType<typeof createCallerBudget>;
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
+type Bucket = { tokens: number; at: number };
 
 const ALLOWED: BudgetCheck = Object.freeze({ allowed: true });
 
@@ -38,7 +35,6 @@ export function createCallerBudget(options: {
     createHmac('sha256', key).update(callerText(caller)).digest('base64url');
   const refilled = (bucket: Bucket, at: number): number =>
     Math.min(callsPerMinute, bucket.tokens + (at - bucket.at) * perMs);
-
   return {
     /** Before spending: whether the caller may make the function spend Chime calls now. */
     check(caller: CallerRef): BudgetCheck {
