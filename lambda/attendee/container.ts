@@ -4,31 +4,13 @@ import { createDynamoDbClient } from '../common/table/dynamodb-client';
 import { IssuerMismatchError } from './auth/oidc-discovery';
 import { createTokenVerifier } from './auth/token-verifier';
 import { type Config, parseConfig } from './config';
-import { type ApiHandler, createHandler } from './handler';
+import { createHandler } from './handler';
 import { createLogger } from './logger';
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Container = ReturnType<typeof createContainer>;
 
-/** What one Lambda container holds: its handler, and the means to warm it up. */
-export interface Container {
-  readonly handler: ApiHandler;
-  /**
-   * Discovers the JWKS URI and fetches the JWKS ahead of the first request. What cannot be
-   * fetched now is fetched again on the first request (which answers 503 if it still fails):
-   * the failure is logged with the URL and why, not thrown, so a passing identity-provider fault
-   * never crashes init. An issuer that differs from its discovery document's is a configuration
-   * error: thrown, so init fails naming both.
-   */
-  warmUp(): Promise<void>;
-}
-
-/**
- * Builds everything a container needs from its environment, once: configuration (validated,
- * naming a bad variable), the Chime client, the cache table's client, the token verifier, the
- * logger and the Middy chain.
- * The deployed entry (`index.ts`), `npm start`, the tests and the load script all use it.
- */
-export function createContainer(env: Env): Container {
+/** Builds everything a container needs from its environment, once. */
+export function createContainer(env: Readonly<Record<string, string | undefined>>) {
   const config = parseConfig(env);
   const logger = createLogger(config);
   const verifier = createTokenVerifier(config.auth);
@@ -51,7 +33,11 @@ export function createContainer(env: Env): Container {
       verifier,
       logger,
     }),
-    warmUp: () =>
+    /**
+     * Fetches the JWKS ahead of the first request. A failure is logged, not thrown (the first
+     * request tries again); an issuer mismatch is a configuration error, thrown.
+     */
+    warmUp: (): Promise<void> =>
       verifier.hydrate().catch((error: unknown) => {
         if (error instanceof IssuerMismatchError) throw error;
         logger.warn('jwks hydration failed', {

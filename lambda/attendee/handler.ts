@@ -22,11 +22,10 @@ import { deadlineContext, deadlinePassed, requestDeadline } from './request-dead
 import { routeIdOf } from './routes/api-routes';
 import { ROUTE_HANDLERS } from './routes/attendee-routes';
 
-/** What the chain needs, created once per container (see `index.ts`). */
 export interface Dependencies {
   readonly config: Config;
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
-  /** The shared cache table's client, when `CACHE_TABLE_NAME` is set. */
+  /** When `CACHE_TABLE_NAME` is set. */
   readonly dynamodb?: Pick<DynamoDBClient, 'send'>;
   readonly verifier: TokenVerifier;
   readonly logger: RequestLogger;
@@ -37,17 +36,12 @@ export type ApiHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/**
- * Time Middy keeps before the Lambda timeout to answer 504 itself; its timer is also the request
- * deadline's (`request-deadline.ts`).
- */
+/** Time Middy keeps before the Lambda timeout to answer 504 itself (`request-deadline.ts`). */
 const EARLY_TIMEOUT_MS = 250;
 
 /**
- * The Middy chain of the attendee routes, outermost first: one log line, security headers (on
- * errors too; CORS is the HTTP API's, configured in the stack), RFC 9457 problems,
- * authentication; then the route (`attendee-routes.ts`) validates the IDs, calls Chime under
- * the deadline and applies the JoinToken policy.
+ * The Middy chain, outermost first: one log line, security headers (on errors too; CORS is the
+ * HTTP API's), RFC 9457 problems, authentication, then the route (`attendee-routes.ts`).
  */
 export function createHandler(deps: Dependencies): ApiHandler {
   const { config, chime, dynamodb, verifier, logger } = deps;
@@ -71,8 +65,6 @@ export function createHandler(deps: Dependencies): ApiHandler {
     context: AppContext,
     { signal }: { signal: AbortSignal },
   ): Promise<APIGatewayProxyStructuredResultV2> => {
-    // The route key comes from the event: only the route table's own keys count, never an
-    // inherited `Object.prototype` member such as `constructor` (routeIdOf reads a Map).
     const routeId = routeIdOf(event.routeKey);
     const serve = routeId === undefined ? undefined : ROUTE_HANDLERS[routeId];
     if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
@@ -83,8 +75,7 @@ export function createHandler(deps: Dependencies): ApiHandler {
 
   const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AppContext>(
     {
-      // At the request deadline (or this margin before the Lambda timeout, if sooner): Middy
-      // aborts the route's signal and answers 504 (`deadlinePassed` is an AbortError).
+      // At the request deadline Middy aborts the route's signal and answers 504.
       timeoutEarlyInMillis: EARLY_TIMEOUT_MS,
       timeoutEarlyResponse: deadlinePassed,
     },

@@ -1,7 +1,4 @@
-/**
- * The deployed entry: the container is built once, at init, and the JWKS is fetched before the
- * first request (top-level await in the ESM bundle).
- */
+// The deployed entry: built at init, the JWKS fetched before the first request (top-level await).
 import { createContainer } from './container';
 
 const container = createContainer(process.env);

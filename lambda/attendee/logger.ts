@@ -1,9 +1,8 @@
 import { type LogFields, type LogLevel, writeLine } from '../common/log-line';
 import type { Config } from './config';
 
-/** The structured log sink: one line per request (message `request`), plus init events. */
 export interface RequestLogger {
-  /** Whether `debug` writes anything (`LOG_LEVEL=DEBUG`): callers skip building its fields. */
+  /** Whether `debug` writes anything: callers skip building its fields. */
   readonly debugEnabled: boolean;
   debug(message: string, fields: LogFields): void;
   info(message: string, fields: LogFields): void;
@@ -12,18 +11,15 @@ export interface RequestLogger {
 }
 
 const SEVERITY = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 } as const;
-const SERVICE = 'chime-attendee-api';
 
-/**
- * One JSON line per call on stdout, in the shape Powertools writes (level, message, timestamp,
- * service, then the fields), without its per-call environment reads and attribute merging.
- */
+/** One JSON line per call, in Powertools' shape without its per-call environment reads. */
 export function createLogger(config: Pick<Config, 'logLevel'>): RequestLogger {
   const threshold = SEVERITY[config.logLevel];
   const line = (level: LogLevel) =>
     SEVERITY[level] < threshold
       ? () => undefined
-      : (message: string, fields: LogFields) => writeLine(level, message, fields, SERVICE);
+      : (message: string, fields: LogFields) =>
+          writeLine(level, message, fields, 'chime-attendee-api');
   return {
     debugEnabled: threshold === SEVERITY.DEBUG,
     debug: line('DEBUG'),

@@ -1,26 +1,11 @@
 import type { Context } from 'aws-lambda';
 
-/**
- * A request's deadline, folded into Middy's early timeout: one timer and one abort signal per
- * request, Middy's own. Middy starts its timer when the route starts, due `timeoutEarlyInMillis`
- * before the end of `context.getRemainingTimeInMillis()`; on it, it aborts the signal it hands
- * the route (the SDK calls then stop) and answers with `timeoutEarlyResponse`. The context Middy
- * runs with ({@link deadlineContext}) reports as remaining time whichever ends first: the Lambda
- * invocation, or the request deadline plus that margin. So the timer fires at the deadline, or
- * `earlyMs` before the Lambda timeout if that comes first.
- */
-export interface RequestDeadline {
-  /** Aborted at the deadline (Middy's signal). */
-  readonly signal: AbortSignal;
-  /** Epoch milliseconds of the deadline, for the retry strategy (`withDeadline`). */
-  readonly at: number;
-}
+/** A request's deadline is Middy's early timeout: its one timer and abort signal per request. */
+export type RequestDeadline = ReturnType<typeof requestDeadline>;
 
 /**
- * The invocation's context with `getRemainingTimeInMillis` ending at the request deadline plus
- * `earlyMs` (or at the Lambda's own end, if sooner). The deadline counts from this call, the
- * start of the request. A context without `getRemainingTimeInMillis` (tests, other hosts) gets
- * the deadline alone.
+ * The context with `getRemainingTimeInMillis` ending `deadlineMs + earlyMs` from now, or at the
+ * Lambda's own end if sooner (a context without one, in tests or other hosts: the deadline).
  */
 export function deadlineContext<C extends Context>(
   context: C,
@@ -35,19 +20,22 @@ export function deadlineContext<C extends Context>(
   return { ...context, getRemainingTimeInMillis: remaining };
 }
 
-/** The deadline of a request whose context came from {@link deadlineContext}. */
+/**
+ * The deadline of a request whose context came from {@link deadlineContext}: Middy's signal, and
+ * its epoch milliseconds for the retry strategy (`withDeadline`).
+ */
 export function requestDeadline(
   context: Pick<Context, 'getRemainingTimeInMillis'>,
   signal: AbortSignal,
   earlyMs: number,
-): RequestDeadline {
+) {
   return {
     signal,
     at: Date.now() + Math.max(0, Math.floor(context.getRemainingTimeInMillis() - earlyMs)),
   };
 }
 
-/** What Middy answers with when the timer fires: the request was aborted at its deadline. */
+/** What Middy answers with when the timer fires: an AbortError. */
 export function deadlinePassed(): never {
   throw new DOMException('The request deadline passed', 'AbortError');
 }

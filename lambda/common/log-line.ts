@@ -3,15 +3,10 @@ export type LogFields = Readonly<Record<string, string | number | boolean | unde
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-/** Whether `fields` has a key of the line itself (such a field takes the generic path). */
-const reservedIn = (fields: LogFields) =>
-  'level' in fields || 'message' in fields || 'timestamp' in fields || 'service' in fields;
-
 /**
- * The line `JSON.stringify({ level, message, timestamp, service, ...fields })` gives (without
- * `service` when there is none), without building the merged object: the fields are serialised
- * on their own and spliced after the fixed head (the same keys in the same order, `undefined`
- * values dropped alike).
+ * What `JSON.stringify({ level, message, timestamp, service, ...fields })` gives, without
+ * building the merged object: the fields are serialised alone and spliced after the fixed head
+ * (fields that reuse a head key take the generic path).
  */
 export function formatLine(
   level: LogLevel,
@@ -20,7 +15,7 @@ export function formatLine(
   timestamp: string,
   service?: string,
 ): string {
-  if (reservedIn(fields)) {
+  if ('level' in fields || 'message' in fields || 'timestamp' in fields || 'service' in fields) {
     const head = { level, message, timestamp, ...(service === undefined ? {} : { service }) };
     return `${JSON.stringify({ ...head, ...fields })}\n`;
   }
@@ -30,12 +25,7 @@ export function formatLine(
   return `{"level":"${level}","message":${JSON.stringify(message)},"timestamp":"${timestamp}"${named}${tail}\n`;
 }
 
-/**
- * Writes one JSON line on stdout, stamped now: the one writer of the three functions' logs.
- *
- * @example
- * writeLine('INFO', 'invalidation', { action: 'ignored', reason: 'event type not handled' });
- */
+/** Writes one JSON line on stdout, stamped now: the one writer of the three functions' logs. */
 export function writeLine(level: LogLevel, message: string, fields: LogFields, service?: string) {
   process.stdout.write(formatLine(level, message, fields, new Date().toISOString(), service));
 }

@@ -2,23 +2,13 @@ import { request as httpRequest } from 'node:http';
 import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 
-/**
- * How long a failed fetch from the identity provider (or a failed discovery) is remembered in a
- * container. During an outage every request would otherwise wait for its own time-out
- * (`JWT_JWKS_TIMEOUT_MS`) before its 503; within this interval it gets the same 503 at once,
- * and the first request after it tries again. Short, so that a provider that is back is used
- * again within seconds.
- */
+/** A failure remembered this long answers a provider outage at once, not after a time-out. */
 export const FAILURE_MEMORY_MS = 5_000;
 
 /**
- * Fetches from the identity provider (its discovery document and its JWKS) over https with
- * aws-jwt-verify's own fetcher; over plain http only when the configuration allows it (a local
- * identity provider), with the same errors and time-out. A failed fetch of a URI is remembered
- * for {@link FAILURE_MEMORY_MS}: fetching it again within that interval rejects at once with the
- * same error, without a request. A successful fetch is not remembered (the JWKS cache keeps the
- * keys, and refetches them for a key it does not know). Concurrent fetches of one URI are not
- * merged here: the JWKS cache and the discovery locator each make one at a time.
+ * aws-jwt-verify's fetcher (https only), and plain http when allowed (a local identity provider)
+ * with the same errors. A failed URI rejects with the same error, without a request, for
+ * {@link FAILURE_MEMORY_MS}; a success is not kept (the JWKS cache keeps the keys).
  */
 export class IdpFetcher implements Fetcher {
   private readonly https: SimpleFetcher;
@@ -37,10 +27,7 @@ export class IdpFetcher implements Fetcher {
 
   fetch(uri: string): Promise<ArrayBuffer> {
     const failure = this.failures.get(uri);
-    if (failure !== undefined) {
-      if (this.now() < failure.until) return Promise.reject(failure.error);
-      this.failures.delete(uri);
-    }
+    if (failure !== undefined && this.now() < failure.until) return Promise.reject(failure.error);
     return this.request(uri).catch((error: unknown) => {
       this.failures.set(uri, { error, until: this.now() + FAILURE_MEMORY_MS });
       throw error;
@@ -51,7 +38,7 @@ export class IdpFetcher implements Fetcher {
     if (uri.startsWith('https:')) return this.https.fetch(uri);
     if (!this.allowHttp) return Promise.reject(new NonRetryableFetchError(uri, 'http not allowed'));
     return new Promise((resolve, reject) => {
-      const req = httpRequest(uri, { method: 'GET', timeout: this.timeoutMs }, (res) => {
+      const req = httpRequest(uri, { timeout: this.timeoutMs }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
           reject(new NonRetryableFetchError(uri, `Status code is ${res.statusCode}, expected 200`));

@@ -3,58 +3,24 @@ import { isJsonObject, safeJsonParse } from 'aws-jwt-verify/safe-json-parse';
 import { ConfigError } from '../../common/config/validators';
 import { FAILURE_MEMORY_MS } from './idp-fetcher';
 
-/**
- * Where the issuer's JWKS is: `jwks_uri` of its OpenID Connect discovery document, as the HTTP
- * API JWT authorizer finds it, unless an explicit JWKS URI overrides discovery.
- * https://openid.net/specs/openid-connect-discovery-1_0.html
- */
+const quote = (value: string) => JSON.stringify(value.slice(0, 200));
 
-const SUFFIX = '/.well-known/openid-configuration';
-
-/** Longest excerpt of the provider's document quoted in a message. */
-const MAX_QUOTED = 200;
-
-const quote = (value: string) => JSON.stringify(value.slice(0, MAX_QUOTED));
-
-/**
- * The discovery document's URL. OpenID Connect Discovery 1.0 §4: the issuer followed by
- * `/.well-known/openid-configuration`, and "if the Issuer value contains a path component, any
- * terminating / MUST be removed before appending" it: so `https://tenant.auth0.com/` and
- * `https://tenant.auth0.com` share `https://tenant.auth0.com/.well-known/openid-configuration`.
- *
- * @example
- * discoveryUrlOf('https://login.example.com/realms/app/') // 'https://login.example.com/realms/app/.well-known/openid-configuration'
- */
+/** OpenID Connect Discovery 1.0 §4: an issuer's terminating `/` is removed before appending. */
 export function discoveryUrlOf(issuer: string): string {
-  return `${issuer.replace(/\/+$/, '')}${SUFFIX}`;
+  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
 
-/**
- * The discovery document could not be fetched or read: the identity provider's fault (503,
- * retried by a request after {@link FAILURE_MEMORY_MS}), never the caller's. `url` and `why` are
- * for the log.
- */
+/** The discovery document could not be fetched or read: the provider's fault (503). */
 export class DiscoveryError extends Error {
   override readonly name = 'DiscoveryError';
-  constructor(
-    readonly url: string,
-    readonly why: string,
-  ) {
+  constructor(url: string, why: string) {
     super(`${url}: ${why}`);
   }
 }
 
-/**
- * The configured issuer is not the one the discovery document names: a configuration error
- * (OpenID Connect Discovery 1.0 §4.3: the `issuer` returned "MUST be identical to the Issuer
- * URL that was used as the prefix", and to the `iss` of its tokens). Init fails on it.
- */
+/** The document names another issuer (§4.3: it must be identical): init fails on it. */
 export class IssuerMismatchError extends ConfigError {
-  constructor(
-    readonly configured: string,
-    readonly discovered: string,
-    readonly url: string,
-  ) {
+  constructor(configured: string, discovered: string, url: string) {
     super(
       'JWT_ISSUER',
       `${quote(configured)} differs from the issuer ${quote(discovered)} of its discovery document ${url}; set it to exactly the issuer its tokens carry in "iss"`,
@@ -62,11 +28,7 @@ export class IssuerMismatchError extends ConfigError {
   }
 }
 
-/**
- * Reads `jwks_uri` from a discovery document, after checking that it names `issuer` exactly.
- * Throws an {@link IssuerMismatchError} for another issuer, a {@link DiscoveryError} for any
- * other fault (not JSON, no `jwks_uri`, a `jwks_uri` that is not https unless `allowHttp`).
- */
+/** `jwks_uri` of a discovery document that names `issuer` exactly, https unless `allowHttp`. */
 export function jwksUriFromDocument(
   body: ArrayBuffer,
   expected: { readonly issuer: string; readonly url: string; readonly allowHttp: boolean },
@@ -85,31 +47,17 @@ export function jwksUriFromDocument(
   if (named !== issuer) throw new IssuerMismatchError(issuer, named, url);
   const jwksUri = document.jwks_uri;
   if (typeof jwksUri !== 'string') throw new DiscoveryError(url, 'the document has no jwks_uri');
-  let parsed: URL;
-  try {
-    parsed = new URL(jwksUri);
-  } catch {
+  const protocol = URL.parse(jwksUri)?.protocol;
+  if (protocol === undefined) {
     throw new DiscoveryError(url, `jwks_uri ${quote(jwksUri)} is not an absolute URL`);
   }
-  if (parsed.protocol !== 'https:' && !(allowHttp && parsed.protocol === 'http:')) {
+  if (protocol !== 'https:' && !(allowHttp && protocol === 'http:')) {
     throw new DiscoveryError(
       url,
       `jwks_uri ${quote(jwksUri)} is not https (JWT_JWKS_URI overrides discovery)`,
     );
   }
   return jwksUri;
-}
-
-/** The JWKS URI of the configured issuer, discovered once per container. */
-export interface JwksLocator {
-  /** The discovery document's URL, or `undefined` when an explicit JWKS URI is configured. */
-  readonly discoveryUrl: string | undefined;
-  /**
-   * The JWKS URI. One discovery at a time, shared by concurrent callers; its result is kept for
-   * the container's life, a failure for {@link FAILURE_MEMORY_MS} (callers within that interval
-   * get the same error without a fetch; the first caller after it discovers again).
-   */
-  jwksUri(): Promise<string>;
 }
 
 /** Why a fetch failed, without the library's `Failed to fetch <url>: ` prefix. */
@@ -120,9 +68,8 @@ function whyFetchFailed(error: unknown, url: string): string {
 }
 
 /**
- * Locates the JWKS of `issuer`: `jwksUri` when given, else from the discovery document fetched
- * with `fetcher` (aws-jwt-verify's, with the JWKS time-out and the same http rule). `now` is the
- * clock that times a remembered failure.
+ * Locates the JWKS of `issuer`: `jwksUri` when given (no `discoveryUrl`), else by discovery with
+ * `fetcher`, one at a time, its result kept for good, a failure for {@link FAILURE_MEMORY_MS}.
  */
 export function createJwksLocator(options: {
   readonly issuer: string;
@@ -130,7 +77,7 @@ export function createJwksLocator(options: {
   readonly allowHttp: boolean;
   readonly fetcher: Fetcher;
   readonly now?: () => number;
-}): JwksLocator {
+}): { readonly discoveryUrl: string | undefined; jwksUri(): Promise<string> } {
   const { issuer, allowHttp, fetcher, now = () => Date.now() } = options;
   if (options.jwksUri !== undefined) {
     const fixed = Promise.resolve(options.jwksUri);
@@ -138,27 +85,22 @@ export function createJwksLocator(options: {
   }
   const url = discoveryUrlOf(issuer);
   let found: Promise<string> | undefined;
-  /** Set while `found` is a failure: when a caller may discover again. */
-  let retryAt: number | undefined;
-  const discover = () =>
-    fetcher
-      .fetch(url)
-      .then(
-        (body) => jwksUriFromDocument(body, { issuer, url, allowHttp }),
-        (error: unknown) => {
-          throw new DiscoveryError(url, whyFetchFailed(error, url));
-        },
-      )
-      .catch((error: unknown) => {
-        retryAt = now() + FAILURE_MEMORY_MS;
-        throw error;
-      });
+  let retryAt = Number.POSITIVE_INFINITY;
+  const discover = async () => {
+    const body = await fetcher.fetch(url).catch((error: unknown) => {
+      throw new DiscoveryError(url, whyFetchFailed(error, url));
+    });
+    return jwksUriFromDocument(body, { issuer, url, allowHttp });
+  };
   return {
     discoveryUrl: url,
     jwksUri: () => {
-      if (found === undefined || (retryAt !== undefined && now() >= retryAt)) {
-        retryAt = undefined;
-        found = discover();
+      if (found === undefined || now() >= retryAt) {
+        retryAt = Number.POSITIVE_INFINITY;
+        found = discover().catch((error: unknown) => {
+          retryAt = now() + FAILURE_MEMORY_MS;
+          throw error;
+        });
       }
       return found;
     },

@@ -1,4 +1,4 @@
-import { type ChimeErrorRule, chimeErrorRule, OTHER_SERVICE_ERROR } from './chime-errors';
+import { type ChimeErrorRule, chimeErrorRule } from './chime-errors';
 import { ProblemError, UpstreamResponseError } from './errors';
 import { PROBLEMS, type ProblemCode } from './problem';
 
@@ -6,7 +6,7 @@ import { PROBLEMS, type ProblemCode } from './problem';
 export interface ErrorOutcome {
   readonly code: ProblemCode;
   readonly headers: Readonly<Record<string, string>>;
-  /** Why, for the log only: an error class name or a reason, never a message from upstream. */
+  /** An error class name or a reason, never a message from upstream. */
   readonly cause: string;
   readonly level: 'info' | 'warn' | 'error';
   readonly chimeRequestId?: string;
@@ -33,7 +33,7 @@ interface ErrorLike {
   name?: unknown;
   code?: unknown;
   $fault?: unknown;
-  $metadata?: { requestId?: unknown; httpStatusCode?: unknown };
+  $metadata?: { requestId?: unknown };
   RetryAfterSeconds?: unknown;
 }
 
@@ -44,9 +44,8 @@ function clampRetryAfter(raw: unknown, fallback: number): number {
   return Math.min(60, Math.max(1, Number(text)));
 }
 
-function isServiceError(error: ErrorLike): boolean {
-  return error.$fault === 'client' || error.$fault === 'server' || error.$metadata !== undefined;
-}
+/** A 5xx is a warning, anything else information; an error (which pages) is chosen apart. */
+const levelOf = (code: ProblemCode) => (PROBLEMS[code].status >= 500 ? 'warn' : 'info');
 
 function fromRule(
   rule: ChimeErrorRule,
@@ -54,36 +53,28 @@ function fromRule(
   name: string,
   retryAfterSeconds: number,
 ): ErrorOutcome {
-  const headers: Record<string, string> = {};
-  if (rule.retryAfter === 'default') headers['Retry-After'] = String(retryAfterSeconds);
-  if (rule.retryAfter === 'upstream') {
-    headers['Retry-After'] = String(clampRetryAfter(error.RetryAfterSeconds, retryAfterSeconds));
-  }
+  const retryAfter =
+    rule.retryAfter === 'upstream'
+      ? clampRetryAfter(error.RetryAfterSeconds, retryAfterSeconds)
+      : retryAfterSeconds;
   const requestId = error.$metadata?.requestId;
-  const status = PROBLEMS[rule.code].status;
   return {
     code: rule.code,
-    headers,
+    headers: rule.retryAfter ? { 'Retry-After': String(retryAfter) } : {},
     cause: name,
-    level: rule.alarm ? 'error' : status >= 500 ? 'warn' : 'info',
+    level: rule.alarm ? 'error' : levelOf(rule.code),
     ...(typeof requestId === 'string' ? { chimeRequestId: requestId } : {}),
   };
 }
 
 /**
  * Translates anything a request can throw into its outcome. Chime errors go through the one
- * table, `CHIME_ERROR_RULES` (through {@link chimeErrorRule}), matched by `name` (bundling can
- * duplicate classes, so never by `instanceof` alone, and SDK v3 errors have no `.code`).
+ * table (`chime-errors.ts`) by `name`: bundling can duplicate classes, so never by `instanceof`.
  */
 export function classifyError(error: unknown, retryAfterSeconds: number): ErrorOutcome {
   if (error instanceof ProblemError) {
-    const status = PROBLEMS[error.code].status;
-    return {
-      code: error.code,
-      headers: error.headers,
-      cause: error.reason,
-      level: status >= 500 ? 'warn' : 'info',
-    };
+    const { code, headers, reason } = error;
+    return { code, headers, cause: reason, level: levelOf(code) };
   }
   if (error instanceof UpstreamResponseError) {
     return { code: 'upstream_malformed', headers: {}, cause: error.message, level: 'error' };
@@ -91,15 +82,15 @@ export function classifyError(error: unknown, retryAfterSeconds: number): ErrorO
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorLike;
   const name = typeof e.name === 'string' ? e.name : 'UnknownError';
   const rule = chimeErrorRule(name);
-  if (rule && (rule.sdk || isServiceError(e))) return fromRule(rule, e, name, retryAfterSeconds);
-  // Before timeouts: the SDK renames a reset socket (ECONNRESET, EPIPE) `TimeoutError`, keeping
-  // its code.
+  const fromService = e.$fault === 'client' || e.$fault === 'server' || e.$metadata !== undefined;
+  if (rule && (rule.sdk || fromService)) return fromRule(rule, e, name, retryAfterSeconds);
+  // Before timeouts: the SDK renames a reset socket `TimeoutError`, keeping its code.
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
     return { code: 'upstream_failure', headers: {}, cause: `${name}:${e.code}`, level: 'warn' };
   }
   if (TIMEOUT_NAMES.has(name)) {
     return { code: 'upstream_timeout', headers: {}, cause: name, level: 'warn' };
   }
-  if (isServiceError(e)) return fromRule(OTHER_SERVICE_ERROR, e, name, retryAfterSeconds);
+  if (fromService) return fromRule({ code: 'upstream_failure' }, e, name, retryAfterSeconds);
   return { code: 'internal_error', headers: {}, cause: name, level: 'error' };
 }

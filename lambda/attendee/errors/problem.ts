@@ -1,96 +1,48 @@
+import { STATUS_CODES } from 'node:http';
+
+const problem = (status: number, detail: string) => ({
+  status,
+  title: STATUS_CODES[status] as string,
+  detail,
+});
+
 /**
- * The RFC 9457 problems this API answers with. Clients key on `code`; `title` and `detail` are
- * generic by design: the cause of a problem is logged, never sent.
+ * The RFC 9457 problems this API answers with. Clients key on `code`; `detail` is generic by
+ * design: the cause of a problem is logged, never sent.
  */
 export const PROBLEMS = Object.freeze({
-  invalid_id: {
-    status: 400,
-    title: 'Bad Request',
-    detail: 'meetingId and attendeeId must be Amazon Chime SDK GUIDs.',
-  },
-  unauthorized: {
-    status: 401,
-    title: 'Unauthorized',
-    detail: 'A valid bearer token is required.',
-  },
-  not_found: {
-    status: 404,
-    title: 'Not Found',
-    detail: 'The meeting has ended or the attendee does not exist.',
-  },
-  too_many_requests: {
-    status: 429,
-    title: 'Too Many Requests',
-    detail: 'Too many requests for attendees this caller may not see; retry after Retry-After.',
-  },
-  upstream_rejected: {
-    status: 502,
-    title: 'Bad Gateway',
-    detail: 'The meeting service rejected the request.',
-  },
-  upstream_credentials: {
-    status: 502,
-    title: 'Bad Gateway',
-    detail: 'The meeting service is not reachable with this backend’s credentials.',
-  },
-  upstream_failure: {
-    status: 502,
-    title: 'Bad Gateway',
-    detail: 'The meeting service failed to answer.',
-  },
-  upstream_malformed: {
-    status: 502,
-    title: 'Bad Gateway',
-    detail: 'The meeting service gave an unexpected answer.',
-  },
-  upstream_throttled: {
-    status: 503,
-    title: 'Service Unavailable',
-    detail: 'The meeting service is busy. Retry after the given delay.',
-  },
-  upstream_unavailable: {
-    status: 503,
-    title: 'Service Unavailable',
-    detail: 'The meeting service is unavailable. Retry after the given delay.',
-  },
-  identity_provider_unavailable: {
-    status: 503,
-    title: 'Service Unavailable',
-    detail: 'Tokens cannot be verified right now. Retry after the given delay.',
-  },
-  upstream_timeout: {
-    status: 504,
-    title: 'Gateway Timeout',
-    detail: 'The meeting service did not answer in time.',
-  },
-  internal_error: {
-    status: 500,
-    title: 'Internal Server Error',
-    detail: 'An unexpected error occurred.',
-  },
-} as const);
+  invalid_id: problem(400, 'meetingId and attendeeId must be Amazon Chime SDK GUIDs.'),
+  unauthorized: problem(401, 'A valid bearer token is required.'),
+  not_found: problem(404, 'The meeting has ended or the attendee does not exist.'),
+  too_many_requests: problem(
+    429,
+    'Too many requests for attendees this caller may not see; retry after Retry-After.',
+  ),
+  upstream_rejected: problem(502, 'The meeting service rejected the request.'),
+  upstream_credentials: problem(
+    502,
+    'The meeting service is not reachable with this backend’s credentials.',
+  ),
+  upstream_failure: problem(502, 'The meeting service failed to answer.'),
+  upstream_malformed: problem(502, 'The meeting service gave an unexpected answer.'),
+  upstream_throttled: problem(503, 'The meeting service is busy. Retry after the given delay.'),
+  upstream_unavailable: problem(
+    503,
+    'The meeting service is unavailable. Retry after the given delay.',
+  ),
+  identity_provider_unavailable: problem(
+    503,
+    'Tokens cannot be verified right now. Retry after the given delay.',
+  ),
+  upstream_timeout: problem(504, 'The meeting service did not answer in time.'),
+  internal_error: problem(500, 'An unexpected error occurred.'),
+});
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-/** The body of every error response (`application/problem+json`). */
-export interface ProblemBody {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly code: ProblemCode;
-  readonly requestId: string;
-}
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-/** A stable URI per problem code (RFC 9457 `type`). */
-function problemType(code: ProblemCode): string {
-  return `urn:chime-attendee-bff:problem:${code.replaceAll('_', '-')}`;
-}
-
-/** Builds the RFC 9457 body for `code`. */
-export function problemBody(code: ProblemCode, requestId: string): ProblemBody {
+/** The RFC 9457 body of `code`, with a stable URI per code as its `type`. */
+export function problemBody(code: ProblemCode, requestId: string) {
   const { status, title, detail } = PROBLEMS[code];
-  return { type: problemType(code), title, status, detail, code, requestId };
+  const type = `urn:chime-attendee-bff:problem:${code.replaceAll('_', '-')}`;
+  return { type, title, status, detail, code, requestId };
 }

@@ -4,37 +4,27 @@ import { emfFields } from '../cache/metrics';
 import type { AppContext } from '../context';
 import type { RequestLogger } from '../logger';
 
-type AppRequest = Request<APIGatewayProxyEventV2, unknown, Error, AppContext>;
-
 /**
- * Starts each request's state and writes exactly one structured line when it ends: status,
- * code, latency, cold start, Chime's request id, and, for a request that looked an attendee up,
- * its Chime calls, throttles and cache hits as CloudWatch Embedded Metric Format (metrics from
- * the log line, no extra call). Only fields chosen here are logged: never a header, a token, a
- * claim or an ExternalUserId.
+ * Starts each request's state and writes one line when it ends, with a lookup's counters as
+ * Embedded Metric Format. Only fields chosen here: never a header, token, claim or ExternalUserId.
  */
 export function requestLog(options: {
   readonly logger: RequestLogger;
-  /** The CloudWatch namespace of the line's metrics (the stack name). */
   readonly metricsNamespace: string;
   readonly now?: () => number;
 }): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, AppContext> {
   const { logger, metricsNamespace } = options;
   const now = options.now ?? performance.now.bind(performance);
   let coldStart = true;
-
-  const write = (request: AppRequest) => {
+  const write = (request: Request<APIGatewayProxyEventV2, unknown, Error, AppContext>) => {
     const { state } = request.context;
-    type Field = string | number | boolean | undefined | object;
     const response = request.response as APIGatewayProxyStructuredResultV2 | undefined;
-    const status = response?.statusCode ?? 500;
     const outcome = state.outcome;
-    const level = outcome?.level ?? 'info';
     // Assigned in the order the line shows them; no spread, no intermediate objects.
-    const fields: Record<string, Field> = {
+    const fields: Record<string, string | number | boolean | undefined | object> = {
       requestId: request.event.requestContext?.requestId,
       route: request.event.routeKey,
-      status,
+      status: response?.statusCode ?? 500,
       code: outcome?.code ?? 'ok',
     };
     if (outcome) fields.cause = outcome.cause;
@@ -50,10 +40,9 @@ export function requestLog(options: {
       });
       for (const key in metrics) fields[key] = metrics[key];
     }
-    logger[level]('request', fields);
+    logger[outcome?.level ?? 'info']('request', fields);
     coldStart = false;
   };
-
   return {
     before: (request) => {
       request.context.state = { startedAt: now() };

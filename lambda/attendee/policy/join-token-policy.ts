@@ -2,7 +2,6 @@ import { type ClaimPath, resolveClaim } from '../../common/config/claim-path';
 import type { Config } from '../config';
 import type { RouteId } from '../routes/api-routes';
 
-/** The policy's inputs from configuration. */
 export type PolicySettings = Config['policy'];
 
 /** What the caller gets to see of an attendee. */
@@ -12,21 +11,14 @@ export type Decision =
   | { readonly role: 'participant'; readonly includeJoinToken: false }
   | { readonly role: 'none' };
 
-/**
- * What {@link decide} answers: a {@link Decision}, or, under tenant scope, a moderator with a
- * tenant before the meeting's `TenantIds` are known. Never admitted as such: decide again with
- * the meeting's tenants.
- */
+/** Or, under tenant scope, a moderator before the meeting's `TenantIds` are known. */
 export type Verdict = Decision | { readonly role: 'unverified-moderator' };
 
-/** The roles a route can admit. */
-export type Role = Exclude<Decision['role'], 'none'>;
+type Role = Exclude<Decision['role'], 'none'>;
 
 /**
- * Which roles each route admits: the owner reads her attendee with its JoinToken (per policy)
- * and her join info; a moderator, and a participant (who owns another attendee of the meeting),
- * read attendees and the roster, never a JoinToken or join info. Keyed by {@link RouteId}, so a
- * route added to `API_ROUTES` without a line here does not compile.
+ * Which roles each route admits: only the owner gets a JoinToken (per policy) and join info; a
+ * participant (who owns another attendee of the meeting) sees what a moderator sees.
  */
 export const ROUTE_ROLES: Readonly<Record<RouteId, readonly Role[]>> = Object.freeze({
   attendee: Object.freeze(['owner', 'moderator', 'participant'] as const),
@@ -39,7 +31,7 @@ const PARTICIPANT: Decision = Object.freeze({ role: 'participant', includeJoinTo
 const NONE: Decision = Object.freeze({ role: 'none' });
 const UNVERIFIED_MODERATOR: Verdict = Object.freeze({ role: 'unverified-moderator' });
 
-/** Whether the route admits the caller so decided (an unverified moderator never). */
+/** Whether the route admits the caller so decided. */
 export function admits(
   routeId: RouteId,
   verdict: Verdict,
@@ -47,18 +39,12 @@ export function admits(
   return (ROUTE_ROLES[routeId] as readonly string[]).includes(verdict.role);
 }
 
-/**
- * Whether the route must learn the meeting's `TenantIds` to decide: the caller is a moderator
- * whose tenant is still to be checked, and the route admits moderators. Owners never need it.
- */
+/** Whether the route must learn the meeting's `TenantIds` to decide (owners never do). */
 export function needsMeetingTenants(routeId: RouteId, verdict: Verdict): boolean {
   return verdict.role === 'unverified-moderator' && admits(routeId, MODERATOR);
 }
 
-/**
- * Whether `identity` owns an attendee created with `externalUserId`: equal, or, with a separator,
- * `<identity><separator><anything>`. Never a bare prefix: `alice` does not own `alice2`.
- */
+/** Equal, or `<identity><separator><anything>`; never a bare prefix (`alice` owns no `alice2`). */
 export function ownsExternalUserId(
   identity: string,
   externalUserId: string,
@@ -69,17 +55,18 @@ export function ownsExternalUserId(
   return separator !== undefined && externalUserId.startsWith(identity + separator);
 }
 
+const words = (text: string) => text.split(/\s+/).filter((word) => word !== '');
+
 /**
- * The groups in a claim: a JSON array of strings, or the `"[a b]"` form the HTTP API JWT
- * authorizer produces when it stringifies an array; a plain string is one group, or, for a
- * scope claim (`spaceSeparated`: `scope`, `scp`), the space-separated list of RFC 6749 §3.3.
+ * The groups in a claim: an array, its JSON, or the `"[a b]"` form the HTTP API JWT authorizer
+ * gives an array; a plain string is one group, or for a scope claim a space-separated list.
  */
 export function groupsOf(claim: unknown, spaceSeparated = false): readonly string[] {
   if (Array.isArray(claim)) return claim.filter((item): item is string => typeof item === 'string');
   if (typeof claim !== 'string') return [];
   const text = claim.trim();
   if (!(text.startsWith('[') && text.endsWith(']'))) {
-    if (spaceSeparated) return text.split(/\s+/).filter((group) => group !== '');
+    if (spaceSeparated) return words(text);
     return text === '' ? [] : [text];
   }
   try {
@@ -88,40 +75,28 @@ export function groupsOf(claim: unknown, spaceSeparated = false): readonly strin
   } catch {
     // Not JSON: the authorizer's space-separated form.
   }
-  return text
-    .slice(1, -1)
-    .split(/\s+/)
-    .filter((group) => group !== '');
+  return words(text.slice(1, -1));
 }
 
-/** Scope claims hold a space-separated string (RFC 8693 §4.2 `scope`; Entra's `scp`). */
+/** Scope claims hold a space-separated list (RFC 8693 §4.2 `scope`; Entra's `scp`). */
 const isScopeClaim = (path: ClaimPath) =>
   path.length === 1 && ['scope', 'scp'].includes(path[0] ?? '');
 
-/** A tenant claim: one string, or an array of strings; empty values are no tenant. */
+/** A tenant claim: a string or an array of them; empty ones are no tenant. */
 function tenantsOf(claim: unknown): readonly string[] {
   const values = Array.isArray(claim) ? claim : [claim];
   return values.filter((value): value is string => typeof value === 'string' && value !== '');
 }
 
 /**
- * The caller's identity, if it may own anything: a non-empty string; for `email`, only a
- * verified address. `email_verified` must be the boolean `true` (OpenID Connect Core §5.1
- * defines it as a boolean, and these claims come from the verified token's JSON, not from the
- * authorizer's stringified context): an unverified or absent flag, or the string "true", owns
- * nothing, since whoever registers someone else's address would otherwise take their seat.
+ * The caller's identity, if it may own anything. An `email` only with `email_verified` the
+ * boolean `true` (OIDC Core §5.1): whoever registers someone else's address would take their seat.
  */
 function identityOf(claims: Readonly<Record<string, unknown>>, path: ClaimPath) {
   const identity = resolveClaim(claims, path);
   if (typeof identity !== 'string' || identity === '') return undefined;
-  if (
-    path.length === 1 &&
-    path[0] === 'email' &&
-    resolveClaim(claims, ['email_verified']) !== true
-  ) {
-    return undefined;
-  }
-  return identity;
+  const email = path.length === 1 && path[0] === 'email';
+  return email && resolveClaim(claims, ['email_verified']) !== true ? undefined : identity;
 }
 
 /** Whether the caller, known by its verified `claims`, owns the attendee of `externalUserId`. */
@@ -131,35 +106,25 @@ export function owns(
   settings: Pick<PolicySettings, 'identityClaim' | 'ownerSeparator'>,
 ): boolean {
   const identity = identityOf(claims, settings.identityClaim);
-  return (
-    identity !== undefined &&
-    typeof externalUserId === 'string' &&
-    ownsExternalUserId(identity, externalUserId, settings.ownerSeparator)
-  );
+  if (identity === undefined || typeof externalUserId !== 'string') return false;
+  return ownsExternalUserId(identity, externalUserId, settings.ownerSeparator);
 }
 
-/** The longest display name recorded, in code points. */
-const NAME_MAX_LENGTH = 128;
-
-/**
- * The caller's display name from its verified token: the name claim's string, control
- * characters removed, trimmed, at most {@link NAME_MAX_LENGTH} code points; undefined if none.
- */
+/** The name claim without control characters, trimmed, at most 128 code points. */
 export function displayNameOf(
   claims: Readonly<Record<string, unknown>>,
   settings: Pick<PolicySettings, 'nameClaim'>,
 ): string | undefined {
   const claim = resolveClaim(claims, settings.nameClaim);
   if (typeof claim !== 'string') return undefined;
-  const name = [...claim.replace(/\p{Cc}/gu, '').trim()].slice(0, NAME_MAX_LENGTH).join('').trim();
+  const name = [...claim.replace(/\p{Cc}/gu, '').trim()].slice(0, 128).join('').trim();
   return name === '' ? undefined : name;
 }
 
 /**
- * Decides what the caller, known by its verified `claims`, may see of the attendee whose
- * `ExternalUserId` is given. Pure: no I/O, no clock. `member`: the caller owns an attendee of
- * the same meeting (a participant, when the setting allows). Under tenant scope, a moderator is
- * `unverified-moderator` until called again with the meeting's `meetingTenantIds` (GetMeeting).
+ * What the caller may see of the attendee of `externalUserId`. Pure: no I/O, no clock. `member`:
+ * the caller owns another attendee of the meeting. Under tenant scope, a moderator is
+ * `unverified-moderator` until decided again with the meeting's `meetingTenantIds`.
  *
  * @example
  * decide({ sub: 'alice' }, 'alice', settings) // { role: 'owner', includeJoinToken: true }
@@ -174,7 +139,6 @@ export function decide(
   if (owns(claims, externalUserId, settings)) {
     return { role: 'owner', includeJoinToken: settings.joinToken === 'owner' };
   }
-  // A participant sees what a moderator sees: no tenant check is needed for it.
   if (member && settings.participants) return PARTICIPANT;
   const groups = groupsOf(
     resolveClaim(claims, settings.moderatorClaim),

@@ -1,24 +1,11 @@
 /**
- * The one route table of the API: the function dispatches on it, the stack declares its HTTP API
- * routes from it, the local gateway serves it, and a test checks it against `openapi.yaml`.
- * Dependency-free, so the CDK app can import it without the function's SDKs.
- * Which roles each route admits is the policy's business (`join-token-policy.ts`).
+ * The one route table: the function dispatches on it, the stack and the local gateway declare
+ * its routes, a test checks it against `openapi.yaml`. Dependency-free, for the CDK app.
  */
-
-/** The routes, by id. `path` uses API Gateway's `{name}` parameters. */
 export const API_ROUTES = Object.freeze({
-  attendee: Object.freeze({
-    method: 'GET',
-    path: '/meetings/{meetingId}/attendees/{attendeeId}',
-  }),
-  joinInfo: Object.freeze({
-    method: 'GET',
-    path: '/meetings/{meetingId}/attendees/{attendeeId}/join-info',
-  }),
-  roster: Object.freeze({
-    method: 'GET',
-    path: '/meetings/{meetingId}/roster',
-  }),
+  attendee: { method: 'GET', path: '/meetings/{meetingId}/attendees/{attendeeId}' },
+  joinInfo: { method: 'GET', path: '/meetings/{meetingId}/attendees/{attendeeId}/join-info' },
+  roster: { method: 'GET', path: '/meetings/{meetingId}/roster' },
 } as const);
 
 export type RouteId = keyof typeof API_ROUTES;
@@ -27,10 +14,9 @@ export type RouteId = keyof typeof API_ROUTES;
 export const routeKeyOf = (id: RouteId): string =>
   `${API_ROUTES[id].method} ${API_ROUTES[id].path}`;
 
-/** Route ids by route key; a `Map`, since the key comes from the request. */
+/** A `Map`, since the key comes from the request: never an inherited `Object.prototype` member. */
 const ROUTE_IDS_BY_KEY: ReadonlyMap<string, RouteId> = new Map(
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => [routeKeyOf(id), id]),
 );
 
-/** The route a route key names, or `undefined` (never an inherited `Object.prototype` member). */
 export const routeIdOf = (routeKey: string): RouteId | undefined => ROUTE_IDS_BY_KEY.get(routeKey);

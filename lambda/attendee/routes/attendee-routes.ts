@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { withDeadline } from '../../common/chime/call-scope';
 import { isNotFound } from '../../common/chime/not-found';
+import type { Claims } from '../auth/token-verifier';
 import type { AttendeeSource } from '../cache/attendee-source';
 import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from '../cache/metrics';
 import type { NamedAttendee, Sourced } from '../cache/source-deps';
@@ -24,7 +25,6 @@ import { meetingView } from './meeting-view';
 interface RouteDependencies {
   readonly config: Config;
   readonly source: AttendeeSource;
-  /** What a caller may spend on attendees it may not see (`caller-budget.ts`). */
   readonly budget: CallerBudget;
 }
 
@@ -35,27 +35,18 @@ type Route = (
   deadline: RequestDeadline,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** One request's lookups: the meeting, the request's state, and its deadline and counters. */
+/** One request's lookups: its meeting, caller, state, deadline and counters. */
 interface Request extends RouteDependencies {
   readonly state: RequestState;
+  readonly claims: Claims;
   readonly meetingId: string;
-  readonly deadlineAt: number;
+  readonly deadline: RequestDeadline;
   readonly options: { readonly abortSignal: AbortSignal; readonly metrics: RequestMetrics };
 }
 
-/**
- * Runs a lookup's Chime calls under the request's deadline: the abort signal for the SDK, and
- * the epoch time the retry strategy must not plan past (`withDeadline`). The timer behind the
- * signal is Middy's own (`request-deadline.ts`).
- */
+/** Runs a lookup under the request's deadline: the SDK's abort signal, the retries' horizon. */
 const run = <T>(request: Request, lookup: (options: Request['options']) => Promise<T>) =>
-  withDeadline(request.deadlineAt, () => lookup(request.options));
-
-const json = (body: unknown): APIGatewayProxyStructuredResultV2 => ({
-  statusCode: 200,
-  headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
-  body: JSON.stringify(body),
-});
+  withDeadline(request.deadline.at, () => lookup(request.options));
 
 function record(state: RequestState, sourced: Sourced): void {
   if (sourced.chimeRequestId) state.chimeRequestId = sourced.chimeRequestId;
@@ -63,48 +54,45 @@ function record(state: RequestState, sourced: Sourced): void {
 }
 
 /**
- * Runs a request's lookups within its caller's budget: refuses a caller that spent it (429 with
- * Retry-After). A lookup that ends in a 404 (not found, or not theirs) costs one, whichever tier
- * answered it, so the budget tells a cached attendee from a missing one no better than the
- * answer does; one that fails otherwise (throttled, timed out, malformed) costs every Chime
- * attempt it spent. The caller is the token's issuer and `sub`, never the configurable identity
- * claim (an unverified `email` could name someone else's bucket), and is built (and hashed by
- * the budget) only when the budget needs it.
+ * A route: IDs parsed, lookups within the caller's budget, a JSON answer. A 404 costs one
+ * whichever tier answered (the budget is no existence oracle), another failure its Chime
+ * attempts. The caller is `iss` and `sub`, never the identity claim (an unverified `email`).
  */
-async function withinBudget<T>(
-  deps: RouteDependencies,
-  state: RequestState,
-  deadline: RequestDeadline,
-  meetingId: string,
-  lookups: (request: Request) => Promise<T>,
-): Promise<T> {
-  const caller = () => {
+function route<Ids extends { readonly meetingId: string }>(
+  parse: (event: APIGatewayProxyEventV2) => Ids,
+  lookups: (request: Request, ids: Ids) => Promise<unknown>,
+): Route {
+  return async (deps, event, state, deadline) => {
+    const ids = parse(event);
     const claims = state.claims ?? {};
-    return `${String(claims.iss)} ${typeof claims.sub === 'string' ? claims.sub : ''}`;
+    const caller = () =>
+      `${String(claims.iss)} ${typeof claims.sub === 'string' ? claims.sub : ''}`;
+    const verdict = deps.budget.check(caller);
+    if (!verdict.allowed) {
+      throw new ProblemError('too_many_requests', 'caller budget spent', {
+        'Retry-After': String(verdict.retryAfterSeconds),
+      });
+    }
+    state.metrics ??= createRequestMetrics();
+    const { metrics } = state;
+    const options = { abortSignal: deadline.signal, metrics };
+    const before = chimeCallsOf(metrics);
+    const request = { ...deps, state, claims, meetingId: ids.meetingId, deadline, options };
+    try {
+      const body = JSON.stringify(await lookups(request, ids));
+      const headers = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+      return { statusCode: 200, headers, body };
+    } catch (error) {
+      const denied =
+        (error instanceof ProblemError && error.code === 'not_found') || isNotFound(error);
+      deps.budget.charge(caller, denied ? 1 : chimeCallsOf(metrics) - before);
+      throw error;
+    }
   };
-  const verdict = deps.budget.check(caller);
-  if (!verdict.allowed) {
-    throw new ProblemError('too_many_requests', 'caller budget spent', {
-      headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
-    });
-  }
-  state.metrics ??= createRequestMetrics();
-  const { metrics } = state;
-  const options = { abortSignal: deadline.signal, metrics };
-  const before = chimeCallsOf(metrics);
-  try {
-    return await lookups({ ...deps, state, meetingId, deadlineAt: deadline.at, options });
-  } catch (error) {
-    const denied =
-      (error instanceof ProblemError && error.code === 'not_found') || isNotFound(error);
-    deps.budget.charge(caller, denied ? 1 : chimeCallsOf(metrics) - before);
-    throw error;
-  }
 }
 
 /**
- * What the caller may see, admitted by the route or the same 404 as a real NotFoundException
- * (`join-token-policy.ts` says which roles each route admits): no existence oracle. Under
+ * What the caller may see if the route admits it, else the same 404 as a missing attendee. Under
  * tenant scope a moderator (never the owner) needs the meeting's `TenantIds` (OWASP API10).
  */
 async function verdictOf(
@@ -113,8 +101,7 @@ async function verdictOf(
   externalUserId: string | undefined,
   member: boolean,
 ) {
-  const { state, config, meetingId } = request;
-  const claims = state.claims ?? {};
+  const { state, claims, config, meetingId } = request;
   let verdict = decide(claims, externalUserId, config.policy, undefined, member);
   if (needsMeetingTenants(routeId, verdict)) {
     state.role = verdict.role;
@@ -125,9 +112,8 @@ async function verdictOf(
       throw new UpstreamResponseError('Meeting.MeetingId differs from the requested one');
     }
     const tenantIds: unknown = Meeting.TenantIds ?? [];
-    if (!Array.isArray(tenantIds)) {
+    if (!Array.isArray(tenantIds))
       throw new UpstreamResponseError('Meeting.TenantIds is not a list');
-    }
     const tenants = tenantIds.filter((id): id is string => typeof id === 'string');
     verdict = decide(claims, externalUserId, config.policy, tenants, member);
   }
@@ -138,26 +124,21 @@ async function verdictOf(
   return verdict;
 }
 
-/**
- * The owner's attendees with the display name its verified token carries, recorded for the
- * other participants where the cache does not hold it yet (a write only when it changed).
- */
+/** The owner's attendees with its token's display name, recorded where it changed. */
 async function checkIn<A extends NamedAttendee>(request: Request, owned: readonly A[]) {
-  const name = displayNameOf(request.state.claims ?? {}, request.config.policy);
+  const name = displayNameOf(request.claims, request.config.policy);
   if (name === undefined) return owned;
   const { meetingId, options } = request;
+  const renamed = owned.filter((attendee) => attendee.Name !== name);
   await Promise.all(
-    owned
-      .filter((attendee) => attendee.Name !== name)
-      .map((attendee) => {
-        const attendeeId = String(attendee.AttendeeId).toLowerCase();
-        return request.source.recordName(meetingId, attendeeId, name, options);
-      }),
+    renamed.map(({ AttendeeId }) =>
+      request.source.recordName(meetingId, String(AttendeeId).toLowerCase(), name, options),
+    ),
   );
   return owned.map((attendee) => ({ ...attendee, Name: name }));
 }
 
-/** The attendee the path names, as the source has it, checked against the request (API10). */
+/** The attendee the path names, checked against the request (API10). */
 async function pathAttendee(request: Request, attendeeId: string, alongWith?: string) {
   const sourced = await run(request, (options) =>
     request.source.getAttendee(request.meetingId, attendeeId, { ...options, alongWith }),
@@ -167,73 +148,64 @@ async function pathAttendee(request: Request, attendeeId: string, alongWith?: st
 }
 
 /**
- * `GET /meetings/{meetingId}/attendees/{attendeeId}`: the owner (token per policy), a
- * moderator, or a participant who names its own attendee (`?as=`), read along in the same table
- * read.
+ * `GET …/attendees/{attendeeId}`: for the owner (token per policy), a moderator, or a participant
+ * naming its own attendee (`?as=`, read along in the same table read).
  */
-const getAttendee: Route = async (deps, event, state, deadline) => {
-  const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  const callerAttendeeId = parseCallerAttendeeId(event.queryStringParameters);
-  const asked = callerAttendeeId === attendeeId ? undefined : callerAttendeeId;
-  return await withinBudget(deps, state, deadline, meetingId, async (request) => {
-    const { policy } = deps.config;
-    const claims = state.claims ?? {};
+const getAttendee = route(
+  (event) => ({
+    ...parseAttendeeIds(event.pathParameters),
+    callerAttendeeId: parseCallerAttendeeId(event.queryStringParameters),
+  }),
+  async (request, { meetingId, attendeeId, callerAttendeeId }) => {
+    const { claims, config, source } = request;
+    const asked = callerAttendeeId === attendeeId ? undefined : callerAttendeeId;
     const attendee = await pathAttendee(request, attendeeId, asked);
     let member = false;
-    if (owns(claims, attendee.ExternalUserId, policy)) {
+    if (owns(claims, attendee.ExternalUserId, config.policy)) {
       await checkIn(request, [attendee]);
-    } else if (asked !== undefined && policy.participants) {
+    } else if (asked !== undefined && config.policy.participants) {
       const { Attendee } = await run(request, (options) =>
-        deps.source.getAttendee(meetingId, asked, options),
+        source.getAttendee(meetingId, asked, options),
       );
-      member = owns(claims, checkedAttendee({ Attendee }, asked).ExternalUserId, policy);
+      member = owns(claims, checkedAttendee({ Attendee }, asked).ExternalUserId, config.policy);
     }
     const verdict = await verdictOf(request, 'attendee', attendee.ExternalUserId, member);
-    return json(attendeeView(attendee, verdict));
-  });
-};
+    return attendeeView(attendee, verdict);
+  },
+);
 
-/**
- * `GET /meetings/{meetingId}/roster`: every attendee, never a JoinToken, for a participant (who
- * owns one of them: found in the roster itself, no other read) or a moderator. The caller's own
- * attendees are checked in with its name.
- */
-const getRoster: Route = async (deps, event, state, deadline) => {
-  const meetingId = parseMeetingId(event.pathParameters);
-  return await withinBudget(deps, state, deadline, meetingId, async (request) => {
-    const sourced = await run(request, (options) => deps.source.getRoster(meetingId, options));
-    record(state, sourced);
-    const claims = state.claims ?? {};
+/** `GET …/roster`: every attendee, never a JoinToken, for a participant or a moderator. */
+const getRoster = route(
+  (event) => ({ meetingId: parseMeetingId(event.pathParameters) }),
+  async (request, { meetingId }) => {
+    const sourced = await run(request, (options) => request.source.getRoster(meetingId, options));
+    record(request.state, sourced);
     const owned = sourced.Attendees.filter((attendee) =>
-      owns(claims, attendee.ExternalUserId, deps.config.policy),
+      owns(request.claims, attendee.ExternalUserId, request.config.policy),
     );
     await verdictOf(request, 'roster', undefined, owned.length > 0);
     const checkedIn = new Map((await checkIn(request, owned)).map((a) => [a.AttendeeId, a]));
-    return json(rosterView(sourced.Attendees.map((a) => checkedIn.get(a.AttendeeId) ?? a)));
-  });
-};
+    return rosterView(sourced.Attendees.map((a) => checkedIn.get(a.AttendeeId) ?? a));
+  },
+);
 
 /**
- * `GET …/join-info`: what `MeetingSessionConfiguration` takes, for the owner only. The meeting
- * is read only after the attendee and the owner check: a caller who may not see the attendee
- * costs no GetMeeting and learns nothing from the meeting's outcome.
+ * `GET …/join-info`: what `MeetingSessionConfiguration` takes, for the owner only. The meeting is
+ * read only after the owner check: anyone else costs no GetMeeting and learns nothing from it.
  */
-const getJoinInfo: Route = async (deps, event, state, deadline) => {
-  const { meetingId, attendeeId } = parseAttendeeIds(event.pathParameters);
-  return await withinBudget(deps, state, deadline, meetingId, async (request) => {
+const getJoinInfo = route(
+  (event) => parseAttendeeIds(event.pathParameters),
+  async (request, { meetingId, attendeeId }) => {
     const attendee = await pathAttendee(request, attendeeId);
     const verdict = await verdictOf(request, 'joinInfo', attendee.ExternalUserId, false);
     await checkIn(request, [attendee]);
-    const meeting = await run(request, (options) => deps.source.getMeeting(meetingId, options));
+    const meeting = await run(request, (options) => request.source.getMeeting(meetingId, options));
     const { Attendee } = attendeeView(attendee, verdict);
-    return json({ Meeting: meetingView(meeting, meetingId), Attendee });
-  });
-};
+    return { Meeting: meetingView(meeting, meetingId), Attendee };
+  },
+);
 
-/**
- * The route handlers, by {@link RouteId} of the one route table (`API_ROUTES`): a route added
- * there without a handler here does not compile. Dispatch with `routeIdOf(event.routeKey)`.
- */
+/** The handlers by route id of `API_ROUTES`: a route without one does not compile. */
 export const ROUTE_HANDLERS: Readonly<Record<RouteId, Route>> = Object.freeze({
   attendee: getAttendee,
   joinInfo: getJoinInfo,

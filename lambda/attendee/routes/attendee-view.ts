@@ -2,38 +2,12 @@ import type { GetAttendeeCommandOutput } from '@aws-sdk/client-chime-sdk-meeting
 import { UpstreamResponseError } from '../errors/errors';
 import type { Decision } from '../policy/join-token-policy';
 
-const CAPABILITIES = new Set(['SendReceive', 'Send', 'Receive', 'None']);
-// The model's JoinTokenString: 2 to 2048 of these characters. The length is checked apart:
-// a bounded `{2,2048}` quantifier is slower than `+` on a real token.
+const CAPABILITIES = ['SendReceive', 'Send', 'Receive', 'None'] as const;
+type Capability = (typeof CAPABILITIES)[number];
+
+// The model's JoinTokenString: 2 to 2048 of these characters. The length is checked apart: a
+// bounded `{2,2048}` quantifier is slower than `+` on a real token.
 const JOIN_TOKEN = /^[a-zA-Z0-9+/]+$/;
-const JOIN_TOKEN_LENGTH = { min: 2, max: 2048 } as const;
-
-type Capability = 'SendReceive' | 'Send' | 'Receive' | 'None';
-
-/** ExternalUserIds with this prefix are AWS services (media pipelines join as attendees). */
-const SERVICE_PREFIX = 'aws:';
-
-/** The documented fields of an attendee, and the name its owner's token carried. */
-interface PublicAttendee {
-  readonly AttendeeId: string;
-  readonly ExternalUserId: string;
-  readonly Capabilities: {
-    readonly Audio: Capability;
-    readonly Video: Capability;
-    readonly Content: Capability;
-  };
-  readonly Name?: string;
-}
-
-/** The documented fields of a GetAttendee answer (and the name), nothing else. */
-export interface AttendeeView {
-  readonly Attendee: PublicAttendee & { readonly JoinToken?: string };
-}
-
-/** The roster: every attendee's public fields; `Service` marks AWS services. */
-export interface RosterView {
-  readonly Attendees: readonly (PublicAttendee & { readonly Service?: true })[];
-}
 
 /** An attendee as the source gives it: Chime's fields, and a recorded name. */
 type SourcedAttendee = NonNullable<GetAttendeeCommandOutput['Attendee']> & {
@@ -41,7 +15,7 @@ type SourcedAttendee = NonNullable<GetAttendeeCommandOutput['Attendee']> & {
 };
 
 function capability(value: unknown, field: string): Capability {
-  if (typeof value !== 'string' || !CAPABILITIES.has(value)) {
+  if (!CAPABILITIES.includes(value as Capability)) {
     throw new UpstreamResponseError(`Attendee.Capabilities.${field} is missing or unknown`);
   }
   return value as Capability;
@@ -63,8 +37,8 @@ export function checkedAttendee<A extends SourcedAttendee>(
   return attendee;
 }
 
-/** The public fields of a checked attendee (never its JoinToken). */
-function publicView(attendee: SourcedAttendee): PublicAttendee {
+/** The documented fields of a checked attendee (never its JoinToken), and its recorded name. */
+function publicView(attendee: SourcedAttendee) {
   const capabilities = attendee.Capabilities;
   return {
     AttendeeId: attendee.AttendeeId as string,
@@ -78,30 +52,26 @@ function publicView(attendee: SourcedAttendee): PublicAttendee {
   };
 }
 
-/**
- * The roster's body: each attendee's public fields, never a JoinToken; AWS services marked.
- * Attendees without an id or ExternalUserId (never listed so) are left out.
- */
-export function rosterView(attendees: readonly SourcedAttendee[]): RosterView {
+/** The roster's body; AWS services (media pipelines, ExternalUserId `aws:…`) marked `Service`. */
+export function rosterView(attendees: readonly SourcedAttendee[]) {
   return {
     Attendees: attendees
-      .filter((attendee) => typeof attendee.AttendeeId === 'string')
-      .filter((attendee) => typeof attendee.ExternalUserId === 'string')
+      .filter((a) => typeof a.AttendeeId === 'string' && typeof a.ExternalUserId === 'string')
       .map((attendee) => {
         const view = publicView(attendee);
-        return view.ExternalUserId.startsWith(SERVICE_PREFIX) ? { ...view, Service: true } : view;
+        return view.ExternalUserId.startsWith('aws:') ? { ...view, Service: true } : view;
       }),
   };
 }
 
 /**
- * Builds the response body for an allowed caller: the documented fields only, the JoinToken
- * only when the decision includes it (and then it must be there and well-formed).
+ * The body for an allowed caller: the documented fields only; the JoinToken only when the
+ * decision includes it (and then it must be there and well-formed).
  */
 export function attendeeView(
   attendee: SourcedAttendee,
   decision: Exclude<Decision, { role: 'none' }>,
-): AttendeeView {
+): { readonly Attendee: ReturnType<typeof publicView> & { readonly JoinToken?: string } } {
   // The owner knows its own name: its answer is Chime's fields alone.
   const { Name, ...fields } = publicView(attendee);
   const view = decision.role === 'owner' || Name === undefined ? fields : { ...fields, Name };
@@ -109,18 +79,12 @@ export function attendeeView(
   const joinToken = attendee.JoinToken;
   if (
     typeof joinToken !== 'string' ||
-    joinToken.length < JOIN_TOKEN_LENGTH.min ||
-    joinToken.length > JOIN_TOKEN_LENGTH.max ||
+    joinToken.length < 2 ||
+    joinToken.length > 2048 ||
     !JOIN_TOKEN.test(joinToken)
   ) {
     throw new UpstreamResponseError('Attendee.JoinToken is missing or malformed');
   }
-  return {
-    Attendee: {
-      AttendeeId: view.AttendeeId,
-      ExternalUserId: view.ExternalUserId,
-      JoinToken: joinToken,
-      Capabilities: view.Capabilities,
-    },
-  };
+  const { AttendeeId, ExternalUserId, Capabilities } = view;
+  return { Attendee: { AttendeeId, ExternalUserId, JoinToken: joinToken, Capabilities } };
 }

@@ -24,16 +24,13 @@ const MEETING_FIELDS = [
 ] as const;
 
 /** The documented fields of GetMeeting's `Meeting`, as `MeetingSessionConfiguration` takes it. */
-export type MeetingView = Pick<Meeting, (typeof MEETING_FIELDS)[number]> & {
+type MeetingView = Pick<Meeting, (typeof MEETING_FIELDS)[number]> & {
   MeetingId: string;
   MediaRegion: string;
   MediaPlacement: Partial<Record<(typeof MEDIA_PLACEMENT_FIELDS)[number], string>>;
 };
 
-/**
- * The meeting of a GetMeeting answer, checked against the requested id (OWASP API10) and cut
- * down to the documented fields; a meeting without media placement cannot be joined.
- */
+/** The meeting of a GetMeeting answer checked against the request (OWASP API10), cut down. */
 export function meetingView(
   output: Pick<GetMeetingCommandOutput, 'Meeting'>,
   meetingId: string,

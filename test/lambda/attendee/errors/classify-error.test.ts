@@ -112,9 +112,7 @@ describe('classifyError', () => {
   });
 
   it('passes the headers of a decided problem on as they are', () => {
-    const error = new ProblemError('too_many_requests', 'spent', {
-      headers: { 'Retry-After': '9' },
-    });
+    const error = new ProblemError('too_many_requests', 'spent', { 'Retry-After': '9' });
     expect(classifyError(error, RETRY_AFTER).headers).toEqual({ 'Retry-After': '9' });
   });
 });
