@@ -265,7 +265,7 @@ function detail(report: RunReport): string {
       .map(([role, seconds]) => `${role} ${seconds === undefined ? '?' : seconds.toFixed(1)}`)
       .join(
         ', ',
-      )}; this process's event loop late by ${report.eventLoopDelay.p99Ms.toFixed(0)} ms at p99, ${report.eventLoopDelay.maxMs.toFixed(0)} ms at worst`,
+      )}; the gateway's event loop late by ${report.eventLoopDelay.p99Ms.toFixed(0)} ms at p99, ${report.eventLoopDelay.maxMs.toFixed(0)} ms at worst, the browsers' by ${report.eventLoopDelay.browsersP99Ms.toFixed(0)} ms at p99`,
     `  containers' log lines: ${JSON.stringify(report.containerMetrics)}`,
     ...(report.prefetch
       ? [

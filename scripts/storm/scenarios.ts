@@ -115,6 +115,11 @@ export const GRACE_MS = 30_000;
  * origin (with the adapter off, each looked-up attendee is its own request).
  */
 export const BROWSER_CONNECTIONS = 6;
+/**
+ * Child processes the simulated browsers run in: beside the parent (the gateway and the pool),
+ * so that neither's timers queue behind the other's on two cores.
+ */
+export const BROWSER_PROCESSES = 2;
 /** The typed client's retries as the storm's clients use them: at most 3 tries. */
 export const CLIENT_RETRY = Object.freeze({ maxRetries: 2, maxDelaySeconds: 5 });
 
