@@ -1,12 +1,13 @@
 /**
- * The storm's simulated browsers, run in {@link BROWSER_PROCESSES} child processes so that their
- * timers and the parent's gateway do not queue behind each other. The parent forks this file
- * ({@link runClients}); each child gets the plan of its share of the attendees, runs it, relays
- * its join-info answers (a roster's lookups wait for both attendees' joins) and sends back what it saw.
- * Times are ms after the storm's start, an epoch time every process shares.
+ * The storm's simulated browsers, in {@link BROWSER_PROCESSES} child processes (this file, forked
+ * by {@link runClients}) so that their timers and the parent's gateway do not queue behind each
+ * other. Each child runs its share of the attendees and relays their join-info answers (a
+ * roster's lookups wait for both attendees' joins). Times are ms after the storm's start, an epoch
+ * time every process shares.
  */
-import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteAttendeeCommand,
   UpdateAttendeeCapabilitiesCommand,
@@ -30,7 +31,7 @@ import {
 } from './scenarios';
 import type { Answer, AppliedChange } from './staleness';
 
-/** One logical join-info fetch of the schedule (a first fetch or a reload) and how it ended. */
+/** One join-info fetch of the schedule (a first fetch or a reload) and how it ended. */
 export interface FetchOutcome extends Answer {
   readonly reload: boolean;
   /** Scheduled start → answer, retries and their waits included. */
@@ -45,7 +46,6 @@ interface Attempts {
 
 export interface StormLoad extends Attempts {
   readonly outcomes: readonly FetchOutcome[];
-  /** How late a fetch started against its schedule, at worst (ms). */
   readonly maxStartLagMs: number;
 }
 
@@ -53,7 +53,6 @@ export interface ChurnLoad extends Attempts {
   readonly applied: readonly AppliedChange[];
   /** Changes whose call failed (after the SDK's retries): nothing changed, nothing is judged. */
   readonly failed: readonly { readonly kind: PlannedChange['kind']; readonly reason: string }[];
-  /** The churned attendees' polls after their change. */
   readonly polls: readonly Answer[];
 }
 
@@ -68,7 +67,6 @@ export interface LookupOutcome {
   readonly attendeeId: string;
   /** Its presence event, or later when either attendee's join-info was answered later. */
   readonly scheduledMs: number;
-  /** Due → answered. */
   readonly latencyMs: number;
   readonly found: boolean;
   /** Found: its name against the one in its owner's token. */
@@ -80,22 +78,19 @@ export interface LookupOutcome {
 export interface LookupLoad extends Attempts {
   readonly adapter: LookupAdapter;
   readonly outcomes: readonly LookupOutcome[];
-  /** By route (`roster`, `attendee`). */
   readonly routes: ReadonlyMap<string, number>;
   readonly maxStartLagMs: number;
 }
 
-/** What the browsers saw, and what their processes used meanwhile. */
 export interface ClientsResult {
   readonly load: StormLoad;
   readonly churn: ChurnLoad | undefined;
   readonly lookups: LookupLoad | undefined;
+  /** CPU the browser processes used during the storm, and their event loops' worst p99 delay. */
   readonly cpuSeconds: number;
-  /** How late the browsers' event loops ran, at worst over the processes (p99, ms). */
   readonly loopDelayP99Ms: number;
 }
 
-/** One browser process's share of the storm. */
 interface ClientsPlan {
   readonly baseUrl: string;
   readonly emulatorUrl: string;
@@ -105,16 +100,20 @@ interface ClientsPlan {
   readonly presence: readonly Presence[];
   readonly adapter: LookupAdapter;
   readonly deadlineMs: number;
-  /** Whether the processes tell each other of their join-infos (a roster's lookups wait for them). */
+  /** Whether the children tell each other of their join-infos. */
   readonly relayJoins?: boolean;
 }
 
-type ToChild = { plan: ClientsPlan } | { start: number } | { joined: JoinAnswer };
-type FromChild = { ready: true } | { joined: JoinAnswer } | { result: ClientsResult };
 /** An attendee's first join-info: when it was answered, undefined when it failed. */
-type JoinAnswer = readonly [attendeeId: string, answeredMs: number | undefined];
+type Joined = readonly [attendeeId: string, answeredMs: number | undefined];
+type Message =
+  | { plan: ClientsPlan }
+  | { ready: true }
+  | { start: number }
+  | { joined: Joined }
+  | { result: ClientsResult };
 
-/** Sums counts, concatenates lists and takes the worst of `max…` figures over the processes. */
+/** Sums counts, concatenates lists and takes the worst of `max…`/`…P99…` figures. */
 function merged<T extends object>(parts: readonly T[]): T {
   const into: Record<string, unknown> = {};
   for (const part of parts) {
@@ -135,14 +134,9 @@ function merged<T extends object>(parts: readonly T[]): T {
   return into as T;
 }
 
-/**
- * Runs the storm's browsers in child processes, each attendee (with its arrivals, churn and
- * lookups as viewer) in one of them, round robin over the arrival order.
- */
+/** Runs the plan in child processes, each attendee (arrivals, churn, lookups as viewer) in one. */
 export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
-  const share = new Map(
-    plan.arrivals.map((a, i) => [a.attendee.attendeeId, i % BROWSER_PROCESSES]),
-  );
+  const share = new Map(plan.arrivals.map((a, i) => [a.attendee, i % BROWSER_PROCESSES]));
   const children = Array.from({ length: BROWSER_PROCESSES }, () =>
     forkScript(import.meta.filename, {
       env: { PATH: process.env.PATH ?? '' },
@@ -151,36 +145,35 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
     }),
   );
   try {
-    const send = (child: ChildProcess, message: ToChild) => child.send(message);
-    const ready = children.map(async (child, index) => {
-      const mine = (attendee: StormAttendee) => share.get(attendee.attendeeId) === index;
-      const answer = firstMessage<FromChild>(child, 'browser process', 60_000);
-      send(child, {
+    const ready = children.map((child, index) => {
+      const mine = ({ attendee, viewer }: { attendee: StormAttendee; viewer?: StormAttendee }) =>
+        share.get(viewer ?? attendee) === index;
+      const answer = firstMessage(child, 'a browser process', 60_000);
+      child.send({
         plan: {
           ...plan,
-          arrivals: plan.arrivals.filter((a) => mine(a.attendee)),
-          changes: plan.changes.filter((c) => mine(c.attendee)),
-          presence: plan.presence.filter((p) => mine(p.viewer)),
+          arrivals: plan.arrivals.filter(mine),
+          changes: plan.changes.filter(mine),
+          presence: plan.presence.filter(mine),
           relayJoins: plan.presence.length > 0,
         },
-      });
-      await answer;
+      } satisfies Message);
+      return answer;
     });
     await Promise.all(ready);
     const results = children.map(
       (child) =>
         new Promise<ClientsResult>((resolve, reject) => {
-          child.on('message', (message: FromChild) => {
+          child.on('message', (message: Message) => {
             if ('result' in message) resolve(message.result);
-            else if ('joined' in message) {
-              for (const other of children) if (other !== child) send(other, message);
-            }
+            for (const other of children)
+              if (other !== child && 'joined' in message) other.send(message);
           });
           child.once('exit', () => reject(new Error('a browser process exited')));
         }),
     );
     const start = performance.timeOrigin + performance.now();
-    for (const child of children) send(child, { start });
+    for (const child of children) child.send({ start } satisfies Message);
     return merged(await Promise.all(results));
   } finally {
     await Promise.all(children.map((child) => endChild(child)));
@@ -219,12 +212,20 @@ function limited(fetchImpl: typeof fetch, connections: number): typeof fetch {
   };
 }
 
+type Api = ReturnType<typeof createAttendeeApiClient>;
+
+const apiFor = (plan: ClientsPlan, who: StormAttendee, fetchImpl: typeof fetch, retry = true) => {
+  const token = plan.tokens.get(who.externalUserId);
+  if (!token) throw new Error('no token for an attendee');
+  const options = { baseUrl: plan.baseUrl, getToken: () => token, fetch: fetchImpl };
+  return createAttendeeApiClient(retry ? { ...options, retry: CLIENT_RETRY } : options);
+};
+
+const codeOf = (error: unknown) =>
+  String((error as Partial<ApiError>).code ?? (error as Error).name);
+
 /** One join-info question: the status, and the capabilities or the error code. */
-async function ask(
-  api: ReturnType<typeof createAttendeeApiClient>,
-  attendee: StormAttendee,
-  signal: AbortSignal,
-): Promise<Pick<Answer, 'status' | 'code' | 'capabilities'>> {
+async function ask(api: Api, attendee: StormAttendee, signal: AbortSignal) {
   try {
     const info = await api.getJoinInfo({ ...attendee, signal });
     return { status: 200, capabilities: info.Attendee.Capabilities };
@@ -235,31 +236,21 @@ async function ask(
   }
 }
 
-const codeOf = (error: unknown) =>
-  String((error as Partial<ApiError>).code ?? (error as Error).name);
-
-type Deferred<T> = { promise: Promise<T>; resolve: (value: T) => void };
-
-/** `Promise.withResolvers` (ES2024; the project's lib is ES2023). */
-function deferred<T>(): Deferred<T> {
-  let resolve: (value: T) => void = () => undefined;
-  const promise = new Promise<T>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
-
-/** A child's clock: ms after the start, and every open request aborted at the deadline. */
+/** A child's clock: ms after the start, and the deadline every open request is aborted at. */
 function stormClock(start: number, deadlineMs: number) {
-  // One signal per request: undici warns on a signal shared by more than 1500 listeners.
+  const now = () => performance.timeOrigin + performance.now() - start;
+  const deadline = new AbortController();
+  // One signal per request: undici warns when one signal has more than 1500 listeners.
   const open = new Set<AbortController>();
-  const reached = deferred<void>();
-  const clock = {
-    pastDeadline: false,
-    reached: reached.promise,
-    now: () => performance.timeOrigin + performance.now() - start,
-    at: (ms: number) =>
-      new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms - clock.now()))),
+  setTimeout(() => {
+    deadline.abort();
+    for (const controller of open) controller.abort(new Error('past the deadline'));
+  }, deadlineMs - now()).unref();
+  return {
+    now,
+    at: (ms: number) => sleep(Math.max(0, ms - now())),
+    deadline: deadline.signal,
+    reached: once(deadline.signal, 'abort').then(() => undefined),
     /** Runs `work` with a signal aborted at the deadline. */
     async bounded<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
       const controller = new AbortController();
@@ -270,66 +261,38 @@ function stormClock(start: number, deadlineMs: number) {
         open.delete(controller);
       }
     },
-    stop: () => clearTimeout(timer),
   };
-  const timer = setTimeout(() => {
-    clock.pastDeadline = true;
-    reached.resolve();
-    for (const controller of open) controller.abort(new Error('past the deadline'));
-  }, deadlineMs - clock.now());
-  return clock;
 }
 type Clock = ReturnType<typeof stormClock>;
 
 /**
- * Each attendee is one browser with the typed client (retries as {@link CLIENT_RETRY}) and its
- * own token. A fetch still open at the deadline is aborted and failed; so is a reload that would
- * start after it. Latency counts from the scheduled start, so a late generator shows in it.
+ * Each attendee is one browser with the typed client and its own token. A fetch still open at the
+ * deadline fails, and so does a reload that would start after it. Latency counts from the
+ * scheduled start, so a late generator shows in it.
  */
-async function runArrivals(
-  plan: ClientsPlan,
-  clock: Clock,
-  onJoin: (answer: JoinAnswer) => void,
-): Promise<StormLoad> {
+async function runArrivals(plan: ClientsPlan, clock: Clock, onJoin: (joined: Joined) => void) {
   const { fetch, counts } = countingFetch();
   const outcomes: FetchOutcome[] = [];
   let maxStartLagMs = 0;
-  const fetchOnce = async (
-    api: Api,
-    attendee: StormAttendee,
-    scheduledMs: number,
-    reload: boolean,
-  ) => {
-    await clock.at(scheduledMs);
+  const fetchOnce = async (api: Api, attendee: StormAttendee, atMs: number, reload: boolean) => {
+    await clock.at(atMs);
+    const late = clock.deadline.aborted;
+    const startedMs = late ? atMs : clock.now();
+    maxStartLagMs = Math.max(maxStartLagMs, startedMs - atMs);
+    const answer = late
+      ? { status: 0, code: 'not_started' }
+      : await clock.bounded((signal) => ask(api, attendee, signal));
+    const answeredMs = late ? plan.deadlineMs : clock.now();
     const { attendeeId } = attendee;
-    let outcome: FetchOutcome;
-    if (clock.pastDeadline) {
-      const answeredMs = plan.deadlineMs;
-      outcome = {
-        attendeeId,
-        reload,
-        startedMs: scheduledMs,
-        answeredMs,
-        status: 0,
-        code: 'not_started',
-        latencyMs: answeredMs - scheduledMs,
-      };
-    } else {
-      const startedMs = clock.now();
-      maxStartLagMs = Math.max(maxStartLagMs, startedMs - scheduledMs);
-      const answer = await clock.bounded((signal) => ask(api, attendee, signal));
-      const answeredMs = clock.now();
-      outcome = {
-        attendeeId,
-        reload,
-        startedMs,
-        answeredMs,
-        latencyMs: answeredMs - scheduledMs,
-        ...answer,
-      };
-    }
-    outcomes.push(outcome);
-    if (!reload) onJoin([attendeeId, outcome.status === 200 ? outcome.answeredMs : undefined]);
+    outcomes.push({
+      attendeeId,
+      reload,
+      startedMs,
+      answeredMs,
+      latencyMs: answeredMs - atMs,
+      ...answer,
+    });
+    if (!reload) onJoin([attendeeId, answer.status === 200 ? answeredMs : undefined]);
   };
   await Promise.all(
     plan.arrivals.map(async ({ attendee, atMs, reloadAfterMs }) => {
@@ -343,32 +306,8 @@ async function runArrivals(
   return { outcomes, attempts: counts.attempts, statuses: counts.statuses, maxStartLagMs };
 }
 
-type Api = ReturnType<typeof createAttendeeApiClient>;
-
-const apiFor = (
-  plan: ClientsPlan,
-  attendee: StormAttendee,
-  fetchImpl: typeof fetch,
-  retry = true,
-) => {
-  const token = plan.tokens.get(attendee.externalUserId);
-  if (!token) throw new Error('no token for an attendee');
-  return createAttendeeApiClient({
-    baseUrl: plan.baseUrl,
-    getToken: () => token,
-    fetch: fetchImpl,
-    ...(retry ? { retry: CLIENT_RETRY } : {}),
-  });
-};
-
-/**
- * The backend's change through the SDK (standard retries), DeleteAttendee or
- * UpdateAttendeeCapabilities; resolves with an update's capabilities as Chime answered them.
- */
-async function applyChange(
-  chime: ReturnType<typeof chimeClientFor>,
-  change: PlannedChange,
-): Promise<AppliedChange['capabilities']> {
+/** The backend's change (SDK retries); resolves with an update's capabilities as Chime answered. */
+async function applyChange(chime: ReturnType<typeof chimeClientFor>, change: PlannedChange) {
   const ids = { MeetingId: change.attendee.meetingId, AttendeeId: change.attendee.attendeeId };
   if (change.kind === 'delete') {
     await chime.send(new DeleteAttendeeCommand(ids));
@@ -378,15 +317,14 @@ async function applyChange(
     new UpdateAttendeeCapabilitiesCommand({ ...ids, Capabilities: { ...UPDATED_CAPABILITIES } }),
   );
   const { Audio, Video, Content } = Attendee?.Capabilities ?? {};
-  if (!Audio || !Video || !Content)
-    throw new Error('UpdateAttendeeCapabilities answered no capabilities');
+  if (!Audio || !Video || !Content) throw new Error('UpdateAttendeeCapabilities: no capabilities');
   return { Audio, Video, Content };
 }
 
 /**
  * The churn: at each planned time the backend makes its change, and the changed attendee's
- * browser asks again every {@link CHURN_POLL}.intervalMs, `count` times, one try each (a poll is
- * one observation at one moment), each abandoned after `timeoutMs`.
+ * browser asks again every {@link CHURN_POLL}.intervalMs, `count` times, each one observation
+ * abandoned after `timeoutMs`.
  */
 async function runChurn(plan: ClientsPlan, clock: Clock): Promise<ChurnLoad> {
   const { fetch, counts } = countingFetch();
@@ -395,30 +333,24 @@ async function runChurn(plan: ClientsPlan, clock: Clock): Promise<ChurnLoad> {
   const failed: ChurnLoad['failed'][number][] = [];
   const polls: Answer[] = [];
   await Promise.all(
-    plan.changes.map(async (change) => {
-      const api = apiFor(plan, change.attendee, fetch, false);
-      await clock.at(change.atMs);
+    plan.changes.map(async ({ attendee, kind, atMs }) => {
+      const api = apiFor(plan, attendee, fetch, false);
+      await clock.at(atMs);
       const sentMs = clock.now();
       let capabilities: AppliedChange['capabilities'];
       try {
-        capabilities = await applyChange(chime, change);
+        capabilities = await applyChange(chime, { attendee, kind, atMs, beforeFirstFetch: false });
       } catch (error) {
-        failed.push({ kind: change.kind, reason: (error as Error).name });
+        failed.push({ kind, reason: (error as Error).name });
         return;
       }
       const changedMs = clock.now();
-      const { attendeeId } = change.attendee;
-      applied.push({
-        attendeeId,
-        kind: change.kind,
-        sentMs,
-        changedMs,
-        ...(capabilities ? { capabilities } : {}),
-      });
+      const { attendeeId } = attendee;
+      applied.push({ attendeeId, kind, sentMs, changedMs, ...(capabilities && { capabilities }) });
       for (let poll = 1; poll <= CHURN_POLL.count; poll += 1) {
         await clock.at(changedMs + poll * CHURN_POLL.intervalMs);
         const startedMs = clock.now();
-        const answer = await ask(api, change.attendee, AbortSignal.timeout(CHURN_POLL.timeoutMs));
+        const answer = await ask(api, attendee, AbortSignal.timeout(CHURN_POLL.timeoutMs));
         polls.push({ attendeeId, startedMs, answeredMs: clock.now(), ...answer });
       }
     }),
@@ -427,15 +359,17 @@ async function runChurn(plan: ClientsPlan, clock: Clock): Promise<ChurnLoad> {
   return { applied, failed, polls, attempts: counts.attempts, statuses: counts.statuses };
 }
 
-const nameVerdict = (attendee: StormAttendee, name: string | undefined) =>
-  name === undefined ? 'absent' : name === displayNameOf(attendee) ? 'matched' : 'other';
-
 type Found = Pick<LookupOutcome, 'found' | 'name' | 'code'>;
 
+const named = (attendee: StormAttendee, name: string | undefined): Found => ({
+  found: true,
+  name: name === undefined ? 'absent' : name === displayNameOf(attendee) ? 'matched' : 'other',
+});
+
 /**
- * A roster's lookups: each viewer, with at most {@link BROWSER_CONNECTIONS} requests under way as
- * a browser, looks the other attendee up through the adapter at each presence event, once both
- * have joined (`joined` resolves with when an attendee's join-info was answered).
+ * A roster's lookups: at each presence event, once both have joined (`joined`), the viewer looks
+ * the other attendee up through the adapter, with at most {@link BROWSER_CONNECTIONS} requests
+ * under way as a browser. Each lookup runs on its own, as a tile would.
  */
 async function runLookups(
   plan: ClientsPlan,
@@ -447,112 +381,103 @@ async function runLookups(
   let maxStartLagMs = 0;
   const byViewer = new Map<StormAttendee, Presence[]>();
   for (const event of plan.presence) {
-    byViewer.set(event.viewer, [...(byViewer.get(event.viewer) ?? []), event]);
+    const events = byViewer.get(event.viewer) ?? [];
+    events.push(event);
+    byViewer.set(event.viewer, events);
   }
-
-  await Promise.all(
-    [...byViewer].map(async ([viewer, events]) => {
-      const api = apiFor(plan, viewer, limited(fetch, BROWSER_CONNECTIONS));
-      const resolver =
-        plan.adapter === 'roster'
-          ? createRosterResolver({ client: api, meetingId: viewer.meetingId })
-          : undefined;
-      const resolve = async (attendee: StormAttendee): Promise<Found> => {
-        if (resolver) {
-          const answer = await Promise.race([
-            resolver.getAttendee(attendee.attendeeId, attendee.externalUserId),
-            clock.reached,
-          ]);
-          if (!answer) return { found: false, code: 'deadline' };
-          return answer.externalUserId === attendee.externalUserId
-            ? { found: true, name: nameVerdict(attendee, answer.name) }
-            : { found: false, code: 'unknown' };
-        }
-        const { Attendee } = await clock.bounded((signal) =>
-          api.getAttendee({ ...attendee, as: viewer.attendeeId, signal }),
-        );
-        return Attendee.AttendeeId === attendee.attendeeId
-          ? { found: true, name: nameVerdict(attendee, Attendee.Name) }
-          : { found: false, code: 'other_attendee' };
-      };
-      const lookUp = async (event: Presence) => {
-        const [own, other] = await Promise.all([
-          joined(viewer.attendeeId),
-          joined(event.attendee.attendeeId),
+  const browse = async (viewer: StormAttendee, events: readonly Presence[]) => {
+    const api = apiFor(plan, viewer, limited(fetch, BROWSER_CONNECTIONS));
+    const resolver =
+      plan.adapter === 'roster'
+        ? createRosterResolver({ client: api, meetingId: viewer.meetingId })
+        : undefined;
+    const resolve = async (attendee: StormAttendee): Promise<Found> => {
+      if (resolver) {
+        const answer = await Promise.race([
+          resolver.getAttendee(attendee.attendeeId, attendee.externalUserId),
+          clock.reached,
         ]);
-        const base = { viewerId: viewer.attendeeId, attendeeId: event.attendee.attendeeId };
-        const scheduledMs = Math.max(event.atMs, own ?? 0, other ?? 0);
-        if (own === undefined || clock.pastDeadline) {
-          const code = own === undefined ? 'not_joined' : 'not_started';
-          outcomes.push({ ...base, scheduledMs, latencyMs: 0, found: false, code });
-          return;
-        }
-        maxStartLagMs = Math.max(maxStartLagMs, clock.now() - scheduledMs);
-        let answer: Found;
-        try {
-          answer = await resolve(event.attendee);
-        } catch (error) {
-          answer = { found: false, code: clock.pastDeadline ? 'deadline' : codeOf(error) };
-        }
-        outcomes.push({ ...base, scheduledMs, latencyMs: clock.now() - scheduledMs, ...answer });
-      };
-      // Each lookup runs on its own, as a tile would; those already due go out together (a timer
-      // each would start a late joiner's burst of 249 late by hundreds of ms).
-      const lookups: Promise<void>[] = [];
-      for (const event of events) {
-        if (event.atMs > clock.now()) await clock.at(event.atMs);
-        lookups.push(lookUp(event));
+        if (!answer) return { found: false, code: 'deadline' };
+        return answer.externalUserId === attendee.externalUserId
+          ? named(attendee, answer.name)
+          : { found: false, code: 'unknown' };
       }
-      await Promise.all(lookups);
-    }),
-  );
+      const { Attendee } = await clock.bounded((signal) =>
+        api.getAttendee({ ...attendee, as: viewer.attendeeId, signal }),
+      );
+      return Attendee.AttendeeId === attendee.attendeeId
+        ? named(attendee, Attendee.Name)
+        : { found: false, code: 'other_attendee' };
+    };
+    const lookUp = async (event: Presence) => {
+      const own = await joined(viewer.attendeeId);
+      const other = await joined(event.attendee.attendeeId);
+      const base = { viewerId: viewer.attendeeId, attendeeId: event.attendee.attendeeId };
+      const scheduledMs = Math.max(event.atMs, own ?? 0, other ?? 0);
+      if (own === undefined || clock.deadline.aborted) {
+        const code = own === undefined ? 'not_joined' : 'not_started';
+        outcomes.push({ ...base, scheduledMs, latencyMs: 0, found: false, code });
+        return;
+      }
+      maxStartLagMs = Math.max(maxStartLagMs, clock.now() - scheduledMs);
+      const answer = await resolve(event.attendee).catch(
+        (error: unknown): Found => ({
+          found: false,
+          code: clock.deadline.aborted ? 'deadline' : codeOf(error),
+        }),
+      );
+      outcomes.push({ ...base, scheduledMs, latencyMs: clock.now() - scheduledMs, ...answer });
+    };
+    // Those already due go out together: a timer each would start a late joiner's burst of 249
+    // late by hundreds of ms.
+    const lookups: Promise<void>[] = [];
+    for (const event of events) {
+      if (event.atMs > clock.now()) await clock.at(event.atMs);
+      lookups.push(lookUp(event));
+    }
+    await Promise.all(lookups);
+  };
+  await Promise.all([...byViewer].map(([viewer, events]) => browse(viewer, events)));
   const { attempts, statuses, routes } = counts;
   return { adapter: plan.adapter, outcomes, attempts, statuses, routes, maxStartLagMs };
 }
 
-/** The child: receives its plan, answers ready, runs it from the start it is sent. */
+/** The child: takes its plan, answers ready, runs it from the start it is sent, sends the result. */
 async function child(): Promise<void> {
-  const send = (message: FromChild) => process.send?.(message);
-  const joins = new Map<string, Deferred<number | undefined>>();
-  const joinOf = (id: string) => {
-    if (!joins.has(id)) joins.set(id, deferred());
-    return joins.get(id) as Deferred<number | undefined>;
+  const send = (message: Message) => process.send?.(message);
+  // One promise per attendee: `events.once` would add an 'error' listener per waiting lookup.
+  const joins = new Map<string, Promise<number | undefined>>();
+  const resolvers = new Map<string, (answeredMs: number | undefined) => void>();
+  const joined = (id: string) => {
+    if (!joins.has(id)) joins.set(id, new Promise((resolve) => resolvers.set(id, resolve)));
+    return joins.get(id) as Promise<number | undefined>;
   };
-  let plan: ClientsPlan | undefined;
-  const start = deferred<number>();
-  process.on('message', (message: ToChild) => {
-    if ('plan' in message) {
-      plan = message.plan;
-      send({ ready: true });
-    } else if ('start' in message) start.resolve(message.start);
-    else joinOf(message.joined[0]).resolve(message.joined[1]);
-  });
+  const learn = ([id, answeredMs]: Joined) => {
+    joined(id);
+    resolvers.get(id)?.(answeredMs);
+  };
+  // Registered first: a sibling's join may come in the same read as the start.
+  process.on('message', (message: Message) => 'joined' in message && learn(message.joined));
   process.on('disconnect', () => process.exit(0));
-  const clock = stormClock(await start.promise, (plan as ClientsPlan).deadlineMs);
-  const ready = plan as ClientsPlan;
+  const [{ plan }] = (await once(process, 'message')) as [{ plan: ClientsPlan }];
+  send({ ready: true });
+  const [{ start }] = (await once(process, 'message')) as [{ start: number }];
+  const clock = stormClock(start, plan.deadlineMs);
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const cpuBefore = process.cpuUsage();
-  const onJoin = (answer: JoinAnswer) => {
-    joinOf(answer[0]).resolve(answer[1]);
-    if (ready.relayJoins) send({ joined: answer });
+  const onJoin = (answer: Joined) => {
+    learn(answer);
+    if (plan.relayJoins) send({ joined: answer });
   };
   const [load, churn, lookups] = await Promise.all([
-    runArrivals(ready, clock, onJoin),
-    ready.changes.length > 0 ? runChurn(ready, clock) : undefined,
-    ready.presence.length > 0 ? runLookups(ready, clock, (id) => joinOf(id).promise) : undefined,
+    runArrivals(plan, clock, onJoin),
+    plan.changes.length > 0 ? runChurn(plan, clock) : undefined,
+    plan.presence.length > 0 ? runLookups(plan, clock, joined) : undefined,
   ]);
-  clock.stop();
   const { user, system } = process.cpuUsage(cpuBefore);
-  send({
-    result: {
-      load,
-      churn,
-      lookups,
-      cpuSeconds: (user + system) / 1e6,
-      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-    },
-  });
+  const loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
+  send({ result: { load, churn, lookups, cpuSeconds: (user + system) / 1e6, loopDelayP99Ms } });
 }
 
 if (process.argv[1] === import.meta.filename && process.send) await child();
