@@ -38,23 +38,9 @@ export interface FetchOutcome extends Answer {
   readonly latencyMs: number;
 }
 
-/** HTTP attempts sent (first tries and retries), by status. */
-interface Attempts {
-  readonly attempts: number;
-  readonly statuses: ReadonlyMap<number, number>;
-}
-
-export interface StormLoad extends Attempts {
-  readonly outcomes: readonly FetchOutcome[];
-  readonly maxStartLagMs: number;
-}
-
-export interface ChurnLoad extends Attempts {
-  readonly applied: readonly AppliedChange[];
-  /** Changes whose call failed (after the SDK's retries): nothing changed, nothing is judged. */
-  readonly failed: readonly { readonly kind: PlannedChange['kind']; readonly reason: string }[];
-  readonly polls: readonly Answer[];
-}
+export type StormLoad = Awaited<ReturnType<typeof runArrivals>>;
+export type ChurnLoad = Awaited<ReturnType<typeof runChurn>>;
+export type LookupLoad = Awaited<ReturnType<typeof runLookups>>;
 
 /**
  * `roster`: the client's roster resolver (the adapter amazon-chime-sdk-component-library-react's
@@ -73,13 +59,6 @@ export interface LookupOutcome {
   readonly name?: 'matched' | 'absent' | 'other';
   /** Not found: why (`unknown` for the resolver's `{}`, an API error code, `deadline`, `not_joined`). */
   readonly code?: string;
-}
-
-export interface LookupLoad extends Attempts {
-  readonly adapter: LookupAdapter;
-  readonly outcomes: readonly LookupOutcome[];
-  readonly routes: ReadonlyMap<string, number>;
-  readonly maxStartLagMs: number;
 }
 
 export interface ClientsResult {
@@ -182,7 +161,11 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
 
 /** A fetch that counts HTTP attempts, their statuses and their routes. */
 function countingFetch() {
-  const counts = { attempts: 0, statuses: new Map<number, number>(), routes: new Map() };
+  const counts = {
+    attempts: 0,
+    statuses: new Map<number, number>(),
+    routes: new Map<string, number>(),
+  };
   const counting: typeof fetch = async (input, init) => {
     counts.attempts += 1;
     const url = input instanceof Request ? input.url : String(input);
@@ -326,11 +309,11 @@ async function applyChange(chime: ReturnType<typeof chimeClientFor>, change: Pla
  * browser asks again every {@link CHURN_POLL}.intervalMs, `count` times, each one observation
  * abandoned after `timeoutMs`.
  */
-async function runChurn(plan: ClientsPlan, clock: Clock): Promise<ChurnLoad> {
+async function runChurn(plan: ClientsPlan, clock: Clock) {
   const { fetch, counts } = countingFetch();
   const chime = chimeClientFor(plan.emulatorUrl);
   const applied: AppliedChange[] = [];
-  const failed: ChurnLoad['failed'][number][] = [];
+  const failed: { kind: PlannedChange['kind']; reason: string }[] = [];
   const polls: Answer[] = [];
   await Promise.all(
     plan.changes.map(async ({ attendee, kind, atMs }) => {
@@ -375,7 +358,7 @@ async function runLookups(
   plan: ClientsPlan,
   clock: Clock,
   joined: (attendeeId: string) => Promise<number | undefined>,
-): Promise<LookupLoad> {
+) {
   const { fetch, counts } = countingFetch();
   const outcomes: LookupOutcome[] = [];
   let maxStartLagMs = 0;
@@ -439,7 +422,8 @@ async function runLookups(
   };
   await Promise.all([...byViewer].map(([viewer, events]) => browse(viewer, events)));
   const { attempts, statuses, routes } = counts;
-  return { adapter: plan.adapter, outcomes, attempts, statuses, routes, maxStartLagMs };
+  const { adapter } = plan;
+  return { adapter, outcomes, attempts, statuses, routes, maxStartLagMs };
 }
 
 /** The child: takes its plan, answers ready, runs it from the start it is sent, sends the result. */

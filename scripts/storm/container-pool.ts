@@ -8,23 +8,12 @@ import type { InvocationAnswer } from './container-process';
 
 type Result = APIGatewayProxyStructuredResultV2;
 
-/** How the pool's queue and containers fared. */
-export interface PoolStats {
-  invocations: number;
-  /** Requests that found every container busy and waited, the most at once, the longest wait (ms). */
-  queued: number;
-  maxQueue: number;
-  maxQueueWaitMs: number;
-  /** The most containers busy at once. */
-  maxBusy: number;
-  /**
-   * The most requests in flight at once, busy containers and queued requests together: how many
-   * containers Lambda would have run (it starts one for every request that finds none idle).
-   */
-  maxInFlight: number;
-  /** Invocations per container, in container order. */
-  perContainer: number[];
-}
+/**
+ * How the pool fared. `queued`: requests that found every container busy and waited;
+ * `maxInFlight`: busy containers and queued requests together at most, the containers Lambda
+ * would have run (it starts one for every request that finds none idle).
+ */
+export type PoolStats = ReturnType<ContainerPool['stats']>;
 
 interface Work {
   readonly event: APIGatewayProxyEventV2;
@@ -49,14 +38,14 @@ interface Slot {
 class ContainerPool {
   readonly #slots: Slot[] = [];
   readonly #queue: Work[] = [];
-  readonly #stats: PoolStats = {
+  readonly #stats = {
     invocations: 0,
     queued: 0,
     maxQueue: 0,
     maxQueueWaitMs: 0,
     maxBusy: 0,
     maxInFlight: 0,
-    perContainer: [],
+    perContainer: [] as number[],
   };
   #nextId = 0;
   #cursor = 0;
@@ -152,7 +141,7 @@ class ContainerPool {
     }
   }
 
-  stats = (): PoolStats => ({ ...this.#stats, perContainer: [...this.#stats.perContainer] });
+  stats = () => ({ ...this.#stats, perContainer: [...this.#stats.perContainer] });
   pids = () => this.#slots.map(({ child }) => child.pid);
 
   async stop(): Promise<void> {

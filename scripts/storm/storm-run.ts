@@ -8,20 +8,15 @@ import { createSharedCache } from '../../lambda/common/table/shared-cache';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
 import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/aws/dynamodb';
-import type { LocalEventQueueStats } from '../../local/aws/event-queue';
 import { HttpApiGateway } from '../../local/aws/http-api-gateway';
 import { routeMeetingEvents } from '../../local/aws/meeting-events';
 import { startLocalPrefetch } from '../../local/aws/prefetch';
-import {
-  type ChimeEmulator,
-  type ChimeMeetingEvent,
-  createChimeEmulator,
-} from '../../local/chime-emulator';
+import { type ChimeMeetingEvent, createChimeEmulator } from '../../local/chime-emulator';
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/cli/dev-stack';
 import { IdentityProvider } from '../../local/identity/identity-provider';
 import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
-import { type ClientsResult, runClients } from './clients';
-import { type PoolStats, startContainerPool } from './container-pool';
+import { runClients } from './clients';
+import { startContainerPool } from './container-pool';
 import {
   arrivalsOf,
   churnOf,
@@ -32,7 +27,7 @@ import {
 } from './plan';
 import { GRACE_MS, type Scenario } from './scenarios';
 import { callsAfterChanges } from './staleness';
-import { type ModeResult, summarize } from './summary';
+import { summarize } from './summary';
 
 /**
  * `app`: the caches with the contract's defaults; `baseline`: every cache off. In a roster both
@@ -43,71 +38,41 @@ export type Mode = (typeof MODES)[number];
 
 const TABLE = 'chime-attendee-cache-storm';
 
-/** What lives for the whole storm: the emulator (rates on) and the identity provider. */
-export interface StormBench {
-  readonly emulator: ChimeEmulator;
-  readonly emulatorUrl: string;
-  readonly idp: IdentityProvider;
-  /** Minted tokens by ExternalUserId (the same ids are seeded in every run). */
-  readonly tokens: Map<string, string>;
-  /** Where the emulator's meeting events go now (the current run's two rules). */
-  onEvent: ((event: ChimeMeetingEvent) => Promise<void>) | undefined;
-  stop(): Promise<void>;
-}
-
-export async function startBench(): Promise<StormBench> {
-  const idp = new IdentityProvider();
-  // As EventBridge delivers Chime's meeting events to the invalidation function.
-  const emulator = createChimeEmulator({ onEvent: (event) => bench.onEvent?.(event) });
-  const { url } = await emulator.start(0);
-  await idp.start(0);
-  const bench: StormBench = {
-    emulator,
-    emulatorUrl: url,
-    idp,
-    tokens: new Map(),
-    onEvent: undefined,
-    stop: async () => {
-      await emulator.stop();
-      await idp.stop();
+/** What lives for the whole storm: the emulator (Chime's rates on), the identity provider, tokens. */
+export async function startBench() {
+  const bench = {
+    idp: new IdentityProvider(),
+    // As EventBridge delivers Chime's meeting events: to the current run's two rules.
+    onEvent: undefined as ((event: ChimeMeetingEvent) => Promise<void>) | undefined,
+    emulator: createChimeEmulator({
+      onEvent: (event): Promise<void> | undefined => bench.onEvent?.(event),
+    }),
+    emulatorUrl: '',
+    /** Minted tokens by ExternalUserId (the same ids are seeded in every run). */
+    tokens: new Map<string, string>(),
+    async stop() {
+      await bench.emulator.stop();
+      await bench.idp.stop();
     },
   };
+  bench.emulatorUrl = (await bench.emulator.start(0)).url;
+  await bench.idp.start(0);
   return bench;
 }
+type StormBench = Awaited<ReturnType<typeof startBench>>;
 
 /** What one run measured, and what explains it. */
-export interface RunReport extends Pick<ClientsResult, 'load' | 'churn' | 'lookups'> {
-  readonly result: ModeResult;
-  readonly pool: PoolStats;
-  /** Sums of the numeric metric fields of the containers' request log lines. */
-  readonly containerMetrics: Readonly<Record<string, number>>;
-  /** The prefetch queue's deliveries and what the prefetch did per meeting (app only). */
-  readonly prefetch:
-    | { readonly queue: LocalEventQueueStats; readonly meetings: Readonly<Record<string, number>> }
-    | undefined;
-  readonly seconds: number;
-  /** Arrivals to the last answer. */
-  readonly stormSeconds: number;
-  /** CPU seconds used during the storm, by role (undefined without /proc). */
-  readonly cpu: Readonly<Record<string, number | undefined>>;
-  /** How late the parent's (gateway, pool) and the browsers' event loops ran (ms). */
-  readonly eventLoopDelay: {
-    readonly p99Ms: number;
-    readonly maxMs: number;
-    readonly browsersP99Ms: number;
-  };
-}
+export type RunReport = Awaited<ReturnType<typeof runScenario>>;
 
-export interface RunOptions {
+interface RunOptions {
   readonly containers: number;
   /** Function settings for the app's containers, over the contract's defaults. */
-  readonly settings?: Readonly<Record<string, string>>;
+  readonly settings: Readonly<Record<string, string>>;
   /** How long before the doors open the attendees are created (ms); the prefetch works in it. */
   readonly leadMs: number;
   /** false: the app's containers run without the table, the prefetch and the invalidation. */
-  readonly sharedCache?: boolean;
-  /** false: no churn even where the scenario has one. */
-  readonly churn?: boolean;
+  readonly sharedCache: boolean;
+  readonly churn: boolean;
   readonly logRoot: string;
   readonly log: (line: string) => void;
 }
@@ -286,7 +251,7 @@ export async function runScenario(
   scenario: Scenario,
   mode: Mode,
   options: RunOptions,
-): Promise<RunReport> {
+) {
   const logDir = join(options.logRoot, `${scenario.name}-${mode}`);
   rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
@@ -300,9 +265,7 @@ export async function runScenario(
     const app = mode === 'app' || scenario.roster !== undefined;
     const env = containerEnv(bench, app, options);
     const table =
-      app && options.sharedCache !== false
-        ? await startTable(bench, env, options, stops)
-        : undefined;
+      app && options.sharedCache ? await startTable(bench, env, options, stops) : undefined;
     const attendees = await seedAttendees(bench, scenario);
     const seededAt = performance.now();
     const pool = await startContainerPool({ count: options.containers, env, logDir });
@@ -317,7 +280,7 @@ export async function runScenario(
     // Without the table nothing reads the events, and the buckets are full either way.
     const leadMs = table ? options.leadMs : 0;
     await sleep(Math.max(0, leadMs - (performance.now() - seededAt)));
-    const plan = planOf(scenario, mode, attendees, options.churn !== false);
+    const plan = planOf(scenario, mode, attendees, options.churn);
     const deletes = plan.changes.filter((c) => c.kind === 'delete').length;
     const listed = table?.lines.filter((line) => line.action === 'listed').length;
     options.log(

@@ -1,5 +1,5 @@
 import type { CallStats } from '../../local/chime-emulator/call-log';
-import type { ChurnLoad, LookupAdapter, LookupLoad, StormLoad } from './clients';
+import type { ChurnLoad, LookupLoad, StormLoad } from './clients';
 import { type Scenario, STALE_AFTER_MS, type Targets } from './scenarios';
 import {
   type AppliedChange,
@@ -7,7 +7,6 @@ import {
   isMainFetch,
   isOkFetch,
   judgeChurn,
-  type StaleAnswer,
 } from './staleness';
 
 /** One mode's line of `storm-results.json`. */
@@ -29,52 +28,8 @@ export interface ModeResult {
   readonly lookups?: LookupResult;
 }
 
-interface LookupResult {
-  readonly adapter: LookupAdapter;
-  /** Every attendee looking up every other one, and those made (a seeded `sample_share` of viewers). */
-  readonly planned: number;
-  readonly lookups: number;
-  readonly sample_share: number;
-  /** Lookups whose answer was the attendee looked up, and its name against its owner's token. */
-  readonly found: number;
-  readonly name_matched: number;
-  readonly name_absent: number;
-  readonly name_other: number;
-  /** Over the found: due (presence, both joined) → answered. */
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  readonly max_ms: number;
-  /** The function's Chime calls over the whole run (join-infos included), and ÷ `found`. */
-  readonly chime_calls: number;
-  readonly calls_per_lookup: number;
-  /** HTTP attempts by route, and the lookups that found nothing by why. */
-  readonly http: Readonly<Record<string, number>>;
-  readonly failures: Readonly<Record<string, number>>;
-}
-
-export interface ChurnResult {
-  readonly deleted: number;
-  readonly updated: number;
-  readonly failed: number;
-  readonly polls: number;
-  /** Answers about a changed attendee after its change, by verdict (staleness.ts). */
-  readonly observed: number;
-  readonly correct: number;
-  readonly old: number;
-  readonly stale: number;
-  readonly stale_after_ms: number;
-  readonly wrong: number;
-  readonly errors: number;
-  readonly worst_lag_ms: number;
-  readonly worst_old_ms: number;
-  readonly unresolved: number;
-  /** The function's GetAttendee calls about changed attendees after their change. */
-  readonly chime_calls_after_change: number;
-  /** The backend's own calls (DeleteAttendee, UpdateAttendeeCapabilities), and those throttled. */
-  readonly backend_calls: number;
-  readonly backend_throttled: number;
-  readonly stale_examples: readonly StaleAnswer[];
-}
+type LookupResult = ReturnType<typeof summarizeLookups>;
+export type ChurnResult = ReturnType<typeof summarizeChurn>;
 
 /** The value at quantile `q` (nearest rank) of ascending `sorted`; 0 when empty. */
 export function quantile(sorted: readonly number[], q: number): number {
@@ -96,13 +51,20 @@ const percentiles = (values: number[]) => {
   return { p50_ms: round(quantile(sorted, 0.5)), p99_ms: round(quantile(sorted, 0.99)) };
 };
 
+type Churn = { readonly load: ChurnLoad; readonly callsAfterChange: number };
+
 interface Lookups {
   readonly load: LookupLoad;
   readonly planned: number;
   readonly sampleShare: number;
 }
 
-function summarizeLookups({ load, planned, sampleShare }: Lookups, calls: number): LookupResult {
+/**
+ * A roster's lookups: planned (every attendee looking up every other one) and made (a seeded
+ * `sample_share` of the viewers); found (the attendee looked up), its name against its owner's
+ * token; latency due → answered; the run's Chime calls per found; HTTP attempts by route.
+ */
+function summarizeLookups({ load, planned, sampleShare }: Lookups, calls: number) {
   const found = load.outcomes.filter((outcome) => outcome.found);
   const names = tallyBy(found, (outcome) => outcome.name ?? 'absent');
   const latencies = found.map((outcome) => outcome.latencyMs);
@@ -135,7 +97,7 @@ function summarizeLookups({ load, planned, sampleShare }: Lookups, calls: number
 export function summarize(
   load: StormLoad,
   chime: CallStats,
-  churn?: { readonly load: ChurnLoad; readonly callsAfterChange: number },
+  churn?: Churn,
   lookups?: Lookups,
 ): ModeResult {
   const applied = churn?.load.applied ?? [];
@@ -160,29 +122,40 @@ export function summarize(
     calls_per_join: ok.length > 0 ? round(functionCalls / ok.length, 4) : functionCalls,
     ...(lookups ? { lookups: summarizeLookups(lookups, functionCalls) } : {}),
   };
-  if (!churn) return result;
+  return churn
+    ? { ...result, churn: summarizeChurn(load, churn, backendCalls, backendThrottled) }
+    : result;
+}
+
+/** What the churn did, and its answers after each change by verdict (staleness.ts). */
+function summarizeChurn(
+  load: StormLoad,
+  churn: Churn,
+  backendCalls: number,
+  backendThrottled: number,
+) {
+  const { applied, failed, polls } = churn.load;
   const { staleAnswers, worstLagMs, worstOldMs, ...judged } = judgeChurn(
     applied,
-    [...load.outcomes, ...churn.load.polls],
+    [...load.outcomes, ...polls],
     STALE_AFTER_MS,
   );
   const deleted = applied.filter((change) => change.kind === 'delete').length;
   return {
-    ...result,
-    churn: {
-      deleted,
-      updated: applied.length - deleted,
-      failed: churn.load.failed.length,
-      polls: churn.load.polls.length,
-      ...judged,
-      stale_after_ms: STALE_AFTER_MS,
-      worst_lag_ms: round(worstLagMs),
-      worst_old_ms: round(worstOldMs),
-      chime_calls_after_change: churn.callsAfterChange,
-      backend_calls: backendCalls,
-      backend_throttled: backendThrottled,
-      stale_examples: staleAnswers.map((stale) => ({ ...stale, afterMs: round(stale.afterMs) })),
-    },
+    deleted,
+    updated: applied.length - deleted,
+    failed: failed.length,
+    polls: polls.length,
+    ...judged,
+    stale_after_ms: STALE_AFTER_MS,
+    worst_lag_ms: round(worstLagMs),
+    worst_old_ms: round(worstOldMs),
+    /** The function's GetAttendee calls about changed attendees after their change. */
+    chime_calls_after_change: churn.callsAfterChange,
+    /** The backend's own calls (DeleteAttendee, UpdateAttendeeCapabilities), and those throttled. */
+    backend_calls: backendCalls,
+    backend_throttled: backendThrottled,
+    stale_examples: staleAnswers.map((stale) => ({ ...stale, afterMs: round(stale.afterMs) })),
   };
 }
 
