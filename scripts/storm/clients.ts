@@ -46,7 +46,7 @@ export type LookupLoad = Awaited<ReturnType<typeof runLookups>>;
  * `roster`: the client's roster resolver (the adapter amazon-chime-sdk-component-library-react's
  * `meetingManager.getAttendee` takes); `off`: one attendee GET with `as=<own id>` per lookup.
  */
-export type LookupAdapter = 'roster' | 'off';
+type LookupAdapter = 'roster' | 'off';
 
 export interface LookupOutcome {
   readonly viewerId: string;

@@ -42,7 +42,7 @@ export function verdictOf(change: AppliedChange, answer: Answer): Verdict {
 }
 
 /** An old answer served past the bound: which attendee, which change, how late (ms). */
-export interface StaleAnswer {
+interface StaleAnswer {
   readonly attendeeId: string;
   readonly kind: ChangeKind;
   readonly afterMs: number;

@@ -1,4 +1,4 @@
-import type { CallStats } from '../../local/chime-emulator/call-log';
+import type { CallStats, OperationStats } from '../../local/chime-emulator/call-log';
 import type { ChurnLoad, LookupLoad, StormLoad } from './clients';
 import { type Scenario, STALE_AFTER_MS, type Targets } from './scenarios';
 import {
@@ -104,7 +104,7 @@ export function summarize(
   const changes = new Map<string, AppliedChange>(applied.map((c) => [c.attendeeId, c]));
   const main = load.outcomes.filter((outcome) => isMainFetch(outcome, changes));
   const ok = main.filter((outcome) => isOkFetch(outcome, changes));
-  const ops = chime.operations as Readonly<Record<string, { calls: number; throttled: number }>>;
+  const ops: Readonly<Record<string, OperationStats | undefined>> = chime.operations;
   const calls = (name: string) => ops[name]?.calls ?? 0;
   const backendCalls = CHURN_OPERATIONS.reduce((sum, name) => sum + calls(name), 0);
   const backendThrottled = CHURN_OPERATIONS.reduce((sum, op) => sum + (ops[op]?.throttled ?? 0), 0);
