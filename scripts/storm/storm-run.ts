@@ -15,7 +15,7 @@ import { type ChimeMeetingEvent, createChimeEmulator } from '../../local/chime-e
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/cli/dev-stack';
 import { IdentityProvider } from '../../local/identity/identity-provider';
 import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
-import { runClients } from './clients';
+import { type ClientsResult, runClients } from './clients';
 import { startContainerPool } from './container-pool';
 import {
   arrivalsOf,
@@ -193,14 +193,38 @@ function planOf(scenario: Scenario, mode: Mode, attendees: StormAttendee[], chur
   };
 }
 
-/** CPU seconds used so far by the parent, the DynamoDB process and the containers. */
-function cpuNow(dynamodb: number | undefined, containers: readonly (number | undefined)[]) {
-  const { user, system } = process.cpuUsage();
-  const each = containers.map(cpuSecondsOf);
+/**
+ * Runs the storm, measuring how late the parent's event loop (the gateway and the pool) ran and
+ * the CPU seconds each role used meanwhile (undefined without /proc): the parent, the browsers,
+ * the DynamoDB process and the containers (`pids`, the first DynamoDB's).
+ */
+async function measured(pids: (number | undefined)[], storm: () => Promise<ClientsResult>) {
+  const cpuNow = () => {
+    const { user, system } = process.cpuUsage();
+    const [dynamodb, ...containers] = pids.map(cpuSecondsOf);
+    const each = containers.every((s) => s !== undefined) ? containers : undefined;
+    return [(user + system) / 1e6, dynamodb ?? 0, each?.reduce((a, s) => a + s, 0)] as const;
+  };
+  const before = cpuNow();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const start = performance.now();
+  const clients = await storm();
+  const stormSeconds = (performance.now() - start) / 1000;
+  loopDelay.disable();
+  const [parent, dynamodb, containers] = cpuNow().map((after, i) => {
+    const was = before[i];
+    return after === undefined || was === undefined ? undefined : after - was;
+  });
   return {
-    parent: (user + system) / 1e6,
-    dynamodb: dynamodb === undefined ? 0 : cpuSecondsOf(dynamodb),
-    containers: each.every((s) => s !== undefined) ? each.reduce((a, s) => a + s, 0) : undefined,
+    clients,
+    stormSeconds,
+    cpu: { parent, browsers: clients.cpuSeconds, dynamodb, containers },
+    eventLoopDelay: {
+      p99Ms: loopDelay.percentile(99) / 1e6,
+      maxMs: loopDelay.max / 1e6,
+      browsersP99Ms: clients.loopDelayP99Ms,
+    },
   };
 }
 
@@ -294,21 +318,16 @@ export async function runScenario(
           ? `; ${plan.presence.length} of ${plan.planned} lookups${plan.sampleShare < 1 ? ` (those of a seeded ${plan.viewers} of ${attendees.length} attendees)` : ''}, adapter ${mode === 'app' ? 'roster' : 'off'}`
           : ''),
     );
-    const cpuBefore = cpuNow(table?.pid, pool.pids());
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-    loopDelay.enable();
-    const stormStart = performance.now();
-    const clients = await runClients({
-      ...plan,
-      baseUrl: url,
-      emulatorUrl: bench.emulatorUrl,
-      tokens: bench.tokens,
-      adapter: mode === 'app' ? 'roster' : 'off',
-      deadlineMs: scenario.windowMs + GRACE_MS,
-    });
-    const stormSeconds = (performance.now() - stormStart) / 1000;
-    loopDelay.disable();
-    const cpuAfter = cpuNow(table?.pid, pool.pids());
+    const { clients, ...measures } = await measured([table?.pid, ...pool.pids()], () =>
+      runClients({
+        ...plan,
+        baseUrl: url,
+        emulatorUrl: bench.emulatorUrl,
+        tokens: bench.tokens,
+        adapter: mode === 'app' ? 'roster' : 'off',
+        deadlineMs: scenario.windowMs + GRACE_MS,
+      }),
+    );
     // Not the prefetch queue's drain: a failed batch would come back only after its visibility
     // timeout (12 min); what it did is in its stats and lines, and stop() ends it.
     await bench.emulator.drainEvents();
@@ -318,10 +337,6 @@ export async function runScenario(
     const poolStats = pool.stats();
     for (const stop of stops.splice(0).reverse()) await stop();
     const { load, churn, lookups } = clients;
-    const cpuOf = (role: keyof typeof cpuAfter) => {
-      const [after, before] = [cpuAfter[role], cpuBefore[role]];
-      return after === undefined || before === undefined ? undefined : after - before;
-    };
     return {
       result: summarize(
         load,
@@ -336,18 +351,7 @@ export async function runScenario(
       containerMetrics: containerMetricsOf(logDir),
       prefetch: table ? { queue: table.queue.stats(), meetings: tally(table.lines) } : undefined,
       seconds: (performance.now() - began) / 1000,
-      stormSeconds,
-      cpu: {
-        parent: cpuOf('parent'),
-        browsers: clients.cpuSeconds,
-        dynamodb: cpuOf('dynamodb'),
-        containers: cpuOf('containers'),
-      },
-      eventLoopDelay: {
-        p99Ms: loopDelay.percentile(99) / 1e6,
-        maxMs: loopDelay.max / 1e6,
-        browsersP99Ms: clients.loopDelayP99Ms,
-      },
+      ...measures,
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
