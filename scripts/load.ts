@@ -1,17 +1,11 @@
 /**
- * Load run against the local stack (`npm run load`): the HTTP API stand-in, the real Middy chain
- * and the Chime emulator, in this process on free ports. Owners, another participant, a stranger,
- * a moderator, bad tokens and IDs, and attendees whose Chime calls always or sometimes fail, all
- * at once on bounded connections for a fixed time, after a warm-up.
- *
- * It prints requests/s, latency p50/p99, counts by status and by request class, the Chime calls
- * per request and the RSS after warm-up and after the run, and exits 1 when any answer falls
- * outside the contract of its class (status, `Cache-Control: no-store`, a JoinToken where none may
- * be), a log line holds a JWT or a JoinToken, or RSS grows by more than 10 %.
+ * Load run against the local stack (`npm run load`, not part of `npm test`; docs/security.md#load):
+ * the HTTP API stand-in, the real chain and the Chime emulator in this process. Every request
+ * class of CLASSES at once on bounded connections, after a warm-up; exits 1 when an answer falls
+ * outside its class's contract, a log line holds a JWT or a JoinToken, or RSS grows by more than
+ * 10 %. Run with `--expose-gc` (the npm script does), so RSS is read after a collection.
  *
  *   LOAD_DURATION=20 LOAD_CONNECTIONS=20 LOAD_WARMUP=60 npm run load
- *
- * Run with `--expose-gc` (the npm script does) so RSS is measured after a collection.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,22 +16,16 @@ import type { FaultSpec } from '../local/chime-emulator/faults';
 import { type DevStack, startDevStack } from '../local/cli/dev-stack';
 
 const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
-/**
- * RSS climbs for the first ~20 s of load and then stays flat (V8 and the allocator reach their
- * high-water mark), so the warm-up outlasts that climb and the 10 % check then catches real growth.
- */
+/** RSS climbs for ~20 s of load before it plateaus: the warm-up outlasts the climb. */
 const WARMUP_S = Number(process.env.LOAD_WARMUP ?? 60);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 20);
-/**
- * Idle seconds before each RSS reading: every request leaves its deadline timer
- * (`AbortSignal.timeout`, DEADLINE_MS) pending until it fires, so memory is read once those have
- * run out, after a collection.
- */
+/** Idle seconds before each RSS reading: each request's deadline timer stays pending until it fires. */
 const SETTLE_S = Number(process.env.LOAD_SETTLE ?? 8);
 const MAX_RSS_GROWTH = 0.1;
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const;
 type User = (typeof USERS)[number];
+type Caller = User | 'mallory' | 'maria';
 
 /** Recurring faults, each on one attendee's GetAttendee. */
 const STANDING_FAULTS: Readonly<Partial<Record<User, FaultSpec>>> = {
@@ -46,26 +34,15 @@ const STANDING_FAULTS: Readonly<Partial<Record<User, FaultSpec>>> = {
   erin: { type: 'malformed', status: 200, body: {} },
 };
 
-const THROTTLE = {
-  operation: 'GetAttendee',
-  count: 2,
-  fault: { type: 'error', name: 'ThrottlingException' },
-} as const;
-
-type Caller = User | 'mallory' | 'maria';
-/** What is asked for: an attendee's id (bob's in upper case), an unknown one, or a malformed one. */
-type Target = User | 'bob, upper-case' | 'missing' | 'not-a-guid';
-
 /**
  * The request mix: name, the attendee asked for, who asks (`forged`: alice's token with its
  * signature altered), the statuses its contract allows, and whether the answer may carry a
- * JoinToken (`token`) or is given before Chime is reached (`local`). A request that reaches Chime
- * can meet the intermittent resets: retried while the container's retry quota lasts, a 502 once
- * the failing attendees have spent it.
+ * JoinToken (`token`) or comes before Chime is reached (`local`). One that reaches Chime may also
+ * meet the injected resets: a 502 once the container's retry quota is spent.
  */
 const CLASSES: readonly (readonly [
   name: string,
-  target: Target,
+  target: User | 'bob, upper-case' | 'missing' | 'not-a-guid',
   caller: Caller | 'forged' | 'none',
   statuses: readonly number[],
   kind?: 'token' | 'local',
@@ -86,33 +63,7 @@ const CLASSES: readonly (readonly [
 ];
 type RequestClass = (typeof CLASSES)[number];
 
-/** The autocannon requests of CLASSES, their answers checked by `check`. */
-function requestsOf(meetingId: string, ids: Record<User, string>, tokens: Record<Caller, string>) {
-  const attendeeIds: Record<Target, string> = {
-    ...ids,
-    'bob, upper-case': ids.bob.toUpperCase(),
-    missing: randomUUID(),
-    'not-a-guid': 'not-a-guid',
-  };
-  const forged = `${tokens.alice.slice(0, -8)}AAAAAAAA`;
-  const authorizations: Record<RequestClass[2], string | undefined> = {
-    ...tokens,
-    forged,
-    none: undefined,
-  };
-  return CLASSES.map((c) => {
-    const authorization = authorizations[c[2]];
-    return {
-      method: 'GET' as const,
-      path: `/meetings/${meetingId}/attendees/${attendeeIds[c[1]]}`,
-      headers: { origin: 'http://localhost:3003', ...(authorization ? { authorization } : {}) },
-      onResponse: (status: number, body: string, _: object, headers?: Record<string, unknown>) =>
-        check(c, status, body, headers ?? {}),
-    };
-  });
-}
-
-/** What the contract checks found; only the first 20 are listed. */
+/** What the contract checks found (only the first 20 violations are listed). */
 const tally = {
   byStatus: new Map<number, number>(),
   byClass: new Map<string, number>(),
@@ -128,7 +79,6 @@ function violation(text: string): void {
 
 const increment = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
 
-/** Checks one answer against its class's contract. */
 function check(c: RequestClass, status: number, body: string, headers: Record<string, unknown>) {
   const [name, , , statuses, kind] = c;
   increment(tally.byStatus, status);
@@ -143,12 +93,33 @@ function check(c: RequestClass, status: number, body: string, headers: Record<st
   if (joinToken && tally.joinTokens.size < 10) tally.joinTokens.add(joinToken);
 }
 
+/** The autocannon requests of CLASSES, their answers checked as they come. */
+function requestsOf(meetingId: string, ids: Record<User, string>, tokens: Record<Caller, string>) {
+  const attendeeIds = {
+    ...ids,
+    'bob, upper-case': ids.bob.toUpperCase(),
+    missing: randomUUID(),
+    'not-a-guid': 'not-a-guid',
+  };
+  const forged = `${tokens.alice.slice(0, -8)}AAAAAAAA`;
+  const authorizations: Record<string, string | undefined> = { ...tokens, forged };
+  return CLASSES.map((c) => {
+    const authorization = authorizations[c[2]];
+    return {
+      method: 'GET' as const,
+      path: `/meetings/${meetingId}/attendees/${attendeeIds[c[1]]}`,
+      headers: { origin: 'http://localhost:3003', ...(authorization ? { authorization } : {}) },
+      onResponse: (status: number, body: string, _: object, headers?: Record<string, unknown>) =>
+        check(c, status, body, headers ?? {}),
+    };
+  });
+}
+
 /**
- * Swallows the function's JSON log lines (LOG_LEVEL=WARN still logs every 5xx; errors go to
- * stderr), checking each for a JWT or a JoinToken; anything else passes through.
+ * Swallows the function's JSON log lines (WARN and above), checking each for a JWT or a
+ * JoinToken and counting `status code (cause)` outcomes; anything else passes through.
  */
 function captureLogs() {
-  /** `status code (cause)` → how many, and the slowest, in ms. */
   const counts = {
     lines: 0,
     leaks: 0,
@@ -184,15 +155,12 @@ function captureLogs() {
   return { counts, restore };
 }
 
-async function startStack(): Promise<DevStack> {
-  return startDevStack({
+/** The stack without Chime's rates and caches (every request reaches Chime), or a caller budget. */
+const startStack = () =>
+  startDevStack({
     ports: { api: 0, emulator: 0, idp: 0 },
-    // Our throughput, not Chime's rates (those are `npm run storm`'s subject).
     chimeRates: false,
-    // Every request reaches Chime: the faulted attendees must fail every time, not once and then
-    // be answered from a cache (the caches' own load is `npm run storm`'s subject).
     sharedCache: false,
-    // Its strangers are a steady part of the mix, not an attack: no caller budget in the way.
     env: {
       LOG_LEVEL: 'WARN',
       CALLER_BUDGET_PER_MINUTE: '10000',
@@ -210,9 +178,8 @@ async function startStack(): Promise<DevStack> {
       return container.handler;
     },
   });
-}
 
-/** A meeting with USERS as attendees, their tokens (and a stranger's and a moderator's). */
+/** A meeting with USERS as attendees, and their tokens (and a stranger's and a moderator's). */
 async function seed(stack: DevStack) {
   const { Meeting } = await stack.chime.send(
     new CreateMeetingCommand({
@@ -241,9 +208,8 @@ async function seed(stack: DevStack) {
 }
 
 /**
- * Keeps the faults coming while the load runs: frank's throttle re-armed as soon as it is
- * consumed, and at most one reset pending, so none pile up while the load pauses. Counts the
- * Chime calls as it goes.
+ * Keeps the faults coming: frank's throttle re-armed as soon as it is consumed, and at most one
+ * reset pending (none pile up while the load pauses). Counts the Chime calls as it goes.
  */
 function disturb(stack: DevStack, frank: string) {
   const calls = { chime: 0, resets: 0 };
@@ -256,26 +222,23 @@ function disturb(stack: DevStack, frank: string) {
   };
   const armed = (test: (f: ReturnType<DevStack['emulator']['faults']>[number]) => boolean) =>
     stack.emulator.faults().some(test);
+  const throttle = { type: 'error', name: 'ThrottlingException' } as const;
   const timers = [
     setInterval(() => {
       drain();
       if (armed((f) => f.match?.attendeeId === frank)) return;
-      stack.emulator.injectFault({ ...THROTTLE, match: { attendeeId: frank } });
+      const match = { attendeeId: frank };
+      stack.emulator.injectFault({ operation: 'GetAttendee', count: 2, fault: throttle, match });
     }, 100),
     setInterval(() => {
       if (armed((f) => f.fault.type === 'reset')) return;
       stack.emulator.injectFault({ operation: 'GetAttendee', count: 1, fault: { type: 'reset' } });
     }, 500),
   ];
-  return {
-    drain,
-    stop: () => {
-      for (const timer of timers) clearInterval(timer);
-    },
-  };
+  return { drain, stop: () => timers.forEach(clearInterval) };
 }
 
-/** RSS and heap in MB after SETTLE_S idle seconds and a collection (with `--expose-gc`). */
+/** RSS and heap in MB after SETTLE_S idle seconds and a collection. */
 async function memory() {
   await sleep(SETTLE_S * 1000);
   (globalThis as { gc?: () => void }).gc?.();
@@ -285,12 +248,13 @@ async function memory() {
 }
 
 type Memory = Awaited<ReturnType<typeof memory>>;
+type Calls = ReturnType<ReturnType<typeof disturb>['drain']>;
 const pairs = (entries: Iterable<[unknown, unknown]>, sep = '  ') =>
   [...entries].map(([key, value]) => `${key}: ${value}`).join(sep);
 
 function reportLines(
   result: autocannon.Result,
-  chime: { warm: { chime: number; resets: number }; total: { chime: number; resets: number } },
+  chime: { warm: Calls; total: Calls },
   logs: ReturnType<typeof captureLogs>['counts'],
   before: Memory,
   after: Memory,
@@ -299,24 +263,23 @@ function reportLines(
   const calls = chime.total.chime - chime.warm.chime;
   const growth = (after.rss - before.rss) / before.rss;
   const mb = (of: (m: Memory) => number) => `${of(before).toFixed(1)} → ${of(after).toFixed(1)}`;
+  const statuses = Object.entries(result.statusCodeStats ?? {}).map(([s, { count }]) => [s, count]);
+  const outcomes = [...logs.outcomes]
+    .sort(([, a], [, b]) => b.count - a.count)
+    .map(([o, { count, maxMs }]) => [o, `${count}, ${Math.round(maxMs)} ms`]);
   return [
     '',
     `date: ${new Date().toISOString()}  node: ${process.version}  connections: ${CONNECTIONS}  duration: ${DURATION_S} s (after ${WARMUP_S} s warm-up)`,
     `requests: ${inbound}  (${result.requests.average.toFixed(0)} req/s average)`,
     `latency: p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  max ${result.latency.max} ms`,
-    `by status (measured run): ${pairs(Object.entries(result.statusCodeStats ?? {}).map(([s, { count }]) => [s, count]))}`,
+    `by status (measured run): ${pairs(statuses as [string, number][])}`,
     `by status (warm-up included): ${pairs([...tally.byStatus].sort(([a], [b]) => a - b))}`,
     `by class (whole run): ${pairs(tally.byClass, '; ')}`,
     `Chime calls: ${calls} for ${inbound} requests (${(calls / Math.max(1, inbound)).toFixed(2)} per request)`,
     `Chime calls reset by the injected fault: ${chime.total.resets - chime.warm.resets} (warm-up included: ${chime.total.resets})`,
     `socket errors: ${result.errors}  timeouts: ${result.timeouts}`,
     `function log lines (WARN and above): ${logs.lines}, with a secret: ${logs.leaks}`,
-    `logged outcomes (count, slowest): ${pairs(
-      [...logs.outcomes]
-        .sort(([, a], [, b]) => b.count - a.count)
-        .map(([o, { count, maxMs }]) => [o, `${count}, ${Math.round(maxMs)} ms`]),
-      '; ',
-    )}`,
+    `logged outcomes (count, slowest): ${pairs(outcomes as [string, string][], '; ')}`,
     `RSS after warm-up: ${before.rss.toFixed(1)} MB  after the run: ${after.rss.toFixed(1)} MB  (${(growth * 100).toFixed(1)} %, each read after ${SETTLE_S} s idle and a GC);` +
       `  heap used: ${mb((m) => m.heap)} MB (of ${mb((m) => m.heapTotal)})  external: ${mb((m) => m.external)} MB`,
     `contract violations: ${tally.violationCount}`,
@@ -348,9 +311,8 @@ async function main(): Promise<void> {
     const result = await run(DURATION_S);
     const total = faults.drain();
     const after = await memory();
-    process.stderr.write(
-      `${reportLines(result, { warm, total }, logs.counts, before, after).join('\n')}\n`,
-    );
+    const lines = reportLines(result, { warm, total }, logs.counts, before, after);
+    process.stderr.write(`${lines.join('\n')}\n`);
     pass =
       tally.violationCount === 0 &&
       result.errors === 0 &&
@@ -358,8 +320,7 @@ async function main(): Promise<void> {
       (after.rss - before.rss) / before.rss <= MAX_RSS_GROWTH;
   } finally {
     faults.stop();
-    // Requests autocannon abandoned at the end may still be in their retry backoff (they had
-    // SETTLE_S seconds already): let them finish against a live emulator before stopping.
+    // Requests autocannon abandoned may still be in their retry backoff: let them finish.
     await sleep(1000);
     await stack.stop();
     logs.restore();

@@ -1,14 +1,10 @@
 /**
- * Produces the security test matrix of docs/security.md from a test run, not by hand: runs Jest
- * on test/security (and any other paths given) with `--json`, reads each test's `[ID]` tags and
- * status, and rewrites the section between `<!-- matrix:start -->` and `<!-- matrix:end -->`
- * with one table per group and the counts.
+ * Rewrites the security test matrix of docs/security.md (between `<!-- matrix:start -->` and
+ * `<!-- matrix:end -->`) from a Jest `--json` run of test/security and any other paths given,
+ * by each test's `[ID]` tags and status. Exits 1 when a row has neither a test nor a reason it
+ * does not apply, or a tagged test fails (the document shows what failed either way).
  *
- *   npm run security:matrix                       # test/security
- *   npm run security:matrix -- test/lambda        # plus other tagged tests
- *
- * Exits 1 when a row has neither a test nor a reason it does not apply, or a tagged test fails
- * (the document is rewritten either way, so it shows what failed).
+ *   npm run security:matrix [-- test/lambda]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,20 +20,13 @@ const END = '<!-- matrix:end -->';
 const LISTED = 3;
 
 interface JestReport {
-  readonly numTotalTests: number;
-  readonly numPassedTests: number;
-  readonly numFailedTests: number;
-  readonly testResults: readonly {
-    readonly name: string;
-    readonly assertionResults: readonly { readonly title: string; readonly status: string }[];
-  }[];
+  numTotalTests: number;
+  numPassedTests: number;
+  numFailedTests: number;
+  testResults: { name: string; assertionResults: { title: string; status: string }[] }[];
 }
 
-interface TaggedTest {
-  readonly file: string;
-  readonly title: string;
-  readonly status: string;
-}
+type TaggedTest = { file: string; title: string; status: string };
 
 const STATUS_LABEL = Object.freeze({
   passing: '✅ passing',
@@ -55,10 +44,7 @@ function runJest(paths: readonly string[]): JestReport {
   try {
     const jest = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
     const args = [jest, ...paths, '--ci', '--json', '--outputFile', output];
-    const run = spawnSync(process.execPath, args, {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const run = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     if (run.error) throw run.error;
     return JSON.parse(readFileSync(output, 'utf8')) as JestReport;
   } finally {
@@ -68,11 +54,11 @@ function runJest(paths: readonly string[]): JestReport {
 
 function testsByRow(report: JestReport): Map<string, TaggedTest[]> {
   const byRow = new Map<string, TaggedTest[]>();
-  for (const result of report.testResults) {
-    const file = relative(ROOT, result.name);
-    for (const { title, status } of result.assertionResults) {
-      for (const id of tagsOf(title))
-        byRow.set(id, [...(byRow.get(id) ?? []), { file, title, status }]);
+  for (const { name, assertionResults } of report.testResults) {
+    for (const { title, status } of assertionResults) {
+      for (const id of tagsOf(title)) {
+        byRow.set(id, [...(byRow.get(id) ?? []), { file: relative(ROOT, name), title, status }]);
+      }
     }
   }
   return byRow;
@@ -106,7 +92,6 @@ function testsCell(row: MatrixRow, tests: readonly TaggedTest[]): string {
   return [...shown, ...more, ...also].join('<br>');
 }
 
-/** The summary figures of a set of rows. */
 function countsOf(statuses: readonly RowStatus[]) {
   const n = (...of: RowStatus[]) => statuses.filter((s) => of.includes(s)).length;
   return {

@@ -1,22 +1,15 @@
-import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
+import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Every child this run forked and has not seen exit, for the exit and signal paths. */
 const live = new Set<ChildProcess>();
 
-/**
- * Forks `node --import tsx <script>` with an IPC channel, remembered until it exits so that
- * {@link killChildren} can end it.
- */
+/** Forks `node --import tsx <script>` with an IPC channel, remembered until it exits. */
 export function forkScript(
   script: string,
-  options: { readonly env: NodeJS.ProcessEnv; readonly stdio: StdioOptions },
+  options: Pick<ForkOptions, 'env' | 'stdio' | 'serialization'>,
 ): ChildProcess {
-  const child = fork(script, [], {
-    env: options.env,
-    execArgv: ['--import', 'tsx'],
-    stdio: options.stdio,
-  });
+  const child = fork(script, [], { ...options, execArgv: ['--import', 'tsx'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;
@@ -42,12 +35,18 @@ export function endChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   });
 }
 
+/** The tail of a child's stderr, for the error when it dies. */
+export function stderrTail(child: ChildProcess): () => string {
+  let tail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  });
+  return () => tail;
+}
+
 /** The first IPC message of a child, or its exit (with the tail of its stderr) as an error. */
 export function firstMessage<T>(child: ChildProcess, what: string, timeoutMs: number): Promise<T> {
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
+  const stderr = stderrTail(child);
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${what} not ready in ${timeoutMs} ms`)),
@@ -59,17 +58,14 @@ export function firstMessage<T>(child: ChildProcess, what: string, timeoutMs: nu
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${what} exited (${code ?? signal}):\n${stderr}`));
+      reject(new Error(`${what} exited (${code ?? signal}):\n${stderr()}`));
     });
   });
 }
 
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every common kernel). */
-const TICKS_PER_SECOND = 100;
-
 /**
  * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (fields 14 and
- * 15, proc(5)); undefined where there is no /proc.
+ * 15, in USER_HZ ticks, 100 a second; proc(5)); undefined where there is no /proc.
  */
 export function cpuSecondsOf(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
@@ -77,7 +73,7 @@ export function cpuSecondsOf(pid: number | undefined): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
   }

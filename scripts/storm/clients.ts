@@ -1,4 +1,20 @@
+/**
+ * The storm's simulated browsers, in {@link BROWSER_PROCESSES} child processes (this file, forked
+ * by {@link runClients}) so that their timers and the parent's gateway do not queue behind each
+ * other. Each child runs its share of the attendees and relays their join-info answers (a
+ * roster's lookups wait for both attendees' joins). Times are ms after the storm's start, an epoch
+ * time every process shares.
+ */
+import { once } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DeleteAttendeeCommand,
+  UpdateAttendeeCapabilitiesCommand,
+} from '@aws-sdk/client-chime-sdk-meetings';
 import { type ApiError, createAttendeeApiClient, createRosterResolver } from '../../client/src';
+import { chimeClientFor } from '../../local/chime-emulator';
+import { endChild, firstMessage, forkScript } from './children';
 import {
   type Arrival,
   displayNameOf,
@@ -6,50 +22,160 @@ import {
   type Presence,
   type StormAttendee,
 } from './plan';
-import { BROWSER_CONNECTIONS, CHURN_POLL, CLIENT_RETRY } from './scenarios';
+import {
+  BROWSER_CONNECTIONS,
+  BROWSER_PROCESSES,
+  CHURN_POLL,
+  CLIENT_RETRY,
+  UPDATED_CAPABILITIES,
+} from './scenarios';
 import type { Answer, AppliedChange } from './staleness';
 
-/** One logical join-info fetch of the schedule (a first fetch or a reload) and how it ended. */
+/** One join-info fetch of the schedule (a first fetch or a reload) and how it ended. */
 export interface FetchOutcome extends Answer {
   readonly reload: boolean;
   /** Scheduled start → answer, retries and their waits included. */
   readonly latencyMs: number;
 }
 
-/** What the load generator saw, besides the outcomes. */
-export interface StormLoad {
-  readonly outcomes: readonly FetchOutcome[];
-  /** HTTP attempts sent (first tries and retries), and their statuses. */
-  readonly attempts: number;
-  readonly statuses: ReadonlyMap<number, number>;
-  /** How late the generator started a fetch against its schedule, at worst (ms). */
-  readonly maxStartLagMs: number;
+export type StormLoad = Awaited<ReturnType<typeof runArrivals>>;
+export type ChurnLoad = Awaited<ReturnType<typeof runChurn>>;
+export type LookupLoad = Awaited<ReturnType<typeof runLookups>>;
+
+/**
+ * `roster`: the client's roster resolver (the adapter amazon-chime-sdk-component-library-react's
+ * `meetingManager.getAttendee` takes); `off`: one attendee GET with `as=<own id>` per lookup.
+ */
+type LookupAdapter = 'roster' | 'off';
+
+export interface LookupOutcome {
+  readonly viewerId: string;
+  readonly attendeeId: string;
+  /** Its presence event, or later when either attendee's join-info was answered later. */
+  readonly scheduledMs: number;
+  readonly latencyMs: number;
+  readonly found: boolean;
+  /** Found: its name against the one in its owner's token. */
+  readonly name?: 'matched' | 'absent' | 'other';
+  /** Not found: why (`unknown` for the resolver's `{}`, an API error code, `deadline`, `not_joined`). */
+  readonly code?: string;
 }
 
-type Api = ReturnType<typeof createAttendeeApiClient>;
+export interface ClientsResult {
+  readonly load: StormLoad;
+  readonly churn: ChurnLoad | undefined;
+  readonly lookups: LookupLoad | undefined;
+  /** CPU the browser processes used during the storm, and their event loops' worst p99 delay. */
+  readonly cpuSeconds: number;
+  readonly loopDelayP99Ms: number;
+}
 
-/** The API route a request URL is for. */
-const routeOf = (url: string) =>
-  /\/roster(?:\?|$)/.test(url)
-    ? 'roster'
-    : /\/join-info(?:\?|$)/.test(url)
-      ? 'join-info'
-      : 'attendee';
+interface ClientsPlan {
+  readonly baseUrl: string;
+  readonly emulatorUrl: string;
+  readonly tokens: ReadonlyMap<string, string>;
+  readonly arrivals: readonly Arrival[];
+  readonly changes: readonly PlannedChange[];
+  readonly presence: readonly Presence[];
+  readonly adapter: LookupAdapter;
+  readonly deadlineMs: number;
+  /** Whether the children tell each other of their join-infos. */
+  readonly relayJoins?: boolean;
+}
+
+/** An attendee's first join-info: when it was answered, undefined when it failed. */
+type Joined = readonly [attendeeId: string, answeredMs: number | undefined];
+type Message =
+  | { plan: ClientsPlan }
+  | { ready: true }
+  | { start: number }
+  | { joined: Joined }
+  | { result: ClientsResult };
+
+/** Sums counts, concatenates lists and takes the worst of `max…`/`…P99…` figures. */
+function merged<T extends object>(parts: readonly T[]): T {
+  const into: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const [key, value] of Object.entries(part)) {
+      const was = into[key];
+      if (was === undefined) into[key] = value instanceof Map ? new Map(value) : value;
+      else if (Array.isArray(value)) into[key] = [...(was as unknown[]), ...value];
+      else if (value instanceof Map) {
+        const sums = was as Map<unknown, number>;
+        for (const [k, n] of value) sums.set(k, (sums.get(k) ?? 0) + n);
+      } else if (typeof value === 'object' && value !== null) {
+        into[key] = merged([was as object, value]);
+      } else if (typeof value === 'number') {
+        into[key] = /^max|P99/.test(key) ? Math.max(was as number, value) : (was as number) + value;
+      }
+    }
+  }
+  return into as T;
+}
+
+/** Runs the plan in child processes, each attendee (arrivals, churn, lookups as viewer) in one. */
+export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
+  const share = new Map(plan.arrivals.map((a, i) => [a.attendee, i % BROWSER_PROCESSES]));
+  const children = Array.from({ length: BROWSER_PROCESSES }, () =>
+    forkScript(import.meta.filename, {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    }),
+  );
+  try {
+    const ready = children.map((child, index) => {
+      const mine = ({ attendee, viewer }: { attendee: StormAttendee; viewer?: StormAttendee }) =>
+        share.get(viewer ?? attendee) === index;
+      const answer = firstMessage(child, 'a browser process', 60_000);
+      child.send({
+        plan: {
+          ...plan,
+          arrivals: plan.arrivals.filter(mine),
+          changes: plan.changes.filter(mine),
+          presence: plan.presence.filter(mine),
+          relayJoins: plan.presence.length > 0,
+        },
+      } satisfies Message);
+      return answer;
+    });
+    await Promise.all(ready);
+    const results = children.map(
+      (child) =>
+        new Promise<ClientsResult>((resolve, reject) => {
+          child.on('message', (message: Message) => {
+            if ('result' in message) resolve(message.result);
+            for (const other of children)
+              if (other !== child && 'joined' in message) other.send(message);
+          });
+          child.once('exit', () => reject(new Error('a browser process exited')));
+        }),
+    );
+    const start = performance.timeOrigin + performance.now();
+    for (const child of children) child.send({ start } satisfies Message);
+    return merged(await Promise.all(results));
+  } finally {
+    await Promise.all(children.map((child) => endChild(child)));
+  }
+}
 
 /** A fetch that counts HTTP attempts, their statuses and their routes. */
 function countingFetch() {
-  const statuses = new Map<number, number>();
-  const routes = new Map<string, number>();
-  let attempts = 0;
+  const counts = {
+    attempts: 0,
+    statuses: new Map<number, number>(),
+    routes: new Map<string, number>(),
+  };
   const counting: typeof fetch = async (input, init) => {
-    attempts += 1;
-    const route = routeOf(input instanceof Request ? input.url : String(input));
-    routes.set(route, (routes.get(route) ?? 0) + 1);
+    counts.attempts += 1;
+    const url = input instanceof Request ? input.url : String(input);
+    const route = /\/(roster|join-info)(?:\?|$)/.exec(url)?.[1] ?? 'attendee';
+    counts.routes.set(route, (counts.routes.get(route) ?? 0) + 1);
     const response = await fetch(input, init);
-    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    counts.statuses.set(response.status, (counts.statuses.get(response.status) ?? 0) + 1);
     return response;
   };
-  return { fetch: counting, statuses, routes, attempts: () => attempts };
+  return { fetch: counting, counts };
 }
 
 /** `fetchImpl` with at most `connections` requests under way at once; the others wait in turn. */
@@ -62,7 +188,6 @@ function limited(fetchImpl: typeof fetch, connections: number): typeof fetch {
     try {
       return await fetchImpl(input, init);
     } finally {
-      // Hand the connection to the next in line, or free it.
       const next = waiting.shift();
       if (next) next();
       else active -= 1;
@@ -70,379 +195,273 @@ function limited(fetchImpl: typeof fetch, connections: number): typeof fetch {
   };
 }
 
-/** Resolves `ms` after `start` (a `performance.now()`), at once when that has passed. */
-const at = (start: number, ms: number) =>
-  new Promise<void>((resolve) =>
-    setTimeout(resolve, Math.max(0, ms - (performance.now() - start))),
-  );
+type Api = ReturnType<typeof createAttendeeApiClient>;
+
+const apiFor = (plan: ClientsPlan, who: StormAttendee, fetchImpl: typeof fetch, retry = true) => {
+  const token = plan.tokens.get(who.externalUserId);
+  if (!token) throw new Error('no token for an attendee');
+  const options = { baseUrl: plan.baseUrl, getToken: () => token, fetch: fetchImpl };
+  return createAttendeeApiClient(retry ? { ...options, retry: CLIENT_RETRY } : options);
+};
+
+const codeOf = (error: unknown) =>
+  String((error as Partial<ApiError>).code ?? (error as Error).name);
 
 /** One join-info question: the status, and the capabilities or the error code. */
-async function ask(
-  api: Api,
-  attendee: StormAttendee,
-  signal: AbortSignal,
-): Promise<Pick<Answer, 'status' | 'code' | 'capabilities'>> {
+async function ask(api: Api, attendee: StormAttendee, signal: AbortSignal) {
   try {
-    const info = await api.getJoinInfo({
-      meetingId: attendee.meetingId,
-      attendeeId: attendee.attendeeId,
-      signal,
-    });
+    const info = await api.getJoinInfo({ ...attendee, signal });
     return { status: 200, capabilities: info.Attendee.Capabilities };
   } catch (error) {
     if (signal.aborted) return { status: 0, code: 'deadline' };
-    const { status, code } = error as Partial<ApiError>;
-    return {
-      status: typeof status === 'number' ? status : 0,
-      code: String(code ?? (error as Error).name),
-    };
+    const { status } = error as Partial<ApiError>;
+    return { status: typeof status === 'number' ? status : 0, code: codeOf(error) };
   }
 }
 
-/**
- * Runs the schedule against `baseUrl`: each attendee is one browser with the typed client
- * (client/src, retries as {@link CLIENT_RETRY}: `Retry-After` honoured, at most 3 tries) and its
- * own token, on Node's fetch (undici, keep-alive). A fetch still open at `deadlineMs` is aborted
- * and failed; so is a reload that would start after it. Latency is counted from the scheduled
- * start, so a late generator shows up in it instead of hiding. Times are ms after `start`
- * (a `performance.now()`), which the churn shares.
- */
-export async function runArrivals(options: {
-  readonly baseUrl: string;
-  readonly arrivals: readonly Arrival[];
-  readonly tokens: ReadonlyMap<string, string>;
-  readonly deadlineMs: number;
-  readonly start: number;
-  /** Told of every outcome as it comes (the roster's lookups wait for the joins). */
-  readonly onOutcome?: (outcome: FetchOutcome) => void;
-}): Promise<StormLoad> {
-  const counting = countingFetch();
-  let maxStartLagMs = 0;
-  // One signal per fetch, all aborted at the deadline: one shared signal would carry thousands of
-  // listeners, and undici caps a signal it sees crowded at 1500 (warning on every fetch past it).
+/** A child's clock: ms after the start, and the deadline every open request is aborted at. */
+function stormClock(start: number, deadlineMs: number) {
+  const now = () => performance.timeOrigin + performance.now() - start;
+  const deadline = new AbortController();
+  // One signal per request: undici warns when one signal has more than 1500 listeners.
   const open = new Set<AbortController>();
-  let pastDeadline = false;
-  const { start } = options;
-  const now = () => performance.now() - start;
-  const deadline = setTimeout(() => {
-    pastDeadline = true;
+  setTimeout(() => {
+    deadline.abort();
     for (const controller of open) controller.abort(new Error('past the deadline'));
-  }, options.deadlineMs - now());
+  }, deadlineMs - now()).unref();
+  return {
+    now,
+    at: (ms: number) => sleep(Math.max(0, ms - now())),
+    deadline: deadline.signal,
+    reached: once(deadline.signal, 'abort').then(() => undefined),
+    /** Runs `work` with a signal aborted at the deadline. */
+    async bounded<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+      const controller = new AbortController();
+      open.add(controller);
+      try {
+        return await work(controller.signal);
+      } finally {
+        open.delete(controller);
+      }
+    },
+  };
+}
+type Clock = ReturnType<typeof stormClock>;
+
+/**
+ * Each attendee is one browser with the typed client and its own token. A fetch still open at the
+ * deadline fails, and so does a reload that would start after it. Latency counts from the
+ * scheduled start, so a late generator shows in it.
+ */
+async function runArrivals(plan: ClientsPlan, clock: Clock, onJoin: (joined: Joined) => void) {
+  const { fetch, counts } = countingFetch();
   const outcomes: FetchOutcome[] = [];
-  const record = (outcome: FetchOutcome) => {
-    outcomes.push(outcome);
-    options.onOutcome?.(outcome);
+  let maxStartLagMs = 0;
+  const fetchOnce = async (api: Api, attendee: StormAttendee, atMs: number, reload: boolean) => {
+    await clock.at(atMs);
+    const late = clock.deadline.aborted;
+    const startedMs = late ? atMs : clock.now();
+    maxStartLagMs = Math.max(maxStartLagMs, startedMs - atMs);
+    const answer = late
+      ? { status: 0, code: 'not_started' }
+      : await clock.bounded((signal) => ask(api, attendee, signal));
+    const answeredMs = late ? plan.deadlineMs : clock.now();
+    const { attendeeId } = attendee;
+    outcomes.push({
+      attendeeId,
+      reload,
+      startedMs,
+      answeredMs,
+      latencyMs: answeredMs - atMs,
+      ...answer,
+    });
+    if (!reload) onJoin([attendeeId, answer.status === 200 ? answeredMs : undefined]);
   };
-
-  const fetchOnce = async (api: Api, arrival: Arrival, scheduledMs: number, reload: boolean) => {
-    await at(start, scheduledMs);
-    const { attendeeId } = arrival.attendee;
-    if (pastDeadline) {
-      record({
-        attendeeId,
-        reload,
-        startedMs: scheduledMs,
-        answeredMs: options.deadlineMs,
-        latencyMs: options.deadlineMs - scheduledMs,
-        status: 0,
-        code: 'not_started',
-      });
-      return;
-    }
-    const startedMs = now();
-    maxStartLagMs = Math.max(maxStartLagMs, startedMs - scheduledMs);
-    const controller = new AbortController();
-    open.add(controller);
-    try {
-      const answer = await ask(api, arrival.attendee, controller.signal);
-      const answeredMs = now();
-      record({
-        attendeeId,
-        reload,
-        startedMs,
-        answeredMs,
-        latencyMs: answeredMs - scheduledMs,
-        ...answer,
-      });
-    } finally {
-      open.delete(controller);
-    }
-  };
-
   await Promise.all(
-    options.arrivals.map(async (arrival) => {
-      const token = options.tokens.get(arrival.attendee.externalUserId);
-      if (!token) throw new Error('no token for an attendee');
-      const api = createAttendeeApiClient({
-        baseUrl: options.baseUrl,
-        getToken: () => token,
-        fetch: counting.fetch,
-        retry: CLIENT_RETRY,
-      });
-      await fetchOnce(api, arrival, arrival.atMs, false);
-      if (arrival.reloadAfterMs !== undefined) {
-        await fetchOnce(api, arrival, now() + arrival.reloadAfterMs, true);
+    plan.arrivals.map(async ({ attendee, atMs, reloadAfterMs }) => {
+      const api = apiFor(plan, attendee, fetch);
+      await fetchOnce(api, attendee, atMs, false);
+      if (reloadAfterMs !== undefined) {
+        await fetchOnce(api, attendee, clock.now() + reloadAfterMs, true);
       }
     }),
   );
-  clearTimeout(deadline);
-  return {
-    outcomes,
-    attempts: counting.attempts(),
-    statuses: counting.statuses,
-    maxStartLagMs,
-  };
+  return { outcomes, attempts: counts.attempts, statuses: counts.statuses, maxStartLagMs };
 }
 
-/** What the churn did and saw. */
-export interface ChurnLoad {
-  readonly applied: readonly AppliedChange[];
-  /** Changes whose call failed (after the SDK's retries): nothing changed, nothing is judged. */
-  readonly failed: readonly { readonly kind: PlannedChange['kind']; readonly reason: string }[];
-  /** The churned attendees' polls after their change. */
-  readonly polls: readonly Answer[];
-  readonly attempts: number;
-  readonly statuses: ReadonlyMap<number, number>;
+/** The backend's change (SDK retries); resolves with an update's capabilities as Chime answered. */
+async function applyChange(chime: ReturnType<typeof chimeClientFor>, change: PlannedChange) {
+  const ids = { MeetingId: change.attendee.meetingId, AttendeeId: change.attendee.attendeeId };
+  if (change.kind === 'delete') {
+    await chime.send(new DeleteAttendeeCommand(ids));
+    return undefined;
+  }
+  const { Attendee } = await chime.send(
+    new UpdateAttendeeCapabilitiesCommand({ ...ids, Capabilities: { ...UPDATED_CAPABILITIES } }),
+  );
+  const { Audio, Video, Content } = Attendee?.Capabilities ?? {};
+  if (!Audio || !Video || !Content) throw new Error('UpdateAttendeeCapabilities: no capabilities');
+  return { Audio, Video, Content };
 }
 
 /**
- * The churn, beside the schedule: at each planned time the backend makes its change (`apply`,
- * the SDK call; it resolves with an update's new capabilities), and the changed attendee's
- * browser asks for its join info again every {@link CHURN_POLL}.intervalMs, `count` times, one
- * try each (no retries, so a poll is one observation at one moment), each abandoned after
- * `timeoutMs`. Times are ms after `start`, as in {@link runArrivals}.
+ * The churn: at each planned time the backend makes its change, and the changed attendee's
+ * browser asks again every {@link CHURN_POLL}.intervalMs, `count` times, each one observation
+ * abandoned after `timeoutMs`.
  */
-export async function runChurn(options: {
-  readonly baseUrl: string;
-  readonly changes: readonly PlannedChange[];
-  readonly tokens: ReadonlyMap<string, string>;
-  readonly apply: (change: PlannedChange) => Promise<AppliedChange['capabilities']>;
-  readonly start: number;
-}): Promise<ChurnLoad> {
-  const counting = countingFetch();
-  const { start } = options;
-  const now = () => performance.now() - start;
+async function runChurn(plan: ClientsPlan, clock: Clock) {
+  const { fetch, counts } = countingFetch();
+  const chime = chimeClientFor(plan.emulatorUrl);
   const applied: AppliedChange[] = [];
   const failed: { kind: PlannedChange['kind']; reason: string }[] = [];
   const polls: Answer[] = [];
   await Promise.all(
-    options.changes.map(async (change) => {
-      const token = options.tokens.get(change.attendee.externalUserId);
-      if (!token) throw new Error('no token for an attendee');
-      const api = createAttendeeApiClient({
-        baseUrl: options.baseUrl,
-        getToken: () => token,
-        fetch: counting.fetch,
-      });
-      await at(start, change.atMs);
-      const sentMs = now();
+    plan.changes.map(async ({ attendee, kind, atMs }) => {
+      const api = apiFor(plan, attendee, fetch, false);
+      await clock.at(atMs);
+      const sentMs = clock.now();
       let capabilities: AppliedChange['capabilities'];
       try {
-        capabilities = await options.apply(change);
+        capabilities = await applyChange(chime, { attendee, kind, atMs, beforeFirstFetch: false });
       } catch (error) {
-        failed.push({ kind: change.kind, reason: (error as Error).name });
+        failed.push({ kind, reason: (error as Error).name });
         return;
       }
-      const changedMs = now();
-      const { attendeeId } = change.attendee;
-      applied.push({
-        attendeeId,
-        kind: change.kind,
-        sentMs,
-        changedMs,
-        ...(capabilities ? { capabilities } : {}),
-      });
+      const changedMs = clock.now();
+      const { attendeeId } = attendee;
+      applied.push({ attendeeId, kind, sentMs, changedMs, ...(capabilities && { capabilities }) });
       for (let poll = 1; poll <= CHURN_POLL.count; poll += 1) {
-        await at(start, changedMs + poll * CHURN_POLL.intervalMs);
-        const startedMs = now();
-        const answer = await ask(api, change.attendee, AbortSignal.timeout(CHURN_POLL.timeoutMs));
-        polls.push({ attendeeId, startedMs, answeredMs: now(), ...answer });
+        await clock.at(changedMs + poll * CHURN_POLL.intervalMs);
+        const startedMs = clock.now();
+        const answer = await ask(api, attendee, AbortSignal.timeout(CHURN_POLL.timeoutMs));
+        polls.push({ attendeeId, startedMs, answeredMs: clock.now(), ...answer });
       }
     }),
   );
-  return {
-    applied,
-    failed,
-    polls,
-    attempts: counting.attempts(),
-    statuses: counting.statuses,
-  };
+  chime.destroy();
+  return { applied, failed, polls, attempts: counts.attempts, statuses: counts.statuses };
 }
+
+type Found = Pick<LookupOutcome, 'found' | 'name' | 'code'>;
+
+const named = (attendee: StormAttendee, name: string | undefined): Found => ({
+  found: true,
+  name: name === undefined ? 'absent' : name === displayNameOf(attendee) ? 'matched' : 'other',
+});
 
 /**
- * How a client resolves the attendees presence tells it of: `roster`, the client's roster
- * resolver (the adapter amazon-chime-sdk-component-library-react's `meetingManager.getAttendee`
- * takes); `off`, one attendee GET with `as=<own attendee id>` per lookup.
+ * A roster's lookups: at each presence event, once both have joined (`joined`), the viewer looks
+ * the other attendee up through the adapter, with at most {@link BROWSER_CONNECTIONS} requests
+ * under way as a browser. Each lookup runs on its own, as a tile would.
  */
-export type LookupAdapter = 'roster' | 'off';
-
-/** One attendee looking up another, and how it ended. */
-export interface LookupOutcome {
-  readonly viewerId: string;
-  readonly attendeeId: string;
-  /**
-   * When it was due: its presence event, or later when either of the two had not joined by then
-   * (its join-info answered), ms after the storm started.
-   */
-  readonly scheduledMs: number;
-  /** Due → answered. */
-  readonly latencyMs: number;
-  /** The answer was the attendee looked up. */
-  readonly found: boolean;
-  /** Found: whether its name is the one in its owner's token, absent, or another. */
-  readonly name?: 'matched' | 'absent' | 'other';
-  /** Not found: why (`unknown` for the resolver's `{}`, an API error code, `deadline`, `not_joined`). */
-  readonly code?: string;
-}
-
-/** What the lookups saw. */
-export interface LookupLoad {
-  readonly adapter: LookupAdapter;
-  readonly outcomes: readonly LookupOutcome[];
-  /** HTTP attempts the lookups sent, by status and by route (`roster`, `attendee`). */
-  readonly attempts: number;
-  readonly statuses: ReadonlyMap<number, number>;
-  readonly routes: ReadonlyMap<string, number>;
-  /** How late a lookup started against when it was due, at worst (ms). */
-  readonly maxStartLagMs: number;
-}
-
-/** The name an answer carries against the one its owner's token carries. */
-const nameVerdict = (attendee: StormAttendee, name: string | undefined) =>
-  name === undefined ? 'absent' : name === displayNameOf(attendee) ? 'matched' : 'other';
-
-/** An error's code, as the storm records it. */
-const codeOf = (error: unknown) =>
-  String((error as Partial<ApiError>).code ?? (error as Error).name);
-
-/**
- * The lookups of a roster scenario, beside {@link runArrivals}: each attendee is one client with
- * its own token and the typed client (retries as {@link CLIENT_RETRY}, at most
- * {@link BROWSER_CONNECTIONS} requests under way at once, as a browser); at each presence event it
- * looks the other attendee up through `adapter`, once it and the other have joined (`joined`
- * resolves with the time an attendee's join-info was answered, undefined when it failed). A
- * lookup still open at `deadlineMs` fails. Times are ms after `start`.
- */
-export async function runLookups(options: {
-  readonly baseUrl: string;
-  readonly adapter: LookupAdapter;
-  readonly presence: readonly Presence[];
-  readonly tokens: ReadonlyMap<string, string>;
-  readonly joined: (attendeeId: string) => Promise<number | undefined>;
-  readonly deadlineMs: number;
-  readonly start: number;
-}): Promise<LookupLoad> {
-  const counting = countingFetch();
-  const { start, adapter } = options;
-  const now = () => performance.now() - start;
-  let maxStartLagMs = 0;
-  let pastDeadline = false;
-  const open = new Set<AbortController>();
-  let reachDeadline: () => void = () => undefined;
-  const deadlineReached = new Promise<void>((resolve) => {
-    reachDeadline = resolve;
-  });
-  const deadline = setTimeout(() => {
-    pastDeadline = true;
-    reachDeadline();
-    for (const controller of open) controller.abort(new Error('past the deadline'));
-  }, options.deadlineMs - now());
+async function runLookups(
+  plan: ClientsPlan,
+  clock: Clock,
+  joined: (attendeeId: string) => Promise<number | undefined>,
+) {
+  const { fetch, counts } = countingFetch();
   const outcomes: LookupOutcome[] = [];
+  let maxStartLagMs = 0;
   const byViewer = new Map<StormAttendee, Presence[]>();
-  for (const event of options.presence) {
-    const events = byViewer.get(event.viewer);
-    if (events) events.push(event);
-    else byViewer.set(event.viewer, [event]);
+  for (const event of plan.presence) {
+    const events = byViewer.get(event.viewer) ?? [];
+    events.push(event);
+    byViewer.set(event.viewer, events);
   }
-
-  await Promise.all(
-    [...byViewer].map(async ([viewer, events]) => {
-      const token = options.tokens.get(viewer.externalUserId);
-      if (!token) throw new Error('no token for an attendee');
-      const api = createAttendeeApiClient({
-        baseUrl: options.baseUrl,
-        getToken: () => token,
-        fetch: limited(counting.fetch, BROWSER_CONNECTIONS),
-        retry: CLIENT_RETRY,
-      });
-      const resolver =
-        adapter === 'roster'
-          ? createRosterResolver({ client: api, meetingId: viewer.meetingId })
-          : undefined;
-      const ownJoin = options.joined(viewer.attendeeId);
-
-      /** One lookup: what was found, and the name it had. */
-      const resolve = async (
-        attendee: StormAttendee,
-      ): Promise<Pick<LookupOutcome, 'found' | 'name' | 'code'>> => {
-        if (resolver) {
-          const answer = await Promise.race([
-            resolver.getAttendee(attendee.attendeeId, attendee.externalUserId),
-            deadlineReached,
-          ]);
-          if (!answer) return { found: false, code: 'deadline' };
-          return answer.externalUserId === attendee.externalUserId
-            ? { found: true, name: nameVerdict(attendee, answer.name) }
-            : { found: false, code: 'unknown' };
-        }
-        const controller = new AbortController();
-        open.add(controller);
-        try {
-          const { Attendee } = await api.getAttendee({
-            meetingId: attendee.meetingId,
-            attendeeId: attendee.attendeeId,
-            as: viewer.attendeeId,
-            signal: controller.signal,
-          });
-          return Attendee.AttendeeId === attendee.attendeeId
-            ? { found: true, name: nameVerdict(attendee, Attendee.Name) }
-            : { found: false, code: 'other_attendee' };
-        } finally {
-          open.delete(controller);
-        }
-      };
-
-      const lookUp = async (event: Presence) => {
-        const [own, other] = await Promise.all([
-          ownJoin,
-          options.joined(event.attendee.attendeeId),
+  const browse = async (viewer: StormAttendee, events: readonly Presence[]) => {
+    const api = apiFor(plan, viewer, limited(fetch, BROWSER_CONNECTIONS));
+    const resolver =
+      plan.adapter === 'roster'
+        ? createRosterResolver({ client: api, meetingId: viewer.meetingId })
+        : undefined;
+    const resolve = async (attendee: StormAttendee): Promise<Found> => {
+      if (resolver) {
+        const answer = await Promise.race([
+          resolver.getAttendee(attendee.attendeeId, attendee.externalUserId),
+          clock.reached,
         ]);
-        const base = { viewerId: viewer.attendeeId, attendeeId: event.attendee.attendeeId };
-        const scheduledMs = Math.max(event.atMs, own ?? 0, other ?? 0);
-        if (own === undefined || pastDeadline) {
-          const code = own === undefined ? 'not_joined' : 'not_started';
-          outcomes.push({ ...base, scheduledMs, latencyMs: 0, found: false, code });
-          return;
-        }
-        // Due now: at its presence (the loop below), or as the later join was answered.
-        maxStartLagMs = Math.max(maxStartLagMs, now() - scheduledMs);
-        let answer: Pick<LookupOutcome, 'found' | 'name' | 'code'>;
-        try {
-          answer = await resolve(event.attendee);
-        } catch (error) {
-          answer = { found: false, code: pastDeadline ? 'deadline' : codeOf(error) };
-        }
-        outcomes.push({ ...base, scheduledMs, latencyMs: now() - scheduledMs, ...answer });
-      };
-
-      // Presence events come one after the other; each lookup runs on its own, as a tile would.
-      // Those already due go out together: one timer each would take a turn of the event loop
-      // apiece, and a late joiner's burst of 249 would start late by hundreds of milliseconds.
-      const lookups: Promise<void>[] = [];
-      for (const event of events) {
-        if (event.atMs > now()) await at(start, event.atMs);
-        lookups.push(lookUp(event));
+        if (!answer) return { found: false, code: 'deadline' };
+        return answer.externalUserId === attendee.externalUserId
+          ? named(attendee, answer.name)
+          : { found: false, code: 'unknown' };
       }
-      await Promise.all(lookups);
-    }),
-  );
-  clearTimeout(deadline);
-  return {
-    adapter,
-    outcomes,
-    attempts: counting.attempts(),
-    statuses: counting.statuses,
-    routes: counting.routes,
-    maxStartLagMs,
+      const { Attendee } = await clock.bounded((signal) =>
+        api.getAttendee({ ...attendee, as: viewer.attendeeId, signal }),
+      );
+      return Attendee.AttendeeId === attendee.attendeeId
+        ? named(attendee, Attendee.Name)
+        : { found: false, code: 'other_attendee' };
+    };
+    const lookUp = async (event: Presence) => {
+      const own = await joined(viewer.attendeeId);
+      const other = await joined(event.attendee.attendeeId);
+      const base = { viewerId: viewer.attendeeId, attendeeId: event.attendee.attendeeId };
+      const scheduledMs = Math.max(event.atMs, own ?? 0, other ?? 0);
+      if (own === undefined || clock.deadline.aborted) {
+        const code = own === undefined ? 'not_joined' : 'not_started';
+        outcomes.push({ ...base, scheduledMs, latencyMs: 0, found: false, code });
+        return;
+      }
+      maxStartLagMs = Math.max(maxStartLagMs, clock.now() - scheduledMs);
+      const answer = await resolve(event.attendee).catch(
+        (error: unknown): Found => ({
+          found: false,
+          code: clock.deadline.aborted ? 'deadline' : codeOf(error),
+        }),
+      );
+      outcomes.push({ ...base, scheduledMs, latencyMs: clock.now() - scheduledMs, ...answer });
+    };
+    // Those already due go out together: a timer each would start a late joiner's burst of 249
+    // late by hundreds of ms.
+    const lookups: Promise<void>[] = [];
+    for (const event of events) {
+      if (event.atMs > clock.now()) await clock.at(event.atMs);
+      lookups.push(lookUp(event));
+    }
+    await Promise.all(lookups);
   };
+  await Promise.all([...byViewer].map(([viewer, events]) => browse(viewer, events)));
+  const { attempts, statuses, routes } = counts;
+  const { adapter } = plan;
+  return { adapter, outcomes, attempts, statuses, routes, maxStartLagMs };
 }
+
+/** The child: takes its plan, answers ready, runs it from the start it is sent, sends the result. */
+async function child(): Promise<void> {
+  const send = (message: Message) => process.send?.(message);
+  // One promise per attendee: `events.once` would add an 'error' listener per waiting lookup.
+  const joins = new Map<string, Promise<number | undefined>>();
+  const resolvers = new Map<string, (answeredMs: number | undefined) => void>();
+  const joined = (id: string) => {
+    if (!joins.has(id)) joins.set(id, new Promise((resolve) => resolvers.set(id, resolve)));
+    return joins.get(id) as Promise<number | undefined>;
+  };
+  const learn = ([id, answeredMs]: Joined) => {
+    joined(id);
+    resolvers.get(id)?.(answeredMs);
+  };
+  // Registered first: a sibling's join may come in the same read as the start.
+  process.on('message', (message: Message) => 'joined' in message && learn(message.joined));
+  process.on('disconnect', () => process.exit(0));
+  const [{ plan }] = (await once(process, 'message')) as [{ plan: ClientsPlan }];
+  send({ ready: true });
+  const [{ start }] = (await once(process, 'message')) as [{ start: number }];
+  const clock = stormClock(start, plan.deadlineMs);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const cpuBefore = process.cpuUsage();
+  const onJoin = (answer: Joined) => {
+    learn(answer);
+    if (plan.relayJoins) send({ joined: answer });
+  };
+  const [load, churn, lookups] = await Promise.all([
+    runArrivals(plan, clock, onJoin),
+    plan.changes.length > 0 ? runChurn(plan, clock) : undefined,
+    plan.presence.length > 0 ? runLookups(plan, clock, joined) : undefined,
+  ]);
+  const { user, system } = process.cpuUsage(cpuBefore);
+  const loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
+  send({ result: { load, churn, lookups, cpuSeconds: (user + system) / 1e6, loopDelayP99Ms } });
+}
+
+if (process.argv[1] === import.meta.filename && process.send) await child();

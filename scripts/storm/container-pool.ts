@@ -3,200 +3,168 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpApiHandler } from '../../local/aws/http-api-gateway';
-import { endChild, forkScript } from './children';
+import { endChild, forkScript, stderrTail } from './children';
 import type { InvocationAnswer } from './container-process';
 
-const CHILD = join(import.meta.dirname, 'container-process.ts');
+type Result = APIGatewayProxyStructuredResultV2;
 
-/** How the pool's queue and containers fared. */
-export interface PoolStats {
-  readonly invocations: number;
-  /** Requests that found every container busy and waited. */
-  readonly queued: number;
-  readonly maxQueue: number;
-  /** The longest wait in the queue, ms. */
-  readonly maxQueueWaitMs: number;
-  /**
-   * The most containers busy at once: what Lambda would have run (it starts a container for a
-   * request that finds none idle), unless it equals the count and requests queued.
-   */
-  readonly maxBusy: number;
-  /**
-   * The most requests in flight at once, busy containers and queued requests together: how many
-   * containers Lambda would have run, which starts one for every request that finds none idle.
-   */
-  readonly maxInFlight: number;
-  /** Invocations per container, in container order. */
-  readonly perContainer: readonly number[];
-}
+/**
+ * How the pool fared. `queued`: requests that found every container busy and waited;
+ * `maxInFlight`: busy containers and queued requests together at most, the containers Lambda
+ * would have run (it starts one for every request that finds none idle).
+ */
+export type PoolStats = ReturnType<ContainerPool['stats']>;
 
-export interface ContainerPool {
-  /** The gateway's integration: the event goes to an idle container, or waits for one. */
-  readonly handler: HttpApiHandler;
-  stats(): PoolStats;
-  /** The containers' process ids. */
-  pids(): (number | undefined)[];
-  stop(): Promise<void>;
+interface Work {
+  readonly event: APIGatewayProxyEventV2;
+  readonly since: number;
+  readonly resolve: (result: Result) => void;
+  readonly reject: (error: Error) => void;
 }
 
 interface Slot {
-  readonly index: number;
   readonly child: ChildProcess;
+  /** The invocation it runs; busy until ready, and after it exits. */
+  work: (Work & { readonly id: number }) | undefined;
   busy: boolean;
-  invocations: number;
-  pending:
-    | {
-        id: number;
-        resolve: (r: APIGatewayProxyStructuredResultV2) => void;
-        reject: (e: Error) => void;
-      }
-    | undefined;
-}
-
-interface Waiting {
-  readonly event: APIGatewayProxyEventV2;
-  readonly since: number;
-  readonly resolve: (r: APIGatewayProxyStructuredResultV2) => void;
-  readonly reject: (e: Error) => void;
 }
 
 /**
- * Forks `count` containers (scripts/storm/container-process.ts under tsx), each with `env` as its
- * whole environment and its stdout (the function's log) in `<logDir>/container-<i>.log`, and
- * resolves once all are warm. Like Lambda, a container serves one request at a time: a request
- * goes to an idle container, and when all are busy it waits in one FIFO queue.
+ * `count` containers (container-process.ts), each with `env` as its whole environment and its
+ * stdout (the function's log) in `<logDir>/container-<i>.log`. Like Lambda, a container serves
+ * one request at a time: a request goes to an idle container, round robin (each with its own cold
+ * memory, as Lambda's), and when all are busy it waits in one FIFO queue.
  */
-export async function startContainerPool(options: {
-  readonly count: number;
-  readonly env: Readonly<Record<string, string>>;
-  readonly logDir: string;
-  readonly startTimeoutMs?: number;
-}): Promise<ContainerPool> {
-  const slots: Slot[] = [];
-  const queue: Waiting[] = [];
-  let nextId = 0;
-  let invocations = 0;
-  let queued = 0;
-  let maxQueue = 0;
-  let maxQueueWaitMs = 0;
-  let busy = 0;
-  let maxBusy = 0;
-  let maxInFlight = 0;
-  let stopping = false;
-  let cursor = 0;
+class ContainerPool {
+  readonly #slots: Slot[] = [];
+  readonly #queue: Work[] = [];
+  readonly #stats = {
+    invocations: 0,
+    queued: 0,
+    maxQueue: 0,
+    maxQueueWaitMs: 0,
+    maxBusy: 0,
+    maxInFlight: 0,
+    perContainer: [] as number[],
+  };
+  #nextId = 0;
+  #cursor = 0;
+  #stopping = false;
 
-  const dispatch = (slot: Slot, work: Waiting) => {
-    const id = nextId++;
-    if (!slot.busy) busy += 1;
-    maxBusy = Math.max(maxBusy, busy);
-    maxInFlight = Math.max(maxInFlight, busy + queue.length);
-    slot.busy = true;
-    slot.invocations += 1;
-    invocations += 1;
-    slot.pending = { id, resolve: work.resolve, reject: work.reject };
-    slot.child.send({ id, event: work.event }, (error) => {
-      if (error && slot.pending?.id === id) finish(slot, error);
+  constructor(private readonly options: StartOptions) {}
+
+  /** Forks container `index` and resolves once it is warm. */
+  start(index: number): Promise<void> {
+    const name = `container ${index + 1}`;
+    const out = openSync(join(this.options.logDir, `container-${index + 1}.log`), 'w');
+    const child = forkScript(join(import.meta.dirname, 'container-process.ts'), {
+      env: this.options.env,
+      stdio: ['ignore', out, 'pipe', 'ipc'],
     });
-  };
-
-  const finish = (slot: Slot, outcome: APIGatewayProxyStructuredResultV2 | Error) => {
-    const pending = slot.pending;
-    slot.pending = undefined;
-    if (slot.busy) busy -= 1;
-    slot.busy = false;
-    if (pending) {
-      if (outcome instanceof Error) pending.reject(outcome);
-      else pending.resolve(outcome);
-    }
-    const next = queue.shift();
-    if (next && !stopping) {
-      maxQueueWaitMs = Math.max(maxQueueWaitMs, performance.now() - next.since);
-      dispatch(slot, next);
-    }
-  };
-
-  const started = Array.from({ length: options.count }, (_, index) => {
-    const out = openSync(join(options.logDir, `container-${index + 1}.log`), 'w');
-    const child = forkScript(CHILD, { env: options.env, stdio: ['ignore', out, 'pipe', 'ipc'] });
     closeSync(out);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    const slot: Slot = { index, child, busy: true, invocations: 0, pending: undefined };
-    slots.push(slot);
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`container ${index + 1} not ready:\n${stderr}`)),
-        options.startTimeoutMs ?? 60_000,
-      );
+    const stderr = stderrTail(child);
+    const slot: Slot = { child, work: undefined, busy: true };
+    this.#slots.push(slot);
+    this.#stats.perContainer.push(0);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} not ready:\n${stderr()}`)), 60_000);
       child.on('message', (message: { readonly ready: true } | InvocationAnswer) => {
         if ('ready' in message) {
           clearTimeout(timer);
           slot.busy = false;
-          resolve();
-          return;
+          return resolve();
         }
-        if (slot.pending?.id !== message.id) return;
-        finish(
-          slot,
-          'error' in message
-            ? new Error(`container ${index + 1}: ${message.error}`)
-            : (message.result as APIGatewayProxyStructuredResultV2),
-        );
+        if (slot.work?.id !== message.id) return;
+        const failed = 'error' in message && new Error(`${name}: ${message.error}`);
+        this.#finish(slot, failed || ((message as { result: Result }).result as Result));
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        if (slot.pending) finish(slot, new Error(`container ${index + 1} exited`));
+        if (slot.work) this.#finish(slot, new Error(`${name} exited`));
         slot.busy = true;
-        if (!stopping) {
-          reject(new Error(`container ${index + 1} exited (${code ?? signal}):\n${stderr}`));
-        }
+        if (!this.#stopping) reject(new Error(`${name} exited (${code ?? signal}):\n${stderr()}`));
       });
     });
-  });
-
-  const stop = async () => {
-    stopping = true;
-    for (const waiting of queue.splice(0)) waiting.reject(new Error('pool stopped'));
-    await Promise.all(slots.map(({ child }) => endChild(child)));
-  };
-
-  try {
-    await Promise.all(started);
-  } catch (error) {
-    await stop();
-    throw error;
   }
 
-  return {
-    handler: (event) =>
-      new Promise((resolve, reject) => {
-        if (stopping) return reject(new Error('pool stopped'));
-        const work: Waiting = { event, since: performance.now(), resolve, reject };
-        // An idle container, round robin: concurrent requests spread over every container, as
-        // they do over Lambda's, each with its own (cold) memory.
-        for (let step = 0; step < slots.length; step += 1) {
-          const slot = slots[(cursor + step) % slots.length] as Slot;
-          if (slot.busy) continue;
-          cursor = (slot.index + 1) % slots.length;
-          return dispatch(slot, work);
-        }
-        queued += 1;
-        queue.push(work);
-        maxQueue = Math.max(maxQueue, queue.length);
-        maxInFlight = Math.max(maxInFlight, busy + queue.length);
-      }),
-    stats: () => ({
-      invocations,
-      queued,
-      maxQueue,
-      maxQueueWaitMs,
-      maxBusy,
-      maxInFlight,
-      perContainer: slots.map((slot) => slot.invocations),
-    }),
-    pids: () => slots.map(({ child }) => child.pid),
-    stop,
-  };
+  /** The gateway's integration: the event goes to an idle container, or waits for one. */
+  readonly handler: HttpApiHandler = (event) =>
+    new Promise((resolve, reject) => {
+      if (this.#stopping) return reject(new Error('pool stopped'));
+      const work: Work = { event, since: performance.now(), resolve, reject };
+      const slots = this.#slots;
+      for (let step = 0; step < slots.length; step += 1) {
+        const index = (this.#cursor + step) % slots.length;
+        if (slots[index]?.busy) continue;
+        this.#cursor = (index + 1) % slots.length;
+        return this.#dispatch(index, work);
+      }
+      this.#queue.push(work);
+      this.#stats.queued += 1;
+      this.#stats.maxQueue = Math.max(this.#stats.maxQueue, this.#queue.length);
+      this.#noteInFlight();
+    });
+
+  #busy = () => this.#slots.filter((slot) => slot.busy).length;
+
+  #noteInFlight() {
+    this.#stats.maxInFlight = Math.max(this.#stats.maxInFlight, this.#busy() + this.#queue.length);
+  }
+
+  #dispatch(index: number, work: Work) {
+    const slot = this.#slots[index] as Slot;
+    const id = this.#nextId++;
+    slot.busy = true;
+    slot.work = { ...work, id };
+    this.#stats.invocations += 1;
+    this.#stats.perContainer[index] = (this.#stats.perContainer[index] ?? 0) + 1;
+    this.#stats.maxBusy = Math.max(this.#stats.maxBusy, this.#busy());
+    this.#noteInFlight();
+    slot.child.send({ id, event: work.event }, (error) => {
+      if (error && slot.work?.id === id) this.#finish(slot, error);
+    });
+  }
+
+  #finish(slot: Slot, outcome: Result | Error) {
+    const { work } = slot;
+    slot.work = undefined;
+    slot.busy = false;
+    if (outcome instanceof Error) work?.reject(outcome);
+    else work?.resolve(outcome);
+    const next = this.#queue.shift();
+    if (next && !this.#stopping) {
+      this.#stats.maxQueueWaitMs = Math.max(
+        this.#stats.maxQueueWaitMs,
+        performance.now() - next.since,
+      );
+      this.#dispatch(this.#slots.indexOf(slot), next);
+    }
+  }
+
+  stats = () => ({ ...this.#stats, perContainer: [...this.#stats.perContainer] });
+  pids = () => this.#slots.map(({ child }) => child.pid);
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const waiting of this.#queue.splice(0)) waiting.reject(new Error('pool stopped'));
+    await Promise.all(this.#slots.map(({ child }) => endChild(child)));
+  }
+}
+
+interface StartOptions {
+  readonly count: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly logDir: string;
+}
+
+/** Starts the pool's containers and resolves once all are warm. */
+export async function startContainerPool(options: StartOptions): Promise<ContainerPool> {
+  const pool = new ContainerPool(options);
+  try {
+    await Promise.all(Array.from({ length: options.count }, (_, index) => pool.start(index)));
+  } catch (error) {
+    await pool.stop();
+    throw error;
+  }
+  return pool;
 }

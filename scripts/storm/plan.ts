@@ -13,16 +13,14 @@ export interface StormAttendee {
   readonly externalUserId: string;
 }
 
-/** One attendee's part of the schedule. */
+/** One attendee's first fetch (ms after the storm starts) and, maybe, a reload this long after it. */
 export interface Arrival {
   readonly attendee: StormAttendee;
-  /** When its first fetch starts, ms after the storm starts. */
   readonly atMs: number;
-  /** How long after its first fetch ends it fetches again; undefined: no reload. */
   readonly reloadAfterMs: number | undefined;
 }
 
-/** A small seeded PRNG (mulberry32), so that every run sends the same schedule. */
+/** A seeded PRNG (mulberry32), so that every run sends the same schedule. */
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
@@ -43,10 +41,12 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
+const between = (range: { min: number; max: number }, random: () => number) =>
+  range.min + random() * (range.max - range.min);
+
 /**
- * The arrival schedule: the attendees in a seeded random order (meetings interleaved), arriving
- * evenly over `windowMs`; a seeded `reloadShare` of them ({@link RELOAD_SHARE} unless given)
- * reload a little later.
+ * The attendees in a seeded random order (meetings interleaved), arriving evenly over
+ * `windowMs`; a seeded `reloadShare` of them reload {@link RELOAD_DELAY_MS} later.
  */
 export function arrivalsOf(
   attendees: readonly StormAttendee[],
@@ -55,54 +55,45 @@ export function arrivalsOf(
 ): Arrival[] {
   const random = seededRandom(seed);
   const order = shuffled(attendees, random);
-  const reloads = Math.round(order.length * reloadShare);
-  const reloading = new Set(shuffled(order, random).slice(0, reloads));
-  const step = order.length > 0 ? windowMs / order.length : 0;
+  const reloading = new Set(
+    shuffled(order, random).slice(0, Math.round(order.length * reloadShare)),
+  );
+  const step = windowMs / order.length;
   return order.map((attendee, i) => ({
     attendee,
     atMs: i * step,
-    reloadAfterMs: reloading.has(attendee)
-      ? RELOAD_DELAY_MS.min + random() * (RELOAD_DELAY_MS.max - RELOAD_DELAY_MS.min)
-      : undefined,
+    reloadAfterMs: reloading.has(attendee) ? between(RELOAD_DELAY_MS, random) : undefined,
   }));
 }
 
-/** What the backend does to a churned attendee: DeleteAttendee, or UpdateAttendeeCapabilities. */
 export type ChangeKind = 'delete' | 'update';
 
-/** One change of the churn, as planned. */
+/** One change of the churn: DeleteAttendee or UpdateAttendeeCapabilities, at `atMs`. */
 export interface PlannedChange {
   readonly attendee: StormAttendee;
   readonly kind: ChangeKind;
-  /** When the backend makes the call, ms after the storm starts. */
   readonly atMs: number;
   /** Whether it comes before the attendee's first fetch is scheduled. */
   readonly beforeFirstFetch: boolean;
 }
 
 /**
- * The churn: a seeded `deleteShare` of the attendees deleted and a disjoint `updateShare` given
- * new capabilities, each {@link CHURN_DELAY_MS} after its first fetch is scheduled (its join info
- * already served), or for {@link CHURN_BEFORE_SHARE} of them that long before it (not before the
- * storm starts). Ordered by time.
+ * A seeded `deleteShare` of the attendees deleted and a disjoint `updateShare` updated, each
+ * {@link CHURN_DELAY_MS} after its first fetch is scheduled, or for {@link CHURN_BEFORE_SHARE}
+ * of each kind that long before it (not before the storm starts). Ordered by time.
  */
 export function churnOf(arrivals: readonly Arrival[], churn: Churn, seed = 29): PlannedChange[] {
   const random = seededRandom(seed);
-  const chosen = shuffled(arrivals, random);
   const deletes = Math.round(arrivals.length * churn.deleteShare);
   const updates = Math.round(arrivals.length * churn.updateShare);
-  const changes = chosen.slice(0, deletes + updates).map((arrival, i): PlannedChange => {
+  const chosen = shuffled(arrivals, random).slice(0, deletes + updates);
+  const changes = chosen.map((arrival, i): PlannedChange => {
     const kind = i < deletes ? 'delete' : 'update';
-    const count = kind === 'delete' ? deletes : updates;
-    const rank = kind === 'delete' ? i : i - deletes;
+    const [rank, count] = kind === 'delete' ? [i, deletes] : [i - deletes, updates];
     const beforeFirstFetch = rank < Math.round(count * CHURN_BEFORE_SHARE);
-    const delay = CHURN_DELAY_MS.min + random() * (CHURN_DELAY_MS.max - CHURN_DELAY_MS.min);
-    return {
-      attendee: arrival.attendee,
-      kind,
-      atMs: beforeFirstFetch ? Math.max(0, arrival.atMs - delay) : arrival.atMs + delay,
-      beforeFirstFetch,
-    };
+    const delay = between(CHURN_DELAY_MS, random);
+    const atMs = beforeFirstFetch ? Math.max(0, arrival.atMs - delay) : arrival.atMs + delay;
+    return { attendee: arrival.attendee, kind, atMs, beforeFirstFetch };
   });
   return changes.sort((a, b) => a.atMs - b.atMs);
 }
@@ -111,20 +102,17 @@ export function churnOf(arrivals: readonly Arrival[], churn: Churn, seed = 29): 
 export const displayNameOf = (attendee: StormAttendee): string =>
   `Zoë Ångström ${attendee.externalUserId}`;
 
-/** One presence event: `viewer`'s client learns that `attendee` is in the meeting. */
+/** `viewer`'s client learns that `attendee` is in the meeting (and waits for both to have joined). */
 export interface Presence {
   readonly viewer: StormAttendee;
   readonly attendee: StormAttendee;
-  /** When, ms after the storm starts, as planned (the client also waits for both to have joined). */
   readonly atMs: number;
 }
 
 /**
- * Presence as the attendees' clients receive it: in each meeting, every attendee learns of every
- * other one at the later of their two scheduled arrivals plus a seeded delay up to `spreadMs`.
- * So an early attendee learns of the others as they come, one arriving late learns of those
- * already there in a burst, each in a random order, over the window and up to `spreadMs` after
- * it. Ordered by time.
+ * In each meeting, every attendee learns of every other one at the later of their two arrivals
+ * plus a seeded delay up to `spreadMs`: an early one of the others as they come, a late one of
+ * those already there in a burst, in a random order. Ordered by time.
  */
 export function presenceOf(arrivals: readonly Arrival[], spreadMs: number, seed = 37): Presence[] {
   const random = seededRandom(seed);
@@ -132,11 +120,8 @@ export function presenceOf(arrivals: readonly Arrival[], spreadMs: number, seed 
   for (const viewer of arrivals) {
     for (const other of arrivals) {
       if (other === viewer || other.attendee.meetingId !== viewer.attendee.meetingId) continue;
-      events.push({
-        viewer: viewer.attendee,
-        attendee: other.attendee,
-        atMs: Math.max(viewer.atMs, other.atMs) + random() * spreadMs,
-      });
+      const atMs = Math.max(viewer.atMs, other.atMs) + random() * spreadMs;
+      events.push({ viewer: viewer.attendee, attendee: other.attendee, atMs });
     }
   }
   return events.sort((a, b) => a.atMs - b.atMs);
@@ -145,8 +130,7 @@ export function presenceOf(arrivals: readonly Arrival[], spreadMs: number, seed 
 /** A seeded sample of `share` of `items` (rounded; all of them for 1), in their order. */
 export function sampleOf<T>(items: readonly T[], share: number, seed = 41): T[] {
   if (share >= 1) return [...items];
-  const chosen = new Set(
-    shuffled(items, seededRandom(seed)).slice(0, Math.round(items.length * share)),
-  );
+  const count = Math.round(items.length * share);
+  const chosen = new Set(shuffled(items, seededRandom(seed)).slice(0, count));
   return items.filter((item) => chosen.has(item));
 }

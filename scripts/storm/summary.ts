@@ -1,104 +1,35 @@
 import type { CallStats, OperationStats } from '../../local/chime-emulator/call-log';
-import type { ChurnLoad, LookupAdapter, LookupLoad, StormLoad } from './clients';
-import { type Scenario, STALE_AFTER_MS } from './scenarios';
+import type { ChurnLoad, LookupLoad, StormLoad } from './clients';
+import { type Scenario, STALE_AFTER_MS, type Targets } from './scenarios';
 import {
   type AppliedChange,
   CHURN_OPERATIONS,
   isMainFetch,
   isOkFetch,
   judgeChurn,
-  type StaleAnswer,
 } from './staleness';
 
 /** One mode's line of `storm-results.json`. */
 export interface ModeResult {
-  /**
-   * Logical join-info fetches of the schedule: one per attendee plus the reloads, less those a
-   * churned attendee started after its change (judged in `churn`).
-   */
+  /** Join-info fetches (first and reloads), less those a churned attendee started after its change. */
   readonly requests: number;
-  /**
-   * Those that got their join info before the deadline (window + 30 s), or a deleted attendee's
-   * 404 when it was deleted while asking.
-   */
+  /** Those answered before the deadline, or a deleted attendee's 404 when deleted while asking. */
   readonly ok: number;
-  /** Over the successful fetches, scheduled start → answer, retries included. */
+  /** Over the ok fetches, scheduled start → answer, retries included. */
   readonly p50_ms: number;
   readonly p99_ms: number;
-  /** The function's Chime calls the emulator answered (throttled ones included), seeding excluded. */
+  /** The function's Chime calls (throttled ones included), seeding and the backend's excluded. */
   readonly chime_calls: { GetAttendee: number; GetMeeting: number; ListAttendees: number };
-  /** The function's Chime calls answered 429. */
   readonly throttled: number;
   /** The function's Chime calls ÷ `ok`, less the GetAttendee calls about changed attendees. */
   readonly calls_per_join: number;
-  /** What the churn did and how fresh the answers about the changed attendees were. */
   readonly churn?: ChurnResult;
-  /** The roster scenario's lookups: what it is judged on. */
+  /** A roster's lookups: what it is judged on. */
   readonly lookups?: LookupResult;
 }
 
-/** The lookups' line in `storm-results.json`. */
-interface LookupResult {
-  /** `roster`: the client's roster resolver; `off`: one attendee GET (`?as=`) per lookup. */
-  readonly adapter: LookupAdapter;
-  /** Every attendee looking up every other one (n × (n − 1) a meeting). */
-  readonly planned: number;
-  /** Those made: all of them, or those of a seeded `sample_share` of the attendees. */
-  readonly lookups: number;
-  readonly sample_share: number;
-  /** Lookups whose answer was the attendee looked up (before the deadline). */
-  readonly found: number;
-  /** Of those: the name in its owner's token, no name, another name. */
-  readonly name_matched: number;
-  readonly name_absent: number;
-  readonly name_other: number;
-  /** Over the found, due (presence, both joined) → answered. */
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  readonly max_ms: number;
-  /** The function's Chime calls over the whole run (join-infos included), and ÷ `found`. */
-  readonly chime_calls: number;
-  readonly calls_per_lookup: number;
-  /** HTTP attempts the lookups sent, by route. */
-  readonly http: Readonly<Record<string, number>>;
-  /** Lookups that found nothing, by why. */
-  readonly failures: Readonly<Record<string, number>>;
-}
-
-/** The churn's line in `storm-results.json`. */
-export interface ChurnResult {
-  /** DeleteAttendee and UpdateAttendeeCapabilities calls that took effect, and those that failed. */
-  readonly deleted: number;
-  readonly updated: number;
-  readonly failed: number;
-  /** The churned attendees' polls after their change (not in `requests`). */
-  readonly polls: number;
-  /** Answers about a changed attendee received after its change: polls and later fetches. */
-  readonly observed: number;
-  readonly correct: number;
-  /** The attendee as before (a 200 for a deleted one, the old capabilities), at any time. */
-  readonly old: number;
-  /** Old answers served more than `stale_after_ms` after the change. */
-  readonly stale: number;
-  readonly stale_after_ms: number;
-  /** 404 for an updated attendee. */
-  readonly wrong: number;
-  /** No answer, or 429/5xx. */
-  readonly errors: number;
-  /** Change → first correct answer, at worst. */
-  readonly worst_lag_ms: number;
-  /** Change → last old answer, at worst. */
-  readonly worst_old_ms: number;
-  /** Changes that got no correct answer while polled. */
-  readonly unresolved: number;
-  /** The function's GetAttendee calls about changed attendees after their change. */
-  readonly chime_calls_after_change: number;
-  /** The backend's own calls (DeleteAttendee, UpdateAttendeeCapabilities), and those throttled. */
-  readonly backend_calls: number;
-  readonly backend_throttled: number;
-  /** Up to 20 stale answers: which attendee, which change, how late. */
-  readonly stale_examples: readonly StaleAnswer[];
-}
+type LookupResult = ReturnType<typeof summarizeLookups>;
+export type ChurnResult = ReturnType<typeof summarizeChurn>;
 
 /** The value at quantile `q` (nearest rank) of ascending `sorted`; 0 when empty. */
 export function quantile(sorted: readonly number[], q: number): number {
@@ -107,40 +38,52 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[rank - 1] as number;
 }
 
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
-const tallyBy = <T>(items: readonly T[], key: (item: T) => string): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  return counts;
+const tallyBy = <T>(items: readonly T[], key: (item: T) => string) =>
+  items.reduce<Record<string, number>>((counts, item) => {
+    counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+    return counts;
+  }, {});
+
+const percentiles = (values: number[]) => {
+  const sorted = values.sort((a, b) => a - b);
+  return { p50_ms: round(quantile(sorted, 0.5)), p99_ms: round(quantile(sorted, 0.99)) };
 };
 
-/** The lookups' figures, with `functionCalls` Chime calls in the run. */
-function summarizeLookups(
-  lookups: { readonly load: LookupLoad; readonly planned: number; readonly sampleShare: number },
-  functionCalls: number,
-): LookupResult {
-  const { outcomes } = lookups.load;
-  const found = outcomes.filter((outcome) => outcome.found);
-  const latencies = found.map((outcome) => outcome.latencyMs).sort((a, b) => a - b);
+type Churn = { readonly load: ChurnLoad; readonly callsAfterChange: number };
+
+interface Lookups {
+  readonly load: LookupLoad;
+  readonly planned: number;
+  readonly sampleShare: number;
+}
+
+/**
+ * A roster's lookups: planned (every attendee looking up every other one) and made (a seeded
+ * `sample_share` of the viewers); found (the attendee looked up), its name against its owner's
+ * token; latency due → answered; the run's Chime calls per found; HTTP attempts by route.
+ */
+function summarizeLookups({ load, planned, sampleShare }: Lookups, calls: number) {
+  const found = load.outcomes.filter((outcome) => outcome.found);
   const names = tallyBy(found, (outcome) => outcome.name ?? 'absent');
+  const latencies = found.map((outcome) => outcome.latencyMs);
   return {
-    adapter: lookups.load.adapter,
-    planned: lookups.planned,
-    lookups: outcomes.length,
-    sample_share: lookups.sampleShare,
+    adapter: load.adapter,
+    planned,
+    lookups: load.outcomes.length,
+    sample_share: sampleShare,
     found: found.length,
     name_matched: names.matched ?? 0,
     name_absent: names.absent ?? 0,
     name_other: names.other ?? 0,
-    p50_ms: round(quantile(latencies, 0.5), 1),
-    p99_ms: round(quantile(latencies, 0.99), 1),
-    max_ms: round(latencies.at(-1) ?? 0, 1),
-    chime_calls: functionCalls,
-    calls_per_lookup: found.length > 0 ? round(functionCalls / found.length, 6) : functionCalls,
-    http: Object.fromEntries(lookups.load.routes),
+    ...percentiles(latencies),
+    max_ms: round(latencies.reduce((max, ms) => Math.max(max, ms), 0)),
+    chime_calls: calls,
+    calls_per_lookup: found.length > 0 ? round(calls / found.length, 6) : calls,
+    http: Object.fromEntries(load.routes),
     failures: tallyBy(
-      outcomes.filter((outcome) => !outcome.found),
+      load.outcomes.filter((outcome) => !outcome.found),
       (outcome) => outcome.code ?? '?',
     ),
   };
@@ -154,29 +97,22 @@ function summarizeLookups(
 export function summarize(
   load: StormLoad,
   chime: CallStats,
-  churn?: { readonly load: ChurnLoad; readonly callsAfterChange: number },
-  lookups?: { readonly load: LookupLoad; readonly planned: number; readonly sampleShare: number },
+  churn?: Churn,
+  lookups?: Lookups,
 ): ModeResult {
-  const changes = new Map<string, AppliedChange>(
-    (churn?.load.applied ?? []).map((change) => [change.attendeeId, change]),
-  );
+  const applied = churn?.load.applied ?? [];
+  const changes = new Map<string, AppliedChange>(applied.map((c) => [c.attendeeId, c]));
   const main = load.outcomes.filter((outcome) => isMainFetch(outcome, changes));
   const ok = main.filter((outcome) => isOkFetch(outcome, changes));
-  const latencies = ok.map((outcome) => outcome.latencyMs).sort((a, b) => a - b);
-  const operations: Readonly<Record<string, OperationStats | undefined>> = chime.operations;
-  const operation = (name: string) => operations[name];
-  const calls = (name: string) => operation(name)?.calls ?? 0;
+  const ops: Readonly<Record<string, OperationStats | undefined>> = chime.operations;
+  const calls = (name: string) => ops[name]?.calls ?? 0;
   const backendCalls = CHURN_OPERATIONS.reduce((sum, name) => sum + calls(name), 0);
-  const backendThrottled = CHURN_OPERATIONS.reduce(
-    (sum, name) => sum + (operation(name)?.throttled ?? 0),
-    0,
-  );
+  const backendThrottled = CHURN_OPERATIONS.reduce((sum, op) => sum + (ops[op]?.throttled ?? 0), 0);
   const functionCalls = chime.total.calls - backendCalls - (churn?.callsAfterChange ?? 0);
   const result: ModeResult = {
     requests: main.length,
     ok: ok.length,
-    p50_ms: round(quantile(latencies, 0.5), 1),
-    p99_ms: round(quantile(latencies, 0.99), 1),
+    ...percentiles(ok.map((outcome) => outcome.latencyMs)),
     chime_calls: {
       GetAttendee: calls('GetAttendee'),
       GetMeeting: calls('GetMeeting'),
@@ -186,67 +122,57 @@ export function summarize(
     calls_per_join: ok.length > 0 ? round(functionCalls / ok.length, 4) : functionCalls,
     ...(lookups ? { lookups: summarizeLookups(lookups, functionCalls) } : {}),
   };
-  if (!churn) return result;
-  const applied = churn.load.applied;
-  const judged = judgeChurn(applied, [...load.outcomes, ...churn.load.polls], STALE_AFTER_MS);
+  return churn
+    ? { ...result, churn: summarizeChurn(load, churn, backendCalls, backendThrottled) }
+    : result;
+}
+
+/** What the churn did, and its answers after each change by verdict (staleness.ts). */
+function summarizeChurn(
+  load: StormLoad,
+  churn: Churn,
+  backendCalls: number,
+  backendThrottled: number,
+) {
+  const { applied, failed, polls } = churn.load;
+  const { staleAnswers, worstLagMs, worstOldMs, ...judged } = judgeChurn(
+    applied,
+    [...load.outcomes, ...polls],
+    STALE_AFTER_MS,
+  );
+  const deleted = applied.filter((change) => change.kind === 'delete').length;
   return {
-    ...result,
-    churn: {
-      deleted: applied.filter((change) => change.kind === 'delete').length,
-      updated: applied.filter((change) => change.kind === 'update').length,
-      failed: churn.load.failed.length,
-      polls: churn.load.polls.length,
-      observed: judged.observed,
-      correct: judged.correct,
-      old: judged.old,
-      stale: judged.stale,
-      stale_after_ms: STALE_AFTER_MS,
-      wrong: judged.wrong,
-      errors: judged.errors,
-      worst_lag_ms: round(judged.worstLagMs, 1),
-      worst_old_ms: round(judged.worstOldMs, 1),
-      unresolved: judged.unresolved,
-      chime_calls_after_change: churn.callsAfterChange,
-      backend_calls: backendCalls,
-      backend_throttled: backendThrottled,
-      stale_examples: judged.staleAnswers.map((stale) => ({
-        ...stale,
-        afterMs: round(stale.afterMs, 1),
-      })),
-    },
+    deleted,
+    updated: applied.length - deleted,
+    failed: failed.length,
+    polls: polls.length,
+    ...judged,
+    stale_after_ms: STALE_AFTER_MS,
+    worst_lag_ms: round(worstLagMs),
+    worst_old_ms: round(worstOldMs),
+    /** The function's GetAttendee calls about changed attendees after their change. */
+    chime_calls_after_change: churn.callsAfterChange,
+    /** The backend's own calls (DeleteAttendee, UpdateAttendeeCapabilities), and those throttled. */
+    backend_calls: backendCalls,
+    backend_throttled: backendThrottled,
+    stale_examples: staleAnswers.map((stale) => ({ ...stale, afterMs: round(stale.afterMs) })),
   };
 }
 
-/** The figures a scenario is judged on: its join-infos, or a roster's lookups. */
-interface JudgedFigures {
-  readonly unit: 'join-info' | 'lookup';
-  readonly requests: number;
-  readonly ok: number;
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  readonly callsPerRequest: number;
-}
-
-/** What `result` is judged on in `scenario`: a roster's lookups, every other's join-infos. */
-export function judgedFigures(scenario: Scenario, result: ModeResult): JudgedFigures {
-  if (scenario.roster) {
-    const lookups = result.lookups;
-    return {
-      unit: 'lookup',
-      requests: lookups?.lookups ?? 0,
-      ok: lookups?.found ?? 0,
-      p50_ms: lookups?.p50_ms ?? 0,
-      p99_ms: lookups?.p99_ms ?? 0,
-      callsPerRequest: lookups?.calls_per_lookup ?? 0,
-    };
+/** What a scenario is judged on: a roster's lookups, every other's join-infos. */
+export function judgedFigures(scenario: Scenario, result: ModeResult) {
+  if (!scenario.roster) {
+    const { requests, ok, p50_ms, p99_ms, calls_per_join } = result;
+    return { unit: 'join-info', requests, ok, p50_ms, p99_ms, callsPerRequest: calls_per_join };
   }
+  const l = result.lookups;
   return {
-    unit: 'join-info',
-    requests: result.requests,
-    ok: result.ok,
-    p50_ms: result.p50_ms,
-    p99_ms: result.p99_ms,
-    callsPerRequest: result.calls_per_join,
+    unit: 'lookup',
+    requests: l?.lookups ?? 0,
+    ok: l?.found ?? 0,
+    p50_ms: l?.p50_ms ?? 0,
+    p99_ms: l?.p99_ms ?? 0,
+    callsPerRequest: l?.calls_per_lookup ?? 0,
   };
 }
 
@@ -254,37 +180,34 @@ export function judgedFigures(scenario: Scenario, result: ModeResult): JudgedFig
 export function missedTargets(
   scenario: Scenario,
   result: ModeResult,
-  targets = scenario.targets,
+  targets: Targets = scenario.targets,
 ): string[] {
+  const { name } = scenario;
+  const { unit, requests, ok, p99_ms, callsPerRequest } = judgedFigures(scenario, result);
   const missed: string[] = [];
-  const judged = judgedFigures(scenario, result);
-  const { unit } = judged;
-  const ratio = judged.requests > 0 ? judged.ok / judged.requests : 0;
-  if (ratio < targets.okRatio) {
+  const share = requests > 0 ? ok / requests : 0;
+  if (share < targets.okRatio) {
     missed.push(
       unit === 'lookup'
-        ? `${scenario.name}: found ÷ lookups ${ratio.toFixed(4)} (${judged.ok} of ${judged.requests}) < ${targets.okRatio}`
-        : `${scenario.name}: ok ÷ requests ${ratio.toFixed(4)} < ${targets.okRatio}`,
+        ? `${name}: found ÷ lookups ${share.toFixed(4)} (${ok} of ${requests}) < ${targets.okRatio}`
+        : `${name}: ok ÷ requests ${share.toFixed(4)} < ${targets.okRatio}`,
     );
   }
-  if (judged.p99_ms > targets.p99Ms) {
-    missed.push(`${scenario.name}: ${unit} p99 ${judged.p99_ms} ms > ${targets.p99Ms} ms`);
-  }
-  if (judged.callsPerRequest > targets.callsPerRequest) {
-    missed.push(
-      `${scenario.name}: ${judged.callsPerRequest} Chime calls per ${unit} > ${targets.callsPerRequest}`,
-    );
+  if (p99_ms > targets.p99Ms)
+    missed.push(`${name}: ${unit} p99 ${p99_ms} ms > ${targets.p99Ms} ms`);
+  if (callsPerRequest > targets.callsPerRequest) {
+    missed.push(`${name}: ${callsPerRequest} Chime calls per ${unit} > ${targets.callsPerRequest}`);
   }
   const { churn } = result;
   if (targets.staleAnswers !== undefined && churn) {
     if (churn.stale > targets.staleAnswers) {
       missed.push(
-        `${scenario.name}: ${churn.stale} stale answers (old, more than ${churn.stale_after_ms} ms after the change) > ${targets.staleAnswers}`,
+        `${name}: ${churn.stale} stale answers (old, more than ${churn.stale_after_ms} ms after the change) > ${targets.staleAnswers}`,
       );
     }
     if (churn.failed > 0) {
       missed.push(
-        `${scenario.name}: ${churn.failed} churn changes failed, so their staleness was not judged`,
+        `${name}: ${churn.failed} churn changes failed, so their staleness was not judged`,
       );
     }
   }
