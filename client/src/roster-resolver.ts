@@ -107,15 +107,15 @@ export function createRosterResolver(options: RosterResolverOptions): RosterReso
   return {
     getAttendee: async (chimeAttendeeId) => {
       signal?.throwIfAborted();
-      if (inFlight) {
-        const known = (await inFlight).get(chimeAttendeeId);
-        return resolved(known ?? (await newerRoster()).get(chimeAttendeeId));
-      }
       const known = latest?.get(chimeAttendeeId);
-      if (!known) return resolved((await newerRoster()).get(chimeAttendeeId));
-      if (known.Name !== undefined || known.Service === true) return resolved(known);
+      // Named (or a service) in the latest roster: nothing newer adds to it, even mid-fetch.
+      if (known?.Name !== undefined || known?.Service === true) return resolved(known);
+      if (!known) {
+        const found = inFlight ? (await inFlight).get(chimeAttendeeId) : undefined;
+        return resolved(found ?? (await newerRoster()).get(chimeAttendeeId));
+      }
       // Its owner may have checked in (recording the name) since: ask a newer roster, briefly.
-      const newer = newerRoster().then(
+      const newer = (inFlight ?? newerRoster()).then(
         (roster) => roster.get(chimeAttendeeId) ?? known,
         () => known,
       );

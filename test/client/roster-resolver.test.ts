@@ -157,6 +157,38 @@ describe('createRosterResolver', () => {
     expect(fetches()).toBe(2);
   });
 
+  it('answers a named attendee of the latest roster at once while a newer fetch is under way', async () => {
+    const { resolver, fetches, answer } = resolverOf();
+    const first = resolver.getAttendee(ADA.AttendeeId);
+    answer(ADA, BOB);
+    await first;
+    jest.advanceTimersByTime(1000);
+    const refreshing = track(resolver.refresh());
+    await settle();
+    expect(fetches()).toBe(2);
+    expect(await resolver.getAttendee(ADA.AttendeeId)).toMatchObject({ name: 'Ada Lovelace' });
+    expect(refreshing.settled).toBe(false);
+  });
+
+  it('answers a person without a name after nameWaitMs when the fetch under way is slow', async () => {
+    const { resolver, fetches, answer } = resolverOf({ nameWaitMs: 250 });
+    const first = resolver.getAttendee(ADA.AttendeeId);
+    answer(ADA, BOB);
+    await first;
+    jest.advanceTimersByTime(1000);
+    const refreshing = track(resolver.refresh());
+    await settle();
+    expect(fetches()).toBe(2);
+    const unnamed = track(resolver.getAttendee(BOB.AttendeeId));
+    jest.advanceTimersByTime(249);
+    await settle();
+    expect(unnamed.settled).toBe(false);
+    jest.advanceTimersByTime(1);
+    await settle();
+    expect(unnamed.value).toEqual({ externalUserId: 'bob', service: false });
+    expect(refreshing.settled).toBe(false);
+  });
+
   it('resolves {} for an attendee still missing from a roster fetched after it was asked', async () => {
     const { resolver, fetches, answer } = resolverOf();
     const unknown = resolver.getAttendee(UNKNOWN);
