@@ -26,11 +26,6 @@ export const ROUTE_ROLES: Readonly<Record<RouteId, readonly Role[]>> = Object.fr
   roster: Object.freeze(['moderator', 'participant'] as const),
 });
 
-const MODERATOR: Decision = Object.freeze({ role: 'moderator', includeJoinToken: false });
-const PARTICIPANT: Decision = Object.freeze({ role: 'participant', includeJoinToken: false });
-const NONE: Decision = Object.freeze({ role: 'none' });
-const UNVERIFIED_MODERATOR: Verdict = Object.freeze({ role: 'unverified-moderator' });
-
 /** Whether the route admits the caller so decided. */
 export function admits(
   routeId: RouteId,
@@ -41,18 +36,7 @@ export function admits(
 
 /** Whether the route must learn the meeting's `TenantIds` to decide (owners never do). */
 export function needsMeetingTenants(routeId: RouteId, verdict: Verdict): boolean {
-  return verdict.role === 'unverified-moderator' && admits(routeId, MODERATOR);
-}
-
-/** Equal, or `<identity><separator><anything>`; never a bare prefix (`alice` owns no `alice2`). */
-export function ownsExternalUserId(
-  identity: string,
-  externalUserId: string,
-  separator: string | undefined,
-): boolean {
-  if (identity === '') return false;
-  if (externalUserId === identity) return true;
-  return separator !== undefined && externalUserId.startsWith(identity + separator);
+  return verdict.role === 'unverified-moderator' && ROUTE_ROLES[routeId].includes('moderator');
 }
 
 const words = (text: string) => text.split(/\s+/).filter((word) => word !== '');
@@ -99,7 +83,10 @@ function identityOf(claims: Readonly<Record<string, unknown>>, path: ClaimPath) 
   return email && resolveClaim(claims, ['email_verified']) !== true ? undefined : identity;
 }
 
-/** Whether the caller, known by its verified `claims`, owns the attendee of `externalUserId`. */
+/**
+ * Whether the caller, known by its verified `claims`, owns the attendee of `externalUserId`: equal
+ * to its identity, or `<identity><separator><anything>`; never a bare prefix (`alice` owns no `alice2`).
+ */
 export function owns(
   claims: Readonly<Record<string, unknown>>,
   externalUserId: string | undefined,
@@ -107,7 +94,9 @@ export function owns(
 ): boolean {
   const identity = identityOf(claims, settings.identityClaim);
   if (identity === undefined || typeof externalUserId !== 'string') return false;
-  return ownsExternalUserId(identity, externalUserId, settings.ownerSeparator);
+  const { ownerSeparator } = settings;
+  if (externalUserId === identity) return true;
+  return ownerSeparator !== undefined && externalUserId.startsWith(identity + ownerSeparator);
 }
 
 /** The name claim without control characters, trimmed, at most 128 code points. */
@@ -139,16 +128,17 @@ export function decide(
   if (owns(claims, externalUserId, settings)) {
     return { role: 'owner', includeJoinToken: settings.joinToken === 'owner' };
   }
-  if (member && settings.participants) return PARTICIPANT;
+  if (member && settings.participants) return { role: 'participant', includeJoinToken: false };
   const groups = groupsOf(
     resolveClaim(claims, settings.moderatorClaim),
     isScopeClaim(settings.moderatorClaim),
   );
-  if (!groups.includes(settings.moderatorGroup)) return NONE;
-  if (settings.moderatorScope === 'global') return MODERATOR;
+  const moderator = { role: 'moderator', includeJoinToken: false } as const;
+  if (!groups.includes(settings.moderatorGroup)) return { role: 'none' };
+  if (settings.moderatorScope === 'global') return moderator;
   // Without a tenant claim nothing can match: no GetMeeting is spent on the caller.
   const tenants = settings.tenantClaim ? tenantsOf(resolveClaim(claims, settings.tenantClaim)) : [];
-  if (tenants.length === 0) return NONE;
-  if (meetingTenantIds === undefined) return UNVERIFIED_MODERATOR;
-  return tenants.some((tenant) => meetingTenantIds.includes(tenant)) ? MODERATOR : NONE;
+  if (tenants.length === 0) return { role: 'none' };
+  if (meetingTenantIds === undefined) return { role: 'unverified-moderator' };
+  return tenants.some((tenant) => meetingTenantIds.includes(tenant)) ? moderator : { role: 'none' };
 }
