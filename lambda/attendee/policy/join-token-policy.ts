@@ -16,17 +16,13 @@ export type Verdict = Decision | { readonly role: 'unverified-moderator' };
 
 type Role = Exclude<Decision['role'], 'none'>;
 
-/**
- * Which roles each route admits: only the owner gets a JoinToken (per policy) and join info; a
- * participant (who owns another attendee of the meeting) sees what a moderator sees.
- */
+/** Only the owner gets a JoinToken (per policy) and join info; a participant sees what a moderator sees. */
 export const ROUTE_ROLES: Readonly<Record<RouteId, readonly Role[]>> = Object.freeze({
-  attendee: Object.freeze(['owner', 'moderator', 'participant'] as const),
-  joinInfo: Object.freeze(['owner'] as const),
-  roster: Object.freeze(['moderator', 'participant'] as const),
+  attendee: ['owner', 'moderator', 'participant'],
+  joinInfo: ['owner'],
+  roster: ['moderator', 'participant'],
 });
 
-/** Whether the route admits the caller so decided. */
 export function admits(
   routeId: RouteId,
   verdict: Verdict,
@@ -41,10 +37,7 @@ export function needsMeetingTenants(routeId: RouteId, verdict: Verdict): boolean
 
 const words = (text: string) => text.split(/\s+/).filter((word) => word !== '');
 
-/**
- * The groups in a claim: an array, its JSON, or the `"[a b]"` form the HTTP API JWT authorizer
- * gives an array; a plain string is one group, or for a scope claim a space-separated list.
- */
+/** A claim's groups: an array, its JSON or the authorizer's `"[a b]"`; a scope claim splits on spaces. */
 export function groupsOf(claim: unknown, spaceSeparated = false): readonly string[] {
   if (Array.isArray(claim)) return claim.filter((item): item is string => typeof item === 'string');
   if (typeof claim !== 'string') return [];
@@ -65,12 +58,6 @@ export function groupsOf(claim: unknown, spaceSeparated = false): readonly strin
 /** Scope claims hold a space-separated list (RFC 8693 §4.2 `scope`; Entra's `scp`). */
 const isScopeClaim = (path: ClaimPath) =>
   path.length === 1 && ['scope', 'scp'].includes(path[0] ?? '');
-
-/** A tenant claim: a string or an array of them; empty ones are no tenant. */
-function tenantsOf(claim: unknown): readonly string[] {
-  const values = Array.isArray(claim) ? claim : [claim];
-  return values.filter((value): value is string => typeof value === 'string' && value !== '');
-}
 
 /**
  * The caller's identity, if it may own anything. An `email` only with `email_verified` the
@@ -111,12 +98,10 @@ export function displayNameOf(
 }
 
 /**
- * What the caller may see of the attendee of `externalUserId`. Pure: no I/O, no clock. `member`:
- * the caller owns another attendee of the meeting. Under tenant scope, a moderator is
- * `unverified-moderator` until decided again with the meeting's `meetingTenantIds`.
- *
- * @example
- * decide({ sub: 'alice' }, 'alice', settings) // { role: 'owner', includeJoinToken: true }
+ * What the caller may see of the attendee of `externalUserId`; pure. `member`: the caller owns
+ * another attendee of the meeting. Under tenant scope a moderator is `unverified-moderator` until
+ * decided again with the meeting's `meetingTenantIds`.
+ * @example decide({ sub: 'alice' }, 'alice', settings) // { role: 'owner', includeJoinToken: true }
  */
 export function decide(
   claims: Readonly<Record<string, unknown>>,
@@ -136,8 +121,9 @@ export function decide(
   const moderator = { role: 'moderator', includeJoinToken: false } as const;
   if (!groups.includes(settings.moderatorGroup)) return { role: 'none' };
   if (settings.moderatorScope === 'global') return moderator;
-  // Without a tenant claim nothing can match: no GetMeeting is spent on the caller.
-  const tenants = settings.tenantClaim ? tenantsOf(resolveClaim(claims, settings.tenantClaim)) : [];
+  // A string or an array; without a tenant claim nothing can match: no GetMeeting is spent.
+  const claim = settings.tenantClaim && resolveClaim(claims, settings.tenantClaim);
+  const tenants = [claim].flat().filter((id): id is string => typeof id === 'string' && id !== '');
   if (tenants.length === 0) return { role: 'none' };
   if (meetingTenantIds === undefined) return { role: 'unverified-moderator' };
   return tenants.some((tenant) => meetingTenantIds.includes(tenant)) ? moderator : { role: 'none' };
