@@ -42,7 +42,6 @@ export function createTokenVerifier(auth: Config['auth']) {
   const fetcher = new IdpFetcher(auth.jwksTimeoutMs, allowHttp);
   const jwksCache = new SimpleJwksCache({ fetcher });
   const locator = createJwksLocator({ issuer, jwksUri, allowHttp, fetcher });
-  // Clock skew tolerated on `iat`.
   const iatSkewSeconds = Math.max(graceSeconds, 60);
   const customJwtCheck = ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
     if (!auth.algorithms.includes(header.alg as (typeof auth.algorithms)[number])) {
