@@ -16,7 +16,7 @@ export type Verdict = Decision | { readonly role: 'unverified-moderator' };
 
 type Role = Exclude<Decision['role'], 'none'>;
 
-/** Only the owner gets a JoinToken (per policy) and join info; a participant sees what a moderator sees. */
+/** Join info and a JoinToken (per policy) are the owner's; participants see what moderators do. */
 export const ROUTE_ROLES: Readonly<Record<RouteId, readonly Role[]>> = Object.freeze({
   attendee: ['owner', 'moderator', 'participant'],
   joinInfo: ['owner'],
@@ -37,7 +37,7 @@ export function needsMeetingTenants(routeId: RouteId, verdict: Verdict): boolean
 
 const words = (text: string) => text.split(/\s+/).filter((word) => word !== '');
 
-/** A claim's groups: an array, its JSON or the authorizer's `"[a b]"`; a scope claim splits on spaces. */
+/** A claim's groups: an array, its JSON or the authorizer's `"[a b]"`; a scope claim's words. */
 export function groupsOf(claim: unknown, spaceSeparated = false): readonly string[] {
   if (Array.isArray(claim)) return claim.filter((item): item is string => typeof item === 'string');
   if (typeof claim !== 'string') return [];
@@ -71,8 +71,8 @@ function identityOf(claims: Readonly<Record<string, unknown>>, path: ClaimPath) 
 }
 
 /**
- * Whether the caller, known by its verified `claims`, owns the attendee of `externalUserId`: equal
- * to its identity, or `<identity><separator><anything>`; never a bare prefix (`alice` owns no `alice2`).
+ * Whether the caller owns the attendee of `externalUserId`: equal to its identity, or
+ * `<identity><separator><anything>`; never a bare prefix (`alice` owns no `alice2`).
  */
 export function owns(
   claims: Readonly<Record<string, unknown>>,
