@@ -19,17 +19,15 @@ export function createContainer(env: Readonly<Record<string, string | undefined>
     handler: createHandler({
       config,
       chime: createChimeClient(config.chime, logger),
-      ...(config.cache.tableName
-        ? {
-            dynamodb: createDynamoDbClient({
-              region: config.cache.region,
-              endpoint: config.cache.dynamodbEndpoint,
-              requestTimeoutMs: config.cache.dynamodbRequestTimeoutMs,
-              // A cache that fails falls back to Chime anyway: one retry at most.
-              maxAttempts: 2,
-            }),
-          }
-        : {}),
+      dynamodb: config.cache.tableName
+        ? createDynamoDbClient({
+            region: config.cache.region,
+            endpoint: config.cache.dynamodbEndpoint,
+            requestTimeoutMs: config.cache.dynamodbRequestTimeoutMs,
+            // A cache that fails falls back to Chime anyway: one retry at most.
+            maxAttempts: 2,
+          })
+        : undefined,
       verifier,
       logger,
     }),

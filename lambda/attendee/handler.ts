@@ -97,7 +97,7 @@ export function createHandler(deps: Dependencies): ApiHandler {
     )
     .use(httpErrorHandler({ logger: false }))
     .use(problemResponses({ retryAfterSeconds }))
-    .use(authenticate({ verifier, realm: 'chime-attendee-api', retryAfterSeconds }))
+    .use(authenticate({ verifier, retryAfterSeconds }))
     .handler(route) as unknown as ApiHandler;
   const { deadlineMs } = config;
   return (event, context) => chain(event, deadlineContext(context, deadlineMs, EARLY_TIMEOUT_MS));

@@ -10,13 +10,7 @@ import { createJwksLocator } from './oidc-discovery';
 
 export type Claims = Readonly<Record<string, unknown>>;
 
-export interface TokenVerifier {
-  verify(token: string): Promise<Claims>;
-  /** The claims of a token verified before and not expired since, without a promise. */
-  known(token: string): Claims | undefined;
-  /** Discovers and fetches the JWKS ahead of the first request. */
-  hydrate(): Promise<void>;
-}
+export type TokenVerifier = ReturnType<typeof createTokenVerifier>;
 
 /** The token failed a check that aws-jwt-verify leaves optional; treated like any invalid token. */
 export class TokenPolicyError extends Error {
@@ -43,12 +37,11 @@ export function assertAudience(payload: JwtPayload, audience: readonly string[])
  * checks. A verified token is remembered until its `exp` (RS256 costs more than the rest of a
  * request): a key removed from the JWKS stops only new tokens, as in any JWT cache.
  */
-export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
+export function createTokenVerifier(auth: Config['auth']) {
   const { issuer, jwksUri, allowHttpJwks: allowHttp, graceSeconds, audience } = auth;
   const fetcher = new IdpFetcher(auth.jwksTimeoutMs, allowHttp);
   const jwksCache = new SimpleJwksCache({ fetcher });
   const locator = createJwksLocator({ issuer, jwksUri, allowHttp, fetcher });
-  // Clock skew tolerated on `iat`.
   const iatSkewSeconds = Math.max(graceSeconds, 60);
   const customJwtCheck = ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
     if (!auth.algorithms.includes(header.alg as (typeof auth.algorithms)[number])) {
@@ -78,8 +71,9 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
   };
   const verified = createTtlCache<Claims>({ maxEntries: 1000, now: () => Date.now() });
   return {
-    known: (token) => verified.peek(token),
-    verify: async (token) => {
+    /** The claims of a token verified before and not expired since, without a promise. */
+    known: (token: string) => verified.peek(token),
+    verify: async (token: string) => {
       const known = verified.peek(token);
       if (known) return known;
       const claims = (await (await ready()).verify(token)) as Claims;
@@ -87,7 +81,8 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
       if (typeof claims.exp === 'number') verified.set(token, claims, claims.exp * 1000);
       return claims;
     },
-    hydrate: async () => {
+    /** Discovers and fetches the JWKS ahead of the first request. */
+    hydrate: async (): Promise<void> => {
       await (await ready()).hydrate();
     },
   };

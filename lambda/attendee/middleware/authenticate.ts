@@ -50,15 +50,11 @@ type AuthRequest = Request<APIGatewayProxyEventV2, unknown, Error, AppContext>;
  */
 export function authenticate(options: {
   readonly verifier: TokenVerifier;
-  readonly realm: string;
   readonly retryAfterSeconds: number;
 }): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, AppContext> {
-  const { verifier, realm, retryAfterSeconds } = options;
-  if (!realm || /["\\]/.test(realm)) {
-    throw new TypeError('authenticate: realm must be a plain word');
-  }
-  const challenge = { 'WWW-Authenticate': `Bearer realm="${realm}"` };
-  const invalid = { 'WWW-Authenticate': `Bearer realm="${realm}", error="invalid_token"` };
+  const { verifier, retryAfterSeconds } = options;
+  const challenge = { 'WWW-Authenticate': 'Bearer realm="chime-attendee-api"' };
+  const invalid = { 'WWW-Authenticate': `${challenge['WWW-Authenticate']}, error="invalid_token"` };
   const verify = async (request: AuthRequest, token: string) => {
     try {
       request.context.state.claims = await verifier.verify(token);

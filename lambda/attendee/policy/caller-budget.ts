@@ -5,16 +5,11 @@ type BudgetCheck =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly retryAfterSeconds: number };
 
-/** A function builds the caller's identity only when it is needed. */
-type CallerRef = string | (() => string);
-
 export type CallerBudget = ReturnType<typeof createCallerBudget>;
 
 type Bucket = { tokens: number; at: number };
 
 const ALLOWED: BudgetCheck = Object.freeze({ allowed: true });
-
-const callerText = (caller: CallerRef): string => (typeof caller === 'string' ? caller : caller());
 
 /**
  * A budget of wasted Chime calls (OWASP API4): a token bucket per caller, refilled continuously,
@@ -24,20 +19,20 @@ const callerText = (caller: CallerRef): string => (typeof caller === 'string' ? 
 export function createCallerBudget(options: {
   readonly callsPerMinute: number;
   readonly maxCallers?: number;
-  /** Epoch milliseconds. */
   readonly now?: () => number;
 }) {
   const { callsPerMinute, maxCallers = 10_000, now = Date.now } = options;
   const key = randomBytes(32);
   const perMs = callsPerMinute / 60_000;
   const buckets = new LRUCache<string, Bucket>({ max: maxCallers });
-  const idOf = (caller: CallerRef) =>
-    createHmac('sha256', key).update(callerText(caller)).digest('base64url');
+  // The caller's identity is built only when needed.
+  const idOf = (caller: () => string) =>
+    createHmac('sha256', key).update(caller()).digest('base64url');
   const refilled = (bucket: Bucket, at: number): number =>
     Math.min(callsPerMinute, bucket.tokens + (at - bucket.at) * perMs);
   return {
     /** Before spending: whether the caller may make the function spend Chime calls now. */
-    check(caller: CallerRef): BudgetCheck {
+    check(caller: () => string): BudgetCheck {
       // Nobody has wasted a call yet: no identity to hash (the common case).
       if (buckets.size === 0) return ALLOWED;
       const id = idOf(caller);
@@ -54,7 +49,7 @@ export function createCallerBudget(options: {
       };
     },
     /** After a denial or a not-found: the Chime calls that request spent for nothing. */
-    charge(caller: CallerRef, chimeCalls: number): void {
+    charge(caller: () => string, chimeCalls: number): void {
       if (!(chimeCalls > 0)) return;
       const id = idOf(caller);
       const at = now();

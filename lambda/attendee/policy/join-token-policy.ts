@@ -16,22 +16,13 @@ export type Verdict = Decision | { readonly role: 'unverified-moderator' };
 
 type Role = Exclude<Decision['role'], 'none'>;
 
-/**
- * Which roles each route admits: only the owner gets a JoinToken (per policy) and join info; a
- * participant (who owns another attendee of the meeting) sees what a moderator sees.
- */
+/** Join info and a JoinToken (per policy) are the owner's; participants see what moderators do. */
 export const ROUTE_ROLES: Readonly<Record<RouteId, readonly Role[]>> = Object.freeze({
-  attendee: Object.freeze(['owner', 'moderator', 'participant'] as const),
-  joinInfo: Object.freeze(['owner'] as const),
-  roster: Object.freeze(['moderator', 'participant'] as const),
+  attendee: ['owner', 'moderator', 'participant'],
+  joinInfo: ['owner'],
+  roster: ['moderator', 'participant'],
 });
 
-const MODERATOR: Decision = Object.freeze({ role: 'moderator', includeJoinToken: false });
-const PARTICIPANT: Decision = Object.freeze({ role: 'participant', includeJoinToken: false });
-const NONE: Decision = Object.freeze({ role: 'none' });
-const UNVERIFIED_MODERATOR: Verdict = Object.freeze({ role: 'unverified-moderator' });
-
-/** Whether the route admits the caller so decided. */
 export function admits(
   routeId: RouteId,
   verdict: Verdict,
@@ -41,26 +32,12 @@ export function admits(
 
 /** Whether the route must learn the meeting's `TenantIds` to decide (owners never do). */
 export function needsMeetingTenants(routeId: RouteId, verdict: Verdict): boolean {
-  return verdict.role === 'unverified-moderator' && admits(routeId, MODERATOR);
-}
-
-/** Equal, or `<identity><separator><anything>`; never a bare prefix (`alice` owns no `alice2`). */
-export function ownsExternalUserId(
-  identity: string,
-  externalUserId: string,
-  separator: string | undefined,
-): boolean {
-  if (identity === '') return false;
-  if (externalUserId === identity) return true;
-  return separator !== undefined && externalUserId.startsWith(identity + separator);
+  return verdict.role === 'unverified-moderator' && ROUTE_ROLES[routeId].includes('moderator');
 }
 
 const words = (text: string) => text.split(/\s+/).filter((word) => word !== '');
 
-/**
- * The groups in a claim: an array, its JSON, or the `"[a b]"` form the HTTP API JWT authorizer
- * gives an array; a plain string is one group, or for a scope claim a space-separated list.
- */
+/** A claim's groups: an array, its JSON or the authorizer's `"[a b]"`; a scope claim's words. */
 export function groupsOf(claim: unknown, spaceSeparated = false): readonly string[] {
   if (Array.isArray(claim)) return claim.filter((item): item is string => typeof item === 'string');
   if (typeof claim !== 'string') return [];
@@ -82,12 +59,6 @@ export function groupsOf(claim: unknown, spaceSeparated = false): readonly strin
 const isScopeClaim = (path: ClaimPath) =>
   path.length === 1 && ['scope', 'scp'].includes(path[0] ?? '');
 
-/** A tenant claim: a string or an array of them; empty ones are no tenant. */
-function tenantsOf(claim: unknown): readonly string[] {
-  const values = Array.isArray(claim) ? claim : [claim];
-  return values.filter((value): value is string => typeof value === 'string' && value !== '');
-}
-
 /**
  * The caller's identity, if it may own anything. An `email` only with `email_verified` the
  * boolean `true` (OIDC Core §5.1): whoever registers someone else's address would take their seat.
@@ -99,7 +70,10 @@ function identityOf(claims: Readonly<Record<string, unknown>>, path: ClaimPath) 
   return email && resolveClaim(claims, ['email_verified']) !== true ? undefined : identity;
 }
 
-/** Whether the caller, known by its verified `claims`, owns the attendee of `externalUserId`. */
+/**
+ * Whether the caller owns the attendee of `externalUserId`: equal to its identity, or
+ * `<identity><separator><anything>`; never a bare prefix (`alice` owns no `alice2`).
+ */
 export function owns(
   claims: Readonly<Record<string, unknown>>,
   externalUserId: string | undefined,
@@ -107,7 +81,9 @@ export function owns(
 ): boolean {
   const identity = identityOf(claims, settings.identityClaim);
   if (identity === undefined || typeof externalUserId !== 'string') return false;
-  return ownsExternalUserId(identity, externalUserId, settings.ownerSeparator);
+  const { ownerSeparator } = settings;
+  if (externalUserId === identity) return true;
+  return ownerSeparator !== undefined && externalUserId.startsWith(identity + ownerSeparator);
 }
 
 /** The name claim without control characters, trimmed, at most 128 code points. */
@@ -122,12 +98,10 @@ export function displayNameOf(
 }
 
 /**
- * What the caller may see of the attendee of `externalUserId`. Pure: no I/O, no clock. `member`:
- * the caller owns another attendee of the meeting. Under tenant scope, a moderator is
- * `unverified-moderator` until decided again with the meeting's `meetingTenantIds`.
- *
- * @example
- * decide({ sub: 'alice' }, 'alice', settings) // { role: 'owner', includeJoinToken: true }
+ * What the caller may see of the attendee of `externalUserId`; pure. `member`: the caller owns
+ * another attendee of the meeting. Under tenant scope a moderator is `unverified-moderator` until
+ * decided again with the meeting's `meetingTenantIds`.
+ * @example decide({ sub: 'alice' }, 'alice', settings) // { role: 'owner', includeJoinToken: true }
  */
 export function decide(
   claims: Readonly<Record<string, unknown>>,
@@ -139,16 +113,18 @@ export function decide(
   if (owns(claims, externalUserId, settings)) {
     return { role: 'owner', includeJoinToken: settings.joinToken === 'owner' };
   }
-  if (member && settings.participants) return PARTICIPANT;
+  if (member && settings.participants) return { role: 'participant', includeJoinToken: false };
   const groups = groupsOf(
     resolveClaim(claims, settings.moderatorClaim),
     isScopeClaim(settings.moderatorClaim),
   );
-  if (!groups.includes(settings.moderatorGroup)) return NONE;
-  if (settings.moderatorScope === 'global') return MODERATOR;
-  // Without a tenant claim nothing can match: no GetMeeting is spent on the caller.
-  const tenants = settings.tenantClaim ? tenantsOf(resolveClaim(claims, settings.tenantClaim)) : [];
-  if (tenants.length === 0) return NONE;
-  if (meetingTenantIds === undefined) return UNVERIFIED_MODERATOR;
-  return tenants.some((tenant) => meetingTenantIds.includes(tenant)) ? MODERATOR : NONE;
+  const moderator = { role: 'moderator', includeJoinToken: false } as const;
+  if (!groups.includes(settings.moderatorGroup)) return { role: 'none' };
+  if (settings.moderatorScope === 'global') return moderator;
+  // A string or an array; without a tenant claim nothing can match: no GetMeeting is spent.
+  const claim = settings.tenantClaim && resolveClaim(claims, settings.tenantClaim);
+  const tenants = [claim].flat().filter((id): id is string => typeof id === 'string' && id !== '');
+  if (tenants.length === 0) return { role: 'none' };
+  if (meetingTenantIds === undefined) return { role: 'unverified-moderator' };
+  return tenants.some((tenant) => meetingTenantIds.includes(tenant)) ? moderator : { role: 'none' };
 }

@@ -1,4 +1,4 @@
-import type { GetAttendeeCommandOutput } from '@aws-sdk/client-chime-sdk-meetings';
+import type { NamedAttendee } from '../cache/source-deps';
 import { UpstreamResponseError } from '../errors/errors';
 import type { Decision } from '../policy/join-token-policy';
 
@@ -9,11 +9,6 @@ type Capability = (typeof CAPABILITIES)[number];
 // bounded `{2,2048}` quantifier is slower than `+` on a real token.
 const JOIN_TOKEN = /^[a-zA-Z0-9+/]+$/;
 
-/** An attendee as the source gives it: Chime's fields, and a recorded name. */
-type SourcedAttendee = NonNullable<GetAttendeeCommandOutput['Attendee']> & {
-  readonly Name?: string;
-};
-
 function capability(value: unknown, field: string): Capability {
   if (!CAPABILITIES.includes(value as Capability)) {
     throw new UpstreamResponseError(`Attendee.Capabilities.${field} is missing or unknown`);
@@ -22,7 +17,7 @@ function capability(value: unknown, field: string): Capability {
 }
 
 /** The attendee of a GetAttendee answer, checked against what was asked (OWASP API10). */
-export function checkedAttendee<A extends SourcedAttendee>(
+export function checkedAttendee<A extends NamedAttendee>(
   output: { readonly Attendee?: A | undefined },
   attendeeId: string,
 ): A {
@@ -38,7 +33,7 @@ export function checkedAttendee<A extends SourcedAttendee>(
 }
 
 /** The documented fields of a checked attendee (never its JoinToken), and its recorded name. */
-function publicView(attendee: SourcedAttendee) {
+function publicView(attendee: NamedAttendee) {
   const capabilities = attendee.Capabilities;
   return {
     AttendeeId: attendee.AttendeeId as string,
@@ -53,7 +48,7 @@ function publicView(attendee: SourcedAttendee) {
 }
 
 /** The roster's body; AWS services (media pipelines, ExternalUserId `aws:…`) marked `Service`. */
-export function rosterView(attendees: readonly SourcedAttendee[]) {
+export function rosterView(attendees: readonly NamedAttendee[]) {
   return {
     Attendees: attendees
       .filter((a) => typeof a.AttendeeId === 'string' && typeof a.ExternalUserId === 'string')
@@ -69,7 +64,7 @@ export function rosterView(attendees: readonly SourcedAttendee[]) {
  * decision includes it (and then it must be there and well-formed).
  */
 export function attendeeView(
-  attendee: SourcedAttendee,
+  attendee: NamedAttendee,
   decision: Exclude<Decision, { role: 'none' }>,
 ): { readonly Attendee: ReturnType<typeof publicView> & { readonly JoinToken?: string } } {
   // The owner knows its own name: its answer is Chime's fields alone.

@@ -5,7 +5,6 @@ import {
   groupsOf,
   needsMeetingTenants,
   owns,
-  ownsExternalUserId,
   type PolicySettings,
   ROUTE_ROLES,
   type Verdict,
@@ -164,10 +163,11 @@ describe('decide', () => {
   });
 });
 
-describe('ownsExternalUserId', () => {
+describe('owns', () => {
   it('requires the separator right after the whole identity', () => {
-    expect(ownsExternalUserId('al', 'alice#1', '#')).toBe(false);
-    expect(ownsExternalUserId('alice', 'alice#1', '#')).toBe(true);
+    const settings = { identityClaim: ['sub'], ownerSeparator: '#' };
+    expect(owns({ sub: 'al' }, 'alice#1', settings)).toBe(false);
+    expect(owns({ sub: 'alice' }, 'alice#1', settings)).toBe(true);
   });
 });
 
