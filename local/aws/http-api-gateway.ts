@@ -69,18 +69,9 @@ function problemCode(headers: Record<string, string>, payload: string | Buffer):
   }
 }
 
-/**
- * Duplicates joined with commas, as payload 2.0 does (Node keeps only the first of some); a Map,
- * since `__proto__` is a valid header name.
- */
-function joined(entries: Iterable<readonly [string, string]>): Record<string, string> {
-  const values = new Map<string, string>();
-  for (const [name, value] of entries) {
-    const previous = values.get(name);
-    values.set(name, previous === undefined ? value : `${previous},${value}`);
-  }
-  return Object.fromEntries(values);
-}
+/** Duplicates joined with commas, as payload 2.0 does (Node keeps only the first of some). */
+const joined = (keys: Iterable<string>, valuesOf: (key: string) => readonly string[]) =>
+  Object.fromEntries([...new Set(keys)].map((key) => [key, valuesOf(key).join(',')]));
 
 /** Refuses more than the quota by Content-Length before reading, else at the first byte over. */
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -121,12 +112,10 @@ function toEvent(
   pathParameters: Record<string, string>,
   requestId: string,
 ): APIGatewayProxyEventV2 {
-  const headers = joined(
-    Object.entries(req.headersDistinct).flatMap(([name, values]) =>
-      name === 'cookie' ? [] : (values ?? []).map((value) => [name, value] as const),
-    ),
-  );
-  const query = joined(url.searchParams);
+  const distinct = req.headersDistinct;
+  const names = Object.keys(distinct).filter((name) => name !== 'cookie');
+  const headers = joined(names, (name) => distinct[name] ?? []);
+  const query = joined(url.searchParams.keys(), (key) => url.searchParams.getAll(key));
   const cookies = (req.headersDistinct.cookie ?? [])
     .flatMap((header) => header.split(/;\s*/))
     .filter((c) => c !== '');
