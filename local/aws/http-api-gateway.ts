@@ -15,13 +15,10 @@ export type HttpApiHandler = (
 
 type Route = { readonly routeKey: string; readonly handler: HttpApiHandler };
 
-export interface CorsSettings {
-  readonly allowOrigins: readonly string[];
-  readonly allowMethods: readonly string[];
-  readonly allowHeaders: readonly string[];
-  readonly exposeHeaders: readonly string[];
+type CorsLists = 'allowOrigins' | 'allowMethods' | 'allowHeaders' | 'exposeHeaders';
+export type CorsSettings = Readonly<Record<CorsLists, readonly string[]>> & {
   readonly maxAgeSeconds: number;
-}
+};
 
 /** HTTP API's "Maximum payload size: 10 MB", read as 2^20 bytes (undocumented). */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;

@@ -171,7 +171,6 @@ async function startStack(
     started.push(gateway);
     const chime = chimeClientFor(emulatorUrl, { maxAttempts: 1 });
     started.push({ stop: async () => chime.destroy() });
-    const stop = stopAll;
     return {
       apiUrl,
       emulatorUrl,
@@ -179,7 +178,7 @@ async function startStack(
       emulator,
       chime,
       env,
-      stop,
+      stop: stopAll,
       seedDemo: () => seedDemo(chime),
     };
   } catch (error) {
