@@ -83,9 +83,7 @@ export interface DemoSeed {
 export type DevStack = Awaited<ReturnType<typeof startDevStack>>;
 export type ExternalIssuerStack = Awaited<ReturnType<typeof startExternalIssuerStack>>;
 
-export interface ExternalIssuerStackOptions
-  extends Omit<DevStackOptions, 'idpProfile' | 'keyDir' | 'ports'> {
-  readonly ports?: { readonly api?: number; readonly emulator?: number };
+export interface ExternalIssuerStackOptions extends Omit<DevStackOptions, 'idpProfile' | 'keyDir'> {
   /** JWT_ISSUER, JWT_AUDIENCE and any other function setting; the stack's own ones win. */
   readonly externalIssuer: { readonly env: Readonly<Record<string, string | undefined>> };
 }
