@@ -91,10 +91,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** An unparseable target (`http://[`) is a 400 (API Gateway's answer is undocumented). */
-function parseTarget(target: string | undefined): URL {
+/**
+ * What the gateway refuses before any integration: an unparseable target (`http://[`, answer
+ * undocumented) or malformed percent-encoding in a path parameter (`%FF`, `%zz`).
+ */
+function orBadRequest<T>(run: () => T): T {
   try {
-    return new URL(target ?? '/', 'http://localhost');
+    return run();
   } catch {
     throw BAD_REQUEST;
   }
@@ -219,7 +222,7 @@ export class HttpApiGateway {
       this.options.log?.(line);
     };
     try {
-      const url = parseTarget(req.url);
+      const url = orBadRequest(() => new URL(req.url ?? '/', 'http://localhost'));
       path = url.pathname;
       send(...(await this.answer(req, res, url, requestId)));
     } catch (error) {
@@ -248,15 +251,11 @@ export class HttpApiGateway {
     const route = this.routes.find((r) => r.method === method && r.pattern.test(url.pathname));
     if (!route) throw NOT_FOUND;
     const raw = route.pattern.exec(url.pathname)?.groups ?? {};
-    let pathParameters: Record<string, string>;
-    try {
-      pathParameters = Object.fromEntries(
+    const pathParameters = orBadRequest(() =>
+      Object.fromEntries(
         Object.entries(raw).map(([name, value]) => [name, decodeURIComponent(value)]),
-      );
-    } catch {
-      // Malformed percent-encoding (%FF, %zz): the gateway refuses it before any integration.
-      throw BAD_REQUEST;
-    }
+      ),
+    );
     const { routeKey, handler } = route.route;
     const event = toEvent(req, url, body, routeKey, pathParameters, requestId);
     const result = await handler(
