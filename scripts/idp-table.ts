@@ -6,9 +6,6 @@ import { renderIdpTable, replaceIdpTable } from '../local/identity/idp-table';
 const readme = join(process.cwd(), 'README.md');
 const before = readFileSync(readme, 'utf8');
 const after = replaceIdpTable(before, renderIdpTable());
-if (after === before) {
-  process.stdout.write('README.md: identity provider table is up to date\n');
-} else {
-  writeFileSync(readme, after);
-  process.stdout.write('README.md: identity provider table rewritten\n');
-}
+if (after !== before) writeFileSync(readme, after);
+const outcome = after === before ? 'is up to date' : 'rewritten';
+process.stdout.write(`README.md: identity provider table ${outcome}\n`);

@@ -8,23 +8,20 @@ export class AwsPreflightError extends Error {
   }
 }
 
-const empty = (value: string | undefined) => value === undefined || value.trim() === '';
+const set = (value: string | undefined): value is string =>
+  value !== undefined && value.trim() !== '';
 
 /** Checks region, issuer and credentials (the SDK's default chain); answers the region. */
 export async function checkAwsAccess(
   env: Readonly<Record<string, string | undefined>>,
   loadCredentials: () => Promise<unknown> = defaultProvider(),
 ): Promise<{ readonly region: string }> {
-  const problems: string[] = [];
-  const region = [env.CHIME_REGION, env.AWS_REGION, env.AWS_DEFAULT_REGION].find((v) => !empty(v));
-  if (region === undefined) {
-    problems.push('AWS_REGION (or CHIME_REGION) is not set: the meetings’ control region');
-  }
-  if (empty(env.JWT_ISSUER))
-    problems.push('JWT_ISSUER is not set: the issuer of your users’ tokens');
-  if (empty(env.JWT_AUDIENCE)) {
-    problems.push('JWT_AUDIENCE is not set: the audience (or client id) of those tokens');
-  }
+  const region = [env.CHIME_REGION, env.AWS_REGION, env.AWS_DEFAULT_REGION].find(set);
+  const problems = [
+    [region, 'AWS_REGION (or CHIME_REGION) is not set: the meetings’ control region'],
+    [env.JWT_ISSUER, 'JWT_ISSUER is not set: the issuer of your users’ tokens'],
+    [env.JWT_AUDIENCE, 'JWT_AUDIENCE is not set: the audience (or client id) of those tokens'],
+  ].flatMap(([value, problem]) => (set(value) ? [] : [problem as string]));
   await loadCredentials().catch((error: unknown) => {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
     problems.push(

@@ -15,13 +15,10 @@ export type HttpApiHandler = (
 
 type Route = { readonly routeKey: string; readonly handler: HttpApiHandler };
 
-export interface CorsSettings {
-  readonly allowOrigins: readonly string[];
-  readonly allowMethods: readonly string[];
-  readonly allowHeaders: readonly string[];
-  readonly exposeHeaders: readonly string[];
+type CorsLists = 'allowOrigins' | 'allowMethods' | 'allowHeaders' | 'exposeHeaders';
+export type CorsSettings = Readonly<Record<CorsLists, readonly string[]>> & {
   readonly maxAgeSeconds: number;
-}
+};
 
 /** HTTP API's "Maximum payload size: 10 MB", read as 2^20 bytes (undocumented). */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -69,18 +66,9 @@ function problemCode(headers: Record<string, string>, payload: string | Buffer):
   }
 }
 
-/**
- * Duplicates joined with commas, as payload 2.0 does (Node keeps only the first of some); a Map,
- * since `__proto__` is a valid header name.
- */
-function joined(entries: Iterable<readonly [string, string]>): Record<string, string> {
-  const values = new Map<string, string>();
-  for (const [name, value] of entries) {
-    const previous = values.get(name);
-    values.set(name, previous === undefined ? value : `${previous},${value}`);
-  }
-  return Object.fromEntries(values);
-}
+/** Duplicates joined with commas, as payload 2.0 does (Node keeps only the first of some). */
+const joined = (keys: Iterable<string>, valuesOf: (key: string) => readonly string[]) =>
+  Object.fromEntries([...new Set(keys)].map((key) => [key, valuesOf(key).join(',')]));
 
 /** Refuses more than the quota by Content-Length before reading, else at the first byte over. */
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -103,10 +91,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** An unparseable target (`http://[`) is a 400 (API Gateway's answer is undocumented). */
-function parseTarget(target: string | undefined): URL {
+/**
+ * What the gateway refuses before any integration: an unparseable target (`http://[`, answer
+ * undocumented) or malformed percent-encoding in a path parameter (`%FF`, `%zz`).
+ */
+function orBadRequest<T>(run: () => T): T {
   try {
-    return new URL(target ?? '/', 'http://localhost');
+    return run();
   } catch {
     throw BAD_REQUEST;
   }
@@ -121,12 +112,10 @@ function toEvent(
   pathParameters: Record<string, string>,
   requestId: string,
 ): APIGatewayProxyEventV2 {
-  const headers = joined(
-    Object.entries(req.headersDistinct).flatMap(([name, values]) =>
-      name === 'cookie' ? [] : (values ?? []).map((value) => [name, value] as const),
-    ),
-  );
-  const query = joined(url.searchParams);
+  const distinct = req.headersDistinct;
+  const names = Object.keys(distinct).filter((name) => name !== 'cookie');
+  const headers = joined(names, (name) => distinct[name] ?? []);
+  const query = joined(url.searchParams.keys(), (key) => url.searchParams.getAll(key));
   const cookies = (req.headersDistinct.cookie ?? [])
     .flatMap((header) => header.split(/;\s*/))
     .filter((c) => c !== '');
@@ -233,7 +222,7 @@ export class HttpApiGateway {
       this.options.log?.(line);
     };
     try {
-      const url = parseTarget(req.url);
+      const url = orBadRequest(() => new URL(req.url ?? '/', 'http://localhost'));
       path = url.pathname;
       send(...(await this.answer(req, res, url, requestId)));
     } catch (error) {
@@ -262,15 +251,11 @@ export class HttpApiGateway {
     const route = this.routes.find((r) => r.method === method && r.pattern.test(url.pathname));
     if (!route) throw NOT_FOUND;
     const raw = route.pattern.exec(url.pathname)?.groups ?? {};
-    let pathParameters: Record<string, string>;
-    try {
-      pathParameters = Object.fromEntries(
+    const pathParameters = orBadRequest(() =>
+      Object.fromEntries(
         Object.entries(raw).map(([name, value]) => [name, decodeURIComponent(value)]),
-      );
-    } catch {
-      // Malformed percent-encoding (%FF, %zz): the gateway refuses it before any integration.
-      throw BAD_REQUEST;
-    }
+      ),
+    );
     const { routeKey, handler } = route.route;
     const event = toEvent(req, url, body, routeKey, pathParameters, requestId);
     const result = await handler(

@@ -83,9 +83,7 @@ export interface DemoSeed {
 export type DevStack = Awaited<ReturnType<typeof startDevStack>>;
 export type ExternalIssuerStack = Awaited<ReturnType<typeof startExternalIssuerStack>>;
 
-export interface ExternalIssuerStackOptions
-  extends Omit<DevStackOptions, 'idpProfile' | 'keyDir' | 'ports'> {
-  readonly ports?: { readonly api?: number; readonly emulator?: number };
+export interface ExternalIssuerStackOptions extends Omit<DevStackOptions, 'idpProfile' | 'keyDir'> {
   /** JWT_ISSUER, JWT_AUDIENCE and any other function setting; the stack's own ones win. */
   readonly externalIssuer: { readonly env: Readonly<Record<string, string | undefined>> };
 }
@@ -171,7 +169,6 @@ async function startStack(
     started.push(gateway);
     const chime = chimeClientFor(emulatorUrl, { maxAttempts: 1 });
     started.push({ stop: async () => chime.destroy() });
-    const stop = stopAll;
     return {
       apiUrl,
       emulatorUrl,
@@ -179,7 +176,7 @@ async function startStack(
       emulator,
       chime,
       env,
-      stop,
+      stop: stopAll,
       seedDemo: () => seedDemo(chime),
     };
   } catch (error) {

@@ -2,7 +2,7 @@
  * `.local/stack.json`: what a running `npm start` serves, so `npm run token` and `npm run example`
  * target it and a second `npm start` names the pid holding a port. Light enough for `npm run token`.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProfileName, type ProfileName } from '../identity/idp-profiles';
 
@@ -32,8 +32,7 @@ export function writeStackFile(info: StackInfo, file = STACK_FILE): void {
 
 /** Only if it still describes `pid`: another `npm start` may own it now. */
 export function removeStackFile(pid = process.pid, file = STACK_FILE): void {
-  const found = readStackFile(file);
-  if (found.state !== 'missing' && found.info?.pid === pid) rmSync(file, { force: true });
+  if (readStackFile(file).info?.pid === pid) rmSync(file, { force: true });
 }
 
 /** EPERM: alive, under another user. */
@@ -56,29 +55,18 @@ const isStackInfo = (v: Partial<Record<keyof StackInfo, unknown>> | null): v is 
 
 export type StackFileState =
   | { readonly state: 'running'; readonly info: StackInfo }
-  | { readonly state: 'stale'; readonly info?: StackInfo; readonly reason: string }
-  | { readonly state: 'missing'; readonly info?: undefined };
+  | { readonly state: 'stale' | 'missing'; readonly info?: undefined; readonly reason?: string };
 
 export function readStackFile(file = STACK_FILE): StackFileState {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return { state: 'missing' };
-  }
+  if (!existsSync(file)) return { state: 'missing' };
+  const stale = (reason: string) => ({ state: 'stale', reason }) as const;
   let parsed: Parameters<typeof isStackInfo>[0];
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    return { state: 'stale', reason: `${file} is not JSON` };
+    return stale(`${file} is not JSON`);
   }
-  if (!isStackInfo(parsed)) return { state: 'stale', reason: `${file} lacks the stack's fields` };
-  if (!isRunning(parsed.pid)) {
-    return {
-      state: 'stale',
-      info: parsed,
-      reason: `the npm start of ${file} (pid ${parsed.pid}) is gone`,
-    };
-  }
+  if (!isStackInfo(parsed)) return stale(`${file} lacks the stack's fields`);
+  if (!isRunning(parsed.pid)) return stale(`the npm start of ${file} (pid ${parsed.pid}) is gone`);
   return { state: 'running', info: parsed };
 }

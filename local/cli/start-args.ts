@@ -129,13 +129,12 @@ export function parsePorts(env: Env): StackPorts {
   const ports = Object.fromEntries(
     NAMES.map((name) => [name, portIn(env, PORT_VARIABLES[name]) ?? DEFAULT_PORTS[name]]),
   ) as StackPorts;
-  for (const [i, a] of NAMES.entries()) {
-    const b = NAMES.slice(i + 1).find((other) => ports[other] === ports[a] && ports[a] !== 0);
-    if (b) {
-      throw new StartUsageError(
-        `${PORT_VARIABLES[a]} and ${PORT_VARIABLES[b]} are both ${ports[a]}: give each its own port`,
-      );
-    }
+  const [a, b] = NAMES.filter((name) =>
+    NAMES.some((other) => other !== name && ports[other] === ports[name] && ports[name] !== 0),
+  );
+  if (a && b) {
+    const message = `${PORT_VARIABLES[a]} and ${PORT_VARIABLES[b]} are both ${ports[a]}`;
+    throw new StartUsageError(`${message}: give each its own port`);
   }
   return ports;
 }

@@ -21,13 +21,13 @@ import {
 } from './idp-profiles';
 
 export interface IdentityProviderOptions {
-  /** Where the key pair is kept between runs; in memory when absent. */
+  /** Absent: the key pair is in memory only. */
   readonly keyDir?: string;
   readonly profile?: ProfileName;
   readonly audience?: string;
-  /** Where the provider is reached when it does not serve (`npm run token`); default its port. */
+  /** Where it is reached when it does not serve (`npm run token`). */
   readonly origin?: string;
-  /** The dev profile's issuer as is, e.g. `http://host.docker.internal:3002` for sam local. */
+  /** The dev profile's issuer as is (sam local: `http://host.docker.internal:3002`). */
   readonly issuer?: string;
 }
 
@@ -226,16 +226,14 @@ export class IdentityProvider {
   /** The Lambda environment that accepts this provider's tokens (plain-http JWKS not included). */
   lambdaSettings(): Readonly<Record<string, string>> {
     const { cognitoTokenUse } = this.profile;
-    const settings = claimSettings(this.profile, this.issuer, this.audience);
-    return Object.freeze({
-      ...Object.fromEntries(
-        Object.entries(settings).map(([id, value]) => [
-          FUNCTION_SETTINGS[id as keyof typeof settings].env,
-          value,
-        ]),
-      ),
-      ...(cognitoTokenUse ? { [FUNCTION_SETTINGS.cognitoTokenUse.env]: cognitoTokenUse } : {}),
-    });
+    const settings = {
+      ...claimSettings(this.profile, this.issuer, this.audience),
+      ...(cognitoTokenUse && { cognitoTokenUse }),
+    };
+    const entries = Object.entries(settings) as [keyof typeof settings, string][];
+    return Object.freeze(
+      Object.fromEntries(entries.map(([id, v]) => [FUNCTION_SETTINGS[id].env, v])),
+    );
   }
 
   /** For tests that forge tokens. */

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, LOCAL_KEY_DIR, readStackFile } from '../cli/stack-file';
 import { IdentityProvider } from './identity-provider';
-import { PROFILE_NAMES, PROFILES, type Profile, profileNamed } from './idp-profiles';
+import { PROFILE_NAMES, PROFILES, profileNamed } from './idp-profiles';
 
 const USAGE =
   'usage: npm run -s token -- --sub <user> [--name <display name>] [--moderator] ' +
@@ -40,24 +40,28 @@ function usageError(reason: string): never {
   process.exit(2);
 }
 
+/** `run`'s answer, or its error's first line as a usage error. */
+async function orUsage<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    usageError(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
+  }
+}
+
 const typed = (type: 'string' | 'boolean', names: string) =>
   Object.fromEntries(names.split(' ').map((name) => [name, { type }]));
-let values: Record<string, string | boolean | undefined>;
-try {
-  ({ values } = parseArgs({
+const { values }: { values: Record<string, string | boolean | undefined> } = await orUsage(() =>
+  parseArgs({
     options: {
-      ...typed('string', 'sub name groups tenants email profile issuer audience idp-port'),
+      ...typed('string', 'sub name groups tenants email profile issuer audience idp-port ttl'),
       ...typed('boolean', 'moderator unverified client-id-only wrong-audience'),
-      ttl: { type: 'string', default: '3600' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
-  }));
-} catch (error) {
-  usageError(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
-}
-
+  }),
+);
 if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
@@ -76,13 +80,8 @@ if (!/^-?\d+$/.test(ttl)) usageError('--ttl must be a whole number of seconds');
 if (flag('unverified') && str('email') === undefined) usageError('--unverified needs --email');
 const idpPort = str('idp-port') ?? process.env.IDP_PORT;
 if (idpPort && !/^\d+$/.test(idpPort)) usageError('--idp-port (or IDP_PORT) must be a port number');
-let forced: Profile | undefined;
-try {
-  forced = str('profile') === undefined ? undefined : profileNamed(str('profile') as string);
-} catch (error) {
-  usageError((error as Error).message);
-}
-
+const named = str('profile');
+const forced = named === undefined ? undefined : await orUsage(() => profileNamed(named));
 const stack = readStackFile();
 if (stack.state === 'stale') process.stderr.write(`token: ignoring ${stack.reason}\n`);
 const running = stack.state === 'running' ? stack.info : undefined;
@@ -113,9 +112,8 @@ const idp = new IdentityProvider({
   audience: (str('audience') ?? (same ? running.audience : undefined)) || undefined,
 });
 
-let token: string;
-try {
-  token = await idp.mint({
+const token = await orUsage(() =>
+  idp.mint({
     sub,
     ttl: Number(ttl),
     name: str('name'),
@@ -127,10 +125,8 @@ try {
     clientIdOnly: flag('client-id-only'),
     audience: flag('wrong-audience') ? 'wrong' : 'right',
     claims: explicitIssuer && !dev ? { iss: explicitIssuer } : {},
-  });
-} catch (error) {
-  usageError((error as Error).message);
-}
+  }),
+);
 if (!explicitIssuer && !same) {
   process.stderr.write(
     running
