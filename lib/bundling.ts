@@ -1,7 +1,4 @@
-/**
- * How the functions are built and run, in one place: the stack's `NodejsFunction`s and the
- * benchmark's esbuild build (`attendeeEsbuildOptions`) make exactly the same artefact.
- */
+/** How the functions are built: the stack's functions and the benchmark's build make the same artefact. */
 import * as path from 'node:path';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';

@@ -1,7 +1,6 @@
 /**
- * The settings contract of the three functions and the stack: each function setting once, in the
- * group of the functions that read it (variable, rule, default, who sets it; its doc comment is
- * its meaning, for the README's tables and never in a bundle). Synth reads them too (lib/settings.ts).
+ * Each function setting once, in the group of the functions that read it. Its doc comment is its
+ * README description (`npm run config:tables`), never in a bundle; synth reads them (lib/settings.ts).
  */
 import { ClaimPathError, formatClaimPath, parseClaimPath } from './claim-path';
 import {
@@ -18,18 +17,13 @@ import {
   type Validator,
 } from './validators';
 
-/** Who sets it when deployed: the context key of its name, the stack, or only a laptop. */
-type SettingSource =
-  | { readonly by: 'context' }
-  | { readonly by: 'stack'; readonly how: string }
-  | { readonly by: 'local' };
-
 export interface Setting<T = unknown> {
   readonly env: string;
   readonly validator: Validator<T>;
   readonly default: T | undefined;
   readonly required?: true;
-  readonly set: SettingSource;
+  /** Who sets it when deployed: the context key of its name, the stack, or only a laptop. */
+  readonly set: { by: 'context' } | { by: 'stack'; how: string } | { by: 'local' };
 }
 export type Settings = Readonly<Record<string, Setting>>;
 /** A setting's parsed type: `undefined` only when it has no default and may be unset. */
