@@ -2,7 +2,7 @@
  * Each function setting once, in the group of the functions that read it. Its doc comment is its
  * README description (`npm run config:tables`), never in a bundle; synth reads them (lib/settings.ts).
  */
-import { ClaimPathError, formatClaimPath, parseClaimPath } from './claim-path';
+import { formatClaimPath, parseClaimPath } from './claim-path';
 import {
   boolean,
   ConfigError,
@@ -46,13 +46,7 @@ const setting = <T, const D extends T | undefined = undefined, S = typeof CONTEX
 const required = <S extends Setting>(spec: S) => ({ ...spec, required: true as const });
 
 const claimPath = {
-  ...plain('a claim path (`a.b`, `["https://x/roles"]`)', (raw) => {
-    try {
-      return parseClaimPath(raw);
-    } catch (error) {
-      throw error instanceof ClaimPathError ? new RuleError(error.message) : error;
-    }
-  }),
+  ...plain('a claim path (`a.b`, `["https://x/roles"]`)', parseClaimPath),
   format: formatClaimPath,
 };
 /** An issuer is an absolute URL without query or fragment (OpenID Connect Discovery §3). */

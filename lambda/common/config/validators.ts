@@ -2,7 +2,7 @@
 
 /** A value broke its rule; the caller adds the setting's name and the value. */
 export class RuleError extends Error {
-  override readonly name = 'RuleError';
+  override readonly name: string = 'RuleError';
 }
 
 /** The environment failed validation at init; `variable` names the culprit. */
