@@ -42,10 +42,7 @@ export const ACCESS_LOG_FIELDS = Object.freeze({
   ip: '$context.identity.sourceIp',
 });
 
-/**
- * The attendee routes on an HTTP API: a JWT authorizer turns unauthenticated calls away before
- * they cost an invocation, and a Lambda allowed nothing but its Chime reads answers the rest.
- */
+/** The attendee routes on an HTTP API whose JWT authorizer turns strangers away before a Lambda runs. */
 export class AttendeeApiStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);

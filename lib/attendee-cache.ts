@@ -90,10 +90,7 @@ export interface AttendeeCacheProps {
   readonly meetingsArn: string;
 }
 
-/**
- * The shared cache tier: the table, its key, what keeps it honest (the `aws.chime` rule, the
- * invalidation function, a dead-letter queue) and, unless `-c prefetch=false`, the prefetch path.
- */
+/** The shared cache tier: the table, its key, the invalidation path and (unless `-c prefetch=false`) the prefetch path. */
 export class AttendeeCache extends Construct {
   readonly table: Table;
   readonly deadLetterQueue: Queue;
@@ -271,10 +268,7 @@ export class AttendeeCache extends Construct {
     return fn;
   }
 
-  /**
-   * `chime:AttendeeAdded` → a queue (its batching window gathers a meeting's additions) → the
-   * prefetch function, which lists each meeting into the table before its attendees ask.
-   */
+  /** `chime:AttendeeAdded` → a queue (its batching window gathers a meeting's additions) → the prefetch function. */
   private prefetch(): void {
     const deadLetterQueue = this.deadLetters(
       'PrefetchDeadLetters',

@@ -25,10 +25,7 @@ const ALIASES = {
   http: NODE_HTTP_REQUIRE,
 } as const;
 
-/**
- * The deployed function's `NODE_OPTIONS`: AsyncContextFrame implements AsyncLocalStorage without
- * promise hooks, so the request deadline (`withDeadline`) costs the other promises nothing.
- */
+/** AsyncContextFrame: AsyncLocalStorage without promise hooks, so the deadline costs other promises nothing. */
 export const ATTENDEE_NODE_OPTIONS = '--experimental-async-context-frame';
 
 const FUNCTION_BUNDLING = Object.freeze({
@@ -92,9 +89,8 @@ interface ChimeGrant {
 }
 
 /**
- * A function's own role: it writes its log group, makes the Chime calls given (inline, so the
- * role never exists without them), and what its caller grants. Not AWSLambdaBasicExecutionRole
- * (logs:* on every log group).
+ * A function's own role: its log group (not AWSLambdaBasicExecutionRole's logs:* on every group),
+ * the Chime calls given (inline, so the role never exists without them), and its caller's grants.
  */
 export function functionRole(
   scope: Construct,
@@ -128,12 +124,7 @@ export function functionRole(
   return role;
 }
 
-/**
- * The esbuild options `NodejsFunction` uses for the attendee function.
- *
- * @example
- * await esbuild.build(attendeeEsbuildOptions(process.cwd(), 'dist/attendee'));
- */
+/** The attendee function's esbuild options, e.g. `esbuild.build(attendeeEsbuildOptions(root, 'dist/a'))`. */
 export function attendeeEsbuildOptions(projectRoot: string, outdir: string): BuildOptions {
   return {
     entryPoints: [path.resolve(projectRoot, entryOf('attendee'))],

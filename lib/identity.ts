@@ -11,9 +11,8 @@ import { acknowledge } from './nag';
 import type { AttendeeApiSettings } from './settings';
 
 /**
- * Who issues the tokens the API accepts: the given OIDC provider, or a Cognito user pool created
- * here with a single-page-app client and a moderators group. `issuer` and `audience` are what the
- * HTTP API's JWT authorizer and the Lambda both verify.
+ * Who issues the tokens the authorizer and the Lambda verify: the given OIDC provider, or a Cognito
+ * user pool created here with a single-page-app client and a moderators group.
  */
 export class Identity extends Construct {
   readonly issuer: string;

@@ -2,10 +2,7 @@ import { type Acknowledgment, type Stage, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
-/**
- * cdk-nag's AWS Solutions rules as a policy-validation plugin: any finding not acknowledged fails
- * the synth; each acknowledgement and its reason land in the template's `cdk_nag` metadata.
- */
+/** cdk-nag's AWS Solutions rules: a finding not acknowledged fails synth; acknowledgements go to the template. */
 export function addNagChecks(app: Stage): void {
   const checks = new AwsSolutionsChecks(app, {
     verbose: true,

@@ -103,9 +103,8 @@ function rawText(value: unknown): string | undefined {
 const DEADLINE_MARGIN_MS = 2000;
 
 /**
- * The settings the context gives, validated, defaults applied, checked by the stack's rules and
- * the contract's. A {@link SettingsError} names the key, the value and the rule, or the nearest
- * known key to an unknown one (a typo would otherwise deploy the default).
+ * The context's settings, defaults applied, checked by the stack's rules and the contract's. A
+ * {@link SettingsError} names key, value and rule, or the known key nearest an unknown one.
  */
 export function resolveSettings(context: Readonly<Record<string, unknown>>): AttendeeApiSettings {
   const specs: Readonly<Record<string, Pick<Setting, 'validator' | 'default'>>> = {
