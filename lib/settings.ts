@@ -9,6 +9,7 @@ import {
   type Setting,
   type Settings,
   type ValueOf,
+  type Values,
 } from '../lambda/common/config/settings';
 import * as rules from '../lambda/common/config/validators';
 
@@ -72,12 +73,9 @@ export const STACK_SETTINGS = {
   samLocal: stackSetting(rules.boolean, false),
 };
 
-type StackSettingId = keyof typeof STACK_SETTINGS;
 type ContextSettingId = (typeof CONTEXT_SETTING_IDS)[number];
 /** Validated settings, defaults applied, and the request deadline; the issuer and audience may be unset (a Cognito pool). */
-export type AttendeeApiSettings = {
-  readonly [K in StackSettingId]: ValueOf<(typeof STACK_SETTINGS)[K]>;
-} & {
+export type AttendeeApiSettings = Values<typeof STACK_SETTINGS> & {
   readonly [K in ContextSettingId]: ValueOf<Omit<(typeof FUNCTION_SETTINGS)[K], 'required'>>;
 } & { readonly deadlineMs: number };
 

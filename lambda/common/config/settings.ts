@@ -30,7 +30,7 @@ export type Settings = Readonly<Record<string, Setting>>;
 export type ValueOf<S> = S extends { validator: Validator<infer T>; default: infer D }
   ? T | (S extends { required: true } ? never : Extract<D, undefined>)
   : never;
-type Values<S> = { readonly [K in keyof S]: ValueOf<S[K]> };
+export type Values<S> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
 const CONTEXT = { by: 'context' } as const;
 const LOCAL = { by: 'local' } as const;
