@@ -77,8 +77,7 @@ export class AttendeeApiStack extends Stack {
         ],
         meetingsArn,
         reason:
-          'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by ' +
-          'another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
+          'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
       },
     });
     const fn = nodeFunction(this, 'AttendeeFunction', {

@@ -50,15 +50,13 @@ export class Identity extends Construct {
     acknowledge(userPool, {
       id: 'AwsSolutions-COG2',
       reason:
-        'MFA is OPTIONAL (TOTP only) so invited users can sign in to the SPA before enrolling an ' +
-        'authenticator.',
+        'MFA is OPTIONAL (TOTP only) so invited users can sign in to the SPA before enrolling an authenticator.',
     });
     if (plan !== 'plus') {
       acknowledge(userPool, {
         id: 'AwsSolutions-COG8',
         reason:
-          'Threat protection needs the Plus tier, billed per monthly active user with no free tier; a first ' +
-          'deploy stays on the free-tier plan. Opt in with -c cognitoFeaturePlan=plus.',
+          'Threat protection needs the Plus tier, billed per monthly active user with no free tier; a first deploy stays on the free-tier plan. Opt in with -c cognitoFeaturePlan=plus.',
       });
     }
     // A browser app cannot keep a secret: SRP only, no OAuth flows or hosted UI.

@@ -14,8 +14,7 @@ export function addNagChecks(app: Stage): void {
 export const PINNED_RUNTIME = Object.freeze({
   id: 'AwsSolutions-L1',
   reason:
-    'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests ' +
-    'the code; runtime, target and toolchain move to Node 24 together.',
+    'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests the code; runtime, target and toolchain move to Node 24 together.',
 });
 
 /** Acknowledges a finding on the resource behind `construct` only, not its whole subtree. */
