@@ -42,9 +42,8 @@ interface AlarmSpec {
 }
 
 /**
- * What pages someone: the 5xx rate, any Chime 401/403 (our credentials or role are broken),
- * Lambda throttles, a burst of 429s, sustained Chime throttling and, with the shared cache, its
- * errors, a failed invalidation and a dead-lettered event. No traffic is never an alarm.
+ * What pages someone: 5xx rate, Chime 401/403 (our role), Lambda throttles, 429 bursts, sustained
+ * Chime throttling; with the shared cache its errors and failed events. No traffic is no alarm.
  */
 export class Alarms extends Construct {
   constructor(scope: Construct, id: string, props: AlarmsProps) {

@@ -42,10 +42,7 @@ export const ACCESS_LOG_FIELDS = Object.freeze({
   ip: '$context.identity.sourceIp',
 });
 
-/**
- * The attendee routes on an HTTP API: a JWT authorizer turns unauthenticated calls away before
- * they cost an invocation, and a Lambda allowed nothing but its Chime reads answers the rest.
- */
+/** The attendee routes on an HTTP API whose JWT authorizer turns strangers away before a Lambda runs. */
 export class AttendeeApiStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -80,8 +77,7 @@ export class AttendeeApiStack extends Stack {
         ],
         meetingsArn,
         reason:
-          'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by ' +
-          'another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
+          'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
       },
     });
     const fn = nodeFunction(this, 'AttendeeFunction', {

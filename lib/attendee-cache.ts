@@ -90,10 +90,7 @@ export interface AttendeeCacheProps {
   readonly meetingsArn: string;
 }
 
-/**
- * The shared cache tier: the table, its key, what keeps it honest (the `aws.chime` rule, the
- * invalidation function, a dead-letter queue) and, unless `-c prefetch=false`, the prefetch path.
- */
+/** The shared cache tier: the table, its key, the invalidation path and (unless `-c prefetch=false`) the prefetch path. */
 export class AttendeeCache extends Construct {
   readonly table: Table;
   readonly deadLetterQueue: Queue;
@@ -113,8 +110,7 @@ export class AttendeeCache extends Construct {
     this.deadLetterQueue = this.deadLetters(
       'InvalidationDeadLetters',
       14,
-      'This queue is itself the dead-letter queue: of the invalidation rule target and of the function’s ' +
-        'asynchronous invocations. Its alarm pages on the first message; nothing consumes it automatically.',
+      'This queue is itself the dead-letter queue: of the invalidation rule target and of the function’s asynchronous invocations. Its alarm pages on the first message; nothing consumes it automatically.',
     );
     this.invalidationFunction = this.invalidation();
     if (props.settings.prefetch) this.prefetch();
@@ -157,8 +153,7 @@ export class AttendeeCache extends Construct {
     acknowledge(table, {
       id: 'AwsSolutions-DDB3',
       reason:
-        'A cache of Chime attendees and meetings: every item is rebuilt from Chime on a miss and expires within ' +
-        'cacheSharedTtlMs. Point-in-time recovery would only restore records of attendees deleted since, and cost.',
+        'A cache of Chime attendees and meetings: every item is rebuilt from Chime on a miss and expires within cacheSharedTtlMs. Point-in-time recovery would only restore records of attendees deleted since, and cost.',
     });
     return table;
   }
@@ -271,16 +266,12 @@ export class AttendeeCache extends Construct {
     return fn;
   }
 
-  /**
-   * `chime:AttendeeAdded` → a queue (its batching window gathers a meeting's additions) → the
-   * prefetch function, which lists each meeting into the table before its attendees ask.
-   */
+  /** `chime:AttendeeAdded` → a queue (its batching window gathers a meeting's additions) → the prefetch function. */
   private prefetch(): void {
     const deadLetterQueue = this.deadLetters(
       'PrefetchDeadLetters',
       4,
-      'This queue is itself the dead-letter queue of the prefetch queue and rule. A message here only means a ' +
-        'meeting was not listed ahead of its attendees: they are answered by the request path (GetAttendee or a hot-meeting snapshot).',
+      'This queue is itself the dead-letter queue of the prefetch queue and rule. A message here only means a meeting was not listed ahead of its attendees: they are answered by the request path (GetAttendee or a hot-meeting snapshot).',
     );
     const queue = new Queue(this, 'PrefetchQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -301,8 +292,7 @@ export class AttendeeCache extends Construct {
           actions: ['chime:GetMeeting', 'chime:ListAttendees'],
           meetingsArn: this.props.meetingsArn,
           reason:
-            'Only the two Chime reads of a snapshot, on meetings of this account; meeting IDs are created at run time, ' +
-            'and a meeting ARN may name its media region rather than the control region.',
+            'Only the two Chime reads of a snapshot, on meetings of this account; meeting IDs are created at run time, and a meeting ARN may name its media region rather than the control region.',
         },
       },
       [{ sid: 'PrefetchTable', actions: TABLE_ACTIONS }],

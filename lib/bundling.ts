@@ -1,7 +1,4 @@
-/**
- * How the functions are built and run, in one place: the stack's `NodejsFunction`s and the
- * benchmark's esbuild build (`attendeeEsbuildOptions`) make exactly the same artefact.
- */
+/** How the functions are built: the stack's functions and the benchmark's build make the same artefact. */
 import * as path from 'node:path';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -28,10 +25,7 @@ const ALIASES = {
   http: NODE_HTTP_REQUIRE,
 } as const;
 
-/**
- * The deployed function's `NODE_OPTIONS`: AsyncContextFrame implements AsyncLocalStorage without
- * promise hooks, so the request deadline (`withDeadline`) costs the other promises nothing.
- */
+/** AsyncContextFrame: AsyncLocalStorage without promise hooks, so the deadline costs other promises nothing. */
 export const ATTENDEE_NODE_OPTIONS = '--experimental-async-context-frame';
 
 const FUNCTION_BUNDLING = Object.freeze({
@@ -95,9 +89,8 @@ interface ChimeGrant {
 }
 
 /**
- * A function's own role: it writes its log group, makes the Chime calls given (inline, so the
- * role never exists without them), and what its caller grants. Not AWSLambdaBasicExecutionRole
- * (logs:* on every log group).
+ * A function's own role: its log group (not AWSLambdaBasicExecutionRole's logs:* on every group),
+ * the Chime calls given (inline, so the role never exists without them), and its caller's grants.
  */
 export function functionRole(
   scope: Construct,
@@ -131,12 +124,7 @@ export function functionRole(
   return role;
 }
 
-/**
- * The esbuild options `NodejsFunction` uses for the attendee function.
- *
- * @example
- * await esbuild.build(attendeeEsbuildOptions(process.cwd(), 'dist/attendee'));
- */
+/** The attendee function's esbuild options, e.g. `esbuild.build(attendeeEsbuildOptions(root, 'dist/a'))`. */
 export function attendeeEsbuildOptions(projectRoot: string, outdir: string): BuildOptions {
   return {
     entryPoints: [path.resolve(projectRoot, entryOf('attendee'))],

@@ -11,9 +11,8 @@ import { acknowledge } from './nag';
 import type { AttendeeApiSettings } from './settings';
 
 /**
- * Who issues the tokens the API accepts: the given OIDC provider, or a Cognito user pool created
- * here with a single-page-app client and a moderators group. `issuer` and `audience` are what the
- * HTTP API's JWT authorizer and the Lambda both verify.
+ * Who issues the tokens the authorizer and the Lambda verify: the given OIDC provider, or a Cognito
+ * user pool created here with a single-page-app client and a moderators group.
  */
 export class Identity extends Construct {
   readonly issuer: string;
@@ -51,15 +50,13 @@ export class Identity extends Construct {
     acknowledge(userPool, {
       id: 'AwsSolutions-COG2',
       reason:
-        'MFA is OPTIONAL (TOTP only) so invited users can sign in to the SPA before enrolling an ' +
-        'authenticator.',
+        'MFA is OPTIONAL (TOTP only) so invited users can sign in to the SPA before enrolling an authenticator.',
     });
     if (plan !== 'plus') {
       acknowledge(userPool, {
         id: 'AwsSolutions-COG8',
         reason:
-          'Threat protection needs the Plus tier, billed per monthly active user with no free tier; a first ' +
-          'deploy stays on the free-tier plan. Opt in with -c cognitoFeaturePlan=plus.',
+          'Threat protection needs the Plus tier, billed per monthly active user with no free tier; a first deploy stays on the free-tier plan. Opt in with -c cognitoFeaturePlan=plus.',
       });
     }
     // A browser app cannot keep a secret: SRP only, no OAuth flows or hosted UI.

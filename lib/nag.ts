@@ -2,10 +2,7 @@ import { type Acknowledgment, type Stage, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
-/**
- * cdk-nag's AWS Solutions rules as a policy-validation plugin: any finding not acknowledged fails
- * the synth; each acknowledgement and its reason land in the template's `cdk_nag` metadata.
- */
+/** cdk-nag's AWS Solutions rules: a finding not acknowledged fails synth; acknowledgements go to the template. */
 export function addNagChecks(app: Stage): void {
   const checks = new AwsSolutionsChecks(app, {
     verbose: true,
@@ -17,8 +14,7 @@ export function addNagChecks(app: Stage): void {
 export const PINNED_RUNTIME = Object.freeze({
   id: 'AwsSolutions-L1',
   reason:
-    'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests ' +
-    'the code; runtime, target and toolchain move to Node 24 together.',
+    'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests the code; runtime, target and toolchain move to Node 24 together.',
 });
 
 /** Acknowledges a finding on the resource behind `construct` only, not its whole subtree. */

@@ -9,6 +9,7 @@ import {
   type Setting,
   type Settings,
   type ValueOf,
+  type Values,
 } from '../lambda/common/config/settings';
 import * as rules from '../lambda/common/config/validators';
 
@@ -72,12 +73,9 @@ export const STACK_SETTINGS = {
   samLocal: stackSetting(rules.boolean, false),
 };
 
-type StackSettingId = keyof typeof STACK_SETTINGS;
 type ContextSettingId = (typeof CONTEXT_SETTING_IDS)[number];
 /** Validated settings, defaults applied, and the request deadline; the issuer and audience may be unset (a Cognito pool). */
-export type AttendeeApiSettings = {
-  readonly [K in StackSettingId]: ValueOf<(typeof STACK_SETTINGS)[K]>;
-} & {
+export type AttendeeApiSettings = Values<typeof STACK_SETTINGS> & {
   readonly [K in ContextSettingId]: ValueOf<Omit<(typeof FUNCTION_SETTINGS)[K], 'required'>>;
 } & { readonly deadlineMs: number };
 
@@ -103,9 +101,8 @@ function rawText(value: unknown): string | undefined {
 const DEADLINE_MARGIN_MS = 2000;
 
 /**
- * The settings the context gives, validated, defaults applied, checked by the stack's rules and
- * the contract's. A {@link SettingsError} names the key, the value and the rule, or the nearest
- * known key to an unknown one (a typo would otherwise deploy the default).
+ * The context's settings, defaults applied, checked by the stack's rules and the contract's. A
+ * {@link SettingsError} names key, value and rule, or the known key nearest an unknown one.
  */
 export function resolveSettings(context: Readonly<Record<string, unknown>>): AttendeeApiSettings {
   const specs: Readonly<Record<string, Pick<Setting, 'validator' | 'default'>>> = {

@@ -3,10 +3,12 @@
  * `realm_access.roles`, Auth0's namespaced `["https://example.com/roles"]`.
  */
 
-/** The segments of a claim path, outermost first. */
+import { RuleError } from './validators';
+
 export type ClaimPath = readonly string[];
 
-export class ClaimPathError extends Error {
+/** A setting's rule error too: its message is the reason. */
+export class ClaimPathError extends RuleError {
   override readonly name = 'ClaimPathError';
 }
 

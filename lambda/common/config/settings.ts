@@ -1,9 +1,8 @@
 /**
- * The settings contract of the three functions and the stack: each function setting once, in the
- * group of the functions that read it (variable, rule, default, who sets it; its doc comment is
- * its meaning, for the README's tables and never in a bundle). Synth reads them too (lib/settings.ts).
+ * Each function setting once, in the group of the functions that read it. Its doc comment is its
+ * README description (`npm run config:tables`), never in a bundle; synth reads them (lib/settings.ts).
  */
-import { ClaimPathError, formatClaimPath, parseClaimPath } from './claim-path';
+import { formatClaimPath, parseClaimPath } from './claim-path';
 import {
   boolean,
   ConfigError,
@@ -18,25 +17,20 @@ import {
   type Validator,
 } from './validators';
 
-/** Who sets it when deployed: the context key of its name, the stack, or only a laptop. */
-type SettingSource =
-  | { readonly by: 'context' }
-  | { readonly by: 'stack'; readonly how: string }
-  | { readonly by: 'local' };
-
 export interface Setting<T = unknown> {
   readonly env: string;
   readonly validator: Validator<T>;
   readonly default: T | undefined;
   readonly required?: true;
-  readonly set: SettingSource;
+  /** Who sets it when deployed: the context key of its name, the stack, or only a laptop. */
+  readonly set: { by: 'context' } | { by: 'stack'; how: string } | { by: 'local' };
 }
 export type Settings = Readonly<Record<string, Setting>>;
 /** A setting's parsed type: `undefined` only when it has no default and may be unset. */
 export type ValueOf<S> = S extends { validator: Validator<infer T>; default: infer D }
   ? T | (S extends { required: true } ? never : Extract<D, undefined>)
   : never;
-type Values<S> = { readonly [K in keyof S]: ValueOf<S[K]> };
+export type Values<S> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
 const CONTEXT = { by: 'context' } as const;
 const LOCAL = { by: 'local' } as const;
@@ -52,13 +46,7 @@ const setting = <T, const D extends T | undefined = undefined, S = typeof CONTEX
 const required = <S extends Setting>(spec: S) => ({ ...spec, required: true as const });
 
 const claimPath = {
-  ...plain('a claim path (`a.b`, `["https://x/roles"]`)', (raw) => {
-    try {
-      return parseClaimPath(raw);
-    } catch (error) {
-      throw error instanceof ClaimPathError ? new RuleError(error.message) : error;
-    }
-  }),
+  ...plain('a claim path (`a.b`, `["https://x/roles"]`)', parseClaimPath),
   format: formatClaimPath,
 };
 /** An issuer is an absolute URL without query or fragment (OpenID Connect Discovery §3). */

@@ -1,11 +1,8 @@
-/**
- * The rules a setting's text must follow, run by the functions (variables) and by synth (`-c`
- * keys) alike. Trimmed, non-empty strings in, typed values out.
- */
+/** The rules of a setting's text, run by the functions and synth alike: trimmed, non-empty text in. */
 
 /** A value broke its rule; the caller adds the setting's name and the value. */
 export class RuleError extends Error {
-  override readonly name = 'RuleError';
+  override readonly name: string = 'RuleError';
 }
 
 /** The environment failed validation at init; `variable` names the culprit. */
@@ -27,11 +24,9 @@ export interface Validator<T> {
   format(value: T): string;
 }
 
-export const plain = <T>(rule: string, parse: (raw: string) => T): Validator<T> => ({
-  rule,
-  parse,
-  format: String,
-});
+export const plain = <T>(rule: string, parse: (raw: string) => T): Validator<T> => {
+  return { rule, parse, format: String };
+};
 
 /** A rule that accepts its text as is when `ok` holds, else throws `reason`. */
 const check = (rule: string, ok: (raw: string) => boolean, reason: string) =>
