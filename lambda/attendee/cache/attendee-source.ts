@@ -22,19 +22,15 @@ import {
 
 export type { AttendeeSourceOptions };
 
-/**
- * With the table, how long a container serves what it read before it reads the table again:
- * the events keep the table true, and this is the rest of the freshness bound.
- */
+/** With the table, how long a container serves what it read: the rest of the freshness bound. */
 export const TABLE_RECHECK_MS = 1000;
 
 interface LookupOptions {
   readonly abortSignal?: AbortSignal;
-  /** This request's counters (`cache/metrics.ts`). */
   readonly metrics?: RequestMetrics;
 }
 
-/** Through a container cache (single flight), unless it is off. */
+/** Through a container cache (single flight), unless it is off (undefined). */
 async function through<V>(
   cache: TtlCache<V> | undefined,
   key: string,
@@ -91,25 +87,17 @@ function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
 }
 
 /**
- * The attendees, meetings and rosters the routes read, as Chime returns them (throwing its
- * errors), through the cache tiers: container cache, then the shared table (or, without one,
- * the container's own snapshots), then Chime, each lookup single-flight. A hot meeting is listed
- * once, under a lease, into the table; tombstones answer NotFound as Chime would. A cache failure
- * never fails a request: it falls back to Chime and counts a cache error (docs/caching.md).
- *
- * IDs must be lower-case (as `parseAttendeeIds` returns them).
+ * Attendees, meetings and rosters as Chime answers them (its errors thrown), through the
+ * container cache, the shared table (or the container's memory) and Chime; a cache failure falls
+ * back to Chime (docs/caching.md). IDs must be lower-case, as `parseAttendeeIds` returns them.
  */
 export function createAttendeeSource(options: AttendeeSourceOptions) {
   const deps = sourceDeps(options);
   const { container, attendeeTtlMs, meetingTtlMs } = deps;
-  // The names this container wrote, kept as long as its cached views may predate the write, so
-  // that an owner's next requests do not write the same name again.
+  // Names this container wrote, so that an owner's next requests do not write them again.
   const written = createTtlCache<string>({ maxEntries: options.maxEntries, now: deps.now });
   return {
-    /**
-     * `alongWith`: another attendee of the meeting (the caller's own), read in the same table
-     * read and kept in the container.
-     */
+    /** `alongWith`: the caller's own attendee, read in the same table read and kept. */
     async getAttendee(
       meetingId: string,
       attendeeId: string,
@@ -136,7 +124,6 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       );
       return { Meeting: value as Meeting | undefined, ...sourced };
     },
-    /** Every attendee, with their names, from a complete snapshot (taken or waited for). */
     async getRoster(
       meetingId: string,
       options: LookupOptions = {},
@@ -149,7 +136,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       );
       return { Attendees: value, ...sourced };
     },
-    /** Records the display name of an attendee's owner, for the others to see. */
+    /** Records the display name of an attendee's owner for the others to see. */
     async recordName(
       meetingId: string,
       attendeeId: string,
@@ -162,7 +149,6 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       const put = () => shared.putName(meetingId, attendeeId, name, deps.now()).then(() => true);
       if (!(await quietly(deps, { metrics }, 'putName', put))) return;
       written.set(key, name, deps.now() + attendeeTtlMs);
-      // Read again (with the name) by the owner's next request.
       container.attendees.delete(key);
     },
   };

@@ -30,11 +30,7 @@ import {
   type Value,
 } from './source-deps';
 
-/*
- * The lookups below the container cache, of both record kinds (an attendee, `attendeeId` set,
- * and its meeting) and of a meeting's roster: the shared tier, then a hot meeting's snapshot
- * (this container's own, or another's waited for), then Chime.
- */
+// Below the container cache: the shared tier, then a hot meeting's snapshot, then Chime.
 
 const ttlOf = (deps: SourceDeps, { attendeeId }: Lookup) =>
   attendeeId === undefined ? deps.meetingTtlMs : deps.attendeeTtlMs;
@@ -53,7 +49,7 @@ async function getFromChime(deps: SourceDeps, lookup: Lookup): Promise<[Value, S
   return [output.Attendee, chimeSourced(output)];
 }
 
-/** An answer that may be cached under the lookup's key: the record asked for. */
+/** Only the record asked for may be cached under the lookup's key. */
 function cacheable({ meetingId, attendeeId }: Lookup, value: Value): boolean {
   if (attendeeId === undefined) {
     const id = (value as Meeting | undefined)?.MeetingId;
@@ -108,7 +104,6 @@ async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Prom
   return { value, expiresAt: startedAt + ttlOf(deps, lookup), ...sourced };
 }
 
-/** Takes a hot meeting's lease and snapshot, its pages and meeting kept in the container too. */
 async function takeSnapshot(
   deps: SourceDeps,
   shared: SharedCache,
@@ -143,7 +138,7 @@ async function takeSnapshot(
   }
 }
 
-/** The meeting's snapshot, one per meeting per container; each waiter keeps its own deadline. */
+/** One snapshot per meeting per container; each waiter keeps its own deadline. */
 function snapshotOf(
   deps: SourceDeps,
   shared: SharedCache,
@@ -173,7 +168,6 @@ function hit(
   return { value: record.value, expiresAt, tier: deps.sharedTier };
 }
 
-/** The answer from what the table read found, else from a snapshot, else from Chime. */
 async function fromRead(
   deps: SourceDeps,
   shared: SharedCache,
@@ -207,7 +201,6 @@ async function fromRead(
   return fromChime(deps, lookup, true);
 }
 
-/** An attendee or a meeting, below the container cache. */
 export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answer<Value>> {
   const { shared, container } = deps;
   const { meetingId, attendeeId, alongWith } = lookup;
@@ -234,14 +227,13 @@ export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answ
   return { ...answer, value: { ...(answer.value as CachedAttendee), Name: name } };
 }
 
-/** The attendees with the names recorded for them. */
 const named = (attendees: Iterable<CachedAttendee>, names: SharedRead['names']): Roster =>
   Array.from(attendees, (attendee) => {
     const name = names?.get((attendee.AttendeeId ?? '').toLowerCase());
     return name === undefined ? attendee : { ...attendee, Name: name };
   });
 
-/** ListAttendees, for this request alone (not kept). */
+/** ListAttendees for this request alone (not kept). */
 async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['names']) {
   const { meetingId, signal, metrics } = lookup;
   let last = {};
@@ -285,11 +277,7 @@ async function rosterIn(
   return { value, expiresAt: readAt + deps.attendeeTtlMs, tier, chimeRequestId, chimeAttempts };
 }
 
-/**
- * The roster below the container cache: a complete snapshot in the shared tier, else this
- * container's own snapshot, else the one another container is taking; a failed or unreadable
- * one is listed again here, and not kept.
- */
+/** A complete snapshot, else this container's or another's; failing those, a listing not kept. */
 export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answer<Roster>> {
   const { shared } = deps;
   const { meetingId, signal } = lookup;

@@ -1,10 +1,9 @@
-import { CHIME_OPERATIONS, type ChimeOperation } from '../../common/chime/chime-operations';
+import type { ChimeOperation } from '../../common/chime/chime-operations';
 import { chimeErrorRule } from '../errors/chime-errors';
 
-/** Where a lookup's answer came from: a cache tier, or none (Chime). */
 export type CacheTier = 'container' | 'shared' | 'none';
 
-/** What one request did, for the metrics on its log line. Counters only: ids never go here. */
+/** Counters only: ids never go here. */
 export interface RequestMetrics {
   readonly chimeCalls: Record<ChimeOperation, number>;
   throttles: number;
@@ -44,10 +43,7 @@ export function isThrottle(error: unknown): boolean {
   return $metadata?.httpStatusCode === 429;
 }
 
-/**
- * Sends one Chime call, counting the SDK's attempts of its output or error (each is a request
- * against Chime's rate), and a throttle if the last one was.
- */
+/** Counts each SDK attempt of one Chime call (each is a request against Chime's rate). */
 export async function countedCall<T>(
   metrics: RequestMetrics | undefined,
   operation: ChimeOperation,
@@ -70,12 +66,10 @@ export async function countedCall<T>(
   }
 }
 
-/** The number of Chime requests a request made, for the caller budget. */
 export function chimeCallsOf(metrics: RequestMetrics): number {
-  return CHIME_OPERATIONS.reduce((sum, operation) => sum + metrics.chimeCalls[operation], 0);
+  return Object.values(metrics.chimeCalls).reduce((sum, calls) => sum + calls, 0);
 }
 
-/** The metric names, as CloudWatch shows them. */
 export const METRIC_NAMES = {
   GetAttendee: 'ChimeCalls_GetAttendee',
   GetMeeting: 'ChimeCalls_GetMeeting',
@@ -88,9 +82,8 @@ export const METRIC_NAMES = {
 } as const;
 
 /**
- * The request's counters as CloudWatch Embedded Metric Format members of its one log line: `_aws`
- * with one directive, and each metric a root member. Only what a request moved: a metric it did
- * not move is absent, not 0 (the alarms sum, and treat missing data as not breaching).
+ * The counters as Embedded Metric Format members of the log line; one not moved is absent, not 0
+ * (the alarms treat missing data as not breaching).
  *
  * @example
  * logger.info('request', { ...fields, ...emfFields(metrics, { namespace, timestamp }) });

@@ -16,10 +16,9 @@ import type { SnapshotWaiters } from './snapshot-waiters';
 /** An attendee as cached, and the display name its owner's token carried, if recorded. */
 export type NamedAttendee = CachedAttendee & { readonly Name?: string };
 export type Roster = readonly NamedAttendee[];
-/** What the container caches: an attendee, or a meeting (either as Chime gave it). */
 export type Value = NamedAttendee | Meeting | undefined;
 
-/** Where a lookup's answer came from, and Chime's request id when this request called it. */
+/** Where a lookup's answer came from; Chime's request id when this request called it. */
 export interface Sourced {
   readonly tier: CacheTier;
   readonly chimeRequestId?: string | undefined;
@@ -30,15 +29,13 @@ export type Answer<V> = Loaded<V> & Sourced;
 
 export interface Lookup {
   readonly meetingId: string;
-  /** Set for an attendee; unset for the meeting itself (or its roster). */
+  /** Unset for the meeting itself (or its roster). */
   readonly attendeeId?: string | undefined;
-  /** Another attendee read in the same table read (see `getAttendee`). */
   readonly alongWith?: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly metrics: RequestMetrics | undefined;
 }
 
-/** The cache settings (`config.cache`), the Chime client and, when there is one, the table. */
 export interface AttendeeSourceOptions
   extends Pick<
     Config['cache'],
@@ -66,20 +63,18 @@ export interface AttendeeSourceOptions
   readonly onCacheError?: (operation: string, errorName: string) => void;
 }
 
-/** What the lookups of one container share. */
 export interface SourceDeps extends AttendeeSourceOptions {
   readonly now: () => number;
   readonly container: ContainerCache<Value, Value, Roster>;
-  /** The table, or the container's memory standing in for it, or nothing. */
+  /** The table, or the container's memory standing in for it. */
   readonly shared: SharedCache | undefined;
   readonly sharedTier: CacheTier;
-  /** How long the container keeps what it read. */
+  /** How long the container keeps what it read (`TABLE_RECHECK_MS` at most with the table). */
   readonly attendeeTtlMs: number;
   readonly meetingTtlMs: number;
   readonly hot: HotMeetings;
   readonly waiters: SnapshotWaiters;
   readonly snapshots: Map<string, Promise<MeetingSnapshotOutcome>>;
-  /** Its lease owner id. */
   readonly owner: string;
 }
 
@@ -95,7 +90,7 @@ export const chimeSourced = (output: {
   chimeAttempts: output.$metadata?.attempts,
 });
 
-/** Counts a cache failure and tells its operation and error class (never its message). */
+/** Counts a cache failure; tells its operation and error class, never its message. */
 export function cacheError(
   deps: SourceDeps,
   metrics: RequestMetrics | undefined,
@@ -108,10 +103,7 @@ export function cacheError(
   deps.onCacheError?.(operation, name);
 }
 
-/**
- * Runs a table operation; its failure is counted and gives undefined (the lookup then asks
- * Chime), unless the lookup's `signal` aborted: that rejects.
- */
+/** A table operation whose failure is counted and gives undefined, unless `signal` aborted. */
 export async function quietly<T>(
   deps: SourceDeps,
   { signal, metrics }: Partial<Pick<Lookup, 'signal' | 'metrics'>>,

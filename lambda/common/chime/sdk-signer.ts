@@ -4,10 +4,8 @@ import type { NodeHttpHandlerOptions } from '@smithy/node-http-handler';
 import type { AuthScheme, RequestSigner } from '@smithy/types';
 
 /**
- * Makes a client build its SigV4 signer once per auth scheme instead of once per request (the
- * SDK's builder copies the whole config and constructs a new `SignatureV4` per call, though
- * nothing it holds changes between calls; credentials refresh inside `sign`). A failed build is
- * not kept. Call it right after constructing the client, and never replace its credentials.
+ * One SigV4 signer per auth scheme instead of one per request (credentials refresh inside `sign`).
+ * Call it right after constructing the client, and never replace its credentials.
  */
 export function reuseSigners(config: {
   signer: (authScheme?: AuthScheme) => Promise<RequestSigner>;
