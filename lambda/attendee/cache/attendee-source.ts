@@ -1,29 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
-import { createSharedCache } from '../../common/table/shared-cache';
-import { createContainerCache, createTtlCache, type TtlCache } from './container-cache';
-import { createHotMeetings } from './hot-meetings';
+import { createTtlCache, type TtlCache } from './container-cache';
 import { loadRecord, loadRoster } from './lookups';
-import { createMemoryCache } from './memory-cache';
 import { type RequestMetrics, recordTier } from './metrics';
-import { createSnapshotWaiters } from './snapshot-waiters';
 import {
   type Answer,
   type AttendeeSourceOptions,
-  cacheError,
-  complete,
+  createSourceDeps,
   type NamedAttendee,
   quietly,
   type Roster,
-  type SourceDeps,
   type Sourced,
 } from './source-deps';
 
-export type { AttendeeSourceOptions };
-
-/** With the table, how long a container serves what it read: the rest of the freshness bound. */
-export const TABLE_RECHECK_MS = 1000;
+export { type AttendeeSourceOptions, TABLE_RECHECK_MS } from './source-deps';
 
 interface LookupOptions {
   readonly abortSignal?: AbortSignal;
@@ -57,42 +46,13 @@ async function through<V>(
   return { value, tier: 'container' };
 }
 
-function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
-  const { sharedTable: table, now = Date.now, maxEntries } = options;
-  const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
-  const deps: SourceDeps = {
-    ...options,
-    now,
-    container: createContainerCache({ maxEntries, now }),
-    shared: table
-      ? createSharedCache({ ...table, now })
-      : options.containerAttendeeTtlMs > 0
-        ? createMemoryCache({ ttlMs: options.containerAttendeeTtlMs, maxEntries, now })
-        : undefined,
-    sharedTier: table ? 'shared' : 'container',
-    attendeeTtlMs: front(options.containerAttendeeTtlMs),
-    meetingTtlMs: front(options.containerMeetingTtlMs),
-    hot: createHotMeetings({ threshold: options.hotThreshold, windowMs: options.hotWindowMs, now }),
-    waiters: createSnapshotWaiters({
-      pollMs: options.leasePollMs,
-      waitMs: options.leaseWaitMs,
-      sleep: options.sleep ?? ((ms) => delay(ms)),
-      complete: (read) => complete(deps, read),
-      onReadError: (error) => cacheError(deps, undefined, 'read', error),
-    }),
-    snapshots: new Map(),
-    owner: randomUUID(),
-  };
-  return deps;
-}
-
 /**
  * Attendees, meetings and rosters as Chime answers them (its errors thrown), through the
  * container cache, the shared table (or the container's memory) and Chime; a cache failure falls
  * back to Chime (docs/caching.md). IDs must be lower-case, as `parseAttendeeIds` returns them.
  */
 export function createAttendeeSource(options: AttendeeSourceOptions) {
-  const deps = sourceDeps(options);
+  const deps = createSourceDeps(options);
   const { container, attendeeTtlMs, meetingTtlMs } = deps;
   // Names this container wrote, so that an owner's next requests do not write them again.
   const written = createTtlCache<string>({ maxEntries: options.maxEntries, now: deps.now });

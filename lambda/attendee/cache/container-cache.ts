@@ -114,5 +114,3 @@ export function createContainerCache<M, A, R>(options: TtlCacheOptions) {
       attendees.delete(attendeeKey(meetingId, attendeeId)),
   };
 }
-
-export type ContainerCache<M, A, R> = ReturnType<typeof createContainerCache<M, A, R>>;

@@ -21,5 +21,3 @@ export function createHotMeetings(options: {
     },
   };
 }
-
-export type HotMeetings = ReturnType<typeof createHotMeetings>;

@@ -101,5 +101,3 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
     },
   };
 }
-
-export type SnapshotWaiters = ReturnType<typeof createSnapshotWaiters>;

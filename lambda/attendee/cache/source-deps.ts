@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type ChimeSDKMeetingsClient,
   type Meeting,
@@ -6,12 +8,13 @@ import {
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CachedAttendee, CachedRecord } from '../../common/table/item-codec';
 import type { MeetingSnapshotOutcome } from '../../common/table/meeting-snapshot';
-import type { SharedCache } from '../../common/table/shared-cache';
+import { createSharedCache } from '../../common/table/shared-cache';
 import type { Config } from '../config';
-import type { ContainerCache, Loaded, TtlCache } from './container-cache';
-import type { HotMeetings } from './hot-meetings';
+import { createContainerCache, type Loaded, type TtlCache } from './container-cache';
+import { createHotMeetings } from './hot-meetings';
+import { createMemoryCache } from './memory-cache';
 import type { CacheTier, RequestMetrics } from './metrics';
-import type { SnapshotWaiters } from './snapshot-waiters';
+import { createSnapshotWaiters } from './snapshot-waiters';
 
 /** An attendee as cached, and the display name its owner's token carried, if recorded. */
 export type NamedAttendee = CachedAttendee & { readonly Name?: string };
@@ -63,20 +66,43 @@ export interface AttendeeSourceOptions
   readonly onCacheError?: (operation: string, errorName: string) => void;
 }
 
-export interface SourceDeps extends AttendeeSourceOptions {
-  readonly now: () => number;
-  readonly container: ContainerCache<Value, Value, Roster>;
-  /** The table, or the container's memory standing in for it. */
-  readonly shared: SharedCache | undefined;
-  readonly sharedTier: CacheTier;
-  /** How long the container keeps what it read (`TABLE_RECHECK_MS` at most with the table). */
-  readonly attendeeTtlMs: number;
-  readonly meetingTtlMs: number;
-  readonly hot: HotMeetings;
-  readonly waiters: SnapshotWaiters;
-  readonly snapshots: Map<string, Promise<MeetingSnapshotOutcome>>;
-  readonly owner: string;
+/** With the table, how long a container serves what it read: the rest of the freshness bound. */
+export const TABLE_RECHECK_MS = 1000;
+
+/** What the lookups of one container share. */
+export function createSourceDeps(options: AttendeeSourceOptions) {
+  const { sharedTable: table, now = Date.now, maxEntries } = options;
+  const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
+  const sharedTier: CacheTier = table ? 'shared' : 'container';
+  return {
+    ...options,
+    now,
+    container: createContainerCache<Value, Value, Roster>({ maxEntries, now }),
+    /** The table, or the container's memory standing in for it. */
+    shared: table
+      ? createSharedCache({ ...table, now })
+      : options.containerAttendeeTtlMs > 0
+        ? createMemoryCache({ ttlMs: options.containerAttendeeTtlMs, maxEntries, now })
+        : undefined,
+    sharedTier,
+    /** How long the container keeps what it read. */
+    attendeeTtlMs: front(options.containerAttendeeTtlMs),
+    meetingTtlMs: front(options.containerMeetingTtlMs),
+    hot: createHotMeetings({ threshold: options.hotThreshold, windowMs: options.hotWindowMs, now }),
+    waiters: createSnapshotWaiters({
+      pollMs: options.leasePollMs,
+      waitMs: options.leaseWaitMs,
+      sleep: options.sleep ?? ((ms) => delay(ms)),
+      complete: (read) => complete({ now, snapshotFreshnessMs: options.snapshotFreshnessMs }, read),
+      onReadError: (error) => cacheError(options, undefined, 'read', error),
+    }),
+    snapshots: new Map<string, Promise<MeetingSnapshotOutcome>>(),
+    /** Its lease owner id. */
+    owner: randomUUID(),
+  };
 }
+
+export type SourceDeps = ReturnType<typeof createSourceDeps>;
 
 /** Chime's answer for a record that a tombstone says is gone. */
 export const gone = (what: string) =>
@@ -92,7 +118,7 @@ export const chimeSourced = (output: {
 
 /** Counts a cache failure; tells its operation and error class, never its message. */
 export function cacheError(
-  deps: SourceDeps,
+  deps: Pick<AttendeeSourceOptions, 'onCacheError'>,
   metrics: RequestMetrics | undefined,
   operation: string,
   error: unknown,
@@ -120,7 +146,10 @@ export async function quietly<T>(
 }
 
 /** Whether the read holds a snapshot recent enough to prove that a missing attendee is new. */
-export const complete = (deps: SourceDeps, read: { readonly snapshot?: { takenAt: number } }) =>
+export const complete = (
+  deps: { readonly now: () => number; readonly snapshotFreshnessMs: number },
+  read: { readonly snapshot?: { takenAt: number } },
+): boolean =>
   read.snapshot !== undefined && deps.now() - read.snapshot.takenAt < deps.snapshotFreshnessMs;
 
 /** Keeps a record read along with something else in the container, as its own lookup would. */
