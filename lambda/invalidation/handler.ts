@@ -32,8 +32,7 @@ export function invalidationOf(input: MeetingEventInput): Wanted {
 }
 
 /**
- * Tombstones for a deleted attendee or an ended meeting, a stale marker for changed capabilities,
- * versioned the later of the event's time and now: nothing started before can write over them.
+ * Versioned the later of the event's time and now: nothing started before can write over them.
  * A DynamoDB failure throws: EventBridge retries.
  */
 export function createInvalidationHandler(deps: {

@@ -37,7 +37,7 @@ export function addedMeetingOf(body: string): { meetingId: string; timestamp: nu
   };
 }
 
-/** A meeting is only started when this much of the invocation is left. */
+/** A meeting is only started with this much of the invocation left. */
 export const PREFETCH_TIME_MARGIN_MS = 10_000;
 
 /** Message ids and newest addition by meeting; the rest is logged and dropped. */
@@ -76,9 +76,8 @@ async function prefetch(deps: PrefetchDeps, meetingId: string, newest: number) {
 }
 
 /**
- * Lists a meeting with at least `minAdded` additions in the batch into the table, under a hot
- * meeting's lease, its Chime calls paced. A failed meeting's messages (`retry`) go back to the
- * queue; `few` additions are left to the request path, a meeting `gone` (NotFound) dropped.
+ * Lists a meeting with `minAdded` additions in the batch into the table, its Chime calls paced; a
+ * failed meeting's messages go back to the queue.
  */
 export function createPrefetchHandler(
   deps: PrefetchDeps,

@@ -1,7 +1,4 @@
-/**
- * The prefetch queue's event source (lib/attendee-cache.ts, local/aws/event-queue.ts). Attendees
- * come in batches, so a batching window turns ~250 events into one listing of the meeting.
- */
+/** Attendees come in batches: a batching window turns ~250 events into one listing. */
 export const PREFETCH_QUEUE = Object.freeze({
   batchSize: 1000, // messages per invocation at most (Lambda allows 10,000 with a window)
   maxBatchingWindowSeconds: 10, // how long Lambda gathers fewer than `batchSize`

@@ -8,7 +8,6 @@ import {
   createSourceDeps,
   type NamedAttendee,
   quietly,
-  type Roster,
   type Sourced,
 } from './source-deps';
 
@@ -19,14 +18,16 @@ interface LookupOptions {
   readonly metrics?: RequestMetrics;
 }
 
+const split = <V>({ value, expiresAt, ...sourced }: Answer<V>): [V, Sourced] => [value, sourced];
+
 /** Through a container cache (single flight), unless it is off (undefined). */
 async function through<V>(
   cache: TtlCache<V> | undefined,
   key: string,
   load: (signal: AbortSignal | undefined) => Promise<Answer<V>>,
   { abortSignal, metrics }: LookupOptions,
-): Promise<{ readonly value: V; readonly expiresAt?: number | undefined } & Sourced> {
-  if (!cache) return load(abortSignal);
+): Promise<[V, Sourced]> {
+  if (!cache) return split(await load(abortSignal));
   // A hit, the usual case, sets up no load.
   let value = cache.peek(key);
   if (value === undefined) {
@@ -39,11 +40,11 @@ async function through<V>(
       },
       abortSignal,
     );
-    if (got.source === 'load' && answer) return answer;
+    if (got.source === 'load' && answer) return split(answer);
     value = got.value;
   }
   recordTier(metrics, 'container');
-  return { value, tier: 'container' };
+  return [value, { tier: 'container' }];
 }
 
 /**
@@ -62,9 +63,9 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       meetingId: string,
       attendeeId: string,
       options: LookupOptions & { readonly alongWith?: string | undefined } = {},
-    ): Promise<Sourced & { readonly Attendee: NamedAttendee | undefined }> {
+    ) {
       const { alongWith, metrics } = options;
-      const { value, expiresAt, ...sourced } = await through(
+      const [value, sourced] = await through(
         attendeeTtlMs > 0 ? container.attendees : undefined,
         container.attendeeKey(meetingId, attendeeId),
         (signal) => loadRecord(deps, { meetingId, attendeeId, alongWith, signal, metrics }),
@@ -72,11 +73,8 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       );
       return { Attendee: value as NamedAttendee | undefined, ...sourced };
     },
-    async getMeeting(
-      meetingId: string,
-      options: LookupOptions = {},
-    ): Promise<Sourced & { readonly Meeting: Meeting | undefined }> {
-      const { value, expiresAt, ...sourced } = await through(
+    async getMeeting(meetingId: string, options: LookupOptions = {}) {
+      const [value, sourced] = await through(
         meetingTtlMs > 0 ? container.meetings : undefined,
         meetingId,
         (signal) => loadRecord(deps, { meetingId, signal, metrics: options.metrics }),
@@ -84,11 +82,8 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       );
       return { Meeting: value as Meeting | undefined, ...sourced };
     },
-    async getRoster(
-      meetingId: string,
-      options: LookupOptions = {},
-    ): Promise<Sourced & { readonly Attendees: Roster }> {
-      const { value, expiresAt, ...sourced } = await through(
+    async getRoster(meetingId: string, options: LookupOptions = {}) {
+      const [value, sourced] = await through(
         attendeeTtlMs > 0 ? container.rosters : undefined,
         meetingId,
         (signal) => loadRoster(deps, { meetingId, signal, metrics: options.metrics }),
@@ -102,7 +97,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       attendeeId: string,
       name: string,
       { metrics }: LookupOptions = {},
-    ): Promise<void> {
+    ) {
       const { shared } = deps;
       const key = container.attendeeKey(meetingId, attendeeId);
       if (!shared || written.peek(key) === name) return;

@@ -23,10 +23,7 @@ export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
-/**
- * An LRU cache with single flight. Each entry keeps its own `expiresAt`: lru-cache's TTL serves an
- * entry at its expiry instant and reads a clock it caches.
- */
+/** Own `expiresAt`s: lru-cache's TTL serves an entry at its expiry instant, by a cached clock. */
 export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOptions) {
   const entries = new LRUCache<string, { readonly value: V; readonly expiresAt: number }>({
     max: maxEntries,

@@ -3,10 +3,7 @@ import { type Attributes, PK, SK } from '../../common/table/item-codec';
 import { sharedCacheOver } from '../../common/table/shared-cache';
 import { meetingPartition, SORT_KEYS } from '../../common/table/table-schema';
 
-/**
- * Without the table, its items and conditional writes in memory, so that a hot meeting is listed
- * once per container. No event reaches it: `ttlMs` is its freshness bound.
- */
+/** The table's items and conditional writes in memory; no event reaches it: `ttlMs` bounds it. */
 export function createMemoryCache(options: {
   readonly ttlMs: number;
   readonly maxEntries: number;

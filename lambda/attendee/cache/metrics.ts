@@ -24,11 +24,10 @@ export function createRequestMetrics(): RequestMetrics {
   };
 }
 
+const TIER_COUNTERS = { container: 'hitsContainer', shared: 'hitsShared', none: 'misses' } as const;
+
 export function recordTier(metrics: RequestMetrics | undefined, tier: CacheTier): void {
-  if (!metrics) return;
-  if (tier === 'container') metrics.hitsContainer += 1;
-  else if (tier === 'shared') metrics.hitsShared += 1;
-  else metrics.misses += 1;
+  if (metrics) metrics[TIER_COUNTERS[tier]] += 1;
 }
 
 interface SdkOutcome {
@@ -84,21 +83,15 @@ export const METRIC_NAMES = {
 /**
  * The counters as Embedded Metric Format members of the log line; one not moved is absent, not 0
  * (the alarms treat missing data as not breaching).
- *
- * @example
- * logger.info('request', { ...fields, ...emfFields(metrics, { namespace, timestamp }) });
  */
 export function emfFields(
   metrics: RequestMetrics,
   options: { readonly namespace: string; readonly timestamp: number },
 ): Record<string, string | number | object> {
   const { chimeCalls, ...counters } = metrics;
-  const counts: Record<keyof typeof METRIC_NAMES, number> = { ...chimeCalls, ...counters };
-  const values: Record<string, number> = {};
-  for (const [key, name] of Object.entries(METRIC_NAMES)) {
-    const value = counts[key as keyof typeof METRIC_NAMES];
-    if (value !== 0) values[name] = value;
-  }
+  const counts: Record<string, number> = { ...chimeCalls, ...counters };
+  const moved = Object.entries(METRIC_NAMES).filter(([key]) => counts[key] !== 0);
+  const values = Object.fromEntries(moved.map(([key, name]) => [name, counts[key]]));
   const names = Object.keys(values);
   if (names.length === 0) return {};
   const Metrics = names.map((Name) => ({ Name, Unit: 'Count' }));

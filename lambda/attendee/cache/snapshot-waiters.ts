@@ -36,10 +36,7 @@ function settle(waiters: Waiters, read: SharedRead, complete: boolean): void {
   }
 }
 
-/**
- * Waits for another container's snapshot pages: one poller per meeting reads its waiters' records
- * every `pollMs` (one BatchGetItem) until each is settled or `waitMs` passed.
- */
+/** One poller per meeting reads its waiters' records every `pollMs` until each is settled. */
 export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
   const { pollMs, sleep, complete } = options;
   const polls = Math.max(1, Math.ceil(options.waitMs / pollMs));

@@ -69,7 +69,6 @@ export interface AttendeeSourceOptions
 /** With the table, how long a container serves what it read: the rest of the freshness bound. */
 export const TABLE_RECHECK_MS = 1000;
 
-/** What the lookups of one container share. */
 export function createSourceDeps(options: AttendeeSourceOptions) {
   const { sharedTable: table, now = Date.now, maxEntries } = options;
   const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
@@ -85,7 +84,6 @@ export function createSourceDeps(options: AttendeeSourceOptions) {
         ? createMemoryCache({ ttlMs: options.containerAttendeeTtlMs, maxEntries, now })
         : undefined,
     sharedTier,
-    /** How long the container keeps what it read. */
     attendeeTtlMs: front(options.containerAttendeeTtlMs),
     meetingTtlMs: front(options.containerMeetingTtlMs),
     hot: createHotMeetings({ threshold: options.hotThreshold, windowMs: options.hotWindowMs, now }),
@@ -97,7 +95,6 @@ export function createSourceDeps(options: AttendeeSourceOptions) {
       onReadError: (error) => cacheError(options, undefined, 'read', error),
     }),
     snapshots: new Map<string, Promise<MeetingSnapshotOutcome>>(),
-    /** Its lease owner id. */
     owner: randomUUID(),
   };
 }

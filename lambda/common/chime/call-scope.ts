@@ -1,9 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/**
- * The deadline the retry strategy does not plan past, and the signal aborting an attempt. Not the
- * SDK's `abortSignal` option: a call with options rebuilds the command's cached middleware stack.
- */
+/** Not the SDK's `abortSignal` option: a call with options rebuilds its cached middleware stack. */
 interface CallScope {
   readonly deadlineAt?: number | undefined;
   readonly signal?: AbortSignal | undefined;

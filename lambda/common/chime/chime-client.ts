@@ -21,10 +21,7 @@ class ScopedHttpHandler extends NodeHttpHandler {
   }
 }
 
-/**
- * A container's Chime client: retries bounded by the deadline, middleware stacks resolved once,
- * one signer. Calls pass no options: they run inside `withSignal`/`withDeadline`.
- */
+/** Calls pass no options (cached middleware stacks): they run in `withSignal`/`withDeadline`. */
 export function createChimeClient(
   chime: ChimeClientSettings,
   logger?: CallTracer,

@@ -1,7 +1,4 @@
-/**
- * The Chime SDK meeting events the stack routes (lib/attendee-cache.ts, the handlers, and
- * local/aws/meeting-events.ts): https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html
- */
+// https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html
 export const CHIME_EVENT_SOURCE = 'aws.chime';
 export const CHIME_EVENT_DETAIL_TYPE = 'Chime Meeting State Change';
 

@@ -3,10 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { NodeHttpHandlerOptions } from '@smithy/node-http-handler';
 import type { AuthScheme, RequestSigner } from '@smithy/types';
 
-/**
- * One SigV4 signer per auth scheme instead of one per request (credentials refresh inside `sign`).
- * Call it right after constructing the client, and never replace its credentials.
- */
+/** One SigV4 signer per auth scheme, not per request; never replace the client's credentials. */
 export function reuseSigners(config: {
   signer: (authScheme?: AuthScheme) => Promise<RequestSigner>;
 }): void {

@@ -98,10 +98,8 @@ function sortKeysOf({ attendeeId, attendeeIds = [] }: Wanted) {
 }
 
 /**
- * The shared tier over `store`: a DynamoDB table (`table-schema.ts`), or a container's memory
- * (`memory-cache.ts`). A record write replaces only an older record (a stale marker: one of its
- * own millisecond too), never a tombstone; records and markers expire `ttlMs` after the later of
- * their version and now.
+ * Over a DynamoDB table or a container's memory (`memory-cache.ts`): a record write replaces only
+ * an older record (a stale marker: one as old too), never a tombstone.
  */
 export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => number) {
   // A marker that expired at once would let the record it replaced be read as missing.
