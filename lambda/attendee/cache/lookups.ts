@@ -76,10 +76,7 @@ async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Prom
   const { shared, container } = deps;
   const { meetingId, attendeeId, metrics } = lookup;
   const startedAt = deps.now();
-  let got: [Value, Sourced];
-  try {
-    got = await getFromChime(deps, lookup);
-  } catch (error) {
+  const [value, sourced] = await getFromChime(deps, lookup).catch(async (error: unknown) => {
     if (isNotFound(error) && shared) {
       if (attendeeId === undefined) container.dropMeeting(meetingId);
       else container.dropAttendee(meetingId, attendeeId);
@@ -90,8 +87,7 @@ async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Prom
       );
     }
     throw error;
-  }
-  const [value, sourced] = got;
+  });
   recordTier(metrics, 'none');
   if (!cacheable(lookup, value)) return { value, expiresAt: undefined, ...sourced };
   if (store && shared) {
@@ -193,8 +189,7 @@ async function fromRead(
   }
   if (outcome.kind === 'lost') {
     const waitedAt = deps.now();
-    const wanted = attendeeId === undefined ? { meeting: true as const } : { attendeeId };
-    const waited = await deps.waiters.wait(shared, meetingId, wanted, signal);
+    const waited = await deps.waiters.wait(shared, meetingId, attendeeId, signal);
     const found = waited && recordIn(lookup, waited);
     if (found) return hit(deps, lookup, found, waitedAt);
   }

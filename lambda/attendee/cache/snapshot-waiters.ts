@@ -2,8 +2,6 @@ import type { SharedRead } from '../../common/table/item-codec';
 import type { SharedCache } from '../../common/table/shared-cache';
 import { raced } from './container-cache';
 
-type Wanted = { readonly attendeeId: string } | { readonly meeting: true };
-
 export interface SnapshotWaitersOptions {
   readonly pollMs: number;
   readonly waitMs: number;
@@ -58,15 +56,18 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
     }
   };
   return {
-    /** A read settling `wanted`, or undefined (Chime decides); rejects only on `signal`. */
+    /**
+     * A read settling the attendee (lower-case id) or, without one, the meeting; or undefined
+     * (Chime decides). Rejects only on `signal`.
+     */
     async wait(
       shared: SharedCache,
       meetingId: string,
-      wanted: Wanted,
+      attendeeId: string | undefined,
       signal: AbortSignal | undefined,
     ): Promise<SharedRead | undefined> {
       if (signal?.aborted) throw signal.reason;
-      const want = 'attendeeId' in wanted ? wanted.attendeeId : MEETING;
+      const want = attendeeId ?? MEETING;
       let resolve: Answer = () => undefined;
       const answered = new Promise<SharedRead | undefined>((settle) => {
         resolve = settle;

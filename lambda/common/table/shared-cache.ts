@@ -194,7 +194,7 @@ export function createSharedCache(options: {
     input: Partial<QueryCommandInput>,
     signal?: AbortSignal,
   ) => {
-    const items: Item[] = [];
+    const items: Attributes[] = [];
     let ExclusiveStartKey: Item | undefined;
     do {
       const page = await client.send(
@@ -207,7 +207,7 @@ export function createSharedCache(options: {
         }),
         { abortSignal: signal },
       );
-      items.push(...(page.Items ?? []));
+      items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return items;
@@ -256,10 +256,8 @@ export function createSharedCache(options: {
       }
       return (output.Responses?.[tableName] ?? []).map((item) => unmarshall(item));
     },
-    query: async (meetingId, signal) =>
-      (await pages(meetingId, { ExpressionAttributeNames: { '#pk': PK } }, signal)).map((item) =>
-        unmarshall(item),
-      ),
+    query: (meetingId, signal) =>
+      pages(meetingId, { ExpressionAttributeNames: { '#pk': PK } }, signal),
     async clear(meetingId) {
       const items = await pages(meetingId, {
         ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
@@ -268,8 +266,8 @@ export function createSharedCache(options: {
         ConsistentRead: true,
       });
       // Projected to its keys: each item is its own key.
-      const keys = items.filter((item) => item[SK]?.S !== SORT_KEYS.meeting);
-      await deleteAll(keys);
+      const keys = items.filter((item) => item[SK] !== SORT_KEYS.meeting);
+      await deleteAll(keys.map((key) => marshall(key)));
       return keys.length;
     },
   };
