@@ -5,7 +5,6 @@ import {
   type Meeting,
   NotFoundException,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CachedAttendee, CachedRecord } from '../../common/table/item-codec';
 import type { MeetingSnapshotOutcome } from '../../common/table/meeting-snapshot';
 import { createSharedCache } from '../../common/table/shared-cache';
@@ -39,27 +38,13 @@ export interface Lookup {
   readonly metrics: RequestMetrics | undefined;
 }
 
+/** The table's own settings come in `sharedTable`, or the table is not used. */
+type TableSettings = 'tableName' | 'region' | 'dynamodbEndpoint' | 'dynamodbRequestTimeoutMs';
+
 export interface AttendeeSourceOptions
-  extends Pick<
-    Config['cache'],
-    | 'containerAttendeeTtlMs'
-    | 'containerMeetingTtlMs'
-    | 'maxEntries'
-    | 'hotThreshold'
-    | 'hotWindowMs'
-    | 'leaseMs'
-    | 'leaseWaitMs'
-    | 'leasePollMs'
-    | 'snapshotFreshnessMs'
-  > {
+  extends Omit<Config['cache'], TableSettings | 'sharedTtlMs'> {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
-  readonly sharedTable?:
-    | {
-        readonly client: Pick<DynamoDBClient, 'send'>;
-        readonly tableName: string;
-        readonly ttlMs: number;
-      }
-    | undefined;
+  readonly sharedTable?: Omit<Parameters<typeof createSharedCache>[0], 'now'> | undefined;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Told the operation and the error's class name of a cache failure (never its message). */

@@ -22,15 +22,12 @@ export function attemptsWithinDeadline(
   attemptMs: number,
   deadlineMs: number,
 ): number {
-  let attempts = 1;
   let elapsed = attemptMs;
-  while (attempts < maxAttempts) {
-    const wait = backoffBound(attempts - 1, { errorType: 'TRANSIENT' }, 0);
-    if (elapsed + wait + attemptMs > deadlineMs) break;
-    elapsed += wait + attemptMs;
-    attempts += 1;
+  for (let attempts = 1; attempts < maxAttempts; attempts += 1) {
+    elapsed += backoffBound(attempts - 1, { errorType: 'TRANSIENT' }, 0) + attemptMs;
+    if (elapsed > deadlineMs) return attempts;
   }
-  return attempts;
+  return maxAttempts;
 }
 
 /**
