@@ -4,14 +4,12 @@ import { isNotFound } from '../common/chime/not-found';
 import { guidOf as guid } from '../common/ids';
 import { writeLine } from '../common/log-line';
 import { type MeetingSnapshotDeps, takeMeetingSnapshot } from '../common/table/meeting-snapshot';
-import type { SharedCache } from '../common/table/shared-cache';
 import type { Pacer } from './pacer';
 
 /** One line per meeting: ids, counts and the outcome, never a user id. */
 export type PrefetchLog = (fields: Readonly<Record<string, string | number>>) => void;
 
-interface PrefetchDeps extends Pick<MeetingSnapshotDeps, 'chime' | 'owner' | 'leaseMs'> {
-  readonly shared: MeetingSnapshotDeps['shared'] & Pick<SharedCache, 'read'>;
+interface PrefetchDeps extends Pick<MeetingSnapshotDeps, 'chime' | 'shared' | 'owner' | 'leaseMs'> {
   /** Additions of one meeting in one batch that make it worth listing. */
   readonly minAdded: number;
   readonly pacer: Pacer;

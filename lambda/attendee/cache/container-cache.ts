@@ -107,7 +107,5 @@ export function createContainerCache<M, A, R>(options: TtlCacheOptions) {
       rosters.delete(meetingId);
       attendees.deleteWhere((key) => key.startsWith(`${meetingId}/`));
     },
-    dropAttendee: (meetingId: string, attendeeId: string) =>
-      attendees.delete(attendeeKey(meetingId, attendeeId)),
   };
 }

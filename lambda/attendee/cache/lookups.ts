@@ -3,6 +3,7 @@ import {
   GetAttendeeCommand,
   GetMeetingCommand,
   type Meeting,
+  NotFoundException,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { withSignal } from '../../common/chime/call-scope';
 import { isNotFound } from '../../common/chime/not-found';
@@ -13,15 +14,12 @@ import {
   takeMeetingSnapshot,
 } from '../../common/table/meeting-snapshot';
 import type { SharedCache } from '../../common/table/shared-cache';
-import { raced } from './container-cache';
+import { raced, type TtlCache } from './container-cache';
 import { countedCall, recordTier } from './metrics';
 import {
   type Answer,
   cacheError,
-  chimeSourced,
   complete,
-  gone,
-  keep,
   type Lookup,
   quietly,
   type Roster,
@@ -31,6 +29,29 @@ import {
 } from './source-deps';
 
 // Below the container cache: the shared tier, then a hot meeting's snapshot, then Chime.
+
+/** Chime's answer for a record that a tombstone says is gone. */
+const gone = (what: string) =>
+  new NotFoundException({ message: `The ${what} does not exist.`, $metadata: {} });
+
+const chimeSourced = (output: {
+  readonly $metadata?: { readonly requestId?: string; readonly attempts?: number };
+}): Sourced => ({
+  tier: 'none',
+  chimeRequestId: output.$metadata?.requestId,
+  chimeAttempts: output.$metadata?.attempts,
+});
+
+/** Keeps a record read along with something else in the container, as its own lookup would. */
+function keep<V>(
+  cache: TtlCache<V>,
+  key: string,
+  record: Pick<CachedRecord<V>, 'value' | 'expiresAt'>,
+  readAt: number,
+  ttlMs: number,
+): void {
+  if (ttlMs > 0) cache.set(key, record.value, Math.min(readAt + ttlMs, record.expiresAt));
+}
 
 const ttlOf = (deps: SourceDeps, { attendeeId }: Lookup) =>
   attendeeId === undefined ? deps.meetingTtlMs : deps.attendeeTtlMs;
@@ -79,7 +100,7 @@ async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Prom
   const [value, sourced] = await getFromChime(deps, lookup).catch(async (error: unknown) => {
     if (isNotFound(error) && shared) {
       if (attendeeId === undefined) container.dropMeeting(meetingId);
-      else container.dropAttendee(meetingId, attendeeId);
+      else container.attendees.delete(container.attendeeKey(meetingId, attendeeId));
       await quietly<unknown>(deps, { metrics }, 'tombstone', () =>
         attendeeId === undefined
           ? shared.endMeeting(meetingId, startedAt)
@@ -153,12 +174,7 @@ function snapshotOf(
   return raced(flight, signal);
 }
 
-function hit(
-  deps: SourceDeps,
-  lookup: Lookup,
-  record: CachedRecord<Value>,
-  readAt: number,
-): Answer<Value> {
+function hit(deps: SourceDeps, lookup: Lookup, record: CachedRecord<Value>, readAt: number) {
   recordTier(lookup.metrics, deps.sharedTier);
   const expiresAt = Math.min(readAt + ttlOf(deps, lookup), record.expiresAt);
   return { value: record.value, expiresAt, tier: deps.sharedTier };
@@ -243,12 +259,7 @@ async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['name
 }
 
 /** A complete snapshot's roster, the attendees changed since (stale markers) asked again. */
-async function rosterIn(
-  deps: SourceDeps,
-  lookup: Lookup,
-  read: SharedRead,
-  readAt: number,
-): Promise<Answer<Roster>> {
+async function rosterIn(deps: SourceDeps, lookup: Lookup, read: SharedRead, readAt: number) {
   recordTier(lookup.metrics, deps.sharedTier);
   let sourced: Sourced = { tier: deps.sharedTier };
   const changed = await Promise.all(

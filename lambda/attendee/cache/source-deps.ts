@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  type ChimeSDKMeetingsClient,
-  type Meeting,
-  NotFoundException,
-} from '@aws-sdk/client-chime-sdk-meetings';
-import type { CachedAttendee, CachedRecord } from '../../common/table/item-codec';
+import type { ChimeSDKMeetingsClient, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
+import type { CachedAttendee } from '../../common/table/item-codec';
 import type { MeetingSnapshotOutcome } from '../../common/table/meeting-snapshot';
 import { createSharedCache } from '../../common/table/shared-cache';
 import type { Config } from '../config';
-import { createContainerCache, type Loaded, type TtlCache } from './container-cache';
+import { createContainerCache, type Loaded } from './container-cache';
 import { createHotMeetings } from './hot-meetings';
 import { createMemoryCache } from './memory-cache';
 import type { CacheTier, RequestMetrics } from './metrics';
@@ -86,18 +82,6 @@ export function createSourceDeps(options: AttendeeSourceOptions) {
 
 export type SourceDeps = ReturnType<typeof createSourceDeps>;
 
-/** Chime's answer for a record that a tombstone says is gone. */
-export const gone = (what: string) =>
-  new NotFoundException({ message: `The ${what} does not exist.`, $metadata: {} });
-
-export const chimeSourced = (output: {
-  readonly $metadata?: { readonly requestId?: string; readonly attempts?: number };
-}): Sourced => ({
-  tier: 'none',
-  chimeRequestId: output.$metadata?.requestId,
-  chimeAttempts: output.$metadata?.attempts,
-});
-
 /** Counts a cache failure; tells its operation and error class, never its message. */
 export function cacheError(
   deps: Pick<AttendeeSourceOptions, 'onCacheError'>,
@@ -133,14 +117,3 @@ export const complete = (
   read: { readonly snapshot?: { takenAt: number } },
 ): boolean =>
   read.snapshot !== undefined && deps.now() - read.snapshot.takenAt < deps.snapshotFreshnessMs;
-
-/** Keeps a record read along with something else in the container, as its own lookup would. */
-export function keep<V>(
-  cache: TtlCache<V>,
-  key: string,
-  record: Pick<CachedRecord<V>, 'value' | 'expiresAt'>,
-  readAt: number,
-  ttlMs: number,
-): void {
-  if (ttlMs > 0) cache.set(key, record.value, Math.min(readAt + ttlMs, record.expiresAt));
-}

@@ -12,10 +12,7 @@ import type { SharedCache } from './shared-cache';
 
 export interface MeetingSnapshotDeps {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
-  readonly shared: Pick<
-    SharedCache,
-    'acquireLease' | 'failLease' | 'putAttendees' | 'putMeeting' | 'markSnapshot' | 'endMeeting'
-  >;
+  readonly shared: SharedCache;
   /** The lease's holder: one per container (or prefetch instance). */
   readonly owner: string;
   /** The snapshot's own budget: its calls are aborted past it. */
