@@ -14,7 +14,6 @@ type Wanted =
   | { readonly kind: 'ended'; readonly meetingId: string }
   | { readonly kind: 'none'; readonly reason: string };
 
-/** What an event asks for, without I/O. */
 export function invalidationOf(input: MeetingEventInput): Wanted {
   const { eventType } = input;
   if (!(INVALIDATING_EVENT_TYPES as readonly unknown[]).includes(eventType)) {
@@ -26,7 +25,6 @@ export function invalidationOf(input: MeetingEventInput): Wanted {
   const attendeeId = guid(input.attendeeId);
   if (!attendeeId) return { kind: 'none', reason: 'attendeeId is not a GUID' };
   if (eventType === 'chime:AttendeeDeleted') return { kind: 'deleted', meetingId, attendeeId };
-  // A failed update changed nothing (`success` 0).
   if (input.success !== 1 && input.success !== '1') {
     return { kind: 'none', reason: 'capabilities update did not succeed' };
   }
@@ -34,15 +32,12 @@ export function invalidationOf(input: MeetingEventInput): Wanted {
 }
 
 /**
- * The handler of the rule on `aws.chime` meeting events: a tombstone for a deleted attendee or an
- * ended meeting (whose other items go too), a stale marker for changed capabilities; each with
- * the later of the event's time and now as its version, so that no snapshot or read that started
- * before it can write its older copy over it. A DynamoDB failure throws: EventBridge retries.
+ * Versioned the later of the event's time and now: nothing started before can write over them.
+ * A DynamoDB failure throws: EventBridge retries.
  */
 export function createInvalidationHandler(deps: {
   readonly shared: Pick<SharedCache, 'tombstoneAttendee' | 'markStale' | 'endMeeting'>;
   readonly now?: () => number;
-  /** One line per event: ids and outcome only. */
   readonly log?: (fields: Readonly<Record<string, string | number>>) => void;
 }): (input: MeetingEventInput) => Promise<InvalidationOutcome> {
   const { shared, now = Date.now } = deps;

@@ -12,7 +12,6 @@ const client = createDynamoDbClient({
 });
 
 export const handler = createInvalidationHandler({
-  // Its markers live as long as the records they replace.
   shared: createSharedCache({
     client,
     tableName: config.cacheTableName,

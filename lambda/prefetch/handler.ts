@@ -4,15 +4,12 @@ import { isNotFound } from '../common/chime/not-found';
 import { guidOf as guid } from '../common/ids';
 import { writeLine } from '../common/log-line';
 import { type MeetingSnapshotDeps, takeMeetingSnapshot } from '../common/table/meeting-snapshot';
-import type { SharedCache } from '../common/table/shared-cache';
 import type { Pacer } from './pacer';
 
-/** One structured line per meeting: ids, counts and the outcome, never a user id. */
+/** One line per meeting: ids, counts and the outcome, never a user id. */
 export type PrefetchLog = (fields: Readonly<Record<string, string | number>>) => void;
 
-/** What the prefetch handler needs; index.ts builds it once per container. */
-interface PrefetchDeps extends Pick<MeetingSnapshotDeps, 'chime' | 'owner' | 'leaseMs'> {
-  readonly shared: MeetingSnapshotDeps['shared'] & Pick<SharedCache, 'read'>;
+interface PrefetchDeps extends Pick<MeetingSnapshotDeps, 'chime' | 'shared' | 'owner' | 'leaseMs'> {
   /** Additions of one meeting in one batch that make it worth listing. */
   readonly minAdded: number;
   readonly pacer: Pacer;
@@ -20,7 +17,7 @@ interface PrefetchDeps extends Pick<MeetingSnapshotDeps, 'chime' | 'owner' | 'le
   readonly log?: PrefetchLog;
 }
 
-/** The meeting a message's body (the rule's input) announces an attendee for, or undefined. */
+/** The meeting a message (the rule's input) announces an attendee for. */
 export function addedMeetingOf(body: string): { meetingId: string; timestamp: number } | undefined {
   let input: MeetingEventInput | null;
   try {
@@ -38,10 +35,10 @@ export function addedMeetingOf(body: string): { meetingId: string; timestamp: nu
   };
 }
 
-/** Time kept in hand: a meeting is only started when this much of the invocation is left. */
+/** A meeting is only started with this much of the invocation left. */
 export const PREFETCH_TIME_MARGIN_MS = 10_000;
 
-/** The batch's message ids and newest addition time by meeting; the rest is logged and dropped. */
+/** Message ids and newest addition by meeting; the rest is logged and dropped. */
 function additionsOf(event: SQSEvent, log: PrefetchLog) {
   const meetings = new Map<string, { readonly messageIds: string[]; newest: number }>();
   for (const record of event.Records ?? []) {
@@ -58,10 +55,6 @@ function additionsOf(event: SQSEvent, log: PrefetchLog) {
   return meetings;
 }
 
-/**
- * Lists one meeting into the table (`listed`) unless a snapshot newer than its additions is
- * there (`fresh`) or another holds its lease (`leased`); throws what failed.
- */
 async function prefetch(deps: PrefetchDeps, meetingId: string, newest: number) {
   const read = await deps.shared.read(meetingId, {});
   if (read.snapshot && read.snapshot.takenAt > newest) return 'fresh';
@@ -81,11 +74,8 @@ async function prefetch(deps: PrefetchDeps, meetingId: string, newest: number) {
 }
 
 /**
- * The handler of the prefetch queue's `chime:AttendeeAdded` events, grouped by meeting: a meeting
- * with at least `minAdded` additions in the batch is listed into the table with a hot meeting's
- * lease and snapshot, its Chime calls paced, so that its attendees are answered from the table.
- * The messages of a meeting that failed (`retry`), or that time did not allow, go back to the
- * queue; `few` additions are left to the request path, and a meeting `gone` (NotFound) dropped.
+ * Lists a meeting with `minAdded` additions in the batch into the table, its Chime calls paced; a
+ * failed meeting's messages go back to the queue.
  */
 export function createPrefetchHandler(
   deps: PrefetchDeps,

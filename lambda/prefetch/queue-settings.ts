@@ -1,9 +1,4 @@
-/**
- * How the prefetch queue hands `chime:AttendeeAdded` events to the prefetch function: the stack's
- * SQS event source (lib/attendee-cache.ts) and its local stand-in (local/aws/event-queue.ts) both
- * read these. A whole meeting's attendees are usually created together (BatchCreateAttendee takes
- * 100 at a time), so a batching window turns ~250 events into one listing of the meeting, not 250.
- */
+/** Attendees come in batches: a batching window turns ~250 events into one listing. */
 export const PREFETCH_QUEUE = Object.freeze({
   batchSize: 1000, // messages per invocation at most (Lambda allows 10,000 with a window)
   maxBatchingWindowSeconds: 10, // how long Lambda gathers fewer than `batchSize`

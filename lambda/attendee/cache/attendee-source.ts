@@ -1,47 +1,33 @@
-import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
-import { createSharedCache } from '../../common/table/shared-cache';
-import { createContainerCache, createTtlCache, type TtlCache } from './container-cache';
-import { createHotMeetings } from './hot-meetings';
+import { createTtlCache, type TtlCache } from './container-cache';
 import { loadRecord, loadRoster } from './lookups';
-import { createMemoryCache } from './memory-cache';
 import { type RequestMetrics, recordTier } from './metrics';
-import { createSnapshotWaiters } from './snapshot-waiters';
 import {
   type Answer,
   type AttendeeSourceOptions,
-  cacheError,
-  complete,
+  createSourceDeps,
   type NamedAttendee,
   quietly,
-  type Roster,
-  type SourceDeps,
   type Sourced,
 } from './source-deps';
 
-export type { AttendeeSourceOptions };
-
-/**
- * With the table, how long a container serves what it read before it reads the table again:
- * the events keep the table true, and this is the rest of the freshness bound.
- */
-export const TABLE_RECHECK_MS = 1000;
+export { type AttendeeSourceOptions, TABLE_RECHECK_MS } from './source-deps';
 
 interface LookupOptions {
   readonly abortSignal?: AbortSignal;
-  /** This request's counters (`cache/metrics.ts`). */
   readonly metrics?: RequestMetrics;
 }
 
-/** Through a container cache (single flight), unless it is off. */
+const split = <V>({ value, expiresAt, ...sourced }: Answer<V>): [V, Sourced] => [value, sourced];
+
+/** Through a container cache (single flight), unless it is off (undefined). */
 async function through<V>(
   cache: TtlCache<V> | undefined,
   key: string,
   load: (signal: AbortSignal | undefined) => Promise<Answer<V>>,
   { abortSignal, metrics }: LookupOptions,
-): Promise<{ readonly value: V; readonly expiresAt?: number | undefined } & Sourced> {
-  if (!cache) return load(abortSignal);
+): Promise<[V, Sourced]> {
+  if (!cache) return split(await load(abortSignal));
   // A hit, the usual case, sets up no load.
   let value = cache.peek(key);
   if (value === undefined) {
@@ -54,69 +40,32 @@ async function through<V>(
       },
       abortSignal,
     );
-    if (got.source === 'load' && answer) return answer;
+    if (got.source === 'load' && answer) return split(answer);
     value = got.value;
   }
   recordTier(metrics, 'container');
-  return { value, tier: 'container' };
-}
-
-function sourceDeps(options: AttendeeSourceOptions): SourceDeps {
-  const { sharedTable: table, now = Date.now, maxEntries } = options;
-  const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
-  const deps: SourceDeps = {
-    ...options,
-    now,
-    container: createContainerCache({ maxEntries, now }),
-    shared: table
-      ? createSharedCache({ ...table, now })
-      : options.containerAttendeeTtlMs > 0
-        ? createMemoryCache({ ttlMs: options.containerAttendeeTtlMs, maxEntries, now })
-        : undefined,
-    sharedTier: table ? 'shared' : 'container',
-    attendeeTtlMs: front(options.containerAttendeeTtlMs),
-    meetingTtlMs: front(options.containerMeetingTtlMs),
-    hot: createHotMeetings({ threshold: options.hotThreshold, windowMs: options.hotWindowMs, now }),
-    waiters: createSnapshotWaiters({
-      pollMs: options.leasePollMs,
-      waitMs: options.leaseWaitMs,
-      sleep: options.sleep ?? ((ms) => delay(ms)),
-      complete: (read) => complete(deps, read),
-      onReadError: (error) => cacheError(deps, undefined, 'read', error),
-    }),
-    snapshots: new Map(),
-    owner: randomUUID(),
-  };
-  return deps;
+  return [value, { tier: 'container' }];
 }
 
 /**
- * The attendees, meetings and rosters the routes read, as Chime returns them (throwing its
- * errors), through the cache tiers: container cache, then the shared table (or, without one,
- * the container's own snapshots), then Chime, each lookup single-flight. A hot meeting is listed
- * once, under a lease, into the table; tombstones answer NotFound as Chime would. A cache failure
- * never fails a request: it falls back to Chime and counts a cache error (docs/caching.md).
- *
- * IDs must be lower-case (as `parseAttendeeIds` returns them).
+ * Attendees, meetings and rosters as Chime answers them (its errors thrown), through the
+ * container cache, the shared table (or the container's memory) and Chime; a cache failure falls
+ * back to Chime (docs/caching.md). IDs must be lower-case, as `parseAttendeeIds` returns them.
  */
 export function createAttendeeSource(options: AttendeeSourceOptions) {
-  const deps = sourceDeps(options);
+  const deps = createSourceDeps(options);
   const { container, attendeeTtlMs, meetingTtlMs } = deps;
-  // The names this container wrote, kept as long as its cached views may predate the write, so
-  // that an owner's next requests do not write the same name again.
+  // Names this container wrote, so that an owner's next requests do not write them again.
   const written = createTtlCache<string>({ maxEntries: options.maxEntries, now: deps.now });
   return {
-    /**
-     * `alongWith`: another attendee of the meeting (the caller's own), read in the same table
-     * read and kept in the container.
-     */
+    /** `alongWith`: the caller's own attendee, read in the same table read and kept. */
     async getAttendee(
       meetingId: string,
       attendeeId: string,
       options: LookupOptions & { readonly alongWith?: string | undefined } = {},
-    ): Promise<Sourced & { readonly Attendee: NamedAttendee | undefined }> {
+    ) {
       const { alongWith, metrics } = options;
-      const { value, expiresAt, ...sourced } = await through(
+      const [value, sourced] = await through(
         attendeeTtlMs > 0 ? container.attendees : undefined,
         container.attendeeKey(meetingId, attendeeId),
         (signal) => loadRecord(deps, { meetingId, attendeeId, alongWith, signal, metrics }),
@@ -124,11 +73,8 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       );
       return { Attendee: value as NamedAttendee | undefined, ...sourced };
     },
-    async getMeeting(
-      meetingId: string,
-      options: LookupOptions = {},
-    ): Promise<Sourced & { readonly Meeting: Meeting | undefined }> {
-      const { value, expiresAt, ...sourced } = await through(
+    async getMeeting(meetingId: string, options: LookupOptions = {}) {
+      const [value, sourced] = await through(
         meetingTtlMs > 0 ? container.meetings : undefined,
         meetingId,
         (signal) => loadRecord(deps, { meetingId, signal, metrics: options.metrics }),
@@ -136,12 +82,8 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       );
       return { Meeting: value as Meeting | undefined, ...sourced };
     },
-    /** Every attendee, with their names, from a complete snapshot (taken or waited for). */
-    async getRoster(
-      meetingId: string,
-      options: LookupOptions = {},
-    ): Promise<Sourced & { readonly Attendees: Roster }> {
-      const { value, expiresAt, ...sourced } = await through(
+    async getRoster(meetingId: string, options: LookupOptions = {}) {
+      const [value, sourced] = await through(
         attendeeTtlMs > 0 ? container.rosters : undefined,
         meetingId,
         (signal) => loadRoster(deps, { meetingId, signal, metrics: options.metrics }),
@@ -149,20 +91,19 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
       );
       return { Attendees: value, ...sourced };
     },
-    /** Records the display name of an attendee's owner, for the others to see. */
+    /** Records the display name of an attendee's owner for the others to see. */
     async recordName(
       meetingId: string,
       attendeeId: string,
       name: string,
       { metrics }: LookupOptions = {},
-    ): Promise<void> {
+    ) {
       const { shared } = deps;
       const key = container.attendeeKey(meetingId, attendeeId);
       if (!shared || written.peek(key) === name) return;
       const put = () => shared.putName(meetingId, attendeeId, name, deps.now()).then(() => true);
       if (!(await quietly(deps, { metrics }, 'putName', put))) return;
       written.set(key, name, deps.now() + attendeeTtlMs);
-      // Read again (with the name) by the owner's next request.
       container.attendees.delete(key);
     },
   };

@@ -1,18 +1,18 @@
 import { LRUCache } from 'lru-cache';
 
-/** What a load returns: the value, and until when (epoch ms) it may be served; none: not stored. */
+/** `expiresAt` undefined: not stored. */
 export interface Loaded<V> {
   readonly value: V;
   readonly expiresAt: number | undefined;
 }
 
-/** An abort or a deadline, by name (a DOMException may come from another realm). */
+/** By name: a DOMException may come from another realm. */
 const isAbort = (error: unknown): boolean => {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'AbortError' || name === 'TimeoutError';
 };
 
-/** Rejects when `signal` aborts, so a waiter keeps its own deadline on a shared promise. */
+/** Rejects when `signal` aborts: a waiter keeps its own deadline on a shared promise. */
 export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
@@ -23,11 +23,7 @@ export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
-/**
- * A TTL cache of at most `maxEntries` (least recently used out first), with single flight. Each
- * entry keeps its own `expiresAt`, checked against `now`: lru-cache's own TTL serves an entry at
- * its expiry instant and reads a clock it caches, while a record must never be served then.
- */
+/** Own `expiresAt`s: lru-cache's TTL serves an entry at its expiry instant, by a cached clock. */
 export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOptions) {
   const entries = new LRUCache<string, { readonly value: V; readonly expiresAt: number }>({
     max: maxEntries,
@@ -42,12 +38,7 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
     entries.delete(key);
     return undefined;
   };
-  /**
-   * The unexpired value of `key` (`cache`), or the result of `load`: this caller's (`load`), or
-   * the one another caller had in flight (`flight`). A rejected load is not stored, and each
-   * waiter gets its rejection, but a waiter whose own signal is live loads again when the
-   * leader's load was aborted.
-   */
+  /** A rejected load is not stored; each waiter gets its rejection but an abort's (loads again). */
   const get = async (
     key: string,
     load: (signal: AbortSignal | undefined) => Promise<Loaded<V>>,
@@ -61,7 +52,6 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
         try {
           return { value: (await raced(inFlight, signal)).value, source: 'flight' };
         } catch (error) {
-          // The leader's deadline is not ours: load again under our own signal.
           if (isAbort(error) && !signal?.aborted) continue;
           throw error;
         }
@@ -70,7 +60,7 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
       flights.set(key, flight);
       try {
         const loaded = await flight;
-        // A delete while in flight removed the flight: its result must not be stored.
+        // Deleted while in flight: not stored.
         if (flights.get(key) === flight && loaded.expiresAt !== undefined) {
           set(key, loaded.value, loaded.expiresAt);
         }
@@ -84,7 +74,6 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
     get,
     set,
     peek,
-    /** Drops `key`, and makes a load in flight for it not store its result. */
     delete: (key: string) => {
       entries.delete(key);
       flights.delete(key);
@@ -103,7 +92,6 @@ interface TtlCacheOptions {
 
 export type TtlCache<V> = ReturnType<typeof createTtlCache<V>>;
 
-/** The container's caches: meetings and rosters by MeetingId, attendees by both ids. */
 export function createContainerCache<M, A, R>(options: TtlCacheOptions) {
   const meetings = createTtlCache<M>(options);
   const attendees = createTtlCache<A>(options);
@@ -114,15 +102,10 @@ export function createContainerCache<M, A, R>(options: TtlCacheOptions) {
     attendees,
     rosters,
     attendeeKey,
-    /** Drops a meeting, its roster and all its attendees. */
     dropMeeting(meetingId: string) {
       meetings.delete(meetingId);
       rosters.delete(meetingId);
       attendees.deleteWhere((key) => key.startsWith(`${meetingId}/`));
     },
-    dropAttendee: (meetingId: string, attendeeId: string) =>
-      attendees.delete(attendeeKey(meetingId, attendeeId)),
   };
 }
-
-export type ContainerCache<M, A, R> = ReturnType<typeof createContainerCache<M, A, R>>;

@@ -1,20 +1,17 @@
 import { LRUCache } from 'lru-cache';
 
-/**
- * Tells which meetings are missed often enough to be worth one ListAttendees snapshot: the last
- * `threshold` miss times per meeting (1: the first miss is hot), for a bounded number of meetings.
- */
+export const MAX_MEETINGS = 10_000;
+
+/** Which meetings are missed often enough to be worth one ListAttendees snapshot. */
 export function createHotMeetings(options: {
   readonly threshold: number;
   readonly windowMs: number;
-  readonly maxMeetings?: number;
-  /** Epoch milliseconds. */
   readonly now?: () => number;
 }) {
-  const { threshold, windowMs, maxMeetings = 10_000, now = Date.now } = options;
-  const misses = new LRUCache<string, number[]>({ max: maxMeetings });
+  const { threshold, windowMs, now = Date.now } = options;
+  const misses = new LRUCache<string, number[]>({ max: MAX_MEETINGS });
   return {
-    /** Counts a cache miss of `meetingId`; true when the meeting is hot with it. */
+    /** True when the meeting is hot with this miss (`threshold` 1: the first). */
     recordMiss(meetingId: string): boolean {
       const at = now();
       const times = (misses.get(meetingId) ?? []).filter((time) => at - time < windowMs);
@@ -25,5 +22,3 @@ export function createHotMeetings(options: {
     },
   };
 }
-
-export type HotMeetings = ReturnType<typeof createHotMeetings>;

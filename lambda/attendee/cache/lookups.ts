@@ -3,6 +3,7 @@ import {
   GetAttendeeCommand,
   GetMeetingCommand,
   type Meeting,
+  NotFoundException,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { withSignal } from '../../common/chime/call-scope';
 import { isNotFound } from '../../common/chime/not-found';
@@ -13,15 +14,12 @@ import {
   takeMeetingSnapshot,
 } from '../../common/table/meeting-snapshot';
 import type { SharedCache } from '../../common/table/shared-cache';
-import { raced } from './container-cache';
+import { raced, type TtlCache } from './container-cache';
 import { countedCall, recordTier } from './metrics';
 import {
   type Answer,
   cacheError,
-  chimeSourced,
   complete,
-  gone,
-  keep,
   type Lookup,
   quietly,
   type Roster,
@@ -30,11 +28,30 @@ import {
   type Value,
 } from './source-deps';
 
-/*
- * The lookups below the container cache, of both record kinds (an attendee, `attendeeId` set,
- * and its meeting) and of a meeting's roster: the shared tier, then a hot meeting's snapshot
- * (this container's own, or another's waited for), then Chime.
- */
+// Below the container cache: the shared tier, then a hot meeting's snapshot, then Chime.
+
+/** Chime's answer for a record that a tombstone says is gone. */
+const gone = (what: string) =>
+  new NotFoundException({ message: `The ${what} does not exist.`, $metadata: {} });
+
+const chimeSourced = (output: {
+  readonly $metadata?: { readonly requestId?: string; readonly attempts?: number };
+}): Sourced => ({
+  tier: 'none',
+  chimeRequestId: output.$metadata?.requestId,
+  chimeAttempts: output.$metadata?.attempts,
+});
+
+/** Keeps a record read along with something else in the container, as its own lookup would. */
+function keep<V>(
+  cache: TtlCache<V>,
+  key: string,
+  record: Pick<CachedRecord<V>, 'value' | 'expiresAt'>,
+  readAt: number,
+  ttlMs: number,
+): void {
+  if (ttlMs > 0) cache.set(key, record.value, Math.min(readAt + ttlMs, record.expiresAt));
+}
 
 const ttlOf = (deps: SourceDeps, { attendeeId }: Lookup) =>
   attendeeId === undefined ? deps.meetingTtlMs : deps.attendeeTtlMs;
@@ -53,7 +70,7 @@ async function getFromChime(deps: SourceDeps, lookup: Lookup): Promise<[Value, S
   return [output.Attendee, chimeSourced(output)];
 }
 
-/** An answer that may be cached under the lookup's key: the record asked for. */
+/** Only the record asked for may be cached under the lookup's key. */
 function cacheable({ meetingId, attendeeId }: Lookup, value: Value): boolean {
   if (attendeeId === undefined) {
     const id = (value as Meeting | undefined)?.MeetingId;
@@ -80,13 +97,10 @@ async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Prom
   const { shared, container } = deps;
   const { meetingId, attendeeId, metrics } = lookup;
   const startedAt = deps.now();
-  let got: [Value, Sourced];
-  try {
-    got = await getFromChime(deps, lookup);
-  } catch (error) {
+  const [value, sourced] = await getFromChime(deps, lookup).catch(async (error: unknown) => {
     if (isNotFound(error) && shared) {
       if (attendeeId === undefined) container.dropMeeting(meetingId);
-      else container.dropAttendee(meetingId, attendeeId);
+      else container.attendees.delete(container.attendeeKey(meetingId, attendeeId));
       await quietly<unknown>(deps, { metrics }, 'tombstone', () =>
         attendeeId === undefined
           ? shared.endMeeting(meetingId, startedAt)
@@ -94,8 +108,7 @@ async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Prom
       );
     }
     throw error;
-  }
-  const [value, sourced] = got;
+  });
   recordTier(metrics, 'none');
   if (!cacheable(lookup, value)) return { value, expiresAt: undefined, ...sourced };
   if (store && shared) {
@@ -108,7 +121,6 @@ async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Prom
   return { value, expiresAt: startedAt + ttlOf(deps, lookup), ...sourced };
 }
 
-/** Takes a hot meeting's lease and snapshot, its pages and meeting kept in the container too. */
 async function takeSnapshot(
   deps: SourceDeps,
   shared: SharedCache,
@@ -143,7 +155,7 @@ async function takeSnapshot(
   }
 }
 
-/** The meeting's snapshot, one per meeting per container; each waiter keeps its own deadline. */
+/** One snapshot per meeting per container; each waiter keeps its own deadline. */
 function snapshotOf(
   deps: SourceDeps,
   shared: SharedCache,
@@ -162,18 +174,12 @@ function snapshotOf(
   return raced(flight, signal);
 }
 
-function hit(
-  deps: SourceDeps,
-  lookup: Lookup,
-  record: CachedRecord<Value>,
-  readAt: number,
-): Answer<Value> {
+function hit(deps: SourceDeps, lookup: Lookup, record: CachedRecord<Value>, readAt: number) {
   recordTier(lookup.metrics, deps.sharedTier);
   const expiresAt = Math.min(readAt + ttlOf(deps, lookup), record.expiresAt);
   return { value: record.value, expiresAt, tier: deps.sharedTier };
 }
 
-/** The answer from what the table read found, else from a snapshot, else from Chime. */
 async function fromRead(
   deps: SourceDeps,
   shared: SharedCache,
@@ -199,15 +205,13 @@ async function fromRead(
   }
   if (outcome.kind === 'lost') {
     const waitedAt = deps.now();
-    const wanted = attendeeId === undefined ? { meeting: true as const } : { attendeeId };
-    const waited = await deps.waiters.wait(shared, meetingId, wanted, signal);
+    const waited = await deps.waiters.wait(shared, meetingId, attendeeId, signal);
     const found = waited && recordIn(lookup, waited);
     if (found) return hit(deps, lookup, found, waitedAt);
   }
   return fromChime(deps, lookup, true);
 }
 
-/** An attendee or a meeting, below the container cache. */
 export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answer<Value>> {
   const { shared, container } = deps;
   const { meetingId, attendeeId, alongWith } = lookup;
@@ -234,14 +238,13 @@ export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answ
   return { ...answer, value: { ...(answer.value as CachedAttendee), Name: name } };
 }
 
-/** The attendees with the names recorded for them. */
 const named = (attendees: Iterable<CachedAttendee>, names: SharedRead['names']): Roster =>
   Array.from(attendees, (attendee) => {
     const name = names?.get((attendee.AttendeeId ?? '').toLowerCase());
     return name === undefined ? attendee : { ...attendee, Name: name };
   });
 
-/** ListAttendees, for this request alone (not kept). */
+/** ListAttendees for this request alone (not kept). */
 async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['names']) {
   const { meetingId, signal, metrics } = lookup;
   let last = {};
@@ -256,12 +259,7 @@ async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['name
 }
 
 /** A complete snapshot's roster, the attendees changed since (stale markers) asked again. */
-async function rosterIn(
-  deps: SourceDeps,
-  lookup: Lookup,
-  read: SharedRead,
-  readAt: number,
-): Promise<Answer<Roster>> {
+async function rosterIn(deps: SourceDeps, lookup: Lookup, read: SharedRead, readAt: number) {
   recordTier(lookup.metrics, deps.sharedTier);
   let sourced: Sourced = { tier: deps.sharedTier };
   const changed = await Promise.all(
@@ -285,11 +283,7 @@ async function rosterIn(
   return { value, expiresAt: readAt + deps.attendeeTtlMs, tier, chimeRequestId, chimeAttempts };
 }
 
-/**
- * The roster below the container cache: a complete snapshot in the shared tier, else this
- * container's own snapshot, else the one another container is taking; a failed or unreadable
- * one is listed again here, and not kept.
- */
+/** A complete snapshot, else this container's or another's; failing those, a listing not kept. */
 export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answer<Roster>> {
   const { shared } = deps;
   const { meetingId, signal } = lookup;

@@ -3,16 +3,10 @@ import { type Attributes, PK, SK } from '../../common/table/item-codec';
 import { sharedCacheOver } from '../../common/table/shared-cache';
 import { meetingPartition, SORT_KEYS } from '../../common/table/table-schema';
 
-/**
- * The shared tier of a container without the table: the table's items and conditional writes in
- * memory, so that a hot meeting is listed once per container instead of costing a GetAttendee
- * per attendee. No event reaches it: `ttlMs` is its freshness bound, and an expired item is gone.
- */
+/** The table's items and conditional writes in memory; no event reaches it: `ttlMs` bounds it. */
 export function createMemoryCache(options: {
   readonly ttlMs: number;
-  /** Items kept at most; the least recently written goes first. */
   readonly maxEntries: number;
-  /** Epoch milliseconds. */
   readonly now?: () => number;
 }) {
   const { now = Date.now } = options;

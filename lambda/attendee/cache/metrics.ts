@@ -1,10 +1,9 @@
-import { CHIME_OPERATIONS, type ChimeOperation } from '../../common/chime/chime-operations';
+import type { ChimeOperation } from '../../common/chime/chime-operations';
 import { chimeErrorRule } from '../errors/chime-errors';
 
-/** Where a lookup's answer came from: a cache tier, or none (Chime). */
 export type CacheTier = 'container' | 'shared' | 'none';
 
-/** What one request did, for the metrics on its log line. Counters only: ids never go here. */
+/** Counters only: ids never go here. */
 export interface RequestMetrics {
   readonly chimeCalls: Record<ChimeOperation, number>;
   throttles: number;
@@ -25,11 +24,10 @@ export function createRequestMetrics(): RequestMetrics {
   };
 }
 
+const TIER_COUNTERS = { container: 'hitsContainer', shared: 'hitsShared', none: 'misses' } as const;
+
 export function recordTier(metrics: RequestMetrics | undefined, tier: CacheTier): void {
-  if (!metrics) return;
-  if (tier === 'container') metrics.hitsContainer += 1;
-  else if (tier === 'shared') metrics.hitsShared += 1;
-  else metrics.misses += 1;
+  if (metrics) metrics[TIER_COUNTERS[tier]] += 1;
 }
 
 interface SdkOutcome {
@@ -44,10 +42,7 @@ export function isThrottle(error: unknown): boolean {
   return $metadata?.httpStatusCode === 429;
 }
 
-/**
- * Sends one Chime call, counting the SDK's attempts of its output or error (each is a request
- * against Chime's rate), and a throttle if the last one was.
- */
+/** Counts each SDK attempt of one Chime call (each is a request against Chime's rate). */
 export async function countedCall<T>(
   metrics: RequestMetrics | undefined,
   operation: ChimeOperation,
@@ -70,12 +65,10 @@ export async function countedCall<T>(
   }
 }
 
-/** The number of Chime requests a request made, for the caller budget. */
 export function chimeCallsOf(metrics: RequestMetrics): number {
-  return CHIME_OPERATIONS.reduce((sum, operation) => sum + metrics.chimeCalls[operation], 0);
+  return Object.values(metrics.chimeCalls).reduce((sum, calls) => sum + calls, 0);
 }
 
-/** The metric names, as CloudWatch shows them. */
 export const METRIC_NAMES = {
   GetAttendee: 'ChimeCalls_GetAttendee',
   GetMeeting: 'ChimeCalls_GetMeeting',
@@ -88,24 +81,17 @@ export const METRIC_NAMES = {
 } as const;
 
 /**
- * The request's counters as CloudWatch Embedded Metric Format members of its one log line: `_aws`
- * with one directive, and each metric a root member. Only what a request moved: a metric it did
- * not move is absent, not 0 (the alarms sum, and treat missing data as not breaching).
- *
- * @example
- * logger.info('request', { ...fields, ...emfFields(metrics, { namespace, timestamp }) });
+ * The counters as Embedded Metric Format members of the log line; one not moved is absent, not 0
+ * (the alarms treat missing data as not breaching).
  */
 export function emfFields(
   metrics: RequestMetrics,
   options: { readonly namespace: string; readonly timestamp: number },
 ): Record<string, string | number | object> {
   const { chimeCalls, ...counters } = metrics;
-  const counts: Record<keyof typeof METRIC_NAMES, number> = { ...chimeCalls, ...counters };
-  const values: Record<string, number> = {};
-  for (const [key, name] of Object.entries(METRIC_NAMES)) {
-    const value = counts[key as keyof typeof METRIC_NAMES];
-    if (value !== 0) values[name] = value;
-  }
+  const counts: Record<string, number> = { ...chimeCalls, ...counters };
+  const moved = Object.entries(METRIC_NAMES).filter(([key]) => counts[key] !== 0);
+  const values = Object.fromEntries(moved.map(([key, name]) => [name, counts[key]]));
   const names = Object.keys(values);
   if (names.length === 0) return {};
   const Metrics = names.map((Name) => ({ Name, Unit: 'Count' }));

@@ -2,21 +2,15 @@ import type { SharedRead } from '../../common/table/item-codec';
 import type { SharedCache } from '../../common/table/shared-cache';
 import { raced } from './container-cache';
 
-/** What a waiter wants of the meeting: an attendee by lower-case id, or the meeting record. */
-type Wanted = { readonly attendeeId: string } | { readonly meeting: true };
-
 export interface SnapshotWaitersOptions {
   readonly pollMs: number;
-  /** How long a waiter waits at most before it asks Chime itself. */
   readonly waitMs: number;
   readonly sleep: (ms: number) => Promise<void>;
-  /** Whether the read shows a complete snapshot recent enough to prove an absence. */
   readonly complete: (read: SharedRead) => boolean;
   readonly onReadError: (error: unknown) => void;
 }
 
 type Answer = (read: SharedRead | undefined) => void;
-/** The waiters of one meeting, by wanted record. */
 type Waiters = Map<string, Answer[]>;
 
 const MEETING = '#meeting';
@@ -24,9 +18,8 @@ const MEETING = '#meeting';
 const MAX_IDS = 96;
 
 /**
- * Answers whoever one read settles: all once the meeting ended or the snapshot is complete
- * (whoever is not in it, is not in the meeting), each whose record or tombstone came, and the
- * rest undefined once the lease is gone or failed.
+ * Answers all once the meeting ended or the snapshot is complete, each whose record or tombstone
+ * came, and the rest undefined once the lease is gone or failed.
  */
 function settle(waiters: Waiters, read: SharedRead, complete: boolean): void {
   const all = read.ended || complete;
@@ -41,11 +34,7 @@ function settle(waiters: Waiters, read: SharedRead, complete: boolean): void {
   }
 }
 
-/**
- * Waits for what another container's snapshot writes, page by page: one poller per meeting reads
- * the records its waiters want every `pollMs` (one BatchGetItem) until each is settled or
- * `waitMs` passed. The roster waits for the whole snapshot instead (`whole`).
- */
+/** One poller per meeting reads its waiters' records every `pollMs` until each is settled. */
 export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
   const { pollMs, sleep, complete } = options;
   const polls = Math.max(1, Math.ceil(options.waitMs / pollMs));
@@ -68,17 +57,17 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
   };
   return {
     /**
-     * A read holding `wanted`'s record or tombstone, a read without it (complete snapshot: not
-     * in it), or undefined (Chime decides). Rejects only when `signal` aborts.
+     * A read settling the attendee (lower-case id) or, without one, the meeting; or undefined
+     * (Chime decides). Rejects only on `signal`.
      */
     async wait(
       shared: SharedCache,
       meetingId: string,
-      wanted: Wanted,
+      attendeeId: string | undefined,
       signal: AbortSignal | undefined,
     ): Promise<SharedRead | undefined> {
       if (signal?.aborted) throw signal.reason;
-      const want = 'attendeeId' in wanted ? wanted.attendeeId : MEETING;
+      const want = attendeeId ?? MEETING;
       let resolve: Answer = () => undefined;
       const answered = new Promise<SharedRead | undefined>((settle) => {
         resolve = settle;
@@ -92,17 +81,13 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
       try {
         return await raced(answered, signal);
       } catch (error) {
-        // Given up: the poller no longer reads for this waiter.
         const rest = (current.get(want) ?? []).filter((other) => other !== resolve);
         if (rest.length > 0) current.set(want, rest);
         else current.delete(want);
         throw error;
       }
     },
-    /**
-     * The read showing the snapshot complete or the meeting ended, or undefined once the lease is
-     * gone or failed or `waitMs` passed. A failed read rejects.
-     */
+    /** The roster's wait: a read of the complete snapshot or ended meeting, else undefined. */
     async whole(shared: SharedCache, meetingId: string, signal: AbortSignal | undefined) {
       for (let round = 0; round < polls; round += 1) {
         await raced(sleep(pollMs), signal);
@@ -114,5 +99,3 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
     },
   };
 }
-
-export type SnapshotWaiters = ReturnType<typeof createSnapshotWaiters>;

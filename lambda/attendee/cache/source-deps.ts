@@ -1,25 +1,22 @@
-import {
-  type ChimeSDKMeetingsClient,
-  type Meeting,
-  NotFoundException,
-} from '@aws-sdk/client-chime-sdk-meetings';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { CachedAttendee, CachedRecord } from '../../common/table/item-codec';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ChimeSDKMeetingsClient, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
+import type { CachedAttendee } from '../../common/table/item-codec';
 import type { MeetingSnapshotOutcome } from '../../common/table/meeting-snapshot';
-import type { SharedCache } from '../../common/table/shared-cache';
+import { createSharedCache } from '../../common/table/shared-cache';
 import type { Config } from '../config';
-import type { ContainerCache, Loaded, TtlCache } from './container-cache';
-import type { HotMeetings } from './hot-meetings';
+import { createContainerCache, type Loaded } from './container-cache';
+import { createHotMeetings } from './hot-meetings';
+import { createMemoryCache } from './memory-cache';
 import type { CacheTier, RequestMetrics } from './metrics';
-import type { SnapshotWaiters } from './snapshot-waiters';
+import { createSnapshotWaiters } from './snapshot-waiters';
 
 /** An attendee as cached, and the display name its owner's token carried, if recorded. */
 export type NamedAttendee = CachedAttendee & { readonly Name?: string };
 export type Roster = readonly NamedAttendee[];
-/** What the container caches: an attendee, or a meeting (either as Chime gave it). */
 export type Value = NamedAttendee | Meeting | undefined;
 
-/** Where a lookup's answer came from, and Chime's request id when this request called it. */
+/** Where a lookup's answer came from; Chime's request id when this request called it. */
 export interface Sourced {
   readonly tier: CacheTier;
   readonly chimeRequestId?: string | undefined;
@@ -30,74 +27,64 @@ export type Answer<V> = Loaded<V> & Sourced;
 
 export interface Lookup {
   readonly meetingId: string;
-  /** Set for an attendee; unset for the meeting itself (or its roster). */
+  /** Unset for the meeting itself (or its roster). */
   readonly attendeeId?: string | undefined;
-  /** Another attendee read in the same table read (see `getAttendee`). */
   readonly alongWith?: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly metrics: RequestMetrics | undefined;
 }
 
-/** The cache settings (`config.cache`), the Chime client and, when there is one, the table. */
+/** The table's own settings come in `sharedTable`, or the table is not used. */
+type TableSettings = 'tableName' | 'region' | 'dynamodbEndpoint' | 'dynamodbRequestTimeoutMs';
+
 export interface AttendeeSourceOptions
-  extends Pick<
-    Config['cache'],
-    | 'containerAttendeeTtlMs'
-    | 'containerMeetingTtlMs'
-    | 'maxEntries'
-    | 'hotThreshold'
-    | 'hotWindowMs'
-    | 'leaseMs'
-    | 'leaseWaitMs'
-    | 'leasePollMs'
-    | 'snapshotFreshnessMs'
-  > {
+  extends Omit<Config['cache'], TableSettings | 'sharedTtlMs'> {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
-  readonly sharedTable?:
-    | {
-        readonly client: Pick<DynamoDBClient, 'send'>;
-        readonly tableName: string;
-        readonly ttlMs: number;
-      }
-    | undefined;
+  readonly sharedTable?: Omit<Parameters<typeof createSharedCache>[0], 'now'> | undefined;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Told the operation and the error's class name of a cache failure (never its message). */
   readonly onCacheError?: (operation: string, errorName: string) => void;
 }
 
-/** What the lookups of one container share. */
-export interface SourceDeps extends AttendeeSourceOptions {
-  readonly now: () => number;
-  readonly container: ContainerCache<Value, Value, Roster>;
-  /** The table, or the container's memory standing in for it, or nothing. */
-  readonly shared: SharedCache | undefined;
-  readonly sharedTier: CacheTier;
-  /** How long the container keeps what it read. */
-  readonly attendeeTtlMs: number;
-  readonly meetingTtlMs: number;
-  readonly hot: HotMeetings;
-  readonly waiters: SnapshotWaiters;
-  readonly snapshots: Map<string, Promise<MeetingSnapshotOutcome>>;
-  /** Its lease owner id. */
-  readonly owner: string;
+/** With the table, how long a container serves what it read: the rest of the freshness bound. */
+export const TABLE_RECHECK_MS = 1000;
+
+export function createSourceDeps(options: AttendeeSourceOptions) {
+  const { sharedTable: table, now = Date.now, maxEntries } = options;
+  const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
+  const sharedTier: CacheTier = table ? 'shared' : 'container';
+  return {
+    ...options,
+    now,
+    container: createContainerCache<Value, Value, Roster>({ maxEntries, now }),
+    /** The table, or the container's memory standing in for it. */
+    shared: table
+      ? createSharedCache({ ...table, now })
+      : options.containerAttendeeTtlMs > 0
+        ? createMemoryCache({ ttlMs: options.containerAttendeeTtlMs, maxEntries, now })
+        : undefined,
+    sharedTier,
+    attendeeTtlMs: front(options.containerAttendeeTtlMs),
+    meetingTtlMs: front(options.containerMeetingTtlMs),
+    hot: createHotMeetings({ threshold: options.hotThreshold, windowMs: options.hotWindowMs, now }),
+    waiters: createSnapshotWaiters({
+      pollMs: options.leasePollMs,
+      waitMs: options.leaseWaitMs,
+      sleep: options.sleep ?? ((ms) => delay(ms)),
+      complete: (read) => complete({ now, snapshotFreshnessMs: options.snapshotFreshnessMs }, read),
+      onReadError: (error) => cacheError(options, undefined, 'read', error),
+    }),
+    snapshots: new Map<string, Promise<MeetingSnapshotOutcome>>(),
+    owner: randomUUID(),
+  };
 }
 
-/** Chime's answer for a record that a tombstone says is gone. */
-export const gone = (what: string) =>
-  new NotFoundException({ message: `The ${what} does not exist.`, $metadata: {} });
+export type SourceDeps = ReturnType<typeof createSourceDeps>;
 
-export const chimeSourced = (output: {
-  readonly $metadata?: { readonly requestId?: string; readonly attempts?: number };
-}): Sourced => ({
-  tier: 'none',
-  chimeRequestId: output.$metadata?.requestId,
-  chimeAttempts: output.$metadata?.attempts,
-});
-
-/** Counts a cache failure and tells its operation and error class (never its message). */
+/** Counts a cache failure; tells its operation and error class, never its message. */
 export function cacheError(
-  deps: SourceDeps,
+  deps: Pick<AttendeeSourceOptions, 'onCacheError'>,
   metrics: RequestMetrics | undefined,
   operation: string,
   error: unknown,
@@ -108,10 +95,7 @@ export function cacheError(
   deps.onCacheError?.(operation, name);
 }
 
-/**
- * Runs a table operation; its failure is counted and gives undefined (the lookup then asks
- * Chime), unless the lookup's `signal` aborted: that rejects.
- */
+/** A table operation whose failure is counted and gives undefined, unless `signal` aborted. */
 export async function quietly<T>(
   deps: SourceDeps,
   { signal, metrics }: Partial<Pick<Lookup, 'signal' | 'metrics'>>,
@@ -128,16 +112,8 @@ export async function quietly<T>(
 }
 
 /** Whether the read holds a snapshot recent enough to prove that a missing attendee is new. */
-export const complete = (deps: SourceDeps, read: { readonly snapshot?: { takenAt: number } }) =>
+export const complete = (
+  deps: { readonly now: () => number; readonly snapshotFreshnessMs: number },
+  read: { readonly snapshot?: { takenAt: number } },
+): boolean =>
   read.snapshot !== undefined && deps.now() - read.snapshot.takenAt < deps.snapshotFreshnessMs;
-
-/** Keeps a record read along with something else in the container, as its own lookup would. */
-export function keep<V>(
-  cache: TtlCache<V>,
-  key: string,
-  record: Pick<CachedRecord<V>, 'value' | 'expiresAt'>,
-  readAt: number,
-  ttlMs: number,
-): void {
-  if (ttlMs > 0) cache.set(key, record.value, Math.min(readAt + ttlMs, record.expiresAt));
-}

@@ -6,7 +6,6 @@ import { callScope } from './call-scope';
 import { BoundedRetryStrategy } from './retry-strategy';
 import { keptAliveSockets, reuseSigners } from './sdk-signer';
 
-/** Where the `LOG_LEVEL=DEBUG` trace of each call goes (the attendee function's logger). */
 interface CallTracer {
   readonly debugEnabled: boolean;
   debug(message: string, fields: LogFields): void;
@@ -22,16 +21,11 @@ class ScopedHttpHandler extends NodeHttpHandler {
   }
 }
 
-/**
- * The one Chime SDK Meetings client of a container: retries bounded by the deadline, per-attempt
- * timeouts that throw, kept-alive sockets, each command's middleware stack resolved once
- * (`cacheMiddleware`) and one signer. Calls pass no options: they run inside
- * `withSignal`/`withDeadline` (`call-scope.ts`).
- */
+/** Calls pass no options (cached middleware stacks): they run in `withSignal`/`withDeadline`. */
 export function createChimeClient(
   chime: ChimeClientSettings,
   logger?: CallTracer,
-  /** Fixed credentials, for a local process without them in its environment; default: the SDK's. */
+  /** For a local process without them in its environment. */
   credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string },
 ): ChimeSDKMeetingsClient {
   const client = new ChimeSDKMeetingsClient({
@@ -40,7 +34,6 @@ export function createChimeClient(
     // A copy: the SDK marks the credentials object it is given (`$source`).
     ...(credentials ? { credentials: { ...credentials } } : {}),
     ...(chime.endpoint ? { endpoint: chime.endpoint } : {}),
-    // The same number as the strategy's, for whatever reads `client.config.maxAttempts()`.
     maxAttempts: chime.maxAttempts,
     retryStrategy: new BoundedRetryStrategy(
       chime.maxAttempts,

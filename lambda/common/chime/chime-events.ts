@@ -1,7 +1,4 @@
-/**
- * The Chime SDK meeting events the stack routes (lib/attendee-cache.ts, the handlers, and
- * local/aws/meeting-events.ts): https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html
- */
+// https://docs.aws.amazon.com/chime-sdk/latest/dg/using-events.html
 export const CHIME_EVENT_SOURCE = 'aws.chime';
 export const CHIME_EVENT_DETAIL_TYPE = 'Chime Meeting State Change';
 
@@ -15,7 +12,6 @@ export const INVALIDATING_EVENT_TYPES = Object.freeze([
 /** Events that announce attendees before they ask (the prefetch function, through a queue). */
 export const PREFETCH_EVENT_TYPES = Object.freeze(['chime:AttendeeAdded'] as const);
 
-/** A meeting event as EventBridge matches it (the rules' pattern reads these fields). */
 export interface ChimeMeetingEvent {
   readonly source?: unknown;
   readonly 'detail-type'?: unknown;
@@ -23,26 +19,21 @@ export interface ChimeMeetingEvent {
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
-/**
- * What a rule's input transformer hands its target: these fields and nothing else, so no
- * attendee data ever sits in a queue. The handlers treat a field not of its type as absent.
- */
+/** A rule's input transformer hands its target these alone: no attendee data sits in a queue. */
 export const MEETING_EVENT_INPUT_PATHS = Object.freeze({
   eventType: '$.detail.eventType',
   meetingId: '$.detail.meetingId',
   attendeeId: '$.detail.attendeeId',
-  /** Milliseconds since the epoch, when Chime made the change. */
   timestamp: '$.detail.timestamp',
   /** `chime:AttendeeCapabilitiesUpdated`: 1 when the update took effect, 0 when it failed. */
   success: '$.detail.success',
 } as const);
 
-/** A rule target's input, unchecked. */
+/** Unchecked: the handlers treat a field not of its type as absent. */
 export type MeetingEventInput = {
   readonly [K in keyof typeof MEETING_EVENT_INPUT_PATHS]?: unknown;
 };
 
-/** Whether `event` is a Chime meeting state change (every rule's pattern). */
 export function isChimeMeetingEvent(event: ChimeMeetingEvent): boolean {
   return event.source === CHIME_EVENT_SOURCE && event['detail-type'] === CHIME_EVENT_DETAIL_TYPE;
 }

@@ -1,4 +1,3 @@
-/** Whether Chime answered NotFound (the meeting or attendee is gone, or never was). */
 export const isNotFound = (error: unknown): boolean =>
   typeof error === 'object' &&
   error !== null &&

@@ -2,7 +2,7 @@ import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
 import { callScope } from './call-scope';
 
-/** Thrown to the SDK's retry middleware, which then surfaces the last service error. */
+/** The SDK's retry middleware then surfaces the last service error. */
 export class RetryBudgetExceededError extends Error {
   override readonly name = 'RetryBudgetExceededError';
 }
@@ -16,30 +16,23 @@ function backoffBound(count: number, errorInfo: RetryErrorInfo, now: number): nu
   return hint instanceof Date ? Math.max(backoff, hint.getTime() - now) : backoff;
 }
 
-/**
- * How many attempts one request makes when every attempt lasts its whole `attemptMs` (Chime
- * hangs), by the strategy's own rule: how many hangs `npm start`'s 504 recipe queues.
- */
+/** Attempts of a request whose every attempt hangs `attemptMs`: what the 504 recipe queues. */
 export function attemptsWithinDeadline(
   maxAttempts: number,
   attemptMs: number,
   deadlineMs: number,
 ): number {
-  let attempts = 1;
   let elapsed = attemptMs;
-  while (attempts < maxAttempts) {
-    const wait = backoffBound(attempts - 1, { errorType: 'TRANSIENT' }, 0);
-    if (elapsed + wait + attemptMs > deadlineMs) break;
-    elapsed += wait + attemptMs;
-    attempts += 1;
+  for (let attempts = 1; attempts < maxAttempts; attempts += 1) {
+    elapsed += backoffBound(attempts - 1, { errorType: 'TRANSIENT' }, 0) + attemptMs;
+    if (elapsed > deadlineMs) return attempts;
   }
-  return attempts;
+  return maxAttempts;
 }
 
 /**
- * The SDK's standard retries, refusing (so the last error reaches the client, not a 504) a retry
- * after a `Retry-After` above `maxRetryAfterMs`, one whose wait plus a whole `attemptMs` would
- * end past the call scope's deadline, and any after its signal aborted.
+ * The standard retries, refusing (the last error reaches the client, not a 504) one after a
+ * `Retry-After` above `maxRetryAfterMs`, past the call scope's deadline, or after its abort.
  */
 export class BoundedRetryStrategy extends StandardRetryStrategy {
   constructor(

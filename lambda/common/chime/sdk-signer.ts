@@ -3,12 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { NodeHttpHandlerOptions } from '@smithy/node-http-handler';
 import type { AuthScheme, RequestSigner } from '@smithy/types';
 
-/**
- * Makes a client build its SigV4 signer once per auth scheme instead of once per request (the
- * SDK's builder copies the whole config and constructs a new `SignatureV4` per call, though
- * nothing it holds changes between calls; credentials refresh inside `sign`). A failed build is
- * not kept. Call it right after constructing the client, and never replace its credentials.
- */
+/** One SigV4 signer per auth scheme, not per request; never replace the client's credentials. */
 export function reuseSigners(config: {
   signer: (authScheme?: AuthScheme) => Promise<RequestSigner>;
 }): void {

@@ -5,10 +5,8 @@ import { keptAliveSockets, reuseSigners } from '../chime/sdk-signer';
 /** The one DynamoDB client of a container: time-outs that throw, kept-alive sockets, one signer. */
 export function createDynamoDbClient(options: {
   readonly region: string;
-  /** A local server, or none for the regional endpoint. */
   readonly endpoint?: string | undefined;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** Connect and response time-out of one attempt. */
   readonly requestTimeoutMs: number;
   readonly maxAttempts: number;
 }): DynamoDBClient {

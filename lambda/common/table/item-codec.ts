@@ -8,7 +8,6 @@ export type Attributes = Record<string, NativeAttributeValue>;
 export const PK = CACHE_TABLE_SCHEMA.partitionKey.name;
 export const SK = CACHE_TABLE_SCHEMA.sortKey.name;
 
-/** The states a marker leaves in place of a record. */
 export const MARKER_STATES = { deleted: 'deleted', stale: 'stale' } as const;
 
 /** An attendee as cached: the fields GetAttendee and ListAttendees return, nothing else. */
@@ -24,36 +23,27 @@ export const cachedAttendee = (attendee: CachedAttendee): CachedAttendee => ({
   Capabilities: attendee.Capabilities,
 });
 
-/**
- * A cached record and its times (epoch ms). `version` is when the Chime call that brought it
- * started: a write only ever replaces an item of a lower version, and never a tombstone.
- */
+/** `version`: when the Chime call that brought it started (epoch ms); writes need a newer one. */
 export interface CachedRecord<T> {
   readonly value: T;
   readonly version: number;
   readonly expiresAt: number;
 }
 
-/** What one read of a meeting's partition found, expired items left out. */
 export interface SharedRead {
-  /** Attendee records, tombstones, stale markers and names, by lower-case AttendeeId. */
+  /** By lower-case AttendeeId. */
   readonly attendees?: ReadonlyMap<string, CachedRecord<CachedAttendee>>;
   readonly deleted?: ReadonlySet<string>;
   readonly stale?: ReadonlySet<string>;
   readonly names?: ReadonlyMap<string, string>;
-  /** Chime ended the meeting: none of its attendees exists any more. */
   readonly ended?: boolean;
   readonly meeting?: CachedRecord<Meeting>;
-  /** A complete ListAttendees snapshot was taken at `takenAt`. */
   readonly snapshot?: { readonly takenAt: number; readonly expiresAt: number };
-  /**
-   * Who is taking a snapshot. `failed`: nobody waits for it, nor lists the meeting again until
-   * the lease runs out (so that every container does not list it into the same fault).
-   */
+  /** `failed`: nobody waits, nor lists again until it runs out (not all into the same fault). */
   readonly lease?: { readonly owner: string; readonly until: number; readonly failed: boolean };
 }
 
-/** What a meeting's items hold at `at`: expired ones are left out, as TTL deletion is lazy. */
+/** What a meeting's items hold at `at`: expired ones left out, as TTL deletion is lazy. */
 export function readOf(items: Iterable<Attributes>, at: number): SharedRead {
   const read: { -readonly [K in keyof SharedRead]: SharedRead[K] } = {};
   const attendees = new Map<string, CachedRecord<CachedAttendee>>();
@@ -83,7 +73,6 @@ export function readOf(items: Iterable<Attributes>, at: number): SharedRead {
       else attendees.set(id, { value: cachedAttendee(item), version, expiresAt });
     }
   }
-  // Only what was found: a read of nothing is `{}`.
   if (attendees.size > 0) read.attendees = attendees;
   if (deleted.size > 0) read.deleted = deleted;
   if (stale.size > 0) read.stale = stale;

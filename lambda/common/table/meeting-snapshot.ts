@@ -10,26 +10,20 @@ import { isNotFound } from '../chime/not-found';
 import { type CachedAttendee, cachedAttendee } from './item-codec';
 import type { SharedCache } from './shared-cache';
 
-/** What a snapshot needs; the attendee function and the prefetch function each bring theirs. */
 export interface MeetingSnapshotDeps {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
-  readonly shared: Pick<
-    SharedCache,
-    'acquireLease' | 'failLease' | 'putAttendees' | 'putMeeting' | 'markSnapshot' | 'endMeeting'
-  >;
-  /** The lease's holder: one id per container (or prefetch instance). */
+  readonly shared: SharedCache;
+  /** The lease's holder: one per container (or prefetch instance). */
   readonly owner: string;
-  /** How long the lease holds: the snapshot's own budget (its calls are aborted past it). */
+  /** The snapshot's own budget: its calls are aborted past it. */
   readonly leaseMs: number;
   readonly now: () => number;
-  /** Sends one Chime call: the caller counts it (request metrics) or paces it (prefetch). */
+  /** Counts (request metrics) or paces (prefetch) one Chime call. */
   readonly call: <T extends object>(
     operation: ChimeOperation,
     send: () => Promise<T>,
   ) => Promise<T>;
-  /** Told of a table operation that failed; the snapshot goes on (or ends `failed`). */
   readonly onCacheError: (operation: string, error: unknown) => void;
-  /** Each page after it is stored, with the time its listing started. */
   readonly onPage?: (page: readonly CachedAttendee[], takenAt: number) => void;
 }
 
@@ -42,15 +36,11 @@ export type MeetingSnapshotOutcome =
       /** When the listing started: it shows Chime's state at this time or later. */
       readonly takenAt: number;
     }
-  /** Somebody else holds the lease (its snapshot under way, or cooling down after a failure). */
+  /** Another holds the lease (listing, or cooling down after a failure). */
   | { readonly kind: 'lost' }
-  /** The lease could not be taken, or Chime failed: the lease is marked failed until it expires. */
   | { readonly kind: 'failed'; readonly error: unknown };
 
-/**
- * Pages ListAttendees (100 a page, its largest) and returns every attendee listed with an
- * AttendeeId and an ExternalUserId, the fields cached; `onPage` sees each page before the next.
- */
+/** The attendees with an AttendeeId and an ExternalUserId; `onPage` sees each page first. */
 export async function listAttendees(
   deps: Pick<MeetingSnapshotDeps, 'chime' | 'call'>,
   MeetingId: string,
@@ -75,11 +65,9 @@ export async function listAttendees(
 }
 
 /**
- * Takes the lease of one meeting and its snapshot: pages ListAttendees into the shared table as
- * they arrive (so waiters elsewhere find their attendee before the last page), fetches the
- * meeting alongside, and marks the snapshot complete last, only when every record was stored.
- * Each record's version is the time the listing started, so a page never replaces what an event
- * or a later read wrote meanwhile. It runs on the lease's budget, not on a request's deadline.
+ * Under the meeting's lease, stores each ListAttendees page as it arrives (waiters elsewhere find
+ * theirs early) and the meeting, then marks the snapshot complete only if every write succeeded.
+ * Versions are the listing's start, so nothing an event or a later read wrote is replaced.
  */
 export async function takeMeetingSnapshot(
   deps: MeetingSnapshotDeps,
@@ -147,7 +135,7 @@ async function snapshotUnderLease(
   const meeting = candidate?.MeetingId?.toLowerCase() === meetingId ? candidate : undefined;
   if (meeting) await stored('putMeeting', () => shared.putMeeting(meetingId, meeting, takenAt));
   if (complete) await stored('markSnapshot', () => shared.markSnapshot(meetingId, takenAt));
-  // Incomplete: nobody waits for a marker that will not come.
+  // Incomplete: nobody should wait for a marker that will not come.
   else await failLease();
   const attendees = new Map(listed.value.map((a) => [(a.AttendeeId as string).toLowerCase(), a]));
   return { kind: 'taken', attendees, meeting, takenAt };

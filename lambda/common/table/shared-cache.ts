@@ -29,12 +29,11 @@ import {
   SORT_KEYS,
 } from './table-schema';
 
-/** BatchWriteItem takes 25 requests at most. */
 const BATCH_WRITE_LIMIT = 25;
-/** Attempts of a BatchWriteItem while items stay unprocessed; the backoff doubles each time. */
+/** While items stay unprocessed; the backoff doubles each time. */
 const BATCH_ATTEMPTS = 5;
 const BATCH_BACKOFF_MS = 25;
-/** Conditional puts of one page in flight at once (each is its own PutItem). */
+/** Conditional PutItems of one page in flight at once. */
 const PUTS_IN_FLIGHT = 25;
 
 /** A write of a snapshot or record failed (other than being older than what is there). */
@@ -42,12 +41,11 @@ export class SnapshotWriteError extends Error {
   override readonly name = 'SnapshotWriteError';
 }
 
-/** What a put requires of the item it replaces: DynamoDB's condition, and the memory tier's test. */
+/** A put's condition for DynamoDB, and the same test (`allows`) for the memory tier. */
 interface Condition {
   readonly expression: string;
   readonly names: Record<string, string>;
   readonly values: Attributes;
-  /** Whether the put may replace `there`, the unexpired item if any. */
   readonly allows: (there: Attributes | undefined) => boolean;
 }
 
@@ -77,9 +75,8 @@ const leaseOwner = (owner: string): Condition => ({
   allows: (there) => there?.owner === owner,
 });
 
-/** Where a shared cache keeps its items. */
 interface ItemStore {
-  /** Writes `item` unless `condition` fails: then false. */
+  /** False when `condition` failed. */
   put(item: Attributes, condition?: Condition): Promise<boolean>;
   get(meetingId: string, sorts: readonly string[], signal?: AbortSignal): Promise<Attributes[]>;
   query(meetingId: string, signal?: AbortSignal): Promise<Attributes[]>;
@@ -101,10 +98,8 @@ function sortKeysOf({ attendeeId, attendeeIds = [] }: Wanted) {
 }
 
 /**
- * The shared tier over `store`: a DynamoDB table (`table-schema.ts`), or a container's memory
- * (`memory-cache.ts`). A record write replaces only an older record (a stale marker: one of its
- * own millisecond too), never a tombstone; records and markers expire `ttlMs` after the later of
- * their version and now.
+ * Over a DynamoDB table or a container's memory (`memory-cache.ts`): a record write replaces only
+ * an older record (a stale marker: one as old too), never a tombstone.
  */
 export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => number) {
   // A marker that expired at once would let the record it replaced be read as missing.
@@ -113,7 +108,6 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
     [PK]: meetingPartition(meetingId),
     [SK]: sort,
     ...attributes,
-    // Epoch seconds.
     [CACHE_TABLE_SCHEMA.timeToLiveAttribute]: Math.ceil(expiresAt / 1000),
   });
   const stamped = (meetingId: string, sort: string, version: number, attributes = {}) => {
@@ -122,7 +116,6 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
   };
   const lease = (meetingId: string, owner: string, until: number, state?: 'failed') =>
     itemOf(meetingId, SORT_KEYS.lease, { owner, leaseUntil: until, state }, until);
-  /** A record (or stale marker) write, over nothing, an older item, or one as old if `orEqual`. */
   const newer = async (
     meetingId: string,
     sort: string,
@@ -134,7 +127,7 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
   };
   const { deleted, stale } = MARKER_STATES;
   return {
-    /** Everything held of a meeting (one Query): the roster's read. */
+    /** The roster's read: one Query. */
     readAll: async (meetingId: string, signal?: AbortSignal): Promise<SharedRead> =>
       readOf(await store.query(meetingId, signal), now()),
     /** The meeting's items, the attendees asked for (96 at most) and the name of `attendeeId`. */
@@ -160,7 +153,6 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
       newer(meetingId, SORT_KEYS.meeting, version, { Meeting: JSON.stringify(meeting) }),
     putName: (meetingId: string, attendeeId: string, Name: string, version: number) =>
       newer(meetingId, nameSortKey(attendeeId), version, { Name }),
-    /** Marks a complete snapshot taken at `takenAt`. */
     markSnapshot: (meetingId: string, takenAt: number) =>
       newer(meetingId, SORT_KEYS.snapshot, takenAt),
     /** True when no other unexpired lease held the meeting's. */
@@ -175,10 +167,9 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
     async tombstoneAttendee(meetingId: string, attendeeId: string, version: number) {
       await store.put(stamped(meetingId, attendeeSortKey(attendeeId), version, { state: deleted }));
     },
-    /** The attendee changed: its record goes; older writes cannot bring it back. */
     markStale: (meetingId: string, attendeeId: string, version: number) =>
       newer(meetingId, attendeeSortKey(attendeeId), version, { state: stale }, true),
-    /** Chime ended the meeting: a tombstone, then its other items deleted; returns how many. */
+    /** A tombstone, then the meeting's other items deleted; returns how many. */
     async endMeeting(meetingId: string, version: number): Promise<number> {
       await store.put(stamped(meetingId, SORT_KEYS.meeting, version, { state: deleted }));
       return store.clear(meetingId);
@@ -188,30 +179,22 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
 
 type Item = Record<string, AttributeValue>;
 
-/** Options of {@link createSharedCache}. */
-export interface SharedCacheOptions {
+/** The shared cache over `tableName`. */
+export function createSharedCache(options: {
   readonly client: Pick<DynamoDBClient, 'send'>;
   readonly tableName: string;
   /** How long a record (or a tombstone) may be served after it was written. */
   readonly ttlMs: number;
-  /** Epoch milliseconds. */
   readonly now?: () => number;
-  /** Waits between BatchWriteItem attempts. */
   readonly sleep?: (ms: number) => Promise<void>;
-}
-
-/**
- * The shared cache over `tableName`. Every read checks `expiresAt` against the clock: DynamoDB's
- * TTL deletion is lazy, so the table may still return an expired item.
- */
-export function createSharedCache(options: SharedCacheOptions) {
+}) {
   const { client, tableName, sleep = delay } = options;
   const pages = async (
     meetingId: string,
     input: Partial<QueryCommandInput>,
     signal?: AbortSignal,
   ) => {
-    const items: Item[] = [];
+    const items: Attributes[] = [];
     let ExclusiveStartKey: Item | undefined;
     do {
       const page = await client.send(
@@ -224,12 +207,11 @@ export function createSharedCache(options: SharedCacheOptions) {
         }),
         { abortSignal: signal },
       );
-      items.push(...(page.Items ?? []));
+      items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return items;
   };
-  /** Deletes `keys` in batches, retrying what DynamoDB leaves unprocessed. */
   const deleteAll = async (keys: readonly Item[]) => {
     for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
       let pending: WriteRequest[] = keys
@@ -274,10 +256,8 @@ export function createSharedCache(options: SharedCacheOptions) {
       }
       return (output.Responses?.[tableName] ?? []).map((item) => unmarshall(item));
     },
-    query: async (meetingId, signal) =>
-      (await pages(meetingId, { ExpressionAttributeNames: { '#pk': PK } }, signal)).map((item) =>
-        unmarshall(item),
-      ),
+    query: (meetingId, signal) =>
+      pages(meetingId, { ExpressionAttributeNames: { '#pk': PK } }, signal),
     async clear(meetingId) {
       const items = await pages(meetingId, {
         ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
@@ -285,9 +265,9 @@ export function createSharedCache(options: SharedCacheOptions) {
         Select: 'SPECIFIC_ATTRIBUTES',
         ConsistentRead: true,
       });
-      // Keys only (the projection): each item is its own key.
-      const keys = items.filter((item) => item[SK]?.S !== SORT_KEYS.meeting);
-      await deleteAll(keys);
+      // Projected to its keys: each item is its own key.
+      const keys = items.filter((item) => item[SK] !== SORT_KEYS.meeting);
+      await deleteAll(keys.map((key) => marshall(key)));
       return keys.length;
     },
   };

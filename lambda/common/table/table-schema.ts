@@ -1,7 +1,4 @@
-/**
- * The shared cache table's schema: one partition per meeting, so one Query finds all its items
- * (each item: docs/security.md, "Shared table"). Keys hold Chime ids only.
- */
+/** One partition per meeting (items: docs/security.md, "Shared table"); keys hold Chime ids. */
 export const CACHE_TABLE_SCHEMA = {
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
@@ -24,10 +21,7 @@ export const attendeeSortKey = (attendeeId: string): string =>
 
 export const nameSortKey = (attendeeId: string): string => `${SORT_KEYS.namePrefix}${attendeeId}`;
 
-/**
- * All the invalidation function's markers may name: its role is limited to them
- * (lib/attendee-cache.ts), so it can neither read a JoinToken nor write a record.
- */
+/** The invalidation function's role may name only these: no JoinToken read, no record write. */
 export const MARKER_ATTRIBUTES = Object.freeze([
   CACHE_TABLE_SCHEMA.partitionKey.name,
   CACHE_TABLE_SCHEMA.sortKey.name,

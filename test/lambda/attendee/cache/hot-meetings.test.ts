@@ -1,4 +1,4 @@
-import { createHotMeetings } from '../../../../lambda/attendee/cache/hot-meetings';
+import { createHotMeetings, MAX_MEETINGS } from '../../../../lambda/attendee/cache/hot-meetings';
 
 describe('hot meeting detection', () => {
   let clock = 0;
@@ -33,11 +33,10 @@ describe('hot meeting detection', () => {
   });
 
   it('tracks a bounded number of meetings', () => {
-    const hot = createHotMeetings({ threshold: 2, windowMs: 1000, maxMeetings: 2, now });
+    const hot = createHotMeetings({ threshold: 2, windowMs: 1000, now });
     hot.recordMiss('a');
-    hot.recordMiss('b');
-    hot.recordMiss('c');
+    for (let meeting = 1; meeting <= MAX_MEETINGS; meeting += 1) hot.recordMiss(`m${meeting}`);
     expect(hot.recordMiss('a')).toBe(false);
-    expect(hot.recordMiss('c')).toBe(true);
+    expect(hot.recordMiss(`m${MAX_MEETINGS}`)).toBe(true);
   });
 });

@@ -90,7 +90,7 @@ describe('the snapshot waiters', () => {
     const meetingId = await leasedMeeting();
     const record = attendee();
 
-    const answer = waiters.wait(shared, meetingId, { attendeeId: idOf(record) }, undefined);
+    const answer = waiters.wait(shared, meetingId, idOf(record), undefined);
     await stepped.poll();
     expect(await settledValue(answer)).toBe(PENDING);
 
@@ -114,12 +114,7 @@ describe('the snapshot waiters', () => {
     const record = attendee();
     await table.tombstoneAttendee(meetingId, idOf(record), T0);
 
-    const answer = await waitersWith().wait(
-      shared,
-      meetingId,
-      { attendeeId: idOf(record) },
-      undefined,
-    );
+    const answer = await waitersWith().wait(shared, meetingId, idOf(record), undefined);
 
     expect(answer?.deleted).toEqual(new Set([idOf(record)]));
     expect(answer?.attendees).toBeUndefined();
@@ -130,7 +125,7 @@ describe('the snapshot waiters', () => {
     const meetingId = await leasedMeeting();
     await table.putMeeting(meetingId, { MeetingId: meetingId, MediaRegion: 'us-east-1' }, T0);
 
-    const answer = await waitersWith().wait(shared, meetingId, { meeting: true }, undefined);
+    const answer = await waitersWith().wait(shared, meetingId, undefined, undefined);
 
     expect(answer?.meeting?.value).toEqual({ MeetingId: meetingId, MediaRegion: 'us-east-1' });
     // The meeting is in every read: no attendee is asked for.
@@ -142,9 +137,9 @@ describe('the snapshot waiters', () => {
     const waiters = waitersWith({ sleep: stepped.sleep });
     const meetingId = await leasedMeeting();
     const answers = Promise.all([
-      waiters.wait(shared, meetingId, { attendeeId: randomUUID() }, undefined),
-      waiters.wait(shared, meetingId, { attendeeId: randomUUID() }, undefined),
-      waiters.wait(shared, meetingId, { meeting: true }, undefined),
+      waiters.wait(shared, meetingId, randomUUID(), undefined),
+      waiters.wait(shared, meetingId, randomUUID(), undefined),
+      waiters.wait(shared, meetingId, undefined, undefined),
     ]);
 
     await table.endMeeting(meetingId, T0);
@@ -172,8 +167,8 @@ describe('the snapshot waiters', () => {
     const waiters = waitersWith({ sleep: stepped.sleep });
     const meetingId = await leasedMeeting();
     const answers = Promise.all([
-      waiters.wait(shared, meetingId, { attendeeId: randomUUID() }, undefined),
-      waiters.wait(shared, meetingId, { meeting: true }, undefined),
+      waiters.wait(shared, meetingId, randomUUID(), undefined),
+      waiters.wait(shared, meetingId, undefined, undefined),
     ]);
     await stepped.poll();
     expect(await settledValue(answers)).toBe(PENDING);
@@ -193,9 +188,9 @@ describe('the snapshot waiters', () => {
     const waiters = waitersWith();
 
     const [found, absent, meeting] = await Promise.all([
-      waiters.wait(shared, meetingId, { attendeeId: idOf(listed) }, undefined),
-      waiters.wait(shared, meetingId, { attendeeId: idOf(missing) }, undefined),
-      waiters.wait(shared, meetingId, { meeting: true }, undefined),
+      waiters.wait(shared, meetingId, idOf(listed), undefined),
+      waiters.wait(shared, meetingId, idOf(missing), undefined),
+      waiters.wait(shared, meetingId, undefined, undefined),
     ]);
 
     expect(found?.attendees?.get(idOf(listed))?.value).toEqual(listed);
@@ -212,11 +207,11 @@ describe('the snapshot waiters', () => {
     const waiters = waitersWith({ sleep: stepped.sleep });
     const [one, two] = [await leasedMeeting(), await leasedMeeting()];
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
-    void waiters.wait(shared, one, { attendeeId: a }, undefined);
-    void waiters.wait(shared, one, { attendeeId: b }, undefined);
-    void waiters.wait(shared, one, { attendeeId: a }, undefined);
-    void waiters.wait(shared, one, { meeting: true }, undefined);
-    void waiters.wait(shared, two, { attendeeId: c }, undefined);
+    void waiters.wait(shared, one, a, undefined);
+    void waiters.wait(shared, one, b, undefined);
+    void waiters.wait(shared, one, a, undefined);
+    void waiters.wait(shared, one, undefined, undefined);
+    void waiters.wait(shared, two, c, undefined);
 
     // One sleep per meeting: one poller each.
     expect(stepped.asked).toEqual([POLL_MS, POLL_MS]);
@@ -233,7 +228,7 @@ describe('the snapshot waiters', () => {
     const waiters = waitersWith({ sleep: stepped.sleep });
     const meetingId = await leasedMeeting();
     for (let i = 0; i < 100; i += 1) {
-      void waiters.wait(shared, meetingId, { attendeeId: randomUUID() }, undefined);
+      void waiters.wait(shared, meetingId, randomUUID(), undefined);
     }
 
     await stepped.poll();
@@ -247,8 +242,8 @@ describe('the snapshot waiters', () => {
     const meetingId = await leasedMeeting();
     const record = attendee();
     const deadline = new AbortController();
-    const aborted = waiters.wait(shared, meetingId, { attendeeId: idOf(record) }, deadline.signal);
-    const patient = waiters.wait(shared, meetingId, { attendeeId: idOf(record) }, undefined);
+    const aborted = waiters.wait(shared, meetingId, idOf(record), deadline.signal);
+    const patient = waiters.wait(shared, meetingId, idOf(record), undefined);
     const reason = new DOMException('The request deadline passed', 'TimeoutError');
 
     deadline.abort(reason);
@@ -268,7 +263,7 @@ describe('the snapshot waiters', () => {
       waitersWith({ sleep: stepped.sleep }).wait(
         shared,
         meetingId,
-        { meeting: true },
+        undefined,
         AbortSignal.abort(reason),
       ),
     ).rejects.toBe(reason);
@@ -279,7 +274,7 @@ describe('the snapshot waiters', () => {
     const waiters = waitersWith({ sleep: stepped.sleep });
     const meetingId = await leasedMeeting();
     const deadline = new AbortController();
-    const gaveUp = waiters.wait(shared, meetingId, { attendeeId: randomUUID() }, deadline.signal);
+    const gaveUp = waiters.wait(shared, meetingId, randomUUID(), deadline.signal);
     deadline.abort(new DOMException('The request deadline passed', 'TimeoutError'));
     await expect(gaveUp).rejects.toThrow('deadline');
 
@@ -306,8 +301,8 @@ describe('the snapshot waiters', () => {
       const meetingId = await leasedMeeting();
 
       const answers = await Promise.all([
-        waiters.wait(shared, meetingId, { attendeeId: randomUUID() }, undefined),
-        waiters.wait(shared, meetingId, { meeting: true }, undefined),
+        waiters.wait(shared, meetingId, randomUUID(), undefined),
+        waiters.wait(shared, meetingId, undefined, undefined),
       ]);
 
       expect(answers).toEqual([undefined, undefined]);
@@ -329,8 +324,8 @@ describe('the snapshot waiters', () => {
     const meetingId = randomUUID();
 
     const answers = await Promise.all([
-      waiters.wait(failing, meetingId, { attendeeId: randomUUID() }, undefined),
-      waiters.wait(failing, meetingId, { meeting: true }, undefined),
+      waiters.wait(failing, meetingId, randomUUID(), undefined),
+      waiters.wait(failing, meetingId, undefined, undefined),
     ]);
 
     expect(answers).toEqual([undefined, undefined]);
@@ -344,8 +339,8 @@ describe('the snapshot waiters', () => {
     const [first, second] = [attendee(), attendee()];
     await table.putAttendees(meetingId, [first, second], T0);
 
-    await waiters.wait(shared, meetingId, { attendeeId: idOf(first) }, undefined);
-    const answer = await waiters.wait(shared, meetingId, { attendeeId: idOf(second) }, undefined);
+    await waiters.wait(shared, meetingId, idOf(first), undefined);
+    const answer = await waiters.wait(shared, meetingId, idOf(second), undefined);
 
     expect(answer?.attendees?.get(idOf(second))?.value).toEqual(second);
     expect(reads.map((read) => read.attendeeIds)).toEqual([[idOf(first)], [idOf(second)]]);

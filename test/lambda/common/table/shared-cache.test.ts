@@ -13,7 +13,6 @@ import type { CachedAttendee } from '../../../../lambda/common/table/item-codec'
 import {
   createSharedCache,
   type SharedCache,
-  type SharedCacheOptions,
   SnapshotWriteError,
 } from '../../../../lambda/common/table/shared-cache';
 import { MARKER_ATTRIBUTES } from '../../../../lambda/common/table/table-schema';
@@ -380,6 +379,7 @@ describe('the shared cache on DynamoDB', () => {
   const now = () => clock;
   let tableName: string;
   let cache: SharedCache;
+  type SharedCacheOptions = Parameters<typeof createSharedCache>[0];
   const options = (overrides: Partial<SharedCacheOptions> = {}): SharedCacheOptions => ({
     client: tables.client,
     tableName,
