@@ -40,9 +40,6 @@ export class ChimeServiceError extends Error {
   }
 }
 
-export const badRequest = (message: string): ChimeServiceError =>
-  new ChimeServiceError('BadRequestException', message);
-
 /** A fault rule, rate setting, seed request or event target that cannot be used. */
 export class InvalidInputError extends Error {
   constructor(message: string) {

@@ -107,12 +107,14 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
   DeleteAttendee: (store, r) => store.deleteAttendee(r.meetingId, r.attendeeId),
   UpdateAttendeeCapabilities(store, { meetingId, attendeeId, body }) {
     const { Capabilities } = capabilitiesUpdate('', body);
-    return { Attendee: store.updateCapabilities(meetingId, Capabilities, { attendeeId })[0] };
+    store.getAttendee(meetingId, attendeeId); // a 404 before the capability rules
+    const [Attendee] = store.updateCapabilities(meetingId, Capabilities, (id) => id === attendeeId);
+    return { Attendee };
   },
   BatchUpdateAttendeeCapabilitiesExcept(store, { meetingId, body }) {
     const { ExcludedAttendeeIds, Capabilities } = batchCapabilitiesUpdate('', body);
     const except = new Set(ExcludedAttendeeIds.map(({ AttendeeId }) => AttendeeId));
-    store.updateCapabilities(meetingId, Capabilities, { except });
+    store.updateCapabilities(meetingId, Capabilities, (id) => !except.has(id));
   },
 };
 

@@ -5,12 +5,13 @@ import type {
   CreateAttendeeError,
   Meeting,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { badRequest, CHIME_ERRORS, ChimeServiceError } from './errors';
+import { CHIME_ERRORS, ChimeServiceError } from './errors';
 import { mediaPlacementFor, meetingArn } from './media-placement';
 import {
   type AttendeeRequestItem,
   attendeeEntry,
   type CreateMeetingInput,
+  fail,
   isObject,
   MAX_ATTENDEES,
   resolveCapabilities,
@@ -24,18 +25,15 @@ export interface StoreChange {
   readonly attendee?: Required<Attendee>;
 }
 
-interface AttendeeRecord {
-  /** Creation order across the store: what a NextToken points after. */
-  readonly seq: number;
-  readonly attendee: Required<Attendee>;
-}
-
 interface MeetingRecord {
   readonly meeting: StoredMeeting;
   /** Its ClientRequestToken: CreateMeeting is idempotent. */
   readonly token: string;
-  /** In creation order; replacing a value keeps its place, so updates leave pages unchanged. */
-  readonly attendees: Map<string, AttendeeRecord>;
+  /**
+   * In creation order; replacing a value keeps its place, so updates leave pages unchanged.
+   * `seq` is the creation order across the store: what a NextToken points after.
+   */
+  readonly attendees: Map<string, { readonly seq: number; readonly attendee: Required<Attendee> }>;
 }
 
 const notFound = (what: string, id: string) =>
@@ -51,7 +49,7 @@ const encodeNextToken = (meetingId: string, seq: number): string =>
 
 function decodeNextToken(meetingId: string, token: string): number {
   const [tokenMeetingId, seq = ''] = Buffer.from(token, 'base64url').toString('utf8').split(':');
-  if (tokenMeetingId !== meetingId || !/^\d+$/.test(seq)) throw badRequest('Invalid NextToken');
+  if (tokenMeetingId !== meetingId || !/^\d+$/.test(seq)) fail('Invalid NextToken');
   return Number(seq);
 }
 
@@ -119,7 +117,7 @@ export class MeetingStore {
     if (previous) return previous.meeting;
     const { PrimaryMeetingId, MeetingHostId, MeetingFeatures, MediaRegion } = input;
     if (PrimaryMeetingId !== undefined && !this.#meetings.has(PrimaryMeetingId)) {
-      throw badRequest(`Primary meeting <${PrimaryMeetingId}> not found`);
+      fail(`Primary meeting <${PrimaryMeetingId}> not found`);
     }
     const MeetingId = randomUUID();
     const meeting: StoredMeeting = {
@@ -189,26 +187,23 @@ export class MeetingStore {
     this.#notify('AttendeeDeleted', record, attendee);
   }
 
-  /** For one attendee, or all but the excluded ones; all or none. */
+  /** All chosen attendees or none. */
   updateCapabilities(
     meetingId: string,
     capabilities: AttendeeCapabilities,
-    which: { readonly attendeeId: string } | { readonly except: ReadonlySet<string> },
+    chosen: (attendeeId: string) => boolean,
   ): Attendee[] {
-    const chosen =
-      'attendeeId' in which
-        ? [this.#attendeeOf(meetingId, which.attendeeId)]
-        : [...this.#recordOf(meetingId).attendees.values()].filter(
-            ({ attendee }) => !which.except.has(attendee.AttendeeId),
-          );
     const record = this.#recordOf(meetingId);
     const Capabilities = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
-    return chosen.map(({ seq, attendee: previous }) => {
-      const attendee = { ...previous, Capabilities: { ...Capabilities } };
-      record.attendees.set(attendee.AttendeeId, { seq, attendee });
-      this.#notify('AttendeeCapabilitiesUpdated', record, attendee);
-      return attendee;
-    });
+    const entries = [...record.attendees.values()];
+    return entries
+      .filter(({ attendee }) => chosen(attendee.AttendeeId))
+      .map(({ seq, attendee: previous }) => {
+        const attendee = { ...previous, Capabilities: { ...Capabilities } };
+        record.attendees.set(attendee.AttendeeId, { seq, attendee });
+        this.#notify('AttendeeCapabilitiesUpdated', record, attendee);
+        return attendee;
+      });
   }
 
   clear(): void {
