@@ -27,7 +27,7 @@ export interface StoreChange {
 
 interface MeetingRecord {
   readonly meeting: StoredMeeting;
-  /** Its ClientRequestToken: CreateMeeting is idempotent. */
+  /** Its ClientRequestToken, which makes CreateMeeting idempotent. */
   readonly token: string;
   /**
    * In creation order; replacing a value keeps its place, so updates leave pages unchanged.
@@ -39,24 +39,15 @@ interface MeetingRecord {
 const notFound = (what: string, id: string) =>
   new ChimeServiceError('NotFoundException', `${what} <${id}> not found`);
 
-// 138 bytes are 184 base64 characters without `=` padding, about the service's token length.
-const newJoinToken = (): string => randomBytes(138).toString('base64');
-
-// It names the meeting and the last attendee returned: deleting attendees between pages neither
-// skips nor repeats anyone.
-const encodeNextToken = (meetingId: string, seq: number): string =>
-  Buffer.from(`${meetingId}:${seq}`, 'utf8').toString('base64url');
-
+// A NextToken names the meeting and the last attendee returned: deleting attendees between pages
+// neither skips nor repeats anyone.
 function decodeNextToken(meetingId: string, token: string): number {
   const [tokenMeetingId, seq = ''] = Buffer.from(token, 'base64url').toString('utf8').split(':');
   if (tokenMeetingId !== meetingId || !/^\d+$/.test(seq)) fail('Invalid NextToken');
   return Number(seq);
 }
 
-/**
- * One account and control Region. It returns its own records, never to be changed. `onChange`
- * hears of attendees created (not returned again), updated and deleted, and meetings ended.
- */
+/** One account and control Region; it hands out its own records, never to be changed. */
 export class MeetingStore {
   readonly #meetings = new Map<string, MeetingRecord>();
   #seq = 0;
@@ -82,11 +73,7 @@ export class MeetingStore {
     return { record, ...entry };
   }
 
-  #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Required<Attendee>) {
-    this.options.onChange({ type, meeting, ...(attendee && { attendee }) });
-  }
-
-  /** Returns the attendee that already has this ExternalUserId, if any. */
+  /** An ExternalUserId already there returns its attendee. */
   createAttendee(meetingId: string, item: AttendeeRequestItem): Required<Attendee> {
     const record = this.#recordOf(meetingId);
     const same = [...record.attendees.values()].find(
@@ -104,13 +91,14 @@ export class MeetingStore {
     }
     const AttendeeId = randomUUID();
     const { ExternalUserId } = item;
-    const attendee = { ExternalUserId, AttendeeId, JoinToken: newJoinToken(), Capabilities };
+    // 138 bytes are 184 base64 characters without `=` padding, about the service's token length.
+    const JoinToken = randomBytes(138).toString('base64');
+    const attendee = { ExternalUserId, AttendeeId, JoinToken, Capabilities };
     record.attendees.set(AttendeeId, { seq: ++this.#seq, attendee });
-    this.#notify('AttendeeAdded', record, attendee);
+    this.options.onChange({ type: 'AttendeeAdded', meeting: record.meeting, attendee });
     return attendee;
   }
 
-  /** Returns the meeting already created with the same ClientRequestToken, if any. */
   createMeeting(input: CreateMeetingInput): StoredMeeting {
     const { ClientRequestToken } = input;
     const previous = [...this.#meetings.values()].find((r) => r.token === ClientRequestToken);
@@ -142,7 +130,7 @@ export class MeetingStore {
   deleteMeeting(meetingId: string): void {
     const record = this.#recordOf(meetingId);
     this.#meetings.delete(meetingId);
-    this.#notify('MeetingEnded', record);
+    this.options.onChange({ type: 'MeetingEnded', meeting: record.meeting });
   }
 
   /** Entries refused by validation or by the store go into `Errors`. */
@@ -176,15 +164,14 @@ export class MeetingStore {
     const page = remaining.slice(0, query.maxResults);
     const Attendees = page.map(({ attendee }) => attendee);
     const last = page.at(-1);
-    return remaining.length > page.length && last
-      ? { Attendees, NextToken: encodeNextToken(meetingId, last.seq) }
-      : { Attendees };
+    if (remaining.length === page.length || !last) return { Attendees };
+    return { Attendees, NextToken: Buffer.from(`${meetingId}:${last.seq}`).toString('base64url') };
   }
 
   deleteAttendee(meetingId: string, attendeeId: string): void {
     const { record, attendee } = this.#attendeeOf(meetingId, attendeeId);
     record.attendees.delete(attendeeId);
-    this.#notify('AttendeeDeleted', record, attendee);
+    this.options.onChange({ type: 'AttendeeDeleted', meeting: record.meeting, attendee });
   }
 
   /** All chosen attendees or none. */
@@ -201,7 +188,11 @@ export class MeetingStore {
       .map(({ seq, attendee: previous }) => {
         const attendee = { ...previous, Capabilities: { ...Capabilities } };
         record.attendees.set(attendee.AttendeeId, { seq, attendee });
-        this.#notify('AttendeeCapabilitiesUpdated', record, attendee);
+        this.options.onChange({
+          type: 'AttendeeCapabilitiesUpdated',
+          meeting: record.meeting,
+          attendee,
+        });
         return attendee;
       });
   }
