@@ -39,11 +39,7 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   if (!/^\d{12}$/.test(accountId)) throw new TypeError('accountId must be 12 digits');
   const log = (line: string) => logger?.(`chime-emulator ${line}`);
   const events = createEventPublisher({ ...options, accountId, region, clock, log });
-  const store = new MeetingStore({
-    controlRegion: region,
-    accountId,
-    onChange: (change) => events.publish(change),
-  });
+  const store = new MeetingStore({ region, accountId, onChange: events.publish });
   const faults = createFaultQueue();
   const calls = createCallLog();
   const rates = createRateLimiter(options.rates ?? {}, clock);

@@ -30,7 +30,6 @@ export const jsonResponse = (status: number, value: unknown): WireResponse =>
     ? { status, headers: {} }
     : { status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) };
 
-/** A modeled service error raised by validation or the store. */
 export class ChimeServiceError extends Error {
   constructor(
     override readonly name: ChimeErrorName,
@@ -48,7 +47,7 @@ export class InvalidInputError extends Error {
   }
 }
 
-/** Rethrows a validation failure as the admin input's own error class. */
+/** Rethrows a validation failure as the input's own error class. */
 export function rethrowAs<T>(
   Invalid: new (message: string) => InvalidInputError,
   parse: () => T,

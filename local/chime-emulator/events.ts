@@ -160,7 +160,6 @@ export function createEventPublisher(options: PublisherOptions) {
     resetStats(): void {
       stats = { published: 0, delivered: 0, failed: 0 };
     },
-    /** Resolves once every delivery started so far has finished. */
     async drain(): Promise<void> {
       while (pending.size > 0) await Promise.all([...pending]);
     },

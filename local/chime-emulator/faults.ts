@@ -85,7 +85,7 @@ export function createFaultQueue() {
       active.push(fault);
       return structuredClone(fault);
     },
-    /** Consumes one use of the first rule matching the request. */
+    /** Uses up one count of the first rule matching the request. */
     take(route: MatchedRoute): FaultSpec | undefined {
       const index = active.findIndex((fault) => matches(fault, route));
       const fault = active[index];

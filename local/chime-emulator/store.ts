@@ -54,7 +54,7 @@ export class MeetingStore {
 
   constructor(
     private readonly options: {
-      readonly controlRegion: string;
+      readonly region: string;
       readonly accountId: string;
       readonly onChange: (change: StoreChange) => void;
     },
@@ -113,7 +113,7 @@ export class MeetingStore {
       ...(MeetingHostId && { MeetingHostId }),
       ExternalMeetingId: input.ExternalMeetingId,
       MediaRegion,
-      MediaPlacement: mediaPlacementFor(MeetingId, MediaRegion, this.options.controlRegion),
+      MediaPlacement: mediaPlacementFor(MeetingId, MediaRegion, this.options.region),
       ...(MeetingFeatures && { MeetingFeatures }),
       ...(PrimaryMeetingId && { PrimaryMeetingId }),
       TenantIds: [...(input.TenantIds ?? [])],

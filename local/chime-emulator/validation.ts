@@ -11,7 +11,7 @@ import { ChimeServiceError } from './errors';
 import { isMediaRegion } from './media-placement';
 
 // Checks as the Chime SDK Meetings model declares them, and the documented capability rules.
-// Each throws a `BadRequestException`; the admin API rethrows it as its own error.
+// Each throws a `BadRequestException`; the admin inputs rethrow it as their own error.
 export type JsonObject = Record<string, unknown>;
 
 export const isObject = (value: unknown): value is JsonObject =>
@@ -101,13 +101,11 @@ export const struct =
     return output as Struct<M, R>;
   };
 
-/** A MeetingId or AttendeeId path label. */
 export const checkGuid = (name: 'MeetingId' | 'AttendeeId', value: string): string =>
   GUID.test(value)
     ? value
     : fail(`Invalid input: ${name} does not match the pattern ${GUID.source}`);
 
-/** `undefined` when `raw` is not JSON. */
 export function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw);
