@@ -41,10 +41,7 @@ export class ChimeServiceError extends Error {
 
 /** A fault rule, rate setting, seed request or event target that cannot be used. */
 export class InvalidInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  override readonly name = this.constructor.name;
 }
 
 /** Rethrows a validation failure as the input's own error class. */
