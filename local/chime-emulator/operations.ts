@@ -91,9 +91,9 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
   CreateMeeting: (store, r) => ({ Meeting: store.createMeeting(createMeetingInput('', r.body)) }),
   CreateMeetingWithAttendees(store, r) {
     const input = createMeetingInput('', r.body);
-    const entries = attendeeList(r.body.Attendees, 20);
+    const { Attendees } = attendeeList(20)('', r.body);
     const Meeting = store.createMeeting(input);
-    return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId, entries) };
+    return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId, Attendees) };
   },
   GetMeeting: (store, r) => ({ Meeting: store.getMeeting(r.meetingId) }),
   DeleteMeeting: (store, r) => store.deleteMeeting(r.meetingId),
@@ -101,7 +101,7 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
     Attendee: store.createAttendee(r.meetingId, attendeeItem('', r.body)),
   }),
   BatchCreateAttendee: (store, r) =>
-    store.batchCreateAttendees(r.meetingId, attendeeList(r.body.Attendees, 100)),
+    store.batchCreateAttendees(r.meetingId, attendeeList(100)('', r.body).Attendees),
   GetAttendee: (store, r) => ({ Attendee: store.getAttendee(r.meetingId, r.attendeeId) }),
   ListAttendees: (store, r) => store.listAttendees(r.meetingId, checkListAttendeesQuery(r.query)),
   DeleteAttendee: (store, r) => store.deleteAttendee(r.meetingId, r.attendeeId),

@@ -179,10 +179,8 @@ export const attendeeItem = struct({ ExternalUserId: externalId, Capabilities: c
 export type AttendeeRequestItem = ReturnType<typeof attendeeItem>;
 
 /** A bad `Attendees` list fails the whole request; a bad entry only fails that entry. */
-export function attendeeList(value: unknown, max: number): unknown[] {
-  if (value === undefined || value === null) fail('Attendees is required');
-  return listOf(1, max, (_name, entry) => entry)('Attendees', value);
-}
+export const attendeeList = (max: number) =>
+  struct({ Attendees: listOf(1, max, (_name, entry) => entry) }, ['Attendees']);
 
 export const attendeeEntry = (entry: unknown): AttendeeRequestItem =>
   isObject(entry) ? attendeeItem('', entry) : fail('Each attendee must be an object');
