@@ -68,11 +68,7 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
     async stop(): Promise<void> {
       const running = server;
       server = undefined;
-      if (running) {
-        const closed = once(running, 'close');
-        running.close().closeAllConnections();
-        await closed;
-      }
+      if (running) await new Promise((closed) => running.close(closed).closeAllConnections());
       await events.drain();
     },
     injectFault: faults.add,

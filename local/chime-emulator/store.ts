@@ -9,7 +9,7 @@ import { CHIME_ERRORS, ChimeServiceError } from './errors';
 import { mediaPlacementFor, meetingArn } from './media-placement';
 import {
   type AttendeeRequestItem,
-  attendeeEntry,
+  attendeeItem,
   type CreateMeetingInput,
   fail,
   isObject,
@@ -139,7 +139,10 @@ export class MeetingStore {
     const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
     for (const entry of entries) {
       try {
-        output.Attendees.push(this.createAttendee(meetingId, attendeeEntry(entry)));
+        const item = isObject(entry)
+          ? attendeeItem('', entry)
+          : fail('Each attendee must be an object');
+        output.Attendees.push(this.createAttendee(meetingId, item));
       } catch (error) {
         if (!(error instanceof ChimeServiceError)) throw error;
         const ExternalUserId = isObject(entry) ? entry.ExternalUserId : undefined;

@@ -182,9 +182,6 @@ export type AttendeeRequestItem = ReturnType<typeof attendeeItem>;
 export const attendeeList = (max: number) =>
   struct({ Attendees: listOf(1, max, (_name, entry) => entry) }, ['Attendees']);
 
-export const attendeeEntry = (entry: unknown): AttendeeRequestItem =>
-  isObject(entry) ? attendeeItem('', entry) : fail('Each attendee must be an object');
-
 export const capabilitiesUpdate = struct({ Capabilities: capabilities }, ['Capabilities']);
 
 export const batchCapabilitiesUpdate = struct(
