@@ -17,9 +17,7 @@ export const DEFAULT_RATES = {
 
 /** An operation with a published quota, or the aggregate `MeetingManagement`. */
 type RateBucket = keyof typeof DEFAULT_RATES;
-type Buckets = Readonly<
-  Record<RateBucket, { readonly ratePerSecond: number; readonly burst: number }>
->;
+type Buckets = Readonly<Record<RateBucket, Required<ReturnType<typeof setting>>>>;
 
 const isRateBucket = (value: string): value is RateBucket => Object.hasOwn(DEFAULT_RATES, value);
 
