@@ -16,7 +16,6 @@ import { isObject, parseJson } from './validation';
 
 const PREFIX = '/_emulator';
 
-/** None of it is rate limited. */
 export interface AdminDeps {
   readonly faults: FaultQueue;
   readonly calls: CallLog;
@@ -29,7 +28,7 @@ export interface AdminDeps {
 export const isAdminPath = (pathname: string): boolean =>
   pathname === PREFIX || pathname.startsWith(`${PREFIX}/`);
 
-/** Takes the parsed JSON body (`undefined` when it is not JSON). */
+/** `body` is `undefined` when it is not JSON. */
 type Endpoint = (deps: AdminDeps, body: unknown) => WireResponse;
 
 const done =

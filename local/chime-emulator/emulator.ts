@@ -14,18 +14,15 @@ import { REGION, requestListener } from './server';
 import { MeetingStore } from './store';
 import { checkGuid } from './validation';
 
-/** The README's "Use it in tests" shows each option. */
+/** The README's "Use it in tests" shows each option; `rates: false` turns throttling off. */
 export interface ChimeEmulatorOptions {
-  /** The control Region. */
   readonly region?: string;
   readonly accountId?: string;
   /** One line per request, never a token or user id. */
   readonly logger?: (line: string) => void;
-  /** `false`: no throttling; default: AWS's rates. */
   readonly rates?: false | RateOverrides;
   /** Milliseconds: refills buckets and stamps events. */
   readonly clock?: () => number;
-  /** Called after the API answered. */
   readonly onEvent?: (event: ChimeMeetingEvent) => void | Promise<void>;
   /** A loopback URL each event is POSTed to, like an EventBridge API destination. */
   readonly eventTarget?: string;
@@ -42,11 +39,7 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   if (!/^\d{12}$/.test(accountId)) throw new TypeError('accountId must be 12 digits');
   const log = (line: string) => logger?.(`chime-emulator ${line}`);
   const events = createEventPublisher({ ...options, accountId, region, clock, log });
-  const store = new MeetingStore({
-    controlRegion: region,
-    accountId,
-    onChange: (change) => events.publish(change),
-  });
+  const store = new MeetingStore({ region, accountId, onChange: events.publish });
   const faults = createFaultQueue();
   const calls = createCallLog();
   const rates = createRateLimiter(options.rates ?? {}, clock);
@@ -63,29 +56,21 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   return {
     async start(port = 0): Promise<{ url: string; port: number }> {
       if (server) throw new Error('The Chime emulator is already started');
-      const created = createServer(requestListener(deps));
-      server = created;
-      try {
-        await once(created.listen(port, '127.0.0.1'), 'listening');
-      } catch (error) {
+      server = createServer(requestListener(deps));
+      await once(server.listen(port, '127.0.0.1'), 'listening').catch((error: unknown) => {
         server = undefined;
         throw error;
-      }
-      const bound = (created.address() as AddressInfo).port;
+      });
+      const bound = (server.address() as AddressInfo).port;
       return { url: `http://127.0.0.1:${bound}`, port: bound };
     },
     /** Closes every socket, hanging ones included, and waits for event deliveries. */
     async stop(): Promise<void> {
       const running = server;
       server = undefined;
-      if (running) {
-        const closed = once(running, 'close');
-        running.close().closeAllConnections();
-        await closed;
-      }
+      if (running) await new Promise((closed) => running.close(closed).closeAllConnections());
       await events.drain();
     },
-    /** Throws `InvalidFaultError` if the rule is unusable. */
     injectFault: faults.add,
     faults: faults.list,
     clearFaults: faults.clear,
@@ -96,11 +81,9 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
     configureRates: rates.configure,
     refillRates: rates.refill,
     seed: (request: SeedRequest): SeededMeeting[] => seedStore(store, request),
-    /** As DeleteMeeting does (a `chime:MeetingEnded` event), bypassing the rates. */
     endMeeting: (meetingId: string) => store.deleteMeeting(checkGuid('MeetingId', meetingId)),
     eventStats: events.stats,
     drainEvents: events.drain,
-    /** Back to the rates given at creation. */
     reset,
   };
 }

@@ -30,7 +30,6 @@ export const jsonResponse = (status: number, value: unknown): WireResponse =>
     ? { status, headers: {} }
     : { status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) };
 
-/** A modeled service error raised by validation or the store. */
 export class ChimeServiceError extends Error {
   constructor(
     override readonly name: ChimeErrorName,
@@ -40,18 +39,12 @@ export class ChimeServiceError extends Error {
   }
 }
 
-export const badRequest = (message: string): ChimeServiceError =>
-  new ChimeServiceError('BadRequestException', message);
-
 /** A fault rule, rate setting, seed request or event target that cannot be used. */
 export class InvalidInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  override readonly name = this.constructor.name;
 }
 
-/** Rethrows a validation failure as the admin input's own error class. */
+/** Rethrows a validation failure as the input's own error class. */
 export function rethrowAs<T>(
   Invalid: new (message: string) => InvalidInputError,
   parse: () => T,

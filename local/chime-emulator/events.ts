@@ -1,55 +1,57 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
+import type { EventBridgeEvent } from 'aws-lambda';
 import { InvalidInputError } from './errors';
 import type { StoreChange } from './store';
 
 // Type aliases, not interfaces: assignable to the `Readonly<Record<string, unknown>>` detail of
 // lambda/common/chime/chime-events.ts, as the dev stack hands these events to the handlers.
-type MeetingDetail = {
-  readonly version: '0';
-  /** Milliseconds since the epoch. */
-  readonly timestamp: number;
-  readonly meetingId: string;
-  readonly externalMeetingId: string;
-  readonly mediaRegion: string;
-};
+type Detail<Type extends StoreChange['type'], Members = unknown> = Readonly<
+  Members & {
+    version: '0';
+    eventType: `chime:${Type}`;
+    /** Milliseconds since the epoch. */
+    timestamp: number;
+    meetingId: string;
+    externalMeetingId: string;
+    mediaRegion: string;
+  }
+>;
 /** `externalUserId` is a user id, never to be logged. */
-type AttendeeDetail = MeetingDetail & {
-  readonly attendeeId: string;
-  readonly externalUserId: string;
-};
+type AttendeeMembers = { attendeeId: string; externalUserId: string };
 
 /**
  * As the Chime SDK developer guide shows them ("Understanding Amazon Chime SDK meeting lifecycle
  * events"). It does not say that ending a meeting sends `chime:AttendeeDeleted` per attendee.
  */
-export interface ChimeMeetingEvent {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': 'Chime Meeting State Change';
-  readonly source: 'aws.chime';
-  readonly account: string;
-  /** As EventBridge writes it: `2026-01-01T10:00:00Z`. */
-  readonly time: string;
-  readonly region: string;
-  readonly resources: readonly string[];
-  readonly detail:
-    | (MeetingDetail & { readonly eventType: 'chime:MeetingEnded' })
-    | (AttendeeDetail & { readonly eventType: 'chime:AttendeeAdded' | 'chime:AttendeeDeleted' })
-    | (AttendeeDetail & {
-        readonly eventType: 'chime:AttendeeCapabilitiesUpdated';
+export type ChimeMeetingEvent = EventBridgeEvent<
+  'Chime Meeting State Change',
+  | Detail<'MeetingEnded'>
+  | Detail<'AttendeeAdded' | 'AttendeeDeleted', AttendeeMembers>
+  | Detail<
+      'AttendeeCapabilitiesUpdated',
+      AttendeeMembers & {
         /** A string, as the guide's example quotes it. */
-        readonly success: '1' | '0';
-        readonly attendeeCapabilities: { audio: string; video: string; content: string };
-      });
+        success: '1' | '0';
+        attendeeCapabilities: { audio: string; video: string; content: string };
+      }
+    >
+>;
+
+interface PublisherOptions {
+  readonly accountId: string;
+  readonly region: string;
+  readonly clock: () => number;
+  readonly onEvent?: ((event: ChimeMeetingEvent) => void | Promise<void>) | undefined;
+  readonly eventTarget?: unknown;
+  readonly log: (line: string) => void;
 }
 
-function eventForChange(
+function eventOf(
   { type, meeting, attendee }: StoreChange,
-  account: string,
-  region: string,
-  now: number,
+  { accountId, region, clock }: PublisherOptions,
 ): ChimeMeetingEvent {
+  const now = clock();
   const updated = type === 'AttendeeCapabilitiesUpdated';
   const { Audio = '', Video = '', Content = '' } = attendee?.Capabilities ?? {};
   const detail = {
@@ -68,7 +70,7 @@ function eventForChange(
     id: randomUUID(),
     'detail-type': 'Chime Meeting State Change',
     source: 'aws.chime',
-    account,
+    account: accountId,
     time: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region,
     resources: [],
@@ -89,17 +91,6 @@ export function parseEventTarget(value: unknown): string {
   );
 }
 
-// A failing handler's message may quote the event; the user id must not reach the log.
-const scrub = (text: string, { detail }: ChimeMeetingEvent): string =>
-  'externalUserId' in detail && detail.externalUserId !== ''
-    ? text.replaceAll(detail.externalUserId, '<externalUserId>')
-    : text;
-
-const describe = ({ detail }: ChimeMeetingEvent) =>
-  `${detail.eventType} meetingId=${detail.meetingId}${
-    'attendeeId' in detail ? ` attendeeId=${detail.attendeeId}` : ''
-  }`;
-
 const post = async (url: string, event: ChimeMeetingEvent) => {
   const response = await fetch(url, {
     method: 'POST',
@@ -117,15 +108,8 @@ export type EventPublisher = ReturnType<typeof createEventPublisher>;
  * Deliveries to the handler and/or the loopback target start after the API response is written;
  * a failing one is logged and counted, never surfaced to the API caller.
  */
-export function createEventPublisher(options: {
-  readonly accountId: string;
-  readonly region: string;
-  readonly clock: () => number;
-  readonly onEvent?: ((event: ChimeMeetingEvent) => void | Promise<void>) | undefined;
-  readonly eventTarget?: unknown;
-  readonly log: (line: string) => void;
-}) {
-  const { accountId, region, clock, onEvent, log } = options;
+export function createEventPublisher(options: PublisherOptions) {
+  const { onEvent, log } = options;
   let target: string | undefined;
   const setTarget = (url: unknown) => {
     target = url === undefined ? undefined : parseEventTarget(url);
@@ -141,8 +125,17 @@ export function createEventPublisher(options: {
       stats.delivered += 1;
     } catch (error) {
       stats.failed += 1;
+      const { detail } = event;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      log(`event delivery to ${via} failed ${describe(event)} ${scrub(reason, event)}`);
+      const attendee = 'attendeeId' in detail ? ` attendeeId=${detail.attendeeId}` : '';
+      // A failing handler's message may quote the event; the user id must not reach the log.
+      const scrubbed =
+        'externalUserId' in detail
+          ? reason.replaceAll(detail.externalUserId, '<externalUserId>')
+          : reason;
+      log(
+        `event delivery to ${via} failed ${detail.eventType} meetingId=${detail.meetingId}${attendee} ${scrubbed}`,
+      );
     }
   };
 
@@ -150,7 +143,7 @@ export function createEventPublisher(options: {
     publish(change: StoreChange): void {
       const url = target;
       if (!onEvent && url === undefined) return;
-      const event = eventForChange(change, accountId, region, clock());
+      const event = eventOf(change, options);
       stats.published += 1;
       const delivery = setImmediate().then(() =>
         Promise.all([
@@ -167,7 +160,6 @@ export function createEventPublisher(options: {
     resetStats(): void {
       stats = { published: 0, delivered: 0, failed: 0 };
     },
-    /** Resolves once every delivery started so far has finished. */
     async drain(): Promise<void> {
       while (pending.size > 0) await Promise.all([...pending]);
     },

@@ -1,86 +1,68 @@
 import { randomUUID } from 'node:crypto';
 import { type ChimeErrorName, InvalidInputError, isChimeErrorName, rethrowAs } from './errors';
 import { isOperationName, type MatchedRoute, type OperationName } from './operations';
-import { type Check, fail, integer, isObject, struct, text, where } from './validation';
-
-/** What happens to a request a rule catches. */
-export type FaultSpec =
-  | {
-      readonly type: 'error';
-      readonly name: ChimeErrorName;
-      readonly message?: string;
-      readonly retryAfterSeconds?: number;
-    }
-  /** Wait `ms`, then answer normally; without `ms`, never answer (until the socket closes). */
-  | { readonly type: 'hang'; readonly ms?: number }
-  /** Destroy the socket without answering: ECONNRESET. */
-  | { readonly type: 'reset' }
-  /** Answer `status` with `body` (JSON) or `rawBody` (any text) instead of the real output. */
-  | {
-      readonly type: 'malformed';
-      readonly status?: number;
-      readonly body?: unknown;
-      readonly rawBody?: string;
-      readonly headers?: Readonly<Record<string, string>>;
-    };
-
-/** As `injectFault()` and `POST /_emulator/faults` take it. */
-export interface FaultRule {
-  readonly operation: OperationName | '*';
-  /** A positive integer (default 1) or `unlimited`. */
-  readonly count?: number | 'unlimited';
-  readonly match?: { readonly meetingId?: string; readonly attendeeId?: string };
-  readonly fault: FaultSpec;
-}
-
-type ActiveFault = FaultRule & { readonly id: string; readonly remaining: number | 'unlimited' };
+import { fail, integer, isObject, struct, text, where } from './validation';
 
 export class InvalidFaultError extends InvalidInputError {}
 
-const SPECS: Readonly<Record<FaultSpec['type'], Check>> = {
+const SPECS = {
   error: struct(
     {
-      name: where(isChimeErrorName, 'be a modeled error name'),
+      name: where<ChimeErrorName>(isChimeErrorName, 'be a modeled error name'),
       message: text(),
       retryAfterSeconds: integer(0),
     },
     ['name'],
   ),
+  /** Wait `ms`, then answer normally; without `ms`, never answer (until the socket closes). */
   hang: struct({ ms: integer(0) }),
+  /** Destroy the socket without answering: ECONNRESET. */
   reset: struct({}),
+  /** Answer `status` with `body` (JSON) or `rawBody` (any text) instead of the real output. */
   malformed: struct({
     status: integer(200, 599),
     body: (_name, value) => value,
     rawBody: text(),
-    headers: where(
+    headers: where<Readonly<Record<string, string>>>(
       (value) => isObject(value) && Object.values(value).every((v) => typeof v === 'string'),
       'map header names to strings',
     ),
   }),
 };
 
+type Specs = typeof SPECS;
+/** What happens to a request a rule catches. */
+export type FaultSpec = {
+  [T in keyof Specs]: { readonly type: T } & ReturnType<Specs[T]>;
+}[keyof Specs];
+
+/** `count`: a positive integer (default 1) or `unlimited`. */
 const RULE = struct(
   {
-    operation: where(
+    operation: where<OperationName | '*'>(
       (value) => value === '*' || isOperationName(value),
       'be an emulated operation or *',
     ),
-    count: where(
+    count: where<number | 'unlimited'>(
       (value) => value === 'unlimited' || (Number.isInteger(value) && (value as number) > 0),
       'be a positive integer or "unlimited"',
     ),
     match: struct({ meetingId: text(), attendeeId: text() }, [], 'match key'),
-    fault: (name, value) => {
+    fault: (name, value): FaultSpec => {
       const type = isObject(value) ? value.type : undefined;
       if (typeof type !== 'string' || !Object.hasOwn(SPECS, type)) {
         fail(`${name}.type must be one of ${Object.keys(SPECS).join(', ')}`);
       }
-      const spec = SPECS[type as FaultSpec['type']](name, value) as object;
-      return { type, ...(type === 'malformed' && { status: 200 }), ...spec };
+      const spec = SPECS[type as keyof Specs](name, value);
+      return { type, ...(type === 'malformed' && { status: 200 }), ...spec } as FaultSpec;
     },
   },
   ['operation', 'fault'],
 );
+
+/** As `injectFault()` and `POST /_emulator/faults` take it. */
+export type FaultRule = ReturnType<typeof RULE>;
+type ActiveFault = FaultRule & { readonly id: string; readonly remaining: number | 'unlimited' };
 
 /** @example parseFaultRule({ operation: 'GetAttendee', count: 3, fault: { type: 'reset' } }) */
 export const parseFaultRule = (value: unknown): FaultRule =>
@@ -103,7 +85,7 @@ export function createFaultQueue() {
       active.push(fault);
       return structuredClone(fault);
     },
-    /** Consumes one use of the first rule matching the request. */
+    /** Uses up one count of the first rule matching the request. */
     take(route: MatchedRoute): FaultSpec | undefined {
       const index = active.findIndex((fault) => matches(fault, route));
       const fault = active[index];

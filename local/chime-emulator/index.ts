@@ -1,12 +1,6 @@
 export type { CallRecord } from './call-log';
 export type { ChimeEmulator, ChimeEmulatorOptions } from './emulator';
 export { chimeClientFor, createChimeEmulator } from './emulator';
-export { CHIME_ERRORS } from './errors';
 export type { ChimeMeetingEvent } from './events';
 export type { FaultRule, FaultSpec } from './faults';
-export { InvalidFaultError } from './faults';
-export { OPERATIONS } from './operations';
-export type { RateOverrides } from './rate-limits';
-export { DEFAULT_RATES, InvalidRatesError } from './rate-limits';
 export type { SeededMeeting } from './seed';
-export { InvalidSeedError } from './seed';

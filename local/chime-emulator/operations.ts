@@ -91,9 +91,9 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
   CreateMeeting: (store, r) => ({ Meeting: store.createMeeting(createMeetingInput('', r.body)) }),
   CreateMeetingWithAttendees(store, r) {
     const input = createMeetingInput('', r.body);
-    const entries = attendeeList(r.body.Attendees, 20);
+    const { Attendees } = attendeeList(20)('', r.body);
     const Meeting = store.createMeeting(input);
-    return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId, entries) };
+    return { Meeting, ...store.batchCreateAttendees(Meeting.MeetingId, Attendees) };
   },
   GetMeeting: (store, r) => ({ Meeting: store.getMeeting(r.meetingId) }),
   DeleteMeeting: (store, r) => store.deleteMeeting(r.meetingId),
@@ -101,18 +101,20 @@ const HANDLERS: Record<OperationName, (store: MeetingStore, r: OperationRequest)
     Attendee: store.createAttendee(r.meetingId, attendeeItem('', r.body)),
   }),
   BatchCreateAttendee: (store, r) =>
-    store.batchCreateAttendees(r.meetingId, attendeeList(r.body.Attendees, 100)),
+    store.batchCreateAttendees(r.meetingId, attendeeList(100)('', r.body).Attendees),
   GetAttendee: (store, r) => ({ Attendee: store.getAttendee(r.meetingId, r.attendeeId) }),
   ListAttendees: (store, r) => store.listAttendees(r.meetingId, checkListAttendeesQuery(r.query)),
   DeleteAttendee: (store, r) => store.deleteAttendee(r.meetingId, r.attendeeId),
   UpdateAttendeeCapabilities(store, { meetingId, attendeeId, body }) {
     const { Capabilities } = capabilitiesUpdate('', body);
-    return { Attendee: store.updateCapabilities(meetingId, Capabilities, { attendeeId })[0] };
+    store.getAttendee(meetingId, attendeeId); // a 404 before the capability rules
+    const [Attendee] = store.updateCapabilities(meetingId, Capabilities, (id) => id === attendeeId);
+    return { Attendee };
   },
   BatchUpdateAttendeeCapabilitiesExcept(store, { meetingId, body }) {
     const { ExcludedAttendeeIds, Capabilities } = batchCapabilitiesUpdate('', body);
     const except = new Set(ExcludedAttendeeIds.map(({ AttendeeId }) => AttendeeId));
-    store.updateCapabilities(meetingId, Capabilities, { except });
+    store.updateCapabilities(meetingId, Capabilities, (id) => !except.has(id));
   },
 };
 

@@ -17,13 +17,7 @@ export const DEFAULT_RATES = {
 
 /** An operation with a published quota, or the aggregate `MeetingManagement`. */
 type RateBucket = keyof typeof DEFAULT_RATES;
-type RateSetting = { readonly ratePerSecond: number; readonly burst: number };
-type Buckets = Readonly<Record<RateBucket, RateSetting>>;
-
-/** `{ GetMeeting: { burst: 5 } }` */
-export type RateOverrides = Partial<Record<RateBucket, Partial<RateSetting>>>;
-/** As `configure()` and `PUT /_emulator/rates` take it. */
-export type RateUpdate = { readonly enabled?: boolean; readonly buckets?: RateOverrides };
+type Buckets = Readonly<Record<RateBucket, Required<ReturnType<typeof setting>>>>;
 
 const isRateBucket = (value: string): value is RateBucket => Object.hasOwn(DEFAULT_RATES, value);
 
@@ -44,16 +38,21 @@ const setting = struct(
   'rate setting member',
 );
 const overrides = struct(
-  Object.fromEntries(Object.keys(DEFAULT_RATES).map((name) => [name, setting])),
+  Object.fromEntries(Object.keys(DEFAULT_RATES).map((name) => [name, setting])) as Record<
+    RateBucket,
+    typeof setting
+  >,
   [],
   'rate bucket',
 );
+/** `{ GetMeeting: { burst: 5 } }` */
+export type RateOverrides = ReturnType<typeof overrides>;
 const update = struct({ enabled: boolean, buckets: overrides }, [], 'rates option');
 
 const parseRateOverrides = (value: unknown): RateOverrides =>
   rethrowAs(InvalidRatesError, () => overrides('', value));
 
-export const parseRateUpdate = (value: unknown): RateUpdate =>
+export const parseRateUpdate = (value: unknown) =>
   rethrowAs(InvalidRatesError, () => update('', value));
 
 /** The CLI form: `GetMeeting=10:20,ListAttendees=5` (rate per second, optional burst). */
@@ -108,7 +107,7 @@ export function createRateLimiter(rates: false | RateOverrides, clock: () => num
     },
     settings: () => structuredClone(current),
     /** Every bucket starts full again. */
-    configure(change: RateUpdate) {
+    configure(change: ReturnType<typeof update>) {
       current = {
         enabled: change.enabled ?? current.enabled,
         buckets: merge(current.buckets, change.buckets),

@@ -8,38 +8,14 @@ import {
   integer,
   listOf,
   MAX_ATTENDEES,
-  meetingFeatures,
   struct,
   text,
 } from './validation';
 
-/** `POST /_emulator/seed`; the README's "Seeding" table documents it. */
-export interface SeedRequest {
-  readonly meetings: number;
-  readonly attendeesPerMeeting: number;
-  readonly externalUserIdPrefix?: string;
-  readonly externalMeetingIdPrefix?: string;
-  readonly mediaRegion?: string;
-  readonly tenantIds?: readonly string[];
-  readonly meetingFeatures?: unknown;
-  readonly includeJoinTokens?: boolean;
-}
-
-/** Attendees in creation order. */
-export interface SeededMeeting {
-  readonly MeetingId: string;
-  readonly ExternalMeetingId: string;
-  readonly MediaRegion: string;
-  readonly Attendees: readonly {
-    readonly AttendeeId: string;
-    readonly ExternalUserId: string;
-    readonly JoinToken?: string;
-  }[];
-}
-
 export class InvalidSeedError extends InvalidInputError {}
 
-const SEED_REQUEST = struct<SeedRequest>(
+/** `POST /_emulator/seed`; the README's "Seeding" table documents it. */
+const SEED_REQUEST = struct(
   {
     // A guard against typos eating the laptop's memory.
     meetings: integer(1, 1000),
@@ -55,8 +31,12 @@ const SEED_REQUEST = struct<SeedRequest>(
   'seed option',
 );
 
+export type SeedRequest = ReturnType<typeof SEED_REQUEST>;
+/** Attendees in creation order. */
+export type SeededMeeting = ReturnType<typeof seedStore>[number];
+
 /** By the API's rules but never rate limited; a bad request seeds nothing. */
-export function seedStore(store: MeetingStore, value: unknown): SeededMeeting[] {
+export function seedStore(store: MeetingStore, value: unknown) {
   const request = rethrowAs(InvalidSeedError, () => SEED_REQUEST('', value));
   const { meetings: count, attendeesPerMeeting: perMeeting } = request;
   const meetingInput = (index: number) =>
@@ -72,10 +52,9 @@ export function seedStore(store: MeetingStore, value: unknown): SeededMeeting[] 
 
   // The longest ids and the limit, up front: the store would refuse them one by one.
   rethrowAs(InvalidSeedError, () => {
-    meetingInput(count - 1);
+    const { MeetingFeatures } = meetingInput(count - 1);
     if (perMeeting > 0) attendeeItem('', { ExternalUserId: userId(count - 1, perMeeting - 1) });
-    const features = meetingFeatures('MeetingFeatures', request.meetingFeatures ?? {});
-    const limit = features.Attendee?.MaxCount ?? MAX_ATTENDEES;
+    const limit = MeetingFeatures?.Attendee?.MaxCount ?? MAX_ATTENDEES;
     if (perMeeting > limit) {
       throw new InvalidSeedError(
         `attendeesPerMeeting ${perMeeting} exceeds the meeting's limit of ${limit} attendees`,

@@ -60,10 +60,6 @@ const hang = (res: ServerResponse, ms: number | undefined): Promise<boolean> =>
     });
   });
 
-// The service's message at its rate limit is not documented; AWS front doors commonly say this.
-// The model binds no Retry-After header to ThrottlingException.
-const THROTTLED = 'Rate exceeded';
-
 /** Answers a service request: its fault first, then its rate, then the operation. */
 async function serveApi(
   deps: ServerDeps,
@@ -101,7 +97,8 @@ async function serveApi(
     const region = regionOfRequest(req.headers, url.searchParams, deps.region);
     if (!deps.rates.take(region, route.operation)) {
       call.throttled = true;
-      return errorResponse('ThrottlingException', THROTTLED, requestId);
+      // Undocumented for this service, AWS front doors commonly say it; no Retry-After (the model).
+      return errorResponse('ThrottlingException', 'Rate exceeded', requestId);
     }
     try {
       const { status, output } = runOperation(deps.store, route, body, url.searchParams);

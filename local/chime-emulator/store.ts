@@ -5,12 +5,13 @@ import type {
   CreateAttendeeError,
   Meeting,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { badRequest, CHIME_ERRORS, ChimeServiceError } from './errors';
+import { CHIME_ERRORS, ChimeServiceError } from './errors';
 import { mediaPlacementFor, meetingArn } from './media-placement';
 import {
   type AttendeeRequestItem,
-  attendeeEntry,
+  attendeeItem,
   type CreateMeetingInput,
+  fail,
   isObject,
   MAX_ATTENDEES,
   resolveCapabilities,
@@ -24,48 +25,36 @@ export interface StoreChange {
   readonly attendee?: Required<Attendee>;
 }
 
-interface AttendeeRecord {
-  /** Creation order across the store: what a NextToken points after. */
-  readonly seq: number;
-  readonly attendee: Required<Attendee>;
-}
-
 interface MeetingRecord {
   readonly meeting: StoredMeeting;
-  /** Its ClientRequestToken: CreateMeeting is idempotent. */
+  /** Its ClientRequestToken, which makes CreateMeeting idempotent. */
   readonly token: string;
-  /** In creation order; replacing a value keeps its place, so updates leave pages unchanged. */
-  readonly attendees: Map<string, AttendeeRecord>;
+  /**
+   * In creation order; replacing a value keeps its place, so updates leave pages unchanged.
+   * `seq` is the creation order across the store: what a NextToken points after.
+   */
+  readonly attendees: Map<string, { readonly seq: number; readonly attendee: Required<Attendee> }>;
 }
 
 const notFound = (what: string, id: string) =>
   new ChimeServiceError('NotFoundException', `${what} <${id}> not found`);
 
-// 138 bytes are 184 base64 characters without `=` padding, about the service's token length.
-const newJoinToken = (): string => randomBytes(138).toString('base64');
-
-// It names the meeting and the last attendee returned: deleting attendees between pages neither
-// skips nor repeats anyone.
-const encodeNextToken = (meetingId: string, seq: number): string =>
-  Buffer.from(`${meetingId}:${seq}`, 'utf8').toString('base64url');
-
+// A NextToken names the meeting and the last attendee returned: deleting attendees between pages
+// neither skips nor repeats anyone.
 function decodeNextToken(meetingId: string, token: string): number {
   const [tokenMeetingId, seq = ''] = Buffer.from(token, 'base64url').toString('utf8').split(':');
-  if (tokenMeetingId !== meetingId || !/^\d+$/.test(seq)) throw badRequest('Invalid NextToken');
+  if (tokenMeetingId !== meetingId || !/^\d+$/.test(seq)) fail('Invalid NextToken');
   return Number(seq);
 }
 
-/**
- * One account and control Region. It returns its own records, never to be changed. `onChange`
- * hears of attendees created (not returned again), updated and deleted, and meetings ended.
- */
+/** One account and control Region; it hands out its own records, never to be changed. */
 export class MeetingStore {
   readonly #meetings = new Map<string, MeetingRecord>();
   #seq = 0;
 
   constructor(
     private readonly options: {
-      readonly controlRegion: string;
+      readonly region: string;
       readonly accountId: string;
       readonly onChange: (change: StoreChange) => void;
     },
@@ -84,11 +73,7 @@ export class MeetingStore {
     return { record, ...entry };
   }
 
-  #notify(type: StoreChange['type'], { meeting }: MeetingRecord, attendee?: Required<Attendee>) {
-    this.options.onChange({ type, meeting, ...(attendee && { attendee }) });
-  }
-
-  /** Returns the attendee that already has this ExternalUserId, if any. */
+  /** An ExternalUserId already there returns its attendee. */
   createAttendee(meetingId: string, item: AttendeeRequestItem): Required<Attendee> {
     const record = this.#recordOf(meetingId);
     const same = [...record.attendees.values()].find(
@@ -106,20 +91,21 @@ export class MeetingStore {
     }
     const AttendeeId = randomUUID();
     const { ExternalUserId } = item;
-    const attendee = { ExternalUserId, AttendeeId, JoinToken: newJoinToken(), Capabilities };
+    // 138 bytes are 184 base64 characters without `=` padding, about the service's token length.
+    const JoinToken = randomBytes(138).toString('base64');
+    const attendee = { ExternalUserId, AttendeeId, JoinToken, Capabilities };
     record.attendees.set(AttendeeId, { seq: ++this.#seq, attendee });
-    this.#notify('AttendeeAdded', record, attendee);
+    this.options.onChange({ type: 'AttendeeAdded', meeting: record.meeting, attendee });
     return attendee;
   }
 
-  /** Returns the meeting already created with the same ClientRequestToken, if any. */
   createMeeting(input: CreateMeetingInput): StoredMeeting {
     const { ClientRequestToken } = input;
     const previous = [...this.#meetings.values()].find((r) => r.token === ClientRequestToken);
     if (previous) return previous.meeting;
     const { PrimaryMeetingId, MeetingHostId, MeetingFeatures, MediaRegion } = input;
     if (PrimaryMeetingId !== undefined && !this.#meetings.has(PrimaryMeetingId)) {
-      throw badRequest(`Primary meeting <${PrimaryMeetingId}> not found`);
+      fail(`Primary meeting <${PrimaryMeetingId}> not found`);
     }
     const MeetingId = randomUUID();
     const meeting: StoredMeeting = {
@@ -127,7 +113,7 @@ export class MeetingStore {
       ...(MeetingHostId && { MeetingHostId }),
       ExternalMeetingId: input.ExternalMeetingId,
       MediaRegion,
-      MediaPlacement: mediaPlacementFor(MeetingId, MediaRegion, this.options.controlRegion),
+      MediaPlacement: mediaPlacementFor(MeetingId, MediaRegion, this.options.region),
       ...(MeetingFeatures && { MeetingFeatures }),
       ...(PrimaryMeetingId && { PrimaryMeetingId }),
       TenantIds: [...(input.TenantIds ?? [])],
@@ -144,7 +130,7 @@ export class MeetingStore {
   deleteMeeting(meetingId: string): void {
     const record = this.#recordOf(meetingId);
     this.#meetings.delete(meetingId);
-    this.#notify('MeetingEnded', record);
+    this.options.onChange({ type: 'MeetingEnded', meeting: record.meeting });
   }
 
   /** Entries refused by validation or by the store go into `Errors`. */
@@ -153,7 +139,10 @@ export class MeetingStore {
     const output = { Attendees: [] as Attendee[], Errors: [] as CreateAttendeeError[] };
     for (const entry of entries) {
       try {
-        output.Attendees.push(this.createAttendee(meetingId, attendeeEntry(entry)));
+        const item = isObject(entry)
+          ? attendeeItem('', entry)
+          : fail('Each attendee must be an object');
+        output.Attendees.push(this.createAttendee(meetingId, item));
       } catch (error) {
         if (!(error instanceof ChimeServiceError)) throw error;
         const ExternalUserId = isObject(entry) ? entry.ExternalUserId : undefined;
@@ -178,37 +167,37 @@ export class MeetingStore {
     const page = remaining.slice(0, query.maxResults);
     const Attendees = page.map(({ attendee }) => attendee);
     const last = page.at(-1);
-    return remaining.length > page.length && last
-      ? { Attendees, NextToken: encodeNextToken(meetingId, last.seq) }
-      : { Attendees };
+    if (remaining.length === page.length || !last) return { Attendees };
+    return { Attendees, NextToken: Buffer.from(`${meetingId}:${last.seq}`).toString('base64url') };
   }
 
   deleteAttendee(meetingId: string, attendeeId: string): void {
     const { record, attendee } = this.#attendeeOf(meetingId, attendeeId);
     record.attendees.delete(attendeeId);
-    this.#notify('AttendeeDeleted', record, attendee);
+    this.options.onChange({ type: 'AttendeeDeleted', meeting: record.meeting, attendee });
   }
 
-  /** For one attendee, or all but the excluded ones; all or none. */
+  /** All chosen attendees or none. */
   updateCapabilities(
     meetingId: string,
     capabilities: AttendeeCapabilities,
-    which: { readonly attendeeId: string } | { readonly except: ReadonlySet<string> },
+    chosen: (attendeeId: string) => boolean,
   ): Attendee[] {
-    const chosen =
-      'attendeeId' in which
-        ? [this.#attendeeOf(meetingId, which.attendeeId)]
-        : [...this.#recordOf(meetingId).attendees.values()].filter(
-            ({ attendee }) => !which.except.has(attendee.AttendeeId),
-          );
     const record = this.#recordOf(meetingId);
     const Capabilities = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
-    return chosen.map(({ seq, attendee: previous }) => {
-      const attendee = { ...previous, Capabilities: { ...Capabilities } };
-      record.attendees.set(attendee.AttendeeId, { seq, attendee });
-      this.#notify('AttendeeCapabilitiesUpdated', record, attendee);
-      return attendee;
-    });
+    const entries = [...record.attendees.values()];
+    return entries
+      .filter(({ attendee }) => chosen(attendee.AttendeeId))
+      .map(({ seq, attendee: previous }) => {
+        const attendee = { ...previous, Capabilities: { ...Capabilities } };
+        record.attendees.set(attendee.AttendeeId, { seq, attendee });
+        this.options.onChange({
+          type: 'AttendeeCapabilitiesUpdated',
+          meeting: record.meeting,
+          attendee,
+        });
+        return attendee;
+      });
   }
 
   clear(): void {

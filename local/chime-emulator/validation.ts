@@ -1,20 +1,17 @@
 import {
   type AttendeeCapabilities,
   ContentResolution,
-  type CreateAttendeeRequestItem,
-  type CreateMeetingRequest,
   MediaCapabilities,
   MediaPlacementNetworkType,
   MeetingFeatureStatus,
   type MeetingFeaturesConfiguration,
   VideoResolution,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { badRequest } from './errors';
+import { ChimeServiceError } from './errors';
 import { isMediaRegion } from './media-placement';
 
 // Checks as the Chime SDK Meetings model declares them, and the documented capability rules.
-// Each throws a `BadRequestException`; the admin API rethrows it as its own error.
-
+// Each throws a `BadRequestException`; the admin inputs rethrow it as their own error.
 export type JsonObject = Record<string, unknown>;
 
 export const isObject = (value: unknown): value is JsonObject =>
@@ -23,7 +20,7 @@ export const isObject = (value: unknown): value is JsonObject =>
 export type Check<T = unknown> = (name: string, value: unknown) => T;
 
 export const fail = (message: string): never => {
-  throw badRequest(message);
+  throw new ChimeServiceError('BadRequestException', message);
 };
 
 const GUID = /^[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}$/;
@@ -75,17 +72,22 @@ export const listOf =
     return value.map((entry) => item(name, entry));
   };
 
+type Members = Readonly<Record<string, Check>>;
+type Struct<M extends Members, R extends keyof M> = { [K in keyof M]?: ReturnType<M[K]> } & {
+  [K in R]: ReturnType<M[K]>;
+};
+
 /**
  * Null counts as absent, as the service's JSON reader has it. `unknown` names what any other
  * member is (`seed option`), refusing it; without it other members are dropped.
  */
 export const struct =
-  <T = JsonObject>(
-    members: Readonly<Record<string, Check>>,
-    required: readonly string[] = [],
+  <M extends Members, R extends keyof M & string = never>(
+    members: M,
+    required: readonly R[] = [],
     unknown?: string,
   ) =>
-  (name: string, value: unknown): T => {
+  (name: string, value: unknown): Struct<M, R> => {
     if (!isObject(value)) return fail(`${name || 'The body'} must be an object`);
     const extra = Object.keys(value).find((key) => unknown && !Object.hasOwn(members, key));
     if (extra) fail(`Unknown ${unknown} ${extra}; known: ${Object.keys(members).join(', ')}`);
@@ -94,18 +96,16 @@ export const struct =
       const path = name === '' ? key : `${name}.${key}`;
       const member = value[key];
       if (member !== undefined && member !== null) output[key] = check(path, member);
-      else if (required.includes(key)) fail(`${path} is required`);
+      else if ((required as readonly string[]).includes(key)) fail(`${path} is required`);
     }
-    return output as T;
+    return output as Struct<M, R>;
   };
 
-/** A MeetingId or AttendeeId path label. */
 export const checkGuid = (name: 'MeetingId' | 'AttendeeId', value: string): string =>
   GUID.test(value)
     ? value
     : fail(`Invalid input: ${name} does not match the pattern ${GUID.source}`);
 
-/** `undefined` when `raw` is not JSON. */
 export function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw);
@@ -128,15 +128,13 @@ const tag = struct(
   ['Key', 'Value'],
 );
 const capability = oneOf(MediaCapabilities);
-const capabilities = struct<AttendeeCapabilities>(
-  { Audio: capability, Video: capability, Content: capability },
-  ['Audio', 'Video', 'Content'],
-);
+const capabilities = struct({ Audio: capability, Video: capability, Content: capability }, [
+  'Audio',
+  'Video',
+  'Content',
+]);
 
-export type CreateMeetingInput = CreateMeetingRequest &
-  Record<'ClientRequestToken' | 'MediaRegion' | 'ExternalMeetingId', string>;
-
-export const meetingFeatures = struct<MeetingFeaturesConfiguration>({
+const meetingFeatures = struct({
   Audio: struct({ EchoReduction: oneOf(MeetingFeatureStatus) }),
   Video: struct({ MaxResolution: oneOf(VideoResolution) }),
   Content: struct({ MaxResolution: oneOf(ContentResolution) }),
@@ -151,7 +149,7 @@ const mediaRegion = (name: string, value: unknown) => {
 };
 
 /** A CreateMeeting body, or the meeting part of a CreateMeetingWithAttendees body. */
-export const createMeetingInput = struct<CreateMeetingInput>(
+export const createMeetingInput = struct(
   {
     ClientRequestToken: text(2, 64, /^[-_a-zA-Z0-9]*$/),
     MediaRegion: mediaRegion,
@@ -171,32 +169,22 @@ export const createMeetingInput = struct<CreateMeetingInput>(
   ['ClientRequestToken', 'MediaRegion', 'ExternalMeetingId'],
 );
 
-/** CreateAttendee's body or an entry of a batch. */
-export type AttendeeRequestItem = CreateAttendeeRequestItem & { readonly ExternalUserId: string };
+export type CreateMeetingInput = ReturnType<typeof createMeetingInput>;
 
-export const attendeeItem = struct<AttendeeRequestItem>(
-  { ExternalUserId: externalId, Capabilities: capabilities },
-  ['ExternalUserId'],
-);
+/** CreateAttendee's body or an entry of a batch. */
+export const attendeeItem = struct({ ExternalUserId: externalId, Capabilities: capabilities }, [
+  'ExternalUserId',
+]);
+
+export type AttendeeRequestItem = ReturnType<typeof attendeeItem>;
 
 /** A bad `Attendees` list fails the whole request; a bad entry only fails that entry. */
-export function attendeeList(value: unknown, max: number): unknown[] {
-  if (value === undefined || value === null) fail('Attendees is required');
-  return listOf(1, max, (_name, entry) => entry)('Attendees', value);
-}
+export const attendeeList = (max: number) =>
+  struct({ Attendees: listOf(1, max, (_name, entry) => entry) }, ['Attendees']);
 
-export const attendeeEntry = (entry: unknown): AttendeeRequestItem =>
-  isObject(entry) ? attendeeItem('', entry) : fail('Each attendee must be an object');
+export const capabilitiesUpdate = struct({ Capabilities: capabilities }, ['Capabilities']);
 
-export const capabilitiesUpdate = struct<{ Capabilities: AttendeeCapabilities }>(
-  { Capabilities: capabilities },
-  ['Capabilities'],
-);
-
-export const batchCapabilitiesUpdate = struct<{
-  ExcludedAttendeeIds: { AttendeeId: string }[];
-  Capabilities: AttendeeCapabilities;
-}>(
+export const batchCapabilitiesUpdate = struct(
   {
     ExcludedAttendeeIds: listOf(
       1,
@@ -222,22 +210,21 @@ export function resolveCapabilities(
   requested: AttendeeCapabilities | undefined,
   features: MeetingFeaturesConfiguration | undefined,
 ): AttendeeCapabilities {
-  const videoOff = features?.Video?.MaxResolution === VideoResolution.NONE;
-  const contentOff = features?.Content?.MaxResolution === ContentResolution.NONE;
+  const off = {
+    Video: features?.Video?.MaxResolution === VideoResolution.NONE,
+    Content: features?.Content?.MaxResolution === ContentResolution.NONE,
+  };
   const { NONE, RECEIVE, SEND_RECEIVE } = MediaCapabilities;
   if (requested === undefined) {
     // Documented: content SendReceive needs video to receive at least.
     return {
       Audio: SEND_RECEIVE,
-      Video: videoOff ? (contentOff ? NONE : RECEIVE) : SEND_RECEIVE,
-      Content: contentOff ? NONE : SEND_RECEIVE,
+      Video: off.Video ? (off.Content ? NONE : RECEIVE) : SEND_RECEIVE,
+      Content: off.Content ? NONE : SEND_RECEIVE,
     };
   }
-  for (const [off, media] of [
-    [videoOff, 'Video'],
-    [contentOff, 'Content'],
-  ] as const) {
-    if (off && requested[media] !== NONE) {
+  for (const media of ['Video', 'Content'] as const) {
+    if (off[media] && requested[media] !== NONE) {
       fail(
         `${media} capabilities must be None when MeetingFeatures ${media} MaxResolution is None`,
       );

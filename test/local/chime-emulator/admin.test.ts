@@ -6,11 +6,8 @@ import {
   GetMeetingCommand,
   paginateListAttendees,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import {
-  createChimeEmulator,
-  InvalidSeedError,
-  type SeededMeeting,
-} from '../../../local/chime-emulator';
+import { createChimeEmulator, type SeededMeeting } from '../../../local/chime-emulator';
+import { InvalidSeedError } from '../../../local/chime-emulator/seed';
 import { ownEmulator, UNKNOWN_ID, UUID, useEmulator } from '../../helpers/chime-emulator';
 
 const t = useEmulator({ rates: false });

@@ -15,7 +15,8 @@ import {
   paginateListAttendees,
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { CHIME_ERRORS, OPERATIONS } from '../../../local/chime-emulator';
+import { CHIME_ERRORS } from '../../../local/chime-emulator/errors';
+import { OPERATIONS } from '../../../local/chime-emulator/operations';
 import { NOW, rejectionOf, UNKNOWN_ID, UUID, useEmulator } from '../../helpers/chime-emulator';
 
 const JOIN_TOKEN = /^[a-zA-Z0-9+/]{184}$/;

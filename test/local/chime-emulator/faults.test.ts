@@ -7,7 +7,8 @@ import {
   ListAttendeesCommand,
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { type FaultRule, InvalidFaultError } from '../../../local/chime-emulator';
+import type { FaultRule } from '../../../local/chime-emulator';
+import { InvalidFaultError } from '../../../local/chime-emulator/faults';
 import {
   ownEmulator,
   rejectionOf,

@@ -1,11 +1,8 @@
-import {
-  createChimeEmulator,
-  InvalidFaultError,
-  InvalidRatesError,
-  InvalidSeedError,
-  type RateOverrides,
-} from '../../../local/chime-emulator';
+import { createChimeEmulator } from '../../../local/chime-emulator';
 import { parseEmulatorConfig } from '../../../local/chime-emulator/config';
+import { InvalidFaultError } from '../../../local/chime-emulator/faults';
+import { InvalidRatesError, type RateOverrides } from '../../../local/chime-emulator/rate-limits';
+import { InvalidSeedError } from '../../../local/chime-emulator/seed';
 import { useEmulator } from '../../helpers/chime-emulator';
 
 /**

@@ -6,13 +6,10 @@ import {
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { isThrottlingError } from '@smithy/core/retry';
-import {
-  createChimeEmulator,
-  DEFAULT_RATES,
-  InvalidRatesError,
-  OPERATIONS,
-} from '../../../local/chime-emulator';
+import { createChimeEmulator } from '../../../local/chime-emulator';
 import { parseEmulatorConfig } from '../../../local/chime-emulator/config';
+import { OPERATIONS } from '../../../local/chime-emulator/operations';
+import { DEFAULT_RATES, InvalidRatesError } from '../../../local/chime-emulator/rate-limits';
 import { regionOfRequest } from '../../../local/chime-emulator/server';
 import {
   outcomes,

@@ -11,7 +11,7 @@ import {
   ListAttendeesCommand,
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
-import { OPERATIONS } from '../../../local/chime-emulator';
+import { OPERATIONS } from '../../../local/chime-emulator/operations';
 import { UNKNOWN_ID, useEmulator } from '../../helpers/chime-emulator';
 
 const t = useEmulator({ rates: false });
