@@ -15,15 +15,14 @@ export const both = <T>(of: (kind: Kind) => T): Record<Kind, T> => ({
   baseline: of('baseline'),
 });
 
-/** A cold start: its report, the parent's spawn → report time, and the lines it logged. */
-type ColdRun = ColdReport & { readonly ms: number; readonly logLines: number };
 export type WarmRun = WarmReport & { readonly logLines: number };
 /** `cpuUs`: the host process's CPU time over the round ÷ the requests it served. */
 type HttpRound = { readonly rps: number; readonly p99Ms: number; readonly cpuUs: number };
 
 export interface Measured {
   readonly bundles: Record<Kind, BundleReport>;
-  readonly cold: Record<Kind | 'empty', ColdRun[]>;
+  /** Each cold start's report, the parent's spawn → report time (`ms`) and the lines it logged. */
+  readonly cold: Record<Kind | 'empty', (ColdReport & { ms: number; logLines: number })[]>;
   /** `cache-hit` has the app's runs only: its baseline is the baseline's `emulator` runs. */
   readonly warm: Record<'emulator' | 'stub' | 'cache-hit', Record<Kind, WarmRun[]>>;
   readonly http: Record<Kind, { readonly rounds: HttpRound[]; readonly logLines: number }>;
