@@ -15,9 +15,8 @@ export const BUDGETS = Object.freeze({
 export type BudgetKey = keyof typeof BUDGETS;
 
 /**
- * The median of the rounds' own app ÷ baseline ratios (each round runs both sides back to back),
- * so load that other work puts on some rounds only cancels out; `NaN` when the rounds differ.
- * `roundRatio([300, 260, 250], [250, 250, 200])` is 1.2: the ratios are 1.2, 1.04, 1.25.
+ * The median of the rounds' own app ÷ baseline ratios, which cancels load other work puts on some
+ * rounds only; `NaN` when the rounds differ. `roundRatio([300, 260, 250], [250, 250, 200])`: 1.2.
  */
 export function roundRatio(app: readonly number[], baseline: readonly number[]): number {
   if (app.length !== baseline.length) return Number.NaN;

@@ -50,10 +50,7 @@ async function buildBaseline(outfile: string) {
   return bundle({ ...options, banner: { js: banner } }, true);
 }
 
-/**
- * Builds into `outdir` the deployed handler with the stack's own esbuild options
- * (`<appRoot>/lib/bundling.ts`), the baseline, and the benchmark's child scripts (`scripts/`).
- */
+/** The app with the stack's own options (`<appRoot>/lib/bundling.ts`), the baseline, the scripts. */
 export async function buildAll(appRoot: string, outdir: string) {
   const bundling = (await import(pathToFileURL(path.join(appRoot, 'lib', 'bundling.ts')).href)) as {
     attendeeEsbuildOptions(projectRoot: string, outdir: string): BuildOptions;

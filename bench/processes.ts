@@ -13,10 +13,9 @@ export function killAll(): void {
 }
 
 /**
- * Runs `node <script> …args` until it reports one JSON line on fd 3, then to a clean exit; a
- * `service` runs on until `stop()` closes its stdin. Killed when `timeoutMs` pass before that
- * exit (a service: that report). Its stdout, the function's log, goes to `logFile`: a pipe to
- * this busy process could block it.
+ * Runs `node <script> …args` to its report (one JSON line on fd 3), then to a clean exit, or
+ * (a `service`) until `stop()` closes its stdin; killed after `timeoutMs` without either. Its
+ * stdout goes to `logFile`: a pipe to this busy process could block it.
  */
 export async function runNode<T>(
   script: string,

@@ -1,8 +1,7 @@
 /**
- * `node services.mjs stack | api <bundle.mjs>`: the dev stack's Chime emulator and identity
- * provider with a demo meeting and alice's token, or the local HTTP API in front of the bundle,
- * in a process of its own (no CPU queue shared with the functions or the load), reporting on
- * fd 3; it stops when the parent closes its stdin.
+ * `node services.mjs stack | api <bundle.mjs>`: the dev stack's emulator and identity provider
+ * with a demo meeting and alice's token, or the local HTTP API in front of the bundle, reporting
+ * on fd 3, in a process of its own (no CPU queue shared with the functions or the load).
  */
 import { pathToFileURL } from 'node:url';
 import { routeKeyOf } from '../lambda/attendee/routes/api-routes';
