@@ -1,9 +1,6 @@
 import { median } from './stats';
 
-/**
- * The budgets of the attendee function against the SDK-only baseline, as ratios measured in the
- * same run (app ÷ baseline): each ratio must not exceed its limit; the stretch goal is reported.
- */
+/** App ÷ baseline, measured in the same run, must not exceed `limit`; `stretch` is reported. */
 export const BUDGETS = Object.freeze({
   bundle_bytes: { limit: 1.15, stretch: 1.0 },
   cold_p50: { limit: 1.1, stretch: 1.05 },
@@ -18,11 +15,8 @@ export const BUDGETS = Object.freeze({
 export type BudgetKey = keyof typeof BUDGETS;
 
 /**
- * The median of the rounds' own app ÷ baseline ratios: each round runs both sides back to back,
- * so this cancels load that other work puts on some rounds only. `NaN` when the rounds differ.
- *
- * @example
- * roundRatio([300, 260, 250], [250, 250, 200]) // 1.2: the ratios are 1.2, 1.04, 1.25
+ * The median of the rounds' own app ÷ baseline ratios, which cancels load other work puts on some
+ * rounds only; `NaN` when the rounds differ. `roundRatio([300, 260, 250], [250, 250, 200])`: 1.2.
  */
 export function roundRatio(app: readonly number[], baseline: readonly number[]): number {
   if (app.length !== baseline.length) return Number.NaN;

@@ -35,21 +35,13 @@ async function bundle(options: BuildOptions, banner = false) {
   return { file, bytes: code.byteLength, gzipBytes: gzipSync(code).byteLength, topInputs, banner };
 }
 
-/** The deployed handler, with the stack's own esbuild options (`<appRoot>/lib/bundling.ts`). */
-export async function buildApp(appRoot: string, outdir: string) {
-  const bundling = (await import(pathToFileURL(path.join(appRoot, 'lib', 'bundling.ts')).href)) as {
-    attendeeEsbuildOptions(projectRoot: string, outdir: string): BuildOptions;
-  };
-  return bundle(bundling.attendeeEsbuildOptions(appRoot, outdir));
-}
-
 /**
  * The SDK-only baseline as `NodejsFunction` builds a plain handler with `{ format: ESM, minify:
  * true, bundleAwsSDK: true }`, plus the `createRequire` banner CDK users add when it is needed.
  */
-export async function buildBaseline(entry: string, outdir: string) {
-  const outfile = path.join(outdir, 'index.mjs');
-  const options = { ...NODE_ESM, entryPoints: [entry], outfile, minify: true, external: [] };
+async function buildBaseline(outfile: string) {
+  const entryPoints = [path.join(import.meta.dirname, 'baseline', 'index.ts')];
+  const options = { ...NODE_ESM, entryPoints, outfile, minify: true, external: [] };
   const plain = await bundle(options);
   // esbuild's shim for `require` in ESM output throws this at run time without the banner.
   if (!readFileSync(plain.file, 'utf8').includes('Dynamic require of')) return plain;
@@ -58,8 +50,21 @@ export async function buildBaseline(entry: string, outdir: string) {
   return bundle({ ...options, banner: { js: banner } }, true);
 }
 
-/** The benchmark's own Node scripts (runners and hosts): local code bundled, packages not. */
-export async function buildScripts(entries: string[], outdir: string) {
-  const outExtension = { '.js': '.mjs' };
-  await build({ ...NODE_ESM, entryPoints: entries, outdir, outExtension, packages: 'external' });
+/** The app with the stack's own options (`<appRoot>/lib/bundling.ts`), the baseline, the scripts. */
+export async function buildAll(appRoot: string, outdir: string) {
+  const bundling = (await import(pathToFileURL(path.join(appRoot, 'lib', 'bundling.ts')).href)) as {
+    attendeeEsbuildOptions(projectRoot: string, outdir: string): BuildOptions;
+  };
+  const app = await bundle(bundling.attendeeEsbuildOptions(appRoot, path.join(outdir, 'app')));
+  const baseline = await buildBaseline(path.join(outdir, 'baseline', 'index.mjs'));
+  await build({
+    ...NODE_ESM,
+    entryPoints: ['runner', 'services', 'stub-chime'].map((name) =>
+      path.join(import.meta.dirname, `${name}.ts`),
+    ),
+    outdir: path.join(outdir, 'scripts'),
+    outExtension: { '.js': '.mjs' },
+    packages: 'external', // local code bundled, packages not
+  });
+  return { app, baseline };
 }

@@ -1,21 +1,14 @@
 import { writeSync } from 'node:fs';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type * as Lambda from 'aws-lambda';
 import { createLambdaContext } from '../local/aws/lambda-context';
 
 /** What one benchmark invocation asks for: the attendee route, its IDs and the bearer token. */
-export interface InvokeTarget {
-  readonly routeKey: string;
-  readonly meetingId: string;
-  readonly attendeeId: string;
-  readonly token: string;
-}
+export type InvokeTarget = Readonly<
+  Record<'routeKey' | 'meetingId' | 'attendeeId' | 'token', string>
+>;
 
 /** The payload 2.0 event API Gateway sends for `target`, a fresh object per invocation. */
-export function apiEvent(target: InvokeTarget, requestId: string): APIGatewayProxyEventV2 {
+export function apiEvent(target: InvokeTarget, requestId: string): Lambda.APIGatewayProxyEventV2 {
   const { routeKey, meetingId, attendeeId } = target;
   const rawPath = routeKey
     .slice(routeKey.indexOf(' ') + 1)
@@ -57,18 +50,8 @@ export function apiEvent(target: InvokeTarget, requestId: string): APIGatewayPro
   };
 }
 
-export const lambdaContext = (requestId: string): Context =>
+export const lambdaContext = (requestId: string): Lambda.Context =>
   createLambdaContext({ functionName: 'attendee-bench', awsRequestId: requestId });
-
-/** True when the response is a 200 carrying the requested attendee. */
-export function isExpectedAnswer(response: APIGatewayProxyStructuredResultV2, attendeeId: string) {
-  try {
-    const body = JSON.parse(response.statusCode === 200 ? String(response.body) : '');
-    return body.Attendee?.AttendeeId === attendeeId;
-  } catch {
-    return false;
-  }
-}
 
 /** Writes `value` as one JSON line on fd 3 (stdout stays the function's log), whole. */
 export function writeReport(value: unknown): void {
@@ -81,19 +64,4 @@ export function writeReport(value: unknown): void {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
     }
   }
-}
-
-/** A service runs until the parent closes its stdin (or a signal), then `stop()`s. */
-export function stopWhenStdinCloses(stop: () => Promise<void>): void {
-  let stopping = false;
-  const exit = () => {
-    if (stopping) return;
-    stopping = true;
-    stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.stdin.on('end', exit).on('close', exit).resume();
-  process.on('SIGTERM', exit).on('SIGINT', exit);
 }

@@ -4,14 +4,6 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
-export interface ChildOptions {
-  readonly env: NodeJS.ProcessEnv;
-  /** For a service, until its report; for a run, until its exit. Then it is killed. */
-  readonly timeoutMs: number;
-  /** The child's stdout, the function's log: a pipe to this busy process could block it. */
-  readonly logFile: string;
-}
-
 const live = new Set<ChildProcess>();
 
 /** Kills what is still running (each one this benchmark started); for exit paths. */
@@ -21,15 +13,20 @@ export function killAll(): void {
 }
 
 /**
- * Runs `node <script> …args` until it reports one JSON line on fd 3, then (`toEnd`) to a clean
- * exit, or (a service) until `stop()` closes its stdin.
+ * Runs `node <script> …args` to its report (one JSON line on fd 3), then to a clean exit, or
+ * (a `service`) until `stop()` closes its stdin; killed after `timeoutMs` without either. Its
+ * stdout goes to `logFile`: a pipe to this busy process could block it.
  */
-async function spawnNode<T>(script: string, args: string[], options: ChildOptions, toEnd: boolean) {
+export async function runNode<T>(
+  script: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; timeoutMs: number; logFile: string; service?: boolean },
+) {
   const spawnedAt = performance.now();
   const log = openSync(options.logFile, 'w');
   const child = spawn(process.execPath, [script, ...args], {
     env: options.env,
-    stdio: [toEnd ? 'ignore' : 'pipe', log, 'pipe', 'pipe'],
+    stdio: [options.service ? 'pipe' : 'ignore', log, 'pipe', 'pipe'],
   });
   closeSync(log);
   live.add(child);
@@ -56,12 +53,12 @@ async function spawnNode<T>(script: string, args: string[], options: ChildOption
       exited.then((code) => Promise.reject(failure('ended without a report', code))),
     ]),
   ) as T;
-  /** Parent clock: spawn → report line received (ms). */
   const reportAfterMs = performance.now() - spawnedAt;
-  if (toEnd) {
+  if (options.service) clearTimeout(timer);
+  else {
     const code = await exited;
     if (code !== 0) throw failure('failed', code);
-  } else clearTimeout(timer);
+  }
   return {
     report,
     reportAfterMs,
@@ -74,12 +71,6 @@ async function spawnNode<T>(script: string, args: string[], options: ChildOption
     },
   };
 }
-
-export const runNode = <T>(script: string, args: string[], options: ChildOptions) =>
-  spawnNode<T>(script, args, options, true);
-
-export const startService = <T>(script: string, args: string[], options: ChildOptions) =>
-  spawnNode<T>(script, args, options, false);
 
 /** CPU time (ms) used so far: utime + stime of `/proc/<pid>/stat`, in 100 Hz ticks; else NaN. */
 export function cpuMs(pid: number | undefined): number {

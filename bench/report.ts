@@ -1,13 +1,12 @@
 // The measurements as rows (app, baseline, ratio, budget): the markdown table and bench-results.json.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type BudgetKey, judge, roundRatio } from './budgets';
 import type { BundleReport } from './build';
-import type { ColdReport } from './cold-runner';
+import type { ColdReport, WarmReport } from './runner';
 import type { BenchSettings } from './settings';
 import { median, round, summarize } from './stats';
-import type { WarmReport } from './warm-runner';
 
 export type Kind = 'app' | 'baseline';
 
@@ -16,15 +15,14 @@ export const both = <T>(of: (kind: Kind) => T): Record<Kind, T> => ({
   baseline: of('baseline'),
 });
 
-/** A cold start: its report, the parent's spawn → report time, and the lines it logged. */
-type ColdRun = ColdReport & { readonly ms: number; readonly logLines: number };
 export type WarmRun = WarmReport & { readonly logLines: number };
 /** `cpuUs`: the host process's CPU time over the round ÷ the requests it served. */
 type HttpRound = { readonly rps: number; readonly p99Ms: number; readonly cpuUs: number };
 
 export interface Measured {
   readonly bundles: Record<Kind, BundleReport>;
-  readonly cold: Record<Kind | 'empty', ColdRun[]>;
+  /** Each cold start's report, the parent's spawn → report time (`ms`) and the lines it logged. */
+  readonly cold: Record<Kind | 'empty', (ColdReport & { ms: number; logLines: number })[]>;
   /** `cache-hit` has the app's runs only: its baseline is the baseline's `emulator` runs. */
   readonly warm: Record<'emulator' | 'stub' | 'cache-hit', Record<Kind, WarmRun[]>>;
   readonly http: Record<Kind, { readonly rounds: HttpRound[]; readonly logLines: number }>;
@@ -36,56 +34,49 @@ type RowSpec = [string, number, (kind: Kind) => number, BudgetKey?, number?];
 function rowsOf(m: Measured) {
   const cold = both((k) => summarize(m.cold[k].map((run) => run.ms)));
   const floor = median(m.cold.empty.map((run) => run.ms));
-  const coldPart = (part: (run: ColdRun) => number) => (k: Kind) => median(m.cold[k].map(part));
   const pooled = (runs: WarmRun[]) => summarize(runs.flatMap((run) => run.samplesUs));
   const warm = both((k) => pooled(m.warm.emulator[k]));
   const stub = both((k) => pooled(m.warm.stub[k]));
-  const hit = pooled(m.warm['cache-hit'].app);
-  const perRun = (variant: 'emulator' | 'stub', field: keyof WarmRun) => (k: Kind) =>
-    median(m.warm[variant][k].map((run) => Number(run[field])));
-  const rounds = (field: keyof HttpRound) => both((k) => m.http[k].rounds.map((r) => r[field]));
-  const [rps, p99, cpu] = [rounds('rps'), rounds('p99Ms'), rounds('cpuUs')];
+  const hit = both((k) => (k === 'app' ? pooled(m.warm['cache-hit'].app) : warm.baseline));
+  /** Each side's median, over its runs, of one figure of a run. */
+  const medianOf =
+    <R>(runs: Record<Kind, R[]>, field: keyof R) =>
+    (k: Kind) =>
+      median(runs[k].map((run) => Number(run[field])));
+  const rounds = both((k) => m.http[k].rounds);
+  /** The median round of each side; the ratio, the median of the rounds' own ratios. */
+  const byRounds = (label: string, field: keyof HttpRound, budget?: BudgetKey): RowSpec => {
+    const of = (k: Kind) => rounds[k].map((r) => r[field]);
+    return [label, 0, medianOf(rounds, field), budget, roundRatio(of('app'), of('baseline'))];
+  };
   const specs: RowSpec[] = [
     ['Bundle, bytes minified', 0, (k) => m.bundles[k].bytes, 'bundle_bytes'],
     ['Bundle, bytes gzipped', 0, (k) => m.bundles[k].gzipBytes],
     ['Cold start p50, ms (spawn → 1st response)', 1, (k) => cold[k].p50, 'cold_p50'],
     ['Cold start p90, ms', 1, (k) => cold[k].p90],
     ['Cold above the floor (empty node process) p50, ms', 1, (k) => cold[k].p50 - floor],
-    ['Cold: module init p50, ms', 1, coldPart((r) => Number(r.importedMs) - r.bootMs)],
-    [
-      'Cold: first invocation p50, ms',
-      1,
-      coldPart((r) => Number(r.invokedMs) - Number(r.importedMs)),
-    ],
+    ['Cold: module init p50, ms', 1, medianOf(m.cold, 'initMs')],
+    ['Cold: first invocation p50, ms', 1, medianOf(m.cold, 'invokeMs')],
     ['Warm p50, µs (emulator over loopback)', 0, (k) => warm[k].p50, 'warm_p50'],
     ['Warm p99, µs (emulator over loopback)', 0, (k) => warm[k].p99, 'warm_p99'],
     ['Warm p50, µs (stubbed http.request)', 0, (k) => stub[k].p50],
     ['Warm p99, µs (stubbed http.request)', 0, (k) => stub[k].p99],
-    ['Warm CPU per invocation, µs (stubbed)', 0, perRun('stub', 'cpuUsPerInvocation')],
+    ['Warm CPU per invocation, µs (stubbed)', 0, medianOf(m.warm.stub, 'cpuUsPerInvocation')],
     [
       'Warm join-info p50, µs, cache hit (baseline: its GetAttendee)',
       0,
-      (k) => (k === 'app' ? hit.p50 : warm.baseline.p50),
+      (k) => hit[k].p50,
       'cache_hit_p50',
     ],
-    // The median round of each side; the ratio, the median of the rounds' own ratios.
-    [
-      'HTTP requests/s (ratio: median of rounds)',
-      0,
-      (k) => median(rps[k]),
-      undefined,
-      roundRatio(rps.app, rps.baseline),
-    ],
-    ['HTTP p99, ms', 0, (k) => median(p99[k])],
-    [
+    byRounds('HTTP requests/s (ratio: median of rounds)', 'rps'),
+    ['HTTP p99, ms', 0, medianOf(rounds, 'p99Ms')],
+    byRounds(
       'HTTP CPU per request, µs (host process; ratio: median of rounds)',
-      0,
-      (k) => median(cpu[k]),
+      'cpuUs',
       'http_cpu_per_request',
-      roundRatio(cpu.app, cpu.baseline),
-    ],
-    ['RSS after init, MB', 1, perRun('emulator', 'rssInitMb')],
-    ['RSS after warm loop, MB', 1, perRun('emulator', 'rssAfterMb')],
+    ),
+    ['RSS after init, MB', 1, medianOf(m.warm.emulator, 'rssInitMb')],
+    ['RSS after warm loop, MB', 1, medianOf(m.warm.emulator, 'rssAfterMb')],
   ];
   return specs.map(([label, digits, of, budget, ratio = of('app') / of('baseline')]) => ({
     label,
@@ -101,14 +92,6 @@ const fmt = (value: number, digits = 1) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const limit = (value: number) => `≤ ${value.toFixed(2)}`;
 
-function commit(cwd: string): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
 /** The results file, the markdown table, and whether every budget was met. */
 export function report(s: BenchSettings, m: Measured, run: { began: number; loadAtStart: number }) {
   const rows = rowsOf(m);
@@ -123,6 +106,7 @@ export function report(s: BenchSettings, m: Measured, run: { began: number; load
     // Other work on the machine during the run (1-minute load average), at the start and the end.
     load_avg: [round(run.loadAtStart), round(os.loadavg()[0] ?? 0)],
   };
+  const git = ['rev-parse', '--short', 'HEAD'];
   const floor = summarize(m.cold.empty.map((r) => r.ms));
   const lines = (runs: readonly { logLines: number }[]) =>
     runs.reduce((sum, r) => sum + r.logLines, 0);
@@ -130,7 +114,7 @@ export function report(s: BenchSettings, m: Measured, run: { began: number; load
     node: process.version,
     machine,
     date: new Date().toISOString(),
-    commit: commit(s.appRoot),
+    commit: spawnSync('git', git, { cwd: s.appRoot, encoding: 'utf8' }).stdout?.trim() || undefined,
     settings: {
       ...s,
       cacheEnv: Object.keys(s.cacheEnv),

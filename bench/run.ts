@@ -1,21 +1,15 @@
-/**
- * `npm run bench`: the attendee function against an SDK-only baseline, measured in one run on
- * Node 22, alternating the two (what and how: bench/README.md). Prints a markdown table, writes
- * bench-results.json and exits 1 when a budget (app ÷ baseline, bench/budgets.ts) is missed.
- */
+// `npm run bench`: the attendee function against an SDK-only baseline (bench/README.md).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { ATTENDEE_NODE_OPTIONS } from '../lib/bundling';
-import { buildApp, buildBaseline, buildScripts } from './build';
-import type { ColdReport } from './cold-runner';
-import type { InvokeTarget } from './event';
-import { cpuMs, killAll, runNode, startService } from './processes';
+import { buildAll } from './build';
+import { cpuMs, killAll, runNode } from './processes';
 import { both, type Kind, type Measured, report, type WarmRun } from './report';
+import type { ColdReport, WarmOptions, WarmReport } from './runner';
 import type { Services } from './services';
 import { type BenchSettings, parseSettings } from './settings';
-import type { WarmOptions, WarmReport } from './warm-runner';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const OUT = path.join(REPO, 'bench', 'dist');
@@ -26,24 +20,41 @@ const logFile = (name: string) => path.join(OUT, 'logs', `${name}.log`);
 const order = (round: number): Kind[] =>
   round % 2 === 0 ? ['app', 'baseline'] : ['baseline', 'app'];
 
-interface Bench {
-  readonly settings: BenchSettings;
-  readonly bundles: Measured['bundles'];
-  readonly services: Services;
-  /** The function's environment (both sides get the same). */
-  readonly env: NodeJS.ProcessEnv;
-  readonly target: InvokeTarget;
+async function setUp(settings: BenchSettings) {
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(path.join(OUT, 'logs'), { recursive: true });
+  const bundles = await buildAll(settings.appRoot, OUT);
+  const services = await runNode<Services>(script('services'), ['stack'], {
+    env: { PATH: process.env.PATH },
+    timeoutMs: 60_000,
+    logFile: logFile('services'),
+    service: true,
+  });
+  const { env, target } = services.report;
+  return {
+    settings,
+    bundles,
+    services: services.report,
+    stopServices: services.stop,
+    target,
+    // The dev stack's, plus the log level and the Node flags the stack deploys the function with.
+    env: {
+      PATH: process.env.PATH,
+      ...env,
+      LOG_LEVEL: settings.logLevel,
+      NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
+    },
+  };
 }
+
+type Bench = Awaited<ReturnType<typeof setUp>>;
 
 async function measureCold({ settings, bundles, env, target }: Bench) {
   const once = async (kind: Kind | 'empty') => {
     const args =
-      kind === 'empty' ? ['empty'] : ['invoke', bundles[kind].file, JSON.stringify(target)];
+      kind === 'empty' ? ['empty'] : ['cold', bundles[kind].file, JSON.stringify(target)];
     const options = { env, timeoutMs: 30_000, logFile: logFile(`cold-${kind}`) };
-    const run = await runNode<ColdReport>(script('cold-runner'), args, options);
-    if (kind !== 'empty' && !run.report.ok) {
-      throw new Error(`${kind} cold invocation failed: status ${run.report.status}`);
-    }
+    const run = await runNode<ColdReport>(script('runner'), args, options);
     return { ...run.report, ms: run.reportAfterMs, logLines: run.logLines() };
   };
   const runs: Measured['cold'] = { app: [], baseline: [], empty: [] };
@@ -55,10 +66,9 @@ async function measureCold({ settings, bundles, env, target }: Bench) {
 }
 
 /** One warm measurement: which sides, with Chime how, asking what, in which environment. */
-interface WarmCase {
+interface WarmCase extends Pick<WarmOptions, 'chime' | 'answer'> {
   readonly kinds: (round: number) => Kind[];
-  readonly options: Pick<WarmOptions, 'chime' | 'answer'>;
-  readonly target?: InvokeTarget;
+  readonly target?: Bench['target'];
   readonly env?: NodeJS.ProcessEnv;
   /** The Chime requests each run must show: in the emulator's log, seen by the runner, timed. */
   readonly expect: Readonly<Partial<Record<'emulator' | 'seen' | 'timed', number>>>;
@@ -67,33 +77,24 @@ interface WarmCase {
 async function measureWarm(bench: Bench, name: string, c: WarmCase) {
   const { warmup, warmIterations: iterations, warmRounds } = bench.settings;
   const calls = `${bench.services.emulatorUrl}/_emulator/calls`;
-  const options = { warmup, iterations, origin: bench.services.emulatorUrl, ...c.options };
-  const runs: Record<Kind, WarmRun[]> = { app: [], baseline: [] };
+  const origin = bench.services.emulatorUrl;
+  const options: WarmOptions = { warmup, iterations, origin, chime: c.chime, answer: c.answer };
+  const runs = both((): WarmRun[] => []);
   for (let r = 0; r < warmRounds; r += 1) {
     for (const kind of c.kinds(r)) {
       await fetch(calls, { method: 'DELETE' });
-      const args = [bench.bundles[kind].file, JSON.stringify(c.target ?? bench.target)];
-      const run = await runNode<WarmReport>(
-        script('warm-runner'),
-        [...args, JSON.stringify(options)],
-        {
-          env: c.env ?? bench.env,
-          timeoutMs: 180_000,
-          logFile: logFile(`warm-${name}-${kind}-${r}`),
-        },
-      );
-      const { failures, firstFailure, chimeRequests: seen } = run.report;
-      const counts: Record<string, number | undefined> = {
-        emulator: ((await (await fetch(calls)).json()) as { calls: unknown[] }).calls.length,
-        seen: (seen?.warmup ?? 0) + (seen?.timed ?? 0),
-        timed: seen?.timed,
-      };
-      if (failures > 0 || Object.entries(c.expect).some(([what, n]) => counts[what] !== n)) {
-        const chime = `Chime requests ${JSON.stringify(counts)}, expected ${JSON.stringify(c.expect)}`;
-        const first = JSON.stringify(firstFailure);
-        throw new Error(
-          `${kind} warm (${name}): ${chime}; ${failures} failures, the first ${first}`,
-        );
+      const target = JSON.stringify(c.target ?? bench.target);
+      const args = ['warm', bench.bundles[kind].file, target, JSON.stringify(options)];
+      const run = await runNode<WarmReport>(script('runner'), args, {
+        env: c.env ?? bench.env,
+        timeoutMs: 180_000,
+        logFile: logFile(`warm-${name}-${kind}-${r}`),
+      });
+      const logged = ((await (await fetch(calls)).json()) as { calls: unknown[] }).calls.length;
+      const counts: Record<string, number> = { emulator: logged, ...run.report.chimeRequests };
+      if (Object.entries(c.expect).some(([what, n]) => counts[what] !== n)) {
+        const chime = `${JSON.stringify(counts)}, expected ${JSON.stringify(c.expect)}`;
+        throw new Error(`${kind} warm (${name}): Chime requests ${chime}`);
       }
       runs[kind].push({ ...run.report, logLines: run.logLines() });
     }
@@ -103,32 +104,24 @@ async function measureWarm(bench: Bench, name: string, c: WarmCase) {
 
 async function warmCases({ settings, services, target, env }: Bench) {
   const expected = settings.warmup + settings.warmIterations;
-  const { meetingId, attendeeId } = target;
   const recorded = await fetch(
-    `${services.emulatorUrl}/meetings/${meetingId}/attendees/${attendeeId}`,
+    `${services.emulatorUrl}/meetings/${target.meetingId}/attendees/${target.attendeeId}`,
   );
-  const header = (name: string, fallback: string) => recorded.headers.get(name) ?? fallback;
+  const replayed = ['content-type', 'x-amzn-requestid'];
   const answer = {
     statusCode: recorded.status,
-    headers: {
-      'content-type': header('content-type', 'application/json'),
-      'x-amzn-requestid': header('x-amzn-requestid', 'stub'),
-    },
+    headers: Object.fromEntries([...recorded.headers].filter(([h]) => replayed.includes(h))),
     body: await recorded.text(),
   };
   const cases: Record<keyof Measured['warm'], WarmCase> = {
     // One GetAttendee in the emulator's log per invocation.
-    emulator: { kinds: order, options: { chime: 'emulator' }, expect: { emulator: expected } },
+    emulator: { kinds: order, chime: 'emulator', expect: { emulator: expected } },
     // Answered in-process with the emulator's recorded answer: every request stubbed.
-    stub: {
-      kinds: order,
-      options: { chime: 'stub', answer },
-      expect: { emulator: 0, seen: expected },
-    },
+    stub: { kinds: order, chime: 'stub', answer, expect: { emulator: 0, seen: expected } },
     // Join-info with the function's cache on: no Chime request in the timed loop.
     'cache-hit': {
       kinds: () => ['app'],
-      options: { chime: 'count' },
+      chime: 'count',
       target: { ...target, routeKey: services.joinInfoRouteKey },
       env: { ...env, ...settings.cacheEnv },
       expect: { timed: 0 },
@@ -138,21 +131,22 @@ async function warmCases({ settings, services, target, env }: Bench) {
 }
 
 /** The local API in front of each bundle under autocannon, in rounds, with the host's CPU time. */
-async function measureHttp({ settings, bundles, services, env }: Bench) {
+async function measureHttp({ settings, bundles, target, env }: Bench) {
   const host = (kind: Kind) =>
-    startService<{ url: string }>(script('api-host'), [bundles[kind].file], {
+    runNode<{ url: string }>(script('services'), ['api', bundles[kind].file], {
       env,
       timeoutMs: 60_000,
       logFile: logFile(`http-${kind}`),
+      service: true,
     });
   const hosts = { app: await host('app'), baseline: await host('baseline') };
-  const route = `/meetings/${services.meetingId}/attendees/${services.attendeeId}`;
+  const route = `/meetings/${target.meetingId}/attendees/${target.attendeeId}`;
   const load = (kind: Kind, duration: number) =>
     autocannon({
       url: `${hosts[kind].report.url}${route}`,
       connections: settings.connections,
       duration,
-      headers: { authorization: `Bearer ${services.token}` },
+      headers: { authorization: `Bearer ${target.token}` },
     });
   // Both hosts start with a cold JIT: without this, round 0 would hold whichever goes first to it.
   if (settings.httpWarmup > 0) for (const kind of order(0)) await load(kind, settings.httpWarmup);
@@ -172,58 +166,6 @@ async function measureHttp({ settings, bundles, services, env }: Bench) {
   const http = both((kind) => ({ rounds: rounds[kind], logLines: hosts[kind].logLines() }));
   await Promise.all([hosts.app.stop(), hosts.baseline.stop()]);
   return http;
-}
-
-async function main(settings: BenchSettings, progress: (line: string) => void): Promise<Measured> {
-  progress(`building (app from ${settings.appRoot})`);
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(path.join(OUT, 'logs'), { recursive: true });
-  const bundles = {
-    app: await buildApp(settings.appRoot, path.join(OUT, 'app')),
-    baseline: await buildBaseline(
-      path.join(REPO, 'bench', 'baseline', 'index.ts'),
-      path.join(OUT, 'baseline'),
-    ),
-  };
-  const entries = ['cold-runner', 'warm-runner', 'services', 'api-host'];
-  await buildScripts(
-    entries.map((name) => path.join(REPO, 'bench', `${name}.ts`)),
-    path.join(OUT, 'scripts'),
-  );
-  const services = await startService<Services>(script('services'), [], {
-    env: { PATH: process.env.PATH },
-    timeoutMs: 60_000,
-    logFile: logFile('services'),
-  });
-  const { env: stackEnv, routeKey, meetingId, attendeeId, token } = services.report;
-  const bench: Bench = {
-    settings,
-    bundles,
-    services: services.report,
-    // The dev stack's, plus the log level and the Node flags the stack deploys the function with.
-    env: {
-      PATH: process.env.PATH,
-      ...stackEnv,
-      LOG_LEVEL: settings.logLevel,
-      NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
-    },
-    target: { routeKey, meetingId, attendeeId, token },
-  };
-  progress(`cold starts: ${settings.coldRuns} each, alternating, plus an empty node process`);
-  const cold = await measureCold(bench);
-  const warm: Partial<Measured['warm']> = {};
-  for (const [name, c] of Object.entries(await warmCases(bench))) {
-    progress(
-      `warm (${name}): ${settings.warmRounds} × ${settings.warmIterations} invocations each after ${settings.warmup} to warm up`,
-    );
-    warm[name as keyof Measured['warm']] = await measureWarm(bench, name, c);
-  }
-  progress(
-    `HTTP: ${settings.httpRounds} rounds × ${settings.httpSeconds}s each, ${settings.connections} connections`,
-  );
-  const http = await measureHttp(bench);
-  await services.stop();
-  return { bundles, cold, warm: warm as Measured['warm'], http };
 }
 
 if (!process.version.startsWith('v22.')) {
@@ -246,7 +188,22 @@ const watchdog = setTimeout(() => {
 process.on('exit', killAll);
 process.on('SIGINT', () => stop(130)).on('SIGTERM', () => stop(130));
 
-const measured = await main(settings, progress);
+const { warmRounds, warmIterations, warmup, httpRounds, httpSeconds, connections } = settings;
+progress(`building (app from ${settings.appRoot})`);
+const bench = await setUp(settings);
+progress(`cold starts: ${settings.coldRuns} each, alternating, plus an empty node process`);
+const cold = await measureCold(bench);
+const warm: Partial<Measured['warm']> = {};
+for (const [name, c] of Object.entries(await warmCases(bench))) {
+  progress(
+    `warm (${name}): ${warmRounds} × ${warmIterations} invocations each after ${warmup} to warm up`,
+  );
+  warm[name as keyof Measured['warm']] = await measureWarm(bench, name, c);
+}
+progress(`HTTP: ${httpRounds} rounds × ${httpSeconds}s each, ${connections} connections`);
+const http = await measureHttp(bench);
+await bench.stopServices();
+const measured = { bundles: bench.bundles, cold, warm: warm as Measured['warm'], http };
 const { results, table, met } = report(settings, measured, { began, loadAtStart });
 writeFileSync(settings.out, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(table);

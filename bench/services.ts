@@ -1,37 +1,55 @@
 /**
- * The dev stack's Chime emulator and identity provider with a demo meeting and alice's token, in
- * a process of its own (no CPU queue shared with the functions or the load). Stops with stdin.
+ * `node services.mjs stack | api <bundle.mjs>`: the dev stack's emulator and identity provider
+ * with a demo meeting and alice's token, or the local HTTP API in front of the bundle, reporting
+ * on fd 3, in a process of its own (no CPU queue shared with the functions or the load).
  */
+import { pathToFileURL } from 'node:url';
 import { routeKeyOf } from '../lambda/attendee/routes/api-routes';
 import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
-import { startDevStack } from '../local/cli/dev-stack';
-import { stopWhenStdinCloses, writeReport } from './event';
+import { HttpApiGateway, type HttpApiHandler } from '../local/aws/http-api-gateway';
+import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor, startDevStack } from '../local/cli/dev-stack';
+import { writeReport } from './event';
 
-const stack = await startDevStack({
-  ports: { api: 0, emulator: 0, idp: 0 },
-  // Call for call against the SDK alone: Chime's rates and the caches are `npm run storm`'s.
-  chimeRates: false,
-  sharedCache: false,
-  env: {
-    [FUNCTION_SETTINGS.cacheAttendeeTtlMs.env]: '0',
-    [FUNCTION_SETTINGS.cacheMeetingTtlMs.env]: '0',
-    [FUNCTION_SETTINGS.callerBudgetPerMinute.env]: '10000',
-  },
-  // Its own HTTP API stand-in is never called: api-host.ts runs one per bundle.
-  loadHandler: async () => async () => ({ statusCode: 503 }),
-});
-stopWhenStdinCloses(() => stack.stop());
+const stopWhenStdinCloses = (stop: () => Promise<void>) =>
+  process.stdin.once('end', () => stop().then(() => process.exit(0))).resume();
 
-const seed = await stack.seedDemo();
-const services = {
-  routeKey: routeKeyOf('attendee'),
-  joinInfoRouteKey: routeKeyOf('joinInfo'),
-  env: stack.env,
-  emulatorUrl: stack.emulatorUrl,
-  meetingId: seed.meetingId,
-  attendeeId: seed.attendees.alice,
+async function stack() {
+  const stack = await startDevStack({
+    ports: { api: 0, emulator: 0, idp: 0 },
+    // Call for call against the SDK alone: Chime's rates and the caches are `npm run storm`'s.
+    chimeRates: false,
+    sharedCache: false,
+    env: {
+      [FUNCTION_SETTINGS.cacheAttendeeTtlMs.env]: '0',
+      [FUNCTION_SETTINGS.cacheMeetingTtlMs.env]: '0',
+      [FUNCTION_SETTINGS.callerBudgetPerMinute.env]: '10000',
+    },
+    // Its own HTTP API stand-in is never called: `api` runs one per bundle.
+    loadHandler: async () => async () => ({ statusCode: 503 }),
+  });
+  stopWhenStdinCloses(() => stack.stop());
+  const { meetingId, attendees } = await stack.seedDemo();
   // Longer than any run: every invocation verifies the same token, as a client reuses it.
-  token: await stack.idp.mint({ sub: 'alice', ttl: 3600 }),
-};
-writeReport(services);
-export type Services = typeof services;
+  const token = await stack.idp.mint({ sub: 'alice', ttl: 3600 });
+  return {
+    env: stack.env,
+    emulatorUrl: stack.emulatorUrl,
+    joinInfoRouteKey: routeKeyOf('joinInfo'),
+    target: { routeKey: routeKeyOf('attendee'), meetingId, attendeeId: attendees.alice, token },
+  };
+}
+
+async function api(bundle: string) {
+  const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: HttpApiHandler };
+  const gateway = new HttpApiGateway({
+    routes: routesFor(handler),
+    cors: localCors(DEFAULT_LOCAL_ORIGINS),
+  });
+  const { url } = await gateway.start(0);
+  stopWhenStdinCloses(() => gateway.stop());
+  return { url };
+}
+
+export type Services = Awaited<ReturnType<typeof stack>>;
+const [service, bundle = ''] = process.argv.slice(2);
+writeReport(service === 'api' ? await api(bundle) : await stack());

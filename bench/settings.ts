@@ -26,11 +26,10 @@ export function parseSettings(args: string[], repo: string) {
     return value;
   };
   // Added to the function's environment for the cache-hit row: its cache on, default TTLs.
-  const { cacheAttendeeTtlMs: attendee, cacheMeetingTtlMs: meeting } = FUNCTION_SETTINGS;
-  const cacheEnv: Record<string, string> = {
-    [attendee.env]: String(attendee.default),
-    [meeting.env]: String(meeting.default),
-  };
+  const { cacheAttendeeTtlMs, cacheMeetingTtlMs } = FUNCTION_SETTINGS;
+  const cacheEnv: Record<string, string> = Object.fromEntries(
+    [cacheAttendeeTtlMs, cacheMeetingTtlMs].map((s) => [s.env, String(s.default)]),
+  );
   for (const pair of values['cache-env'] as string[]) {
     const at = pair.indexOf('=');
     if (at < 1) throw new Error(`--cache-env takes NAME=VALUE, not ${pair}`);

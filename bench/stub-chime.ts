@@ -4,11 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { Readable } from 'node:stream';
 
 /** A Chime answer recorded from the emulator, replayed for every stubbed request. */
-export interface CannedAnswer {
-  readonly statusCode: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+export type CannedAnswer = { statusCode: number; headers: Record<string, string>; body: string };
 
 const chain = function <T>(this: T) {
   return this;
@@ -75,12 +71,10 @@ export function interceptChime(origin: string, answer?: CannedAnswer): () => num
   const { hostname, port } = new URL(origin);
   let seen = 0;
   const intercepting = (...args: unknown[]) => {
-    // The SDK passes options, never a URL or a string.
+    // The SDK passes options; a URL or a string (the JWKS fetch) never names Chime's port.
     const options = args[0] as { host?: string; hostname?: string; port?: number | string };
     const toChime =
-      !(options instanceof URL) &&
-      (options?.hostname ?? options?.host) === hostname &&
-      String(options?.port) === port;
+      (options.hostname ?? options.host) === hostname && String(options.port) === port;
     if (!toChime) return original.apply(http, args);
     seen += 1;
     if (!answer) return original.apply(http, args);

@@ -24,21 +24,11 @@ const bundle = (bytes: number): BundleReport => ({
   topInputs: [{ input: 'index.ts', bytes }],
   banner: false,
 });
-const cold = (ms: number) =>
-  [ms, ms].map(() => ({
-    bootMs: 20,
-    importedMs: 40,
-    invokedMs: 50,
-    ok: true,
-    ms,
-    logLines: 1,
-  }));
+const cold = (ms: number) => [ms, ms].map(() => ({ initMs: 20, invokeMs: 10, ms, logLines: 1 }));
 const warm = (us: number): WarmRun[] => [
   {
     samplesUs: [us, us, us],
     cpuUsPerInvocation: us / 2,
-    failures: 0,
-    firstFailure: undefined,
     chimeRequests: undefined,
     rssInitMb: 50,
     rssAfterMb: 55,

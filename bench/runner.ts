@@ -1,0 +1,86 @@
+/**
+ * `node runner.mjs empty | cold <bundle.mjs> <target JSON> | warm <…> <options JSON>`: the bundle
+ * in a fresh process, reporting on fd 3. `cold`: one cold start, as the Lambda runtime gives one
+ * (the parent times spawn → report; `empty`, the floor, only reports). `warm`: `iterations`
+ * invocations timed after `warmup`, Chime answered by the emulator, by `answer` in-process
+ * (`stub`), or by the emulator with its requests counted (`count`).
+ */
+import { pathToFileURL } from 'node:url';
+import type { HttpApiHandler } from '../local/aws/http-api-gateway';
+import { apiEvent, type InvokeTarget, lambdaContext, writeReport } from './event';
+import type { CannedAnswer } from './stub-chime';
+
+const bootMs = performance.now();
+const [mode, bundle = '', targetJson = '{}', optionsJson = '{}'] = process.argv.slice(2);
+const target = JSON.parse(targetJson) as InvokeTarget;
+
+export interface WarmOptions {
+  readonly warmup: number;
+  readonly iterations: number;
+  readonly chime: 'emulator' | 'stub' | 'count';
+  readonly origin: string;
+  readonly answer?: CannedAnswer;
+}
+
+const importHandler = async () =>
+  ((await import(pathToFileURL(bundle).href)) as { handler: HttpApiHandler }).handler;
+
+// Built apart and loaded only by `warm`: the node:http it imports would add to every cold start.
+const importStub = () =>
+  import(new URL('stub-chime.mjs', import.meta.url).href) as Promise<typeof import('./stub-chime')>;
+
+/** Fails the run unless the answer is a 200 carrying the requested attendee. */
+function check(response: Awaited<ReturnType<HttpApiHandler>>) {
+  const body = response.statusCode === 200 ? JSON.parse(String(response.body)) : undefined;
+  if (body?.Attendee?.AttendeeId !== target.attendeeId) {
+    throw new Error(`unexpected answer ${JSON.stringify(response)}`);
+  }
+}
+
+async function cold() {
+  const handler = await importHandler();
+  const importedMs = performance.now();
+  const response = await handler(apiEvent(target, 'cold-0'), lambdaContext('cold-0'));
+  check(response);
+  return { initMs: importedMs - bootMs, invokeMs: performance.now() - importedMs };
+}
+
+async function warm() {
+  const options = JSON.parse(optionsJson) as WarmOptions;
+  const seen =
+    options.chime === 'emulator'
+      ? undefined
+      : (await importStub()).interceptChime(options.origin, options.answer);
+  const handler = await importHandler();
+  const rssInitMb = process.memoryUsage.rss() / 2 ** 20;
+  let sequence = 0;
+  const invoke = async (): Promise<number> => {
+    const requestId = `warm-${sequence++}`;
+    const event = apiEvent(target, requestId);
+    const context = lambdaContext(requestId);
+    const started = performance.now();
+    const response = await handler(event, context);
+    const elapsedUs = (performance.now() - started) * 1000;
+    check(response);
+    return elapsedUs;
+  };
+  for (let i = 0; i < options.warmup; i += 1) await invoke();
+  const seenInWarmup = seen?.() ?? 0;
+  const samplesUs = new Array<number>(options.iterations);
+  const cpuBefore = process.cpuUsage();
+  for (let i = 0; i < options.iterations; i += 1) samplesUs[i] = await invoke();
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    samplesUs,
+    // Unlike the samples, no time spent waiting for a core: less moved by other work.
+    cpuUsPerInvocation: (cpu.user + cpu.system) / options.iterations,
+    chimeRequests: seen && { seen: seen(), timed: seen() - seenInWarmup },
+    rssInitMb,
+    rssAfterMb: process.memoryUsage.rss() / 2 ** 20,
+  };
+}
+
+export type ColdReport = Awaited<ReturnType<typeof cold>>;
+export type WarmReport = Awaited<ReturnType<typeof warm>>;
+writeReport(mode === 'warm' ? await warm() : mode === 'cold' ? await cold() : {});
+process.exit(0);
