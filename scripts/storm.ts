@@ -210,16 +210,20 @@ function detail({ load, pool, churn, lookups, result, ...report }: RunReport): s
   for (const { status, code = '?' } of load.outcomes) {
     if (status !== 200) codes.set(code, (codes.get(code) ?? 0) + 1);
   }
-  const cpu = Object.entries(report.cpu).map(
-    ([role, s]) => `${role} ${s === undefined ? '?' : s.toFixed(1)}`,
-  );
+  const cpu = Object.entries(report.cpu)
+    .filter(([role, s]) => role !== 'browsers' || s !== undefined)
+    .map(([role, s]) => `${role} ${s === undefined ? '?' : s.toFixed(1)}`);
   const loop = report.eventLoopDelay;
+  const browsersLoop =
+    loop.browsersP99Ms === undefined
+      ? ''
+      : `, the browsers' by ${loop.browsersP99Ms.toFixed(0)} ms at p99`;
   const c = result.churn;
   const l = result.lookups;
   return [
     `  ${report.seconds.toFixed(1)} s; HTTP attempts ${load.attempts} (${counts(load.statuses)}); answers other than 200 (churned attendees' included) ${counts(codes)}`,
     `  generator: worst start lag ${load.maxStartLagMs.toFixed(1)} ms; pool: ${pool.invocations} invocations, at most ${pool.maxBusy} busy and ${pool.maxInFlight} in flight at once, ${pool.queued} queued (max ${pool.maxQueue}, longest wait ${pool.maxQueueWaitMs.toFixed(0)} ms), per container ${pool.perContainer.join('/')}`,
-    `  storm ${report.stormSeconds.toFixed(1)} s; CPU s used meanwhile: ${cpu.join(', ')}; the gateway's event loop late by ${loop.p99Ms.toFixed(0)} ms at p99, ${loop.maxMs.toFixed(0)} ms at worst, the browsers' by ${loop.browsersP99Ms.toFixed(0)} ms at p99`,
+    `  storm ${report.stormSeconds.toFixed(1)} s; CPU s used meanwhile: ${cpu.join(', ')}; the gateway's event loop late by ${loop.p99Ms.toFixed(0)} ms at p99, ${loop.maxMs.toFixed(0)} ms at worst${browsersLoop}`,
     `  containers' log lines: ${JSON.stringify(report.containerMetrics)}`,
     ...(report.prefetch
       ? [
