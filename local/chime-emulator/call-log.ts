@@ -11,7 +11,6 @@ export interface CallRecord {
   readonly meetingId?: string;
   readonly attendeeId?: string;
   fault?: FaultSpec['type'];
-  /** The rate limiter answered `ThrottlingException`. */
   throttled?: true;
   readonly requestId: string;
 }
@@ -40,9 +39,8 @@ export function createCallLog() {
     stats(): CallStats {
       const stats: CallStats = { total: { calls: 0, throttled: 0 }, operations: {} };
       for (const { operation, throttled } of calls) {
-        const entry = stats.operations[operation] ?? { calls: 0, throttled: 0 };
-        stats.operations[operation] = entry;
-        for (const each of [entry, stats.total]) {
+        stats.operations[operation] ??= { calls: 0, throttled: 0 };
+        for (const each of [stats.operations[operation], stats.total]) {
           each.calls += 1;
           each.throttled += throttled ? 1 : 0;
         }

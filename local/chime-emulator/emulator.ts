@@ -44,9 +44,7 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
   const calls = createCallLog();
   const rates = createRateLimiter(options.rates ?? {}, clock);
   const reset = () => {
-    store.clear();
-    faults.clear();
-    calls.clear();
+    for (const part of [store, faults, calls]) part.clear();
     rates.restore();
     events.resetStats();
   };

@@ -85,7 +85,6 @@ export function createFaultQueue() {
       active.push(fault);
       return structuredClone(fault);
     },
-    /** Uses up one count of the first rule matching the request. */
     take(route: MatchedRoute): FaultSpec | undefined {
       const index = active.findIndex((fault) => matches(fault, route));
       const fault = active[index];

@@ -67,8 +67,8 @@ async function serveApi(
   res: ServerResponse,
   url: URL,
   body: string,
+  requestId: string,
 ): Promise<CallRecord> {
-  const requestId = randomUUID();
   const route = matchRoute(req.method ?? 'GET', url.pathname, url.searchParams);
   const call = deps.calls.begin({ operation: UNKNOWN_OPERATION, ...route, requestId });
   const fault = route && deps.faults.take(route);
@@ -116,40 +116,31 @@ async function serveApi(
 
 /** The admin API under `/_emulator`, the service API everywhere else. */
 export const requestListener =
-  (deps: ServerDeps) => (req: IncomingMessage, res: ServerResponse) => {
-    onRequest(deps, req, res).catch((error: unknown) => {
-      deps.log(`request failed ${(error as Error).stack ?? String(error)}`);
-      if (res.headersSent || res.destroyed) return;
-      const requestId = randomUUID();
-      send(
-        res,
-        errorResponse('ServiceFailureException', 'Internal emulator error', requestId),
-        requestId,
-      );
-    });
-  };
-
-async function onRequest(deps: ServerDeps, req: IncomingMessage, res: ServerResponse) {
-  const started = performance.now();
-  const elapsed = () => `${Math.round(performance.now() - started)}ms`;
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const body = await readBody(req);
-  if (body === undefined) {
+  (deps: ServerDeps) => async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
-    const tooLarge = `The request body exceeds ${MAX_BODY_BYTES} bytes`;
-    send(res, errorResponse('BadRequestException', tooLarge, requestId), requestId);
-    return deps.log(`${req.method} ${url.pathname} 400 ${elapsed()}`);
-  }
-  if (isAdminPath(url.pathname)) {
-    const response = handleAdmin(deps, req.method ?? 'GET', url.pathname, body);
-    send(res, response, randomUUID());
-    return deps.log(`admin ${req.method} ${url.pathname} ${response.status} ${elapsed()}`);
-  }
-  const call = await serveApi(deps, req, res, url, body);
-  const fault = call.fault === undefined ? '' : ` fault=${call.fault}`;
-  const throttled = call.throttled ? ' throttled' : '';
-  const status = call.status ?? 'no-response';
-  deps.log(
-    `${call.operation} ${status} ${elapsed()}${fault}${throttled} requestId=${call.requestId}`,
-  );
-}
+    const started = performance.now();
+    const log = (line: string, status: unknown, tail = '') =>
+      deps.log(`${line} ${status} ${Math.round(performance.now() - started)}ms${tail}`);
+    const fail = (name: 'BadRequestException' | 'ServiceFailureException', message: string) =>
+      send(res, errorResponse(name, message, requestId), requestId);
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const body = await readBody(req);
+      if (body === undefined) {
+        fail('BadRequestException', `The request body exceeds ${MAX_BODY_BYTES} bytes`);
+        return log(`${req.method} ${url.pathname}`, 400);
+      }
+      if (isAdminPath(url.pathname)) {
+        const response = handleAdmin(deps, req.method ?? 'GET', url.pathname, body);
+        send(res, response, requestId);
+        return log(`admin ${req.method} ${url.pathname}`, response.status);
+      }
+      const call = await serveApi(deps, req, res, url, body, requestId);
+      const tail = `${call.fault ? ` fault=${call.fault}` : ''}${call.throttled ? ' throttled' : ''}`;
+      log(call.operation, call.status ?? 'no-response', `${tail} requestId=${requestId}`);
+    } catch (error) {
+      deps.log(`request failed ${(error as Error).stack ?? String(error)}`);
+      if (!res.headersSent && !res.destroyed)
+        fail('ServiceFailureException', 'Internal emulator error');
+    }
+  };

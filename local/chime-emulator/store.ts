@@ -29,10 +29,7 @@ interface MeetingRecord {
   readonly meeting: StoredMeeting;
   /** Its ClientRequestToken, which makes CreateMeeting idempotent. */
   readonly token: string;
-  /**
-   * In creation order; replacing a value keeps its place, so updates leave pages unchanged.
-   * `seq` is the creation order across the store: what a NextToken points after.
-   */
+  /** In creation order (an update keeps its place); a NextToken points after a `seq`. */
   readonly attendees: Map<string, { readonly seq: number; readonly attendee: Required<Attendee> }>;
 }
 
@@ -185,17 +182,13 @@ export class MeetingStore {
   ): Attendee[] {
     const record = this.#recordOf(meetingId);
     const Capabilities = resolveCapabilities(capabilities, record.meeting.MeetingFeatures);
-    const entries = [...record.attendees.values()];
-    return entries
+    const { meeting } = record;
+    return [...record.attendees.values()]
       .filter(({ attendee }) => chosen(attendee.AttendeeId))
       .map(({ seq, attendee: previous }) => {
         const attendee = { ...previous, Capabilities: { ...Capabilities } };
         record.attendees.set(attendee.AttendeeId, { seq, attendee });
-        this.options.onChange({
-          type: 'AttendeeCapabilitiesUpdated',
-          meeting: record.meeting,
-          attendee,
-        });
+        this.options.onChange({ type: 'AttendeeCapabilitiesUpdated', meeting, attendee });
         return attendee;
       });
   }

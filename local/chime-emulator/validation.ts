@@ -224,11 +224,8 @@ export function resolveCapabilities(
     };
   }
   for (const media of ['Video', 'Content'] as const) {
-    if (off[media] && requested[media] !== NONE) {
-      fail(
-        `${media} capabilities must be None when MeetingFeatures ${media} MaxResolution is None`,
-      );
-    }
+    const rule = `${media} capabilities must be None when MeetingFeatures ${media} MaxResolution is None`;
+    if (off[media] && requested[media] !== NONE) fail(rule);
   }
   if (RECEIVES.has(requested.Content ?? '') && !RECEIVES.has(requested.Video ?? '')) {
     fail(
