@@ -71,13 +71,10 @@ export function parseRateSpec(spec: string): RateOverrides {
   return parseRateOverrides(parsed);
 }
 
-const merge = (base: Buckets, changes: RateOverrides = {}): Buckets => {
-  const merged = { ...base };
-  for (const [name, change] of Object.entries(changes)) {
-    if (isRateBucket(name)) merged[name] = { ...merged[name], ...change };
-  }
-  return merged;
-};
+const merge = (base: Buckets, changes: RateOverrides = {}): Buckets =>
+  Object.fromEntries(
+    Object.entries(base).map(([name, rate]) => [name, { ...rate, ...changes[name as RateBucket] }]),
+  ) as Buckets;
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
