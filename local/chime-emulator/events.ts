@@ -127,12 +127,10 @@ export function createEventPublisher(options: PublisherOptions) {
       stats.failed += 1;
       const { detail } = event;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const attendee = 'attendeeId' in detail ? ` attendeeId=${detail.attendeeId}` : '';
+      const who = 'attendeeId' in detail ? detail : undefined;
+      const attendee = who ? ` attendeeId=${who.attendeeId}` : '';
       // A failing handler's message may quote the event; the user id must not reach the log.
-      const scrubbed =
-        'externalUserId' in detail
-          ? reason.replaceAll(detail.externalUserId, '<externalUserId>')
-          : reason;
+      const scrubbed = who ? reason.replaceAll(who.externalUserId, '<externalUserId>') : reason;
       log(
         `event delivery to ${via} failed ${detail.eventType} meetingId=${detail.meetingId}${attendee} ${scrubbed}`,
       );
