@@ -45,7 +45,7 @@ const FUNCTION_BUNDLING = Object.freeze({
   forceDockerBundling: false,
 } satisfies BundlingOptions);
 
-interface FunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
+export interface FunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
   readonly name: Parameters<typeof entryOf>[0];
   /** How Lambda retries a failed asynchronous invocation, and where the event goes then. */
   readonly onAsyncFailure?: Pick<
