@@ -86,8 +86,6 @@ export const invalidationRegionWarning = (stackRegion: string, chimeRegion: stri
 export interface AttendeeCacheProps {
   readonly settings: AttendeeApiSettings;
   readonly attendeeRole: IRole;
-  /** The meetings the prefetch function may list. */
-  readonly meetingsArn: string;
 }
 
 /** The shared cache tier: the table, its key, the invalidation path and (unless `-c prefetch=false`) the prefetch path. */
@@ -289,7 +287,6 @@ export class AttendeeCache extends Construct {
           policyName: 'ChimeLists',
           sid: 'ChimeMeetingListsOnly',
           actions: ['chime:GetMeeting', 'chime:ListAttendees'],
-          meetingsArn: this.props.meetingsArn,
           reason:
             'Only the two Chime reads of a snapshot, on meetings of this account; meeting IDs are created at run time, and a meeting ARN may name its media region rather than the control region.',
         },
