@@ -167,10 +167,7 @@ export class AttendeeCache extends Construct {
     return queue;
   }
 
-  /**
-   * A cache function with its own log group and role: `grants` on the table and its key, and (with
-   * an asynchronous dead-letter queue) the key of that queue, which Lambda writes as the role.
-   */
+  /** A cache function, its log group and its role: `grants` on the table, and the key of its dead-letter queue (Lambda writes it as the role). */
   private cacheFunction(
     title: 'Invalidation' | 'Prefetch',
     role: Omit<Parameters<typeof functionRole>[2], 'logs'>,

@@ -111,9 +111,8 @@ export function functionRole(
             new PolicyStatement({
               sid: chime.sid,
               actions: [...chime.actions],
-              // This account's meetings: created at run time (any ID), and whether an ARN names
-              // the control or the media region is not documented (any region; the calls still
-              // go to the control region).
+              // The account's meetings: any ID (created at run time), any region (an ARN may
+              // name the media region; the calls still go to the control region).
               resources: [
                 Stack.of(scope).formatArn({
                   service: 'chime',
