@@ -177,16 +177,13 @@ const began = performance.now();
 const loadAtStart = os.loadavg()[0] ?? 0;
 const progress = (line: string) =>
   process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(0)}s] ${line}\n`);
-const stop = (code: number) => {
-  killAll();
-  process.exit(code);
-};
 const watchdog = setTimeout(() => {
   progress('over 9.5 minutes: stopping');
-  stop(3);
+  process.exit(3);
 }, 9.5 * 60_000).unref();
+// Every exit, the watchdog's and the signals' too, kills the processes still running.
 process.on('exit', killAll);
-process.on('SIGINT', () => stop(130)).on('SIGTERM', () => stop(130));
+process.on('SIGINT', () => process.exit(130)).on('SIGTERM', () => process.exit(130));
 
 const { warmRounds, warmIterations, warmup, httpRounds, httpSeconds, connections } = settings;
 progress(`building (app from ${settings.appRoot})`);

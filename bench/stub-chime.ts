@@ -6,16 +6,12 @@ import { Readable } from 'node:stream';
 /** A Chime answer recorded from the emulator, replayed for every stubbed request. */
 export type CannedAnswer = { statusCode: number; headers: Record<string, string>; body: string };
 
-const chain = function <T>(this: T) {
-  return this;
-};
-
 /** An already connected socket: the handler's connect/keep-alive timers clear at once. */
 class ConnectedSocket extends EventEmitter {
   readonly connecting = false;
-  setKeepAlive = chain;
-  setTimeout = chain;
-  destroy = chain;
+  setKeepAlive = () => this;
+  setTimeout = () => this;
+  destroy = () => this;
 }
 
 /**

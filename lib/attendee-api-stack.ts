@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -53,15 +53,6 @@ export class AttendeeApiStack extends Stack {
     const retention = settings.logRetentionDays;
     const functionLogs = new LogGroup(this, 'FunctionLogs', { retention });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention });
-    // This account's meetings: created at run time (any ID), and whether an ARN names the control
-    // or the media region is not documented (any region; the calls still go to the control region).
-    const meetingsArn = this.formatArn({
-      service: 'chime',
-      region: '*',
-      resource: 'meeting',
-      resourceName: '*',
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
     const role = functionRole(this, 'FunctionRole', {
       description:
         'Writes its own log group, reads Chime SDK attendees and meetings and the attendee cache table, nothing else.',
@@ -75,7 +66,6 @@ export class AttendeeApiStack extends Stack {
           'chime:GetMeeting',
           ...(sharedCache ? ['chime:ListAttendees'] : []),
         ],
-        meetingsArn,
         reason:
           'Only the Chime reads the function makes, on meetings of this account. Meeting IDs are created at run time by another service, and a meeting ARN may name its media region rather than the control region, so ID and region are wildcards.',
       },
@@ -94,7 +84,7 @@ export class AttendeeApiStack extends Stack {
       environment: this.attendeeEnvironment(settings, identity),
     });
     const cache = sharedCache
-      ? new AttendeeCache(this, 'Cache', { settings, attendeeRole: role, meetingsArn })
+      ? new AttendeeCache(this, 'Cache', { settings, attendeeRole: role })
       : undefined;
     if (cache) fn.addEnvironment(FUNCTION_SETTINGS.cacheTableName.env, cache.table.tableName);
     const { api, stage } = this.httpApi(settings, identity, fn, accessLogs);

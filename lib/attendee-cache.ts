@@ -29,7 +29,7 @@ import {
 } from '../lambda/common/config/settings';
 import { CACHE_TABLE_SCHEMA, MARKER_ATTRIBUTES } from '../lambda/common/table/table-schema';
 import { PREFETCH_QUEUE } from '../lambda/prefetch/queue-settings';
-import { functionRole, nodeFunction } from './bundling';
+import { type FunctionProps, functionRole, nodeFunction } from './bundling';
 import { acknowledge } from './nag';
 import { type AttendeeApiSettings, functionEnvironment } from './settings';
 
@@ -86,8 +86,6 @@ export const invalidationRegionWarning = (stackRegion: string, chimeRegion: stri
 export interface AttendeeCacheProps {
   readonly settings: AttendeeApiSettings;
   readonly attendeeRole: IRole;
-  /** The meetings the prefetch function may list. */
-  readonly meetingsArn: string;
 }
 
 /** The shared cache tier: the table, its key, the invalidation path and (unless `-c prefetch=false`) the prefetch path. */
@@ -169,23 +167,33 @@ export class AttendeeCache extends Construct {
     return queue;
   }
 
-  /** A cache function's log group, its role (`grants` on the table) and its environment. */
+  /** A cache function, its log group and its role: `grants` on the table, and the key of its dead-letter queue (Lambda writes it as the role). */
   private cacheFunction(
     title: 'Invalidation' | 'Prefetch',
-    roleProps: Omit<Parameters<typeof functionRole>[2], 'logs'>,
+    role: Omit<Parameters<typeof functionRole>[2], 'logs'>,
     grants: readonly PolicyStatementProps[],
     readBy: Settings,
-  ) {
+    props: Pick<FunctionProps, 'description' | 'timeout' | 'onAsyncFailure'>,
+  ): NodejsFunction {
     const logGroup = new LogGroup(this, `${title}Logs`, {
       retention: this.props.settings.logRetentionDays,
     });
-    const role = functionRole(this, `${title}Role`, { ...roleProps, logs: logGroup });
-    this.grantTable(role, grants, `${title}TableKey`);
-    const environment = {
-      ...functionEnvironment(this.props.settings, readBy),
-      [FUNCTION_SETTINGS.cacheTableName.env]: this.table.tableName,
-    };
-    return { role, logGroup, environment };
+    const fnRole = functionRole(this, `${title}Role`, { ...role, logs: logGroup });
+    this.grantTable(fnRole, grants, `${title}TableKey`);
+    if (props.onAsyncFailure) {
+      this.grantKey(fnRole, `${title}DeadLettersKey`, DEAD_LETTER_KEY_ACTIONS, 'sqs');
+    }
+    return nodeFunction(this, `${title}Function`, {
+      name: title.toLowerCase() as Lowercase<typeof title>,
+      memorySize: 256,
+      ...props,
+      role: fnRole,
+      logGroup,
+      environment: {
+        ...functionEnvironment(this.props.settings, readBy),
+        [FUNCTION_SETTINGS.cacheTableName.env]: this.table.tableName,
+      },
+    });
   }
 
   /** The rule on this account's Chime meeting events of `eventTypes`. */
@@ -209,7 +217,7 @@ export class AttendeeCache extends Construct {
   }
 
   private invalidation(): NodejsFunction {
-    const { role, logGroup, environment } = this.cacheFunction(
+    const fn = this.cacheFunction(
       'Invalidation',
       {
         description:
@@ -217,32 +225,18 @@ export class AttendeeCache extends Construct {
       },
       INVALIDATION_TABLE_GRANTS,
       INVALIDATION_SETTINGS,
-    );
-    // Lambda sends the failed asynchronous invocations to the queue as the function's role.
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'InvalidationDeadLettersKey',
-        actions: DEAD_LETTER_KEY_ACTIONS,
-        resources: [this.key.keyArn],
-        conditions: this.via('sqs'),
-      }),
-    );
-    const fn = nodeFunction(this, 'InvalidationFunction', {
-      name: 'invalidation',
-      description:
-        'Marks attendee cache records deleted or stale on Chime AttendeeDeleted, MeetingEnded and AttendeeCapabilitiesUpdated events',
-      memorySize: 256,
-      // A MeetingEnded: one Query page and 11 BatchWriteItem calls of up to 3 attempts of 2 s.
-      timeout: Duration.seconds(15),
-      role,
-      logGroup,
-      environment,
-      onAsyncFailure: {
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(6),
-        deadLetterQueue: this.deadLetterQueue,
+      {
+        description:
+          'Marks attendee cache records deleted or stale on Chime AttendeeDeleted, MeetingEnded and AttendeeCapabilitiesUpdated events',
+        // A MeetingEnded: one Query page and 11 BatchWriteItem calls of up to 3 attempts of 2 s.
+        timeout: Duration.seconds(15),
+        onAsyncFailure: {
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(6),
+          deadLetterQueue: this.deadLetterQueue,
+        },
       },
-    });
+    );
     const stackRegion = Stack.of(this).region;
     const { chimeRegion } = this.props.settings;
     if (!Token.isUnresolved(stackRegion) && stackRegion !== chimeRegion) {
@@ -281,7 +275,7 @@ export class AttendeeCache extends Construct {
       retentionPeriod: Duration.hours(1),
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: PREFETCH_QUEUE.maxReceiveCount },
     });
-    const { role, logGroup, environment } = this.cacheFunction(
+    const fn = this.cacheFunction(
       'Prefetch',
       {
         description:
@@ -290,24 +284,18 @@ export class AttendeeCache extends Construct {
           policyName: 'ChimeLists',
           sid: 'ChimeMeetingListsOnly',
           actions: ['chime:GetMeeting', 'chime:ListAttendees'],
-          meetingsArn: this.props.meetingsArn,
           reason:
             'Only the two Chime reads of a snapshot, on meetings of this account; meeting IDs are created at run time, and a meeting ARN may name its media region rather than the control region.',
         },
       },
       [{ sid: 'PrefetchTable', actions: TABLE_ACTIONS }],
       PREFETCH_SETTINGS,
+      {
+        description:
+          'Lists a meeting into the attendee cache table when Chime adds attendees to it (chime:AttendeeAdded)',
+        timeout: Duration.seconds(PREFETCH_QUEUE.timeoutSeconds),
+      },
     );
-    const fn = nodeFunction(this, 'PrefetchFunction', {
-      name: 'prefetch',
-      description:
-        'Lists a meeting into the attendee cache table when Chime adds attendees to it (chime:AttendeeAdded)',
-      memorySize: 256,
-      timeout: Duration.seconds(PREFETCH_QUEUE.timeoutSeconds),
-      role,
-      logGroup,
-      environment,
-    });
     fn.addEventSource(
       new SqsEventSource(queue, {
         batchSize: PREFETCH_QUEUE.batchSize,
@@ -336,19 +324,18 @@ export class AttendeeCache extends Construct {
         new PolicyStatement({ ...grant, resources: [this.table.tableArn] }),
       );
     }
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: keySid,
-        actions: ['kms:Decrypt'],
-        resources: [this.key.keyArn],
-        conditions: this.via('dynamodb'),
-      }),
-    );
+    this.grantKey(role, keySid, ['kms:Decrypt'], 'dynamodb');
   }
 
-  private via(service: string) {
-    return {
-      StringEquals: { 'kms:ViaService': `${service}.${Stack.of(this).region}.amazonaws.com` },
-    };
+  private grantKey(role: IRole, sid: string, actions: string[], via: 'dynamodb' | 'sqs'): void {
+    const viaService = `${via}.${Stack.of(this).region}.amazonaws.com`;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid,
+        actions,
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': viaService } },
+      }),
+    );
   }
 }

@@ -1,5 +1,6 @@
 /** How the functions are built: the stack's functions and the benchmark's build make the same artefact. */
 import * as path from 'node:path';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import {
@@ -11,7 +12,7 @@ import {
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
-import { acknowledge, PINNED_RUNTIME } from './nag';
+import { acknowledge } from './nag';
 
 const entryOf = (name: 'attendee' | 'invalidation' | 'prefetch') =>
   path.join('lambda', name, 'index.ts');
@@ -45,7 +46,7 @@ const FUNCTION_BUNDLING = Object.freeze({
   forceDockerBundling: false,
 } satisfies BundlingOptions);
 
-interface FunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
+export interface FunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
   readonly name: Parameters<typeof entryOf>[0];
   /** How Lambda retries a failed asynchronous invocation, and where the event goes then. */
   readonly onAsyncFailure?: Pick<
@@ -75,7 +76,11 @@ export function nodeFunction(scope: Construct, id: string, props: FunctionProps)
     bundling: FUNCTION_BUNDLING,
     ...onAsyncFailure,
   });
-  acknowledge(fn, PINNED_RUNTIME);
+  acknowledge(fn, {
+    id: 'AwsSolutions-L1',
+    reason:
+      'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests the code; runtime, target and toolchain move to Node 24 together.',
+  });
   return fn;
 }
 
@@ -84,7 +89,6 @@ interface ChimeGrant {
   readonly policyName: string;
   readonly sid: string;
   readonly actions: readonly string[];
-  readonly meetingsArn: string;
   readonly reason: string;
 }
 
@@ -107,7 +111,17 @@ export function functionRole(
             new PolicyStatement({
               sid: chime.sid,
               actions: [...chime.actions],
-              resources: [chime.meetingsArn],
+              // The account's meetings: any ID (created at run time), any region (an ARN may
+              // name the media region; the calls still go to the control region).
+              resources: [
+                Stack.of(scope).formatArn({
+                  service: 'chime',
+                  region: '*',
+                  resource: 'meeting',
+                  resourceName: '*',
+                  arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+                }),
+              ],
             }),
           ],
         }),

@@ -11,12 +11,6 @@ export function addNagChecks(app: Stage): void {
   Validations.of(app).addPlugins(checks);
 }
 
-export const PINNED_RUNTIME = Object.freeze({
-  id: 'AwsSolutions-L1',
-  reason:
-    'nodejs22.x is pinned with the bundle target (node22) and the Node 22 toolchain that tests the code; runtime, target and toolchain move to Node 24 together.',
-});
-
 /** Acknowledges a finding on the resource behind `construct` only, not its whole subtree. */
 export function acknowledge(construct: IConstruct, acknowledgment: Acknowledgment): void {
   Validations.of(construct.node.defaultChild ?? construct).acknowledge(acknowledgment);

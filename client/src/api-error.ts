@@ -1,15 +1,8 @@
 import { type ApiErrorCode, GATEWAY_CODES, PROBLEM_CODES, type Problem } from './types';
 
-export interface ApiErrorInit {
-  /** The HTTP status, or 0 when there was no answer (network error, or an ID refused before sending). */
-  readonly status: number;
-  readonly code: ApiErrorCode;
-  readonly message: string;
-  readonly requestId?: string | undefined;
-  readonly retryAfter?: number | undefined;
-  readonly problem?: Problem | undefined;
-  readonly cause?: unknown;
-}
+/** What an {@link ApiError} is made of; its flags follow from `status` and `code`. */
+export type ApiErrorInit = Pick<ApiError, 'status' | 'code' | 'message'> &
+  Partial<Pick<ApiError, 'requestId' | 'retryAfter' | 'problem' | 'cause'>>;
 
 /**
  * Every failure of the client, in one class: `status` and `code` say what happened, the flags
@@ -17,6 +10,7 @@ export interface ApiErrorInit {
  */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  /** The HTTP status, or 0 when there was no answer (network error, or an ID refused before sending). */
   readonly status: number;
   readonly code: ApiErrorCode;
   /** The problem's `requestId`, or the `apigw-requestid` header: what support needs. */

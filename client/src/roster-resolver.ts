@@ -49,24 +49,15 @@ export function createRosterResolver(options: RosterResolverOptions): RosterReso
   }
   let latest: Roster | undefined;
   let inFlight: Promise<Roster> | undefined;
-  /** Less than `minIntervalMs` since the last fetch started. */
-  let coolingDown = false;
+  /** Ends `minIntervalMs` after the last fetch started. */
+  let coolingDown: Promise<void> | undefined;
   /** A fetch asked for while another was under way or too recent. */
-  let queued: { readonly roster: Promise<Roster>; readonly start: () => void } | undefined;
-
-  const startQueued = () => {
-    if (!queued || inFlight || coolingDown) return;
-    const { start } = queued;
-    queued = undefined;
-    start();
-  };
+  let queued: Promise<Roster> | undefined;
 
   const fetchRoster = (): Promise<Roster> => {
-    coolingDown = true;
-    setTimeout(() => {
-      coolingDown = false;
-      startQueued();
-    }, minIntervalMs);
+    coolingDown = new Promise((resolve) => setTimeout(resolve, minIntervalMs)).then(() => {
+      coolingDown = undefined;
+    });
     const roster = client
       .getRoster({ meetingId, ...(signal ? { signal } : {}) })
       .then(({ Attendees }): Roster => {
@@ -76,7 +67,6 @@ export function createRosterResolver(options: RosterResolverOptions): RosterReso
     inFlight = roster;
     const settled = () => {
       inFlight = undefined;
-      startQueued();
     };
     roster.then(settled, settled);
     return roster;
@@ -85,14 +75,11 @@ export function createRosterResolver(options: RosterResolverOptions): RosterReso
   /** A roster whose fetch starts no earlier than now. */
   const newerRoster = (): Promise<Roster> => {
     if (!inFlight && !coolingDown) return fetchRoster();
-    if (!queued) {
-      let start!: () => void;
-      const roster = new Promise<Roster>((resolve) => {
-        start = () => resolve(fetchRoster());
-      });
-      queued = { roster, start };
-    }
-    return queued.roster;
+    queued ??= Promise.all([inFlight?.catch(() => {}), coolingDown]).then(() => {
+      queued = undefined;
+      return fetchRoster();
+    });
+    return queued;
   };
 
   const resolved = (attendee: RosterAttendee | undefined): ResolvedAttendee =>
