@@ -49,9 +49,13 @@ interface Condition {
   readonly allows: (there: Attributes | undefined) => boolean;
 }
 
-/** Over nothing, or an older item but a tombstone (an item without a version is older). */
+/**
+ * Over nothing, or an older item but a tombstone (an item without a version is older). AND binds
+ * tighter than OR (DynamoDB Developer Guide, "Precedence in conditions"), so the AND needs no
+ * parentheses of its own: each level costs dynalite's parser a backtrack on every write.
+ */
 const newerThan = (version: number, orEqual: boolean): Condition => ({
-  expression: `attribute_not_exists(#pk) OR ((attribute_not_exists(#version) OR #version ${orEqual ? '<=' : '<'} :version) AND (attribute_not_exists(#state) OR #state <> :deleted))`,
+  expression: `attribute_not_exists(#pk) OR (attribute_not_exists(#version) OR #version ${orEqual ? '<=' : '<'} :version) AND (attribute_not_exists(#state) OR #state <> :deleted)`,
   names: { '#pk': PK, '#version': 'version', '#state': 'state' },
   values: { ':version': version, ':deleted': MARKER_STATES.deleted },
   allows: (there) =>
