@@ -13,12 +13,12 @@ export type Container = ReturnType<typeof createContainer>;
 export function createContainer(env: Readonly<Record<string, string | undefined>>) {
   const config = parseConfig(env);
   const logger = createLogger(config);
-  const verifier = createTokenVerifier(config.auth);
+  const verifier = createTokenVerifier(config);
   if (logger.debugEnabled) logger.debug('configuration', configurationSummary(config));
   return {
     handler: createHandler({
       config,
-      chime: createChimeClient(config.chime, logger),
+      chime: createChimeClient(config, logger),
       dynamodb: config.cache.tableName
         ? createDynamoDbClient({
             region: config.cache.region,
@@ -49,20 +49,20 @@ export function createContainer(env: Readonly<Record<string, string | undefined>
 
 /** What `LOG_LEVEL=DEBUG` shows of the configuration at init: settings, never secrets. */
 function configurationSummary(config: Config): Readonly<Record<string, string | number | boolean>> {
-  const { chime, auth, policy, cache } = config;
+  const { cache } = config;
   return {
-    chimeRegion: chime.region,
-    chimeEndpoint: chime.endpoint !== undefined,
-    chimeMaxAttempts: chime.maxAttempts,
+    chimeRegion: config.chimeRegion,
+    chimeEndpoint: config.chimeEndpoint !== undefined,
+    chimeMaxAttempts: config.chimeMaxAttempts,
     deadlineMs: config.deadlineMs,
-    issuer: auth.issuer,
-    audiences: auth.audience.length,
-    jwks: auth.jwksUri === undefined ? 'discovery' : 'explicit',
-    algorithms: auth.algorithms.join(','),
-    joinTokenPolicy: policy.joinToken,
-    identityClaim: formatClaimPath(policy.identityClaim),
-    moderatorClaim: formatClaimPath(policy.moderatorClaim),
-    moderatorScope: policy.moderatorScope,
+    issuer: config.identityIssuer,
+    audiences: config.identityAudience.length,
+    jwks: config.identityJwksUri === undefined ? 'discovery' : 'explicit',
+    algorithms: config.jwtAlgorithms.join(','),
+    joinTokenPolicy: config.joinTokenPolicy,
+    identityClaim: formatClaimPath(config.identityClaim),
+    moderatorClaim: formatClaimPath(config.moderatorClaim),
+    moderatorScope: config.moderatorScope,
     sharedCache: cache.tableName !== undefined,
     attendeeTtlMs: cache.containerAttendeeTtlMs,
     meetingTtlMs: cache.containerMeetingTtlMs,

@@ -58,7 +58,7 @@ export function createHandler(deps: Dependencies): ApiHandler {
   });
   const budget = createCallerBudget({ callsPerMinute: config.callerBudgetPerMinute });
   const routeDeps = { config, source, budget };
-  const { retryAfterSeconds } = config.http;
+  const { retryAfterSeconds } = config;
 
   const route = async (
     event: APIGatewayProxyEventV2,

@@ -16,7 +16,7 @@ const dynamodb = createDynamoDbClient({
 });
 
 export const handler = createPrefetchHandler({
-  chime: createChimeClient(config.chime),
+  chime: createChimeClient(config),
   shared: createSharedCache({
     client: dynamodb,
     tableName: config.cacheTableName,

@@ -20,7 +20,7 @@ export function startLocalPrefetch(options: {
   readonly logFailure?: (line: string) => void;
 }): { readonly queue: LocalEventQueue; stop(): Promise<void> } {
   const config = parsePrefetchConfig(options.env);
-  const chime = createChimeClient(config.chime, undefined, LOCAL_CREDENTIALS);
+  const chime = createChimeClient(config, undefined, LOCAL_CREDENTIALS);
   const shared = createSharedCache({
     client: options.dynamodb,
     tableName: config.cacheTableName,

@@ -15,8 +15,9 @@ export interface FaultRecipe {
   readonly rule: FaultRule;
 }
 
-export function recipeSettingsOf({ deadlineMs, chime, cache }: Config) {
-  const { requestTimeoutMs, maxAttempts, maxRetryAfterMs } = chime;
+export function recipeSettingsOf(config: Config) {
+  const { deadlineMs, cache, chimeRequestTimeoutMs: requestTimeoutMs } = config;
+  const { chimeMaxAttempts: maxAttempts, chimeMaxRetryAfterMs: maxRetryAfterMs } = config;
   // A hot threshold of 1 snapshots on the first miss, with the shared table or the container's.
   const cached = cache.tableName !== undefined || cache.containerAttendeeTtlMs > 0;
   const snapshotOnFirstMiss = cached && cache.hotThreshold <= 1;

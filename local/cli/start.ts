@@ -182,7 +182,7 @@ Demo meeting ${seed.meetingId}
   alice's attendee  ${seed.attendees.alice}
   bob's attendee    ${seed.attendees.bob}
   (addresses and issuer for other tools: ${STACK_FILE})
-${idp ? await devTokens(idp, alice) : externalHelp(stack, seed, alice, formatClaimPath(config.policy.identityClaim))}
+${idp ? await devTokens(idp, alice) : externalHelp(stack, seed, alice, formatClaimPath(config.identityClaim))}
 # 503 / 502 / 504: the caches answer an attendee read before without asking Chime, so
 # \`fault RULE\` makes a fresh meeting with an attendee for alice, queues RULE for it and asks for
 # it once; that request uses RULE up. Paste the function once, then run a recipe as often as you like.

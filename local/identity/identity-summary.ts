@@ -9,22 +9,23 @@ type IdentitySummary = Awaited<ReturnType<typeof summarizeIdentity>>;
 
 /** Throws the Lambda's own message for a bad setting or a failed discovery. */
 export async function summarizeIdentity(env: Readonly<Record<string, string | undefined>>) {
-  const { auth, policy } = parseConfig(env);
-  const { issuer, jwksUri, allowHttpJwks: allowHttp, cognitoTokenUse } = auth;
-  const fetcher = new IdpFetcher(auth.jwksTimeoutMs, allowHttp);
+  const config = parseConfig(env);
+  const { identityIssuer: issuer, identityJwksUri: jwksUri, cognitoTokenUse } = config;
+  const allowHttp = config.allowHttpJwks;
+  const fetcher = new IdpFetcher(config.jwksTimeoutMs, allowHttp);
   const locator = createJwksLocator({ issuer, jwksUri, allowHttp, fetcher });
   return {
     issuer,
-    audience: auth.audience,
+    audience: config.identityAudience,
     discoveryUrl: locator.discoveryUrl,
     jwksUri: await locator.jwksUri(),
     claims: Object.freeze({
-      [S.identityClaim.env]: formatClaimPath(policy.identityClaim),
-      [S.moderatorClaim.env]: formatClaimPath(policy.moderatorClaim),
-      [S.moderatorGroup.env]: policy.moderatorGroup,
-      [S.moderatorScope.env]: policy.moderatorScope,
-      ...(policy.tenantClaim && { [S.tenantClaim.env]: formatClaimPath(policy.tenantClaim) }),
-      [S.nameClaim.env]: formatClaimPath(policy.nameClaim),
+      [S.identityClaim.env]: formatClaimPath(config.identityClaim),
+      [S.moderatorClaim.env]: formatClaimPath(config.moderatorClaim),
+      [S.moderatorGroup.env]: config.moderatorGroup,
+      [S.moderatorScope.env]: config.moderatorScope,
+      ...(config.tenantClaim && { [S.tenantClaim.env]: formatClaimPath(config.tenantClaim) }),
+      [S.nameClaim.env]: formatClaimPath(config.nameClaim),
       ...(cognitoTokenUse && { [S.cognitoTokenUse.env]: cognitoTokenUse }),
     }),
   };

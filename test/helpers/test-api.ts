@@ -57,8 +57,8 @@ export async function startTestApi(
   const idp = existingIdp ?? new IdentityProvider();
   if (!existingIdp) await idp.start();
   const config = parseConfig(testEnv(idp, overrides));
-  const verifier = createTokenVerifier(config.auth);
-  const chime: ChimeSDKMeetingsClient = createChimeClient(config.chime);
+  const verifier = createTokenVerifier(config);
+  const chime: ChimeSDKMeetingsClient = createChimeClient(config);
   const handler = createHandler({ config, chime, verifier, logger: createLogger(config) });
   return {
     idp,

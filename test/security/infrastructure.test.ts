@@ -327,7 +327,7 @@ describe('the time budget', () => {
     const config = deployedConfig();
     expect(config.deadlineMs).toBeLessThanOrEqual(timeoutMs - 1000);
     expect(timeoutMs).toBeLessThan(30_000);
-    expect(config.chime.requestTimeoutMs).toBeLessThanOrEqual(config.deadlineMs);
+    expect(config.chimeRequestTimeoutMs).toBeLessThanOrEqual(config.deadlineMs);
     expect(() =>
       parseConfig({
         CHIME_REGION: 'us-east-1',
@@ -340,18 +340,18 @@ describe('the time budget', () => {
   });
 
   it('[E7] never starts a retry that cannot finish before the deadline, whatever the backoff', async () => {
-    const { chime, deadlineMs } = deployedConfig();
+    const { deadlineMs, ...chime } = deployedConfig();
     const strategy = new BoundedRetryStrategy(
-      chime.maxAttempts,
-      chime.maxRetryAfterMs,
-      chime.requestTimeoutMs,
+      chime.chimeMaxAttempts,
+      chime.chimeMaxRetryAfterMs,
+      chime.chimeRequestTimeoutMs,
     );
     const throttled = { errorType: 'THROTTLING' as const };
     const token = await strategy.acquireInitialRetryToken('chime');
     // Less than one backoff plus one whole attempt left: the retry is refused, the last error
     // (503 + Retry-After) goes back instead of a 504 at the deadline.
     await expect(
-      withDeadline(Date.now() + chime.requestTimeoutMs + 500, () =>
+      withDeadline(Date.now() + chime.chimeRequestTimeoutMs + 500, () =>
         strategy.refreshRetryTokenForRetry(token as never, throttled),
       ),
     ).rejects.toBeInstanceOf(RetryBudgetExceededError);

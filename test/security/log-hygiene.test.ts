@@ -209,7 +209,7 @@ describe('what the function logs', () => {
           throw new TypeError(planted);
         },
       },
-      verifier: createTokenVerifier(config.auth),
+      verifier: createTokenVerifier(config),
       logger: createLogger(config),
     });
     const mark = capturedLines().length;

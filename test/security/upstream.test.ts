@@ -301,7 +301,7 @@ describe('network faults', () => {
     // Jest the SDK wraps Node's errors, which come from another realm, and `code` is lost: so the
     // error is thrown here exactly as the SDK throws it outside Jest.
     const config = parseConfig(testEnv(stack.idp));
-    const verifier = createTokenVerifier(config.auth);
+    const verifier = createTokenVerifier(config);
     const answer = async (error: Error) => {
       const handler = createHandler({
         config,

@@ -37,14 +37,15 @@ export function assertAudience(payload: JwtPayload, audience: readonly string[])
  * checks. A verified token is remembered until its `exp` (RS256 costs more than the rest of a
  * request): a key removed from the JWKS stops only new tokens, as in any JWT cache.
  */
-export function createTokenVerifier(auth: Config['auth']) {
-  const { issuer, jwksUri, allowHttpJwks: allowHttp, graceSeconds, audience } = auth;
+export function createTokenVerifier(auth: Config) {
+  const { identityIssuer: issuer, identityJwksUri: jwksUri, allowHttpJwks: allowHttp } = auth;
+  const { jwtGraceSeconds: graceSeconds, identityAudience: audience, jwtAlgorithms } = auth;
   const fetcher = new IdpFetcher(auth.jwksTimeoutMs, allowHttp);
   const jwksCache = new SimpleJwksCache({ fetcher });
   const locator = createJwksLocator({ issuer, jwksUri, allowHttp, fetcher });
   const iatSkewSeconds = Math.max(graceSeconds, 60);
   const customJwtCheck = ({ header, payload }: { header: JwtHeader; payload: JwtPayload }) => {
-    if (!auth.algorithms.includes(header.alg as (typeof auth.algorithms)[number])) {
+    if (!jwtAlgorithms.includes(header.alg as (typeof jwtAlgorithms)[number])) {
       throw new TokenPolicyError('algorithm not allowed');
     }
     if (typeof payload.exp !== 'number') throw new TokenPolicyError('exp is required');

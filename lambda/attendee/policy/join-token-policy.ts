@@ -1,8 +1,8 @@
 import { type ClaimPath, resolveClaim } from '../../common/config/claim-path';
-import type { Config } from '../config';
+import type { PolicySettings } from '../../common/config/settings';
 import type { RouteId } from '../routes/api-routes';
 
-export type PolicySettings = Config['policy'];
+export type { PolicySettings };
 
 /** What the caller gets to see of an attendee. */
 export type Decision =
@@ -111,9 +111,10 @@ export function decide(
   member = false,
 ): Verdict {
   if (owns(claims, externalUserId, settings)) {
-    return { role: 'owner', includeJoinToken: settings.joinToken === 'owner' };
+    return { role: 'owner', includeJoinToken: settings.joinTokenPolicy === 'owner' };
   }
-  if (member && settings.participants) return { role: 'participant', includeJoinToken: false };
+  if (member && settings.participantRole === 'on')
+    return { role: 'participant', includeJoinToken: false };
   const groups = groupsOf(
     resolveClaim(claims, settings.moderatorClaim),
     isScopeClaim(settings.moderatorClaim),

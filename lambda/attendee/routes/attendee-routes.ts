@@ -102,7 +102,7 @@ async function verdictOf(
   member: boolean,
 ) {
   const { state, claims, config, meetingId } = request;
-  let verdict = decide(claims, externalUserId, config.policy, undefined, member);
+  let verdict = decide(claims, externalUserId, config, undefined, member);
   if (needsMeetingTenants(routeId, verdict)) {
     state.role = verdict.role;
     const { Meeting } = await run(request, (options) =>
@@ -115,7 +115,7 @@ async function verdictOf(
     if (!Array.isArray(tenantIds))
       throw new UpstreamResponseError('Meeting.TenantIds is not a list');
     const tenants = tenantIds.filter((id): id is string => typeof id === 'string');
-    verdict = decide(claims, externalUserId, config.policy, tenants, member);
+    verdict = decide(claims, externalUserId, config, tenants, member);
   }
   state.role = verdict.role;
   if (!admits(routeId, verdict)) {
@@ -126,7 +126,7 @@ async function verdictOf(
 
 /** The owner's attendees with its token's display name, recorded where it changed. */
 async function checkIn<A extends NamedAttendee>(request: Request, owned: readonly A[]) {
-  const name = displayNameOf(request.claims, request.config.policy);
+  const name = displayNameOf(request.claims, request.config);
   if (name === undefined) return owned;
   const { meetingId, options } = request;
   const renamed = owned.filter((attendee) => attendee.Name !== name);
@@ -161,13 +161,13 @@ const getAttendee = route(
     const asked = callerAttendeeId === attendeeId ? undefined : callerAttendeeId;
     const attendee = await pathAttendee(request, attendeeId, asked);
     let member = false;
-    if (owns(claims, attendee.ExternalUserId, config.policy)) {
+    if (owns(claims, attendee.ExternalUserId, config)) {
       await checkIn(request, [attendee]);
-    } else if (asked !== undefined && config.policy.participants) {
+    } else if (asked !== undefined && config.participantRole === 'on') {
       const { Attendee } = await run(request, (options) =>
         source.getAttendee(meetingId, asked, options),
       );
-      member = owns(claims, checkedAttendee({ Attendee }, asked).ExternalUserId, config.policy);
+      member = owns(claims, checkedAttendee({ Attendee }, asked).ExternalUserId, config);
     }
     const verdict = await verdictOf(request, 'attendee', attendee.ExternalUserId, member);
     return attendeeView(attendee, verdict);
@@ -181,7 +181,7 @@ const getRoster = route(
     const sourced = await run(request, (options) => request.source.getRoster(meetingId, options));
     record(request.state, sourced);
     const owned = sourced.Attendees.filter((attendee) =>
-      owns(request.claims, attendee.ExternalUserId, request.config.policy),
+      owns(request.claims, attendee.ExternalUserId, request.config),
     );
     await verdictOf(request, 'roster', undefined, owned.length > 0);
     const checkedIn = new Map((await checkIn(request, owned)).map((a) => [a.AttendeeId, a]));

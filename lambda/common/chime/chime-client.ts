@@ -29,19 +29,19 @@ export function createChimeClient(
   credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string },
 ): ChimeSDKMeetingsClient {
   const client = new ChimeSDKMeetingsClient({
-    region: chime.region,
+    region: chime.chimeRegion,
     cacheMiddleware: true,
     // A copy: the SDK marks the credentials object it is given (`$source`).
     ...(credentials ? { credentials: { ...credentials } } : {}),
-    ...(chime.endpoint ? { endpoint: chime.endpoint } : {}),
-    maxAttempts: chime.maxAttempts,
+    ...(chime.chimeEndpoint ? { endpoint: chime.chimeEndpoint } : {}),
+    maxAttempts: chime.chimeMaxAttempts,
     retryStrategy: new BoundedRetryStrategy(
-      chime.maxAttempts,
-      chime.maxRetryAfterMs,
-      chime.requestTimeoutMs,
+      chime.chimeMaxAttempts,
+      chime.chimeMaxRetryAfterMs,
+      chime.chimeRequestTimeoutMs,
     ),
     requestHandler: new ScopedHttpHandler(
-      keptAliveSockets(chime.connectionTimeoutMs, chime.requestTimeoutMs),
+      keptAliveSockets(chime.chimeConnectionTimeoutMs, chime.chimeRequestTimeoutMs),
     ),
   });
   reuseSigners(client.config);

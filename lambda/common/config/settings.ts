@@ -296,26 +296,11 @@ function readSettings<S extends Settings>(env: Env, settings: S): Values<S> {
   return values;
 }
 
-const chimeClient = (s: Values<typeof CHIME_CLIENT>) => ({
-  region: s.chimeRegion,
-  endpoint: s.chimeEndpoint,
-  maxAttempts: s.chimeMaxAttempts,
-  maxRetryAfterMs: s.chimeMaxRetryAfterMs,
-  requestTimeoutMs: s.chimeRequestTimeoutMs,
-  connectionTimeoutMs: s.chimeConnectionTimeoutMs,
-});
-export type ChimeClientSettings = ReturnType<typeof chimeClient>;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
+export type ChimeClientSettings = Values<typeof CHIME_CLIENT>;
+export type PolicySettings = Values<typeof POLICY>;
 
 const COGNITO_ISSUER =
-  /^https:\/\/cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9-]+_[A-Za-z0-9]+)$/;
+  /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9-]+_[A-Za-z0-9]+$/;
 
 /**
  * The attendee function's configuration, read once, at init: typed, frozen, defaults applied.
@@ -323,34 +308,11 @@ const COGNITO_ISSUER =
  */
 export function attendeeConfig(env: Env) {
   const s = readSettings(env, ATTENDEE_SETTINGS);
-  const cognito = COGNITO_ISSUER.exec(s.identityIssuer);
-  return deepFreeze({
-    chime: chimeClient(s),
-    deadlineMs: s.deadlineMs,
-    auth: {
-      issuer: s.identityIssuer,
-      audience: s.identityAudience,
-      jwksUri: s.identityJwksUri,
-      algorithms: s.jwtAlgorithms,
-      cognitoUserPoolId: cognito?.[2],
-      cognitoTokenUse: s.cognitoTokenUse ?? (cognito ? 'access' : undefined),
-      graceSeconds: s.jwtGraceSeconds,
-      jwksTimeoutMs: s.jwksTimeoutMs,
-      allowHttpJwks: s.allowHttpJwks,
-    },
-    policy: {
-      joinToken: s.joinTokenPolicy,
-      identityClaim: s.identityClaim,
-      ownerSeparator: s.ownerSeparator,
-      moderatorClaim: s.moderatorClaim,
-      moderatorGroup: s.moderatorGroup,
-      moderatorScope: s.moderatorScope,
-      tenantClaim: s.tenantClaim,
-      participants: s.participantRole === 'on',
-      nameClaim: s.nameClaim,
-    },
-    http: { retryAfterSeconds: s.retryAfterSeconds },
-    cache: {
+  return Object.freeze({
+    ...s,
+    cognitoTokenUse:
+      s.cognitoTokenUse ?? (COGNITO_ISSUER.test(s.identityIssuer) ? 'access' : undefined),
+    cache: Object.freeze({
       containerAttendeeTtlMs: s.cacheAttendeeTtlMs,
       containerMeetingTtlMs: s.cacheMeetingTtlMs,
       maxEntries: s.cacheMaxEntries,
@@ -370,22 +332,17 @@ export function attendeeConfig(env: Env) {
       ),
       leasePollMs: s.cacheLeasePollMs,
       snapshotFreshnessMs: s.cacheSnapshotFreshnessMs,
-    },
-    callerBudgetPerMinute: s.callerBudgetPerMinute,
-    metricsNamespace: s.metricsNamespace,
-    logLevel: s.logLevel,
-  } as const);
+    }),
+  });
 }
 
 /** The table's region: the stack's, whatever the meetings' control region. */
 const tableRegion = (env: Env) => env.AWS_REGION?.trim() || 'us-east-1';
 
 /** The prefetch function's configuration, read once, at init, frozen. */
-export function prefetchConfig(env: Env) {
-  const s = readSettings(env, PREFETCH_SETTINGS);
-  return deepFreeze({ ...s, chime: chimeClient(s), region: tableRegion(env) });
-}
+export const prefetchConfig = (env: Env) =>
+  Object.freeze({ ...readSettings(env, PREFETCH_SETTINGS), region: tableRegion(env) });
 
 /** The invalidation function's configuration, read once, at init, frozen. */
 export const invalidationConfig = (env: Env) =>
-  deepFreeze({ ...readSettings(env, INVALIDATION_SETTINGS), region: tableRegion(env) });
+  Object.freeze({ ...readSettings(env, INVALIDATION_SETTINGS), region: tableRegion(env) });

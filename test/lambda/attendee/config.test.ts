@@ -12,38 +12,44 @@ describe('parseConfig', () => {
   it('applies the documented defaults and freezes the result', () => {
     const config = parseConfig(base);
     expect(config).toEqual({
-      chime: {
-        region: 'us-east-1',
-        endpoint: undefined,
-        maxAttempts: 3,
-        maxRetryAfterMs: 1000,
-        requestTimeoutMs: 2000,
-        connectionTimeoutMs: 1000,
-      },
+      chimeRegion: 'us-east-1',
+      chimeEndpoint: undefined,
+      chimeMaxAttempts: 3,
+      chimeMaxRetryAfterMs: 1000,
+      chimeRequestTimeoutMs: 2000,
+      chimeConnectionTimeoutMs: 1000,
       deadlineMs: 6000,
-      auth: {
-        issuer: 'https://issuer.example.com',
-        audience: ['client-a', 'client-b'],
-        jwksUri: undefined,
-        algorithms: ['RS256'],
-        cognitoUserPoolId: undefined,
-        cognitoTokenUse: undefined,
-        graceSeconds: 0,
-        jwksTimeoutMs: 1500,
-        allowHttpJwks: false,
-      },
-      policy: {
-        joinToken: 'owner',
-        identityClaim: ['sub'],
-        ownerSeparator: undefined,
-        moderatorClaim: ['cognito:groups'],
-        moderatorGroup: 'moderators',
-        moderatorScope: 'global',
-        tenantClaim: undefined,
-        participants: true,
-        nameClaim: ['name'],
-      },
-      http: { retryAfterSeconds: 1 },
+      identityIssuer: 'https://issuer.example.com',
+      identityAudience: ['client-a', 'client-b'],
+      identityJwksUri: undefined,
+      jwtAlgorithms: ['RS256'],
+      cognitoTokenUse: undefined,
+      jwtGraceSeconds: 0,
+      jwksTimeoutMs: 1500,
+      allowHttpJwks: false,
+      joinTokenPolicy: 'owner',
+      identityClaim: ['sub'],
+      ownerSeparator: undefined,
+      moderatorClaim: ['cognito:groups'],
+      moderatorGroup: 'moderators',
+      moderatorScope: 'global',
+      tenantClaim: undefined,
+      participantRole: 'on',
+      nameClaim: ['name'],
+      retryAfterSeconds: 1,
+      cacheAttendeeTtlMs: 10000,
+      cacheMeetingTtlMs: 10000,
+      cacheMaxEntries: 10000,
+      cacheTableName: undefined,
+      dynamodbEndpoint: undefined,
+      dynamodbRequestTimeoutMs: 500,
+      cacheSharedTtlMs: 600000,
+      cacheHotThreshold: 1,
+      cacheHotWindowMs: 10000,
+      cacheLeaseMs: 5000,
+      cacheLeaseWaitMs: 2000,
+      cacheLeasePollMs: 50,
+      cacheSnapshotFreshnessMs: 60000,
       cache: {
         containerAttendeeTtlMs: 10000,
         containerMeetingTtlMs: 10000,
@@ -65,7 +71,8 @@ describe('parseConfig', () => {
       logLevel: 'INFO',
     });
     expect(Object.isFrozen(config)).toBe(true);
-    expect(Object.isFrozen(config.auth.audience)).toBe(true);
+    expect(Object.isFrozen(config.identityAudience)).toBe(true);
+    expect(Object.isFrozen(config.cache)).toBe(true);
   });
 
   it('recognises a Cognito user pool issuer', () => {
@@ -73,8 +80,7 @@ describe('parseConfig', () => {
       ...base,
       JWT_ISSUER: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123',
     });
-    expect(config.auth.cognitoUserPoolId).toBe('eu-central-1_AbC123');
-    expect(config.auth.cognitoTokenUse).toBe('access');
+    expect(config.cognitoTokenUse).toBe('access');
   });
 
   it.each([
@@ -82,12 +88,12 @@ describe('parseConfig', () => {
     'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbC123/',
     'https://login.example.com/realms/app',
   ])('keeps the issuer %s exactly as configured, trailing slash included', (issuer) => {
-    expect(parseConfig({ ...base, JWT_ISSUER: issuer }).auth.issuer).toBe(issuer);
+    expect(parseConfig({ ...base, JWT_ISSUER: issuer }).identityIssuer).toBe(issuer);
   });
 
   it('checks token_use for another issuer only when JWT_COGNITO_TOKEN_USE is set', () => {
-    expect(parseConfig(base).auth.cognitoTokenUse).toBeUndefined();
-    expect(parseConfig({ ...base, JWT_COGNITO_TOKEN_USE: 'id' }).auth.cognitoTokenUse).toBe('id');
+    expect(parseConfig(base).cognitoTokenUse).toBeUndefined();
+    expect(parseConfig({ ...base, JWT_COGNITO_TOKEN_USE: 'id' }).cognitoTokenUse).toBe('id');
   });
 
   it('reads claim paths, nested and bracketed', () => {
@@ -98,7 +104,7 @@ describe('parseConfig', () => {
       MODERATOR_SCOPE: 'tenant',
       TENANT_CLAIM: 'org.id',
     });
-    expect(config.policy).toMatchObject({
+    expect(config).toMatchObject({
       identityClaim: ['https://example.com/uid'],
       moderatorClaim: ['resource_access', 'my-client', 'roles'],
       moderatorScope: 'tenant',
@@ -108,7 +114,7 @@ describe('parseConfig', () => {
 
   it('has a default for every setting that is neither required nor optional-off', () => {
     const config = parseConfig(base);
-    expect(config.chime.maxAttempts).toBe(FUNCTION_SETTINGS.chimeMaxAttempts.default);
+    expect(config.chimeMaxAttempts).toBe(FUNCTION_SETTINGS.chimeMaxAttempts.default);
     expect(config.logLevel).toBe(FUNCTION_SETTINGS.logLevel.default);
   });
 
@@ -168,27 +174,27 @@ describe('parseConfig', () => {
       NAME_CLAIM: '["https://chime.example.com/name"]',
       LOG_LEVEL: 'warn',
     });
-    expect(config.chime).toMatchObject({
-      endpoint: 'http://127.0.0.1:3001',
-      maxAttempts: 2,
-      requestTimeoutMs: 500,
+    expect(config).toMatchObject({
+      chimeEndpoint: 'http://127.0.0.1:3001',
+      chimeMaxAttempts: 2,
+      chimeRequestTimeoutMs: 500,
     });
     expect(config.deadlineMs).toBe(4000);
-    expect(config.policy).toEqual({
-      joinToken: 'never',
+    expect(config).toMatchObject({
+      joinTokenPolicy: 'never',
       identityClaim: ['email'],
       ownerSeparator: '#',
       moderatorClaim: ['roles'],
       moderatorGroup: 'host',
       moderatorScope: 'tenant',
       tenantClaim: ['tenant_id'],
-      participants: false,
+      participantRole: 'off',
       nameClaim: ['https://chime.example.com/name'],
     });
-    expect(config.auth.jwksUri).toBe('https://issuer.example.com/keys');
-    expect(config.http.retryAfterSeconds).toBe(5);
-    expect(config.auth.algorithms).toEqual(['RS256', 'ES256']);
-    expect(config.auth.graceSeconds).toBe(30);
+    expect(config.identityJwksUri).toBe('https://issuer.example.com/keys');
+    expect(config.retryAfterSeconds).toBe(5);
+    expect(config.jwtAlgorithms).toEqual(['RS256', 'ES256']);
+    expect(config.jwtGraceSeconds).toBe(30);
     expect(config.logLevel).toBe('WARN');
   });
 
@@ -237,6 +243,6 @@ describe('parseConfig', () => {
       JWT_ISSUER: 'http://127.0.0.1:3002',
       JWT_ALLOW_HTTP_JWKS: 'true',
     });
-    expect(config.auth.issuer).toBe('http://127.0.0.1:3002');
+    expect(config.identityIssuer).toBe('http://127.0.0.1:3002');
   });
 });

@@ -17,7 +17,8 @@ describe('parsePrefetchConfig', () => {
       cacheLeaseMs: S.cacheLeaseMs.default,
       cachePrefetchMinAdded: 10,
       cachePrefetchCallsPerSecond: 4,
-      chime: { region: S.chimeRegion.default, maxAttempts: S.chimeMaxAttempts.default },
+      chimeRegion: S.chimeRegion.default,
+      chimeMaxAttempts: S.chimeMaxAttempts.default,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => idp.stop());
 
 const verifierWith = (overrides: Record<string, string> = {}) =>
-  createTokenVerifier(parseConfig(testEnv(idp, overrides)).auth);
+  createTokenVerifier(parseConfig(testEnv(idp, overrides)));
 
 /** A token of the provider's key with these claims over its valid ones. */
 const signed = (claims: Record<string, unknown>) => {

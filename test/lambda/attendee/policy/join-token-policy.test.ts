@@ -13,18 +13,18 @@ import { API_ROUTES, type RouteId } from '../../../../lambda/attendee/routes/api
 import { parseClaimPath } from '../../../../lambda/common/config/claim-path';
 
 const settings: PolicySettings = {
-  joinToken: 'owner',
+  joinTokenPolicy: 'owner',
   identityClaim: ['sub'],
   ownerSeparator: undefined,
   moderatorClaim: ['cognito:groups'],
   moderatorGroup: 'moderators',
   moderatorScope: 'global',
   tenantClaim: undefined,
-  participants: true,
+  participantRole: 'on',
   nameClaim: ['name'],
 };
 const withSeparator: PolicySettings = { ...settings, ownerSeparator: '#' };
-const never: PolicySettings = { ...settings, joinToken: 'never' };
+const never: PolicySettings = { ...settings, joinTokenPolicy: 'never' };
 
 describe('decide', () => {
   it.each([
@@ -369,14 +369,14 @@ describe('participants', () => {
     [
       'with the role off, a member is nobody',
       { sub: 'bob' },
-      { ...settings, participants: false },
+      { ...settings, participantRole: 'off' },
       true,
       NONE,
     ],
     [
       'with the role off, a member who moderates is a moderator',
       { sub: 'bob', 'cognito:groups': ['moderators'] },
-      { ...settings, participants: false },
+      { ...settings, participantRole: 'off' },
       true,
       MODERATOR,
     ],

@@ -40,7 +40,7 @@ describe('the Chime client', () => {
         count: 10,
         fault: { type: 'error', name: 'ServiceFailureException' },
       });
-      const client = createChimeClient(config.chime);
+      const client = createChimeClient(config);
       try {
         const error = await client.send(new GetAttendeeCommand(IDS)).catch((e: unknown) => e);
         expect((error as { name: string }).name).toBe('ServiceFailureException');
@@ -61,7 +61,7 @@ describe('the Chime client', () => {
       CHIME_MAX_ATTEMPTS: '3',
       DEADLINE_MS: '20000',
       ...env,
-    }).chime;
+    });
 
   it("resolves a command's middleware stack once, not once per call", async () => {
     emulator.injectFault({

@@ -182,7 +182,7 @@ describe('the clients of a container', () => {
       JWT_ISSUER: 'https://issuer.example.com',
       JWT_AUDIENCE: 'api',
     });
-    const client = createChimeClient(config.chime, undefined, CREDENTIALS);
+    const client = createChimeClient(config, undefined, CREDENTIALS);
     try {
       await client.send(new GetAttendeeCommand(ids(7)));
       expect(await client.config.signer()).toBe(await client.config.signer());
