@@ -56,11 +56,11 @@ const issuer = plain(httpUrl.rule, (raw) => {
 });
 const region = text(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'an AWS Region (e.g. us-east-1)');
 const groupName = text(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, 'a group name (1–128 characters)');
+const logLevels = oneOf(['DEBUG', 'INFO', 'WARN', 'ERROR'], { caseless: true });
 const namespace = text(/^[A-Za-z0-9._/#:-]{1,255}$/, 'a CloudWatch namespace');
 /** Algorithms the function can verify; the stack narrows them to what the HTTP API can. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
-/** The Chime client: the attendee and prefetch functions. */
 const CHIME_CLIENT = {
   /** The meetings’ control region: GetAttendee, GetMeeting and ListAttendees are called there. */
   chimeRegion: setting('CHIME_REGION', region, 'us-east-1'),
@@ -75,7 +75,6 @@ const CHIME_CLIENT = {
   /** TCP and TLS connect time-out of one Chime attempt. */
   chimeConnectionTimeoutMs: setting('CHIME_CONNECTION_TIMEOUT_MS', integer(50, 29000), 1000),
 };
-/** Who the caller is: the attendee function. */
 const IDENTITY = {
   /** The `iss` of accepted tokens, compared exactly as written (https; http only with JWT_ALLOW_HTTP_JWKS). Unset in the stack: a Cognito user pool is created. */
   identityIssuer: required(setting('JWT_ISSUER', issuer)),
@@ -94,7 +93,6 @@ const IDENTITY = {
   /** Allows a plain-http issuer, discovery and JWKS (a local identity provider only). */
   allowHttpJwks: setting('JWT_ALLOW_HTTP_JWKS', boolean, false, LOCAL),
 };
-/** What the caller may see: the attendee function. */
 const POLICY = {
   /** `owner`: the attendee’s owner gets its JoinToken; `never`: nobody does. */
   joinTokenPolicy: setting('JOIN_TOKEN_POLICY', oneOf(['owner', 'never']), 'owner'),
@@ -115,7 +113,6 @@ const POLICY = {
   /** Claim path of the display name other participants see; recorded when the owner fetches its own attendee, join info or the roster. */
   nameClaim: setting('NAME_CLAIM', claimPath, ['name']),
 };
-/** The container's own cache: the attendee function. */
 const CONTAINER_CACHE = {
   /** How long a container serves an attendee it read. Without the table this is the freshness bound (nothing tells a container of Chime’s changes); with it, at most 1 s, then the table is read again. 0 turns the container tier (and its single flight) off. */
   cacheAttendeeTtlMs: setting('CACHE_ATTENDEE_TTL_MS', integer(0, 3600000), 10000),
@@ -124,7 +121,6 @@ const CONTAINER_CACHE = {
   /** Entries each container cache holds at most (least recently used go first). */
   cacheMaxEntries: setting('CACHE_MAX_ENTRIES', integer(1, 1000000), 10000),
 };
-/** The shared cache table: all three functions. */
 const TABLE = {
   /** The shared cache table; unset: the container cache only. */
   cacheTableName: setting(
@@ -138,7 +134,7 @@ const TABLE = {
   /** How long a shared record is served: the longest a deleted attendee’s record survives if its event is lost. */
   cacheSharedTtlMs: setting('CACHE_SHARED_TTL_MS', integer(1000, 86400000), 600000),
 };
-/** The shared tier as requests use it (its client, hot meetings' snapshots): the attendee function. */
+/** The shared tier as requests use it: its client, hot meetings' snapshots. */
 const SHARED_CACHE = {
   /** Time-out of one DynamoDB attempt (two attempts); past it the request asks Chime. */
   dynamodbRequestTimeoutMs: setting('DYNAMODB_REQUEST_TIMEOUT_MS', integer(50, 5000), 500),
@@ -155,14 +151,12 @@ const SHARED_CACHE = {
   /** How long a snapshot counts as complete: an attendee missing from a fresh one was created after it (GetAttendee). */
   cacheSnapshotFreshnessMs: setting('CACHE_SNAPSHOT_FRESHNESS_MS', integer(1000, 86400000), 60000),
 };
-/** The prefetch function's own. */
 const PREFETCH = {
   /** Prefetch function: `chime:AttendeeAdded` events of one meeting in one batch that make it list the meeting into the table before its attendees ask. */
   cachePrefetchMinAdded: setting('CACHE_PREFETCH_MIN_ADDED', integer(1, 1000), 10),
   /** Prefetch function: Chime calls per second and operation of each of its (at most 2) instances, so that prefetching leaves the quota to requests. */
   cachePrefetchCallsPerSecond: setting('CACHE_PREFETCH_CALLS_PER_SECOND', integer(1, 100), 4),
 };
-/** One request: the attendee function. */
 const REQUEST = {
   /** The budget of one whole request, kept below the Lambda timeout. */
   deadlineMs: setting(
@@ -183,11 +177,7 @@ const REQUEST = {
   /** `Retry-After` sent with a 503 when upstream gives none. */
   retryAfterSeconds: setting('RETRY_AFTER_SECONDS', integer(1, 60), 1),
   /** `DEBUG` adds a line per Chime call and the configuration at init; `INFO` one line per request. */
-  logLevel: setting(
-    'LOG_LEVEL',
-    oneOf(['DEBUG', 'INFO', 'WARN', 'ERROR'], { caseless: true }),
-    'INFO',
-  ),
+  logLevel: setting('LOG_LEVEL', logLevels, 'INFO'),
 };
 
 /** What each function reads: the stack gives it these (those it sets), and only these. */
@@ -326,10 +316,7 @@ export function attendeeConfig(env: Env) {
       hotWindowMs: s.cacheHotWindowMs,
       leaseMs: s.cacheLeaseMs,
       // A waiter keeps time for its own Chime attempt within the deadline.
-      leaseWaitMs: Math.max(
-        0,
-        Math.min(s.cacheLeaseWaitMs, s.deadlineMs - s.chimeRequestTimeoutMs),
-      ),
+      leaseWaitMs: Math.min(s.cacheLeaseWaitMs, s.deadlineMs - s.chimeRequestTimeoutMs),
       leasePollMs: s.cacheLeasePollMs,
       snapshotFreshnessMs: s.cacheSnapshotFreshnessMs,
     }),

@@ -28,13 +28,6 @@ export const plain = <T>(rule: string, parse: (raw: string) => T): Validator<T> 
   return { rule, parse, format: String };
 };
 
-/** A rule that accepts its text as is when `ok` holds, else throws `reason`. */
-const check = (rule: string, ok: (raw: string) => boolean, reason: string) =>
-  plain(rule, (raw) => {
-    if (!ok(raw)) throw new RuleError(reason);
-    return raw;
-  });
-
 export const integer = (min: number, max: number) =>
   plain(`integer ${min}–${max}`, (raw) => {
     const value = Number(raw);
@@ -62,14 +55,14 @@ export function oneOf<const T extends string | number>(
   });
 }
 
-export const text = (pattern: RegExp, rule: string) =>
-  check(rule, (raw) => pattern.test(raw), `must be ${rule}`);
+/** Text kept as is when it matches `pattern`. */
+export const text = (pattern: RegExp, rule: string, reason = `must be ${rule}`) =>
+  plain(rule, (raw) => {
+    if (!pattern.test(raw)) throw new RuleError(reason);
+    return raw;
+  });
 
-export const character = check(
-  'one character',
-  (raw) => [...raw].length === 1,
-  'must be a single character',
-);
+export const character = text(/^.$/su, 'one character', 'must be a single character');
 
 /** A comma-separated list (a JSON array in `cdk.json`), each item parsed by `item`; never empty. */
 export const list = <T>(item: Validator<T>): Validator<readonly T[]> => ({
