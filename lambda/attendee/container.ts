@@ -1,9 +1,9 @@
 import { createChimeClient } from '../common/chime/chime-client';
 import { formatClaimPath } from '../common/config/claim-path';
+import { type Config, parseConfig } from '../common/config/settings';
 import { createDynamoDbClient } from '../common/table/dynamodb-client';
 import { IssuerMismatchError } from './auth/oidc-discovery';
 import { createTokenVerifier } from './auth/token-verifier';
-import { type Config, parseConfig } from './config';
 import { createHandler } from './handler';
 import { createLogger } from './logger';
 

@@ -8,9 +8,9 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import type { Config } from '../common/config/settings';
 import type { TokenVerifier } from './auth/token-verifier';
 import { createAttendeeSource } from './cache/attendee-source';
-import type { Config } from './config';
 import type { AppContext } from './context';
 import { ProblemError } from './errors/errors';
 import type { RequestLogger } from './logger';

@@ -1,5 +1,5 @@
+import type { Config } from '../common/config/settings';
 import { type LogFields, type LogLevel, writeLine } from '../common/log-line';
-import type { Config } from './config';
 
 export type RequestLogger = ReturnType<typeof createLogger>;
 

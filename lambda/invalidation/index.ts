@@ -1,6 +1,6 @@
+import { parseInvalidationConfig } from '../common/config/settings';
 import { createDynamoDbClient } from '../common/table/dynamodb-client';
 import { createSharedCache } from '../common/table/shared-cache';
-import { parseInvalidationConfig } from './config';
 import { createInvalidationHandler } from './handler';
 
 const config = parseInvalidationConfig(process.env);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createChimeClient } from '../common/chime/chime-client';
+import { parsePrefetchConfig } from '../common/config/settings';
 import { createDynamoDbClient } from '../common/table/dynamodb-client';
 import { createSharedCache } from '../common/table/shared-cache';
-import { parsePrefetchConfig } from './config';
 import { createPrefetchHandler } from './handler';
 import { createPacer } from './pacer';
 

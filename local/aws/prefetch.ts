@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createChimeClient } from '../../lambda/common/chime/chime-client';
+import { parsePrefetchConfig } from '../../lambda/common/config/settings';
 import { createSharedCache } from '../../lambda/common/table/shared-cache';
-import { parsePrefetchConfig } from '../../lambda/prefetch/config';
 import { createPrefetchHandler, type PrefetchLog } from '../../lambda/prefetch/handler';
 import { createPacer } from '../../lambda/prefetch/pacer';
 import { PREFETCH_QUEUE } from '../../lambda/prefetch/queue-settings';

@@ -5,10 +5,9 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
 import type { ChimeMeetingEvent } from '../../lambda/common/chime/chime-events';
-import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
+import { FUNCTION_SETTINGS, parseInvalidationConfig } from '../../lambda/common/config/settings';
 import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client';
 import { createSharedCache } from '../../lambda/common/table/shared-cache';
-import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
 import { createCacheTable, createLocalDynamoDb, LOCAL_CREDENTIALS } from '../aws/dynamodb';
 import { type CorsSettings, HttpApiGateway, type HttpApiHandler } from '../aws/http-api-gateway';

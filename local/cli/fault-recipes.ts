@@ -3,8 +3,9 @@
  * with and uses up entirely (docs/local.md#error-ux-on-demand-fault-injection). With a cache, that
  * first request lists the meeting (ListAttendees and GetMeeting), then asks GetAttendee.
  */
-import type { Config } from '../../lambda/attendee/config';
+
 import { attemptsWithinDeadline } from '../../lambda/common/chime/retry-strategy';
+import type { Config } from '../../lambda/common/config/settings';
 import type { FaultRule, FaultSpec } from '../chime-emulator';
 
 export type RecipeSettings = ReturnType<typeof recipeSettingsOf>;

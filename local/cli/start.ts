@@ -1,7 +1,7 @@
 /** `npm start`: what it runs is start-args.ts's choice (`--help` says). */
 import { writeFileSync } from 'node:fs';
-import { parseConfig } from '../../lambda/attendee/config';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
+import { parseConfig } from '../../lambda/common/config/settings';
 import { checkAwsAccess } from '../aws/aws-preflight';
 import type { HttpApiHandler } from '../aws/http-api-gateway';
 import type { IdentityProvider } from '../identity/identity-provider';

@@ -1,9 +1,8 @@
 /** What the local Lambda trusts, read with its own `parseConfig` and JWKS locator. */
 import { IdpFetcher } from '../../lambda/attendee/auth/idp-fetcher';
 import { createJwksLocator } from '../../lambda/attendee/auth/oidc-discovery';
-import { parseConfig } from '../../lambda/attendee/config';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
-import { FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
+import { parseConfig, FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
 
 type IdentitySummary = Awaited<ReturnType<typeof summarizeIdentity>>;
 

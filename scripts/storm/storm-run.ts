@@ -2,10 +2,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
+import {
+  parseInvalidationConfig,
+  FUNCTION_SETTINGS as S,
+} from '../../lambda/common/config/settings';
 import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client';
 import { createSharedCache } from '../../lambda/common/table/shared-cache';
-import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
 import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/aws/dynamodb';
 import { HttpApiGateway } from '../../local/aws/http-api-gateway';

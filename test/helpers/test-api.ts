@@ -1,10 +1,10 @@
 import type { ChimeSDKMeetingsClient } from '@aws-sdk/client-chime-sdk-meetings';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createTokenVerifier, type TokenVerifier } from '../../lambda/attendee/auth/token-verifier';
-import { type Config, parseConfig } from '../../lambda/attendee/config';
 import { type ApiHandler, createHandler } from '../../lambda/attendee/handler';
 import { createLogger } from '../../lambda/attendee/logger';
 import { createChimeClient } from '../../lambda/common/chime/chime-client';
+import { type Config, parseConfig } from '../../lambda/common/config/settings';
 import { IdentityProvider } from '../../local/identity/identity-provider';
 import { attendeeEvent, type EventOptions, lambdaContext } from './events';
 

@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
-import { parseConfig } from '../../lambda/attendee/config';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
 import { withDeadline } from '../../lambda/common/chime/call-scope';
 import {
@@ -18,6 +17,7 @@ import {
   BoundedRetryStrategy,
   RetryBudgetExceededError,
 } from '../../lambda/common/chime/retry-strategy';
+import { parseConfig } from '../../lambda/common/config/settings';
 import {
   attendeeFunctionId,
   attendeeFunctionProps,

@@ -13,9 +13,9 @@ import {
   GetAttendeeCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { createTokenVerifier } from '../../lambda/attendee/auth/token-verifier';
-import { parseConfig } from '../../lambda/attendee/config';
 import { createHandler } from '../../lambda/attendee/handler';
 import { createLogger } from '../../lambda/attendee/logger';
+import { parseConfig } from '../../lambda/common/config/settings';
 import type { DevStack } from '../../local/cli/dev-stack';
 import { attendeeEvent, lambdaContext } from '../helpers/events';
 import { startLocalStack } from '../helpers/local-stack';

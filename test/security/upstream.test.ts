@@ -5,9 +5,9 @@
  */
 import { createServer } from 'node:net';
 import { createTokenVerifier } from '../../lambda/attendee/auth/token-verifier';
-import { parseConfig } from '../../lambda/attendee/config';
 import { createHandler } from '../../lambda/attendee/handler';
 import { createLogger } from '../../lambda/attendee/logger';
+import { parseConfig } from '../../lambda/common/config/settings';
 import type { FaultRule, FaultSpec } from '../../local/chime-emulator';
 import type { DevStack } from '../../local/cli/dev-stack';
 import { attendeeEvent, lambdaContext } from '../helpers/events';

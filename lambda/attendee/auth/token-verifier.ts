@@ -3,8 +3,8 @@ import { JwtInvalidAudienceError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
+import type { Config } from '../../common/config/settings';
 import { createTtlCache } from '../cache/container-cache';
-import type { Config } from '../config';
 import { IdpFetcher } from './idp-fetcher';
 import { createJwksLocator } from './oidc-discovery';
 

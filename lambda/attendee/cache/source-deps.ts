@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ChimeSDKMeetingsClient, Meeting } from '@aws-sdk/client-chime-sdk-meetings';
+import type { Config } from '../../common/config/settings';
 import type { CachedAttendee } from '../../common/table/item-codec';
 import type { MeetingSnapshotOutcome } from '../../common/table/meeting-snapshot';
 import { createSharedCache } from '../../common/table/shared-cache';
-import type { Config } from '../config';
 import { createContainerCache, type Loaded } from './container-cache';
 import { createHotMeetings } from './hot-meetings';
 import { createMemoryCache } from './memory-cache';

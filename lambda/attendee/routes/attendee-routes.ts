@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { withDeadline } from '../../common/chime/call-scope';
 import { isNotFound } from '../../common/chime/not-found';
+import type { Config } from '../../common/config/settings';
 import type { Claims } from '../auth/token-verifier';
 import type { AttendeeSource } from '../cache/attendee-source';
 import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from '../cache/metrics';
 import type { NamedAttendee, Sourced } from '../cache/source-deps';
-import type { Config } from '../config';
 import type { RequestState } from '../context';
 import { ProblemError, UpstreamResponseError } from '../errors/errors';
 import type { CallerBudget } from '../policy/caller-budget';

@@ -296,7 +296,7 @@ const COGNITO_ISSUER =
  * The attendee function's configuration, read once, at init: typed, frozen, defaults applied.
  * Throws a {@link ConfigError} naming the variable, the value and the rule.
  */
-export function attendeeConfig(env: Env) {
+export function parseConfig(env: Env) {
   const s = readSettings(env, ATTENDEE_SETTINGS);
   return Object.freeze({
     ...s,
@@ -323,13 +323,15 @@ export function attendeeConfig(env: Env) {
   });
 }
 
+export type Config = ReturnType<typeof parseConfig>;
+
 /** The table's region: the stack's, whatever the meetings' control region. */
 const tableRegion = (env: Env) => env.AWS_REGION?.trim() || 'us-east-1';
 
 /** The prefetch function's configuration, read once, at init, frozen. */
-export const prefetchConfig = (env: Env) =>
+export const parsePrefetchConfig = (env: Env) =>
   Object.freeze({ ...readSettings(env, PREFETCH_SETTINGS), region: tableRegion(env) });
 
 /** The invalidation function's configuration, read once, at init, frozen. */
-export const invalidationConfig = (env: Env) =>
+export const parseInvalidationConfig = (env: Env) =>
   Object.freeze({ ...readSettings(env, INVALIDATION_SETTINGS), region: tableRegion(env) });

@@ -1,5 +1,4 @@
-import { parseConfig } from '../../../lambda/attendee/config';
-import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
+import { FUNCTION_SETTINGS, parseConfig } from '../../../lambda/common/config/settings';
 import { ConfigError } from '../../../lambda/common/config/validators';
 
 const base = {

@@ -10,10 +10,10 @@ import {
   type MeetingEventInput,
   meetingEventInputOf,
 } from '../../../lambda/common/chime/chime-events';
+import { parseInvalidationConfig } from '../../../lambda/common/config/settings';
 import type { CachedAttendee } from '../../../lambda/common/table/item-codec';
 import { takeMeetingSnapshot } from '../../../lambda/common/table/meeting-snapshot';
 import { createSharedCache, type SharedCache } from '../../../lambda/common/table/shared-cache';
-import { parseInvalidationConfig } from '../../../lambda/invalidation/config';
 import { createInvalidationHandler, invalidationOf } from '../../../lambda/invalidation/handler';
 import { type LocalTables, startLocalTables } from '../../helpers/local-dynamodb';
 import { capturedLines, linesSince, registerSecret } from '../../helpers/log-capture';

@@ -1,6 +1,8 @@
-import { FUNCTION_SETTINGS as S } from '../../../lambda/common/config/settings';
+import {
+  parsePrefetchConfig,
+  FUNCTION_SETTINGS as S,
+} from '../../../lambda/common/config/settings';
 import { ConfigError } from '../../../lambda/common/config/validators';
-import { parsePrefetchConfig } from '../../../lambda/prefetch/config';
 
 describe('parsePrefetchConfig', () => {
   it('reads the table, the Chime client and its own settings by the contract, with its defaults', () => {

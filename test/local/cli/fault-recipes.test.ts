@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { parseConfig } from '../../../lambda/attendee/config';
-import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
+import { FUNCTION_SETTINGS, parseConfig } from '../../../lambda/common/config/settings';
 import type { DevStack } from '../../../local/cli/dev-stack';
 import {
   type FaultRecipe,

@@ -3,7 +3,7 @@ import {
   createTokenVerifier,
   TokenPolicyError,
 } from '../../../../lambda/attendee/auth/token-verifier';
-import { parseConfig } from '../../../../lambda/attendee/config';
+import { parseConfig } from '../../../../lambda/common/config/settings';
 import { IdentityProvider } from '../../../../local/identity/identity-provider';
 import { at } from '../../../helpers/clock';
 import { testEnv } from '../../../helpers/test-api';

@@ -1,7 +1,7 @@
 import { GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
-import { parseConfig } from '../../../../lambda/attendee/config';
 import { withSignal } from '../../../../lambda/common/chime/call-scope';
 import { createChimeClient } from '../../../../lambda/common/chime/chime-client';
+import { parseConfig } from '../../../../lambda/common/config/settings';
 import { type ChimeEmulator, createChimeEmulator } from '../../../../local/chime-emulator';
 
 const IDS = {

@@ -3,9 +3,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChimeSDKMeetingsClient, GetAttendeeCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import type { AuthScheme, RequestSigner } from '@smithy/types';
-import { parseConfig } from '../../../../lambda/attendee/config';
 import { createChimeClient } from '../../../../lambda/common/chime/chime-client';
 import { reuseSigners } from '../../../../lambda/common/chime/sdk-signer';
+import { parseConfig } from '../../../../lambda/common/config/settings';
 import { createDynamoDbClient } from '../../../../lambda/common/table/dynamodb-client';
 
 const CREDENTIALS = {
