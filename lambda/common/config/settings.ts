@@ -190,11 +190,10 @@ export const ATTENDEE_SETTINGS = {
   ...SHARED_CACHE,
   ...REQUEST,
 };
-const requiredTable = { ...TABLE, cacheTableName: required(TABLE.cacheTableName) };
-export const INVALIDATION_SETTINGS = requiredTable;
+export const INVALIDATION_SETTINGS = { ...TABLE, cacheTableName: required(TABLE.cacheTableName) };
 export const PREFETCH_SETTINGS = {
   ...CHIME_CLIENT,
-  ...requiredTable,
+  ...INVALIDATION_SETTINGS,
   dynamodbRequestTimeoutMs: SHARED_CACHE.dynamodbRequestTimeoutMs,
   cacheLeaseMs: SHARED_CACHE.cacheLeaseMs,
   ...PREFETCH,
