@@ -41,7 +41,7 @@ const setting = <T, const D extends T | undefined = undefined, S = typeof CONTEX
   validator: Validator<T>,
   fallback?: D,
   set: S = CONTEXT as S,
-) => ({ env, validator, default: fallback as D, set });
+) => ({ env, validator, default: Object.freeze(fallback) as D, set });
 /** A function fails to start without it. */
 const required = <S extends Setting>(spec: S) => ({ ...spec, required: true as const });
 

@@ -71,6 +71,8 @@ describe('parseConfig', () => {
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.identityAudience)).toBe(true);
+    expect(Object.isFrozen(config.identityClaim)).toBe(true);
+    expect(Object.isFrozen(config.jwtAlgorithms)).toBe(true);
     expect(Object.isFrozen(config.cache)).toBe(true);
   });
 
