@@ -1,17 +1,18 @@
 import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import { createTtlCache, type TtlCache } from './container-cache';
-import { loadRecord, loadRoster } from './lookups';
-import { type RequestMetrics, recordTier } from './metrics';
 import {
   type Answer,
   type AttendeeSourceOptions,
   createSourceDeps,
+  loadRecord,
+  loadRoster,
   type NamedAttendee,
   quietly,
   type Sourced,
-} from './source-deps';
+} from './lookups';
+import { type RequestMetrics, recordTier } from './metrics';
 
-export { type AttendeeSourceOptions, TABLE_RECHECK_MS } from './source-deps';
+export { type AttendeeSourceOptions, TABLE_RECHECK_MS } from './lookups';
 
 interface LookupOptions {
   readonly abortSignal?: AbortSignal;

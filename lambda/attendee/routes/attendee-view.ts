@@ -1,4 +1,4 @@
-import type { NamedAttendee } from '../cache/source-deps';
+import type { NamedAttendee } from '../cache/lookups';
 import { UpstreamResponseError } from '../errors/errors';
 import type { Decision } from '../policy/join-token-policy';
 
