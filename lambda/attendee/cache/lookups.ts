@@ -266,13 +266,12 @@ function snapshotOf(
 ): Promise<MeetingSnapshotOutcome> {
   let flight = deps.snapshots.get(meetingId);
   if (!flight) {
-    const started = takeSnapshot(deps, shared, meetingId, metrics).finally(() => {
-      if (deps.snapshots.get(meetingId) === started) deps.snapshots.delete(meetingId);
+    flight = takeSnapshot(deps, shared, meetingId, metrics).finally(() => {
+      if (deps.snapshots.get(meetingId) === flight) deps.snapshots.delete(meetingId);
     });
     // Handled here too: the requests that wait for it may all have given up by its end.
-    started.catch(() => undefined);
-    deps.snapshots.set(meetingId, started);
-    flight = started;
+    flight.catch(() => undefined);
+    deps.snapshots.set(meetingId, flight);
   }
   return raced(flight, signal);
 }
@@ -378,12 +377,8 @@ async function rosterIn(deps: SourceDeps, lookup: Lookup, read: SharedRead, read
     }),
   );
   const records = Array.from(read.attendees?.values() ?? [], (record) => record.value);
-  const value = named(
-    [...records, ...changed.filter((attendee) => attendee !== undefined)],
-    read.names,
-  );
-  const { tier, chimeRequestId, chimeAttempts } = sourced;
-  return { value, expiresAt: readAt + deps.attendeeTtlMs, tier, chimeRequestId, chimeAttempts };
+  const value = named([...records, ...changed.filter((a) => a !== undefined)], read.names);
+  return { ...sourced, value, expiresAt: readAt + deps.attendeeTtlMs };
 }
 
 /** A complete snapshot, else this container's or another's; failing those, a listing not kept. */
