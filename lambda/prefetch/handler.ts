@@ -25,14 +25,11 @@ export function addedMeetingOf(body: string): { meetingId: string; timestamp: nu
   } catch {
     return undefined;
   }
-  const type = input?.eventType;
   const meetingId = guid(input?.meetingId);
+  const type = input?.eventType;
   if (!(PREFETCH_EVENT_TYPES as readonly unknown[]).includes(type) || !meetingId) return undefined;
   const timestamp = input?.timestamp;
-  return {
-    meetingId,
-    timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : 0,
-  };
+  return { meetingId, timestamp: Number.isFinite(timestamp) ? (timestamp as number) : 0 };
 }
 
 /** A meeting is only started with this much of the invocation left. */
