@@ -70,10 +70,7 @@ async function prefetch(deps: PrefetchDeps, meetingId: string, newest: number) {
   return outcome.kind === 'taken' ? 'listed' : 'leased';
 }
 
-/**
- * Lists a meeting with `minAdded` additions in the batch into the table, its Chime calls paced; a
- * failed meeting's messages go back to the queue.
- */
+/** Lists a meeting with `minAdded` additions into the table; a failure's messages are retried. */
 export function createPrefetchHandler(
   deps: PrefetchDeps,
 ): (

@@ -6,9 +6,8 @@ import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 export const FAILURE_MEMORY_MS = 5_000;
 
 /**
- * aws-jwt-verify's fetcher (https only), and plain http when allowed (a local identity provider)
- * with the same errors. A failed URI rejects with the same error, without a request, for
- * {@link FAILURE_MEMORY_MS}; a success is not kept (the JWKS cache keeps the keys).
+ * aws-jwt-verify's fetcher, plus plain http with the same errors when allowed (a local provider).
+ * A failure is answered again without a request for {@link FAILURE_MEMORY_MS}; a success is not.
  */
 export class IdpFetcher implements Fetcher {
   private readonly https: SimpleFetcher;

@@ -49,9 +49,8 @@ async function through<V>(
 }
 
 /**
- * Attendees, meetings and rosters as Chime answers them (its errors thrown), through the
- * container cache, the shared table (or the container's memory) and Chime; a cache failure falls
- * back to Chime (docs/caching.md). IDs must be lower-case, as `parseAttendeeIds` returns them.
+ * Attendees, meetings and rosters as Chime answers them, through the tiers of docs/caching.md (a
+ * cache failure falls back to Chime). IDs must be lower-case, as `parseAttendeeIds` returns them.
  */
 export function createAttendeeSource(options: AttendeeSourceOptions) {
   const deps = createSourceDeps(options);

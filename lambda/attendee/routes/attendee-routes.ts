@@ -147,10 +147,7 @@ async function pathAttendee(request: Request, attendeeId: string, alongWith?: st
   return checkedAttendee(sourced, attendeeId);
 }
 
-/**
- * `GET …/attendees/{attendeeId}`: for the owner (token per policy), a moderator, or a participant
- * naming its own attendee (`?as=`, read along in the same table read).
- */
+/** `GET …/attendees/{attendeeId}`: for the owner, a moderator, or a participant naming its own. */
 const getAttendee = route(
   (event) => ({
     ...parseAttendeeIds(event.pathParameters),

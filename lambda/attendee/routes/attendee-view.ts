@@ -59,10 +59,7 @@ export function rosterView(attendees: readonly NamedAttendee[]) {
   };
 }
 
-/**
- * The body for an allowed caller: the documented fields only; the JoinToken only when the
- * decision includes it (and then it must be there and well-formed).
- */
+/** The documented fields for an allowed caller; a JoinToken only as decided, and well-formed. */
 export function attendeeView(
   attendee: NamedAttendee,
   decision: Exclude<Decision, { role: 'none' }>,
