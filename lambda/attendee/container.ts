@@ -31,7 +31,7 @@ export function createContainer(env: Readonly<Record<string, string | undefined>
       verifier,
       logger,
     }),
-    /** Fetches the JWKS early: a failure is logged (the next request retries), a mismatch thrown. */
+    /** Fetches the JWKS early: a failure is logged (requests retry), an issuer mismatch thrown. */
     warmUp: (): Promise<void> =>
       verifier.hydrate().catch((error: unknown) => {
         if (error instanceof IssuerMismatchError) throw error;
