@@ -67,6 +67,9 @@ export function createSourceDeps(options: AttendeeSourceOptions) {
   const { sharedTable: table, now = Date.now, maxEntries } = options;
   const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
   const sharedTier: CacheTier = table ? 'shared' : 'container';
+  /** Whether the read holds a snapshot recent enough to prove that a missing attendee is new. */
+  const complete = ({ snapshot }: SharedRead) =>
+    snapshot !== undefined && now() - snapshot.takenAt < options.snapshotFreshnessMs;
   return {
     ...options,
     now,
@@ -85,9 +88,10 @@ export function createSourceDeps(options: AttendeeSourceOptions) {
       pollMs: options.leasePollMs,
       waitMs: options.leaseWaitMs,
       sleep: options.sleep ?? ((ms) => delay(ms)),
-      complete: (read) => complete({ now, snapshotFreshnessMs: options.snapshotFreshnessMs }, read),
+      complete,
       onReadError: (error) => cacheError(options, undefined, 'read', error),
     }),
+    complete,
     snapshots: new Map<string, Promise<MeetingSnapshotOutcome>>(),
     owner: randomUUID(),
   };
@@ -123,13 +127,6 @@ export async function quietly<T>(
     return undefined;
   }
 }
-
-/** Whether the read holds a snapshot recent enough to prove that a missing attendee is new. */
-const complete = (
-  deps: { readonly now: () => number; readonly snapshotFreshnessMs: number },
-  read: { readonly snapshot?: { takenAt: number } },
-): boolean =>
-  read.snapshot !== undefined && deps.now() - read.snapshot.takenAt < deps.snapshotFreshnessMs;
 
 // Below the container cache: the shared tier, then a hot meeting's snapshot, then Chime.
 
@@ -295,7 +292,7 @@ async function fromRead(
   // Missing from a complete snapshot (created after it, or never), changed since (a stale
   // marker: only this attendee is asked again), or its snapshot failed.
   const changed = attendeeId !== undefined && read.stale?.has(attendeeId);
-  if (changed || complete(deps, read) || read.lease?.failed || !deps.hot.recordMiss(meetingId)) {
+  if (changed || deps.complete(read) || read.lease?.failed || !deps.hot.recordMiss(meetingId)) {
     return fromChime(deps, lookup, true);
   }
   const outcome = await snapshotOf(deps, shared, lookup);
@@ -390,7 +387,7 @@ export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answ
     shared && (await quietly(deps, lookup, 'readAll', () => shared.readAll(meetingId, signal)));
   if (!shared || !read) return listed(deps, lookup);
   if (read.ended) throw gone('meeting');
-  let found = complete(deps, read) ? read : undefined;
+  let found = deps.complete(read) ? read : undefined;
   if (!found && !read.lease?.failed) {
     const outcome = await snapshotOf(deps, shared, lookup);
     if (outcome.kind === 'taken') {
