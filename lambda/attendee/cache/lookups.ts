@@ -315,8 +315,7 @@ export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answ
   const { shared, container } = deps;
   const { meetingId, attendeeId, alongWith } = lookup;
   const readAt = deps.now();
-  const what =
-    attendeeId === undefined ? {} : { attendeeId, attendeeIds: alongWith ? [alongWith] : [] };
+  const what = { attendeeId, attendeeIds: alongWith ? [alongWith] : [] };
   const read =
     shared &&
     (await quietly(deps, lookup, 'read', () => shared.read(meetingId, what, lookup.signal)));
