@@ -82,8 +82,25 @@ export async function takeMeetingSnapshot(
     deps.onCacheError('acquireLease', error);
     return { kind: 'failed', error };
   }
+  const budget = new AbortController();
+  const timer = setTimeout(
+    () => budget.abort(new DOMException('The snapshot lease ran out', 'TimeoutError')),
+    deps.leaseMs,
+  );
+  try {
+    return await snapshotUnderLease(deps, meetingId, takenAt, budget.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function snapshotUnderLease(
+  deps: MeetingSnapshotDeps,
+  meetingId: string,
+  takenAt: number,
+  signal: AbortSignal,
+): Promise<MeetingSnapshotOutcome> {
   const { chime, shared } = deps;
-  const signal = AbortSignal.timeout(deps.leaseMs);
   let complete = true;
   const stored = async (operation: string, write: () => Promise<unknown>) => {
     try {

@@ -332,8 +332,12 @@ describe('a meeting snapshot', () => {
 });
 
 describe('a meeting snapshot past its lease', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
   it('aborts its Chime calls when the lease runs out, and marks the lease failed', async () => {
-    const leaseMs = 50;
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
     const meetingId = '0f0e0d0c-0b0a-4908-8706-050403020100';
     let sent = 0;
     // A Chime that never answers, until the call's signal aborts.
@@ -350,17 +354,18 @@ describe('a meeting snapshot past its lease', () => {
 
     const snapshot = takeMeetingSnapshot(
       {
-        ...depsWith({ chime: silent, shared: memory, now: () => T0, leaseMs }),
+        ...depsWith({ chime: silent, shared: memory, now: () => T0 }),
         call: (_operation, send) => send(),
       },
       meetingId,
     );
+    await jest.advanceTimersByTimeAsync(LEASE_MS);
 
     expect(await snapshot).toMatchObject({ kind: 'failed', error: { name: 'TimeoutError' } });
     expect(sent).toBe(2);
     expect((await memory.read(meetingId, {})).lease).toEqual({
       owner: 'container-1',
-      until: T0 + leaseMs,
+      until: T0 + LEASE_MS,
       failed: true,
     });
   });
