@@ -82,8 +82,6 @@ interface ClientsPlan {
   readonly presence: readonly Presence[];
   readonly adapter: LookupAdapter;
   readonly deadlineMs: number;
-  /** Whether the children tell each other of their join-infos. */
-  readonly relayJoins?: boolean;
 }
 
 /** An attendee's first join-info: when it was answered, undefined when it failed. */
@@ -146,7 +144,6 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
           arrivals: plan.arrivals.filter(mine),
           changes: plan.changes.filter(mine),
           presence: plan.presence.filter(mine),
-          relayJoins: plan.presence.length > 0,
         },
       } satisfies Message);
       return answer;
@@ -463,7 +460,7 @@ async function child(): Promise<void> {
   const cpuBefore = process.cpuUsage();
   const onJoin = (answer: Joined) => {
     learn(answer);
-    if (plan.relayJoins) send({ joined: answer });
+    send({ joined: answer });
   };
   const result = await runPlan(plan, stormClock(start, plan.deadlineMs), onJoin, joined);
   const { user, system } = process.cpuUsage(cpuBefore);

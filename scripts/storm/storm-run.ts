@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuMs } from '../../bench/processes';
 import { FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
 import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client';
 import { createSharedCache } from '../../lambda/common/table/shared-cache';
@@ -14,7 +15,7 @@ import { startLocalPrefetch } from '../../local/aws/prefetch';
 import { type ChimeMeetingEvent, createChimeEmulator } from '../../local/chime-emulator';
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/cli/dev-stack';
 import { IdentityProvider } from '../../local/identity/identity-provider';
-import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
+import { endChild, firstMessage, forkScript } from './children';
 import { type ClientsResult, runClients } from './clients';
 import { startContainerPool } from './container-pool';
 import {
@@ -27,7 +28,7 @@ import {
 } from './plan';
 import { GRACE_MS, type Scenario } from './scenarios';
 import { callsAfterChanges } from './staleness';
-import { summarize } from './summary';
+import { summarize, tallyBy } from './summary';
 
 /**
  * `app`: the caches with the contract's defaults; `baseline`: every cache off. In a roster both
@@ -201,9 +202,8 @@ function planOf(scenario: Scenario, mode: Mode, attendees: StormAttendee[], chur
 async function measured(pids: (number | undefined)[], storm: () => Promise<ClientsResult>) {
   const cpuNow = () => {
     const { user, system } = process.cpuUsage();
-    const [dynamodb, ...containers] = pids.map(cpuSecondsOf);
-    const each = containers.every((s) => s !== undefined) ? containers : undefined;
-    return [(user + system) / 1e6, dynamodb ?? 0, each?.reduce((a, s) => a + s, 0)] as const;
+    const [dynamodb, ...containers] = pids.map((pid) => (pid ? cpuMs(pid) / 1000 : 0));
+    return [(user + system) / 1e6, dynamodb ?? 0, containers.reduce((a, s) => a + s, 0)];
   };
   const before = cpuNow();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -213,8 +213,8 @@ async function measured(pids: (number | undefined)[], storm: () => Promise<Clien
   const stormSeconds = (performance.now() - start) / 1000;
   loopDelay.disable();
   const [parent, dynamodb, containers] = cpuNow().map((after, i) => {
-    const was = before[i];
-    return after === undefined || was === undefined ? undefined : after - was;
+    const used = after - (before[i] ?? 0);
+    return Number.isNaN(used) ? undefined : used;
   });
   return {
     clients,
@@ -259,12 +259,6 @@ function containerMetricsOf(logDir: string): Record<string, number> {
   }
   return Object.fromEntries([...sums].sort(([a], [b]) => a.localeCompare(b)));
 }
-
-const tally = (lines: readonly Record<string, string | number>[]) =>
-  lines.reduce<Record<string, number>>((counts, { action }) => {
-    counts[String(action)] = (counts[String(action)] ?? 0) + 1;
-    return counts;
-  }, {});
 
 /**
  * One scenario in one mode, from fresh state: the emulator reset, its call log cleared and its
@@ -349,7 +343,12 @@ export async function runScenario(
       lookups,
       pool: poolStats,
       containerMetrics: containerMetricsOf(logDir),
-      prefetch: table ? { queue: table.queue.stats(), meetings: tally(table.lines) } : undefined,
+      prefetch: table
+        ? {
+            queue: table.queue.stats(),
+            meetings: tallyBy(table.lines, (line) => String(line.action)),
+          }
+        : undefined,
       seconds: (performance.now() - began) / 1000,
       ...measures,
     };
