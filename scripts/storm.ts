@@ -1,15 +1,10 @@
 /**
- * Join storms (`npm run storm`, not part of `npm test`): the scenarios of scripts/storm/scenarios.ts
- * against the Chime emulator with Chime's rates on, K API processes (Lambda containers) sharing
- * one cache table, behind the local HTTP API gateway; each in "app" (the caches) and "baseline"
- * mode (every cache off; in the roster, the client's adapter off). Prints a table, writes
- * `storm-results.json`, exits 1 when "app" misses a target. How it measures: docs/measurements.md.
- *
- *   npm run storm -- [--scenario meeting|event|roster|all] [--containers K] [--mode app|baseline|both]
- *     [--set CACHE_LEASE_MS=15000]…  (a setting for the app's containers)
- *     [--lead SECONDS]  (attendees created this long before the doors open; default 30)
- *     [--no-churn]  (the event without its churn)
- *   npm run storm -- --no-shared-cache [--containers K] [--mode …]  (the meeting, container tier alone)
+ * Join storms (`npm run storm -- --help`; not part of `npm test`): the scenarios of
+ * scripts/storm/scenarios.ts against the Chime emulator with Chime's rates on, K API processes
+ * (Lambda containers) sharing one cache table (none with `--no-shared-cache`), behind the local
+ * HTTP API gateway; each in "app" (the caches, `--set` settings) and "baseline" mode (every cache
+ * off; in the roster, the client's adapter off). Prints a table, writes `storm-results.json`,
+ * exits 1 when "app" misses a target. How it measures: docs/measurements.md.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

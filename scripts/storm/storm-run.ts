@@ -9,11 +9,10 @@ import { createSharedCache } from '../../lambda/common/table/shared-cache';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
 import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/aws/dynamodb';
-import { HttpApiGateway } from '../../local/aws/http-api-gateway';
 import { routeMeetingEvents } from '../../local/aws/meeting-events';
 import { startLocalPrefetch } from '../../local/aws/prefetch';
 import { type ChimeMeetingEvent, createChimeEmulator } from '../../local/chime-emulator';
-import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/cli/dev-stack';
+import { startApi } from '../../local/cli/dev-stack';
 import { IdentityProvider } from '../../local/identity/identity-provider';
 import { endChild, firstMessage, forkScript } from './children';
 import { type ClientsResult, runClients } from './clients';
@@ -111,12 +110,12 @@ async function startTable(
     }),
     log: () => undefined,
   });
-  const lines: Record<string, string | number>[] = [];
+  const actions: string[] = [];
   const prefetch = startLocalPrefetch({
     env,
     dynamodb: client,
     log: (fields) => {
-      lines.push({ ...fields });
+      actions.push(String(fields.action));
       if (fields.action === 'retry') options.log(`prefetch ${JSON.stringify(fields)}`);
     },
     logFailure: options.log,
@@ -126,7 +125,7 @@ async function startTable(
   stops.push(async () => {
     bench.onEvent = undefined;
   });
-  return { pid: child.pid, queue: prefetch.queue, lines };
+  return { pid: child.pid, queue: prefetch.queue, actions };
 }
 
 /** The containers' environment: the app's (the table joins it once started), or every cache off. */
@@ -162,13 +161,9 @@ async function seedAttendees(bench: StormBench, scenario: Scenario): Promise<Sto
     })),
   );
   for (const attendee of attendees) {
-    const sub = attendee.externalUserId;
-    if (!bench.tokens.has(sub)) {
-      bench.tokens.set(
-        sub,
-        await bench.idp.mint({ sub, name: displayNameOf(attendee), ttl: 7200 }),
-      );
-    }
+    const [sub, name] = [attendee.externalUserId, displayNameOf(attendee)];
+    if (!bench.tokens.has(sub))
+      bench.tokens.set(sub, await bench.idp.mint({ sub, name, ttl: 7200 }));
   }
   return attendees;
 }
@@ -288,11 +283,7 @@ export async function runScenario(
     const seededAt = performance.now();
     const pool = await startContainerPool({ count: options.containers, env, logDir });
     stops.push(() => pool.stop());
-    const gateway = new HttpApiGateway({
-      routes: routesFor(pool.handler),
-      cors: localCors(DEFAULT_LOCAL_ORIGINS),
-    });
-    const { url } = await gateway.start(0);
+    const { gateway, url } = await startApi(pool.handler, { port: 0 });
     stops.push(() => gateway.stop());
 
     // Without the table nothing reads the events, and the buckets are full either way.
@@ -300,7 +291,7 @@ export async function runScenario(
     await sleep(Math.max(0, leadMs - (performance.now() - seededAt)));
     const plan = planOf(scenario, mode, attendees, options.churn);
     const deletes = plan.changes.filter((c) => c.kind === 'delete').length;
-    const listed = table?.lines.filter((line) => line.action === 'listed').length;
+    const listed = table?.actions.filter((action) => action === 'listed').length;
     options.log(
       `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers; doors open ${(Math.max(leadMs, performance.now() - seededAt) / 1000).toFixed(1)} s after the attendees were created` +
         (table ? `; prefetch listed ${listed} of ${scenario.meetings} meetings by then` : '') +
@@ -346,7 +337,7 @@ export async function runScenario(
       prefetch: table
         ? {
             queue: table.queue.stats(),
-            meetings: tallyBy(table.lines, (line) => String(line.action)),
+            meetings: tallyBy(table.actions, String),
           }
         : undefined,
       seconds: (performance.now() - began) / 1000,
