@@ -68,8 +68,9 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = Object.freeze
 });
 
 /**
- * `--no-shared-cache`: the meeting on containers that each list it into their own memory (why 4:
- * storm.ts prints it). Measured: 0.053 calls per join-info on 4 containers, 0.113 on 8.
+ * `--no-shared-cache`: the meeting on containers that each list it into their own memory; 50
+ * arrivals a second of ~10 ms requests keep few busy (why 4: storm.ts prints it). Measured: at
+ * most 3 requests in flight on 4 containers (0.053 calls per join-info); on 8, 0.113.
  */
 export const NO_SHARED_CACHE = Object.freeze({
   scenario: 'meeting' as ScenarioName,
