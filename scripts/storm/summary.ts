@@ -165,20 +165,14 @@ export function judgedFigures(scenario: Scenario, result: ModeResult) {
     const { requests, ok, p50_ms, p99_ms, calls_per_join } = result;
     return { unit: 'join-info', requests, ok, p50_ms, p99_ms, callsPerRequest: calls_per_join };
   }
-  const {
-    lookups = 0,
-    found = 0,
-    p50_ms = 0,
-    p99_ms = 0,
-    calls_per_lookup = 0,
-  } = result.lookups ?? ({} as Partial<LookupResult>);
+  const l = result.lookups;
   return {
     unit: 'lookup',
-    requests: lookups,
-    ok: found,
-    p50_ms,
-    p99_ms,
-    callsPerRequest: calls_per_lookup,
+    requests: l?.lookups ?? 0,
+    ok: l?.found ?? 0,
+    p50_ms: l?.p50_ms ?? 0,
+    p99_ms: l?.p99_ms ?? 0,
+    callsPerRequest: l?.calls_per_lookup ?? 0,
   };
 }
 
