@@ -9,10 +9,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateAttendeeCommand, CreateMeetingCommand } from '@aws-sdk/client-chime-sdk-meetings';
 import autocannon from 'autocannon';
 import { createContainer } from '../lambda/attendee/container';
 import type { FaultSpec } from '../local/chime-emulator/faults';
+import type { SeededMeeting } from '../local/chime-emulator/seed';
+
+type SeededAttendee = SeededMeeting['Attendees'][number];
+
 import { type DevStack, startDevStack } from '../local/cli/dev-stack';
 
 const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
@@ -181,30 +184,18 @@ const startStack = () =>
 
 /** A meeting with USERS as attendees, and their tokens (and a stranger's and a moderator's). */
 async function seed(stack: DevStack) {
-  const { Meeting } = await stack.chime.send(
-    new CreateMeetingCommand({
-      ClientRequestToken: `load-${Date.now()}`,
-      ExternalMeetingId: 'load-run',
-      MediaRegion: 'us-east-1',
-    }),
-  );
-  const meetingId = Meeting?.MeetingId as string;
-  const ids = {} as Record<User, string>;
-  for (const user of USERS) {
-    const { Attendee } = await stack.chime.send(
-      new CreateAttendeeCommand({ MeetingId: meetingId, ExternalUserId: user }),
-    );
-    ids[user] = Attendee?.AttendeeId as string;
-  }
+  const [meeting] = stack.emulator.seed({ meetings: 1, attendeesPerMeeting: USERS.length });
+  if (!meeting) throw new Error('the emulator seeded no meeting');
   const mint = async (sub: string, groups?: string[]) =>
-    [sub, `Bearer ${await stack.idp.mint({ sub, ...(groups ? { groups } : {}) })}`] as const;
-  const tokens = Object.fromEntries(
-    await Promise.all([
-      ...[...USERS, 'mallory'].map((sub) => mint(sub)),
-      mint('maria', ['moderators']),
-    ]),
-  ) as Record<Caller, string>;
-  return { meetingId, ids, tokens };
+    `Bearer ${await stack.idp.mint({ sub, ...(groups ? { groups } : {}) })}`;
+  const ids = {} as Record<User, string>;
+  const tokens = { mallory: await mint('mallory'), maria: await mint('maria', ['moderators']) };
+  for (const [i, user] of USERS.entries()) {
+    const { AttendeeId, ExternalUserId } = meeting.Attendees[i] as SeededAttendee;
+    ids[user] = AttendeeId;
+    Object.assign(tokens, { [user]: await mint(ExternalUserId) });
+  }
+  return { meetingId: meeting.MeetingId, ids, tokens: tokens as Record<Caller, string> };
 }
 
 /**

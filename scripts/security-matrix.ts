@@ -107,11 +107,13 @@ function countsOf(statuses: readonly RowStatus[]) {
 function render(report: JestReport, paths: readonly string[]) {
   const byRow = testsByRow(report);
   const statuses = new Map(MATRIX.map((row) => [row, rowStatus(row, byRow.get(row.id) ?? [])]));
-  const groups = Object.entries(GROUPS) as [GroupId, string][];
-  const sections = groups.map(([group, title]) => {
-    const rows = MATRIX.filter((row) => row.group === group);
-    return [
-      `### ${group}. ${title} (${rows.length})`,
+  const groups = (Object.entries(GROUPS) as [GroupId, string][]).map(
+    ([group, title]) =>
+      [`${group}. ${title}`, MATRIX.filter((row) => row.group === group)] as const,
+  );
+  const sections = groups.map(([label, rows]) =>
+    [
+      `### ${label} (${rows.length})`,
       '',
       '| ID | Case | Expected | Test | Status |',
       '| --- | --- | --- | --- | --- |',
@@ -119,8 +121,8 @@ function render(report: JestReport, paths: readonly string[]) {
         (row) =>
           `| ${row.id} | ${cell(row.case)} | ${cell(row.expected)} | ${testsCell(row, byRow.get(row.id) ?? [])} | ${STATUS_LABEL[statuses.get(row) as RowStatus]} |`,
       ),
-    ].join('\n');
-  });
+    ].join('\n'),
+  );
   const countRow = (label: string, rows: readonly MatrixRow[]) => {
     const c = countsOf(rows.map((row) => statuses.get(row) as RowStatus));
     return `| ${label} | ${c.rows} | ${c.covered} | ${c.passing} | ${c.failing} | ${c.notApplicable} | ${c.missing} |`;
@@ -128,12 +130,7 @@ function render(report: JestReport, paths: readonly string[]) {
   const summary = [
     '| Group | Rows | Covered | Passing | Failing | N/A | Missing |',
     '| --- | --: | --: | --: | --: | --: | --: |',
-    ...groups.map(([g, title]) =>
-      countRow(
-        `${g}. ${title}`,
-        MATRIX.filter((r) => r.group === g),
-      ),
-    ),
+    ...groups.map(([label, rows]) => countRow(label, rows)),
     countRow('**Total**', MATRIX),
   ].join('\n');
   const header = [

@@ -1,15 +1,10 @@
 /**
- * Join storms (`npm run storm`, not part of `npm test`): the scenarios of scripts/storm/scenarios.ts
- * against the Chime emulator with Chime's rates on, K API processes (Lambda containers) sharing
- * one cache table, behind the local HTTP API gateway; each in "app" (the caches) and "baseline"
- * mode (every cache off; in the roster, the client's adapter off). Prints a table, writes
- * `storm-results.json`, exits 1 when "app" misses a target. How it measures: docs/measurements.md.
- *
- *   npm run storm -- [--scenario meeting|event|roster|all] [--containers K] [--mode app|baseline|both]
- *     [--set CACHE_LEASE_MS=15000]…  (a setting for the app's containers)
- *     [--lead SECONDS]  (attendees created this long before the doors open; default 30)
- *     [--no-churn]  (the event without its churn)
- *   npm run storm -- --no-shared-cache [--containers K] [--mode …]  (the meeting, container tier alone)
+ * Join storms (`npm run storm -- --help`; not part of `npm test`): the scenarios of
+ * scripts/storm/scenarios.ts against the Chime emulator with Chime's rates on, K API processes
+ * (Lambda containers) sharing one cache table (none with `--no-shared-cache`), behind the local
+ * HTTP API gateway; each in "app" (the caches, `--set` settings) and "baseline" mode (every cache
+ * off; in the roster, the client's adapter off). Prints a table, writes `storm-results.json`,
+ * exits 1 when "app" misses a target. How it measures: docs/measurements.md.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -75,15 +70,8 @@ function options() {
     if (!match) return fail('--set takes NAME=value');
     settings[match[1] as string] = match[2] as string;
   }
-  return {
-    names,
-    containers,
-    modes,
-    settings,
-    leadMs: lead * 1000,
-    sharedCache,
-    churn: !values['no-churn'],
-  };
+  const churn = !values['no-churn'];
+  return { names, containers, modes, settings, leadMs: lead * 1000, sharedCache, churn };
 }
 
 /** Why `--no-shared-cache` runs few containers, and what the run needed. */
@@ -259,7 +247,6 @@ async function main(): Promise<number> {
   log(`load average before: ${load()}`);
   const bench = await startBench();
   const results = new Map<ScenarioName, Map<Mode, ModeResult>>();
-  const missed: string[] = [];
   let appPool: PoolStats | undefined;
   try {
     for (const name of names) {
@@ -272,17 +259,16 @@ async function main(): Promise<number> {
         modes.set(mode, report.result);
         log(`${name}/${mode}: ${JSON.stringify(report.result)}\n${detail(report)}`);
         log(`load average: ${load()}`);
-        if (mode === 'app') {
-          appPool = report.pool;
-          missed.push(
-            ...missedTargets(SCENARIOS[name], report.result, targetsOf(name, sharedCache)),
-          );
-        }
+        if (mode === 'app') appPool = report.pool;
       }
     }
   } finally {
     await bench.stop();
   }
+  const missed = [...results].flatMap(([name, modes]) => {
+    const app = modes.get('app');
+    return app ? missedTargets(SCENARIOS[name], app, targetsOf(name, sharedCache)) : [];
+  });
   const scenarios = Object.fromEntries(
     [...results].map(([name, m]) => [name, Object.fromEntries(m)]),
   );
@@ -301,19 +287,16 @@ async function main(): Promise<number> {
   return missed.length === 0 ? 0 : 1;
 }
 
+// process.exit emits 'exit': every path below ends the children.
 process.on('exit', killChildren);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killChildren();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  });
+  process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
-    killChildren();
     process.exit(2);
   },
 );

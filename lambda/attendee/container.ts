@@ -31,10 +31,7 @@ export function createContainer(env: Readonly<Record<string, string | undefined>
       verifier,
       logger,
     }),
-    /**
-     * Fetches the JWKS ahead of the first request. A failure is logged, not thrown (the first
-     * request tries again); an issuer mismatch is a configuration error, thrown.
-     */
+    /** Fetches the JWKS early: a failure is logged (requests retry), an issuer mismatch thrown. */
     warmUp: (): Promise<void> =>
       verifier.hydrate().catch((error: unknown) => {
         if (error instanceof IssuerMismatchError) throw error;

@@ -39,10 +39,7 @@ export type ApiHandler = (
 /** Time Middy keeps before the Lambda timeout to answer 504 itself (`request-deadline.ts`). */
 const EARLY_TIMEOUT_MS = 250;
 
-/**
- * The Middy chain, outermost first: one log line, security headers (on errors too; CORS is the
- * HTTP API's), RFC 9457 problems, authentication, then the route (`attendee-routes.ts`).
- */
+/** The Middy chain, outermost first; security headers on errors too (CORS is the HTTP API's). */
 export function createHandler(deps: Dependencies): ApiHandler {
   const { config, chime, dynamodb, verifier, logger } = deps;
   const { cache } = config;

@@ -20,10 +20,7 @@ export function deadlineContext<C extends Context>(
   return { ...context, getRemainingTimeInMillis: remaining };
 }
 
-/**
- * The deadline of a request whose context came from {@link deadlineContext}: Middy's signal, and
- * its epoch milliseconds for the retry strategy (`withDeadline`).
- */
+/** Middy's signal and the epoch deadline (for `withDeadline`) of a {@link deadlineContext}. */
 export function requestDeadline(
   context: Pick<Context, 'getRemainingTimeInMillis'>,
   signal: AbortSignal,

@@ -4,9 +4,8 @@ export type LogFields = Readonly<Record<string, string | number | boolean | unde
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 /**
- * What `JSON.stringify({ level, message, timestamp, service, ...fields })` gives, without
- * building the merged object: the fields are serialised alone and spliced after the fixed head
- * (fields that reuse a head key take the generic path).
+ * `JSON.stringify({ level, message, timestamp, service, ...fields })` without the merged object:
+ * the fields spliced after the fixed head (fields reusing a head key take the generic path).
  */
 export function formatLine(
   level: LogLevel,

@@ -56,8 +56,7 @@ export function createInvalidationHandler(deps: {
   };
   return async (input) => {
     const eventType = typeof input.eventType === 'string' ? input.eventType.slice(0, 64) : 'none';
-    const at =
-      typeof input.timestamp === 'number' && Number.isFinite(input.timestamp) ? input.timestamp : 0;
+    const at = Number.isFinite(input.timestamp) ? (input.timestamp as number) : 0;
     const outcome = await act(invalidationOf(input), Math.max(now(), at));
     log({ eventType, ...outcome });
     return outcome;

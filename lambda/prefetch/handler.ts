@@ -25,14 +25,11 @@ export function addedMeetingOf(body: string): { meetingId: string; timestamp: nu
   } catch {
     return undefined;
   }
-  const type = input?.eventType;
   const meetingId = guid(input?.meetingId);
+  const type = input?.eventType;
   if (!(PREFETCH_EVENT_TYPES as readonly unknown[]).includes(type) || !meetingId) return undefined;
   const timestamp = input?.timestamp;
-  return {
-    meetingId,
-    timestamp: typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : 0,
-  };
+  return { meetingId, timestamp: Number.isFinite(timestamp) ? (timestamp as number) : 0 };
 }
 
 /** A meeting is only started with this much of the invocation left. */
@@ -73,10 +70,7 @@ async function prefetch(deps: PrefetchDeps, meetingId: string, newest: number) {
   return outcome.kind === 'taken' ? 'listed' : 'leased';
 }
 
-/**
- * Lists a meeting with `minAdded` additions in the batch into the table, its Chime calls paced; a
- * failed meeting's messages go back to the queue.
- */
+/** Lists a meeting with `minAdded` additions into the table; a failure's messages are retried. */
 export function createPrefetchHandler(
   deps: PrefetchDeps,
 ): (

@@ -1,9 +1,6 @@
 /**
- * The storm's simulated browsers, in {@link BROWSER_PROCESSES} child processes (this file, forked
- * by {@link runClients}) so that their timers and the parent's gateway do not queue behind each
- * other. Each child runs its share of the attendees and relays their join-info answers (a
- * roster's lookups wait for both attendees' joins). Times are ms after the storm's start, an epoch
- * time every process shares.
+ * The storm's simulated browsers (this file is also the browser process {@link runClients} forks).
+ * Times are ms after the storm's start, an epoch time every process shares.
  */
 import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -65,10 +62,7 @@ export interface ClientsResult {
   readonly load: StormLoad;
   readonly churn: ChurnLoad | undefined;
   readonly lookups: LookupLoad | undefined;
-  /**
-   * CPU the browser processes used during the storm, and their event loops' worst p99 delay;
-   * undefined when the browsers ran in the parent.
-   */
+  /** The browser processes' CPU during the storm and worst event-loop p99 (none in the parent). */
   readonly cpuSeconds?: number;
   readonly loopDelayP99Ms?: number;
 }
@@ -82,8 +76,6 @@ interface ClientsPlan {
   readonly presence: readonly Presence[];
   readonly adapter: LookupAdapter;
   readonly deadlineMs: number;
-  /** Whether the children tell each other of their join-infos. */
-  readonly relayJoins?: boolean;
 }
 
 /** An attendee's first join-info: when it was answered, undefined when it failed. */
@@ -119,8 +111,9 @@ function merged<T extends object>(parts: readonly T[]): T {
 /**
  * Runs the plan. A roster's 62,250 lookups need the browsers in child processes, each attendee
  * (arrivals, churn, lookups as viewer) in one, so that their timers and the gateway's do not queue
- * behind each other; the join storms' requests alone run in the parent, which costs less CPU than
- * child processes and their messages (the event's 10,000 attendees: 7 CPU-seconds more in 66 s).
+ * behind each other; the children relay their join-infos, which a lookup waits for. The join
+ * storms' requests alone run in the parent, which costs less CPU than child processes and their
+ * messages (the event's 10,000 attendees: 7 CPU-seconds more in 66 s).
  */
 export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
   if (plan.presence.length === 0) {
@@ -146,7 +139,6 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
           arrivals: plan.arrivals.filter(mine),
           changes: plan.changes.filter(mine),
           presence: plan.presence.filter(mine),
-          relayJoins: plan.presence.length > 0,
         },
       } satisfies Message);
       return answer;
@@ -302,9 +294,12 @@ async function runArrivals(plan: ClientsPlan, clock: Clock, onJoin: (joined: Joi
 }
 
 /** The backend's change (SDK retries); resolves with an update's capabilities as Chime answered. */
-async function applyChange(chime: ReturnType<typeof chimeClientFor>, change: PlannedChange) {
-  const ids = { MeetingId: change.attendee.meetingId, AttendeeId: change.attendee.attendeeId };
-  if (change.kind === 'delete') {
+async function applyChange(
+  chime: ReturnType<typeof chimeClientFor>,
+  { attendee, kind }: Pick<PlannedChange, 'attendee' | 'kind'>,
+) {
+  const ids = { MeetingId: attendee.meetingId, AttendeeId: attendee.attendeeId };
+  if (kind === 'delete') {
     await chime.send(new DeleteAttendeeCommand(ids));
     return undefined;
   }
@@ -334,7 +329,7 @@ async function runChurn(plan: ClientsPlan, clock: Clock) {
       const sentMs = clock.now();
       let capabilities: AppliedChange['capabilities'];
       try {
-        capabilities = await applyChange(chime, { attendee, kind, atMs, beforeFirstFetch: false });
+        capabilities = await applyChange(chime, { attendee, kind });
       } catch (error) {
         failed.push({ kind, reason: (error as Error).name });
         return;
@@ -374,12 +369,8 @@ async function runLookups(
   const { fetch, counts } = countingFetch();
   const outcomes: LookupOutcome[] = [];
   let maxStartLagMs = 0;
-  const byViewer = new Map<StormAttendee, Presence[]>();
-  for (const event of plan.presence) {
-    const events = byViewer.get(event.viewer) ?? [];
-    events.push(event);
-    byViewer.set(event.viewer, events);
-  }
+  const byViewer = new Map(plan.presence.map(({ viewer }) => [viewer, [] as Presence[]]));
+  for (const event of plan.presence) byViewer.get(event.viewer)?.push(event);
   const browse = async (viewer: StormAttendee, events: readonly Presence[]) => {
     const api = apiFor(plan, viewer, limited(fetch, BROWSER_CONNECTIONS));
     const resolver =
@@ -433,9 +424,7 @@ async function runLookups(
     await Promise.all(lookups);
   };
   await Promise.all([...byViewer].map(([viewer, events]) => browse(viewer, events)));
-  const { attempts, statuses, routes } = counts;
-  const { adapter } = plan;
-  return { adapter, outcomes, attempts, statuses, routes, maxStartLagMs };
+  return { adapter: plan.adapter, outcomes, ...counts, maxStartLagMs };
 }
 
 /** The child: takes its plan, answers ready, runs it from the start it is sent, sends the result. */
@@ -463,7 +452,7 @@ async function child(): Promise<void> {
   const cpuBefore = process.cpuUsage();
   const onJoin = (answer: Joined) => {
     learn(answer);
-    if (plan.relayJoins) send({ joined: answer });
+    send({ joined: answer });
   };
   const result = await runPlan(plan, stormClock(start, plan.deadlineMs), onJoin, joined);
   const { user, system } = process.cpuUsage(cpuBefore);

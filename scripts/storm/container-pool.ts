@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpApiHandler } from '../../local/aws/http-api-gateway';
-import { endChild, forkScript, stderrTail } from './children';
+import { endChild, firstMessage, forkScript } from './children';
 import type { InvocationAnswer } from './container-process';
 
 type Result = APIGatewayProxyStructuredResultV2;
@@ -54,7 +54,7 @@ class ContainerPool {
   constructor(private readonly options: StartOptions) {}
 
   /** Forks container `index` and resolves once it is warm. */
-  start(index: number): Promise<void> {
+  async start(index: number): Promise<void> {
     const name = `container ${index + 1}`;
     const out = openSync(join(this.options.logDir, `container-${index + 1}.log`), 'w');
     const child = forkScript(join(import.meta.dirname, 'container-process.ts'), {
@@ -62,29 +62,21 @@ class ContainerPool {
       stdio: ['ignore', out, 'pipe', 'ipc'],
     });
     closeSync(out);
-    const stderr = stderrTail(child);
     const slot: Slot = { child, work: undefined, busy: true };
     this.#slots.push(slot);
     this.#stats.perContainer.push(0);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} not ready:\n${stderr()}`)), 60_000);
-      child.on('message', (message: { readonly ready: true } | InvocationAnswer) => {
-        if ('ready' in message) {
-          clearTimeout(timer);
-          slot.busy = false;
-          return resolve();
-        }
-        if (slot.work?.id !== message.id) return;
-        const failed = 'error' in message && new Error(`${name}: ${message.error}`);
-        this.#finish(slot, failed || ((message as { result: Result }).result as Result));
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        if (slot.work) this.#finish(slot, new Error(`${name} exited`));
-        slot.busy = true;
-        if (!this.#stopping) reject(new Error(`${name} exited (${code ?? signal}):\n${stderr()}`));
-      });
+    const ready = firstMessage(child, name, 60_000);
+    child.on('message', (message: { readonly ready: true } | InvocationAnswer) => {
+      if ('ready' in message || slot.work?.id !== message.id) return;
+      const failed = 'error' in message && new Error(`${name}: ${message.error}`);
+      this.#finish(slot, failed || ((message as { result: Result }).result as Result));
     });
+    child.once('exit', () => {
+      if (slot.work) this.#finish(slot, new Error(`${name} exited`));
+      slot.busy = true;
+    });
+    await ready;
+    slot.busy = false;
   }
 
   /** The gateway's integration: the event goes to an idle container, or waits for one. */

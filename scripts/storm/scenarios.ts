@@ -68,11 +68,9 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = Object.freeze
 });
 
 /**
- * `--no-shared-cache`: the meeting on containers without the table, each listing the hot meeting
- * into its own memory (3 ListAttendees pages and a GetMeeting): 0.1 calls per join-info allows
- * about 7 containers, and 50 arrivals a second of ~10 ms requests keep few busy. Measured: at most
- * 3 requests in flight with 4 containers (0.053 calls per join-info); with 8, every container
- * listed the meeting (0.113).
+ * `--no-shared-cache`: the meeting on containers that each list it into their own memory; 50
+ * arrivals a second of ~10 ms requests keep few busy (why 4: storm.ts prints it). Measured: at
+ * most 3 requests in flight on 4 containers (0.053 calls per join-info); on 8, 0.113.
  */
 export const NO_SHARED_CACHE = Object.freeze({
   scenario: 'meeting' as ScenarioName,

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuMs } from '../../bench/processes';
 import {
   parseInvalidationConfig,
   FUNCTION_SETTINGS as S,
@@ -10,13 +11,12 @@ import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client'
 import { createSharedCache } from '../../lambda/common/table/shared-cache';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
 import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/aws/dynamodb';
-import { HttpApiGateway } from '../../local/aws/http-api-gateway';
 import { routeMeetingEvents } from '../../local/aws/meeting-events';
 import { startLocalPrefetch } from '../../local/aws/prefetch';
 import { type ChimeMeetingEvent, createChimeEmulator } from '../../local/chime-emulator';
-import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor } from '../../local/cli/dev-stack';
+import { startApi } from '../../local/cli/dev-stack';
 import { IdentityProvider } from '../../local/identity/identity-provider';
-import { cpuSecondsOf, endChild, firstMessage, forkScript } from './children';
+import { endChild, firstMessage, forkScript } from './children';
 import { type ClientsResult, runClients } from './clients';
 import { startContainerPool } from './container-pool';
 import {
@@ -29,7 +29,7 @@ import {
 } from './plan';
 import { GRACE_MS, type Scenario } from './scenarios';
 import { callsAfterChanges } from './staleness';
-import { summarize } from './summary';
+import { summarize, tallyBy } from './summary';
 
 /**
  * `app`: the caches with the contract's defaults; `baseline`: every cache off. In a roster both
@@ -112,12 +112,12 @@ async function startTable(
     }),
     log: () => undefined,
   });
-  const lines: Record<string, string | number>[] = [];
+  const actions: string[] = [];
   const prefetch = startLocalPrefetch({
     env,
     dynamodb: client,
     log: (fields) => {
-      lines.push({ ...fields });
+      actions.push(String(fields.action));
       if (fields.action === 'retry') options.log(`prefetch ${JSON.stringify(fields)}`);
     },
     logFailure: options.log,
@@ -127,7 +127,7 @@ async function startTable(
   stops.push(async () => {
     bench.onEvent = undefined;
   });
-  return { pid: child.pid, queue: prefetch.queue, lines };
+  return { pid: child.pid, queue: prefetch.queue, actions };
 }
 
 /** The containers' environment: the app's (the table joins it once started), or every cache off. */
@@ -163,13 +163,9 @@ async function seedAttendees(bench: StormBench, scenario: Scenario): Promise<Sto
     })),
   );
   for (const attendee of attendees) {
-    const sub = attendee.externalUserId;
-    if (!bench.tokens.has(sub)) {
-      bench.tokens.set(
-        sub,
-        await bench.idp.mint({ sub, name: displayNameOf(attendee), ttl: 7200 }),
-      );
-    }
+    const [sub, name] = [attendee.externalUserId, displayNameOf(attendee)];
+    if (!bench.tokens.has(sub))
+      bench.tokens.set(sub, await bench.idp.mint({ sub, name, ttl: 7200 }));
   }
   return attendees;
 }
@@ -203,9 +199,8 @@ function planOf(scenario: Scenario, mode: Mode, attendees: StormAttendee[], chur
 async function measured(pids: (number | undefined)[], storm: () => Promise<ClientsResult>) {
   const cpuNow = () => {
     const { user, system } = process.cpuUsage();
-    const [dynamodb, ...containers] = pids.map(cpuSecondsOf);
-    const each = containers.every((s) => s !== undefined) ? containers : undefined;
-    return [(user + system) / 1e6, dynamodb ?? 0, each?.reduce((a, s) => a + s, 0)] as const;
+    const [dynamodb, ...containers] = pids.map((pid) => (pid ? cpuMs(pid) / 1000 : 0));
+    return [(user + system) / 1e6, dynamodb ?? 0, containers.reduce((a, s) => a + s, 0)];
   };
   const before = cpuNow();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -215,8 +210,8 @@ async function measured(pids: (number | undefined)[], storm: () => Promise<Clien
   const stormSeconds = (performance.now() - start) / 1000;
   loopDelay.disable();
   const [parent, dynamodb, containers] = cpuNow().map((after, i) => {
-    const was = before[i];
-    return after === undefined || was === undefined ? undefined : after - was;
+    const used = after - (before[i] ?? 0);
+    return Number.isNaN(used) ? undefined : used;
   });
   return {
     clients,
@@ -262,12 +257,6 @@ function containerMetricsOf(logDir: string): Record<string, number> {
   return Object.fromEntries([...sums].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-const tally = (lines: readonly Record<string, string | number>[]) =>
-  lines.reduce<Record<string, number>>((counts, { action }) => {
-    counts[String(action)] = (counts[String(action)] ?? 0) + 1;
-    return counts;
-  }, {});
-
 /**
  * One scenario in one mode, from fresh state: the emulator reset, its call log cleared and its
  * buckets refilled; a fresh table (app); K fresh containers behind a fresh gateway.
@@ -296,11 +285,7 @@ export async function runScenario(
     const seededAt = performance.now();
     const pool = await startContainerPool({ count: options.containers, env, logDir });
     stops.push(() => pool.stop());
-    const gateway = new HttpApiGateway({
-      routes: routesFor(pool.handler),
-      cors: localCors(DEFAULT_LOCAL_ORIGINS),
-    });
-    const { url } = await gateway.start(0);
+    const { gateway, url } = await startApi(pool.handler, { port: 0 });
     stops.push(() => gateway.stop());
 
     // Without the table nothing reads the events, and the buckets are full either way.
@@ -308,7 +293,7 @@ export async function runScenario(
     await sleep(Math.max(0, leadMs - (performance.now() - seededAt)));
     const plan = planOf(scenario, mode, attendees, options.churn);
     const deletes = plan.changes.filter((c) => c.kind === 'delete').length;
-    const listed = table?.lines.filter((line) => line.action === 'listed').length;
+    const listed = table?.actions.filter((action) => action === 'listed').length;
     options.log(
       `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers; doors open ${(Math.max(leadMs, performance.now() - seededAt) / 1000).toFixed(1)} s after the attendees were created` +
         (table ? `; prefetch listed ${listed} of ${scenario.meetings} meetings by then` : '') +
@@ -351,7 +336,12 @@ export async function runScenario(
       lookups,
       pool: poolStats,
       containerMetrics: containerMetricsOf(logDir),
-      prefetch: table ? { queue: table.queue.stats(), meetings: tally(table.lines) } : undefined,
+      prefetch: table
+        ? {
+            queue: table.queue.stats(),
+            meetings: tallyBy(table.actions, String),
+          }
+        : undefined,
       seconds: (performance.now() - began) / 1000,
       ...measures,
     };

@@ -40,7 +40,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
-const tallyBy = <T>(items: readonly T[], key: (item: T) => string) =>
+export const tallyBy = <T>(items: readonly T[], key: (item: T) => string) =>
   items.reduce<Record<string, number>>((counts, item) => {
     counts[key(item)] = (counts[key(item)] ?? 0) + 1;
     return counts;

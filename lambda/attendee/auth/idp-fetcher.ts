@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { get } from 'node:http';
 import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 
@@ -6,16 +6,12 @@ import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 export const FAILURE_MEMORY_MS = 5_000;
 
 /**
- * aws-jwt-verify's fetcher (https only), and plain http when allowed (a local identity provider)
- * with the same errors. A failed URI rejects with the same error, without a request, for
- * {@link FAILURE_MEMORY_MS}; a success is not kept (the JWKS cache keeps the keys).
+ * aws-jwt-verify's fetcher, plus plain http with the same errors when allowed (a local provider).
+ * A failure is answered again without a request for {@link FAILURE_MEMORY_MS}; a success is not.
  */
 export class IdpFetcher implements Fetcher {
   private readonly https: SimpleFetcher;
-  private readonly failures = new Map<
-    string,
-    { readonly error: unknown; readonly until: number }
-  >();
+  private readonly failures = new Map<string, { error: unknown; until: number }>();
 
   constructor(
     private readonly timeoutMs: number,
@@ -38,7 +34,7 @@ export class IdpFetcher implements Fetcher {
     if (uri.startsWith('https:')) return this.https.fetch(uri);
     if (!this.allowHttp) return Promise.reject(new NonRetryableFetchError(uri, 'http not allowed'));
     return new Promise((resolve, reject) => {
-      const req = httpRequest(uri, { timeout: this.timeoutMs }, (res) => {
+      const req = get(uri, { timeout: this.timeoutMs }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
           reject(new NonRetryableFetchError(uri, `Status code is ${res.statusCode}, expected 200`));
@@ -56,7 +52,6 @@ export class IdpFetcher implements Fetcher {
         req.destroy(new Error(`Response time-out (after ${this.timeoutMs} ms.)`)),
       );
       req.on('error', (error) => reject(new FetchError(uri, error.message)));
-      req.end();
     });
   }
 }

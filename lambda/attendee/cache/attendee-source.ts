@@ -1,17 +1,18 @@
 import type { Meeting } from '@aws-sdk/client-chime-sdk-meetings';
 import { createTtlCache, type TtlCache } from './container-cache';
-import { loadRecord, loadRoster } from './lookups';
-import { type RequestMetrics, recordTier } from './metrics';
 import {
   type Answer,
   type AttendeeSourceOptions,
   createSourceDeps,
+  loadRecord,
+  loadRoster,
   type NamedAttendee,
   quietly,
   type Sourced,
-} from './source-deps';
+} from './lookups';
+import { type RequestMetrics, recordTier } from './metrics';
 
-export { type AttendeeSourceOptions, TABLE_RECHECK_MS } from './source-deps';
+export { type AttendeeSourceOptions, TABLE_RECHECK_MS } from './lookups';
 
 interface LookupOptions {
   readonly abortSignal?: AbortSignal;
@@ -48,9 +49,8 @@ async function through<V>(
 }
 
 /**
- * Attendees, meetings and rosters as Chime answers them (its errors thrown), through the
- * container cache, the shared table (or the container's memory) and Chime; a cache failure falls
- * back to Chime (docs/caching.md). IDs must be lower-case, as `parseAttendeeIds` returns them.
+ * Attendees, meetings and rosters as Chime answers them, through the tiers of docs/caching.md (a
+ * cache failure falls back to Chime). IDs must be lower-case, as `parseAttendeeIds` returns them.
  */
 export function createAttendeeSource(options: AttendeeSourceOptions) {
   const deps = createSourceDeps(options);

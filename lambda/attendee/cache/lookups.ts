@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type Attendee,
+  type ChimeSDKMeetingsClient,
   GetAttendeeCommand,
   GetMeetingCommand,
   type Meeting,
@@ -7,26 +10,123 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { withSignal } from '../../common/chime/call-scope';
 import { isNotFound } from '../../common/chime/not-found';
+import type { Config } from '../../common/config/settings';
 import type { CachedAttendee, CachedRecord, SharedRead } from '../../common/table/item-codec';
 import {
   listAttendees,
   type MeetingSnapshotOutcome,
   takeMeetingSnapshot,
 } from '../../common/table/meeting-snapshot';
-import type { SharedCache } from '../../common/table/shared-cache';
-import { raced, type TtlCache } from './container-cache';
-import { countedCall, recordTier } from './metrics';
-import {
-  type Answer,
-  cacheError,
-  complete,
-  type Lookup,
-  quietly,
-  type Roster,
-  type SourceDeps,
-  type Sourced,
-  type Value,
-} from './source-deps';
+import { createSharedCache, type SharedCache } from '../../common/table/shared-cache';
+import { createContainerCache, type Loaded, raced, type TtlCache } from './container-cache';
+import { createHotMeetings } from './hot-meetings';
+import { createMemoryCache } from './memory-cache';
+import { type CacheTier, countedCall, type RequestMetrics, recordTier } from './metrics';
+import { createSnapshotWaiters } from './snapshot-waiters';
+
+/** An attendee as cached, and the display name its owner's token carried, if recorded. */
+export type NamedAttendee = CachedAttendee & { readonly Name?: string };
+export type Roster = readonly NamedAttendee[];
+export type Value = NamedAttendee | Meeting | undefined;
+
+/** Where a lookup's answer came from; Chime's request id when this request called it. */
+export interface Sourced {
+  readonly tier: CacheTier;
+  readonly chimeRequestId?: string | undefined;
+  readonly chimeAttempts?: number | undefined;
+}
+
+export type Answer<V> = Loaded<V> & Sourced;
+
+export interface Lookup {
+  readonly meetingId: string;
+  /** Unset for the meeting itself (or its roster). */
+  readonly attendeeId?: string | undefined;
+  readonly alongWith?: string | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly metrics: RequestMetrics | undefined;
+}
+
+/** The table's own settings come in `sharedTable`, or the table is not used. */
+type TableSettings = 'tableName' | 'region' | 'dynamodbEndpoint' | 'dynamodbRequestTimeoutMs';
+
+export interface AttendeeSourceOptions
+  extends Omit<Config['cache'], TableSettings | 'sharedTtlMs'> {
+  readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
+  readonly sharedTable?: Omit<Parameters<typeof createSharedCache>[0], 'now'> | undefined;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Told the operation and the error's class name of a cache failure (never its message). */
+  readonly onCacheError?: (operation: string, errorName: string) => void;
+}
+
+/** With the table, how long a container serves what it read: the rest of the freshness bound. */
+export const TABLE_RECHECK_MS = 1000;
+
+export function createSourceDeps(options: AttendeeSourceOptions) {
+  const { sharedTable: table, now = Date.now, maxEntries } = options;
+  const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
+  const sharedTier: CacheTier = table ? 'shared' : 'container';
+  /** Whether the read holds a snapshot recent enough to prove that a missing attendee is new. */
+  const complete = ({ snapshot }: SharedRead) =>
+    snapshot !== undefined && now() - snapshot.takenAt < options.snapshotFreshnessMs;
+  return {
+    ...options,
+    now,
+    container: createContainerCache<Value, Value, Roster>({ maxEntries, now }),
+    /** The table, or the container's memory standing in for it. */
+    shared: table
+      ? createSharedCache({ ...table, now })
+      : options.containerAttendeeTtlMs > 0
+        ? createMemoryCache({ ttlMs: options.containerAttendeeTtlMs, maxEntries, now })
+        : undefined,
+    sharedTier,
+    attendeeTtlMs: front(options.containerAttendeeTtlMs),
+    meetingTtlMs: front(options.containerMeetingTtlMs),
+    hot: createHotMeetings({ threshold: options.hotThreshold, windowMs: options.hotWindowMs, now }),
+    waiters: createSnapshotWaiters({
+      pollMs: options.leasePollMs,
+      waitMs: options.leaseWaitMs,
+      sleep: options.sleep ?? ((ms) => delay(ms)),
+      complete,
+      onReadError: (error) => cacheError(options, undefined, 'read', error),
+    }),
+    complete,
+    snapshots: new Map<string, Promise<MeetingSnapshotOutcome>>(),
+    owner: randomUUID(),
+  };
+}
+
+export type SourceDeps = ReturnType<typeof createSourceDeps>;
+
+/** Counts a cache failure; tells its operation and error class, never its message. */
+function cacheError(
+  deps: Pick<AttendeeSourceOptions, 'onCacheError'>,
+  metrics: RequestMetrics | undefined,
+  operation: string,
+  error: unknown,
+): void {
+  if (metrics) metrics.cacheErrors += 1;
+  const name =
+    error instanceof Error ? error.name : typeof error === 'object' ? 'UnknownError' : typeof error;
+  deps.onCacheError?.(operation, name);
+}
+
+/** A table operation whose failure is counted and gives undefined, unless `signal` aborted. */
+export async function quietly<T>(
+  deps: SourceDeps,
+  { signal, metrics }: Partial<Pick<Lookup, 'signal' | 'metrics'>>,
+  operation: string,
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    cacheError(deps, metrics, operation, error);
+    return undefined;
+  }
+}
 
 // Below the container cache: the shared tier, then a hot meeting's snapshot, then Chime.
 
@@ -163,13 +263,12 @@ function snapshotOf(
 ): Promise<MeetingSnapshotOutcome> {
   let flight = deps.snapshots.get(meetingId);
   if (!flight) {
-    const started = takeSnapshot(deps, shared, meetingId, metrics).finally(() => {
-      if (deps.snapshots.get(meetingId) === started) deps.snapshots.delete(meetingId);
+    flight = takeSnapshot(deps, shared, meetingId, metrics).finally(() => {
+      if (deps.snapshots.get(meetingId) === flight) deps.snapshots.delete(meetingId);
     });
     // Handled here too: the requests that wait for it may all have given up by its end.
-    started.catch(() => undefined);
-    deps.snapshots.set(meetingId, started);
-    flight = started;
+    flight.catch(() => undefined);
+    deps.snapshots.set(meetingId, flight);
   }
   return raced(flight, signal);
 }
@@ -193,7 +292,7 @@ async function fromRead(
   // Missing from a complete snapshot (created after it, or never), changed since (a stale
   // marker: only this attendee is asked again), or its snapshot failed.
   const changed = attendeeId !== undefined && read.stale?.has(attendeeId);
-  if (changed || complete(deps, read) || read.lease?.failed || !deps.hot.recordMiss(meetingId)) {
+  if (changed || deps.complete(read) || read.lease?.failed || !deps.hot.recordMiss(meetingId)) {
     return fromChime(deps, lookup, true);
   }
   const outcome = await snapshotOf(deps, shared, lookup);
@@ -216,8 +315,7 @@ export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answ
   const { shared, container } = deps;
   const { meetingId, attendeeId, alongWith } = lookup;
   const readAt = deps.now();
-  const what =
-    attendeeId === undefined ? {} : { attendeeId, attendeeIds: alongWith ? [alongWith] : [] };
+  const what = { attendeeId, attendeeIds: alongWith ? [alongWith] : [] };
   const read =
     shared &&
     (await quietly(deps, lookup, 'read', () => shared.read(meetingId, what, lookup.signal)));
@@ -275,12 +373,8 @@ async function rosterIn(deps: SourceDeps, lookup: Lookup, read: SharedRead, read
     }),
   );
   const records = Array.from(read.attendees?.values() ?? [], (record) => record.value);
-  const value = named(
-    [...records, ...changed.filter((attendee) => attendee !== undefined)],
-    read.names,
-  );
-  const { tier, chimeRequestId, chimeAttempts } = sourced;
-  return { value, expiresAt: readAt + deps.attendeeTtlMs, tier, chimeRequestId, chimeAttempts };
+  const value = named([...records, ...changed.filter((a) => a !== undefined)], read.names);
+  return { ...sourced, value, expiresAt: readAt + deps.attendeeTtlMs };
 }
 
 /** A complete snapshot, else this container's or another's; failing those, a listing not kept. */
@@ -292,7 +386,7 @@ export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answ
     shared && (await quietly(deps, lookup, 'readAll', () => shared.readAll(meetingId, signal)));
   if (!shared || !read) return listed(deps, lookup);
   if (read.ended) throw gone('meeting');
-  let found = complete(deps, read) ? read : undefined;
+  let found = deps.complete(read) ? read : undefined;
   if (!found && !read.lease?.failed) {
     const outcome = await snapshotOf(deps, shared, lookup);
     if (outcome.kind === 'taken') {

@@ -4,16 +4,7 @@ import { chimeErrorRule } from '../errors/chime-errors';
 export type CacheTier = 'container' | 'shared' | 'none';
 
 /** Counters only: ids never go here. */
-export interface RequestMetrics {
-  readonly chimeCalls: Record<ChimeOperation, number>;
-  throttles: number;
-  hitsContainer: number;
-  hitsShared: number;
-  misses: number;
-  cacheErrors: number;
-}
-
-export function createRequestMetrics(): RequestMetrics {
+export function createRequestMetrics() {
   return {
     chimeCalls: { GetAttendee: 0, GetMeeting: 0, ListAttendees: 0 },
     throttles: 0,
@@ -23,6 +14,8 @@ export function createRequestMetrics(): RequestMetrics {
     cacheErrors: 0,
   };
 }
+
+export type RequestMetrics = ReturnType<typeof createRequestMetrics>;
 
 const TIER_COUNTERS = { container: 'hitsContainer', shared: 'hitsShared', none: 'misses' } as const;
 

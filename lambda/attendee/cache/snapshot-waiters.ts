@@ -17,10 +17,7 @@ const MEETING = '#meeting';
 /** A BatchGetItem reads 100 keys at most; the meeting's own items take the rest. */
 const MAX_IDS = 96;
 
-/**
- * Answers all once the meeting ended or the snapshot is complete, each whose record or tombstone
- * came, and the rest undefined once the lease is gone or failed.
- */
+/** Answers the waiters whose record or tombstone came; all once nothing more will come. */
 function settle(waiters: Waiters, read: SharedRead, complete: boolean): void {
   const all = read.ended || complete;
   const over = !read.lease || read.lease.failed;

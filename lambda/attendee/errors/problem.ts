@@ -6,10 +6,7 @@ const problem = (status: number, detail: string) => ({
   detail,
 });
 
-/**
- * The RFC 9457 problems this API answers with. Clients key on `code`; `detail` is generic by
- * design: the cause of a problem is logged, never sent.
- */
+/** The RFC 9457 problems. Clients key on `code`; `detail` is generic: the cause is only logged. */
 export const PROBLEMS = Object.freeze({
   invalid_id: problem(400, 'meetingId and attendeeId must be Amazon Chime SDK GUIDs.'),
   unauthorized: problem(401, 'A valid bearer token is required.'),

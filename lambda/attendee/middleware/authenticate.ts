@@ -44,9 +44,8 @@ const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
 type AuthRequest = Request<APIGatewayProxyEventV2, unknown, Error, AppContext>;
 
 /**
- * Verifies `Authorization: Bearer <JWT>` (never a token from the query string) and stores the
- * claims. Every failure gives the same 401, the reason for the log only; an identity provider
- * that cannot be reached gives 503 with `Retry-After`.
+ * Verifies `Authorization: Bearer <JWT>` (never a query string's): every failure the same 401, its
+ * reason logged only; an identity provider that cannot be reached, 503 with `Retry-After`.
  */
 export function authenticate(options: {
   readonly verifier: TokenVerifier;

@@ -4,8 +4,8 @@ import { isNotFound } from '../../common/chime/not-found';
 import type { Config } from '../../common/config/settings';
 import type { Claims } from '../auth/token-verifier';
 import type { AttendeeSource } from '../cache/attendee-source';
+import type { NamedAttendee, Sourced } from '../cache/lookups';
 import { chimeCallsOf, createRequestMetrics, type RequestMetrics } from '../cache/metrics';
-import type { NamedAttendee, Sourced } from '../cache/source-deps';
 import type { RequestState } from '../context';
 import { ProblemError, UpstreamResponseError } from '../errors/errors';
 import type { CallerBudget } from '../policy/caller-budget';
@@ -35,18 +35,13 @@ type Route = (
   deadline: RequestDeadline,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** One request's lookups: its meeting, caller, state, deadline and counters. */
+/** One request's lookups: its meeting, caller, state and the options of its lookups. */
 interface Request extends RouteDependencies {
   readonly state: RequestState;
   readonly claims: Claims;
   readonly meetingId: string;
-  readonly deadline: RequestDeadline;
   readonly options: { readonly abortSignal: AbortSignal; readonly metrics: RequestMetrics };
 }
-
-/** Runs a lookup under the request's deadline: the SDK's abort signal, the retries' horizon. */
-const run = <T>(request: Request, lookup: (options: Request['options']) => Promise<T>) =>
-  withDeadline(request.deadline.at, () => lookup(request.options));
 
 function record(state: RequestState, sourced: Sourced): void {
   if (sourced.chimeRequestId) state.chimeRequestId = sourced.chimeRequestId;
@@ -77,9 +72,10 @@ function route<Ids extends { readonly meetingId: string }>(
     const { metrics } = state;
     const options = { abortSignal: deadline.signal, metrics };
     const before = chimeCallsOf(metrics);
-    const request = { ...deps, state, claims, meetingId: ids.meetingId, deadline, options };
+    const request = { ...deps, state, claims, meetingId: ids.meetingId, options };
     try {
-      const body = JSON.stringify(await lookups(request, ids));
+      // The deadline is the lookups' abort signal and their Chime retries' horizon.
+      const body = JSON.stringify(await withDeadline(deadline.at, () => lookups(request, ids)));
       const headers = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
       return { statusCode: 200, headers, body };
     } catch (error) {
@@ -105,9 +101,7 @@ async function verdictOf(
   let verdict = decide(claims, externalUserId, config, undefined, member);
   if (needsMeetingTenants(routeId, verdict)) {
     state.role = verdict.role;
-    const { Meeting } = await run(request, (options) =>
-      request.source.getMeeting(meetingId, options),
-    );
+    const { Meeting } = await request.source.getMeeting(meetingId, request.options);
     if (typeof Meeting?.MeetingId !== 'string' || Meeting.MeetingId.toLowerCase() !== meetingId) {
       throw new UpstreamResponseError('Meeting.MeetingId differs from the requested one');
     }
@@ -140,17 +134,13 @@ async function checkIn<A extends NamedAttendee>(request: Request, owned: readonl
 
 /** The attendee the path names, checked against the request (API10). */
 async function pathAttendee(request: Request, attendeeId: string, alongWith?: string) {
-  const sourced = await run(request, (options) =>
-    request.source.getAttendee(request.meetingId, attendeeId, { ...options, alongWith }),
-  );
+  const { source, meetingId, options } = request;
+  const sourced = await source.getAttendee(meetingId, attendeeId, { ...options, alongWith });
   record(request.state, sourced);
   return checkedAttendee(sourced, attendeeId);
 }
 
-/**
- * `GET …/attendees/{attendeeId}`: for the owner (token per policy), a moderator, or a participant
- * naming its own attendee (`?as=`, read along in the same table read).
- */
+/** `GET …/attendees/{attendeeId}`: for the owner, a moderator, or a participant naming its own. */
 const getAttendee = route(
   (event) => ({
     ...parseAttendeeIds(event.pathParameters),
@@ -164,9 +154,7 @@ const getAttendee = route(
     if (owns(claims, attendee.ExternalUserId, config)) {
       await checkIn(request, [attendee]);
     } else if (asked !== undefined && config.participantRole === 'on') {
-      const { Attendee } = await run(request, (options) =>
-        source.getAttendee(meetingId, asked, options),
-      );
+      const { Attendee } = await source.getAttendee(meetingId, asked, request.options);
       member = owns(claims, checkedAttendee({ Attendee }, asked).ExternalUserId, config);
     }
     const verdict = await verdictOf(request, 'attendee', attendee.ExternalUserId, member);
@@ -178,7 +166,7 @@ const getAttendee = route(
 const getRoster = route(
   (event) => ({ meetingId: parseMeetingId(event.pathParameters) }),
   async (request, { meetingId }) => {
-    const sourced = await run(request, (options) => request.source.getRoster(meetingId, options));
+    const sourced = await request.source.getRoster(meetingId, request.options);
     record(request.state, sourced);
     const owned = sourced.Attendees.filter((attendee) =>
       owns(request.claims, attendee.ExternalUserId, request.config),
@@ -199,7 +187,7 @@ const getJoinInfo = route(
     const attendee = await pathAttendee(request, attendeeId);
     const verdict = await verdictOf(request, 'joinInfo', attendee.ExternalUserId, false);
     await checkIn(request, [attendee]);
-    const meeting = await run(request, (options) => request.source.getMeeting(meetingId, options));
+    const meeting = await request.source.getMeeting(meetingId, request.options);
     const { Attendee } = attendeeView(attendee, verdict);
     return { Meeting: meetingView(meeting, meetingId), Attendee };
   },

@@ -1,4 +1,4 @@
-import type { NamedAttendee } from '../cache/source-deps';
+import type { NamedAttendee } from '../cache/lookups';
 import { UpstreamResponseError } from '../errors/errors';
 import type { Decision } from '../policy/join-token-policy';
 
@@ -59,10 +59,7 @@ export function rosterView(attendees: readonly NamedAttendee[]) {
   };
 }
 
-/**
- * The body for an allowed caller: the documented fields only; the JoinToken only when the
- * decision includes it (and then it must be there and well-formed).
- */
+/** The documented fields for an allowed caller; a JoinToken only as decided, and well-formed. */
 export function attendeeView(
   attendee: NamedAttendee,
   decision: Exclude<Decision, { role: 'none' }>,

@@ -30,6 +30,11 @@ type MeetingView = Pick<Meeting, (typeof MEETING_FIELDS)[number]> & {
   MediaPlacement: Partial<Record<(typeof MEDIA_PLACEMENT_FIELDS)[number], string>>;
 };
 
+const picked = <T>(from: T, fields: readonly (keyof T)[], kept: (value: unknown) => boolean) =>
+  Object.fromEntries(
+    fields.filter((field) => kept(from[field])).map((field) => [field, from[field]]),
+  );
+
 /** The meeting of a GetMeeting answer checked against the request (OWASP API10), cut down. */
 export function meetingView(
   output: Pick<GetMeetingCommandOutput, 'Meeting'>,
@@ -47,15 +52,8 @@ export function meetingView(
   if (typeof placement?.AudioHostUrl !== 'string' || typeof placement.SignalingUrl !== 'string') {
     throw new UpstreamResponseError('Meeting.MediaPlacement is missing');
   }
-  const view: Record<string, unknown> = {};
-  for (const field of MEETING_FIELDS) {
-    if (meeting[field] !== undefined) view[field] = meeting[field];
-  }
-  const mediaPlacement: Record<string, string> = {};
-  for (const field of MEDIA_PLACEMENT_FIELDS) {
-    const value = placement[field];
-    if (typeof value === 'string') mediaPlacement[field] = value;
-  }
-  view.MediaPlacement = mediaPlacement;
-  return view as MeetingView;
+  return {
+    ...picked(meeting, MEETING_FIELDS, (value) => value !== undefined),
+    MediaPlacement: picked(placement, MEDIA_PLACEMENT_FIELDS, (value) => typeof value === 'string'),
+  } as MeetingView;
 }
