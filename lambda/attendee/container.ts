@@ -19,11 +19,11 @@ export function createContainer(env: Readonly<Record<string, string | undefined>
     handler: createHandler({
       config,
       chime: createChimeClient(config, logger),
-      dynamodb: config.cache.tableName
+      dynamodb: config.cacheTableName
         ? createDynamoDbClient({
-            region: config.cache.region,
-            endpoint: config.cache.dynamodbEndpoint,
-            requestTimeoutMs: config.cache.dynamodbRequestTimeoutMs,
+            region: config.tableRegion,
+            endpoint: config.dynamodbEndpoint,
+            requestTimeoutMs: config.dynamodbRequestTimeoutMs,
             // A cache that fails falls back to Chime anyway: one retry at most.
             maxAttempts: 2,
           })
@@ -46,7 +46,6 @@ export function createContainer(env: Readonly<Record<string, string | undefined>
 
 /** What `LOG_LEVEL=DEBUG` shows of the configuration at init: settings, never secrets. */
 function configurationSummary(config: Config): Readonly<Record<string, string | number | boolean>> {
-  const { cache } = config;
   return {
     chimeRegion: config.chimeRegion,
     chimeEndpoint: config.chimeEndpoint !== undefined,
@@ -60,10 +59,10 @@ function configurationSummary(config: Config): Readonly<Record<string, string | 
     identityClaim: formatClaimPath(config.identityClaim),
     moderatorClaim: formatClaimPath(config.moderatorClaim),
     moderatorScope: config.moderatorScope,
-    sharedCache: cache.tableName !== undefined,
-    attendeeTtlMs: cache.containerAttendeeTtlMs,
-    meetingTtlMs: cache.containerMeetingTtlMs,
-    hotThreshold: cache.hotThreshold,
+    sharedCache: config.cacheTableName !== undefined,
+    attendeeTtlMs: config.cacheAttendeeTtlMs,
+    meetingTtlMs: config.cacheMeetingTtlMs,
+    hotThreshold: config.cacheHotThreshold,
     callerBudgetPerMinute: config.callerBudgetPerMinute,
   };
 }

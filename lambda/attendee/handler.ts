@@ -42,13 +42,12 @@ const EARLY_TIMEOUT_MS = 250;
 /** The Middy chain, outermost first; security headers on errors too (CORS is the HTTP API's). */
 export function createHandler(deps: Dependencies): ApiHandler {
   const { config, chime, dynamodb, verifier, logger } = deps;
-  const { cache } = config;
   const source = createAttendeeSource({
-    ...cache,
+    ...config,
     chime,
     sharedTable:
-      dynamodb && cache.tableName
-        ? { client: dynamodb, tableName: cache.tableName, ttlMs: cache.sharedTtlMs }
+      dynamodb && config.cacheTableName
+        ? { client: dynamodb, tableName: config.cacheTableName, ttlMs: config.cacheSharedTtlMs }
         : undefined,
     onCacheError: (operation, errorName) =>
       logger.warn('cache error', { operation, cause: errorName }),

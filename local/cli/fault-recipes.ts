@@ -17,11 +17,11 @@ export interface FaultRecipe {
 }
 
 export function recipeSettingsOf(config: Config) {
-  const { deadlineMs, cache, chimeRequestTimeoutMs: requestTimeoutMs } = config;
+  const { deadlineMs, chimeRequestTimeoutMs: requestTimeoutMs } = config;
   const { chimeMaxAttempts: maxAttempts, chimeMaxRetryAfterMs: maxRetryAfterMs } = config;
   // A hot threshold of 1 snapshots on the first miss, with the shared table or the container's.
-  const cached = cache.tableName !== undefined || cache.containerAttendeeTtlMs > 0;
-  const snapshotOnFirstMiss = cached && cache.hotThreshold <= 1;
+  const cached = config.cacheTableName !== undefined || config.cacheAttendeeTtlMs > 0;
+  const snapshotOnFirstMiss = cached && config.cacheHotThreshold <= 1;
   return { deadlineMs, requestTimeoutMs, maxAttempts, maxRetryAfterMs, snapshotOnFirstMiss };
 }
 

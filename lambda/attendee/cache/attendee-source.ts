@@ -56,7 +56,7 @@ export function createAttendeeSource(options: AttendeeSourceOptions) {
   const deps = createSourceDeps(options);
   const { container, attendeeTtlMs, meetingTtlMs } = deps;
   // Names this container wrote, so that an owner's next requests do not write them again.
-  const written = createTtlCache<string>({ maxEntries: options.maxEntries, now: deps.now });
+  const written = createTtlCache<string>({ maxEntries: options.cacheMaxEntries, now: deps.now });
   return {
     /** `alongWith`: the caller's own attendee, read in the same table read and kept. */
     async getAttendee(

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { withSignal } from '../../common/chime/call-scope';
 import { isNotFound } from '../../common/chime/not-found';
-import type { Config } from '../../common/config/settings';
+import type { CacheSettings } from '../../common/config/settings';
 import type { CachedAttendee, CachedRecord, SharedRead } from '../../common/table/item-codec';
 import {
   listAttendees,
@@ -48,10 +48,7 @@ export interface Lookup {
 }
 
 /** The table's own settings come in `sharedTable`, or the table is not used. */
-type TableSettings = 'tableName' | 'region' | 'dynamodbEndpoint' | 'dynamodbRequestTimeoutMs';
-
-export interface AttendeeSourceOptions
-  extends Omit<Config['cache'], TableSettings | 'sharedTtlMs'> {
+export interface AttendeeSourceOptions extends CacheSettings {
   readonly chime: Pick<ChimeSDKMeetingsClient, 'send'>;
   readonly sharedTable?: Omit<Parameters<typeof createSharedCache>[0], 'now'> | undefined;
   readonly now?: () => number;
@@ -64,12 +61,12 @@ export interface AttendeeSourceOptions
 export const TABLE_RECHECK_MS = 1000;
 
 export function createSourceDeps(options: AttendeeSourceOptions) {
-  const { sharedTable: table, now = Date.now, maxEntries } = options;
+  const { sharedTable: table, now = Date.now, cacheMaxEntries: maxEntries } = options;
   const front = (ttlMs: number) => (table ? Math.min(ttlMs, TABLE_RECHECK_MS) : ttlMs);
   const sharedTier: CacheTier = table ? 'shared' : 'container';
   /** Whether the read holds a snapshot recent enough to prove that a missing attendee is new. */
   const complete = ({ snapshot }: SharedRead) =>
-    snapshot !== undefined && now() - snapshot.takenAt < options.snapshotFreshnessMs;
+    snapshot !== undefined && now() - snapshot.takenAt < options.cacheSnapshotFreshnessMs;
   return {
     ...options,
     now,
@@ -77,16 +74,21 @@ export function createSourceDeps(options: AttendeeSourceOptions) {
     /** The table, or the container's memory standing in for it. */
     shared: table
       ? createSharedCache({ ...table, now })
-      : options.containerAttendeeTtlMs > 0
-        ? createMemoryCache({ ttlMs: options.containerAttendeeTtlMs, maxEntries, now })
+      : options.cacheAttendeeTtlMs > 0
+        ? createMemoryCache({ ttlMs: options.cacheAttendeeTtlMs, maxEntries, now })
         : undefined,
     sharedTier,
-    attendeeTtlMs: front(options.containerAttendeeTtlMs),
-    meetingTtlMs: front(options.containerMeetingTtlMs),
-    hot: createHotMeetings({ threshold: options.hotThreshold, windowMs: options.hotWindowMs, now }),
+    attendeeTtlMs: front(options.cacheAttendeeTtlMs),
+    meetingTtlMs: front(options.cacheMeetingTtlMs),
+    leaseMs: options.cacheLeaseMs,
+    hot: createHotMeetings({
+      threshold: options.cacheHotThreshold,
+      windowMs: options.cacheHotWindowMs,
+      now,
+    }),
     waiters: createSnapshotWaiters({
-      pollMs: options.leasePollMs,
-      waitMs: options.leaseWaitMs,
+      pollMs: options.cacheLeasePollMs,
+      waitMs: options.cacheLeaseWaitMs,
       sleep: options.sleep ?? ((ms) => delay(ms)),
       complete,
       onReadError: (error) => cacheError(options, undefined, 'read', error),

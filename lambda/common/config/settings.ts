@@ -287,6 +287,9 @@ function readSettings<S extends Settings>(env: Env, settings: S): Values<S> {
 
 export type ChimeClientSettings = Values<typeof CHIME_CLIENT>;
 export type PolicySettings = Values<typeof POLICY>;
+/** What a container's cache tiers read; the table's client and name come apart. */
+export type CacheSettings = Omit<Values<typeof SHARED_CACHE>, 'dynamodbRequestTimeoutMs'> &
+  Values<typeof CONTAINER_CACHE>;
 
 const COGNITO_ISSUER =
   /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9-]+_[A-Za-z0-9]+$/;
@@ -301,24 +304,10 @@ export function parseConfig(env: Env) {
     ...s,
     cognitoTokenUse:
       s.cognitoTokenUse ?? (COGNITO_ISSUER.test(s.identityIssuer) ? 'access' : undefined),
-    cache: Object.freeze({
-      containerAttendeeTtlMs: s.cacheAttendeeTtlMs,
-      containerMeetingTtlMs: s.cacheMeetingTtlMs,
-      maxEntries: s.cacheMaxEntries,
-      tableName: s.cacheTableName,
-      // The table is in the stack's region, not the meetings' control region.
-      region: env.AWS_REGION ?? s.chimeRegion,
-      dynamodbEndpoint: s.dynamodbEndpoint,
-      dynamodbRequestTimeoutMs: s.dynamodbRequestTimeoutMs,
-      sharedTtlMs: s.cacheSharedTtlMs,
-      hotThreshold: s.cacheHotThreshold,
-      hotWindowMs: s.cacheHotWindowMs,
-      leaseMs: s.cacheLeaseMs,
-      // A waiter keeps time for its own Chime attempt within the deadline.
-      leaseWaitMs: Math.min(s.cacheLeaseWaitMs, s.deadlineMs - s.chimeRequestTimeoutMs),
-      leasePollMs: s.cacheLeasePollMs,
-      snapshotFreshnessMs: s.cacheSnapshotFreshnessMs,
-    }),
+    // A waiter keeps time for its own Chime attempt within the deadline.
+    cacheLeaseWaitMs: Math.min(s.cacheLeaseWaitMs, s.deadlineMs - s.chimeRequestTimeoutMs),
+    // The table is in the stack's region, not the meetings' control region.
+    tableRegion: env.AWS_REGION ?? s.chimeRegion,
   });
 }
 

@@ -156,16 +156,16 @@ describe('the prefetch handler', () => {
     emulator.resetCalls();
     const source = createAttendeeSource({
       chime,
-      containerAttendeeTtlMs: 60_000,
-      containerMeetingTtlMs: 60_000,
-      maxEntries: 1000,
+      cacheAttendeeTtlMs: 60_000,
+      cacheMeetingTtlMs: 60_000,
+      cacheMaxEntries: 1000,
       sharedTable: { client: tables.client, tableName, ttlMs: TTL_MS },
-      hotThreshold: 1,
-      hotWindowMs: 10_000,
-      leaseMs: 10_000,
-      leasePollMs: 50,
-      leaseWaitMs: 2_000,
-      snapshotFreshnessMs: 60_000,
+      cacheHotThreshold: 1,
+      cacheHotWindowMs: 10_000,
+      cacheLeaseMs: 10_000,
+      cacheLeasePollMs: 50,
+      cacheLeaseWaitMs: 2_000,
+      cacheSnapshotFreshnessMs: 60_000,
       now: () => clock,
     });
     const metrics = createRequestMetrics();

@@ -50,16 +50,16 @@ const tableCache = () =>
 const sourceFor = (overrides: Partial<AttendeeSourceOptions> = {}) =>
   createAttendeeSource({
     chime,
-    containerAttendeeTtlMs: 60_000,
-    containerMeetingTtlMs: 60_000,
-    maxEntries: 1000,
+    cacheAttendeeTtlMs: 60_000,
+    cacheMeetingTtlMs: 60_000,
+    cacheMaxEntries: 1000,
     sharedTable: { client: tables.client, tableName, ttlMs: SHARED_TTL_MS },
-    hotThreshold: 3,
-    hotWindowMs: 10_000,
-    leaseMs: 10_000,
-    leasePollMs: 10,
-    leaseWaitMs: 10_000,
-    snapshotFreshnessMs: 60_000,
+    cacheHotThreshold: 3,
+    cacheHotWindowMs: 10_000,
+    cacheLeaseMs: 10_000,
+    cacheLeasePollMs: 10,
+    cacheLeaseWaitMs: 10_000,
+    cacheSnapshotFreshnessMs: 60_000,
     now,
     sleep: () => new Promise((resolve) => setImmediate(resolve)),
     ...overrides,
@@ -171,7 +171,7 @@ describe('the attendee source', () => {
   it('serves a container entry no longer than the shared record it came from', async () => {
     const meetingId = await createMeeting();
     const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
-    const source = sourceFor({ containerAttendeeTtlMs: 3_600_000 });
+    const source = sourceFor({ cacheAttendeeTtlMs: 3_600_000 });
     await source.getAttendee(meetingId, attendeeId);
     clock += SHARED_TTL_MS;
     emulator.resetCalls();
@@ -183,7 +183,7 @@ describe('the attendee source', () => {
     const meetingId = await createMeeting();
     const attendeeIds = await createAttendees(meetingId, 150);
     emulator.resetCalls();
-    const [a, b] = [sourceFor({ hotThreshold: 1 }), sourceFor({ hotThreshold: 1 })];
+    const [a, b] = [sourceFor({ cacheHotThreshold: 1 }), sourceFor({ cacheHotThreshold: 1 })];
     const metrics = attendeeIds.map(() => createRequestMetrics());
     const answers = await Promise.all(
       attendeeIds.map((attendeeId, index) =>
@@ -212,7 +212,7 @@ describe('the attendee source', () => {
   it('falls back to GetAttendee for an attendee created after a fresh snapshot', async () => {
     const meetingId = await createMeeting();
     const attendeeIds = await createAttendees(meetingId, 3);
-    const first = sourceFor({ hotThreshold: 1 });
+    const first = sourceFor({ cacheHotThreshold: 1 });
     await first.getAttendee(meetingId, attendeeIds[0] as string);
     const { Attendee } = await chime.send(
       new CreateAttendeeCommand({
@@ -223,7 +223,7 @@ describe('the attendee source', () => {
     registerSecret(Attendee?.JoinToken as string);
     const lateId = Attendee?.AttendeeId as string;
     emulator.resetCalls();
-    const late = await sourceFor({ hotThreshold: 1 }).getAttendee(meetingId, lateId);
+    const late = await sourceFor({ cacheHotThreshold: 1 }).getAttendee(meetingId, lateId);
     expect(late.Attendee?.AttendeeId).toBe(lateId);
     expect(late.tier).toBe('none');
     expect(callsOf('GetAttendee')).toBe(1);
@@ -244,7 +244,7 @@ describe('the attendee source', () => {
     expect(await shared.acquireLease(meetingId, 'the-other-container', 10_000)).toBe(true);
     let polls = 0;
     const waiting = sourceFor({
-      hotThreshold: 1,
+      cacheHotThreshold: 1,
       sleep: async () => {
         polls += 1;
         // The holder writes its snapshot while this container waits.
@@ -284,7 +284,7 @@ describe('the attendee source', () => {
       },
     } as unknown as typeof chime;
     emulator.resetCalls();
-    const first = await sourceFor({ chime: flaky, hotThreshold: 1 }).getAttendee(
+    const first = await sourceFor({ chime: flaky, cacheHotThreshold: 1 }).getAttendee(
       meetingId,
       attendeeIds[0] as string,
     );
@@ -309,7 +309,7 @@ describe('the attendee source', () => {
     const meetingId = await createMeeting();
     const attendeeIds = await createAttendees(meetingId, 120);
     emulator.resetCalls();
-    const source = sourceFor({ hotThreshold: 1 });
+    const source = sourceFor({ cacheHotThreshold: 1 });
     const impatient = new AbortController();
     const asked = source.getAttendee(meetingId, attendeeIds[0] as string, {
       abortSignal: impatient.signal,
@@ -343,7 +343,7 @@ describe('the attendee source', () => {
     let polls = 0;
     const answeredAt: Record<string, number> = {};
     const waiting = sourceFor({
-      hotThreshold: 1,
+      cacheHotThreshold: 1,
       sleep: async () => {
         polls += 1;
         // The holder writes its first page at the second poll, the rest and its marker at the fifth.
@@ -375,7 +375,7 @@ describe('the attendee source', () => {
     await shared.acquireLease(meetingId, 'the-other-container', 10_000);
     let polls = 0;
     const waiting = sourceFor({
-      hotThreshold: 1,
+      cacheHotThreshold: 1,
       sleep: async () => {
         polls += 1;
         if (polls === 2) await shared.failLease(meetingId, 'the-other-container', clock + 10_000);
@@ -394,9 +394,9 @@ describe('the attendee source', () => {
     await shared.acquireLease(meetingId, 'a-stuck-container', 10_000);
     let polls = 0;
     const waiting = sourceFor({
-      hotThreshold: 1,
-      leasePollMs: 50,
-      leaseWaitMs: 200,
+      cacheHotThreshold: 1,
+      cacheLeasePollMs: 50,
+      cacheLeaseWaitMs: 200,
       sleep: async () => {
         polls += 1;
       },
@@ -474,7 +474,7 @@ describe('the attendee source', () => {
   it("ends the meeting's records on a meeting NotFound: a tombstone answers for every attendee", async () => {
     const meetingId = await createMeeting();
     const attendeeIds = await createAttendees(meetingId, 5);
-    const source = sourceFor({ hotThreshold: 1 });
+    const source = sourceFor({ cacheHotThreshold: 1 });
     await source.getAttendee(meetingId, attendeeIds[0] as string);
     // Five attendees, the meeting, the snapshot marker and the lease.
     expect((await partition(meetingId)).length).toBe(5 + 3);
@@ -630,7 +630,7 @@ describe('the freshness contract', () => {
   it('asks GetAttendee for a changed attendee only, never lists its meeting again', async () => {
     const meetingId = await createMeeting();
     const [changed] = (await createAttendees(meetingId, 3)) as [string];
-    await sourceFor({ hotThreshold: 1 }).getAttendee(meetingId, changed);
+    await sourceFor({ cacheHotThreshold: 1 }).getAttendee(meetingId, changed);
     clock += 60_000; // the snapshot no longer proves absences, but its records are served
     await invalidate({
       eventType: 'chime:AttendeeCapabilitiesUpdated',
@@ -639,7 +639,7 @@ describe('the freshness contract', () => {
       success: '1',
     });
     emulator.resetCalls();
-    await sourceFor({ hotThreshold: 1 }).getAttendee(meetingId, changed);
+    await sourceFor({ cacheHotThreshold: 1 }).getAttendee(meetingId, changed);
     expect(emulator.calls().map((call) => call.operation)).toEqual(['GetAttendee']);
   });
 
@@ -666,7 +666,7 @@ describe('the freshness contract', () => {
         return output;
       },
     } as unknown as typeof chime;
-    const snapshot = sourceFor({ chime: paused, hotThreshold: 1 }).getAttendee(
+    const snapshot = sourceFor({ chime: paused, cacheHotThreshold: 1 }).getAttendee(
       meetingId,
       attendeeIds[1] as string,
     );
@@ -692,10 +692,12 @@ describe('the freshness contract', () => {
       fault: { type: 'error', name: 'ServiceUnavailableException' },
     });
     // The container that took the lease falls back to GetAttendee at once.
-    expect((await sourceFor({ hotThreshold: 1 }).getAttendee(meetingId, first)).tier).toBe('none');
+    expect((await sourceFor({ cacheHotThreshold: 1 }).getAttendee(meetingId, first)).tier).toBe(
+      'none',
+    );
     let polls = 0;
     const next = sourceFor({
-      hotThreshold: 1,
+      cacheHotThreshold: 1,
       sleep: async () => {
         polls += 1;
       },
@@ -711,9 +713,9 @@ describe('without the table', () => {
   const containerOnly = (overrides: Partial<AttendeeSourceOptions> = {}) =>
     sourceFor({
       sharedTable: undefined,
-      containerAttendeeTtlMs: 10_000,
-      containerMeetingTtlMs: 10_000,
-      hotThreshold: 1,
+      cacheAttendeeTtlMs: 10_000,
+      cacheMeetingTtlMs: 10_000,
+      cacheHotThreshold: 1,
       ...overrides,
     });
 
@@ -735,7 +737,7 @@ describe('without the table', () => {
   it('serves what it read for the container lifetime at most: that is its freshness bound', async () => {
     const meetingId = await createMeeting();
     const [attendeeId] = (await createAttendees(meetingId, 1)) as [string];
-    const container = containerOnly({ hotThreshold: 1000 });
+    const container = containerOnly({ cacheHotThreshold: 1000 });
     await container.getAttendee(meetingId, attendeeId);
     await chime.send(new DeleteAttendeeCommand({ MeetingId: meetingId, AttendeeId: attendeeId }));
     clock += 9_999;
@@ -863,7 +865,7 @@ describe('the roster and the names', () => {
       operation: 'ListAttendees',
       fault: { type: 'error', name: 'ServiceUnavailableException' },
     });
-    const container = sourceFor({ containerAttendeeTtlMs: 0 });
+    const container = sourceFor({ cacheAttendeeTtlMs: 0 });
     // Its own snapshot failed: the roster is listed again for this request.
     expect((await container.getRoster(meetingId)).Attendees).toHaveLength(2);
     // The failed lease cools down: nobody waits for it, and nothing was kept.
@@ -920,7 +922,7 @@ describe('the roster without the table', () => {
     const meetingId = await createMeeting();
     const [named] = (await createAttendees(meetingId, 150)) as [string];
     emulator.resetCalls();
-    const container = sourceFor({ sharedTable: undefined, containerAttendeeTtlMs: 10_000 });
+    const container = sourceFor({ sharedTable: undefined, cacheAttendeeTtlMs: 10_000 });
     await container.recordName(meetingId, named, 'Ada');
     const roster = await container.getRoster(meetingId);
     expect(roster.Attendees).toHaveLength(150);
