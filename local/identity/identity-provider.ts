@@ -6,19 +6,14 @@ import {
   randomUUID,
 } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { discoveryUrlOf } from '../../lambda/attendee/auth/oidc-discovery';
+import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { closeServer, LOOPBACK, listenOnLoopback } from '../cli/loopback';
-import {
-  claimSettings,
-  formatClaimPath,
-  PROFILES,
-  type Profile,
-  type ProfileName,
-} from './idp-profiles';
+import { claimSettings, PROFILES, type Profile, type ProfileName } from './idp-profiles';
 
 export interface IdentityProviderOptions {
   /** Absent: the key pair is in memory only. */
@@ -90,7 +85,6 @@ export class IdentityProvider {
   readonly profile: Profile;
   readonly audience: string;
   private loadedKeys: ReturnType<typeof signingKeyOf>[] | undefined;
-  private server: Server | undefined;
   private port = 0;
   private available = true;
   jwksFetchCount = 0;
@@ -140,33 +134,30 @@ export class IdentityProvider {
     };
   }
 
+  private readonly server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
+    const get = (url: string) => req.method === 'GET' && path === new URL(url).pathname;
+    const json = (body: unknown) =>
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    const text = (status: number, body: string) =>
+      res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body);
+    if (!this.available) return text(503, 'unavailable');
+    if (get(this.jwksUri)) {
+      this.jwksFetchCount += 1;
+      return json({ keys: this.keys.map((key) => key.publicJwk) });
+    }
+    if (get(this.discoveryUrl)) return json(this.discoveryDocument());
+    return text(404, 'not found');
+  });
+
   async start(port = 0): Promise<{ url: string; port: number }> {
-    const { keys } = this;
-    const server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
-      const get = (url: string) => req.method === 'GET' && path === new URL(url).pathname;
-      const json = (body: unknown) =>
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-      const text = (status: number, body: string) =>
-        res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body);
-      if (!this.available) return text(503, 'unavailable');
-      if (get(this.jwksUri)) {
-        this.jwksFetchCount += 1;
-        return json({ keys: keys.map((key) => key.publicJwk) });
-      }
-      if (get(this.discoveryUrl)) return json(this.discoveryDocument());
-      return text(404, 'not found');
-    });
-    const address = await listenOnLoopback(server, port);
-    this.server = server;
+    const address = await listenOnLoopback(this.server, port);
     this.port = address.port;
     return address;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await closeServer(server);
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   /** `false`: discovery and the JWKS answer 503. */
