@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -160,7 +160,7 @@ function toEvent(
  */
 export class HttpApiGateway {
   private readonly routes: readonly ReturnType<typeof compile>[];
-  private server: Server | undefined;
+  private readonly server = createServer((req, res) => this.serve(req, res));
 
   constructor(private readonly options: HttpApiGatewayOptions) {
     this.routes = options.routes.map(compile);
@@ -169,17 +169,12 @@ export class HttpApiGateway {
     }
   }
 
-  async start(port = 0): Promise<{ url: string; port: number }> {
-    const server = createServer((req, res) => this.serve(req, res));
-    const address = await listenOnLoopback(server, port);
-    this.server = server;
-    return address;
+  start(port = 0): Promise<{ url: string; port: number }> {
+    return listenOnLoopback(this.server, port);
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await closeServer(server);
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private corsHeaders(origin: string | undefined, preflight = false): Record<string, string> {

@@ -1,7 +1,6 @@
 import {
   type ChimeSDKMeetingsClient,
-  CreateAttendeeCommand,
-  CreateMeetingCommand,
+  CreateMeetingWithAttendeesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
 import type { ChimeMeetingEvent } from '../../lambda/common/chime/chime-events';
@@ -214,21 +213,15 @@ async function startSharedCache(options: DevStackOptions, started: Part[]) {
 }
 
 export async function seedDemo(chime: ChimeSDKMeetingsClient): Promise<DemoSeed> {
-  const { Meeting } = await chime.send(
-    new CreateMeetingCommand({
+  const { Meeting, Attendees = [] } = await chime.send(
+    new CreateMeetingWithAttendeesCommand({
       ClientRequestToken: `demo-${Date.now()}`,
       ExternalMeetingId: 'demo-meeting',
       MediaRegion: 'us-east-1',
+      Attendees: [{ ExternalUserId: 'alice' }, { ExternalUserId: 'bob' }],
     }),
   );
-  const meetingId = Meeting?.MeetingId;
-  if (!meetingId) throw new Error('CreateMeeting returned no MeetingId');
-  const create = async (externalUserId: string) => {
-    const { Attendee } = await chime.send(
-      new CreateAttendeeCommand({ MeetingId: meetingId, ExternalUserId: externalUserId }),
-    );
-    if (!Attendee?.AttendeeId) throw new Error('CreateAttendee returned no AttendeeId');
-    return Attendee.AttendeeId;
-  };
-  return { meetingId, attendees: { alice: await create('alice'), bob: await create('bob') } };
+  const [alice, bob] = Attendees.map((attendee) => attendee.AttendeeId);
+  if (!Meeting?.MeetingId || !alice || !bob) throw new Error('CreateMeetingWithAttendees failed');
+  return { meetingId: Meeting.MeetingId, attendees: { alice, bob } };
 }
