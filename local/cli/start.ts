@@ -1,14 +1,12 @@
 /** `npm start`: what it runs is start-args.ts's choice (`--help` says). */
 import { writeFileSync } from 'node:fs';
 import { parseConfig } from '../../lambda/attendee/config';
-import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { checkAwsAccess } from '../aws/aws-preflight';
 import type { HttpApiHandler } from '../aws/http-api-gateway';
 import type { IdentityProvider } from '../identity/identity-provider';
 import { formatIdentitySummary } from '../identity/identity-summary';
 import {
   DEFAULT_LOCAL_ORIGINS,
-  type DemoSeed,
   type DevStack,
   type ExternalIssuerStack,
   startApi,
@@ -182,7 +180,7 @@ Demo meeting ${seed.meetingId}
   alice's attendee  ${seed.attendees.alice}
   bob's attendee    ${seed.attendees.bob}
   (addresses and issuer for other tools: ${STACK_FILE})
-${idp ? await devTokens(idp, alice) : externalHelp(stack, seed, alice, formatClaimPath(config.policy.identityClaim))}
+${idp ? await devTokens(idp, alice) : externalHelp(stack, seed.meetingId, alice)}
 # 503 / 502 / 504: the caches answer an attendee read before without asking Chime, so
 # \`fault RULE\` makes a fresh meeting with an attendee for alice, queues RULE for it and asks for
 # it once; that request uses RULE up. Paste the function once, then run a recipe as often as you like.
@@ -233,12 +231,9 @@ ${curl(undefined, alice)}
 ${curl('ALICE_TOKEN', alice.replace(/[^/]+$/, 'not-a-guid'))}`;
 }
 
-function externalHelp(
-  { identity, apiUrl, emulatorUrl }: ExternalIssuerStack | DevStack,
-  { meetingId }: DemoSeed,
-  alice: string,
-  claim: string,
-): string {
+function externalHelp(stack: ExternalIssuerStack, meetingId: string, alice: string): string {
+  const { identity, apiUrl, emulatorUrl } = stack;
+  const claim = identity.claims.IDENTITY_CLAIM;
   return `
 # Tokens come from ${identity.issuer} itself: sign in through your app (or use the
 # provider's token endpoint, named in ${identity.discoveryUrl ?? 'its discovery document'}) for
@@ -257,10 +252,9 @@ ${curl(undefined, alice)}`;
 
 const fail = (error: unknown) => {
   const { code, port } = (error ?? {}) as { code?: unknown; port?: unknown };
-  const stale = readStackFile();
   const message =
     code === 'EADDRINUSE' && typeof port === 'number'
-      ? portTakenMessage(port, ports, stale.state === 'running' ? stale.info : undefined)
+      ? portTakenMessage(port, ports, readStackFile().info)
       : error instanceof Error
         ? error.message
         : String(error);
