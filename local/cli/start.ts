@@ -31,10 +31,8 @@ import {
   writeStackFile,
 } from './stack-file';
 import {
-  PORT_VARIABLES,
   parsePorts,
   parseStartArgs,
-  portIn,
   portTakenMessage,
   START_HELP,
   START_USAGE,
@@ -77,9 +75,8 @@ let plan: StartPlan;
 let ports: Partial<StackPorts> = {};
 try {
   plan = parseStartArgs(process.argv.slice(2), process.env);
-  if (plan.kind === 'aws') {
-    ports = { api: portIn(process.env, PORT_VARIABLES.api) ?? DEFAULT_PORTS.api };
-  } else if (plan.kind !== 'help') ports = parsePorts(process.env);
+  const names = plan.kind === 'aws' ? (['api'] as const) : undefined; // --aws: the API only
+  if (plan.kind !== 'help') ports = parsePorts(process.env, names);
 } catch (error) {
   if (!(error instanceof StartUsageError)) throw error;
   process.stderr.write(`${START_USAGE}  (${error.message})\n`);

@@ -176,14 +176,13 @@ export class IdentityProvider {
   async mint(options: MintOptions): Promise<string> {
     const { kid, privateKey } = this.signingKey;
     const { profile } = this;
+    const { moderator } = profile;
+    if (!moderator && (options.moderator || options.groups?.length)) {
+      const why = options.moderator ? 'cannot say who is a moderator' : 'carry no groups or roles';
+      throw new Error(`${profile.title} tokens ${why}`);
+    }
     const memberships = [...(options.groups ?? [])];
-    if (options.moderator && profile.moderator) memberships.push(profile.moderator.group);
-    if (options.moderator && !profile.moderator) {
-      throw new Error(`${profile.title} tokens cannot say who is a moderator`);
-    }
-    if (memberships.length > 0 && !profile.moderator) {
-      throw new Error(`${profile.title} tokens carry no groups or roles`);
-    }
+    if (options.moderator && moderator) memberships.push(moderator.group);
     const tenants = options.tenants ?? [];
     if (profile.tenant.shape === 'string' && tenants.length > 1) {
       const claim = formatClaimPath(profile.tenant.claim);

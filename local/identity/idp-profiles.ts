@@ -106,20 +106,13 @@ const stableGuid = (value: string) => {
 const nonEmpty = <T>(key: string, values: readonly T[]) =>
   values.length > 0 ? { [key]: [...values] } : {};
 
-function audienceClaims(input: ClaimInput, aud: string | readonly string[]): JWTPayload {
-  return input.clientIdOnly
-    ? { client_id: input.audience }
-    : { aud: typeof aud === 'string' ? aud : [...aud] };
-}
+const audienceClaims = (input: ClaimInput, aud: string | string[]): JWTPayload =>
+  input.clientIdOnly ? { client_id: input.audience } : { aud };
 
-function emailClaims(input: ClaimInput, verifiedClaim: boolean): JWTPayload {
-  if (input.email === undefined) return {};
-  return verifiedClaim
-    ? { email: input.email, email_verified: input.emailVerified }
-    : { email: input.email };
-}
+const emailClaims = ({ email, emailVerified }: ClaimInput, verifiedClaim: boolean): JWTPayload =>
+  email === undefined ? {} : { email, ...(verifiedClaim && { email_verified: emailVerified }) };
 
-const registeredClaims = (input: ClaimInput, aud: string | readonly string[]): JWTPayload => ({
+const registeredClaims = (input: ClaimInput, aud: string | string[]): JWTPayload => ({
   iss: input.issuer,
   sub: input.sub,
   ...audienceClaims(input, aud),
