@@ -87,9 +87,7 @@ export interface ExternalIssuerStackOptions extends Omit<DevStackOptions, 'idpPr
   readonly externalIssuer: { readonly env: Readonly<Record<string, string | undefined>> };
 }
 
-interface Part {
-  stop(): Promise<void>;
-}
+type Part = { stop(): Promise<void> };
 
 /** The emulator, the identity provider and the HTTP API with the deployed handler. */
 export async function startDevStack(options: DevStackOptions) {

@@ -132,9 +132,8 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
     await stack.stop();
   });
   const seed = await stack.seedDemo();
-  const config = parseConfig(stack.env);
   // How many Chime calls a faulted request makes; the example page reads them too.
-  const faultSettings = recipeSettingsOf(config);
+  const faultSettings = recipeSettingsOf(parseConfig(stack.env));
   writeFileSync(DEMO_FILE, `${JSON.stringify({ ...seed, faultSettings }, null, 2)}\n`);
   const portOf = (url: string) => Number(new URL(url).port);
   const { idp, identity } = stack;
@@ -161,7 +160,6 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
     ? `Identity provider   ${idp.profile.title} (profile ${idp.profile.name}, dev issuer on this machine)`
     : 'Identity provider   external issuer (JWT_ISSUER): tokens come from it, none are printed';
   const notes = idp?.profile.notes.map((note) => `\n  note: ${note}`).join('') ?? '';
-  const tokenVariable = idp ? 'ALICE_TOKEN' : 'MY_TOKEN';
   const recipes = faultRecipes(faultSettings, MEETING_ID_PLACEHOLDER)
     .map((recipe) => `# ${recipe.description}\n${faultCommand(recipe)}`)
     .join('\n');
@@ -181,7 +179,7 @@ ${idp ? await devTokens(idp, alice) : externalHelp(stack, seed.meetingId, alice)
 # 503 / 502 / 504: the caches answer an attendee read before without asking Chime, so
 # \`fault RULE\` makes a fresh meeting with an attendee for alice, queues RULE for it and asks for
 # it once; that request uses RULE up. Paste the function once, then run a recipe as often as you like.
-${faultShell({ apiUrl: stack.apiUrl, emulatorUrl: stack.emulatorUrl, tokenVariable })}
+${faultShell({ ...stack, tokenVariable: idp ? 'ALICE_TOKEN' : 'MY_TOKEN' })}
 ${recipes}
 # DELETE clears whatever is still queued
 curl -X DELETE ${faults}
