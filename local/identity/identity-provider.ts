@@ -151,6 +151,7 @@ export class IdentityProvider {
   });
 
   async start(port = 0): Promise<{ url: string; port: number }> {
+    void this.keys; // in keyDir before it serves, where `npm run token` reads them
     const address = await listenOnLoopback(this.server, port);
     this.port = address.port;
     return address;
