@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
 import type { ChimeMeetingEvent } from '../../lambda/common/chime/chime-events';
-import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
+import { FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
 import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client';
 import { createSharedCache } from '../../lambda/common/table/shared-cache';
 import { parseInvalidationConfig } from '../../lambda/invalidation/config';
@@ -22,8 +22,6 @@ import { DEFAULT_PORTS } from './stack-file';
 
 const LOCAL_ACCOUNT = '123456789012';
 const LOCAL_CACHE_TABLE = 'chime-attendee-cache-local';
-
-const S = FUNCTION_SETTINGS;
 
 export const routesFor = (handler: HttpApiHandler) =>
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => ({ routeKey: routeKeyOf(id), handler }));

@@ -110,9 +110,7 @@ async function startAgainstAws() {
   onShutdown(() => gateway.stop());
 }
 
-type Plan<K extends StartPlan['kind']> = Extract<StartPlan, { kind: K }>;
-
-async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
+async function startLocal(plan: Extract<StartPlan, { kind: 'dev' | 'external' }>) {
   const common = {
     allowedOrigins,
     loadHandler,
