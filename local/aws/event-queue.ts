@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
-export type LocalEventQueueStats = Readonly<
-  Record<'sent' | 'batches' | 'failed' | 'deadLettered', number>
->;
 export type LocalEventQueue = ReturnType<typeof createLocalEventQueue>;
 
 export interface LocalEventQueueOptions {
@@ -121,7 +118,7 @@ export function createLocalEventQueue(options: LocalEventQueueOptions) {
     },
     drain: (): Promise<void> =>
       settled() ? Promise.resolve() : new Promise((resolve) => idle.push(resolve)),
-    stats: (): LocalEventQueueStats => ({ ...stats }),
+    stats: () => ({ ...stats }),
     /** Stops delivering; messages still waiting are dropped. */
     async stop(): Promise<void> {
       stopped = true;

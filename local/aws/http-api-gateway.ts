@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -32,20 +32,13 @@ export interface HttpApiGatewayOptions {
 
 type Answer = [status: number, headers: Record<string, string>, payload: string | Buffer];
 
-class GatewayAnswer extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-// Documented for 404 and 500; the 400 and 413 bodies are assumed alike.
-const BAD_REQUEST = new GatewayAnswer(400, 'Bad Request');
-const TOO_LARGE = new GatewayAnswer(413, 'Request Entity Too Large');
-const NOT_FOUND = new GatewayAnswer(404, 'Not Found');
-const INTERNAL = new GatewayAnswer(500, 'Internal Server Error');
+/** The gateway's own answers, thrown. Documented for 404 and 500; the 400 and 413 assumed alike. */
+const gatewayAnswer = (status: number, message: string) =>
+  Object.assign(new Error(message), { status });
+const BAD_REQUEST = gatewayAnswer(400, 'Bad Request');
+const TOO_LARGE = gatewayAnswer(413, 'Request Entity Too Large');
+const NOT_FOUND = gatewayAnswer(404, 'Not Found');
+const INTERNAL = gatewayAnswer(500, 'Internal Server Error');
 
 /** Whole segments; `{name}` captures one non-empty raw segment. */
 function compile(route: Route) {
@@ -160,7 +153,7 @@ function toEvent(
  */
 export class HttpApiGateway {
   private readonly routes: readonly ReturnType<typeof compile>[];
-  private server: Server | undefined;
+  private readonly server = createServer((req, res) => this.serve(req, res));
 
   constructor(private readonly options: HttpApiGatewayOptions) {
     this.routes = options.routes.map(compile);
@@ -169,17 +162,12 @@ export class HttpApiGateway {
     }
   }
 
-  async start(port = 0): Promise<{ url: string; port: number }> {
-    const server = createServer((req, res) => this.serve(req, res));
-    const address = await listenOnLoopback(server, port);
-    this.server = server;
-    return address;
+  start(port = 0): Promise<{ url: string; port: number }> {
+    return listenOnLoopback(this.server, port);
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await closeServer(server);
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private corsHeaders(origin: string | undefined, preflight = false): Record<string, string> {
@@ -226,14 +214,14 @@ export class HttpApiGateway {
       path = url.pathname;
       send(...(await this.answer(req, res, url, requestId)));
     } catch (error) {
-      const answer = error instanceof GatewayAnswer ? error : INTERNAL;
+      const own = [BAD_REQUEST, TOO_LARGE, NOT_FOUND].find((known) => known === error) ?? INTERNAL;
       // A refused body is not read on: close the connection once the answer is out.
-      if (answer === TOO_LARGE) res.setHeader('connection', 'close');
+      if (own === TOO_LARGE) res.setHeader('connection', 'close');
       const headers = {
         'content-type': 'application/json',
         ...this.corsHeaders(req.headers.origin),
       };
-      send(answer.status, headers, JSON.stringify({ message: answer.message }));
+      send(own.status, headers, JSON.stringify({ message: own.message }));
     }
   }
 

@@ -1,11 +1,13 @@
 import {
   type ChimeSDKMeetingsClient,
-  CreateAttendeeCommand,
-  CreateMeetingCommand,
+  CreateMeetingWithAttendeesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { API_ROUTES, type RouteId, routeKeyOf } from '../../lambda/attendee/routes/api-routes';
 import type { ChimeMeetingEvent } from '../../lambda/common/chime/chime-events';
-import { FUNCTION_SETTINGS, parseInvalidationConfig } from '../../lambda/common/config/settings';
+import {
+  parseInvalidationConfig,
+  FUNCTION_SETTINGS as S,
+} from '../../lambda/common/config/settings';
 import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client';
 import { createSharedCache } from '../../lambda/common/table/shared-cache';
 import { createInvalidationHandler } from '../../lambda/invalidation/handler';
@@ -22,8 +24,6 @@ import { DEFAULT_PORTS } from './stack-file';
 
 const LOCAL_ACCOUNT = '123456789012';
 const LOCAL_CACHE_TABLE = 'chime-attendee-cache-local';
-
-const S = FUNCTION_SETTINGS;
 
 export const routesFor = (handler: HttpApiHandler) =>
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => ({ routeKey: routeKeyOf(id), handler }));
@@ -87,9 +87,7 @@ export interface ExternalIssuerStackOptions extends Omit<DevStackOptions, 'idpPr
   readonly externalIssuer: { readonly env: Readonly<Record<string, string | undefined>> };
 }
 
-interface Part {
-  stop(): Promise<void>;
-}
+type Part = { stop(): Promise<void> };
 
 /** The emulator, the identity provider and the HTTP API with the deployed handler. */
 export async function startDevStack(options: DevStackOptions) {
@@ -213,21 +211,15 @@ async function startSharedCache(options: DevStackOptions, started: Part[]) {
 }
 
 export async function seedDemo(chime: ChimeSDKMeetingsClient): Promise<DemoSeed> {
-  const { Meeting } = await chime.send(
-    new CreateMeetingCommand({
+  const { Meeting, Attendees = [] } = await chime.send(
+    new CreateMeetingWithAttendeesCommand({
       ClientRequestToken: `demo-${Date.now()}`,
       ExternalMeetingId: 'demo-meeting',
       MediaRegion: 'us-east-1',
+      Attendees: [{ ExternalUserId: 'alice' }, { ExternalUserId: 'bob' }],
     }),
   );
-  const meetingId = Meeting?.MeetingId;
-  if (!meetingId) throw new Error('CreateMeeting returned no MeetingId');
-  const create = async (externalUserId: string) => {
-    const { Attendee } = await chime.send(
-      new CreateAttendeeCommand({ MeetingId: meetingId, ExternalUserId: externalUserId }),
-    );
-    if (!Attendee?.AttendeeId) throw new Error('CreateAttendee returned no AttendeeId');
-    return Attendee.AttendeeId;
-  };
-  return { meetingId, attendees: { alice: await create('alice'), bob: await create('bob') } };
+  const [alice, bob] = Attendees.map((attendee) => attendee.AttendeeId);
+  if (!Meeting?.MeetingId || !alice || !bob) throw new Error('CreateMeetingWithAttendees failed');
+  return { meetingId: Meeting.MeetingId, attendees: { alice, bob } };
 }

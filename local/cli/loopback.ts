@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -7,13 +8,8 @@ export async function listenOnLoopback(
   server: Server,
   port: number,
 ): Promise<{ url: string; port: number }> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, LOOPBACK, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // Rejects with the server's 'error' (EADDRINUSE) instead.
+  await once(server.listen(port, LOOPBACK), 'listening');
   const bound = (server.address() as AddressInfo).port;
   return { url: `http://${LOOPBACK}:${bound}`, port: bound };
 }

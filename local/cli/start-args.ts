@@ -113,7 +113,7 @@ export const PORT_VARIABLES = Object.freeze({
 } as const);
 
 export type StackPorts = Readonly<Record<keyof typeof PORT_VARIABLES, number>>;
-const NAMES = Object.keys(PORT_VARIABLES) as (keyof StackPorts)[];
+const NAMES = Object.keys(PORT_VARIABLES) as readonly (keyof StackPorts)[];
 
 export function portIn(env: Env, name: string): number | undefined {
   const raw = env[name];
@@ -125,12 +125,12 @@ export function portIn(env: Env, name: string): number | undefined {
 }
 
 /** Two alike are refused here: the second server would only fail with EADDRINUSE. */
-export function parsePorts(env: Env): StackPorts {
+export function parsePorts(env: Env, names = NAMES): Partial<StackPorts> {
   const ports = Object.fromEntries(
-    NAMES.map((name) => [name, portIn(env, PORT_VARIABLES[name]) ?? DEFAULT_PORTS[name]]),
-  ) as StackPorts;
-  const [a, b] = NAMES.filter((name) =>
-    NAMES.some((other) => other !== name && ports[other] === ports[name] && ports[name] !== 0),
+    names.map((name) => [name, portIn(env, PORT_VARIABLES[name]) ?? DEFAULT_PORTS[name]]),
+  ) as Partial<StackPorts>;
+  const [a, b] = names.filter((name) =>
+    names.some((other) => other !== name && ports[other] === ports[name] && ports[name] !== 0),
   );
   if (a && b) {
     const message = `${PORT_VARIABLES[a]} and ${PORT_VARIABLES[b]} are both ${ports[a]}`;

@@ -1,6 +1,5 @@
 /** `npm start`: what it runs is start-args.ts's choice (`--help` says). */
 import { writeFileSync } from 'node:fs';
-import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { parseConfig } from '../../lambda/common/config/settings';
 import { checkAwsAccess } from '../aws/aws-preflight';
 import type { HttpApiHandler } from '../aws/http-api-gateway';
@@ -8,7 +7,6 @@ import type { IdentityProvider } from '../identity/identity-provider';
 import { formatIdentitySummary } from '../identity/identity-summary';
 import {
   DEFAULT_LOCAL_ORIGINS,
-  type DemoSeed,
   type DevStack,
   type ExternalIssuerStack,
   startApi,
@@ -33,10 +31,8 @@ import {
   writeStackFile,
 } from './stack-file';
 import {
-  PORT_VARIABLES,
   parsePorts,
   parseStartArgs,
-  portIn,
   portTakenMessage,
   START_HELP,
   START_USAGE,
@@ -79,9 +75,8 @@ let plan: StartPlan;
 let ports: Partial<StackPorts> = {};
 try {
   plan = parseStartArgs(process.argv.slice(2), process.env);
-  if (plan.kind === 'aws') {
-    ports = { api: portIn(process.env, PORT_VARIABLES.api) ?? DEFAULT_PORTS.api };
-  } else if (plan.kind !== 'help') ports = parsePorts(process.env);
+  const names = plan.kind === 'aws' ? (['api'] as const) : undefined; // --aws: the API only
+  if (plan.kind !== 'help') ports = parsePorts(process.env, names);
 } catch (error) {
   if (!(error instanceof StartUsageError)) throw error;
   process.stderr.write(`${START_USAGE}  (${error.message})\n`);
@@ -115,9 +110,7 @@ async function startAgainstAws() {
   onShutdown(() => gateway.stop());
 }
 
-type Plan<K extends StartPlan['kind']> = Extract<StartPlan, { kind: K }>;
-
-async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
+async function startLocal(plan: Extract<StartPlan, { kind: 'dev' | 'external' }>) {
   const common = {
     allowedOrigins,
     loadHandler,
@@ -137,9 +130,8 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
     await stack.stop();
   });
   const seed = await stack.seedDemo();
-  const config = parseConfig(stack.env);
   // How many Chime calls a faulted request makes; the example page reads them too.
-  const faultSettings = recipeSettingsOf(config);
+  const faultSettings = recipeSettingsOf(parseConfig(stack.env));
   writeFileSync(DEMO_FILE, `${JSON.stringify({ ...seed, faultSettings }, null, 2)}\n`);
   const portOf = (url: string) => Number(new URL(url).port);
   const { idp, identity } = stack;
@@ -166,7 +158,6 @@ async function startLocal(plan: Plan<'dev'> | Plan<'external'>) {
     ? `Identity provider   ${idp.profile.title} (profile ${idp.profile.name}, dev issuer on this machine)`
     : 'Identity provider   external issuer (JWT_ISSUER): tokens come from it, none are printed';
   const notes = idp?.profile.notes.map((note) => `\n  note: ${note}`).join('') ?? '';
-  const tokenVariable = idp ? 'ALICE_TOKEN' : 'MY_TOKEN';
   const recipes = faultRecipes(faultSettings, MEETING_ID_PLACEHOLDER)
     .map((recipe) => `# ${recipe.description}\n${faultCommand(recipe)}`)
     .join('\n');
@@ -182,11 +173,11 @@ Demo meeting ${seed.meetingId}
   alice's attendee  ${seed.attendees.alice}
   bob's attendee    ${seed.attendees.bob}
   (addresses and issuer for other tools: ${STACK_FILE})
-${idp ? await devTokens(idp, alice) : externalHelp(stack, seed, alice, formatClaimPath(config.identityClaim))}
+${idp ? await devTokens(idp, alice) : externalHelp(stack, seed.meetingId, alice)}
 # 503 / 502 / 504: the caches answer an attendee read before without asking Chime, so
 # \`fault RULE\` makes a fresh meeting with an attendee for alice, queues RULE for it and asks for
 # it once; that request uses RULE up. Paste the function once, then run a recipe as often as you like.
-${faultShell({ apiUrl: stack.apiUrl, emulatorUrl: stack.emulatorUrl, tokenVariable })}
+${faultShell({ ...stack, tokenVariable: idp ? 'ALICE_TOKEN' : 'MY_TOKEN' })}
 ${recipes}
 # DELETE clears whatever is still queued
 curl -X DELETE ${faults}
@@ -233,12 +224,9 @@ ${curl(undefined, alice)}
 ${curl('ALICE_TOKEN', alice.replace(/[^/]+$/, 'not-a-guid'))}`;
 }
 
-function externalHelp(
-  { identity, apiUrl, emulatorUrl }: ExternalIssuerStack | DevStack,
-  { meetingId }: DemoSeed,
-  alice: string,
-  claim: string,
-): string {
+function externalHelp(stack: ExternalIssuerStack, meetingId: string, alice: string): string {
+  const { identity, apiUrl, emulatorUrl } = stack;
+  const claim = identity.claims.IDENTITY_CLAIM;
   return `
 # Tokens come from ${identity.issuer} itself: sign in through your app (or use the
 # provider's token endpoint, named in ${identity.discoveryUrl ?? 'its discovery document'}) for
@@ -257,10 +245,9 @@ ${curl(undefined, alice)}`;
 
 const fail = (error: unknown) => {
   const { code, port } = (error ?? {}) as { code?: unknown; port?: unknown };
-  const stale = readStackFile();
   const message =
     code === 'EADDRINUSE' && typeof port === 'number'
-      ? portTakenMessage(port, ports, stale.state === 'running' ? stale.info : undefined)
+      ? portTakenMessage(port, ports, readStackFile().info)
       : error instanceof Error
         ? error.message
         : String(error);

@@ -3,16 +3,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEvent, SAM_EVENTS } from '../aws/sam-events';
 import { IdentityProvider } from '../identity/identity-provider';
+import type { DemoSeed } from './dev-stack';
 import { DEMO_FILE, LOCAL_KEY_DIR } from './stack-file';
 
 if (!existsSync(DEMO_FILE)) {
   process.stderr.write(`${DEMO_FILE} not found: start the local stack first (npm start)\n`);
   process.exit(2);
 }
-const demo = JSON.parse(readFileSync(DEMO_FILE, 'utf8')) as {
-  meetingId: string;
-  attendees: { alice: string };
-};
+const demo = JSON.parse(readFileSync(DEMO_FILE, 'utf8')) as DemoSeed;
 const issuer = process.env.IDP_ISSUER || 'http://host.docker.internal:3002';
 const idp = new IdentityProvider({ keyDir: LOCAL_KEY_DIR, issuer });
 const values = {

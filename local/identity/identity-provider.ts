@@ -6,19 +6,14 @@ import {
   randomUUID,
 } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { discoveryUrlOf } from '../../lambda/attendee/auth/oidc-discovery';
+import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { closeServer, LOOPBACK, listenOnLoopback } from '../cli/loopback';
-import {
-  claimSettings,
-  formatClaimPath,
-  PROFILES,
-  type Profile,
-  type ProfileName,
-} from './idp-profiles';
+import { claimSettings, PROFILES, type Profile, type ProfileName } from './idp-profiles';
 
 export interface IdentityProviderOptions {
   /** Absent: the key pair is in memory only. */
@@ -90,7 +85,6 @@ export class IdentityProvider {
   readonly profile: Profile;
   readonly audience: string;
   private loadedKeys: ReturnType<typeof signingKeyOf>[] | undefined;
-  private server: Server | undefined;
   private port = 0;
   private available = true;
   jwksFetchCount = 0;
@@ -140,33 +134,31 @@ export class IdentityProvider {
     };
   }
 
+  private readonly server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
+    const get = (url: string) => req.method === 'GET' && path === new URL(url).pathname;
+    const json = (body: unknown) =>
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    const text = (status: number, body: string) =>
+      res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body);
+    if (!this.available) return text(503, 'unavailable');
+    if (get(this.jwksUri)) {
+      this.jwksFetchCount += 1;
+      return json({ keys: this.keys.map((key) => key.publicJwk) });
+    }
+    if (get(this.discoveryUrl)) return json(this.discoveryDocument());
+    return text(404, 'not found');
+  });
+
   async start(port = 0): Promise<{ url: string; port: number }> {
-    const { keys } = this;
-    const server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
-      const get = (url: string) => req.method === 'GET' && path === new URL(url).pathname;
-      const json = (body: unknown) =>
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-      const text = (status: number, body: string) =>
-        res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body);
-      if (!this.available) return text(503, 'unavailable');
-      if (get(this.jwksUri)) {
-        this.jwksFetchCount += 1;
-        return json({ keys: keys.map((key) => key.publicJwk) });
-      }
-      if (get(this.discoveryUrl)) return json(this.discoveryDocument());
-      return text(404, 'not found');
-    });
-    const address = await listenOnLoopback(server, port);
-    this.server = server;
+    void this.keys; // in keyDir before it serves, where `npm run token` reads them
+    const address = await listenOnLoopback(this.server, port);
     this.port = address.port;
     return address;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await closeServer(server);
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   /** `false`: discovery and the JWKS answer 503. */
@@ -185,14 +177,13 @@ export class IdentityProvider {
   async mint(options: MintOptions): Promise<string> {
     const { kid, privateKey } = this.signingKey;
     const { profile } = this;
+    const { moderator } = profile;
+    if (!moderator && (options.moderator || options.groups?.length)) {
+      const why = options.moderator ? 'cannot say who is a moderator' : 'carry no groups or roles';
+      throw new Error(`${profile.title} tokens ${why}`);
+    }
     const memberships = [...(options.groups ?? [])];
-    if (options.moderator && profile.moderator) memberships.push(profile.moderator.group);
-    if (options.moderator && !profile.moderator) {
-      throw new Error(`${profile.title} tokens cannot say who is a moderator`);
-    }
-    if (memberships.length > 0 && !profile.moderator) {
-      throw new Error(`${profile.title} tokens carry no groups or roles`);
-    }
+    if (options.moderator && moderator) memberships.push(moderator.group);
     const tenants = options.tenants ?? [];
     if (profile.tenant.shape === 'string' && tenants.length > 1) {
       const claim = formatClaimPath(profile.tenant.claim);

@@ -4,18 +4,12 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import type { ClaimPath } from '../../lambda/common/config/claim-path';
+import { type ClaimPath, formatClaimPath } from '../../lambda/common/config/claim-path';
 import type { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 
 type SettingValues = Readonly<Partial<Record<keyof typeof FUNCTION_SETTINGS, string>>>;
 
 export type ProfileName = 'dev' | 'cognito' | 'auth0' | 'okta' | 'entra' | 'keycloak' | 'google';
-
-/** A claim path as `*_CLAIM` takes it; `:` bracketed too, as the README shows `["cognito:groups"]`. */
-export const formatClaimPath = (segments: ClaimPath): string =>
-  segments
-    .map((s, i) => (/^[A-Za-z_]\w*$/.test(s) ? `${i ? '.' : ''}${s}` : `[${JSON.stringify(s)}]`))
-    .join('');
 
 interface ClaimInput {
   readonly issuer: string;
@@ -97,8 +91,8 @@ function profile(name: ProfileName, spec: ProfileSpec): Profile {
   };
 }
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
-const sha1 = (data: Buffer) => createHash('sha1').update(data).digest();
+const hash = (algorithm: 'sha1' | 'sha256', data: Buffer | string) =>
+  createHash(algorithm).update(data).digest();
 const randomToken = (bytes: number) => randomBytes(bytes).toString('base64url');
 const alnum = (length: number) => {
   const chars = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -106,26 +100,19 @@ const alnum = (length: number) => {
 };
 /** A GUID derived from `value`, so one user keeps one `oid` across tokens. */
 const stableGuid = (value: string) => {
-  const hex = createHash('sha256').update(value).digest('hex');
+  const hex = hash('sha256', value).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 const nonEmpty = <T>(key: string, values: readonly T[]) =>
   values.length > 0 ? { [key]: [...values] } : {};
 
-function audienceClaims(input: ClaimInput, aud: string | readonly string[]): JWTPayload {
-  return input.clientIdOnly
-    ? { client_id: input.audience }
-    : { aud: typeof aud === 'string' ? aud : [...aud] };
-}
+const audienceClaims = (input: ClaimInput, aud: string | string[]): JWTPayload =>
+  input.clientIdOnly ? { client_id: input.audience } : { aud };
 
-function emailClaims(input: ClaimInput, verifiedClaim: boolean): JWTPayload {
-  if (input.email === undefined) return {};
-  return verifiedClaim
-    ? { email: input.email, email_verified: input.emailVerified }
-    : { email: input.email };
-}
+const emailClaims = ({ email, emailVerified }: ClaimInput, verifiedClaim: boolean): JWTPayload =>
+  email === undefined ? {} : { email, ...(verifiedClaim && { email_verified: emailVerified }) };
 
-const registeredClaims = (input: ClaimInput, aud: string | readonly string[]): JWTPayload => ({
+const registeredClaims = (input: ClaimInput, aud: string | string[]): JWTPayload => ({
   iss: input.issuer,
   sub: input.sub,
   ...audienceClaims(input, aud),
@@ -173,7 +160,7 @@ const PROFILE_LIST = [
     issuerPath: `/${COGNITO_POOL}`,
     jwksPath: `/${COGNITO_POOL}/.well-known/jwks.json`,
     endpoints: ['/oauth2/authorize', '/oauth2/token'],
-    kid: (der) => sha256(der).toString('base64'),
+    kid: (der) => hash('sha256', der).toString('base64'),
     typ: undefined,
     audience: { right: '5r0lm7pqbfe3q6s2k8d1c4a9hx', wrong: '7n2wq9xkz4c8v1b6m3j5h0g2fd' },
     moderator: { claim: ['cognito:groups'], group: 'moderators' },
@@ -214,7 +201,8 @@ const PROFILE_LIST = [
     issuerPath: '/',
     jwksPath: '/.well-known/jwks.json',
     endpoints: ['/authorize', '/oauth/token'],
-    kid: (der) => Buffer.from(sha1(der).toString('hex').toUpperCase()).toString('base64url'),
+    kid: (der) =>
+      Buffer.from(hash('sha1', der).toString('hex').toUpperCase()).toString('base64url'),
     audience: { right: 'https://chime-api.example.com', wrong: 'https://other-api.example.com' },
     moderator: { claim: [`${NS}roles`], group: 'moderator' },
     tenant: { claim: [`${NS}tenants`], shape: 'array' },
@@ -242,7 +230,7 @@ const PROFILE_LIST = [
     issuerPath: '/oauth2/default',
     jwksPath: '/oauth2/default/v1/keys',
     endpoints: ['/oauth2/default/v1/authorize', '/oauth2/default/v1/token'],
-    kid: (der) => sha256(der).toString('base64url'),
+    kid: (der) => hash('sha256', der).toString('base64url'),
     typ: undefined,
     audience: { right: 'api://default', wrong: 'api://other' },
     moderator: { claim: ['groups'], group: 'moderators' },
@@ -275,7 +263,7 @@ const PROFILE_LIST = [
     issuerPath: `/${ENTRA_TENANT}/v2.0`,
     jwksPath: `/${ENTRA_TENANT}/discovery/v2.0/keys`,
     endpoints: [`/${ENTRA_TENANT}/oauth2/v2.0/authorize`, `/${ENTRA_TENANT}/oauth2/v2.0/token`],
-    kid: (der) => sha1(der).toString('base64url'),
+    kid: (der) => hash('sha1', der).toString('base64url'),
     jwkAlg: false,
     audience: {
       right: '8d2f6a41-5c3e-4b9a-9e1d-7f0c2b4a6e58',
@@ -325,7 +313,7 @@ const PROFILE_LIST = [
       `/realms/${REALM}/protocol/openid-connect/auth`,
       `/realms/${REALM}/protocol/openid-connect/token`,
     ],
-    kid: (der) => sha256(der).toString('base64url'),
+    kid: (der) => hash('sha256', der).toString('base64url'),
     audience: { right: 'chime-attendee-api', wrong: 'other-api' },
     moderator: { claim: ['realm_access', 'roles'], group: 'moderator' },
     tenant: { claim: ['organization'], shape: 'array' },
@@ -372,7 +360,7 @@ const PROFILE_LIST = [
     issuerPath: '',
     jwksPath: '/oauth2/v3/certs',
     endpoints: ['/o/oauth2/v2/auth', '/token'],
-    kid: (der) => sha1(der).toString('hex'),
+    kid: (der) => hash('sha1', der).toString('hex'),
     audience: {
       right: '123456789012-chimelocal0example0client.apps.googleusercontent.com',
       wrong: '987654321098-someoneelse0other0client.apps.googleusercontent.com',

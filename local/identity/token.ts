@@ -41,13 +41,12 @@ function usageError(reason: string): never {
 }
 
 /** `run`'s answer, or its error's first line as a usage error. */
-async function orUsage<T>(run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    usageError(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
-  }
-}
+const orUsage = <T>(run: () => T | Promise<T>): Promise<T> =>
+  Promise.resolve()
+    .then(run)
+    .catch((error: unknown) =>
+      usageError(`${error instanceof Error ? error.message : error}`.split('\n')[0] ?? ''),
+    );
 
 const typed = (type: 'string' | 'boolean', names: string) =>
   Object.fromEntries(names.split(' ').map((name) => [name, { type }]));

@@ -1,14 +1,9 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { discoveryUrlOf } from '../../../lambda/attendee/auth/oidc-discovery';
-import { resolveClaim as claimAt } from '../../../lambda/common/config/claim-path';
+import { resolveClaim as claimAt, formatClaimPath } from '../../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
 import { IdentityProvider } from '../../../local/identity/identity-provider';
-import {
-  formatClaimPath,
-  PROFILE_NAMES,
-  PROFILES,
-  type ProfileName,
-} from '../../../local/identity/idp-profiles';
+import { PROFILE_NAMES, PROFILES, type ProfileName } from '../../../local/identity/idp-profiles';
 
 const PROVIDERS = PROFILE_NAMES.filter((name) => name !== 'dev');
 
@@ -215,7 +210,7 @@ describe.each(PROVIDERS.filter((name) => PROFILES[name].moderator !== null))(
 
 describe('where each provider keeps moderators', () => {
   it.each([
-    ['cognito', '["cognito:groups"]', 'moderators'],
+    ['cognito', 'cognito:groups', 'moderators'],
     ['auth0', '["https://chime.example.com/roles"]', 'moderator'],
     ['okta', 'groups', 'moderators'],
     ['entra', 'roles', 'Moderator'],
@@ -421,8 +416,8 @@ describe('claim paths', () => {
     [['realm_access', 'roles'], 'realm_access.roles'],
     [['https://chime.example.com/roles'], '["https://chime.example.com/roles"]'],
     [['extn.tenants'], '["extn.tenants"]'],
-    [['cognito:groups'], '["cognito:groups"]'],
-    [['resource_access', 'chime-web', 'roles'], 'resource_access["chime-web"].roles'],
+    [['cognito:groups'], 'cognito:groups'],
+    [['resource_access', 'chime-web', 'roles'], 'resource_access.chime-web.roles'],
   ])('the path %j is written %s', (segments, written) => {
     expect(formatClaimPath(segments)).toBe(written);
   });
