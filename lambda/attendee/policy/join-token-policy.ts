@@ -1,4 +1,4 @@
-import { type ClaimPath, resolveClaim } from '../../common/config/claim-path';
+import type { ClaimPath } from '../../common/config/claim-path';
 import type { PolicySettings } from '../../common/config/settings';
 import type { RouteId } from '../routes/api-routes';
 
@@ -53,6 +53,20 @@ export function groupsOf(claim: unknown, spaceSeparated = false): readonly strin
     // Not JSON: the authorizer's space-separated form.
   }
   return words(text.slice(1, -1));
+}
+
+/**
+ * The value at `path` in `claims`, or `undefined`. Own data properties of plain objects only:
+ * never an inherited member (`__proto__`), a getter, or into an array (`roles.length`).
+ */
+export function resolveClaim(claims: unknown, path: ClaimPath): unknown {
+  let value: unknown = claims;
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    if (!Object.hasOwn(value, segment)) return undefined;
+    value = Object.getOwnPropertyDescriptor(value, segment)?.value;
+  }
+  return value;
 }
 
 /** Scope claims hold a space-separated list (RFC 8693 §4.2 `scope`; Entra's `scp`). */

@@ -7,30 +7,25 @@ import { RuleError } from './validators';
 
 export type ClaimPath = readonly string[];
 
-/** A setting's rule error too: its message is the reason. */
-export class ClaimPathError extends RuleError {
-  override readonly name = 'ClaimPathError';
-}
-
 /** `:` is allowed bare, as `cognito:groups` is written everywhere; names with `.` or `/` go in brackets. */
 const PLAIN_SEGMENT = /^[A-Za-z0-9_$:-]+/;
 
 /** A `["…"]` segment at `start`: a JSON string literal, so `\"` and `\\` escape as in the token. */
 function bracketed(text: string, start: number): { segment: string; end: number } {
   if (text[start + 1] !== '"') {
-    throw new ClaimPathError(`a "[" must be followed by a double-quoted name, as in ["a.b"]`);
+    throw new RuleError(`a "[" must be followed by a double-quoted name, as in ["a.b"]`);
   }
   let index = start + 2;
   while (index < text.length && text[index] !== '"') index += text[index] === '\\' ? 2 : 1;
-  if (index >= text.length) throw new ClaimPathError('a quoted name is not closed');
+  if (index >= text.length) throw new RuleError('a quoted name is not closed');
   let segment: unknown;
   try {
     segment = JSON.parse(text.slice(start + 1, index + 1));
   } catch {
-    throw new ClaimPathError('a quoted name is not a valid JSON string');
+    throw new RuleError('a quoted name is not a valid JSON string');
   }
-  if (text[index + 1] !== ']') throw new ClaimPathError('a quoted name must be followed by "]"');
-  if (segment === '') throw new ClaimPathError('a claim name may not be empty');
+  if (text[index + 1] !== ']') throw new RuleError('a quoted name must be followed by "]"');
+  if (segment === '') throw new RuleError('a claim name may not be empty');
   return { segment: segment as string, end: index + 2 };
 }
 
@@ -41,9 +36,9 @@ function bracketed(text: string, start: number): { segment: string; end: number 
  * parseClaimPath('resource_access["my.client"].roles') // ['resource_access', 'my.client', 'roles']
  */
 export function parseClaimPath(text: string): ClaimPath {
-  if (text === '') throw new ClaimPathError('may not be empty');
+  if (text === '') throw new RuleError('may not be empty');
   const notAPath = (rule: string) =>
-    new ClaimPathError(
+    new RuleError(
       text.includes('/')
         ? `"${text}" is not a claim path: write a name with "/" or "." in brackets, as in ["${text}"]`
         : `"${text}" is not a claim path: ${rule} (others in brackets: ["name"])`,
@@ -64,13 +59,13 @@ export function parseClaimPath(text: string): ClaimPath {
     if (text[index] === '.') {
       index += 1;
       if (index === text.length || text[index] === '.' || text[index] === '[') {
-        throw new ClaimPathError(`"${text}" has an empty name after a "."`);
+        throw new RuleError(`"${text}" has an empty name after a "."`);
       }
     } else if (index < text.length && text[index] !== '[') {
       throw notAPath('names are separated by "."');
     }
   }
-  if (segments.length > 16) throw new ClaimPathError('may have at most 16 names');
+  if (segments.length > 16) throw new RuleError('may have at most 16 names');
   return Object.freeze(segments);
 }
 
@@ -83,18 +78,4 @@ export function formatClaimPath(path: ClaimPath): string {
         : `[${JSON.stringify(segment)}]`,
     )
     .join('');
-}
-
-/**
- * The value at `path` in `claims`, or `undefined`. Own data properties of plain objects only:
- * never an inherited member (`__proto__`), a getter, or into an array (`roles.length`).
- */
-export function resolveClaim(claims: unknown, path: ClaimPath): unknown {
-  let value: unknown = claims;
-  for (const segment of path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    if (!Object.hasOwn(value, segment)) return undefined;
-    value = Object.getOwnPropertyDescriptor(value, segment)?.value;
-  }
-  return value;
 }

@@ -313,13 +313,8 @@ export function parseConfig(env: Env) {
 
 export type Config = ReturnType<typeof parseConfig>;
 
-/** The table's region: the stack's, whatever the meetings' control region. */
-const tableRegion = (env: Env) => env.AWS_REGION?.trim() || 'us-east-1';
-
-/** The prefetch function's configuration, read once, at init, frozen. */
-export const parsePrefetchConfig = (env: Env) =>
-  Object.freeze({ ...readSettings(env, PREFETCH_SETTINGS), region: tableRegion(env) });
-
-/** The invalidation function's configuration, read once, at init, frozen. */
-export const parseInvalidationConfig = (env: Env) =>
-  Object.freeze({ ...readSettings(env, INVALIDATION_SETTINGS), region: tableRegion(env) });
+/** Read once, at init, frozen; the table is in the stack's region (AWS_REGION), not Chime's. */
+const withTable = <S extends Settings>(env: Env, settings: S) =>
+  Object.freeze({ ...readSettings(env, settings), region: env.AWS_REGION?.trim() || 'us-east-1' });
+export const parsePrefetchConfig = (env: Env) => withTable(env, PREFETCH_SETTINGS);
+export const parseInvalidationConfig = (env: Env) => withTable(env, INVALIDATION_SETTINGS);

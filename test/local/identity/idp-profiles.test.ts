@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { discoveryUrlOf } from '../../../lambda/attendee/auth/oidc-discovery';
-import { resolveClaim as claimAt, formatClaimPath } from '../../../lambda/common/config/claim-path';
+import { resolveClaim as claimAt } from '../../../lambda/attendee/policy/join-token-policy';
+import { formatClaimPath } from '../../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
 import { IdentityProvider } from '../../../local/identity/identity-provider';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from '../../../local/identity/idp-profiles';

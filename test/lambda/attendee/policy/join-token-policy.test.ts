@@ -7,6 +7,7 @@ import {
   owns,
   type PolicySettings,
   ROUTE_ROLES,
+  resolveClaim,
   type Verdict,
 } from '../../../../lambda/attendee/policy/join-token-policy';
 import { API_ROUTES, type RouteId } from '../../../../lambda/attendee/routes/api-routes';
@@ -432,5 +433,84 @@ describe('displayNameOf', () => {
     const name = displayNameOf({ name: '😀'.repeat(200) }, { nameClaim: ['name'] });
     expect([...(name ?? '')]).toHaveLength(128);
     expect(name).toBe('😀'.repeat(128));
+  });
+});
+
+describe('resolveClaim', () => {
+  const claims = JSON.parse(
+    JSON.stringify({
+      sub: 'alice',
+      realm_access: { roles: ['moderators'] },
+      'https://example.com/roles': ['host'],
+      resource_access: { 'my.client': { roles: ['a'] } },
+      groups: ['moderators'],
+      nested: { deeper: { value: 7 } },
+      nothing: null,
+    }),
+  ) as Record<string, unknown>;
+  const at = (text: string, from: unknown = claims) => resolveClaim(from, parseClaimPath(text));
+
+  it('resolves top-level, nested and bracketed claims', () => {
+    expect(at('sub')).toBe('alice');
+    expect(at('realm_access.roles')).toEqual(['moderators']);
+    expect(at('["https://example.com/roles"]')).toEqual(['host']);
+    expect(at('resource_access["my.client"].roles')).toEqual(['a']);
+    expect(at('nested.deeper.value')).toBe(7);
+  });
+
+  it('does not read a dotted name as a path, or a path as a dotted name', () => {
+    expect(at('resource_access.my.client.roles')).toBeUndefined();
+    expect(resolveClaim({ 'a.b': 1 }, ['a', 'b'])).toBeUndefined();
+  });
+
+  it.each([
+    'constructor',
+    '__proto__',
+    'toString',
+    'hasOwnProperty',
+    'sub.length',
+    'realm_access.constructor',
+    'realm_access.__proto__',
+    'sub.constructor.name',
+  ])('never resolves %s through the prototype', (text) => {
+    expect(at(text)).toBeUndefined();
+  });
+
+  it('resolves a claim named like a prototype member only when it is an own property', () => {
+    const own = JSON.parse('{"__proto__": "own", "constructor": "also own"}');
+    expect(resolveClaim(own, ['__proto__'])).toBe('own');
+    expect(resolveClaim(own, ['constructor'])).toBe('also own');
+  });
+
+  it('does not walk into arrays', () => {
+    expect(at('groups.0')).toBeUndefined();
+    expect(at('groups.length')).toBeUndefined();
+    expect(at('realm_access.roles.0')).toBeUndefined();
+  });
+
+  it('does not call getters', () => {
+    let called = false;
+    const tricky = Object.defineProperty({}, 'roles', {
+      enumerable: true,
+      get: () => {
+        called = true;
+        return ['moderators'];
+      },
+    });
+    expect(resolveClaim(tricky, ['roles'])).toBeUndefined();
+    expect(called).toBe(false);
+  });
+
+  it.each([
+    ['a string', 'sub.x'],
+    ['a number', 'nested.deeper.value.x'],
+    ['null', 'nothing.x'],
+    ['a missing claim', 'missing.x'],
+  ])('answers undefined below %s', (_name, text) => {
+    expect(at(text)).toBeUndefined();
+  });
+
+  it.each([null, undefined, 'text', 42, ['sub']])('answers undefined for claims %j', (value) => {
+    expect(resolveClaim(value, ['sub'])).toBeUndefined();
   });
 });
