@@ -29,19 +29,24 @@ const importHandler = async () =>
 const importStub = () =>
   import(new URL('stub-chime.mjs', import.meta.url).href) as Promise<typeof import('./stub-chime')>;
 
-/** Fails the run unless the answer is a 200 carrying the requested attendee. */
-function check(response: Awaited<ReturnType<HttpApiHandler>>) {
+/** One invocation, µs from the call to the answer; fails the run unless that is a 200 carrying the attendee. */
+async function invoke(handler: HttpApiHandler, requestId: string): Promise<number> {
+  const event = apiEvent(target, requestId);
+  const context = lambdaContext(requestId);
+  const started = performance.now();
+  const response = await handler(event, context);
+  const elapsedUs = (performance.now() - started) * 1000;
   const body = response.statusCode === 200 ? JSON.parse(String(response.body)) : undefined;
   if (body?.Attendee?.AttendeeId !== target.attendeeId) {
     throw new Error(`unexpected answer ${JSON.stringify(response)}`);
   }
+  return elapsedUs;
 }
 
 async function cold() {
   const handler = await importHandler();
   const importedMs = performance.now();
-  const response = await handler(apiEvent(target, 'cold-0'), lambdaContext('cold-0'));
-  check(response);
+  await invoke(handler, 'cold-0');
   return { initMs: importedMs - bootMs, invokeMs: performance.now() - importedMs };
 }
 
@@ -54,21 +59,12 @@ async function warm() {
   const handler = await importHandler();
   const rssInitMb = process.memoryUsage.rss() / 2 ** 20;
   let sequence = 0;
-  const invoke = async (): Promise<number> => {
-    const requestId = `warm-${sequence++}`;
-    const event = apiEvent(target, requestId);
-    const context = lambdaContext(requestId);
-    const started = performance.now();
-    const response = await handler(event, context);
-    const elapsedUs = (performance.now() - started) * 1000;
-    check(response);
-    return elapsedUs;
-  };
-  for (let i = 0; i < options.warmup; i += 1) await invoke();
+  const next = () => invoke(handler, `warm-${sequence++}`);
+  for (let i = 0; i < options.warmup; i += 1) await next();
   const seenInWarmup = seen?.() ?? 0;
   const samplesUs = new Array<number>(options.iterations);
   const cpuBefore = process.cpuUsage();
-  for (let i = 0; i < options.iterations; i += 1) samplesUs[i] = await invoke();
+  for (let i = 0; i < options.iterations; i += 1) samplesUs[i] = await next();
   const cpu = process.cpuUsage(cpuBefore);
   return {
     samplesUs,
