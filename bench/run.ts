@@ -30,17 +30,15 @@ async function setUp(settings: BenchSettings) {
     logFile: logFile('services'),
     service: true,
   });
-  const { env, events } = services.report;
   return {
     settings,
     bundles,
     services: services.report,
     stopServices: services.stop,
-    events,
     // The dev stack's, plus the log level and the Node flags the stack deploys the function with.
     env: {
       PATH: process.env.PATH,
-      ...env,
+      ...services.report.env,
       LOG_LEVEL: settings.logLevel,
       NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
     },
@@ -49,10 +47,10 @@ async function setUp(settings: BenchSettings) {
 
 type Bench = Awaited<ReturnType<typeof setUp>>;
 
-async function measureCold({ settings, bundles, env, events }: Bench) {
+async function measureCold({ settings, bundles, env, services }: Bench) {
+  const event = JSON.stringify(services.events.attendee);
   const once = async (kind: Kind | 'empty') => {
-    const args =
-      kind === 'empty' ? ['empty'] : ['cold', bundles[kind].file, JSON.stringify(events.attendee)];
+    const args = kind === 'empty' ? ['empty'] : ['cold', bundles[kind].file, event];
     const options = { env, timeoutMs: 30_000, logFile: logFile(`cold-${kind}`) };
     const run = await runNode<ColdReport>(script('runner'), args, options);
     return { ...run.report, ms: run.reportAfterMs, logLines: run.logLines() };
@@ -68,7 +66,7 @@ async function measureCold({ settings, bundles, env, events }: Bench) {
 /** One warm measurement: which sides, with Chime how, asking what, in which environment. */
 interface WarmCase extends Pick<WarmOptions, 'chime' | 'answer'> {
   readonly kinds: (round: number) => Kind[];
-  readonly event?: keyof Bench['events'];
+  readonly event?: keyof Services['events'];
   readonly env?: NodeJS.ProcessEnv;
   /** The Chime requests each run must show: in the emulator's log, seen by the runner, timed. */
   readonly expect: Readonly<Partial<Record<'emulator' | 'seen' | 'timed', number>>>;
@@ -83,7 +81,7 @@ async function measureWarm(bench: Bench, name: string, c: WarmCase) {
   for (let r = 0; r < warmRounds; r += 1) {
     for (const kind of c.kinds(r)) {
       await fetch(calls, { method: 'DELETE' });
-      const event = JSON.stringify(bench.events[c.event ?? 'attendee']);
+      const event = JSON.stringify(bench.services.events[c.event ?? 'attendee']);
       const args = ['warm', bench.bundles[kind].file, event, JSON.stringify(options)];
       const run = await runNode<WarmReport>(script('runner'), args, {
         env: c.env ?? bench.env,
@@ -102,9 +100,9 @@ async function measureWarm(bench: Bench, name: string, c: WarmCase) {
   return runs;
 }
 
-async function warmCases({ settings, services, events, env }: Bench) {
+async function warmCases({ settings, services, env }: Bench) {
   const expected = settings.warmup + settings.warmIterations;
-  const recorded = await fetch(`${services.emulatorUrl}${events.attendee.rawPath}`);
+  const recorded = await fetch(`${services.emulatorUrl}${services.events.attendee.rawPath}`);
   const replayed = ['content-type', 'x-amzn-requestid'];
   const answer = {
     statusCode: recorded.status,
@@ -129,7 +127,7 @@ async function warmCases({ settings, services, events, env }: Bench) {
 }
 
 /** The local API in front of each bundle under autocannon, in rounds, with the host's CPU time. */
-async function measureHttp({ settings, bundles, events, env }: Bench) {
+async function measureHttp({ settings, bundles, services, env }: Bench) {
   const host = (kind: Kind) =>
     runNode<{ url: string }>(script('services'), ['api', bundles[kind].file], {
       env,
@@ -138,7 +136,7 @@ async function measureHttp({ settings, bundles, events, env }: Bench) {
       service: true,
     });
   const hosts = { app: await host('app'), baseline: await host('baseline') };
-  const { rawPath, headers } = events.attendee;
+  const { rawPath, headers } = services.events.attendee;
   const load = (kind: Kind, duration: number) =>
     autocannon({
       url: `${hosts[kind].report.url}${rawPath}`,
