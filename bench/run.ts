@@ -109,7 +109,7 @@ async function warmCases({ settings, services, env }: Bench) {
     headers: Object.fromEntries([...recorded.headers].filter(([h]) => replayed.includes(h))),
     body: await recorded.text(),
   };
-  const cases: Record<keyof Measured['warm'], WarmCase> = {
+  return {
     // One GetAttendee in the emulator's log per invocation.
     emulator: { kinds: order, chime: 'emulator', expect: { emulator: expected } },
     // Answered in-process with the emulator's recorded answer: every request stubbed.
@@ -122,8 +122,7 @@ async function warmCases({ settings, services, env }: Bench) {
       env: { ...env, ...settings.cacheEnv },
       expect: { timed: 0 },
     },
-  };
-  return cases;
+  } satisfies Record<keyof Measured['warm'], WarmCase>;
 }
 
 /** The local API in front of each bundle under autocannon, in rounds, with the host's CPU time. */

@@ -309,10 +309,9 @@ export class AttendeeCache extends Construct {
 
   /** `grants` on the table, and its key through DynamoDB only (which decrypts the table key). */
   private grantTable(role: IRole, grants: readonly PolicyStatementProps[], keySid: string): void {
+    const resources = [this.table.tableArn];
     for (const grant of grants) {
-      role.addToPrincipalPolicy(
-        new PolicyStatement({ ...grant, resources: [this.table.tableArn] }),
-      );
+      role.addToPrincipalPolicy(new PolicyStatement({ ...grant, resources }));
     }
     this.grantKey(role, keySid, ['kms:Decrypt'], 'dynamodb');
   }
