@@ -19,9 +19,7 @@ const NODE_ESM = {
 async function bundle(options: BuildOptions, banner = false) {
   const file = options.outfile as string;
   const { metafile } = await build({ ...options, metafile: true });
-  const output = Object.entries(metafile.outputs).find(
-    ([out]) => path.resolve(out) === path.resolve(file),
-  )?.[1];
+  const output = metafile.outputs[path.relative(process.cwd(), file)];
   if (!output) throw new Error(`no metafile output for ${file}`);
   const code = readFileSync(file);
   const topInputs = Object.entries(output.inputs)

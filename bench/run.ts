@@ -30,17 +30,15 @@ async function setUp(settings: BenchSettings) {
     logFile: logFile('services'),
     service: true,
   });
-  const { env, target } = services.report;
   return {
     settings,
     bundles,
     services: services.report,
     stopServices: services.stop,
-    target,
     // The dev stack's, plus the log level and the Node flags the stack deploys the function with.
     env: {
       PATH: process.env.PATH,
-      ...env,
+      ...services.report.env,
       LOG_LEVEL: settings.logLevel,
       NODE_OPTIONS: ATTENDEE_NODE_OPTIONS,
     },
@@ -49,10 +47,10 @@ async function setUp(settings: BenchSettings) {
 
 type Bench = Awaited<ReturnType<typeof setUp>>;
 
-async function measureCold({ settings, bundles, env, target }: Bench) {
+async function measureCold({ settings, bundles, env, services }: Bench) {
+  const event = JSON.stringify(services.events.attendee);
   const once = async (kind: Kind | 'empty') => {
-    const args =
-      kind === 'empty' ? ['empty'] : ['cold', bundles[kind].file, JSON.stringify(target)];
+    const args = kind === 'empty' ? ['empty'] : ['cold', bundles[kind].file, event];
     const options = { env, timeoutMs: 30_000, logFile: logFile(`cold-${kind}`) };
     const run = await runNode<ColdReport>(script('runner'), args, options);
     return { ...run.report, ms: run.reportAfterMs, logLines: run.logLines() };
@@ -68,7 +66,7 @@ async function measureCold({ settings, bundles, env, target }: Bench) {
 /** One warm measurement: which sides, with Chime how, asking what, in which environment. */
 interface WarmCase extends Pick<WarmOptions, 'chime' | 'answer'> {
   readonly kinds: (round: number) => Kind[];
-  readonly target?: Bench['target'];
+  readonly event?: keyof Services['events'];
   readonly env?: NodeJS.ProcessEnv;
   /** The Chime requests each run must show: in the emulator's log, seen by the runner, timed. */
   readonly expect: Readonly<Partial<Record<'emulator' | 'seen' | 'timed', number>>>;
@@ -83,8 +81,8 @@ async function measureWarm(bench: Bench, name: string, c: WarmCase) {
   for (let r = 0; r < warmRounds; r += 1) {
     for (const kind of c.kinds(r)) {
       await fetch(calls, { method: 'DELETE' });
-      const target = JSON.stringify(c.target ?? bench.target);
-      const args = ['warm', bench.bundles[kind].file, target, JSON.stringify(options)];
+      const event = JSON.stringify(bench.services.events[c.event ?? 'attendee']);
+      const args = ['warm', bench.bundles[kind].file, event, JSON.stringify(options)];
       const run = await runNode<WarmReport>(script('runner'), args, {
         env: c.env ?? bench.env,
         timeoutMs: 180_000,
@@ -102,18 +100,16 @@ async function measureWarm(bench: Bench, name: string, c: WarmCase) {
   return runs;
 }
 
-async function warmCases({ settings, services, target, env }: Bench) {
+async function warmCases({ settings, services, env }: Bench) {
   const expected = settings.warmup + settings.warmIterations;
-  const recorded = await fetch(
-    `${services.emulatorUrl}/meetings/${target.meetingId}/attendees/${target.attendeeId}`,
-  );
+  const recorded = await fetch(`${services.emulatorUrl}${services.events.attendee.rawPath}`);
   const replayed = ['content-type', 'x-amzn-requestid'];
   const answer = {
     statusCode: recorded.status,
     headers: Object.fromEntries([...recorded.headers].filter(([h]) => replayed.includes(h))),
     body: await recorded.text(),
   };
-  const cases: Record<keyof Measured['warm'], WarmCase> = {
+  return {
     // One GetAttendee in the emulator's log per invocation.
     emulator: { kinds: order, chime: 'emulator', expect: { emulator: expected } },
     // Answered in-process with the emulator's recorded answer: every request stubbed.
@@ -122,16 +118,15 @@ async function warmCases({ settings, services, target, env }: Bench) {
     'cache-hit': {
       kinds: () => ['app'],
       chime: 'count',
-      target: { ...target, routeKey: services.joinInfoRouteKey },
+      event: 'joinInfo',
       env: { ...env, ...settings.cacheEnv },
       expect: { timed: 0 },
     },
-  };
-  return cases;
+  } satisfies Record<keyof Measured['warm'], WarmCase>;
 }
 
 /** The local API in front of each bundle under autocannon, in rounds, with the host's CPU time. */
-async function measureHttp({ settings, bundles, target, env }: Bench) {
+async function measureHttp({ settings, bundles, services, env }: Bench) {
   const host = (kind: Kind) =>
     runNode<{ url: string }>(script('services'), ['api', bundles[kind].file], {
       env,
@@ -140,13 +135,13 @@ async function measureHttp({ settings, bundles, target, env }: Bench) {
       service: true,
     });
   const hosts = { app: await host('app'), baseline: await host('baseline') };
-  const route = `/meetings/${target.meetingId}/attendees/${target.attendeeId}`;
+  const { rawPath, headers } = services.events.attendee;
   const load = (kind: Kind, duration: number) =>
     autocannon({
-      url: `${hosts[kind].report.url}${route}`,
+      url: `${hosts[kind].report.url}${rawPath}`,
       connections: settings.connections,
       duration,
-      headers: { authorization: `Bearer ${target.token}` },
+      headers: { authorization: String(headers.authorization) },
     });
   // Both hosts start with a cold JIT: without this, round 0 would hold whichever goes first to it.
   if (settings.httpWarmup > 0) for (const kind of order(0)) await load(kind, settings.httpWarmup);

@@ -4,7 +4,8 @@
  * on fd 3, in a process of its own (no CPU queue shared with the functions or the load).
  */
 import { pathToFileURL } from 'node:url';
-import { routeKeyOf } from '../lambda/attendee/routes/api-routes';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { API_ROUTES, type RouteId } from '../lambda/attendee/routes/api-routes';
 import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
 import { HttpApiGateway, type HttpApiHandler } from '../local/aws/http-api-gateway';
 import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor, startDevStack } from '../local/cli/dev-stack';
@@ -14,6 +15,7 @@ const stopWhenStdinCloses = (stop: () => Promise<void>) =>
   process.stdin.once('end', () => stop().then(() => process.exit(0))).resume();
 
 async function stack() {
+  let received: APIGatewayProxyEventV2 | undefined;
   const stack = await startDevStack({
     ports: { api: 0, emulator: 0, idp: 0 },
     // Call for call against the SDK alone: Chime's rates and the caches are `npm run storm`'s.
@@ -24,18 +26,30 @@ async function stack() {
       [FUNCTION_SETTINGS.cacheMeetingTtlMs.env]: '0',
       [FUNCTION_SETTINGS.callerBudgetPerMinute.env]: '10000',
     },
-    // Its own HTTP API stand-in is never called: `api` runs one per bundle.
-    loadHandler: async () => async () => ({ statusCode: 503 }),
+    // Its own HTTP API stand-in only records the events it builds: `api` runs one per bundle.
+    loadHandler: async () => async (event) => {
+      received = event;
+      return { statusCode: 503 };
+    },
   });
   stopWhenStdinCloses(() => stack.stop());
   const { meetingId, attendees } = await stack.seedDemo();
   // Longer than any run: every invocation verifies the same token, as a client reuses it.
   const token = await stack.idp.mint({ sub: 'alice', ttl: 3600 });
+  /** The payload 2.0 event the local HTTP API builds for alice's GET of `route`: the runner's. */
+  const eventOf = async (route: RouteId) => {
+    const path = API_ROUTES[route].path
+      .replace('{meetingId}', meetingId)
+      .replace('{attendeeId}', attendees.alice);
+    const headers = { authorization: `Bearer ${token}`, 'user-agent': 'bench' };
+    await (await fetch(`${stack.apiUrl}${path}`, { headers })).arrayBuffer();
+    if (received?.rawPath !== path) throw new Error(`no event for ${path}`);
+    return received;
+  };
   return {
     env: stack.env,
     emulatorUrl: stack.emulatorUrl,
-    joinInfoRouteKey: routeKeyOf('joinInfo'),
-    target: { routeKey: routeKeyOf('attendee'), meetingId, attendeeId: attendees.alice, token },
+    events: { attendee: await eventOf('attendee'), joinInfo: await eventOf('joinInfo') },
   };
 }
 

@@ -71,9 +71,8 @@ export function interceptChime(origin: string, answer?: CannedAnswer): () => num
     const options = args[0] as { host?: string; hostname?: string; port?: number | string };
     const toChime =
       (options.hostname ?? options.host) === hostname && String(options.port) === port;
-    if (!toChime) return original.apply(http, args);
-    seen += 1;
-    if (!answer) return original.apply(http, args);
+    if (toChime) seen += 1;
+    if (!toChime || !answer) return original.apply(http, args);
     const request = new CannedRequest(answer);
     const callback = typeof args[1] === 'function' ? args[1] : args[2];
     if (typeof callback === 'function') request.once('response', callback as () => void);

@@ -2,8 +2,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
+  type AlarmProps,
   ComparisonOperator,
-  type IMetric,
   MathExpression,
   Metric,
   Stats,
@@ -31,10 +31,8 @@ export interface AlarmsProps {
   readonly cache?: { readonly invalidationFunction: IFunction; readonly deadLetterQueue: IQueue };
 }
 
-interface AlarmSpec {
+interface AlarmSpec extends Pick<AlarmProps, 'threshold' | 'metric'> {
   readonly description: string;
-  readonly threshold: number;
-  readonly metric: IMetric;
   /** Strictly above the threshold (a rate, a queue depth) rather than reaching it (a count). */
   readonly above?: boolean;
   readonly periods?: number;

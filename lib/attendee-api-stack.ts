@@ -51,12 +51,12 @@ export class AttendeeApiStack extends Stack {
     const sharedCache = settings.sharedCache && !settings.samLocal;
     const identity = new Identity(this, 'Identity', settings);
     const retention = settings.logRetentionDays;
-    const functionLogs = new LogGroup(this, 'FunctionLogs', { retention });
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention });
+    const functionLogGroup = new LogGroup(this, 'FunctionLogs', { retention });
+    const accessLogGroup = new LogGroup(this, 'AccessLogs', { retention });
     const role = functionRole(this, 'FunctionRole', {
       description:
         'Writes its own log group, reads Chime SDK attendees and meetings and the attendee cache table, nothing else.',
-      logs: functionLogs,
+      logs: functionLogGroup,
       chime: {
         policyName: 'ChimeRead',
         sid: 'ChimeMeetingReadsOnly',
@@ -79,7 +79,7 @@ export class AttendeeApiStack extends Stack {
       // None unless asked for: a new account's quota may not leave Lambda's 100 unreserved.
       reservedConcurrentExecutions: settings.reservedConcurrency,
       role,
-      logGroup: functionLogs,
+      logGroup: functionLogGroup,
       applicationLogLevelV2: ApplicationLogLevel[settings.logLevel],
       environment: this.attendeeEnvironment(settings, identity),
     });
@@ -87,15 +87,8 @@ export class AttendeeApiStack extends Stack {
       ? new AttendeeCache(this, 'Cache', { settings, attendeeRole: role })
       : undefined;
     if (cache) fn.addEnvironment(FUNCTION_SETTINGS.cacheTableName.env, cache.table.tableName);
-    const { api, stage } = this.httpApi(settings, identity, fn, accessLogs);
-    new Alarms(this, 'Alarms', {
-      api,
-      fn,
-      functionLogGroup: functionLogs,
-      accessLogGroup: accessLogs,
-      settings,
-      cache,
-    });
+    const { api, stage } = this.httpApi(settings, identity, fn, accessLogGroup);
+    new Alarms(this, 'Alarms', { api, fn, functionLogGroup, accessLogGroup, settings, cache });
     const outputs = {
       ApiUrl: [`Base URL of the API: GET <ApiUrl>${API_ROUTES.attendee.path.slice(1)}`, stage.url],
       Issuer: ['Issuer (iss) of the tokens the API accepts', identity.issuer],
@@ -141,7 +134,7 @@ export class AttendeeApiStack extends Stack {
     settings: AttendeeApiSettings,
     identity: Identity,
     fn: NodejsFunction,
-    accessLogs: LogGroup,
+    accessLogGroup: LogGroup,
   ) {
     const api = new HttpApi(this, 'HttpApi', {
       apiName: this.stackName,
@@ -169,7 +162,7 @@ export class AttendeeApiStack extends Stack {
       autoDeploy: true,
       throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
       accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
+        destination: new LogGroupLogDestination(accessLogGroup),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });

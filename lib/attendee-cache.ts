@@ -101,29 +101,15 @@ export class AttendeeCache extends Construct {
     private readonly props: AttendeeCacheProps,
   ) {
     super(scope, id);
-    this.key = this.tableKey();
-    this.table = this.cacheTable();
-    const attendeeGrant = { sid: 'AttendeeTable', actions: TABLE_ACTIONS };
-    this.grantTable(props.attendeeRole, [attendeeGrant], 'AttendeeTableKey');
-    this.deadLetterQueue = this.deadLetters(
-      'InvalidationDeadLetters',
-      14,
-      'This queue is itself the dead-letter queue: of the invalidation rule target and of the function’s asynchronous invocations. Its alarm pages on the first message; nothing consumes it automatically.',
-    );
-    this.invalidationFunction = this.invalidation();
-    if (props.settings.prefetch) this.prefetch();
-  }
-
-  /** Dead-lettered events carry ExternalUserIds, so EventBridge may use the key, for this account only. */
-  private tableKey(): Key {
-    const key = new Key(this, 'TableKey', {
+    // Dead-lettered events carry ExternalUserIds, so EventBridge may use the key, for this account only.
+    this.key = new Key(this, 'TableKey', {
       description:
         'Encrypts the attendee cache table (JoinTokens of live attendees) and the dead-letter queues of its events (ExternalUserIds).',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    key.addToResourcePolicy(
+    this.key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'EventBridgeDeadLetters',
         principals: [new ServicePrincipal('events.amazonaws.com')],
@@ -132,12 +118,8 @@ export class AttendeeCache extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
-    return key;
-  }
-
-  private cacheTable(): Table {
     const { partitionKey, sortKey, timeToLiveAttribute } = CACHE_TABLE_SCHEMA;
-    const table = new Table(this, 'Table', {
+    this.table = new Table(this, 'Table', {
       billingMode: BillingMode.PAY_PER_REQUEST,
       partitionKey: { name: partitionKey.name, type: partitionKey.type as AttributeType },
       sortKey: { name: sortKey.name, type: sortKey.type as AttributeType },
@@ -148,12 +130,20 @@ export class AttendeeCache extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledge(table, {
+    acknowledge(this.table, {
       id: 'AwsSolutions-DDB3',
       reason:
         'A cache of Chime attendees and meetings: every item is rebuilt from Chime on a miss and expires within cacheSharedTtlMs. Point-in-time recovery would only restore records of attendees deleted since, and cost.',
     });
-    return table;
+    const attendeeGrant = { sid: 'AttendeeTable', actions: TABLE_ACTIONS };
+    this.grantTable(props.attendeeRole, [attendeeGrant], 'AttendeeTableKey');
+    this.deadLetterQueue = this.deadLetters(
+      'InvalidationDeadLetters',
+      14,
+      'This queue is itself the dead-letter queue: of the invalidation rule target and of the function’s asynchronous invocations. Its alarm pages on the first message; nothing consumes it automatically.',
+    );
+    this.invalidationFunction = this.invalidation();
+    if (props.settings.prefetch) this.prefetch();
   }
 
   private deadLetters(id: string, days: number, reason: string): Queue {
@@ -319,10 +309,9 @@ export class AttendeeCache extends Construct {
 
   /** `grants` on the table, and its key through DynamoDB only (which decrypts the table key). */
   private grantTable(role: IRole, grants: readonly PolicyStatementProps[], keySid: string): void {
+    const resources = [this.table.tableArn];
     for (const grant of grants) {
-      role.addToPrincipalPolicy(
-        new PolicyStatement({ ...grant, resources: [this.table.tableArn] }),
-      );
+      role.addToPrincipalPolicy(new PolicyStatement({ ...grant, resources }));
     }
     this.grantKey(role, keySid, ['kms:Decrypt'], 'dynamodb');
   }
