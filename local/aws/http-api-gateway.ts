@@ -65,15 +65,13 @@ const joined = (keys: Iterable<string>, valuesOf: (key: string) => readonly stri
 
 /** Refuses more than the quota by Content-Length before reading, else at the first byte over. */
 function readBody(req: IncomingMessage): Promise<Buffer> {
-  const limit = MAX_PAYLOAD_BYTES;
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(TOO_LARGE);
+  if (Number(req.headers['content-length']) > MAX_PAYLOAD_BYTES) return Promise.reject(TOO_LARGE);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
     const onData = (chunk: Buffer) => {
       received += chunk.length;
-      if (received <= limit) return chunks.push(chunk);
+      if (received <= MAX_PAYLOAD_BYTES) return chunks.push(chunk);
       req.off('data', onData);
       req.pause();
       reject(TOO_LARGE);

@@ -71,8 +71,6 @@ export function parseStartArgs(argv: readonly string[], env: Env): StartPlan {
         'no-shared-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-      strict: true,
-      allowPositionals: false,
     }),
   );
   if (values.help) return { kind: 'help' };
