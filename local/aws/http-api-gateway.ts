@@ -236,18 +236,13 @@ export class HttpApiGateway {
     }
     const route = this.routes.find((r) => r.method === method && r.pattern.test(url.pathname));
     if (!route) throw NOT_FOUND;
-    const raw = route.pattern.exec(url.pathname)?.groups ?? {};
-    const pathParameters = orBadRequest(() =>
-      Object.fromEntries(
-        Object.entries(raw).map(([name, value]) => [name, decodeURIComponent(value)]),
-      ),
-    );
+    const raw = Object.entries(route.pattern.exec(url.pathname)?.groups ?? {});
+    const decoded = () => raw.map(([name, value]) => [name, decodeURIComponent(value)]);
+    const pathParameters = Object.fromEntries(orBadRequest(decoded));
     const { routeKey, handler } = route.route;
     const event = toEvent(req, url, body, routeKey, pathParameters, requestId);
-    const result = await handler(
-      event,
-      createLambdaContext({ functionName: 'attendee-local', awsRequestId: requestId }),
-    );
+    const context = { functionName: 'attendee-local', awsRequestId: requestId };
+    const result = await handler(event, createLambdaContext(context));
     const own = Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]);
     if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
     return [
