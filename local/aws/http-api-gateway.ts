@@ -107,9 +107,7 @@ function toEvent(
   const names = Object.keys(distinct).filter((name) => name !== 'cookie');
   const headers = joined(names, (name) => distinct[name] ?? []);
   const query = joined(url.searchParams.keys(), (key) => url.searchParams.getAll(key));
-  const cookies = (req.headersDistinct.cookie ?? [])
-    .flatMap((header) => header.split(/;\s*/))
-    .filter((c) => c !== '');
+  const cookies = (distinct.cookie ?? []).flatMap((h) => h.split(/;\s*/)).filter((c) => c !== '');
   const host = headers.host ?? 'localhost';
   const now = new Date();
   return {
@@ -139,9 +137,8 @@ function toEvent(
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length > 0
-      ? { body: body.toString('base64'), isBase64Encoded: true }
-      : { isBase64Encoded: false }),
+    ...(body.length > 0 && { body: body.toString('base64') }),
+    isBase64Encoded: body.length > 0,
   };
 }
 
