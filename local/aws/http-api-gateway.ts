@@ -5,7 +5,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { closeServer, listenOnLoopback } from '../cli/loopback';
+import { closeServer, listenOnLoopback, readBody } from '../cli/loopback';
 import { createLambdaContext } from './lambda-context';
 
 export type HttpApiHandler = (
@@ -62,25 +62,6 @@ function problemCode(headers: Record<string, string>, payload: string | Buffer):
 /** Duplicates joined with commas, as payload 2.0 does (Node keeps only the first of some). */
 const joined = (keys: Iterable<string>, valuesOf: (key: string) => readonly string[]) =>
   Object.fromEntries([...new Set(keys)].map((key) => [key, valuesOf(key).join(',')]));
-
-/** Refuses more than the quota by Content-Length before reading, else at the first byte over. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  if (Number(req.headers['content-length']) > MAX_PAYLOAD_BYTES) return Promise.reject(TOO_LARGE);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received <= MAX_PAYLOAD_BYTES) return chunks.push(chunk);
-      req.off('data', onData);
-      req.pause();
-      reject(TOO_LARGE);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /**
  * What the gateway refuses before any integration: an unparseable target (`http://[`, answer
@@ -227,7 +208,8 @@ export class HttpApiGateway {
     requestId: string,
   ): Promise<Answer> {
     const { method = 'GET', headers } = req;
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_PAYLOAD_BYTES);
+    if (!body) throw TOO_LARGE;
     if (method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) {
       return [204, this.corsHeaders(headers.origin, true), ''];
     }
