@@ -91,13 +91,9 @@ export function createLocalEventQueue(options: LocalEventQueueOptions) {
     }
   };
 
-  const closeWindow = () => {
+  const flush = () => {
     clearTimeout(window);
     window = undefined;
-  };
-
-  const flush = () => {
-    closeWindow();
     while (!stopped && inFlight < options.maxConcurrency && ready.length > 0) {
       void deliver(ready.splice(0, options.batchSize));
     }
@@ -122,7 +118,7 @@ export function createLocalEventQueue(options: LocalEventQueueOptions) {
     /** Stops delivering; messages still waiting are dropped. */
     async stop(): Promise<void> {
       stopped = true;
-      closeWindow();
+      clearTimeout(window);
       for (const timer of dueBack) clearTimeout(timer);
       dueBack.clear();
       ready.length = 0;

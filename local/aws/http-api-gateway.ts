@@ -5,7 +5,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { closeServer, listenOnLoopback } from '../cli/loopback';
+import { closeServer, listenOnLoopback, readBody } from '../cli/loopback';
 import { createLambdaContext } from './lambda-context';
 
 export type HttpApiHandler = (
@@ -63,27 +63,6 @@ function problemCode(headers: Record<string, string>, payload: string | Buffer):
 const joined = (keys: Iterable<string>, valuesOf: (key: string) => readonly string[]) =>
   Object.fromEntries([...new Set(keys)].map((key) => [key, valuesOf(key).join(',')]));
 
-/** Refuses more than the quota by Content-Length before reading, else at the first byte over. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  const limit = MAX_PAYLOAD_BYTES;
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(TOO_LARGE);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received <= limit) return chunks.push(chunk);
-      req.off('data', onData);
-      req.pause();
-      reject(TOO_LARGE);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /**
  * What the gateway refuses before any integration: an unparseable target (`http://[`, answer
  * undocumented) or malformed percent-encoding in a path parameter (`%FF`, `%zz`).
@@ -109,9 +88,7 @@ function toEvent(
   const names = Object.keys(distinct).filter((name) => name !== 'cookie');
   const headers = joined(names, (name) => distinct[name] ?? []);
   const query = joined(url.searchParams.keys(), (key) => url.searchParams.getAll(key));
-  const cookies = (req.headersDistinct.cookie ?? [])
-    .flatMap((header) => header.split(/;\s*/))
-    .filter((c) => c !== '');
+  const cookies = (distinct.cookie ?? []).flatMap((h) => h.split(/;\s*/)).filter((c) => c !== '');
   const host = headers.host ?? 'localhost';
   const now = new Date();
   return {
@@ -141,9 +118,8 @@ function toEvent(
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length > 0
-      ? { body: body.toString('base64'), isBase64Encoded: true }
-      : { isBase64Encoded: false }),
+    ...(body.length > 0 && { body: body.toString('base64') }),
+    isBase64Encoded: body.length > 0,
   };
 }
 
@@ -232,24 +208,20 @@ export class HttpApiGateway {
     requestId: string,
   ): Promise<Answer> {
     const { method = 'GET', headers } = req;
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_PAYLOAD_BYTES);
+    if (!body) throw TOO_LARGE;
     if (method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) {
       return [204, this.corsHeaders(headers.origin, true), ''];
     }
     const route = this.routes.find((r) => r.method === method && r.pattern.test(url.pathname));
     if (!route) throw NOT_FOUND;
-    const raw = route.pattern.exec(url.pathname)?.groups ?? {};
-    const pathParameters = orBadRequest(() =>
-      Object.fromEntries(
-        Object.entries(raw).map(([name, value]) => [name, decodeURIComponent(value)]),
-      ),
-    );
+    const raw = Object.entries(route.pattern.exec(url.pathname)?.groups ?? {});
+    const decoded = () => raw.map(([name, value]) => [name, decodeURIComponent(value)]);
+    const pathParameters = Object.fromEntries(orBadRequest(decoded));
     const { routeKey, handler } = route.route;
     const event = toEvent(req, url, body, routeKey, pathParameters, requestId);
-    const result = await handler(
-      event,
-      createLambdaContext({ functionName: 'attendee-local', awsRequestId: requestId }),
-    );
+    const context = { functionName: 'attendee-local', awsRequestId: requestId };
+    const result = await handler(event, createLambdaContext(context));
     const own = Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]);
     if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
     return [

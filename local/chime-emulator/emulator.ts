@@ -1,10 +1,9 @@
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   ChimeSDKMeetingsClient,
   type ChimeSDKMeetingsClientConfig,
 } from '@aws-sdk/client-chime-sdk-meetings';
+import { closeServer, listenOnLoopback } from '../cli/loopback';
 import { createCallLog } from './call-log';
 import { type ChimeMeetingEvent, createEventPublisher } from './events';
 import { createFaultQueue } from './faults';
@@ -55,18 +54,16 @@ export function createChimeEmulator(options: ChimeEmulatorOptions = {}) {
     async start(port = 0): Promise<{ url: string; port: number }> {
       if (server) throw new Error('The Chime emulator is already started');
       server = createServer(requestListener(deps));
-      await once(server.listen(port, '127.0.0.1'), 'listening').catch((error: unknown) => {
+      return listenOnLoopback(server, port).catch((error: unknown) => {
         server = undefined;
         throw error;
       });
-      const bound = (server.address() as AddressInfo).port;
-      return { url: `http://127.0.0.1:${bound}`, port: bound };
     },
     /** Closes every socket, hanging ones included, and waits for event deliveries. */
     async stop(): Promise<void> {
       const running = server;
       server = undefined;
-      if (running) await new Promise((closed) => running.close(closed).closeAllConnections());
+      if (running) await closeServer(running);
       await events.drain();
     },
     injectFault: faults.add,

@@ -2,6 +2,11 @@
 import { parseEmulatorConfig, USAGE } from './config';
 import { createChimeEmulator } from './emulator';
 
+const die = (error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+};
+
 async function main(): Promise<void> {
   const config = parseEmulatorConfig(process.env, process.argv.slice(2));
   if (!config) return void process.stdout.write(USAGE);
@@ -17,19 +22,10 @@ async function main(): Promise<void> {
   );
   const shutdown = (signal: NodeJS.Signals) => {
     console.log(`${signal} received, stopping the Chime emulator`);
-    emulator.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
+    emulator.stop().then(() => process.exit(0), die);
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().catch(die);

@@ -19,10 +19,8 @@ export const DEFAULT_RATES = {
 type RateBucket = keyof typeof DEFAULT_RATES;
 type Buckets = Readonly<Record<RateBucket, Required<ReturnType<typeof setting>>>>;
 
-const isRateBucket = (value: string): value is RateBucket => Object.hasOwn(DEFAULT_RATES, value);
-
 const bucketOf = (operation: OperationName): RateBucket =>
-  isRateBucket(operation) ? operation : 'MeetingManagement';
+  Object.hasOwn(DEFAULT_RATES, operation) ? (operation as RateBucket) : 'MeetingManagement';
 
 export class InvalidRatesError extends InvalidInputError {}
 

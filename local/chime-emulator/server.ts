@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../cli/loopback';
 import { type AdminDeps, handleAdmin, isAdminPath } from './admin';
 import { type CallRecord, UNKNOWN_OPERATION } from './call-log';
 import { ChimeServiceError, errorResponse, jsonResponse, type WireResponse } from './errors';
@@ -31,17 +32,6 @@ export interface ServerDeps extends AdminDeps {
   /** The Region of a request whose signature and host name give none. */
   readonly region: string;
   readonly log: (line: string) => void;
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function send(res: ServerResponse, { status, headers, body }: WireResponse, requestId: string) {
@@ -125,7 +115,7 @@ export const requestListener =
       send(res, errorResponse(name, message, requestId), requestId);
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const body = await readBody(req);
+      const body = (await readBody(req, MAX_BODY_BYTES))?.toString('utf8');
       if (body === undefined) {
         fail('BadRequestException', `The request body exceeds ${MAX_BODY_BYTES} bytes`);
         return log(`${req.method} ${url.pathname}`, 400);

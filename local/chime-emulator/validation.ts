@@ -128,11 +128,8 @@ const tag = struct(
   ['Key', 'Value'],
 );
 const capability = oneOf(MediaCapabilities);
-const capabilities = struct({ Audio: capability, Video: capability, Content: capability }, [
-  'Audio',
-  'Video',
-  'Content',
-]);
+const MEDIA = ['Audio', 'Video', 'Content'] as const;
+const capabilities = struct({ Audio: capability, Video: capability, Content: capability }, MEDIA);
 
 const meetingFeatures = struct({
   Audio: struct({ EchoReduction: oneOf(MeetingFeatureStatus) }),
@@ -184,13 +181,10 @@ export const attendeeList = (max: number) =>
 
 export const capabilitiesUpdate = struct({ Capabilities: capabilities }, ['Capabilities']);
 
+const attendeeId = struct({ AttendeeId: text(0, Infinity, GUID) }, ['AttendeeId']);
 export const batchCapabilitiesUpdate = struct(
   {
-    ExcludedAttendeeIds: listOf(
-      1,
-      250,
-      struct({ AttendeeId: text(0, Infinity, GUID) }, ['AttendeeId']),
-    ),
+    ExcludedAttendeeIds: listOf(1, 250, attendeeId),
     Capabilities: capabilities,
   },
   ['ExcludedAttendeeIds', 'Capabilities'],

@@ -74,11 +74,7 @@ export interface DevStackOptions {
   readonly dynamodbEndpoint?: string;
 }
 
-export interface DemoSeed {
-  readonly meetingId: string;
-  readonly attendees: Readonly<Record<'alice' | 'bob', string>>;
-}
-
+export type DemoSeed = Awaited<ReturnType<typeof seedDemo>>;
 export type DevStack = Awaited<ReturnType<typeof startDevStack>>;
 export type ExternalIssuerStack = Awaited<ReturnType<typeof startExternalIssuerStack>>;
 
@@ -210,7 +206,7 @@ async function startSharedCache(options: DevStackOptions, started: Part[]) {
   return { endpoint, client, invalidate };
 }
 
-export async function seedDemo(chime: ChimeSDKMeetingsClient): Promise<DemoSeed> {
+export async function seedDemo(chime: ChimeSDKMeetingsClient) {
   const { Meeting, Attendees = [] } = await chime.send(
     new CreateMeetingWithAttendeesCommand({
       ClientRequestToken: `demo-${Date.now()}`,

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
@@ -12,6 +12,19 @@ export async function listenOnLoopback(
   await once(server.listen(port, LOOPBACK), 'listening');
   const bound = (server.address() as AddressInfo).port;
   return { url: `http://${LOOPBACK}:${bound}`, port: bound };
+}
+
+/** `undefined` past `limit` bytes: by Content-Length before reading, else at the first byte over. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  if (Number(req.headers['content-length']) > limit) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Drops open connections too, so tests and Ctrl-C end at once. */

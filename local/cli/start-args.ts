@@ -49,36 +49,22 @@ one. npm run token and npm run example find them in .local/stack.json.
 type Env = Readonly<Record<string, string | undefined>>;
 const set = (value: string | undefined): value is string => value !== undefined && value !== '';
 
-function usage<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    throw new StartUsageError(
-      error instanceof Error ? error.message.split('\n')[0] : String(error),
-    );
-  }
-}
-
 export function parseStartArgs(argv: readonly string[], env: Env): StartPlan {
-  const { values } = usage(() =>
-    parseArgs({
-      args: [...argv],
-      options: {
-        idp: { type: 'string' },
-        aws: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        'no-chime-rates': { type: 'boolean' },
-        'no-shared-cache': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }),
-  );
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      idp: { type: 'string' },
+      aws: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      'no-chime-rates': { type: 'boolean' },
+      'no-shared-cache': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return { kind: 'help' };
   const verbose = values.verbose === true;
   const named = values.idp ?? (set(env.IDP_PROFILE) ? env.IDP_PROFILE : undefined);
-  const profile = named === undefined ? 'dev' : usage(() => profileNamed(named)).name;
+  const profile = named === undefined ? 'dev' : profileNamed(named).name;
   if (values.aws || env.LOCAL_CHIME === 'aws') {
     if (values.idp !== undefined) {
       throw new StartUsageError('--idp is for the local stack; --aws verifies a real issuer');

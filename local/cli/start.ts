@@ -38,7 +38,6 @@ import {
   START_USAGE,
   type StackPorts,
   type StartPlan,
-  StartUsageError,
 } from './start-args';
 
 // Read before anything starts: a signalled npm may be gone by the time the stack is up.
@@ -78,8 +77,8 @@ try {
   const names = plan.kind === 'aws' ? (['api'] as const) : undefined; // --aws: the API only
   if (plan.kind !== 'help') ports = parsePorts(process.env, names);
 } catch (error) {
-  if (!(error instanceof StartUsageError)) throw error;
-  process.stderr.write(`${START_USAGE}  (${error.message})\n`);
+  // Parsing is pure: whatever it refuses (parseArgs, an unknown profile, its own checks) is usage.
+  process.stderr.write(`${START_USAGE}  (${(error as Error).message})\n`);
   process.exit(2);
 }
 const verbose = plan.kind !== 'help' && plan.verbose;

@@ -32,7 +32,6 @@ describe("npm start's flags and environment", () => {
 
   it('refuse an unknown profile in one line listing the valid names', () => {
     const refusal = () => parseStartArgs(['--idp', 'ping'], {});
-    expect(refusal).toThrow(StartUsageError);
     expect(refusal).toThrow(
       'unknown identity provider profile "ping" (one of dev, cognito, auth0, okta, entra, keycloak, google)',
     );
