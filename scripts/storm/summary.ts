@@ -165,15 +165,9 @@ export function judgedFigures(scenario: Scenario, result: ModeResult) {
     const { requests, ok, p50_ms, p99_ms, calls_per_join } = result;
     return { unit: 'join-info', requests, ok, p50_ms, p99_ms, callsPerRequest: calls_per_join };
   }
-  const l = result.lookups;
-  return {
-    unit: 'lookup',
-    requests: l?.lookups ?? 0,
-    ok: l?.found ?? 0,
-    p50_ms: l?.p50_ms ?? 0,
-    p99_ms: l?.p99_ms ?? 0,
-    callsPerRequest: l?.calls_per_lookup ?? 0,
-  };
+  const l = result.lookups ?? { lookups: 0, found: 0, p50_ms: 0, p99_ms: 0, calls_per_lookup: 0 };
+  const { lookups: requests, found: ok, p50_ms, p99_ms, calls_per_lookup: callsPerRequest } = l;
+  return { unit: 'lookup', requests, ok, p50_ms, p99_ms, callsPerRequest };
 }
 
 /** The targets `result` misses under `targets` (the scenario's own by default), as sentences. */

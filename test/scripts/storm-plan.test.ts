@@ -262,7 +262,6 @@ describe('the storm summary with churn', () => {
   const OLD = { Audio: 'SendReceive', Video: 'SendReceive', Content: 'SendReceive' } as const;
   const outcome = (attendeeId: string, startedMs: number, rest: Partial<FetchOutcome> = {}) => ({
     attendeeId,
-    reload: false,
     startedMs,
     answeredMs: startedMs + 10,
     latencyMs: 10,
