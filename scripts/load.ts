@@ -12,10 +12,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { createContainer } from '../lambda/attendee/container';
 import type { FaultSpec } from '../local/chime-emulator/faults';
-import type { SeededMeeting } from '../local/chime-emulator/seed';
-
-type SeededAttendee = SeededMeeting['Attendees'][number];
-
 import { type DevStack, startDevStack } from '../local/cli/dev-stack';
 
 const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
@@ -190,8 +186,8 @@ async function seed(stack: DevStack) {
     `Bearer ${await stack.idp.mint({ sub, ...(groups ? { groups } : {}) })}`;
   const ids = {} as Record<User, string>;
   const tokens = { mallory: await mint('mallory'), maria: await mint('maria', ['moderators']) };
-  for (const [i, user] of USERS.entries()) {
-    const { AttendeeId, ExternalUserId } = meeting.Attendees[i] as SeededAttendee;
+  for (const [i, { AttendeeId, ExternalUserId }] of meeting.Attendees.entries()) {
+    const user = USERS[i] as User;
     ids[user] = AttendeeId;
     Object.assign(tokens, { [user]: await mint(ExternalUserId) });
   }

@@ -8,7 +8,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killChildren } from './storm/children';
 import type { PoolStats } from './storm/container-pool';
@@ -19,7 +18,7 @@ import {
   type ScenarioName,
   type Targets,
 } from './storm/scenarios';
-import { MODES, type Mode, type RunReport, runScenario, startBench } from './storm/storm-run';
+import { log, MODES, type Mode, type RunReport, runScenario, startBench } from './storm/storm-run';
 import { judgedFigures, type ModeResult, missedTargets, tallyBy } from './storm/summary';
 
 const USAGE =
@@ -236,8 +235,8 @@ function detail({ load, pool, churn, lookups, result, ...report }: RunReport): s
 }
 
 async function main(): Promise<number> {
-  const { names, containers, modes: runModes, sharedCache, churn, ...run } = options();
-  const log = (line: string) => console.error(`[storm] ${line}`);
+  const run = options();
+  const { names, containers, sharedCache, churn } = run;
   if (Object.keys(run.settings).length > 0) log(`app settings: ${JSON.stringify(run.settings)}`);
   if (!sharedCache) {
     log(
@@ -252,10 +251,8 @@ async function main(): Promise<number> {
     for (const name of names) {
       const modes = new Map<Mode, ModeResult>();
       results.set(name, modes);
-      for (const mode of runModes) {
-        const logRoot = join(process.cwd(), '.local', 'storm');
-        const options = { ...run, containers, sharedCache, churn, logRoot, log };
-        const report = await runScenario(bench, SCENARIOS[name], mode, options);
+      for (const mode of run.modes) {
+        const report = await runScenario(bench, SCENARIOS[name], mode, run);
         modes.set(mode, report.result);
         log(`${name}/${mode}: ${JSON.stringify(report.result)}\n${detail(report)}`);
         log(`load average: ${load()}`);

@@ -169,8 +169,7 @@ function countingFetch() {
   };
   const counting: typeof fetch = async (input, init) => {
     counts.attempts += 1;
-    const url = input instanceof Request ? input.url : String(input);
-    const route = /\/(roster|join-info)(?:\?|$)/.exec(url)?.[1] ?? 'attendee';
+    const route = /\/(roster|join-info)(?:\?|$)/.exec(String(input))?.[1] ?? 'attendee';
     counts.routes.set(route, (counts.routes.get(route) ?? 0) + 1);
     const response = await fetch(input, init);
     counts.statuses.set(response.status, (counts.statuses.get(response.status) ?? 0) + 1);
