@@ -115,8 +115,9 @@ function requestsOf(meetingId: string, ids: Record<User, string>, tokens: Record
 }
 
 /**
- * Swallows the function's JSON log lines (WARN and above), checking each for a JWT or a
- * JoinToken and counting `status code (cause)` outcomes; anything else passes through.
+ * Swallows the function's JSON log lines (WARN and above; lambda/common/log-line.ts writes each
+ * with one stdout write), checking each for a JWT or a JoinToken and counting `status code
+ * (cause)` outcomes; anything else passes through.
  */
 function captureLogs() {
   const counts = {
@@ -138,20 +139,15 @@ function captureLogs() {
       violation('a log line holds a JWT or a JoinToken');
     }
   };
-  const originals = [process.stdout, process.stderr].map((stream) => {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const text = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk.toString() : '';
-      if (!text.startsWith('{"level"')) return write(chunk, ...rest);
-      for (const line of text.split('\n')) if (line !== '') read(line);
-      return true;
-    }) as typeof stream.write;
-    return [stream, write] as const;
-  });
-  const restore = () => {
-    for (const [stream, write] of originals) stream.write = write as typeof stream.write;
-  };
-  return { counts, restore };
+  const { write } = process.stdout;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string' || !chunk.startsWith('{"level"')) {
+      return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+    }
+    read(chunk);
+    return true;
+  }) as typeof write;
+  return { counts, restore: () => (process.stdout.write = write) };
 }
 
 /** The stack without Chime's rates and caches (every request reaches Chime), or a caller budget. */
