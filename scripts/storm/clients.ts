@@ -28,11 +28,8 @@ import {
 } from './scenarios';
 import type { Answer, AppliedChange } from './staleness';
 
-/** One join-info fetch of the schedule (a first fetch or a reload) and how it ended. */
-export interface FetchOutcome extends Answer {
-  /** Scheduled start → answer, retries and their waits included. */
-  readonly latencyMs: number;
-}
+/** One join-info fetch (first or reload); latency: scheduled start → answer, retries included. */
+export type FetchOutcome = Answer & { readonly latencyMs: number };
 
 export type StormLoad = Awaited<ReturnType<typeof runArrivals>>;
 export type ChurnLoad = Awaited<ReturnType<typeof runChurn>>;
