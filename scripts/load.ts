@@ -12,10 +12,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { createContainer } from '../lambda/attendee/container';
 import type { FaultSpec } from '../local/chime-emulator/faults';
-import type { SeededMeeting } from '../local/chime-emulator/seed';
-
-type SeededAttendee = SeededMeeting['Attendees'][number];
-
 import { type DevStack, startDevStack } from '../local/cli/dev-stack';
 
 const DURATION_S = Number(process.env.LOAD_DURATION ?? 20);
@@ -119,8 +115,9 @@ function requestsOf(meetingId: string, ids: Record<User, string>, tokens: Record
 }
 
 /**
- * Swallows the function's JSON log lines (WARN and above), checking each for a JWT or a
- * JoinToken and counting `status code (cause)` outcomes; anything else passes through.
+ * Swallows the function's JSON log lines (WARN and above; lambda/common/log-line.ts writes each
+ * with one stdout write), checking each for a JWT or a JoinToken and counting `status code
+ * (cause)` outcomes; anything else passes through.
  */
 function captureLogs() {
   const counts = {
@@ -142,20 +139,15 @@ function captureLogs() {
       violation('a log line holds a JWT or a JoinToken');
     }
   };
-  const originals = [process.stdout, process.stderr].map((stream) => {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const text = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk.toString() : '';
-      if (!text.startsWith('{"level"')) return write(chunk, ...rest);
-      for (const line of text.split('\n')) if (line !== '') read(line);
-      return true;
-    }) as typeof stream.write;
-    return [stream, write] as const;
-  });
-  const restore = () => {
-    for (const [stream, write] of originals) stream.write = write as typeof stream.write;
-  };
-  return { counts, restore };
+  const { write } = process.stdout;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string' || !chunk.startsWith('{"level"')) {
+      return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+    }
+    read(chunk);
+    return true;
+  }) as typeof write;
+  return { counts, restore: () => (process.stdout.write = write) };
 }
 
 /** The stack without Chime's rates and caches (every request reaches Chime), or a caller budget. */
@@ -190,8 +182,8 @@ async function seed(stack: DevStack) {
     `Bearer ${await stack.idp.mint({ sub, ...(groups ? { groups } : {}) })}`;
   const ids = {} as Record<User, string>;
   const tokens = { mallory: await mint('mallory'), maria: await mint('maria', ['moderators']) };
-  for (const [i, user] of USERS.entries()) {
-    const { AttendeeId, ExternalUserId } = meeting.Attendees[i] as SeededAttendee;
+  for (const [i, { AttendeeId, ExternalUserId }] of meeting.Attendees.entries()) {
+    const user = USERS[i] as User;
     ids[user] = AttendeeId;
     Object.assign(tokens, { [user]: await mint(ExternalUserId) });
   }

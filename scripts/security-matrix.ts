@@ -1,15 +1,14 @@
 /**
  * Rewrites the security test matrix of docs/security.md (between `<!-- matrix:start -->` and
- * `<!-- matrix:end -->`) from a Jest `--json` run of test/security and any other paths given,
+ * `<!-- matrix:end -->`) from a Jest run of test/security and any other paths given,
  * by each test's `[ID]` tags and status. Exits 1 when a row has neither a test nor a reason it
  * does not apply, or a tagged test fails (the document shows what failed either way).
  *
  *   npm run security:matrix [-- test/lambda]
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { runCLI } from 'jest';
 import { GROUPS, type GroupId, MATRIX, type MatrixRow, tagsOf } from '../test/security/matrix';
 
 const ROOT = process.cwd();
@@ -19,13 +18,7 @@ const END = '<!-- matrix:end -->';
 /** Tests listed per row before "and N more". */
 const LISTED = 3;
 
-interface JestReport {
-  numTotalTests: number;
-  numPassedTests: number;
-  numFailedTests: number;
-  testResults: { name: string; assertionResults: { title: string; status: string }[] }[];
-}
-
+type JestReport = Awaited<ReturnType<typeof runCLI>>['results'];
 type TaggedTest = { file: string; title: string; status: string };
 
 const STATUS_LABEL = Object.freeze({
@@ -37,27 +30,13 @@ const STATUS_LABEL = Object.freeze({
 });
 type RowStatus = keyof typeof STATUS_LABEL;
 
-/** Jest's `--json` report, through a file: tests may write to stdout too. */
-function runJest(paths: readonly string[]): JestReport {
-  const dir = mkdtempSync(join(tmpdir(), 'security-matrix-'));
-  const output = join(dir, 'report.json');
-  try {
-    const jest = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
-    const args = [jest, ...paths, '--ci', '--json', '--outputFile', output];
-    const run = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (run.error) throw run.error;
-    return JSON.parse(readFileSync(output, 'utf8')) as JestReport;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function testsByRow(report: JestReport): Map<string, TaggedTest[]> {
   const byRow = new Map<string, TaggedTest[]>();
-  for (const { name, assertionResults } of report.testResults) {
-    for (const { title, status } of assertionResults) {
+  for (const { testFilePath, testResults } of report.testResults) {
+    const file = relative(ROOT, testFilePath);
+    for (const { title, status } of testResults) {
       for (const id of tagsOf(title)) {
-        byRow.set(id, [...(byRow.get(id) ?? []), { file: relative(ROOT, name), title, status }]);
+        byRow.set(id, [...(byRow.get(id) ?? []), { file, title, status }]);
       }
     }
   }
@@ -145,9 +124,11 @@ function render(report: JestReport, paths: readonly string[]) {
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const paths = ['test/security', ...process.argv.slice(2)];
-  const { text, total } = render(runJest(paths), paths);
+  // In this process: Jest's reporters write to stderr, and the results come back as an object.
+  const { results } = await runCLI({ _: paths, $0: 'jest', ci: true }, [ROOT]);
+  const { text, total } = render(results, paths);
   const doc = readFileSync(DOC, 'utf8');
   const start = doc.indexOf(START);
   const end = doc.indexOf(END);
@@ -160,4 +141,4 @@ function main(): void {
   if (total.missing > 0 || total.failing > 0) process.exitCode = 1;
 }
 
-main();
+await main();

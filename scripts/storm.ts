@@ -8,7 +8,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killChildren } from './storm/children';
 import type { PoolStats } from './storm/container-pool';
@@ -19,8 +18,8 @@ import {
   type ScenarioName,
   type Targets,
 } from './storm/scenarios';
-import { MODES, type Mode, type RunReport, runScenario, startBench } from './storm/storm-run';
-import { judgedFigures, type ModeResult, missedTargets } from './storm/summary';
+import { log, MODES, type Mode, type RunReport, runScenario, startBench } from './storm/storm-run';
+import { judgedFigures, type ModeResult, missedTargets, tallyBy } from './storm/summary';
 
 const USAGE =
   'usage: npm run storm -- [--scenario meeting|event|roster|all] [--containers 1-32] [--mode app|baseline|both] [--set NAME=value]… [--lead 0-600] [--no-churn] [--no-shared-cache]';
@@ -164,8 +163,8 @@ function table(results: Map<ScenarioName, Map<Mode, ModeResult>>, sharedCache: b
     .join('\n');
 }
 
-const counts = (map: ReadonlyMap<number | string, number>) =>
-  [...map].map(([key, n]) => `${key}:${n}`).join(' ') || 'none';
+const counts = (entries: Iterable<readonly [number | string, number]>) =>
+  [...entries].map(([key, n]) => `${key}:${n}`).join(' ') || 'none';
 
 const ratio = (a: number, b: number) => (b > 0 ? `×${(a / b).toFixed(1)}` : 'n/a (app: 0)');
 
@@ -194,10 +193,10 @@ function rosterNotes(modes: ReadonlyMap<Mode, ModeResult>): string[] {
 
 /** The lines under a run's JSON in the log: what explains its figures. */
 function detail({ load, pool, churn, lookups, result, ...report }: RunReport): string {
-  const codes = new Map<string, number>();
-  for (const { status, code = '?' } of load.outcomes) {
-    if (status !== 200) codes.set(code, (codes.get(code) ?? 0) + 1);
-  }
+  const codes = tallyBy(
+    load.outcomes.filter(({ status }) => status !== 200),
+    ({ code }) => code ?? '?',
+  );
   const cpu = Object.entries(report.cpu)
     .filter(([role, s]) => role !== 'browsers' || s !== undefined)
     .map(([role, s]) => `${role} ${s === undefined ? '?' : s.toFixed(1)}`);
@@ -209,7 +208,7 @@ function detail({ load, pool, churn, lookups, result, ...report }: RunReport): s
   const c = result.churn;
   const l = result.lookups;
   return [
-    `  ${report.seconds.toFixed(1)} s; HTTP attempts ${load.attempts} (${counts(load.statuses)}); answers other than 200 (churned attendees' included) ${counts(codes)}`,
+    `  ${report.seconds.toFixed(1)} s; HTTP attempts ${load.attempts} (${counts(load.statuses)}); answers other than 200 (churned attendees' included) ${counts(Object.entries(codes))}`,
     `  generator: worst start lag ${load.maxStartLagMs.toFixed(1)} ms; pool: ${pool.invocations} invocations, at most ${pool.maxBusy} busy and ${pool.maxInFlight} in flight at once, ${pool.queued} queued (max ${pool.maxQueue}, longest wait ${pool.maxQueueWaitMs.toFixed(0)} ms), per container ${pool.perContainer.join('/')}`,
     `  storm ${report.stormSeconds.toFixed(1)} s; CPU s used meanwhile: ${cpu.join(', ')}; the gateway's event loop late by ${loop.p99Ms.toFixed(0)} ms at p99, ${loop.maxMs.toFixed(0)} ms at worst${browsersLoop}`,
     `  containers' log lines: ${JSON.stringify(report.containerMetrics)}`,
@@ -236,8 +235,8 @@ function detail({ load, pool, churn, lookups, result, ...report }: RunReport): s
 }
 
 async function main(): Promise<number> {
-  const { names, containers, modes: runModes, sharedCache, churn, ...run } = options();
-  const log = (line: string) => console.error(`[storm] ${line}`);
+  const run = options();
+  const { names, containers, sharedCache, churn } = run;
   if (Object.keys(run.settings).length > 0) log(`app settings: ${JSON.stringify(run.settings)}`);
   if (!sharedCache) {
     log(
@@ -252,10 +251,8 @@ async function main(): Promise<number> {
     for (const name of names) {
       const modes = new Map<Mode, ModeResult>();
       results.set(name, modes);
-      for (const mode of runModes) {
-        const logRoot = join(process.cwd(), '.local', 'storm');
-        const options = { ...run, containers, sharedCache, churn, logRoot, log };
-        const report = await runScenario(bench, SCENARIOS[name], mode, options);
+      for (const mode of run.modes) {
+        const report = await runScenario(bench, SCENARIOS[name], mode, run);
         modes.set(mode, report.result);
         log(`${name}/${mode}: ${JSON.stringify(report.result)}\n${detail(report)}`);
         log(`load average: ${load()}`);

@@ -1,4 +1,5 @@
 import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
+import { once } from 'node:events';
 
 /** Every child this run forked and has not seen exit, for the exit and signal paths. */
 const live = new Set<ChildProcess>();
@@ -21,17 +22,13 @@ export function killChildren(): void {
 }
 
 /** Ends a child by closing its IPC channel (it exits on `disconnect`), SIGKILL after `graceMs`. */
-export function endChild(child: ChildProcess, graceMs = 5000): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (child.connected) child.disconnect();
-    else child.kill('SIGTERM');
-  });
+export async function endChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  if (child.connected) child.disconnect();
+  else child.kill('SIGTERM');
+  await exited.finally(() => clearTimeout(timer));
 }
 
 /** The first IPC message of a child, or its exit (with the tail of its stderr) as an error. */

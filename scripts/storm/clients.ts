@@ -28,12 +28,8 @@ import {
 } from './scenarios';
 import type { Answer, AppliedChange } from './staleness';
 
-/** One join-info fetch of the schedule (a first fetch or a reload) and how it ended. */
-export interface FetchOutcome extends Answer {
-  readonly reload: boolean;
-  /** Scheduled start → answer, retries and their waits included. */
-  readonly latencyMs: number;
-}
+/** One join-info fetch (first or reload); latency: scheduled start → answer, retries included. */
+export type FetchOutcome = Answer & { readonly latencyMs: number };
 
 export type StormLoad = Awaited<ReturnType<typeof runArrivals>>;
 export type ChurnLoad = Awaited<ReturnType<typeof runChurn>>;
@@ -46,10 +42,8 @@ export type LookupLoad = Awaited<ReturnType<typeof runLookups>>;
 type LookupAdapter = 'roster' | 'off';
 
 export interface LookupOutcome {
-  readonly viewerId: string;
   readonly attendeeId: string;
-  /** Its presence event, or later when either attendee's join-info was answered later. */
-  readonly scheduledMs: number;
+  /** From its presence event, or later when either attendee's join-info was answered later. */
   readonly latencyMs: number;
   readonly found: boolean;
   /** Found: its name against the one in its owner's token. */
@@ -172,8 +166,7 @@ function countingFetch() {
   };
   const counting: typeof fetch = async (input, init) => {
     counts.attempts += 1;
-    const url = input instanceof Request ? input.url : String(input);
-    const route = /\/(roster|join-info)(?:\?|$)/.exec(url)?.[1] ?? 'attendee';
+    const route = /\/(roster|join-info)(?:\?|$)/.exec(String(input))?.[1] ?? 'attendee';
     counts.routes.set(route, (counts.routes.get(route) ?? 0) + 1);
     const response = await fetch(input, init);
     counts.statuses.set(response.status, (counts.statuses.get(response.status) ?? 0) + 1);
@@ -271,14 +264,7 @@ async function runArrivals(plan: ClientsPlan, clock: Clock, onJoin: (joined: Joi
       : await clock.bounded((signal) => ask(api, attendee, signal));
     const answeredMs = late ? plan.deadlineMs : clock.now();
     const { attendeeId } = attendee;
-    outcomes.push({
-      attendeeId,
-      reload,
-      startedMs,
-      answeredMs,
-      latencyMs: answeredMs - atMs,
-      ...answer,
-    });
+    outcomes.push({ attendeeId, startedMs, answeredMs, latencyMs: answeredMs - atMs, ...answer });
     if (!reload) onJoin([attendeeId, answer.status === 200 ? answeredMs : undefined]);
   };
   await Promise.all(
@@ -398,11 +384,11 @@ async function runLookups(
     const lookUp = async (event: Presence) => {
       const own = await joined(viewer.attendeeId);
       const other = await joined(event.attendee.attendeeId);
-      const base = { viewerId: viewer.attendeeId, attendeeId: event.attendee.attendeeId };
+      const { attendeeId } = event.attendee;
       const scheduledMs = Math.max(event.atMs, own ?? 0, other ?? 0);
       if (own === undefined || clock.deadline.aborted) {
         const code = own === undefined ? 'not_joined' : 'not_started';
-        outcomes.push({ ...base, scheduledMs, latencyMs: 0, found: false, code });
+        outcomes.push({ attendeeId, latencyMs: 0, found: false, code });
         return;
       }
       maxStartLagMs = Math.max(maxStartLagMs, clock.now() - scheduledMs);
@@ -412,7 +398,7 @@ async function runLookups(
           code: clock.deadline.aborted ? 'deadline' : codeOf(error),
         }),
       );
-      outcomes.push({ ...base, scheduledMs, latencyMs: clock.now() - scheduledMs, ...answer });
+      outcomes.push({ attendeeId, latencyMs: clock.now() - scheduledMs, ...answer });
     };
     // Those already due go out together: a timer each would start a late joiner's burst of 249
     // late by hundreds of ms.

@@ -41,18 +41,11 @@ export function verdictOf(change: AppliedChange, answer: Answer): Verdict {
   return same ? 'correct' : 'old';
 }
 
-/** An old answer served past the bound: which attendee, which change, how late (ms). */
-interface StaleAnswer {
-  readonly attendeeId: string;
-  readonly kind: ChangeKind;
-  readonly afterMs: number;
-}
-
 /**
  * Judges every answer about a changed attendee received after its change (one answered while the
  * call was in flight could be either): counts by verdict, `stale` the old ones served more than
- * `staleAfterMs` after the change (at most 20 listed); change → first correct answer at worst
- * (`unresolved`: changes without one), and → last old answer at worst.
+ * `staleAfterMs` after the change (at most 20 listed, with how late); change → first correct
+ * answer at worst (`unresolved`: changes without one), and → last old answer at worst.
  *
  * @example
  * judgeChurn([{ attendeeId: 'a', kind: 'delete', sentMs: 0, changedMs: 5 }],
@@ -65,7 +58,7 @@ export function judgeChurn(
 ) {
   const counts = { observed: 0, correct: 0, old: 0, stale: 0, wrong: 0, errors: 0 };
   let [worstLagMs, worstOldMs, unresolved] = [0, 0, 0];
-  const staleAnswers: StaleAnswer[] = [];
+  const staleAnswers: { attendeeId: string; kind: ChangeKind; afterMs: number }[] = [];
   for (const change of changes) {
     let firstCorrectMs = Number.POSITIVE_INFINITY;
     for (const answer of answers) {

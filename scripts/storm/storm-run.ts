@@ -39,6 +39,9 @@ export const MODES = ['app', 'baseline'] as const;
 export type Mode = (typeof MODES)[number];
 
 const TABLE = 'chime-attendee-cache-storm';
+const LOG_ROOT = join(process.cwd(), '.local', 'storm');
+
+export const log = (line: string) => console.error(`[storm] ${line}`);
 
 /** What lives for the whole storm: the emulator (Chime's rates on), the identity provider, tokens. */
 export async function startBench() {
@@ -75,19 +78,12 @@ interface RunOptions {
   /** false: the app's containers run without the table, the prefetch and the invalidation. */
   readonly sharedCache: boolean;
   readonly churn: boolean;
-  readonly logRoot: string;
-  readonly log: (line: string) => void;
 }
 
 type Stops = (() => Promise<void>)[];
 
 /** A fresh local DynamoDB in its own process with the cache table, and the two rules' targets. */
-async function startTable(
-  bench: StormBench,
-  env: Record<string, string>,
-  options: RunOptions,
-  stops: Stops,
-) {
+async function startTable(bench: StormBench, env: Record<string, string>, stops: Stops) {
   const child = forkScript(join(import.meta.dirname, 'dynamodb-process.ts'), {
     env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -118,9 +114,9 @@ async function startTable(
     dynamodb: client,
     log: (fields) => {
       actions.push(String(fields.action));
-      if (fields.action === 'retry') options.log(`prefetch ${JSON.stringify(fields)}`);
+      if (fields.action === 'retry') log(`prefetch ${JSON.stringify(fields)}`);
     },
-    logFailure: options.log,
+    logFailure: log,
   });
   stops.push(() => prefetch.stop());
   bench.onEvent = routeMeetingEvents({ invalidate, prefetch: prefetch.queue });
@@ -267,7 +263,7 @@ export async function runScenario(
   mode: Mode,
   options: RunOptions,
 ) {
-  const logDir = join(options.logRoot, `${scenario.name}-${mode}`);
+  const logDir = join(LOG_ROOT, `${scenario.name}-${mode}`);
   rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
   const stops: Stops = [];
@@ -279,8 +275,7 @@ export async function runScenario(
     // A roster's baseline is the same backend, the client's adapter off.
     const app = mode === 'app' || scenario.roster !== undefined;
     const env = containerEnv(bench, app, options);
-    const table =
-      app && options.sharedCache ? await startTable(bench, env, options, stops) : undefined;
+    const table = app && options.sharedCache ? await startTable(bench, env, stops) : undefined;
     const attendees = await seedAttendees(bench, scenario);
     const seededAt = performance.now();
     const pool = await startContainerPool({ count: options.containers, env, logDir });
@@ -294,7 +289,7 @@ export async function runScenario(
     const plan = planOf(scenario, mode, attendees, options.churn);
     const deletes = plan.changes.filter((c) => c.kind === 'delete').length;
     const listed = table?.actions.filter((action) => action === 'listed').length;
-    options.log(
+    log(
       `${scenario.name}/${mode}: ${attendees.length} attendees, ${options.containers} containers; doors open ${(Math.max(leadMs, performance.now() - seededAt) / 1000).toFixed(1)} s after the attendees were created` +
         (table ? `; prefetch listed ${listed} of ${scenario.meetings} meetings by then` : '') +
         (app && !table ? ', no shared table' : '') +
@@ -336,12 +331,7 @@ export async function runScenario(
       lookups,
       pool: poolStats,
       containerMetrics: containerMetricsOf(logDir),
-      prefetch: table
-        ? {
-            queue: table.queue.stats(),
-            meetings: tallyBy(table.actions, String),
-          }
-        : undefined,
+      prefetch: table && { queue: table.queue.stats(), meetings: tallyBy(table.actions, String) },
       seconds: (performance.now() - began) / 1000,
       ...measures,
     };

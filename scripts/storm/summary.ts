@@ -1,3 +1,4 @@
+import { summarize as quantiles } from '../../bench/stats';
 import type { CallStats, OperationStats } from '../../local/chime-emulator/call-log';
 import type { ChurnLoad, LookupLoad, StormLoad } from './clients';
 import { type Scenario, STALE_AFTER_MS, type Targets } from './scenarios';
@@ -31,13 +32,6 @@ export interface ModeResult {
 type LookupResult = ReturnType<typeof summarizeLookups>;
 export type ChurnResult = ReturnType<typeof summarizeChurn>;
 
-/** The value at quantile `q` (nearest rank) of ascending `sorted`; 0 when empty. */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1] as number;
-}
-
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 export const tallyBy = <T>(items: readonly T[], key: (item: T) => string) =>
@@ -46,9 +40,10 @@ export const tallyBy = <T>(items: readonly T[], key: (item: T) => string) =>
     return counts;
   }, {});
 
-const percentiles = (values: number[]) => {
-  const sorted = values.sort((a, b) => a - b);
-  return { p50_ms: round(quantile(sorted, 0.5)), p99_ms: round(quantile(sorted, 0.99)) };
+/** Nearest rank; 0 without values (NaN there). */
+const percentiles = (values: readonly number[]) => {
+  const { p50, p99 } = quantiles(values);
+  return { p50_ms: round(p50 || 0), p99_ms: round(p99 || 0) };
 };
 
 type Churn = { readonly load: ChurnLoad; readonly callsAfterChange: number };
@@ -165,15 +160,9 @@ export function judgedFigures(scenario: Scenario, result: ModeResult) {
     const { requests, ok, p50_ms, p99_ms, calls_per_join } = result;
     return { unit: 'join-info', requests, ok, p50_ms, p99_ms, callsPerRequest: calls_per_join };
   }
-  const l = result.lookups;
-  return {
-    unit: 'lookup',
-    requests: l?.lookups ?? 0,
-    ok: l?.found ?? 0,
-    p50_ms: l?.p50_ms ?? 0,
-    p99_ms: l?.p99_ms ?? 0,
-    callsPerRequest: l?.calls_per_lookup ?? 0,
-  };
+  const l = result.lookups ?? { lookups: 0, found: 0, p50_ms: 0, p99_ms: 0, calls_per_lookup: 0 };
+  const { lookups: requests, found: ok, p50_ms, p99_ms, calls_per_lookup: callsPerRequest } = l;
+  return { unit: 'lookup', requests, ok, p50_ms, p99_ms, callsPerRequest };
 }
 
 /** The targets `result` misses under `targets` (the scenario's own by default), as sentences. */

@@ -17,7 +17,7 @@ import {
   judgeChurn,
   verdictOf,
 } from '../../scripts/storm/staleness';
-import { type ChurnResult, missedTargets, quantile, summarize } from '../../scripts/storm/summary';
+import { type ChurnResult, missedTargets, summarize } from '../../scripts/storm/summary';
 
 const attendees = (meetings: number, each: number): StormAttendee[] =>
   Array.from({ length: meetings * each }, (_, i) => ({
@@ -72,11 +72,19 @@ describe('the storm verdict', () => {
     ]);
   });
 
-  it('takes quantiles by nearest rank', () => {
-    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect(quantile(sorted, 0.5)).toBe(50);
-    expect(quantile(sorted, 0.99)).toBe(99);
-    expect(quantile([], 0.99)).toBe(0);
+  it('takes p50 and p99 by nearest rank, 0 without an answer', () => {
+    const load = (latencies: number[]) => ({
+      outcomes: latencies.map((latencyMs, i) => {
+        return { attendeeId: `a${i}`, startedMs: 0, answeredMs: latencyMs, latencyMs, status: 200 };
+      }),
+      attempts: latencies.length,
+      statuses: new Map<number, number>(),
+      maxStartLagMs: 0,
+    });
+    const chime: CallStats = { total: { calls: 0, throttled: 0 }, operations: {} };
+    const latencies = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(summarize(load(latencies), chime)).toMatchObject({ p50_ms: 50, p99_ms: 99 });
+    expect(summarize(load([]), chime)).toMatchObject({ p50_ms: 0, p99_ms: 0 });
   });
 });
 
@@ -262,7 +270,6 @@ describe('the storm summary with churn', () => {
   const OLD = { Audio: 'SendReceive', Video: 'SendReceive', Content: 'SendReceive' } as const;
   const outcome = (attendeeId: string, startedMs: number, rest: Partial<FetchOutcome> = {}) => ({
     attendeeId,
-    reload: false,
     startedMs,
     answeredMs: startedMs + 10,
     latencyMs: 10,

@@ -78,9 +78,7 @@ describe('the roster presence plan', () => {
 
 describe('the roster verdict', () => {
   const lookup = (i: number, rest: Partial<LookupOutcome> = {}): LookupOutcome => ({
-    viewerId: `a${i % 7}`,
     attendeeId: `a${i}`,
-    scheduledMs: i,
     latencyMs: 5,
     found: true,
     name: 'matched',
@@ -101,7 +99,6 @@ describe('the roster verdict', () => {
     outcomes: [
       {
         attendeeId: 'a1',
-        reload: false,
         startedMs: 0,
         answeredMs: 8,
         latencyMs: 8,
