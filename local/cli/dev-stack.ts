@@ -186,6 +186,18 @@ async function startSharedCache(options: DevStackOptions, started: Part[]) {
     ({ endpoint } = await local.start());
     started.push(local);
   }
+  const table = await openCacheTable(endpoint, LOCAL_CACHE_TABLE, options.env, options.log);
+  started.push({ stop: async () => table.client.destroy() });
+  return { endpoint, ...table };
+}
+
+/** The cache table at `endpoint`, created: its client and the invalidation function over it. */
+export async function openCacheTable(
+  endpoint: string,
+  tableName: string,
+  env: Readonly<Record<string, string>> = {},
+  log?: (line: string) => void,
+) {
   const client = createDynamoDbClient({
     region: 'us-east-1',
     endpoint,
@@ -193,17 +205,16 @@ async function startSharedCache(options: DevStackOptions, started: Part[]) {
     requestTimeoutMs: 2000,
     maxAttempts: 2,
   });
-  started.push({ stop: async () => client.destroy() });
-  await createCacheTable(client, LOCAL_CACHE_TABLE);
+  await createCacheTable(client, tableName);
   const { cacheSharedTtlMs: ttlMs } = parseInvalidationConfig({
-    [S.cacheTableName.env]: LOCAL_CACHE_TABLE,
-    ...options.env,
+    [S.cacheTableName.env]: tableName,
+    ...env,
   });
   const invalidate = createInvalidationHandler({
-    shared: createSharedCache({ client, tableName: LOCAL_CACHE_TABLE, ttlMs }),
-    log: (fields) => options.log?.(`invalidation ${JSON.stringify(fields)}`),
+    shared: createSharedCache({ client, tableName, ttlMs }),
+    log: (fields) => log?.(`invalidation ${JSON.stringify(fields)}`),
   });
-  return { endpoint, client, invalidate };
+  return { client, invalidate };
 }
 
 export async function seedDemo(chime: ChimeSDKMeetingsClient) {

@@ -3,18 +3,11 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs } from '../../bench/processes';
-import {
-  parseInvalidationConfig,
-  FUNCTION_SETTINGS as S,
-} from '../../lambda/common/config/settings';
-import { createDynamoDbClient } from '../../lambda/common/table/dynamodb-client';
-import { createSharedCache } from '../../lambda/common/table/shared-cache';
-import { createInvalidationHandler } from '../../lambda/invalidation/handler';
-import { createCacheTable, LOCAL_CREDENTIALS } from '../../local/aws/dynamodb';
+import { FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
 import { routeMeetingEvents } from '../../local/aws/meeting-events';
 import { startLocalPrefetch } from '../../local/aws/prefetch';
 import { type ChimeMeetingEvent, createChimeEmulator } from '../../local/chime-emulator';
-import { startApi } from '../../local/cli/dev-stack';
+import { openCacheTable, startApi } from '../../local/cli/dev-stack';
 import { IdentityProvider } from '../../local/identity/identity-provider';
 import { endChild, firstMessage, forkScript } from './children';
 import { type ClientsResult, runClients } from './clients';
@@ -90,24 +83,9 @@ async function startTable(bench: StormBench, env: Record<string, string>, stops:
   });
   stops.push(() => endChild(child));
   const { endpoint } = await firstMessage<{ endpoint: string }>(child, 'dynalite', 60_000);
-  const client = createDynamoDbClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: LOCAL_CREDENTIALS,
-    requestTimeoutMs: 2000,
-    maxAttempts: 2,
-  });
-  stops.push(async () => client.destroy());
-  await createCacheTable(client, TABLE);
   Object.assign(env, { [S.cacheTableName.env]: TABLE, [S.dynamodbEndpoint.env]: endpoint });
-  const invalidate = createInvalidationHandler({
-    shared: createSharedCache({
-      client,
-      tableName: TABLE,
-      ttlMs: parseInvalidationConfig(env).cacheSharedTtlMs,
-    }),
-    log: () => undefined,
-  });
+  const { client, invalidate } = await openCacheTable(endpoint, TABLE, env);
+  stops.push(async () => client.destroy());
   const actions: string[] = [];
   const prefetch = startLocalPrefetch({
     env,
