@@ -13,7 +13,7 @@ import { discoveryUrlOf } from '../../lambda/attendee/auth/oidc-discovery';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { closeServer, LOOPBACK, listenOnLoopback } from '../cli/loopback';
-import { claimSettings, PROFILES, type Profile, type ProfileName } from './idp-profiles';
+import { claimSettings, claimsOf, PROFILES, type Profile, type ProfileName } from './idp-profiles';
 
 export interface IdentityProviderOptions {
   /** Absent: the key pair is in memory only. */
@@ -189,12 +189,12 @@ export class IdentityProvider {
       const claim = formatClaimPath(profile.tenant.claim);
       throw new Error(`${profile.title} tokens carry one tenant (${claim})`);
     }
-    if (options.email !== undefined && !profile.email) {
+    if (options.email !== undefined && !profile.claims.split(' ').includes('email')) {
       throw new Error(`${profile.title} access tokens carry no email`);
     }
     const ttl = options.ttl ?? 3600;
     const exp = Math.floor(Date.now() / 1000) + ttl;
-    const claims = profile.claims({
+    const claims = claimsOf(profile, {
       issuer: this.issuer,
       sub: options.sub,
       audience: options.audience === 'wrong' ? profile.audience.wrong : this.audience,

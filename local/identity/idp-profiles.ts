@@ -25,6 +25,8 @@ interface ClaimInput {
   readonly exp: number;
 }
 
+type Json = string | number | readonly Json[] | { readonly [key: string]: Json };
+
 export interface Profile {
   readonly name: ProfileName;
   readonly title: string;
@@ -41,15 +43,19 @@ export interface Profile {
   readonly moderator: { readonly claim: ClaimPath; readonly group: string } | null;
   readonly tenant: { readonly claim: ClaimPath; readonly shape: 'array' | 'string' };
   readonly nameClaim: ClaimPath;
-  readonly email: { readonly verifiedClaim: boolean } | null;
   readonly cognitoTokenUse?: 'access';
   readonly deployContext: SettingValues | null;
   readonly notes: readonly string[];
-  /** The whole payload, in the provider's claim order. */
-  readonly claims: (input: ClaimInput) => JWTPayload;
+  /**
+   * The payload's claim names in the provider's order: `aud` becomes `client_id` in a client_id-only
+   * token; `groups`, `tenants` and `name` go where the profile keeps them.
+   */
+  readonly claims: string;
+  /** The provider's own values, or draws, for the claims it names; the rest come from the mint. */
+  readonly own?: Readonly<Record<string, Json | ((input: ClaimInput) => Json)>>;
 }
 
-type Defaulted = 'typ' | 'jwkAlg' | 'nameClaim' | 'email';
+type Defaulted = 'typ' | 'jwkAlg' | 'nameClaim';
 type ProfileSpec = Omit<Profile, 'name' | 'identityClaim' | 'deployContext' | Defaulted> &
   Partial<Pick<Profile, Defaulted>> & {
     readonly deploy: { readonly issuer: string; readonly audience: string } | null;
@@ -82,7 +88,6 @@ function profile(name: ProfileName, spec: ProfileSpec): Profile {
     jwkAlg: true,
     identityClaim: ['sub'],
     nameClaim: ['name'],
-    email: { verifiedClaim: true },
     ...rest,
   } as const;
   return {
@@ -103,33 +108,44 @@ const stableGuid = (value: string) => {
   const hex = hash('sha256', value).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
-const nonEmpty = <T>(key: string, values: readonly T[]) =>
-  values.length > 0 ? { [key]: [...values] } : {};
 
-const audienceClaims = (input: ClaimInput, aud: string | string[]): JWTPayload =>
-  input.clientIdOnly ? { client_id: input.audience } : { aud };
+/** Values from the mint, by claim name; `undefined` leaves the claim out. */
+const FROM_MINT: Readonly<Record<string, (input: ClaimInput, profile: Profile) => unknown>> = {
+  iss: (input) => input.issuer,
+  sub: (input) => input.sub,
+  aud: (input) => input.audience,
+  client_id: (input) => input.audience,
+  iat: (input) => input.iat,
+  nbf: (input) => input.iat,
+  auth_time: (input) => input.iat,
+  exp: (input) => input.exp,
+  jti: () => randomUUID(),
+  username: (input) => input.sub,
+  preferred_username: (input) => input.sub,
+  name: (input) => input.name,
+  email: (input) => input.email,
+  email_verified: (input) => (input.email === undefined ? undefined : input.emailVerified),
+  groups: ({ memberships }) => (memberships.length > 0 ? memberships : undefined),
+  tenants: ({ tenants }, { tenant }) =>
+    tenant.shape === 'string' ? tenants[0] : tenants.length > 0 ? tenants : undefined,
+};
 
-const emailClaims = ({ email, emailVerified }: ClaimInput, verifiedClaim: boolean): JWTPayload =>
-  email === undefined ? {} : { email, ...(verifiedClaim && { email_verified: emailVerified }) };
-
-const registeredClaims = (input: ClaimInput, aud: string | string[]): JWTPayload => ({
-  iss: input.issuer,
-  sub: input.sub,
-  ...audienceClaims(input, aud),
-  iat: input.iat,
-  exp: input.exp,
-});
-
-const customClaims = (
-  input: ClaimInput,
-  names: { readonly groups: string; readonly tenants: string; readonly name: string },
-  verifiedEmail: boolean,
-): JWTPayload => ({
-  ...nonEmpty(names.groups, input.memberships),
-  ...nonEmpty(names.tenants, input.tenants),
-  [names.name]: input.name,
-  ...emailClaims(input, verifiedEmail),
-});
+/** The payload a token of `profile`'s provider carries, in its claim order. */
+export function claimsOf(profile: Profile, input: ClaimInput): JWTPayload {
+  const placed: Readonly<Record<string, ClaimPath | undefined>> = {
+    groups: profile.moderator?.claim,
+    tenants: profile.tenant.claim,
+    name: profile.nameClaim,
+  };
+  const entries = profile.claims.split(' ').map((claim) => {
+    if (claim === 'aud' && input.clientIdOnly) return ['client_id', input.audience];
+    const own = profile.own?.[claim];
+    const value =
+      typeof own === 'function' ? own(input) : (own ?? FROM_MINT[claim]?.(input, profile));
+    return [placed[claim]?.[0] ?? claim, value];
+  });
+  return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
+}
 
 /** Made-up identifiers. */
 const ENTRA_TENANT = '3f6c0e2a-9b1d-4c7e-8a5f-2d4b6c8e0a13';
@@ -148,11 +164,7 @@ const PROFILE_LIST = [
     tenant: { claim: ['tenants'], shape: 'array' },
     deploy: null,
     notes: ['Never deployed; its groups claim has the Cognito name so the Lambda defaults apply.'],
-    claims: (input) => ({
-      ...registeredClaims(input, input.audience),
-      jti: randomUUID(),
-      ...customClaims(input, { groups: 'cognito:groups', tenants: 'tenants', name: 'name' }, true),
-    }),
+    claims: 'iss sub aud iat exp jti groups tenants name email email_verified',
   }),
   // https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
   profile('cognito', {
@@ -165,7 +177,6 @@ const PROFILE_LIST = [
     audience: { right: '5r0lm7pqbfe3q6s2k8d1c4a9hx', wrong: '7n2wq9xkz4c8v1b6m3j5h0g2fd' },
     moderator: { claim: ['cognito:groups'], group: 'moderators' },
     tenant: { claim: ['tenants'], shape: 'array' },
-    email: null,
     cognitoTokenUse: 'access',
     deploy: {
       issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE',
@@ -176,24 +187,15 @@ const PROFILE_LIST = [
       'Access tokens carry no email and no name; use the sub (or username) as identity.',
       'The tenants and name claims are added by a pre token generation trigger (event version 2: Essentials or Plus feature plan).',
     ],
-    claims: (input) => ({
-      sub: input.sub,
-      ...nonEmpty('cognito:groups', input.memberships),
-      iss: input.issuer,
-      // Cognito access tokens never carry aud, whatever was asked.
-      client_id: input.audience,
-      origin_jti: randomUUID(),
-      event_id: randomUUID(),
+    // Cognito access tokens never carry aud, whatever was asked.
+    claims:
+      'sub groups iss client_id origin_jti event_id token_use scope auth_time exp iat jti username tenants name',
+    own: {
+      origin_jti: () => randomUUID(),
+      event_id: () => randomUUID(),
       token_use: 'access',
       scope: 'aws.cognito.signin.user.admin openid email profile',
-      auth_time: input.iat,
-      exp: input.exp,
-      iat: input.iat,
-      jti: randomUUID(),
-      username: input.sub,
-      ...nonEmpty('tenants', input.tenants),
-      name: input.name,
-    }),
+    },
   }),
   // https://auth0.com/docs/secure/tokens/access-tokens/validate-access-tokens
   profile('auth0', {
@@ -212,17 +214,13 @@ const PROFILE_LIST = [
       'The issuer ends with "/": configure it with the slash.',
       'Roles, tenants and the display name (event.user.name) come from a post-login Action setting namespaced claims.',
     ],
-    claims: (input) => ({
-      ...registeredClaims(input, [input.audience, `${input.issuer}userinfo`]),
+    claims: 'iss sub aud iat exp scope azp permissions groups tenants name email email_verified',
+    own: {
+      aud: (input) => [input.audience, `${input.issuer}userinfo`],
       scope: 'openid profile email read:attendees',
       azp: 'Xq7Lr2Nw9Kd4Tz6Bm1Vc8Hs3Jf5Gp0Ya',
       permissions: ['read:attendees'],
-      ...customClaims(
-        input,
-        { groups: `${NS}roles`, tenants: `${NS}tenants`, name: `${NS}name` },
-        true,
-      ),
-    }),
+    },
   }),
   // https://developer.okta.com/docs/api/openapi/okta-oauth/oauth/tag/CustomAS
   profile('okta', {
@@ -235,27 +233,20 @@ const PROFILE_LIST = [
     audience: { right: 'api://default', wrong: 'api://other' },
     moderator: { claim: ['groups'], group: 'moderators' },
     tenant: { claim: ['tenants'], shape: 'array' },
-    email: { verifiedClaim: false },
     deploy: { issuer: 'https://ORG.okta.com/oauth2/default', audience: 'api://default' },
     notes: [
       'Add a "groups" claim (and a "tenants" claim) to the authorization server for access tokens.',
       'Add a "name" claim too (expression user.displayName): Okta access tokens carry no name.',
       'The keys are at /oauth2/default/v1/keys, not /.well-known/jwks.json: discovery finds them.',
     ],
-    claims: (input) => ({
+    claims: 'ver jti iss aud iat exp cid uid scp auth_time sub groups tenants name email',
+    own: {
       ver: 1,
-      jti: `AT.${randomToken(32)}`,
-      iss: input.issuer,
-      ...audienceClaims(input, input.audience),
-      iat: input.iat,
-      exp: input.exp,
+      jti: () => `AT.${randomToken(32)}`,
       cid: '0oa1chime2local3xyz7',
-      uid: `00u${alnum(17)}`,
+      uid: () => `00u${alnum(17)}`,
       scp: ['openid', 'profile', 'email'],
-      auth_time: input.iat,
-      sub: input.sub,
-      ...customClaims(input, { groups: 'groups', tenants: 'tenants', name: 'name' }, false),
-    }),
+    },
   }),
   // https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
   profile('entra', {
@@ -271,7 +262,6 @@ const PROFILE_LIST = [
     },
     moderator: { claim: ['roles'], group: 'Moderator' },
     tenant: { claim: ['extn.tenants'], shape: 'array' },
-    email: { verifiedClaim: false },
     deploy: {
       issuer: 'https://login.microsoftonline.com/<tenant id>/v2.0',
       audience: '<API application (client) id>',
@@ -282,27 +272,19 @@ const PROFILE_LIST = [
       'Entra asserts no email_verified: an identity claim of email owns nothing.',
       'The name claim is there only when the client also requests the profile scope.',
     ],
-    claims: (input) => ({
-      ...audienceClaims(input, input.audience),
-      iss: input.issuer,
-      iat: input.iat,
-      nbf: input.iat,
-      exp: input.exp,
-      aio: randomToken(48),
+    claims:
+      'aud iss iat nbf exp aio azp azpacr name oid rh groups scp sub tid uti ver tenants email',
+    own: {
+      aio: () => randomToken(48),
       azp: 'c4a8e2f0-6b1d-4e3a-9f5c-0d2e4b6a8c17',
       azpacr: '0',
-      name: input.name,
-      oid: stableGuid(input.sub),
-      rh: `1.${randomToken(40)}.`,
-      ...nonEmpty('roles', input.memberships),
+      oid: (input) => stableGuid(input.sub),
+      rh: () => `1.${randomToken(40)}.`,
       scp: 'access_as_user',
-      sub: input.sub,
       tid: ENTRA_TENANT,
-      uti: randomToken(16),
+      uti: () => randomToken(16),
       ver: '2.0',
-      ...nonEmpty('extn.tenants', input.tenants),
-      ...emailClaims(input, false),
-    }),
+    },
   }),
   // https://www.keycloak.org/securing-apps/oidc-layers
   profile('keycloak', {
@@ -323,36 +305,28 @@ const PROFILE_LIST = [
       'Moderators hold the realm role "moderator"; tenants are Organizations (organization scope).',
       'The name comes from the profile scope ("full name" mapper): keep it a default scope of the client.',
     ],
-    claims: (input) => ({
-      exp: input.exp,
-      iat: input.iat,
-      auth_time: input.iat,
-      jti: randomUUID(),
-      iss: input.issuer,
-      ...audienceClaims(input, [input.audience, 'account']),
-      sub: input.sub,
+    claims:
+      'exp iat auth_time jti iss aud sub typ azp sid acr allowed-origins realm_access resource_access scope preferred_username name tenants email email_verified',
+    own: {
+      aud: (input) => [input.audience, 'account'],
       typ: 'Bearer',
       azp: 'chime-web',
-      sid: randomUUID(),
+      sid: () => randomUUID(),
       acr: '1',
       'allowed-origins': ['http://localhost:3003'],
-      realm_access: {
+      realm_access: (input) => ({
         roles: [
           'offline_access',
           'uma_authorization',
           `default-roles-${REALM}`,
           ...input.memberships,
         ],
-      },
+      }),
       resource_access: {
         account: { roles: ['manage-account', 'manage-account-links', 'view-profile'] },
       },
       scope: 'openid email profile',
-      preferred_username: input.sub,
-      name: input.name,
-      ...nonEmpty('organization', input.tenants),
-      ...emailClaims(input, true),
-    }),
+    },
   }),
   // https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
   profile('google', {
@@ -377,18 +351,8 @@ const PROFILE_LIST = [
       'hd (the Workspace domain) is the only tenant-like claim, a single string.',
       'The name claim is there only when sign-in requests the profile scope.',
     ],
-    claims: (input) => ({
-      iss: input.issuer,
-      azp: input.audience,
-      ...audienceClaims(input, input.audience),
-      sub: input.sub,
-      ...(input.tenants[0] !== undefined ? { hd: input.tenants[0] } : {}),
-      ...emailClaims(input, true),
-      name: input.name,
-      at_hash: randomToken(16),
-      iat: input.iat,
-      exp: input.exp,
-    }),
+    claims: 'iss azp aud sub tenants email email_verified name at_hash iat exp',
+    own: { azp: (input) => input.audience, at_hash: () => randomToken(16) },
   }),
 ] as const;
 
