@@ -194,19 +194,21 @@ export class IdentityProvider {
     }
     const ttl = options.ttl ?? 3600;
     const exp = Math.floor(Date.now() / 1000) + ttl;
+    const { email } = options;
     const claims = claimsOf(profile, {
-      issuer: this.issuer,
+      iss: this.issuer,
       sub: options.sub,
-      audience: options.audience === 'wrong' ? profile.audience.wrong : this.audience,
+      aud: options.audience === 'wrong' ? profile.audience.wrong : this.audience,
       clientIdOnly: options.clientIdOnly ?? false,
-      memberships,
-      tenants,
-      email: options.email,
-      emailVerified: options.emailVerified ?? true,
-      name: options.name ?? displayNameOf(options.sub),
       // An expired token was issued an hour before it expired, as a real one would have been.
       iat: ttl < 0 ? exp - 3600 : exp - ttl,
       exp,
+      jti: randomUUID(),
+      name: options.name ?? displayNameOf(options.sub),
+      email,
+      email_verified: email === undefined ? undefined : (options.emailVerified ?? true),
+      groups: memberships.length > 0 ? memberships : undefined,
+      tenants: profile.tenant.shape === 'string' || tenants.length === 0 ? tenants[0] : tenants,
     });
     const typ = profile.typ ? { typ: profile.typ } : {};
     return new SignJWT({ ...claims, ...options.claims })

@@ -11,18 +11,21 @@ type SettingValues = Readonly<Partial<Record<keyof typeof FUNCTION_SETTINGS, str
 
 export type ProfileName = 'dev' | 'cognito' | 'auth0' | 'okta' | 'entra' | 'keycloak' | 'google';
 
+/** The mint's values, by the claim that carries them unless a profile says otherwise. */
 interface ClaimInput {
-  readonly issuer: string;
+  readonly iss: string;
   readonly sub: string;
-  readonly audience: string;
+  readonly aud: string;
   readonly clientIdOnly: boolean;
-  readonly memberships: readonly string[];
-  readonly tenants: readonly string[];
-  readonly email: string | undefined;
-  readonly emailVerified: boolean;
-  readonly name: string;
   readonly iat: number;
   readonly exp: number;
+  readonly jti: string;
+  readonly name: string;
+  /** These four: `undefined` leaves the claim out. */
+  readonly email: string | undefined;
+  readonly email_verified: boolean | undefined;
+  readonly groups: readonly string[] | undefined;
+  readonly tenants: string | readonly string[] | undefined;
 }
 
 type Json = string | number | readonly Json[] | { readonly [key: string]: Json };
@@ -47,8 +50,9 @@ export interface Profile {
   readonly deployContext: SettingValues | null;
   readonly notes: readonly string[];
   /**
-   * The payload's claim names in the provider's order: `aud` becomes `client_id` in a client_id-only
-   * token; `groups`, `tenants` and `name` go where the profile keeps them.
+   * The payload's claims in the provider's order, each `claim` or `claim=mint value` (`own` values
+   * first). `aud` becomes `client_id` in a client_id-only token; `groups`, `tenants` and `name` go
+   * where the profile keeps them.
    */
   readonly claims: string;
   /** The provider's own values, or draws, for the claims it names; the rest come from the mint. */
@@ -109,27 +113,6 @@ const stableGuid = (value: string) => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 
-/** Values from the mint, by claim name; `undefined` leaves the claim out. */
-const FROM_MINT: Readonly<Record<string, (input: ClaimInput, profile: Profile) => unknown>> = {
-  iss: (input) => input.issuer,
-  sub: (input) => input.sub,
-  aud: (input) => input.audience,
-  client_id: (input) => input.audience,
-  iat: (input) => input.iat,
-  nbf: (input) => input.iat,
-  auth_time: (input) => input.iat,
-  exp: (input) => input.exp,
-  jti: () => randomUUID(),
-  username: (input) => input.sub,
-  preferred_username: (input) => input.sub,
-  name: (input) => input.name,
-  email: (input) => input.email,
-  email_verified: (input) => (input.email === undefined ? undefined : input.emailVerified),
-  groups: ({ memberships }) => (memberships.length > 0 ? memberships : undefined),
-  tenants: ({ tenants }, { tenant }) =>
-    tenant.shape === 'string' ? tenants[0] : tenants.length > 0 ? tenants : undefined,
-};
-
 /** The payload a token of `profile`'s provider carries, in its claim order. */
 export function claimsOf(profile: Profile, input: ClaimInput): JWTPayload {
   const placed: Readonly<Record<string, ClaimPath | undefined>> = {
@@ -138,11 +121,11 @@ export function claimsOf(profile: Profile, input: ClaimInput): JWTPayload {
     name: profile.nameClaim,
   };
   const entries = profile.claims.split(' ').map((claim) => {
-    if (claim === 'aud' && input.clientIdOnly) return ['client_id', input.audience];
-    const own = profile.own?.[claim];
-    const value =
-      typeof own === 'function' ? own(input) : (own ?? FROM_MINT[claim]?.(input, profile));
-    return [placed[claim]?.[0] ?? claim, value];
+    const [key = claim, from = key] = claim.split('=');
+    if (key === 'aud' && input.clientIdOnly) return ['client_id', input.aud];
+    const own = profile.own?.[key];
+    const value = typeof own === 'function' ? own(input) : (own ?? input[from as keyof ClaimInput]);
+    return [placed[key]?.[0] ?? key, value];
   });
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
 }
@@ -189,7 +172,7 @@ const PROFILE_LIST = [
     ],
     // Cognito access tokens never carry aud, whatever was asked.
     claims:
-      'sub groups iss client_id origin_jti event_id token_use scope auth_time exp iat jti username tenants name',
+      'sub groups iss client_id=aud origin_jti event_id token_use scope auth_time=iat exp iat jti username=sub tenants name',
     own: {
       origin_jti: () => randomUUID(),
       event_id: () => randomUUID(),
@@ -216,7 +199,7 @@ const PROFILE_LIST = [
     ],
     claims: 'iss sub aud iat exp scope azp permissions groups tenants name email email_verified',
     own: {
-      aud: (input) => [input.audience, `${input.issuer}userinfo`],
+      aud: (input) => [input.aud, `${input.iss}userinfo`],
       scope: 'openid profile email read:attendees',
       azp: 'Xq7Lr2Nw9Kd4Tz6Bm1Vc8Hs3Jf5Gp0Ya',
       permissions: ['read:attendees'],
@@ -239,7 +222,7 @@ const PROFILE_LIST = [
       'Add a "name" claim too (expression user.displayName): Okta access tokens carry no name.',
       'The keys are at /oauth2/default/v1/keys, not /.well-known/jwks.json: discovery finds them.',
     ],
-    claims: 'ver jti iss aud iat exp cid uid scp auth_time sub groups tenants name email',
+    claims: 'ver jti iss aud iat exp cid uid scp auth_time=iat sub groups tenants name email',
     own: {
       ver: 1,
       jti: () => `AT.${randomToken(32)}`,
@@ -273,7 +256,7 @@ const PROFILE_LIST = [
       'The name claim is there only when the client also requests the profile scope.',
     ],
     claims:
-      'aud iss iat nbf exp aio azp azpacr name oid rh groups scp sub tid uti ver tenants email',
+      'aud iss iat nbf=iat exp aio azp azpacr name oid rh groups scp sub tid uti ver tenants email',
     own: {
       aio: () => randomToken(48),
       azp: 'c4a8e2f0-6b1d-4e3a-9f5c-0d2e4b6a8c17',
@@ -306,9 +289,9 @@ const PROFILE_LIST = [
       'The name comes from the profile scope ("full name" mapper): keep it a default scope of the client.',
     ],
     claims:
-      'exp iat auth_time jti iss aud sub typ azp sid acr allowed-origins realm_access resource_access scope preferred_username name tenants email email_verified',
+      'exp iat auth_time=iat jti iss aud sub typ azp sid acr allowed-origins realm_access resource_access scope preferred_username=sub name tenants email email_verified',
     own: {
-      aud: (input) => [input.audience, 'account'],
+      aud: (input) => [input.aud, 'account'],
       typ: 'Bearer',
       azp: 'chime-web',
       sid: () => randomUUID(),
@@ -319,7 +302,7 @@ const PROFILE_LIST = [
           'offline_access',
           'uma_authorization',
           `default-roles-${REALM}`,
-          ...input.memberships,
+          ...(input.groups ?? []),
         ],
       }),
       resource_access: {
@@ -351,8 +334,8 @@ const PROFILE_LIST = [
       'hd (the Workspace domain) is the only tenant-like claim, a single string.',
       'The name claim is there only when sign-in requests the profile scope.',
     ],
-    claims: 'iss azp aud sub tenants email email_verified name at_hash iat exp',
-    own: { azp: (input) => input.audience, at_hash: () => randomToken(16) },
+    claims: 'iss azp=aud aud sub tenants email email_verified name at_hash iat exp',
+    own: { at_hash: () => randomToken(16) },
   }),
 ] as const;
 
