@@ -194,7 +194,6 @@ export class IdentityProvider {
     }
     const ttl = options.ttl ?? 3600;
     const exp = Math.floor(Date.now() / 1000) + ttl;
-    const { email } = options;
     const claims = claimsOf(profile, {
       iss: this.issuer,
       sub: options.sub,
@@ -205,14 +204,13 @@ export class IdentityProvider {
       exp,
       jti: randomUUID(),
       name: options.name ?? displayNameOf(options.sub),
-      email,
-      email_verified: email === undefined ? undefined : (options.emailVerified ?? true),
+      email: options.email,
+      email_verified: options.email === undefined ? undefined : (options.emailVerified ?? true),
       groups: memberships.length > 0 ? memberships : undefined,
       tenants: profile.tenant.shape === 'string' || tenants.length === 0 ? tenants[0] : tenants,
     });
-    const typ = profile.typ ? { typ: profile.typ } : {};
     return new SignJWT({ ...claims, ...options.claims })
-      .setProtectedHeader({ alg: 'RS256', kid, ...typ })
+      .setProtectedHeader({ alg: 'RS256', kid, typ: profile.typ })
       .sign(privateKey);
   }
 

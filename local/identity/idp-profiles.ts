@@ -11,22 +11,13 @@ type SettingValues = Readonly<Partial<Record<keyof typeof FUNCTION_SETTINGS, str
 
 export type ProfileName = 'dev' | 'cognito' | 'auth0' | 'okta' | 'entra' | 'keycloak' | 'google';
 
-/** The mint's values, by the claim that carries them unless a profile says otherwise. */
-interface ClaimInput {
+/** The mint's values by claim name (`undefined`: left out), and `clientIdOnly`. */
+type MintValues = Readonly<Record<string, unknown>> & {
   readonly iss: string;
   readonly sub: string;
   readonly aud: string;
-  readonly clientIdOnly: boolean;
-  readonly iat: number;
-  readonly exp: number;
-  readonly jti: string;
-  readonly name: string;
-  /** These four: `undefined` leaves the claim out. */
-  readonly email: string | undefined;
-  readonly email_verified: boolean | undefined;
   readonly groups: readonly string[] | undefined;
-  readonly tenants: string | readonly string[] | undefined;
-}
+};
 
 type Json = string | number | readonly Json[] | { readonly [key: string]: Json };
 
@@ -56,7 +47,7 @@ export interface Profile {
    */
   readonly claims: string;
   /** The provider's own values, or draws, for the claims it names; the rest come from the mint. */
-  readonly own?: Readonly<Record<string, Json | ((input: ClaimInput) => Json)>>;
+  readonly own?: Readonly<Record<string, Json | ((mint: MintValues) => Json)>>;
 }
 
 type Defaulted = 'typ' | 'jwkAlg' | 'nameClaim';
@@ -114,7 +105,7 @@ const stableGuid = (value: string) => {
 };
 
 /** The payload a token of `profile`'s provider carries, in its claim order. */
-export function claimsOf(profile: Profile, input: ClaimInput): JWTPayload {
+export function claimsOf(profile: Profile, mint: MintValues): JWTPayload {
   const placed: Readonly<Record<string, ClaimPath | undefined>> = {
     groups: profile.moderator?.claim,
     tenants: profile.tenant.claim,
@@ -122,9 +113,9 @@ export function claimsOf(profile: Profile, input: ClaimInput): JWTPayload {
   };
   const entries = profile.claims.split(' ').map((claim) => {
     const [key = claim, from = key] = claim.split('=');
-    if (key === 'aud' && input.clientIdOnly) return ['client_id', input.aud];
+    if (key === 'aud' && mint.clientIdOnly) return ['client_id', mint.aud];
     const own = profile.own?.[key];
-    const value = typeof own === 'function' ? own(input) : (own ?? input[from as keyof ClaimInput]);
+    const value = typeof own === 'function' ? own(mint) : (own ?? mint[from]);
     return [placed[key]?.[0] ?? key, value];
   });
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
@@ -199,7 +190,7 @@ const PROFILE_LIST = [
     ],
     claims: 'iss sub aud iat exp scope azp permissions groups tenants name email email_verified',
     own: {
-      aud: (input) => [input.aud, `${input.iss}userinfo`],
+      aud: (mint) => [mint.aud, `${mint.iss}userinfo`],
       scope: 'openid profile email read:attendees',
       azp: 'Xq7Lr2Nw9Kd4Tz6Bm1Vc8Hs3Jf5Gp0Ya',
       permissions: ['read:attendees'],
@@ -261,7 +252,7 @@ const PROFILE_LIST = [
       aio: () => randomToken(48),
       azp: 'c4a8e2f0-6b1d-4e3a-9f5c-0d2e4b6a8c17',
       azpacr: '0',
-      oid: (input) => stableGuid(input.sub),
+      oid: (mint) => stableGuid(mint.sub),
       rh: () => `1.${randomToken(40)}.`,
       scp: 'access_as_user',
       tid: ENTRA_TENANT,
@@ -291,18 +282,18 @@ const PROFILE_LIST = [
     claims:
       'exp iat auth_time=iat jti iss aud sub typ azp sid acr allowed-origins realm_access resource_access scope preferred_username=sub name tenants email email_verified',
     own: {
-      aud: (input) => [input.aud, 'account'],
+      aud: (mint) => [mint.aud, 'account'],
       typ: 'Bearer',
       azp: 'chime-web',
       sid: () => randomUUID(),
       acr: '1',
       'allowed-origins': ['http://localhost:3003'],
-      realm_access: (input) => ({
+      realm_access: (mint) => ({
         roles: [
           'offline_access',
           'uma_authorization',
           `default-roles-${REALM}`,
-          ...(input.groups ?? []),
+          ...(mint.groups ?? []),
         ],
       }),
       resource_access: {

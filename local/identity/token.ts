@@ -57,8 +57,6 @@ const { values }: { values: Record<string, string | boolean | undefined> } = awa
       ...typed('boolean', 'moderator unverified client-id-only wrong-audience'),
       help: { type: 'boolean', short: 'h' },
     },
-    strict: true,
-    allowPositionals: false,
   }),
 );
 if (values.help) {
