@@ -2,7 +2,7 @@
  * What the local identity provider imitates of each real provider: issuer, discovery and JWKS
  * paths, `kid` form and the claims of the token an API verifies. Sources: docs/identity-providers.md.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { type ClaimPath, formatClaimPath } from '../../lambda/common/config/claim-path';
 import type { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
@@ -91,18 +91,14 @@ function profile(name: ProfileName, spec: ProfileSpec): Profile {
   };
 }
 
-const hash = (algorithm: 'sha1' | 'sha256', data: Buffer | string) =>
-  createHash(algorithm).update(data).digest();
 const randomToken = (bytes: number) => randomBytes(bytes).toString('base64url');
 const alnum = (length: number) => {
   const chars = 'abcdefghijklmnopqrstuvwxyz0123456789';
   return Array.from(randomBytes(length), (byte) => chars[byte % chars.length]).join('');
 };
 /** A GUID derived from `value`, so one user keeps one `oid` across tokens. */
-const stableGuid = (value: string) => {
-  const hex = hash('sha256', value).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
+const stableGuid = (value: string) =>
+  hash('sha256', value, 'hex').replace(/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/, '$1-$2-4$3-8$4-$5');
 
 /** The payload a token of `profile`'s provider carries, in its claim order. */
 export function claimsOf(profile: Profile, mint: MintValues): JWTPayload {
@@ -146,7 +142,7 @@ const PROFILE_LIST = [
     issuerPath: `/${COGNITO_POOL}`,
     jwksPath: `/${COGNITO_POOL}/.well-known/jwks.json`,
     endpoints: ['/oauth2/authorize', '/oauth2/token'],
-    kid: (der) => hash('sha256', der).toString('base64'),
+    kid: (der) => hash('sha256', der, 'base64'),
     typ: undefined,
     audience: { right: '5r0lm7pqbfe3q6s2k8d1c4a9hx', wrong: '7n2wq9xkz4c8v1b6m3j5h0g2fd' },
     moderator: { claim: ['cognito:groups'], group: 'moderators' },
@@ -177,8 +173,7 @@ const PROFILE_LIST = [
     issuerPath: '/',
     jwksPath: '/.well-known/jwks.json',
     endpoints: ['/authorize', '/oauth/token'],
-    kid: (der) =>
-      Buffer.from(hash('sha1', der).toString('hex').toUpperCase()).toString('base64url'),
+    kid: (der) => Buffer.from(hash('sha1', der, 'hex').toUpperCase()).toString('base64url'),
     audience: { right: 'https://chime-api.example.com', wrong: 'https://other-api.example.com' },
     moderator: { claim: [`${NS}roles`], group: 'moderator' },
     tenant: { claim: [`${NS}tenants`], shape: 'array' },
@@ -202,7 +197,7 @@ const PROFILE_LIST = [
     issuerPath: '/oauth2/default',
     jwksPath: '/oauth2/default/v1/keys',
     endpoints: ['/oauth2/default/v1/authorize', '/oauth2/default/v1/token'],
-    kid: (der) => hash('sha256', der).toString('base64url'),
+    kid: (der) => hash('sha256', der, 'base64url'),
     typ: undefined,
     audience: { right: 'api://default', wrong: 'api://other' },
     moderator: { claim: ['groups'], group: 'moderators' },
@@ -228,7 +223,7 @@ const PROFILE_LIST = [
     issuerPath: `/${ENTRA_TENANT}/v2.0`,
     jwksPath: `/${ENTRA_TENANT}/discovery/v2.0/keys`,
     endpoints: [`/${ENTRA_TENANT}/oauth2/v2.0/authorize`, `/${ENTRA_TENANT}/oauth2/v2.0/token`],
-    kid: (der) => hash('sha1', der).toString('base64url'),
+    kid: (der) => hash('sha1', der, 'base64url'),
     jwkAlg: false,
     audience: {
       right: '8d2f6a41-5c3e-4b9a-9e1d-7f0c2b4a6e58',
@@ -269,7 +264,7 @@ const PROFILE_LIST = [
       `/realms/${REALM}/protocol/openid-connect/auth`,
       `/realms/${REALM}/protocol/openid-connect/token`,
     ],
-    kid: (der) => hash('sha256', der).toString('base64url'),
+    kid: (der) => hash('sha256', der, 'base64url'),
     audience: { right: 'chime-attendee-api', wrong: 'other-api' },
     moderator: { claim: ['realm_access', 'roles'], group: 'moderator' },
     tenant: { claim: ['organization'], shape: 'array' },
@@ -308,7 +303,7 @@ const PROFILE_LIST = [
     issuerPath: '',
     jwksPath: '/oauth2/v3/certs',
     endpoints: ['/o/oauth2/v2/auth', '/token'],
-    kid: (der) => hash('sha1', der).toString('hex'),
+    kid: (der) => hash('sha1', der, 'hex'),
     audience: {
       right: '123456789012-chimelocal0example0client.apps.googleusercontent.com',
       wrong: '987654321098-someoneelse0other0client.apps.googleusercontent.com',
