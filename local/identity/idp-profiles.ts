@@ -92,10 +92,9 @@ function profile(name: ProfileName, spec: ProfileSpec): Profile {
 }
 
 const randomToken = (bytes: number) => randomBytes(bytes).toString('base64url');
-const alnum = (length: number) => {
-  const chars = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return Array.from(randomBytes(length), (byte) => chars[byte % chars.length]).join('');
-};
+/** Lower-case letters and digits. */
+const alnum = (length: number) =>
+  Array.from(randomBytes(length), (byte) => (byte % 36).toString(36)).join('');
 /** A GUID derived from `value`, so one user keeps one `oid` across tokens. */
 const stableGuid = (value: string) =>
   hash('sha256', value, 'hex').replace(/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/, '$1-$2-4$3-8$4-$5');
