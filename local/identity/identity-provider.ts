@@ -13,7 +13,7 @@ import { discoveryUrlOf } from '../../lambda/attendee/auth/oidc-discovery';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { closeServer, LOOPBACK, listenOnLoopback } from '../cli/loopback';
-import { claimSettings, claimsOf, PROFILES, type Profile, type ProfileName } from './idp-profiles';
+import { claimsOf, PROFILES, type Profile, type ProfileName } from './idp-profiles';
 
 export interface IdentityProviderOptions {
   /** Absent: the key pair is in memory only. */
@@ -218,7 +218,9 @@ export class IdentityProvider {
   lambdaSettings(): Readonly<Record<string, string>> {
     const { cognitoTokenUse } = this.profile;
     const settings = {
-      ...claimSettings(this.profile, this.issuer, this.audience),
+      identityIssuer: this.issuer,
+      identityAudience: this.audience,
+      ...this.profile.claimSettings,
       ...(cognitoTokenUse && { cognitoTokenUse }),
     };
     const entries = Object.entries(settings) as [keyof typeof settings, string][];

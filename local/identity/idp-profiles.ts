@@ -38,6 +38,9 @@ export interface Profile {
   readonly tenant: { readonly claim: ClaimPath; readonly shape: 'array' | 'string' };
   readonly nameClaim: ClaimPath;
   readonly cognitoTokenUse?: 'access';
+  /** The settings, by id, that find the claims in its tokens. */
+  readonly claimSettings: SettingValues;
+  /** The README's context: the deployed issuer and audience, then `claimSettings`. */
   readonly deployContext: SettingValues | null;
   readonly notes: readonly string[];
   /**
@@ -51,44 +54,34 @@ export interface Profile {
 }
 
 type Defaulted = 'typ' | 'jwkAlg' | 'nameClaim';
-type ProfileSpec = Omit<Profile, 'name' | 'identityClaim' | 'deployContext' | Defaulted> &
+type ProfileSpec = Omit<
+  Profile,
+  'name' | 'identityClaim' | 'claimSettings' | 'deployContext' | Defaulted
+> &
   Partial<Pick<Profile, Defaulted>> & {
     readonly deploy: { readonly issuer: string; readonly audience: string } | null;
   };
 
-/** The settings, by id, that accept `profile`'s tokens (the README's context, the local Lambda's). */
-export function claimSettings(
-  profile: Pick<Profile, 'identityClaim' | 'moderator' | 'tenant' | 'nameClaim'>,
-  issuer: string,
-  audience: string,
-): SettingValues {
-  const { moderator } = profile;
-  return {
-    identityIssuer: issuer,
-    identityAudience: audience,
-    identityClaim: formatClaimPath(profile.identityClaim),
-    ...(moderator
-      ? { moderatorClaim: formatClaimPath(moderator.claim), moderatorGroup: moderator.group }
-      : {}),
-    tenantClaim: formatClaimPath(profile.tenant.claim),
-    nameClaim: formatClaimPath(profile.nameClaim),
-  };
-}
-
-function profile(name: ProfileName, spec: ProfileSpec): Profile {
-  const { deploy, ...rest } = spec;
+function profile(name: ProfileName, { deploy, ...spec }: ProfileSpec): Profile {
   const built = {
     name,
     typ: 'JWT',
     jwkAlg: true,
     identityClaim: ['sub'],
     nameClaim: ['name'],
-    ...rest,
+    ...spec,
   } as const;
-  return {
-    ...built,
-    deployContext: deploy && claimSettings(built, deploy.issuer, deploy.audience),
+  const { moderator } = built;
+  const claimSettings = {
+    identityClaim: formatClaimPath(built.identityClaim),
+    ...(moderator
+      ? { moderatorClaim: formatClaimPath(moderator.claim), moderatorGroup: moderator.group }
+      : {}),
+    tenantClaim: formatClaimPath(built.tenant.claim),
+    nameClaim: formatClaimPath(built.nameClaim),
   };
+  const context = deploy && { identityIssuer: deploy.issuer, identityAudience: deploy.audience };
+  return { ...built, claimSettings, deployContext: context && { ...context, ...claimSettings } };
 }
 
 const randomToken = (bytes: number) => randomBytes(bytes).toString('base64url');
