@@ -125,10 +125,9 @@ const token = await orUsage(() =>
   }),
 );
 if (!explicitIssuer && !same) {
-  process.stderr.write(
-    running
-      ? `token: the running npm start is not of profile ${profile.name}; issued for the default port\n`
-      : 'token: no running npm start found (.local/stack.json); issued for the default port\n',
-  );
+  const why = running
+    ? `the running npm start is not of profile ${profile.name}`
+    : 'no running npm start found (.local/stack.json)';
+  process.stderr.write(`token: ${why}; issued for the default port\n`);
 }
 process.stdout.write(`${token}\n`);
