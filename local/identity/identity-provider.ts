@@ -216,12 +216,12 @@ export class IdentityProvider {
 
   /** The Lambda environment that accepts this provider's tokens (plain-http JWKS not included). */
   lambdaSettings(): Readonly<Record<string, string>> {
-    const { cognitoTokenUse } = this.profile;
+    const tokenUse = this.profile.own?.token_use; // Cognito's: the Lambda requires it
     const settings = {
       identityIssuer: this.issuer,
       identityAudience: this.audience,
       ...this.profile.claimSettings,
-      ...(cognitoTokenUse && { cognitoTokenUse }),
+      ...(typeof tokenUse === 'string' && { cognitoTokenUse: tokenUse }),
     };
     const entries = Object.entries(settings) as [keyof typeof settings, string][];
     return Object.freeze(

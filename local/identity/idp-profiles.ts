@@ -12,8 +12,7 @@ type SettingValues = Readonly<Partial<Record<keyof typeof FUNCTION_SETTINGS, str
 export type ProfileName = 'dev' | 'cognito' | 'auth0' | 'okta' | 'entra' | 'keycloak' | 'google';
 
 /** The mint's values by claim name (`undefined`: left out), and `clientIdOnly`. */
-type MintValues = Readonly<Record<string, unknown>> & {
-  readonly iss: string;
+type MintValues = JWTPayload & {
   readonly sub: string;
   readonly aud: string;
   readonly groups: readonly string[] | undefined;
@@ -37,7 +36,6 @@ export interface Profile {
   readonly moderator: { readonly claim: ClaimPath; readonly group: string } | null;
   readonly tenant: { readonly claim: ClaimPath; readonly shape: 'array' | 'string' };
   readonly nameClaim: ClaimPath;
-  readonly cognitoTokenUse?: 'access';
   /** The settings, by id, that find the claims in its tokens. */
   readonly claimSettings: SettingValues;
   /** The README's context: the deployed issuer and audience, then `claimSettings`. */
@@ -53,11 +51,9 @@ export interface Profile {
   readonly own?: Readonly<Record<string, Json | ((mint: MintValues) => Json)>>;
 }
 
+type Derived = 'name' | 'identityClaim' | 'claimSettings' | 'deployContext';
 type Defaulted = 'typ' | 'jwkAlg' | 'nameClaim';
-type ProfileSpec = Omit<
-  Profile,
-  'name' | 'identityClaim' | 'claimSettings' | 'deployContext' | Defaulted
-> &
+type ProfileSpec = Omit<Profile, Derived | Defaulted> &
   Partial<Pick<Profile, Defaulted>> & {
     readonly deploy: { readonly issuer: string; readonly audience: string } | null;
   };
@@ -139,7 +135,6 @@ const PROFILE_LIST = [
     audience: { right: '5r0lm7pqbfe3q6s2k8d1c4a9hx', wrong: '7n2wq9xkz4c8v1b6m3j5h0g2fd' },
     moderator: { claim: ['cognito:groups'], group: 'moderators' },
     tenant: { claim: ['tenants'], shape: 'array' },
-    cognitoTokenUse: 'access',
     deploy: {
       issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE',
       audience: '<app client id>',
