@@ -120,20 +120,6 @@ export class IdentityProvider {
     return this.loadedKeys;
   }
 
-  private discoveryDocument(): Readonly<Record<string, unknown>> {
-    const [authorization, token] = this.profile.endpoints;
-    return {
-      issuer: this.issuer,
-      authorization_endpoint: `${this.origin}${authorization}`,
-      token_endpoint: `${this.origin}${token}`,
-      jwks_uri: this.jwksUri,
-      response_types_supported: ['code'],
-      subject_types_supported: [this.profile.name === 'entra' ? 'pairwise' : 'public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      scopes_supported: ['openid', 'email', 'profile'],
-    };
-  }
-
   private readonly server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
     const get = (url: string) => req.method === 'GET' && path === new URL(url).pathname;
@@ -146,8 +132,18 @@ export class IdentityProvider {
       this.jwksFetchCount += 1;
       return json({ keys: this.keys.map((key) => key.publicJwk) });
     }
-    if (get(this.discoveryUrl)) return json(this.discoveryDocument());
-    return text(404, 'not found');
+    if (!get(this.discoveryUrl)) return text(404, 'not found');
+    const [authorization, token] = this.profile.endpoints;
+    return json({
+      issuer: this.issuer,
+      authorization_endpoint: `${this.origin}${authorization}`,
+      token_endpoint: `${this.origin}${token}`,
+      jwks_uri: this.jwksUri,
+      response_types_supported: ['code'],
+      subject_types_supported: [this.profile.name === 'entra' ? 'pairwise' : 'public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      scopes_supported: ['openid', 'email', 'profile'],
+    });
   });
 
   async start(port = 0): Promise<{ url: string; port: number }> {

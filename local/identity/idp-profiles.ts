@@ -110,6 +110,8 @@ const ENTRA_TENANT = '3f6c0e2a-9b1d-4c7e-8a5f-2d4b6c8e0a13';
 const COGNITO_POOL = 'us-east-1_L0ca1P00l';
 const REALM = 'chime';
 const NS = 'https://chime.example.com/';
+/** What every Keycloak realm gives each user. */
+const REALM_DEFAULT_ROLES = ['offline_access', 'uma_authorization', `default-roles-${REALM}`];
 
 const PROFILE_LIST = [
   profile('dev', {
@@ -270,14 +272,7 @@ const PROFILE_LIST = [
       sid: () => randomUUID(),
       acr: '1',
       'allowed-origins': ['http://localhost:3003'],
-      realm_access: (mint) => ({
-        roles: [
-          'offline_access',
-          'uma_authorization',
-          `default-roles-${REALM}`,
-          ...(mint.groups ?? []),
-        ],
-      }),
+      realm_access: (mint) => ({ roles: [...REALM_DEFAULT_ROLES, ...(mint.groups ?? [])] }),
       resource_access: {
         account: { roles: ['manage-account', 'manage-account-links', 'view-profile'] },
       },
