@@ -13,7 +13,7 @@ import { discoveryUrlOf } from '../../lambda/attendee/auth/oidc-discovery';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { closeServer, LOOPBACK, listenOnLoopback } from '../cli/loopback';
-import { claimSettings, PROFILES, type Profile, type ProfileName } from './idp-profiles';
+import { claimsOf, PROFILES, type Profile, type ProfileName } from './idp-profiles';
 
 export interface IdentityProviderOptions {
   /** Absent: the key pair is in memory only. */
@@ -120,20 +120,6 @@ export class IdentityProvider {
     return this.loadedKeys;
   }
 
-  private discoveryDocument(): Readonly<Record<string, unknown>> {
-    const [authorization, token] = this.profile.endpoints;
-    return {
-      issuer: this.issuer,
-      authorization_endpoint: `${this.origin}${authorization}`,
-      token_endpoint: `${this.origin}${token}`,
-      jwks_uri: this.jwksUri,
-      response_types_supported: ['code'],
-      subject_types_supported: [this.profile.name === 'entra' ? 'pairwise' : 'public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      scopes_supported: ['openid', 'email', 'profile'],
-    };
-  }
-
   private readonly server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
     const get = (url: string) => req.method === 'GET' && path === new URL(url).pathname;
@@ -146,8 +132,18 @@ export class IdentityProvider {
       this.jwksFetchCount += 1;
       return json({ keys: this.keys.map((key) => key.publicJwk) });
     }
-    if (get(this.discoveryUrl)) return json(this.discoveryDocument());
-    return text(404, 'not found');
+    if (!get(this.discoveryUrl)) return text(404, 'not found');
+    const [authorization, token] = this.profile.endpoints;
+    return json({
+      issuer: this.issuer,
+      authorization_endpoint: `${this.origin}${authorization}`,
+      token_endpoint: `${this.origin}${token}`,
+      jwks_uri: this.jwksUri,
+      response_types_supported: ['code'],
+      subject_types_supported: [this.profile.name === 'entra' ? 'pairwise' : 'public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      scopes_supported: ['openid', 'email', 'profile'],
+    });
   });
 
   async start(port = 0): Promise<{ url: string; port: number }> {
@@ -189,37 +185,39 @@ export class IdentityProvider {
       const claim = formatClaimPath(profile.tenant.claim);
       throw new Error(`${profile.title} tokens carry one tenant (${claim})`);
     }
-    if (options.email !== undefined && !profile.email) {
+    if (options.email !== undefined && !profile.claims.split(' ').includes('email')) {
       throw new Error(`${profile.title} access tokens carry no email`);
     }
     const ttl = options.ttl ?? 3600;
     const exp = Math.floor(Date.now() / 1000) + ttl;
-    const claims = profile.claims({
-      issuer: this.issuer,
+    const claims = claimsOf(profile, {
+      iss: this.issuer,
       sub: options.sub,
-      audience: options.audience === 'wrong' ? profile.audience.wrong : this.audience,
+      aud: options.audience === 'wrong' ? profile.audience.wrong : this.audience,
       clientIdOnly: options.clientIdOnly ?? false,
-      memberships,
-      tenants,
-      email: options.email,
-      emailVerified: options.emailVerified ?? true,
-      name: options.name ?? displayNameOf(options.sub),
       // An expired token was issued an hour before it expired, as a real one would have been.
       iat: ttl < 0 ? exp - 3600 : exp - ttl,
       exp,
+      jti: randomUUID(),
+      name: options.name ?? displayNameOf(options.sub),
+      email: options.email,
+      email_verified: options.email === undefined ? undefined : (options.emailVerified ?? true),
+      groups: memberships.length > 0 ? memberships : undefined,
+      tenants: profile.tenant.shape === 'string' || tenants.length === 0 ? tenants[0] : tenants,
     });
-    const typ = profile.typ ? { typ: profile.typ } : {};
     return new SignJWT({ ...claims, ...options.claims })
-      .setProtectedHeader({ alg: 'RS256', kid, ...typ })
+      .setProtectedHeader({ alg: 'RS256', kid, typ: profile.typ })
       .sign(privateKey);
   }
 
   /** The Lambda environment that accepts this provider's tokens (plain-http JWKS not included). */
   lambdaSettings(): Readonly<Record<string, string>> {
-    const { cognitoTokenUse } = this.profile;
+    const tokenUse = this.profile.own?.token_use; // Cognito's: the Lambda requires it
     const settings = {
-      ...claimSettings(this.profile, this.issuer, this.audience),
-      ...(cognitoTokenUse && { cognitoTokenUse }),
+      identityIssuer: this.issuer,
+      identityAudience: this.audience,
+      ...this.profile.claimSettings,
+      ...(typeof tokenUse === 'string' && { cognitoTokenUse: tokenUse }),
     };
     const entries = Object.entries(settings) as [keyof typeof settings, string][];
     return Object.freeze(

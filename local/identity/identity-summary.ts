@@ -4,8 +4,6 @@ import { createJwksLocator } from '../../lambda/attendee/auth/oidc-discovery';
 import { formatClaimPath } from '../../lambda/common/config/claim-path';
 import { parseConfig, FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
 
-type IdentitySummary = Awaited<ReturnType<typeof summarizeIdentity>>;
-
 /** Throws the Lambda's own message for a bad setting or a failed discovery. */
 export async function summarizeIdentity(env: Readonly<Record<string, string | undefined>>) {
   const config = parseConfig(env);
@@ -30,7 +28,7 @@ export async function summarizeIdentity(env: Readonly<Record<string, string | un
   };
 }
 
-export function formatIdentitySummary(summary: IdentitySummary): string {
+export function formatIdentitySummary(summary: Awaited<ReturnType<typeof summarizeIdentity>>) {
   const rows: [string, string][] = [
     ['Issuer', summary.issuer],
     ['Audience', summary.audience.join(', ')],

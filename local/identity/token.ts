@@ -57,8 +57,6 @@ const { values }: { values: Record<string, string | boolean | undefined> } = awa
       ...typed('boolean', 'moderator unverified client-id-only wrong-audience'),
       help: { type: 'boolean', short: 'h' },
     },
-    strict: true,
-    allowPositionals: false,
   }),
 );
 if (values.help) {
@@ -127,10 +125,9 @@ const token = await orUsage(() =>
   }),
 );
 if (!explicitIssuer && !same) {
-  process.stderr.write(
-    running
-      ? `token: the running npm start is not of profile ${profile.name}; issued for the default port\n`
-      : 'token: no running npm start found (.local/stack.json); issued for the default port\n',
-  );
+  const why = running
+    ? `the running npm start is not of profile ${profile.name}`
+    : 'no running npm start found (.local/stack.json)';
+  process.stderr.write(`token: ${why}; issued for the default port\n`);
 }
 process.stdout.write(`${token}\n`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseClaimPath } from '../../../lambda/common/config/claim-path';
-import { CONTEXT_SETTING_IDS, FUNCTION_SETTINGS } from '../../../lambda/common/config/settings';
+import { parseClaimPath } from '../../lambda/common/config/claim-path';
+import { CONTEXT_SETTING_IDS, FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import {
   contextArgument,
   deployableProfiles,
@@ -9,7 +9,7 @@ import {
   IDP_TABLE_END,
   renderIdpTable,
   replaceIdpTable,
-} from '../../../local/identity/idp-table';
+} from '../../scripts/idp-table';
 
 const README = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
 
