@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { STACK_SETTINGS } from '../../lib/settings';
-import { BEGIN, END, renderConfigTables, replaceConfigTables } from '../../scripts/config-tables';
+import { BEGIN, END, renderConfigTables } from '../../scripts/config-tables';
+import { replacePart } from '../../scripts/readme-part';
 
 const README = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
 
 describe("the README's configuration tables", () => {
   it('are the ones the contract generates (run `npm run config:tables` after a change)', () => {
-    expect(replaceConfigTables(README, renderConfigTables())).toBe(README);
+    expect(replacePart(README, renderConfigTables())).toBe(README);
   });
 
   it('list every function variable and every context key once', () => {
@@ -27,6 +28,6 @@ describe("the README's configuration tables", () => {
   });
 
   it('fail loudly when the markers are gone', () => {
-    expect(() => replaceConfigTables('# no tables', renderConfigTables())).toThrow(/markers/);
+    expect(() => replacePart('# no tables', renderConfigTables())).toThrow(/markers/);
   });
 });

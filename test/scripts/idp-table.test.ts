@@ -8,14 +8,14 @@ import {
   IDP_TABLE_BEGIN,
   IDP_TABLE_END,
   renderIdpTable,
-  replaceIdpTable,
 } from '../../scripts/idp-table';
+import { replacePart } from '../../scripts/readme-part';
 
 const README = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
 
 describe("the README's identity provider table", () => {
   it('is the one the profiles generate (run `npx tsx scripts/idp-table.ts` after a change)', () => {
-    expect(replaceIdpTable(README, renderIdpTable())).toBe(README);
+    expect(replacePart(README, renderIdpTable())).toBe(README);
   });
 
   it('sits in the section the deploy instructions link to', () => {
@@ -41,7 +41,7 @@ describe("the README's identity provider table", () => {
   });
 
   it('fails loudly when the markers are gone', () => {
-    expect(() => replaceIdpTable('# no table', renderIdpTable())).toThrow(/markers/);
+    expect(() => replacePart('# no table', renderIdpTable())).toThrow(/markers/);
   });
 });
 
