@@ -1,5 +1,5 @@
 /**
- * Rewrites the security test matrix of docs/security.md (between `<!-- matrix:start -->` and
+ * Rewrites the security test matrix of docs/security.md (between `<!-- matrix:begin -->` and
  * `<!-- matrix:end -->`) from a Jest run of test/security and any other paths given,
  * by each test's `[ID]` tags and status. Exits 1 when a row has neither a test nor a reason it
  * does not apply, or a tagged test fails (the document shows what failed either way).
@@ -10,11 +10,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runCLI } from 'jest';
 import { GROUPS, type GroupId, MATRIX, type MatrixRow, tagsOf } from '../test/security/matrix';
+import { replacePart } from './generated-part';
 
 const ROOT = process.cwd();
 const DOC = join(ROOT, 'docs', 'security.md');
-const START = '<!-- matrix:start -->';
-const END = '<!-- matrix:end -->';
 /** Tests listed per row before "and N more". */
 const LISTED = 3;
 
@@ -31,16 +30,12 @@ const STATUS_LABEL = Object.freeze({
 type RowStatus = keyof typeof STATUS_LABEL;
 
 function testsByRow(report: JestReport): Map<string, TaggedTest[]> {
-  const byRow = new Map<string, TaggedTest[]>();
-  for (const { testFilePath, testResults } of report.testResults) {
-    const file = relative(ROOT, testFilePath);
-    for (const { title, status } of testResults) {
-      for (const id of tagsOf(title)) {
-        byRow.set(id, [...(byRow.get(id) ?? []), { file, title, status }]);
-      }
-    }
-  }
-  return byRow;
+  const tagged = report.testResults.flatMap(({ testFilePath, testResults }) =>
+    testResults.flatMap(({ title, status }) =>
+      tagsOf(title).map((id) => ({ id, file: relative(ROOT, testFilePath), title, status })),
+    ),
+  );
+  return Map.groupBy(tagged, ({ id }) => id);
 }
 
 function rowStatus(row: MatrixRow, tests: readonly TaggedTest[]): RowStatus {
@@ -129,11 +124,8 @@ async function main(): Promise<void> {
   // In this process: Jest's reporters write to stderr, and the results come back as an object.
   const { results } = await runCLI({ _: paths, $0: 'jest', ci: true }, [ROOT]);
   const { text, total } = render(results, paths);
-  const doc = readFileSync(DOC, 'utf8');
-  const start = doc.indexOf(START);
-  const end = doc.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${DOC} has no ${START} … ${END} section`);
-  writeFileSync(DOC, `${doc.slice(0, start + START.length)}\n\n${text}\n\n${doc.slice(end)}`);
+  const part = ['<!-- matrix:begin -->', '', text, '', '<!-- matrix:end -->'].join('\n');
+  writeFileSync(DOC, replacePart(readFileSync(DOC, 'utf8'), part));
   process.stdout.write(
     `docs/security.md: ${total.rows} rows, ${total.covered} covered (${total.passing} passing, ${total.failing} failing), ` +
       `${total.notApplicable} not applicable, ${total.missing} missing\n`,

@@ -355,8 +355,7 @@ async function runLookups(
   const { fetch, counts } = countingFetch();
   const outcomes: LookupOutcome[] = [];
   let maxStartLagMs = 0;
-  const byViewer = new Map(plan.presence.map(({ viewer }) => [viewer, [] as Presence[]]));
-  for (const event of plan.presence) byViewer.get(event.viewer)?.push(event);
+  const byViewer = Map.groupBy(plan.presence, ({ viewer }) => viewer);
   const browse = async (viewer: StormAttendee, events: readonly Presence[]) => {
     const api = apiFor(plan, viewer, limited(fetch, BROWSER_CONNECTIONS));
     const resolver =
@@ -417,16 +416,12 @@ async function runLookups(
 async function child(): Promise<void> {
   const send = (message: Message) => process.send?.(message);
   // One promise per attendee: `events.once` would add an 'error' listener per waiting lookup.
-  const joins = new Map<string, Promise<number | undefined>>();
-  const resolvers = new Map<string, (answeredMs: number | undefined) => void>();
-  const joined = (id: string) => {
-    if (!joins.has(id)) joins.set(id, new Promise((resolve) => resolvers.set(id, resolve)));
-    return joins.get(id) as Promise<number | undefined>;
+  const joins = new Map<string, PromiseWithResolvers<number | undefined>>();
+  const joinOf = (id: string) => {
+    if (!joins.has(id)) joins.set(id, Promise.withResolvers());
+    return joins.get(id) as PromiseWithResolvers<number | undefined>;
   };
-  const learn = ([id, answeredMs]: Joined) => {
-    joined(id);
-    resolvers.get(id)?.(answeredMs);
-  };
+  const learn = ([id, answeredMs]: Joined) => joinOf(id).resolve(answeredMs);
   // Registered first: a sibling's join may come in the same read as the start.
   process.on('message', (message: Message) => 'joined' in message && learn(message.joined));
   process.on('disconnect', () => process.exit(0));
@@ -440,6 +435,7 @@ async function child(): Promise<void> {
     learn(answer);
     send({ joined: answer });
   };
+  const joined = (id: string) => joinOf(id).promise;
   const result = await runPlan(plan, stormClock(start, plan.deadlineMs), onJoin, joined);
   const { user, system } = process.cpuUsage(cpuBefore);
   const loopDelayP99Ms = loopDelay.percentile(99) / 1e6;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
 import { STACK_SETTINGS } from '../../lib/settings';
 import { BEGIN, END, renderConfigTables } from '../../scripts/config-tables';
-import { replacePart } from '../../scripts/readme-part';
+import { replacePart } from '../../scripts/generated-part';
 
 const README = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseClaimPath } from '../../lambda/common/config/claim-path';
 import { CONTEXT_SETTING_IDS, FUNCTION_SETTINGS } from '../../lambda/common/config/settings';
+import { replacePart } from '../../scripts/generated-part';
 import {
   contextArgument,
   deployableProfiles,
@@ -9,7 +10,6 @@ import {
   IDP_TABLE_END,
   renderIdpTable,
 } from '../../scripts/idp-table';
-import { replacePart } from '../../scripts/readme-part';
 
 const README = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
 

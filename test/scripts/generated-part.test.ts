@@ -1,4 +1,4 @@
-import { replacePart } from '../../scripts/readme-part';
+import { replacePart } from '../../scripts/generated-part';
 
 const part = (body: string) => `<!-- t:begin (generated) -->\n${body}\n<!-- t:end -->`;
 

@@ -1,14 +1,14 @@
-/** The README's generated parts, each between its `<!-- name:begin … -->` and `<!-- name:end -->`. */
+/** The generated parts of the docs, each between its `<!-- name:begin … -->` and `<!-- name:end -->`. */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-/** `readme` with `part` (its markers its first and last lines) in place of the old one. */
-export function replacePart(readme: string, part: string): string {
+/** `doc` with `part` (its markers its first and last lines) in place of the old one. */
+export function replacePart(doc: string, part: string): string {
   const begin = part.slice(0, part.indexOf(':begin') + ':begin'.length);
   const end = part.slice(part.lastIndexOf('\n') + 1);
-  const start = readme.indexOf(begin);
-  const stop = readme.indexOf(end);
-  if (start < 0 || stop < start) throw new Error(`README.md lacks the ${begin} … ${end} markers`);
-  return readme.slice(0, start) + part + readme.slice(stop + end.length);
+  const start = doc.indexOf(begin);
+  const stop = doc.indexOf(end);
+  if (start < 0 || stop < start) throw new Error(`no ${begin} … ${end} markers`);
+  return doc.slice(0, start) + part + doc.slice(stop + end.length);
 }
 
 /** Writes `part` into README.md, saying whether that changed anything. */
