@@ -4,7 +4,9 @@ import {
   type Attendee,
   type ChimeSDKMeetingsClient,
   GetAttendeeCommand,
+  type GetAttendeeCommandOutput,
   GetMeetingCommand,
+  type GetMeetingCommandOutput,
   type Meeting,
   NotFoundException,
 } from '@aws-sdk/client-chime-sdk-meetings';
@@ -158,34 +160,6 @@ function keep<V>(
 const ttlOf = (deps: SourceDeps, { attendeeId }: Lookup) =>
   attendeeId === undefined ? deps.meetingTtlMs : deps.attendeeTtlMs;
 
-async function getFromChime(deps: SourceDeps, lookup: Lookup): Promise<[Value, Sourced]> {
-  const { meetingId: MeetingId, attendeeId: AttendeeId, signal, metrics } = lookup;
-  if (AttendeeId === undefined) {
-    const output = await countedCall(metrics, 'GetMeeting', () =>
-      withSignal(signal, () => deps.chime.send(new GetMeetingCommand({ MeetingId }))),
-    );
-    return [output.Meeting, chimeSourced(output)];
-  }
-  const output = await countedCall(metrics, 'GetAttendee', () =>
-    withSignal(signal, () => deps.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }))),
-  );
-  return [output.Attendee, chimeSourced(output)];
-}
-
-/** Only the record asked for may be cached under the lookup's key. */
-function cacheable({ meetingId, attendeeId }: Lookup, value: Value): boolean {
-  if (attendeeId === undefined) {
-    const id = (value as Meeting | undefined)?.MeetingId;
-    return typeof id === 'string' && id.toLowerCase() === meetingId;
-  }
-  const attendee = value as CachedAttendee | undefined;
-  return (
-    typeof attendee?.AttendeeId === 'string' &&
-    attendee.AttendeeId.toLowerCase() === attendeeId &&
-    typeof attendee.ExternalUserId === 'string'
-  );
-}
-
 /** The record a read holds for the lookup, or throws NotFound for a tombstone. */
 function recordIn({ attendeeId }: Lookup, read: SharedRead): CachedRecord<Value> | undefined {
   if (read.ended) throw gone('meeting');
@@ -197,30 +171,43 @@ function recordIn({ attendeeId }: Lookup, read: SharedRead): CachedRecord<Value>
 /** Asks Chime; stores what it got in the shared tier when `store`, a tombstone for a NotFound. */
 async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Promise<Answer<Value>> {
   const { shared, container } = deps;
-  const { meetingId, attendeeId, metrics } = lookup;
+  const { meetingId: MeetingId, attendeeId: AttendeeId, signal, metrics } = lookup;
   const startedAt = deps.now();
-  const [value, sourced] = await getFromChime(deps, lookup).catch(async (error: unknown) => {
-    if (isNotFound(error) && shared) {
-      if (attendeeId === undefined) container.dropMeeting(meetingId);
-      else container.attendees.delete(container.attendeeKey(meetingId, attendeeId));
-      await quietly<unknown>(deps, { metrics }, 'tombstone', () =>
-        attendeeId === undefined
-          ? shared.endMeeting(meetingId, startedAt)
-          : shared.tombstoneAttendee(meetingId, attendeeId, startedAt),
-      );
-    }
-    throw error;
-  });
+  const get = (): Promise<Partial<GetMeetingCommandOutput & GetAttendeeCommandOutput>> =>
+    AttendeeId === undefined
+      ? deps.chime.send(new GetMeetingCommand({ MeetingId }))
+      : deps.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
+  const operation = AttendeeId === undefined ? 'GetMeeting' : 'GetAttendee';
+  const output = await countedCall(metrics, operation, () => withSignal(signal, get)).catch(
+    async (error: unknown) => {
+      if (isNotFound(error) && shared) {
+        if (AttendeeId === undefined) container.dropMeeting(MeetingId);
+        else container.attendees.delete(container.attendeeKey(MeetingId, AttendeeId));
+        await quietly<unknown>(deps, { metrics }, 'tombstone', () =>
+          AttendeeId === undefined
+            ? shared.endMeeting(MeetingId, startedAt)
+            : shared.tombstoneAttendee(MeetingId, AttendeeId, startedAt),
+        );
+      }
+      throw error;
+    },
+  );
+  const value = AttendeeId === undefined ? output.Meeting : output.Attendee;
   recordTier(metrics, 'none');
-  if (!cacheable(lookup, value)) return { value, expiresAt: undefined, ...sourced };
+  // Only the record asked for may be cached under the lookup's key.
+  const id = AttendeeId === undefined ? output.Meeting?.MeetingId : output.Attendee?.AttendeeId;
+  const named = AttendeeId === undefined || typeof output.Attendee?.ExternalUserId === 'string';
+  if (!(named && typeof id === 'string' && id.toLowerCase() === (AttendeeId ?? MeetingId))) {
+    return { value, expiresAt: undefined, ...chimeSourced(output) };
+  }
   if (store && shared) {
     await quietly(deps, { metrics }, 'put', () =>
-      attendeeId === undefined
-        ? shared.putMeeting(meetingId, value as Meeting, startedAt)
-        : shared.putAttendees(meetingId, [value as Attendee], startedAt),
+      AttendeeId === undefined
+        ? shared.putMeeting(MeetingId, value as Meeting, startedAt)
+        : shared.putAttendees(MeetingId, [value as Attendee], startedAt),
     );
   }
-  return { value, expiresAt: startedAt + ttlOf(deps, lookup), ...sourced };
+  return { value, expiresAt: startedAt + ttlOf(deps, lookup), ...chimeSourced(output) };
 }
 
 async function takeSnapshot(
