@@ -2,8 +2,6 @@ import type { ClaimPath } from '../../common/config/claim-path';
 import type { PolicySettings } from '../../common/config/settings';
 import type { RouteId } from '../routes/api-routes';
 
-export type { PolicySettings };
-
 /** What the caller gets to see of an attendee. */
 export type Decision =
   | { readonly role: 'owner'; readonly includeJoinToken: boolean }
