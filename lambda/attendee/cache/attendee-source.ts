@@ -12,8 +12,6 @@ import {
 } from './lookups';
 import { type RequestMetrics, recordTier } from './metrics';
 
-export { type AttendeeSourceOptions, TABLE_RECHECK_MS } from './lookups';
-
 interface LookupOptions {
   readonly abortSignal?: AbortSignal;
   readonly metrics?: RequestMetrics;
