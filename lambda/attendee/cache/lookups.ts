@@ -345,27 +345,6 @@ async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['name
   return { value: named(attendees, names), expiresAt: undefined, ...chimeSourced(last) };
 }
 
-/** A complete snapshot's roster, the attendees changed since (stale markers) asked again. */
-async function rosterIn(deps: SourceDeps, lookup: Lookup, read: SharedRead, readAt: number) {
-  recordTier(lookup.metrics, deps.sharedTier);
-  let sourced: Sourced = { tier: deps.sharedTier };
-  const changed = await Promise.all(
-    [...(read.stale ?? [])].map(async (attendeeId) => {
-      try {
-        const answer = await fromChime(deps, { ...lookup, attendeeId }, true);
-        sourced = answer;
-        return answer.value as CachedAttendee | undefined;
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }
-    }),
-  );
-  const records = Array.from(read.attendees?.values() ?? [], (record) => record.value);
-  const value = named([...records, ...changed.filter((a) => a !== undefined)], read.names);
-  return { ...sourced, value, expiresAt: readAt + deps.attendeeTtlMs };
-}
-
 /** A complete snapshot, else this container's or another's; failing those, a listing not kept. */
 export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answer<Roster>> {
   const { shared } = deps;
@@ -387,5 +366,22 @@ export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answ
     if (found?.ended) throw gone('meeting');
   }
   if (!found) return listed(deps, lookup, read.names);
-  return rosterIn(deps, lookup, found, readAt);
+  // The complete snapshot's roster, the attendees changed since (stale markers) asked again.
+  recordTier(lookup.metrics, deps.sharedTier);
+  let sourced: Sourced = { tier: deps.sharedTier };
+  const changed = await Promise.all(
+    [...(found.stale ?? [])].map(async (attendeeId) => {
+      try {
+        const answer = await fromChime(deps, { ...lookup, attendeeId }, true);
+        sourced = answer;
+        return answer.value as CachedAttendee | undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    }),
+  );
+  const records = Array.from(found.attendees?.values() ?? [], (record) => record.value);
+  const value = named([...records, ...changed.filter((a) => a !== undefined)], found.names);
+  return { ...sourced, value, expiresAt: readAt + deps.attendeeTtlMs };
 }
