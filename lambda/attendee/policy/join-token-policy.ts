@@ -61,7 +61,6 @@ export function resolveClaim(claims: unknown, path: ClaimPath): unknown {
   let value: unknown = claims;
   for (const segment of path) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    if (!Object.hasOwn(value, segment)) return undefined;
     value = Object.getOwnPropertyDescriptor(value, segment)?.value;
   }
   return value;
