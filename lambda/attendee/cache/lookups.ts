@@ -210,12 +210,7 @@ async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Prom
   return { value, expiresAt: startedAt + ttlOf(deps, lookup), ...chimeSourced(output) };
 }
 
-async function takeSnapshot(
-  deps: SourceDeps,
-  shared: SharedCache,
-  meetingId: string,
-  metrics: Lookup['metrics'],
-): Promise<MeetingSnapshotOutcome> {
+async function takeSnapshot(deps: SourceDeps, shared: SharedCache, { meetingId, metrics }: Lookup) {
   const { container, attendeeTtlMs } = deps;
   try {
     const outcome = await takeMeetingSnapshot(
@@ -245,14 +240,11 @@ async function takeSnapshot(
 }
 
 /** One snapshot per meeting per container; each waiter keeps its own deadline. */
-function snapshotOf(
-  deps: SourceDeps,
-  shared: SharedCache,
-  { meetingId, signal, metrics }: Lookup,
-): Promise<MeetingSnapshotOutcome> {
+function snapshotOf(deps: SourceDeps, shared: SharedCache, lookup: Lookup) {
+  const { meetingId, signal } = lookup;
   let flight = deps.snapshots.get(meetingId);
   if (!flight) {
-    flight = takeSnapshot(deps, shared, meetingId, metrics).finally(() => {
+    flight = takeSnapshot(deps, shared, lookup).finally(() => {
       if (deps.snapshots.get(meetingId) === flight) deps.snapshots.delete(meetingId);
     });
     // Handled here too: the requests that wait for it may all have given up by its end.
