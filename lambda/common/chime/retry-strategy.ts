@@ -17,11 +17,7 @@ function backoffBound(count: number, errorInfo: RetryErrorInfo, now: number): nu
 }
 
 /** Attempts of a request whose every attempt hangs `attemptMs`: what the 504 recipe queues. */
-export function attemptsWithinDeadline(
-  maxAttempts: number,
-  attemptMs: number,
-  deadlineMs: number,
-): number {
+export function attemptsWithinDeadline(maxAttempts: number, attemptMs: number, deadlineMs: number) {
   let elapsed = attemptMs;
   for (let attempts = 1; attempts < maxAttempts; attempts += 1) {
     elapsed += backoffBound(attempts - 1, { errorType: 'TRANSIENT' }, 0) + attemptMs;
