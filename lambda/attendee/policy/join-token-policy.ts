@@ -41,8 +41,7 @@ export function groupsOf(claim: unknown, spaceSeparated = false): readonly strin
   if (typeof claim !== 'string') return [];
   const text = claim.trim();
   if (!(text.startsWith('[') && text.endsWith(']'))) {
-    if (spaceSeparated) return words(text);
-    return text === '' ? [] : [text];
+    return spaceSeparated || text === '' ? words(text) : [text];
   }
   try {
     const parsed: unknown = JSON.parse(text);
