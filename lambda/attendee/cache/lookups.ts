@@ -294,13 +294,12 @@ async function fromRead(
 
 export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answer<Value>> {
   const { shared, container } = deps;
-  const { meetingId, attendeeId, alongWith } = lookup;
+  const { meetingId, attendeeId, alongWith, signal } = lookup;
+  if (!shared) return fromChime(deps, lookup, false);
   const readAt = deps.now();
   const what = { attendeeId, attendeeIds: alongWith ? [alongWith] : [] };
-  const read =
-    shared &&
-    (await quietly(deps, lookup, 'read', () => shared.read(meetingId, what, lookup.signal)));
-  if (!shared || !read) return fromChime(deps, lookup, false);
+  const read = await quietly(deps, lookup, 'read', () => shared.read(meetingId, what, signal));
+  if (!read) return fromChime(deps, lookup, false);
   // The meeting came with the attendee (one BatchGetItem): join-info's next lookup is served.
   if (attendeeId !== undefined && read.meeting) {
     keep(container.meetings, meetingId, read.meeting, readAt, deps.meetingTtlMs);
