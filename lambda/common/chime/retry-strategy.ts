@@ -52,12 +52,9 @@ export class BoundedRetryStrategy extends StandardRetryStrategy {
     if (scope?.signal?.aborted) {
       return Promise.reject(new RetryBudgetExceededError('the call was aborted'));
     }
-    const deadlineAt = scope?.deadlineAt;
-    if (deadlineAt !== undefined) {
-      const wait = backoffBound(token.getRetryCount(), errorInfo, now);
-      if (now + wait + this.attemptMs > deadlineAt) {
-        return Promise.reject(new RetryBudgetExceededError('no whole attempt fits the deadline'));
-      }
+    const wait = backoffBound(token.getRetryCount(), errorInfo, now);
+    if (now + wait + this.attemptMs > (scope?.deadlineAt ?? Infinity)) {
+      return Promise.reject(new RetryBudgetExceededError('no whole attempt fits the deadline'));
     }
     return super.refreshRetryTokenForRetry(token, errorInfo);
   }
