@@ -56,19 +56,6 @@ export function createHandler(deps: Dependencies): ApiHandler {
   const routeDeps = { config, source, budget };
   const { retryAfterSeconds } = config;
 
-  const route = async (
-    event: APIGatewayProxyEventV2,
-    context: AppContext,
-    { signal }: { signal: AbortSignal },
-  ): Promise<APIGatewayProxyStructuredResultV2> => {
-    const routeId = routeIdOf(event.routeKey);
-    const serve = routeId === undefined ? undefined : ROUTE_HANDLERS[routeId];
-    if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
-    const deadline = requestDeadline(context, signal, EARLY_TIMEOUT_MS);
-    // `return await`: an async function that returns a promise as such takes two more ticks.
-    return await serve(routeDeps, event, context.state, deadline);
-  };
-
   const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, AppContext>(
     {
       // At the request deadline Middy aborts the route's signal and answers 504.
@@ -94,7 +81,14 @@ export function createHandler(deps: Dependencies): ApiHandler {
     .use(httpErrorHandler({ logger: false }))
     .use(problemResponses({ retryAfterSeconds }))
     .use(authenticate({ verifier, retryAfterSeconds }))
-    .handler(route) as unknown as ApiHandler;
+    .handler(async (event, context, { signal }) => {
+      const routeId = routeIdOf(event.routeKey);
+      const serve = routeId === undefined ? undefined : ROUTE_HANDLERS[routeId];
+      if (!serve) throw new ProblemError('not_found', `no route ${event.routeKey}`);
+      const deadline = requestDeadline(context, signal, EARLY_TIMEOUT_MS);
+      // `return await`: an async function that returns a promise as such takes two more ticks.
+      return await serve(routeDeps, event, context.state, deadline);
+    }) as unknown as ApiHandler;
   const { deadlineMs } = config;
   return (event, context) => chain(event, deadlineContext(context, deadlineMs, EARLY_TIMEOUT_MS));
 }

@@ -14,9 +14,7 @@ export function deadlineContext<C extends Context>(
 ): C {
   const lambdaRemaining = context.getRemainingTimeInMillis as (() => number) | undefined;
   const endsAt = performance.now() + deadlineMs + earlyMs;
-  const remaining = lambdaRemaining
-    ? () => Math.min(lambdaRemaining(), endsAt - performance.now())
-    : () => endsAt - performance.now();
+  const remaining = () => Math.min(lambdaRemaining?.() ?? Infinity, endsAt - performance.now());
   return { ...context, getRemainingTimeInMillis: remaining };
 }
 

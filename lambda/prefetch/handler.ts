@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { type MeetingEventInput, PREFETCH_EVENT_TYPES } from '../common/chime/chime-events';
 import { isNotFound } from '../common/chime/not-found';
 import { guidOf as guid } from '../common/ids';
@@ -71,14 +71,9 @@ async function prefetch(deps: PrefetchDeps, meetingId: string, newest: number) {
 }
 
 /** Lists a meeting with `minAdded` additions into the table; a failure's messages are retried. */
-export function createPrefetchHandler(
-  deps: PrefetchDeps,
-): (
-  event: SQSEvent,
-  context?: { getRemainingTimeInMillis(): number },
-) => Promise<SQSBatchResponse> {
+export function createPrefetchHandler(deps: PrefetchDeps) {
   const log = deps.log ?? ((fields) => writeLine('INFO', 'prefetch', fields));
-  return async (event, context) => {
+  return async (event: SQSEvent, context?: { getRemainingTimeInMillis(): number }) => {
     const failures: string[] = [];
     for (const [meetingId, { messageIds, newest }] of additionsOf(event, log)) {
       const added = messageIds.length;

@@ -60,13 +60,6 @@ export function jwksUriFromDocument(
   return jwksUri;
 }
 
-/** Why a fetch failed, without the library's `Failed to fetch <url>: ` prefix. */
-function whyFetchFailed(error: unknown, url: string): string {
-  if (!(error instanceof Error)) return 'unknown error';
-  const prefix = `Failed to fetch ${url}: `;
-  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-}
-
 /**
  * Locates the JWKS of `issuer`: `jwksUri` when given (no `discoveryUrl`), else by discovery with
  * `fetcher`, one at a time, its result kept for good, a failure for {@link FAILURE_MEMORY_MS}.
@@ -84,11 +77,14 @@ export function createJwksLocator(options: {
     return { discoveryUrl: undefined, jwksUri: () => fixed };
   }
   const url = discoveryUrlOf(issuer);
+  const prefix = `Failed to fetch ${url}: `;
   let found: Promise<string> | undefined;
   let retryAt = Number.POSITIVE_INFINITY;
   const discover = async () => {
     const body = await fetcher.fetch(url).catch((error: unknown) => {
-      throw new DiscoveryError(url, whyFetchFailed(error, url));
+      // Why, without the library's `Failed to fetch <url>: ` prefix.
+      const why = error instanceof Error ? error.message : 'unknown error';
+      throw new DiscoveryError(url, why.startsWith(prefix) ? why.slice(prefix.length) : why);
     });
     return jwksUriFromDocument(body, { issuer, url, allowHttp });
   };

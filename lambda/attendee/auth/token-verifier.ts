@@ -83,8 +83,6 @@ export function createTokenVerifier(auth: Config) {
       return claims;
     },
     /** Discovers and fetches the JWKS ahead of the first request. */
-    hydrate: async (): Promise<void> => {
-      await (await ready()).hydrate();
-    },
+    hydrate: async (): Promise<void> => (await ready()).hydrate(),
   };
 }

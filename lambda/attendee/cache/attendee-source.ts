@@ -12,8 +12,6 @@ import {
 } from './lookups';
 import { type RequestMetrics, recordTier } from './metrics';
 
-export { type AttendeeSourceOptions, TABLE_RECHECK_MS } from './lookups';
-
 interface LookupOptions {
   readonly abortSignal?: AbortSignal;
   readonly metrics?: RequestMetrics;
@@ -33,14 +31,11 @@ async function through<V>(
   let value = cache.peek(key);
   if (value === undefined) {
     let answer: Answer<V> | undefined;
-    const got = await cache.get(
-      key,
-      async (signal) => {
-        answer = await load(signal);
-        return answer;
-      },
-      abortSignal,
-    );
+    const loadAnswer = async (signal: AbortSignal | undefined) => {
+      answer = await load(signal);
+      return answer;
+    };
+    const got = await cache.get(key, loadAnswer, abortSignal);
     if (got.source === 'load' && answer) return split(answer);
     value = got.value;
   }

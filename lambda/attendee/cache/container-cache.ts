@@ -24,7 +24,7 @@ export function raced<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 }
 
 /** Own `expiresAt`s: lru-cache's TTL serves an entry at its expiry instant, by a cached clock. */
-export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOptions) {
+export function createTtlCache<V>({ maxEntries, now = Date.now }: CacheOptions) {
   const entries = new LRUCache<string, { readonly value: V; readonly expiresAt: number }>({
     max: maxEntries,
   });
@@ -85,14 +85,11 @@ export function createTtlCache<V>({ maxEntries, now = Date.now }: TtlCacheOption
   };
 }
 
-interface TtlCacheOptions {
-  readonly maxEntries: number;
-  readonly now?: () => number;
-}
+type CacheOptions = { readonly maxEntries: number; readonly now?: () => number };
 
 export type TtlCache<V> = ReturnType<typeof createTtlCache<V>>;
 
-export function createContainerCache<M, A, R>(options: TtlCacheOptions) {
+export function createContainerCache<M, A, R>(options: CacheOptions) {
   const meetings = createTtlCache<M>(options);
   const attendees = createTtlCache<A>(options);
   const rosters = createTtlCache<R>(options);

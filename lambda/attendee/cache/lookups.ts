@@ -4,7 +4,9 @@ import {
   type Attendee,
   type ChimeSDKMeetingsClient,
   GetAttendeeCommand,
+  type GetAttendeeCommandOutput,
   GetMeetingCommand,
+  type GetMeetingCommandOutput,
   type Meeting,
   NotFoundException,
 } from '@aws-sdk/client-chime-sdk-meetings';
@@ -158,34 +160,6 @@ function keep<V>(
 const ttlOf = (deps: SourceDeps, { attendeeId }: Lookup) =>
   attendeeId === undefined ? deps.meetingTtlMs : deps.attendeeTtlMs;
 
-async function getFromChime(deps: SourceDeps, lookup: Lookup): Promise<[Value, Sourced]> {
-  const { meetingId: MeetingId, attendeeId: AttendeeId, signal, metrics } = lookup;
-  if (AttendeeId === undefined) {
-    const output = await countedCall(metrics, 'GetMeeting', () =>
-      withSignal(signal, () => deps.chime.send(new GetMeetingCommand({ MeetingId }))),
-    );
-    return [output.Meeting, chimeSourced(output)];
-  }
-  const output = await countedCall(metrics, 'GetAttendee', () =>
-    withSignal(signal, () => deps.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }))),
-  );
-  return [output.Attendee, chimeSourced(output)];
-}
-
-/** Only the record asked for may be cached under the lookup's key. */
-function cacheable({ meetingId, attendeeId }: Lookup, value: Value): boolean {
-  if (attendeeId === undefined) {
-    const id = (value as Meeting | undefined)?.MeetingId;
-    return typeof id === 'string' && id.toLowerCase() === meetingId;
-  }
-  const attendee = value as CachedAttendee | undefined;
-  return (
-    typeof attendee?.AttendeeId === 'string' &&
-    attendee.AttendeeId.toLowerCase() === attendeeId &&
-    typeof attendee.ExternalUserId === 'string'
-  );
-}
-
 /** The record a read holds for the lookup, or throws NotFound for a tombstone. */
 function recordIn({ attendeeId }: Lookup, read: SharedRead): CachedRecord<Value> | undefined {
   if (read.ended) throw gone('meeting');
@@ -197,38 +171,46 @@ function recordIn({ attendeeId }: Lookup, read: SharedRead): CachedRecord<Value>
 /** Asks Chime; stores what it got in the shared tier when `store`, a tombstone for a NotFound. */
 async function fromChime(deps: SourceDeps, lookup: Lookup, store: boolean): Promise<Answer<Value>> {
   const { shared, container } = deps;
-  const { meetingId, attendeeId, metrics } = lookup;
+  const { meetingId: MeetingId, attendeeId: AttendeeId, signal, metrics } = lookup;
   const startedAt = deps.now();
-  const [value, sourced] = await getFromChime(deps, lookup).catch(async (error: unknown) => {
-    if (isNotFound(error) && shared) {
-      if (attendeeId === undefined) container.dropMeeting(meetingId);
-      else container.attendees.delete(container.attendeeKey(meetingId, attendeeId));
-      await quietly<unknown>(deps, { metrics }, 'tombstone', () =>
-        attendeeId === undefined
-          ? shared.endMeeting(meetingId, startedAt)
-          : shared.tombstoneAttendee(meetingId, attendeeId, startedAt),
-      );
-    }
-    throw error;
-  });
+  const get = (): Promise<Partial<GetMeetingCommandOutput & GetAttendeeCommandOutput>> =>
+    AttendeeId === undefined
+      ? deps.chime.send(new GetMeetingCommand({ MeetingId }))
+      : deps.chime.send(new GetAttendeeCommand({ MeetingId, AttendeeId }));
+  const operation = AttendeeId === undefined ? 'GetMeeting' : 'GetAttendee';
+  const output = await countedCall(metrics, operation, () => withSignal(signal, get)).catch(
+    async (error: unknown) => {
+      if (isNotFound(error) && shared) {
+        if (AttendeeId === undefined) container.dropMeeting(MeetingId);
+        else container.attendees.delete(container.attendeeKey(MeetingId, AttendeeId));
+        await quietly<unknown>(deps, { metrics }, 'tombstone', () =>
+          AttendeeId === undefined
+            ? shared.endMeeting(MeetingId, startedAt)
+            : shared.tombstoneAttendee(MeetingId, AttendeeId, startedAt),
+        );
+      }
+      throw error;
+    },
+  );
+  const value = AttendeeId === undefined ? output.Meeting : output.Attendee;
   recordTier(metrics, 'none');
-  if (!cacheable(lookup, value)) return { value, expiresAt: undefined, ...sourced };
+  // Only the record asked for may be cached under the lookup's key.
+  const id = AttendeeId === undefined ? output.Meeting?.MeetingId : output.Attendee?.AttendeeId;
+  const named = AttendeeId === undefined || typeof output.Attendee?.ExternalUserId === 'string';
+  if (!(named && typeof id === 'string' && id.toLowerCase() === (AttendeeId ?? MeetingId))) {
+    return { value, expiresAt: undefined, ...chimeSourced(output) };
+  }
   if (store && shared) {
     await quietly(deps, { metrics }, 'put', () =>
-      attendeeId === undefined
-        ? shared.putMeeting(meetingId, value as Meeting, startedAt)
-        : shared.putAttendees(meetingId, [value as Attendee], startedAt),
+      AttendeeId === undefined
+        ? shared.putMeeting(MeetingId, value as Meeting, startedAt)
+        : shared.putAttendees(MeetingId, [value as Attendee], startedAt),
     );
   }
-  return { value, expiresAt: startedAt + ttlOf(deps, lookup), ...sourced };
+  return { value, expiresAt: startedAt + ttlOf(deps, lookup), ...chimeSourced(output) };
 }
 
-async function takeSnapshot(
-  deps: SourceDeps,
-  shared: SharedCache,
-  meetingId: string,
-  metrics: Lookup['metrics'],
-): Promise<MeetingSnapshotOutcome> {
+async function takeSnapshot(deps: SourceDeps, shared: SharedCache, { meetingId, metrics }: Lookup) {
   const { container, attendeeTtlMs } = deps;
   try {
     const outcome = await takeMeetingSnapshot(
@@ -258,14 +240,11 @@ async function takeSnapshot(
 }
 
 /** One snapshot per meeting per container; each waiter keeps its own deadline. */
-function snapshotOf(
-  deps: SourceDeps,
-  shared: SharedCache,
-  { meetingId, signal, metrics }: Lookup,
-): Promise<MeetingSnapshotOutcome> {
+function snapshotOf(deps: SourceDeps, shared: SharedCache, lookup: Lookup) {
+  const { meetingId, signal } = lookup;
   let flight = deps.snapshots.get(meetingId);
   if (!flight) {
-    flight = takeSnapshot(deps, shared, meetingId, metrics).finally(() => {
+    flight = takeSnapshot(deps, shared, lookup).finally(() => {
       if (deps.snapshots.get(meetingId) === flight) deps.snapshots.delete(meetingId);
     });
     // Handled here too: the requests that wait for it may all have given up by its end.
@@ -315,13 +294,12 @@ async function fromRead(
 
 export async function loadRecord(deps: SourceDeps, lookup: Lookup): Promise<Answer<Value>> {
   const { shared, container } = deps;
-  const { meetingId, attendeeId, alongWith } = lookup;
+  const { meetingId, attendeeId, alongWith, signal } = lookup;
+  if (!shared) return fromChime(deps, lookup, false);
   const readAt = deps.now();
   const what = { attendeeId, attendeeIds: alongWith ? [alongWith] : [] };
-  const read =
-    shared &&
-    (await quietly(deps, lookup, 'read', () => shared.read(meetingId, what, lookup.signal)));
-  if (!shared || !read) return fromChime(deps, lookup, false);
+  const read = await quietly(deps, lookup, 'read', () => shared.read(meetingId, what, signal));
+  if (!read) return fromChime(deps, lookup, false);
   // The meeting came with the attendee (one BatchGetItem): join-info's next lookup is served.
   if (attendeeId !== undefined && read.meeting) {
     keep(container.meetings, meetingId, read.meeting, readAt, deps.meetingTtlMs);
@@ -358,27 +336,6 @@ async function listed(deps: SourceDeps, lookup: Lookup, names?: SharedRead['name
   return { value: named(attendees, names), expiresAt: undefined, ...chimeSourced(last) };
 }
 
-/** A complete snapshot's roster, the attendees changed since (stale markers) asked again. */
-async function rosterIn(deps: SourceDeps, lookup: Lookup, read: SharedRead, readAt: number) {
-  recordTier(lookup.metrics, deps.sharedTier);
-  let sourced: Sourced = { tier: deps.sharedTier };
-  const changed = await Promise.all(
-    [...(read.stale ?? [])].map(async (attendeeId) => {
-      try {
-        const answer = await fromChime(deps, { ...lookup, attendeeId }, true);
-        sourced = answer;
-        return answer.value as CachedAttendee | undefined;
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }
-    }),
-  );
-  const records = Array.from(read.attendees?.values() ?? [], (record) => record.value);
-  const value = named([...records, ...changed.filter((a) => a !== undefined)], read.names);
-  return { ...sourced, value, expiresAt: readAt + deps.attendeeTtlMs };
-}
-
 /** A complete snapshot, else this container's or another's; failing those, a listing not kept. */
 export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answer<Roster>> {
   const { shared } = deps;
@@ -400,5 +357,22 @@ export async function loadRoster(deps: SourceDeps, lookup: Lookup): Promise<Answ
     if (found?.ended) throw gone('meeting');
   }
   if (!found) return listed(deps, lookup, read.names);
-  return rosterIn(deps, lookup, found, readAt);
+  // The complete snapshot's roster, the attendees changed since (stale markers) asked again.
+  recordTier(lookup.metrics, deps.sharedTier);
+  let sourced: Sourced = { tier: deps.sharedTier };
+  const changed = await Promise.all(
+    [...(found.stale ?? [])].map(async (attendeeId) => {
+      try {
+        const answer = await fromChime(deps, { ...lookup, attendeeId }, true);
+        sourced = answer;
+        return answer.value as CachedAttendee | undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    }),
+  );
+  const records = Array.from(found.attendees?.values() ?? [], (record) => record.value);
+  const value = named([...records, ...changed.filter((a) => a !== undefined)], found.names);
+  return { ...sourced, value, expiresAt: readAt + deps.attendeeTtlMs };
 }

@@ -33,9 +33,8 @@ export function createMemoryCache(options: {
       get: async (meetingId, sorts) => sorts.flatMap((sort) => live(keyOf(meetingId, sort)) ?? []),
       query: async (meetingId) => partition(meetingId).flatMap((key) => live(key) ?? []),
       async clear(meetingId) {
-        const others = partition(meetingId).filter(
-          (key) => key !== keyOf(meetingId, SORT_KEYS.meeting),
-        );
+        const meeting = keyOf(meetingId, SORT_KEYS.meeting);
+        const others = partition(meetingId).filter((key) => key !== meeting);
         for (const key of others) items.delete(key);
         return others.length;
       },

@@ -79,7 +79,8 @@ export const METRIC_NAMES = {
  */
 export function emfFields(
   metrics: RequestMetrics,
-  options: { readonly namespace: string; readonly timestamp: number },
+  namespace: string,
+  timestamp: number,
 ): Record<string, string | number | object> {
   const { chimeCalls, ...counters } = metrics;
   const counts: Record<string, number> = { ...chimeCalls, ...counters };
@@ -89,6 +90,6 @@ export function emfFields(
   if (names.length === 0) return {};
   const Metrics = names.map((Name) => ({ Name, Unit: 'Count' }));
   // One empty dimension set: the namespace's own metrics, which the alarms watch.
-  const directive = { Namespace: options.namespace, Dimensions: [[]], Metrics };
-  return { _aws: { Timestamp: options.timestamp, CloudWatchMetrics: [directive] }, ...values };
+  const directive = { Namespace: namespace, Dimensions: [[]], Metrics };
+  return { _aws: { Timestamp: timestamp, CloudWatchMetrics: [directive] }, ...values };
 }

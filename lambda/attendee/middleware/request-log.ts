@@ -34,10 +34,7 @@ export function requestLog(options: {
     if (state.chimeRequestId) fields.chimeRequestId = state.chimeRequestId;
     if (state.chimeAttempts) fields.chimeAttempts = state.chimeAttempts;
     if (state.metrics) {
-      const metrics = emfFields(state.metrics, {
-        namespace: metricsNamespace,
-        timestamp: Date.now(),
-      });
+      const metrics = emfFields(state.metrics, metricsNamespace, Date.now());
       for (const key in metrics) fields[key] = metrics[key];
     }
     logger[outcome?.level ?? 'info']('request', fields);

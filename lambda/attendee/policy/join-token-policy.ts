@@ -2,8 +2,6 @@ import type { ClaimPath } from '../../common/config/claim-path';
 import type { PolicySettings } from '../../common/config/settings';
 import type { RouteId } from '../routes/api-routes';
 
-export type { PolicySettings };
-
 /** What the caller gets to see of an attendee. */
 export type Decision =
   | { readonly role: 'owner'; readonly includeJoinToken: boolean }
@@ -43,8 +41,7 @@ export function groupsOf(claim: unknown, spaceSeparated = false): readonly strin
   if (typeof claim !== 'string') return [];
   const text = claim.trim();
   if (!(text.startsWith('[') && text.endsWith(']'))) {
-    if (spaceSeparated) return words(text);
-    return text === '' ? [] : [text];
+    return spaceSeparated || text === '' ? words(text) : [text];
   }
   try {
     const parsed: unknown = JSON.parse(text);
@@ -63,7 +60,6 @@ export function resolveClaim(claims: unknown, path: ClaimPath): unknown {
   let value: unknown = claims;
   for (const segment of path) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    if (!Object.hasOwn(value, segment)) return undefined;
     value = Object.getOwnPropertyDescriptor(value, segment)?.value;
   }
   return value;

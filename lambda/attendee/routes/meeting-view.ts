@@ -36,10 +36,7 @@ const picked = <T>(from: T, fields: readonly (keyof T)[], kept: (value: unknown)
   );
 
 /** The meeting of a GetMeeting answer checked against the request (OWASP API10), cut down. */
-export function meetingView(
-  output: Pick<GetMeetingCommandOutput, 'Meeting'>,
-  meetingId: string,
-): MeetingView {
+export function meetingView(output: Pick<GetMeetingCommandOutput, 'Meeting'>, meetingId: string) {
   const meeting = output.Meeting;
   if (!meeting) throw new UpstreamResponseError('Meeting is missing');
   if (typeof meeting.MeetingId !== 'string' || meeting.MeetingId.toLowerCase() !== meetingId) {

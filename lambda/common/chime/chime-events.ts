@@ -39,12 +39,9 @@ export function isChimeMeetingEvent(event: ChimeMeetingEvent): boolean {
 }
 
 /** The local stand-in of the rules' input transformer. */
-export function meetingEventInputOf(event: ChimeMeetingEvent): MeetingEventInput {
-  const detail = event.detail ?? {};
-  const input: Record<string, unknown> = {};
-  for (const [field, path] of Object.entries(MEETING_EVENT_INPUT_PATHS)) {
-    const value = detail[path.slice('$.detail.'.length)];
-    if (value !== undefined) input[field] = value;
-  }
-  return input;
-}
+export const meetingEventInputOf = ({ detail = {} }: ChimeMeetingEvent): MeetingEventInput =>
+  Object.fromEntries(
+    Object.entries(MEETING_EVENT_INPUT_PATHS)
+      .map(([field, path]) => [field, detail[path.slice('$.detail.'.length)]])
+      .filter(([, value]) => value !== undefined),
+  );

@@ -1,4 +1,2 @@
 export const isNotFound = (error: unknown): boolean =>
-  typeof error === 'object' &&
-  error !== null &&
-  (error as { name?: unknown }).name === 'NotFoundException';
+  typeof error === 'object' && (error as { name?: unknown } | null)?.name === 'NotFoundException';

@@ -17,11 +17,7 @@ function backoffBound(count: number, errorInfo: RetryErrorInfo, now: number): nu
 }
 
 /** Attempts of a request whose every attempt hangs `attemptMs`: what the 504 recipe queues. */
-export function attemptsWithinDeadline(
-  maxAttempts: number,
-  attemptMs: number,
-  deadlineMs: number,
-): number {
+export function attemptsWithinDeadline(maxAttempts: number, attemptMs: number, deadlineMs: number) {
   let elapsed = attemptMs;
   for (let attempts = 1; attempts < maxAttempts; attempts += 1) {
     elapsed += backoffBound(attempts - 1, { errorType: 'TRANSIENT' }, 0) + attemptMs;
@@ -56,12 +52,9 @@ export class BoundedRetryStrategy extends StandardRetryStrategy {
     if (scope?.signal?.aborted) {
       return Promise.reject(new RetryBudgetExceededError('the call was aborted'));
     }
-    const deadlineAt = scope?.deadlineAt;
-    if (deadlineAt !== undefined) {
-      const wait = backoffBound(token.getRetryCount(), errorInfo, now);
-      if (now + wait + this.attemptMs > deadlineAt) {
-        return Promise.reject(new RetryBudgetExceededError('no whole attempt fits the deadline'));
-      }
+    const wait = backoffBound(token.getRetryCount(), errorInfo, now);
+    if (now + wait + this.attemptMs > (scope?.deadlineAt ?? Infinity)) {
+      return Promise.reject(new RetryBudgetExceededError('no whole attempt fits the deadline'));
     }
     return super.refreshRetryTokenForRetry(token, errorInfo);
   }

@@ -181,8 +181,6 @@ export function sharedCacheOver(store: ItemStore, ttlMs: number, now: () => numb
   };
 }
 
-type Item = Record<string, AttributeValue>;
-
 /** The shared cache over `tableName`. */
 export function createSharedCache(options: {
   readonly client: Pick<DynamoDBClient, 'send'>;
@@ -199,7 +197,7 @@ export function createSharedCache(options: {
     signal?: AbortSignal,
   ) => {
     const items: Attributes[] = [];
-    let ExclusiveStartKey: Item | undefined;
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await client.send(
         new QueryCommand({
@@ -215,23 +213,6 @@ export function createSharedCache(options: {
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return items;
-  };
-  const deleteAll = async (keys: readonly Item[]) => {
-    for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
-      let pending: WriteRequest[] = keys
-        .slice(start, start + BATCH_WRITE_LIMIT)
-        .map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        if (attempt > BATCH_ATTEMPTS) {
-          throw new SnapshotWriteError(`${pending.length} items stayed unprocessed`);
-        }
-        if (attempt > 1) await sleep(BATCH_BACKOFF_MS * 2 ** (attempt - 2));
-        const output = await client.send(
-          new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
-        );
-        pending = output.UnprocessedItems?.[tableName] ?? [];
-      }
-    }
   };
   const store: ItemStore = {
     async put(attributes, condition) {
@@ -271,7 +252,21 @@ export function createSharedCache(options: {
       });
       // Projected to its keys: each item is its own key.
       const keys = items.filter((item) => item[SK] !== SORT_KEYS.meeting);
-      await deleteAll(keys.map((key) => marshall(key)));
+      for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
+        let pending: WriteRequest[] = keys
+          .slice(start, start + BATCH_WRITE_LIMIT)
+          .map((key) => ({ DeleteRequest: { Key: marshall(key) } }));
+        for (let attempt = 1; pending.length > 0; attempt += 1) {
+          if (attempt > BATCH_ATTEMPTS) {
+            throw new SnapshotWriteError(`${pending.length} items stayed unprocessed`);
+          }
+          if (attempt > 1) await sleep(BATCH_BACKOFF_MS * 2 ** (attempt - 2));
+          const output = await client.send(
+            new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
+          );
+          pending = output.UnprocessedItems?.[tableName] ?? [];
+        }
+      }
       return keys.length;
     },
   };

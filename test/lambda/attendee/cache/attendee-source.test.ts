@@ -11,11 +11,11 @@ import {
   UpdateAttendeeCapabilitiesCommand,
 } from '@aws-sdk/client-chime-sdk-meetings';
 import { type DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { createAttendeeSource } from '../../../../lambda/attendee/cache/attendee-source';
 import {
   type AttendeeSourceOptions,
-  createAttendeeSource,
   TABLE_RECHECK_MS,
-} from '../../../../lambda/attendee/cache/attendee-source';
+} from '../../../../lambda/attendee/cache/lookups';
 import { createRequestMetrics } from '../../../../lambda/attendee/cache/metrics';
 import { createSharedCache } from '../../../../lambda/common/table/shared-cache';
 import { createInvalidationHandler } from '../../../../lambda/invalidation/handler';

@@ -49,10 +49,7 @@ describe('request metrics', () => {
     await countedCall(metrics, 'GetAttendee', async () => ({}));
     recordTier(metrics, 'none');
     metrics.cacheErrors = 1;
-    const fields = emfFields(metrics, {
-      namespace: 'ChimeAttendeeApi',
-      timestamp: 1_700_000_000_000,
-    });
+    const fields = emfFields(metrics, 'ChimeAttendeeApi', 1_700_000_000_000);
     // Only the metrics the request moved; the others are absent, not 0.
     const names = ['ChimeCalls_GetAttendee', 'CacheMisses', 'CacheErrors'];
     expect(fields._aws).toEqual({
@@ -71,6 +68,6 @@ describe('request metrics', () => {
     // Every metric a directive names is a number member of the root (the EMF target members).
     for (const name of names) expect(typeof fields[name]).toBe('number');
     expect(JSON.parse(JSON.stringify(fields))).toEqual(fields);
-    expect(emfFields(createRequestMetrics(), { namespace: 'N', timestamp: 1 })).toEqual({});
+    expect(emfFields(createRequestMetrics(), 'N', 1)).toEqual({});
   });
 });

@@ -5,13 +5,13 @@ import {
   groupsOf,
   needsMeetingTenants,
   owns,
-  type PolicySettings,
   ROUTE_ROLES,
   resolveClaim,
   type Verdict,
 } from '../../../../lambda/attendee/policy/join-token-policy';
 import { API_ROUTES, type RouteId } from '../../../../lambda/attendee/routes/api-routes';
 import { parseClaimPath } from '../../../../lambda/common/config/claim-path';
+import type { PolicySettings } from '../../../../lambda/common/config/settings';
 
 const settings: PolicySettings = {
   joinTokenPolicy: 'owner',
