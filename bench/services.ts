@@ -7,8 +7,8 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { API_ROUTES, type RouteId } from '../lambda/attendee/routes/api-routes';
 import { FUNCTION_SETTINGS } from '../lambda/common/config/settings';
-import { HttpApiGateway, type HttpApiHandler } from '../local/aws/http-api-gateway';
-import { DEFAULT_LOCAL_ORIGINS, localCors, routesFor, startDevStack } from '../local/cli/dev-stack';
+import type { HttpApiHandler } from '../local/aws/http-api-gateway';
+import { startApi, startDevStack } from '../local/cli/dev-stack';
 import { writeReport } from './event';
 
 const stopWhenStdinCloses = (stop: () => Promise<void>) =>
@@ -55,11 +55,7 @@ async function stack() {
 
 async function api(bundle: string) {
   const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: HttpApiHandler };
-  const gateway = new HttpApiGateway({
-    routes: routesFor(handler),
-    cors: localCors(DEFAULT_LOCAL_ORIGINS),
-  });
-  const { url } = await gateway.start(0);
+  const { gateway, url } = await startApi(handler, { port: 0 });
   stopWhenStdinCloses(() => gateway.stop());
   return { url };
 }

@@ -1,7 +1,8 @@
 import {
+  CHIME_EVENT_DETAIL_TYPE,
+  CHIME_EVENT_SOURCE,
   type ChimeMeetingEvent,
   INVALIDATING_EVENT_TYPES,
-  isChimeMeetingEvent,
   type MeetingEventInput,
   meetingEventInputOf,
   PREFETCH_EVENT_TYPES,
@@ -17,7 +18,8 @@ export function routeMeetingEvents(targets: {
   readonly account?: string;
 }): (event: ChimeMeetingEvent) => Promise<void> {
   const matches = (event: ChimeMeetingEvent, eventTypes: readonly string[]): boolean =>
-    isChimeMeetingEvent(event) &&
+    event.source === CHIME_EVENT_SOURCE &&
+    event['detail-type'] === CHIME_EVENT_DETAIL_TYPE &&
     (targets.account === undefined || event.account === targets.account) &&
     eventTypes.includes(event.detail?.eventType as string) &&
     event.detail?.timestamp !== undefined;

@@ -25,11 +25,11 @@ import { DEFAULT_PORTS } from './stack-file';
 const LOCAL_ACCOUNT = '123456789012';
 const LOCAL_CACHE_TABLE = 'chime-attendee-cache-local';
 
-export const routesFor = (handler: HttpApiHandler) =>
+const routesFor = (handler: HttpApiHandler) =>
   (Object.keys(API_ROUTES) as RouteId[]).map((id) => ({ routeKey: routeKeyOf(id), handler }));
 
 /** As lib/attendee-api-stack.ts configures the HTTP API. */
-export function localCors(allowOrigins: readonly string[]): CorsSettings {
+function localCors(allowOrigins: readonly string[]): CorsSettings {
   return {
     allowOrigins,
     allowMethods: ['GET'],

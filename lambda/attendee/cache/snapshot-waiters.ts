@@ -65,10 +65,7 @@ export function createSnapshotWaiters(options: SnapshotWaitersOptions) {
     ): Promise<SharedRead | undefined> {
       if (signal?.aborted) throw signal.reason;
       const want = attendeeId ?? MEETING;
-      let resolve: Answer = () => undefined;
-      const answered = new Promise<SharedRead | undefined>((settle) => {
-        resolve = settle;
-      });
+      const { promise: answered, resolve } = Promise.withResolvers<SharedRead | undefined>();
       const current = meetings.get(meetingId) ?? new Map<string, Answer[]>();
       current.set(want, [...(current.get(want) ?? []), resolve]);
       if (!meetings.has(meetingId)) {

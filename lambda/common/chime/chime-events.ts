@@ -34,10 +34,6 @@ export type MeetingEventInput = {
   readonly [K in keyof typeof MEETING_EVENT_INPUT_PATHS]?: unknown;
 };
 
-export function isChimeMeetingEvent(event: ChimeMeetingEvent): boolean {
-  return event.source === CHIME_EVENT_SOURCE && event['detail-type'] === CHIME_EVENT_DETAIL_TYPE;
-}
-
 /** The local stand-in of the rules' input transformer. */
 export const meetingEventInputOf = ({ detail = {} }: ChimeMeetingEvent): MeetingEventInput =>
   Object.fromEntries(
