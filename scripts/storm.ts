@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { killChildren } from './storm/children';
+import { killAll } from '../bench/processes';
 import type { PoolStats } from './storm/container-pool';
 import {
   NO_SHARED_CACHE,
@@ -285,7 +285,7 @@ async function main(): Promise<number> {
 }
 
 // process.exit emits 'exit': every path below ends the children.
-process.on('exit', killChildren);
+process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
 }

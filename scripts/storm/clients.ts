@@ -117,7 +117,6 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
   const share = new Map(plan.arrivals.map((a, i) => [a.attendee, i % BROWSER_PROCESSES]));
   const children = Array.from({ length: BROWSER_PROCESSES }, () =>
     forkScript(import.meta.filename, {
-      env: { PATH: process.env.PATH ?? '' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     }),

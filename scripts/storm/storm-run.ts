@@ -78,7 +78,6 @@ type Stops = (() => Promise<void>)[];
 /** A fresh local DynamoDB in its own process with the cache table, and the two rules' targets. */
 async function startTable(bench: StormBench, env: Record<string, string>, stops: Stops) {
   const child = forkScript(join(import.meta.dirname, 'dynamodb-process.ts'), {
-    env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   stops.push(() => endChild(child));
@@ -111,7 +110,6 @@ function containerEnv(
   options: RunOptions,
 ): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '',
     [S.chimeRegion.env]: 'us-east-1',
     [S.chimeEndpoint.env]: bench.emulatorUrl,
     ...bench.idp.lambdaSettings(),
