@@ -87,12 +87,9 @@ function merged<T extends object>(parts: readonly T[]): T {
   for (const part of parts) {
     for (const [key, value] of Object.entries(part)) {
       const was = into[key];
-      if (was === undefined) into[key] = value instanceof Map ? new Map(value) : value;
+      if (was === undefined) into[key] = value;
       else if (Array.isArray(value)) into[key] = [...(was as unknown[]), ...value];
-      else if (value instanceof Map) {
-        const sums = was as Map<unknown, number>;
-        for (const [k, n] of value) sums.set(k, (sums.get(k) ?? 0) + n);
-      } else if (typeof value === 'object' && value !== null) {
+      else if (typeof value === 'object' && value !== null) {
         into[key] = merged([was as object, value]);
       } else if (typeof value === 'number') {
         into[key] = /^max|P99/.test(key) ? Math.max(was as number, value) : (was as number) + value;
@@ -156,19 +153,13 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
   }
 }
 
-/** A fetch that counts HTTP attempts, their statuses and their routes. */
+/** A fetch that notes each HTTP attempt's route and each answer's status. */
 function countingFetch() {
-  const counts = {
-    attempts: 0,
-    statuses: new Map<number, number>(),
-    routes: new Map<string, number>(),
-  };
+  const counts = { routes: [] as string[], statuses: [] as number[] };
   const counting: typeof fetch = async (input, init) => {
-    counts.attempts += 1;
-    const route = /\/(roster|join-info)(?:\?|$)/.exec(String(input))?.[1] ?? 'attendee';
-    counts.routes.set(route, (counts.routes.get(route) ?? 0) + 1);
+    counts.routes.push(/\/(roster|join-info)(?:\?|$)/.exec(String(input))?.[1] ?? 'attendee');
     const response = await fetch(input, init);
-    counts.statuses.set(response.status, (counts.statuses.get(response.status) ?? 0) + 1);
+    counts.statuses.push(response.status);
     return response;
   };
   return { fetch: counting, counts };
@@ -275,7 +266,7 @@ async function runArrivals(plan: ClientsPlan, clock: Clock, onJoin: (joined: Joi
       }
     }),
   );
-  return { outcomes, attempts: counts.attempts, statuses: counts.statuses, maxStartLagMs };
+  return { outcomes, ...counts, maxStartLagMs };
 }
 
 /** The backend's change (SDK retries); resolves with an update's capabilities as Chime answered. */
@@ -331,7 +322,7 @@ async function runChurn(plan: ClientsPlan, clock: Clock) {
     }),
   );
   chime.destroy();
-  return { applied, failed, polls, attempts: counts.attempts, statuses: counts.statuses };
+  return { applied, failed, polls, ...counts };
 }
 
 type Found = Pick<LookupOutcome, 'found' | 'name' | 'code'>;

@@ -35,10 +35,7 @@ export type ChurnResult = ReturnType<typeof summarizeChurn>;
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 export const tallyBy = <T>(items: readonly T[], key: (item: T) => string) =>
-  items.reduce<Record<string, number>>((counts, item) => {
-    counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-    return counts;
-  }, {});
+  Object.fromEntries([...Map.groupBy(items, key)].map(([k, all]) => [k, all.length]));
 
 /** Nearest rank; 0 without values (NaN there). */
 const percentiles = (values: readonly number[]) => {
@@ -76,7 +73,7 @@ function summarizeLookups({ load, planned, sampleShare }: Lookups, calls: number
     max_ms: round(latencies.reduce((max, ms) => Math.max(max, ms), 0)),
     chime_calls: calls,
     calls_per_lookup: found.length > 0 ? round(calls / found.length, 6) : calls,
-    http: Object.fromEntries(load.routes),
+    http: tallyBy(load.routes, String),
     failures: tallyBy(
       load.outcomes.filter((outcome) => !outcome.found),
       (outcome) => outcome.code ?? '?',
