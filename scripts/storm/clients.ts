@@ -122,7 +122,6 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
     const ready = children.map((child, index) => {
       const mine = ({ attendee, viewer }: { attendee: StormAttendee; viewer?: StormAttendee }) =>
         share.get(viewer ?? attendee) === index;
-      const answer = firstMessage(child, 'a browser process', 60_000);
       child.send({
         plan: {
           ...plan,
@@ -131,7 +130,7 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
           presence: plan.presence.filter(mine),
         },
       } satisfies Message);
-      return answer;
+      return firstMessage(child, 'a browser process', 60_000);
     });
     await Promise.all(ready);
     const results = children.map(
@@ -425,8 +424,8 @@ async function child(): Promise<void> {
     learn(answer);
     send({ joined: answer });
   };
-  const joined = (id: string) => joinOf(id).promise;
-  const result = await runPlan(plan, stormClock(start, plan.deadlineMs), onJoin, joined);
+  const clock = stormClock(start, plan.deadlineMs);
+  const result = await runPlan(plan, clock, onJoin, (id) => joinOf(id).promise);
   const { user, system } = process.cpuUsage(cpuBefore);
   const loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
   send({ result: { ...result, cpuSeconds: (user + system) / 1e6, loopDelayP99Ms } });
