@@ -59,6 +59,8 @@ describe('the storm verdict', () => {
     chime_calls: { GetAttendee: 0, GetMeeting: 1, ListAttendees: 3 },
     throttled: 0,
     calls_per_join: 0.0133,
+    lookups: undefined,
+    churn: undefined,
   };
 
   it('passes a run that meets every target, and names each target a run misses', () => {
