@@ -12,6 +12,13 @@ export function killAll(): void {
   live.clear();
 }
 
+/** Remembers `child` until it exits, for {@link killAll}. */
+export function track<T extends ChildProcess>(child: T): T {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
 /**
  * Runs `node <script> …args` to its report (one JSON line on fd 3), then to a clean exit, or
  * (a `service`) until `stop()` closes its stdin; killed after `timeoutMs` without either. Its
@@ -29,7 +36,7 @@ export async function runNode<T>(
     stdio: [options.service ? 'pipe' : 'ignore', log, 'pipe', 'pipe'],
   });
   closeSync(log);
-  live.add(child);
+  track(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -38,7 +45,6 @@ export async function runNode<T>(
   let timer = killAfter(options.timeoutMs);
   // 'close', not 'exit': fd 3 is drained by then.
   const exited = once(child, 'close').then(([code]) => {
-    live.delete(child);
     clearTimeout(timer);
     return code as number | null;
   });

@@ -203,18 +203,16 @@ function disturb(stack: DevStack, frank: string) {
     stack.emulator.resetCalls();
     return { ...calls };
   };
-  const armed = (test: (f: ReturnType<DevStack['emulator']['faults']>[number]) => boolean) =>
-    stack.emulator.faults().some(test);
   const throttle = { type: 'error', name: 'ThrottlingException' } as const;
   const timers = [
     setInterval(() => {
       drain();
-      if (armed((f) => f.match?.attendeeId === frank)) return;
+      if (stack.emulator.faults().some((f) => f.match?.attendeeId === frank)) return;
       const match = { attendeeId: frank };
       stack.emulator.injectFault({ operation: 'GetAttendee', count: 2, fault: throttle, match });
     }, 100),
     setInterval(() => {
-      if (armed((f) => f.fault.type === 'reset')) return;
+      if (stack.emulator.faults().some((f) => f.fault.type === 'reset')) return;
       stack.emulator.injectFault({ operation: 'GetAttendee', count: 1, fault: { type: 'reset' } });
     }, 500),
   ];

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { killChildren } from './storm/children';
+import { killAll } from '../bench/processes';
 import type { PoolStats } from './storm/container-pool';
 import {
   NO_SHARED_CACHE,
@@ -19,7 +19,7 @@ import {
   type Targets,
 } from './storm/scenarios';
 import { log, MODES, type Mode, type RunReport, runScenario, startBench } from './storm/storm-run';
-import { judgedFigures, type ModeResult, missedTargets, tallyBy } from './storm/summary';
+import { judgedFigures, type ModeResult, missedTargets } from './storm/summary';
 
 const USAGE =
   'usage: npm run storm -- [--scenario meeting|event|roster|all] [--containers 1-32] [--mode app|baseline|both] [--set NAME=value]… [--lead 0-600] [--no-churn] [--no-shared-cache]';
@@ -163,8 +163,9 @@ function table(results: Map<ScenarioName, Map<Mode, ModeResult>>, sharedCache: b
     .join('\n');
 }
 
-const counts = (entries: Iterable<readonly [number | string, number]>) =>
-  [...entries].map(([key, n]) => `${key}:${n}`).join(' ') || 'none';
+/** `value:count`, in the order first seen. */
+const counts = (values: readonly (number | string)[]) =>
+  [...Map.groupBy(values, String)].map(([key, all]) => `${key}:${all.length}`).join(' ') || 'none';
 
 const ratio = (a: number, b: number) => (b > 0 ? `×${(a / b).toFixed(1)}` : 'n/a (app: 0)');
 
@@ -193,10 +194,7 @@ function rosterNotes(modes: ReadonlyMap<Mode, ModeResult>): string[] {
 
 /** The lines under a run's JSON in the log: what explains its figures. */
 function detail({ load, pool, churn, lookups, result, ...report }: RunReport): string {
-  const codes = tallyBy(
-    load.outcomes.filter(({ status }) => status !== 200),
-    ({ code }) => code ?? '?',
-  );
+  const codes = load.outcomes.flatMap(({ status, code }) => (status === 200 ? [] : [code ?? '?']));
   const cpu = Object.entries(report.cpu)
     .filter(([role, s]) => role !== 'browsers' || s !== undefined)
     .map(([role, s]) => `${role} ${s === undefined ? '?' : s.toFixed(1)}`);
@@ -208,7 +206,7 @@ function detail({ load, pool, churn, lookups, result, ...report }: RunReport): s
   const c = result.churn;
   const l = result.lookups;
   return [
-    `  ${report.seconds.toFixed(1)} s; HTTP attempts ${load.attempts} (${counts(load.statuses)}); answers other than 200 (churned attendees' included) ${counts(Object.entries(codes))}`,
+    `  ${report.seconds.toFixed(1)} s; HTTP attempts ${load.routes.length} (${counts(load.statuses)}); answers other than 200 (churned attendees' included) ${counts(codes)}`,
     `  generator: worst start lag ${load.maxStartLagMs.toFixed(1)} ms; pool: ${pool.invocations} invocations, at most ${pool.maxBusy} busy and ${pool.maxInFlight} in flight at once, ${pool.queued} queued (max ${pool.maxQueue}, longest wait ${pool.maxQueueWaitMs.toFixed(0)} ms), per container ${pool.perContainer.join('/')}`,
     `  storm ${report.stormSeconds.toFixed(1)} s; CPU s used meanwhile: ${cpu.join(', ')}; the gateway's event loop late by ${loop.p99Ms.toFixed(0)} ms at p99, ${loop.maxMs.toFixed(0)} ms at worst${browsersLoop}`,
     `  containers' log lines: ${JSON.stringify(report.containerMetrics)}`,
@@ -228,7 +226,7 @@ function detail({ load, pool, churn, lookups, result, ...report }: RunReport): s
       : []),
     ...(lookups && l
       ? [
-          `  lookups (adapter ${lookups.adapter}): ${l.lookups} of ${l.planned}, found ${l.found}, not found ${JSON.stringify(l.failures)}; HTTP attempts ${lookups.attempts} (${counts(lookups.statuses)}; by route ${counts(lookups.routes)}); worst start lag ${lookups.maxStartLagMs.toFixed(1)} ms`,
+          `  lookups (adapter ${lookups.adapter}): ${l.lookups} of ${l.planned}, found ${l.found}, not found ${JSON.stringify(l.failures)}; HTTP attempts ${lookups.routes.length} (${counts(lookups.statuses)}; by route ${counts(lookups.routes)}); worst start lag ${lookups.maxStartLagMs.toFixed(1)} ms`,
         ]
       : []),
   ].join('\n');
@@ -285,7 +283,7 @@ async function main(): Promise<number> {
 }
 
 // process.exit emits 'exit': every path below ends the children.
-process.on('exit', killChildren);
+process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
 }

@@ -85,6 +85,15 @@ export interface ExternalIssuerStackOptions extends Omit<DevStackOptions, 'idpPr
 
 type Part = { stop(): Promise<void> };
 
+/** The function's Chime settings for the emulator: it checks no signature, the SDK wants credentials. */
+export const emulatorEnv = (emulatorUrl: string) => ({
+  [S.chimeRegion.env]: 'us-east-1',
+  [S.chimeEndpoint.env]: emulatorUrl,
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_REGION: 'us-east-1',
+});
+
 /** The emulator, the identity provider and the HTTP API with the deployed handler. */
 export async function startDevStack(options: DevStackOptions) {
   const idp = new IdentityProvider({ keyDir: options.keyDir, profile: options.idpProfile });
@@ -133,16 +142,11 @@ async function startStack(
     started.push(emulator);
     const env: Record<string, string> = {
       ...(await identity(started)),
-      [S.chimeRegion.env]: 'us-east-1',
-      [S.chimeEndpoint.env]: emulatorUrl,
+      ...emulatorEnv(emulatorUrl),
       ...(cache && {
         [S.cacheTableName.env]: LOCAL_CACHE_TABLE,
         [S.dynamodbEndpoint.env]: cache.endpoint,
       }),
-      // The emulator does not check signatures; the SDK still wants credentials.
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: 'us-east-1',
       ...options.env,
     };
     if (cache) {

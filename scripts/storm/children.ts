@@ -1,24 +1,11 @@
 import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { track } from '../../bench/processes';
 
-/** Every child this run forked and has not seen exit, for the exit and signal paths. */
-const live = new Set<ChildProcess>();
-
-/** Forks `node --import tsx <script>` with an IPC channel, remembered until it exits. */
-export function forkScript(
-  script: string,
-  options: Pick<ForkOptions, 'env' | 'stdio' | 'serialization'>,
-): ChildProcess {
-  const child = fork(script, [], { ...options, execArgv: ['--import', 'tsx'] });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  return child;
-}
-
-/** Kills every child still running, each by its own pid (only children this run forked). */
-export function killChildren(): void {
-  for (const child of live) child.kill('SIGKILL');
-  live.clear();
+/** Forks `node --import tsx <script>` with an IPC channel and PATH, killed by `killAll` at exit. */
+export function forkScript(script: string, options: ForkOptions) {
+  const env = { PATH: process.env.PATH ?? '', ...options.env };
+  return track(fork(script, [], { ...options, env, execArgv: ['--import', 'tsx'] }));
 }
 
 /** Ends a child by closing its IPC channel (it exits on `disconnect`), SIGKILL after `graceMs`. */

@@ -87,12 +87,9 @@ function merged<T extends object>(parts: readonly T[]): T {
   for (const part of parts) {
     for (const [key, value] of Object.entries(part)) {
       const was = into[key];
-      if (was === undefined) into[key] = value instanceof Map ? new Map(value) : value;
+      if (was === undefined) into[key] = value;
       else if (Array.isArray(value)) into[key] = [...(was as unknown[]), ...value];
-      else if (value instanceof Map) {
-        const sums = was as Map<unknown, number>;
-        for (const [k, n] of value) sums.set(k, (sums.get(k) ?? 0) + n);
-      } else if (typeof value === 'object' && value !== null) {
+      else if (typeof value === 'object' && value !== null) {
         into[key] = merged([was as object, value]);
       } else if (typeof value === 'number') {
         into[key] = /^max|P99/.test(key) ? Math.max(was as number, value) : (was as number) + value;
@@ -117,7 +114,6 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
   const share = new Map(plan.arrivals.map((a, i) => [a.attendee, i % BROWSER_PROCESSES]));
   const children = Array.from({ length: BROWSER_PROCESSES }, () =>
     forkScript(import.meta.filename, {
-      env: { PATH: process.env.PATH ?? '' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     }),
@@ -126,7 +122,6 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
     const ready = children.map((child, index) => {
       const mine = ({ attendee, viewer }: { attendee: StormAttendee; viewer?: StormAttendee }) =>
         share.get(viewer ?? attendee) === index;
-      const answer = firstMessage(child, 'a browser process', 60_000);
       child.send({
         plan: {
           ...plan,
@@ -135,7 +130,7 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
           presence: plan.presence.filter(mine),
         },
       } satisfies Message);
-      return answer;
+      return firstMessage(child, 'a browser process', 60_000);
     });
     await Promise.all(ready);
     const results = children.map(
@@ -157,19 +152,13 @@ export async function runClients(plan: ClientsPlan): Promise<ClientsResult> {
   }
 }
 
-/** A fetch that counts HTTP attempts, their statuses and their routes. */
+/** A fetch that notes each HTTP attempt's route and each answer's status. */
 function countingFetch() {
-  const counts = {
-    attempts: 0,
-    statuses: new Map<number, number>(),
-    routes: new Map<string, number>(),
-  };
+  const counts = { routes: [] as string[], statuses: [] as number[] };
   const counting: typeof fetch = async (input, init) => {
-    counts.attempts += 1;
-    const route = /\/(roster|join-info)(?:\?|$)/.exec(String(input))?.[1] ?? 'attendee';
-    counts.routes.set(route, (counts.routes.get(route) ?? 0) + 1);
+    counts.routes.push(/\/(roster|join-info)(?:\?|$)/.exec(String(input))?.[1] ?? 'attendee');
     const response = await fetch(input, init);
-    counts.statuses.set(response.status, (counts.statuses.get(response.status) ?? 0) + 1);
+    counts.statuses.push(response.status);
     return response;
   };
   return { fetch: counting, counts };
@@ -276,7 +265,7 @@ async function runArrivals(plan: ClientsPlan, clock: Clock, onJoin: (joined: Joi
       }
     }),
   );
-  return { outcomes, attempts: counts.attempts, statuses: counts.statuses, maxStartLagMs };
+  return { outcomes, ...counts, maxStartLagMs };
 }
 
 /** The backend's change (SDK retries); resolves with an update's capabilities as Chime answered. */
@@ -332,7 +321,7 @@ async function runChurn(plan: ClientsPlan, clock: Clock) {
     }),
   );
   chime.destroy();
-  return { applied, failed, polls, attempts: counts.attempts, statuses: counts.statuses };
+  return { applied, failed, polls, ...counts };
 }
 
 type Found = Pick<LookupOutcome, 'found' | 'name' | 'code'>;
@@ -435,8 +424,8 @@ async function child(): Promise<void> {
     learn(answer);
     send({ joined: answer });
   };
-  const joined = (id: string) => joinOf(id).promise;
-  const result = await runPlan(plan, stormClock(start, plan.deadlineMs), onJoin, joined);
+  const clock = stormClock(start, plan.deadlineMs);
+  const result = await runPlan(plan, clock, onJoin, (id) => joinOf(id).promise);
   const { user, system } = process.cpuUsage(cpuBefore);
   const loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
   send({ result: { ...result, cpuSeconds: (user + system) / 1e6, loopDelayP99Ms } });

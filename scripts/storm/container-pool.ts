@@ -15,12 +15,10 @@ type Result = APIGatewayProxyStructuredResultV2;
  */
 export type PoolStats = ReturnType<ContainerPool['stats']>;
 
-interface Work {
+type Work = PromiseWithResolvers<Result> & {
   readonly event: APIGatewayProxyEventV2;
   readonly since: number;
-  readonly resolve: (result: Result) => void;
-  readonly reject: (error: Error) => void;
-}
+};
 
 interface Slot {
   readonly child: ChildProcess;
@@ -80,22 +78,23 @@ class ContainerPool {
   }
 
   /** The gateway's integration: the event goes to an idle container, or waits for one. */
-  readonly handler: HttpApiHandler = (event) =>
-    new Promise((resolve, reject) => {
-      if (this.#stopping) return reject(new Error('pool stopped'));
-      const work: Work = { event, since: performance.now(), resolve, reject };
-      const slots = this.#slots;
-      for (let step = 0; step < slots.length; step += 1) {
-        const index = (this.#cursor + step) % slots.length;
-        if (slots[index]?.busy) continue;
-        this.#cursor = (index + 1) % slots.length;
-        return this.#dispatch(index, work);
-      }
-      this.#queue.push(work);
-      this.#stats.queued += 1;
-      this.#stats.maxQueue = Math.max(this.#stats.maxQueue, this.#queue.length);
-      this.#noteInFlight();
-    });
+  readonly handler: HttpApiHandler = (event) => {
+    if (this.#stopping) return Promise.reject(new Error('pool stopped'));
+    const work = { event, since: performance.now(), ...Promise.withResolvers<Result>() };
+    const slots = this.#slots;
+    for (let step = 0; step < slots.length; step += 1) {
+      const index = (this.#cursor + step) % slots.length;
+      if (slots[index]?.busy) continue;
+      this.#cursor = (index + 1) % slots.length;
+      this.#dispatch(index, work);
+      return work.promise;
+    }
+    this.#queue.push(work);
+    this.#stats.queued += 1;
+    this.#stats.maxQueue = Math.max(this.#stats.maxQueue, this.#queue.length);
+    this.#noteInFlight();
+    return work.promise;
+  };
 
   #busy = () => this.#slots.filter((slot) => slot.busy).length;
 

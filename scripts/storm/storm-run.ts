@@ -7,7 +7,7 @@ import { FUNCTION_SETTINGS as S } from '../../lambda/common/config/settings';
 import { routeMeetingEvents } from '../../local/aws/meeting-events';
 import { startLocalPrefetch } from '../../local/aws/prefetch';
 import { type ChimeMeetingEvent, createChimeEmulator } from '../../local/chime-emulator';
-import { openCacheTable, startApi } from '../../local/cli/dev-stack';
+import { emulatorEnv, openCacheTable, startApi } from '../../local/cli/dev-stack';
 import { IdentityProvider } from '../../local/identity/identity-provider';
 import { endChild, firstMessage, forkScript } from './children';
 import { type ClientsResult, runClients } from './clients';
@@ -78,7 +78,6 @@ type Stops = (() => Promise<void>)[];
 /** A fresh local DynamoDB in its own process with the cache table, and the two rules' targets. */
 async function startTable(bench: StormBench, env: Record<string, string>, stops: Stops) {
   const child = forkScript(join(import.meta.dirname, 'dynamodb-process.ts'), {
-    env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   stops.push(() => endChild(child));
@@ -102,28 +101,6 @@ async function startTable(bench: StormBench, env: Record<string, string>, stops:
     bench.onEvent = undefined;
   });
   return { pid: child.pid, queue: prefetch.queue, actions };
-}
-
-/** The containers' environment: the app's (the table joins it once started), or every cache off. */
-function containerEnv(
-  bench: StormBench,
-  app: boolean,
-  options: RunOptions,
-): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    [S.chimeRegion.env]: 'us-east-1',
-    [S.chimeEndpoint.env]: bench.emulatorUrl,
-    ...bench.idp.lambdaSettings(),
-    [S.allowHttpJwks.env]: 'true',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-    [S.logLevel.env]: 'INFO',
-    ...(app
-      ? options.settings
-      : { [S.cacheAttendeeTtlMs.env]: '0', [S.cacheMeetingTtlMs.env]: '0' }),
-  };
 }
 
 /** The backend creating the attendees (each a chime:AttendeeAdded event), and their tokens. */
@@ -252,7 +229,16 @@ export async function runScenario(
     bench.emulator.refillRates();
     // A roster's baseline is the same backend, the client's adapter off.
     const app = mode === 'app' || scenario.roster !== undefined;
-    const env = containerEnv(bench, app, options);
+    // The app's (the table joins it once started), or every cache off.
+    const env: Record<string, string> = {
+      ...emulatorEnv(bench.emulatorUrl),
+      ...bench.idp.lambdaSettings(),
+      [S.allowHttpJwks.env]: 'true',
+      [S.logLevel.env]: 'INFO',
+      ...(app
+        ? options.settings
+        : { [S.cacheAttendeeTtlMs.env]: '0', [S.cacheMeetingTtlMs.env]: '0' }),
+    };
     const table = app && options.sharedCache ? await startTable(bench, env, stops) : undefined;
     const attendees = await seedAttendees(bench, scenario);
     const seededAt = performance.now();

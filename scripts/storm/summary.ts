@@ -11,34 +11,13 @@ import {
 } from './staleness';
 
 /** One mode's line of `storm-results.json`. */
-export interface ModeResult {
-  /** Join-info fetches (first and reloads), less those a churned attendee started after its change. */
-  readonly requests: number;
-  /** Those answered before the deadline, or a deleted attendee's 404 when deleted while asking. */
-  readonly ok: number;
-  /** Over the ok fetches, scheduled start → answer, retries included. */
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  /** The function's Chime calls (throttled ones included), seeding and the backend's excluded. */
-  readonly chime_calls: { GetAttendee: number; GetMeeting: number; ListAttendees: number };
-  readonly throttled: number;
-  /** The function's Chime calls ÷ `ok`, less the GetAttendee calls about changed attendees. */
-  readonly calls_per_join: number;
-  readonly churn?: ChurnResult;
-  /** A roster's lookups: what it is judged on. */
-  readonly lookups?: LookupResult;
-}
-
-type LookupResult = ReturnType<typeof summarizeLookups>;
+export type ModeResult = ReturnType<typeof summarize>;
 export type ChurnResult = ReturnType<typeof summarizeChurn>;
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 export const tallyBy = <T>(items: readonly T[], key: (item: T) => string) =>
-  items.reduce<Record<string, number>>((counts, item) => {
-    counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-    return counts;
-  }, {});
+  Object.fromEntries([...Map.groupBy(items, key)].map(([k, all]) => [k, all.length]));
 
 /** Nearest rank; 0 without values (NaN there). */
 const percentiles = (values: readonly number[]) => {
@@ -76,7 +55,7 @@ function summarizeLookups({ load, planned, sampleShare }: Lookups, calls: number
     max_ms: round(latencies.reduce((max, ms) => Math.max(max, ms), 0)),
     chime_calls: calls,
     calls_per_lookup: found.length > 0 ? round(calls / found.length, 6) : calls,
-    http: Object.fromEntries(load.routes),
+    http: tallyBy(load.routes, String),
     failures: tallyBy(
       load.outcomes.filter((outcome) => !outcome.found),
       (outcome) => outcome.code ?? '?',
@@ -89,12 +68,7 @@ function summarizeLookups({ load, planned, sampleShare }: Lookups, calls: number
  * what it did and the GetAttendee calls about changed attendees after their change; with a
  * roster's lookups, theirs (`planned`: the full set, `sampleShare`: the share made).
  */
-export function summarize(
-  load: StormLoad,
-  chime: CallStats,
-  churn?: Churn,
-  lookups?: Lookups,
-): ModeResult {
+export function summarize(load: StormLoad, chime: CallStats, churn?: Churn, lookups?: Lookups) {
   const applied = churn?.load.applied ?? [];
   const changes = new Map<string, AppliedChange>(applied.map((c) => [c.attendeeId, c]));
   const main = load.outcomes.filter((outcome) => isMainFetch(outcome, changes));
@@ -104,22 +78,26 @@ export function summarize(
   const backendCalls = CHURN_OPERATIONS.reduce((sum, name) => sum + calls(name), 0);
   const backendThrottled = CHURN_OPERATIONS.reduce((sum, op) => sum + (ops[op]?.throttled ?? 0), 0);
   const functionCalls = chime.total.calls - backendCalls - (churn?.callsAfterChange ?? 0);
-  const result: ModeResult = {
+  return {
+    // Join-info fetches (first and reloads), less those a churned attendee started after its change.
     requests: main.length,
+    // Those answered before the deadline, or a deleted attendee's 404 when deleted while asking.
     ok: ok.length,
+    // Over the ok fetches, scheduled start → answer, retries included.
     ...percentiles(ok.map((outcome) => outcome.latencyMs)),
+    // The function's Chime calls (throttled ones included), seeding and the backend's excluded.
     chime_calls: {
       GetAttendee: calls('GetAttendee'),
       GetMeeting: calls('GetMeeting'),
       ListAttendees: calls('ListAttendees'),
     },
     throttled: chime.total.throttled - backendThrottled,
+    // The function's Chime calls ÷ `ok`, less the GetAttendee calls about changed attendees.
     calls_per_join: ok.length > 0 ? round(functionCalls / ok.length, 4) : functionCalls,
-    ...(lookups ? { lookups: summarizeLookups(lookups, functionCalls) } : {}),
+    // A roster's lookups (what it is judged on), and the churn; absent (undefined) without.
+    lookups: lookups && summarizeLookups(lookups, functionCalls),
+    churn: churn && summarizeChurn(load, churn, backendCalls, backendThrottled),
   };
-  return churn
-    ? { ...result, churn: summarizeChurn(load, churn, backendCalls, backendThrottled) }
-    : result;
 }
 
 /** What the churn did, and its answers after each change by verdict (staleness.ts). */

@@ -87,12 +87,8 @@ describe('the roster verdict', () => {
   const lookupLoad = (outcomes: LookupOutcome[]): LookupLoad => ({
     adapter: 'roster',
     outcomes,
-    attempts: 3,
-    statuses: new Map([[200, 3]]),
-    routes: new Map([
-      ['join-info', 0],
-      ['roster', 3],
-    ]),
+    statuses: [200, 200, 200],
+    routes: ['roster', 'roster', 'roster'],
     maxStartLagMs: 1,
   });
   const joinLoad = {
@@ -105,8 +101,8 @@ describe('the roster verdict', () => {
         status: 200,
       },
     ],
-    attempts: 1,
-    statuses: new Map([[200, 1]]),
+    routes: ['join-info'],
+    statuses: [200],
     maxStartLagMs: 0,
   };
   const chime: CallStats = {
